@@ -1,0 +1,88 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Connector, ConnectorMetrics, OriginProxy, startMetricsServer } from '../connector/index.js';
+import { WarrenError } from '../errors/index.js';
+import { createLogger, type LoggerOptions } from './logger.js';
+import { onShutdownSignals } from './shutdown-signals.js';
+
+export interface QuickTunnelOptions {
+  url: string;
+  edge: string;
+  edgeCa: string | undefined;
+  haConnections: number;
+  metrics: string | undefined;
+  gracePeriodMs: number;
+  connectTimeoutMs: number;
+  heartbeatMs: number | undefined;
+  log: LoggerOptions;
+}
+
+/** Where the edge CA is looked for when --edge-ca is not given: the local data dir, then ~/.warren. */
+export function findEdgeCa(explicit: string | undefined): string | undefined {
+  const candidates =
+    explicit !== undefined
+      ? [explicit]
+      : [join(process.env.WARREN_DATA_DIR ?? '.warren', 'edge-ca.pem'), join(homedir(), '.warren', 'edge-ca.pem')];
+  for (const c of candidates) {
+    if (existsSync(c)) return readFileSync(c, 'utf8');
+    if (explicit !== undefined) {
+      throw new WarrenError('WARREN_CONFIG_INVALID', `--edge-ca ${resolve(c)}: no such file; copy <data-dir>/edge-ca.pem from the edge`);
+    }
+  }
+  return undefined;
+}
+
+export function parseEdgeAddress(edge: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d+))?$/.exec(edge.trim());
+  const port = Number(m?.[3] ?? 7844);
+  if (m === null || port < 1 || port > 65535) {
+    throw new WarrenError('WARREN_CONFIG_INVALID', `--edge "${edge}": expected HOST:PORT, e.g. 127.0.0.1:7844`);
+  }
+  return { host: (m[1] ?? m[2]) as string, port };
+}
+
+/** `warren tunnel --url URL`: a quick tunnel (no account) with HA connections. */
+export async function runQuickTunnel(o: QuickTunnelOptions): Promise<void> {
+  const logger = createLogger(o.log);
+  let url: URL;
+  try {
+    url = new URL(o.url);
+  } catch {
+    throw new WarrenError('WARREN_CONFIG_INVALID', `--url "${o.url}" is not a URL: write e.g. http://localhost:3000`);
+  }
+  const metrics = new ConnectorMetrics();
+  const origin = new OriginProxy(
+    { url, connectTimeoutMs: o.connectTimeoutMs, keepAliveConnections: 100, keepAliveTimeoutMs: 90_000 },
+    metrics,
+  );
+  let announced = false;
+  const connector = new Connector({
+    edge: parseEdgeAddress(o.edge),
+    ca: findEdgeCa(o.edgeCa),
+    credentials: undefined,
+    haConnections: o.haConnections,
+    handle: (stream, head) => origin.handle(stream, head),
+    logger,
+    metrics,
+    ...(o.heartbeatMs !== undefined ? { heartbeatMs: o.heartbeatMs, heartbeatTimeoutMs: o.heartbeatMs * 3 } : {}),
+    onRegistered: (reg) => {
+      if (announced || reg.url === undefined) return;
+      announced = true;
+      process.stdout.write(`Your quick tunnel is ready: ${reg.url}\n  forwarding to ${url.href}\n`);
+    },
+  });
+  if (o.metrics !== undefined) {
+    const m = await startMetricsServer(o.metrics, {
+      metrics,
+      readyConnections: () => connector.readyConnections,
+      connectorId: connector.connectorId,
+    });
+    logger.info({ url: m.url }, 'metrics server ready');
+  }
+  onShutdownSignals(logger, async () => {
+    await connector.shutdown(o.gracePeriodMs);
+    origin.close();
+  });
+  await connector.run();
+}

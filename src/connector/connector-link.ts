@@ -1,0 +1,222 @@
+import { connect, type TLSSocket } from 'node:tls';
+import { WarrenError } from '../errors/index.js';
+import {
+  type ConnectorInfo,
+  encodeJson,
+  type Frame,
+  FrameType,
+  MessageError,
+  MuxConnection,
+  type MuxStream,
+  PROTOCOL_VERSION,
+  parseRegisterFailure,
+  parseRegistration,
+  parseServerHello,
+  proveSecret,
+  type RegisterRequest,
+  type Registration,
+  type RequestHead,
+} from '../protocol/index.js';
+
+export const DIAL_TIMEOUT_MS = 15_000; // 15 seconds for TCP + TLS + registration
+
+export interface TunnelCredentials {
+  accountTag: string;
+  tunnelId: string;
+  secret: Buffer;
+}
+
+export interface ConnectorLinkOptions {
+  host: string;
+  port: number;
+  /** PEM of the CA that signed the edge certificate; undefined = system trust store. */
+  ca: string | undefined;
+  /** Name checked against the edge certificate. */
+  servername: string;
+  connector: ConnectorInfo;
+  /** undefined asks the edge for a new quick tunnel. */
+  credentials: TunnelCredentials | undefined;
+  initialWindow: number;
+  heartbeatMs: number;
+  heartbeatTimeoutMs: number;
+  onStream: (stream: MuxStream, head: RequestHead) => void;
+}
+
+/** One HA connection: dial the edge over TLS, prove the tunnel secret, then serve the streams the edge opens. */
+export class ConnectorLink {
+  readonly options: ConnectorLinkOptions;
+  conn: MuxConnection | undefined;
+  registration: Registration | undefined;
+  #goingAway = false;
+  /** Resolves when the link is gone (with the reason, if any). */
+  readonly closed: Promise<WarrenError | undefined>;
+  #resolveClosed!: (err: WarrenError | undefined) => void;
+
+  constructor(options: ConnectorLinkOptions) {
+    this.options = options;
+    this.closed = new Promise((r) => {
+      this.#resolveClosed = r;
+    });
+  }
+
+  get goingAway(): boolean {
+    return this.#goingAway;
+  }
+
+  /** Dials and registers; rejects with a WarrenError that says whether a retry can help. */
+  connect(signal: AbortSignal): Promise<Registration> {
+    const o = this.options;
+    return new Promise<Registration>((resolve, reject) => {
+      let settled = false;
+      const settle = (err: WarrenError | undefined, reg?: Registration): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        if (err !== undefined) {
+          socket.destroy();
+          reject(err);
+        } else resolve(reg as Registration);
+      };
+      const onAbort = (): void =>
+        settle(new WarrenError('WARREN_SHUTTING_DOWN', 'connect aborted', { retryable: false }));
+      signal.addEventListener('abort', onAbort, { once: true });
+      const timer = setTimeout(
+        () =>
+          settle(
+            new WarrenError('WARREN_EDGE_UNREACHABLE', `no registration from ${o.host}:${o.port} within ${DIAL_TIMEOUT_MS} ms`, {
+              retryable: true,
+            }),
+          ),
+        DIAL_TIMEOUT_MS,
+      );
+      const socket: TLSSocket = connect({
+        host: o.host,
+        port: o.port,
+        servername: isIpLiteral(o.servername) ? undefined : o.servername,
+        ca: o.ca,
+        minVersion: 'TLSv1.2',
+      });
+      socket.setNoDelay(true);
+      socket.setKeepAlive(true, 30_000);
+      socket.once('error', (err: NodeJS.ErrnoException) => {
+        if (isTlsTrustError(err)) {
+          settle(
+            new WarrenError(
+              'WARREN_EDGE_UNTRUSTED',
+              `the edge at ${o.host}:${o.port} presented a certificate this connector does not trust (${err.code ?? err.message}); pass --edge-ca with the edge's <data-dir>/edge-ca.pem`,
+              { cause: err, retryable: false },
+            ),
+          );
+          return;
+        }
+        settle(
+          new WarrenError('WARREN_EDGE_UNREACHABLE', `cannot reach the edge at ${o.host}:${o.port}: ${err.code ?? err.message}`, {
+            cause: err,
+            retryable: true,
+          }),
+        );
+      });
+      socket.once('secureConnect', () => {
+        const conn = new MuxConnection(socket, {
+          role: 'connector',
+          initialWindow: o.initialWindow,
+          heartbeatMs: o.heartbeatMs,
+          heartbeatTimeoutMs: o.heartbeatTimeoutMs,
+        });
+        this.conn = conn;
+        conn.onClose = (err) => {
+          settle(err ?? new WarrenError('WARREN_LINK_CLOSED', 'the edge closed the connection during registration', { retryable: true }));
+          this.#resolveClosed(err);
+        };
+        conn.onControl = (frame: Frame) => {
+          try {
+            switch (frame.type) {
+              case FrameType.Hello: {
+                const hello = parseServerHello(frame.payload);
+                if (hello.version !== PROTOCOL_VERSION) {
+                  throw new WarrenError(
+                    'WARREN_PROTOCOL_VERSION',
+                    `the edge speaks protocol ${hello.version}, this connector ${PROTOCOL_VERSION}: upgrade the older side`,
+                  );
+                }
+                const c = o.credentials;
+                const request: RegisterRequest = {
+                  version: PROTOCOL_VERSION,
+                  auth:
+                    c === undefined
+                      ? { kind: 'quick-new' }
+                      : { kind: 'secret', accountTag: c.accountTag, tunnelId: c.tunnelId, proof: proveSecret(c.secret, hello.nonce) },
+                  connector: o.connector,
+                  heartbeatMs: o.heartbeatMs,
+                  initialWindow: o.initialWindow,
+                };
+                conn.sendFrame(FrameType.Register, 0, encodeJson(request));
+                return;
+              }
+              case FrameType.Registered: {
+                const reg = parseRegistration(frame.payload);
+                this.registration = reg;
+                conn.peerInitialWindow = reg.initialWindow;
+                conn.onStream = o.onStream;
+                conn.startHeartbeat();
+                settle(undefined, reg);
+                return;
+              }
+              case FrameType.RegisterError: {
+                const f = parseRegisterFailure(frame.payload);
+                settle(new WarrenError(f.code, f.message, { retryable: f.retryable }));
+                return;
+              }
+              case FrameType.GoAway:
+                this.#goingAway = true;
+                // Finish what is in flight; the edge closes the link when it is done.
+                return;
+              default:
+                throw new WarrenError('WARREN_PROTOCOL', `unexpected control frame ${frame.type}`);
+            }
+          } catch (err) {
+            const e =
+              err instanceof WarrenError
+                ? err
+                : new WarrenError('WARREN_PROTOCOL', err instanceof MessageError ? err.message : 'bad control frame', {
+                    retryable: true,
+                  });
+            conn.destroy(e);
+            settle(e);
+          }
+        };
+      });
+    });
+  }
+
+  /** Graceful: ask the edge to send no new requests on this link. */
+  unregister(): void {
+    this.conn?.sendFrame(FrameType.Unregister, 0);
+  }
+
+  close(): void {
+    this.conn?.close();
+  }
+
+  destroy(): void {
+    this.conn?.destroy();
+  }
+}
+
+function isIpLiteral(s: string): boolean {
+  return /^[\d.]+$/.test(s) || s.includes(':');
+}
+
+function isTlsTrustError(err: NodeJS.ErrnoException): boolean {
+  const c = err.code ?? '';
+  return (
+    c === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' ||
+    c === 'SELF_SIGNED_CERT_IN_CHAIN' ||
+    c === 'DEPTH_ZERO_SELF_SIGNED_CERT' ||
+    c === 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY' ||
+    c === 'CERT_HAS_EXPIRED' ||
+    c === 'ERR_TLS_CERT_ALTNAME_INVALID' ||
+    c === 'CERT_SIGNATURE_FAILURE'
+  );
+}

@@ -1,0 +1,195 @@
+import { randomUUID } from 'node:crypto';
+import { arch, platform } from 'node:os';
+import type { Logger } from 'pino';
+import { WarrenError } from '../errors/index.js';
+import {
+  DEFAULT_HEARTBEAT_MS,
+  DEFAULT_HEARTBEAT_TIMEOUT_MS,
+  DEFAULT_INITIAL_WINDOW,
+  type MuxStream,
+  type Registration,
+  type RequestHead,
+} from '../protocol/index.js';
+import { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from './backoff.js';
+import type { ConnectorMetrics } from './connector-metrics.js';
+import { ConnectorLink, type TunnelCredentials } from './connector-link.js';
+
+export const CONNECTOR_VERSION = '0.1.0';
+export const DEFAULT_HA_CONNECTIONS = 4;
+export const DEFAULT_GRACE_PERIOD_MS = 30_000; // 30 seconds, as cloudflared
+
+export interface ConnectorOptions {
+  edge: { host: string; port: number };
+  ca: string | undefined;
+  /** undefined: ask the edge for a quick tunnel. */
+  credentials: TunnelCredentials | undefined;
+  haConnections: number;
+  handle: (stream: MuxStream, head: RequestHead) => void;
+  logger: Logger;
+  metrics?: ConnectorMetrics;
+  backoff?: BackoffOptions;
+  heartbeatMs?: number;
+  heartbeatTimeoutMs?: number;
+  initialWindow?: number;
+  /** Called on every successful registration of any link. */
+  onRegistered?: (reg: Registration, connIndex: number) => void;
+}
+
+/**
+ * Keeps `haConnections` links to the edge alive (cloudflared's supervisor): each link
+ * reconnects on its own with jittered backoff; a permanent error stops the connector.
+ */
+export class Connector {
+  readonly connectorId = randomUUID();
+  readonly #o: ConnectorOptions;
+  readonly #links: (ConnectorLink | undefined)[];
+  readonly #abort = new AbortController();
+  #credentials: TunnelCredentials | undefined;
+  #haveCredentials: Promise<void>;
+  #gotCredentials!: () => void;
+  #fatal: ((err: WarrenError) => void) | undefined;
+  #stopping = false;
+
+  constructor(options: ConnectorOptions) {
+    if (!Number.isInteger(options.haConnections) || options.haConnections < 1 || options.haConnections > 16) {
+      throw new WarrenError('WARREN_CONFIG_INVALID', '--ha-connections must be an integer from 1 to 16');
+    }
+    this.#o = options;
+    this.#links = new Array(options.haConnections).fill(undefined);
+    this.#credentials = options.credentials;
+    this.#haveCredentials = new Promise((r) => {
+      this.#gotCredentials = r;
+    });
+    if (this.#credentials !== undefined) this.#gotCredentials();
+  }
+
+  get credentials(): TunnelCredentials | undefined {
+    return this.#credentials;
+  }
+
+  /** Registered links right now. */
+  get readyConnections(): number {
+    let n = 0;
+    for (const l of this.#links) if (l?.registration !== undefined && l.conn?.closed === false) n++;
+    return n;
+  }
+
+  get inFlight(): number {
+    let n = 0;
+    for (const l of this.#links) n += l?.conn?.streams.size ?? 0;
+    return n;
+  }
+
+  /** Runs until `shutdown` (resolves) or a permanent error (rejects). */
+  run(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#fatal = (err) => {
+        this.#stopping = true;
+        this.#abort.abort();
+        for (const l of this.#links) l?.destroy();
+        reject(err);
+      };
+      const loops = this.#links.map((_, i) => this.#runLink(i));
+      Promise.all(loops).then(() => resolve(), reject);
+    });
+  }
+
+  async #runLink(index: number): Promise<void> {
+    const o = this.#o;
+    const log = o.logger.child({ connIndex: index });
+    const backoff = new Backoff(o.backoff ?? DEFAULT_BACKOFF);
+    const signal = this.#abort.signal;
+    while (!this.#stopping) {
+      if (this.#credentials === undefined && index > 0) {
+        await Promise.race([this.#haveCredentials, abortPromise(signal)]);
+        if (this.#stopping) return;
+      }
+      const link = new ConnectorLink({
+        host: o.edge.host,
+        port: o.edge.port,
+        ca: o.ca,
+        servername: o.edge.host,
+        connector: { connectorId: this.connectorId, connIndex: index, version: CONNECTOR_VERSION, arch: arch(), os: platform() },
+        credentials: this.#credentials,
+        initialWindow: o.initialWindow ?? DEFAULT_INITIAL_WINDOW,
+        heartbeatMs: o.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
+        heartbeatTimeoutMs: o.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
+        onStream: (stream, head) => {
+          if (this.#stopping) {
+            stream.reset('WARREN_SHUTTING_DOWN', 'the connector is shutting down');
+            return;
+          }
+          o.handle(stream, head);
+        },
+      });
+      try {
+        const reg = await link.connect(signal);
+        if (reg.quick !== undefined && this.#credentials === undefined) {
+          this.#credentials = { accountTag: 'quick', tunnelId: reg.quick.tunnelId, secret: Buffer.from(reg.quick.secret, 'base64') };
+          this.#gotCredentials();
+        }
+        backoff.reset();
+        this.#links[index] = link;
+        o.metrics?.registerSuccess.inc();
+        o.metrics?.haConnections.set(this.readyConnections);
+        log.info({ tunnelId: reg.tunnelId, connectionId: reg.connectionId, edge: reg.edgeName }, 'registered tunnel connection');
+        o.onRegistered?.(reg, index);
+        const err = await link.closed;
+        this.#links[index] = undefined;
+        o.metrics?.haConnections.set(this.readyConnections);
+        if (this.#stopping) return;
+        log.warn({ reason: err?.message ?? (link.goingAway ? 'edge going away' : 'closed by the edge') }, 'connection lost; reconnecting');
+      } catch (e) {
+        if (this.#stopping) return;
+        const err =
+          e instanceof WarrenError ? e : new WarrenError('WARREN_EDGE_UNREACHABLE', String(e), { cause: e, retryable: true });
+        o.metrics?.registerFail.inc({ code: err.code });
+        if (!err.retryable) {
+          this.#fatal?.(err);
+          return;
+        }
+        log.warn({ code: err.code, reason: err.message }, 'could not register; retrying');
+      }
+      const delay = backoff.next();
+      await sleep(delay, signal);
+    }
+  }
+
+  /**
+   * Graceful stop: unregister every link (the edge sends nothing new), let in-flight
+   * requests finish within `graceMs`, then close.
+   */
+  async shutdown(graceMs = DEFAULT_GRACE_PERIOD_MS): Promise<void> {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    this.#abort.abort();
+    for (const l of this.#links) l?.unregister();
+    const deadline = Date.now() + graceMs;
+    while (this.inFlight > 0 && Date.now() < deadline) await sleep(50);
+    for (const l of this.#links) l?.close();
+    await Promise.race([Promise.all(this.#links.map((l) => l?.closed)), sleep(2_000)]);
+    for (const l of this.#links) l?.destroy();
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}
+
+function abortPromise(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}

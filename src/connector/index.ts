@@ -1,0 +1,18 @@
+export { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from './backoff.js';
+export {
+  CONNECTOR_VERSION,
+  Connector,
+  type ConnectorOptions,
+  DEFAULT_GRACE_PERIOD_MS,
+  DEFAULT_HA_CONNECTIONS,
+} from './connector.js';
+export { ConnectorLink, type TunnelCredentials } from './connector-link.js';
+export { ConnectorMetrics } from './connector-metrics.js';
+export { type MetricsServerOptions, startMetricsServer } from './metrics-server.js';
+export {
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_KEEPALIVE_CONNECTIONS,
+  DEFAULT_KEEPALIVE_TIMEOUT_MS,
+  OriginProxy,
+  type OriginOptions,
+} from './origin-proxy.js';

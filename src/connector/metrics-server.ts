@@ -1,0 +1,52 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ConnectorMetrics } from './connector-metrics.js';
+
+export interface MetricsServerOptions {
+  metrics: ConnectorMetrics;
+  readyConnections: () => number;
+  connectorId: string;
+}
+
+/** `--metrics ADDR`: /metrics (Prometheus), /ready (200 once a link is registered), /healthcheck. */
+export async function startMetricsServer(addr: string, o: MetricsServerOptions): Promise<{ server: Server; url: string }> {
+  const i = addr.lastIndexOf(':');
+  if (i < 0) throw new TypeError(`--metrics ${addr}: expected HOST:PORT, e.g. 127.0.0.1:2000`);
+  const host = addr.slice(0, i).replace(/^\[|\]$/g, '');
+  const port = Number(addr.slice(i + 1));
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`--metrics ${addr}: port must be 0-65535`);
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/metrics') {
+      o.metrics.registry.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': o.metrics.registry.contentType });
+          res.end(text);
+        },
+        () => {
+          res.writeHead(500);
+          res.end();
+        },
+      );
+      return;
+    }
+    if (path === '/ready') {
+      const n = o.readyConnections();
+      res.writeHead(n > 0 ? 200 : 503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: n > 0 ? 200 : 503, readyConnections: n, connectorId: o.connectorId }));
+      return;
+    }
+    if (path === '/healthcheck') {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('OK\n');
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    res.end('not found: try /metrics, /ready or /healthcheck\n');
+  });
+  server.listen(port, host);
+  await once(server, 'listening');
+  const a = server.address() as AddressInfo;
+  return { server, url: `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}` };
+}

@@ -1,0 +1,1 @@
+export { type ApiServerOptions, createApiServer } from './api-server.js';

@@ -1,0 +1,16 @@
+import type { ConnectorInfo, MuxConnection } from '../protocol/index.js';
+
+/** One registered connector connection, as the edge sees it. */
+export interface EdgeLink {
+  readonly conn: MuxConnection;
+  readonly connectionId: string;
+  readonly tunnelId: string;
+  readonly accountId: string | undefined;
+  readonly connector: ConnectorInfo;
+  readonly originIp: string;
+  readonly connectedAt: Date;
+  /** Public hostname of a quick tunnel. */
+  readonly hostname: string | undefined;
+  /** The connector asked to stop receiving new requests (graceful shutdown). */
+  draining: boolean;
+}

@@ -1,0 +1,139 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { DEFAULT_INITIAL_WINDOW } from '../protocol/index.js';
+import type { EdgeLink } from './edge-link.js';
+import { QuickHostRouter } from './quick-host-router.js';
+import { QuickTunnelAuthenticator } from './quick-tunnel-authenticator.js';
+import type { QuickTunnelAuthority } from './quick-tunnel-authority.js';
+import { RateLimiter } from './rate-limiter.js';
+import type { TunnelAuthenticator } from './tunnel-authenticator.js';
+import { TunnelListener } from './tunnel-listener.js';
+import { TunnelRegistry } from './tunnel-registry.js';
+import { DEFAULT_ORIGIN_RESPONSE_TIMEOUT_MS, type HostRouter, VisitorProxy } from './visitor-proxy.js';
+
+export interface EdgeServerOptions {
+  edgeName: string;
+  bind: string;
+  httpPort: number;
+  tunnelPort: number;
+  tls: { cert: string; key: string };
+  quick: QuickTunnelAuthority;
+  /** Quick tunnels one source address may create per minute (burst as many). */
+  quickTunnelsPerMinute?: number;
+  /** Named tunnels (control plane); absent in a bare edge. */
+  named?: { authenticator: TunnelAuthenticator; router: HostRouter };
+  /** Public base of visitor URLs; default http://<hostname>:<httpPort>. */
+  publicUrl?: (hostname: string) => string;
+  originResponseTimeoutMs?: number;
+  initialWindow?: number;
+  onRegistered?: (link: EdgeLink) => void;
+  onUnregistered?: (link: EdgeLink) => void;
+  logger: Logger;
+}
+
+export const DEFAULT_QUICK_TUNNELS_PER_MINUTE = 30;
+export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000; // 10 seconds for in-flight requests when the edge stops
+
+/** The edge: visitor HTTP listener + TLS tunnel listener around one registry of live links. */
+export class EdgeServer {
+  readonly registry: TunnelRegistry;
+  readonly visitor: Server;
+  readonly tunnels: TunnelListener;
+  readonly proxy: VisitorProxy;
+  readonly #o: EdgeServerOptions;
+  #httpPort = 0;
+
+  constructor(options: EdgeServerOptions) {
+    this.#o = options;
+    const { logger } = options;
+    const router = new QuickHostRouter(options.named?.router);
+    this.registry = new TunnelRegistry({
+      registered: (link) => {
+        if (link.hostname !== undefined && link.accountId === undefined) router.remember(link.hostname, link.tunnelId);
+        logger.info(
+          {
+            tunnelId: link.tunnelId,
+            connIndex: link.connector.connIndex,
+            connectorId: link.connector.connectorId,
+            originIp: link.originIp,
+          },
+          'connection registered',
+        );
+        options.onRegistered?.(link);
+      },
+      unregistered: (link) => {
+        logger.info({ tunnelId: link.tunnelId, connIndex: link.connector.connIndex }, 'connection unregistered');
+        options.onUnregistered?.(link);
+      },
+    });
+    const perMinute = options.quickTunnelsPerMinute ?? DEFAULT_QUICK_TUNNELS_PER_MINUTE;
+    const authenticator = new QuickTunnelAuthenticator(
+      options.quick,
+      new RateLimiter(perMinute, perMinute),
+      options.named?.authenticator,
+    );
+    this.proxy = new VisitorProxy({
+      edgeName: options.edgeName,
+      registry: this.registry,
+      router,
+      scheme: 'http',
+      originResponseTimeoutMs: options.originResponseTimeoutMs ?? DEFAULT_ORIGIN_RESPONSE_TIMEOUT_MS,
+      logger,
+    });
+    this.visitor = createServer(
+      {
+        keepAlive: true,
+        keepAliveTimeout: 75_000, // 75 seconds, longer than common client pools' idle timeouts
+        headersTimeout: 60_000, // 60 seconds for the whole request head
+        requestTimeout: 0, // bodies may stream for hours (1 GiB uploads); idle sockets are reaped by keepAliveTimeout
+        maxHeaderSize: 32 * 1024, // 32 KiB; larger heads get 431
+        noDelay: true,
+      },
+      this.proxy.handleRequest,
+    );
+    this.visitor.on('upgrade', this.proxy.handleUpgrade);
+    this.visitor.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      if (!socket.writable) return socket.destroy();
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+      const body = status === 431 ? 'Request header fields too large\n' : 'Bad request\n';
+      socket.end(
+        `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\ncontent-type: text/plain\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`,
+      );
+    });
+    this.tunnels = new TunnelListener({
+      edgeName: options.edgeName,
+      cert: options.tls.cert,
+      key: options.tls.key,
+      registry: this.registry,
+      authenticator,
+      initialWindow: options.initialWindow ?? DEFAULT_INITIAL_WINDOW,
+      publicUrl: (hostname) => (options.publicUrl ?? ((h) => `http://${h}:${this.#httpPort}`))(hostname),
+      logger,
+    });
+  }
+
+  async listen(): Promise<{ httpPort: number; tunnelPort: number }> {
+    const { bind } = this.#o;
+    this.visitor.listen(this.#o.httpPort, bind);
+    this.tunnels.server.listen(this.#o.tunnelPort, bind);
+    await Promise.all([once(this.visitor, 'listening'), once(this.tunnels.server, 'listening')]);
+    this.#httpPort = (this.visitor.address() as AddressInfo).port;
+    return { httpPort: this.#httpPort, tunnelPort: (this.tunnels.server.address() as AddressInfo).port };
+  }
+
+  /** Stops accepting, tells connectors to go away, waits for in-flight requests (bounded), then closes links. */
+  async close(graceMs = DEFAULT_SHUTDOWN_GRACE_MS): Promise<void> {
+    this.tunnels.server.close();
+    this.visitor.close();
+    this.visitor.closeIdleConnections();
+    this.tunnels.goAway(this.registry.allLinks());
+    const deadline = Date.now() + graceMs;
+    while (Date.now() < deadline && [...this.registry.allLinks()].some((l) => l.conn.streams.size > 0)) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    this.tunnels.destroyAll(this.registry.allLinks());
+    this.visitor.closeAllConnections();
+  }
+}

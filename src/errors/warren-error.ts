@@ -1,0 +1,46 @@
+/**
+ * Every error that crosses a boundary (CLI, API, wire, visitor) carries a stable code.
+ * Codes are listed in docs/errors.md; a test keeps the two in step.
+ */
+export const ERROR_CODES = {
+  WARREN_CONFIG_INVALID: 'A flag, environment variable or config file value is invalid.',
+  WARREN_EDGE_UNTRUSTED: "The edge's TLS certificate is not trusted by the connector.",
+  WARREN_EDGE_UNREACHABLE: 'The connector could not reach the edge.',
+  WARREN_PROTOCOL: 'A peer sent bytes that do not follow the wire protocol.',
+  WARREN_PROTOCOL_VERSION: 'The connector and the edge speak different protocol versions.',
+  WARREN_AUTH_FAILED: 'The tunnel id or secret was not accepted by the edge.',
+  WARREN_QUICK_RATE_LIMITED: 'Too many quick tunnels were requested from one address.',
+  WARREN_TUNNEL_LIMIT: 'The account already runs as many tunnels as it may.',
+  WARREN_TUNNEL_NOT_FOUND: 'No tunnel with that id exists.',
+  WARREN_LINK_CLOSED: 'The edge connection closed.',
+  WARREN_HEARTBEAT_TIMEOUT: 'The peer stopped answering heartbeats.',
+  WARREN_STREAM_RESET: 'The other side abandoned the stream.',
+  WARREN_ORIGIN_UNREACHABLE: 'The origin refused the connection or could not be reached.',
+  WARREN_ORIGIN_TIMEOUT: 'The origin did not answer in time.',
+  WARREN_ORIGIN_ERROR: 'The origin closed the connection or answered with something that is not HTTP.',
+  WARREN_SHUTTING_DOWN: 'The process is shutting down and takes no new work.',
+} as const;
+
+export type WarrenErrorCode = keyof typeof ERROR_CODES;
+
+export interface WarrenErrorOptions {
+  cause?: unknown;
+  /** Connector side: whether trying again (after a backoff) can help. */
+  retryable?: boolean;
+}
+
+export class WarrenError extends Error {
+  readonly code: WarrenErrorCode;
+  readonly retryable: boolean;
+
+  constructor(code: WarrenErrorCode, message: string, options: WarrenErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'WarrenError';
+    this.code = code;
+    this.retryable = options.retryable ?? false;
+  }
+}
+
+export function isWarrenErrorCode(value: unknown): value is WarrenErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);
+}

@@ -1,0 +1,1 @@
+export { type EdgeTlsMaterial, type EdgeTlsOptions, loadOrCreateEdgeTls } from './edge-tls.js';

@@ -1,0 +1,29 @@
+export { encodeFrame, FRAME_HEADER_SIZE, type Frame, FrameParser, FrameType, type FrameTypeValue, MAX_FRAME_PAYLOAD } from './frame.js';
+export {
+  type ConnectorInfo,
+  encodeJson,
+  MessageError,
+  PROTOCOL_VERSION,
+  parseRegisterFailure,
+  parseRegisterRequest,
+  parseRegistration,
+  parseServerHello,
+  type RegisterAuth,
+  type RegisterFailure,
+  type RegisterRequest,
+  type Registration,
+  type RequestHead,
+  type ResponseHead,
+  type ServerHello,
+  type StreamReset,
+} from './messages.js';
+export {
+  DEFAULT_HEARTBEAT_MS,
+  DEFAULT_HEARTBEAT_TIMEOUT_MS,
+  DEFAULT_INITIAL_WINDOW,
+  MuxConnection,
+  type MuxConnectionOptions,
+} from './mux-connection.js';
+export { MuxStream } from './mux-stream.js';
+export { proveSecret, verifyProof } from './secret-proof.js';
+export { stripHopByHop } from './hop-by-hop.js';

@@ -1,0 +1,280 @@
+import type { Duplex } from 'node:stream';
+import { WarrenError } from '../errors/index.js';
+import { encodeFrame, type Frame, FrameParser, FrameType, type FrameTypeValue } from './frame.js';
+import {
+  encodeJson,
+  MessageError,
+  parseRequestHead,
+  parseResponseHead,
+  parseStreamReset,
+  type RequestHead,
+  type ResponseHead,
+  type StreamReset,
+} from './messages.js';
+import { MuxStream } from './mux-stream.js';
+
+export interface MuxConnectionOptions {
+  /** The edge opens streams; the connector accepts them. */
+  role: 'edge' | 'connector';
+  /** Per-stream window we grant the peer (our receive buffer per stream). */
+  initialWindow: number;
+  /** Ping interval. */
+  heartbeatMs: number;
+  /** Drop the link when nothing at all arrived for this long. */
+  heartbeatTimeoutMs: number;
+}
+
+export const DEFAULT_INITIAL_WINDOW = 4 * 1024 * 1024; // 4 MiB per stream
+export const DEFAULT_HEARTBEAT_MS = 5_000; // 5 seconds
+export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 15_000; // 15 seconds: three missed pings
+
+/** Socket bytes queued beyond this mark pause every stream's producer until 'drain'. */
+const CONGESTION_MARK = 1024 * 1024; // 1 MiB
+
+/**
+ * One multiplexed link over a (TLS) socket. Link-level frames on stream 0 go to
+ * `onControl`; proxied requests are MuxStreams. Writes made within one tick are
+ * corked into a single writev.
+ */
+export class MuxConnection {
+  readonly socket: Duplex;
+  readonly options: MuxConnectionOptions;
+  /** Bytes of consumed-but-unacknowledged data after which we send credit. */
+  readonly creditThreshold: number;
+  /** Window the peer grants per stream; set from the handshake. */
+  peerInitialWindow: number = DEFAULT_INITIAL_WINDOW;
+
+  onControl: ((frame: Frame) => void) | undefined;
+  /** Connector side: the edge opened a stream. */
+  onStream: ((stream: MuxStream, head: RequestHead) => void) | undefined;
+  onClose: ((err: WarrenError | undefined) => void) | undefined;
+
+  readonly streams = new Map<number, MuxStream>();
+  #nextStreamId = 1;
+  #lastPeerStreamId = 0;
+  #parser: FrameParser;
+  #corked = false;
+  #congested = false;
+  #waiting = new Set<MuxStream>();
+  #recvCount = 0;
+  #heartbeat: NodeJS.Timeout | undefined;
+  #closed = false;
+  #closeError: WarrenError | undefined;
+  readonly #uncork = (): void => {
+    this.#corked = false;
+    this.socket.uncork();
+  };
+
+  constructor(socket: Duplex, options: MuxConnectionOptions) {
+    this.socket = socket;
+    this.options = options;
+    this.creditThreshold = Math.max(16 * 1024, Math.floor(options.initialWindow / 4));
+    this.#parser = new FrameParser((f) => this.#onFrame(f));
+    socket.on('data', (chunk: Buffer) => {
+      this.#recvCount++;
+      const err = this.#parser.push(chunk);
+      if (err !== undefined) this.destroy(new WarrenError(err.code, err.message));
+    });
+    socket.on('drain', () => this.#onDrain());
+    socket.on('error', (err: Error) => {
+      this.#closeError ??= new WarrenError('WARREN_LINK_CLOSED', `link failed: ${err.message}`, {
+        cause: err,
+        retryable: true,
+      });
+    });
+    socket.on('close', () => this.#onSocketClose());
+    socket.on('end', () => socket.end());
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Starts pings and the silence watchdog. */
+  startHeartbeat(): void {
+    if (this.#heartbeat !== undefined) return;
+    const { heartbeatMs, heartbeatTimeoutMs } = this.options;
+    let seen = this.#recvCount;
+    let silentMs = 0;
+    const ping = Buffer.alloc(8);
+    this.#heartbeat = setInterval(() => {
+      if (this.#recvCount === seen) silentMs += heartbeatMs;
+      else silentMs = 0;
+      seen = this.#recvCount;
+      if (silentMs >= heartbeatTimeoutMs) {
+        this.destroy(
+          new WarrenError('WARREN_HEARTBEAT_TIMEOUT', `no frame from the peer for ${silentMs} ms`, { retryable: true }),
+        );
+        return;
+      }
+      ping.writeDoubleBE(Date.now());
+      this.sendFrame(FrameType.Ping, 0, ping);
+    }, heartbeatMs);
+    this.#heartbeat.unref();
+  }
+
+  /** Edge side: opens a stream carrying a request. */
+  openStream(head: RequestHead): MuxStream {
+    const id = this.#nextStreamId;
+    this.#nextStreamId = id >= 0xfffffffe ? 1 : id + 1;
+    const stream = new MuxStream(this, id, this.peerInitialWindow);
+    this.streams.set(id, stream);
+    this.sendFrame(FrameType.Request, id, encodeJson(head));
+    if (head.e === 1) stream.markLocalEnded();
+    return stream;
+  }
+
+  /** @internal use MuxStream.respond. */
+  respond(stream: MuxStream, head: ResponseHead): void {
+    this.sendFrame(FrameType.Response, stream.id, encodeJson(head));
+  }
+
+  sendFrame(type: FrameTypeValue, streamId: number, payload?: Uint8Array): void {
+    if (this.#closed) return;
+    const socket = this.socket;
+    if (!this.#corked) {
+      this.#corked = true;
+      socket.cork();
+      process.nextTick(this.#uncork);
+    }
+    const bufs = encodeFrame(type, streamId, payload);
+    for (let i = 0; i < bufs.length; i++) socket.write(bufs[i]);
+    if (!this.#congested && socket.writableLength > CONGESTION_MARK) this.#congested = true;
+  }
+
+  /** @internal */
+  sendData(id: number, chunk: Buffer): void {
+    this.sendFrame(FrameType.Data, id, chunk);
+  }
+
+  /** @internal */
+  sendEnd(id: number): void {
+    this.sendFrame(FrameType.End, id);
+  }
+
+  /** @internal */
+  sendReset(id: number, reset: StreamReset): void {
+    this.sendFrame(FrameType.Reset, id, encodeJson(reset));
+  }
+
+  /** @internal */
+  sendWindow(id: number, credit: number): void {
+    const b = Buffer.allocUnsafe(4);
+    b.writeUInt32BE(credit);
+    this.sendFrame(FrameType.Window, id, b);
+  }
+
+  /** @internal Whether the socket is backed up; if so the stream is told when it drains. */
+  congested(stream: MuxStream): boolean {
+    if (!this.#congested) return false;
+    this.#waiting.add(stream);
+    return true;
+  }
+
+  /** @internal */
+  forget(stream: MuxStream): void {
+    this.streams.delete(stream.id);
+    this.#waiting.delete(stream);
+  }
+
+  /** Flushes what is queued and closes the socket. */
+  close(): void {
+    if (this.#closed) return;
+    this.socket.end();
+  }
+
+  destroy(err?: WarrenError): void {
+    if (err !== undefined) this.#closeError ??= err;
+    this.socket.destroy();
+    // 'close' follows asynchronously; mark now so nothing else is written.
+    this.#onSocketClose();
+  }
+
+  #onFrame(frame: Frame): void {
+    if (this.#closed) return;
+    const { type, streamId, payload } = frame;
+    if (streamId === 0) {
+      if (type === FrameType.Ping) {
+        this.sendFrame(FrameType.Pong, 0, payload);
+        return;
+      }
+      if (type === FrameType.Pong) return;
+      this.onControl?.(frame);
+      return;
+    }
+    try {
+      switch (type) {
+        case FrameType.Data: {
+          this.streams.get(streamId)?.handleData(payload);
+          return;
+        }
+        case FrameType.Window: {
+          if (payload.length !== 4) throw new MessageError('window frame must carry 4 bytes');
+          this.streams.get(streamId)?.handleWindow(payload.readUInt32BE(0));
+          return;
+        }
+        case FrameType.End:
+          this.streams.get(streamId)?.handleEnd();
+          return;
+        case FrameType.Reset:
+          this.streams.get(streamId)?.handleReset(parseStreamReset(payload));
+          return;
+        case FrameType.Request: {
+          if (this.options.role !== 'connector') throw new MessageError('only the edge opens streams');
+          if (streamId <= this.#lastPeerStreamId && this.#lastPeerStreamId - streamId < 0x7fffffff) {
+            throw new MessageError(`stream ${streamId} reused`);
+          }
+          this.#lastPeerStreamId = streamId;
+          const head = parseRequestHead(payload);
+          const stream = new MuxStream(this, streamId, this.peerInitialWindow);
+          this.streams.set(streamId, stream);
+          if (head.e === 1) stream.handleEnd();
+          if (this.onStream === undefined) stream.reset('WARREN_SHUTTING_DOWN', 'not accepting streams');
+          else this.onStream(stream, head);
+          return;
+        }
+        case FrameType.Response: {
+          if (this.options.role !== 'edge') throw new MessageError('only the connector answers streams');
+          const stream = this.streams.get(streamId);
+          if (stream === undefined) return;
+          const head = parseResponseHead(payload);
+          stream.onResponse?.(head);
+          if (head.e === 1) stream.handleEnd();
+          return;
+        }
+        default:
+          throw new MessageError(`frame type ${type} is not valid on a stream`);
+      }
+    } catch (err) {
+      if (err instanceof MessageError) {
+        this.destroy(new WarrenError('WARREN_PROTOCOL', err.message));
+        return;
+      }
+      throw err;
+    }
+  }
+
+  #onDrain(): void {
+    if (!this.#congested) return;
+    this.#congested = false;
+    const waiting = this.#waiting;
+    if (waiting.size === 0) return;
+    this.#waiting = new Set();
+    for (const s of waiting) s.handleLinkDrain();
+  }
+
+  #onSocketClose(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#heartbeat !== undefined) clearInterval(this.#heartbeat);
+    const err = this.#closeError;
+    const reset: StreamReset = {
+      code: err?.code ?? 'WARREN_LINK_CLOSED',
+      message: err?.message ?? 'the link closed',
+    };
+    for (const s of [...this.streams.values()]) s.handleReset(reset);
+    this.streams.clear();
+    this.#waiting.clear();
+    this.onClose?.(err);
+  }
+}

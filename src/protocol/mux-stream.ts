@@ -1,0 +1,229 @@
+import type { Readable, Writable } from 'node:stream';
+import type { WarrenErrorCode } from '../errors/index.js';
+import type { MuxConnection } from './mux-connection.js';
+import type { ResponseHead, StreamReset } from './messages.js';
+
+/** Largest Data frame we send; bigger chunks are split so one stream cannot hog the link. */
+const MAX_DATA_FRAME = 256 * 1024; // 256 KiB
+
+/**
+ * One proxied request on a link. Body bytes flow under a per-stream credit window
+ * (like HTTP/2): the sender may have at most `window` unacknowledged bytes in flight,
+ * and the receiver grants credit only once its sink has accepted the bytes, so a slow
+ * visitor or origin pushes back all the way to the other end.
+ */
+export class MuxStream {
+  readonly id: number;
+  readonly conn: MuxConnection;
+
+  /** Edge side: the connector answered with a response head. */
+  onResponse: ((head: ResponseHead) => void) | undefined;
+  /** The peer reset the stream (or the link died). Called at most once. */
+  onReset: ((reset: StreamReset) => void) | undefined;
+  /** Both halves are done and the stream is forgotten. */
+  onClose: (() => void) | undefined;
+
+  #sendWindow: number;
+  #pending: Buffer[] | null = null;
+  #endQueued = false;
+  #localEnded = false;
+  #remoteEnded = false;
+  #closed = false;
+  #unacked = 0;
+  #owed = 0;
+  #sink: Writable | undefined;
+  #early: Buffer[] | null = null;
+  #waitingDrain = false;
+  #onWritable: (() => void) | undefined;
+
+  constructor(conn: MuxConnection, id: number, sendWindow: number) {
+    this.conn = conn;
+    this.id = id;
+    this.#sendWindow = sendWindow;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get remoteEnded(): boolean {
+    return this.#remoteEnded;
+  }
+
+  /** Sends body bytes. Returns false when the caller should pause until the stream is writable again. */
+  write(chunk: Buffer): boolean {
+    if (this.#closed || this.#localEnded || this.#endQueued) return false;
+    if (this.#pending !== null) {
+      this.#pending.push(chunk);
+      return false;
+    }
+    this.#sendWithinWindow(chunk);
+    return this.#pending === null && !this.conn.congested(this);
+  }
+
+  /** Finishes our half; queued bytes go first. */
+  end(): void {
+    if (this.#closed || this.#localEnded || this.#endQueued) return;
+    if (this.#pending !== null) {
+      this.#endQueued = true;
+      return;
+    }
+    this.#localEnded = true;
+    this.conn.sendEnd(this.id);
+    this.#maybeClose();
+  }
+
+  /** Connector side: sends the response head; with `e: 1` our half is finished too. */
+  respond(head: ResponseHead): void {
+    if (this.#closed) return;
+    this.conn.respond(this, head);
+    if (head.e === 1) this.markLocalEnded();
+  }
+
+  /** @internal the head that opened or answered the stream said no body follows. */
+  markLocalEnded(): void {
+    this.#localEnded = true;
+    this.#maybeClose();
+  }
+
+  /** Abandons the stream in both directions and tells the peer why. */
+  reset(code: WarrenErrorCode, message: string): void {
+    if (this.#closed) return;
+    this.conn.sendReset(this.id, { code, message });
+    this.#close();
+  }
+
+  /** Streams a node Readable into this stream with backpressure; ends or resets with it. */
+  pipeFrom(source: Readable): void {
+    this.#onWritable = () => source.resume();
+    source.on('data', (chunk: Buffer) => {
+      if (!this.write(chunk)) source.pause();
+    });
+    source.once('end', () => this.end());
+    source.once('error', (err: Error) => this.reset('WARREN_STREAM_RESET', `body source failed: ${err.message}`));
+  }
+
+  /** Delivers the peer's body bytes into a node Writable; ends it when the peer ends. */
+  pipeTo(sink: Writable): void {
+    this.#sink = sink;
+    const early = this.#early;
+    this.#early = null;
+    if (early !== null) for (const chunk of early) this.#deliver(chunk);
+    if (this.#remoteEnded) sink.end();
+  }
+
+  // ---- called by MuxConnection ----
+
+  /** @internal */
+  handleData(payload: Buffer): void {
+    if (this.#remoteEnded) return;
+    if (this.#sink === undefined) {
+      if (this.#early === null) this.#early = [];
+      // Payloads are views into socket chunks node never reuses, so holding them is safe.
+      this.#early.push(payload);
+      return;
+    }
+    this.#deliver(payload);
+  }
+
+  /** @internal */
+  handleEnd(): void {
+    if (this.#remoteEnded) return;
+    this.#remoteEnded = true;
+    if (this.#sink !== undefined) this.#sink.end();
+    this.#maybeClose();
+  }
+
+  /** @internal */
+  handleWindow(credit: number): void {
+    this.#sendWindow += credit;
+    const pending = this.#pending;
+    if (pending === null) return;
+    this.#pending = null;
+    for (let i = 0; i < pending.length; i++) {
+      this.#sendWithinWindow(pending[i] as Buffer);
+      const stillBlocked = this.#pending as Buffer[] | null;
+      if (stillBlocked !== null) {
+        for (let j = i + 1; j < pending.length; j++) stillBlocked.push(pending[j] as Buffer);
+        return;
+      }
+    }
+    if (this.#endQueued) {
+      this.#endQueued = false;
+      this.end();
+      return;
+    }
+    if (!this.conn.congested(this)) this.#onWritable?.();
+  }
+
+  /** @internal the link's socket drained. */
+  handleLinkDrain(): void {
+    if (this.#pending === null && !this.#closed) this.#onWritable?.();
+  }
+
+  /** @internal */
+  handleReset(reset: StreamReset): void {
+    if (this.#closed) return;
+    this.#close();
+    if (this.#sink !== undefined && !this.#sink.writableFinished) this.#sink.destroy();
+    this.onReset?.(reset);
+  }
+
+  #sendWithinWindow(chunk: Buffer): void {
+    while (chunk.length > 0) {
+      const room = Math.min(this.#sendWindow, MAX_DATA_FRAME);
+      if (room <= 0) {
+        this.#pending = [chunk];
+        return;
+      }
+      if (chunk.length <= room) {
+        this.#sendWindow -= chunk.length;
+        this.conn.sendData(this.id, chunk);
+        return;
+      }
+      this.#sendWindow -= room;
+      this.conn.sendData(this.id, chunk.subarray(0, room));
+      chunk = chunk.subarray(room);
+    }
+  }
+
+  #deliver(payload: Buffer): void {
+    const sink = this.#sink as Writable;
+    if (sink.destroyed) return;
+    if (sink.write(payload)) {
+      this.#consumed(payload.length);
+      return;
+    }
+    this.#owed += payload.length;
+    if (!this.#waitingDrain) {
+      this.#waitingDrain = true;
+      sink.once('drain', () => {
+        this.#waitingDrain = false;
+        const owed = this.#owed;
+        this.#owed = 0;
+        this.#consumed(owed);
+      });
+    }
+  }
+
+  #consumed(n: number): void {
+    if (this.#closed) return;
+    this.#unacked += n;
+    if (this.#unacked >= this.conn.creditThreshold) {
+      this.conn.sendWindow(this.id, this.#unacked);
+      this.#unacked = 0;
+    }
+  }
+
+  #maybeClose(): void {
+    if (this.#localEnded && this.#remoteEnded && !this.#closed) this.#close();
+  }
+
+  #close(): void {
+    this.#closed = true;
+    this.#pending = null;
+    this.#early = null;
+    this.conn.forget(this);
+    this.onClose?.();
+  }
+}

@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { pino, type Logger, type LevelWithSilent } from 'pino';
+import { type LevelWithSilent, type Logger, pino } from 'pino';
 
 export interface LoggerOptions {
   level: string;

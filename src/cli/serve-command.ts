@@ -23,7 +23,13 @@ export interface ServeOptions {
 export async function serve(options: ServeOptions): Promise<void> {
   const logger = createLogger(options.log);
   const dataDir = resolve(options.dataDir);
-  const edgeName = options.edgeName ?? osHostname().split('.')[0]?.toLowerCase().replace(/[^a-z0-9-]/g, '') ?? 'edge';
+  const edgeName =
+    options.edgeName ??
+    osHostname()
+      .split('.')[0]
+      ?.toLowerCase()
+      .replace(/[^a-z0-9-]/g, '') ??
+    'edge';
   const tls = await loadOrCreateEdgeTls({ dataDir, hostnames: [options.bind, `edge.${options.domain}`] });
   const quick = await QuickTunnelAuthority.open(dataDir, options.domain);
   const edge = new EdgeServer({

@@ -27,7 +27,10 @@ export function findEdgeCa(explicit: string | undefined): string | undefined {
   for (const c of candidates) {
     if (existsSync(c)) return readFileSync(c, 'utf8');
     if (explicit !== undefined) {
-      throw new WarrenError('WARREN_CONFIG_INVALID', `--edge-ca ${resolve(c)}: no such file; copy <data-dir>/edge-ca.pem from the edge`);
+      throw new WarrenError(
+        'WARREN_CONFIG_INVALID',
+        `--edge-ca ${resolve(c)}: no such file; copy <data-dir>/edge-ca.pem from the edge`,
+      );
     }
   }
   return undefined;

@@ -84,9 +84,13 @@ export class ConnectorLink {
       const timer = setTimeout(
         () =>
           settle(
-            new WarrenError('WARREN_EDGE_UNREACHABLE', `no registration from ${o.host}:${o.port} within ${DIAL_TIMEOUT_MS} ms`, {
-              retryable: true,
-            }),
+            new WarrenError(
+              'WARREN_EDGE_UNREACHABLE',
+              `no registration from ${o.host}:${o.port} within ${DIAL_TIMEOUT_MS} ms`,
+              {
+                retryable: true,
+              },
+            ),
           ),
         DIAL_TIMEOUT_MS,
       );
@@ -111,10 +115,14 @@ export class ConnectorLink {
           return;
         }
         settle(
-          new WarrenError('WARREN_EDGE_UNREACHABLE', `cannot reach the edge at ${o.host}:${o.port}: ${err.code ?? err.message}`, {
-            cause: err,
-            retryable: true,
-          }),
+          new WarrenError(
+            'WARREN_EDGE_UNREACHABLE',
+            `cannot reach the edge at ${o.host}:${o.port}: ${err.code ?? err.message}`,
+            {
+              cause: err,
+              retryable: true,
+            },
+          ),
         );
       });
       socket.once('secureConnect', () => {
@@ -126,7 +134,12 @@ export class ConnectorLink {
         });
         this.conn = conn;
         conn.onClose = (err) => {
-          settle(err ?? new WarrenError('WARREN_LINK_CLOSED', 'the edge closed the connection during registration', { retryable: true }));
+          settle(
+            err ??
+              new WarrenError('WARREN_LINK_CLOSED', 'the edge closed the connection during registration', {
+                retryable: true,
+              }),
+          );
           this.#resolveClosed(err);
         };
         conn.onControl = (frame: Frame) => {
@@ -146,7 +159,12 @@ export class ConnectorLink {
                   auth:
                     c === undefined
                       ? { kind: 'quick-new' }
-                      : { kind: 'secret', accountTag: c.accountTag, tunnelId: c.tunnelId, proof: proveSecret(c.secret, hello.nonce) },
+                      : {
+                          kind: 'secret',
+                          accountTag: c.accountTag,
+                          tunnelId: c.tunnelId,
+                          proof: proveSecret(c.secret, hello.nonce),
+                        },
                   connector: o.connector,
                   heartbeatMs: o.heartbeatMs,
                   initialWindow: o.initialWindow,

@@ -3,8 +3,16 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 /** The connector's Prometheus metrics (cloudflared's set, plus a latency histogram). */
 export class ConnectorMetrics {
   readonly registry = new Registry();
-  readonly requests = new Counter({ name: 'warren_tunnel_total_requests', help: 'Requests proxied to origins', registers: [this.registry] });
-  readonly concurrent = new Gauge({ name: 'warren_tunnel_concurrent_requests', help: 'Requests in flight', registers: [this.registry] });
+  readonly requests = new Counter({
+    name: 'warren_tunnel_total_requests',
+    help: 'Requests proxied to origins',
+    registers: [this.registry],
+  });
+  readonly concurrent = new Gauge({
+    name: 'warren_tunnel_concurrent_requests',
+    help: 'Requests in flight',
+    registers: [this.registry],
+  });
   readonly responses = new Counter({
     name: 'warren_tunnel_response_by_code',
     help: 'Responses by HTTP status code',
@@ -17,8 +25,16 @@ export class ConnectorMetrics {
     labelNames: ['code'],
     registers: [this.registry],
   });
-  readonly haConnections = new Gauge({ name: 'warren_tunnel_ha_connections', help: 'Registered edge connections', registers: [this.registry] });
-  readonly registerSuccess = new Counter({ name: 'warren_tunnel_tunnel_register_success', help: 'Successful registrations', registers: [this.registry] });
+  readonly haConnections = new Gauge({
+    name: 'warren_tunnel_ha_connections',
+    help: 'Registered edge connections',
+    registers: [this.registry],
+  });
+  readonly registerSuccess = new Counter({
+    name: 'warren_tunnel_tunnel_register_success',
+    help: 'Successful registrations',
+    registers: [this.registry],
+  });
   readonly registerFail = new Counter({
     name: 'warren_tunnel_tunnel_register_fail',
     help: 'Failed registrations by error code',

@@ -11,8 +11,8 @@ import {
   type RequestHead,
 } from '../protocol/index.js';
 import { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from './backoff.js';
-import type { ConnectorMetrics } from './connector-metrics.js';
 import { ConnectorLink, type TunnelCredentials } from './connector-link.js';
+import type { ConnectorMetrics } from './connector-metrics.js';
 
 export const CONNECTOR_VERSION = '0.1.0';
 export const DEFAULT_HA_CONNECTIONS = 4;
@@ -109,7 +109,13 @@ export class Connector {
         port: o.edge.port,
         ca: o.ca,
         servername: o.edge.host,
-        connector: { connectorId: this.connectorId, connIndex: index, version: CONNECTOR_VERSION, arch: arch(), os: platform() },
+        connector: {
+          connectorId: this.connectorId,
+          connIndex: index,
+          version: CONNECTOR_VERSION,
+          arch: arch(),
+          os: platform(),
+        },
         credentials: this.#credentials,
         initialWindow: o.initialWindow ?? DEFAULT_INITIAL_WINDOW,
         heartbeatMs: o.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
@@ -125,24 +131,36 @@ export class Connector {
       try {
         const reg = await link.connect(signal);
         if (reg.quick !== undefined && this.#credentials === undefined) {
-          this.#credentials = { accountTag: 'quick', tunnelId: reg.quick.tunnelId, secret: Buffer.from(reg.quick.secret, 'base64') };
+          this.#credentials = {
+            accountTag: 'quick',
+            tunnelId: reg.quick.tunnelId,
+            secret: Buffer.from(reg.quick.secret, 'base64'),
+          };
           this.#gotCredentials();
         }
         backoff.reset();
         this.#links[index] = link;
         o.metrics?.registerSuccess.inc();
         o.metrics?.haConnections.set(this.readyConnections);
-        log.info({ tunnelId: reg.tunnelId, connectionId: reg.connectionId, edge: reg.edgeName }, 'registered tunnel connection');
+        log.info(
+          { tunnelId: reg.tunnelId, connectionId: reg.connectionId, edge: reg.edgeName },
+          'registered tunnel connection',
+        );
         o.onRegistered?.(reg, index);
         const err = await link.closed;
         this.#links[index] = undefined;
         o.metrics?.haConnections.set(this.readyConnections);
         if (this.#stopping) return;
-        log.warn({ reason: err?.message ?? (link.goingAway ? 'edge going away' : 'closed by the edge') }, 'connection lost; reconnecting');
+        log.warn(
+          { reason: err?.message ?? (link.goingAway ? 'edge going away' : 'closed by the edge') },
+          'connection lost; reconnecting',
+        );
       } catch (e) {
         if (this.#stopping) return;
         const err =
-          e instanceof WarrenError ? e : new WarrenError('WARREN_EDGE_UNREACHABLE', String(e), { cause: e, retryable: true });
+          e instanceof WarrenError
+            ? e
+            : new WarrenError('WARREN_EDGE_UNREACHABLE', String(e), { cause: e, retryable: true });
         o.metrics?.registerFail.inc({ code: err.code });
         if (!err.retryable) {
           this.#fatal?.(err);

@@ -13,6 +13,6 @@ export {
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_KEEPALIVE_CONNECTIONS,
   DEFAULT_KEEPALIVE_TIMEOUT_MS,
-  OriginProxy,
   type OriginOptions,
+  OriginProxy,
 } from './origin-proxy.js';

@@ -10,12 +10,16 @@ export interface MetricsServerOptions {
 }
 
 /** `--metrics ADDR`: /metrics (Prometheus), /ready (200 once a link is registered), /healthcheck. */
-export async function startMetricsServer(addr: string, o: MetricsServerOptions): Promise<{ server: Server; url: string }> {
+export async function startMetricsServer(
+  addr: string,
+  o: MetricsServerOptions,
+): Promise<{ server: Server; url: string }> {
   const i = addr.lastIndexOf(':');
   if (i < 0) throw new TypeError(`--metrics ${addr}: expected HOST:PORT, e.g. 127.0.0.1:2000`);
   const host = addr.slice(0, i).replace(/^\[|\]$/g, '');
   const port = Number(addr.slice(i + 1));
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`--metrics ${addr}: port must be 0-65535`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new TypeError(`--metrics ${addr}: port must be 0-65535`);
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/metrics') {

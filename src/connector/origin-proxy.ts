@@ -28,7 +28,10 @@ export class OriginProxy {
 
   constructor(options: OriginOptions, metrics?: ConnectorMetrics) {
     if (options.url.protocol !== 'http:') {
-      throw new WarrenError('WARREN_CONFIG_INVALID', `--url ${options.url.href}: only http:// origins are supported here; use http://host:port`);
+      throw new WarrenError(
+        'WARREN_CONFIG_INVALID',
+        `--url ${options.url.href}: only http:// origins are supported here; use http://host:port`,
+      );
     }
     this.#o = options;
     this.#metrics = metrics;
@@ -71,7 +74,9 @@ export class OriginProxy {
     req.on('socket', (socket: Socket) => {
       if (!socket.connecting) return;
       const t = setTimeout(() => {
-        req.destroy(new WarrenError('WARREN_ORIGIN_TIMEOUT', `no TCP connection to the origin within ${connectTimeoutMs} ms`));
+        req.destroy(
+          new WarrenError('WARREN_ORIGIN_TIMEOUT', `no TCP connection to the origin within ${connectTimeoutMs} ms`),
+        );
       }, connectTimeoutMs);
       socket.once('connect', () => clearTimeout(t));
       socket.once('close', () => clearTimeout(t));
@@ -115,7 +120,8 @@ export class OriginProxy {
         socket.on('error', () => stream.reset('WARREN_ORIGIN_ERROR', 'the origin closed the upgraded connection'));
         socket.once('close', () => {
           finish();
-          if (!stream.closed && !stream.remoteEnded) stream.reset('WARREN_ORIGIN_ERROR', 'the origin closed the upgraded connection');
+          if (!stream.closed && !stream.remoteEnded)
+            stream.reset('WARREN_ORIGIN_ERROR', 'the origin closed the upgraded connection');
         });
       });
       req.end();

@@ -12,7 +12,9 @@ export interface ApiServerOptions {
  * Routes are registered by the control plane's plugins; this owns the server itself.
  */
 export function createApiServer(options: ApiServerOptions): FastifyInstance {
-  const app = Fastify({ loggerInstance: options.logger.child({ component: 'api' }, { level: 'warn' }) as FastifyBaseLogger });
+  const app = Fastify({
+    loggerInstance: options.logger.child({ component: 'api' }, { level: 'warn' }) as FastifyBaseLogger,
+  });
   app.get('/healthz', async (_req, reply) => {
     if (!options.ready()) return reply.code(503).send({ status: 'starting' });
     return { status: 'ok' };

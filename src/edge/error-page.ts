@@ -39,14 +39,19 @@ export const VISITOR_ERRORS = {
     title: 'The origin did not answer in time',
     detail: why,
   }),
-  badRequest: (why: string): VisitorError => ({ status: 400, code: 'WARREN_BAD_REQUEST', title: 'Bad request', detail: why }),
+  badRequest: (why: string): VisitorError => ({
+    status: 400,
+    code: 'WARREN_BAD_REQUEST',
+    title: 'Bad request',
+    detail: why,
+  }),
 } as const;
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => ESCAPES[c] as string);
 
 export function wantsJson(accept: string | undefined): boolean {
-  return accept !== undefined && accept.includes('application/json') && !accept.includes('text/html');
+  return accept?.includes('application/json') && !accept.includes('text/html');
 }
 
 export function errorBody(err: VisitorError, rayId: string, json: boolean): { type: string; body: string } {

@@ -1,5 +1,10 @@
 export type { EdgeLink } from './edge-link.js';
-export { DEFAULT_QUICK_TUNNELS_PER_MINUTE, DEFAULT_SHUTDOWN_GRACE_MS, EdgeServer, type EdgeServerOptions } from './edge-server.js';
+export {
+  DEFAULT_QUICK_TUNNELS_PER_MINUTE,
+  DEFAULT_SHUTDOWN_GRACE_MS,
+  EdgeServer,
+  type EdgeServerOptions,
+} from './edge-server.js';
 export { errorBody, sendVisitorError, VISITOR_ERRORS, type VisitorError } from './error-page.js';
 export { QuickHostRouter } from './quick-host-router.js';
 export { QUICK_ACCOUNT_TAG, QuickTunnelAuthority, type QuickTunnelCredentials } from './quick-tunnel-authority.js';

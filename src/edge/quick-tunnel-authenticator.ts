@@ -1,4 +1,4 @@
-import { verifyProof, type RegisterRequest } from '../protocol/index.js';
+import { type RegisterRequest, verifyProof } from '../protocol/index.js';
 import { QUICK_ACCOUNT_TAG, type QuickTunnelAuthority } from './quick-tunnel-authority.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { AuthResult, TunnelAuthenticator } from './tunnel-authenticator.js';
@@ -42,7 +42,8 @@ export class QuickTunnelAuthenticator implements TunnelAuthenticator {
           ok: false,
           failure: {
             code: 'WARREN_AUTH_FAILED',
-            message: 'quick tunnel credentials were not issued by this edge (its data directory was reset?); start a new quick tunnel',
+            message:
+              'quick tunnel credentials were not issued by this edge (its data directory was reset?); start a new quick tunnel',
             retryable: false,
           },
         };
@@ -52,7 +53,11 @@ export class QuickTunnelAuthenticator implements TunnelAuthenticator {
     if (this.#named !== undefined) return this.#named.authenticate(request, nonce, remoteIp);
     return {
       ok: false,
-      failure: { code: 'WARREN_TUNNEL_NOT_FOUND', message: `tunnel ${auth.tunnelId} does not exist on this edge`, retryable: false },
+      failure: {
+        code: 'WARREN_TUNNEL_NOT_FOUND',
+        message: `tunnel ${auth.tunnelId} does not exist on this edge`,
+        retryable: false,
+      },
     };
   }
 }

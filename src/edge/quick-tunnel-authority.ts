@@ -18,7 +18,9 @@ const WORDS = (
   'moth move much mule muse nail name navy near neat nest news next nice node noon nose note oak oath open oval ' +
   'pace pack page palm park part pass path peak pear pine pink pipe plan play plot plum poem pole pond pony pool ' +
   'port pose post'
-).split(' ').slice(0, 256);
+)
+  .split(' ')
+  .slice(0, 256);
 
 /** Quick-tunnel credentials are ours to verify without storage: the secret is an HMAC of the id under the edge's key. */
 export const QUICK_ACCOUNT_TAG = 'quick';

@@ -134,7 +134,11 @@ export class TunnelListener {
           },
           (err: unknown) => {
             logger.error({ err }, 'registration failed inside the edge');
-            fail({ code: 'WARREN_AUTH_FAILED', message: 'the edge could not check the credentials; retrying', retryable: true });
+            fail({
+              code: 'WARREN_AUTH_FAILED',
+              message: 'the edge could not check the credentials; retrying',
+              retryable: true,
+            });
           },
         );
         return;

@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { type IncomingMessage, type ServerResponse, STATUS_CODES, validateHeaderName, validateHeaderValue } from 'node:http';
+import {
+  type IncomingMessage,
+  type ServerResponse,
+  STATUS_CODES,
+  validateHeaderName,
+  validateHeaderValue,
+} from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { type RequestHead, type StreamReset, stripHopByHop } from '../protocol/index.js';
@@ -60,14 +66,28 @@ export class VisitorProxy {
   readonly handleRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const ray = this.nextRayId();
     const route = this.#route(req);
-    if ('error' in route) return sendVisitorError(req, res, route.error, ray);
+    if ('error' in route) {
+      sendVisitorError(req, res, route.error, ray);
+      return;
+    }
     const cl = req.headers['content-length'];
     const hasBody = cl !== undefined ? cl !== '0' : req.headers['transfer-encoding'] !== undefined;
     this.#forward(req, res, route.link, ray, hasBody, 0);
   };
 
-  #forward(req: IncomingMessage, res: ServerResponse, link: EdgeLink, ray: string, hasBody: boolean, attempt: number): void {
-    const head: RequestHead = { m: req.method ?? 'GET', p: req.url ?? '/', h: this.#requestHeaders(req, ray, link, false) };
+  #forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    link: EdgeLink,
+    ray: string,
+    hasBody: boolean,
+    attempt: number,
+  ): void {
+    const head: RequestHead = {
+      m: req.method ?? 'GET',
+      p: req.url ?? '/',
+      h: this.#requestHeaders(req, ray, link, false),
+    };
     if (!hasBody) head.e = 1;
     const stream = link.conn.openStream(head);
     const timer = setTimeout(() => {
@@ -87,7 +107,12 @@ export class VisitorProxy {
         res.writeHead(rh.s, headers);
       } catch (err) {
         stream.reset('WARREN_ORIGIN_ERROR', 'response head rejected by the edge');
-        sendVisitorError(req, res, VISITOR_ERRORS.originFailed(`invalid response header (${(err as Error).message})`), ray);
+        sendVisitorError(
+          req,
+          res,
+          VISITOR_ERRORS.originFailed(`invalid response header (${(err as Error).message})`),
+          ray,
+        );
         return;
       }
       stream.pipeTo(res);
@@ -112,7 +137,10 @@ export class VisitorProxy {
     const ray = this.nextRayId();
     socket.on('error', () => socket.destroy());
     const route = this.#route(req);
-    if ('error' in route) return writeRawError(socket, route.error, ray, wantsJson(req.headers.accept));
+    if ('error' in route) {
+      writeRawError(socket, route.error, ray, wantsJson(req.headers.accept));
+      return;
+    }
     const link = route.link;
     const stream = link.conn.openStream({
       m: req.method ?? 'GET',

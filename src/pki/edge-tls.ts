@@ -83,7 +83,12 @@ export async function loadOrCreateEdgeTls(options: EdgeTlsOptions): Promise<Edge
       ),
     ],
   });
-  return { caPem, caPath, certPem: `${leaf.toString('pem')}\n${caPem}`, keyPem: await exportPkcs8(leafKeys.privateKey) };
+  return {
+    caPem,
+    caPath,
+    certPem: `${leaf.toString('pem')}\n${caPem}`,
+    keyPem: await exportPkcs8(leafKeys.privateKey),
+  };
 }
 
 function serial(): string {

@@ -20,7 +20,9 @@ export function stripHopByHop(raw: readonly string[], drop?: ReadonlySet<string>
     if ((raw[i] as string).length === 10 && (raw[i] as string).toLowerCase() === 'connection') {
       for (const token of (raw[i + 1] as string).split(',')) {
         const t = token.trim().toLowerCase();
-        if (t !== '' && !(keepUpgrade && t === 'upgrade')) (named ??= new Set()).add(t);
+        if (t === '' || (keepUpgrade && t === 'upgrade')) continue;
+        named ??= new Set();
+        named.add(t);
       }
     }
   }

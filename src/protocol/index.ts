@@ -1,4 +1,13 @@
-export { encodeFrame, FRAME_HEADER_SIZE, type Frame, FrameParser, FrameType, type FrameTypeValue, MAX_FRAME_PAYLOAD } from './frame.js';
+export {
+  encodeFrame,
+  FRAME_HEADER_SIZE,
+  type Frame,
+  FrameParser,
+  FrameType,
+  type FrameTypeValue,
+  MAX_FRAME_PAYLOAD,
+} from './frame.js';
+export { stripHopByHop } from './hop-by-hop.js';
 export {
   type ConnectorInfo,
   encodeJson,
@@ -26,4 +35,3 @@ export {
 } from './mux-connection.js';
 export { MuxStream } from './mux-stream.js';
 export { proveSecret, verifyProof } from './secret-proof.js';
-export { stripHopByHop } from './hop-by-hop.js';

@@ -120,7 +120,11 @@ export function encodeJson(value: unknown): Buffer {
 
 export function parseServerHello(payload: Buffer): ServerHello {
   const o = parseJson(payload, 'hello');
-  return { version: int(o, 'version', 'hello', 0, 1e6), nonce: str(o, 'nonce', 'hello'), edgeName: str(o, 'edgeName', 'hello', 255) };
+  return {
+    version: int(o, 'version', 'hello', 0, 1e6),
+    nonce: str(o, 'nonce', 'hello'),
+    edgeName: str(o, 'edgeName', 'hello', 255),
+  };
 }
 
 export function parseRegisterRequest(payload: Buffer): RegisterRequest {
@@ -168,7 +172,11 @@ export function parseRegistration(payload: Buffer): Registration {
   const q = o.quick;
   if (typeof q === 'object' && q !== null) {
     const qo = q as Record<string, unknown>;
-    r.quick = { tunnelId: str(qo, 'tunnelId', what, 64), secret: str(qo, 'secret', what, 256), hostname: str(qo, 'hostname', what, 255) };
+    r.quick = {
+      tunnelId: str(qo, 'tunnelId', what, 64),
+      secret: str(qo, 'secret', what, 256),
+      hostname: str(qo, 'hostname', what, 255),
+    };
   }
   return r;
 }
@@ -181,7 +189,11 @@ export function parseRegisterFailure(payload: Buffer): RegisterFailure {
 
 export function parseRequestHead(payload: Buffer): RequestHead {
   const o = parseJson(payload, 'request');
-  const head: RequestHead = { m: str(o, 'm', 'request', 64), p: str(o, 'p', 'request', 65536), h: headerList(o.h, 'request') };
+  const head: RequestHead = {
+    m: str(o, 'm', 'request', 64),
+    p: str(o, 'p', 'request', 65536),
+    h: headerList(o.h, 'request'),
+  };
   if (o.u === 1) head.u = 1;
   if (o.e === 1) head.e = 1;
   return head;

@@ -1,7 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { WarrenErrorCode } from '../errors/index.js';
-import type { MuxConnection } from './mux-connection.js';
 import type { ResponseHead, StreamReset } from './messages.js';
+import type { MuxConnection } from './mux-connection.js';
 
 /** Largest Data frame we send; bigger chunks are split so one stream cannot hog the link. */
 const MAX_DATA_FRAME = 256 * 1024; // 256 KiB

@@ -1,0 +1,47 @@
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { parseDuration } from './duration.js';
+import type { LoggerOptions } from './logger.js';
+
+/** commander parser for an integer flag within bounds. */
+export const intArg =
+  (flag: string, min: number, max: number) =>
+  (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`${flag} must be an integer from ${min} to ${max}`);
+    }
+    return n;
+  };
+
+/** commander parser for a Go-style duration flag; yields milliseconds. */
+export const durationArg =
+  (flag: string) =>
+  (v: string): number => {
+    try {
+      return parseDuration(v, flag);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+  };
+
+/** --loglevel, --logfile, --output on a command. */
+export function withLogOptions(cmd: Command): Command {
+  return cmd
+    .addOption(
+      new Option('--loglevel <level>', 'fatal, error, warn, info, debug').default('info').env('WARREN_LOGLEVEL'),
+    )
+    .addOption(new Option('--logfile <file>', 'append logs to this file instead of stderr').env('WARREN_LOGFILE'))
+    .addOption(
+      new Option('--output <format>', 'log format').choices(['text', 'json']).default('text').env('WARREN_OUTPUT'),
+    );
+}
+
+export interface LogFlags {
+  loglevel: string;
+  logfile?: string;
+  output: 'text' | 'json';
+}
+
+export function logOptionsOf(f: LogFlags): LoggerOptions {
+  return { level: f.loglevel, output: f.output, file: f.logfile };
+}

@@ -1,0 +1,61 @@
+import { type Command, Option } from 'commander';
+import { durationArg, intArg, logOptionsOf, withLogOptions } from './cli-options.js';
+
+/** `warren serve` flags (DESIGN.md §2); the process itself lives in serve-command.ts. */
+export function registerServeCommand(program: Command): void {
+  withLogOptions(
+    program
+      .command('serve')
+      .description('run edge + control API + dashboard in one process (SQLite in --data-dir)')
+      .addOption(new Option('--data-dir <dir>', 'data directory').default('.warren').env('WARREN_DATA_DIR'))
+      .addOption(new Option('--bind <addr>', 'address every listener binds').default('127.0.0.1').env('WARREN_BIND'))
+      .addOption(
+        new Option('--http-port <port>', 'visitor HTTP port')
+          .default(8080)
+          .argParser(intArg('--http-port', 0, 65535))
+          .env('WARREN_HTTP_PORT'),
+      )
+      .addOption(
+        new Option('--tunnel-port <port>', 'tunnel (TLS) port')
+          .default(7844)
+          .argParser(intArg('--tunnel-port', 0, 65535))
+          .env('WARREN_TUNNEL_PORT'),
+      )
+      .addOption(
+        new Option('--api-port <port>', 'control API port')
+          .default(8081)
+          .argParser(intArg('--api-port', 0, 65535))
+          .env('WARREN_API_PORT'),
+      )
+      .addOption(new Option('--domain <domain>', 'service domain').default('warren.localhost').env('WARREN_DOMAIN'))
+      .addOption(
+        new Option('--edge-name <name>', 'name in Cf-Ray ids and logs (default: host name)').env('WARREN_EDGE_NAME'),
+      )
+      .addOption(
+        new Option('--quick-tunnels-per-minute <n>', 'quick tunnels one address may create per minute')
+          .default(30)
+          .argParser(intArg('--quick-tunnels-per-minute', 1, 1_000_000))
+          .env('WARREN_QUICK_TUNNELS_PER_MINUTE'),
+      )
+      .addOption(
+        new Option('--origin-response-timeout <duration>', 'how long the edge waits for a response head (then 504)')
+          .default(100_000, '100s')
+          .argParser(durationArg('--origin-response-timeout'))
+          .env('WARREN_ORIGIN_RESPONSE_TIMEOUT'),
+      ),
+  ).action(async (f) => {
+    const { serve } = await import('./serve-command.js');
+    await serve({
+      dataDir: f.dataDir,
+      bind: f.bind,
+      httpPort: f.httpPort,
+      tunnelPort: f.tunnelPort,
+      apiPort: f.apiPort,
+      domain: f.domain,
+      edgeName: f.edgeName,
+      quickTunnelsPerMinute: f.quickTunnelsPerMinute,
+      originResponseTimeout: f.originResponseTimeout / 1000,
+      log: logOptionsOf(f),
+    });
+  });
+}

@@ -51,7 +51,7 @@ const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;'
 const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => ESCAPES[c] as string);
 
 export function wantsJson(accept: string | undefined): boolean {
-  return accept?.includes('application/json') && !accept.includes('text/html');
+  return accept?.includes('application/json') === true && !accept.includes('text/html');
 }
 
 export function errorBody(err: VisitorError, rayId: string, json: boolean): { type: string; body: string } {

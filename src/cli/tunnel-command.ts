@@ -1,13 +1,21 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Connector, ConnectorMetrics, OriginProxy, startMetricsServer } from '../connector/index.js';
+import {
+  Connector,
+  ConnectorMetrics,
+  OriginProxy,
+  startMetricsServer,
+  type TunnelCredentials,
+} from '../connector/index.js';
 import { WarrenError } from '../errors/index.js';
 import { createLogger, type LoggerOptions } from './logger.js';
 import { onShutdownSignals } from './shutdown-signals.js';
 
-export interface QuickTunnelOptions {
+export interface TunnelRunOptions {
   url: string;
+  /** undefined: a quick tunnel. */
+  credentials: TunnelCredentials | undefined;
   edge: string;
   edgeCa: string | undefined;
   haConnections: number;
@@ -45,8 +53,8 @@ export function parseEdgeAddress(edge: string): { host: string; port: number } {
   return { host: (m[1] ?? m[2]) as string, port };
 }
 
-/** `warren tunnel --url URL`: a quick tunnel (no account) with HA connections. */
-export async function runQuickTunnel(o: QuickTunnelOptions): Promise<void> {
+/** Runs the connector: a quick tunnel (`warren tunnel --url`) or a named one (`warren tunnel run`). */
+export async function runTunnel(o: TunnelRunOptions): Promise<void> {
   const logger = createLogger(o.log);
   let url: URL;
   try {
@@ -63,16 +71,20 @@ export async function runQuickTunnel(o: QuickTunnelOptions): Promise<void> {
   const connector = new Connector({
     edge: parseEdgeAddress(o.edge),
     ca: findEdgeCa(o.edgeCa),
-    credentials: undefined,
+    credentials: o.credentials,
     haConnections: o.haConnections,
     handle: (stream, head) => origin.handle(stream, head),
     logger,
     metrics,
     ...(o.heartbeatMs !== undefined ? { heartbeatMs: o.heartbeatMs, heartbeatTimeoutMs: o.heartbeatMs * 3 } : {}),
     onRegistered: (reg) => {
-      if (announced || reg.url === undefined) return;
+      if (announced) return;
       announced = true;
-      process.stdout.write(`Your quick tunnel is ready: ${reg.url}\n  forwarding to ${url.href}\n`);
+      if (reg.quick !== undefined && reg.url !== undefined) {
+        process.stdout.write(`Your quick tunnel is ready: ${reg.url}\n  forwarding to ${url.href}\n`);
+      } else {
+        process.stdout.write(`Tunnel ${reg.tunnelId} is connected (edge ${reg.edgeName}), forwarding to ${url.href}\n`);
+      }
     },
   });
   if (o.metrics !== undefined) {
@@ -81,7 +93,7 @@ export async function runQuickTunnel(o: QuickTunnelOptions): Promise<void> {
       readyConnections: () => connector.readyConnections,
       connectorId: connector.connectorId,
     });
-    logger.info({ url: m.url }, 'metrics server ready');
+    process.stdout.write(`Metrics server listening on ${m.url}/metrics\n`);
   }
   onShutdownSignals(logger, async () => {
     await connector.shutdown(o.gracePeriodMs);

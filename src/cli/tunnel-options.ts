@@ -1,13 +1,22 @@
 import { type Command, Option } from 'commander';
 import { DEFAULT_HA_CONNECTIONS } from '../connector/index.js';
-import { durationArg, intArg, logOptionsOf, withLogOptions } from './cli-options.js';
+import { durationArg, intArg, type LogFlags, logOptionsOf, withLogOptions } from './cli-options.js';
 
-/** `warren tunnel` (quick tunnel) flags; subcommands (run, create, route, ingress …) attach to the returned command. */
-export function registerTunnelCommand(program: Command): Command {
-  const tunnel = withLogOptions(
-    program
-      .command('tunnel')
-      .description('run a quick tunnel (--url), or manage named tunnels (subcommands)')
+interface ConnectorFlags extends LogFlags {
+  url?: string;
+  edge: string;
+  edgeCa?: string;
+  haConnections: number;
+  metrics?: string;
+  gracePeriod: number;
+  connectTimeout: number;
+  heartbeatInterval?: number;
+}
+
+/** Flags every connector command shares (quick tunnel and `tunnel run`). */
+function withConnectorOptions(cmd: Command): Command {
+  return withLogOptions(
+    cmd
       .addOption(new Option('--url <url>', 'origin to expose, e.g. http://localhost:3000').env('WARREN_URL'))
       .addOption(new Option('--edge <host:port>', 'edge tunnel address').default('127.0.0.1:7844').env('WARREN_EDGE'))
       .addOption(new Option('--edge-ca <file>', "PEM of the edge's CA (<data-dir>/edge-ca.pem)").env('WARREN_EDGE_CA'))
@@ -35,22 +44,50 @@ export function registerTunnelCommand(program: Command): Command {
           .argParser(durationArg('--heartbeat-interval'))
           .hideHelp(),
       ),
-  ).action(async (f) => {
+  );
+}
+
+function connectorOptionsOf(f: ConnectorFlags, url: string) {
+  return {
+    url,
+    edge: f.edge,
+    edgeCa: f.edgeCa,
+    haConnections: f.haConnections,
+    metrics: f.metrics,
+    gracePeriodMs: f.gracePeriod,
+    connectTimeoutMs: f.connectTimeout,
+    heartbeatMs: f.heartbeatInterval,
+    log: logOptionsOf(f),
+  };
+}
+
+/** `warren tunnel` (quick tunnel) and `warren tunnel run`; other subcommands attach to the returned command. */
+export function registerTunnelCommand(program: Command): Command {
+  const tunnel = withConnectorOptions(
+    program.command('tunnel').description('run a quick tunnel (--url), or manage named tunnels (subcommands)'),
+  ).action(async (f: ConnectorFlags) => {
+    if (f.url === undefined) tunnel.help({ error: true });
+    const { runTunnel } = await import('./tunnel-command.js');
+    await runTunnel({ ...connectorOptionsOf(f, f.url as string), credentials: undefined });
+  });
+
+  withConnectorOptions(
+    tunnel
+      .command('run')
+      .description('run a named tunnel: --token T, --credentials-file F, or the id of a tunnel in ~/.warren/<id>.json')
+      .argument('[tunnel]', 'tunnel id (its credentials are read from ~/.warren/<id>.json)')
+      .addOption(new Option('--token <token>', 'tunnel token from `warren tunnel token`').env('WARREN_TUNNEL_TOKEN'))
+      .addOption(new Option('--credentials-file <file>', 'tunnel credentials JSON').env('WARREN_TUNNEL_CRED_FILE')),
+  ).action(async (id: string | undefined, f: ConnectorFlags & { token?: string; credentialsFile?: string }) => {
+    const { resolveRunCredentials } = await import('./tunnel-run-command.js');
+    const credentials = await resolveRunCredentials({ id, token: f.token, credentialsFile: f.credentialsFile });
     if (f.url === undefined) {
-      tunnel.help({ error: true });
+      throw new Error(
+        'tunnel run needs --url http://host:port (the origin to expose), or ingress rules in a config file',
+      );
     }
-    const { runQuickTunnel } = await import('./tunnel-command.js');
-    await runQuickTunnel({
-      url: f.url,
-      edge: f.edge,
-      edgeCa: f.edgeCa,
-      haConnections: f.haConnections,
-      metrics: f.metrics,
-      gracePeriodMs: f.gracePeriod,
-      connectTimeoutMs: f.connectTimeout,
-      heartbeatMs: f.heartbeatInterval,
-      log: logOptionsOf(f),
-    });
+    const { runTunnel } = await import('./tunnel-command.js');
+    await runTunnel({ ...connectorOptionsOf(f, f.url), credentials });
   });
   return tunnel;
 }

@@ -16,3 +16,4 @@ export {
   type OriginOptions,
   OriginProxy,
 } from './origin-proxy.js';
+export { parseTunnelToken, readCredentialsFile } from './tunnel-credentials.js';

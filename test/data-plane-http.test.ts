@@ -245,8 +245,3 @@ describe('origin failures', () => {
   });
 });
 
-import * as net from 'node:net';
-
-function require_net(): typeof net {
-  return net;
-}

@@ -19,6 +19,18 @@ export const ERROR_CODES = {
   WARREN_ORIGIN_TIMEOUT: 'The origin did not answer in time.',
   WARREN_ORIGIN_ERROR: 'The origin closed the connection or answered with something that is not HTTP.',
   WARREN_SHUTTING_DOWN: 'The process is shutting down and takes no new work.',
+  WARREN_DATABASE: 'The database could not be opened, migrated or reached.',
+  WARREN_SECRET_KEY_MISMATCH: "A sealed secret could not be opened with this process's secret key.",
+  WARREN_API_UNAUTHORIZED: 'The API request carried no valid credentials.',
+  WARREN_API_KEY_ROLLED: "The API token was bound to its user's API key, which has since been rolled.",
+  WARREN_API_FORBIDDEN: 'The credentials are valid but lack the permission for this request.',
+  WARREN_API_NOT_FOUND: 'The API path or resource does not exist (or belongs to another account).',
+  WARREN_API_INVALID: 'The API request body, path or query is invalid.',
+  WARREN_API_CONFLICT: 'The request conflicts with an existing resource.',
+  WARREN_DNS_RECORD_EXISTS: 'A DNS record with that name already exists.',
+  WARREN_ROUTE_APEX: 'A tunnel route was requested for a zone apex.',
+  WARREN_ROUTE_FOREIGN_ZONE: "A tunnel route hostname is outside the account's zones.",
+  WARREN_TUNNEL_CONNECTED: 'The tunnel still has live connections.',
 } as const;
 
 export type WarrenErrorCode = keyof typeof ERROR_CODES;

@@ -31,6 +31,8 @@ export const ERROR_CODES = {
   WARREN_ROUTE_APEX: 'A tunnel route was requested for a zone apex.',
   WARREN_ROUTE_FOREIGN_ZONE: "A tunnel route hostname is outside the account's zones.",
   WARREN_TUNNEL_CONNECTED: 'The tunnel still has live connections.',
+  WARREN_INGRESS_INVALID: 'An ingress rule (config.yml) cannot work; the message names the rule and what to write.',
+  WARREN_ORIGIN_TLS: "The https origin's certificate was not accepted (see caPool, originServerName, noTLSVerify).",
 } as const;
 
 export type WarrenErrorCode = keyof typeof ERROR_CODES;

@@ -129,7 +129,8 @@ export class TunnelListener {
             }
             if (result.quick !== undefined) registration.quick = result.quick;
             conn.sendFrame(FrameType.Registered, 0, encodeJson(registration));
-            conn.startHeartbeat();
+            // Both sides ping at the connector's pace, so either notices a dead link within three intervals.
+            conn.startHeartbeat(request.heartbeatMs, request.heartbeatMs * 3);
             this.#o.registry.add(link);
           },
           (err: unknown) => {

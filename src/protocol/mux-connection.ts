@@ -90,10 +90,9 @@ export class MuxConnection {
     return this.#closed;
   }
 
-  /** Starts pings and the silence watchdog. */
-  startHeartbeat(): void {
+  /** Starts pings and the silence watchdog (the edge matches the interval the connector announced). */
+  startHeartbeat(heartbeatMs = this.options.heartbeatMs, heartbeatTimeoutMs = this.options.heartbeatTimeoutMs): void {
     if (this.#heartbeat !== undefined) return;
-    const { heartbeatMs, heartbeatTimeoutMs } = this.options;
     let seen = this.#recvCount;
     let silentMs = 0;
     const ping = Buffer.alloc(8);

@@ -1,0 +1,153 @@
+/** The type a config key's value must have. */
+export type ConfigValueType = 'string' | 'bool' | 'int' | 'duration' | 'strings';
+
+export interface FlagKey {
+  type: ConfigValueType;
+  /** false: a cloudflared flag warren accepts in a config file but does not act on (a warning says so). */
+  supported: boolean;
+}
+
+/**
+ * CLI flag names a config file may set (cloudflared lets any flag be a key). Supported ones are
+ * defaults for `warren tunnel run`, overridden by the command line and environment.
+ */
+export const FLAG_KEYS: Readonly<Record<string, FlagKey>> = {
+  // warren's connector flags
+  url: { type: 'string', supported: true },
+  edge: { type: 'strings', supported: true },
+  'edge-ca': { type: 'string', supported: true },
+  'ha-connections': { type: 'int', supported: true },
+  metrics: { type: 'string', supported: true },
+  'grace-period': { type: 'duration', supported: true },
+  'connect-timeout': { type: 'duration', supported: true },
+  'heartbeat-interval': { type: 'duration', supported: true },
+  loglevel: { type: 'string', supported: true },
+  logfile: { type: 'string', supported: true },
+  output: { type: 'string', supported: true },
+  token: { type: 'string', supported: true },
+  hostname: { type: 'string', supported: true },
+  // cloudflared's single-origin flags (apply to --url / url:)
+  'hello-world': { type: 'bool', supported: true },
+  'unix-socket': { type: 'string', supported: true },
+  'proxy-connect-timeout': { type: 'duration', supported: true },
+  'proxy-tls-timeout': { type: 'duration', supported: true },
+  'proxy-tcp-keepalive': { type: 'duration', supported: true },
+  'proxy-keepalive-connections': { type: 'int', supported: true },
+  'proxy-keepalive-timeout': { type: 'duration', supported: true },
+  'http-host-header': { type: 'string', supported: true },
+  'origin-server-name': { type: 'string', supported: true },
+  'origin-ca-pool': { type: 'string', supported: true },
+  'no-tls-verify': { type: 'bool', supported: true },
+  'no-chunked-encoding': { type: 'bool', supported: true },
+  'match-sni-to-host': { type: 'bool', supported: true },
+  // cloudflared flags that mean nothing here; kept so cloudflared configs run unchanged
+  'no-autoupdate': { type: 'bool', supported: false },
+  'autoupdate-freq': { type: 'duration', supported: false },
+  protocol: { type: 'string', supported: false },
+  'edge-ip-version': { type: 'string', supported: false },
+  'edge-bind-address': { type: 'string', supported: false },
+  region: { type: 'string', supported: false },
+  retries: { type: 'int', supported: false },
+  pidfile: { type: 'string', supported: false },
+  'log-directory': { type: 'string', supported: false },
+  'transport-loglevel': { type: 'string', supported: false },
+  tag: { type: 'strings', supported: false },
+  label: { type: 'string', supported: false },
+  'post-quantum': { type: 'bool', supported: false },
+  'management-diagnostics': { type: 'bool', supported: false },
+  'proxy-dns': { type: 'bool', supported: false },
+  'proxy-dns-port': { type: 'int', supported: false },
+  'proxy-dns-address': { type: 'string', supported: false },
+  'proxy-dns-upstream': { type: 'strings', supported: false },
+  'compression-quality': { type: 'int', supported: false },
+  'dial-edge-timeout': { type: 'duration', supported: false },
+  'rpc-timeout': { type: 'duration', supported: false },
+  'write-stream-timeout': { type: 'duration', supported: false },
+  'max-edge-addr-retries': { type: 'int', supported: false },
+  'quick-service': { type: 'string', supported: false },
+  'api-url': { type: 'string', supported: false },
+  'lb-pool': { type: 'string', supported: false },
+  'use-reconnect-token': { type: 'bool', supported: false },
+  'no-tls-verify-edge': { type: 'bool', supported: false },
+};
+
+export type OriginRequestKey =
+  | 'connectTimeout'
+  | 'tlsTimeout'
+  | 'tcpKeepAlive'
+  | 'keepAliveConnections'
+  | 'keepAliveTimeout'
+  | 'httpHostHeader'
+  | 'originServerName'
+  | 'matchSNItoHost'
+  | 'caPool'
+  | 'noTLSVerify'
+  | 'disableChunkedEncoding';
+
+/** `originRequest` keys warren acts on, with their types. `access` is read separately. */
+export const ORIGIN_REQUEST_KEYS: Readonly<Record<OriginRequestKey, ConfigValueType>> = {
+  connectTimeout: 'duration',
+  tlsTimeout: 'duration',
+  tcpKeepAlive: 'duration',
+  keepAliveConnections: 'int',
+  keepAliveTimeout: 'duration',
+  httpHostHeader: 'string',
+  originServerName: 'string',
+  matchSNItoHost: 'bool',
+  caPool: 'string',
+  noTLSVerify: 'bool',
+  disableChunkedEncoding: 'bool',
+};
+
+/** cloudflared `originRequest` keys with no effect in warren (accepted with a warning). */
+export const IGNORED_ORIGIN_REQUEST_KEYS: ReadonlySet<string> = new Set([
+  'noHappyEyeballs',
+  'http2Origin',
+  'bastionMode',
+  'proxyAddress',
+  'proxyPort',
+  'proxyType',
+  'ipRules',
+]);
+
+/** Keys of the config file itself (beyond flag names). */
+export const TOP_LEVEL_KEYS: ReadonlySet<string> = new Set([
+  'tunnel',
+  'credentials-file',
+  'origincert',
+  'ingress',
+  'originRequest',
+  'warp-routing',
+]);
+
+export const RULE_KEYS: ReadonlySet<string> = new Set(['hostname', 'path', 'service', 'originRequest']);
+
+/** The known key closest to a misspelt one, if any is close enough to suggest. */
+export function suggestKey(key: string, known: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(key.length / 4)) + 1;
+  for (const k of known) {
+    const d = editDistance(key.toLowerCase(), k.toLowerCase());
+    if (d < bestDistance) {
+      best = k;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(
+        (prev[j] as number) + 1,
+        (cur[j - 1] as number) + 1,
+        (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    prev = cur;
+  }
+  return prev[b.length] as number;
+}

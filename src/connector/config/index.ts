@@ -1,0 +1,12 @@
+export {
+  type ConfigSearch,
+  defaultConfigPaths,
+  findConfigFile,
+  ingressOf,
+  loadConfigFile,
+  parseConfig,
+  singleOriginOverrides,
+} from './config-file.js';
+export { type ConfigValueType, FLAG_KEYS, type FlagKey } from './config-keys.js';
+export type { ConnectorConfig, FlagValue } from './connector-config.js';
+export { parseGoDuration } from './go-duration.js';

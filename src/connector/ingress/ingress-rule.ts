@@ -1,0 +1,73 @@
+import type { OriginRequestConfig } from './origin-request.js';
+import { describeService, type OriginService } from './origin-service.js';
+
+export interface IngressRuleInit {
+  index: number;
+  hostname: string;
+  punycodeHostname: string | undefined;
+  path: RegExp | undefined;
+  pathSource: string;
+  service: OriginService;
+  originRequest: OriginRequestConfig;
+  /** PEM text of `originRequest.caPool`, read when the rules were validated. */
+  caPem: string | undefined;
+}
+
+/** One validated ingress rule. */
+export class IngressRule {
+  /** 0-based position; users see `index + 1`. */
+  readonly index: number;
+  /** Lower case; '' or '*' matches every host. */
+  readonly hostname: string;
+  /** The hostname in punycode when it differs (IDN), matched as well. */
+  readonly punycodeHostname: string | undefined;
+  readonly path: RegExp | undefined;
+  /** The `path` as written. */
+  readonly pathSource: string;
+  readonly service: OriginService;
+  readonly originRequest: OriginRequestConfig;
+  readonly caPem: string | undefined;
+  readonly #anyHost: boolean;
+
+  constructor(init: IngressRuleInit) {
+    this.index = init.index;
+    this.hostname = init.hostname;
+    this.punycodeHostname = init.punycodeHostname;
+    this.path = init.path;
+    this.pathSource = init.pathSource;
+    this.service = init.service;
+    this.originRequest = init.originRequest;
+    this.caPem = init.caPem;
+    this.#anyHost = init.hostname === '' || init.hostname === '*';
+  }
+
+  get isCatchAll(): boolean {
+    return this.#anyHost && this.path === undefined;
+  }
+
+  /** `host` as from `normalizeHost` (lower case, no port); `path` as from `requestPath`. */
+  matches(host: string, path: string): boolean {
+    if (
+      !this.#anyHost &&
+      !matchHost(this.hostname, host) &&
+      (this.punycodeHostname === undefined || !matchHost(this.punycodeHostname, host))
+    ) {
+      return false;
+    }
+    return this.path === undefined || this.path.test(path);
+  }
+
+  /** cloudflared's multi-line form, as `warren tunnel ingress rule` prints it. */
+  toString(): string {
+    let s = '';
+    if (this.hostname !== '') s += `\thostname: ${this.hostname}\n`;
+    if (this.path !== undefined) s += `\tpath: ${this.pathSource}\n`;
+    return `${s}\tservice: ${describeService(this.service)}`;
+  }
+}
+
+/** Exact, or `*.example.com` matching any name below example.com (never the apex itself). */
+function matchHost(ruleHost: string, host: string): boolean {
+  if (ruleHost === host) return true;
+  return ruleHost.charCodeAt(0) === 42 /* * */ && host.length > ruleHost.length - 1 && host.endsWith(ruleHost.slice(1));
+}

@@ -1,0 +1,116 @@
+/** Where a rule sends its requests; parsed from the rule's `service` string. */
+export type OriginService =
+  /** http://, https://, ws://, wss:// (cloudflared treats the ws schemes as http). */
+  | { kind: 'http'; url: URL; tls: boolean; host: string; port: number }
+  /** unix:/path (http) or unix+tls:/path (https) */
+  | { kind: 'unix'; path: string; tls: boolean }
+  | { kind: 'http_status'; status: number }
+  | { kind: 'hello_world' }
+  /** tcp://, ssh://, rdp://, smb://: reached by `warren access tcp` clients. */
+  | { kind: 'tcp'; url: URL };
+
+/** A service string that cannot work; `fix` says what to write instead. */
+export class OriginServiceError extends Error {
+  readonly fix: string;
+  constructor(message: string, fix: string) {
+    super(message);
+    this.name = 'OriginServiceError';
+    this.fix = fix;
+  }
+}
+
+const TCP_SCHEMES = new Set(['tcp:', 'ssh:', 'rdp:', 'smb:']);
+const UNSUPPORTED = new Set(['bastion', 'socks-proxy', 'warp-routing']);
+
+export function parseOriginService(service: string): OriginService {
+  const s = service.trim();
+  if (s === '') {
+    throw new OriginServiceError('service is empty', 'write e.g. "service: http://localhost:8080"');
+  }
+  if (s.startsWith('unix:') || s.startsWith('unix+tls:')) {
+    const tls = s.startsWith('unix+tls:');
+    const path = s.slice(tls ? 9 : 5);
+    if (path === '') {
+      throw new OriginServiceError(`"${s}" names no socket`, 'write the socket path, e.g. "unix:/run/app.sock"');
+    }
+    return { kind: 'unix', path, tls };
+  }
+  if (s.startsWith('http_status:')) {
+    const code = s.slice(12);
+    const status = Number(code);
+    if (!/^\d{3}$/.test(code) || status < 200 || status > 599) {
+      throw new OriginServiceError(
+        `"${s}" is not an HTTP status a tunnel can answer with`,
+        'write a status from 200 to 599, e.g. "http_status:404"',
+      );
+    }
+    return { kind: 'http_status', status };
+  }
+  if (s === 'hello_world' || s === 'hello-world') return { kind: 'hello_world' };
+  if (UNSUPPORTED.has(s)) {
+    throw new OriginServiceError(
+      `service "${s}" is not supported by warren`,
+      'use an http://, https://, unix:, tcp:// or http_status: service',
+    );
+  }
+  let url: URL;
+  try {
+    url = new URL(s);
+  } catch {
+    throw new OriginServiceError(
+      `"${s}" is not a valid service`,
+      'write a URL with a scheme and a host (e.g. "http://localhost:8080"), "unix:/path", "http_status:404" or "hello_world"',
+    );
+  }
+  if (url.hostname === '') {
+    throw new OriginServiceError(`"${s}" has no host`, 'write a URL with a host, e.g. "http://localhost:8080"');
+  }
+  // The visitor's path is sent unchanged; a path here would silently be ignored (cloudflared refuses it too).
+  const hasPath = url.pathname !== '' && url.pathname !== '/';
+  if (hasPath || url.search !== '' || url.hash !== '') {
+    throw new OriginServiceError(
+      `"${s}" has a path: ingress rules cannot proxy to a different path on the origin, the visitor's path is kept`,
+      `write only the scheme, host and port, e.g. "${url.protocol}//${url.host}"`,
+    );
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new OriginServiceError(`"${s}" holds credentials`, 'remove the user:password@ part');
+  }
+  const p = url.protocol;
+  if (p === 'http:' || p === 'https:' || p === 'ws:' || p === 'wss:') {
+    const tls = p === 'https:' || p === 'wss:';
+    return {
+      kind: 'http',
+      url,
+      tls,
+      host: url.hostname.replace(/^\[|\]$/g, ''),
+      port: Number(url.port || (tls ? 443 : 80)),
+    };
+  }
+  if (TCP_SCHEMES.has(p)) {
+    if (url.port === '' && p === 'tcp:') {
+      throw new OriginServiceError(`"${s}" has no port`, 'write the port, e.g. "tcp://localhost:5432"');
+    }
+    return { kind: 'tcp', url };
+  }
+  throw new OriginServiceError(
+    `"${s}" has the unknown scheme "${p.slice(0, -1)}"`,
+    'use http://, https://, unix:, unix+tls:, tcp://, ssh://, http_status:NNN or hello_world',
+  );
+}
+
+/** How a service is shown back to users (as written, normalised). */
+export function describeService(service: OriginService): string {
+  switch (service.kind) {
+    case 'http':
+      return `${service.url.protocol}//${service.url.host}`;
+    case 'unix':
+      return `${service.tls ? 'unix+tls' : 'unix'}:${service.path}`;
+    case 'http_status':
+      return `http_status:${service.status}`;
+    case 'hello_world':
+      return 'hello_world';
+    case 'tcp':
+      return `${service.url.protocol}//${service.url.host}`;
+  }
+}

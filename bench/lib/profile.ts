@@ -1,0 +1,99 @@
+import { readFileSync } from 'node:fs';
+
+/** The parts of a V8 .cpuprofile the summary reads. */
+interface CpuProfile {
+  nodes: {
+    id: number;
+    callFrame: { functionName: string; url: string; lineNumber: number };
+    children?: number[];
+  }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+export interface ProfileEntry {
+  fn: string;
+  /** Share of all samples, percent. */
+  pct: number;
+  /** Share of non-idle samples, percent. */
+  busyPct: number;
+}
+
+export interface ProfileSummary {
+  file: string;
+  seconds: number;
+  /** Non-idle share of the wall time, percent (≈ how much of one core the process used). */
+  busy: number;
+  /** Self time by function, largest first. */
+  self: ProfileEntry[];
+  /** Inclusive time of warren's own functions (dist/src), largest first. */
+  inclusive: ProfileEntry[];
+  /** Self time by kind: warren code, node internals, dependencies, GC, native/program. */
+  categories: ProfileEntry[];
+}
+
+function label(cf: { functionName: string; url: string; lineNumber: number }, repo: string): string {
+  const name = cf.functionName === '' ? '(anonymous)' : cf.functionName;
+  if (cf.url === '') return name;
+  let where = cf.url.replace(`file://${repo}/`, '').replace(/^file:\/\//, '');
+  where = where.replace(/^node:internal\//, 'node:');
+  return `${name} ${where}:${cf.lineNumber + 1}`;
+}
+
+function category(url: string, name: string): string {
+  if (name === '(idle)') return 'idle';
+  if (name === '(garbage collector)') return 'garbage collector';
+  if (url === '') return 'native / program';
+  if (url.includes('/dist/src/')) return 'warren (dist/src)';
+  if (url.includes('/node_modules/')) return 'dependencies (node_modules)';
+  if (url.startsWith('node:')) return 'node internals';
+  return 'other';
+}
+
+/** Self and inclusive time per function from a .cpuprofile written by `node --cpu-prof`. */
+export function summariseProfile(file: string, repo: string, top = 15): ProfileSummary {
+  const p = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const self = new Map<string, number>();
+  const incl = new Map<string, number>();
+  const cats = new Map<string, number>();
+  let total = 0;
+  let idle = 0;
+  const micros = p.timeDeltas.reduce((a, b) => a + b, 0);
+  for (const id of p.samples) {
+    const n = byId.get(id);
+    if (n === undefined) continue;
+    total++;
+    const cf = n.callFrame;
+    if (cf.functionName === '(idle)') idle++;
+    const l = label(cf, repo);
+    self.set(l, (self.get(l) ?? 0) + 1);
+    const cat = category(cf.url, cf.functionName);
+    cats.set(cat, (cats.get(cat) ?? 0) + 1);
+    const seen = new Set<string>();
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      const f = byId.get(cur)?.callFrame;
+      if (f === undefined || !f.url.includes('/dist/src/')) continue;
+      const fl = label(f, repo);
+      if (seen.has(fl)) continue;
+      seen.add(fl);
+      incl.set(fl, (incl.get(fl) ?? 0) + 1);
+    }
+  }
+  const busy = Math.max(1, total - idle);
+  const entries = (m: Map<string, number>, skipIdle: boolean): ProfileEntry[] =>
+    [...m.entries()]
+      .filter(([k]) => !skipIdle || (k !== '(idle)' && k !== 'idle'))
+      .sort((a, b) => b[1] - a[1])
+      .map(([fn, n]) => ({ fn, pct: (100 * n) / Math.max(1, total), busyPct: (100 * n) / busy }));
+  return {
+    file,
+    seconds: micros / 1e6,
+    busy: (100 * (total - idle)) / Math.max(1, total),
+    self: entries(self, true).slice(0, top),
+    inclusive: entries(incl, false).slice(0, top),
+    categories: entries(cats, true),
+  };
+}

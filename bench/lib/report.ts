@@ -1,0 +1,271 @@
+import type { ProfileSummary } from './profile.js';
+import type { BenchResults, Measured, RowResult } from './results.js';
+
+const MiB = 1024 * 1024;
+
+function num(n: number, digits = 0): string {
+  return n.toFixed(digits);
+}
+
+function ms(n: number): string {
+  return n < 1 ? n.toFixed(3) : n < 10 ? n.toFixed(2) : n.toFixed(1);
+}
+
+function ratio(v: number | undefined, d: number | undefined): number | undefined {
+  return v === undefined || d === undefined || d === 0 ? undefined : v / d;
+}
+
+function cell(
+  m: Measured<unknown>,
+  v: number | undefined,
+  d: number | undefined,
+  fmt: (n: number) => string,
+  times = false,
+): string {
+  if (m.error !== undefined) return 'error¹';
+  if (v === undefined) return '–';
+  const r = ratio(v, d);
+  if (r === undefined) return fmt(v);
+  return times ? `${fmt(v)} (${r.toFixed(1)}×)` : `${fmt(v)} (${r.toFixed(2)})`;
+}
+
+/** The figures of a row, by column, for ratios. */
+function figures(r: RowResult) {
+  return {
+    c1: r.c1.value?.rps,
+    c1p50: r.c1.value?.p50,
+    c1p99: r.c1.value?.p99,
+    c50: r.c50.value?.rps,
+    c50p50: r.c50.value?.p50,
+    c50p99: r.c50.value?.p99,
+    down: r.download.value?.median,
+    up: r.upload.value?.median,
+    ws: r.ws.value,
+    rss: r.rss.value?.rss,
+  };
+}
+
+export function ratiosOf(r: RowResult, direct: RowResult | undefined): Record<string, number | undefined> {
+  const f = figures(r);
+  const d = direct === undefined ? undefined : figures(direct);
+  const out: Record<string, number | undefined> = {};
+  for (const k of Object.keys(f) as (keyof typeof f)[]) out[k] = ratio(f[k], d?.[k]);
+  return out;
+}
+
+function mainTable(res: BenchResults): string[] {
+  const mib = res.options.transferBytes / MiB;
+  const direct = res.rows.find((r) => r.name === 'direct' && r.status === 'ok');
+  const d = direct === undefined ? undefined : figures(direct);
+  const lines = [
+    `| peer | c=1 req/s | c=1 p50 ms | c=1 p99 ms | c=50 req/s | c=50 p50 ms | c=50 p99 ms | ${mib} MiB down MB/s | ${mib} MiB up MB/s | WS round trips/s | RSS MiB |`,
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of res.rows) {
+    if (r.status !== 'ok') {
+      lines.push(`| ${r.name} | ${r.status}² | | | | | | | | | |`);
+      continue;
+    }
+    const f = figures(r);
+    lines.push(
+      `| ${r.name} | ${[
+        cell(r.c1, f.c1, d?.c1, (n) => num(n)),
+        cell(r.c1, f.c1p50, d?.c1p50, ms, true),
+        cell(r.c1, f.c1p99, d?.c1p99, ms, true),
+        cell(r.c50, f.c50, d?.c50, (n) => num(n)),
+        cell(r.c50, f.c50p50, d?.c50p50, ms, true),
+        cell(r.c50, f.c50p99, d?.c50p99, ms, true),
+        cell(r.download, f.down, d?.down, (n) => num(n, 1)),
+        cell(r.upload, f.up, d?.up, (n) => num(n, 1)),
+        cell(r.ws, f.ws, d?.ws, (n) => num(n)),
+        cell(r.rss, f.rss === undefined ? undefined : f.rss / MiB, undefined, (n) => num(n, 1)),
+      ].join(' | ')} |`,
+    );
+  }
+  return lines;
+}
+
+function mib(n: number): string {
+  return `${(n / MiB).toFixed(1)} MiB`;
+}
+
+function scaleTable(res: BenchResults): string[] {
+  const s = res.scale;
+  if (s === undefined) return [];
+  if (s.value === undefined) return ['### Scale (warren)', '', `Failed: ${s.error ?? 'unknown'}`, ''];
+  const v = s.value;
+  const direct = res.rows.find((r) => r.name === 'direct' && r.status === 'ok');
+  const warren = res.rows.find((r) => r.name === 'warren' && r.status === 'ok');
+  const d50 = direct?.c50.value?.rps;
+  const rows = [
+    '### Scale (warren, one edge)',
+    '',
+    '| figure | value |',
+    '|---|---:|',
+    `| register ${v.tunnels} tunnels × ${v.connections / v.tunnels} connections (${v.workers} connector processes) | ${v.registerSeconds.toFixed(2)} s |`,
+    `| register attempts retried | ${v.retries} |`,
+    `| edge RSS idle → with ${v.connections} connections | ${mib(v.edgeRssIdle)} → ${mib(v.edgeRssRegistered)} |`,
+    `| edge RSS per connection | ${(v.edgeRssPerConnection / 1024).toFixed(1)} KiB |`,
+    `| edge RSS after the load below | ${mib(v.edgeRssAfterLoad)} |`,
+    `| idle connector RSS (\`warren tunnel\`, 4 links) | ${warren?.extra.idleConnectorRss !== undefined ? mib(warren.extra.idleConnectorRss) : '–'} |`,
+    `| req/s at c=50 spread over ${v.spread} tunnels (ratio to direct c=50) | ${v.spreadLoad.rps.toFixed(0)}${d50 !== undefined ? ` (${(v.spreadLoad.rps / d50).toFixed(2)})` : ''} |`,
+    `| … p50 / p99 ms | ${ms(v.spreadLoad.p50)} / ${ms(v.spreadLoad.p99)}${v.spreadLoad.errors > 0 ? ` (${v.spreadLoad.errors} errors)` : ''} |`,
+    '',
+  ];
+  if (v.lastWarning !== '')
+    rows.push(`Last connector warning during registration: \`${v.lastWarning.replace(/`/g, "'")}\``, '');
+  return rows;
+}
+
+interface Target {
+  figure: string;
+  value: number | undefined;
+  shown: string;
+  must: number;
+  aim: number;
+  /** true: bigger is better. */
+  up: boolean;
+  unit: string;
+}
+
+function targetTable(res: BenchResults): string[] {
+  const direct = res.rows.find((r) => r.name === 'direct' && r.status === 'ok');
+  const warren = res.rows.find((r) => r.name === 'warren' && r.status === 'ok');
+  if (direct === undefined || warren === undefined) return [];
+  const r = ratiosOf(warren, direct);
+  const s = res.scale?.value;
+  const transfer = r.down === undefined || r.up === undefined ? undefined : Math.min(r.down, r.up);
+  const targets: Target[] = [
+    { figure: 'req/s c=50', value: r.c50, shown: '', must: 0.2, aim: 0.3, up: true, unit: '' },
+    { figure: 'req/s c=1', value: r.c1, shown: '', must: 0.3, aim: 0.45, up: true, unit: '' },
+    { figure: 'p99 at c=50 (× direct)', value: r.c50p99, shown: '', must: 4, aim: 2, up: false, unit: '×' },
+    {
+      figure: `${res.options.transferBytes / MiB} MiB download and upload (the lower)`,
+      value: transfer,
+      shown: '',
+      must: 0.15,
+      aim: 0.3,
+      up: true,
+      unit: '',
+    },
+    { figure: 'WS round trips/s', value: r.ws, shown: '', must: 0.5, aim: 0.74, up: true, unit: '' },
+  ];
+  if (s !== undefined) {
+    targets.push(
+      {
+        figure: `${s.tunnels} tunnels × ${s.connections / s.tunnels} registered in (s)`,
+        value: s.registerSeconds,
+        shown: '',
+        must: 20,
+        aim: 5,
+        up: false,
+        unit: ' s',
+      },
+      {
+        figure: `edge RSS with ${s.connections} connections (MiB)`,
+        value: s.edgeRssRegistered / MiB,
+        shown: '',
+        must: 600,
+        aim: 300,
+        up: false,
+        unit: ' MiB',
+      },
+    );
+  }
+  const idle = warren.extra.idleConnectorRss;
+  targets.push({
+    figure: 'idle connector RSS (MiB)',
+    value: idle === undefined ? undefined : idle / MiB,
+    shown: '',
+    must: 80,
+    aim: 50,
+    up: false,
+    unit: ' MiB',
+  });
+  const meets = (t: Target, bar: number): string => {
+    if (t.value === undefined) return '–';
+    return (t.up ? t.value >= bar : t.value <= bar) ? 'yes' : '**no**';
+  };
+  const lines = [
+    '### warren against the targets of issue 6 (ratios to direct, this run)',
+    '',
+    '| figure | warren | must reach | met | aim | met |',
+    '|---|---:|---:|:-:|---:|:-:|',
+  ];
+  for (const t of targets) {
+    const v = t.value === undefined ? '–' : `${t.value.toFixed(2)}${t.unit}`;
+    const cmp = t.up ? '≥' : '≤';
+    lines.push(
+      `| ${t.figure} | ${v} | ${cmp} ${t.must}${t.unit} | ${meets(t, t.must)} | ${cmp} ${t.aim}${t.unit} | ${meets(t, t.aim)} |`,
+    );
+  }
+  lines.push('');
+  return lines;
+}
+
+export function profileLines(title: string, p: ProfileSummary, top = 12): string[] {
+  const lines = [
+    `**${title}** — ${p.seconds.toFixed(1)} s profiled, busy ${p.busy.toFixed(0)} % of the time (of one core)`,
+    '',
+    '| # | self time (function, file:line) | % of busy |',
+    '|---:|---|---:|',
+  ];
+  p.self.slice(0, top).forEach((e, i) => {
+    lines.push(`| ${i + 1} | \`${e.fn}\` | ${e.busyPct.toFixed(1)} |`);
+  });
+  lines.push('', `By kind: ${p.categories.map((c) => `${c.fn} ${c.busyPct.toFixed(0)} %`).join(', ')}.`, '');
+  if (p.inclusive.length > 0) {
+    lines.push(
+      `Inclusive (warren's own functions): ${p.inclusive
+        .slice(0, 8)
+        .map((e) => `\`${e.fn}\` ${e.busyPct.toFixed(0)} %`)
+        .join(', ')}.`,
+      '',
+    );
+  }
+  return lines;
+}
+
+export function renderMarkdown(res: BenchResults): string {
+  const o = res.options;
+  const lines = [
+    '# warren benchmark results',
+    '',
+    `Run of \`${res.command}\` on ${res.date}: ${res.machine.cpu}, nproc ${res.machine.nproc}, ${res.machine.memoryGiB} GiB, node ${res.machine.node}, Linux ${res.machine.kernel}.`,
+    `Load generator: ${o.loadgen === 'wrk' ? '`wrk -t1`' : 'node (bench/loadgen.ts)'}, keep-alive, 13-byte GET, ${o.durationS} s per figure after a ${o.warmupS} s warm-up at c=50; ` +
+      `transfers: median of ${o.transfers}; WebSocket: one connection, one 32-byte message in flight, ${o.wsSeconds} s. ` +
+      'Everything on 127.0.0.1, all rows in one run, one after the other (the machine is shared, so compare ratios, not absolute figures).',
+    '',
+    'Ratios to direct in parentheses (latency and RSS: × direct).',
+    '',
+    ...mainTable(res),
+    '',
+  ];
+  const errs = res.rows.flatMap((r) =>
+    (['c1', 'c50', 'download', 'upload', 'ws', 'rss'] as const)
+      .filter((k) => r[k].error !== undefined)
+      .map((k) => `${r.name} ${k}: ${r[k].error}`),
+  );
+  const loadErrors = res.rows.flatMap((r) =>
+    (['c1', 'c50'] as const)
+      .filter((k) => (r[k].value?.errors ?? 0) > 0)
+      .map((k) => `${r.name} ${k}: ${r[k].value?.errors} non-2xx answers or socket errors during the load`),
+  );
+  if (errs.length > 0 || loadErrors.length > 0) {
+    lines.push('¹ Errors:', '', ...[...errs, ...loadErrors].map((e) => `- ${e.split('\n')[0]}`), '');
+  }
+  lines.push('Peers (² = skipped or failed, with the reason):', '');
+  for (const r of res.rows) lines.push(`- **${r.name}** (${r.status}): ${r.note.split('\n')[0]}`);
+  lines.push('');
+  lines.push(...scaleTable(res), ...targetTable(res));
+  if (res.profile !== undefined) {
+    lines.push('### Where warren spends its time (c=50, `node --cpu-prof`, a separate run)', '');
+    if (res.profile.error !== undefined) lines.push(`Profile failed: ${res.profile.error}`, '');
+    if (res.profile.edge !== undefined) lines.push(...profileLines('edge (`warren serve`)', res.profile.edge));
+    if (res.profile.connector !== undefined)
+      lines.push(...profileLines('connector (`warren tunnel`)', res.profile.connector));
+  }
+  if (res.notes.length > 0) lines.push('### Notes', '', ...res.notes.map((n) => `- ${n}`), '');
+  lines.push(`Raw figures: \`results.json\` next to this file. Reproduce: \`${res.command}\`.`, '');
+  return lines.join('\n');
+}

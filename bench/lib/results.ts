@@ -1,0 +1,44 @@
+import type { ScaleResult } from '../scale.js';
+import type { LoadResult } from './load.js';
+import type { ProfileSummary } from './profile.js';
+
+export interface Measured<T> {
+  value?: T;
+  error?: string;
+}
+
+export interface RowResult {
+  name: string;
+  status: 'ok' | 'skipped' | 'failed';
+  /** What ran, or why the row is skipped / failed. */
+  note: string;
+  c1: Measured<LoadResult>;
+  c50: Measured<LoadResult>;
+  /** MB/s (10^6 bytes/s), median of `transfers` runs, and every run. */
+  download: Measured<{ median: number; runs: number[] }>;
+  upload: Measured<{ median: number; runs: number[] }>;
+  /** WebSocket round trips per second. */
+  ws: Measured<number>;
+  /** RSS of the hop's processes after the row's loads, bytes (peak too). */
+  rss: Measured<{ rss: number; peak: number; byRole: Record<string, number> }>;
+  extra: Record<string, number>;
+}
+
+export interface BenchResults {
+  date: string;
+  command: string;
+  machine: { cpu: string; nproc: number; node: string; kernel: string; memoryGiB: number };
+  options: {
+    smoke: boolean;
+    loadgen: 'wrk' | 'node';
+    warmupS: number;
+    durationS: number;
+    transfers: number;
+    transferBytes: number;
+    wsSeconds: number;
+  };
+  rows: RowResult[];
+  scale: Measured<ScaleResult> | undefined;
+  profile: { edge?: ProfileSummary; connector?: ProfileSummary; error?: string } | undefined;
+  notes: string[];
+}

@@ -1,0 +1,365 @@
+/**
+ * `npm run bench`: warren side by side with the direct origin, nginx, ssh -R and localtunnel, in one run.
+ *
+ *   node dist/bench/run.js [--smoke] [--only direct,nginx,ssh,localtunnel,warren,scale]
+ *                          [--duration 10s] [--warmup 3s] [--transfers 5] [--transfer-mib 64] [--ws 10s]
+ *                          [--tunnels 1000] [--scale-workers 4] [--no-profile] [--no-install]
+ *                          [--loadgen wrk|node] [--out DIR]
+ *
+ * Writes DIR/RESULTS.md and DIR/results.json (DIR = bench/ by default; --smoke writes to a temporary folder
+ * unless --out is given). Every child process runs in its own process group and is stopped at the end,
+ * also on errors and Ctrl-C.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, release, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type LoadResult, type LoadSpec, runNodeLoad, runWrk } from './lib/load.js';
+import { spawnChild, stopAll, treeMemory } from './lib/proc.js';
+import { type ProfileSummary, summariseProfile } from './lib/profile.js';
+import { profileLines, renderMarkdown } from './lib/report.js';
+import type { BenchResults, Measured, RowResult } from './lib/results.js';
+import { download, median, upload, wsEcho } from './lib/transfer.js';
+import { direct } from './peers/direct.js';
+import { localtunnel } from './peers/localtunnel.js';
+import { nginx } from './peers/nginx.js';
+import type { Peer, PeerContext } from './peers/peer.js';
+import { ssh } from './peers/ssh.js';
+import { HA_CONNECTIONS, warren } from './peers/warren.js';
+import { runScale } from './scale.js';
+
+const repo = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
+const MiB = 1024 * 1024;
+
+interface Options {
+  smoke: boolean;
+  only: Set<string> | undefined;
+  durationS: number;
+  warmupS: number;
+  transfers: number;
+  transferMiB: number;
+  wsS: number;
+  tunnels: number;
+  scaleWorkers: number;
+  profile: boolean;
+  install: boolean;
+  loadgen: 'wrk' | 'node' | undefined;
+  out: string | undefined;
+}
+
+function seconds(flag: string, v: string | undefined): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(v ?? '');
+  if (m === null) throw new Error(`${flag} expects a duration such as 10s or 500ms (got "${v}")`);
+  const n = Number(m[1]);
+  return m[2] === 'ms' ? n / 1000 : m[2] === 'm' ? n * 60 : n;
+}
+
+function int(flag: string, v: string | undefined, min: number): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${flag} expects an integer ≥ ${min} (got "${v}")`);
+  return n;
+}
+
+function parseArgs(argv: string[]): Options {
+  const smoke = argv.includes('--smoke');
+  const o: Options = {
+    smoke,
+    only: undefined,
+    durationS: smoke ? 1 : 10,
+    warmupS: smoke ? 0.5 : 3,
+    transfers: smoke ? 1 : 5,
+    transferMiB: smoke ? 4 : 64,
+    wsS: smoke ? 1 : 10,
+    tunnels: smoke ? 10 : 1000,
+    scaleWorkers: smoke ? 1 : 4,
+    profile: !smoke,
+    install: !smoke,
+    loadgen: smoke ? 'node' : undefined,
+    out: undefined,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    const next = (): string | undefined => argv[++i];
+    switch (a) {
+      case '--smoke':
+        break;
+      case '--only':
+        o.only = new Set((next() ?? '').split(',').map((s) => s.trim().toLowerCase()));
+        break;
+      case '--duration':
+        o.durationS = seconds(a, next());
+        break;
+      case '--warmup':
+        o.warmupS = seconds(a, next());
+        break;
+      case '--ws':
+        o.wsS = seconds(a, next());
+        break;
+      case '--transfers':
+        o.transfers = int(a, next(), 1);
+        break;
+      case '--transfer-mib':
+        o.transferMiB = int(a, next(), 1);
+        break;
+      case '--tunnels':
+        o.tunnels = int(a, next(), 1);
+        break;
+      case '--scale-workers':
+        o.scaleWorkers = int(a, next(), 1);
+        break;
+      case '--no-profile':
+        o.profile = false;
+        break;
+      case '--profile':
+        o.profile = true;
+        break;
+      case '--no-install':
+        o.install = false;
+        break;
+      case '--loadgen': {
+        const v = next();
+        if (v !== 'wrk' && v !== 'node') throw new Error('--loadgen expects wrk or node');
+        o.loadgen = v;
+        break;
+      }
+      case '--out':
+        o.out = next();
+        break;
+      case '--help':
+        process.stdout.write(`${readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0]}*/\n`);
+        process.exit(0);
+        break;
+      default:
+        throw new Error(`unknown flag ${a} (see --help)`);
+    }
+  }
+  return o;
+}
+
+const log = (line: string): void => {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+};
+
+function which(cmd: string): boolean {
+  return (process.env.PATH ?? '').split(':').some((d) => d !== '' && existsSync(join(d, cmd)));
+}
+
+/** Runs .ci/bench-deps.sh (apt-get, idempotent) when wrk, nginx or sshd is missing. */
+async function ensureDeps(notes: string[]): Promise<void> {
+  const missing = [
+    !which('wrk') && 'wrk',
+    !existsSync('/usr/sbin/nginx') && 'nginx',
+    !existsSync('/usr/sbin/sshd') && 'sshd',
+    !which('ssh') && 'ssh',
+  ].filter((x): x is string => x !== false);
+  if (missing.length === 0) return;
+  log(`installing ${missing.join(', ')} with .ci/bench-deps.sh (apt-get)`);
+  const c = spawnChild('bench-deps', 'bash', [join(repo, '.ci', 'bench-deps.sh')]);
+  const t = setTimeout(() => c.stop(2_000), 600_000);
+  const code = await c.exited;
+  clearTimeout(t);
+  await c.stop();
+  if (code !== 0)
+    notes.push(`.ci/bench-deps.sh failed (${code}): ${c.output().trim().split('\n').slice(-3).join(' ')}`);
+}
+
+async function measure<T>(what: string, f: () => Promise<T>): Promise<Measured<T>> {
+  try {
+    return { value: await f() };
+  } catch (err) {
+    log(`${what} failed: ${(err as Error).message.split('\n')[0]}`);
+    return { error: (err as Error).message.split('\n')[0] };
+  }
+}
+
+function emptyRow(name: string, status: RowResult['status'], note: string): RowResult {
+  return { name, status, note, c1: {}, c50: {}, download: {}, upload: {}, ws: {}, rss: {}, extra: {} };
+}
+
+async function benchPeer(
+  peer: Peer,
+  ctx: PeerContext,
+  o: Options,
+  load: (s: LoadSpec) => Promise<LoadResult>,
+): Promise<RowResult> {
+  const why = await peer.unavailable();
+  if (why !== undefined) {
+    log(`${peer.name}: skipped (${why})`);
+    return emptyRow(peer.name, 'skipped', why);
+  }
+  log(`${peer.name}: starting`);
+  let running: Awaited<ReturnType<Peer['start']>>;
+  try {
+    running = await peer.start(ctx);
+  } catch (err) {
+    const msg = (err as Error).message;
+    log(`${peer.name}: could not start: ${msg}`);
+    return emptyRow(peer.name, 'failed', `could not start: ${msg.split('\n').slice(0, 3).join(' ')}`);
+  }
+  const row = emptyRow(peer.name, 'ok', peer.describe());
+  row.extra = running.extra;
+  try {
+    const t = running.target;
+    const bytes = o.transferMiB * MiB;
+    const transferTimeout = Math.max(60_000, (bytes / 2e6) * 1000);
+    await measure(`${peer.name} warm-up`, () => load({ target: t, connections: 50, durationS: o.warmupS }));
+    row.c1 = await measure(`${peer.name} c=1`, () => load({ target: t, connections: 1, durationS: o.durationS }));
+    row.c50 = await measure(`${peer.name} c=50`, () => load({ target: t, connections: 50, durationS: o.durationS }));
+    log(`${peer.name}: c=1 ${row.c1.value?.rps.toFixed(0)} req/s, c=50 ${row.c50.value?.rps.toFixed(0)} req/s`);
+    row.download = await measure(`${peer.name} download`, async () => {
+      const runs: number[] = [];
+      for (let i = 0; i < o.transfers; i++) runs.push(await download(t, bytes, transferTimeout));
+      return { median: median(runs), runs };
+    });
+    row.upload = await measure(`${peer.name} upload`, async () => {
+      const runs: number[] = [];
+      for (let i = 0; i < o.transfers; i++) runs.push(await upload(t, bytes, transferTimeout));
+      return { median: median(runs), runs };
+    });
+    row.ws = await measure(`${peer.name} websocket`, () => wsEcho(t, o.wsS));
+    log(
+      `${peer.name}: down ${row.download.value?.median.toFixed(1)} MB/s, up ${row.upload.value?.median.toFixed(1)} MB/s, ws ${row.ws.value?.toFixed(0)} rt/s`,
+    );
+    row.rss = await measure(`${peer.name} rss`, async () => {
+      const m = treeMemory(running.pids());
+      const byRole: Record<string, number> = {};
+      for (const [role, pid] of Object.entries(running.roles)) byRole[role] = treeMemory([pid]).rss;
+      return { rss: m.rss, peak: m.peak, byRole };
+    });
+  } finally {
+    await running.stop();
+  }
+  return row;
+}
+
+/** warren again, with `node --cpu-prof` on both processes, under the c=50 load; summaries of both profiles. */
+async function profileWarren(
+  ctx: PeerContext,
+  o: Options,
+  load: (s: LoadSpec) => Promise<LoadResult>,
+): Promise<{ edge?: ProfileSummary; connector?: ProfileSummary; load?: LoadResult }> {
+  const dir = join(o.out ?? join(repo, 'bench'), 'profiles');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const running = await warren.start({ ...ctx, cpuProfDir: dir });
+  let result: LoadResult | undefined;
+  try {
+    await load({ target: running.target, connections: 50, durationS: o.warmupS });
+    result = await load({ target: running.target, connections: 50, durationS: o.durationS });
+  } finally {
+    await running.stop();
+  }
+  const files = readdirSync(dir);
+  const pick = (role: string): ProfileSummary | undefined => {
+    const f = files.find((x) => x.startsWith(role) && x.endsWith('.cpuprofile'));
+    return f === undefined ? undefined : summariseProfile(join(dir, f), repo, 20);
+  };
+  return { edge: pick('edge'), connector: pick('connector'), load: result };
+}
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  const notes: string[] = [];
+  const wanted = (name: string): boolean => o.only === undefined || o.only.has(name) || name === 'direct';
+  if (o.install && (wanted('nginx') || wanted('ssh') || o.loadgen !== 'node')) await ensureDeps(notes);
+  const loadgen: 'wrk' | 'node' = o.loadgen ?? (which('wrk') ? 'wrk' : 'node');
+  if (o.loadgen === undefined && loadgen === 'node')
+    notes.push('wrk is missing: the node load generator (bench/loadgen.ts) measured the loads instead');
+  const load = loadgen === 'wrk' ? runWrk : runNodeLoad;
+  const outDir = o.out ?? (o.smoke ? mkdtempSync(join(tmpdir(), 'warren-bench-smoke-')) : join(repo, 'bench'));
+  mkdirSync(outDir, { recursive: true });
+  const tmp = mkdtempSync(join(tmpdir(), 'warren-bench-'));
+  const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+  const results: BenchResults = {
+    date: new Date().toISOString(),
+    command,
+    machine: {
+      cpu: cpus()[0]?.model.trim() ?? 'unknown',
+      nproc: cpus().length,
+      node: process.version,
+      kernel: release(),
+      memoryGiB: Math.round(totalmem() / 1024 ** 3),
+    },
+    options: {
+      smoke: o.smoke,
+      loadgen,
+      warmupS: o.warmupS,
+      durationS: o.durationS,
+      transfers: o.transfers,
+      transferBytes: o.transferMiB * MiB,
+      wsSeconds: o.wsS,
+    },
+    rows: [],
+    scale: undefined,
+    profile: undefined,
+    notes,
+  };
+  try {
+    const origin = spawnChild('origin', process.execPath, [join(repo, 'dist', 'bench', 'origin.js')]);
+    const m = await origin.waitFor(/origin listening 127\.0\.0\.1:(\d+)/, 15_000);
+    const ctx: PeerContext = { originPort: Number(m[1]), originPid: origin.pid, tmp, repo, log };
+    const peers = [direct, nginx, ssh, localtunnel, warren].filter((p) => wanted(p.name === 'ssh -R' ? 'ssh' : p.name));
+    for (const peer of peers) results.rows.push(await benchPeer(peer, ctx, o, load));
+    if (wanted('scale') && (o.only === undefined || o.only.has('scale') || o.only.has('warren'))) {
+      log(`scale: ${o.tunnels} tunnels × ${HA_CONNECTIONS} connections from ${o.scaleWorkers} processes`);
+      results.scale = await measure('scale', () =>
+        runScale(ctx, {
+          tunnels: o.tunnels,
+          ha: HA_CONNECTIONS,
+          workers: o.scaleWorkers,
+          spread: 100,
+          warmupS: o.warmupS,
+          durationS: o.durationS,
+          load,
+        }),
+      );
+      const s = results.scale.value;
+      if (s !== undefined)
+        log(
+          `scale: registered in ${s.registerSeconds.toFixed(2)} s, edge ${(s.edgeRssRegistered / MiB).toFixed(0)} MiB, c=50 over ${s.spread} tunnels ${s.spreadLoad.rps.toFixed(0)} req/s`,
+        );
+    }
+    if (o.profile && wanted('warren')) {
+      log('profile: warren under c=50 with node --cpu-prof');
+      try {
+        const p = await profileWarren(ctx, o, load);
+        results.profile = { ...(p.edge && { edge: p.edge }), ...(p.connector && { connector: p.connector }) };
+        if (p.edge === undefined || p.connector === undefined) results.profile.error = 'a .cpuprofile was not written';
+        if (p.load !== undefined)
+          notes.push(
+            `Profiled run (not in the table): c=50 ${p.load.rps.toFixed(0)} req/s with both processes under --cpu-prof.`,
+          );
+      } catch (err) {
+        results.profile = { error: (err as Error).message.split('\n')[0] };
+      }
+    }
+    await origin.stop();
+  } finally {
+    await stopAll();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  const md = renderMarkdown(results);
+  writeFileSync(join(outDir, 'RESULTS.md'), md);
+  writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`${md}\n`);
+  if (results.profile?.edge !== undefined) {
+    process.stdout.write(`${profileLines('edge', results.profile.edge, 20).join('\n')}\n`);
+  }
+  log(`wrote ${join(outDir, 'RESULTS.md')} and results.json`);
+}
+
+let interrupted = false;
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    log(`${sig}: stopping every process the bench started`);
+    stopAll().finally(() => process.exit(130));
+  });
+}
+
+main().catch(async (err: unknown) => {
+  log(`failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  await stopAll();
+  process.exit(1);
+});

@@ -1,0 +1,140 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { LoadResult, LoadSpec } from './lib/load.js';
+import { LOOPBACK, waitForOk } from './lib/net.js';
+import { type Child, spawnChild, treeMemory } from './lib/proc.js';
+import type { PeerContext } from './peers/peer.js';
+import { startEdge } from './peers/warren.js';
+import type { ScaleWorkerMessage, ScaleWorkerSpec } from './scale-worker.js';
+
+export interface ScaleOptions {
+  tunnels: number;
+  ha: number;
+  workers: number;
+  /** Tunnels the c=50 load is spread over. */
+  spread: number;
+  warmupS: number;
+  durationS: number;
+  load: (spec: LoadSpec) => Promise<LoadResult>;
+}
+
+export interface ScaleResult {
+  tunnels: number;
+  connections: number;
+  workers: number;
+  registerSeconds: number;
+  /** Register attempts that failed and were retried (from the connectors' warnings). */
+  retries: number;
+  lastWarning: string;
+  edgeRssIdle: number;
+  edgeRssRegistered: number;
+  edgeRssPerConnection: number;
+  spread: number;
+  spreadLoad: LoadResult;
+  edgeRssAfterLoad: number;
+}
+
+/**
+ * 1000 quick tunnels × 4 links on one fresh edge, from `workers` processes running the real Connector class;
+ * then c=50 spread round-robin over `spread` of them.
+ */
+export async function runScale(ctx: PeerContext, o: ScaleOptions): Promise<ScaleResult> {
+  const edge = await startEdge(ctx, 'warren-scale-edge', ['--quick-tunnels-per-minute', '1000000']);
+  const workers: Child[] = [];
+  try {
+    const edgeRssIdle = treeMemory([edge.child.pid]).rss;
+    const ca = readFileSync(edge.caPath, 'utf8');
+    const script = fileURLToPath(new URL('./scale-worker.js', import.meta.url));
+    const inbox: { worker: number; m: ScaleWorkerMessage }[] = [];
+    let notify: () => void = () => {};
+    const per = Math.ceil(o.tunnels / o.workers);
+    for (let w = 0; w < o.workers; w++) {
+      const tunnels = Math.min(per, o.tunnels - w * per);
+      if (tunnels <= 0) break;
+      const spec: ScaleWorkerSpec = { edgePort: edge.tunnelPort, ca, originPort: ctx.originPort, tunnels, ha: o.ha };
+      const c = spawnChild(`scale-worker-${w}`, process.execPath, [script, JSON.stringify(spec)], {
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      });
+      c.proc.on('message', (m: ScaleWorkerMessage) => {
+        inbox.push({ worker: w, m });
+        notify();
+      });
+      c.exited.then(() => notify());
+      workers.push(c);
+    }
+    /** Waits until every worker has sent a message of `type`; rejects on `failed`, an exit or the deadline. */
+    const all = async (type: ScaleWorkerMessage['type'], timeoutMs: number): Promise<ScaleWorkerMessage[]> => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const failed = inbox.find((e) => e.m.type === 'failed');
+        if (failed !== undefined && failed.m.type === 'failed') throw new Error(`scale worker: ${failed.m.error}`);
+        const got = workers.map((_, i) => inbox.find((e) => e.worker === i && e.m.type === type)?.m);
+        if (got.every((m) => m !== undefined)) return got as ScaleWorkerMessage[];
+        const dead = workers.find((c) => c.proc.exitCode !== null);
+        if (dead !== undefined) throw new Error(`${dead.name} exited:\n${dead.output().slice(-2000)}`);
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error(`scale: not every worker reached "${type}" within ${timeoutMs} ms`);
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, Math.min(left, 1_000));
+          notify = () => {
+            clearTimeout(t);
+            resolve();
+          };
+        });
+      }
+    };
+    await all('loaded', 30_000);
+    const t0 = performance.now();
+    for (const c of workers) c.proc.send('go');
+    const done = await all('registered', 120_000);
+    const registerSeconds = (performance.now() - t0) / 1000;
+    const edgeRssRegistered = treeMemory([edge.child.pid]).rss;
+    let retries = 0;
+    let lastWarning = '';
+    const byWorker: string[][] = [];
+    for (const m of done) {
+      if (m.type !== 'registered') continue;
+      retries += m.retries;
+      if (m.lastWarning !== '') lastWarning = m.lastWarning;
+      byWorker.push(m.hostnames);
+    }
+    // Round robin over the workers, so the load reaches every connector process.
+    const hosts: string[] = [];
+    for (let i = 0; hosts.length < Math.min(o.spread, o.tunnels); i++) {
+      const list = byWorker[i % byWorker.length] as string[];
+      const h = list[Math.floor(i / byWorker.length)];
+      if (h !== undefined && h !== '') hosts.push(h);
+    }
+    const base = `http://${LOOPBACK}:${edge.httpPort}`;
+    for (const h of hosts) await waitForOk({ base, host: h }, '/', 'Hello', 10_000);
+    await o.load({ target: { base, host: undefined }, hosts, connections: 50, durationS: o.warmupS });
+    const spreadLoad = await o.load({
+      target: { base, host: undefined },
+      hosts,
+      connections: 50,
+      durationS: o.durationS,
+    });
+    const edgeRssAfterLoad = treeMemory([edge.child.pid]).rss;
+    const connections = o.tunnels * o.ha;
+    return {
+      tunnels: o.tunnels,
+      connections,
+      workers: workers.length,
+      registerSeconds,
+      retries,
+      lastWarning,
+      edgeRssIdle,
+      edgeRssRegistered,
+      edgeRssPerConnection: (edgeRssRegistered - edgeRssIdle) / connections,
+      spread: hosts.length,
+      spreadLoad,
+      edgeRssAfterLoad,
+    };
+  } finally {
+    for (const c of workers) {
+      if (c.proc.connected) c.proc.send('stop');
+    }
+    await Promise.all(workers.map((c) => c.stop(10_000)));
+    await edge.child.stop(10_000);
+  }
+}

@@ -3,6 +3,10 @@ import { WarrenError } from '../../errors/index.js';
 /** An ingress rule that cannot work. `ruleNumber` counts from 1, as users read their file. */
 export class IngressError extends WarrenError {
   readonly ruleNumber: number | undefined;
+  /** What is wrong, without the rule prefix. */
+  readonly problem: string;
+  /** What to write instead. */
+  readonly fix: string;
 
   constructor(ruleNumber: number | undefined, problem: string, fix: string) {
     super(
@@ -11,5 +15,7 @@ export class IngressError extends WarrenError {
     );
     this.name = 'IngressError';
     this.ruleNumber = ruleNumber;
+    this.problem = problem;
+    this.fix = fix;
   }
 }

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { domainToASCII } from 'node:url';
+import { WarrenError } from '../../errors/index.js';
 import { IngressError } from './ingress-error.js';
 import { IngressRule } from './ingress-rule.js';
 import {
@@ -56,7 +57,13 @@ export class Ingress {
 
   /** One catch-all rule for a single origin (`--url`), like cloudflared's CLI ingress. */
   static fromUrl(url: string, overrides: OriginRequestOverrides = {}): Ingress {
-    return Ingress.validate([{ service: url }], overrides);
+    try {
+      return Ingress.validate([{ service: url }], overrides);
+    } catch (err) {
+      if (!(err instanceof IngressError)) throw err;
+      const problem = err.problem.replace(/^service /, '');
+      throw new WarrenError('WARREN_CONFIG_INVALID', `--url ${problem}; ${err.fix}`, { cause: err });
+    }
   }
 
   /** The rule for a request's host (normalized) and URL path. */

@@ -1,0 +1,257 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import {
+  Ingress,
+  IngressError,
+  type OriginRequestOverrides,
+  type UnvalidatedIngressRule,
+} from '../src/connector/ingress/index.js';
+import { WarrenError } from '../src/errors/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'warren-ingress-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const notPem = join(dir, 'not-a-cert.txt');
+writeFileSync(notPem, 'hello\n');
+
+const CATCH_ALL: UnvalidatedIngressRule = { service: 'http_status:404' };
+const ok = (r: UnvalidatedIngressRule): UnvalidatedIngressRule[] => [
+  { hostname: 'fine.example.com', service: 'http://localhost:1' },
+  r,
+  CATCH_ALL,
+];
+
+// [validator rule, rules, global originRequest, rule number named, text of the fix]
+const cases: [string, UnvalidatedIngressRule[], OriginRequestOverrides, number | undefined, RegExp][] = [
+  ['no rules at all', [], {}, undefined, /add at least a catch-all rule.*http_status:404/],
+  ['a rule without service', ok({ hostname: 'a.example.com' }), {}, 2, /add e\.g\. "service: http:\/\/localhost:8080"/],
+  ['unknown scheme', ok({ hostname: 'a.example.com', service: 'ftp://x:21' }), {}, 2, /use http:\/\/, https:\/\//],
+  ['not a URL', ok({ hostname: 'a.example.com', service: 'localhost:8080' }), {}, 2, /unknown scheme|write a URL/],
+  [
+    'service with a path',
+    ok({ hostname: 'a.example.com', service: 'http://localhost:8080/app' }),
+    {},
+    2,
+    /write only the scheme, host and port, e\.g\. "http:\/\/localhost:8080"/,
+  ],
+  [
+    'service with credentials',
+    ok({ hostname: 'a.example.com', service: 'http://u:p@localhost:1' }),
+    {},
+    2,
+    /remove the user:password@ part/,
+  ],
+  [
+    'http_status out of range',
+    ok({ hostname: 'a.example.com', service: 'http_status:1000' }),
+    {},
+    2,
+    /status from 200 to 599/,
+  ],
+  ['http_status not a number', ok({ hostname: 'a.example.com', service: 'http_status:abc' }), {}, 2, /http_status:404/],
+  ['unix: without a path', ok({ hostname: 'a.example.com', service: 'unix:' }), {}, 2, /unix:\/run\/app\.sock/],
+  ['cloudflared-only service', ok({ hostname: 'a.example.com', service: 'bastion' }), {}, 2, /not supported by warren/],
+  [
+    'tcp:// without port',
+    ok({ hostname: 'a.example.com', service: 'tcp://localhost' }),
+    {},
+    2,
+    /tcp:\/\/localhost:5432/,
+  ],
+  [
+    'last rule has a hostname',
+    [{ hostname: 'a.example.com', service: 'http://localhost:1' }],
+    {},
+    1,
+    /add a final rule without hostname and path/,
+  ],
+  [
+    'last rule has a path',
+    [
+      { hostname: 'a.example.com', service: 'http://localhost:1' },
+      { path: '^/x', service: 'http://localhost:2' },
+    ],
+    {},
+    2,
+    /must match every request; add a final rule/,
+  ],
+  [
+    'catch-all before the end',
+    [{ service: 'http://localhost:1' }, { hostname: 'a.example.com', service: 'http://localhost:2' }, CATCH_ALL],
+    {},
+    1,
+    /2 rules after it would never be used; give it a hostname or a path, or move it to the end/,
+  ],
+  [
+    'hostname "*" before the end',
+    [{ hostname: '*', service: 'http://localhost:1' }, CATCH_ALL],
+    {},
+    1,
+    /hostname "\*".*move it to the end/,
+  ],
+  [
+    'hostname with a port',
+    ok({ hostname: 'a.example.com:8080', service: 'http://localhost:1' }),
+    {},
+    2,
+    /write "a\.example\.com"/,
+  ],
+  [
+    'hostname is a URL',
+    ok({ hostname: 'https://a.example.com', service: 'http://localhost:1' }),
+    {},
+    2,
+    /write only the host name/,
+  ],
+  ['wildcard inside', ok({ hostname: 'a.*.example.com', service: 'http://localhost:1' }), {}, 2, /"\*\.example\.com"/],
+  [
+    'wildcard as part of a label',
+    ok({ hostname: '*foo.example.com', service: 'http://localhost:1' }),
+    {},
+    2,
+    /only as the leading label/,
+  ],
+  [
+    'hostname that is no domain',
+    ok({ hostname: 'exa mple.com', service: 'http://localhost:1' }),
+    {},
+    2,
+    /write e\.g\. "app\.example\.com"/,
+  ],
+  [
+    'path is not a regular expression',
+    ok({ path: '(unclosed', service: 'http://localhost:1' }),
+    {},
+    2,
+    /escape special characters/,
+  ],
+  [
+    'zero connectTimeout',
+    ok({ hostname: 'a.example.com', service: 'http://localhost:1', originRequest: { connectTimeoutMs: 0 } }),
+    {},
+    2,
+    /connectTimeout must be longer than zero; write e\.g\. "connectTimeout: 30s"/,
+  ],
+  [
+    'fractional keepAliveConnections',
+    ok({ hostname: 'a.example.com', service: 'http://localhost:1', originRequest: { keepAliveConnections: 1.5 } }),
+    {},
+    2,
+    /keepAliveConnections: 100/,
+  ],
+  [
+    'negative tcpKeepAlive',
+    ok({ hostname: 'a.example.com', service: 'http://localhost:1', originRequest: { tcpKeepAliveMs: -1 } }),
+    {},
+    2,
+    /tcpKeepAlive: 30s/,
+  ],
+  [
+    'httpHostHeader that is no host',
+    ok({ hostname: 'a.example.com', service: 'http://localhost:1', originRequest: { httpHostHeader: 'a b' } }),
+    {},
+    2,
+    /httpHostHeader: app\.internal:8080/,
+  ],
+  [
+    'access audTag without teamName',
+    ok({
+      hostname: 'a.example.com',
+      service: 'http://localhost:1',
+      originRequest: { access: { required: true, teamName: '', audTag: ['aud1'] } },
+    }),
+    {},
+    2,
+    /add "teamName: <your team>"/,
+  ],
+  [
+    'caPool file missing',
+    ok({ hostname: 'a.example.com', service: 'https://localhost:1', originRequest: { caPool: join(dir, 'nope.pem') } }),
+    {},
+    2,
+    /write the path of a PEM file/,
+  ],
+  [
+    'caPool is not PEM',
+    ok({ hostname: 'a.example.com', service: 'https://localhost:1', originRequest: { caPool: notPem } }),
+    {},
+    2,
+    /BEGIN CERTIFICATE/,
+  ],
+  [
+    'global originRequest impossible',
+    ok({ hostname: 'a.example.com', service: 'http://localhost:1' }),
+    { tlsTimeoutMs: 0 },
+    undefined,
+    /tlsTimeout: 30s|tlsTimeout/,
+  ],
+];
+
+for (const [what, rules, global, ruleNumber, fix] of cases) {
+  test(`ingress-validation: ${what}`, () => {
+    assert.throws(
+      () => Ingress.validate(rules, global),
+      (err: unknown) => {
+        assert.ok(err instanceof IngressError, `expected an IngressError, got ${String(err)}`);
+        assert.equal(err.code, 'WARREN_INGRESS_INVALID');
+        assert.equal(err.ruleNumber, ruleNumber);
+        if (ruleNumber !== undefined) assert.match(err.message, new RegExp(`^ingress rule #${ruleNumber}: `));
+        assert.match(err.message, fix);
+        return true;
+      },
+    );
+  });
+}
+
+test('ingress-validation: a valid set keeps cloudflared defaults and rule overrides', () => {
+  const ingress = Ingress.validate(
+    [
+      { hostname: 'a.example.com', service: 'http://localhost:1', originRequest: { connectTimeoutMs: 5_000 } },
+      { service: 'hello_world' },
+    ],
+    { keepAliveConnections: 7 },
+  );
+  const [a, b] = ingress.rules;
+  assert.equal(a?.originRequest.connectTimeoutMs, 5_000);
+  assert.equal(a?.originRequest.keepAliveConnections, 7);
+  assert.equal(b?.originRequest.connectTimeoutMs, 30_000);
+  assert.equal(b?.originRequest.tlsTimeoutMs, 10_000);
+  assert.equal(b?.originRequest.tcpKeepAliveMs, 30_000);
+  assert.equal(b?.originRequest.keepAliveTimeoutMs, 90_000);
+  assert.equal(b?.service.kind, 'hello_world');
+});
+
+test('ingress-validation: every service kind is accepted', () => {
+  const services = [
+    'http://localhost:8080',
+    'https://localhost:8443',
+    'ws://localhost:1',
+    'wss://localhost:1',
+    'unix:/run/app.sock',
+    'unix+tls:/run/app.sock',
+    'http_status:418',
+    'hello_world',
+    'tcp://localhost:5432',
+    'ssh://localhost:22',
+  ];
+  const ingress = Ingress.validate([
+    ...services.slice(0, -1).map((service, i) => ({ hostname: `h${i}.example.com`, service })),
+    { service: services[services.length - 1] as string },
+  ]);
+  assert.deepEqual(
+    ingress.rules.map((r) => r.service.kind),
+    ['http', 'http', 'http', 'http', 'unix', 'unix', 'http_status', 'hello_world', 'tcp', 'tcp'],
+  );
+});
+
+test('ingress-validation: --url errors speak of --url, not of rule #1', () => {
+  assert.throws(
+    () => Ingress.fromUrl('http://localhost:3000/app'),
+    (err: unknown) =>
+      err instanceof WarrenError &&
+      err.code === 'WARREN_CONFIG_INVALID' &&
+      /^--url "http:\/\/localhost:3000\/app" has a path/.test(err.message),
+  );
+});

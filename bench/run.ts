@@ -11,11 +11,11 @@
  * also on errors and Ctrl-C.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, release, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type LoadResult, type LoadSpec, runNodeLoad, runWrk } from './lib/load.js';
-import { spawnChild, stopAll, treeMemory } from './lib/proc.js';
+import { run, spawnChild, stopAll, treeCpuSeconds, treeMemory } from './lib/proc.js';
 import { type ProfileSummary, summariseProfile } from './lib/profile.js';
 import { profileLines, renderMarkdown } from './lib/report.js';
 import type { BenchResults, Measured, RowResult } from './lib/results.js';
@@ -64,7 +64,8 @@ function parseArgs(argv: string[]): Options {
   const smoke = argv.includes('--smoke');
   const o: Options = {
     smoke,
-    only: undefined,
+    // The smoke run needs nothing outside node: direct, warren and a small scale run.
+    only: smoke ? new Set(['direct', 'warren', 'scale']) : undefined,
     durationS: smoke ? 1 : 10,
     warmupS: smoke ? 0.5 : 3,
     transfers: smoke ? 1 : 5,
@@ -173,7 +174,7 @@ async function measure<T>(what: string, f: () => Promise<T>): Promise<Measured<T
 }
 
 function emptyRow(name: string, status: RowResult['status'], note: string): RowResult {
-  return { name, status, note, c1: {}, c50: {}, download: {}, upload: {}, ws: {}, rss: {}, extra: {} };
+  return { name, status, note, c1: {}, c50: {}, download: {}, upload: {}, ws: {}, rss: {}, extra: {}, cpu: {} };
 }
 
 async function benchPeer(
@@ -203,8 +204,24 @@ async function benchPeer(
     const bytes = o.transferMiB * MiB;
     const transferTimeout = Math.max(60_000, (bytes / 2e6) * 1000);
     await measure(`${peer.name} warm-up`, () => load({ target: t, connections: 50, durationS: o.warmupS }));
-    row.c1 = await measure(`${peer.name} c=1`, () => load({ target: t, connections: 1, durationS: o.durationS }));
-    row.c50 = await measure(`${peer.name} c=50`, () => load({ target: t, connections: 50, durationS: o.durationS }));
+    const roles: Record<string, number> = { ...running.roles };
+    if (roles.origin === undefined) roles.origin = ctx.originPid;
+    /** A load, and the CPU time each process spent on it (µs per request). */
+    const withCpu = async (connections: number): Promise<{ r: LoadResult; cpu: Record<string, number> }> => {
+      const before = Object.fromEntries(Object.entries(roles).map(([k, pid]) => [k, treeCpuSeconds([pid])]));
+      const r = await load({ target: t, connections, durationS: o.durationS });
+      const cpu: Record<string, number> = {};
+      for (const [k, pid] of Object.entries(roles)) {
+        cpu[k] = ((treeCpuSeconds([pid]) - (before[k] ?? 0)) * 1e6) / Math.max(1, r.requests);
+      }
+      return { r, cpu };
+    };
+    const c1 = await measure(`${peer.name} c=1`, () => withCpu(1));
+    row.c1 = c1.value !== undefined ? { value: c1.value.r } : { error: c1.error ?? 'failed' };
+    if (c1.value !== undefined) row.cpu.c1 = c1.value.cpu;
+    const c50 = await measure(`${peer.name} c=50`, () => withCpu(50));
+    row.c50 = c50.value !== undefined ? { value: c50.value.r } : { error: c50.error ?? 'failed' };
+    if (c50.value !== undefined) row.cpu.c50 = c50.value.cpu;
     log(`${peer.name}: c=1 ${row.c1.value?.rps.toFixed(0)} req/s, c=50 ${row.c50.value?.rps.toFixed(0)} req/s`);
     row.download = await measure(`${peer.name} download`, async () => {
       const runs: number[] = [];
@@ -243,18 +260,31 @@ async function profileWarren(
   mkdirSync(dir, { recursive: true });
   const running = await warren.start({ ...ctx, cpuProfDir: dir });
   let result: LoadResult | undefined;
+  // V8 stamps samples with the monotonic clock in µs, the clock of process.hrtime: keep only the load's samples.
+  let window: [number, number] | undefined;
   try {
     await load({ target: running.target, connections: 50, durationS: o.warmupS });
+    const t0 = Number(process.hrtime.bigint() / 1000n);
     result = await load({ target: running.target, connections: 50, durationS: o.durationS });
+    window = [t0, Number(process.hrtime.bigint() / 1000n)];
   } finally {
     await running.stop();
   }
   const files = readdirSync(dir);
   const pick = (role: string): ProfileSummary | undefined => {
     const f = files.find((x) => x.startsWith(role) && x.endsWith('.cpuprofile'));
-    return f === undefined ? undefined : summariseProfile(join(dir, f), repo, 20);
+    return f === undefined ? undefined : summariseProfile(join(dir, f), repo, 20, window);
   };
   return { edge: pick('edge'), connector: pick('connector'), load: result };
+}
+
+async function gitState(): Promise<BenchResults['git']> {
+  const head = await run('git', ['-C', repo, 'rev-parse', '--short', 'HEAD'], 10_000).catch(() => undefined);
+  const dirty = await run('git', ['-C', repo, 'status', '--porcelain', '--', 'src'], 10_000).catch(() => undefined);
+  return {
+    head: head?.code === 0 ? head.out.trim() : 'unknown',
+    dirtySrcFiles: dirty?.code === 0 ? dirty.out.split('\n').filter((l) => l.trim() !== '').length : -1,
+  };
 }
 
 async function main(): Promise<void> {
@@ -279,7 +309,9 @@ async function main(): Promise<void> {
       node: process.version,
       kernel: release(),
       memoryGiB: Math.round(totalmem() / 1024 ** 3),
+      loadavg: { start: loadavg()[0] ?? 0, end: 0 },
     },
+    git: await gitState(),
     options: {
       smoke: o.smoke,
       loadgen,
@@ -338,6 +370,7 @@ async function main(): Promise<void> {
     await stopAll();
     rmSync(tmp, { recursive: true, force: true });
   }
+  results.machine.loadavg.end = loadavg()[0] ?? 0;
   const md = renderMarkdown(results);
   writeFileSync(join(outDir, 'RESULTS.md'), md);
   writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);

@@ -199,3 +199,27 @@ function kb(status: string, field: string): number {
   const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
   return m === null ? 0 : Number(m[1]) * 1024;
 }
+
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ: 100 on every Linux build the bench runs on). */
+const USER_HZ = 100;
+
+/** CPU seconds (user + system) used so far by these processes and their live descendants. */
+export function treeCpuSeconds(roots: number[]): number {
+  const pids = new Set<number>();
+  for (const r of roots) {
+    pids.add(r);
+    for (const d of descendants(r)) pids.add(d);
+  }
+  let ticks = 0;
+  for (const p of pids) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // fields 14 and 15 of stat (utime, stime) are 11 and 12 after the command name
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return ticks / USER_HZ;
+}

@@ -7,6 +7,7 @@ interface CpuProfile {
     callFrame: { functionName: string; url: string; lineNumber: number };
     children?: number[];
   }[];
+  startTime: number;
   samples: number[];
   timeDeltas: number[];
 }
@@ -17,6 +18,8 @@ export interface ProfileEntry {
   pct: number;
   /** Share of non-idle samples, percent. */
   busyPct: number;
+  /** For native functions: the nearest warren (else JS) callers, with their share of this entry's samples. */
+  via?: string[];
 }
 
 export interface ProfileSummary {
@@ -50,8 +53,11 @@ function category(url: string, name: string): string {
   return 'other';
 }
 
-/** Self and inclusive time per function from a .cpuprofile written by `node --cpu-prof`. */
-export function summariseProfile(file: string, repo: string, top = 15): ProfileSummary {
+/**
+ * Self and inclusive time per function from a .cpuprofile written by `node --cpu-prof`; with `window`
+ * ([from, to] in µs of the monotonic clock, as process.hrtime), only the samples taken within it.
+ */
+export function summariseProfile(file: string, repo: string, top = 15, window?: [number, number]): ProfileSummary {
   const p = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
@@ -59,10 +65,18 @@ export function summariseProfile(file: string, repo: string, top = 15): ProfileS
   const self = new Map<string, number>();
   const incl = new Map<string, number>();
   const cats = new Map<string, number>();
+  const callers = new Map<string, Map<string, number>>();
   let total = 0;
   let idle = 0;
-  const micros = p.timeDeltas.reduce((a, b) => a + b, 0);
-  for (const id of p.samples) {
+  let at = p.startTime;
+  let first = Number.POSITIVE_INFINITY;
+  let last = 0;
+  for (let i = 0; i < p.samples.length; i++) {
+    at += p.timeDeltas[i] ?? 0;
+    if (window !== undefined && (at < window[0] || at > window[1])) continue;
+    first = Math.min(first, at);
+    last = Math.max(last, at);
+    const id = p.samples[i] as number;
     const n = byId.get(id);
     if (n === undefined) continue;
     total++;
@@ -70,6 +84,20 @@ export function summariseProfile(file: string, repo: string, top = 15): ProfileS
     if (cf.functionName === '(idle)') idle++;
     const l = label(cf, repo);
     self.set(l, (self.get(l) ?? 0) + 1);
+    if (cf.url === '' && !cf.functionName.startsWith('(')) {
+      let js: string | undefined;
+      let ours: string | undefined;
+      for (let cur = parent.get(id); cur !== undefined && ours === undefined; cur = parent.get(cur)) {
+        const f = byId.get(cur)?.callFrame;
+        if (f === undefined || f.url === '') continue;
+        js ??= label(f, repo);
+        if (f.url.includes('/dist/src/')) ours = label(f, repo);
+      }
+      const key = ours ?? js ?? '(no JS caller)';
+      const m = callers.get(l) ?? new Map<string, number>();
+      m.set(key, (m.get(key) ?? 0) + 1);
+      callers.set(l, m);
+    }
     const cat = category(cf.url, cf.functionName);
     cats.set(cat, (cats.get(cat) ?? 0) + 1);
     const seen = new Set<string>();
@@ -87,10 +115,20 @@ export function summariseProfile(file: string, repo: string, top = 15): ProfileS
     [...m.entries()]
       .filter(([k]) => !skipIdle || (k !== '(idle)' && k !== 'idle'))
       .sort((a, b) => b[1] - a[1])
-      .map(([fn, n]) => ({ fn, pct: (100 * n) / Math.max(1, total), busyPct: (100 * n) / busy }));
+      .map(([fn, n]) => {
+        const e: ProfileEntry = { fn, pct: (100 * n) / Math.max(1, total), busyPct: (100 * n) / busy };
+        const c = callers.get(fn);
+        if (c !== undefined) {
+          e.via = [...c.entries()]
+            .sort((a, b) => b[1] - a[1])
+            .slice(0, 3)
+            .map(([k, v]) => `${k} ${((100 * v) / n).toFixed(0)} %`);
+        }
+        return e;
+      });
   return {
     file,
-    seconds: micros / 1e6,
+    seconds: Math.max(0, last - first) / 1e6,
     busy: (100 * (total - idle)) / Math.max(1, total),
     self: entries(self, true).slice(0, top),
     inclusive: entries(incl, false).slice(0, top),

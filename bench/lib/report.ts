@@ -211,7 +211,9 @@ export function profileLines(title: string, p: ProfileSummary, top = 12): string
     '|---:|---|---:|',
   ];
   p.self.slice(0, top).forEach((e, i) => {
-    lines.push(`| ${i + 1} | \`${e.fn}\` | ${e.busyPct.toFixed(1)} |`);
+    const via =
+      e.via === undefined ? '' : ` — from ${e.via.map((v) => `\`${v.replace(/ (\d+ %)$/, '` $1')}`).join(', ')}`;
+    lines.push(`| ${i + 1} | \`${e.fn}\`${via} | ${e.busyPct.toFixed(1)} |`);
   });
   lines.push('', `By kind: ${p.categories.map((c) => `${c.fn} ${c.busyPct.toFixed(0)} %`).join(', ')}.`, '');
   if (p.inclusive.length > 0) {
@@ -226,12 +228,34 @@ export function profileLines(title: string, p: ProfileSummary, top = 12): string
   return lines;
 }
 
+function cpuTable(res: BenchResults): string[] {
+  const rows = res.rows.filter((r) => r.cpu.c1 !== undefined || r.cpu.c50 !== undefined);
+  if (rows.length === 0) return [];
+  const fmt = (m: Record<string, number> | undefined): string => {
+    if (m === undefined) return '–';
+    const hop = Object.entries(m).filter(([k]) => k !== 'origin');
+    const total = hop.reduce((a, [, v]) => a + v, 0);
+    const parts = Object.entries(m).map(([k, v]) => `${k} ${v.toFixed(0)}`);
+    return hop.length > 0 ? `**${total.toFixed(0)}** (${parts.join(', ')})` : parts.join(', ');
+  };
+  return [
+    'CPU time per request, µs (user + system, from /proc; **hop total**, then by process, origin included for reference):',
+    '',
+    '| peer | c=1 | c=50 |',
+    '|---|---|---|',
+    ...rows.map((r) => `| ${r.name} | ${fmt(r.cpu.c1)} | ${fmt(r.cpu.c50)} |`),
+    '',
+  ];
+}
+
 export function renderMarkdown(res: BenchResults): string {
   const o = res.options;
   const lines = [
     '# warren benchmark results',
     '',
-    `Run of \`${res.command}\` on ${res.date}: ${res.machine.cpu}, nproc ${res.machine.nproc}, ${res.machine.memoryGiB} GiB, node ${res.machine.node}, Linux ${res.machine.kernel}.`,
+    `Run of \`${res.command}\` on ${res.date}: ${res.machine.cpu}, nproc ${res.machine.nproc}, ${res.machine.memoryGiB} GiB, node ${res.machine.node}, Linux ${res.machine.kernel}; ` +
+      `warren at ${res.git.head}${res.git.dirtySrcFiles > 0 ? ` with ${res.git.dirtySrcFiles} uncommitted files under src/ (shared working tree)` : ''}; ` +
+      `1-minute load average ${res.machine.loadavg.start.toFixed(2)} at the start, ${res.machine.loadavg.end.toFixed(2)} at the end.`,
     `Load generator: ${o.loadgen === 'wrk' ? '`wrk -t1`' : 'node (bench/loadgen.ts)'}, keep-alive, 13-byte GET, ${o.durationS} s per figure after a ${o.warmupS} s warm-up at c=50; ` +
       `transfers: median of ${o.transfers}; WebSocket: one connection, one 32-byte message in flight, ${o.wsSeconds} s. ` +
       'Everything on 127.0.0.1, all rows in one run, one after the other (the machine is shared, so compare ratios, not absolute figures).',
@@ -254,6 +278,7 @@ export function renderMarkdown(res: BenchResults): string {
   if (errs.length > 0 || loadErrors.length > 0) {
     lines.push('¹ Errors:', '', ...[...errs, ...loadErrors].map((e) => `- ${e.split('\n')[0]}`), '');
   }
+  lines.push(...cpuTable(res));
   lines.push('Peers (² = skipped or failed, with the reason):', '');
   for (const r of res.rows) lines.push(`- **${r.name}** (${r.status}): ${r.note.split('\n')[0]}`);
   lines.push('');

@@ -22,12 +22,24 @@ export interface RowResult {
   /** RSS of the hop's processes after the row's loads, bytes (peak too). */
   rss: Measured<{ rss: number; peak: number; byRole: Record<string, number> }>;
   extra: Record<string, number>;
+  /** CPU time per request by process role (µs), during the c=1 and c=50 loads. */
+  cpu: { c1?: Record<string, number>; c50?: Record<string, number> };
 }
 
 export interface BenchResults {
   date: string;
   command: string;
-  machine: { cpu: string; nproc: number; node: string; kernel: string; memoryGiB: number };
+  machine: {
+    cpu: string;
+    nproc: number;
+    node: string;
+    kernel: string;
+    memoryGiB: number;
+    /** 1-minute load average at the start and the end: others share this machine. */
+    loadavg: { start: number; end: number };
+  };
+  /** The code measured: HEAD, and how many files under src/ differed from it (a shared working tree). */
+  git: { head: string; dirtySrcFiles: number };
   options: {
     smoke: boolean;
     loadgen: 'wrk' | 'node';

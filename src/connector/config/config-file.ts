@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type YAMLMap } from 'yaml';
 import { WarrenError } from '../../errors/index.js';
 import {
   type AccessConfig,
@@ -394,6 +394,13 @@ class ConfigReader {
     const v: unknown = node !== null && isScalar(node) ? node.value : undefined;
     const at = node;
     const bad = (what: string, fix: string): never => this.#fail(at, `${name}: `, what, fix);
+    if (node !== null && isAlias(node)) {
+      // YAML reads a leading "*" as a reference to an anchor: the classic unquoted wildcard.
+      bad(
+        `is the YAML alias *${node.source}, not a value`,
+        `a value starting with "*" must be quoted, e.g. hostname: "*.example.com"`,
+      );
+    }
     if (node === null || v === null) bad('has no value', `write ${TYPE_HINT[type]}`);
     switch (type) {
       case 'string':

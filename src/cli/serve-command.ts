@@ -1,8 +1,10 @@
 import { hostname as osHostname } from 'node:os';
 import { resolve } from 'node:path';
-import { createApiServer } from '../control/index.js';
+import { bootstrapAdmin, ControlPlane, createApiServer } from '../control/index.js';
 import { EdgeServer, QuickTunnelAuthority } from '../edge/index.js';
+import { WarrenError } from '../errors/index.js';
 import { loadOrCreateEdgeTls } from '../pki/index.js';
+import { Store } from '../store/index.js';
 import { createLogger, type LoggerOptions } from './logger.js';
 import { onShutdownSignals } from './shutdown-signals.js';
 
@@ -16,6 +18,11 @@ export interface ServeOptions {
   edgeName: string | undefined;
   quickTunnelsPerMinute: number;
   originResponseTimeout: number;
+  /** postgres://… for PostgreSQL; undefined for SQLite in the data directory. */
+  databaseUrl: string | undefined;
+  maxTunnelsPerAccount: number;
+  /** WARREN_ADMIN_EMAIL / WARREN_ADMIN_TOKEN / WARREN_ADMIN_PASSWORD. */
+  admin: { email: string | undefined; token: string | undefined; password: string | undefined };
   log: LoggerOptions;
 }
 
@@ -32,7 +39,22 @@ export async function serve(options: ServeOptions): Promise<void> {
     'edge';
   const tls = await loadOrCreateEdgeTls({ dataDir, hostnames: [options.bind, `edge.${options.domain}`] });
   const quick = await QuickTunnelAuthority.open(dataDir, options.domain);
+  const store = await Store.open({
+    dataDir,
+    databaseUrl: options.databaseUrl,
+    secretKey: process.env.WARREN_SECRET_KEY,
+    logger,
+  });
+  const admin = await bootstrap(store, options.admin);
+  const control = await ControlPlane.start({
+    store,
+    domain: options.domain,
+    edgeName,
+    maxTunnelsPerAccount: options.maxTunnelsPerAccount,
+    logger,
+  });
   const edge = new EdgeServer({
+    ...control.edgeHooks(),
     edgeName,
     bind: options.bind,
     httpPort: options.httpPort,
@@ -44,7 +66,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     logger,
   });
   let ready = false;
-  const api = createApiServer({ logger, ready: () => ready });
+  const api = createApiServer({ logger, ready: () => ready, control: control.api() });
   const ports = await edge.listen();
   await api.listen({ port: options.apiPort, host: options.bind });
   const apiAddr = api.server.address();
@@ -58,7 +80,8 @@ export async function serve(options: ServeOptions): Promise<void> {
       `  tunnel         ${host}:${ports.tunnelPort}`,
       `  api            http://${host}:${apiPort}/client/v4`,
       `  edge CA        ${tls.caPath}`,
-      `  data           ${dataDir}`,
+      `  data           ${store.dialect === 'postgres' ? 'PostgreSQL (--database-url)' : `${dataDir}/warren.db`}`,
+      admin,
       `Try it: warren tunnel --url http://localhost:3000${ports.tunnelPort === 7844 ? '' : ` --edge ${host}:${ports.tunnelPort}`}`,
       '',
     ].join('\n'),
@@ -67,5 +90,27 @@ export async function serve(options: ServeOptions): Promise<void> {
   onShutdownSignals(logger, async () => {
     ready = false;
     await Promise.all([edge.close(), api.close()]);
+    await control.close();
+    await store.close();
   });
+}
+
+/** One line for the start banner: who can log in, or how to make someone able to. */
+async function bootstrap(store: Store, admin: ServeOptions['admin']): Promise<string> {
+  if (admin.email !== undefined && admin.token !== undefined) {
+    try {
+      const r = await bootstrapAdmin(store, { email: admin.email, token: admin.token, password: admin.password });
+      return `  admin          ${admin.email} (account ${r.accountId}; API token from WARREN_ADMIN_TOKEN)`;
+    } catch (err) {
+      if (err instanceof TypeError) throw new WarrenError('WARREN_CONFIG_INVALID', err.message);
+      throw err;
+    }
+  }
+  if (admin.email !== undefined || admin.token !== undefined) {
+    throw new WarrenError('WARREN_CONFIG_INVALID', 'set both WARREN_ADMIN_EMAIL and WARREN_ADMIN_TOKEN (or neither)');
+  }
+  if ((await store.identity.countUsers()) === 0) {
+    return '  admin          none yet: restart with WARREN_ADMIN_EMAIL and WARREN_ADMIN_TOKEN set to create one';
+  }
+  return '  admin          (existing users)';
 }

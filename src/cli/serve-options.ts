@@ -38,6 +38,18 @@ export function registerServeCommand(program: Command): void {
           .env('WARREN_QUICK_TUNNELS_PER_MINUTE'),
       )
       .addOption(
+        new Option(
+          '--database-url <url>',
+          'PostgreSQL (postgres://user@host:port/db) instead of SQLite in --data-dir',
+        ).env('WARREN_DATABASE_URL'),
+      )
+      .addOption(
+        new Option('--max-tunnels-per-account <n>', 'concurrently running tunnels one account may have')
+          .default(1000)
+          .argParser(intArg('--max-tunnels-per-account', 1, 10_000_000))
+          .env('WARREN_MAX_TUNNELS_PER_ACCOUNT'),
+      )
+      .addOption(
         new Option('--origin-response-timeout <duration>', 'how long the edge waits for a response head (then 504)')
           .default(100_000, '100s')
           .argParser(durationArg('--origin-response-timeout'))
@@ -55,6 +67,14 @@ export function registerServeCommand(program: Command): void {
       edgeName: f.edgeName,
       quickTunnelsPerMinute: f.quickTunnelsPerMinute,
       originResponseTimeout: f.originResponseTimeout / 1000,
+      databaseUrl: f.databaseUrl,
+      maxTunnelsPerAccount: f.maxTunnelsPerAccount,
+      // Secrets come from the environment only, never from flags (they would show in `ps`).
+      admin: {
+        email: process.env.WARREN_ADMIN_EMAIL || undefined,
+        token: process.env.WARREN_ADMIN_TOKEN || undefined,
+        password: process.env.WARREN_ADMIN_PASSWORD || undefined,
+      },
       log: logOptionsOf(f),
     });
   });

@@ -1,23 +1,142 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { WarrenError } from '../errors/index.js';
+import type { Repositories } from '../store/index.js';
+import { ApiError } from './api-error.js';
+import type { ApiRoute, JsonSchema } from './api-route.js';
+import { openApiDocument } from './openapi.js';
+import { authenticate, type Principal } from './principal.js';
+
+export const API_PREFIX = '/client/v4';
+export const API_BODY_LIMIT = 1024 * 1024; // 1 MiB; no control-plane body is anywhere near
 
 export interface ApiServerOptions {
   logger: Logger;
   /** Answers /healthz 200 only when this says so (edge and API ready). */
   ready: () => boolean;
+  /** The control plane's routes and what they need to authenticate callers; absent in a bare edge. */
+  control?: { routes: readonly ApiRoute[]; store: Repositories; now: () => Date };
 }
 
 /**
  * The control API (Cloudflare v4 shapes under /client/v4) and the dashboard.
- * Routes are registered by the control plane's plugins; this owns the server itself.
+ * Every failure is a Cloudflare envelope with a numeric `code` and warren's `warren_code`.
  */
 export function createApiServer(options: ApiServerOptions): FastifyInstance {
+  const logger = options.logger.child({ component: 'api' }, { level: 'warn' });
   const app = Fastify({
-    loggerInstance: options.logger.child({ component: 'api' }, { level: 'warn' }) as FastifyBaseLogger,
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: API_BODY_LIMIT,
+    // Unknown body fields are an error, not silently dropped; no type coercion of bodies.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+  });
+  // Clients send DELETE with a JSON content type and no body; that is not an error.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(ApiError.invalid('the request body is not valid JSON'), undefined);
+    }
+  });
+  app.setErrorHandler((err: FastifyError | ApiError | WarrenError, req, reply) => {
+    const e = toApiError(err);
+    if (e.status >= 500) req.log.error({ err, url: req.url, method: req.method }, 'api: request failed');
+    void reply.code(e.status).send({
+      success: false,
+      errors: [{ code: e.cfCode, message: e.message, warren_code: e.code }],
+      messages: [],
+      result: null,
+    });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    void reply.code(404).send({
+      success: false,
+      errors: [
+        {
+          code: 7000,
+          message: `no route for ${req.method} ${req.url.split('?')[0]}; see ${API_PREFIX}/openapi.json for the API`,
+          warren_code: 'WARREN_API_NOT_FOUND',
+        },
+      ],
+      messages: [],
+      result: null,
+    });
   });
   app.get('/healthz', async (_req, reply) => {
     if (!options.ready()) return reply.code(503).send({ status: 'starting' });
     return { status: 'ok' };
   });
+  const control = options.control;
+  if (control !== undefined) {
+    for (const r of control.routes) registerRoute(app, r, control);
+    const doc = openApiDocument(control.routes, API_PREFIX);
+    app.get(`${API_PREFIX}/openapi.json`, async () => doc);
+  }
   return app;
+}
+
+function registerRoute(app: FastifyInstance, r: ApiRoute, control: NonNullable<ApiServerOptions['control']>): void {
+  const schema: Record<string, JsonSchema> = {};
+  if (r.params !== undefined) {
+    schema.params = { type: 'object', properties: r.params, required: Object.keys(r.params) };
+  }
+  if (r.query !== undefined) schema.querystring = { type: 'object', properties: r.query };
+  if (r.body !== undefined) schema.body = { additionalProperties: false, ...r.body };
+  app.route({
+    method: r.method,
+    url: `${API_PREFIX}${r.url}`,
+    schema,
+    // Query strings are text: turn "?page=2" and "?proxied=true" into the schema's types before
+    // validation. Bodies are never coerced (see the ajv options above).
+    preValidation: async (req) => {
+      if (r.query !== undefined) coerceQuery(req.query as Record<string, unknown>, r.query);
+    },
+    handler: async (req, reply) => {
+      const principal =
+        r.auth === false ? (undefined as unknown as Principal) : await authenticate(req, control.store, control.now());
+      if (r.method !== 'GET' && r.body !== undefined && req.body === undefined) {
+        throw ApiError.invalid('this request needs a JSON body (Content-Type: application/json)');
+      }
+      return r.handler({ params: req.params, query: req.query, body: req.body, principal, req, reply });
+    },
+  });
+}
+
+function coerceQuery(query: Record<string, unknown>, props: Record<string, JsonSchema>): void {
+  for (const [key, schema] of Object.entries(props)) {
+    const v = query[key];
+    if (typeof v !== 'string') continue;
+    if (schema.type === 'integer' && /^-?[0-9]{1,15}$/.test(v)) query[key] = Number(v);
+    else if (schema.type === 'boolean' && (v === 'true' || v === 'false')) query[key] = v === 'true';
+  }
+}
+
+function toApiError(err: FastifyError | ApiError | WarrenError): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof WarrenError) return new ApiError(err.code, err.message);
+  const fe = err as FastifyError;
+  if (fe.validation !== undefined && fe.validation.length > 0) {
+    const v = fe.validation[0];
+    const where = `${fe.validationContext ?? 'request'}${v?.instancePath === '' ? '' : v?.instancePath.replaceAll('/', '.')}`;
+    const params = (v?.params ?? {}) as Record<string, unknown>;
+    if (v?.keyword === 'additionalProperties') {
+      return ApiError.invalid(
+        `${where} has an unknown field "${String(params.additionalProperty)}"; remove it (see ${API_PREFIX}/openapi.json)`,
+      );
+    }
+    if (v?.keyword === 'required')
+      return ApiError.invalid(`${where} is missing the field "${String(params.missingProperty)}"`);
+    return ApiError.invalid(`${where} ${v?.message ?? 'is invalid'}`);
+  }
+  if (fe.statusCode === 413) return new ApiError('WARREN_API_INVALID', 'the request body is larger than 1 MiB', 413);
+  if (fe.statusCode === 415) {
+    return new ApiError('WARREN_API_INVALID', 'send the body as JSON (Content-Type: application/json)', 415);
+  }
+  if (fe.statusCode !== undefined && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return new ApiError('WARREN_API_INVALID', fe.message, fe.statusCode);
+  }
+  return new ApiError('WARREN_DATABASE', 'the control plane failed to handle the request; see its log', 500);
 }

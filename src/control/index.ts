@@ -1,1 +1,11 @@
-export { type ApiServerOptions, createApiServer } from './api-server.js';
+export { ApiError } from './api-error.js';
+export type { ApiCall, ApiRoute, RouteSpec } from './api-route.js';
+export { API_PREFIX, type ApiServerOptions, createApiServer } from './api-server.js';
+export { type BootstrapInput, type BootstrapResult, bootstrapAdmin, DEFAULT_ACCOUNT_NAME } from './bootstrap.js';
+export { ConnectionTracker } from './connection-tracker.js';
+export { ControlPlane, type ControlPlaneOptions } from './control-plane.js';
+export { DnsHostRouter } from './dns-host-router.js';
+export { DEFAULT_MAX_TUNNELS_PER_ACCOUNT, NamedTunnelAuthenticator } from './named-tunnel-authenticator.js';
+export { PERMISSION_GROUPS, ROLES, SUPER_ADMIN_ROLE_ID } from './roles.js';
+export { tunnelTarget } from './tunnel-dns-route.js';
+export { tunnelStatus, tunnelToken } from './tunnel-view.js';

@@ -1,0 +1,130 @@
+import type { Logger } from 'pino';
+import type { EdgeLink } from '../edge/index.js';
+import type { Store } from '../store/index.js';
+
+/**
+ * Mirrors this edge's named-tunnel links into the store (for `/connections`, status and the
+ * per-account limit across edges) and writes their Registered / Unregistered audit entries.
+ * The edge's callbacks are synchronous; the writes queue per link so an Unregistered never
+ * overtakes its Registered.
+ */
+export class ConnectionTracker {
+  readonly #store: Store;
+  readonly #edgeName: string;
+  readonly #logger: Logger;
+  /** Named links on this edge, by tunnel id. */
+  readonly #local = new Map<string, { accountId: string; links: Set<EdgeLink> }>();
+  readonly #chains = new Map<EdgeLink, Promise<void>>();
+
+  constructor(store: Store, edgeName: string, logger: Logger) {
+    this.#store = store;
+    this.#edgeName = edgeName;
+    this.#logger = logger;
+  }
+
+  /** Forgets connections this edge recorded before a crash or restart: it holds none now. */
+  async start(): Promise<void> {
+    await this.#store.tunnels.clearEdge(this.#edgeName);
+    await this.#store.feed.publish('connections');
+  }
+
+  readonly registered = (link: EdgeLink): void => {
+    const accountId = link.accountId;
+    if (accountId === undefined) return; // quick tunnel: no account, nothing to record
+    let t = this.#local.get(link.tunnelId);
+    if (t === undefined) {
+      t = { accountId, links: new Set() };
+      this.#local.set(link.tunnelId, t);
+    }
+    t.links.add(link);
+    this.#enqueue(link, async () => {
+      const now = this.#store.clock.now().toISOString();
+      await this.#store.transaction(async (tx) => {
+        await tx.tunnels.addConnection({
+          id: link.connectionId,
+          tunnel_id: link.tunnelId,
+          account_id: accountId,
+          connector_id: link.connector.connectorId,
+          conn_index: link.connector.connIndex,
+          edge_name: this.#edgeName,
+          origin_ip: link.originIp,
+          client_version: link.connector.version,
+          arch: `${link.connector.os}_${link.connector.arch}`,
+          opened_at: now,
+        });
+        await tx.audit.append(this.#entry(link, accountId, 'Registered'));
+      });
+      await this.#store.feed.publish('connections');
+    });
+  };
+
+  readonly unregistered = (link: EdgeLink): void => {
+    const accountId = link.accountId;
+    if (accountId === undefined) return;
+    const t = this.#local.get(link.tunnelId);
+    t?.links.delete(link);
+    if (t?.links.size === 0) this.#local.delete(link.tunnelId);
+    this.#enqueue(link, async () => {
+      await this.#store.transaction(async (tx) => {
+        await tx.tunnels.removeConnection(link.connectionId, link.tunnelId);
+        await tx.audit.append(this.#entry(link, accountId, 'Unregistered'));
+      });
+      await this.#store.feed.publish('connections');
+    });
+  };
+
+  #entry(link: EdgeLink, accountId: string, action: 'Registered' | 'Unregistered') {
+    return {
+      accountId,
+      action,
+      actor: { id: link.connector.connectorId, email: '', ip: link.originIp, type: 'Cloudflare' as const },
+      interface: 'edge',
+      resource: { id: link.tunnelId, type: 'cfd_tunnel' },
+      metadata: {
+        connection_id: link.connectionId,
+        connector_id: link.connector.connectorId,
+        conn_index: link.connector.connIndex,
+        edge: this.#edgeName,
+        origin_ip: link.originIp,
+        client_version: link.connector.version,
+      },
+    };
+  }
+
+  #enqueue(link: EdgeLink, work: () => Promise<void>): void {
+    const prev = this.#chains.get(link) ?? Promise.resolve();
+    const next = prev
+      .then(work)
+      .catch((err: unknown) => {
+        this.#logger.error(
+          { err, tunnelId: link.tunnelId, connIndex: link.connector.connIndex },
+          'store: could not record a tunnel connection',
+        );
+      })
+      .finally(() => {
+        if (this.#chains.get(link) === next) this.#chains.delete(link);
+      });
+    this.#chains.set(link, next);
+  }
+
+  /** Tunnels of the account with a link on this edge. */
+  localTunnels(accountId: string): string[] {
+    const out: string[] = [];
+    for (const [id, t] of this.#local) if (t.accountId === accountId) out.push(id);
+    return out;
+  }
+
+  /** Drops the links of tunnels that are no longer live (deleted, possibly by another process). */
+  dropDeleted(isLive: (tunnelId: string) => boolean): void {
+    for (const [id, t] of this.#local) {
+      if (isLive(id)) continue;
+      this.#logger.info({ tunnelId: id, links: t.links.size }, 'tunnel deleted: dropping its connections');
+      for (const link of [...t.links]) link.conn.destroy();
+    }
+  }
+
+  /** Resolves when every queued write has been attempted (shutdown, tests). */
+  async idle(): Promise<void> {
+    while (this.#chains.size > 0) await Promise.all([...this.#chains.values()]);
+  }
+}

@@ -1,0 +1,105 @@
+import type { FastifyRequest } from 'fastify';
+import type { ApiTokenRow, Repositories, UserRow } from '../store/index.js';
+import { ApiError } from './api-error.js';
+import { type Role, roleById, type Scope, scopesOfRoles } from './roles.js';
+import { policiesAllow, type TokenPolicy } from './token-policy.js';
+
+/** Who is calling: a user through one of their API tokens. */
+export interface Principal {
+  user: UserRow;
+  token: ApiTokenRow;
+  policies: TokenPolicy[];
+  ip: string;
+}
+
+const BEARER = /^Bearer\s+([A-Za-z0-9._~+/=-]{1,512})$/;
+
+/** Resolves the Bearer token of a request; errors say how to get a working one. Never echoes the value. */
+export async function authenticate(req: FastifyRequest, store: Repositories, now: Date): Promise<Principal> {
+  const header = req.headers.authorization;
+  const m = header === undefined ? null : BEARER.exec(header);
+  if (m === null) {
+    throw new ApiError(
+      'WARREN_API_UNAUTHORIZED',
+      'missing or malformed Authorization header: send "Authorization: Bearer <API token>"',
+    );
+  }
+  const found = await store.identity.tokenByValue(m[1] as string);
+  if (found === undefined) {
+    throw new ApiError(
+      'WARREN_API_UNAUTHORIZED',
+      'the API token is not valid (unknown, rolled or deleted); create a new one with POST /user/tokens',
+    );
+  }
+  const { token, user } = found;
+  if (token.status !== 'active') {
+    throw new ApiError(
+      'WARREN_API_UNAUTHORIZED',
+      `the API token ${token.id} is ${token.status}; enable it or create a new one`,
+    );
+  }
+  const iso = now.toISOString();
+  if (token.not_before !== null && iso < token.not_before) {
+    throw new ApiError('WARREN_API_UNAUTHORIZED', `the API token ${token.id} is not valid before ${token.not_before}`);
+  }
+  if (token.expires_on !== null && iso >= token.expires_on) {
+    throw new ApiError(
+      'WARREN_API_UNAUTHORIZED',
+      `the API token ${token.id} expired on ${token.expires_on}; create a new one`,
+    );
+  }
+  if (token.key_generation !== null && token.key_generation !== user.api_key_generation) {
+    throw new ApiError(
+      'WARREN_API_KEY_ROLLED',
+      `the API token ${token.id} was bound to the API key of ${user.email}, which was rolled when their roles or memberships changed; run "warren login" again, or use a service user's token for automation`,
+    );
+  }
+  return { user, token, policies: JSON.parse(token.policies) as TokenPolicy[], ip: req.ip };
+}
+
+/** The caller's roles in an account, or a not-found error that does not reveal whether the account exists. */
+export async function rolesIn(
+  store: Repositories,
+  principal: Principal,
+  accountId: string,
+  what: string,
+): Promise<Role[]> {
+  const m = await store.identity.membership(accountId, principal.user.id);
+  if (m === undefined || m.status !== 'accepted') throw ApiError.notFound(what);
+  return (JSON.parse(m.roles) as string[]).map(roleById).filter((r): r is Role => r !== undefined);
+}
+
+/** Checks role and token policy for `scope` in an account (or one of its zones). */
+export async function authorize(
+  store: Repositories,
+  principal: Principal,
+  target: { accountId: string; zoneId?: string | undefined; scope: Scope; what: string },
+): Promise<void> {
+  const roles = await rolesIn(store, principal, target.accountId, target.what);
+  const scopes = scopesOfRoles(roles.map((r) => r.id));
+  if (!scopes.has(target.scope)) {
+    throw new ApiError(
+      'WARREN_API_FORBIDDEN',
+      `your role${roles.length === 1 ? '' : 's'} in this account (${roles.map((r) => r.name).join(', ') || 'none'}) do not allow ${target.scope}; ask a super administrator for a role that does`,
+    );
+  }
+  const scope: Scope = target.scope;
+  if (
+    !policiesAllow(principal.policies, { kind: 'account', accountId: target.accountId, zoneId: target.zoneId, scope })
+  ) {
+    throw new ApiError(
+      'WARREN_API_FORBIDDEN',
+      `this API token's policies do not grant ${scope} on this ${target.zoneId === undefined ? 'account' : 'zone'}; create a token with the matching permission group`,
+    );
+  }
+}
+
+/** Token management on the caller's own user. */
+export function authorizeTokens(principal: Principal, tokens: 'read' | 'write'): void {
+  if (!policiesAllow(principal.policies, { kind: 'user', userId: principal.user.id, tokens })) {
+    throw new ApiError(
+      'WARREN_API_FORBIDDEN',
+      `this API token cannot ${tokens === 'read' ? 'list' : 'manage'} API tokens; use a token with the "API Tokens ${tokens === 'read' ? 'Read' : 'Write'}" permission group`,
+    );
+  }
+}

@@ -1,0 +1,77 @@
+import type { TunnelConnectionRow, TunnelRow } from '../store/index.js';
+
+export type TunnelStatus = 'inactive' | 'healthy' | 'degraded' | 'down';
+
+/** A connector keeps this many HA connections when all is well (cloudflared's and warren's default). */
+export const HEALTHY_CONNECTIONS_PER_CONNECTOR = 4;
+
+/**
+ * As Cloudflare: `inactive` never ran; `down` ran but has no connection now; `healthy`
+ * when every connector holds all its HA connections; `degraded` when one is short.
+ */
+export function tunnelStatus(t: TunnelRow, conns: readonly TunnelConnectionRow[]): TunnelStatus {
+  if (conns.length === 0) return t.conns_active_at === null ? 'inactive' : 'down';
+  const perConnector = new Map<string, number>();
+  for (const c of conns) perConnector.set(c.connector_id, (perConnector.get(c.connector_id) ?? 0) + 1);
+  for (const n of perConnector.values()) if (n < HEALTHY_CONNECTIONS_PER_CONNECTOR) return 'degraded';
+  return 'healthy';
+}
+
+function connectionView(c: TunnelConnectionRow): Record<string, unknown> {
+  return {
+    id: c.id,
+    uuid: c.id,
+    client_id: c.connector_id,
+    client_version: c.client_version,
+    colo_name: c.edge_name,
+    conn_index: c.conn_index,
+    is_pending_reconnect: false,
+    opened_at: c.opened_at,
+    origin_ip: c.origin_ip,
+  };
+}
+
+export function tunnelView(t: TunnelRow, conns: readonly TunnelConnectionRow[]): Record<string, unknown> {
+  return {
+    id: t.id,
+    account_tag: t.account_id,
+    name: t.name,
+    created_at: t.created_at,
+    deleted_at: t.deleted_at,
+    connections: conns.map(connectionView),
+    conns_active_at: t.conns_active_at,
+    conns_inactive_at: t.conns_inactive_at,
+    tun_type: 'cfd_tunnel',
+    metadata: {},
+    status: tunnelStatus(t, conns),
+    remote_config: t.config_src === 'cloudflare',
+    config_src: t.config_src,
+  };
+}
+
+/** `/cfd_tunnel/{t}/connections`: one entry per connector (replica), its links inside. */
+export function connectorsView(conns: readonly TunnelConnectionRow[]): Record<string, unknown>[] {
+  const byConnector = new Map<string, TunnelConnectionRow[]>();
+  for (const c of conns) {
+    const list = byConnector.get(c.connector_id) ?? [];
+    list.push(c);
+    byConnector.set(c.connector_id, list);
+  }
+  return [...byConnector.entries()].map(([id, list]) => {
+    const first = list[0] as TunnelConnectionRow;
+    return {
+      id,
+      arch: first.arch,
+      version: first.client_version,
+      config_version: 0,
+      features: [],
+      run_at: list.map((c) => c.opened_at).sort()[0] ?? first.opened_at,
+      conns: list.map(connectionView),
+    };
+  });
+}
+
+/** What `warren tunnel run --token` takes: base64 JSON `{a, t, s}`, cloudflared's shape. */
+export function tunnelToken(accountId: string, tunnelId: string, secret: Buffer): string {
+  return Buffer.from(JSON.stringify({ a: accountId, t: tunnelId, s: secret.toString('base64') })).toString('base64');
+}

@@ -1,0 +1,213 @@
+import type { ZoneRow } from '../store/index.js';
+import { isUniqueViolation } from '../store/index.js';
+import { ApiError } from './api-error.js';
+import { type ApiRoute, ID_PARAM, route } from './api-route.js';
+import { actorOf, type ControlContext } from './control-context.js';
+import { ok, okPage, pageOf, pagingQuery } from './envelope.js';
+import { parseHostname } from './hostname.js';
+import { authorize, type Principal } from './principal.js';
+
+export function zoneView(z: ZoneRow, accountName: string, domain: string): Record<string, unknown> {
+  return {
+    id: z.id,
+    name: z.name,
+    status: z.status,
+    paused: false,
+    type: z.type,
+    development_mode: 0,
+    name_servers: z.type === 'full' ? [`ns1.${domain}`, `ns2.${domain}`] : [],
+    original_name_servers: null,
+    original_registrar: null,
+    original_dnshost: null,
+    created_on: z.created_on,
+    modified_on: z.modified_on,
+    activated_on: z.status === 'active' ? z.created_on : null,
+    account: { id: z.account_id, name: accountName },
+    owner: { id: null, type: 'user', email: null },
+    permissions: [],
+    plan: {
+      id: 'free',
+      name: 'Free Website',
+      price: 0,
+      currency: 'USD',
+      frequency: '',
+      is_subscribed: true,
+      can_subscribe: false,
+      legacy_id: 'free',
+      legacy_discount: false,
+      externally_managed: false,
+    },
+    meta: { step: 2, custom_certificate_quota: 0, page_rule_quota: 3, phishing_detected: false },
+    ...(z.type === 'partial' ? { verification_key: z.verification_key, cname_suffix: `cdn.${domain}` } : {}),
+  };
+}
+
+/** Loads a zone the caller may act on with `scope`, or 404 (zones of other accounts do not exist for them). */
+export async function zoneFor(
+  ctx: ControlContext,
+  p: Principal,
+  zoneId: string,
+  scope: 'zone:read' | 'zone:write' | 'dns:read' | 'dns:write',
+): Promise<ZoneRow> {
+  const z = await ctx.store.zones.zone(zoneId);
+  if (z === undefined) throw ApiError.notFound(`zone ${zoneId}`);
+  await authorize(ctx.store, p, { accountId: z.account_id, zoneId: z.id, scope, what: `zone ${zoneId}` });
+  return z;
+}
+
+/** `/zones`. */
+export function zoneRoutes(ctx: ControlContext): ApiRoute[] {
+  const { store, domain } = ctx;
+  const accountName = async (id: string) => (await store.identity.getAccount(id))?.name ?? '';
+  return [
+    route<
+      unknown,
+      {
+        page?: number;
+        per_page?: number;
+        name?: string;
+        status?: string;
+        type?: string;
+        'account.id'?: string;
+        'account.name'?: string;
+      },
+      unknown
+    >({
+      method: 'GET',
+      url: '/zones',
+      summary: 'Zones the caller can read, across their accounts',
+      tag: 'Zones',
+      query: {
+        ...pagingQuery(50),
+        name: { type: 'string' },
+        status: { enum: ['pending', 'active'] },
+        type: { enum: ['full', 'partial'] },
+        'account.id': { type: 'string' },
+        'account.name': { type: 'string' },
+      },
+      handler: async ({ principal: p, query }) => {
+        const page = pageOf(query, 20);
+        const mine = await store.identity.accountsOf(p.user.id);
+        const accounts = mine
+          .map((m) => m.account)
+          .filter(
+            (a) =>
+              (query['account.id'] === undefined || a.id === query['account.id']) &&
+              (query['account.name'] === undefined || a.name === query['account.name']),
+          );
+        // Accounts where role and token let the caller read zones.
+        const readable: string[] = [];
+        for (const a of accounts) {
+          try {
+            await authorize(store, p, { accountId: a.id, scope: 'zone:read', what: `account ${a.id}` });
+            readable.push(a.id);
+          } catch {
+            // Not readable through this token: left out of the list.
+          }
+        }
+        const names = new Map(accounts.map((a) => [a.id, a.name]));
+        const paged = await store.zones.zones(
+          { accountIds: readable, name: query.name?.toLowerCase(), status: query.status, type: query.type },
+          page,
+        );
+        return okPage(paged, page, (z) => zoneView(z, names.get(z.account_id) ?? '', domain));
+      },
+    }),
+    route<unknown, unknown, { account: { id: string }; name: string; type?: 'full' | 'partial'; jump_start?: boolean }>(
+      {
+        method: 'POST',
+        url: '/zones',
+        summary: 'Creates a zone (type full: warren is authoritative; partial: CNAME setup, verified by TXT)',
+        tag: 'Zones',
+        body: {
+          type: 'object',
+          required: ['account', 'name'],
+          properties: {
+            account: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['id'],
+              properties: { id: { type: 'string', maxLength: 64 } },
+            },
+            name: { type: 'string', minLength: 1, maxLength: 253 },
+            type: { enum: ['full', 'partial'] },
+            jump_start: { type: 'boolean', description: 'Accepted for compatibility; warren never scans existing DNS' },
+          },
+        },
+        handler: async ({ principal: p, body }) => {
+          await authorize(store, p, {
+            accountId: body.account.id,
+            scope: 'zone:write',
+            what: `account ${body.account.id}`,
+          });
+          const name = parseHostname(body.name, 'name');
+          if (!name.includes('.'))
+            throw ApiError.invalid(`zone name "${name}" must be a registered domain such as example.com`);
+          if (name === domain || name.endsWith(`.${domain}`) || domain.endsWith(`.${name}`)) {
+            throw ApiError.invalid(
+              `zone name "${name}" overlaps warren's service domain ${domain}; pick a domain of your own`,
+            );
+          }
+          try {
+            const z = await store.transaction(async (tx) => {
+              const z = await tx.zones.createZone({ accountId: body.account.id, name, type: body.type ?? 'full' });
+              await tx.audit.append({
+                accountId: z.account_id,
+                action: 'zone_create',
+                actor: actorOf(p),
+                interface: 'API',
+                resource: { id: z.id, type: 'zone' },
+                metadata: { zone_name: z.name, type: z.type },
+              });
+              return z;
+            });
+            await store.feed.publish('zones');
+            return ok(zoneView(z, await accountName(z.account_id), domain));
+          } catch (err) {
+            if (isUniqueViolation(err)) {
+              throw new ApiError(
+                'WARREN_API_CONFLICT',
+                `the zone ${name} already exists on this warren; each zone can belong to one account only`,
+              );
+            }
+            throw err;
+          }
+        },
+      },
+    ),
+    route<{ zone_id: string }, unknown, unknown>({
+      method: 'GET',
+      url: '/zones/:zone_id',
+      summary: 'One zone',
+      tag: 'Zones',
+      params: { zone_id: ID_PARAM },
+      handler: async ({ principal: p, params }) => {
+        const z = await zoneFor(ctx, p, params.zone_id, 'zone:read');
+        return ok(zoneView(z, await accountName(z.account_id), domain));
+      },
+    }),
+    route<{ zone_id: string }, unknown, unknown>({
+      method: 'DELETE',
+      url: '/zones/:zone_id',
+      summary: 'Deletes a zone and all its DNS records',
+      tag: 'Zones',
+      params: { zone_id: ID_PARAM },
+      handler: async ({ principal: p, params }) => {
+        const z = await zoneFor(ctx, p, params.zone_id, 'zone:write');
+        await store.transaction(async (tx) => {
+          await tx.zones.deleteZone(z.id);
+          await tx.audit.append({
+            accountId: z.account_id,
+            action: 'zone_delete',
+            actor: actorOf(p),
+            interface: 'API',
+            resource: { id: z.id, type: 'zone' },
+            metadata: { zone_name: z.name, type: z.type },
+          });
+        });
+        await store.feed.publish('zones');
+        return ok({ id: z.id });
+      },
+    }),
+  ];
+}

@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+
+/** What changed: routing caches listen for `dns`, `zones` and `tunnels`. */
+export type ChangeTopic = 'dns' | 'zones' | 'tunnels' | 'connections';
+
+const TOPICS: ReadonlySet<string> = new Set<ChangeTopic>(['dns', 'zones', 'tunnels', 'connections']);
+export const NOTIFY_CHANNEL = 'warren_changes';
+const RELISTEN_DELAY_MS = 1_000; // 1 second between attempts to re-open a dropped LISTEN connection
+
+/**
+ * Invalidations: in-process at once, and across processes through PostgreSQL's
+ * LISTEN/NOTIFY (each process ignores its own echoes). SQLite is single-process, so
+ * the in-process path is all it needs.
+ */
+export class ChangeFeed {
+  readonly #events = new EventEmitter();
+  readonly #origin = randomUUID();
+  readonly #notify: ((payload: string) => Promise<void>) | undefined;
+
+  constructor(notify?: (payload: string) => Promise<void>) {
+    this.#notify = notify;
+    this.#events.setMaxListeners(0);
+  }
+
+  /** Announces a committed change (call after the transaction). */
+  async publish(topic: ChangeTopic): Promise<void> {
+    this.#events.emit('change', topic);
+    await this.#notify?.(`${this.#origin}:${topic}`);
+  }
+
+  subscribe(listener: (topic: ChangeTopic) => void): () => void {
+    this.#events.on('change', listener);
+    return () => this.#events.off('change', listener);
+  }
+
+  /** A notification from another process. */
+  receive(payload: string): void {
+    const colon = payload.lastIndexOf(':');
+    const origin = payload.slice(0, colon);
+    const topic = payload.slice(colon + 1);
+    if (origin === this.#origin || !TOPICS.has(topic)) return;
+    this.#events.emit('change', topic as ChangeTopic);
+  }
+}
+
+/** Keeps one LISTEN connection open, re-opening it when it drops; each (re)open counts as "everything changed". */
+export class PgListener {
+  readonly #connect: () => pg.Client;
+  readonly #feed: ChangeFeed;
+  readonly #logger: Logger;
+  #client: pg.Client | undefined;
+  #closed = false;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(connect: () => pg.Client, feed: ChangeFeed, logger: Logger) {
+    this.#connect = connect;
+    this.#feed = feed;
+    this.#logger = logger;
+  }
+
+  async start(): Promise<void> {
+    const client = this.#connect();
+    client.on('notification', (n) => {
+      if (n.channel === NOTIFY_CHANNEL && n.payload !== undefined) this.#feed.receive(n.payload);
+    });
+    client.on('error', (err) => {
+      this.#logger.warn({ err: err.message }, 'store: LISTEN connection failed; re-opening');
+      this.#restart();
+    });
+    client.on('end', () => this.#restart());
+    await client.connect();
+    await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
+    this.#client = client;
+  }
+
+  #restart(): void {
+    if (this.#closed || this.#timer !== undefined) return;
+    this.#client = undefined;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.start().then(
+        () => {
+          // Notifications sent while we were away are lost: reload everything.
+          for (const t of TOPICS) this.#feed.receive(`pg-reconnect:${t}`);
+        },
+        () => this.#restart(),
+      );
+    }, RELISTEN_DELAY_MS);
+    this.#timer.unref();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    const c = this.#client;
+    this.#client = undefined;
+    await c?.end().catch(() => {});
+  }
+}

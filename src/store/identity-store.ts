@@ -1,0 +1,285 @@
+import type { Kysely } from 'kysely';
+import type { Clock } from './clock.js';
+import { hashToken, newId, newTokenValue } from './ids.js';
+import { hashPassword, verifyPassword } from './password-hash.js';
+import type { AccountRow, ApiTokenRow, Database, MembershipRow, UserRow } from './schema.js';
+
+export interface NewToken {
+  userId: string;
+  name: string;
+  policies: unknown[];
+  /** Dies when the user's API key is rolled (tokens that `warren login` writes into cert.pem). */
+  boundToKey?: boolean;
+  notBefore?: string | null;
+  expiresOn?: string | null;
+  /** A value chosen by the operator (bootstrap); default a fresh random one. */
+  value?: string;
+}
+
+export interface TokenChange {
+  name?: string;
+  status?: ApiTokenRow['status'];
+  policies?: unknown[];
+  notBefore?: string | null;
+  expiresOn?: string | null;
+}
+
+/** Users, accounts, memberships with roles, and API tokens. */
+export class IdentityStore {
+  readonly #db: Kysely<Database>;
+  readonly #clock: Clock;
+
+  constructor(db: Kysely<Database>, clock: Clock) {
+    this.#db = db;
+    this.#clock = clock;
+  }
+
+  #now(): string {
+    return this.#clock.now().toISOString();
+  }
+
+  async createUser(input: {
+    email: string;
+    name?: string;
+    kind: UserRow['kind'];
+    password?: string | undefined;
+  }): Promise<UserRow> {
+    const now = this.#now();
+    const row: UserRow = {
+      id: newId(),
+      email: input.email.toLowerCase(),
+      name: input.name ?? input.email,
+      kind: input.kind,
+      password_hash: input.password === undefined ? null : await hashPassword(input.password),
+      api_key_generation: 0,
+      created_on: now,
+      modified_on: now,
+    };
+    await this.#db.insertInto('users').values(row).execute();
+    return row;
+  }
+
+  async setPassword(userId: string, password: string): Promise<void> {
+    await this.#db
+      .updateTable('users')
+      .set({ password_hash: await hashPassword(password), modified_on: this.#now() })
+      .where('id', '=', userId)
+      .execute();
+  }
+
+  async checkPassword(user: UserRow, password: string): Promise<boolean> {
+    return user.password_hash !== null && verifyPassword(password, user.password_hash);
+  }
+
+  getUser(id: string): Promise<UserRow | undefined> {
+    return this.#db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  findUserByEmail(email: string): Promise<UserRow | undefined> {
+    return this.#db.selectFrom('users').selectAll().where('email', '=', email.toLowerCase()).executeTakeFirst();
+  }
+
+  async countUsers(): Promise<number> {
+    const r = await this.#db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<string | number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  /** Rolls the user's API key: every token bound to it stops working. */
+  async rollApiKey(userId: string): Promise<void> {
+    await this.#db
+      .updateTable('users')
+      .set((eb) => ({ api_key_generation: eb('api_key_generation', '+', 1), modified_on: this.#now() }))
+      .where('id', '=', userId)
+      .execute();
+  }
+
+  async createAccount(name: string): Promise<AccountRow> {
+    const row: AccountRow = { id: newId(), name, created_on: this.#now() };
+    await this.#db.insertInto('accounts').values(row).execute();
+    return row;
+  }
+
+  getAccount(id: string): Promise<AccountRow | undefined> {
+    return this.#db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  findAccountByName(name: string): Promise<AccountRow | undefined> {
+    return this.#db
+      .selectFrom('accounts')
+      .selectAll()
+      .where('name', '=', name)
+      .orderBy('created_on')
+      .executeTakeFirst();
+  }
+
+  /** Accounts the user is a member of, each with the membership. */
+  async accountsOf(userId: string): Promise<{ account: AccountRow; membership: MembershipRow }[]> {
+    const rows = await this.#db
+      .selectFrom('memberships')
+      .innerJoin('accounts', 'accounts.id', 'memberships.account_id')
+      .selectAll('memberships')
+      .select(['accounts.name as account_name', 'accounts.created_on as account_created_on'])
+      .where('memberships.user_id', '=', userId)
+      .orderBy('accounts.created_on')
+      .execute();
+    return rows.map(({ account_name, account_created_on, ...m }) => ({
+      account: { id: m.account_id, name: account_name, created_on: account_created_on },
+      membership: m,
+    }));
+  }
+
+  async addMember(accountId: string, userId: string, roles: string[]): Promise<MembershipRow> {
+    const row: MembershipRow = {
+      id: newId(),
+      account_id: accountId,
+      user_id: userId,
+      roles: JSON.stringify(roles),
+      status: 'accepted',
+      created_on: this.#now(),
+    };
+    await this.#db.insertInto('memberships').values(row).execute();
+    return row;
+  }
+
+  membership(accountId: string, userId: string): Promise<MembershipRow | undefined> {
+    return this.#db
+      .selectFrom('memberships')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+  }
+
+  async members(accountId: string): Promise<{ membership: MembershipRow; user: UserRow }[]> {
+    const rows = await this.#db
+      .selectFrom('memberships')
+      .innerJoin('users', 'users.id', 'memberships.user_id')
+      .selectAll('users')
+      .select([
+        'memberships.id as m_id',
+        'memberships.roles as m_roles',
+        'memberships.status as m_status',
+        'memberships.created_on as m_created_on',
+      ])
+      .where('memberships.account_id', '=', accountId)
+      .orderBy('memberships.created_on')
+      .execute();
+    return rows.map(({ m_id, m_roles, m_status, m_created_on, ...user }) => ({
+      membership: {
+        id: m_id,
+        account_id: accountId,
+        user_id: user.id,
+        roles: m_roles,
+        status: m_status,
+        created_on: m_created_on,
+      },
+      user,
+    }));
+  }
+
+  async setMemberRoles(membershipId: string, roles: string[]): Promise<void> {
+    await this.#db
+      .updateTable('memberships')
+      .set({ roles: JSON.stringify(roles) })
+      .where('id', '=', membershipId)
+      .execute();
+  }
+
+  async removeMember(membershipId: string): Promise<void> {
+    await this.#db.deleteFrom('memberships').where('id', '=', membershipId).execute();
+  }
+
+  async createToken(input: NewToken): Promise<{ row: ApiTokenRow; value: string }> {
+    const value = input.value ?? newTokenValue();
+    const now = this.#now();
+    let keyGeneration: number | null = null;
+    if (input.boundToKey === true) {
+      const user = await this.getUser(input.userId);
+      keyGeneration = user?.api_key_generation ?? 0;
+    }
+    const row: ApiTokenRow = {
+      id: newId(),
+      user_id: input.userId,
+      name: input.name,
+      token_hash: hashToken(value),
+      status: 'active',
+      policies: JSON.stringify(input.policies),
+      key_generation: keyGeneration,
+      not_before: input.notBefore ?? null,
+      expires_on: input.expiresOn ?? null,
+      issued_on: now,
+      modified_on: now,
+      last_used_on: null,
+    };
+    await this.#db.insertInto('api_tokens').values(row).execute();
+    return { row, value };
+  }
+
+  /** The token (and its user) a presented value belongs to; the value is only ever compared hashed. */
+  async tokenByValue(value: string): Promise<{ token: ApiTokenRow; user: UserRow } | undefined> {
+    const token = await this.#db
+      .selectFrom('api_tokens')
+      .selectAll()
+      .where('token_hash', '=', hashToken(value))
+      .executeTakeFirst();
+    if (token === undefined) return undefined;
+    const user = await this.getUser(token.user_id);
+    return user === undefined ? undefined : { token, user };
+  }
+
+  async touchToken(id: string): Promise<void> {
+    await this.#db.updateTable('api_tokens').set({ last_used_on: this.#now() }).where('id', '=', id).execute();
+  }
+
+  tokensOf(userId: string): Promise<ApiTokenRow[]> {
+    return this.#db
+      .selectFrom('api_tokens')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .orderBy('issued_on')
+      .orderBy('id')
+      .execute();
+  }
+
+  token(userId: string, id: string): Promise<ApiTokenRow | undefined> {
+    return this.#db
+      .selectFrom('api_tokens')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+  }
+
+  async updateToken(id: string, change: TokenChange): Promise<void> {
+    await this.#db
+      .updateTable('api_tokens')
+      .set({
+        ...(change.name !== undefined ? { name: change.name } : {}),
+        ...(change.status !== undefined ? { status: change.status } : {}),
+        ...(change.policies !== undefined ? { policies: JSON.stringify(change.policies) } : {}),
+        ...(change.notBefore !== undefined ? { not_before: change.notBefore } : {}),
+        ...(change.expiresOn !== undefined ? { expires_on: change.expiresOn } : {}),
+        modified_on: this.#now(),
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** A new value for the token; the old one stops working at once. */
+  async rollToken(id: string): Promise<string> {
+    const value = newTokenValue();
+    await this.#db
+      .updateTable('api_tokens')
+      .set({ token_hash: hashToken(value), modified_on: this.#now() })
+      .where('id', '=', id)
+      .execute();
+    return value;
+  }
+
+  async deleteToken(id: string): Promise<void> {
+    await this.#db.deleteFrom('api_tokens').where('id', '=', id).execute();
+  }
+}

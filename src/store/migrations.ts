@@ -1,0 +1,152 @@
+import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
+
+/**
+ * Versioned schema migrations, applied in name order on start. Never edit a
+ * released migration: add the next one. Names sort lexically, hence the padding.
+ */
+const MIGRATIONS: Record<string, Migration> = {
+  '0001_identity_zones_tunnels_audit': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('users')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('email', 'text', (c) => c.notNull().unique())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('password_hash', 'text')
+        .addColumn('api_key_generation', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_on', 'text', (c) => c.notNull())
+        .addColumn('modified_on', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('accounts')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('created_on', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('memberships')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+        .addColumn('roles', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('created_on', 'text', (c) => c.notNull())
+        .addUniqueConstraint('memberships_account_user', ['account_id', 'user_id'])
+        .execute();
+      await db.schema.createIndex('memberships_user').on('memberships').column('user_id').execute();
+      await db.schema
+        .createTable('api_tokens')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('policies', 'text', (c) => c.notNull())
+        .addColumn('key_generation', 'integer')
+        .addColumn('not_before', 'text')
+        .addColumn('expires_on', 'text')
+        .addColumn('issued_on', 'text', (c) => c.notNull())
+        .addColumn('modified_on', 'text', (c) => c.notNull())
+        .addColumn('last_used_on', 'text')
+        .execute();
+      await db.schema.createIndex('api_tokens_user').on('api_tokens').column('user_id').execute();
+      await db.schema
+        .createTable('zones')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
+        .addColumn('name', 'text', (c) => c.notNull().unique())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('verification_key', 'text')
+        .addColumn('created_on', 'text', (c) => c.notNull())
+        .addColumn('modified_on', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('zones_account').on('zones').column('account_id').execute();
+      await db.schema
+        .createTable('dns_records')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('zone_id', 'text', (c) => c.notNull().references('zones.id'))
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('content', 'text', (c) => c.notNull())
+        .addColumn('proxied', 'integer', (c) => c.notNull())
+        .addColumn('ttl', 'integer', (c) => c.notNull())
+        .addColumn('priority', 'integer')
+        .addColumn('comment', 'text')
+        .addColumn('tags', 'text', (c) => c.notNull())
+        .addColumn('data', 'text')
+        .addColumn('created_on', 'text', (c) => c.notNull())
+        .addColumn('modified_on', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('dns_records_zone_name').on('dns_records').columns(['zone_id', 'name']).execute();
+      await db.schema
+        .createTable('tunnels')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('secret_sealed', 'text', (c) => c.notNull())
+        .addColumn('secret_fingerprint', 'text', (c) => c.notNull())
+        .addColumn('config_src', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('deleted_at', 'text')
+        .addColumn('conns_active_at', 'text')
+        .addColumn('conns_inactive_at', 'text')
+        .execute();
+      // A name is unique among an account's live tunnels; deleted ones keep theirs for the record.
+      await db.schema
+        .createIndex('tunnels_account_name_live')
+        .on('tunnels')
+        .columns(['account_id', 'name'])
+        .unique()
+        .where(sql.ref('deleted_at'), 'is', null)
+        .execute();
+      await db.schema
+        .createTable('tunnel_connections')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('tunnel_id', 'text', (c) => c.notNull())
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('connector_id', 'text', (c) => c.notNull())
+        .addColumn('conn_index', 'integer', (c) => c.notNull())
+        .addColumn('edge_name', 'text', (c) => c.notNull())
+        .addColumn('origin_ip', 'text', (c) => c.notNull())
+        .addColumn('client_version', 'text', (c) => c.notNull())
+        .addColumn('arch', 'text', (c) => c.notNull())
+        .addColumn('opened_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('tunnel_connections_tunnel').on('tunnel_connections').column('tunnel_id').execute();
+      await db.schema.createIndex('tunnel_connections_account').on('tunnel_connections').column('account_id').execute();
+      await db.schema
+        .createTable('audit_logs')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('when_at', 'text', (c) => c.notNull())
+        .addColumn('action_type', 'text', (c) => c.notNull())
+        .addColumn('action_result', 'integer', (c) => c.notNull())
+        .addColumn('actor_id', 'text', (c) => c.notNull())
+        .addColumn('actor_email', 'text', (c) => c.notNull())
+        .addColumn('actor_ip', 'text', (c) => c.notNull())
+        .addColumn('actor_type', 'text', (c) => c.notNull())
+        .addColumn('interface', 'text', (c) => c.notNull())
+        .addColumn('resource_id', 'text', (c) => c.notNull())
+        .addColumn('resource_type', 'text', (c) => c.notNull())
+        .addColumn('metadata', 'text', (c) => c.notNull())
+        .addColumn('new_value', 'text')
+        .addColumn('old_value', 'text')
+        .execute();
+      await db.schema
+        .createIndex('audit_logs_account_when')
+        .on('audit_logs')
+        .columns(['account_id', 'when_at'])
+        .execute();
+    },
+  },
+};
+
+/** Hands Kysely's Migrator the migrations compiled into this build. */
+export class BuiltInMigrations implements MigrationProvider {
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return MIGRATIONS;
+  }
+}

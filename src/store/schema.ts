@@ -1,0 +1,141 @@
+/**
+ * Row shapes of every table, as Kysely sees them. Both dialects store the same
+ * representation: ids and timestamps (ISO 8601, UTC) as text, booleans as 0/1,
+ * structured values as JSON text. That keeps one set of queries for SQLite and PostgreSQL.
+ */
+export interface UserRow {
+  id: string;
+  email: string;
+  name: string;
+  /** `person` logs in; `service` is an automation identity with tokens only. */
+  kind: 'person' | 'service';
+  /** scrypt$N$r$p$salt$hash, or null for users that have no password (invited, service). */
+  password_hash: string | null;
+  /** Bumped when the user's roles or memberships change: tokens bound to the key stop working. */
+  api_key_generation: number;
+  created_on: string;
+  modified_on: string;
+}
+
+export interface AccountRow {
+  id: string;
+  name: string;
+  created_on: string;
+}
+
+export interface MembershipRow {
+  id: string;
+  account_id: string;
+  user_id: string;
+  /** JSON array of role ids. */
+  roles: string;
+  status: 'accepted' | 'pending';
+  created_on: string;
+}
+
+export interface ApiTokenRow {
+  id: string;
+  user_id: string;
+  name: string;
+  /** sha256 hex of the token value; the value itself is shown once and never stored. */
+  token_hash: string;
+  status: 'active' | 'disabled' | 'expired';
+  /** JSON array of Cloudflare-shaped policies; [] means "everything the user may do". */
+  policies: string;
+  /** When set, the token dies with the user's API key (see UserRow.api_key_generation). */
+  key_generation: number | null;
+  not_before: string | null;
+  expires_on: string | null;
+  issued_on: string;
+  modified_on: string;
+  last_used_on: string | null;
+}
+
+export interface ZoneRow {
+  id: string;
+  account_id: string;
+  name: string;
+  type: 'full' | 'partial';
+  status: 'pending' | 'active';
+  verification_key: string | null;
+  created_on: string;
+  modified_on: string;
+}
+
+export interface DnsRecordRow {
+  id: string;
+  zone_id: string;
+  account_id: string;
+  /** Fully qualified, lower case, no trailing dot. */
+  name: string;
+  type: 'A' | 'AAAA' | 'CNAME' | 'TXT' | 'MX' | 'SRV' | 'CAA';
+  content: string;
+  proxied: number;
+  ttl: number;
+  priority: number | null;
+  comment: string | null;
+  /** JSON array of strings. */
+  tags: string;
+  /** JSON object for SRV/CAA, else null. */
+  data: string | null;
+  created_on: string;
+  modified_on: string;
+}
+
+export interface TunnelRow {
+  id: string;
+  account_id: string;
+  name: string;
+  /** The tunnel secret sealed with the store's secret box (the edge needs it to check HMAC proofs). */
+  secret_sealed: string;
+  /** sha256 fingerprint (first 16 hex) of the secret, for logs and support. */
+  secret_fingerprint: string;
+  config_src: 'local' | 'cloudflare';
+  created_at: string;
+  deleted_at: string | null;
+  conns_active_at: string | null;
+  conns_inactive_at: string | null;
+}
+
+export interface TunnelConnectionRow {
+  id: string;
+  tunnel_id: string;
+  account_id: string;
+  connector_id: string;
+  conn_index: number;
+  edge_name: string;
+  origin_ip: string;
+  client_version: string;
+  arch: string;
+  opened_at: string;
+}
+
+export interface AuditLogRow {
+  id: string;
+  account_id: string;
+  when_at: string;
+  action_type: string;
+  action_result: number;
+  actor_id: string;
+  actor_email: string;
+  actor_ip: string;
+  actor_type: 'user' | 'admin' | 'Cloudflare';
+  interface: string;
+  resource_id: string;
+  resource_type: string;
+  metadata: string;
+  new_value: string | null;
+  old_value: string | null;
+}
+
+export interface Database {
+  users: UserRow;
+  accounts: AccountRow;
+  memberships: MembershipRow;
+  api_tokens: ApiTokenRow;
+  zones: ZoneRow;
+  dns_records: DnsRecordRow;
+  tunnels: TunnelRow;
+  tunnel_connections: TunnelConnectionRow;
+  audit_logs: AuditLogRow;
+}

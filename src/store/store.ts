@@ -1,0 +1,166 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import { WarrenError } from '../errors/index.js';
+import { AuditLogStore } from './audit-log-store.js';
+import { ChangeFeed, NOTIFY_CHANNEL, PgListener } from './change-feed.js';
+import { type Clock, SYSTEM_CLOCK } from './clock.js';
+import { IdentityStore } from './identity-store.js';
+import { BuiltInMigrations } from './migrations.js';
+import type { Database } from './schema.js';
+import { SecretBox } from './secret-box.js';
+import { TunnelStore } from './tunnel-store.js';
+import { ZoneStore } from './zone-store.js';
+
+/** The query objects, bound to the database or to one transaction. */
+export interface Repositories {
+  identity: IdentityStore;
+  zones: ZoneStore;
+  tunnels: TunnelStore;
+  audit: AuditLogStore;
+}
+
+function repositories(db: Kysely<Database>, clock: Clock): Repositories {
+  return {
+    identity: new IdentityStore(db, clock),
+    zones: new ZoneStore(db, clock),
+    tunnels: new TunnelStore(db, clock),
+    audit: new AuditLogStore(db, clock),
+  };
+}
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface StoreOptions {
+  /** `<dataDir>/warren.db` unless `databaseUrl` is a postgres:// URL. Also holds secret.key. */
+  dataDir: string;
+  databaseUrl?: string | undefined;
+  /** Base64 key for sealing tunnel secrets; default `<dataDir>/secret.key`. */
+  secretKey?: string | undefined;
+  logger: Logger;
+  clock?: Clock;
+}
+
+const PG_POOL_SIZE = 10;
+const PG_CONNECT_TIMEOUT_MS = 10_000; // 10 seconds to reach PostgreSQL before start-up fails
+
+/** The database (SQLite or PostgreSQL behind one Kysely), its migrations, the change feed and the secret box. */
+export class Store implements Repositories {
+  readonly db: Kysely<Database>;
+  readonly identity: IdentityStore;
+  readonly zones: ZoneStore;
+  readonly tunnels: TunnelStore;
+  readonly audit: AuditLogStore;
+  readonly dialect: Dialect;
+  readonly feed: ChangeFeed;
+  readonly secrets: SecretBox;
+  readonly clock: Clock;
+  readonly #listener: PgListener | undefined;
+
+  private constructor(
+    db: Kysely<Database>,
+    dialect: Dialect,
+    feed: ChangeFeed,
+    secrets: SecretBox,
+    clock: Clock,
+    listener: PgListener | undefined,
+  ) {
+    this.db = db;
+    this.dialect = dialect;
+    this.feed = feed;
+    this.secrets = secrets;
+    this.clock = clock;
+    this.#listener = listener;
+    const r = repositories(db, clock);
+    this.identity = r.identity;
+    this.zones = r.zones;
+    this.tunnels = r.tunnels;
+    this.audit = r.audit;
+  }
+
+  /** Runs `fn` in one transaction: all of its writes (the change and its audit entry) commit together. */
+  transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((trx) => fn(repositories(trx, this.clock)));
+  }
+
+  /** Opens (creating if needed) and migrates the database. */
+  static async open(options: StoreOptions): Promise<Store> {
+    const { logger } = options;
+    const clock = options.clock ?? SYSTEM_CLOCK;
+    mkdirSync(options.dataDir, { recursive: true });
+    const secrets = await SecretBox.open(options.dataDir, options.secretKey);
+    const url = options.databaseUrl;
+    let db: Kysely<Database>;
+    let dialect: Dialect;
+    let feed: ChangeFeed;
+    let listener: PgListener | undefined;
+    if (url !== undefined && url !== '') {
+      if (!/^postgres(ql)?:\/\//.test(url)) {
+        throw new WarrenError(
+          'WARREN_CONFIG_INVALID',
+          '--database-url must be a postgres://user@host:port/db URL (leave it unset for SQLite in --data-dir)',
+        );
+      }
+      const pool = new pg.Pool({
+        connectionString: url,
+        max: PG_POOL_SIZE,
+        connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS,
+      });
+      pool.on('error', (err) => logger.warn({ err: err.message }, 'store: idle PostgreSQL connection failed'));
+      db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+      dialect = 'postgres';
+      feed = new ChangeFeed(async (payload) => {
+        await pool.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, payload]);
+      });
+      listener = new PgListener(
+        () => new pg.Client({ connectionString: url, connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS }),
+        feed,
+        logger,
+      );
+    } else {
+      const file = join(options.dataDir, 'warren.db');
+      const sqlite = new SQLite(file);
+      sqlite.pragma('journal_mode = WAL');
+      // FULL: a committed transaction survives SIGKILL and power loss, not only a crash of the process.
+      sqlite.pragma('synchronous = FULL');
+      sqlite.pragma('foreign_keys = ON');
+      sqlite.pragma('busy_timeout = 5000'); // 5 seconds, for `warren admin` running beside `serve`
+      db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+      dialect = 'sqlite';
+      feed = new ChangeFeed();
+    }
+    try {
+      const { error, results } = await new Migrator({ db, provider: new BuiltInMigrations() }).migrateToLatest();
+      if (error !== undefined) throw error;
+      for (const r of results ?? []) {
+        if (r.status === 'Success') logger.info({ migration: r.migrationName, dialect }, 'store: migration applied');
+      }
+      await listener?.start();
+    } catch (cause) {
+      await listener?.close();
+      await db.destroy();
+      const where =
+        dialect === 'postgres' ? 'the PostgreSQL database in --database-url' : `${options.dataDir}/warren.db`;
+      throw new WarrenError(
+        'WARREN_DATABASE',
+        `could not open ${where}: ${(cause as Error).message}; check that it is reachable and writable`,
+        { cause },
+      );
+    }
+    return new Store(db, dialect, feed, secrets, clock, listener);
+  }
+
+  async close(): Promise<void> {
+    await this.#listener?.close();
+    await this.db.destroy();
+  }
+}
+
+/** True when `err` is a unique-constraint violation in either dialect. */
+export function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}

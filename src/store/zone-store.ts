@@ -1,0 +1,165 @@
+import { randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Clock } from './clock.js';
+import { newId } from './ids.js';
+import type { Database, DnsRecordRow, ZoneRow } from './schema.js';
+
+export interface Page {
+  page: number;
+  perPage: number;
+}
+
+export interface Paged<T> {
+  rows: T[];
+  total: number;
+}
+
+export interface ZoneFilter {
+  accountIds: readonly string[];
+  name?: string | undefined;
+  status?: string | undefined;
+  type?: string | undefined;
+}
+
+export interface RecordFilter {
+  name?: string | undefined;
+  type?: string | undefined;
+  content?: string | undefined;
+  proxied?: boolean | undefined;
+  comment?: string | undefined;
+}
+
+export type NewRecord = Omit<DnsRecordRow, 'id' | 'created_on' | 'modified_on'>;
+export type RecordChange = Partial<Omit<DnsRecordRow, 'id' | 'zone_id' | 'account_id' | 'created_on'>>;
+
+/** Zones and their DNS records. */
+export class ZoneStore {
+  readonly #db: Kysely<Database>;
+  readonly #clock: Clock;
+
+  constructor(db: Kysely<Database>, clock: Clock) {
+    this.#db = db;
+    this.#clock = clock;
+  }
+
+  async createZone(input: { accountId: string; name: string; type: ZoneRow['type'] }): Promise<ZoneRow> {
+    const now = this.#clock.now().toISOString();
+    const row: ZoneRow = {
+      id: newId(),
+      account_id: input.accountId,
+      name: input.name,
+      type: input.type,
+      // Full zones are served by warren's own nameservers; partial ones wait for the TXT verification.
+      status: input.type === 'full' ? 'active' : 'pending',
+      verification_key: input.type === 'partial' ? `warren-verify=${randomBytes(16).toString('hex')}` : null,
+      created_on: now,
+      modified_on: now,
+    };
+    await this.#db.insertInto('zones').values(row).execute();
+    return row;
+  }
+
+  zone(id: string): Promise<ZoneRow | undefined> {
+    return this.#db.selectFrom('zones').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  zonesOfAccount(accountId: string): Promise<ZoneRow[]> {
+    return this.#db.selectFrom('zones').selectAll().where('account_id', '=', accountId).execute();
+  }
+
+  async zones(filter: ZoneFilter, page: Page): Promise<Paged<ZoneRow>> {
+    if (filter.accountIds.length === 0) return { rows: [], total: 0 };
+    let q = this.#db.selectFrom('zones').where('account_id', 'in', filter.accountIds);
+    if (filter.name !== undefined) q = q.where('name', '=', filter.name);
+    if (filter.status !== undefined) q = q.where('status', '=', filter.status as ZoneRow['status']);
+    if (filter.type !== undefined) q = q.where('type', '=', filter.type as ZoneRow['type']);
+    const total = await q.select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirstOrThrow();
+    const rows = await q
+      .selectAll()
+      .orderBy('name')
+      .limit(page.perPage)
+      .offset((page.page - 1) * page.perPage)
+      .execute();
+    return { rows, total: Number(total.n) };
+  }
+
+  /** Deletes the zone and all its records. */
+  async deleteZone(id: string): Promise<void> {
+    await this.#db.deleteFrom('dns_records').where('zone_id', '=', id).execute();
+    await this.#db.deleteFrom('zones').where('id', '=', id).execute();
+  }
+
+  async createRecord(input: NewRecord): Promise<DnsRecordRow> {
+    const now = this.#clock.now().toISOString();
+    const row: DnsRecordRow = { id: newId(), ...input, created_on: now, modified_on: now };
+    await this.#db.insertInto('dns_records').values(row).execute();
+    return row;
+  }
+
+  record(zoneId: string, id: string): Promise<DnsRecordRow | undefined> {
+    return this.#db
+      .selectFrom('dns_records')
+      .selectAll()
+      .where('zone_id', '=', zoneId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+  }
+
+  recordsNamed(zoneId: string, name: string): Promise<DnsRecordRow[]> {
+    return this.#db
+      .selectFrom('dns_records')
+      .selectAll()
+      .where('zone_id', '=', zoneId)
+      .where('name', '=', name)
+      .execute();
+  }
+
+  async records(zoneId: string, filter: RecordFilter, page: Page): Promise<Paged<DnsRecordRow>> {
+    let q = this.#db.selectFrom('dns_records').where('zone_id', '=', zoneId);
+    if (filter.name !== undefined) q = q.where('name', '=', filter.name);
+    if (filter.type !== undefined) q = q.where('type', '=', filter.type as DnsRecordRow['type']);
+    if (filter.content !== undefined) q = q.where('content', '=', filter.content);
+    if (filter.proxied !== undefined) q = q.where('proxied', '=', filter.proxied ? 1 : 0);
+    if (filter.comment !== undefined) q = q.where('comment', '=', filter.comment);
+    const total = await q.select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirstOrThrow();
+    const rows = await q
+      .selectAll()
+      .orderBy('type')
+      .orderBy('name')
+      .orderBy('id')
+      .limit(page.perPage)
+      .offset((page.page - 1) * page.perPage)
+      .execute();
+    return { rows, total: Number(total.n) };
+  }
+
+  async updateRecord(id: string, change: RecordChange): Promise<void> {
+    await this.#db
+      .updateTable('dns_records')
+      .set({ ...change, modified_on: this.#clock.now().toISOString() })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async deleteRecord(id: string): Promise<void> {
+    await this.#db.deleteFrom('dns_records').where('id', '=', id).execute();
+  }
+
+  /** Everything the edge's host router needs, in three queries. */
+  async routingSnapshot(): Promise<{
+    zones: Pick<ZoneRow, 'id' | 'account_id' | 'name'>[];
+    cnames: Pick<DnsRecordRow, 'zone_id' | 'account_id' | 'name' | 'content' | 'proxied'>[];
+    tunnels: { id: string; account_id: string }[];
+  }> {
+    const [zones, cnames, tunnels] = await Promise.all([
+      this.#db.selectFrom('zones').select(['id', 'account_id', 'name']).execute(),
+      this.#db
+        .selectFrom('dns_records')
+        .select(['zone_id', 'account_id', 'name', 'content', 'proxied'])
+        .where('type', '=', 'CNAME')
+        .execute(),
+      this.#db.selectFrom('tunnels').select(['id', 'account_id']).where('deleted_at', 'is', null).execute(),
+    ]);
+    return { zones, cnames, tunnels };
+  }
+}

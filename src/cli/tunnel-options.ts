@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import { DEFAULT_HA_CONNECTIONS } from '../connector/index.js';
 import { durationArg, intArg, type LogFlags, logOptionsOf, withLogOptions } from './cli-options.js';
+import { registerIngressCommands } from './ingress-options.js';
 
 interface ConnectorFlags extends LogFlags {
   url?: string;
@@ -89,5 +90,6 @@ export function registerTunnelCommand(program: Command): Command {
     const { runTunnel } = await import('./tunnel-command.js');
     await runTunnel({ ...connectorOptionsOf(f, f.url), credentials });
   });
+  registerIngressCommands(tunnel);
   return tunnel;
 }

@@ -85,6 +85,8 @@ export type FrameParseError = { code: 'WARREN_PROTOCOL'; message: string };
 export class FrameParser {
   #chunks: Buffer[] = [];
   #buffered = 0;
+  /** Total size of the frame being assembled, once its header is known; 0 before. */
+  #need = 0;
   readonly #onFrame: (frame: Frame) => void;
 
   constructor(onFrame: (frame: Frame) => void) {
@@ -118,15 +120,22 @@ export class FrameParser {
     this.#chunks.push(chunk);
     this.#buffered += chunk.length;
     for (;;) {
-      if (this.#buffered < FRAME_HEADER_SIZE) return undefined;
-      const header = this.#peek(FRAME_HEADER_SIZE);
-      const length = header.readUInt32BE(0);
-      const type = header[4] as number;
-      if (length > MAX_FRAME_PAYLOAD) return tooLarge(length);
-      if (!isKnownFrameType(type)) return unknownType(type);
-      if (this.#buffered < FRAME_HEADER_SIZE + length) return undefined;
-      const whole = this.#take(FRAME_HEADER_SIZE + length);
-      this.#onFrame({ type, streamId: whole.readUInt32BE(5), payload: whole.subarray(FRAME_HEADER_SIZE) });
+      // A frame's size is known once its header is in: until then, and until that many
+      // bytes are buffered, a push costs O(1) however finely the peer splits its writes.
+      if (this.#need === 0) {
+        if (this.#buffered < FRAME_HEADER_SIZE) return undefined;
+        const err = this.#checkBufferedHeader();
+        if (err !== undefined) return err;
+        this.#need = FRAME_HEADER_SIZE + this.#peek(FRAME_HEADER_SIZE).readUInt32BE(0);
+      }
+      if (this.#buffered < this.#need) return undefined;
+      const whole = this.#take(this.#need);
+      this.#need = 0;
+      this.#onFrame({
+        type: whole[4] as FrameTypeValue,
+        streamId: whole.readUInt32BE(5),
+        payload: whole.subarray(FRAME_HEADER_SIZE),
+      });
       if (this.#buffered === 0) return undefined;
       if (this.#chunks.length === 1) {
         // Back to the fast path for whatever is left.
@@ -151,33 +160,42 @@ export class FrameParser {
   #peek(n: number): Buffer {
     const first = this.#chunks[0] as Buffer;
     if (first.length >= n) return first;
-    return Buffer.concat(this.#chunks, Math.min(this.#buffered, Math.max(n, 0))).subarray(0, n);
+    const out = Buffer.allocUnsafe(n);
+    let filled = 0;
+    for (let i = 0; filled < n; i++) {
+      const c = this.#chunks[i] as Buffer;
+      filled += c.copy(out, filled, 0, Math.min(c.length, n - filled));
+    }
+    return out;
   }
 
   #take(n: number): Buffer {
-    const first = this.#chunks[0] as Buffer;
+    const chunks = this.#chunks;
+    const first = chunks[0] as Buffer;
+    this.#buffered -= n;
     if (first.length >= n) {
-      if (first.length === n) this.#chunks.shift();
-      else this.#chunks[0] = first.subarray(n);
-      this.#buffered -= n;
+      if (first.length === n) chunks.shift();
+      else chunks[0] = first.subarray(n);
       return first.subarray(0, n);
     }
     const out = Buffer.allocUnsafe(n);
     let filled = 0;
+    let i = 0;
     while (filled < n) {
-      const c = this.#chunks[0] as Buffer;
+      const c = chunks[i] as Buffer;
       const need = n - filled;
       if (c.length <= need) {
         c.copy(out, filled);
         filled += c.length;
-        this.#chunks.shift();
+        i++;
       } else {
         c.copy(out, filled, 0, need);
-        this.#chunks[0] = c.subarray(need);
+        chunks[i] = c.subarray(need);
         filled += need;
       }
     }
-    this.#buffered -= n;
+    // One splice instead of a shift per consumed chunk.
+    this.#chunks = i === chunks.length ? [] : chunks.slice(i);
     return out;
   }
 }

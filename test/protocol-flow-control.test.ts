@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
+import { PassThrough, Writable } from 'node:stream';
+import { test } from 'node:test';
+import { MuxConnection, type MuxStream, type RequestHead } from '../src/protocol/index.js';
+
+const WINDOW = 256 * 1024;
+
+/** An edge-role and a connector-role MuxConnection over a real loopback TCP connection. */
+async function linkPair(): Promise<{ edge: MuxConnection; connector: MuxConnection; close(): void }> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const accepted = once(server, 'connection') as Promise<[Socket]>;
+  const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
+  const [[serverSide]] = await Promise.all([accepted, once(client, 'connect')]);
+  const opts = { initialWindow: WINDOW, heartbeatMs: 1_000, heartbeatTimeoutMs: 3_000 };
+  const edge = new MuxConnection(client, { role: 'edge', ...opts });
+  const connector = new MuxConnection(serverSide, { role: 'connector', ...opts });
+  edge.peerInitialWindow = WINDOW;
+  connector.peerInitialWindow = WINDOW;
+  return {
+    edge,
+    connector,
+    close() {
+      edge.destroy();
+      connector.destroy();
+      server.close();
+    },
+  };
+}
+
+test('a-slow-receiver-bounds-what-the-sender-buffers', async () => {
+  const { edge, connector, close } = await linkPair();
+  try {
+    // The connector answers with an endless body; the edge-side sink accepts nothing until released.
+    connector.onStream = (stream: MuxStream) => {
+      stream.respond({ s: 200, h: [] });
+      const source = new PassThrough({ highWaterMark: 64 * 1024 });
+      let produced = 0;
+      const chunk = Buffer.alloc(64 * 1024, 1);
+      const produce = (): void => {
+        while (produced < 64 * 1024 * 1024) {
+          produced += chunk.length;
+          if (!source.write(chunk)) {
+            source.once('drain', produce);
+            return;
+          }
+        }
+        source.end();
+      };
+      produce();
+      stream.pipeFrom(source);
+      (globalThis as { __produced?: () => number }).__produced = () => produced;
+    };
+    let release: (() => void) | undefined;
+    let received = 0;
+    const sink = new Writable({
+      highWaterMark: 16 * 1024,
+      write(c: Buffer, _e, cb) {
+        received += c.length;
+        if (release === undefined) release = cb;
+        else cb();
+      },
+    });
+    const head: RequestHead = { m: 'GET', p: '/', h: [], e: 1 };
+    const stream = edge.openStream(head);
+    stream.onResponse = () => stream.pipeTo(sink);
+    // Wait until the producer is stalled by the window (its count stops moving).
+    const produced = (): number => (globalThis as { __produced?: () => number }).__produced?.() ?? 0;
+    let last = -1;
+    for (let i = 0; i < 200 && produced() !== last; i++) {
+      last = produced();
+      await new Promise((r) => setImmediate(r));
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    // Window + socket buffers + the producer's own high-water mark: far less than 64 MiB.
+    assert.ok(produced() < 8 * 1024 * 1024, `producer ran ahead by ${produced()} bytes`);
+    assert.ok(received <= WINDOW + 64 * 1024, `sink got ${received} bytes before releasing`);
+    (release as () => void)();
+    await once(sink, 'finish');
+    assert.equal(received, 64 * 1024 * 1024);
+  } finally {
+    close();
+  }
+});
+
+test('reset-from-either-side-reaches-the-other-and-frees-the-stream', async () => {
+  const { edge, connector, close } = await linkPair();
+  try {
+    const opened = new Promise<MuxStream>((resolve) => {
+      connector.onStream = (s) => resolve(s);
+    });
+    const stream = edge.openStream({ m: 'GET', p: '/', h: [] });
+    const remote = await opened;
+    const reset = new Promise<string>((resolve) => {
+      remote.onReset = (r) => resolve(r.code);
+    });
+    stream.reset('WARREN_STREAM_RESET', 'visitor went away');
+    assert.equal(await reset, 'WARREN_STREAM_RESET');
+    assert.equal(edge.streams.size, 0);
+    assert.equal(connector.streams.size, 0);
+  } finally {
+    close();
+  }
+});
+
+test('link-death-resets-every-open-stream', async () => {
+  const { edge, connector, close } = await linkPair();
+  try {
+    connector.onStream = () => {};
+    const codes: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const s = edge.openStream({ m: 'GET', p: '/', h: [] });
+      s.onReset = (r) => codes.push(r.code);
+    }
+    connector.socket.destroy();
+    await once(edge.socket, 'close');
+    assert.equal(codes.length, 5);
+    assert.equal(edge.streams.size, 0);
+  } finally {
+    close();
+  }
+});

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { test } from 'node:test';
+import { encodeFrame, type Frame, FrameParser, FrameType, MAX_FRAME_PAYLOAD } from '../src/protocol/index.js';
+
+function frames(count: number): { wire: Buffer; expected: { type: number; streamId: number; payload: string }[] } {
+  const parts: Buffer[] = [];
+  const expected: { type: number; streamId: number; payload: string }[] = [];
+  for (let i = 0; i < count; i++) {
+    const size = i % 25 === 0 ? 40_000 + i : i % 3 === 0 ? 0 : (i * 37) % 500;
+    const payload = randomBytes(size);
+    const type = i % 2 === 0 ? FrameType.Data : FrameType.Window;
+    parts.push(...encodeFrame(type, i + 1, payload));
+    expected.push({ type, streamId: i + 1, payload: payload.toString('hex') });
+  }
+  return { wire: Buffer.concat(parts), expected };
+}
+
+test('parser-reassembles-frames-split-at-every-kind-of-boundary', () => {
+  const { wire, expected } = frames(100);
+  for (let trial = 0; trial < 40; trial++) {
+    const got: { type: number; streamId: number; payload: string }[] = [];
+    const parser = new FrameParser((f: Frame) =>
+      got.push({ type: f.type, streamId: f.streamId, payload: f.payload.toString('hex') }),
+    );
+    let offset = 0;
+    while (offset < wire.length) {
+      // Mostly tiny pieces (splitting headers), sometimes big ones.
+      const max = trial % 4 === 0 ? 100_000 : trial % 4 === 1 ? 10 : 3_000;
+      const n = 1 + Math.floor(Math.random() * max);
+      assert.equal(parser.push(wire.subarray(offset, offset + n)), undefined);
+      offset += n;
+    }
+    assert.deepEqual(got, expected);
+  }
+});
+
+test('parser-rejects-unknown-types-and-oversized-frames', () => {
+  const parser = new FrameParser(() => assert.fail('no frame expected'));
+  assert.equal(parser.push(Buffer.from('0000000063000000', 'hex'))?.code, undefined); // 8 bytes: header incomplete
+  const bad = new FrameParser(() => assert.fail('no frame expected'));
+  assert.match(bad.push(Buffer.from('000000006300000001', 'hex'))?.message ?? '', /unknown frame type 99/);
+  const huge = Buffer.alloc(9);
+  huge.writeUInt32BE(MAX_FRAME_PAYLOAD + 1, 0);
+  huge[4] = FrameType.Data;
+  const big = new FrameParser(() => assert.fail('no frame expected'));
+  assert.match(big.push(huge)?.message ?? '', /exceeds/);
+  // Same checks when the header arrives in pieces.
+  const split = new FrameParser(() => assert.fail('no frame expected'));
+  assert.equal(split.push(huge.subarray(0, 4)), undefined);
+  assert.match(split.push(huge.subarray(4))?.message ?? '', /exceeds/);
+});

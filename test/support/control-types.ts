@@ -1,3 +1,5 @@
+export type { Envelope } from './control-harness.js';
+
 /** The API's result shapes, as far as tests read them. */
 export interface ZoneResult {
   id: string;

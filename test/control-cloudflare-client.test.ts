@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import Cloudflare from 'cloudflare';
+import { ADMIN_TOKEN, type ControlHarness, DIALECTS, startControl } from './support/control-harness.js';
+
+for (const dialect of DIALECTS) {
+  describe(`Cloudflare's official TypeScript client against warren on ${dialect.name}`, { skip: dialect.skip }, () => {
+    let h: ControlHarness;
+    let cf: Cloudflare;
+    before(async () => {
+      h = await startControl(dialect);
+      await h.app.listen({ port: 0, host: '127.0.0.1' });
+      const addr = h.app.server.address();
+      assert.ok(typeof addr === 'object' && addr !== null);
+      // Only the base URL changes.
+      cf = new Cloudflare({ apiToken: ADMIN_TOKEN, baseURL: `http://127.0.0.1:${addr.port}/client/v4`, maxRetries: 0 });
+    });
+    after(async () => {
+      await h?.close();
+    });
+
+    test('zones and DNS records', async () => {
+      const zone = await cf.zones.create({ account: { id: h.accountId }, name: 'sdk.example', type: 'full' });
+      assert.equal(zone.name, 'sdk.example');
+      const listed = [];
+      for await (const z of cf.zones.list({ name: 'sdk.example' })) listed.push(z.id);
+      assert.deepEqual(listed, [zone.id]);
+      assert.equal((await cf.zones.get({ zone_id: zone.id })).id, zone.id);
+
+      const rec = await cf.dns.records.create({
+        zone_id: zone.id,
+        type: 'A',
+        name: 'www',
+        content: '192.0.2.10',
+        proxied: true,
+        ttl: 1,
+      });
+      assert.equal(rec.name, 'www.sdk.example');
+      await cf.dns.records.create({ zone_id: zone.id, type: 'TXT', name: 'sdk.example', content: 'hello', ttl: 300 });
+      const names = [];
+      for await (const r of cf.dns.records.list({ zone_id: zone.id })) names.push(`${r.type} ${r.name}`);
+      assert.deepEqual(names.sort(), ['A www.sdk.example', 'TXT sdk.example']);
+      const edited = await cf.dns.records.edit(rec.id, {
+        zone_id: zone.id,
+        type: 'A',
+        name: 'www.sdk.example',
+        content: '192.0.2.11',
+        ttl: 1,
+      });
+      assert.equal(edited.content, '192.0.2.11');
+      await cf.dns.records.delete(rec.id, { zone_id: zone.id });
+      await assert.rejects(
+        cf.dns.records.get(rec.id, { zone_id: zone.id }),
+        (err: Error & { status?: number }) => err.status === 404,
+      );
+    });
+
+    test('tunnels (zeroTrust.tunnels.cloudflared): create, list, get, token, connections, delete', async () => {
+      const secret = Buffer.alloc(32, 1).toString('base64');
+      const t = await cf.zeroTrust.tunnels.cloudflared.create({
+        account_id: h.accountId,
+        name: 'sdk-tunnel',
+        tunnel_secret: secret,
+        config_src: 'local',
+      });
+      assert.equal(t.name, 'sdk-tunnel');
+      assert.equal(t.status, 'inactive');
+      const ids = [];
+      for await (const x of cf.zeroTrust.tunnels.cloudflared.list({ account_id: h.accountId, is_deleted: false }))
+        ids.push(x.id);
+      assert.ok(ids.includes(t.id as string));
+      const got = await cf.zeroTrust.tunnels.cloudflared.get(t.id as string, { account_id: h.accountId });
+      assert.equal(got.id, t.id);
+      const token = await cf.zeroTrust.tunnels.cloudflared.token.get(t.id as string, { account_id: h.accountId });
+      assert.equal(JSON.parse(Buffer.from(token, 'base64').toString()).s, secret);
+      const conns = [];
+      for await (const c of cf.zeroTrust.tunnels.cloudflared.connections.get(t.id as string, {
+        account_id: h.accountId,
+      }))
+        conns.push(c);
+      assert.equal(conns.length, 0);
+      const deleted = await cf.zeroTrust.tunnels.cloudflared.delete(t.id as string, { account_id: h.accountId });
+      assert.ok(deleted.deleted_at);
+    });
+
+    test('audit logs, with filters and errors as APIError', async () => {
+      const entries = [];
+      for await (const e of cf.auditLogs.list({ account_id: h.accountId, action: { type: 'tunnel_create' } }))
+        entries.push(e);
+      assert.equal(entries.length, 1);
+      assert.equal(entries[0]?.action?.type, 'tunnel_create');
+      assert.equal(entries[0]?.resource?.type, 'cfd_tunnel');
+      await assert.rejects(
+        cf.zones.create({ account: { id: h.accountId }, name: 'sdk.example' }),
+        (err: Error & { status?: number; errors?: { code: number }[] }) =>
+          err.status === 409 && err.errors?.[0]?.code === 1061,
+      );
+    });
+  });
+}

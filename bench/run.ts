@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: warren side by side with the direct origin, nginx, ssh -R and localtunnel, in one run.
  *
- *   node dist/bench/run.js [--smoke] [--only direct,nginx,ssh,localtunnel,warren,scale]
+ *   node dist/bench/run.js [--smoke] [--only direct,nginx,ssh,localtunnel,warren,scale]   (direct always runs)
  *                          [--duration 10s] [--warmup 3s] [--transfers 5] [--transfer-mib 64] [--ws 10s]
  *                          [--tunnels 1000] [--scale-workers 4] [--no-profile] [--no-install]
  *                          [--loadgen wrk|node] [--out DIR]
@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { type LoadResult, type LoadSpec, runNodeLoad, runWrk } from './lib/load.js';
 import { run, spawnChild, stopAll, treeCpuSeconds, treeMemory } from './lib/proc.js';
 import { type ProfileSummary, summariseProfile } from './lib/profile.js';
-import { profileLines, renderMarkdown } from './lib/report.js';
+import { renderMarkdown } from './lib/report.js';
 import type { BenchResults, Measured, RowResult } from './lib/results.js';
 import { download, median, upload, wsEcho } from './lib/transfer.js';
 import { direct } from './peers/direct.js';
@@ -249,33 +249,39 @@ async function benchPeer(
   return row;
 }
 
+function profileDir(o: Options): string {
+  return join(o.out ?? join(repo, 'bench'), 'profiles');
+}
+
+function pickProfile(dir: string, role: string, window: [number, number] | undefined): ProfileSummary | undefined {
+  const f = readdirSync(dir).find((x) => x === `${role}.cpuprofile`);
+  return f === undefined ? undefined : summariseProfile(join(dir, f), repo, 20, window);
+}
+
+/** µs of the monotonic clock: V8 stamps profile samples with it, so a profile can be cut to a load's window. */
+function nowUs(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
+
 /** warren again, with `node --cpu-prof` on both processes, under the c=50 load; summaries of both profiles. */
 async function profileWarren(
   ctx: PeerContext,
   o: Options,
   load: (s: LoadSpec) => Promise<LoadResult>,
 ): Promise<{ edge?: ProfileSummary; connector?: ProfileSummary; load?: LoadResult }> {
-  const dir = join(o.out ?? join(repo, 'bench'), 'profiles');
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
+  const dir = profileDir(o);
   const running = await warren.start({ ...ctx, cpuProfDir: dir });
   let result: LoadResult | undefined;
-  // V8 stamps samples with the monotonic clock in µs, the clock of process.hrtime: keep only the load's samples.
   let window: [number, number] | undefined;
   try {
     await load({ target: running.target, connections: 50, durationS: o.warmupS });
-    const t0 = Number(process.hrtime.bigint() / 1000n);
+    const t0 = nowUs();
     result = await load({ target: running.target, connections: 50, durationS: o.durationS });
-    window = [t0, Number(process.hrtime.bigint() / 1000n)];
+    window = [t0, nowUs()];
   } finally {
     await running.stop();
   }
-  const files = readdirSync(dir);
-  const pick = (role: string): ProfileSummary | undefined => {
-    const f = files.find((x) => x.startsWith(role) && x.endsWith('.cpuprofile'));
-    return f === undefined ? undefined : summariseProfile(join(dir, f), repo, 20, window);
-  };
-  return { edge: pick('edge'), connector: pick('connector'), load: result };
+  return { edge: pickProfile(dir, 'edge', window), connector: pickProfile(dir, 'connector', window), load: result };
 }
 
 async function gitState(): Promise<BenchResults['git']> {
@@ -332,7 +338,7 @@ async function main(): Promise<void> {
     const ctx: PeerContext = { originPort: Number(m[1]), originPid: origin.pid, tmp, repo, log };
     const peers = [direct, nginx, ssh, localtunnel, warren].filter((p) => wanted(p.name === 'ssh -R' ? 'ssh' : p.name));
     for (const peer of peers) results.rows.push(await benchPeer(peer, ctx, o, load));
-    if (wanted('scale') && (o.only === undefined || o.only.has('scale') || o.only.has('warren'))) {
+    if (o.only === undefined || o.only.has('scale')) {
       log(`scale: ${o.tunnels} tunnels × ${HA_CONNECTIONS} connections from ${o.scaleWorkers} processes`);
       results.scale = await measure('scale', () =>
         runScale(ctx, {
@@ -351,19 +357,55 @@ async function main(): Promise<void> {
           `scale: registered in ${s.registerSeconds.toFixed(2)} s, edge ${(s.edgeRssRegistered / MiB).toFixed(0)} MiB, c=50 over ${s.spread} tunnels ${s.spreadLoad.rps.toFixed(0)} req/s`,
         );
     }
-    if (o.profile && wanted('warren')) {
-      log('profile: warren under c=50 with node --cpu-prof');
+    if (o.profile && (wanted('warren') || results.scale !== undefined)) {
+      const dir = profileDir(o);
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir, { recursive: true });
+      results.profile = {};
+      if (wanted('warren')) log('profile: warren under c=50 with node --cpu-prof');
       try {
+        if (!wanted('warren')) throw new Error('skip');
         const p = await profileWarren(ctx, o, load);
-        results.profile = { ...(p.edge && { edge: p.edge }), ...(p.connector && { connector: p.connector }) };
+        if (p.edge !== undefined) results.profile.edge = p.edge;
+        if (p.connector !== undefined) results.profile.connector = p.connector;
         if (p.edge === undefined || p.connector === undefined) results.profile.error = 'a .cpuprofile was not written';
         if (p.load !== undefined)
           notes.push(
             `Profiled run (not in the table): c=50 ${p.load.rps.toFixed(0)} req/s with both processes under --cpu-prof.`,
           );
       } catch (err) {
-        results.profile = { error: (err as Error).message.split('\n')[0] };
+        if ((err as Error).message !== 'skip') results.profile.error = (err as Error).message.split('\n')[0];
       }
+      if (results.scale !== undefined) {
+        log('profile: the scale run again, edge and one connector process under --cpu-prof');
+        try {
+          const s = await runScale(
+            { ...ctx, cpuProfDir: dir },
+            {
+              tunnels: o.tunnels,
+              ha: HA_CONNECTIONS,
+              workers: o.scaleWorkers,
+              spread: 100,
+              warmupS: o.warmupS,
+              durationS: o.durationS,
+              load,
+            },
+          );
+          const reg = pickProfile(dir, 'scale-edge', s.windows.register);
+          const worker = pickProfile(dir, 'scale-worker-0', s.windows.register);
+          const spread = pickProfile(dir, 'scale-edge', s.windows.spread);
+          if (reg !== undefined) results.profile.scaleEdgeRegister = reg;
+          if (worker !== undefined) results.profile.scaleWorkerRegister = worker;
+          if (spread !== undefined) results.profile.scaleEdgeSpread = spread;
+          notes.push(
+            `Profiled scale run (not in the table): registered in ${s.registerSeconds.toFixed(1)} s with ${s.retries} retries; c=50 over ${s.spread} tunnels ${s.spreadLoad.rps.toFixed(0)} req/s.`,
+          );
+        } catch (err) {
+          log(`scale profile failed: ${(err as Error).message}`);
+          results.profile.error = `scale profile: ${(err as Error).message.split('\n')[0]}`;
+        }
+      }
+      notes.push(`The .cpuprofile files are in ${dir} (open them in Chrome DevTools or speedscope for flame graphs).`);
     }
     await origin.stop();
   } finally {
@@ -375,9 +417,6 @@ async function main(): Promise<void> {
   writeFileSync(join(outDir, 'RESULTS.md'), md);
   writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(`${md}\n`);
-  if (results.profile?.edge !== undefined) {
-    process.stdout.write(`${profileLines('edge', results.profile.edge, 20).join('\n')}\n`);
-  }
   log(`wrote ${join(outDir, 'RESULTS.md')} and results.json`);
 }
 

@@ -70,14 +70,21 @@ function go(): void {
   }
 }
 
+let stopping = false;
+/** Unregisters every tunnel and exits cleanly (which is also when --cpu-prof writes its profile). */
+function stop(): void {
+  if (stopping) return;
+  stopping = true;
+  Promise.all(connectors.map((c) => c.shutdown(0))).finally(() => {
+    origin.close();
+    process.exit(0);
+  });
+}
+
 process.on('message', (m: unknown) => {
   if (m === 'go') go();
-  if (m === 'stop') {
-    Promise.all(connectors.map((c) => c.shutdown(0))).finally(() => {
-      origin.close();
-      process.exit(0);
-    });
-  }
+  if (m === 'stop') stop();
 });
-process.on('disconnect', () => process.exit(0));
+process.on('SIGTERM', stop);
+process.on('disconnect', stop);
 send({ type: 'loaded' });

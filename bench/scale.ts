@@ -2,10 +2,15 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { LoadResult, LoadSpec } from './lib/load.js';
 import { LOOPBACK, waitForOk } from './lib/net.js';
-import { type Child, spawnChild, treeMemory } from './lib/proc.js';
+import { type Child, spawnChild, treeCpuSeconds, treeMemory } from './lib/proc.js';
 import type { PeerContext } from './peers/peer.js';
-import { startEdge } from './peers/warren.js';
+import { nodeArgs, startEdge } from './peers/warren.js';
 import type { ScaleWorkerMessage, ScaleWorkerSpec } from './scale-worker.js';
+
+/** µs of the monotonic clock (the clock of V8's profile timestamps). */
+function now(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
 
 export interface ScaleOptions {
   tunnels: number;
@@ -23,6 +28,8 @@ export interface ScaleResult {
   connections: number;
   workers: number;
   registerSeconds: number;
+  /** CPU seconds the edge and the connector processes spent while registering. */
+  registerCpu: { edge: number; connectors: number };
   /** Register attempts that failed and were retried (from the connectors' warnings). */
   retries: number;
   lastWarning: string;
@@ -31,7 +38,11 @@ export interface ScaleResult {
   edgeRssPerConnection: number;
   spread: number;
   spreadLoad: LoadResult;
+  /** CPU time per request (µs) during the spread load. */
+  spreadCpu: { edge: number; connectors: number };
   edgeRssAfterLoad: number;
+  /** When registration and the spread load ran, in µs of the monotonic clock (to cut profiles). */
+  windows: { register: [number, number]; spread: [number, number] };
 }
 
 /**
@@ -39,7 +50,7 @@ export interface ScaleResult {
  * then c=50 spread round-robin over `spread` of them.
  */
 export async function runScale(ctx: PeerContext, o: ScaleOptions): Promise<ScaleResult> {
-  const edge = await startEdge(ctx, 'warren-scale-edge', ['--quick-tunnels-per-minute', '1000000']);
+  const edge = await startEdge(ctx, 'warren-scale-edge', ['--quick-tunnels-per-minute', '1000000'], 'scale-edge');
   const workers: Child[] = [];
   try {
     const edgeRssIdle = treeMemory([edge.child.pid]).rss;
@@ -52,9 +63,14 @@ export async function runScale(ctx: PeerContext, o: ScaleOptions): Promise<Scale
       const tunnels = Math.min(per, o.tunnels - w * per);
       if (tunnels <= 0) break;
       const spec: ScaleWorkerSpec = { edgePort: edge.tunnelPort, ca, originPort: ctx.originPort, tunnels, ha: o.ha };
-      const c = spawnChild(`scale-worker-${w}`, process.execPath, [script, JSON.stringify(spec)], {
-        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      });
+      const c = spawnChild(
+        `scale-worker-${w}`,
+        process.execPath,
+        [...(w === 0 ? nodeArgs(ctx, 'scale-worker-0') : []), script, JSON.stringify(spec)],
+        {
+          stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+        },
+      );
       c.proc.on('message', (m: ScaleWorkerMessage) => {
         inbox.push({ worker: w, m });
         notify();
@@ -84,10 +100,19 @@ export async function runScale(ctx: PeerContext, o: ScaleOptions): Promise<Scale
       }
     };
     await all('loaded', 30_000);
+    const cpu = (): { edge: number; connectors: number } => ({
+      edge: treeCpuSeconds([edge.child.pid]),
+      connectors: treeCpuSeconds(workers.map((c) => c.pid)),
+    });
+    const cpu0 = cpu();
     const t0 = performance.now();
+    const r0 = now();
     for (const c of workers) c.proc.send('go');
     const done = await all('registered', 120_000);
     const registerSeconds = (performance.now() - t0) / 1000;
+    const r1 = now();
+    const cpu1 = cpu();
+    const registerCpu = { edge: cpu1.edge - cpu0.edge, connectors: cpu1.connectors - cpu0.connectors };
     const edgeRssRegistered = treeMemory([edge.child.pid]).rss;
     let retries = 0;
     let lastWarning = '';
@@ -108,12 +133,18 @@ export async function runScale(ctx: PeerContext, o: ScaleOptions): Promise<Scale
     const base = `http://${LOOPBACK}:${edge.httpPort}`;
     for (const h of hosts) await waitForOk({ base, host: h }, '/', 'Hello', 10_000);
     await o.load({ target: { base, host: undefined }, hosts, connections: 50, durationS: o.warmupS });
+    const cpu2 = cpu();
+    const s0 = now();
     const spreadLoad = await o.load({
       target: { base, host: undefined },
       hosts,
       connections: 50,
       durationS: o.durationS,
     });
+    const s1 = now();
+    const cpu3 = cpu();
+    const perReq = (a: number, b: number): number => ((b - a) * 1e6) / Math.max(1, spreadLoad.requests);
+    const spreadCpu = { edge: perReq(cpu2.edge, cpu3.edge), connectors: perReq(cpu2.connectors, cpu3.connectors) };
     const edgeRssAfterLoad = treeMemory([edge.child.pid]).rss;
     const connections = o.tunnels * o.ha;
     return {
@@ -121,6 +152,7 @@ export async function runScale(ctx: PeerContext, o: ScaleOptions): Promise<Scale
       connections,
       workers: workers.length,
       registerSeconds,
+      registerCpu,
       retries,
       lastWarning,
       edgeRssIdle,
@@ -128,7 +160,9 @@ export async function runScale(ctx: PeerContext, o: ScaleOptions): Promise<Scale
       edgeRssPerConnection: (edgeRssRegistered - edgeRssIdle) / connections,
       spread: hosts.length,
       spreadLoad,
+      spreadCpu,
       edgeRssAfterLoad,
+      windows: { register: [r0, r1], spread: [s0, s1] },
     };
   } finally {
     for (const c of workers) {

@@ -103,6 +103,7 @@ function scaleTable(res: BenchResults): string[] {
     '| figure | value |',
     '|---|---:|',
     `| register ${v.tunnels} tunnels × ${v.connections / v.tunnels} connections (${v.workers} connector processes) | ${v.registerSeconds.toFixed(2)} s |`,
+    `| … CPU used meanwhile: edge / connector processes | ${v.registerCpu.edge.toFixed(1)} s / ${v.registerCpu.connectors.toFixed(1)} s |`,
     `| register attempts retried | ${v.retries} |`,
     `| edge RSS idle → with ${v.connections} connections | ${mib(v.edgeRssIdle)} → ${mib(v.edgeRssRegistered)} |`,
     `| edge RSS per connection | ${(v.edgeRssPerConnection / 1024).toFixed(1)} KiB |`,
@@ -110,6 +111,7 @@ function scaleTable(res: BenchResults): string[] {
     `| idle connector RSS (\`warren tunnel\`, 4 links) | ${warren?.extra.idleConnectorRss !== undefined ? mib(warren.extra.idleConnectorRss) : '–'} |`,
     `| req/s at c=50 spread over ${v.spread} tunnels (ratio to direct c=50) | ${v.spreadLoad.rps.toFixed(0)}${d50 !== undefined ? ` (${(v.spreadLoad.rps / d50).toFixed(2)})` : ''} |`,
     `| … p50 / p99 ms | ${ms(v.spreadLoad.p50)} / ${ms(v.spreadLoad.p99)}${v.spreadLoad.errors > 0 ? ` (${v.spreadLoad.errors} errors)` : ''} |`,
+    `| … CPU per request: edge / connector processes | ${v.spreadCpu.edge.toFixed(0)} µs / ${v.spreadCpu.connectors.toFixed(0)} µs |`,
     '',
   ];
   if (v.lastWarning !== '')
@@ -289,6 +291,19 @@ export function renderMarkdown(res: BenchResults): string {
     if (res.profile.edge !== undefined) lines.push(...profileLines('edge (`warren serve`)', res.profile.edge));
     if (res.profile.connector !== undefined)
       lines.push(...profileLines('connector (`warren tunnel`)', res.profile.connector));
+    const sc = res.scale?.value;
+    const n = sc === undefined ? 'all' : `${sc.tunnels} × ${sc.connections / sc.tunnels}`;
+    if (res.profile.scaleEdgeRegister !== undefined)
+      lines.push(...profileLines(`scale edge while ${n} connections register`, res.profile.scaleEdgeRegister));
+    if (res.profile.scaleWorkerRegister !== undefined)
+      lines.push(
+        ...profileLines(
+          "one of the scale run's connector processes while registering",
+          res.profile.scaleWorkerRegister,
+        ),
+      );
+    if (res.profile.scaleEdgeSpread !== undefined)
+      lines.push(...profileLines('scale edge under c=50 spread over 100 tunnels', res.profile.scaleEdgeSpread));
   }
   if (res.notes.length > 0) lines.push('### Notes', '', ...res.notes.map((n) => `- ${n}`), '');
   lines.push(`Raw figures: \`results.json\` next to this file. Reproduce: \`${res.command}\`.`, '');

@@ -51,6 +51,17 @@ export interface BenchResults {
   };
   rows: RowResult[];
   scale: Measured<ScaleResult> | undefined;
-  profile: { edge?: ProfileSummary; connector?: ProfileSummary; error?: string } | undefined;
+  profile:
+    | {
+        edge?: ProfileSummary;
+        connector?: ProfileSummary;
+        /** The scale run again under --cpu-prof: the edge and one connector process while 1000 tunnels register. */
+        scaleEdgeRegister?: ProfileSummary;
+        scaleWorkerRegister?: ProfileSummary;
+        /** …and the edge during the load spread over 100 tunnels. */
+        scaleEdgeSpread?: ProfileSummary;
+        error?: string;
+      }
+    | undefined;
   notes: string[];
 }

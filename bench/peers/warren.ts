@@ -1,3 +1,4 @@
+import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, get, LOOPBACK, waitForOk } from '../lib/net.js';
 import { type Child, spawnChild, treeMemory } from '../lib/proc.js';
@@ -12,17 +13,23 @@ export interface WarrenEdge {
   caPath: string;
 }
 
-function nodeArgs(ctx: PeerContext, role: string): string[] {
+/** `node --cpu-prof` flags when the context asks for profiles (written at a clean exit, as `<role>.cpuprofile`). */
+export function nodeArgs(ctx: PeerContext, role: string): string[] {
   if (ctx.cpuProfDir === undefined) return [];
   return ['--cpu-prof', '--cpu-prof-dir', ctx.cpuProfDir, '--cpu-prof-name', `${role}.cpuprofile`];
 }
 
 /** `warren serve` on ephemeral loopback ports with a fresh data dir; resolves once it printed its addresses. */
-export async function startEdge(ctx: PeerContext, name: string, extraArgs: string[] = []): Promise<WarrenEdge> {
+export async function startEdge(
+  ctx: PeerContext,
+  name: string,
+  extraArgs: string[] = [],
+  profRole = 'edge',
+): Promise<WarrenEdge> {
   const main = join(ctx.repo, 'dist', 'src', 'cli', 'main.js');
-  const dataDir = join(ctx.tmp, `${name}-data`);
+  const dataDir = mkdtempSync(join(ctx.tmp, `${name}-data-`));
   const child = spawnChild(name, process.execPath, [
-    ...nodeArgs(ctx, 'edge'),
+    ...nodeArgs(ctx, profRole),
     main,
     'serve',
     '--bind',

@@ -1,19 +1,21 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import {
-  Connector,
-  ConnectorMetrics,
-  OriginProxy,
-  startMetricsServer,
-  type TunnelCredentials,
-} from '../connector/index.js';
+import type { ConnectorConfig } from '../connector/config/index.js';
+import { Connector, ConnectorMetrics, startMetricsServer, type TunnelCredentials } from '../connector/index.js';
 import { WarrenError } from '../errors/index.js';
 import { createLogger, type LoggerOptions } from './logger.js';
 import { onShutdownSignals } from './shutdown-signals.js';
+import { createRunOrigin } from './tunnel-run-command.js';
 
 export interface TunnelRunOptions {
-  url: string;
+  /** `--url`; undefined: the config file's ingress rules decide. */
+  url: string | undefined;
+  /** `--config` as given, and the file as loaded (its flags already merged into these options). */
+  configPath: string | undefined;
+  config: ConnectorConfig | undefined;
+  /** `--connect-timeout` only when set on the command line or in the environment. */
+  connectTimeoutMs: number | undefined;
   /** undefined: a quick tunnel. */
   credentials: TunnelCredentials | undefined;
   edge: string;
@@ -21,7 +23,6 @@ export interface TunnelRunOptions {
   haConnections: number;
   metrics: string | undefined;
   gracePeriodMs: number;
-  connectTimeoutMs: number;
   heartbeatMs: number | undefined;
   log: LoggerOptions;
 }
@@ -56,17 +57,20 @@ export function parseEdgeAddress(edge: string): { host: string; port: number } {
 /** Runs the connector: a quick tunnel (`warren tunnel --url`) or a named one (`warren tunnel run`). */
 export async function runTunnel(o: TunnelRunOptions): Promise<void> {
   const logger = createLogger(o.log);
-  let url: URL;
-  try {
-    url = new URL(o.url);
-  } catch {
+  if (o.url !== undefined && !URL.canParse(o.url)) {
     throw new WarrenError('WARREN_CONFIG_INVALID', `--url "${o.url}" is not a URL: write e.g. http://localhost:3000`);
   }
   const metrics = new ConnectorMetrics();
-  const origin = new OriginProxy(
-    { url, connectTimeoutMs: o.connectTimeoutMs, keepAliveConnections: 100, keepAliveTimeoutMs: 90_000 },
+  const run = createRunOrigin({
+    config: o.configPath,
+    loaded: o.config,
+    url: o.url,
+    connectTimeoutMs: o.connectTimeoutMs,
+    quick: o.credentials === undefined,
     metrics,
-  );
+    logger,
+  });
+  const origin = run.origin;
   let announced = false;
   const connector = new Connector({
     edge: parseEdgeAddress(o.edge),
@@ -81,9 +85,11 @@ export async function runTunnel(o: TunnelRunOptions): Promise<void> {
       if (announced) return;
       announced = true;
       if (reg.quick !== undefined && reg.url !== undefined) {
-        process.stdout.write(`Your quick tunnel is ready: ${reg.url}\n  forwarding to ${url.href}\n`);
+        process.stdout.write(`Your quick tunnel is ready: ${reg.url}\n  forwarding to ${run.target}\n`);
       } else {
-        process.stdout.write(`Tunnel ${reg.tunnelId} is connected (edge ${reg.edgeName}), forwarding to ${url.href}\n`);
+        process.stdout.write(
+          `Tunnel ${reg.tunnelId} is connected (edge ${reg.edgeName}), forwarding to ${run.target}\n`,
+        );
       }
     },
   });
@@ -97,7 +103,7 @@ export async function runTunnel(o: TunnelRunOptions): Promise<void> {
   }
   onShutdownSignals(logger, async () => {
     await connector.shutdown(o.gracePeriodMs);
-    origin.close();
+    run.close();
   });
   await connector.run();
 }

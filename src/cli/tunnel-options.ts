@@ -4,6 +4,7 @@ import { durationArg, intArg, type LogFlags, logOptionsOf, withLogOptions } from
 import { registerIngressCommands } from './ingress-options.js';
 
 interface ConnectorFlags extends LogFlags {
+  config?: string;
   url?: string;
   edge: string;
   edgeCa?: string;
@@ -14,10 +15,30 @@ interface ConnectorFlags extends LogFlags {
   heartbeatInterval?: number;
 }
 
+/** config.yml keys that stand for connector flags (cloudflared lets any flag be a key), by option name. */
+const CONFIG_FLAG_OPTIONS: Readonly<Record<string, keyof ConnectorFlags>> = {
+  url: 'url',
+  edge: 'edge',
+  'edge-ca': 'edgeCa',
+  'ha-connections': 'haConnections',
+  metrics: 'metrics',
+  'grace-period': 'gracePeriod',
+  'connect-timeout': 'connectTimeout',
+  'heartbeat-interval': 'heartbeatInterval',
+  loglevel: 'loglevel',
+  logfile: 'logfile',
+  output: 'output',
+};
+
 /** Flags every connector command shares (quick tunnel and `tunnel run`). */
 function withConnectorOptions(cmd: Command): Command {
   return withLogOptions(
     cmd
+      .addOption(
+        new Option('--config <file>', 'config.yml (default: ~/.warren/config.yml, /etc/warren/config.yml)').env(
+          'WARREN_CONFIG',
+        ),
+      )
       .addOption(new Option('--url <url>', 'origin to expose, e.g. http://localhost:3000').env('WARREN_URL'))
       .addOption(new Option('--edge <host:port>', 'edge tunnel address').default('127.0.0.1:7844').env('WARREN_EDGE'))
       .addOption(new Option('--edge-ca <file>', "PEM of the edge's CA (<data-dir>/edge-ca.pem)").env('WARREN_EDGE_CA'))
@@ -48,15 +69,35 @@ function withConnectorOptions(cmd: Command): Command {
   );
 }
 
-function connectorOptionsOf(f: ConnectorFlags, url: string) {
+/**
+ * Loads the config file and lets its flag keys fill every option the command line and
+ * environment left at its default: flags > environment > config.yml > defaults.
+ */
+async function withConfigFile(cmd: Command, f: ConnectorFlags) {
+  const { loadRunConfig } = await import('./tunnel-run-command.js');
+  const config = loadRunConfig(f.config);
+  const flags = f as unknown as Record<string, unknown>;
+  for (const [key, value] of Object.entries(config?.flags ?? {})) {
+    const option = CONFIG_FLAG_OPTIONS[key];
+    if (option === undefined) continue;
+    const source = cmd.getOptionValueSource(option);
+    if (source === 'cli' || source === 'env') continue;
+    flags[option] = Array.isArray(value) ? value[0] : value;
+  }
+  return config;
+}
+
+function connectorOptionsOf(cmd: Command, f: ConnectorFlags) {
+  const timeoutSource = cmd.getOptionValueSource('connectTimeout');
   return {
-    url,
+    url: f.url,
+    configPath: f.config,
     edge: f.edge,
     edgeCa: f.edgeCa,
     haConnections: f.haConnections,
     metrics: f.metrics,
     gracePeriodMs: f.gracePeriod,
-    connectTimeoutMs: f.connectTimeout,
+    connectTimeoutMs: timeoutSource === 'default' || timeoutSource === undefined ? undefined : f.connectTimeout,
     heartbeatMs: f.heartbeatInterval,
     log: logOptionsOf(f),
   };
@@ -66,10 +107,11 @@ function connectorOptionsOf(f: ConnectorFlags, url: string) {
 export function registerTunnelCommand(program: Command): Command {
   const tunnel = withConnectorOptions(
     program.command('tunnel').description('run a quick tunnel (--url), or manage named tunnels (subcommands)'),
-  ).action(async (f: ConnectorFlags) => {
+  ).action(async (f: ConnectorFlags, cmd: Command) => {
     if (f.url === undefined) tunnel.help({ error: true });
+    const config = await withConfigFile(cmd, f);
     const { runTunnel } = await import('./tunnel-command.js');
-    await runTunnel({ ...connectorOptionsOf(f, f.url as string), credentials: undefined });
+    await runTunnel({ ...connectorOptionsOf(cmd, f), config, credentials: undefined });
   });
 
   withConnectorOptions(
@@ -79,17 +121,20 @@ export function registerTunnelCommand(program: Command): Command {
       .argument('[tunnel]', 'tunnel id (its credentials are read from ~/.warren/<id>.json)')
       .addOption(new Option('--token <token>', 'tunnel token from `warren tunnel token`').env('WARREN_TUNNEL_TOKEN'))
       .addOption(new Option('--credentials-file <file>', 'tunnel credentials JSON').env('WARREN_TUNNEL_CRED_FILE')),
-  ).action(async (id: string | undefined, f: ConnectorFlags & { token?: string; credentialsFile?: string }) => {
-    const { resolveRunCredentials } = await import('./tunnel-run-command.js');
-    const credentials = await resolveRunCredentials({ id, token: f.token, credentialsFile: f.credentialsFile });
-    if (f.url === undefined) {
-      throw new Error(
-        'tunnel run needs --url http://host:port (the origin to expose), or ingress rules in a config file',
-      );
-    }
-    const { runTunnel } = await import('./tunnel-command.js');
-    await runTunnel({ ...connectorOptionsOf(f, f.url), credentials });
-  });
+  ).action(
+    async (id: string | undefined, f: ConnectorFlags & { token?: string; credentialsFile?: string }, cmd: Command) => {
+      const config = await withConfigFile(cmd, f);
+      const fileToken = config?.flags.token;
+      const { resolveRunCredentials } = await import('./tunnel-run-command.js');
+      const credentials = await resolveRunCredentials({
+        id: id ?? config?.tunnel,
+        token: f.token ?? (typeof fileToken === 'string' ? fileToken : undefined),
+        credentialsFile: f.credentialsFile ?? config?.credentialsFile,
+      });
+      const { runTunnel } = await import('./tunnel-command.js');
+      await runTunnel({ ...connectorOptionsOf(cmd, f), config, credentials });
+    },
+  );
   registerIngressCommands(tunnel);
   return tunnel;
 }

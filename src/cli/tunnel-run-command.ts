@@ -41,6 +41,8 @@ export async function resolveRunCredentials(f: RunCredentialFlags): Promise<Tunn
 export interface RunOriginOptions {
   /** `--config F`; undefined: ~/.warren/config.yml, then /etc/warren/config.yml, if present. */
   config: string | undefined;
+  /** The config file, when the caller already loaded it (its flags were applied to the command line). */
+  loaded?: ConnectorConfig | undefined;
   /** `--url`: one origin for everything. */
   url: string | undefined;
   /** `--connect-timeout` when given on the command line (it then wins over the config file). */
@@ -69,8 +71,7 @@ export interface RunOrigin {
  * reloaded on SIGHUP without dropping streams in flight.
  */
 export function createRunOrigin(o: RunOriginOptions): RunOrigin {
-  const path = findConfigFile({ explicit: o.config });
-  const config = path === undefined ? undefined : loadConfigFile(path);
+  const config = o.loaded ?? loadRunConfig(o.config);
   for (const w of config?.warnings ?? []) o.logger.warn(w);
   let ingress: Ingress;
   let target: string;
@@ -139,6 +140,12 @@ export function createRunOrigin(o: RunOriginOptions): RunOrigin {
       origin.close();
     },
   };
+}
+
+/** The connector's config.yml: `--config F`, else the first of ~/.warren/config.yml, /etc/warren/config.yml. */
+export function loadRunConfig(explicit: string | undefined): ConnectorConfig | undefined {
+  const path = findConfigFile({ explicit });
+  return path === undefined ? undefined : loadConfigFile(path);
 }
 
 function singleOrigin(config: ConnectorConfig | undefined, o: RunOriginOptions): OriginRequestOverrides {

@@ -107,7 +107,12 @@ export function tempDir(prefix = 'warren-test-'): string {
  * (e.g. to restart an edge on the same ports) and extra flags in `args`.
  */
 export async function startServe(
-  options: { dataDir?: string; args?: string[]; env?: NodeJS.ProcessEnv; ports?: { http: number; tunnel: number; api: number } } = {},
+  options: {
+    dataDir?: string;
+    args?: string[];
+    env?: NodeJS.ProcessEnv;
+    ports?: { http: number; tunnel: number; api: number };
+  } = {},
 ): Promise<ServeHandle> {
   const dataDir = options.dataDir ?? tempDir();
   const p = options.ports ?? { http: 0, tunnel: 0, api: 0 };

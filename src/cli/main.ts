@@ -9,7 +9,9 @@ import { registerTunnelCommand } from './tunnel-options.js';
 const program = new Command('warren')
   .description('Self-hosted tunnels with Access in front: edge, connector and control plane')
   .version(CONNECTOR_VERSION)
-  .showHelpAfterError('(run with --help for usage)');
+  .showHelpAfterError('(run with --help for usage)')
+  // `tunnel` and `tunnel run` share flag names: flags after a subcommand belong to it.
+  .enablePositionalOptions();
 
 registerServeCommand(program);
 registerTunnelCommand(program);

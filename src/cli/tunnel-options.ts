@@ -106,7 +106,10 @@ function connectorOptionsOf(cmd: Command, f: ConnectorFlags) {
 /** `warren tunnel` (quick tunnel) and `warren tunnel run`; other subcommands attach to the returned command. */
 export function registerTunnelCommand(program: Command): Command {
   const tunnel = withConnectorOptions(
-    program.command('tunnel').description('run a quick tunnel (--url), or manage named tunnels (subcommands)'),
+    program
+      .command('tunnel')
+      .description('run a quick tunnel (--url), or manage named tunnels (subcommands)')
+      .enablePositionalOptions(),
   ).action(async (f: ConnectorFlags, cmd: Command) => {
     if (f.url === undefined) tunnel.help({ error: true });
     const config = await withConfigFile(cmd, f);

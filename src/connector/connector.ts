@@ -120,13 +120,8 @@ export class Connector {
         initialWindow: o.initialWindow ?? DEFAULT_INITIAL_WINDOW,
         heartbeatMs: o.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
         heartbeatTimeoutMs: o.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
-        onStream: (stream, head) => {
-          if (this.#stopping) {
-            stream.reset('WARREN_SHUTTING_DOWN', 'the connector is shutting down');
-            return;
-          }
-          o.handle(stream, head);
-        },
+        // Streams that raced our Unregister are still served: the link stays up for the grace period.
+        onStream: o.handle,
       });
       try {
         const reg = await link.connect(signal);

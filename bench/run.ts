@@ -12,7 +12,7 @@
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type LoadResult, type LoadSpec, runNodeLoad, runWrk } from './lib/load.js';
 import { run, spawnChild, stopAll, treeCpuSeconds, treeMemory } from './lib/proc.js';
@@ -263,25 +263,41 @@ function nowUs(): number {
   return Number(process.hrtime.bigint() / 1000n);
 }
 
-/** warren again, with `node --cpu-prof` on both processes, under the c=50 load; summaries of both profiles. */
+/** warren again, with `node --cpu-prof` on both processes, under the c=50 load then c=1; summaries of both profiles. */
 async function profileWarren(
   ctx: PeerContext,
   o: Options,
   load: (s: LoadSpec) => Promise<LoadResult>,
-): Promise<{ edge?: ProfileSummary; connector?: ProfileSummary; load?: LoadResult }> {
+): Promise<{
+  edge?: ProfileSummary;
+  connector?: ProfileSummary;
+  edgeC1?: ProfileSummary;
+  connectorC1?: ProfileSummary;
+  load?: LoadResult;
+}> {
   const dir = profileDir(o);
   const running = await warren.start({ ...ctx, cpuProfDir: dir });
   let result: LoadResult | undefined;
-  let window: [number, number] | undefined;
+  let c50: [number, number] | undefined;
+  let c1: [number, number] | undefined;
   try {
     await load({ target: running.target, connections: 50, durationS: o.warmupS });
     const t0 = nowUs();
     result = await load({ target: running.target, connections: 50, durationS: o.durationS });
-    window = [t0, nowUs()];
+    const t1 = nowUs();
+    c50 = [t0, t1];
+    await load({ target: running.target, connections: 1, durationS: Math.min(5, o.durationS) });
+    c1 = [t1 + 100_000, nowUs()];
   } finally {
     await running.stop();
   }
-  return { edge: pickProfile(dir, 'edge', window), connector: pickProfile(dir, 'connector', window), load: result };
+  return {
+    edge: pickProfile(dir, 'edge', c50),
+    connector: pickProfile(dir, 'connector', c50),
+    edgeC1: pickProfile(dir, 'edge', c1),
+    connectorC1: pickProfile(dir, 'connector', c1),
+    load: result,
+  };
 }
 
 async function gitState(): Promise<BenchResults['git']> {
@@ -368,6 +384,8 @@ async function main(): Promise<void> {
         const p = await profileWarren(ctx, o, load);
         if (p.edge !== undefined) results.profile.edge = p.edge;
         if (p.connector !== undefined) results.profile.connector = p.connector;
+        if (p.edgeC1 !== undefined) results.profile.edgeC1 = p.edgeC1;
+        if (p.connectorC1 !== undefined) results.profile.connectorC1 = p.connectorC1;
         if (p.edge === undefined || p.connector === undefined) results.profile.error = 'a .cpuprofile was not written';
         if (p.load !== undefined)
           notes.push(
@@ -405,7 +423,9 @@ async function main(): Promise<void> {
           results.profile.error = `scale profile: ${(err as Error).message.split('\n')[0]}`;
         }
       }
-      notes.push(`The .cpuprofile files are in ${dir} (open them in Chrome DevTools or speedscope for flame graphs).`);
+      notes.push(
+        `The .cpuprofile files are in ${relative(process.cwd(), dir) || '.'} (open them in Chrome DevTools or speedscope for flame graphs).`,
+      );
     }
     await origin.stop();
   } finally {

@@ -115,7 +115,7 @@ function scaleTable(res: BenchResults): string[] {
     '',
   ];
   if (v.lastWarning !== '')
-    rows.push(`Last connector warning during registration: \`${v.lastWarning.replace(/`/g, "'")}\``, '');
+    rows.push(`Last connector warning during registration: \`${v.lastWarning.trim().replace(/`/g, "'")}\``, '');
   return rows;
 }
 
@@ -286,11 +286,14 @@ export function renderMarkdown(res: BenchResults): string {
   lines.push('');
   lines.push(...scaleTable(res), ...targetTable(res));
   if (res.profile !== undefined) {
-    lines.push('### Where warren spends its time (c=50, `node --cpu-prof`, a separate run)', '');
+    lines.push("### Where warren spends its time (`node --cpu-prof`, separate runs after the table's)", '');
     if (res.profile.error !== undefined) lines.push(`Profile failed: ${res.profile.error}`, '');
-    if (res.profile.edge !== undefined) lines.push(...profileLines('edge (`warren serve`)', res.profile.edge));
+    if (res.profile.edge !== undefined) lines.push(...profileLines('edge (`warren serve`) at c=50', res.profile.edge));
     if (res.profile.connector !== undefined)
-      lines.push(...profileLines('connector (`warren tunnel`)', res.profile.connector));
+      lines.push(...profileLines('connector (`warren tunnel`) at c=50', res.profile.connector));
+    if (res.profile.edgeC1 !== undefined) lines.push(...profileLines('edge at c=1', res.profile.edgeC1, 8));
+    if (res.profile.connectorC1 !== undefined)
+      lines.push(...profileLines('connector at c=1', res.profile.connectorC1, 8));
     const sc = res.scale?.value;
     const n = sc === undefined ? 'all' : `${sc.tunnels} × ${sc.connections / sc.tunnels}`;
     if (res.profile.scaleEdgeRegister !== undefined)

@@ -55,6 +55,9 @@ export interface BenchResults {
     | {
         edge?: ProfileSummary;
         connector?: ProfileSummary;
+        /** The same processes right after, at c=1 (no batching: the per-request cost). */
+        edgeC1?: ProfileSummary;
+        connectorC1?: ProfileSummary;
         /** The scale run again under --cpu-prof: the edge and one connector process while 1000 tunnels register. */
         scaleEdgeRegister?: ProfileSummary;
         scaleWorkerRegister?: ProfileSummary;

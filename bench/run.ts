@@ -12,12 +12,12 @@
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type LoadResult, type LoadSpec, runNodeLoad, runWrk } from './lib/load.js';
 import { run, spawnChild, stopAll, treeCpuSeconds, treeMemory } from './lib/proc.js';
 import { type ProfileSummary, summariseProfile } from './lib/profile.js';
-import { renderMarkdown } from './lib/report.js';
+import { ratiosOf, renderMarkdown } from './lib/report.js';
 import type { BenchResults, Measured, RowResult } from './lib/results.js';
 import { download, median, upload, wsEcho } from './lib/transfer.js';
 import { direct } from './peers/direct.js';
@@ -318,7 +318,12 @@ async function main(): Promise<void> {
   if (o.loadgen === undefined && loadgen === 'node')
     notes.push('wrk is missing: the node load generator (bench/loadgen.ts) measured the loads instead');
   const load = loadgen === 'wrk' ? runWrk : runNodeLoad;
-  const outDir = o.out ?? (o.smoke ? mkdtempSync(join(tmpdir(), 'warren-bench-smoke-')) : join(repo, 'bench'));
+  const outDir =
+    o.out !== undefined
+      ? resolve(o.out)
+      : o.smoke
+        ? mkdtempSync(join(tmpdir(), 'warren-bench-smoke-'))
+        : join(repo, 'bench');
   mkdirSync(outDir, { recursive: true });
   const tmp = mkdtempSync(join(tmpdir(), 'warren-bench-'));
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
@@ -433,9 +438,17 @@ async function main(): Promise<void> {
     rmSync(tmp, { recursive: true, force: true });
   }
   results.machine.loadavg.end = loadavg()[0] ?? 0;
+  const directRow = results.rows.find((r) => r.name === 'direct' && r.status === 'ok');
+  for (const r of results.rows) if (r.status === 'ok') r.ratios = ratiosOf(r, directRow);
   const md = renderMarkdown(results);
   writeFileSync(join(outDir, 'RESULTS.md'), md);
-  writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  const json = join(outDir, 'results.json');
+  // Figures rounded to 3 decimals; then biome's own formatting, so `npm run lint` stays clean on the committed file.
+  const round = (_k: string, v: unknown): unknown => (typeof v === 'number' ? Math.round(v * 1000) / 1000 : v);
+  writeFileSync(json, `${JSON.stringify(results, round, 2)}\n`);
+  const biome = join(repo, 'node_modules', '.bin', 'biome');
+  if (existsSync(biome) && json.startsWith(`${repo}/`))
+    await run(biome, ['format', '--write', relative(repo, json)], 30_000, { cwd: repo }).catch(() => undefined);
   process.stdout.write(`${md}\n`);
   log(`wrote ${join(outDir, 'RESULTS.md')} and results.json`);
 }

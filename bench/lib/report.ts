@@ -262,7 +262,9 @@ export function renderMarkdown(res: BenchResults): string {
       `transfers: median of ${o.transfers}; WebSocket: one connection, one 32-byte message in flight, ${o.wsSeconds} s. ` +
       'Everything on 127.0.0.1, all rows in one run, one after the other (the machine is shared, so compare ratios, not absolute figures).',
     '',
-    'Ratios to direct in parentheses (latency and RSS: × direct).',
+    "Ratios to direct in parentheses (latency: × direct). RSS: the hop's own processes after the row's loads " +
+      '(nginx master + workers; sshd with its session processes + the ssh client; localtunnel server + client; ' +
+      'warren serve + warren tunnel), the origin excluded; for direct, the origin itself.',
     '',
     ...mainTable(res),
     '',

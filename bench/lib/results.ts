@@ -22,6 +22,8 @@ export interface RowResult {
   /** RSS of the hop's processes after the row's loads, bytes (peak too). */
   rss: Measured<{ rss: number; peak: number; byRole: Record<string, number> }>;
   extra: Record<string, number>;
+  /** Each figure divided by direct's (filled in at the end of the run; for tools). */
+  ratios?: Record<string, number | undefined>;
   /** CPU time per request by process role (µs), during the c=1 and c=50 loads. */
   cpu: { c1?: Record<string, number>; c50?: Record<string, number> };
 }

@@ -100,6 +100,11 @@ function scaleTable(res: BenchResults): string[] {
   const rows = [
     '### Scale (warren, one edge)',
     '',
+    `A fresh \`warren serve\`; ${v.workers} node processes (bench/scale-worker.ts) start ${v.tunnels} quick tunnels at once ` +
+      `with the \`Connector\` class (${v.connections / v.tunnels} links each, the connector's own retry and backoff); ` +
+      'the time runs from the start signal to the last link registered. The load below rotates the Host header over ' +
+      `${v.spread} of those tunnels (${res.options.loadgen === 'wrk' ? 'a wrk Lua script' : 'the node load generator'}), so consecutive requests use different links.`,
+    '',
     '| figure | value |',
     '|---|---:|',
     `| register ${v.tunnels} tunnels × ${v.connections / v.tunnels} connections (${v.workers} connector processes) | ${v.registerSeconds.toFixed(2)} s |`,

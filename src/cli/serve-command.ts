@@ -21,6 +21,8 @@ export interface ServeOptions {
   /** postgres://… for PostgreSQL; undefined for SQLite in the data directory. */
   databaseUrl: string | undefined;
   maxTunnelsPerAccount: number;
+  /** `--classic-dns-cleanup-after`: fixed delay (ms); undefined: a random point in 24–48 hours per record. */
+  classicDnsCleanupAfterMs: number | undefined;
   /** WARREN_ADMIN_EMAIL / WARREN_ADMIN_TOKEN / WARREN_ADMIN_PASSWORD. */
   admin: { email: string | undefined; token: string | undefined; password: string | undefined };
   log: LoggerOptions;
@@ -52,6 +54,8 @@ export async function serve(options: ServeOptions): Promise<void> {
     edgeName,
     maxTunnelsPerAccount: options.maxTunnelsPerAccount,
     logger,
+    edgeCaPem: tls.caPem,
+    classicCleanupAfterMs: options.classicDnsCleanupAfterMs,
   });
   const edge = new EdgeServer({
     ...control.edgeHooks(),
@@ -68,6 +72,8 @@ export async function serve(options: ServeOptions): Promise<void> {
   let ready = false;
   const api = createApiServer({ logger, ready: () => ready, control: control.api() });
   const ports = await edge.listen();
+  const tunnelHost = options.bind.includes(':') ? `[${options.bind}]` : options.bind;
+  control.setEdgeAddress(`${tunnelHost}:${ports.tunnelPort}`);
   await api.listen({ port: options.apiPort, host: options.bind });
   const apiAddr = api.server.address();
   const apiPort = typeof apiAddr === 'object' && apiAddr !== null ? apiAddr.port : options.apiPort;

@@ -50,6 +50,14 @@ export function registerServeCommand(program: Command): void {
           .env('WARREN_MAX_TUNNELS_PER_ACCOUNT'),
       )
       .addOption(
+        new Option(
+          '--classic-dns-cleanup-after <duration>',
+          'delete DNS records of classic (--hostname) tunnels unregistered this long (default: a random point in 24h–48h)',
+        )
+          .argParser(durationArg('--classic-dns-cleanup-after'))
+          .env('WARREN_CLASSIC_DNS_CLEANUP_AFTER'),
+      )
+      .addOption(
         new Option('--origin-response-timeout <duration>', 'how long the edge waits for a response head (then 504)')
           .default(100_000, '100s')
           .argParser(durationArg('--origin-response-timeout'))
@@ -69,6 +77,7 @@ export function registerServeCommand(program: Command): void {
       originResponseTimeout: f.originResponseTimeout / 1000,
       databaseUrl: f.databaseUrl,
       maxTunnelsPerAccount: f.maxTunnelsPerAccount,
+      classicDnsCleanupAfterMs: f.classicDnsCleanupAfter,
       // Secrets come from the environment only, never from flags (they would show in `ps`).
       admin: {
         email: process.env.WARREN_ADMIN_EMAIL || undefined,

@@ -157,6 +157,16 @@ export function accountRoutes(ctx: ControlContext): ApiRoute[] {
         const a = await store.transaction(async (tx) => {
           const a = await tx.identity.createAccount(body.name);
           const m = await tx.identity.addMember(a.id, p.user.id, [SUPER_ADMIN_ROLE_ID]);
+          // Becoming an administrator of another account is a permission change: the key rolls.
+          await tx.identity.rollApiKey(p.user.id);
+          await tx.audit.append({
+            accountId: a.id,
+            action: 'api_key_roll',
+            actor: actorOf(p),
+            interface: 'API',
+            resource: { id: p.user.id, type: 'user' },
+            metadata: { email: p.user.email, reason: 'made super administrator of a new account' },
+          });
           await tx.audit.append({
             accountId: a.id,
             action: 'account_create',

@@ -14,6 +14,11 @@ const WIRE: Partial<Record<WarrenErrorCode, { status: number; cf: number }>> = {
   WARREN_TUNNEL_NOT_FOUND: { status: 404, cf: 1003 },
   WARREN_TUNNEL_CONNECTED: { status: 400, cf: 1022 },
   WARREN_CONFIG_INVALID: { status: 400, cf: 1001 },
+  WARREN_CSR_INVALID: { status: 400, cf: 1010 },
+  WARREN_CERT_HOSTNAME: { status: 400, cf: 1011 },
+  WARREN_CERT_REVOKED: { status: 401, cf: 10001 },
+  WARREN_LOGIN_EXPIRED: { status: 410, cf: 1100 },
+  WARREN_LOGIN_USED: { status: 410, cf: 1101 },
 };
 
 /**

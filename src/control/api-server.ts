@@ -15,7 +15,13 @@ export interface ApiServerOptions {
   /** Answers /healthz 200 only when this says so (edge and API ready). */
   ready: () => boolean;
   /** The control plane's routes and what they need to authenticate callers; absent in a bare edge. */
-  control?: { routes: readonly ApiRoute[]; store: Repositories; now: () => Date };
+  control?: {
+    routes: readonly ApiRoute[];
+    store: Repositories;
+    now: () => Date;
+    /** Server-rendered pages outside /client/v4 (the `warren login` authorization page). */
+    pages?: (app: FastifyInstance) => void;
+  };
 }
 
 /**
@@ -74,6 +80,7 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
     for (const r of control.routes) registerRoute(app, r, control);
     const doc = openApiDocument(control.routes, API_PREFIX);
     app.get(`${API_PREFIX}/openapi.json`, async () => doc);
+    control.pages?.(app);
   }
   return app;
 }

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { OriginCa } from '../pki/index.js';
 import type { AuditEntry, Store } from '../store/index.js';
 import type { Principal } from './principal.js';
 
@@ -8,6 +9,14 @@ export interface ControlContext {
   domain: string;
   maxTunnelsPerAccount: number;
   logger: Logger;
+  /** Signs origin certificates (POST /certificates, `warren login`). */
+  originCa: OriginCa;
+  /** HOST:PORT of the tunnel listener, written into cert.pem for the connector to dial. */
+  edgeAddress: string;
+  /** PEM of the CA that signs the tunnel listener's certificate (served at /edge_ca.pem). */
+  edgeCaPem: string | undefined;
+  /** Fixed delay before a classic tunnel's records are deleted; undefined: a random point in 24–48 hours per record. */
+  classicCleanupAfterMs: number | undefined;
 }
 
 export function actorOf(p: Principal): AuditEntry['actor'] {

@@ -1,15 +1,24 @@
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { EdgeLink, HostRouter, TunnelAuthenticator } from '../edge/index.js';
+import type { OriginCa } from '../pki/index.js';
 import type { Store } from '../store/index.js';
 import { accountRoutes } from './account-routes.js';
 import type { ApiRoute } from './api-route.js';
 import { auditLogRoutes } from './audit-log-routes.js';
+import { certificateRoutes } from './certificate-routes.js';
+import { ClassicDnsCleanup } from './classic-dns-cleanup.js';
+import { classicTunnelRoutes } from './classic-tunnel-routes.js';
 import { ConnectionTracker } from './connection-tracker.js';
 import type { ControlContext } from './control-context.js';
 import { DnsHostRouter } from './dns-host-router.js';
 import { dnsRecordRoutes } from './dns-record-routes.js';
+import { registerLoginPages } from './login-pages.js';
+import { loginRoutes } from './login-routes.js';
 import { DEFAULT_MAX_TUNNELS_PER_ACCOUNT, NamedTunnelAuthenticator } from './named-tunnel-authenticator.js';
+import { loadOriginCa } from './origin-ca-keeper.js';
 import { tunnelDnsRoutes } from './tunnel-dns-route.js';
+import { tunnelRouteDeleteRoutes } from './tunnel-route-delete-routes.js';
 import { tunnelRoutes } from './tunnel-routes.js';
 import { userRoutes } from './user-routes.js';
 import { zoneRoutes } from './zone-routes.js';
@@ -22,6 +31,14 @@ export interface ControlPlaneOptions {
   edgeName: string;
   maxTunnelsPerAccount?: number;
   logger: Logger;
+  /** HOST:PORT connectors dial (written into cert.pem); default 127.0.0.1:7844. */
+  edgeAddress?: string | undefined;
+  /** The tunnel listener's CA (PEM), served at /client/v4/edge_ca.pem for `warren login`. */
+  edgeCaPem?: string | undefined;
+  /** Fixed delay before a classic tunnel's DNS records are deleted; default a random point in 24–48 hours. */
+  classicCleanupAfterMs?: number | undefined;
+  /** Run the classic DNS cleanup sweep on a timer (default true; tests call `dnsCleanup.runOnce()`). */
+  classicCleanupTimer?: boolean;
 }
 
 /**
@@ -34,8 +51,11 @@ export class ControlPlane {
   readonly tracker: ConnectionTracker;
   readonly authenticator: NamedTunnelAuthenticator;
   readonly store: Store;
+  readonly originCa: OriginCa;
+  readonly dnsCleanup: ClassicDnsCleanup;
+  readonly #ctx: ControlContext;
 
-  private constructor(options: ControlPlaneOptions) {
+  private constructor(options: ControlPlaneOptions, originCa: OriginCa) {
     const { store, logger } = options;
     this.store = store;
     const ctx: ControlContext = {
@@ -43,7 +63,14 @@ export class ControlPlane {
       domain: options.domain,
       maxTunnelsPerAccount: options.maxTunnelsPerAccount ?? DEFAULT_MAX_TUNNELS_PER_ACCOUNT,
       logger,
+      originCa,
+      edgeAddress: options.edgeAddress ?? '127.0.0.1:7844',
+      edgeCaPem: options.edgeCaPem,
+      classicCleanupAfterMs: options.classicCleanupAfterMs,
     };
+    this.#ctx = ctx;
+    this.originCa = originCa;
+    this.dnsCleanup = new ClassicDnsCleanup(store, logger);
     this.routes = [
       ...userRoutes(ctx),
       ...accountRoutes(ctx),
@@ -52,6 +79,10 @@ export class ControlPlane {
       ...tunnelRoutes(ctx),
       ...tunnelDnsRoutes(ctx),
       ...auditLogRoutes(ctx),
+      ...certificateRoutes(ctx),
+      ...loginRoutes(ctx),
+      ...classicTunnelRoutes(ctx),
+      ...tunnelRouteDeleteRoutes(ctx),
     ];
     this.router = new DnsHostRouter(store, options.domain, logger);
     this.tracker = new ConnectionTracker(store, options.edgeName, logger);
@@ -61,9 +92,10 @@ export class ControlPlane {
   }
 
   static async start(options: ControlPlaneOptions): Promise<ControlPlane> {
-    const cp = new ControlPlane(options);
+    const cp = new ControlPlane(options, await loadOriginCa(options.store));
     await cp.tracker.start();
     await cp.router.start();
+    if (options.classicCleanupTimer !== false) cp.dnsCleanup.start();
     return cp;
   }
 
@@ -80,14 +112,30 @@ export class ControlPlane {
     };
   }
 
+  /** The tunnel listener's address once it is bound (port 0 picks one): what cert.pem tells connectors to dial. */
+  setEdgeAddress(address: string): void {
+    this.#ctx.edgeAddress = address;
+  }
+
   /** For the API server: routes plus what authenticates callers. */
-  api(): { routes: readonly ApiRoute[]; store: Store; now: () => Date } {
-    return { routes: this.routes, store: this.store, now: () => this.store.clock.now() };
+  api(): {
+    routes: readonly ApiRoute[];
+    store: Store;
+    now: () => Date;
+    pages: (app: FastifyInstance) => void;
+  } {
+    return {
+      routes: this.routes,
+      store: this.store,
+      now: () => this.store.clock.now(),
+      pages: (app) => registerLoginPages(app, this.#ctx),
+    };
   }
 
   /** Stops reloading and waits for queued connection writes. Does not close the store. */
   async close(): Promise<void> {
     this.router.close();
+    this.dnsCleanup.stop();
     await this.tracker.idle();
   }
 }

@@ -36,7 +36,7 @@ export class DnsHostRouter implements HostRouter {
 
   async start(): Promise<void> {
     this.#unsubscribe = this.#store.feed.subscribe((topic) => {
-      if (topic !== 'connections') this.#schedule();
+      if (topic === 'dns' || topic === 'zones' || topic === 'tunnels') this.#schedule();
     });
     this.#safety = setInterval(() => this.#schedule(), ROUTER_SAFETY_REFRESH_MS);
     this.#safety.unref();

@@ -33,6 +33,13 @@ export async function authenticate(req: FastifyRequest, store: Repositories, now
   }
   const { token, user } = found;
   if (token.status !== 'active') {
+    const cert = await store.certificates.byLoginToken(token.id);
+    if (cert?.revoked_at !== undefined && cert.revoked_at !== null) {
+      throw new ApiError(
+        'WARREN_CERT_REVOKED',
+        `the origin certificate ${cert.id} of this cert.pem was revoked on ${cert.revoked_at}, and its API token with it; run "warren login" again for a new cert.pem`,
+      );
+    }
     throw new ApiError(
       'WARREN_API_UNAUTHORIZED',
       `the API token ${token.id} is ${token.status}; enable it or create a new one`,
@@ -49,9 +56,10 @@ export async function authenticate(req: FastifyRequest, store: Repositories, now
     );
   }
   if (token.key_generation !== null && token.key_generation !== user.api_key_generation) {
+    const when = user.api_key_rolled_on === null ? '' : ` on ${user.api_key_rolled_on}`;
     throw new ApiError(
       'WARREN_API_KEY_ROLLED',
-      `the API token ${token.id} was bound to the API key of ${user.email}, which was rolled when their roles or memberships changed; run "warren login" again, or use a service user's token for automation`,
+      `the API key of ${user.email} that this certificate (cert.pem, token ${token.id}) carries was rolled${when}, when their roles or memberships changed; run "warren login" again, or use a service user's token for automation`,
     );
   }
   return { user, token, policies: JSON.parse(token.policies) as TokenPolicy[], ip: req.ip };

@@ -33,6 +33,15 @@ export const ERROR_CODES = {
   WARREN_TUNNEL_CONNECTED: 'The tunnel still has live connections.',
   WARREN_INGRESS_INVALID: 'An ingress rule (config.yml) cannot work; the message names the rule and what to write.',
   WARREN_ORIGIN_TLS: "The https origin's certificate was not accepted (see caPool, originServerName, noTLSVerify).",
+  WARREN_CSR_INVALID: 'A certificate signing request could not be parsed, verified, or does not match request_type.',
+  WARREN_CERT_HOSTNAME: 'An origin certificate hostname is outside your zones or is a wildcard deeper than one level.',
+  WARREN_CERT_REVOKED: 'The origin certificate (and the cert.pem it belongs to) was revoked.',
+  WARREN_LOGIN_EXPIRED: 'The login link or its certificate bundle expired before it was used.',
+  WARREN_LOGIN_USED: 'The login key was already used: its certificate bundle is handed out once.',
+  WARREN_LOGIN_TIMEOUT: 'Nobody authorized the login in the browser in time.',
+  WARREN_ORIGIN_CERT_MISSING: 'No cert.pem was found (--origincert, WARREN_ORIGIN_CERT, ~/.warren/cert.pem).',
+  WARREN_ORIGIN_CERT_INVALID: 'cert.pem is damaged or was edited: a PEM block is missing or does not parse.',
+  WARREN_FILE_EXISTS: 'A file warren would write already exists and is not overwritten.',
 } as const;
 
 export type WarrenErrorCode = keyof typeof ERROR_CODES;

@@ -1,1 +1,15 @@
 export { type EdgeTlsMaterial, type EdgeTlsOptions, loadOrCreateEdgeTls } from './edge-tls.js';
+export {
+  DEFAULT_ORIGIN_CERT_VALIDITY,
+  type IssuedCertificate,
+  ORIGIN_CERT_VALIDITIES,
+  OriginCa,
+  type OriginCaMaterial,
+  type OriginKeyType,
+} from './origin-ca.js';
+export {
+  type ArgoTunnelToken,
+  formatOriginCertBundle,
+  type OriginCertBundle,
+  parseOriginCertBundle,
+} from './origin-cert-bundle.js';

@@ -52,6 +52,7 @@ export class IdentityStore {
       kind: input.kind,
       password_hash: input.password === undefined ? null : await hashPassword(input.password),
       api_key_generation: 0,
+      api_key_rolled_on: null,
       created_on: now,
       modified_on: now,
     };
@@ -91,7 +92,10 @@ export class IdentityStore {
   async rollApiKey(userId: string): Promise<void> {
     await this.#db
       .updateTable('users')
-      .set((eb) => ({ api_key_generation: eb('api_key_generation', '+', 1), modified_on: this.#now() }))
+      .set((eb) => {
+        const now = this.#now();
+        return { api_key_generation: eb('api_key_generation', '+', 1), api_key_rolled_on: now, modified_on: now };
+      })
       .where('id', '=', userId)
       .execute();
   }

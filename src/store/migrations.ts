@@ -142,6 +142,60 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002_origin_ca_login_classic_records': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // When the API key was last rolled, for "your cert.pem's key was rolled on <date>".
+      await db.schema.alterTable('users').addColumn('api_key_rolled_on', 'text').execute();
+      // The origin CA's root: one row, its key sealed with the secret box so every process sharing
+      // the database signs with the same CA.
+      await db.schema
+        .createTable('origin_ca')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('certificate', 'text', (c) => c.notNull())
+        .addColumn('key_sealed', 'text', (c) => c.notNull())
+        .addColumn('created_on', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('origin_certificates')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('zone_id', 'text', (c) => c.notNull())
+        .addColumn('hostnames', 'text', (c) => c.notNull())
+        .addColumn('request_type', 'text', (c) => c.notNull())
+        .addColumn('requested_validity', 'integer', (c) => c.notNull())
+        .addColumn('serial', 'text', (c) => c.notNull())
+        .addColumn('certificate', 'text', (c) => c.notNull())
+        .addColumn('csr', 'text', (c) => c.notNull())
+        .addColumn('expires_on', 'text', (c) => c.notNull())
+        .addColumn('created_on', 'text', (c) => c.notNull())
+        .addColumn('revoked_at', 'text')
+        .addColumn('login_token_id', 'text')
+        .execute();
+      await db.schema.createIndex('origin_certificates_zone').on('origin_certificates').column('zone_id').execute();
+      await db.schema
+        .createTable('login_transfers')
+        .addColumn('key_hash', 'text', (c) => c.primaryKey())
+        .addColumn('created_on', 'text', (c) => c.notNull())
+        .addColumn('expires_on', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text')
+        .addColumn('grant_hash', 'text')
+        .addColumn('bundle_sealed', 'text')
+        .addColumn('ready_on', 'text')
+        .addColumn('fetched_on', 'text')
+        .execute();
+      await db.schema
+        .createTable('classic_records')
+        .addColumn('record_id', 'text', (c) => c.primaryKey())
+        .addColumn('tunnel_id', 'text', (c) => c.notNull())
+        .addColumn('zone_id', 'text', (c) => c.notNull())
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('cleanup_after_ms', 'integer', (c) => c.notNull())
+        .addColumn('created_on', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('classic_records_tunnel').on('classic_records').column('tunnel_id').execute();
+    },
+  },
 };
 
 /** Hands Kysely's Migrator the migrations compiled into this build. */

@@ -13,6 +13,8 @@ export interface UserRow {
   password_hash: string | null;
   /** Bumped when the user's roles or memberships change: tokens bound to the key stop working. */
   api_key_generation: number;
+  /** When the API key was last rolled (null: never). */
+  api_key_rolled_on: string | null;
   created_on: string;
   modified_on: string;
 }
@@ -128,6 +130,62 @@ export interface AuditLogRow {
   old_value: string | null;
 }
 
+export interface OriginCaRow {
+  /** Always `root`: one CA per deployment. */
+  id: string;
+  certificate: string;
+  /** PKCS#8 PEM of the CA key, sealed with the secret box. */
+  key_sealed: string;
+  created_on: string;
+}
+
+export interface OriginCertificateRow {
+  id: string;
+  account_id: string;
+  /** The zone of the first hostname (certificates are listed by zone). */
+  zone_id: string;
+  /** JSON array of the SANs. */
+  hostnames: string;
+  request_type: 'origin-rsa' | 'origin-ecc';
+  /** Days. */
+  requested_validity: number;
+  serial: string;
+  certificate: string;
+  csr: string;
+  expires_on: string;
+  created_on: string;
+  revoked_at: string | null;
+  /** The API token `warren login` bundled with this certificate: revoking the certificate disables it. */
+  login_token_id: string | null;
+}
+
+export interface LoginTransferRow {
+  /** sha256 of the CLI's unguessable key; the key itself is never stored. */
+  key_hash: string;
+  created_on: string;
+  expires_on: string;
+  /** Set when someone signed in for this key in the browser. */
+  user_id: string | null;
+  /** sha256 of the one-time value that lets the signed-in page authorize. */
+  grant_hash: string | null;
+  /** The cert.pem, sealed; cleared once the CLI fetched it. */
+  bundle_sealed: string | null;
+  ready_on: string | null;
+  fetched_on: string | null;
+}
+
+export interface ClassicRecordRow {
+  /** A DNS record a classic (`--hostname`) tunnel created, deleted once the tunnel stays unregistered. */
+  record_id: string;
+  tunnel_id: string;
+  zone_id: string;
+  account_id: string;
+  name: string;
+  /** How long after the tunnel's last connection closed the record is deleted. */
+  cleanup_after_ms: number;
+  created_on: string;
+}
+
 export interface Database {
   users: UserRow;
   accounts: AccountRow;
@@ -138,4 +196,8 @@ export interface Database {
   tunnels: TunnelRow;
   tunnel_connections: TunnelConnectionRow;
   audit_logs: AuditLogRow;
+  origin_ca: OriginCaRow;
+  origin_certificates: OriginCertificateRow;
+  login_transfers: LoginTransferRow;
+  classic_records: ClassicRecordRow;
 }

@@ -6,9 +6,12 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { WarrenError } from '../errors/index.js';
 import { AuditLogStore } from './audit-log-store.js';
+import { CertificateStore } from './certificate-store.js';
 import { ChangeFeed, NOTIFY_CHANNEL, PgListener } from './change-feed.js';
+import { ClassicRecordStore } from './classic-record-store.js';
 import { type Clock, SYSTEM_CLOCK } from './clock.js';
 import { IdentityStore } from './identity-store.js';
+import { LoginTransferStore } from './login-transfer-store.js';
 import { BuiltInMigrations } from './migrations.js';
 import type { Database } from './schema.js';
 import { SecretBox } from './secret-box.js';
@@ -21,6 +24,9 @@ export interface Repositories {
   zones: ZoneStore;
   tunnels: TunnelStore;
   audit: AuditLogStore;
+  certificates: CertificateStore;
+  logins: LoginTransferStore;
+  classic: ClassicRecordStore;
 }
 
 function repositories(db: Kysely<Database>, clock: Clock): Repositories {
@@ -29,6 +35,9 @@ function repositories(db: Kysely<Database>, clock: Clock): Repositories {
     zones: new ZoneStore(db, clock),
     tunnels: new TunnelStore(db, clock),
     audit: new AuditLogStore(db, clock),
+    certificates: new CertificateStore(db, clock),
+    logins: new LoginTransferStore(db, clock),
+    classic: new ClassicRecordStore(db, clock),
   };
 }
 
@@ -54,6 +63,9 @@ export class Store implements Repositories {
   readonly zones: ZoneStore;
   readonly tunnels: TunnelStore;
   readonly audit: AuditLogStore;
+  readonly certificates: CertificateStore;
+  readonly logins: LoginTransferStore;
+  readonly classic: ClassicRecordStore;
   readonly dialect: Dialect;
   readonly feed: ChangeFeed;
   readonly secrets: SecretBox;
@@ -79,6 +91,9 @@ export class Store implements Repositories {
     this.zones = r.zones;
     this.tunnels = r.tunnels;
     this.audit = r.audit;
+    this.certificates = r.certificates;
+    this.logins = r.logins;
+    this.classic = r.classic;
   }
 
   /** Runs `fn` in one transaction: all of its writes (the change and its audit entry) commit together. */
@@ -159,8 +174,5 @@ export class Store implements Repositories {
   }
 }
 
-/** True when `err` is a unique-constraint violation in either dialect. */
-export function isUniqueViolation(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
-}
+// Kept here for the existing imports; it lives in unique-violation.ts (the stores use it too).
+export { isUniqueViolation } from './unique-violation.js';

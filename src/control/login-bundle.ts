@@ -1,0 +1,82 @@
+import { DEFAULT_ORIGIN_CERT_VALIDITY, formatOriginCertBundle } from '../pki/index.js';
+import type { AuditEntry, UserRow, ZoneRow } from '../store/index.js';
+import type { ControlContext } from './control-context.js';
+import { type Scope, scopesOfRoles } from './roles.js';
+
+/** What a user needs in a zone's account to get a cert.pem for it: run tunnels and route them. */
+const LOGIN_SCOPES: readonly Scope[] = ['tunnel:write', 'dns:write'];
+
+/** Zones the user may log in to (`warren login` offers these). */
+export async function loginZones(ctx: ControlContext, userId: string): Promise<ZoneRow[]> {
+  const out: ZoneRow[] = [];
+  for (const { account, membership } of await ctx.store.identity.accountsOf(userId)) {
+    if (membership.status !== 'accepted') continue;
+    const scopes = scopesOfRoles(JSON.parse(membership.roles) as string[]);
+    if (!LOGIN_SCOPES.every((s) => scopes.has(s))) continue;
+    out.push(...(await ctx.store.zones.zonesOfAccount(account.id)));
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * Makes cert.pem for `user` and `zone`: a fresh key and an origin certificate for the zone and
+ * `*.zone`, and an API token bound to the user's API key (it dies when the key is rolled, and
+ * when the certificate is revoked). Audited as certificate issue and token create.
+ */
+export async function makeLoginBundle(
+  ctx: ControlContext,
+  input: { user: UserRow; zone: ZoneRow; apiURL: string; actor: AuditEntry['actor']; interface: string },
+): Promise<string> {
+  const { user, zone } = input;
+  const hostnames = [zone.name, `*.${zone.name}`];
+  const issued = await ctx.originCa.issueWithNewKey(hostnames, DEFAULT_ORIGIN_CERT_VALIDITY);
+  const tokenValue = await ctx.store.transaction(async (tx) => {
+    const t = await tx.identity.createToken({
+      userId: user.id,
+      name: `warren login: ${zone.name}`,
+      policies: [],
+      boundToKey: true,
+    });
+    await tx.certificates.create({
+      id: issued.serial,
+      account_id: zone.account_id,
+      zone_id: zone.id,
+      hostnames: JSON.stringify(hostnames),
+      request_type: 'origin-ecc',
+      requested_validity: DEFAULT_ORIGIN_CERT_VALIDITY,
+      serial: issued.serial,
+      certificate: issued.certificate,
+      csr: issued.csr,
+      expires_on: issued.expiresOn.toISOString(),
+      login_token_id: t.row.id,
+    });
+    await tx.audit.append({
+      accountId: zone.account_id,
+      action: 'certificate_issue',
+      actor: input.actor,
+      interface: input.interface,
+      resource: { id: issued.serial, type: 'origin_certificate' },
+      metadata: { zone_id: zone.id, hostnames, request_type: 'origin-ecc', login: true },
+    });
+    await tx.audit.append({
+      accountId: zone.account_id,
+      action: 'token_create',
+      actor: input.actor,
+      interface: input.interface,
+      resource: { id: t.row.id, type: 'api_token' },
+      metadata: { name: t.row.name, bound_to_api_key: true },
+    });
+    return t.value;
+  });
+  return formatOriginCertBundle({
+    certificate: issued.certificate,
+    privateKey: issued.key,
+    token: {
+      zoneID: zone.id,
+      accountID: zone.account_id,
+      apiToken: tokenValue,
+      apiURL: input.apiURL,
+      edge: ctx.edgeAddress,
+    },
+  });
+}

@@ -1,0 +1,194 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { hashToken } from '../store/index.js';
+import { ApiError } from './api-error.js';
+import type { ControlContext } from './control-context.js';
+import { loginZones, makeLoginBundle } from './login-bundle.js';
+import { apiUrlOf } from './login-routes.js';
+import { LOGIN_BUNDLE_TTL_MS, loginKeyHash, usableTransfer } from './login-transfer.js';
+
+const FORM_BODY_LIMIT = 16 * 1024; // 16 KiB: an e-mail, a password and two keys
+
+function esc(s: string): string {
+  return s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  );
+}
+
+function page(reply: FastifyReply, status: number, title: string, body: string): FastifyReply {
+  return (
+    reply
+      .code(status)
+      .header('content-type', 'text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      // The callback key is in the URL: never leak it to another site.
+      .header('referrer-policy', 'no-referrer')
+      .header('x-frame-options', 'DENY')
+      .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
+      .send(
+        `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)} · warren</title>` +
+          '<style>body{font:16px system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem}' +
+          'label{display:block;margin:.8rem 0}input[type=email],input[type=password]{width:100%;padding:.4rem}' +
+          'button{padding:.5rem 1.2rem;margin-top:1rem}.err{color:#b00}</style></head>' +
+          `<body><h1>${esc(title)}</h1>${body}</body></html>`,
+      )
+  );
+}
+
+function signInForm(callback: string, email: string, error: string | undefined): string {
+  return (
+    '<p>Sign in to authorize <code>warren login</code> on your computer.</p>' +
+    (error === undefined ? '' : `<p class="err" role="alert">${esc(error)}</p>`) +
+    '<form method="post" action="/argotunnel/signin">' +
+    `<input type="hidden" name="callback" value="${esc(callback)}">` +
+    `<label>E-mail <input type="email" name="email" value="${esc(email)}" required autocomplete="username"></label>` +
+    '<label>Password <input type="password" name="password" required autocomplete="current-password"></label>' +
+    '<button type="submit">Sign in</button></form>'
+  );
+}
+
+function field(body: unknown, name: string): string {
+  const v = (body as Record<string, unknown> | undefined)?.[name];
+  return typeof v === 'string' ? v : '';
+}
+
+/**
+ * The dashboard side of `warren login` (server-rendered): sign in, pick a zone, authorize. No
+ * cookie: the sign-in answer carries a one-time grant that only the authorize form posts back.
+ */
+export function registerLoginPages(app: FastifyInstance, ctx: ControlContext): void {
+  const { store } = ctx;
+  void app.register(async (scope) => {
+    scope.addContentTypeParser(
+      'application/x-www-form-urlencoded',
+      { parseAs: 'string', bodyLimit: FORM_BODY_LIMIT },
+      (_req, body, done) => {
+        done(null, Object.fromEntries(new URLSearchParams(typeof body === 'string' ? body : body.toString('utf8'))));
+      },
+    );
+
+    /** The transfer for `callback`, or a page that says why it cannot be used (and undefined). */
+    const transferOr = async (reply: FastifyReply, callback: string) => {
+      try {
+        const hash = loginKeyHash(callback);
+        const t = await usableTransfer(ctx, hash);
+        if (t.ready_on !== null) {
+          page(
+            reply,
+            410,
+            'Already authorized',
+            '<p>This login was already authorized. Run <code>warren login</code> again for a new one.</p>',
+          );
+          return undefined;
+        }
+        return { hash, t };
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err;
+        page(
+          reply,
+          err.status,
+          'This login link cannot be used',
+          `<p class="err" role="alert">${esc(err.message)}</p>`,
+        );
+        return undefined;
+      }
+    };
+
+    scope.get('/argotunnel', async (req, reply) => {
+      const callback =
+        typeof (req.query as Record<string, unknown>).callback === 'string'
+          ? ((req.query as Record<string, string>).callback as string)
+          : '';
+      if ((await transferOr(reply, callback)) === undefined) return reply;
+      return page(reply, 200, 'Authorize warren', signInForm(callback, '', undefined));
+    });
+
+    scope.post('/argotunnel/signin', async (req, reply) => {
+      const callback = field(req.body, 'callback');
+      const email = field(req.body, 'email');
+      const found = await transferOr(reply, callback);
+      if (found === undefined) return reply;
+      const user = email === '' ? undefined : await store.identity.findUserByEmail(email);
+      if (
+        user === undefined ||
+        user.kind !== 'person' ||
+        !(await store.identity.checkPassword(user, field(req.body, 'password')))
+      ) {
+        return page(reply, 401, 'Authorize warren', signInForm(callback, email, 'Wrong e-mail or password.'));
+      }
+      const zones = await loginZones(ctx, user.id);
+      if (zones.length === 0) {
+        return page(
+          reply,
+          403,
+          'No zone to authorize',
+          '<p class="err" role="alert">You have no zone in an account where your role may run tunnels and edit DNS. Add a zone (POST /client/v4/zones) or ask an administrator for such a role, then run <code>warren login</code> again.</p>',
+        );
+      }
+      const grant = randomBytes(32).toString('base64url');
+      await store.logins.signIn(found.hash, user.id, hashToken(grant));
+      const options = zones
+        .map(
+          (z, i) =>
+            `<label><input type="radio" name="zone_id" value="${esc(z.id)}"${i === 0 ? ' checked' : ''}> ${esc(z.name)}</label>`,
+        )
+        .join('');
+      return page(
+        reply,
+        200,
+        'Choose a zone',
+        `<p>Signed in as ${esc(user.email)}. <code>warren login</code> gets a certificate for the zone you choose and may then create tunnels and DNS routes in it.</p>` +
+          '<form method="post" action="/argotunnel/authorize">' +
+          `<input type="hidden" name="callback" value="${esc(callback)}"><input type="hidden" name="grant" value="${esc(grant)}">` +
+          `<fieldset><legend>Zone</legend>${options}</fieldset><button type="submit">Authorize</button></form>`,
+      );
+    });
+
+    scope.post('/argotunnel/authorize', async (req, reply) => {
+      const callback = field(req.body, 'callback');
+      const found = await transferOr(reply, callback);
+      if (found === undefined) return reply;
+      const { t, hash } = found;
+      if (t.user_id === null || t.grant_hash === null || t.grant_hash !== hashToken(field(req.body, 'grant'))) {
+        return page(
+          reply,
+          403,
+          'Sign in first',
+          signInForm(callback, '', 'Your sign-in for this login is not valid any more; sign in again.'),
+        );
+      }
+      const user = await store.identity.getUser(t.user_id);
+      const zone =
+        user === undefined
+          ? undefined
+          : (await loginZones(ctx, user.id)).find((z) => z.id === field(req.body, 'zone_id'));
+      if (user === undefined || zone === undefined) {
+        return page(
+          reply,
+          403,
+          'Choose a zone',
+          '<p class="err" role="alert">That zone is not one you may authorize. Run <code>warren login</code> again.</p>',
+        );
+      }
+      const pem = await makeLoginBundle(ctx, {
+        user,
+        zone,
+        apiURL: apiUrlOf(req),
+        actor: { id: user.id, email: user.email, ip: req.ip, type: 'user' },
+        interface: 'dashboard',
+      });
+      const expires = new Date(store.clock.now().getTime() + LOGIN_BUNDLE_TTL_MS).toISOString();
+      if (!(await store.logins.complete(hash, store.secrets.seal(Buffer.from(pem)), expires))) {
+        return page(reply, 410, 'Already authorized', '<p>This login was already authorized.</p>');
+      }
+      await store.feed.publish('logins');
+      return page(
+        reply,
+        200,
+        'Authorized',
+        `<p role="status">warren login is authorized for <strong>${esc(zone.name)}</strong>. Your command line now writes cert.pem; you can close this window.</p>`,
+      );
+    });
+  });
+}

@@ -1,8 +1,9 @@
 import { type ClientRequest, request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
-import { Writable } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import type { Logger } from 'pino';
+import type { Dispatcher, Pool as UndiciPool } from 'undici';
 import { WarrenError, type WarrenErrorCode } from '../errors/index.js';
 import type { MuxStream, RequestHead } from '../protocol/index.js';
 import type { ConnectorMetrics } from './connector-metrics.js';
@@ -95,6 +96,8 @@ class Exchange {
   readonly started: number;
   headers: string[];
   req: ClientRequest | undefined;
+  /** Set while the request runs on the undici pool: cancels it. */
+  abort: ((err?: Error) => void) | undefined;
   upgraded: Socket | undefined;
   answered = false;
   done = false;
@@ -353,6 +356,10 @@ function send(ex: Exchange, pool: OriginPool, body: Buffer | undefined): void {
   const head = ex.head;
   const ep = pool.endpoint;
   const upgrade = head.u === 1;
+  if (!upgrade && pool.fast !== undefined && fastEligible(ex.headers, head.e === 1 || body !== undefined)) {
+    sendFast(ex, pool.fast, body);
+    return;
+  }
   const options: RequestOptions & { servername?: string } = {
     host: ep.host,
     port: ep.port,
@@ -386,6 +393,107 @@ function send(ex: Exchange, pool: OriginPool, body: Buffer | undefined): void {
     req.end();
   } else {
     ex.stream.pipeTo(req);
+  }
+}
+
+/**
+ * undici refuses `Expect`, and frames a streamed body of unknown length by whatever it has
+ * buffered (Content-Length when the body is already complete): such requests keep node's
+ * client, so the origin sees the visitor's framing (chunked stays chunked).
+ */
+function fastEligible(headers: readonly string[], bodyKnown: boolean): boolean {
+  let length = bodyKnown;
+  for (let i = 0; i < headers.length; i += 2) {
+    const name = headers[i] as string;
+    if (name.length === 6 && name.toLowerCase() === 'expect') return false;
+    if (name.length === 14 && name.toLowerCase() === 'content-length') length = true;
+  }
+  return length;
+}
+
+/** The undici path for plain-http origins (see OriginPool.fast); same semantics as `send`. */
+function sendFast(ex: Exchange, fast: UndiciPool, body: Buffer | undefined): void {
+  let payload: Buffer | PassThrough | null = null;
+  if (body !== undefined) payload = body;
+  else if (ex.head.e !== 1) {
+    const pipe = new PassThrough();
+    ex.stream.pipeTo(pipe);
+    payload = pipe;
+  }
+  fast.dispatch({ path: ex.head.p, method: ex.head.m, headers: ex.headers, body: payload }, new FastExchange(ex, fast));
+}
+
+/** undici handler for one request: response head and body go straight onto the stream, with its backpressure. */
+class FastExchange implements Dispatcher.DispatchHandler {
+  readonly #ex: Exchange;
+  readonly #fast: UndiciPool;
+  #empty = false;
+
+  constructor(ex: Exchange, fast: UndiciPool) {
+    this.#ex = ex;
+    this.#fast = fast;
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.#ex.abort = abort;
+    if (this.#ex.stream.closed) abort();
+  }
+
+  onHeaders(status: number, raw: Buffer[], resume: () => void): boolean {
+    if (status < 200) return true; // 1xx interim responses are the origin's and undici's business
+    const ex = this.#ex;
+    ex.answered = true;
+    const stream = ex.stream;
+    const metrics = ex.proxy.metrics;
+    metrics?.responses.inc({ status_code: status });
+    metrics?.latency.observe((performance.now() - ex.started) / 1000);
+    const h = new Array<string>(raw.length);
+    let zeroLength = false;
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = (raw[i] as Buffer).toString('latin1');
+      const value = (raw[i + 1] as Buffer).toString('latin1');
+      h[i] = name;
+      h[i + 1] = value;
+      if (name.length === 14 && value === '0' && name.toLowerCase() === 'content-length') zeroLength = true;
+    }
+    if (ex.head.m === 'HEAD' || NO_BODY_STATUS.has(status) || zeroLength) {
+      this.#empty = true;
+      stream.respond({ s: status, h, e: 1 });
+      return true;
+    }
+    stream.respond({ s: status, h });
+    stream.whenWritable(resume);
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.#empty) return true;
+    return this.#ex.stream.write(chunk);
+  }
+
+  onComplete(): void {
+    const ex = this.#ex;
+    ex.abort = undefined;
+    if (!this.#empty) ex.stream.end();
+    ex.finish();
+  }
+
+  onError(err: Error): void {
+    const ex = this.#ex;
+    ex.abort = undefined;
+    const stream = ex.stream;
+    if (stream.closed) {
+      ex.finish();
+      return;
+    }
+    const code = (err as NodeJS.ErrnoException).code;
+    // An idle pooled connection the origin closed: retry a bodiless request once, as Go's transport does.
+    if (!ex.answered && !ex.retried && ex.head.e === 1 && (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET')) {
+      ex.retried = true;
+      sendFast(ex, this.#fast, undefined);
+      return;
+    }
+    failExchange(ex, err);
   }
 }
 
@@ -425,6 +533,7 @@ function onStreamReset(this: MuxStream): void {
   if (ex === undefined) return;
   ex.finish();
   if (ex.upgraded !== undefined) ex.upgraded.destroy();
+  else if (ex.abort !== undefined) ex.abort();
   else ex.req?.destroy();
 }
 
@@ -445,6 +554,11 @@ function onRequestError(this: ClientRequest, err: Error): void {
     send(ex, ex.pool, undefined);
     return;
   }
+  failExchange(ex, err);
+}
+
+function failExchange(ex: Exchange, err: Error): void {
+  const stream = ex.stream;
   ex.finish();
   if (ex.answered) {
     stream.reset('WARREN_ORIGIN_ERROR', 'the origin connection failed mid-response');
@@ -563,6 +677,7 @@ function originErrorCode(err: Error): WarrenErrorCode {
     case 'EACCES':
       return 'WARREN_ORIGIN_UNREACHABLE';
     case 'ETIMEDOUT':
+    case 'UND_ERR_CONNECT_TIMEOUT':
       return 'WARREN_ORIGIN_TIMEOUT';
     default:
       return 'WARREN_ORIGIN_ERROR';
@@ -573,7 +688,8 @@ function describe(err: Error): string {
   const code = (err as NodeJS.ErrnoException).code ?? '';
   if (code === 'ECONNREFUSED') return 'connection refused: is the origin running and listening on that port?';
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'the origin host name does not resolve';
-  if (code === 'ECONNRESET') return 'the origin reset the connection';
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return 'the origin reset the connection';
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') return 'no connection to the origin in time (originRequest.connectTimeout)';
   if (code === 'ENOENT') return 'no unix socket at that path: is the origin running?';
   if (code === 'EACCES') return 'permission denied on the unix socket: run the connector as a user that may open it';
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {

@@ -103,6 +103,14 @@ export class MuxStream {
     source.once('error', (err: Error) => this.reset('WARREN_STREAM_RESET', `body source failed: ${err.message}`));
   }
 
+  /**
+   * Calls `resume` whenever a `write` that returned false may go on (window credit arrived,
+   * the link drained). For producers that are not node Readables; `pipeFrom` sets its own.
+   */
+  whenWritable(resume: () => void): void {
+    this.#onWritable = resume;
+  }
+
   /** Delivers the peer's body bytes into a node Writable; ends it when the peer ends. */
   pipeTo(sink: Writable): void {
     this.#sink = sink;

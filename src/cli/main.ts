@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { CONNECTOR_VERSION } from '../connector/index.js';
 import { WarrenError } from '../errors/index.js';
+import { registerLoginCommand } from './login-options.js';
 import { registerServeCommand } from './serve-options.js';
 import { registerTunnelCommand } from './tunnel-options.js';
 
@@ -15,6 +16,7 @@ const program = new Command('warren')
 
 registerServeCommand(program);
 registerTunnelCommand(program);
+registerLoginCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -2,6 +2,7 @@ import { type Command, Option } from 'commander';
 import { DEFAULT_HA_CONNECTIONS } from '../connector/index.js';
 import { durationArg, intArg, type LogFlags, logOptionsOf, withLogOptions } from './cli-options.js';
 import { registerIngressCommands } from './ingress-options.js';
+import { registerTunnelManageCommands } from './tunnel-manage-options.js';
 
 interface ConnectorFlags extends LogFlags {
   config?: string;
@@ -13,6 +14,7 @@ interface ConnectorFlags extends LogFlags {
   gracePeriod: number;
   connectTimeout: number;
   heartbeatInterval?: number;
+  origincert?: string;
 }
 
 /** config.yml keys that stand for connector flags (cloudflared lets any flag be a key), by option name. */
@@ -65,8 +67,20 @@ function withConnectorOptions(cmd: Command): Command {
         new Option('--heartbeat-interval <duration>', 'ping interval on edge links')
           .argParser(durationArg('--heartbeat-interval'))
           .hideHelp(),
+      )
+      .addOption(
+        new Option('--origincert <file>', 'cert.pem from `warren login` (default ~/.warren/cert.pem)').env(
+          'WARREN_ORIGIN_CERT',
+        ),
       ),
   );
+}
+
+/** `--edge` left at its default (and not set in config.yml): the edge cert.pem names, when there is one. */
+async function edgeOf(cmd: Command, f: ConnectorFlags, configEdge: unknown): Promise<string> {
+  if (cmd.getOptionValueSource('edge') !== 'default' || configEdge !== undefined) return f.edge;
+  const { edgeFromOriginCert } = await import('./tunnel-manage-command.js');
+  return (await edgeFromOriginCert(f.origincert)) ?? f.edge;
 }
 
 /**
@@ -110,12 +124,29 @@ export function registerTunnelCommand(program: Command): Command {
       .command('tunnel')
       .description('run a quick tunnel (--url), or manage named tunnels (subcommands)')
       .enablePositionalOptions(),
-  ).action(async (f: ConnectorFlags, cmd: Command) => {
-    if (f.url === undefined) tunnel.help({ error: true });
-    const config = await withConfigFile(cmd, f);
-    const { runTunnel } = await import('./tunnel-command.js');
-    await runTunnel({ ...connectorOptionsOf(cmd, f), config, credentials: undefined });
-  });
+  )
+    .addOption(
+      new Option('--hostname <hostname>', 'classic tunnel: serve --url at this hostname (uses cert.pem)').env(
+        'WARREN_HOSTNAME',
+      ),
+    )
+    .action(async (f: ConnectorFlags & { hostname?: string }, cmd: Command) => {
+      if (f.url === undefined) tunnel.help({ error: true });
+      const config = await withConfigFile(cmd, f);
+      const { runTunnel } = await import('./tunnel-command.js');
+      if (f.hostname !== undefined) {
+        // Classic tunnel: cert.pem registers the tunnel and its CNAME; the connector dials cert.pem's edge.
+        const { registerClassicTunnel } = await import('./tunnel-manage-command.js');
+        const classic = await registerClassicTunnel(f.origincert ?? config?.originCert, f.hostname);
+        process.stdout.write(
+          `${classic.cname === 'new' ? 'Added' : 'Kept'} CNAME ${classic.hostname} for tunnel ${classic.credentials.tunnelId}\n`,
+        );
+        const edge = cmd.getOptionValueSource('edge') === 'default' ? classic.edge : f.edge;
+        await runTunnel({ ...connectorOptionsOf(cmd, f), edge, config, credentials: classic.credentials });
+        return;
+      }
+      await runTunnel({ ...connectorOptionsOf(cmd, f), config, credentials: undefined });
+    });
 
   withConnectorOptions(
     tunnel
@@ -128,16 +159,25 @@ export function registerTunnelCommand(program: Command): Command {
     async (id: string | undefined, f: ConnectorFlags & { token?: string; credentialsFile?: string }, cmd: Command) => {
       const config = await withConfigFile(cmd, f);
       const fileToken = config?.flags.token;
-      const { resolveRunCredentials } = await import('./tunnel-run-command.js');
-      const credentials = await resolveRunCredentials({
-        id: id ?? config?.tunnel,
-        token: f.token ?? (typeof fileToken === 'string' ? fileToken : undefined),
-        credentialsFile: f.credentialsFile ?? config?.credentialsFile,
-      });
+      const ref = id ?? config?.tunnel;
+      const token = f.token ?? (typeof fileToken === 'string' ? fileToken : undefined);
+      const credentialsFile = f.credentialsFile ?? config?.credentialsFile;
+      const origincert = f.origincert ?? config?.originCert;
+      let credentials: Awaited<ReturnType<typeof import('./tunnel-manage-command.js').credentialsByRef>>;
+      if (token === undefined && credentialsFile === undefined && ref !== undefined) {
+        // By name or id: ~/.warren/<id>.json, else the token fetched with cert.pem.
+        const { credentialsByRef } = await import('./tunnel-manage-command.js');
+        credentials = await credentialsByRef(ref, origincert);
+      } else {
+        const { resolveRunCredentials } = await import('./tunnel-run-command.js');
+        credentials = await resolveRunCredentials({ id: ref, token, credentialsFile });
+      }
+      const edge = await edgeOf(cmd, { ...f, origincert }, config?.flags.edge);
       const { runTunnel } = await import('./tunnel-command.js');
-      await runTunnel({ ...connectorOptionsOf(cmd, f), config, credentials });
+      await runTunnel({ ...connectorOptionsOf(cmd, f), edge, config, credentials });
     },
   );
   registerIngressCommands(tunnel);
+  registerTunnelManageCommands(tunnel);
   return tunnel;
 }

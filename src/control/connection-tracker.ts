@@ -123,6 +123,16 @@ export class ConnectionTracker {
     }
   }
 
+  /** Closes this edge's links of one tunnel (`tunnel cleanup`); running connectors redial. Returns how many. */
+  dropTunnel(tunnelId: string): number {
+    const t = this.#local.get(tunnelId);
+    if (t === undefined) return 0;
+    const links = [...t.links];
+    this.#logger.info({ tunnelId, links: links.length }, 'tunnel cleanup: closing its connections');
+    for (const link of links) link.conn.destroy();
+    return links.length;
+  }
+
   /** Resolves when every queued write has been attempted (shutdown, tests). */
   async idle(): Promise<void> {
     while (this.#chains.size > 0) await Promise.all([...this.#chains.values()]);

@@ -17,6 +17,8 @@ export interface ControlContext {
   edgeCaPem: string | undefined;
   /** Fixed delay before a classic tunnel's records are deleted; undefined: a random point in 24–48 hours per record. */
   classicCleanupAfterMs: number | undefined;
+  /** Closes this process's edge links of a tunnel; returns how many (`tunnel cleanup`). */
+  dropTunnelLinks: (tunnelId: string) => number;
 }
 
 export function actorOf(p: Principal): AuditEntry['actor'] {

@@ -67,6 +67,7 @@ export class ControlPlane {
       edgeAddress: options.edgeAddress ?? '127.0.0.1:7844',
       edgeCaPem: options.edgeCaPem,
       classicCleanupAfterMs: options.classicCleanupAfterMs,
+      dropTunnelLinks: (id) => this.tracker.dropTunnel(id),
     };
     this.#ctx = ctx;
     this.originCa = originCa;

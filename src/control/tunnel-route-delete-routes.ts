@@ -84,6 +84,19 @@ export function tunnelRouteDeleteRoutes(ctx: ControlContext): ApiRoute[] {
     }),
     route<{ account_id: string; tunnel_id: string }, unknown, unknown>({
       method: 'DELETE',
+      url: '/accounts/:account_id/cfd_tunnel/:tunnel_id/connections',
+      summary: "Cleans up the tunnel's connections: they are closed (connectors still running register again)",
+      tag: 'Tunnels',
+      params: { account_id: ID_PARAM, tunnel_id: ID_PARAM },
+      handler: async ({ principal: p, params }) => {
+        const t = await tunnelFor(ctx, p, params.account_id, params.tunnel_id, 'tunnel:write');
+        const before = (await store.tunnels.connections(t.id)).length;
+        const closed = ctx.dropTunnelLinks(t.id);
+        return ok({ tunnel_id: t.id, connections: before, closed });
+      },
+    }),
+    route<{ account_id: string; tunnel_id: string }, unknown, unknown>({
+      method: 'DELETE',
       url: '/accounts/:account_id/cfd_tunnel/:tunnel_id/routes',
       summary: 'Deletes every DNS route (CNAME) that points at the tunnel, in all zones of the account',
       tag: 'Tunnels',

@@ -41,6 +41,7 @@ export const ERROR_CODES = {
   WARREN_LOGIN_TIMEOUT: 'Nobody authorized the login in the browser in time.',
   WARREN_ORIGIN_CERT_MISSING: 'No cert.pem was found (--origincert, WARREN_ORIGIN_CERT, ~/.warren/cert.pem).',
   WARREN_ORIGIN_CERT_INVALID: 'cert.pem is damaged or was edited: a PEM block is missing or does not parse.',
+  WARREN_API_UNREACHABLE: 'The control API could not be reached or did not answer in time.',
   WARREN_FILE_EXISTS: 'A file warren would write already exists and is not overwritten.',
 } as const;
 

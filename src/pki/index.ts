@@ -13,3 +13,4 @@ export {
   type OriginCertBundle,
   parseOriginCertBundle,
 } from './origin-cert-bundle.js';
+export { defaultOriginCertPath, loadOriginCert, originCertPath, warrenHome } from './origin-cert-file.js';

@@ -1,0 +1,324 @@
+import { existsSync } from 'node:fs';
+import { chmod, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { TunnelCredentials } from '../connector/index.js';
+import { parseTunnelToken, readCredentialsFile } from '../connector/tunnel-credentials.js';
+import { ControlClient } from '../control/control-client.js';
+import { WarrenError } from '../errors/index.js';
+import type { OriginCertBundle } from '../pki/origin-cert-bundle.js';
+import { loadOriginCert, warrenHome } from '../pki/origin-cert-file.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+interface ConnectionView {
+  id: string;
+  client_id: string;
+  client_version: string;
+  colo_name: string;
+  opened_at: string;
+  origin_ip: string;
+}
+
+interface TunnelView {
+  id: string;
+  name: string;
+  created_at: string;
+  deleted_at: string | null;
+  status: string;
+  connections: ConnectionView[];
+}
+
+interface ConnectorView {
+  id: string;
+  arch: string;
+  version: string;
+  run_at: string;
+  conns: ConnectionView[];
+}
+
+/** The account and API that cert.pem points at, with a client authenticated by its token. */
+export interface ManageSession {
+  cert: OriginCertBundle & { path: string };
+  client: ControlClient;
+  account: string;
+}
+
+export async function openSession(origincert: string | undefined): Promise<ManageSession> {
+  const cert = await loadOriginCert(origincert);
+  return { cert, client: new ControlClient(cert.token.apiURL, cert.token.apiToken), account: cert.token.accountID };
+}
+
+/** A tunnel by id or by name (live tunnels only); errors name what exists. */
+export async function findTunnel(s: ManageSession, ref: string): Promise<TunnelView> {
+  if (UUID.test(ref)) {
+    return s.client.call<TunnelView>('GET', `/accounts/${s.account}/cfd_tunnel/${ref.toLowerCase()}`);
+  }
+  const found = await s.client.call<TunnelView[]>(
+    'GET',
+    `/accounts/${s.account}/cfd_tunnel?name=${encodeURIComponent(ref)}&is_deleted=false`,
+  );
+  const t = found[0];
+  if (t === undefined) {
+    throw new WarrenError(
+      'WARREN_TUNNEL_NOT_FOUND',
+      `no tunnel named "${ref}" in account ${s.account}; list them with \`warren tunnel list\``,
+    );
+  }
+  return t;
+}
+
+function credentialsPath(id: string): string {
+  return join(warrenHome(), `${id}.json`);
+}
+
+/** `tunnel create NAME`: the tunnel, and its credentials in ~/.warren/<id>.json (0400, never overwritten). */
+export async function createTunnel(
+  o: { origincert: string | undefined; credentialsFile: string | undefined; output: string | undefined },
+  name: string,
+): Promise<void> {
+  const s = await openSession(o.origincert);
+  if (o.credentialsFile !== undefined && existsSync(o.credentialsFile)) {
+    throw new WarrenError(
+      'WARREN_FILE_EXISTS',
+      `${o.credentialsFile} already exists; tunnel credentials are never overwritten: choose another --credentials-file`,
+    );
+  }
+  const t = await s.client.call<
+    TunnelView & { credentials_file: { AccountTag: string; TunnelID: string; TunnelSecret: string } }
+  >('POST', `/accounts/${s.account}/cfd_tunnel`, { name, config_src: 'local' });
+  const path = o.credentialsFile ?? credentialsPath(t.id);
+  const creds = { ...t.credentials_file, Endpoint: '' };
+  try {
+    await writeFile(path, `${JSON.stringify(creds)}\n`, { mode: 0o400, flag: 'wx' });
+  } catch (err) {
+    throw new WarrenError(
+      (err as NodeJS.ErrnoException).code === 'EEXIST' ? 'WARREN_FILE_EXISTS' : 'WARREN_CONFIG_INVALID',
+      `tunnel ${t.id} was created, but its credentials could not be written to ${path} (${(err as NodeJS.ErrnoException).code}); get a token with \`warren tunnel token ${t.id}\``,
+      { cause: err },
+    );
+  }
+  await chmod(path, 0o400);
+  if (o.output === 'json') {
+    process.stdout.write(
+      `${JSON.stringify({ id: t.id, name: t.name, created_at: t.created_at, credentials_file: path })}\n`,
+    );
+    return;
+  }
+  process.stdout.write(
+    `Tunnel credentials written to ${path}. Keep this file secret.\nCreated tunnel ${t.name} with id ${t.id}\n`,
+  );
+}
+
+/** `2xedge-a, 2xedge-b`: connections per edge, as cloudflared prints them. */
+export function connectionsSummary(conns: readonly { colo_name: string }[]): string {
+  const byEdge = new Map<string, number>();
+  for (const c of conns) byEdge.set(c.colo_name, (byEdge.get(c.colo_name) ?? 0) + 1);
+  return [...byEdge.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([edge, n]) => `${n}x${edge}`)
+    .join(', ');
+}
+
+function table(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ')).join('\n');
+}
+
+/** `tunnel list`. */
+export async function listTunnels(o: {
+  origincert: string | undefined;
+  output: string | undefined;
+  name: string | undefined;
+  id: string | undefined;
+  showDeleted: boolean;
+}): Promise<void> {
+  const s = await openSession(o.origincert);
+  const q = new URLSearchParams({ per_page: '1000' });
+  if (!o.showDeleted) q.set('is_deleted', 'false');
+  if (o.name !== undefined) q.set('name', o.name);
+  if (o.id !== undefined) q.set('uuid', o.id);
+  const tunnels = await s.client.call<TunnelView[]>('GET', `/accounts/${s.account}/cfd_tunnel?${q}`);
+  if (o.output === 'json') {
+    process.stdout.write(`${JSON.stringify(tunnels, null, 2)}\n`);
+    return;
+  }
+  if (tunnels.length === 0) {
+    process.stdout.write(
+      'No tunnels were found for the given filter flags. Create one with `warren tunnel create NAME`.\n',
+    );
+    return;
+  }
+  const rows = [
+    o.showDeleted ? ['ID', 'NAME', 'CREATED', 'DELETED', 'CONNECTIONS'] : ['ID', 'NAME', 'CREATED', 'CONNECTIONS'],
+    ...tunnels.map((t) =>
+      o.showDeleted
+        ? [t.id, t.name, t.created_at, t.deleted_at ?? '', connectionsSummary(t.connections)]
+        : [t.id, t.name, t.created_at, connectionsSummary(t.connections)],
+    ),
+  ];
+  process.stdout.write(
+    `You can obtain more detailed information for each tunnel with \`warren tunnel info <name/uuid>\`\n${table(rows)}\n`,
+  );
+}
+
+/** `tunnel info T`: the tunnel and its connectors. */
+export async function tunnelInfo(
+  o: { origincert: string | undefined; output: string | undefined },
+  ref: string,
+): Promise<void> {
+  const s = await openSession(o.origincert);
+  const t = await findTunnel(s, ref);
+  const connectors = await s.client.call<ConnectorView[]>(
+    'GET',
+    `/accounts/${s.account}/cfd_tunnel/${t.id}/connections`,
+  );
+  if (o.output === 'json') {
+    process.stdout.write(
+      `${JSON.stringify({ id: t.id, name: t.name, created_at: t.created_at, status: t.status, conns: connectors }, null, 2)}\n`,
+    );
+    return;
+  }
+  let out = `NAME:     ${t.name}\nID:       ${t.id}\nCREATED:  ${t.created_at}\nSTATUS:   ${t.status}\n\n`;
+  if (connectors.length === 0) {
+    out += 'This tunnel has no active connectors.\n';
+  } else {
+    out += `${table([
+      ['CONNECTOR ID', 'CREATED', 'ARCHITECTURE', 'VERSION', 'ORIGIN IP', 'EDGE'],
+      ...connectors.map((c) => [
+        c.id,
+        c.run_at,
+        c.arch,
+        c.version,
+        [...new Set(c.conns.map((x) => x.origin_ip))].join(', '),
+        connectionsSummary(c.conns),
+      ]),
+    ])}\n`;
+  }
+  process.stdout.write(out);
+}
+
+/** `tunnel delete [-f] [--cleanup-dns] T…`. */
+export async function deleteTunnels(
+  o: { origincert: string | undefined; force: boolean; cleanupDns: boolean },
+  refs: readonly string[],
+): Promise<void> {
+  const s = await openSession(o.origincert);
+  for (const ref of refs) {
+    const t = await findTunnel(s, ref);
+    if (t.deleted_at !== null) {
+      throw new WarrenError('WARREN_TUNNEL_NOT_FOUND', `tunnel ${t.id} was already deleted on ${t.deleted_at}`);
+    }
+    if (!o.force && t.connections.length > 0) {
+      throw new WarrenError(
+        'WARREN_TUNNEL_CONNECTED',
+        `tunnel ${t.name} (${t.id}) has ${t.connections.length} active connection(s); stop its connectors, or pass -f to delete it anyway`,
+      );
+    }
+    if (o.cleanupDns) {
+      const r = await s.client.call<{ deleted: string[] }>(
+        'DELETE',
+        `/accounts/${s.account}/cfd_tunnel/${t.id}/routes`,
+      );
+      for (const name of r.deleted) process.stdout.write(`Deleted DNS route ${name}\n`);
+    }
+    await s.client.call('DELETE', `/accounts/${s.account}/cfd_tunnel/${t.id}${o.force ? '?cascade=true' : ''}`);
+    const creds = credentialsPath(t.id);
+    if (existsSync(creds)) {
+      await chmod(creds, 0o600);
+      await unlink(creds);
+    }
+    process.stdout.write(`Deleted tunnel ${t.name} (${t.id})\n`);
+    if (!o.cleanupDns) {
+      process.stdout.write(
+        '  DNS routes to it were kept; delete them with `warren tunnel route delete HOST` (or use --cleanup-dns)\n',
+      );
+    }
+  }
+}
+
+/** `tunnel cleanup T…`: closes the tunnels' connections (stale ones go away; running connectors re-register). */
+export async function cleanupTunnels(o: { origincert: string | undefined }, refs: readonly string[]): Promise<void> {
+  const s = await openSession(o.origincert);
+  for (const ref of refs) {
+    const t = await findTunnel(s, ref);
+    const r = await s.client.call<{ connections: number }>(
+      'DELETE',
+      `/accounts/${s.account}/cfd_tunnel/${t.id}/connections`,
+    );
+    process.stdout.write(`Cleaned up ${r.connections} connection(s) of tunnel ${t.name} (${t.id})\n`);
+  }
+}
+
+/** `tunnel token T`. */
+export async function printToken(o: { origincert: string | undefined }, ref: string): Promise<void> {
+  const s = await openSession(o.origincert);
+  const t = await findTunnel(s, ref);
+  process.stdout.write(`${await s.client.call<string>('GET', `/accounts/${s.account}/cfd_tunnel/${t.id}/token`)}\n`);
+}
+
+/** `tunnel route dns [--overwrite-dns] T HOST`: in cert.pem's zone (the hostname may be in another zone of the account). */
+export async function routeDns(
+  o: { origincert: string | undefined; overwriteDns: boolean },
+  ref: string,
+  host: string,
+): Promise<void> {
+  const s = await openSession(o.origincert);
+  const t = await findTunnel(s, ref);
+  const r = await s.client.call<{ cname: 'new' | 'updated' | 'unchanged'; name: string }>(
+    'PUT',
+    `/zones/${s.cert.token.zoneID}/tunnels/${t.id}/routes`,
+    { type: 'dns', user_hostname: host, overwrite_existing: o.overwriteDns },
+  );
+  const what = { new: 'Added CNAME', updated: 'Overwrote the records of', unchanged: 'CNAME already in place:' }[
+    r.cname
+  ];
+  process.stdout.write(`${what} ${r.name} which will route to this tunnel tunnelID=${t.id}\n`);
+}
+
+/** `tunnel route delete HOST`. */
+export async function routeDelete(o: { origincert: string | undefined }, host: string): Promise<void> {
+  const s = await openSession(o.origincert);
+  const r = await s.client.call<{ hostname: string }>(
+    'DELETE',
+    `/accounts/${s.account}/tunnel_routes?hostname=${encodeURIComponent(host)}`,
+  );
+  process.stdout.write(`Deleted the tunnel route ${r.hostname}\n`);
+}
+
+/**
+ * `tunnel run NAME|ID` without --token or --credentials-file: ~/.warren/<id>.json when it is
+ * there, else the tunnel's token fetched with cert.pem (a name always needs cert.pem).
+ */
+export async function credentialsByRef(ref: string, origincert: string | undefined): Promise<TunnelCredentials> {
+  if (UUID.test(ref) && existsSync(credentialsPath(ref.toLowerCase()))) {
+    return readCredentialsFile(credentialsPath(ref.toLowerCase()));
+  }
+  const s = await openSession(origincert);
+  const t = await findTunnel(s, ref);
+  if (existsSync(credentialsPath(t.id))) return readCredentialsFile(credentialsPath(t.id));
+  return parseTunnelToken(await s.client.call<string>('GET', `/accounts/${s.account}/cfd_tunnel/${t.id}/token`));
+}
+
+/** `warren tunnel --hostname H`: registers the classic tunnel and its CNAME; returns what the connector needs. */
+export async function registerClassicTunnel(
+  origincert: string | undefined,
+  hostname: string,
+): Promise<{ credentials: TunnelCredentials; edge: string; hostname: string; cname: string }> {
+  const s = await openSession(origincert);
+  const r = await s.client.call<{ token: string; hostname: string; cname: string }>(
+    'POST',
+    `/zones/${s.cert.token.zoneID}/classic_tunnels`,
+    { hostname },
+  );
+  return { credentials: parseTunnelToken(r.token), edge: s.cert.token.edge, hostname: r.hostname, cname: r.cname };
+}
+
+/** The edge cert.pem names, when there is a readable cert.pem (for `--edge` left at its default). */
+export async function edgeFromOriginCert(origincert: string | undefined): Promise<string | undefined> {
+  try {
+    return (await loadOriginCert(origincert)).token.edge;
+  } catch (err) {
+    if (err instanceof WarrenError && err.code === 'WARREN_ORIGIN_CERT_MISSING') return undefined;
+    throw err;
+  }
+}

@@ -33,6 +33,10 @@ test('metrics-ready-and-healthcheck-report-four-ha-connections', async () => {
     assert.equal(ready?.readyConnections, 4);
     assert.match(ready?.connectorId ?? '', /^[0-9a-f-]{36}$/);
     assert.equal((await fetch(`${base}/healthcheck`)).status, 200);
+    const addr = (base as string).replace('http://', '');
+    const readyCmd = startCli(['tunnel', 'ready', '--metrics', addr]);
+    assert.equal(await readyCmd.exited, 0);
+    assert.match(readyCmd.stdout(), /ready: 4 edge connections/);
     await visit(serve.httpPort, tunnel.hostname, '/');
     await visit(serve.httpPort, tunnel.hostname, '/status/404');
     const metrics = await (await fetch(`${base}/metrics`)).text();
@@ -80,6 +84,9 @@ test('an-untrusted-edge-certificate-stops-the-connector-with-a-clear-error', asy
     assert.equal(code, 1);
     assert.match(tunnel.stderr(), /does not trust.*--edge-ca/);
     assert.match(tunnel.stderr(), /WARREN_EDGE_UNTRUSTED/);
+    const notRunning = startCli(['tunnel', 'ready', '--metrics', '127.0.0.1:9']);
+    assert.equal(await notRunning.exited, 1);
+    assert.match(notRunning.stderr(), /no connector answers at http:\/\/127\.0\.0\.1:9\/ready/);
     const missing = startCli(['tunnel', '--url', 'http://127.0.0.1:9', '--edge-ca', join(tempDir(), 'nope.pem')]);
     assert.equal(await missing.exited, 1);
     assert.match(missing.stderr(), /--edge-ca .*no such file/);

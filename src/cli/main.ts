@@ -4,6 +4,7 @@ import { WarrenError } from '../errors/index.js';
 import { registerLoginCommand } from './login-options.js';
 import { registerServeCommand } from './serve-options.js';
 import { registerTunnelCommand } from './tunnel-options.js';
+import { registerTunnelReadyCommand } from './tunnel-ready-options.js';
 
 // Each command file registers its flags here; the work itself is imported lazily so
 // `warren tunnel` does not load the edge, the database or the PKI.
@@ -16,6 +17,7 @@ const program = new Command('warren')
 
 registerServeCommand(program);
 registerTunnelCommand(program);
+registerTunnelReadyCommand(program);
 registerLoginCommand(program);
 
 try {

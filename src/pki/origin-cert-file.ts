@@ -16,7 +16,8 @@ export function defaultOriginCertPath(): string {
 /** The cert.pem in use: `--origincert`, else WARREN_ORIGIN_CERT, else ~/.warren/cert.pem. */
 export function originCertPath(explicit: string | undefined): string {
   const env = process.env.WARREN_ORIGIN_CERT;
-  return explicit ?? (env !== undefined && env !== '' ? env : defaultOriginCertPath());
+  if (explicit !== undefined && explicit !== '') return explicit;
+  return env !== undefined && env !== '' ? env : defaultOriginCertPath();
 }
 
 /** Reads and checks cert.pem; a missing file says to run `warren login`. */

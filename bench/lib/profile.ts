@@ -39,7 +39,7 @@ function label(cf: { functionName: string; url: string; lineNumber: number }, re
   const name = cf.functionName === '' ? '(anonymous)' : cf.functionName;
   if (cf.url === '') return name;
   let where = cf.url.replace(`file://${repo}/`, '').replace(/^file:\/\//, '');
-  where = where.replace(/^node:internal\//, 'node:');
+  where = where.replace(/^node:internal\//, 'node:').replace(/^.*\/node_modules\//, 'node_modules/');
   return `${name} ${where}:${cf.lineNumber + 1}`;
 }
 

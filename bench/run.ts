@@ -18,7 +18,7 @@ import { type LoadResult, type LoadSpec, runNodeLoad, runWrk } from './lib/load.
 import { run, spawnChild, stopAll, treeCpuSeconds, treeMemory } from './lib/proc.js';
 import { type ProfileSummary, summariseProfile } from './lib/profile.js';
 import { ratiosOf, renderMarkdown } from './lib/report.js';
-import type { BenchResults, Measured, RowResult } from './lib/results.js';
+import type { BenchResults, Measured, ProfilePhase, RowResult } from './lib/results.js';
 import { download, median, upload, wsEcho } from './lib/transfer.js';
 import { direct } from './peers/direct.js';
 import { localtunnel } from './peers/localtunnel.js';
@@ -263,7 +263,10 @@ function nowUs(): number {
   return Number(process.hrtime.bigint() / 1000n);
 }
 
-/** warren again, with `node --cpu-prof` on both processes, under the c=50 load then c=1; summaries of both profiles. */
+/**
+ * warren again, with `node --cpu-prof` on both processes: under the c=50 load, then (cut into their own
+ * windows) c=1, WebSocket echo, 64 MiB uploads and downloads; summaries of both processes for each.
+ */
 async function profileWarren(
   ctx: PeerContext,
   o: Options,
@@ -271,31 +274,46 @@ async function profileWarren(
 ): Promise<{
   edge?: ProfileSummary;
   connector?: ProfileSummary;
-  edgeC1?: ProfileSummary;
-  connectorC1?: ProfileSummary;
+  phases: ProfilePhase[];
   load?: LoadResult;
 }> {
   const dir = profileDir(o);
   const running = await warren.start({ ...ctx, cpuProfDir: dir });
+  const t = running.target;
+  const bytes = o.transferMiB * MiB;
+  const secs = Math.min(5, o.durationS);
   let result: LoadResult | undefined;
-  let c50: [number, number] | undefined;
-  let c1: [number, number] | undefined;
-  try {
-    await load({ target: running.target, connections: 50, durationS: o.warmupS });
+  const windows: { name: string; window: [number, number] }[] = [];
+  const phase = async (name: string, f: () => Promise<unknown>): Promise<void> => {
     const t0 = nowUs();
-    result = await load({ target: running.target, connections: 50, durationS: o.durationS });
-    const t1 = nowUs();
-    c50 = [t0, t1];
-    await load({ target: running.target, connections: 1, durationS: Math.min(5, o.durationS) });
-    c1 = [t1 + 100_000, nowUs()];
+    await f().catch((err: unknown) => log(`profile ${name}: ${(err as Error).message.split('\n')[0]}`));
+    windows.push({ name, window: [t0, nowUs()] });
+  };
+  try {
+    await load({ target: t, connections: 50, durationS: o.warmupS });
+    await phase('c=50', async () => {
+      result = await load({ target: t, connections: 50, durationS: o.durationS });
+    });
+    await phase('c=1', () => load({ target: t, connections: 1, durationS: secs }));
+    await phase('WebSocket echo', () => wsEcho(t, secs));
+    await phase(`${o.transferMiB} MiB uploads`, async () => {
+      for (let i = 0; i < 3; i++) await upload(t, bytes, 120_000);
+    });
+    await phase(`${o.transferMiB} MiB downloads`, async () => {
+      for (let i = 0; i < 3; i++) await download(t, bytes, 120_000);
+    });
   } finally {
     await running.stop();
   }
+  const [c50, ...rest] = windows;
   return {
-    edge: pickProfile(dir, 'edge', c50),
-    connector: pickProfile(dir, 'connector', c50),
-    edgeC1: pickProfile(dir, 'edge', c1),
-    connectorC1: pickProfile(dir, 'connector', c1),
+    edge: pickProfile(dir, 'edge', c50?.window),
+    connector: pickProfile(dir, 'connector', c50?.window),
+    phases: rest.map((w) => ({
+      name: w.name,
+      edge: pickProfile(dir, 'edge', w.window),
+      connector: pickProfile(dir, 'connector', w.window),
+    })),
     load: result,
   };
 }
@@ -389,8 +407,7 @@ async function main(): Promise<void> {
         const p = await profileWarren(ctx, o, load);
         if (p.edge !== undefined) results.profile.edge = p.edge;
         if (p.connector !== undefined) results.profile.connector = p.connector;
-        if (p.edgeC1 !== undefined) results.profile.edgeC1 = p.edgeC1;
-        if (p.connectorC1 !== undefined) results.profile.connectorC1 = p.connectorC1;
+        results.profile.phases = p.phases;
         if (p.edge === undefined || p.connector === undefined) results.profile.error = 'a .cpuprofile was not written';
         if (p.load !== undefined)
           notes.push(

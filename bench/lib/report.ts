@@ -298,9 +298,10 @@ export function renderMarkdown(res: BenchResults): string {
     if (res.profile.edge !== undefined) lines.push(...profileLines('edge (`warren serve`) at c=50', res.profile.edge));
     if (res.profile.connector !== undefined)
       lines.push(...profileLines('connector (`warren tunnel`) at c=50', res.profile.connector));
-    if (res.profile.edgeC1 !== undefined) lines.push(...profileLines('edge at c=1', res.profile.edgeC1, 8));
-    if (res.profile.connectorC1 !== undefined)
-      lines.push(...profileLines('connector at c=1', res.profile.connectorC1, 8));
+    for (const ph of res.profile.phases ?? []) {
+      if (ph.edge !== undefined) lines.push(...profileLines(`edge, ${ph.name}`, ph.edge, 6));
+      if (ph.connector !== undefined) lines.push(...profileLines(`connector, ${ph.name}`, ph.connector, 6));
+    }
     const sc = res.scale?.value;
     const n = sc === undefined ? 'all' : `${sc.tunnels} × ${sc.connections / sc.tunnels}`;
     if (res.profile.scaleEdgeRegister !== undefined)

@@ -28,6 +28,12 @@ export interface RowResult {
   cpu: { c1?: Record<string, number>; c50?: Record<string, number> };
 }
 
+export interface ProfilePhase {
+  name: string;
+  edge?: ProfileSummary | undefined;
+  connector?: ProfileSummary | undefined;
+}
+
 export interface BenchResults {
   date: string;
   command: string;
@@ -57,9 +63,8 @@ export interface BenchResults {
     | {
         edge?: ProfileSummary;
         connector?: ProfileSummary;
-        /** The same processes right after, at c=1 (no batching: the per-request cost). */
-        edgeC1?: ProfileSummary;
-        connectorC1?: ProfileSummary;
+        /** The same processes right after: c=1 (no batching), WebSocket echo, uploads, downloads. */
+        phases?: ProfilePhase[];
         /** The scale run again under --cpu-prof: the edge and one connector process while 1000 tunnels register. */
         scaleEdgeRegister?: ProfileSummary;
         scaleWorkerRegister?: ProfileSummary;

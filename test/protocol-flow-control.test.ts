@@ -123,3 +123,23 @@ test('link-death-resets-every-open-stream', async () => {
     close();
   }
 });
+
+test('a-peer-that-ignores-the-window-loses-its-link', async () => {
+  const { edge, connector, close } = await linkPair();
+  try {
+    connector.onStream = (stream: MuxStream) => {
+      stream.respond({ s: 200, h: [] });
+      // Bypass the stream's own window accounting, as a rogue connector would.
+      connector.sendData(stream.id, Buffer.alloc(WINDOW + 1024));
+    };
+    const stream = edge.openStream({ m: 'GET', p: '/', h: [], e: 1 });
+    stream.onResponse = () => {}; // never reads: no credit is ever sent
+    const reset = new Promise<string>((resolve) => {
+      stream.onReset = (r) => resolve(`${r.code}: ${r.message}`);
+    });
+    assert.match(await reset, /^WARREN_PROTOCOL: stream 1: the peer sent past its flow-control window/);
+    assert.equal(edge.closed, true);
+  } finally {
+    close();
+  }
+});

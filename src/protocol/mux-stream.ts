@@ -30,6 +30,8 @@ export class MuxStream {
   #remoteEnded = false;
   #closed = false;
   #unacked = 0;
+  /** Bytes received and not yet credited back: a peer that exceeds our window is broken or hostile. */
+  #outstanding = 0;
   #owed = 0;
   #sink: Writable | undefined;
   #early: Buffer[] | null = null;
@@ -125,6 +127,11 @@ export class MuxStream {
   /** @internal */
   handleData(payload: Buffer): void {
     if (this.#remoteEnded) return;
+    this.#outstanding += payload.length;
+    if (this.#outstanding > this.conn.options.initialWindow) {
+      this.conn.violation(`stream ${this.id}: the peer sent past its flow-control window`);
+      return;
+    }
     if (this.#sink === undefined) {
       if (this.#early === null) this.#early = [];
       // Payloads are views into socket chunks node never reuses, so holding them is safe.
@@ -219,6 +226,7 @@ export class MuxStream {
     this.#unacked += n;
     if (this.#unacked >= this.conn.creditThreshold) {
       this.conn.sendWindow(this.id, this.#unacked);
+      this.#outstanding -= this.#unacked;
       this.#unacked = 0;
     }
   }

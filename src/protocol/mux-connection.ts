@@ -33,7 +33,7 @@ const CONGESTION_MARK = 1024 * 1024; // 1 MiB
 
 /**
  * One multiplexed link over a (TLS) socket. Link-level frames on stream 0 go to
- * `onControl`; proxied requests are MuxStreams. Writes made within one tick are
+ * `onControl`; proxied requests are MuxStreams. Writes made within one event-loop turn are
  * corked into a single writev.
  */
 export class MuxConnection {
@@ -134,7 +134,9 @@ export class MuxConnection {
     if (!this.#corked) {
       this.#corked = true;
       socket.cork();
-      process.nextTick(this.#uncork);
+      // After the poll phase: every frame that the I/O callbacks of this loop turn produced
+      // (many visitors' requests, many origins' responses) leaves in one TLS write.
+      setImmediate(this.#uncork);
     }
     const bufs = encodeFrame(type, streamId, payload);
     for (let i = 0; i < bufs.length; i++) socket.write(bufs[i]);
@@ -168,6 +170,11 @@ export class MuxConnection {
     if (!this.#congested) return false;
     this.#waiting.add(stream);
     return true;
+  }
+
+  /** @internal the peer broke the protocol: drop the link (its other streams get a reset). */
+  violation(message: string): void {
+    this.destroy(new WarrenError('WARREN_PROTOCOL', message));
   }
 
   /** @internal */

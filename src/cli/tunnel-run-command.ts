@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -120,6 +120,7 @@ export function createRunOrigin(o: RunOriginOptions): RunOrigin {
   }
   const origin = new OriginProxy({
     ingress,
+    originCaRoot: readOriginCaRoot(),
     metrics: o.metrics,
     logger: o.logger,
     accessVerifier: o.accessVerifier,
@@ -140,6 +141,15 @@ export function createRunOrigin(o: RunOriginOptions): RunOrigin {
       origin.close();
     },
   };
+}
+
+/**
+ * warren's origin CA root, saved by `warren login` beside cert.pem: https origins serving a
+ * certificate from it are trusted without a caPool (as cloudflared trusts Cloudflare's origin CA).
+ */
+function readOriginCaRoot(): string | undefined {
+  const path = join(homedir(), '.warren', 'origin-ca-root.pem');
+  return existsSync(path) ? readFileSync(path, 'utf8') : undefined;
 }
 
 /** The connector's config.yml: `--config F`, else the first of ~/.warren/config.yml, /etc/warren/config.yml. */

@@ -38,7 +38,8 @@ export class OriginPool {
    */
   readonly fast: UndiciPool | undefined;
 
-  constructor(endpoint: OriginEndpoint, rule: IngressRule) {
+  /** `extraCa`: PEM trusted for https origins besides the system roots and the rule's caPool (warren's origin CA root). */
+  constructor(endpoint: OriginEndpoint, rule: IngressRule, extraCa?: string) {
     const o = rule.originRequest;
     this.endpoint = endpoint;
     this.key = OriginPool.keyOf(endpoint, rule);
@@ -58,7 +59,9 @@ export class OriginPool {
       const tlsOptions: TlsConnectionOptions = {
         rejectUnauthorized: !o.noTLSVerify,
         // caPool adds to the system roots, as cloudflared does.
-        ...(rule.caPem !== undefined ? { ca: [...rootCertificates, rule.caPem] } : {}),
+        ...(rule.caPem !== undefined || extraCa !== undefined
+          ? { ca: [...rootCertificates, ...[rule.caPem, extraCa].filter((c): c is string => c !== undefined)] }
+          : {}),
         ...(o.originServerName !== undefined ? { servername: o.originServerName } : {}),
       };
       this.tlsOptions = tlsOptions;

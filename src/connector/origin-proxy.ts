@@ -33,6 +33,8 @@ export type AccessVerifier = (
 
 export interface OriginProxyOptions {
   ingress: Ingress;
+  /** PEM trusted for https origins in addition to the system roots (warren's origin CA root, from `warren login`). */
+  originCaRoot?: string | undefined;
   metrics?: ConnectorMetrics | undefined;
   logger?: Logger | undefined;
   accessVerifier?: AccessVerifier | undefined;
@@ -136,6 +138,7 @@ export class OriginProxy {
   readonly metrics: ConnectorMetrics | undefined;
   readonly logger: Logger | undefined;
   readonly #verifier: AccessVerifier | undefined;
+  readonly #originCaRoot: string | undefined;
   #ingress!: Ingress;
   #routes: Route[] = [];
   readonly #pools = new Map<string, OriginPool>();
@@ -147,11 +150,13 @@ export class OriginProxy {
       this.metrics = options.metrics ?? metrics;
       this.logger = options.logger;
       this.#verifier = options.accessVerifier;
+      this.#originCaRoot = options.originCaRoot;
       this.setIngress(options.ingress);
     } else {
       this.metrics = metrics;
       this.logger = undefined;
       this.#verifier = undefined;
+      this.#originCaRoot = undefined;
       this.setIngress(
         Ingress.fromUrl(options.url.href, {
           connectTimeoutMs: options.connectTimeoutMs,
@@ -308,7 +313,7 @@ export class OriginProxy {
         const key = OriginPool.keyOf(endpoint, rule);
         pool = this.#pools.get(key);
         if (pool === undefined) {
-          pool = new OriginPool(endpoint, rule);
+          pool = new OriginPool(endpoint, rule, this.#originCaRoot);
           this.#pools.set(key, pool);
         }
         keep.add(key);

@@ -21,7 +21,11 @@ for (const dialect of DIALECTS) {
           );
           assert.deepEqual(
             rows.map((r) => r.name),
-            ['0001_identity_zones_tunnels_audit', '0002_origin_ca_login_classic_records'],
+            [
+              '0001_identity_zones_tunnels_audit',
+              '0002_origin_ca_login_classic_records',
+              '0003_setup_links_zone_verification',
+            ],
           );
           await store.close();
         }

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { CONNECTOR_VERSION } from '../connector/index.js';
 import { WarrenError } from '../errors/index.js';
+import { registerAdminCommand } from './admin-options.js';
 import { registerLoginCommand } from './login-options.js';
 import { registerServeCommand } from './serve-options.js';
 import { registerTunnelCommand } from './tunnel-options.js';
@@ -16,6 +17,7 @@ const program = new Command('warren')
   .enablePositionalOptions();
 
 registerServeCommand(program);
+registerAdminCommand(program);
 registerTunnelCommand(program);
 registerTunnelReadyCommand(program);
 registerLoginCommand(program);

@@ -1,6 +1,6 @@
 import { hostname as osHostname } from 'node:os';
 import { resolve } from 'node:path';
-import { bootstrapAdmin, ControlPlane, createApiServer } from '../control/index.js';
+import { bootstrapAdmin, ControlPlane, createApiServer, issueSetupLink } from '../control/index.js';
 import { EdgeServer, QuickTunnelAuthority } from '../edge/index.js';
 import { WarrenError } from '../errors/index.js';
 import { loadOrCreateEdgeTls } from '../pki/index.js';
@@ -47,7 +47,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     secretKey: process.env.WARREN_SECRET_KEY,
     logger,
   });
-  const admin = await bootstrap(store, options.admin);
+  let admin = await bootstrap(store, options.admin);
   const control = await ControlPlane.start({
     store,
     domain: options.domain,
@@ -79,6 +79,16 @@ export async function serve(options: ServeOptions): Promise<void> {
   const apiPort = typeof apiAddr === 'object' && apiAddr !== null ? apiAddr.port : options.apiPort;
   ready = true;
   const host = options.bind.includes(':') ? `[${options.bind}]` : options.bind;
+  if (admin === undefined) {
+    // No user yet and no WARREN_ADMIN_*: a one-time link to the setup page (DESIGN §3). Printed on
+    // stdout for the operator, never logged; only its hash is stored.
+    const link = await issueSetupLink(store);
+    const browserHost = options.bind === '0.0.0.0' ? '127.0.0.1' : options.bind === '::' ? '[::1]' : host;
+    admin = [
+      `  setup          http://${browserHost}:${apiPort}/setup?token=${link.token}`,
+      `                 open it to create the first administrator (works once, until ${link.expiresOn})`,
+    ].join('\n');
+  }
   process.stdout.write(
     [
       'warren is running',
@@ -101,8 +111,8 @@ export async function serve(options: ServeOptions): Promise<void> {
   });
 }
 
-/** One line for the start banner: who can log in, or how to make someone able to. */
-async function bootstrap(store: Store, admin: ServeOptions['admin']): Promise<string> {
+/** One line for the start banner: who can log in; undefined when nobody can yet (setup link). */
+async function bootstrap(store: Store, admin: ServeOptions['admin']): Promise<string | undefined> {
   if (admin.email !== undefined && admin.token !== undefined) {
     try {
       const r = await bootstrapAdmin(store, { email: admin.email, token: admin.token, password: admin.password });
@@ -115,8 +125,6 @@ async function bootstrap(store: Store, admin: ServeOptions['admin']): Promise<st
   if (admin.email !== undefined || admin.token !== undefined) {
     throw new WarrenError('WARREN_CONFIG_INVALID', 'set both WARREN_ADMIN_EMAIL and WARREN_ADMIN_TOKEN (or neither)');
   }
-  if ((await store.identity.countUsers()) === 0) {
-    return '  admin          none yet: restart with WARREN_ADMIN_EMAIL and WARREN_ADMIN_TOKEN set to create one';
-  }
+  if ((await store.identity.countUsers()) === 0) return undefined;
   return '  admin          (existing users)';
 }

@@ -19,6 +19,9 @@ const WIRE: Partial<Record<WarrenErrorCode, { status: number; cf: number }>> = {
   WARREN_CERT_REVOKED: { status: 401, cf: 10001 },
   WARREN_LOGIN_EXPIRED: { status: 410, cf: 1100 },
   WARREN_LOGIN_USED: { status: 410, cf: 1101 },
+  WARREN_USER_EXISTS: { status: 409, cf: 1061 },
+  WARREN_USER_NOT_FOUND: { status: 404, cf: 7003 },
+  WARREN_SETUP_LINK_INVALID: { status: 410, cf: 1100 },
 };
 
 /**

@@ -17,6 +17,7 @@ import { registerLoginPages } from './login-pages.js';
 import { loginRoutes } from './login-routes.js';
 import { DEFAULT_MAX_TUNNELS_PER_ACCOUNT, NamedTunnelAuthenticator } from './named-tunnel-authenticator.js';
 import { loadOriginCa } from './origin-ca-keeper.js';
+import { registerSetupPages } from './setup-pages.js';
 import { tunnelDnsRoutes } from './tunnel-dns-route.js';
 import { tunnelRouteDeleteRoutes } from './tunnel-route-delete-routes.js';
 import { tunnelRoutes } from './tunnel-routes.js';
@@ -129,7 +130,10 @@ export class ControlPlane {
       routes: this.routes,
       store: this.store,
       now: () => this.store.clock.now(),
-      pages: (app) => registerLoginPages(app, this.#ctx),
+      pages: (app) => {
+        registerLoginPages(app, this.#ctx);
+        registerSetupPages(app, this.#ctx);
+      },
     };
   }
 

@@ -5,7 +5,20 @@ export { type BootstrapInput, type BootstrapResult, bootstrapAdmin, DEFAULT_ACCO
 export { ConnectionTracker } from './connection-tracker.js';
 export { ControlPlane, type ControlPlaneOptions } from './control-plane.js';
 export { DnsHostRouter } from './dns-host-router.js';
+export { globalApiKey } from './global-api-key.js';
 export { DEFAULT_MAX_TUNNELS_PER_ACCOUNT, NamedTunnelAuthenticator } from './named-tunnel-authenticator.js';
 export { PERMISSION_GROUPS, ROLES, SUPER_ADMIN_ROLE_ID } from './roles.js';
+export { issueSetupLink, SETUP_LINK_TTL_MS } from './setup-link.js';
 export { tunnelTarget } from './tunnel-dns-route.js';
 export { tunnelStatus, tunnelToken } from './tunnel-view.js';
+export {
+  type AdminActor,
+  createUserWithToken,
+  listUsers,
+  type NewUser,
+  type NewUserInput,
+  resetPassword,
+  roleByName,
+  rollUserKey,
+  type UserListing,
+} from './user-admin.js';

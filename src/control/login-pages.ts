@@ -3,38 +3,10 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { hashToken } from '../store/index.js';
 import { ApiError } from './api-error.js';
 import type { ControlContext } from './control-context.js';
+import { acceptForms, esc, formField, htmlPage } from './html-page.js';
 import { loginZones, makeLoginBundle } from './login-bundle.js';
 import { apiUrlOf } from './login-routes.js';
 import { LOGIN_BUNDLE_TTL_MS, loginKeyHash, usableTransfer } from './login-transfer.js';
-
-const FORM_BODY_LIMIT = 16 * 1024; // 16 KiB: an e-mail, a password and two keys
-
-function esc(s: string): string {
-  return s.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
-  );
-}
-
-function page(reply: FastifyReply, status: number, title: string, body: string): FastifyReply {
-  return (
-    reply
-      .code(status)
-      .header('content-type', 'text/html; charset=utf-8')
-      .header('cache-control', 'no-store')
-      // The callback key is in the URL: never leak it to another site.
-      .header('referrer-policy', 'no-referrer')
-      .header('x-frame-options', 'DENY')
-      .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
-      .send(
-        `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)} · warren</title>` +
-          '<style>body{font:16px system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem}' +
-          'label{display:block;margin:.8rem 0}input[type=email],input[type=password]{width:100%;padding:.4rem}' +
-          'button{padding:.5rem 1.2rem;margin-top:1rem}.err{color:#b00}</style></head>' +
-          `<body><h1>${esc(title)}</h1>${body}</body></html>`,
-      )
-  );
-}
 
 function signInForm(callback: string, email: string, error: string | undefined): string {
   return (
@@ -48,11 +20,6 @@ function signInForm(callback: string, email: string, error: string | undefined):
   );
 }
 
-function field(body: unknown, name: string): string {
-  const v = (body as Record<string, unknown> | undefined)?.[name];
-  return typeof v === 'string' ? v : '';
-}
-
 /**
  * The dashboard side of `warren login` (server-rendered): sign in, pick a zone, authorize. No
  * cookie: the sign-in answer carries a one-time grant that only the authorize form posts back.
@@ -60,13 +27,7 @@ function field(body: unknown, name: string): string {
 export function registerLoginPages(app: FastifyInstance, ctx: ControlContext): void {
   const { store } = ctx;
   void app.register(async (scope) => {
-    scope.addContentTypeParser(
-      'application/x-www-form-urlencoded',
-      { parseAs: 'string', bodyLimit: FORM_BODY_LIMIT },
-      (_req, body, done) => {
-        done(null, Object.fromEntries(new URLSearchParams(typeof body === 'string' ? body : body.toString('utf8'))));
-      },
-    );
+    acceptForms(scope);
 
     /** The transfer for `callback`, or a page that says why it cannot be used (and undefined). */
     const transferOr = async (reply: FastifyReply, callback: string) => {
@@ -74,7 +35,7 @@ export function registerLoginPages(app: FastifyInstance, ctx: ControlContext): v
         const hash = loginKeyHash(callback);
         const t = await usableTransfer(ctx, hash);
         if (t.ready_on !== null) {
-          page(
+          htmlPage(
             reply,
             410,
             'Already authorized',
@@ -85,7 +46,7 @@ export function registerLoginPages(app: FastifyInstance, ctx: ControlContext): v
         return { hash, t };
       } catch (err) {
         if (!(err instanceof ApiError)) throw err;
-        page(
+        htmlPage(
           reply,
           err.status,
           'This login link cannot be used',
@@ -101,25 +62,25 @@ export function registerLoginPages(app: FastifyInstance, ctx: ControlContext): v
           ? ((req.query as Record<string, string>).callback as string)
           : '';
       if ((await transferOr(reply, callback)) === undefined) return reply;
-      return page(reply, 200, 'Authorize warren', signInForm(callback, '', undefined));
+      return htmlPage(reply, 200, 'Authorize warren', signInForm(callback, '', undefined));
     });
 
     scope.post('/argotunnel/signin', async (req, reply) => {
-      const callback = field(req.body, 'callback');
-      const email = field(req.body, 'email');
+      const callback = formField(req.body, 'callback');
+      const email = formField(req.body, 'email');
       const found = await transferOr(reply, callback);
       if (found === undefined) return reply;
       const user = email === '' ? undefined : await store.identity.findUserByEmail(email);
       if (
         user === undefined ||
         user.kind !== 'person' ||
-        !(await store.identity.checkPassword(user, field(req.body, 'password')))
+        !(await store.identity.checkPassword(user, formField(req.body, 'password')))
       ) {
-        return page(reply, 401, 'Authorize warren', signInForm(callback, email, 'Wrong e-mail or password.'));
+        return htmlPage(reply, 401, 'Authorize warren', signInForm(callback, email, 'Wrong e-mail or password.'));
       }
       const zones = await loginZones(ctx, user.id);
       if (zones.length === 0) {
-        return page(
+        return htmlPage(
           reply,
           403,
           'No zone to authorize',
@@ -134,7 +95,7 @@ export function registerLoginPages(app: FastifyInstance, ctx: ControlContext): v
             `<label><input type="radio" name="zone_id" value="${esc(z.id)}"${i === 0 ? ' checked' : ''}> ${esc(z.name)}</label>`,
         )
         .join('');
-      return page(
+      return htmlPage(
         reply,
         200,
         'Choose a zone',
@@ -146,12 +107,12 @@ export function registerLoginPages(app: FastifyInstance, ctx: ControlContext): v
     });
 
     scope.post('/argotunnel/authorize', async (req, reply) => {
-      const callback = field(req.body, 'callback');
+      const callback = formField(req.body, 'callback');
       const found = await transferOr(reply, callback);
       if (found === undefined) return reply;
       const { t, hash } = found;
-      if (t.user_id === null || t.grant_hash === null || t.grant_hash !== hashToken(field(req.body, 'grant'))) {
-        return page(
+      if (t.user_id === null || t.grant_hash === null || t.grant_hash !== hashToken(formField(req.body, 'grant'))) {
+        return htmlPage(
           reply,
           403,
           'Sign in first',
@@ -162,9 +123,9 @@ export function registerLoginPages(app: FastifyInstance, ctx: ControlContext): v
       const zone =
         user === undefined
           ? undefined
-          : (await loginZones(ctx, user.id)).find((z) => z.id === field(req.body, 'zone_id'));
+          : (await loginZones(ctx, user.id)).find((z) => z.id === formField(req.body, 'zone_id'));
       if (user === undefined || zone === undefined) {
-        return page(
+        return htmlPage(
           reply,
           403,
           'Choose a zone',
@@ -180,10 +141,10 @@ export function registerLoginPages(app: FastifyInstance, ctx: ControlContext): v
       });
       const expires = new Date(store.clock.now().getTime() + LOGIN_BUNDLE_TTL_MS).toISOString();
       if (!(await store.logins.complete(hash, store.secrets.seal(Buffer.from(pem)), expires))) {
-        return page(reply, 410, 'Already authorized', '<p>This login was already authorized.</p>');
+        return htmlPage(reply, 410, 'Already authorized', '<p>This login was already authorized.</p>');
       }
       await store.feed.publish('logins');
-      return page(
+      return htmlPage(
         reply,
         200,
         'Authorized',

@@ -43,6 +43,9 @@ export const ERROR_CODES = {
   WARREN_ORIGIN_CERT_INVALID: 'cert.pem is damaged or was edited: a PEM block is missing or does not parse.',
   WARREN_API_UNREACHABLE: 'The control API could not be reached or did not answer in time.',
   WARREN_FILE_EXISTS: 'A file warren would write already exists and is not overwritten.',
+  WARREN_USER_EXISTS: 'A user with that e-mail address already exists.',
+  WARREN_USER_NOT_FOUND: 'No user with that e-mail address exists.',
+  WARREN_SETUP_LINK_INVALID: 'The first-run setup link is unknown, used, expired, or a user exists already.',
 } as const;
 
 export type WarrenErrorCode = keyof typeof ERROR_CODES;

@@ -80,6 +80,11 @@ export class IdentityStore {
     return this.#db.selectFrom('users').selectAll().where('email', '=', email.toLowerCase()).executeTakeFirst();
   }
 
+  /** Every user, oldest first (for `warren admin list-users`). */
+  users(): Promise<UserRow[]> {
+    return this.#db.selectFrom('users').selectAll().orderBy('created_on').orderBy('email').execute();
+  }
+
   async countUsers(): Promise<number> {
     const r = await this.#db
       .selectFrom('users')

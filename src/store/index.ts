@@ -17,12 +17,14 @@ export type {
   MembershipRow,
   OriginCaRow,
   OriginCertificateRow,
+  SetupLinkRow,
   TunnelConnectionRow,
   TunnelRow,
   UserRow,
   ZoneRow,
 } from './schema.js';
 export { fingerprint, SecretBox } from './secret-box.js';
+export { SetupLinkStore } from './setup-link-store.js';
 export { type Dialect, isUniqueViolation, type Repositories, Store, type StoreOptions } from './store.js';
 export { type TunnelFilter, TunnelStore } from './tunnel-store.js';
 export {

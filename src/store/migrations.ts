@@ -196,6 +196,26 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.createIndex('classic_records_tunnel').on('classic_records').column('tunnel_id').execute();
     },
   },
+  '0003_setup_links_zone_verification': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // First-run setup links (`warren serve` on an empty database): only the hash of the link's
+      // token is kept; a link works once, before it expires, and only while no user exists.
+      await db.schema
+        .createTable('setup_links')
+        .addColumn('token_hash', 'text', (c) => c.primaryKey())
+        .addColumn('created_on', 'text', (c) => c.notNull())
+        .addColumn('expires_on', 'text', (c) => c.notNull())
+        .addColumn('used_on', 'text')
+        .execute();
+      // Partial zones: when the TXT verification was last looked up, and when the zone went active.
+      await db.schema.alterTable('zones').addColumn('verification_checked_on', 'text').execute();
+      await db.schema.alterTable('zones').addColumn('activated_on', 'text').execute();
+      await db.schema
+        .alterTable('zones')
+        .addColumn('paused', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+    },
+  },
 };
 
 /** Hands Kysely's Migrator the migrations compiled into this build. */

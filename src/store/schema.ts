@@ -62,6 +62,12 @@ export interface ZoneRow {
   verification_key: string | null;
   created_on: string;
   modified_on: string;
+  /** When the partial zone's TXT verification was last looked up (null: never). */
+  verification_checked_on: string | null;
+  /** When the zone went active (null: pending, or active since before this was recorded). */
+  activated_on: string | null;
+  /** 1: the edge does not proxy this zone's hostnames (Cloudflare's "paused"). */
+  paused: number;
 }
 
 export interface DnsRecordRow {
@@ -186,6 +192,14 @@ export interface ClassicRecordRow {
   created_on: string;
 }
 
+export interface SetupLinkRow {
+  /** sha256 of the link's token; the token itself is printed once by `warren serve` and never stored. */
+  token_hash: string;
+  created_on: string;
+  expires_on: string;
+  used_on: string | null;
+}
+
 export interface Database {
   users: UserRow;
   accounts: AccountRow;
@@ -200,4 +214,5 @@ export interface Database {
   origin_certificates: OriginCertificateRow;
   login_transfers: LoginTransferRow;
   classic_records: ClassicRecordRow;
+  setup_links: SetupLinkRow;
 }

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WarrenError } from '../errors/index.js';
@@ -54,6 +54,14 @@ export class SecretBox {
     const c = createCipheriv('aes-256-gcm', this.#key, iv);
     const body = Buffer.concat([c.update(plain), c.final()]);
     return `v1.${iv.toString('base64')}.${c.getAuthTag().toString('base64')}.${body.toString('base64')}`;
+  }
+
+  /**
+   * A value derived from the secret key and `label` (HMAC-SHA256): the same on every process that
+   * shares the key, never stored, and different for every label (e.g. a user's API key generation).
+   */
+  derive(label: string): Buffer {
+    return createHmac('sha256', this.#key).update(label).digest();
   }
 
   open(sealed: string): Buffer {

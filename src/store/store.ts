@@ -15,6 +15,7 @@ import { LoginTransferStore } from './login-transfer-store.js';
 import { BuiltInMigrations } from './migrations.js';
 import type { Database } from './schema.js';
 import { SecretBox } from './secret-box.js';
+import { SetupLinkStore } from './setup-link-store.js';
 import { TunnelStore } from './tunnel-store.js';
 import { ZoneStore } from './zone-store.js';
 
@@ -27,6 +28,7 @@ export interface Repositories {
   certificates: CertificateStore;
   logins: LoginTransferStore;
   classic: ClassicRecordStore;
+  setupLinks: SetupLinkStore;
 }
 
 function repositories(db: Kysely<Database>, clock: Clock): Repositories {
@@ -38,6 +40,7 @@ function repositories(db: Kysely<Database>, clock: Clock): Repositories {
     certificates: new CertificateStore(db, clock),
     logins: new LoginTransferStore(db, clock),
     classic: new ClassicRecordStore(db, clock),
+    setupLinks: new SetupLinkStore(db, clock),
   };
 }
 
@@ -66,6 +69,7 @@ export class Store implements Repositories {
   readonly certificates: CertificateStore;
   readonly logins: LoginTransferStore;
   readonly classic: ClassicRecordStore;
+  readonly setupLinks: SetupLinkStore;
   readonly dialect: Dialect;
   readonly feed: ChangeFeed;
   readonly secrets: SecretBox;
@@ -94,6 +98,7 @@ export class Store implements Repositories {
     this.certificates = r.certificates;
     this.logins = r.logins;
     this.classic = r.classic;
+    this.setupLinks = r.setupLinks;
   }
 
   /** Runs `fn` in one transaction: all of its writes (the change and its audit entry) commit together. */

@@ -32,6 +32,11 @@ export interface RecordFilter {
 export type NewRecord = Omit<DnsRecordRow, 'id' | 'created_on' | 'modified_on'>;
 export type RecordChange = Partial<Omit<DnsRecordRow, 'id' | 'zone_id' | 'account_id' | 'created_on'>>;
 
+/** The TXT value a partial zone proves ownership with. */
+function newVerificationKey(): string {
+  return `warren-verify=${randomBytes(16).toString('hex')}`;
+}
+
 /** Zones and their DNS records. */
 export class ZoneStore {
   readonly #db: Kysely<Database>;
@@ -51,12 +56,72 @@ export class ZoneStore {
       type: input.type,
       // Full zones are served by warren's own nameservers; partial ones wait for the TXT verification.
       status: input.type === 'full' ? 'active' : 'pending',
-      verification_key: input.type === 'partial' ? `warren-verify=${randomBytes(16).toString('hex')}` : null,
+      verification_key: input.type === 'partial' ? newVerificationKey() : null,
       created_on: now,
       modified_on: now,
+      verification_checked_on: null,
+      activated_on: input.type === 'full' ? now : null,
+      paused: 0,
     };
     await this.#db.insertInto('zones').values(row).execute();
     return row;
+  }
+
+  /** Partial zones still waiting for their TXT verification, oldest first. */
+  pendingPartialZones(): Promise<ZoneRow[]> {
+    return this.#db
+      .selectFrom('zones')
+      .selectAll()
+      .where('type', '=', 'partial')
+      .where('status', '=', 'pending')
+      .orderBy('created_on')
+      .execute();
+  }
+
+  async markVerificationChecked(id: string): Promise<void> {
+    await this.#db
+      .updateTable('zones')
+      .set({ verification_checked_on: this.#clock.now().toISOString() })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** pending → active; false when the zone was not pending any more (another process got there first). */
+  async activateZone(id: string): Promise<boolean> {
+    const now = this.#clock.now().toISOString();
+    const r = await this.#db
+      .updateTable('zones')
+      .set({ status: 'active', activated_on: now, verification_checked_on: now, modified_on: now })
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  /** PATCH /zones/{z}: `paused`, and `type` (a switch to partial starts a new verification). */
+  async updateZone(id: string, change: { paused?: boolean; type?: ZoneRow['type'] }): Promise<void> {
+    const now = this.#clock.now().toISOString();
+    const typeChange: Partial<ZoneRow> =
+      change.type === undefined
+        ? {}
+        : change.type === 'full'
+          ? { type: 'full', status: 'active', verification_key: null, activated_on: now }
+          : {
+              type: 'partial',
+              status: 'pending',
+              verification_key: newVerificationKey(),
+              verification_checked_on: null,
+              activated_on: null,
+            };
+    await this.#db
+      .updateTable('zones')
+      .set({
+        ...typeChange,
+        ...(change.paused === undefined ? {} : { paused: change.paused ? 1 : 0 }),
+        modified_on: now,
+      })
+      .where('id', '=', id)
+      .execute();
   }
 
   zone(id: string): Promise<ZoneRow | undefined> {

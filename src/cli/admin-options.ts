@@ -1,0 +1,75 @@
+import { type Command, Option } from 'commander';
+
+export interface AdminDbFlags {
+  dataDir: string;
+  databaseUrl?: string;
+}
+
+const outputOption = () => new Option('-o, --output <format>', 'output format').choices(['json']);
+
+/** --data-dir / --database-url on every `warren admin` subcommand (as on `warren serve`). */
+function withDb(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--data-dir <dir>', 'data directory').default('.warren').env('WARREN_DATA_DIR'))
+    .addOption(
+      new Option(
+        '--database-url <url>',
+        'PostgreSQL (postgres://user@host:port/db) instead of SQLite in --data-dir',
+      ).env('WARREN_DATABASE_URL'),
+    );
+}
+
+/**
+ * `warren admin create-user | reset-password | list-users | roll-key`: maintenance straight on
+ * the database (works while `serve` is stopped). The work is in admin-command.ts.
+ */
+export function registerAdminCommand(program: Command): void {
+  const load = () => import('./admin-command.js');
+  const admin = program
+    .command('admin')
+    .description('bootstrap and maintenance on a data dir or database (users, passwords, API keys)');
+  withDb(
+    admin
+      .command('create-user')
+      .description('create a person with an API token (printed once), a member of --account (created if missing)')
+      .requiredOption('--email <email>', 'their e-mail address (they sign in with it)')
+      .addOption(new Option('--password-stdin', 'read their password from standard input').default(false))
+      .addOption(new Option('--account <name>', 'account to join (created when missing)').default('default'))
+      .addOption(new Option('--role <role>', 'role in that account (name or id)').default('Super Administrator'))
+      .addOption(outputOption()),
+  ).action(
+    async (
+      f: AdminDbFlags & { email: string; passwordStdin: boolean; account: string; role: string; output?: string },
+    ) => {
+      await (await load()).createUser(f);
+    },
+  );
+  withDb(
+    admin
+      .command('reset-password')
+      .description("set a person's password (read from standard input)")
+      .requiredOption('--email <email>', 'their e-mail address')
+      .addOption(
+        new Option('--password-stdin', 'read the new password from standard input (required)').makeOptionMandatory(),
+      ),
+  ).action(async (f: AdminDbFlags & { email: string }) => {
+    await (await load()).resetPassword(f);
+  });
+  withDb(
+    admin
+      .command('list-users')
+      .description('every user: e-mail, id, kind, accounts and roles')
+      .addOption(outputOption()),
+  ).action(async (f: AdminDbFlags & { output?: string }) => {
+    await (await load()).listUsers(f);
+  });
+  withDb(
+    admin
+      .command('roll-key')
+      .description("roll a user's API key: their cert.pem tokens stop working; prints the new global API key once")
+      .requiredOption('--email <email>', 'their e-mail address')
+      .addOption(outputOption()),
+  ).action(async (f: AdminDbFlags & { email: string; output?: string }) => {
+    await (await load()).rollKey(f);
+  });
+}

@@ -1,4 +1,4 @@
-import { connect, type TLSSocket } from 'node:tls';
+import { connect, type SecureContext, type TLSSocket } from 'node:tls';
 import { WarrenError } from '../errors/index.js';
 import {
   type ConnectorInfo,
@@ -18,7 +18,9 @@ import {
   type RequestHead,
 } from '../protocol/index.js';
 
-export const DIAL_TIMEOUT_MS = 15_000; // 15 seconds for TCP + TLS + registration
+export const DIAL_TIMEOUT_MS = 15_000; // 15 seconds for TCP + TLS
+/** From the TLS handshake to the edge's answer: longer, since an edge busy registering thousands of links queues them. */
+export const REGISTER_TIMEOUT_MS = 30_000; // 30 seconds
 
 export interface TunnelCredentials {
   accountTag: string;
@@ -26,11 +28,31 @@ export interface TunnelCredentials {
   secret: Buffer;
 }
 
+/** The newest TLS session ticket from the edge (one per connector; the edge issues them per handshake). */
+export class TlsSessionCache {
+  #session: Buffer | undefined;
+
+  get(): Buffer | undefined {
+    return this.#session;
+  }
+
+  set(session: Buffer): void {
+    this.#session = session;
+  }
+
+  /** After a trust failure or an edge restart the ticket is useless: forget it. */
+  clear(): void {
+    this.#session = undefined;
+  }
+}
+
 export interface ConnectorLinkOptions {
   host: string;
   port: number;
-  /** PEM of the CA that signed the edge certificate; undefined = system trust store. */
-  ca: string | undefined;
+  /** Trust for the edge certificate, built once per connector (its CA, or the system roots). */
+  secureContext: SecureContext;
+  /** TLS sessions shared by a connector's links: later dials resume instead of a full handshake. */
+  sessions: TlsSessionCache;
   /** Name checked against the edge certificate. */
   servername: string;
   connector: ConnectorInfo;
@@ -81,26 +103,22 @@ export class ConnectorLink {
       const onAbort = (): void =>
         settle(new WarrenError('WARREN_SHUTTING_DOWN', 'connect aborted', { retryable: false }));
       signal.addEventListener('abort', onAbort, { once: true });
-      const timer = setTimeout(
-        () =>
-          settle(
-            new WarrenError(
-              'WARREN_EDGE_UNREACHABLE',
-              `no registration from ${o.host}:${o.port} within ${DIAL_TIMEOUT_MS} ms`,
-              {
-                retryable: true,
-              },
-            ),
-          ),
-        DIAL_TIMEOUT_MS,
-      );
+      const expire = (what: string, ms: number) => () =>
+        settle(
+          new WarrenError('WARREN_EDGE_UNREACHABLE', `no ${what} from ${o.host}:${o.port} within ${ms} ms`, {
+            retryable: true,
+          }),
+        );
+      let timer = setTimeout(expire('TLS handshake', DIAL_TIMEOUT_MS), DIAL_TIMEOUT_MS);
       const socket: TLSSocket = connect({
         host: o.host,
         port: o.port,
         servername: isIpLiteral(o.servername) ? undefined : o.servername,
-        ca: o.ca,
+        secureContext: o.secureContext,
+        session: o.sessions.get(),
         minVersion: 'TLSv1.2',
       });
+      socket.on('session', (session: Buffer) => o.sessions.set(session));
       socket.setNoDelay(true);
       socket.setKeepAlive(true, 30_000);
       socket.once('error', (err: NodeJS.ErrnoException) => {
@@ -126,6 +144,8 @@ export class ConnectorLink {
         );
       });
       socket.once('secureConnect', () => {
+        clearTimeout(timer);
+        timer = setTimeout(expire('registration', REGISTER_TIMEOUT_MS), REGISTER_TIMEOUT_MS);
         const conn = new MuxConnection(socket, {
           role: 'connector',
           initialWindow: o.initialWindow,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { arch, platform } from 'node:os';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import { WarrenError } from '../errors/index.js';
 import {
@@ -11,7 +12,7 @@ import {
   type RequestHead,
 } from '../protocol/index.js';
 import { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from './backoff.js';
-import { ConnectorLink, type TunnelCredentials } from './connector-link.js';
+import { ConnectorLink, TlsSessionCache, type TunnelCredentials } from './connector-link.js';
 import type { ConnectorMetrics } from './connector-metrics.js';
 
 export const CONNECTOR_VERSION = '0.1.0';
@@ -49,12 +50,17 @@ export class Connector {
   #gotCredentials!: () => void;
   #fatal: ((err: WarrenError) => void) | undefined;
   #stopping = false;
+  // One trust store and one session cache for all links: building a SecureContext from a CA
+  // and verifying a full handshake per link dominated the CPU of registering many tunnels.
+  readonly #secureContext: SecureContext;
+  readonly #sessions = new TlsSessionCache();
 
   constructor(options: ConnectorOptions) {
     if (!Number.isInteger(options.haConnections) || options.haConnections < 1 || options.haConnections > 16) {
       throw new WarrenError('WARREN_CONFIG_INVALID', '--ha-connections must be an integer from 1 to 16');
     }
     this.#o = options;
+    this.#secureContext = createSecureContext(options.ca === undefined ? {} : { ca: options.ca });
     this.#links = new Array(options.haConnections).fill(undefined);
     this.#credentials = options.credentials;
     this.#haveCredentials = new Promise((r) => {
@@ -107,7 +113,8 @@ export class Connector {
       const link = new ConnectorLink({
         host: o.edge.host,
         port: o.edge.port,
-        ca: o.ca,
+        secureContext: this.#secureContext,
+        sessions: this.#sessions,
         servername: o.edge.host,
         connector: {
           connectorId: this.connectorId,

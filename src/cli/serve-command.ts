@@ -23,6 +23,8 @@ export interface ServeOptions {
   maxTunnelsPerAccount: number;
   /** `--classic-dns-cleanup-after`: fixed delay (ms); undefined: a random point in 24–48 hours per record. */
   classicDnsCleanupAfterMs: number | undefined;
+  /** `--verify-resolver` (IP:PORT): where partial zones' TXT verification records are looked up. */
+  verifyResolver: string | undefined;
   /** WARREN_ADMIN_EMAIL / WARREN_ADMIN_TOKEN / WARREN_ADMIN_PASSWORD. */
   admin: { email: string | undefined; token: string | undefined; password: string | undefined };
   log: LoggerOptions;
@@ -56,6 +58,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     logger,
     edgeCaPem: tls.caPem,
     classicCleanupAfterMs: options.classicDnsCleanupAfterMs,
+    verifyResolver: options.verifyResolver,
   });
   const edge = new EdgeServer({
     ...control.edgeHooks(),

@@ -1,4 +1,5 @@
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { parseResolverAddress } from '../control/zone-verifier.js';
 import { durationArg, intArg, logOptionsOf, withLogOptions } from './cli-options.js';
 
 /** `warren serve` flags (DESIGN.md §2); the process itself lives in serve-command.ts. */
@@ -58,6 +59,20 @@ export function registerServeCommand(program: Command): void {
           .env('WARREN_CLASSIC_DNS_CLEANUP_AFTER'),
       )
       .addOption(
+        new Option(
+          '--verify-resolver <ip:port>',
+          "DNS resolver for partial zones' TXT verification (default: the system's resolvers)",
+        )
+          .argParser((v: string) => {
+            try {
+              return parseResolverAddress(v);
+            } catch (err) {
+              throw new InvalidArgumentError((err as Error).message);
+            }
+          })
+          .env('WARREN_VERIFY_RESOLVER'),
+      )
+      .addOption(
         new Option('--origin-response-timeout <duration>', 'how long the edge waits for a response head (then 504)')
           .default(100_000, '100s')
           .argParser(durationArg('--origin-response-timeout'))
@@ -78,6 +93,7 @@ export function registerServeCommand(program: Command): void {
       databaseUrl: f.databaseUrl,
       maxTunnelsPerAccount: f.maxTunnelsPerAccount,
       classicDnsCleanupAfterMs: f.classicDnsCleanupAfter,
+      verifyResolver: f.verifyResolver,
       // Secrets come from the environment only, never from flags (they would show in `ps`).
       admin: {
         email: process.env.WARREN_ADMIN_EMAIL || undefined,

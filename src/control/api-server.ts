@@ -1,7 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { WarrenError } from '../errors/index.js';
-import type { Repositories } from '../store/index.js';
+import type { Repositories, SecretBox } from '../store/index.js';
 import { ApiError } from './api-error.js';
 import type { ApiRoute, JsonSchema } from './api-route.js';
 import { openApiDocument } from './openapi.js';
@@ -19,6 +19,8 @@ export interface ApiServerOptions {
     routes: readonly ApiRoute[];
     store: Repositories;
     now: () => Date;
+    /** Checks X-Auth-Email + X-Auth-Key (global API keys are derived from it); without it only Bearer tokens work. */
+    secrets?: SecretBox;
     /** Server-rendered pages outside /client/v4 (the `warren login` authorization page). */
     pages?: (app: FastifyInstance) => void;
   };
@@ -103,7 +105,9 @@ function registerRoute(app: FastifyInstance, r: ApiRoute, control: NonNullable<A
     },
     handler: async (req, reply) => {
       const principal =
-        r.auth === false ? (undefined as unknown as Principal) : await authenticate(req, control.store, control.now());
+        r.auth === false
+          ? (undefined as unknown as Principal)
+          : await authenticate(req, control.store, control.now(), control.secrets);
       if (r.method !== 'GET' && r.body !== undefined && req.body === undefined) {
         throw ApiError.invalid('this request needs a JSON body (Content-Type: application/json)');
       }

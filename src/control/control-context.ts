@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { OriginCa } from '../pki/index.js';
-import type { AuditEntry, Store } from '../store/index.js';
+import type { AuditEntry, Store, ZoneRow } from '../store/index.js';
 import type { Principal } from './principal.js';
 
 export interface ControlContext {
@@ -19,6 +19,8 @@ export interface ControlContext {
   classicCleanupAfterMs: number | undefined;
   /** Closes this process's edge links of a tunnel; returns how many (`tunnel cleanup`). */
   dropTunnelLinks: (tunnelId: string) => number;
+  /** Looks a pending partial zone's verification TXT record up now; true when it went active. */
+  verifyZone: (zone: ZoneRow) => Promise<boolean>;
 }
 
 export function actorOf(p: Principal): AuditEntry['actor'] {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { EdgeLink, HostRouter, TunnelAuthenticator } from '../edge/index.js';
 import type { OriginCa } from '../pki/index.js';
-import type { Store } from '../store/index.js';
+import type { SecretBox, Store } from '../store/index.js';
 import { accountRoutes } from './account-routes.js';
 import type { ApiRoute } from './api-route.js';
 import { auditLogRoutes } from './audit-log-routes.js';
@@ -23,6 +23,7 @@ import { tunnelRouteDeleteRoutes } from './tunnel-route-delete-routes.js';
 import { tunnelRoutes } from './tunnel-routes.js';
 import { userRoutes } from './user-routes.js';
 import { zoneRoutes } from './zone-routes.js';
+import { dnsTxtLookup, type TxtLookup, ZoneVerifier } from './zone-verifier.js';
 
 export interface ControlPlaneOptions {
   store: Store;
@@ -40,6 +41,12 @@ export interface ControlPlaneOptions {
   classicCleanupAfterMs?: number | undefined;
   /** Run the classic DNS cleanup sweep on a timer (default true; tests call `dnsCleanup.runOnce()`). */
   classicCleanupTimer?: boolean;
+  /** `--verify-resolver` (parsed, `IP:PORT`): where partial zones' TXT records are looked up; default the system's. */
+  verifyResolver?: string | undefined;
+  /** Replaces the DNS lookup of zone verification altogether (tests of the job's logic). */
+  txtLookup?: TxtLookup;
+  /** Run the zone verification sweep on a timer (default true; tests call `zoneVerifier.runOnce()`). */
+  zoneVerificationTimer?: boolean;
 }
 
 /**
@@ -54,11 +61,13 @@ export class ControlPlane {
   readonly store: Store;
   readonly originCa: OriginCa;
   readonly dnsCleanup: ClassicDnsCleanup;
+  readonly zoneVerifier: ZoneVerifier;
   readonly #ctx: ControlContext;
 
   private constructor(options: ControlPlaneOptions, originCa: OriginCa) {
     const { store, logger } = options;
     this.store = store;
+    this.zoneVerifier = new ZoneVerifier(store, logger, options.txtLookup ?? dnsTxtLookup(options.verifyResolver));
     const ctx: ControlContext = {
       store,
       domain: options.domain,
@@ -69,6 +78,7 @@ export class ControlPlane {
       edgeCaPem: options.edgeCaPem,
       classicCleanupAfterMs: options.classicCleanupAfterMs,
       dropTunnelLinks: (id) => this.tracker.dropTunnel(id),
+      verifyZone: (zone) => this.zoneVerifier.verify(zone),
     };
     this.#ctx = ctx;
     this.originCa = originCa;
@@ -98,6 +108,7 @@ export class ControlPlane {
     await cp.tracker.start();
     await cp.router.start();
     if (options.classicCleanupTimer !== false) cp.dnsCleanup.start();
+    if (options.zoneVerificationTimer !== false) cp.zoneVerifier.start();
     return cp;
   }
 
@@ -124,11 +135,13 @@ export class ControlPlane {
     routes: readonly ApiRoute[];
     store: Store;
     now: () => Date;
+    secrets: SecretBox;
     pages: (app: FastifyInstance) => void;
   } {
     return {
       routes: this.routes,
       store: this.store,
+      secrets: this.store.secrets,
       now: () => this.store.clock.now(),
       pages: (app) => {
         registerLoginPages(app, this.#ctx);
@@ -141,6 +154,7 @@ export class ControlPlane {
   async close(): Promise<void> {
     this.router.close();
     this.dnsCleanup.stop();
+    this.zoneVerifier.stop();
     await this.tracker.idle();
   }
 }

@@ -102,8 +102,10 @@ export class DnsHostRouter implements HostRouter {
     }
     const exact = new Map<string, string>();
     const wild = new Map<string, string>();
+    // A paused zone's hostnames are not proxied (Cloudflare's "paused"): they do not route.
+    const paused = new Set(snap.zones.filter((z) => z.paused === 1).map((z) => z.id));
     for (const r of snap.cnames) {
-      if (r.proxied !== 1) continue;
+      if (r.proxied !== 1 || paused.has(r.zone_id)) continue;
       const names = byAccount.get(r.account_id) as Map<string, string>;
       let target: string | undefined = r.content;
       let tunnelId: string | undefined;

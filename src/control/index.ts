@@ -22,3 +22,11 @@ export {
   rollUserKey,
   type UserListing,
 } from './user-admin.js';
+export {
+  dnsTxtLookup,
+  parseResolverAddress,
+  type TxtLookup,
+  VERIFICATION_LABEL,
+  ZONE_VERIFY_RECHECK_MS,
+  ZoneVerifier,
+} from './zone-verifier.js';

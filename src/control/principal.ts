@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
-import type { ApiTokenRow, Repositories, UserRow } from '../store/index.js';
+import type { ApiTokenRow, Repositories, SecretBox, UserRow } from '../store/index.js';
 import { ApiError } from './api-error.js';
+import { isGlobalApiKey } from './global-api-key.js';
 import { type Role, roleById, type Scope, scopesOfRoles } from './roles.js';
 import { policiesAllow, type TokenPolicy } from './token-policy.js';
 
@@ -14,9 +15,72 @@ export interface Principal {
 
 const BEARER = /^Bearer\s+([A-Za-z0-9._~+/=-]{1,512})$/;
 
-/** Resolves the Bearer token of a request; errors say how to get a working one. Never echoes the value. */
-export async function authenticate(req: FastifyRequest, store: Repositories, now: Date): Promise<Principal> {
+/** The id a request authenticated by the global API key reports as its token's. */
+export const GLOBAL_API_KEY_TOKEN_ID = 'global-api-key';
+
+function headerOf(req: FastifyRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+/**
+ * Cloudflare's legacy `X-Auth-Email` + `X-Auth-Key`: the key is the user's global API key, which
+ * changes whenever their API key rolls. It acts as the user with every permission of their roles.
+ */
+async function authenticateGlobalKey(
+  req: FastifyRequest,
+  store: Repositories,
+  secrets: SecretBox,
+  email: string | undefined,
+  key: string | undefined,
+): Promise<Principal> {
+  if (email === undefined || key === undefined) {
+    throw new ApiError(
+      'WARREN_API_UNAUTHORIZED',
+      'send both X-Auth-Email and X-Auth-Key (the global API key), or an "Authorization: Bearer <API token>" header',
+    );
+  }
+  const user = await store.identity.findUserByEmail(email.trim());
+  // One answer for an unknown user and a wrong key: the API does not tell who has an account.
+  if (user === undefined || user.kind !== 'person' || !isGlobalApiKey(secrets, user, key.trim())) {
+    throw new ApiError(
+      'WARREN_API_UNAUTHORIZED',
+      'X-Auth-Email / X-Auth-Key are not valid: the global API key changes when the API key rolls (role or membership changes); ask an operator for the new one (`warren admin roll-key`) or use an API token',
+    );
+  }
+  const token: ApiTokenRow = {
+    id: GLOBAL_API_KEY_TOKEN_ID,
+    user_id: user.id,
+    name: 'Global API Key',
+    token_hash: '',
+    status: 'active',
+    policies: '[]',
+    key_generation: user.api_key_generation,
+    not_before: null,
+    expires_on: null,
+    issued_on: user.api_key_rolled_on ?? user.created_on,
+    modified_on: user.api_key_rolled_on ?? user.created_on,
+    last_used_on: null,
+  };
+  return { user, token, policies: [], ip: req.ip };
+}
+
+/**
+ * Resolves the Bearer token of a request (or, when `secrets` is given, Cloudflare's legacy
+ * X-Auth-Email + X-Auth-Key); errors say how to get a working one. Never echoes the value.
+ */
+export async function authenticate(
+  req: FastifyRequest,
+  store: Repositories,
+  now: Date,
+  secrets?: SecretBox,
+): Promise<Principal> {
   const header = req.headers.authorization;
+  const authEmail = headerOf(req, 'x-auth-email');
+  const authKey = headerOf(req, 'x-auth-key');
+  if (header === undefined && secrets !== undefined && (authEmail !== undefined || authKey !== undefined)) {
+    return authenticateGlobalKey(req, store, secrets, authEmail, authKey);
+  }
   const m = header === undefined ? null : BEARER.exec(header);
   if (m === null) {
     throw new ApiError(

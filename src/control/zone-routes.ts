@@ -6,13 +6,14 @@ import { actorOf, type ControlContext } from './control-context.js';
 import { ok, okPage, pageOf, pagingQuery } from './envelope.js';
 import { parseHostname } from './hostname.js';
 import { authorize, type Principal } from './principal.js';
+import { VERIFICATION_LABEL } from './zone-verifier.js';
 
 export function zoneView(z: ZoneRow, accountName: string, domain: string): Record<string, unknown> {
   return {
     id: z.id,
     name: z.name,
     status: z.status,
-    paused: false,
+    paused: z.paused === 1,
     type: z.type,
     development_mode: 0,
     name_servers: z.type === 'full' ? [`ns1.${domain}`, `ns2.${domain}`] : [],
@@ -21,7 +22,7 @@ export function zoneView(z: ZoneRow, accountName: string, domain: string): Recor
     original_dnshost: null,
     created_on: z.created_on,
     modified_on: z.modified_on,
-    activated_on: z.status === 'active' ? z.created_on : null,
+    activated_on: z.status === 'active' ? (z.activated_on ?? z.created_on) : null,
     account: { id: z.account_id, name: accountName },
     owner: { id: null, type: 'user', email: null },
     permissions: [],
@@ -38,7 +39,14 @@ export function zoneView(z: ZoneRow, accountName: string, domain: string): Recor
       externally_managed: false,
     },
     meta: { step: 2, custom_certificate_quota: 0, page_rule_quota: 3, phishing_detected: false },
-    ...(z.type === 'partial' ? { verification_key: z.verification_key, cname_suffix: `cdn.${domain}` } : {}),
+    ...(z.type === 'partial'
+      ? {
+          verification_key: z.verification_key,
+          cname_suffix: `cdn.${domain}`,
+          // Where the TXT record with verification_key goes (the apex works too).
+          verification_record: { type: 'TXT', name: `${VERIFICATION_LABEL}.${z.name}`, content: z.verification_key },
+        }
+      : {}),
   };
 }
 
@@ -184,6 +192,79 @@ export function zoneRoutes(ctx: ControlContext): ApiRoute[] {
       handler: async ({ principal: p, params }) => {
         const z = await zoneFor(ctx, p, params.zone_id, 'zone:read');
         return ok(zoneView(z, await accountName(z.account_id), domain));
+      },
+    }),
+    route<
+      { zone_id: string },
+      unknown,
+      { paused?: boolean; type?: 'full' | 'partial'; plan?: { id: string }; vanity_name_servers?: string[] }
+    >({
+      method: 'PATCH',
+      url: '/zones/:zone_id',
+      summary:
+        'Edits a zone: paused (its hostnames stop routing through the edge), type (full ↔ partial; partial starts a new TXT verification), plan (only "free")',
+      tag: 'Zones',
+      params: { zone_id: ID_PARAM },
+      body: {
+        type: 'object',
+        properties: {
+          paused: { type: 'boolean' },
+          type: { enum: ['full', 'partial'] },
+          plan: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['id'],
+            properties: { id: { type: 'string', maxLength: 64 } },
+          },
+          vanity_name_servers: { type: 'array', maxItems: 0, items: { type: 'string' } },
+        },
+      },
+      handler: async ({ principal: p, params, body }) => {
+        const z = await zoneFor(ctx, p, params.zone_id, 'zone:write');
+        if (body.plan !== undefined && body.plan.id !== 'free') {
+          throw ApiError.invalid(`plan "${body.plan.id}" does not exist here; warren has one plan, "free"`);
+        }
+        const change: { paused?: boolean; type?: 'full' | 'partial' } = {};
+        if (body.paused !== undefined && body.paused !== (z.paused === 1)) change.paused = body.paused;
+        if (body.type !== undefined && body.type !== z.type) change.type = body.type;
+        const updated = await store.transaction(async (tx) => {
+          if (Object.keys(change).length > 0) {
+            await tx.zones.updateZone(z.id, change);
+            await tx.audit.append({
+              accountId: z.account_id,
+              action: 'zone_update',
+              actor: actorOf(p),
+              interface: 'API',
+              resource: { id: z.id, type: 'zone' },
+              metadata: { zone_name: z.name },
+              oldValue: {
+                ...(change.paused === undefined ? {} : { paused: z.paused === 1 }),
+                ...(change.type === undefined ? {} : { type: z.type, status: z.status }),
+              },
+              newValue: change,
+            });
+          }
+          return (await tx.zones.zone(z.id)) as ZoneRow;
+        });
+        if (Object.keys(change).length > 0) await store.feed.publish('zones');
+        return ok(zoneView(updated, await accountName(z.account_id), domain));
+      },
+    }),
+    route<{ zone_id: string }, unknown, unknown>({
+      method: 'PUT',
+      url: '/zones/:zone_id/activation_check',
+      summary: `Looks a pending partial zone's TXT record (${VERIFICATION_LABEL}.<zone>, or the apex) up now instead of at the next sweep`,
+      tag: 'Zones',
+      params: { zone_id: ID_PARAM },
+      handler: async ({ principal: p, params }) => {
+        const z = await zoneFor(ctx, p, params.zone_id, 'zone:write');
+        if (z.type !== 'partial' || z.status !== 'pending') {
+          throw ApiError.invalid(
+            `zone ${z.name} is ${z.type === 'full' ? 'on full setup' : 'active already'}: only pending partial zones are checked`,
+          );
+        }
+        await ctx.verifyZone(z);
+        return ok({ id: z.id });
       },
     }),
     route<{ zone_id: string }, unknown, unknown>({

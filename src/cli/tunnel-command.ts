@@ -93,15 +93,20 @@ export async function runTunnel(o: TunnelRunOptions): Promise<void> {
       }
     },
   });
+  // While a health-checked origin fails, the edge sends this replica nothing (the others serve).
+  run.health.onChange = (healthy) => (healthy ? connector.resume() : connector.pause());
+  run.health.start();
   if (o.metrics !== undefined) {
     const m = await startMetricsServer(o.metrics, {
       metrics,
       readyConnections: () => connector.readyConnections,
       connectorId: connector.connectorId,
+      paused: () => connector.paused,
     });
     process.stdout.write(`Metrics server listening on ${m.url}/metrics\n`);
   }
   onShutdownSignals(logger, async () => {
+    run.health.stop();
     await connector.shutdown(o.gracePeriodMs);
     run.close();
   });

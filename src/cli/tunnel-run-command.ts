@@ -10,8 +10,10 @@ import {
   singleOriginOverrides,
 } from '../connector/config/index.js';
 import type { ConnectorMetrics } from '../connector/connector-metrics.js';
+import { HealthMonitor } from '../connector/health-monitor.js';
 import { parseTunnelToken, readCredentialsFile, type TunnelCredentials } from '../connector/index.js';
 import { Ingress, type OriginRequestOverrides } from '../connector/ingress/index.js';
+import { healthTargetsOf } from '../connector/origin-health-check.js';
 import { type AccessVerifier, OriginProxy } from '../connector/origin-proxy.js';
 import { WarrenError } from '../errors/index.js';
 
@@ -56,11 +58,16 @@ export interface RunOriginOptions {
 
 export interface RunOrigin {
   origin: OriginProxy;
+  /**
+   * Checks the rules with `originRequest.healthCheck` (none: it never changes state). Not started:
+   * the caller sets `onChange` (pause/resume the connector) and then calls `start()`.
+   */
+  health: HealthMonitor;
   /** For the "forwarding to …" line. */
   target: string;
   /** The config file in use, if any. */
   config: ConnectorConfig | undefined;
-  /** Stops the SIGHUP reload and closes the origin pools. */
+  /** Stops the SIGHUP reload and the health checks, and closes the origin pools. */
   close(): void;
 }
 
@@ -130,14 +137,28 @@ export function createRunOrigin(o: RunOriginOptions): RunOrigin {
       'originRequest.access.required is set, but this connector cannot verify Access tokens yet: requests to those rules are NOT checked',
     );
   }
+  const health = new HealthMonitor({ logger: o.logger, metrics: o.metrics });
+  const watchHealth = (rules: Ingress): void => {
+    const targets = healthTargetsOf(rules, (rule) => origin.poolFor(rule));
+    health.setTargets(targets);
+    if (targets.length > 0) {
+      o.logger.info(
+        { rules: targets.map((t) => t.rule) },
+        `checking the health of ${targets.length === 1 ? 'one origin' : `${targets.length} origins`}`,
+      );
+    }
+  };
+  watchHealth(ingress);
   const stopReload =
-    fromFile && config !== undefined ? reloadIngressOnSighup(origin, config.source, o.logger) : () => {};
+    fromFile && config !== undefined ? reloadIngressOnSighup(origin, config.source, o.logger, watchHealth) : () => {};
   return {
     origin,
+    health,
     target,
     config,
     close() {
       stopReload();
+      health.stop();
       origin.close();
     },
   };
@@ -167,9 +188,15 @@ function singleOrigin(config: ConnectorConfig | undefined, o: RunOriginOptions):
 /**
  * On SIGHUP, reads the config file again and applies its ingress rules to new streams; streams
  * in flight (WebSockets included) keep going where they were. A file that fails validation
- * leaves the running rules in place and logs why. Returns a function that stops listening.
+ * leaves the running rules in place and logs why. `applied` hears each applied set (the health
+ * monitor follows the rules). Returns a function that stops listening.
  */
-export function reloadIngressOnSighup(origin: OriginProxy, path: string, logger: Logger): () => void {
+export function reloadIngressOnSighup(
+  origin: OriginProxy,
+  path: string,
+  logger: Logger,
+  applied?: (ingress: Ingress) => void,
+): () => void {
   const reload = (): void => {
     try {
       const config = loadConfigFile(path);
@@ -181,6 +208,7 @@ export function reloadIngressOnSighup(origin: OriginProxy, path: string, logger:
       }
       origin.setIngress(ingress);
       logger.info({ config: path, rules: ingress.rules.length }, 'reloaded ingress rules');
+      applied?.(ingress);
     } catch (err) {
       const code = err instanceof WarrenError ? err.code : undefined;
       logger.error({ config: path, code }, `reload failed, keeping the running rules: ${(err as Error).message}`);

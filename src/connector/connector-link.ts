@@ -233,6 +233,11 @@ export class ConnectorLink {
     this.conn?.sendFrame(FrameType.Unregister, 0);
   }
 
+  /** Undoes `unregister`: the edge sends new requests on this link again. */
+  resume(): void {
+    this.conn?.sendFrame(FrameType.Resume, 0);
+  }
+
   close(): void {
     this.conn?.close();
   }

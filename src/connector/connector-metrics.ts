@@ -41,6 +41,12 @@ export class ConnectorMetrics {
     labelNames: ['code'],
     registers: [this.registry],
   });
+  readonly originHealthy = new Gauge({
+    name: 'warren_tunnel_origin_healthy',
+    help: 'Origin health check state per ingress rule (1 healthy, 0 unhealthy); rule is the rule number',
+    labelNames: ['rule'],
+    registers: [this.registry],
+  });
   readonly latency = new Histogram({
     name: 'warren_tunnel_origin_response_seconds',
     help: 'Time from request arrival to the origin response head',

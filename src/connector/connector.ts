@@ -50,6 +50,7 @@ export class Connector {
   #gotCredentials!: () => void;
   #fatal: ((err: WarrenError) => void) | undefined;
   #stopping = false;
+  #paused = false;
   // One trust store and one session cache for all links: building a SecureContext from a CA
   // and verifying a full handshake per link dominated the CPU of registering many tunnels.
   readonly #secureContext: SecureContext;
@@ -78,6 +79,11 @@ export class Connector {
     let n = 0;
     for (const l of this.#links) if (l?.registration !== undefined && l.conn?.closed === false) n++;
     return n;
+  }
+
+  /** True between `pause()` and `resume()`: the edge sends this replica nothing new. */
+  get paused(): boolean {
+    return this.#paused;
   }
 
   get inFlight(): number {
@@ -142,6 +148,8 @@ export class Connector {
         }
         backoff.reset();
         this.#links[index] = link;
+        // A link that (re)registers while paused must not take traffic either.
+        if (this.#paused) link.unregister();
         o.metrics?.registerSuccess.inc();
         o.metrics?.haConnections.set(this.readyConnections);
         log.info(
@@ -173,6 +181,26 @@ export class Connector {
       const delay = backoff.next();
       await sleep(delay, signal);
     }
+  }
+
+  /**
+   * Asks the edge to send no new requests on any link, now and on links that register later,
+   * until `resume()` (the origin health check failed). Requests in flight finish.
+   */
+  pause(): void {
+    if (this.#paused || this.#stopping) return;
+    this.#paused = true;
+    for (const l of this.#links) l?.unregister();
+    this.#o.logger.warn({ links: this.readyConnections }, 'paused: asked the edge to send this replica no requests');
+  }
+
+  /** Undoes `pause()`: the edge spreads requests over this replica's links again. */
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    if (this.#stopping) return; // the shutdown's Unregister stands
+    for (const l of this.#links) l?.resume();
+    this.#o.logger.info({ links: this.readyConnections }, 'resumed: the edge sends this replica requests again');
   }
 
   /**

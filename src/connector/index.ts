@@ -8,7 +8,22 @@ export {
 } from './connector.js';
 export { ConnectorLink, type TunnelCredentials } from './connector-link.js';
 export { ConnectorMetrics } from './connector-metrics.js';
+export {
+  HealthMonitor,
+  type HealthMonitorOptions,
+  type HealthProbe,
+  type HealthTarget,
+  type HealthTargetState,
+  type HealthTimers,
+  SYSTEM_HEALTH_TIMERS,
+} from './health-monitor.js';
 export { type MetricsServerOptions, startMetricsServer } from './metrics-server.js';
+export {
+  checkOriginHealth,
+  healthRequestOf,
+  healthTargetsOf,
+  type OriginHealthRequest,
+} from './origin-health-check.js';
 export {
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_KEEPALIVE_CONNECTIONS,

@@ -7,9 +7,14 @@ export interface MetricsServerOptions {
   metrics: ConnectorMetrics;
   readyConnections: () => number;
   connectorId: string;
+  /** True while the connector is paused (an origin failed its health check): /ready then answers 503. */
+  paused?: () => boolean;
 }
 
-/** `--metrics ADDR`: /metrics (Prometheus), /ready (200 once a link is registered), /healthcheck. */
+/**
+ * `--metrics ADDR`: /metrics (Prometheus), /ready (200 once a link is registered and the
+ * connector is not paused by a failing origin health check), /healthcheck.
+ */
 export async function startMetricsServer(
   addr: string,
   o: MetricsServerOptions,
@@ -36,7 +41,8 @@ export async function startMetricsServer(
       return;
     }
     if (path === '/ready') {
-      const n = o.readyConnections();
+      // Paused links are registered but take no traffic: not ready, and none counted as ready.
+      const n = o.paused?.() === true ? 0 : o.readyConnections();
       res.writeHead(n > 0 ? 200 : 503, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ status: n > 0 ? 200 : 503, readyConnections: n, connectorId: o.connectorId }));
       return;

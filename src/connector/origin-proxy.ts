@@ -187,6 +187,15 @@ export class OriginProxy {
     this.#routes = routes;
   }
 
+  /**
+   * The keep-alive pool a rule of the current ingress sends to (http(s) and unix: rules), so
+   * health checks reach the origin with the same TLS, socket and timeout settings as requests.
+   */
+  poolFor(rule: IngressRule): OriginPool | undefined {
+    const route = this.#routes[rule.index];
+    return route?.rule === rule ? route.pool : undefined;
+  }
+
   /** Closes pooled connections and the built-in hello_world origin. */
   close(): void {
     for (const pool of this.#pools.values()) pool.destroy();

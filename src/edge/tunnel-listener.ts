@@ -148,6 +148,11 @@ export class TunnelListener {
         if (link !== undefined) link.draining = true;
         return;
       }
+      if (frame.type === FrameType.Resume) {
+        // The connector paused this link (its origin failed a health check) and is healthy again.
+        if (link !== undefined) link.draining = false;
+        return;
+      }
       conn.destroy(new WarrenError('WARREN_PROTOCOL', `unexpected control frame ${frame.type}`));
     };
     conn.onClose = (err) => {

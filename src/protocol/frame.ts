@@ -27,6 +27,11 @@ export const FrameType = {
   Unregister: 7,
   /** edge → connector, stream 0: the edge is going away; reconnect elsewhere. */
   GoAway: 8,
+  /**
+   * connector → edge, stream 0: undo an Unregister, send new streams here again. Sent when the
+   * connector's origin health check passes again (an Unregister paused it while it failed).
+   */
+  Resume: 9,
   /** edge → connector: JSON RequestHead, opens the stream. */
   Request: 16,
   /** connector → edge: JSON ResponseHead. */

@@ -5,6 +5,7 @@ import { isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument,
 import { WarrenError } from '../../errors/index.js';
 import {
   type AccessConfig,
+  type HealthCheckOverrides,
   Ingress,
   IngressError,
   type OriginRequestOverrides,
@@ -290,12 +291,12 @@ class ConfigReader {
         continue;
       }
       if (key === 'healthCheck') {
-        this.#warn(keyNode, `${name} is not implemented yet; it is ignored`);
+        out.healthCheck = this.#healthCheck(value, name);
         continue;
       }
       const type = ORIGIN_REQUEST_KEYS[key as OriginRequestKey];
       if (type === undefined) {
-        const hint = suggestKey(key, [...Object.keys(ORIGIN_REQUEST_KEYS), 'access']);
+        const hint = suggestKey(key, [...Object.keys(ORIGIN_REQUEST_KEYS), 'access', 'healthCheck']);
         this.#warn(keyNode, `unknown key ${name} is ignored${hint === undefined ? '' : ` (did you mean "${hint}"?)`}`);
         continue;
       }
@@ -334,6 +335,43 @@ class ConfigReader {
         case 'disableChunkedEncoding':
           out.disableChunkedEncoding = v as boolean;
           break;
+      }
+    }
+    return out;
+  }
+
+  /** Types only; `Ingress.validate` fills it from the global one and checks it against the rule. */
+  #healthCheck(node: Node | null, where: string): HealthCheckOverrides {
+    const out: HealthCheckOverrides = {};
+    if (!isMap(node)) {
+      this.#fail(
+        node,
+        `${where}: `,
+        node === null || (isScalar(node) && node.value === null) ? 'is empty' : 'must be a map',
+        'write "path: /healthz" and "interval: 10s" indented below it',
+      );
+    }
+    for (const [key, value, keyNode] of this.#entries(node as YAMLMap, `${where}.`)) {
+      switch (key) {
+        case 'path':
+          out.path = this.#string(value, `${where}.path`);
+          break;
+        case 'interval':
+          out.intervalMs = this.#value(value, `${where}.interval`, 'duration') as number;
+          break;
+        case 'timeout':
+          out.timeoutMs = this.#value(value, `${where}.timeout`, 'duration') as number;
+          break;
+        case 'unhealthyThreshold':
+          out.unhealthyThreshold = this.#value(value, `${where}.unhealthyThreshold`, 'int') as number;
+          break;
+        default: {
+          const hint = suggestKey(key, ['path', 'interval', 'timeout', 'unhealthyThreshold']);
+          this.#warn(
+            keyNode,
+            `unknown key ${where}.${key} is ignored${hint === undefined ? '' : ` (did you mean "${hint}"?)`}`,
+          );
+        }
       }
     }
     return out;

@@ -3,7 +3,12 @@ export { IngressError } from './ingress-error.js';
 export { IngressRule, type IngressRuleInit } from './ingress-rule.js';
 export {
   type AccessConfig,
+  DEFAULT_HEALTH_CHECK_TIMEOUT_MS,
+  DEFAULT_HEALTH_CHECK_UNHEALTHY_THRESHOLD,
   DEFAULT_ORIGIN_REQUEST,
+  type HealthCheckConfig,
+  type HealthCheckOverrides,
+  MIN_HEALTH_CHECK_INTERVAL_MS,
   mergeOriginRequest,
   type OriginRequestConfig,
   type OriginRequestOverrides,

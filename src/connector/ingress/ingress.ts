@@ -6,12 +6,17 @@ import { IngressError } from './ingress-error.js';
 import { IngressRule } from './ingress-rule.js';
 import {
   type AccessConfig,
+  DEFAULT_HEALTH_CHECK_TIMEOUT_MS,
+  DEFAULT_HEALTH_CHECK_UNHEALTHY_THRESHOLD,
   DEFAULT_ORIGIN_REQUEST,
+  type HealthCheckConfig,
+  type HealthCheckOverrides,
+  MIN_HEALTH_CHECK_INTERVAL_MS,
   mergeOriginRequest,
   type OriginRequestConfig,
   type OriginRequestOverrides,
 } from './origin-request.js';
-import { OriginServiceError, parseOriginService } from './origin-service.js';
+import { describeService, type OriginService, OriginServiceError, parseOriginService } from './origin-service.js';
 import { requestHost, requestPath } from './request-target.js';
 import type { UnvalidatedIngressRule } from './unvalidated-ingress-rule.js';
 
@@ -44,6 +49,7 @@ export class Ingress {
   static validate(raw: readonly UnvalidatedIngressRule[], globalOverrides: OriginRequestOverrides = {}): Ingress {
     const defaults = mergeOriginRequest(DEFAULT_ORIGIN_REQUEST, globalOverrides);
     checkOriginRequest(undefined, defaults);
+    defaults.healthCheck = resolveHealthCheck(undefined, undefined, globalOverrides.healthCheck);
     if (raw.length === 0) {
       throw new IngressError(
         undefined,
@@ -135,6 +141,7 @@ function validateRule(
   const path = pathSource === '' ? undefined : compilePath(pathSource, n);
   const originRequest = mergeOriginRequest(defaults, r.originRequest ?? {});
   checkOriginRequest(n, originRequest);
+  originRequest.healthCheck = ruleHealthCheck(n, service, defaults.healthCheck, r.originRequest?.healthCheck);
   return new IngressRule({
     index,
     hostname,
@@ -236,6 +243,74 @@ function checkAccess(n: number | undefined, a: AccessConfig): void {
       'add "teamName: <your team>" (the <team> in <team>.access.<domain>)',
     );
   }
+}
+
+/** The rule's health check: its own fields over the global ones; only http(s) and unix: origins are checked. */
+function ruleHealthCheck(
+  n: number,
+  service: OriginService,
+  global: HealthCheckConfig | undefined,
+  own: HealthCheckOverrides | undefined,
+): HealthCheckConfig | undefined {
+  const check = resolveHealthCheck(n, global, own);
+  if (check === undefined || service.kind === 'http' || service.kind === 'unix') return check;
+  if (own === undefined) return undefined; // the global check is meant for the rules that reach an origin over HTTP
+  throw new IngressError(
+    n,
+    `originRequest.healthCheck needs an http(s) or unix: service to check, but the service is "${describeService(service)}"`,
+    'remove healthCheck from this rule, or point the rule at an http://, https:// or unix: origin',
+  );
+}
+
+/** Fills a written `healthCheck` from `base` (the global one) and the defaults, then checks it. */
+function resolveHealthCheck(
+  n: number | undefined,
+  base: HealthCheckConfig | undefined,
+  own: HealthCheckOverrides | undefined,
+): HealthCheckConfig | undefined {
+  if (own === undefined) return base;
+  const where = 'originRequest.healthCheck';
+  const path = own.path ?? base?.path;
+  const intervalMs = own.intervalMs ?? base?.intervalMs;
+  const timeoutMs = own.timeoutMs ?? base?.timeoutMs ?? DEFAULT_HEALTH_CHECK_TIMEOUT_MS;
+  const unhealthyThreshold =
+    own.unhealthyThreshold ?? base?.unhealthyThreshold ?? DEFAULT_HEALTH_CHECK_UNHEALTHY_THRESHOLD;
+  if (path === undefined) {
+    throw new IngressError(
+      n,
+      `${where} has no path`,
+      'add the path the origin answers health checks on, e.g. "path: /healthz"',
+    );
+  }
+  // Printable ASCII only: node refuses to send anything else unencoded.
+  if (!/^\/[!-~]*$/.test(path)) {
+    throw new IngressError(
+      n,
+      `${where}.path "${path}" is not a URL path`,
+      'write a path starting with "/", with spaces and non-ASCII characters percent-encoded, e.g. "path: /healthz"',
+    );
+  }
+  if (intervalMs === undefined) {
+    throw new IngressError(n, `${where} has no interval`, 'add how often to check, e.g. "interval: 10s"');
+  }
+  if (!(intervalMs >= MIN_HEALTH_CHECK_INTERVAL_MS)) {
+    throw new IngressError(
+      n,
+      `${where}.interval must be at least ${MIN_HEALTH_CHECK_INTERVAL_MS}ms`,
+      'write e.g. "interval: 10s"',
+    );
+  }
+  if (!(timeoutMs > 0)) {
+    throw new IngressError(n, `${where}.timeout must be longer than zero`, 'write e.g. "timeout: 2s"');
+  }
+  if (!Number.isInteger(unhealthyThreshold) || unhealthyThreshold < 1) {
+    throw new IngressError(
+      n,
+      `${where}.unhealthyThreshold must be a whole number of failed checks, 1 or more`,
+      'write e.g. "unhealthyThreshold: 2"',
+    );
+  }
+  return { path, intervalMs, timeoutMs, unhealthyThreshold };
 }
 
 function readCaPool(path: string | undefined, n: number): string | undefined {

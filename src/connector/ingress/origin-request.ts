@@ -6,6 +6,28 @@ export interface AccessConfig {
   audTag: readonly string[];
 }
 
+/**
+ * warren's own `originRequest.healthCheck` (not in cloudflared): the connector GETs `path` on the
+ * origin every `intervalMs`; after `unhealthyThreshold` failures in a row it asks the edge to stop
+ * sending it traffic, and after one success to resume.
+ */
+export interface HealthCheckConfig {
+  /** URL path (and query) requested, e.g. "/healthz". */
+  path: string;
+  intervalMs: number;
+  /** Per check: connect, TLS, answer and body together. */
+  timeoutMs: number;
+  unhealthyThreshold: number;
+}
+
+/** `healthCheck` as a config file writes it: anything left out comes from the global one, then the defaults. */
+export type HealthCheckOverrides = Partial<HealthCheckConfig>;
+
+export const DEFAULT_HEALTH_CHECK_TIMEOUT_MS = 2_000; // 2 seconds
+export const DEFAULT_HEALTH_CHECK_UNHEALTHY_THRESHOLD = 2;
+/** Shorter intervals would load the origin with checks more than with traffic. */
+export const MIN_HEALTH_CHECK_INTERVAL_MS = 100; // 100 milliseconds
+
 /** How the connector talks to one origin: cloudflared's `originRequest`, every value resolved. */
 export interface OriginRequestConfig {
   connectTimeoutMs: number;
@@ -25,10 +47,14 @@ export interface OriginRequestConfig {
   /** Never send a chunked request body: bodies of unknown length are buffered and sent with Content-Length. */
   disableChunkedEncoding: boolean;
   access: AccessConfig | undefined;
+  /** Only on http(s) and unix: rules; a global one is not inherited by other kinds. */
+  healthCheck: HealthCheckConfig | undefined;
 }
 
 /** What a config file (or a flag) sets; anything left out falls back to the level above. */
-export type OriginRequestOverrides = Partial<OriginRequestConfig>;
+export type OriginRequestOverrides = Partial<Omit<OriginRequestConfig, 'healthCheck'>> & {
+  healthCheck?: HealthCheckOverrides | undefined;
+};
 
 /** cloudflared's defaults. */
 export const DEFAULT_ORIGIN_REQUEST: Readonly<OriginRequestConfig> = Object.freeze({
@@ -44,12 +70,17 @@ export const DEFAULT_ORIGIN_REQUEST: Readonly<OriginRequestConfig> = Object.free
   noTLSVerify: false,
   disableChunkedEncoding: false,
   access: undefined,
+  healthCheck: undefined,
 });
 
-/** Global defaults, then a rule's own settings (cloudflared's setConfig). */
+/**
+ * Global defaults, then a rule's own settings (cloudflared's setConfig). `healthCheck` is left as
+ * the base's: it is resolved (and checked) field by field where the rule is validated.
+ */
 export function mergeOriginRequest(base: OriginRequestConfig, overrides: OriginRequestOverrides): OriginRequestConfig {
   const out: OriginRequestConfig = { ...base };
-  for (const key of Object.keys(overrides) as (keyof OriginRequestConfig)[]) {
+  for (const key of Object.keys(overrides) as (keyof OriginRequestOverrides)[]) {
+    if (key === 'healthCheck') continue;
     const v = overrides[key];
     if (v !== undefined) (out as unknown as Record<string, unknown>)[key] = v;
   }

@@ -140,6 +140,26 @@ const failures: [string, string, RegExp][] = [
     'originRequest:\n  access: true\n',
     /^bad\.yml:2: originRequest\.access: must be a map; write "required: true"/,
   ],
+  [
+    'healthCheck not a map',
+    'ingress:\n  - service: http://localhost:1\n    originRequest:\n      healthCheck: /healthz\n',
+    /^bad\.yml:4: ingress rule #1: originRequest\.healthCheck: must be a map; write "path: \/healthz" and "interval: 10s"/,
+  ],
+  [
+    'healthCheck empty',
+    'originRequest:\n  healthCheck:\n',
+    /^bad\.yml:\d: originRequest\.healthCheck: is empty; write "path: \/healthz"/,
+  ],
+  [
+    'healthCheck interval without unit',
+    'ingress:\n  - service: http://localhost:1\n    originRequest:\n      healthCheck:\n        path: /h\n        interval: 10\n',
+    /^bad\.yml:6: ingress rule #1: originRequest\.healthCheck\.interval: is 10, a number with no unit; write "10s"/,
+  ],
+  [
+    'healthCheck threshold as text',
+    'originRequest:\n  healthCheck:\n    path: /h\n    interval: 1s\n    unhealthyThreshold: two\n',
+    /^bad\.yml:5: originRequest\.healthCheck\.unhealthyThreshold: is "two", not a whole number/,
+  ],
 ];
 
 for (const [what, yaml, message] of failures) {
@@ -233,4 +253,53 @@ test('config-go-durations', () => {
     ['s', undefined],
   ];
   for (const [text, ms] of cases) assert.equal(parseGoDuration(text), ms, text);
+});
+
+test('config-health-check-is-read-and-validated-with-the-rule', () => {
+  const c = parseConfig(
+    `originRequest:
+  healthCheck:
+    interval: 10s
+    timout: 1s
+ingress:
+  - hostname: app.example.com
+    service: http://localhost:8000
+    originRequest:
+      healthCheck:
+        path: /healthz
+        timeout: 500ms
+        unhealthyThreshold: 3
+  - hostname: ok.example.com
+    service: http_status:200
+    originRequest:
+      healthCheck:
+        path: /healthz
+  - service: http_status:404
+`,
+    'hc.yml',
+  );
+  assert.deepEqual(c.originRequest, { healthCheck: { intervalMs: 10_000 } });
+  assert.deepEqual(c.ingress?.[0]?.originRequest, {
+    healthCheck: { path: '/healthz', timeoutMs: 500, unhealthyThreshold: 3 },
+  });
+  assert.deepEqual(c.warnings, [
+    'hc.yml:4: unknown key originRequest.healthCheck.timout is ignored (did you mean "timeout"?)',
+  ]);
+  assert.throws(
+    () => ingressOf(c),
+    (err: unknown) =>
+      err instanceof WarrenError &&
+      err.code === 'WARREN_INGRESS_INVALID' &&
+      /^hc\.yml:13: ingress rule #2: originRequest\.healthCheck needs an http\(s\) or unix: service/.test(err.message),
+  );
+  const fixed = parseConfig(
+    'originRequest:\n  healthCheck:\n    interval: 10s\ningress:\n  - hostname: app.example.com\n    service: http://localhost:8000\n    originRequest:\n      healthCheck:\n        path: /healthz\n  - service: http_status:404\n',
+    'ok.yml',
+  );
+  assert.deepEqual(ingressOf(fixed)?.rules[0]?.originRequest.healthCheck, {
+    path: '/healthz',
+    intervalMs: 10_000,
+    timeoutMs: 2_000,
+    unhealthyThreshold: 2,
+  });
 });

@@ -181,6 +181,93 @@ const cases: [string, UnvalidatedIngressRule[], OriginRequestOverrides, number |
     /BEGIN CERTIFICATE/,
   ],
   [
+    'healthCheck without path',
+    ok({
+      hostname: 'a.example.com',
+      service: 'http://localhost:1',
+      originRequest: { healthCheck: { intervalMs: 1_000 } },
+    }),
+    {},
+    2,
+    /originRequest\.healthCheck has no path; add .*e\.g\. "path: \/healthz"/,
+  ],
+  [
+    'healthCheck path that is no path',
+    ok({
+      hostname: 'a.example.com',
+      service: 'http://localhost:1',
+      originRequest: { healthCheck: { path: 'healthz', intervalMs: 1_000 } },
+    }),
+    {},
+    2,
+    /write a path starting with "\/".*e\.g\. "path: \/healthz"/,
+  ],
+  [
+    'healthCheck without interval',
+    ok({ hostname: 'a.example.com', service: 'http://localhost:1', originRequest: { healthCheck: { path: '/h' } } }),
+    {},
+    2,
+    /has no interval; add how often to check, e\.g\. "interval: 10s"/,
+  ],
+  [
+    'healthCheck interval too short',
+    ok({
+      hostname: 'a.example.com',
+      service: 'http://localhost:1',
+      originRequest: { healthCheck: { path: '/h', intervalMs: 10 } },
+    }),
+    {},
+    2,
+    /interval must be at least 100ms; write e\.g\. "interval: 10s"/,
+  ],
+  [
+    'healthCheck timeout zero',
+    ok({
+      hostname: 'a.example.com',
+      service: 'http://localhost:1',
+      originRequest: { healthCheck: { path: '/h', intervalMs: 1_000, timeoutMs: 0 } },
+    }),
+    {},
+    2,
+    /timeout must be longer than zero; write e\.g\. "timeout: 2s"/,
+  ],
+  [
+    'healthCheck threshold zero',
+    ok({
+      hostname: 'a.example.com',
+      service: 'http://localhost:1',
+      originRequest: { healthCheck: { path: '/h', intervalMs: 1_000, unhealthyThreshold: 0 } },
+    }),
+    {},
+    2,
+    /unhealthyThreshold: 2/,
+  ],
+  [
+    'healthCheck on a rule without an HTTP origin',
+    ok({
+      hostname: 'a.example.com',
+      service: 'http_status:204',
+      originRequest: { healthCheck: { path: '/h', intervalMs: 1_000 } },
+    }),
+    {},
+    2,
+    /needs an http\(s\) or unix: service.*"http_status:204"; remove healthCheck from this rule, or point the rule at/,
+  ],
+  [
+    'global healthCheck without path, inherited',
+    ok({ hostname: 'a.example.com', service: 'http://localhost:1' }),
+    { healthCheck: { intervalMs: 1_000 } },
+    1,
+    /has no path \(the global originRequest\.healthCheck sets none\); add .*"path: \/healthz"/,
+  ],
+  [
+    'global healthCheck impossible',
+    ok({ hostname: 'a.example.com', service: 'http://localhost:1' }),
+    { healthCheck: { path: '/h', intervalMs: 1 } },
+    undefined,
+    /^ingress: originRequest\.healthCheck\.interval must be at least 100ms/,
+  ],
+  [
     'global originRequest impossible',
     ok({ hostname: 'a.example.com', service: 'http://localhost:1' }),
     { tlsTimeoutMs: 0 },
@@ -254,4 +341,26 @@ test('ingress-validation: --url errors speak of --url, not of rule #1', () => {
       err.code === 'WARREN_CONFIG_INVALID' &&
       /^--url "http:\/\/localhost:3000\/app" has a path/.test(err.message),
   );
+});
+
+test('ingress-validation: healthCheck fills from the global one and the defaults, on HTTP origins only', () => {
+  const ingress = Ingress.validate(
+    [
+      { hostname: 'a.example.com', service: 'http://localhost:1' },
+      {
+        hostname: 'b.example.com',
+        service: 'unix:/run/b.sock',
+        originRequest: { healthCheck: { path: '/b', unhealthyThreshold: 5 } },
+      },
+      { hostname: 'c.example.com', service: 'tcp://localhost:5432' },
+      { service: 'http_status:404' },
+    ],
+    { healthCheck: { path: '/healthz', intervalMs: 10_000 } },
+  );
+  const [a, b, c, last] = ingress.rules.map((r) => r.originRequest.healthCheck);
+  assert.deepEqual(a, { path: '/healthz', intervalMs: 10_000, timeoutMs: 2_000, unhealthyThreshold: 2 });
+  assert.deepEqual(b, { path: '/b', intervalMs: 10_000, timeoutMs: 2_000, unhealthyThreshold: 5 });
+  assert.equal(c, undefined, 'a global check is not inherited by a tcp rule');
+  assert.equal(last, undefined, 'nor by http_status');
+  assert.equal(Ingress.validate([{ service: 'http://localhost:1' }]).rules[0]?.originRequest.healthCheck, undefined);
 });

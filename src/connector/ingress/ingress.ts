@@ -49,7 +49,7 @@ export class Ingress {
   static validate(raw: readonly UnvalidatedIngressRule[], globalOverrides: OriginRequestOverrides = {}): Ingress {
     const defaults = mergeOriginRequest(DEFAULT_ORIGIN_REQUEST, globalOverrides);
     checkOriginRequest(undefined, defaults);
-    defaults.healthCheck = resolveHealthCheck(undefined, undefined, globalOverrides.healthCheck);
+    defaults.healthCheck = globalHealthCheck(globalOverrides.healthCheck);
     if (raw.length === 0) {
       throw new IngressError(
         undefined,
@@ -57,7 +57,7 @@ export class Ingress {
         'add at least a catch-all rule as the last one, e.g. "- service: http_status:404"',
       );
     }
-    const rules = raw.map((r, i) => validateRule(r, i, raw.length, defaults));
+    const rules = raw.map((r, i) => validateRule(r, i, raw.length, defaults, globalOverrides.healthCheck));
     return new Ingress(rules, defaults);
   }
 
@@ -97,6 +97,7 @@ function validateRule(
   index: number,
   total: number,
   defaults: OriginRequestConfig,
+  globalHealth: HealthCheckOverrides | undefined,
 ): IngressRule {
   const n = index + 1;
   if (r.service === undefined || r.service.trim() === '') {
@@ -141,7 +142,7 @@ function validateRule(
   const path = pathSource === '' ? undefined : compilePath(pathSource, n);
   const originRequest = mergeOriginRequest(defaults, r.originRequest ?? {});
   checkOriginRequest(n, originRequest);
-  originRequest.healthCheck = ruleHealthCheck(n, service, defaults.healthCheck, r.originRequest?.healthCheck);
+  originRequest.healthCheck = ruleHealthCheck(n, service, globalHealth, r.originRequest?.healthCheck);
   return new IngressRule({
     index,
     hostname,
@@ -245,72 +246,91 @@ function checkAccess(n: number | undefined, a: AccessConfig): void {
   }
 }
 
-/** The rule's health check: its own fields over the global ones; only http(s) and unix: origins are checked. */
+/**
+ * The rule's health check: its own fields over the global ones over the defaults. Only rules
+ * reaching an origin over HTTP (http(s), unix:) are checked; the others do not inherit the global one.
+ */
 function ruleHealthCheck(
   n: number,
   service: OriginService,
-  global: HealthCheckConfig | undefined,
+  global: HealthCheckOverrides | undefined,
   own: HealthCheckOverrides | undefined,
 ): HealthCheckConfig | undefined {
-  const check = resolveHealthCheck(n, global, own);
-  if (check === undefined || service.kind === 'http' || service.kind === 'unix') return check;
-  if (own === undefined) return undefined; // the global check is meant for the rules that reach an origin over HTTP
-  throw new IngressError(
-    n,
-    `originRequest.healthCheck needs an http(s) or unix: service to check, but the service is "${describeService(service)}"`,
-    'remove healthCheck from this rule, or point the rule at an http://, https:// or unix: origin',
-  );
-}
-
-/** Fills a written `healthCheck` from `base` (the global one) and the defaults, then checks it. */
-function resolveHealthCheck(
-  n: number | undefined,
-  base: HealthCheckConfig | undefined,
-  own: HealthCheckOverrides | undefined,
-): HealthCheckConfig | undefined {
-  if (own === undefined) return base;
+  if (own === undefined && global === undefined) return undefined;
+  if (service.kind !== 'http' && service.kind !== 'unix') {
+    if (own === undefined) return undefined;
+    throw new IngressError(
+      n,
+      `originRequest.healthCheck needs an http(s) or unix: service to check, but the service is "${describeService(service)}"`,
+      'remove healthCheck from this rule, or point the rule at an http://, https:// or unix: origin',
+    );
+  }
+  if (own !== undefined) checkHealthCheckFields(n, own);
   const where = 'originRequest.healthCheck';
-  const path = own.path ?? base?.path;
-  const intervalMs = own.intervalMs ?? base?.intervalMs;
-  const timeoutMs = own.timeoutMs ?? base?.timeoutMs ?? DEFAULT_HEALTH_CHECK_TIMEOUT_MS;
-  const unhealthyThreshold =
-    own.unhealthyThreshold ?? base?.unhealthyThreshold ?? DEFAULT_HEALTH_CHECK_UNHEALTHY_THRESHOLD;
+  const inherited = own === undefined ? ' (the global originRequest.healthCheck sets none)' : '';
+  const path = own?.path ?? global?.path;
+  const intervalMs = own?.intervalMs ?? global?.intervalMs;
   if (path === undefined) {
     throw new IngressError(
       n,
-      `${where} has no path`,
+      `${where} has no path${inherited}`,
       'add the path the origin answers health checks on, e.g. "path: /healthz"',
     );
   }
+  if (intervalMs === undefined) {
+    throw new IngressError(n, `${where} has no interval${inherited}`, 'add how often to check, e.g. "interval: 10s"');
+  }
+  return {
+    path,
+    intervalMs,
+    timeoutMs: own?.timeoutMs ?? global?.timeoutMs ?? DEFAULT_HEALTH_CHECK_TIMEOUT_MS,
+    unhealthyThreshold:
+      own?.unhealthyThreshold ?? global?.unhealthyThreshold ?? DEFAULT_HEALTH_CHECK_UNHEALTHY_THRESHOLD,
+  };
+}
+
+/** The global `healthCheck`, complete (every rule with an HTTP origin inherits it) or undefined. */
+function globalHealthCheck(global: HealthCheckOverrides | undefined): HealthCheckConfig | undefined {
+  if (global === undefined) return undefined;
+  checkHealthCheckFields(undefined, global);
+  if (global.path === undefined || global.intervalMs === undefined) return undefined; // completed by the rules
+  return {
+    path: global.path,
+    intervalMs: global.intervalMs,
+    timeoutMs: global.timeoutMs ?? DEFAULT_HEALTH_CHECK_TIMEOUT_MS,
+    unhealthyThreshold: global.unhealthyThreshold ?? DEFAULT_HEALTH_CHECK_UNHEALTHY_THRESHOLD,
+  };
+}
+
+/** Checks the fields a `healthCheck` sets (whether it is complete is checked per rule). */
+function checkHealthCheckFields(n: number | undefined, h: HealthCheckOverrides): void {
+  const where = 'originRequest.healthCheck';
   // Printable ASCII only: node refuses to send anything else unencoded.
-  if (!/^\/[!-~]*$/.test(path)) {
+  if (h.path !== undefined && !/^\/[!-~]*$/.test(h.path)) {
     throw new IngressError(
       n,
-      `${where}.path "${path}" is not a URL path`,
+      `${where}.path "${h.path}" is not a URL path`,
       'write a path starting with "/", with spaces and non-ASCII characters percent-encoded, e.g. "path: /healthz"',
     );
   }
-  if (intervalMs === undefined) {
-    throw new IngressError(n, `${where} has no interval`, 'add how often to check, e.g. "interval: 10s"');
-  }
-  if (!(intervalMs >= MIN_HEALTH_CHECK_INTERVAL_MS)) {
+  if (h.intervalMs !== undefined && !(h.intervalMs >= MIN_HEALTH_CHECK_INTERVAL_MS)) {
     throw new IngressError(
       n,
       `${where}.interval must be at least ${MIN_HEALTH_CHECK_INTERVAL_MS}ms`,
       'write e.g. "interval: 10s"',
     );
   }
-  if (!(timeoutMs > 0)) {
+  if (h.timeoutMs !== undefined && !(h.timeoutMs > 0)) {
     throw new IngressError(n, `${where}.timeout must be longer than zero`, 'write e.g. "timeout: 2s"');
   }
-  if (!Number.isInteger(unhealthyThreshold) || unhealthyThreshold < 1) {
+  const t = h.unhealthyThreshold;
+  if (t !== undefined && (!Number.isInteger(t) || t < 1)) {
     throw new IngressError(
       n,
       `${where}.unhealthyThreshold must be a whole number of failed checks, 1 or more`,
       'write e.g. "unhealthyThreshold: 2"',
     );
   }
-  return { path, intervalMs, timeoutMs, unhealthyThreshold };
 }
 
 function readCaPool(path: string | undefined, n: number): string | undefined {

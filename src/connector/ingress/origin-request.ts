@@ -47,7 +47,10 @@ export interface OriginRequestConfig {
   /** Never send a chunked request body: bodies of unknown length are buffered and sent with Content-Length. */
   disableChunkedEncoding: boolean;
   access: AccessConfig | undefined;
-  /** Only on http(s) and unix: rules; a global one is not inherited by other kinds. */
+  /**
+   * Only on http(s) and unix: rules; a global one is not inherited by other kinds. In
+   * `Ingress.defaults`: the global one when it is complete by itself, else undefined.
+   */
   healthCheck: HealthCheckConfig | undefined;
 }
 

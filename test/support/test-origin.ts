@@ -14,6 +14,8 @@ export interface TestOrigin {
   aborted: string[];
   /** Release held /sse events or /hold requests. */
   emit: (event: string) => void;
+  /** Status /health answers with (200 at start): a switch for origin health check tests. */
+  setHealth: (status: number) => void;
   close(): Promise<void>;
 }
 
@@ -29,12 +31,14 @@ const CHUNK = Buffer.alloc(64 * 1024, 0x61);
  *  /status/N       answers with status N
  *  /cookies        two Set-Cookie headers and a repeated custom header
  *  /ws             WebSocket echo (text and binary); a message "close:<code>" closes with that code
+ *  /health         answers with the status set by `setHealth` (200 at start)
  */
 export async function startTestOrigin(): Promise<TestOrigin> {
   const seen: TestOrigin['seen'] = [];
   const aborted: string[] = [];
   const sse = new Set<ServerResponse>();
   const held = new Set<ServerResponse>();
+  let health = 200;
   const server = createServer((req, res) => {
     seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, rawHeaders: req.rawHeaders });
     res.once('close', () => {
@@ -107,6 +111,11 @@ export async function startTestOrigin(): Promise<TestOrigin> {
       res.end(req.method === 'HEAD' ? undefined : 'status body\n');
       return;
     }
+    if (path === '/health') {
+      res.writeHead(health, { 'content-type': 'text/plain' });
+      res.end(health < 400 ? 'ok\n' : 'unhealthy\n');
+      return;
+    }
     if (path === '/cookies') {
       res.writeHead(200, [
         'Set-Cookie',
@@ -159,6 +168,9 @@ export async function startTestOrigin(): Promise<TestOrigin> {
         return;
       }
       for (const r of sse) r.write(`event: ${event}\ndata: ${event}\n\n`);
+    },
+    setHealth(status) {
+      health = status;
     },
     async close() {
       for (const c of wss.clients) c.terminate();

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { startNamedTunnelFixture, untilConnectors } from './support/named-tunnel-fixture.js';
 import { startTestOrigin, type TestOrigin } from './support/test-origin.js';
 import { visit } from './support/visit.js';
-import { eventually, tempDir } from './support/warren-processes.js';
+import { eventually, type ServeHandle, startServe, tempDir } from './support/warren-processes.js';
 
 /** Requests (tagged with a sequence number) `concurrency` at a time until `stop()`. */
 function steadyLoad(port: number, host: string, concurrency: number) {
@@ -126,6 +126,49 @@ test('replica-whose-origin-fails-its-health-check-gets-no-traffic-until-it-recov
     await ra.stop('SIGKILL');
     await rb.stop('SIGKILL');
     await f.serve.stop();
+    await a.close();
+    await b.close();
+  }
+});
+
+test('paused-replica-stays-out-of-rotation-when-its-links-reconnect', async () => {
+  const a = await startTestOrigin();
+  const b = await startTestOrigin();
+  a.setHealth(503); // down from the start
+  const f = await startNamedTunnelFixture();
+  const configA = join(tempDir('warren-health-'), 'a.yml');
+  writeFileSync(configA, 'originRequest:\n  healthCheck:\n    path: /health\n    interval: 200ms\n');
+  const ra = f.run(['--token', f.token, '--config', configA, '--url', a.url, '--metrics', '127.0.0.1:0']);
+  const rb = f.run(['--token', f.token, '--url', b.url]);
+  let edge: ServeHandle = f.serve;
+  let load: ReturnType<typeof steadyLoad> | undefined;
+  try {
+    const [, metricsA] = await ra.waitFor(/Metrics server listening on (\S+)\/metrics/);
+    const metricsUrl = metricsA as string;
+    await untilConnectors(f, 2);
+    await eventually(async () => (await readyStatus(metricsUrl)) === 503, 5_000, 'replica A pauses');
+    // The edge restarts: A's links register anew and must ask for no traffic right away.
+    await edge.stop('SIGKILL');
+    edge = await startServe({
+      dataDir: f.serve.dataDir,
+      ports: { http: f.serve.httpPort, tunnel: f.serve.tunnelPort, api: f.serve.apiPort },
+    });
+    await untilConnectors(f, 2);
+    load = steadyLoad(edge.httpPort, f.hostname, 4);
+    const l = load;
+    const before = served(a).length;
+    await eventually(() => l.done > 200, 10_000, '200 requests');
+    assert.equal(served(a).length, before, 'no request reaches the paused replica after it reconnected');
+    a.setHealth(200);
+    const back = l.started;
+    await eventually(() => served(a).some((id) => id >= back), 5_000, 'replica A takes traffic again');
+    await l.stop();
+    assert.deepEqual([...l.statuses], [[200, l.done]], 'no request failed');
+  } finally {
+    await load?.stop();
+    await ra.stop('SIGKILL');
+    await rb.stop('SIGKILL');
+    await edge.stop();
     await a.close();
     await b.close();
   }

@@ -314,3 +314,17 @@ test('health-check-a-refused-connection-and-an-abort-reject', async () => {
   ac.abort(new Error('timed out'));
   await assert.rejects(pending);
 });
+
+test('health-monitor-a-probe-that-throws-is-a-failed-check', async () => {
+  const timers = new ManualTimers();
+  const { m, changes } = monitor(timers);
+  const throwing: HealthProbe = () => {
+    throw new TypeError('bad probe');
+  };
+  m.setTargets([target(1, throwing, { unhealthyThreshold: 1 })]);
+  m.start();
+  await timers.advance(0);
+  assert.deepEqual(changes, [false]);
+  assert.deepEqual(timers.pending, [1_000], 'and the schedule goes on');
+  m.stop();
+});

@@ -165,7 +165,9 @@ export class HealthMonitor {
     const aborted = new Promise<never>((_, reject) => {
       controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
     });
-    Promise.race([t.probe(controller.signal), aborted])
+    // A probe that throws instead of rejecting is a failed check too, not a crash in a timer.
+    const probing = Promise.resolve().then(() => t.probe(controller.signal));
+    Promise.race([probing, aborted])
       .then(
         (status): Outcome =>
           status >= 200 && status < 400

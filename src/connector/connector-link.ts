@@ -70,6 +70,7 @@ export class ConnectorLink {
   conn: MuxConnection | undefined;
   registration: Registration | undefined;
   #goingAway = false;
+  #onUnregistered: (() => void) | undefined;
   /** Resolves when the link is gone (with the reason, if any). */
   readonly closed: Promise<WarrenError | undefined>;
   #resolveClosed!: (err: WarrenError | undefined) => void;
@@ -206,6 +207,10 @@ export class ConnectorLink {
                 settle(new WarrenError(f.code, f.message, { retryable: f.retryable }));
                 return;
               }
+              case FrameType.UnregisterAck:
+                this.#onUnregistered?.();
+                this.#onUnregistered = undefined;
+                return;
               case FrameType.GoAway:
                 this.#goingAway = true;
                 // Finish what is in flight; the edge closes the link when it is done.
@@ -228,9 +233,19 @@ export class ConnectorLink {
     });
   }
 
-  /** Graceful: ask the edge to send no new requests on this link. */
-  unregister(): void {
-    this.conn?.sendFrame(FrameType.Unregister, 0);
+  /**
+   * Graceful: ask the edge to send no new requests on this link. Resolves once the edge
+   * confirmed (every stream it opened here has then arrived), or the link is gone.
+   */
+  unregister(): Promise<void> {
+    const conn = this.conn;
+    if (conn === undefined || conn.closed) return Promise.resolve();
+    const acked = new Promise<void>((resolve) => {
+      this.#onUnregistered = resolve;
+      void this.closed.then(() => resolve());
+    });
+    conn.sendFrame(FrameType.Unregister, 0);
+    return acked;
   }
 
   /** Undoes `unregister`: the edge sends new requests on this link again. */

@@ -18,6 +18,7 @@ import type { ConnectorMetrics } from './connector-metrics.js';
 export const CONNECTOR_VERSION = '0.1.0';
 export const DEFAULT_HA_CONNECTIONS = 4;
 export const DEFAULT_GRACE_PERIOD_MS = 30_000; // 30 seconds, as cloudflared
+const UNREGISTER_ACK_TIMEOUT_MS = 5_000; // 5 seconds for the edge to confirm it sends no more
 
 export interface ConnectorOptions {
   edge: { host: string; port: number };
@@ -149,7 +150,7 @@ export class Connector {
         backoff.reset();
         this.#links[index] = link;
         // A link that (re)registers while paused must not take traffic either.
-        if (this.#paused) link.unregister();
+        if (this.#paused) void link.unregister();
         o.metrics?.registerSuccess.inc();
         o.metrics?.haConnections.set(this.readyConnections);
         log.info(
@@ -190,7 +191,7 @@ export class Connector {
   pause(): void {
     if (this.#paused || this.#stopping) return;
     this.#paused = true;
-    for (const l of this.#links) l?.unregister();
+    for (const l of this.#links) void l?.unregister();
     this.#o.logger.warn({ links: this.readyConnections }, 'paused: asked the edge to send this replica no requests');
   }
 
@@ -211,7 +212,10 @@ export class Connector {
     if (this.#stopping) return;
     this.#stopping = true;
     this.#abort.abort();
-    for (const l of this.#links) l?.unregister();
+    // Wait for the edge's acknowledgements (bounded): streams it opened before them still
+    // arrive, and closing earlier would cut those off.
+    const acked = Promise.all(this.#links.map((l) => l?.unregister()));
+    await Promise.race([acked, sleep(Math.min(graceMs, UNREGISTER_ACK_TIMEOUT_MS))]);
     const deadline = Date.now() + graceMs;
     while (this.inFlight > 0 && Date.now() < deadline) await sleep(50);
     for (const l of this.#links) l?.close();

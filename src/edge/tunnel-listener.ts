@@ -146,6 +146,7 @@ export class TunnelListener {
       }
       if (frame.type === FrameType.Unregister) {
         if (link !== undefined) link.draining = true;
+        conn.sendFrame(FrameType.UnregisterAck, 0);
         return;
       }
       if (frame.type === FrameType.Resume) {

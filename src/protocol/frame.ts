@@ -32,6 +32,11 @@ export const FrameType = {
    * connector's origin health check passes again (an Unregister paused it while it failed).
    */
   Resume: 9,
+  /**
+   * edge → connector, stream 0: answers Unregister. Frames are ordered, so every stream the
+   * edge opened on this link before it has already arrived: after it, none will.
+   */
+  UnregisterAck: 10,
   /** edge → connector: JSON RequestHead, opens the stream. */
   Request: 16,
   /** connector → edge: JSON ResponseHead. */

@@ -7,7 +7,7 @@ import type { Dispatcher, Pool as UndiciPool } from 'undici';
 import { WarrenError, type WarrenErrorCode } from '../errors/index.js';
 import type { MuxStream, RequestHead } from '../protocol/index.js';
 import type { ConnectorMetrics } from './connector-metrics.js';
-import { HelloWorldOrigin } from './hello-world.js';
+import type { HelloWorldOrigin } from './hello-world.js';
 import { type AccessConfig, describeService, Ingress, type IngressRule, requestHost } from './ingress/index.js';
 import { type OriginEndpoint, OriginPool } from './origin-pool.js';
 
@@ -142,7 +142,8 @@ export class OriginProxy {
   #ingress!: Ingress;
   #routes: Route[] = [];
   readonly #pools = new Map<string, OriginPool>();
-  #hello: HelloWorldOrigin | undefined;
+  /** Loaded on first use: it brings the `ws` package, which most connectors never need. */
+  #hello: Promise<HelloWorldOrigin> | undefined;
   #helloPool: OriginPool | undefined;
 
   constructor(options: OriginProxyOptions | OriginOptions, metrics?: ConnectorMetrics) {
@@ -201,7 +202,7 @@ export class OriginProxy {
     for (const pool of this.#pools.values()) pool.destroy();
     this.#pools.clear();
     this.#helloPool?.destroy();
-    void this.#hello?.close();
+    void this.#hello?.then((hello) => hello.close());
   }
 
   handle(stream: MuxStream, head: RequestHead): void {
@@ -354,14 +355,15 @@ export class OriginProxy {
   }
 
   #startHelloWorld(): Promise<void> {
-    this.#hello ??= new HelloWorldOrigin();
-    const hello = this.#hello;
-    return hello.start().then((port) => {
-      if (this.#helloPool === undefined) {
-        const rule = Ingress.fromUrl(`http://127.0.0.1:${port}`).rules[0] as IngressRule;
-        this.#helloPool = new OriginPool({ tls: false, host: '127.0.0.1', port, socketPath: undefined }, rule);
-      }
-    });
+    this.#hello ??= import('./hello-world.js').then((m) => new m.HelloWorldOrigin());
+    return this.#hello
+      .then((hello) => hello.start())
+      .then((port) => {
+        if (this.#helloPool === undefined) {
+          const rule = Ingress.fromUrl(`http://127.0.0.1:${port}`).rules[0] as IngressRule;
+          this.#helloPool = new OriginPool({ tls: false, host: '127.0.0.1', port, socketPath: undefined }, rule);
+        }
+      });
   }
 }
 

@@ -7,7 +7,7 @@ import { actorOf, type ControlContext } from './control-context.js';
 import { ok } from './envelope.js';
 import { parseHostname } from './hostname.js';
 import { authorize } from './principal.js';
-import { tunnelTarget, zoneOfHost } from './tunnel-dns-route.js';
+import { createTunnelCname, tunnelTarget, zoneOfHost } from './tunnel-dns-route.js';
 import { tunnelToken } from './tunnel-view.js';
 import { zoneFor } from './zone-routes.js';
 
@@ -108,37 +108,16 @@ export function classicTunnelRoutes(ctx: ControlContext): ApiRoute[] {
               `${host} already has ${existing.map((r) => `a ${r.type} record`).join(', ')}; delete it first, or choose another hostname`,
             );
           }
-          const rec = await tx.zones.createRecord({
-            zone_id: zone.id,
-            account_id: accountId,
-            name: host,
-            type: 'CNAME',
-            content: target,
-            proxied: 1,
-            ttl: 1,
-            priority: null,
+          const rec = await createTunnelCname(tx, {
+            zone,
+            host,
+            target,
+            tunnelId: tunnel.id,
             comment: `classic tunnel ${host}`,
-            tags: '[]',
-            data: null,
+            actor: actorOf(p),
+            metadata: { classic: true },
           });
           await tx.classic.add(classicRow(rec, tunnel.id, ctx.classicCleanupAfterMs));
-          await tx.audit.append({
-            accountId,
-            action: 'rec_add',
-            actor: actorOf(p),
-            interface: 'API',
-            resource: { id: rec.id, type: 'DNS_record' },
-            metadata: {
-              zone_id: zone.id,
-              zone_name: zone.name,
-              name: host,
-              type: 'CNAME',
-              content: target,
-              proxied: true,
-              tunnel_id: tunnel.id,
-              classic: true,
-            },
-          });
           return { tunnel, cname: 'new' as const };
         });
         await store.feed.publish('tunnels');

@@ -1,4 +1,4 @@
-import type { DnsRecordRow, ZoneRow } from '../store/index.js';
+import type { AuditEntry, DnsRecordRow, Repositories, ZoneRow } from '../store/index.js';
 import { ApiError } from './api-error.js';
 import { type ApiRoute, ID_PARAM, route } from './api-route.js';
 import { actorOf, type ControlContext } from './control-context.js';
@@ -31,6 +31,53 @@ interface RouteBody {
  * a proxied CNAME `user_hostname → <uuid>.tunnel.<domain>`. Subdomains only; the hostname must
  * be in a zone of the tunnel's account, and is never appended to another zone.
  */
+export interface TunnelCname {
+  zone: ZoneRow;
+  host: string;
+  /** `<tunnel-uuid>.tunnel.<domain>` (see tunnelTarget). */
+  target: string;
+  tunnelId: string;
+  comment: string;
+  actor: AuditEntry['actor'];
+  /** Extra audit metadata (e.g. `classic: true`). */
+  metadata?: Record<string, unknown>;
+}
+
+/** Creates the proxied CNAME that routes `host` to a tunnel, with its `rec_add` audit entry, in `tx`. */
+export async function createTunnelCname(tx: Repositories, c: TunnelCname): Promise<DnsRecordRow> {
+  const rec = await tx.zones.createRecord({
+    zone_id: c.zone.id,
+    account_id: c.zone.account_id,
+    name: c.host,
+    type: 'CNAME',
+    content: c.target,
+    proxied: 1,
+    ttl: 1,
+    priority: null,
+    comment: c.comment,
+    tags: '[]',
+    data: null,
+  });
+  await tx.audit.append({
+    accountId: c.zone.account_id,
+    action: 'rec_add',
+    actor: c.actor,
+    interface: 'API',
+    resource: { id: rec.id, type: 'DNS_record' },
+    metadata: {
+      zone_id: c.zone.id,
+      zone_name: c.zone.name,
+      name: c.host,
+      type: 'CNAME',
+      content: c.target,
+      proxied: true,
+      tunnel_id: c.tunnelId,
+      ...c.metadata,
+    },
+  });
+  return rec;
+}
+
 export function tunnelDnsRoutes(ctx: ControlContext): ApiRoute[] {
   const { store, domain } = ctx;
   return [
@@ -115,34 +162,13 @@ export function tunnelDnsRoutes(ctx: ControlContext): ApiRoute[] {
               },
             });
           }
-          const rec: DnsRecordRow = await tx.zones.createRecord({
-            zone_id: zone.id,
-            account_id: zone.account_id,
-            name: host,
-            type: 'CNAME',
-            content: target,
-            proxied: 1,
-            ttl: 1,
-            priority: null,
+          await createTunnelCname(tx, {
+            zone,
+            host,
+            target,
+            tunnelId: tunnel.id,
             comment: `tunnel ${tunnel.name}`,
-            tags: '[]',
-            data: null,
-          });
-          await tx.audit.append({
-            accountId: zone.account_id,
-            action: 'rec_add',
             actor: actorOf(p),
-            interface: 'API',
-            resource: { id: rec.id, type: 'DNS_record' },
-            metadata: {
-              zone_id: zone.id,
-              zone_name: zone.name,
-              name: host,
-              type: 'CNAME',
-              content: target,
-              proxied: true,
-              tunnel_id: tunnel.id,
-            },
           });
           return existing.length > 0 ? ('updated' as const) : ('new' as const);
         });

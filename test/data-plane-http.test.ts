@@ -2,45 +2,26 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect, createServer as createNetServer } from 'node:net';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { connect as tlsConnect } from 'node:tls';
-import { startTestOrigin, type TestOrigin } from './support/test-origin.js';
+import { useQuickTunnel } from './support/quick-tunnel-fixture.js';
 import { visit } from './support/visit.js';
-import {
-  eventually,
-  type QuickTunnelHandle,
-  type ServeHandle,
-  startQuickTunnel,
-  startServe,
-} from './support/warren-processes.js';
+import { eventually, startQuickTunnel, startServe } from './support/warren-processes.js';
 
 describe('http through a quick tunnel', () => {
-  let serve: ServeHandle;
-  let origin: TestOrigin;
-  let tunnel: QuickTunnelHandle;
-
-  before(async () => {
-    origin = await startTestOrigin();
-    serve = await startServe();
-    tunnel = await startQuickTunnel(serve, origin.url);
-  });
-  after(async () => {
-    await tunnel?.stop();
-    await serve?.stop();
-    await origin?.close();
-  });
+  const f = useQuickTunnel();
 
   test('quick-tunnel-hostname-answers-with-the-origin', async () => {
-    assert.match(tunnel.hostname, /^[a-z]+-[a-z]+-[a-z]+-[a-z]+\.quick\.warren\.localhost$/);
-    assert.equal(tunnel.url, `http://${tunnel.hostname}:${serve.httpPort}`);
-    const r = await visit(serve.httpPort, tunnel.hostname, '/');
+    assert.match(f.tunnel.hostname, /^[a-z]+-[a-z]+-[a-z]+-[a-z]+\.quick\.warren\.localhost$/);
+    assert.equal(f.tunnel.url, `http://${f.tunnel.hostname}:${f.serve.httpPort}`);
+    const r = await visit(f.serve.httpPort, f.tunnel.hostname, '/');
     assert.equal(r.status, 200);
     assert.equal(r.text, 'hello, world\n');
     assert.match(String(r.headers['cf-ray']), /^[0-9a-f]{16}-/);
   });
 
   test('origin-receives-cloudflare-headers-and-no-forged-ones', async () => {
-    const r = await visit(serve.httpPort, tunnel.hostname, '/echo?x=1', {
+    const r = await visit(f.serve.httpPort, f.tunnel.hostname, '/echo?x=1', {
       headers: {
         'x-forwarded-for': '203.0.113.7',
         'cf-connecting-ip': '198.51.100.1',
@@ -53,7 +34,7 @@ describe('http through a quick tunnel', () => {
     assert.equal(r.status, 200);
     const seen = JSON.parse(r.text) as { url: string; headers: Record<string, string> };
     assert.equal(seen.url, '/echo?x=1');
-    assert.equal(seen.headers.host, tunnel.hostname);
+    assert.equal(seen.headers.host, f.tunnel.hostname);
     assert.equal(seen.headers['cf-connecting-ip'], '127.0.0.1');
     assert.equal(seen.headers['x-forwarded-for'], '203.0.113.7, 127.0.0.1');
     assert.equal(seen.headers['x-forwarded-proto'], 'http');
@@ -68,7 +49,7 @@ describe('http through a quick tunnel', () => {
 
   test('every-method-and-body-kind-passes', async () => {
     for (const method of ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']) {
-      const r = await visit(serve.httpPort, tunnel.hostname, '/echo', { method, body: `body of ${method}` });
+      const r = await visit(f.serve.httpPort, f.tunnel.hostname, '/echo', { method, body: `body of ${method}` });
       const seen = JSON.parse(r.text) as { method: string; body: string; headers: Record<string, string> };
       assert.equal(seen.method, method);
       assert.equal(seen.body, `body of ${method}`);
@@ -77,7 +58,13 @@ describe('http through a quick tunnel', () => {
     // chunked request body (no content-length)
     const chunked = await new Promise<string>((resolve, reject) => {
       const req = request(
-        { host: '127.0.0.1', port: serve.httpPort, path: '/echo', method: 'POST', headers: { host: tunnel.hostname } },
+        {
+          host: '127.0.0.1',
+          port: f.serve.httpPort,
+          path: '/echo',
+          method: 'POST',
+          headers: { host: f.tunnel.hostname },
+        },
         (res) => {
           let s = '';
           res.setEncoding('utf8').on('data', (c: string) => {
@@ -94,18 +81,18 @@ describe('http through a quick tunnel', () => {
     const seen = JSON.parse(chunked) as { body: string; headers: Record<string, string> };
     assert.equal(seen.body, 'part one, part two');
     assert.equal(seen.headers['transfer-encoding'], 'chunked');
-    const head = await visit(serve.httpPort, tunnel.hostname, '/status/200', { method: 'HEAD' });
+    const head = await visit(f.serve.httpPort, f.tunnel.hostname, '/status/200', { method: 'HEAD' });
     assert.equal(head.status, 200);
     assert.equal(head.body.length, 0);
-    const noContent = await visit(serve.httpPort, tunnel.hostname, '/status/204');
+    const noContent = await visit(f.serve.httpPort, f.tunnel.hostname, '/status/204');
     assert.equal(noContent.status, 204);
-    const notFound = await visit(serve.httpPort, tunnel.hostname, '/status/418');
+    const notFound = await visit(f.serve.httpPort, f.tunnel.hostname, '/status/418');
     assert.equal(notFound.status, 418);
     assert.equal(notFound.text, 'status body\n');
   });
 
   test('repeated-headers-and-set-cookie-are-preserved', async () => {
-    const r = await visit(serve.httpPort, tunnel.hostname, '/cookies');
+    const r = await visit(f.serve.httpPort, f.tunnel.hostname, '/cookies');
     assert.deepEqual(r.headers['set-cookie'], ['a=1; Path=/', 'b=2; HttpOnly']);
     const multi = [];
     for (let i = 0; i < r.rawHeaders.length; i += 2) if (r.rawHeaders[i] === 'X-Multi') multi.push(r.rawHeaders[i + 1]);
@@ -113,17 +100,22 @@ describe('http through a quick tunnel', () => {
   });
 
   test('content-length-and-chunked-downloads-arrive-whole', async () => {
-    const cl = await visit(serve.httpPort, tunnel.hostname, '/bytes/1000000?cl=1');
+    const cl = await visit(f.serve.httpPort, f.tunnel.hostname, '/bytes/1000000?cl=1');
     assert.equal(cl.headers['content-length'], '1000000');
     assert.equal(cl.body.length, 1_000_000);
-    const chunked = await visit(serve.httpPort, tunnel.hostname, '/bytes/777777');
+    const chunked = await visit(f.serve.httpPort, f.tunnel.hostname, '/bytes/777777');
     assert.equal(chunked.headers['transfer-encoding'], 'chunked');
     assert.equal(chunked.body.length, 777_777);
   });
 
   test('server-sent-events-arrive-one-by-one', async () => {
     const events: string[] = [];
-    const req = request({ host: '127.0.0.1', port: serve.httpPort, path: '/sse', headers: { host: tunnel.hostname } });
+    const req = request({
+      host: '127.0.0.1',
+      port: f.serve.httpPort,
+      path: '/sse',
+      headers: { host: f.tunnel.hostname },
+    });
     const res = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
       req.on('response', resolve).on('error', reject).end();
     });
@@ -131,32 +123,37 @@ describe('http through a quick tunnel', () => {
     res.setEncoding('utf8').on('data', (c: string) => {
       for (const m of c.matchAll(/data: (\w+)/g)) events.push(m[1] as string);
     });
-    await eventually(() => origin.seen.some((s) => s.url === '/sse'), 5_000, 'origin saw /sse');
-    origin.emit('first');
+    await eventually(() => f.origin.seen.some((s) => s.url === '/sse'), 5_000, 'origin saw /sse');
+    f.origin.emit('first');
     await eventually(() => events.length === 1, 5_000, 'first event');
     assert.deepEqual(events, ['first']);
-    origin.emit('second');
+    f.origin.emit('second');
     await eventually(() => events.length === 2, 5_000, 'second event');
     assert.deepEqual(events, ['first', 'second']);
     req.destroy();
   });
 
   test('visitor-disconnect-cancels-the-origin-request', async () => {
-    const req = request({ host: '127.0.0.1', port: serve.httpPort, path: '/hold', headers: { host: tunnel.hostname } });
+    const req = request({
+      host: '127.0.0.1',
+      port: f.serve.httpPort,
+      path: '/hold',
+      headers: { host: f.tunnel.hostname },
+    });
     req.on('error', () => {});
     req.end();
-    await eventually(() => origin.seen.some((s) => s.url === '/hold'), 5_000, 'origin saw /hold');
+    await eventually(() => f.origin.seen.some((s) => s.url === '/hold'), 5_000, 'origin saw /hold');
     req.destroy();
-    await eventually(() => origin.aborted.includes('/hold'), 5_000, 'origin request cancelled');
+    await eventually(() => f.origin.aborted.includes('/hold'), 5_000, 'origin request cancelled');
   });
 
   test('unknown-host-gets-a-404-page-with-ray-id-in-html-or-json', async () => {
-    const html = await visit(serve.httpPort, 'nobody.example.com', '/');
+    const html = await visit(f.serve.httpPort, 'nobody.example.com', '/');
     assert.equal(html.status, 404);
     assert.match(String(html.headers['content-type']), /text\/html/);
     assert.match(html.text, /No tunnel at this hostname/);
     assert.ok(html.text.includes(String(html.headers['cf-ray'])));
-    const json = await visit(serve.httpPort, 'nobody.example.com', '/', { headers: { accept: 'application/json' } });
+    const json = await visit(f.serve.httpPort, 'nobody.example.com', '/', { headers: { accept: 'application/json' } });
     assert.equal(json.status, 404);
     const body = JSON.parse(json.text) as { errors: { code: string }[]; ray_id: string };
     assert.equal(body.errors[0]?.code, 'WARREN_HOST_UNKNOWN');
@@ -164,16 +161,16 @@ describe('http through a quick tunnel', () => {
   });
 
   test('oversized-request-headers-get-431', async () => {
-    const r = await visit(serve.httpPort, tunnel.hostname, '/', { headers: { 'x-big': 'a'.repeat(40 * 1024) } });
+    const r = await visit(f.serve.httpPort, f.tunnel.hostname, '/', { headers: { 'x-big': 'a'.repeat(40 * 1024) } });
     assert.equal(r.status, 431);
-    const ok = await visit(serve.httpPort, tunnel.hostname, '/');
+    const ok = await visit(f.serve.httpPort, f.tunnel.hostname, '/');
     assert.equal(ok.status, 200);
   });
 
   test('garbage-on-the-tunnel-port-does-not-hurt-other-tunnels', async () => {
     // Plain bytes instead of TLS.
     await new Promise<void>((resolve) => {
-      const s = connect(serve.tunnelPort, '127.0.0.1', () => s.end('GET / HTTP/1.1\r\n\r\n\x00\xff garbage'));
+      const s = connect(f.serve.tunnelPort, '127.0.0.1', () => s.end('GET / HTTP/1.1\r\n\r\n\x00\xff garbage'));
       s.on('error', () => resolve());
       s.on('close', () => resolve());
       s.resume();
@@ -181,7 +178,12 @@ describe('http through a quick tunnel', () => {
     // Valid TLS, then bytes that are not our frames.
     await new Promise<void>((resolve) => {
       const s = tlsConnect(
-        { host: '127.0.0.1', port: serve.tunnelPort, ca: readFileSync(serve.caPath, 'utf8'), servername: 'localhost' },
+        {
+          host: '127.0.0.1',
+          port: f.serve.tunnelPort,
+          ca: readFileSync(f.serve.caPath, 'utf8'),
+          servername: 'localhost',
+        },
         () => s.write(Buffer.from('ffffffffff00000000deadbeef', 'hex')),
       );
       s.on('error', () => resolve());
@@ -191,21 +193,26 @@ describe('http through a quick tunnel', () => {
     // A frame header announcing an absurd payload.
     await new Promise<void>((resolve) => {
       const s = tlsConnect(
-        { host: '127.0.0.1', port: serve.tunnelPort, ca: readFileSync(serve.caPath, 'utf8'), servername: 'localhost' },
+        {
+          host: '127.0.0.1',
+          port: f.serve.tunnelPort,
+          ca: readFileSync(f.serve.caPath, 'utf8'),
+          servername: 'localhost',
+        },
         () => s.write(Buffer.from('7fffffff0200000000', 'hex')),
       );
       s.on('error', () => resolve());
       s.on('close', () => resolve());
       s.resume();
     });
-    const r = await visit(serve.httpPort, tunnel.hostname, '/');
+    const r = await visit(f.serve.httpPort, f.tunnel.hostname, '/');
     assert.equal(r.status, 200);
   });
 
   test('garbage-from-a-visitor-gets-400-and-the-edge-keeps-serving', async () => {
     const reply = await new Promise<string>((resolve) => {
       let got = '';
-      const s = connect(serve.httpPort, '127.0.0.1', () => s.write('BLAH\x00\x01 nonsense\r\n\r\n'));
+      const s = connect(f.serve.httpPort, '127.0.0.1', () => s.write('BLAH\x00\x01 nonsense\r\n\r\n'));
       s.setEncoding('utf8').on('data', (c: string) => {
         got += c;
       });
@@ -213,7 +220,7 @@ describe('http through a quick tunnel', () => {
       s.on('error', () => resolve(got));
     });
     assert.match(reply, /^HTTP\/1\.1 400/);
-    const r = await visit(serve.httpPort, tunnel.hostname, '/');
+    const r = await visit(f.serve.httpPort, f.tunnel.hostname, '/');
     assert.equal(r.status, 200);
   });
 });

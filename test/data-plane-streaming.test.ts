@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { after, before, describe, test } from 'node:test';
-import { startTestOrigin, type TestOrigin } from './support/test-origin.js';
-import { type QuickTunnelHandle, type ServeHandle, startQuickTunnel, startServe } from './support/warren-processes.js';
+import { describe, test } from 'node:test';
+import { useQuickTunnel } from './support/quick-tunnel-fixture.js';
 
 const GIB = 1024 * 1024 * 1024;
 /** A process may grow this much above its idle RSS while 1 GiB streams through it. */
@@ -31,23 +30,10 @@ async function peakRss<T>(pids: number[], work: () => Promise<T>): Promise<{ res
 }
 
 describe('streaming bodies keep memory flat', () => {
-  let serve: ServeHandle;
-  let origin: TestOrigin;
-  let tunnel: QuickTunnelHandle;
-
-  before(async () => {
-    origin = await startTestOrigin();
-    serve = await startServe();
-    tunnel = await startQuickTunnel(serve, origin.url);
-  });
-  after(async () => {
-    await tunnel?.stop();
-    await serve?.stop();
-    await origin?.close();
-  });
+  const f = useQuickTunnel();
 
   test('one-gib-download-streams-with-bounded-rss', async () => {
-    const pids = [serve.child.pid as number, tunnel.child.pid as number];
+    const pids = [f.serve.child.pid as number, f.tunnel.child.pid as number];
     const idle = pids.map(rssOf);
     const { result: bytes, peaks } = await peakRss(
       pids,
@@ -55,9 +41,9 @@ describe('streaming bodies keep memory flat', () => {
         new Promise<number>((resolve, reject) => {
           const req = request({
             host: '127.0.0.1',
-            port: serve.httpPort,
+            port: f.serve.httpPort,
             path: `/bytes/${GIB}`,
-            headers: { host: tunnel.hostname },
+            headers: { host: f.tunnel.hostname },
           });
           req.on('response', (res) => {
             let n = 0;
@@ -81,7 +67,7 @@ describe('streaming bodies keep memory flat', () => {
   });
 
   test('one-gib-upload-streams-with-bounded-rss-and-arrives-intact', async () => {
-    const pids = [serve.child.pid as number, tunnel.child.pid as number];
+    const pids = [f.serve.child.pid as number, f.tunnel.child.pid as number];
     const idle = pids.map(rssOf);
     const chunk = Buffer.alloc(256 * 1024, 0x5a);
     const expected = createHash('sha256');
@@ -91,10 +77,10 @@ describe('streaming bodies keep memory flat', () => {
         new Promise<{ bytes: number; sha256: string }>((resolve, reject) => {
           const req = request({
             host: '127.0.0.1',
-            port: serve.httpPort,
+            port: f.serve.httpPort,
             path: '/upload',
             method: 'POST',
-            headers: { host: tunnel.hostname, 'content-type': 'application/octet-stream' },
+            headers: { host: f.tunnel.hostname, 'content-type': 'application/octet-stream' },
           });
           req.on('response', (res) => {
             let s = '';

@@ -1,19 +1,16 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import WebSocket from 'ws';
-import { startTestOrigin, type TestOrigin } from './support/test-origin.js';
-import { type QuickTunnelHandle, type ServeHandle, startQuickTunnel, startServe } from './support/warren-processes.js';
+import { useQuickTunnel } from './support/quick-tunnel-fixture.js';
 
 describe('websockets through a quick tunnel', () => {
-  let serve: ServeHandle;
-  let origin: TestOrigin;
-  let tunnel: QuickTunnelHandle;
+  const f = useQuickTunnel();
 
   const open = async (): Promise<WebSocket> => {
-    const ws = new WebSocket(`ws://127.0.0.1:${serve.httpPort}/ws`, {
-      headers: { host: tunnel.hostname },
+    const ws = new WebSocket(`ws://127.0.0.1:${f.serve.httpPort}/ws`, {
+      headers: { host: f.tunnel.hostname },
       maxPayload: 64 * 1024 * 1024,
     });
     await once(ws, 'open');
@@ -24,17 +21,6 @@ describe('websockets through a quick tunnel', () => {
       ws.once('message', (data: Buffer, isBinary: boolean) => resolve({ data, isBinary }));
       ws.once('error', reject);
     });
-
-  before(async () => {
-    origin = await startTestOrigin();
-    serve = await startServe();
-    tunnel = await startQuickTunnel(serve, origin.url);
-  });
-  after(async () => {
-    await tunnel?.stop();
-    await serve?.stop();
-    await origin?.close();
-  });
 
   test('text-and-binary-frames-echo', async () => {
     const ws = await open();
@@ -110,7 +96,7 @@ describe('websockets through a quick tunnel', () => {
   });
 
   test('upgrade-to-an-unknown-host-gets-a-404', async () => {
-    const ws = new WebSocket(`ws://127.0.0.1:${serve.httpPort}/ws`, { headers: { host: 'nope.example.com' } });
+    const ws = new WebSocket(`ws://127.0.0.1:${f.serve.httpPort}/ws`, { headers: { host: 'nope.example.com' } });
     ws.on('error', () => {});
     const [, res] = (await once(ws, 'unexpected-response')) as [unknown, import('node:http').IncomingMessage];
     assert.equal(res.statusCode, 404);

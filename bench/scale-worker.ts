@@ -5,6 +5,7 @@
  */
 import { pino } from 'pino';
 import { Connector, OriginProxy } from '../src/connector/index.js';
+import { Ingress } from '../src/connector/ingress/index.js';
 
 export interface ScaleWorkerSpec {
   edgePort: number;
@@ -36,12 +37,8 @@ const logger = pino(
   },
 );
 
-const origin = new OriginProxy({
-  url: new URL(`http://127.0.0.1:${spec.originPort}`),
-  connectTimeoutMs: 30_000,
-  keepAliveConnections: 100,
-  keepAliveTimeoutMs: 90_000,
-});
+// One catch-all rule with cloudflared's defaults, as `warren tunnel --url` builds it.
+const origin = new OriginProxy({ ingress: Ingress.fromUrl(`http://127.0.0.1:${spec.originPort}`) });
 const connectors: Connector[] = [];
 
 function go(): void {

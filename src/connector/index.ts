@@ -24,11 +24,5 @@ export {
   healthTargetsOf,
   type OriginHealthRequest,
 } from './origin-health-check.js';
-export {
-  DEFAULT_CONNECT_TIMEOUT_MS,
-  DEFAULT_KEEPALIVE_CONNECTIONS,
-  DEFAULT_KEEPALIVE_TIMEOUT_MS,
-  type OriginOptions,
-  OriginProxy,
-} from './origin-proxy.js';
+export { OriginProxy, type OriginProxyOptions } from './origin-proxy.js';
 export { parseTunnelToken, readCredentialsFile } from './tunnel-credentials.js';

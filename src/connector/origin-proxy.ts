@@ -11,15 +11,6 @@ import type { HelloWorldOrigin } from './hello-world.js';
 import { type AccessConfig, describeService, Ingress, type IngressRule, requestHost } from './ingress/index.js';
 import { type OriginEndpoint, OriginPool } from './origin-pool.js';
 
-/** A single http(s) origin, as `warren tunnel --url` gives it. */
-export interface OriginOptions {
-  /** http(s)://host:port of the origin. */
-  url: URL;
-  connectTimeoutMs: number;
-  keepAliveConnections: number;
-  keepAliveTimeoutMs: number;
-}
-
 /**
  * Checks a request to a rule with `originRequest.access.required` (the later Access issue
  * plugs the JWT check in here). `token` is the `Cf-Access-Jwt-Assertion` header, if any.
@@ -40,9 +31,6 @@ export interface OriginProxyOptions {
   accessVerifier?: AccessVerifier | undefined;
 }
 
-export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000; // 30 seconds, as cloudflared
-export const DEFAULT_KEEPALIVE_CONNECTIONS = 100;
-export const DEFAULT_KEEPALIVE_TIMEOUT_MS = 90_000; // 90 seconds, as cloudflared
 /** With `disableChunkedEncoding`, request bodies of unknown length are buffered up to this size. */
 export const MAX_UNCHUNKED_BODY = 64 * 1024 * 1024; // 64 MiB
 
@@ -146,26 +134,12 @@ export class OriginProxy {
   #hello: Promise<HelloWorldOrigin> | undefined;
   #helloPool: OriginPool | undefined;
 
-  constructor(options: OriginProxyOptions | OriginOptions, metrics?: ConnectorMetrics) {
-    if ('ingress' in options) {
-      this.metrics = options.metrics ?? metrics;
-      this.logger = options.logger;
-      this.#verifier = options.accessVerifier;
-      this.#originCaRoot = options.originCaRoot;
-      this.setIngress(options.ingress);
-    } else {
-      this.metrics = metrics;
-      this.logger = undefined;
-      this.#verifier = undefined;
-      this.#originCaRoot = undefined;
-      this.setIngress(
-        Ingress.fromUrl(options.url.href, {
-          connectTimeoutMs: options.connectTimeoutMs,
-          keepAliveConnections: options.keepAliveConnections,
-          keepAliveTimeoutMs: options.keepAliveTimeoutMs,
-        }),
-      );
-    }
+  constructor(options: OriginProxyOptions) {
+    this.metrics = options.metrics;
+    this.logger = options.logger;
+    this.#verifier = options.accessVerifier;
+    this.#originCaRoot = options.originCaRoot;
+    this.setIngress(options.ingress);
   }
 
   get ingress(): Ingress {

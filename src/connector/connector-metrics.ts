@@ -1,23 +1,43 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-/** The connector's Prometheus metrics (cloudflared's set, plus a latency histogram). */
+/**
+ * The connector's Prometheus metrics (cloudflared's set, plus a latency histogram).
+ *
+ * The per-request tallies are plain numbers bumped by `requestStarted`, `requestFinished` and
+ * `responded` on the hot path, and copied into their prom-client metrics only when `/metrics`
+ * is scraped: a label lookup per request costs more than the counting itself.
+ */
 export class ConnectorMetrics {
   readonly registry = new Registry();
-  readonly requests = new Counter({
+  #requests = 0;
+  #concurrent = 0;
+  readonly #byStatus = new Map<number, number>();
+  readonly requests: Counter = new Counter({
     name: 'warren_tunnel_total_requests',
     help: 'Requests proxied to origins',
     registers: [this.registry],
+    collect: (): void => {
+      this.requests.reset();
+      this.requests.inc(this.#requests);
+    },
   });
-  readonly concurrent = new Gauge({
+  readonly concurrent: Gauge = new Gauge({
     name: 'warren_tunnel_concurrent_requests',
     help: 'Requests in flight',
     registers: [this.registry],
+    collect: (): void => {
+      this.concurrent.set(this.#concurrent);
+    },
   });
-  readonly responses = new Counter({
+  readonly responses: Counter = new Counter({
     name: 'warren_tunnel_response_by_code',
     help: 'Responses by HTTP status code',
     labelNames: ['status_code'],
     registers: [this.registry],
+    collect: (): void => {
+      this.responses.reset();
+      for (const [status, n] of this.#byStatus) this.responses.inc({ status_code: status }, n);
+    },
   });
   readonly requestErrors = new Counter({
     name: 'warren_tunnel_request_errors',
@@ -53,4 +73,20 @@ export class ConnectorMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });
+
+  /** A request arrived; with `inFlight` it counts as concurrent until `requestFinished`. */
+  requestStarted(inFlight: boolean): void {
+    this.#requests++;
+    if (inFlight) this.#concurrent++;
+  }
+
+  requestFinished(): void {
+    this.#concurrent--;
+  }
+
+  /** A response head went back; `startedMs` (performance.now() at arrival) feeds the latency histogram. */
+  responded(status: number, startedMs?: number): void {
+    this.#byStatus.set(status, (this.#byStatus.get(status) ?? 0) + 1);
+    if (startedMs !== undefined) this.latency.observe((performance.now() - startedMs) / 1000);
+  }
 }

@@ -113,7 +113,7 @@ class Exchange {
   finish(): void {
     if (this.done) return;
     this.done = true;
-    this.proxy.metrics?.concurrent.dec();
+    this.proxy.metrics?.requestFinished();
   }
 }
 
@@ -213,7 +213,7 @@ export class OriginProxy {
         return;
       }
       case Kind.Tcp:
-        this.metrics?.requests.inc();
+        this.metrics?.requestStarted(false);
         this.metrics?.requestErrors.inc({ code: 'WARREN_ORIGIN_ERROR' });
         stream.reset(
           'WARREN_ORIGIN_ERROR',
@@ -248,9 +248,8 @@ export class OriginProxy {
 
   /** Answers without an origin (http_status:NNN, Access denials); any request body is read and dropped. */
   #answer(stream: MuxStream, head: RequestHead, status: number, body: string): void {
-    const metrics = this.metrics;
-    metrics?.requests.inc();
-    metrics?.responses.inc({ status_code: status });
+    this.metrics?.requestStarted(false);
+    this.metrics?.responded(status);
     if (head.e !== 1) stream.pipeTo(new Writable({ write: discard }));
     if (body === '' || head.m === 'HEAD') {
       stream.respond({ s: status, h: ['content-length', body === '' ? '0' : String(Buffer.byteLength(body))], e: 1 });
@@ -265,9 +264,7 @@ export class OriginProxy {
   }
 
   #proxy(stream: MuxStream, head: RequestHead, route: Route, pool: OriginPool): void {
-    const metrics = this.metrics;
-    metrics?.requests.inc();
-    metrics?.concurrent.inc();
+    this.metrics?.requestStarted(true);
     let headers = head.h;
     if (route.hostHeader !== undefined) headers = rewriteHost(headers, route.hostHeader);
     const ex = new Exchange(this, stream, head, route, pool, headers);
@@ -434,9 +431,7 @@ class FastExchange implements Dispatcher.DispatchHandler {
     const ex = this.#ex;
     ex.answered = true;
     const stream = ex.stream;
-    const metrics = ex.proxy.metrics;
-    metrics?.responses.inc({ status_code: status });
-    metrics?.latency.observe((performance.now() - ex.started) / 1000);
+    ex.proxy.metrics?.responded(status, ex.started);
     const h = new Array<string>(raw.length);
     let zeroLength = false;
     for (let i = 0; i < raw.length; i += 2) {
@@ -497,7 +492,7 @@ function bufferBody(ex: Exchange, pool: OriginPool): void {
         cb();
         sink.destroy();
         ex.finish();
-        ex.proxy.metrics?.responses.inc({ status_code: 413 });
+        ex.proxy.metrics?.responded(413);
         const msg = `request body over ${MAX_UNCHUNKED_BODY} bytes without Content-Length (disableChunkedEncoding buffers it)\n`;
         ex.stream.respond({
           s: 413,
@@ -568,10 +563,8 @@ function onResponse(this: ClientRequest, res: IncomingMessage): void {
   const ex = (this as Carrier)[kExchange] as Exchange;
   ex.answered = true;
   const stream = ex.stream;
-  const metrics = ex.proxy.metrics;
   const status = res.statusCode ?? 502;
-  metrics?.responses.inc({ status_code: status });
-  metrics?.latency.observe((performance.now() - ex.started) / 1000);
+  ex.proxy.metrics?.responded(status, ex.started);
   const head = ex.head;
   const empty =
     head.m === 'HEAD' || NO_BODY_STATUS.has(status) || (res.headers['content-length'] === '0' && head.u !== 1);
@@ -595,8 +588,7 @@ function onUpgrade(this: ClientRequest, res: IncomingMessage, socket: Socket, ea
   ex.answered = true;
   ex.upgraded = socket;
   const stream = ex.stream;
-  ex.proxy.metrics?.responses.inc({ status_code: 101 });
-  ex.proxy.metrics?.latency.observe((performance.now() - ex.started) / 1000);
+  ex.proxy.metrics?.responded(101, ex.started);
   socket.setNoDelay(true);
   stream.respond({ s: 101, h: res.rawHeaders });
   if (early.length > 0) stream.write(early);

@@ -8,7 +8,7 @@ import {
 } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { type RequestHead, type StreamReset, stripHopByHop } from '../protocol/index.js';
+import { type MuxStream, type RequestHead, type StreamReset, stripHopByHop } from '../protocol/index.js';
 import type { EdgeLink } from './edge-link.js';
 import { errorBody, sendVisitorError, VISITOR_ERRORS, type VisitorError, wantsJson } from './error-page.js';
 import { normalizeIp } from './tunnel-listener.js';
@@ -46,12 +46,52 @@ const EDGE_OWNED = new Set([
 /** Requests without a body are retried on another link when the first one was shutting down. */
 const MAX_SHUTDOWN_RETRIES = 3;
 
+/** One visitor request, across the attempts to forward it (its state, instead of closures per event). */
+class Visit {
+  readonly proxy: VisitorProxy;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly ray: string;
+  readonly hasBody: boolean;
+  /** The stream of the current attempt. */
+  stream: MuxStream | undefined;
+  attempt = 0;
+  /** performance.now() after which the edge answers 504. */
+  deadline = 0;
+
+  constructor(proxy: VisitorProxy, req: IncomingMessage, res: ServerResponse, ray: string, hasBody: boolean) {
+    this.proxy = proxy;
+    this.req = req;
+    this.res = res;
+    this.ray = ray;
+    this.hasBody = hasBody;
+  }
+}
+
+const kVisit = Symbol('warren.visit');
+interface VisitCarrier {
+  [kVisit]?: Visit;
+}
+
+function onVisitorClose(this: ServerResponse): void {
+  const visit = (this as VisitCarrier)[kVisit] as Visit;
+  visit.proxy.visitorClosed(visit);
+}
+
+/** How often the edge looks for requests past the response timeout: a tenth of it, within [10 ms, 1 s]. */
+function sweepIntervalMs(timeoutMs: number): number {
+  return Math.min(1000, Math.max(10, Math.floor(timeoutMs / 10)));
+}
+
 /** Visitor side of the edge: one HTTP request or upgrade becomes one stream on one of the tunnel's links. */
 export class VisitorProxy {
   readonly #o: VisitorProxyOptions;
   readonly #rayPrefix = randomBytes(4).toString('hex');
   #raySeq = 0;
   readonly #visitorScheme: string;
+  /** Requests waiting for their response head, oldest first. */
+  readonly #pending = new Set<Visit>();
+  #sweeper: NodeJS.Timeout | undefined;
 
   constructor(options: VisitorProxyOptions) {
     this.#o = options;
@@ -72,37 +112,27 @@ export class VisitorProxy {
     }
     const cl = req.headers['content-length'];
     const hasBody = cl !== undefined ? cl !== '0' : req.headers['transfer-encoding'] !== undefined;
-    this.#forward(req, res, route.link, ray, hasBody, 0);
+    const visit = new Visit(this, req, res, ray, hasBody);
+    (res as VisitCarrier)[kVisit] = visit;
+    res.on('close', onVisitorClose);
+    this.#forward(visit, route.link);
   };
 
-  #forward(
-    req: IncomingMessage,
-    res: ServerResponse,
-    link: EdgeLink,
-    ray: string,
-    hasBody: boolean,
-    attempt: number,
-  ): void {
+  #forward(visit: Visit, link: EdgeLink): void {
+    const { req, res } = visit;
     const head: RequestHead = {
       m: req.method ?? 'GET',
       p: req.url ?? '/',
-      h: this.#requestHeaders(req, ray, link, false),
+      h: this.#requestHeaders(req, visit.ray, link, false),
     };
-    if (!hasBody) head.e = 1;
+    if (!visit.hasBody) head.e = 1;
     const stream = link.conn.openStream(head);
-    const timer = setTimeout(() => {
-      stream.reset('WARREN_ORIGIN_TIMEOUT', 'the edge stopped waiting for the response');
-      sendVisitorError(
-        req,
-        res,
-        VISITOR_ERRORS.originTimeout(`No response within ${this.#o.originResponseTimeoutMs / 1000} s.`),
-        ray,
-      );
-    }, this.#o.originResponseTimeoutMs);
+    visit.stream = stream;
+    this.#awaitResponse(visit);
     stream.onResponse = (rh) => {
-      clearTimeout(timer);
+      this.#pending.delete(visit);
       const headers = stripHopByHop(rh.h);
-      headers.push('cf-ray', ray);
+      headers.push('cf-ray', visit.ray);
       try {
         res.writeHead(rh.s, headers);
       } catch (err) {
@@ -111,26 +141,70 @@ export class VisitorProxy {
           req,
           res,
           VISITOR_ERRORS.originFailed(`invalid response header (${(err as Error).message})`),
-          ray,
+          visit.ray,
         );
         return;
       }
       stream.pipeTo(res);
     };
     stream.onReset = (reset) => {
-      clearTimeout(timer);
-      if (reset.code === 'WARREN_SHUTTING_DOWN' && !hasBody && attempt < MAX_SHUTDOWN_RETRIES && !res.headersSent) {
+      this.#pending.delete(visit);
+      if (
+        reset.code === 'WARREN_SHUTTING_DOWN' &&
+        !visit.hasBody &&
+        visit.attempt < MAX_SHUTDOWN_RETRIES &&
+        !res.headersSent
+      ) {
         link.draining = true;
         const next = this.#o.registry.pick(link.tunnelId);
-        if (next !== undefined) return this.#forward(req, res, next, ray, hasBody, attempt + 1);
+        if (next !== undefined) {
+          visit.attempt++;
+          this.#forward(visit, next);
+          return;
+        }
       }
-      sendVisitorError(req, res, visitorErrorFor(reset), ray);
+      sendVisitorError(req, res, visitorErrorFor(reset), visit.ray);
     };
-    if (hasBody) stream.pipeFrom(req);
-    res.once('close', () => {
-      clearTimeout(timer);
-      if (!stream.closed) stream.reset('WARREN_STREAM_RESET', 'the visitor went away');
-    });
+    if (visit.hasBody) stream.pipeFrom(req);
+  }
+
+  /**
+   * Every request gets the same response timeout, so the requests waiting for a head are in
+   * deadline order: one sweep per tick of a coarse interval answers the expired ones with 504,
+   * instead of a timer set and cleared per request.
+   */
+  #awaitResponse(visit: Visit): void {
+    const timeoutMs = this.#o.originResponseTimeoutMs;
+    this.#pending.delete(visit); // a retry moves to the back
+    visit.deadline = performance.now() + timeoutMs;
+    this.#pending.add(visit);
+    if (this.#sweeper !== undefined) return;
+    this.#sweeper = setInterval(() => {
+      const now = performance.now();
+      for (const v of this.#pending) {
+        if (v.deadline > now) break;
+        this.#pending.delete(v);
+        v.stream?.reset('WARREN_ORIGIN_TIMEOUT', 'the edge stopped waiting for the response');
+        sendVisitorError(
+          v.req,
+          v.res,
+          VISITOR_ERRORS.originTimeout(`No response within ${timeoutMs / 1000} s.`),
+          v.ray,
+        );
+      }
+      if (this.#pending.size === 0) {
+        clearInterval(this.#sweeper);
+        this.#sweeper = undefined;
+      }
+    }, sweepIntervalMs(timeoutMs));
+    this.#sweeper.unref();
+  }
+
+  /** @internal the visitor's response closed (finished, or the visitor went away). */
+  visitorClosed(visit: Visit): void {
+    this.#pending.delete(visit);
+    const stream = visit.stream;
+    if (stream !== undefined && !stream.closed) stream.reset('WARREN_STREAM_RESET', 'the visitor went away');
   }
 
   readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, early: Buffer): void => {

@@ -3,6 +3,8 @@ import { WarrenError } from '../errors/index.js';
 import { encodeFrame, type Frame, FrameParser, FrameType, type FrameTypeValue } from './frame.js';
 import {
   encodeJson,
+  encodeRequestHead,
+  encodeResponseHead,
   MessageError,
   parseRequestHead,
   parseResponseHead,
@@ -118,14 +120,14 @@ export class MuxConnection {
     this.#nextStreamId = id >= 0xfffffffe ? 1 : id + 1;
     const stream = new MuxStream(this, id, this.peerInitialWindow);
     this.streams.set(id, stream);
-    this.sendFrame(FrameType.Request, id, encodeJson(head));
+    this.sendFrame(FrameType.Request, id, encodeRequestHead(head));
     if (head.e === 1) stream.markLocalEnded();
     return stream;
   }
 
   /** @internal use MuxStream.respond. */
   respond(stream: MuxStream, head: ResponseHead): void {
-    this.sendFrame(FrameType.Response, stream.id, encodeJson(head));
+    this.sendFrame(FrameType.Response, stream.id, encodeResponseHead(head));
   }
 
   sendFrame(type: FrameTypeValue, streamId: number, payload?: Uint8Array): void {
@@ -134,9 +136,12 @@ export class MuxConnection {
     if (!this.#corked) {
       this.#corked = true;
       socket.cork();
-      // After the poll phase: every frame that the I/O callbacks of this loop turn produced
-      // (many visitors' requests, many origins' responses) leaves in one TLS write.
-      setImmediate(this.#uncork);
+      // With several streams open, flush after the poll phase: every frame that the I/O callbacks
+      // of this loop turn produced (many visitors' requests, many origins' responses) leaves in one
+      // TLS write. With one stream there is nothing to wait for: flush as soon as the current
+      // callback returns, which spares a round through the event loop on every hop of a request.
+      if (this.streams.size > 1) setImmediate(this.#uncork);
+      else process.nextTick(this.#uncork);
     }
     const bufs = encodeFrame(type, streamId, payload);
     for (let i = 0; i < bufs.length; i++) socket.write(bufs[i]);

@@ -1,7 +1,8 @@
 /**
- * `npm run bench`: warren side by side with the direct origin, nginx, ssh -R and localtunnel, in one run.
+ * `npm run bench`: warren side by side with the direct origin, nginx, ssh -R and localtunnel, in one run,
+ * plus a reference row: two bare node TCP relays (what any node two-hop tunnel can reach here).
  *
- *   node dist/bench/run.js [--smoke] [--only direct,nginx,ssh,localtunnel,warren,scale]   (direct always runs)
+ *   node dist/bench/run.js [--smoke] [--only direct,relay,nginx,ssh,localtunnel,warren,scale]   (direct always runs)
  *                          [--duration 10s] [--warmup 3s] [--transfers 5] [--transfer-mib 64] [--ws 10s]
  *                          [--tunnels 1000] [--scale-workers 4] [--no-profile] [--no-install]
  *                          [--loadgen wrk|node] [--out DIR]
@@ -23,6 +24,7 @@ import { download, median, upload, wsEcho } from './lib/transfer.js';
 import { direct } from './peers/direct.js';
 import { localtunnel } from './peers/localtunnel.js';
 import { nginx } from './peers/nginx.js';
+import { nodeRelay } from './peers/node-relay.js';
 import type { Peer, PeerContext } from './peers/peer.js';
 import { ssh } from './peers/ssh.js';
 import { HA_CONNECTIONS, warren } from './peers/warren.js';
@@ -375,7 +377,8 @@ async function main(): Promise<void> {
     const origin = spawnChild('origin', process.execPath, [join(repo, 'dist', 'bench', 'origin.js')]);
     const m = await origin.waitFor(/origin listening 127\.0\.0\.1:(\d+)/, 15_000);
     const ctx: PeerContext = { originPort: Number(m[1]), originPid: origin.pid, tmp, repo, log };
-    const peers = [direct, nginx, ssh, localtunnel, warren].filter((p) => wanted(p.name === 'ssh -R' ? 'ssh' : p.name));
+    const key = (p: Peer): string => (p.name === 'ssh -R' ? 'ssh' : p === nodeRelay ? 'relay' : p.name);
+    const peers = [direct, nodeRelay, nginx, ssh, localtunnel, warren].filter((p) => wanted(key(p)));
     for (const peer of peers) results.rows.push(await benchPeer(peer, ctx, o, load));
     if (o.only === undefined || o.only.has('scale')) {
       log(`scale: ${o.tunnels} tunnels × ${HA_CONNECTIONS} connections from ${o.scaleWorkers} processes`);

@@ -16,6 +16,7 @@ import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type LoadResult, type LoadSpec, runNodeLoad, runWrk } from './lib/load.js';
+import { LOOPBACK } from './lib/net.js';
 import { run, spawnChild, stopAll, treeCpuSeconds, treeMemory } from './lib/proc.js';
 import { type ProfileSummary, summariseProfile } from './lib/profile.js';
 import { ratiosOf, renderMarkdown } from './lib/report.js';
@@ -208,34 +209,72 @@ async function benchPeer(
     await measure(`${peer.name} warm-up`, () => load({ target: t, connections: 50, durationS: o.warmupS }));
     const roles: Record<string, number> = { ...running.roles };
     if (roles.origin === undefined) roles.origin = ctx.originPid;
-    /** A load, and the CPU time each process spent on it (µs per request). */
-    const withCpu = async (connections: number): Promise<{ r: LoadResult; cpu: Record<string, number> }> => {
-      const before = Object.fromEntries(Object.entries(roles).map(([k, pid]) => [k, treeCpuSeconds([pid])]));
-      const r = await load({ target: t, connections, durationS: o.durationS });
-      const cpu: Record<string, number> = {};
-      for (const [k, pid] of Object.entries(roles)) {
-        cpu[k] = ((treeCpuSeconds([pid]) - (before[k] ?? 0)) * 1e6) / Math.max(1, r.requests);
+    // Every row but direct is measured in slices alternating with direct (see sliceCount).
+    const base = peer === direct ? undefined : { base: `http://${LOOPBACK}:${ctx.originPort}`, host: undefined };
+    const slices = base === undefined ? 1 : sliceCount(o);
+    const sliceS = o.durationS / slices;
+    const baseline: NonNullable<RowResult['baseline']> = {};
+    if (base !== undefined) row.baseline = baseline;
+    /** A load in slices (each after the same slice on direct), and the CPU each process spent on it (µs per request). */
+    const withCpu = async (
+      connections: number,
+    ): Promise<{ r: LoadResult; direct: LoadResult | undefined; cpu: Record<string, number> }> => {
+      const spent: Record<string, number> = {};
+      const parts: LoadResult[] = [];
+      const directParts: LoadResult[] = [];
+      for (let i = 0; i < slices; i++) {
+        if (base !== undefined) directParts.push(await load({ target: base, connections, durationS: sliceS }));
+        const before = Object.fromEntries(Object.entries(roles).map(([k, pid]) => [k, treeCpuSeconds([pid])]));
+        parts.push(await load({ target: t, connections, durationS: sliceS }));
+        for (const [k, pid] of Object.entries(roles)) {
+          spent[k] = (spent[k] ?? 0) + treeCpuSeconds([pid]) - (before[k] ?? 0);
+        }
       }
-      return { r, cpu };
+      const r = mergeLoads(parts);
+      const cpu: Record<string, number> = {};
+      for (const k of Object.keys(roles)) cpu[k] = ((spent[k] ?? 0) * 1e6) / Math.max(1, r.requests);
+      return { r, direct: directParts.length > 0 ? mergeLoads(directParts) : undefined, cpu };
     };
     const c1 = await measure(`${peer.name} c=1`, () => withCpu(1));
     row.c1 = c1.value !== undefined ? { value: c1.value.r } : { error: c1.error ?? 'failed' };
     if (c1.value !== undefined) row.cpu.c1 = c1.value.cpu;
+    if (c1.value?.direct !== undefined) baseline.c1 = c1.value.direct;
     const c50 = await measure(`${peer.name} c=50`, () => withCpu(50));
     row.c50 = c50.value !== undefined ? { value: c50.value.r } : { error: c50.error ?? 'failed' };
     if (c50.value !== undefined) row.cpu.c50 = c50.value.cpu;
+    if (c50.value?.direct !== undefined) baseline.c50 = c50.value.direct;
     log(`${peer.name}: c=1 ${row.c1.value?.rps.toFixed(0)} req/s, c=50 ${row.c50.value?.rps.toFixed(0)} req/s`);
-    row.download = await measure(`${peer.name} download`, async () => {
+    /** `transfers` runs of `f`, each after the same run on direct; medians of both. */
+    const transfers = async (
+      what: 'download' | 'upload',
+      f: (target: typeof t) => Promise<number>,
+    ): Promise<{ median: number; runs: number[] }> => {
       const runs: number[] = [];
-      for (let i = 0; i < o.transfers; i++) runs.push(await download(t, bytes, transferTimeout));
+      const directRuns: number[] = [];
+      for (let i = 0; i < o.transfers; i++) {
+        if (base !== undefined) directRuns.push(await f(base));
+        runs.push(await f(t));
+      }
+      if (directRuns.length > 0) baseline[what] = median(directRuns);
       return { median: median(runs), runs };
+    };
+    row.download = await measure(`${peer.name} download`, () =>
+      transfers('download', (target) => download(target, bytes, transferTimeout)),
+    );
+    row.upload = await measure(`${peer.name} upload`, () =>
+      transfers('upload', (target) => upload(target, bytes, transferTimeout)),
+    );
+    row.ws = await measure(`${peer.name} websocket`, async () => {
+      const wsSlice = o.wsS / slices;
+      let sum = 0;
+      let directSum = 0;
+      for (let i = 0; i < slices; i++) {
+        if (base !== undefined) directSum += await wsEcho(base, wsSlice);
+        sum += await wsEcho(t, wsSlice);
+      }
+      if (base !== undefined) baseline.ws = directSum / slices;
+      return sum / slices;
     });
-    row.upload = await measure(`${peer.name} upload`, async () => {
-      const runs: number[] = [];
-      for (let i = 0; i < o.transfers; i++) runs.push(await upload(t, bytes, transferTimeout));
-      return { median: median(runs), runs };
-    });
-    row.ws = await measure(`${peer.name} websocket`, () => wsEcho(t, o.wsS));
     log(
       `${peer.name}: down ${row.download.value?.median.toFixed(1)} MB/s, up ${row.upload.value?.median.toFixed(1)} MB/s, ws ${row.ws.value?.toFixed(0)} rt/s`,
     );
@@ -249,6 +288,31 @@ async function benchPeer(
     await running.stop();
   }
   return row;
+}
+
+/**
+ * Slices a row's loads are cut into, alternating with direct: 2-second slices (5 for the default 10 s),
+ * none for loads too short to cut (the smoke run).
+ */
+function sliceCount(o: Options): number {
+  return o.durationS >= 4 ? Math.round(o.durationS / 2) : 1;
+}
+
+/** Slices of one load as one result: all requests over all the time; latency percentiles of the median slice. */
+function mergeLoads(parts: LoadResult[]): LoadResult {
+  const first = parts[0] as LoadResult;
+  const requests = parts.reduce((n, p) => n + p.requests, 0);
+  const seconds = parts.reduce((n, p) => n + p.seconds, 0);
+  return {
+    tool: first.tool,
+    connections: first.connections,
+    seconds,
+    requests,
+    rps: requests / seconds,
+    p50: median(parts.map((p) => p.p50)),
+    p99: median(parts.map((p) => p.p99)),
+    errors: parts.reduce((n, p) => n + p.errors, 0),
+  };
 }
 
 function profileDir(o: Options): string {
@@ -367,6 +431,7 @@ async function main(): Promise<void> {
       transfers: o.transfers,
       transferBytes: o.transferMiB * MiB,
       wsSeconds: o.wsS,
+      slices: sliceCount(o),
     },
     rows: [],
     scale: undefined,

@@ -45,9 +45,28 @@ function figures(r: RowResult) {
   };
 }
 
+/** What a row's figures are divided by: direct measured interleaved with the row, else direct's own row. */
+function baselineOf(r: RowResult, direct: RowResult | undefined): ReturnType<typeof figures> | undefined {
+  const d = direct === undefined ? undefined : figures(direct);
+  const b = r.baseline;
+  if (b === undefined || d === undefined) return d;
+  return {
+    c1: b.c1?.rps ?? d.c1,
+    c1p50: b.c1?.p50 ?? d.c1p50,
+    c1p99: b.c1?.p99 ?? d.c1p99,
+    c50: b.c50?.rps ?? d.c50,
+    c50p50: b.c50?.p50 ?? d.c50p50,
+    c50p99: b.c50?.p99 ?? d.c50p99,
+    down: b.download ?? d.down,
+    up: b.upload ?? d.up,
+    ws: b.ws ?? d.ws,
+    rss: d.rss,
+  };
+}
+
 export function ratiosOf(r: RowResult, direct: RowResult | undefined): Record<string, number | undefined> {
   const f = figures(r);
-  const d = direct === undefined ? undefined : figures(direct);
+  const d = baselineOf(r, direct);
   const out: Record<string, number | undefined> = {};
   for (const k of Object.keys(f) as (keyof typeof f)[]) out[k] = ratio(f[k], d?.[k]);
   return out;
@@ -56,7 +75,6 @@ export function ratiosOf(r: RowResult, direct: RowResult | undefined): Record<st
 function mainTable(res: BenchResults): string[] {
   const mib = res.options.transferBytes / MiB;
   const direct = res.rows.find((r) => r.name === 'direct' && r.status === 'ok');
-  const d = direct === undefined ? undefined : figures(direct);
   const lines = [
     `| peer | c=1 req/s | c=1 p50 ms | c=1 p99 ms | c=50 req/s | c=50 p50 ms | c=50 p99 ms | ${mib} MiB down MB/s | ${mib} MiB up MB/s | WS round trips/s | RSS MiB |`,
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -67,6 +85,7 @@ function mainTable(res: BenchResults): string[] {
       continue;
     }
     const f = figures(r);
+    const d = baselineOf(r, direct);
     lines.push(
       `| ${r.name} | ${[
         cell(r.c1, f.c1, d?.c1, (n) => num(n)),
@@ -283,7 +302,11 @@ export function renderMarkdown(res: BenchResults): string {
       `transfers: median of ${o.transfers}; WebSocket: one connection, one 32-byte message in flight, ${o.wsSeconds} s. ` +
       'Everything on 127.0.0.1, all rows in one run, one after the other (the machine is shared, so compare ratios, not absolute figures).',
     '',
-    "Ratios to direct in parentheses (latency: × direct). RSS: the hop's own processes after the row's loads " +
+    'Ratios to direct in parentheses (latency: × direct). ' +
+      (o.slices > 1
+        ? `Each row's ratios are to direct measured interleaved with that row: its loads and WebSocket echo run in ${o.slices} slices alternating with the same load on direct, its transfers alternate with direct's, so a slow spell of the shared machine hits both sides of a ratio (req/s: all requests over all slices; latency: the median slice). The direct row shows direct's own continuous run. `
+        : '') +
+      "RSS: the hop's own processes after the row's loads " +
       '(nginx master + workers; sshd with its session processes + the ssh client; localtunnel server + client; ' +
       'warren serve + warren tunnel), the origin excluded; for direct, the origin itself.',
     '',

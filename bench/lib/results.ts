@@ -22,6 +22,17 @@ export interface RowResult {
   /** RSS of the hop's processes after the row's loads, bytes (peak too). */
   rss: Measured<{ rss: number; peak: number; byRole: Record<string, number> }>;
   extra: Record<string, number>;
+  /**
+   * Direct's figures measured interleaved with this row's (slices alternating direct and the row), so
+   * a slow spell of the shared machine hits both sides of a ratio. Absent for direct itself.
+   */
+  baseline?: {
+    c1?: LoadResult;
+    c50?: LoadResult;
+    download?: number;
+    upload?: number;
+    ws?: number;
+  };
   /** Each figure divided by direct's (filled in at the end of the run; for tools). */
   ratios?: Record<string, number | undefined>;
   /** CPU time per request by process role (µs), during the c=1 and c=50 loads. */
@@ -56,6 +67,8 @@ export interface BenchResults {
     transfers: number;
     transferBytes: number;
     wsSeconds: number;
+    /** Slices each row's loads are cut into, alternating with direct (1: no interleaving). */
+    slices: number;
   };
   rows: RowResult[];
   scale: Measured<ScaleResult> | undefined;

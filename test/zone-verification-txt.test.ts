@@ -129,6 +129,20 @@ for (const dialect of DIALECTS) {
         content: zone.verification_key,
       });
 
+      // A route in the pending zone does not serve: the zone has not proven it is the account's.
+      const tunnel = await call<{ id: string }>('POST', `/accounts/${accountId}/cfd_tunnel`, {
+        name: 'pending-zone',
+        tunnel_secret: Buffer.alloc(32, 9).toString('base64'),
+      });
+      assert.equal(tunnel.status, 200, JSON.stringify(tunnel.json.errors));
+      const route = await call('PUT', `/zones/${zone.id}/tunnels/${tunnel.json.result.id}/routes`, {
+        type: 'dns',
+        user_hostname: 'app.partial.test',
+      });
+      assert.equal(route.status, 200, JSON.stringify(route.json.errors));
+      await control.router.refresh();
+      assert.equal(control.router.resolve('app.partial.test'), undefined, 'a pending zone must not route');
+
       // No record yet: still pending; both names were asked.
       assert.equal(await control.zoneVerifier.runOnce(), 0);
       assert.deepEqual(dns.queries.sort(), ['partial.test TXT', 'warren-verify.partial.test TXT']);
@@ -149,6 +163,8 @@ for (const dialect of DIALECTS) {
       const active = (await call<ZoneResult>('GET', `/zones/${zone.id}`)).json.result;
       assert.equal(active.status, 'active');
       assert.equal(active.activated_on, clock.now().toISOString());
+      await control.router.refresh();
+      assert.equal(control.router.resolve('app.partial.test'), tunnel.json.result.id, 'active now: the route serves');
       // Active zones are not looked up again.
       clock.advance(ZONE_VERIFY_RECHECK_MS);
       const before = dns.queries.length;
@@ -212,9 +228,13 @@ for (const dialect of DIALECTS) {
       assert.equal(partial.json.result.type, 'partial');
       assert.equal(partial.json.result.status, 'pending');
       assert.match(partial.json.result.verification_key ?? '', /^warren-verify=/);
+      await control.router.refresh();
+      assert.equal(control.router.resolve('app.patch.test'), undefined, 'pending again: no routing');
       const full = await call<ZoneResult>('PATCH', `/zones/${zone.id}`, { type: 'full' });
       assert.equal(full.json.result.status, 'active');
       assert.equal(full.json.result.verification_key, undefined);
+      await control.router.refresh();
+      assert.equal(control.router.resolve('app.patch.test'), tunnel.json.result.id);
 
       const plan = await call('PATCH', `/zones/${zone.id}`, { plan: { id: 'enterprise' } });
       assert.equal(plan.status, 400);

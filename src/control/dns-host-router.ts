@@ -8,7 +8,8 @@ const MAX_CNAME_CHAIN = 8;
 
 /**
  * Host → tunnel id for named tunnels, answered from memory (no database round trip per
- * request). A host routes when its zone has a proxied CNAME that reaches
+ * request). A host routes when its zone is active (not paused, not a partial zone pending
+ * verification) and has a proxied CNAME that reaches
  * `<uuid>.tunnel.<domain>` of a live tunnel of the same account, directly or through other
  * CNAMEs of that account. Rebuilt from the store on every change notification.
  */
@@ -102,10 +103,11 @@ export class DnsHostRouter implements HostRouter {
     }
     const exact = new Map<string, string>();
     const wild = new Map<string, string>();
-    // A paused zone's hostnames are not proxied (Cloudflare's "paused"): they do not route.
-    const paused = new Set(snap.zones.filter((z) => z.paused === 1).map((z) => z.id));
+    // Only active zones route. A paused zone's hostnames are not proxied (Cloudflare's "paused"),
+    // and a partial zone pending verification has not proven it belongs to the account.
+    const serving = new Set(snap.zones.filter((z) => z.paused !== 1 && z.status === 'active').map((z) => z.id));
     for (const r of snap.cnames) {
-      if (r.proxied !== 1 || paused.has(r.zone_id)) continue;
+      if (r.proxied !== 1 || !serving.has(r.zone_id)) continue;
       const names = byAccount.get(r.account_id) as Map<string, string>;
       let target: string | undefined = r.content;
       let tunnelId: string | undefined;

@@ -212,12 +212,12 @@ export class ZoneStore {
 
   /** Everything the edge's host router needs, in three queries. */
   async routingSnapshot(): Promise<{
-    zones: Pick<ZoneRow, 'id' | 'account_id' | 'name' | 'paused'>[];
+    zones: Pick<ZoneRow, 'id' | 'account_id' | 'name' | 'paused' | 'status'>[];
     cnames: Pick<DnsRecordRow, 'zone_id' | 'account_id' | 'name' | 'content' | 'proxied'>[];
     tunnels: { id: string; account_id: string }[];
   }> {
     const [zones, cnames, tunnels] = await Promise.all([
-      this.#db.selectFrom('zones').select(['id', 'account_id', 'name', 'paused']).execute(),
+      this.#db.selectFrom('zones').select(['id', 'account_id', 'name', 'paused', 'status']).execute(),
       this.#db
         .selectFrom('dns_records')
         .select(['zone_id', 'account_id', 'name', 'content', 'proxied'])

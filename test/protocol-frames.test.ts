@@ -20,9 +20,17 @@ test('parser-reassembles-frames-split-at-every-kind-of-boundary', () => {
   const { wire, expected } = frames(100);
   for (let trial = 0; trial < 40; trial++) {
     const got: { type: number; streamId: number; payload: string }[] = [];
-    const parser = new FrameParser((f: Frame) =>
-      got.push({ type: f.type, streamId: f.streamId, payload: f.payload.toString('hex') }),
-    );
+    let lastData: { streamId: number; left: number } | undefined;
+    const parser = new FrameParser((f: Frame) => {
+      // Data frames may come in pieces (each stream id here has one frame): join them back.
+      const prev = got[got.length - 1];
+      if (f.type === FrameType.Data && prev !== undefined && lastData?.streamId === f.streamId) {
+        prev.payload += f.payload.toString('hex');
+        return;
+      }
+      lastData = f.type === FrameType.Data ? { streamId: f.streamId, left: 0 } : undefined;
+      got.push({ type: f.type, streamId: f.streamId, payload: f.payload.toString('hex') });
+    });
     let offset = 0;
     while (offset < wire.length) {
       // Mostly tiny pieces (splitting headers), sometimes big ones.
@@ -33,6 +41,29 @@ test('parser-reassembles-frames-split-at-every-kind-of-boundary', () => {
     }
     assert.deepEqual(got, expected);
   }
+});
+
+test('a-data-frame-larger-than-a-chunk-is-handed-on-in-pieces-without-copying', () => {
+  const payload = randomBytes(64 * 1024);
+  const wire = Buffer.concat([
+    ...encodeFrame(FrameType.Data, 7, payload),
+    ...encodeFrame(FrameType.Window, 7, Buffer.from([0, 0, 0, 1])),
+  ]);
+  const pieces: Frame[] = [];
+  const parser = new FrameParser((f) => pieces.push(f));
+  const chunks: Buffer[] = [];
+  // 16 KiB chunks, as TLS sockets deliver them; copies, so each has its own memory.
+  for (let i = 0; i < wire.length; i += 16 * 1024) chunks.push(Buffer.from(wire.subarray(i, i + 16 * 1024)));
+  for (const c of chunks) assert.equal(parser.push(c), undefined);
+  const data = pieces.filter((f) => f.type === FrameType.Data);
+  assert.equal(data.length, chunks.length, 'one piece per chunk');
+  assert.ok(data.every((f) => f.streamId === 7));
+  assert.ok(
+    data.every((f, i) => f.payload.buffer === (chunks[i] as Buffer).buffer),
+    'pieces are views of the chunks, not copies',
+  );
+  assert.deepEqual(Buffer.concat(data.map((f) => f.payload)), payload);
+  assert.deepEqual(pieces.at(-1), { type: FrameType.Window, streamId: 7, payload: Buffer.from([0, 0, 0, 1]) });
 });
 
 test('parser-rejects-unknown-types-and-oversized-frames', () => {

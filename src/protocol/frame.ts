@@ -89,15 +89,24 @@ export interface Frame {
 export type FrameParseError = { code: 'WARREN_PROTOCOL'; message: string };
 
 /**
- * Incremental parser: push socket chunks, get whole frames. Frames split across
- * chunks (or many frames in one chunk) are handled without quadratic copying.
+ * Incremental parser: push socket chunks, get frames. Control and head frames arrive whole.
+ * Data frames are handed on as their bytes arrive, possibly in several pieces (same type and
+ * stream id; the pieces add up to the frame): a Data frame larger than one socket chunk is never
+ * copied into a reassembly buffer. Each byte is looked at once, however finely the input is split.
  */
 export class FrameParser {
-  #chunks: Buffer[] = [];
-  #buffered = 0;
-  /** Total size of the frame being assembled, once its header is known; 0 before. */
-  #need = 0;
   readonly #onFrame: (frame: Frame) => void;
+  /** A header split across chunks: its first `#hdrFill` bytes. */
+  readonly #hdr = Buffer.alloc(FRAME_HEADER_SIZE);
+  #hdrFill = 0;
+  /** Payload bytes of the current Data frame still to come, and its stream. */
+  #dataLeft = 0;
+  #dataStream = 0;
+  /** A non-Data frame split across chunks: its payload so far. */
+  #frame: Buffer | null = null;
+  #frameFill = 0;
+  #frameType: FrameTypeValue = FrameType.Data;
+  #frameStream = 0;
 
   constructor(onFrame: (frame: Frame) => void) {
     this.#onFrame = onFrame;
@@ -105,108 +114,69 @@ export class FrameParser {
 
   /** Returns an error description when the input is not our protocol; the caller then drops the link. */
   push(chunk: Buffer): FrameParseError | undefined {
-    if (this.#buffered === 0) {
-      // Fast path: parse straight out of the chunk.
-      let offset = 0;
-      while (chunk.length - offset >= FRAME_HEADER_SIZE) {
-        const length = chunk.readUInt32BE(offset);
-        const type = chunk[offset + 4] as number;
-        if (length > MAX_FRAME_PAYLOAD) return tooLarge(length);
-        if (!isKnownFrameType(type)) return unknownType(type);
-        const end = offset + FRAME_HEADER_SIZE + length;
-        if (end > chunk.length) break;
-        const streamId = chunk.readUInt32BE(offset + 5);
-        this.#onFrame({ type, streamId, payload: chunk.subarray(offset + FRAME_HEADER_SIZE, end) });
-        offset = end;
+    const len = chunk.length;
+    let off = 0;
+    while (off < len) {
+      if (this.#dataLeft > 0) {
+        const n = Math.min(this.#dataLeft, len - off);
+        this.#dataLeft -= n;
+        this.#onFrame({ type: FrameType.Data, streamId: this.#dataStream, payload: chunk.subarray(off, off + n) });
+        off += n;
+        continue;
       }
-      if (offset < chunk.length) {
-        const rest = offset === 0 ? chunk : chunk.subarray(offset);
-        this.#chunks.push(rest);
-        this.#buffered = rest.length;
-        return this.#checkBufferedHeader();
+      const frame = this.#frame;
+      if (frame !== null) {
+        const n = Math.min(frame.length - this.#frameFill, len - off);
+        chunk.copy(frame, this.#frameFill, off, off + n);
+        this.#frameFill += n;
+        off += n;
+        if (this.#frameFill === frame.length) {
+          this.#frame = null;
+          this.#onFrame({ type: this.#frameType, streamId: this.#frameStream, payload: frame });
+        }
+        continue;
       }
-      return undefined;
-    }
-    this.#chunks.push(chunk);
-    this.#buffered += chunk.length;
-    for (;;) {
-      // A frame's size is known once its header is in: until then, and until that many
-      // bytes are buffered, a push costs O(1) however finely the peer splits its writes.
-      if (this.#need === 0) {
-        if (this.#buffered < FRAME_HEADER_SIZE) return undefined;
-        const err = this.#checkBufferedHeader();
-        if (err !== undefined) return err;
-        this.#need = FRAME_HEADER_SIZE + this.#peek(FRAME_HEADER_SIZE).readUInt32BE(0);
-      }
-      if (this.#buffered < this.#need) return undefined;
-      const whole = this.#take(this.#need);
-      this.#need = 0;
-      this.#onFrame({
-        type: whole[4] as FrameTypeValue,
-        streamId: whole.readUInt32BE(5),
-        payload: whole.subarray(FRAME_HEADER_SIZE),
-      });
-      if (this.#buffered === 0) return undefined;
-      if (this.#chunks.length === 1) {
-        // Back to the fast path for whatever is left.
-        const rest = this.#chunks[0] as Buffer;
-        this.#chunks = [];
-        this.#buffered = 0;
-        return this.push(rest);
-      }
-    }
-  }
-
-  #checkBufferedHeader(): FrameParseError | undefined {
-    if (this.#buffered < FRAME_HEADER_SIZE) return undefined;
-    const header = this.#peek(FRAME_HEADER_SIZE);
-    const length = header.readUInt32BE(0);
-    if (length > MAX_FRAME_PAYLOAD) return tooLarge(length);
-    const type = header[4] as number;
-    if (!isKnownFrameType(type)) return unknownType(type);
-    return undefined;
-  }
-
-  #peek(n: number): Buffer {
-    const first = this.#chunks[0] as Buffer;
-    if (first.length >= n) return first;
-    const out = Buffer.allocUnsafe(n);
-    let filled = 0;
-    for (let i = 0; filled < n; i++) {
-      const c = this.#chunks[i] as Buffer;
-      filled += c.copy(out, filled, 0, Math.min(c.length, n - filled));
-    }
-    return out;
-  }
-
-  #take(n: number): Buffer {
-    const chunks = this.#chunks;
-    const first = chunks[0] as Buffer;
-    this.#buffered -= n;
-    if (first.length >= n) {
-      if (first.length === n) chunks.shift();
-      else chunks[0] = first.subarray(n);
-      return first.subarray(0, n);
-    }
-    const out = Buffer.allocUnsafe(n);
-    let filled = 0;
-    let i = 0;
-    while (filled < n) {
-      const c = chunks[i] as Buffer;
-      const need = n - filled;
-      if (c.length <= need) {
-        c.copy(out, filled);
-        filled += c.length;
-        i++;
+      let length: number;
+      let type: number;
+      let streamId: number;
+      if (this.#hdrFill > 0 || len - off < FRAME_HEADER_SIZE) {
+        const n = Math.min(FRAME_HEADER_SIZE - this.#hdrFill, len - off);
+        chunk.copy(this.#hdr, this.#hdrFill, off, off + n);
+        this.#hdrFill += n;
+        off += n;
+        if (this.#hdrFill < FRAME_HEADER_SIZE) return undefined;
+        this.#hdrFill = 0;
+        length = this.#hdr.readUInt32BE(0);
+        type = this.#hdr[4] as number;
+        streamId = this.#hdr.readUInt32BE(5);
       } else {
-        c.copy(out, filled, 0, need);
-        chunks[i] = c.subarray(need);
-        filled += need;
+        length = chunk.readUInt32BE(off);
+        type = chunk[off + 4] as number;
+        streamId = chunk.readUInt32BE(off + 5);
+        off += FRAME_HEADER_SIZE;
+      }
+      if (length > MAX_FRAME_PAYLOAD) return tooLarge(length);
+      if (!isKnownFrameType(type)) return unknownType(type);
+      const avail = len - off;
+      if (length <= avail) {
+        this.#onFrame({ type, streamId, payload: chunk.subarray(off, off + length) });
+        off += length;
+      } else if (type === FrameType.Data) {
+        if (avail > 0) this.#onFrame({ type, streamId, payload: chunk.subarray(off) });
+        this.#dataLeft = length - avail;
+        this.#dataStream = streamId;
+        off = len;
+      } else {
+        const assembling = Buffer.allocUnsafe(length);
+        chunk.copy(assembling, 0, off);
+        this.#frame = assembling;
+        this.#frameFill = avail;
+        this.#frameType = type;
+        this.#frameStream = streamId;
+        off = len;
       }
     }
-    // One splice instead of a shift per consumed chunk.
-    this.#chunks = i === chunks.length ? [] : chunks.slice(i);
-    return out;
+    return undefined;
   }
 }
 

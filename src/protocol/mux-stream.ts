@@ -3,6 +3,13 @@ import type { WarrenErrorCode } from '../errors/index.js';
 import type { ResponseHead, StreamReset } from './messages.js';
 import type { MuxConnection } from './mux-connection.js';
 
+/** Delivered pieces at least this big are bulk transfer: the sink's writes are coalesced per loop turn. */
+const BULK_PIECE = 8 * 1024; // 8 KiB
+
+function uncorkSink(stream: MuxStream): void {
+  stream.uncorkSink();
+}
+
 /** Largest Data frame we send; bigger chunks are split so one stream cannot hog the link. */
 const MAX_DATA_FRAME = 256 * 1024; // 256 KiB
 
@@ -36,6 +43,7 @@ export class MuxStream {
   #sink: Writable | undefined;
   #early: Buffer[] | null = null;
   #waitingDrain = false;
+  #sinkCorked = false;
   #onWritable: (() => void) | undefined;
 
   constructor(conn: MuxConnection, id: number, sendWindow: number) {
@@ -141,6 +149,12 @@ export class MuxStream {
     this.#deliver(payload);
   }
 
+  /** @internal the loop turn that corked the sink is over. */
+  uncorkSink(): void {
+    this.#sinkCorked = false;
+    this.#sink?.uncork();
+  }
+
   /** @internal */
   handleEnd(): void {
     if (this.#remoteEnded) return;
@@ -205,6 +219,13 @@ export class MuxStream {
   #deliver(payload: Buffer): void {
     const sink = this.#sink as Writable;
     if (sink.destroyed) return;
+    if (payload.length >= BULK_PIECE && !this.#sinkCorked) {
+      // Bulk bytes come in socket-sized pieces: hold the sink's writes until the end of this
+      // loop turn, so the pieces read from the link in one go leave in one write.
+      this.#sinkCorked = true;
+      sink.cork();
+      setImmediate(uncorkSink, this);
+    }
     if (sink.write(payload)) {
       this.#consumed(payload.length);
       return;

@@ -1,5 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { resolve } from 'node:path';
+import { createSecureContext } from 'node:tls';
 import { bootstrapAdmin, ControlPlane, createApiServer, issueSetupLink } from '../control/index.js';
 import { EdgeServer, QuickTunnelAuthority } from '../edge/index.js';
 import { WarrenError } from '../errors/index.js';
@@ -12,6 +14,8 @@ export interface ServeOptions {
   dataDir: string;
   bind: string;
   httpPort: number;
+  /** Visitor HTTPS: listens when both files are given. */
+  https: { port: number; cert: string | undefined; key: string | undefined };
   tunnelPort: number;
   apiPort: number;
   domain: string;
@@ -41,6 +45,7 @@ export async function serve(options: ServeOptions): Promise<void> {
       ?.toLowerCase()
       .replace(/[^a-z0-9-]/g, '') ??
     'edge';
+  const https = await loadHttpsCertificate(options.https);
   const tls = await loadOrCreateEdgeTls({ dataDir, hostnames: [options.bind, `edge.${options.domain}`] });
   const quick = await QuickTunnelAuthority.open(dataDir, options.domain);
   const store = await Store.open({
@@ -67,6 +72,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     httpPort: options.httpPort,
     tunnelPort: options.tunnelPort,
     tls: { cert: tls.certPem, key: tls.keyPem },
+    https,
     quick,
     quickTunnelsPerMinute: options.quickTunnelsPerMinute,
     originResponseTimeoutMs: options.originResponseTimeout * 1000,
@@ -96,6 +102,9 @@ export async function serve(options: ServeOptions): Promise<void> {
     [
       'warren is running',
       `  visitor http   http://${host}:${ports.httpPort}  (quick tunnels: http://<name>.quick.${options.domain}:${ports.httpPort})`,
+      ...(ports.httpsPort === undefined
+        ? []
+        : [`  visitor https  https://${host}:${ports.httpsPort}  (certificate ${resolve(options.https.cert ?? '')})`]),
       `  tunnel         ${host}:${ports.tunnelPort}`,
       `  api            http://${host}:${apiPort}/client/v4`,
       `  edge CA        ${tls.caPath}`,
@@ -112,6 +121,43 @@ export async function serve(options: ServeOptions): Promise<void> {
     await control.close();
     await store.close();
   });
+}
+
+/**
+ * The visitor HTTPS certificate and key, read and checked to belong together before anything
+ * listens; undefined when neither is given (no HTTPS listener).
+ */
+async function loadHttpsCertificate(
+  o: ServeOptions['https'],
+): Promise<{ port: number; cert: string; key: string } | undefined> {
+  if (o.cert === undefined && o.key === undefined) return undefined;
+  if (o.cert === undefined || o.key === undefined) {
+    throw new WarrenError(
+      'WARREN_CONFIG_INVALID',
+      'visitor HTTPS needs both --https-cert and --https-key (PEM files); pass both, or neither to serve HTTP only',
+    );
+  }
+  const read = async (flag: string, file: string): Promise<string> => {
+    try {
+      return await readFile(file, 'utf8');
+    } catch (err) {
+      throw new WarrenError(
+        'WARREN_CONFIG_INVALID',
+        `${flag} ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      );
+    }
+  };
+  const cert = await read('--https-cert', o.cert);
+  const key = await read('--https-key', o.key);
+  try {
+    createSecureContext({ cert, key });
+  } catch (err) {
+    throw new WarrenError(
+      'WARREN_CONFIG_INVALID',
+      `--https-cert ${o.cert} / --https-key ${o.key}: ${(err as Error).message}; pass a PEM certificate chain and the private key it was issued for`,
+    );
+  }
+  return { port: o.port, cert, key };
 }
 
 /** One line for the start banner: who can log in; undefined when nobody can yet (setup link). */

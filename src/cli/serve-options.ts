@@ -17,6 +17,19 @@ export function registerServeCommand(program: Command): void {
           .env('WARREN_HTTP_PORT'),
       )
       .addOption(
+        new Option('--https-port <port>', 'visitor HTTPS port (listens when --https-cert and --https-key are given)')
+          .default(8443)
+          .argParser(intArg('--https-port', 0, 65535))
+          .env('WARREN_HTTPS_PORT'),
+      )
+      .addOption(
+        new Option(
+          '--https-cert <file>',
+          "visitor HTTPS certificate chain (PEM), e.g. a wildcard for your zones' hostnames",
+        ).env('WARREN_HTTPS_CERT'),
+      )
+      .addOption(new Option('--https-key <file>', 'private key (PEM) of --https-cert').env('WARREN_HTTPS_KEY'))
+      .addOption(
         new Option('--tunnel-port <port>', 'tunnel (TLS) port')
           .default(7844)
           .argParser(intArg('--tunnel-port', 0, 65535))
@@ -84,6 +97,7 @@ export function registerServeCommand(program: Command): void {
       dataDir: f.dataDir,
       bind: f.bind,
       httpPort: f.httpPort,
+      https: { port: f.httpsPort, cert: f.httpsCert, key: f.httpsKey },
       tunnelPort: f.tunnelPort,
       apiPort: f.apiPort,
       domain: f.domain,

@@ -1,6 +1,8 @@
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerOptions } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { DEFAULT_INITIAL_WINDOW } from '../protocol/index.js';
 import type { EdgeLink } from './edge-link.js';
@@ -19,6 +21,8 @@ export interface EdgeServerOptions {
   httpPort: number;
   tunnelPort: number;
   tls: { cert: string; key: string };
+  /** Visitor HTTPS listener with this certificate chain and key (PEM); none without. */
+  https?: { port: number; cert: string; key: string } | undefined;
   quick: QuickTunnelAuthority;
   /** Quick tunnels one source address may create per minute (burst as many). */
   quickTunnelsPerMinute?: number;
@@ -36,10 +40,34 @@ export interface EdgeServerOptions {
 export const DEFAULT_QUICK_TUNNELS_PER_MINUTE = 30;
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000; // 10 seconds for in-flight requests when the edge stops
 
-/** The edge: visitor HTTP listener + TLS tunnel listener around one registry of live links. */
+const VISITOR_SERVER_OPTIONS: ServerOptions = {
+  keepAlive: true,
+  keepAliveTimeout: 75_000, // 75 seconds, longer than common client pools' idle timeouts
+  headersTimeout: 60_000, // 60 seconds for the whole request head
+  requestTimeout: 0, // bodies may stream for hours (1 GiB uploads); idle sockets are reaped by keepAliveTimeout
+  maxHeaderSize: 32 * 1024, // 32 KiB; larger heads get 431
+  noDelay: true,
+};
+
+/** Answers what node's HTTP parser rejected (431 for oversized heads, 408, else 400) and closes. */
+function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const body = status === 431 ? 'Request header fields too large\n' : 'Bad request\n';
+  socket.end(
+    `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\ncontent-type: text/plain\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
+
+/** The edge: visitor HTTP (and HTTPS) listeners + TLS tunnel listener around one registry of live links. */
 export class EdgeServer {
   readonly registry: TunnelRegistry;
   readonly visitor: Server;
+  /** The visitor HTTPS listener, when a certificate is configured. */
+  readonly visitorTls: Server | undefined;
   readonly tunnels: TunnelListener;
   readonly proxy: VisitorProxy;
   readonly #o: EdgeServerOptions;
@@ -74,34 +102,31 @@ export class EdgeServer {
       new RateLimiter(perMinute, perMinute),
       options.named?.authenticator,
     );
-    this.proxy = new VisitorProxy({
-      edgeName: options.edgeName,
-      registry: this.registry,
-      router,
-      scheme: 'http',
-      originResponseTimeoutMs: options.originResponseTimeoutMs ?? DEFAULT_ORIGIN_RESPONSE_TIMEOUT_MS,
-      logger,
-    });
-    this.visitor = createServer(
-      {
-        keepAlive: true,
-        keepAliveTimeout: 75_000, // 75 seconds, longer than common client pools' idle timeouts
-        headersTimeout: 60_000, // 60 seconds for the whole request head
-        requestTimeout: 0, // bodies may stream for hours (1 GiB uploads); idle sockets are reaped by keepAliveTimeout
-        maxHeaderSize: 32 * 1024, // 32 KiB; larger heads get 431
-        noDelay: true,
-      },
-      this.proxy.handleRequest,
-    );
+    const proxyFor = (scheme: 'http' | 'https'): VisitorProxy =>
+      new VisitorProxy({
+        edgeName: options.edgeName,
+        registry: this.registry,
+        router,
+        scheme,
+        originResponseTimeoutMs: options.originResponseTimeoutMs ?? DEFAULT_ORIGIN_RESPONSE_TIMEOUT_MS,
+        logger,
+      });
+    this.proxy = proxyFor('http');
+    this.visitor = createServer(VISITOR_SERVER_OPTIONS, this.proxy.handleRequest);
     this.visitor.on('upgrade', this.proxy.handleUpgrade);
-    this.visitor.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-      if (!socket.writable) return socket.destroy();
-      const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-      const body = status === 431 ? 'Request header fields too large\n' : 'Bad request\n';
-      socket.end(
-        `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\ncontent-type: text/plain\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`,
+    this.visitor.on('clientError', onClientError);
+    if (options.https !== undefined) {
+      const tlsProxy = proxyFor('https');
+      const server = createHttpsServer(
+        { ...VISITOR_SERVER_OPTIONS, cert: options.https.cert, key: options.https.key, minVersion: 'TLSv1.2' },
+        tlsProxy.handleRequest,
       );
-    });
+      server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+        tlsProxy.handleUpgrade(req, socket, head),
+      );
+      server.on('clientError', onClientError);
+      this.visitorTls = server;
+    }
     this.tunnels = new TunnelListener({
       edgeName: options.edgeName,
       cert: options.tls.cert,
@@ -114,20 +139,31 @@ export class EdgeServer {
     });
   }
 
-  async listen(): Promise<{ httpPort: number; tunnelPort: number }> {
+  async listen(): Promise<{ httpPort: number; tunnelPort: number; httpsPort: number | undefined }> {
     const { bind } = this.#o;
+    const servers: NodeJS.EventEmitter[] = [this.visitor, this.tunnels.server];
     this.visitor.listen(this.#o.httpPort, bind);
     this.tunnels.server.listen(this.#o.tunnelPort, bind);
-    await Promise.all([once(this.visitor, 'listening'), once(this.tunnels.server, 'listening')]);
+    if (this.visitorTls !== undefined) {
+      this.visitorTls.listen(this.#o.https?.port ?? 0, bind);
+      servers.push(this.visitorTls);
+    }
+    await Promise.all(servers.map((srv) => once(srv, 'listening')));
     this.#httpPort = (this.visitor.address() as AddressInfo).port;
-    return { httpPort: this.#httpPort, tunnelPort: (this.tunnels.server.address() as AddressInfo).port };
+    return {
+      httpPort: this.#httpPort,
+      tunnelPort: (this.tunnels.server.address() as AddressInfo).port,
+      httpsPort: this.visitorTls === undefined ? undefined : (this.visitorTls.address() as AddressInfo).port,
+    };
   }
 
   /** Stops accepting, tells connectors to go away, waits for in-flight requests (bounded), then closes links. */
   async close(graceMs = DEFAULT_SHUTDOWN_GRACE_MS): Promise<void> {
     this.tunnels.server.close();
-    this.visitor.close();
-    this.visitor.closeIdleConnections();
+    for (const v of [this.visitor, this.visitorTls]) {
+      v?.close();
+      v?.closeIdleConnections();
+    }
     this.tunnels.goAway(this.registry.allLinks());
     const deadline = Date.now() + graceMs;
     while (Date.now() < deadline && [...this.registry.allLinks()].some((l) => l.conn.streams.size > 0)) {
@@ -135,5 +171,6 @@ export class EdgeServer {
     }
     this.tunnels.destroyAll(this.registry.allLinks());
     this.visitor.closeAllConnections();
+    this.visitorTls?.closeAllConnections();
   }
 }

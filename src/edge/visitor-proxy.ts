@@ -46,7 +46,7 @@ const EDGE_OWNED = new Set([
 /** Requests without a body are retried on another link when the first one was shutting down. */
 const MAX_SHUTDOWN_RETRIES = 3;
 
-/** One visitor request, across the attempts to forward it (its state, instead of closures per event). */
+/** One visitor request and its state across the attempts to forward it. */
 class Visit {
   readonly proxy: VisitorProxy;
   readonly req: IncomingMessage;

@@ -16,6 +16,8 @@ export interface ServeOptions {
   httpPort: number;
   /** Visitor HTTPS: listens when both files are given. */
   https: { port: number; cert: string | undefined; key: string | undefined };
+  /** `--tls-cert/--tls-key`: the tunnel listener's own certificate instead of the generated edge CA's. */
+  tunnelTls: { cert: string | undefined; key: string | undefined };
   tunnelPort: number;
   apiPort: number;
   domain: string;
@@ -45,8 +47,21 @@ export async function serve(options: ServeOptions): Promise<void> {
       ?.toLowerCase()
       .replace(/[^a-z0-9-]/g, '') ??
     'edge';
-  const https = await loadHttpsCertificate(options.https);
-  const tls = await loadOrCreateEdgeTls({ dataDir, hostnames: [options.bind, `edge.${options.domain}`] });
+  const httpsPair = await loadCertificatePair(
+    { cert: '--https-cert', key: '--https-key', purpose: 'visitor HTTPS' },
+    options.https,
+  );
+  const https = httpsPair === undefined ? undefined : { port: options.https.port, ...httpsPair };
+  // The tunnel listener's certificate: the operator's (--tls-cert, e.g. publicly trusted, so
+  // connectors need no --edge-ca), else one signed by the edge CA generated in the data directory.
+  const ownTls = await loadCertificatePair(
+    { cert: '--tls-cert', key: '--tls-key', purpose: 'the tunnel listener' },
+    options.tunnelTls,
+  );
+  const tls =
+    ownTls === undefined
+      ? await loadOrCreateEdgeTls({ dataDir, hostnames: [options.bind, `edge.${options.domain}`] })
+      : { certPem: ownTls.cert, keyPem: ownTls.key, caPem: undefined, caPath: undefined };
   const quick = await QuickTunnelAuthority.open(dataDir, options.domain);
   const store = await Store.open({
     dataDir,
@@ -107,7 +122,9 @@ export async function serve(options: ServeOptions): Promise<void> {
         : [`  visitor https  https://${host}:${ports.httpsPort}  (certificate ${resolve(options.https.cert ?? '')})`]),
       `  tunnel         ${host}:${ports.tunnelPort}`,
       `  api            http://${host}:${apiPort}/client/v4`,
-      `  edge CA        ${tls.caPath}`,
+      tls.caPath !== undefined
+        ? `  edge CA        ${tls.caPath}`
+        : `  tunnel cert    ${resolve(options.tunnelTls.cert ?? '')}  (connectors trust its issuer: the system's CAs, or --edge-ca)`,
       `  data           ${store.dialect === 'postgres' ? 'PostgreSQL (--database-url)' : `${dataDir}/warren.db`}`,
       admin,
       `Try it: warren tunnel --url http://localhost:3000${ports.tunnelPort === 7844 ? '' : ` --edge ${host}:${ports.tunnelPort}`}`,
@@ -124,17 +141,19 @@ export async function serve(options: ServeOptions): Promise<void> {
 }
 
 /**
- * The visitor HTTPS certificate and key, read and checked to belong together before anything
- * listens; undefined when neither is given (no HTTPS listener).
+ * A certificate chain and its key from two PEM files (`--https-cert/--https-key`,
+ * `--tls-cert/--tls-key`), read and checked to belong together before anything listens;
+ * undefined when neither file is given.
  */
-async function loadHttpsCertificate(
-  o: ServeOptions['https'],
-): Promise<{ port: number; cert: string; key: string } | undefined> {
-  if (o.cert === undefined && o.key === undefined) return undefined;
-  if (o.cert === undefined || o.key === undefined) {
+async function loadCertificatePair(
+  flags: { cert: string; key: string; purpose: string },
+  files: { cert: string | undefined; key: string | undefined },
+): Promise<{ cert: string; key: string } | undefined> {
+  if (files.cert === undefined && files.key === undefined) return undefined;
+  if (files.cert === undefined || files.key === undefined) {
     throw new WarrenError(
       'WARREN_CONFIG_INVALID',
-      'visitor HTTPS needs both --https-cert and --https-key (PEM files); pass both, or neither to serve HTTP only',
+      `${flags.purpose} needs both ${flags.cert} and ${flags.key} (PEM files); pass both, or neither`,
     );
   }
   const read = async (flag: string, file: string): Promise<string> => {
@@ -147,17 +166,17 @@ async function loadHttpsCertificate(
       );
     }
   };
-  const cert = await read('--https-cert', o.cert);
-  const key = await read('--https-key', o.key);
+  const cert = await read(flags.cert, files.cert);
+  const key = await read(flags.key, files.key);
   try {
     createSecureContext({ cert, key });
   } catch (err) {
     throw new WarrenError(
       'WARREN_CONFIG_INVALID',
-      `--https-cert ${o.cert} / --https-key ${o.key}: ${(err as Error).message}; pass a PEM certificate chain and the private key it was issued for`,
+      `${flags.cert} ${files.cert} / ${flags.key} ${files.key}: ${(err as Error).message}; pass a PEM certificate chain and the private key it was issued for`,
     );
   }
-  return { port: o.port, cert, key };
+  return { cert, key };
 }
 
 /** One line for the start banner: who can log in; undefined when nobody can yet (setup link). */

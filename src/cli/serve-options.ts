@@ -36,6 +36,13 @@ export function registerServeCommand(program: Command): void {
           .env('WARREN_TUNNEL_PORT'),
       )
       .addOption(
+        new Option(
+          '--tls-cert <file>',
+          'tunnel listener certificate chain (PEM) instead of one from the edge CA generated in --data-dir',
+        ).env('WARREN_TLS_CERT'),
+      )
+      .addOption(new Option('--tls-key <file>', 'private key (PEM) of --tls-cert').env('WARREN_TLS_KEY'))
+      .addOption(
         new Option('--api-port <port>', 'control API port')
           .default(8081)
           .argParser(intArg('--api-port', 0, 65535))
@@ -99,6 +106,7 @@ export function registerServeCommand(program: Command): void {
       httpPort: f.httpPort,
       https: { port: f.httpsPort, cert: f.httpsCert, key: f.httpsKey },
       tunnelPort: f.tunnelPort,
+      tunnelTls: { cert: f.tlsCert, key: f.tlsKey },
       apiPort: f.apiPort,
       domain: f.domain,
       edgeName: f.edgeName,

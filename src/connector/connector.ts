@@ -37,6 +37,19 @@ export interface ConnectorOptions {
   onRegistered?: (reg: Registration, connIndex: number) => void;
 }
 
+/** Trust stores by CA PEM ('' for the system's CAs): parsing a CA per connector is wasted work. */
+const secureContexts = new Map<string, SecureContext>();
+
+function secureContextFor(ca: string | undefined): SecureContext {
+  const key = ca ?? '';
+  let context = secureContexts.get(key);
+  if (context === undefined) {
+    context = createSecureContext(ca === undefined ? {} : { ca });
+    secureContexts.set(key, context);
+  }
+  return context;
+}
+
 /**
  * Keeps `haConnections` links to the edge alive (cloudflared's supervisor): each link
  * reconnects on its own with jittered backoff; a permanent error stops the connector.
@@ -52,8 +65,9 @@ export class Connector {
   #fatal: ((err: WarrenError) => void) | undefined;
   #stopping = false;
   #paused = false;
-  // One trust store and one session cache for all links: building a SecureContext from a CA
-  // and verifying a full handshake per link dominated the CPU of registering many tunnels.
+  // One trust store (shared by every connector of the process that trusts the same CA) and one
+  // session cache for all links: building a SecureContext from a CA and verifying a full
+  // handshake per link dominated the CPU of registering many tunnels.
   readonly #secureContext: SecureContext;
   readonly #sessions = new TlsSessionCache();
 
@@ -62,7 +76,7 @@ export class Connector {
       throw new WarrenError('WARREN_CONFIG_INVALID', '--ha-connections must be an integer from 1 to 16');
     }
     this.#o = options;
-    this.#secureContext = createSecureContext(options.ca === undefined ? {} : { ca: options.ca });
+    this.#secureContext = secureContextFor(options.ca);
     this.#links = new Array(options.haConnections).fill(undefined);
     this.#credentials = options.credentials;
     this.#haveCredentials = new Promise((r) => {

@@ -39,11 +39,6 @@ export class TlsSessionCache {
   set(session: Buffer): void {
     this.#session = session;
   }
-
-  /** After a trust failure or an edge restart the ticket is useless: forget it. */
-  clear(): void {
-    this.#session = undefined;
-  }
 }
 
 export interface ConnectorLinkOptions {

@@ -2,7 +2,7 @@ import { request as httpRequest, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { HealthTarget } from './health-monitor.js';
 import { describeService, type Ingress, type IngressRule } from './ingress/index.js';
-import { OriginPool } from './origin-pool.js';
+import type { OriginPool } from './origin-pool.js';
 
 /** What one health check sends. */
 export interface OriginHealthRequest {
@@ -64,7 +64,7 @@ export function healthTargetsOf(
     targets.push({
       key: [
         rule.index,
-        OriginPool.keyOf(pool.endpoint, rule),
+        pool.key,
         request.path,
         request.host,
         request.servername ?? '',

@@ -255,12 +255,7 @@ export class OriginProxy {
       stream.respond({ s: status, h: ['content-length', body === '' ? '0' : String(Buffer.byteLength(body))], e: 1 });
       return;
     }
-    stream.respond({
-      s: status,
-      h: ['content-type', 'text/plain; charset=utf-8', 'content-length', String(Buffer.byteLength(body))],
-    });
-    stream.write(Buffer.from(body));
-    stream.end();
+    respondText(stream, status, body);
   }
 
   #proxy(stream: MuxStream, head: RequestHead, route: Route, pool: OriginPool): void {
@@ -482,6 +477,16 @@ class FastExchange implements Dispatcher.DispatchHandler {
   }
 }
 
+/** A whole text/plain response from the connector itself (no origin involved). */
+function respondText(stream: MuxStream, status: number, body: string): void {
+  stream.respond({
+    s: status,
+    h: ['content-type', 'text/plain; charset=utf-8', 'content-length', String(Buffer.byteLength(body))],
+  });
+  stream.write(Buffer.from(body));
+  stream.end();
+}
+
 function bufferBody(ex: Exchange, pool: OriginPool): void {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -493,13 +498,11 @@ function bufferBody(ex: Exchange, pool: OriginPool): void {
         sink.destroy();
         ex.finish();
         ex.proxy.metrics?.responded(413);
-        const msg = `request body over ${MAX_UNCHUNKED_BODY} bytes without Content-Length (disableChunkedEncoding buffers it)\n`;
-        ex.stream.respond({
-          s: 413,
-          h: ['content-type', 'text/plain; charset=utf-8', 'content-length', String(msg.length)],
-        });
-        ex.stream.write(Buffer.from(msg));
-        ex.stream.end();
+        respondText(
+          ex.stream,
+          413,
+          `request body over ${MAX_UNCHUNKED_BODY} bytes without Content-Length (disableChunkedEncoding buffers it)\n`,
+        );
         return;
       }
       chunks.push(chunk);

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerOptions } from 'node:http';
+import { createServer, type Server, type ServerOptions } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -121,9 +121,7 @@ export class EdgeServer {
         { ...VISITOR_SERVER_OPTIONS, cert: options.https.cert, key: options.https.key, minVersion: 'TLSv1.2' },
         tlsProxy.handleRequest,
       );
-      server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
-        tlsProxy.handleUpgrade(req, socket, head),
-      );
+      server.on('upgrade', tlsProxy.handleUpgrade);
       server.on('clientError', onClientError);
       this.visitorTls = server;
     }

@@ -175,7 +175,6 @@ export class VisitorProxy {
    */
   #awaitResponse(visit: Visit): void {
     const timeoutMs = this.#o.originResponseTimeoutMs;
-    this.#pending.delete(visit); // a retry moves to the back
     visit.deadline = performance.now() + timeoutMs;
     this.#pending.add(visit);
     if (this.#sweeper !== undefined) return;

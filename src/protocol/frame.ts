@@ -37,9 +37,9 @@ export const FrameType = {
    * edge opened on this link before it has already arrived: after it, none will.
    */
   UnregisterAck: 10,
-  /** edge → connector: JSON RequestHead, opens the stream. */
+  /** edge → connector: RequestHead (NUL-joined, see messages.ts), opens the stream. */
   Request: 16,
-  /** connector → edge: JSON ResponseHead. */
+  /** connector → edge: ResponseHead (NUL-joined, see messages.ts). */
   Response: 17,
   /** both: body bytes. */
   Data: 18,

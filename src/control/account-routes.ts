@@ -3,7 +3,7 @@ import { isUniqueViolation } from '../store/index.js';
 import { ApiError } from './api-error.js';
 import { type ApiRoute, ID_PARAM, type JsonSchema, route } from './api-route.js';
 import { actorOf, type ControlContext } from './control-context.js';
-import { ok, okPage, pageOf, pagingQuery } from './envelope.js';
+import { ok, okPage, pageOf, pageSlice, pagingQuery } from './envelope.js';
 import { authorize, type Principal, rolesIn } from './principal.js';
 import { ROLES, type Role, roleById, SUPER_ADMIN_ROLE_ID } from './roles.js';
 import { tokenView } from './user-routes.js';
@@ -126,11 +126,7 @@ export function accountRoutes(ctx: ControlContext): ApiRoute[] {
         const all = (await store.identity.accountsOf(p.user.id))
           .map((x) => x.account)
           .filter((a) => query.name === undefined || a.name === query.name);
-        return okPage(
-          { rows: all.slice((page.page - 1) * page.perPage, page.page * page.perPage), total: all.length },
-          page,
-          accountView,
-        );
+        return okPage(pageSlice(all, page), page, accountView);
       },
     }),
     route<unknown, unknown, { name: string; type?: 'standard' }>({
@@ -244,8 +240,7 @@ export function accountRoutes(ctx: ControlContext): ApiRoute[] {
         const a = await account(p, params.account_id, 'members:read');
         const page = pageOf(query, 20);
         const all = await store.identity.members(a.id);
-        const rows = all.slice((page.page - 1) * page.perPage, page.page * page.perPage);
-        return okPage({ rows, total: all.length }, page, (x) => memberView(x.membership, x.user));
+        return okPage(pageSlice(all, page), page, (x) => memberView(x.membership, x.user));
       },
     }),
     route<{ account_id: string }, unknown, { email: string; roles: RoleRef[]; status?: 'accepted' | 'pending' }>({

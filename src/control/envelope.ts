@@ -36,6 +36,11 @@ export function okPage<R, T>(paged: Paged<R>, page: Page, map: (row: R) => T): E
   };
 }
 
+/** One page of a list already in memory. */
+export function pageSlice<R>(all: readonly R[], page: Page): Paged<R> {
+  return { rows: all.slice((page.page - 1) * page.perPage, page.page * page.perPage), total: all.length };
+}
+
 /** `page` / `per_page` query parameters (already validated as integers by the route schema). */
 export function pageOf(query: { page?: number; per_page?: number }, defaultPerPage: number): Page {
   return { page: query.page ?? 1, perPage: query.per_page ?? defaultPerPage };

@@ -43,6 +43,25 @@ export interface TunnelCname {
   metadata?: Record<string, unknown>;
 }
 
+/** Deletes a record of `zone` through the API, with its `rec_del` audit entry saying why, in `tx`. */
+export async function deleteRecordAudited(
+  tx: Repositories,
+  zone: ZoneRow,
+  r: DnsRecordRow,
+  actor: AuditEntry['actor'],
+  reason: string,
+): Promise<void> {
+  await tx.zones.deleteRecord(r.id);
+  await tx.audit.append({
+    accountId: zone.account_id,
+    action: 'rec_del',
+    actor,
+    interface: 'API',
+    resource: { id: r.id, type: 'DNS_record' },
+    metadata: { zone_id: zone.id, zone_name: zone.name, name: r.name, type: r.type, content: r.content, reason },
+  });
+}
+
 /** Creates the proxied CNAME that routes `host` to a tunnel, with its `rec_add` audit entry, in `tx`. */
 export async function createTunnelCname(tx: Repositories, c: TunnelCname): Promise<DnsRecordRow> {
   const rec = await tx.zones.createRecord({
@@ -144,24 +163,7 @@ export function tunnelDnsRoutes(ctx: ControlContext): ApiRoute[] {
               `${host} already has ${existing.map((r) => `a ${r.type} record`).join(', ')}; pass overwrite_existing: true (warren tunnel route dns --overwrite-dns) to replace it`,
             );
           }
-          for (const r of existing) {
-            await tx.zones.deleteRecord(r.id);
-            await tx.audit.append({
-              accountId: zone.account_id,
-              action: 'rec_del',
-              actor: actorOf(p),
-              interface: 'API',
-              resource: { id: r.id, type: 'DNS_record' },
-              metadata: {
-                zone_id: zone.id,
-                zone_name: zone.name,
-                name: r.name,
-                type: r.type,
-                content: r.content,
-                reason: 'overwritten by tunnel route',
-              },
-            });
-          }
+          for (const r of existing) await deleteRecordAudited(tx, zone, r, actorOf(p), 'overwritten by tunnel route');
           await createTunnelCname(tx, {
             zone,
             host,

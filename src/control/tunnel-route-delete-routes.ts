@@ -5,7 +5,7 @@ import { actorOf, type ControlContext } from './control-context.js';
 import { ok } from './envelope.js';
 import { parseHostname } from './hostname.js';
 import { authorize, type Principal } from './principal.js';
-import { tunnelTarget, zoneOfHost } from './tunnel-dns-route.js';
+import { deleteRecordAudited, tunnelTarget, zoneOfHost } from './tunnel-dns-route.js';
 import { tunnelFor } from './tunnel-routes.js';
 
 const TUNNEL_TARGET = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.tunnel\./;
@@ -19,16 +19,8 @@ async function deleteRoutes(
 ): Promise<void> {
   await ctx.store.transaction(async (tx) => {
     for (const r of records) {
-      await tx.zones.deleteRecord(r.id);
       await tx.classic.remove(r.id);
-      await tx.audit.append({
-        accountId: zone.account_id,
-        action: 'rec_del',
-        actor: actorOf(p),
-        interface: 'API',
-        resource: { id: r.id, type: 'DNS_record' },
-        metadata: { zone_id: zone.id, zone_name: zone.name, name: r.name, type: r.type, content: r.content, reason },
-      });
+      await deleteRecordAudited(tx, zone, r, actorOf(p), reason);
     }
   });
 }

@@ -3,7 +3,7 @@ import { newId } from '../store/index.js';
 import { ApiError } from './api-error.js';
 import { type ApiRoute, ID_PARAM, type JsonSchema, route } from './api-route.js';
 import type { ControlContext } from './control-context.js';
-import { ok, okPage, pageOf, pagingQuery } from './envelope.js';
+import { ok, okPage, pageOf, pageSlice, pagingQuery } from './envelope.js';
 import { authorizeTokens, type Principal } from './principal.js';
 import { PERMISSION_GROUPS } from './roles.js';
 import { parsePolicies, type RawPolicy, type TokenPolicy } from './token-policy.js';
@@ -148,8 +148,7 @@ export function userRoutes(ctx: ControlContext): ApiRoute[] {
         authorizeTokens(p, 'read');
         const page = pageOf(query, 20);
         const all = await store.identity.tokensOf(p.user.id);
-        const rows = all.slice((page.page - 1) * page.perPage, page.page * page.perPage);
-        return okPage({ rows, total: all.length }, page, tokenView);
+        return okPage(pageSlice(all, page), page, tokenView);
       },
     }),
     route<unknown, unknown, TokenBody>({

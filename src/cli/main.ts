@@ -18,8 +18,7 @@ const program = new Command('warren')
 
 registerServeCommand(program);
 registerAdminCommand(program);
-registerTunnelCommand(program);
-registerTunnelReadyCommand(program);
+registerTunnelReadyCommand(registerTunnelCommand(program));
 registerLoginCommand(program);
 
 try {

@@ -96,13 +96,12 @@ export async function serve(options: ServeOptions): Promise<void> {
   let ready = false;
   const api = createApiServer({ logger, ready: () => ready, control: control.api() });
   const ports = await edge.listen();
-  const tunnelHost = options.bind.includes(':') ? `[${options.bind}]` : options.bind;
-  control.setEdgeAddress(`${tunnelHost}:${ports.tunnelPort}`);
+  const host = options.bind.includes(':') ? `[${options.bind}]` : options.bind;
+  control.setEdgeAddress(`${host}:${ports.tunnelPort}`);
   await api.listen({ port: options.apiPort, host: options.bind });
   const apiAddr = api.server.address();
   const apiPort = typeof apiAddr === 'object' && apiAddr !== null ? apiAddr.port : options.apiPort;
   ready = true;
-  const host = options.bind.includes(':') ? `[${options.bind}]` : options.bind;
   if (admin === undefined) {
     // No user yet and no WARREN_ADMIN_*: a one-time link to the setup page (DESIGN §3). Printed on
     // stdout for the operator, never logged; only its hash is stored.

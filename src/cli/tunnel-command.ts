@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ConnectorConfig } from '../connector/config/index.js';
 import { Connector, ConnectorMetrics, startMetricsServer, type TunnelCredentials } from '../connector/index.js';
 import { WarrenError } from '../errors/index.js';
+import { warrenHome } from '../pki/origin-cert-file.js';
 import { createLogger, type LoggerOptions } from './logger.js';
 import { onShutdownSignals } from './shutdown-signals.js';
 import { createRunOrigin } from './tunnel-run-command.js';
@@ -32,7 +32,7 @@ export function findEdgeCa(explicit: string | undefined): string | undefined {
   const candidates =
     explicit !== undefined
       ? [explicit]
-      : [join(process.env.WARREN_DATA_DIR ?? '.warren', 'edge-ca.pem'), join(homedir(), '.warren', 'edge-ca.pem')];
+      : [join(process.env.WARREN_DATA_DIR ?? '.warren', 'edge-ca.pem'), join(warrenHome(), 'edge-ca.pem')];
   for (const c of candidates) {
     if (existsSync(c)) return readFileSync(c, 'utf8');
     if (explicit !== undefined) {

@@ -170,7 +170,7 @@ export function registerTunnelCommand(program: Command): Command {
         credentials = await credentialsByRef(ref, origincert);
       } else {
         const { resolveRunCredentials } = await import('./tunnel-run-command.js');
-        credentials = await resolveRunCredentials({ id: ref, token, credentialsFile });
+        credentials = await resolveRunCredentials({ token, credentialsFile });
       }
       const edge = await edgeOf(cmd, { ...f, origincert }, config?.flags.edge);
       const { runTunnel } = await import('./tunnel-command.js');

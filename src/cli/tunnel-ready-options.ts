@@ -4,9 +4,7 @@ import { WarrenError } from '../errors/index.js';
 const READY_TIMEOUT_MS = 5_000; // 5 seconds for the connector's metrics server to answer
 
 /** `warren tunnel ready --metrics HOST:PORT`: exits 0 when that connector has a registered edge connection. */
-export function registerTunnelReadyCommand(program: Command): void {
-  const tunnel = program.commands.find((c) => c.name() === 'tunnel');
-  if (tunnel === undefined) throw new TypeError('register the tunnel command first');
+export function registerTunnelReadyCommand(tunnel: Command): void {
   tunnel
     .command('ready')
     .description('exit 0 when the connector serving --metrics has at least one edge connection (its /ready), else 1')

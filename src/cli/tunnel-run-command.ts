@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import {
@@ -16,25 +15,20 @@ import { Ingress, type OriginRequestOverrides } from '../connector/ingress/index
 import { healthTargetsOf } from '../connector/origin-health-check.js';
 import { type AccessVerifier, OriginProxy } from '../connector/origin-proxy.js';
 import { WarrenError } from '../errors/index.js';
+import { warrenHome } from '../pki/origin-cert-file.js';
 
 export interface RunCredentialFlags {
-  id: string | undefined;
   token: string | undefined;
   credentialsFile: string | undefined;
 }
 
-/** `tunnel run`: credentials from --token, --credentials-file, or ~/.warren/<id>.json, in that order. */
+/**
+ * `tunnel run`: credentials from --token, else --credentials-file. A tunnel name or id without
+ * either goes to credentialsByRef (~/.warren/<id>.json, else a token fetched with cert.pem).
+ */
 export async function resolveRunCredentials(f: RunCredentialFlags): Promise<TunnelCredentials> {
   if (f.token !== undefined) return parseTunnelToken(f.token);
   if (f.credentialsFile !== undefined) return readCredentialsFile(f.credentialsFile);
-  if (f.id !== undefined) {
-    const path = join(homedir(), '.warren', `${f.id}.json`);
-    if (existsSync(path)) return readCredentialsFile(path);
-    throw new WarrenError(
-      'WARREN_CONFIG_INVALID',
-      `no credentials for tunnel "${f.id}" in ${path}; pass --token (from \`warren tunnel token ${f.id}\`) or --credentials-file`,
-    );
-  }
   throw new WarrenError('WARREN_CONFIG_INVALID', 'tunnel run needs --token T, --credentials-file F, or a tunnel id');
 }
 
@@ -169,7 +163,7 @@ export function createRunOrigin(o: RunOriginOptions): RunOrigin {
  * certificate from it are trusted without a caPool (as cloudflared trusts Cloudflare's origin CA).
  */
 function readOriginCaRoot(): string | undefined {
-  const path = join(homedir(), '.warren', 'origin-ca-root.pem');
+  const path = join(warrenHome(), 'origin-ca-root.pem');
   return existsSync(path) ? readFileSync(path, 'utf8') : undefined;
 }
 

@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { type LoadResult, type LoadSpec, runNodeLoad, runWrk } from './lib/load.js';
 import { LOOPBACK } from './lib/net.js';
 import { run, spawnChild, stopAll, treeCpuSeconds, treeMemory } from './lib/proc.js';
-import { type ProfileSummary, summariseProfile } from './lib/profile.js';
+import { nowUs, type ProfileSummary, summariseProfile } from './lib/profile.js';
 import { ratiosOf, renderMarkdown } from './lib/report.js';
 import type { BenchResults, Measured, ProfilePhase, RowResult } from './lib/results.js';
 import { download, median, upload, wsEcho } from './lib/transfer.js';
@@ -322,11 +322,6 @@ function profileDir(o: Options): string {
 function pickProfile(dir: string, role: string, window: [number, number] | undefined): ProfileSummary | undefined {
   const f = readdirSync(dir).find((x) => x === `${role}.cpuprofile`);
   return f === undefined ? undefined : summariseProfile(join(dir, f), repo, 20, window);
-}
-
-/** µs of the monotonic clock: V8 stamps profile samples with it, so a profile can be cut to a load's window. */
-function nowUs(): number {
-  return Number(process.hrtime.bigint() / 1000n);
 }
 
 /**

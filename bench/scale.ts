@@ -3,14 +3,10 @@ import { fileURLToPath } from 'node:url';
 import type { LoadResult, LoadSpec } from './lib/load.js';
 import { LOOPBACK, waitForOk } from './lib/net.js';
 import { type Child, spawnChild, treeCpuSeconds, treeMemory } from './lib/proc.js';
+import { nowUs } from './lib/profile.js';
 import type { PeerContext } from './peers/peer.js';
 import { nodeArgs, startEdge } from './peers/warren.js';
 import type { ScaleWorkerMessage, ScaleWorkerSpec } from './scale-worker.js';
-
-/** µs of the monotonic clock (the clock of V8's profile timestamps). */
-function now(): number {
-  return Number(process.hrtime.bigint() / 1000n);
-}
 
 export interface ScaleOptions {
   tunnels: number;
@@ -106,11 +102,11 @@ export async function runScale(ctx: PeerContext, o: ScaleOptions): Promise<Scale
     });
     const cpu0 = cpu();
     const t0 = performance.now();
-    const r0 = now();
+    const r0 = nowUs();
     for (const c of workers) c.proc.send('go');
     const done = await all('registered', 120_000);
     const registerSeconds = (performance.now() - t0) / 1000;
-    const r1 = now();
+    const r1 = nowUs();
     const cpu1 = cpu();
     const registerCpu = { edge: cpu1.edge - cpu0.edge, connectors: cpu1.connectors - cpu0.connectors };
     const edgeRssRegistered = treeMemory([edge.child.pid]).rss;
@@ -134,14 +130,14 @@ export async function runScale(ctx: PeerContext, o: ScaleOptions): Promise<Scale
     for (const h of hosts) await waitForOk({ base, host: h }, '/', 'Hello', 10_000);
     await o.load({ target: { base, host: undefined }, hosts, connections: 50, durationS: o.warmupS });
     const cpu2 = cpu();
-    const s0 = now();
+    const s0 = nowUs();
     const spreadLoad = await o.load({
       target: { base, host: undefined },
       hosts,
       connections: 50,
       durationS: o.durationS,
     });
-    const s1 = now();
+    const s1 = nowUs();
     const cpu3 = cpu();
     const perReq = (a: number, b: number): number => ((b - a) * 1e6) / Math.max(1, spreadLoad.requests);
     const spreadCpu = { edge: perReq(cpu2.edge, cpu3.edge), connectors: perReq(cpu2.connectors, cpu3.connectors) };

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 
 /** The parts of a V8 .cpuprofile the summary reads. */
 interface CpuProfile {
@@ -53,12 +53,30 @@ function category(url: string, name: string): string {
   return 'other';
 }
 
+/** µs of the monotonic clock: V8 stamps profile samples with it, so a profile can be cut to a load's window. */
+export function nowUs(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
+
+/** Parsed profiles by path and version: one profile is summarised for several windows of its run. */
+const parsed = new Map<string, { version: string; profile: CpuProfile }>();
+
+function readProfile(file: string): CpuProfile {
+  const st = statSync(file);
+  const version = `${st.mtimeMs}:${st.size}`;
+  const hit = parsed.get(file);
+  if (hit?.version === version) return hit.profile;
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  parsed.set(file, { version, profile });
+  return profile;
+}
+
 /**
  * Self and inclusive time per function from a .cpuprofile written by `node --cpu-prof`; with `window`
  * ([from, to] in µs of the monotonic clock, as process.hrtime), only the samples taken within it.
  */
 export function summariseProfile(file: string, repo: string, top = 15, window?: [number, number]): ProfileSummary {
-  const p = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const p = readProfile(file);
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);

@@ -8,7 +8,7 @@ import {
   ingressOf,
   loadConfigFile,
   parseConfig,
-  parseGoDuration,
+  parseDurationMs,
   singleOriginOverrides,
 } from '../src/connector/config/index.js';
 import { WarrenError } from '../src/errors/index.js';
@@ -252,7 +252,18 @@ test('config-go-durations', () => {
     ['5x', undefined],
     ['s', undefined],
   ];
-  for (const [text, ms] of cases) assert.equal(parseGoDuration(text), ms, text);
+  for (const [text, ms] of cases) assert.equal(parseDurationMs(text, { bareNumberIsSeconds: false }), ms, text);
+});
+
+test('config-duration-flags-read-a-bare-number-as-seconds-in-the-file-as-on-the-command-line', () => {
+  // `--grace-period 30` is 30 seconds; the same key in config.yml was refused ("a number with no unit").
+  const c = parseConfig('grace-period: 30\nconnect-timeout: "1.5"\nheartbeat-interval: 2s\n', 'flags.yml');
+  assert.deepEqual(c.flags, { 'grace-period': 30_000, 'connect-timeout': 1_500, 'heartbeat-interval': 2_000 });
+  assert.equal(parseDurationMs('30', { bareNumberIsSeconds: true }), 30_000);
+  assert.throws(
+    () => parseConfig('grace-period: -3\n', 'flags.yml'),
+    /flags\.yml:1: grace-period: is -3; a duration cannot be negative/,
+  );
 });
 
 test('config-health-check-is-read-and-validated-with-the-rule', () => {

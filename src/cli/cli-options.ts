@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { parseDuration } from './duration.js';
+import { parseDurationMs } from '../connector/config/duration.js';
 import type { LoggerOptions } from './logger.js';
 
 /** commander parser for an integer flag within bounds. */
@@ -13,15 +13,14 @@ export const intArg =
     return n;
   };
 
-/** commander parser for a Go-style duration flag; yields milliseconds. */
+/** commander parser for a Go-style duration flag ("30s", "500ms"; a bare number is seconds); yields milliseconds. */
 export const durationArg =
   (flag: string) =>
   (v: string): number => {
-    try {
-      return parseDuration(v, flag);
-    } catch (err) {
-      throw new InvalidArgumentError((err as Error).message);
-    }
+    const ms = parseDurationMs(v, { bareNumberIsSeconds: true });
+    if (ms === undefined)
+      throw new InvalidArgumentError(`${flag} "${v}" is not a duration: write e.g. 30s, 500ms or 1m`);
+    return ms;
   };
 
 /** --loglevel, --logfile, --output on a command. */

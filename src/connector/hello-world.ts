@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { parseGoDuration } from './config/index.js';
+import { parseDurationMs } from './config/index.js';
 
 /** Default interval between `/sse` events. */
 export const DEFAULT_SSE_INTERVAL_MS = 1_000; // 1 second
@@ -107,7 +107,7 @@ ${rows}</table>
 
   #sse(url: URL, req: IncomingMessage, res: ServerResponse): void {
     const freq = url.searchParams.get('freq');
-    const parsed = freq === null ? DEFAULT_SSE_INTERVAL_MS : parseGoDuration(freq);
+    const parsed = freq === null ? DEFAULT_SSE_INTERVAL_MS : parseDurationMs(freq, { bareNumberIsSeconds: false });
     if (parsed === undefined || parsed < MIN_SSE_INTERVAL_MS) {
       res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
       res.end(`freq must be a duration of at least ${MIN_SSE_INTERVAL_MS}ms, e.g. ?freq=500ms\n`);

@@ -71,34 +71,6 @@ export const FLAG_KEYS: Readonly<Record<string, FlagKey>> = {
   'no-tls-verify-edge': { type: 'bool', supported: false },
 };
 
-export type OriginRequestKey =
-  | 'connectTimeout'
-  | 'tlsTimeout'
-  | 'tcpKeepAlive'
-  | 'keepAliveConnections'
-  | 'keepAliveTimeout'
-  | 'httpHostHeader'
-  | 'originServerName'
-  | 'matchSNItoHost'
-  | 'caPool'
-  | 'noTLSVerify'
-  | 'disableChunkedEncoding';
-
-/** `originRequest` keys warren acts on, with their types. `access` is read separately. */
-export const ORIGIN_REQUEST_KEYS: Readonly<Record<OriginRequestKey, ConfigValueType>> = {
-  connectTimeout: 'duration',
-  tlsTimeout: 'duration',
-  tcpKeepAlive: 'duration',
-  keepAliveConnections: 'int',
-  keepAliveTimeout: 'duration',
-  httpHostHeader: 'string',
-  originServerName: 'string',
-  matchSNItoHost: 'bool',
-  caPool: 'string',
-  noTLSVerify: 'bool',
-  disableChunkedEncoding: 'bool',
-};
-
 /** cloudflared `originRequest` keys with no effect in warren (accepted with a warning). */
 export const IGNORED_ORIGIN_REQUEST_KEYS: ReadonlySet<string> = new Set([
   'noHappyEyeballs',
@@ -109,18 +81,6 @@ export const IGNORED_ORIGIN_REQUEST_KEYS: ReadonlySet<string> = new Set([
   'proxyType',
   'ipRules',
 ]);
-
-/** Keys of the config file itself (beyond flag names). */
-export const TOP_LEVEL_KEYS: ReadonlySet<string> = new Set([
-  'tunnel',
-  'credentials-file',
-  'origincert',
-  'ingress',
-  'originRequest',
-  'warp-routing',
-]);
-
-export const RULE_KEYS: ReadonlySet<string> = new Set(['hostname', 'path', 'service', 'originRequest']);
 
 /** The known key closest to a misspelt one, if any is close enough to suggest. */
 export function suggestKey(key: string, known: Iterable<string>): string | undefined {

@@ -9,4 +9,4 @@ export {
 } from './config-file.js';
 export { type ConfigValueType, FLAG_KEYS, type FlagKey } from './config-keys.js';
 export type { ConnectorConfig, FlagValue } from './connector-config.js';
-export { parseGoDuration } from './go-duration.js';
+export { type DurationOptions, parseDurationMs } from './duration.js';

@@ -8,7 +8,10 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { type Logger, pino } from 'pino';
 import { WebSocket, WebSocketServer } from 'ws';
-import { createRunOrigin } from '../src/cli/tunnel-run-command.js';
+import { onReloadSignal } from '../src/cli/shutdown-signals.js';
+import { loadConfigFile } from '../src/connector/config/index.js';
+import { Orchestrator } from '../src/connector/index.js';
+import { Ingress } from '../src/connector/ingress/index.js';
 import { WarrenError } from '../src/errors/index.js';
 import { startProxyHarness, visit } from './origin-harness.js';
 
@@ -53,8 +56,8 @@ test('config-url-with-ingress-rules-is-an-error', () => {
   writeFileSync(file, 'ingress:\n  - service: http_status:404\n');
   assert.throws(
     () =>
-      createRunOrigin({
-        config: file,
+      new Orchestrator({
+        config: loadConfigFile(file),
         url: 'http://localhost:1',
         connectTimeoutMs: undefined,
         quick: false,
@@ -70,7 +73,13 @@ test('config-quick-tunnel-ignores-ingress-and-says-so', async () => {
   writeFileSync(file, 'ingress:\n  - service: http_status:404\n');
   const a = await named('a');
   const { logger, lines } = capture();
-  const run = createRunOrigin({ config: file, url: urlOf(a), connectTimeoutMs: undefined, quick: true, logger });
+  const run = new Orchestrator({
+    config: loadConfigFile(file),
+    url: urlOf(a),
+    connectTimeoutMs: undefined,
+    quick: true,
+    logger,
+  });
   cleanups.push(() => run.close());
   assert.match(lines.join(''), /a quick tunnel ignores the ingress rules in .*quick\.yml/);
   const h = await startProxyHarness(run.origin);
@@ -82,7 +91,13 @@ test('config-no-rules-no-url-answers-503-and-warns', async () => {
   const empty = join(dir, 'empty.yml');
   writeFileSync(empty, 'tunnel: abc\nloglevel: info\n');
   const { logger, lines } = capture();
-  const run = createRunOrigin({ config: empty, url: undefined, connectTimeoutMs: undefined, quick: false, logger });
+  const run = new Orchestrator({
+    config: loadConfigFile(empty),
+    url: undefined,
+    connectTimeoutMs: undefined,
+    quick: false,
+    logger,
+  });
   cleanups.push(() => run.close());
   assert.equal(run.config?.tunnel, 'abc');
   assert.match(lines.join(''), /every request gets 503/);
@@ -100,8 +115,19 @@ test('config-sighup-reloads-rules-without-dropping-a-websocket', async () => {
     `ingress:\n  - hostname: app.example.com\n    service: ${urlOf(a)}\n  - service: http_status:404\n`,
   );
   const { logger, lines } = capture();
-  const run = createRunOrigin({ config: file, url: undefined, connectTimeoutMs: undefined, quick: false, logger });
-  cleanups.push(() => run.close());
+  const run = new Orchestrator({
+    config: loadConfigFile(file),
+    url: undefined,
+    connectTimeoutMs: undefined,
+    quick: false,
+    logger,
+  });
+  assert.equal(run.reloadable, true);
+  const stopReload = onReloadSignal(() => run.updateIngress());
+  cleanups.push(() => {
+    stopReload();
+    run.close();
+  });
   const h = await startProxyHarness(run.origin);
   cleanups.push(() => h.close());
   assert.equal((await visit(h, '/')).body, 'a');
@@ -130,4 +156,23 @@ test('config-sighup-reloads-rules-without-dropping-a-websocket', async () => {
   assert.equal(msg.toString(), 'a:hi', 'the WebSocket opened before the reload still reaches its origin');
   ws.close();
   await once(ws, 'close');
+});
+
+test('orchestrator-applies-pushed-rules-to-new-requests-and-refuses-a-file-reload-without-a-file', async () => {
+  const a = await named('a');
+  const b = await named('b');
+  const { logger, lines } = capture();
+  const run = new Orchestrator({ config: undefined, url: urlOf(a), connectTimeoutMs: undefined, quick: false, logger });
+  cleanups.push(() => run.close());
+  const h = await startProxyHarness(run.origin);
+  cleanups.push(() => h.close());
+  assert.equal((await visit(h, '/')).body, 'a');
+  // SIGHUP with rules from --url: nothing to re-read, the rules stay.
+  assert.equal(run.reloadable, false);
+  assert.equal(run.updateIngress(), false);
+  assert.match(lines.join(''), /nothing to reload/);
+  assert.equal((await visit(h, '/')).body, 'a');
+  // Remotely pushed configuration arrives as a validated Ingress.
+  assert.equal(run.updateIngress(Ingress.fromUrl(urlOf(b))), true);
+  assert.equal((await visit(h, '/')).body, 'b');
 });

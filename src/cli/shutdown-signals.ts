@@ -21,3 +21,12 @@ export function onShutdownSignals(logger: Logger, shutdown: () => Promise<void>)
   process.on('SIGTERM', handler);
   process.on('SIGINT', handler);
 }
+
+/** SIGHUP runs `reload` (re-read the config file), as for cloudflared. Returns a function that stops listening. */
+export function onReloadSignal(reload: () => void): () => void {
+  const handler = (): void => reload();
+  process.on('SIGHUP', handler);
+  return () => {
+    process.off('SIGHUP', handler);
+  };
+}

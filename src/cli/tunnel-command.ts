@@ -1,12 +1,18 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ConnectorConfig } from '../connector/config/index.js';
-import { Connector, ConnectorMetrics, startMetricsServer, type TunnelCredentials } from '../connector/index.js';
+import {
+  Connector,
+  ConnectorMetrics,
+  Orchestrator,
+  startMetricsServer,
+  type TunnelCredentials,
+} from '../connector/index.js';
 import { WarrenError } from '../errors/index.js';
 import { warrenHome } from '../pki/origin-cert-file.js';
 import { createLogger, type LoggerOptions } from './logger.js';
-import { onShutdownSignals } from './shutdown-signals.js';
-import { createRunOrigin } from './tunnel-run-command.js';
+import { onReloadSignal, onShutdownSignals } from './shutdown-signals.js';
+import { loadRunConfig, readOriginCaRoot } from './tunnel-run-command.js';
 
 export interface TunnelRunOptions {
   /** `--url`; undefined: the config file's ingress rules decide. */
@@ -61,15 +67,17 @@ export async function runTunnel(o: TunnelRunOptions): Promise<void> {
     throw new WarrenError('WARREN_CONFIG_INVALID', `--url "${o.url}" is not a URL: write e.g. http://localhost:3000`);
   }
   const metrics = new ConnectorMetrics();
-  const run = createRunOrigin({
-    config: o.configPath,
-    loaded: o.config,
+  const run = new Orchestrator({
+    config: o.config ?? loadRunConfig(o.configPath),
     url: o.url,
     connectTimeoutMs: o.connectTimeoutMs,
     quick: o.credentials === undefined,
+    originCaRoot: readOriginCaRoot(),
     metrics,
     logger,
   });
+  // Rules from a file are reloaded on SIGHUP; without one, SIGHUP keeps its default (exit).
+  const stopReload = run.reloadable ? onReloadSignal(() => run.updateIngress()) : () => {};
   const origin = run.origin;
   let announced = false;
   const connector = new Connector({
@@ -106,6 +114,7 @@ export async function runTunnel(o: TunnelRunOptions): Promise<void> {
     process.stdout.write(`Metrics server listening on ${m.url}/metrics\n`);
   }
   onShutdownSignals(logger, async () => {
+    stopReload();
     run.health.stop();
     await connector.shutdown(o.gracePeriodMs);
     run.close();

@@ -3,6 +3,7 @@ import { chmod, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TunnelCredentials } from '../connector/index.js';
 import { parseTunnelToken, readCredentialsFile } from '../connector/tunnel-credentials.js';
+import { ControlApiClient } from '../control/client/index.js';
 import { ControlClient } from '../control/control-client.js';
 import { WarrenError } from '../errors/index.js';
 import type { OriginCertBundle } from '../pki/origin-cert-bundle.js';
@@ -10,61 +11,16 @@ import { loadOriginCert, warrenHome } from '../pki/origin-cert-file.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-interface ConnectionView {
-  id: string;
-  client_id: string;
-  client_version: string;
-  colo_name: string;
-  opened_at: string;
-  origin_ip: string;
-}
-
-interface TunnelView {
-  id: string;
-  name: string;
-  created_at: string;
-  deleted_at: string | null;
-  status: string;
-  connections: ConnectionView[];
-}
-
-interface ConnectorView {
-  id: string;
-  arch: string;
-  version: string;
-  run_at: string;
-  conns: ConnectionView[];
-}
-
 /** The account and API that cert.pem points at, with a client authenticated by its token. */
 export interface ManageSession {
   cert: OriginCertBundle & { path: string };
-  client: ControlClient;
-  account: string;
+  api: ControlApiClient;
 }
 
 export async function openSession(origincert: string | undefined): Promise<ManageSession> {
   const cert = await loadOriginCert(origincert);
-  return { cert, client: new ControlClient(cert.token.apiURL, cert.token.apiToken), account: cert.token.accountID };
-}
-
-/** A tunnel by id or by name (live tunnels only); errors name what exists. */
-export async function findTunnel(s: ManageSession, ref: string): Promise<TunnelView> {
-  if (UUID.test(ref)) {
-    return s.client.call<TunnelView>('GET', `/accounts/${s.account}/cfd_tunnel/${ref.toLowerCase()}`);
-  }
-  const found = await s.client.call<TunnelView[]>(
-    'GET',
-    `/accounts/${s.account}/cfd_tunnel?name=${encodeURIComponent(ref)}&is_deleted=false`,
-  );
-  const t = found[0];
-  if (t === undefined) {
-    throw new WarrenError(
-      'WARREN_TUNNEL_NOT_FOUND',
-      `no tunnel named "${ref}" in account ${s.account}; list them with \`warren tunnel list\``,
-    );
-  }
-  return t;
+  const http = new ControlClient(cert.token.apiURL, cert.token.apiToken);
+  return { cert, api: new ControlApiClient(http, { accountId: cert.token.accountID, zoneId: cert.token.zoneID }) };
 }
 
 function credentialsPath(id: string): string {
@@ -83,9 +39,7 @@ export async function createTunnel(
       `${o.credentialsFile} already exists; tunnel credentials are never overwritten: choose another --credentials-file`,
     );
   }
-  const t = await s.client.call<
-    TunnelView & { credentials_file: { AccountTag: string; TunnelID: string; TunnelSecret: string } }
-  >('POST', `/accounts/${s.account}/cfd_tunnel`, { name, config_src: 'local' });
+  const t = await s.api.createTunnel(name);
   const path = o.credentialsFile ?? credentialsPath(t.id);
   const creds = { ...t.credentials_file, Endpoint: '' };
   try {
@@ -133,11 +87,11 @@ export async function listTunnels(o: {
   showDeleted: boolean;
 }): Promise<void> {
   const s = await openSession(o.origincert);
-  const q = new URLSearchParams({ per_page: '1000' });
-  if (!o.showDeleted) q.set('is_deleted', 'false');
-  if (o.name !== undefined) q.set('name', o.name);
-  if (o.id !== undefined) q.set('uuid', o.id);
-  const tunnels = await s.client.call<TunnelView[]>('GET', `/accounts/${s.account}/cfd_tunnel?${q}`);
+  const tunnels = await s.api.listTunnels({
+    name: o.name,
+    id: o.id,
+    isDeleted: o.showDeleted ? undefined : false,
+  });
   if (o.output === 'json') {
     process.stdout.write(`${JSON.stringify(tunnels, null, 2)}\n`);
     return;
@@ -167,11 +121,8 @@ export async function tunnelInfo(
   ref: string,
 ): Promise<void> {
   const s = await openSession(o.origincert);
-  const t = await findTunnel(s, ref);
-  const connectors = await s.client.call<ConnectorView[]>(
-    'GET',
-    `/accounts/${s.account}/cfd_tunnel/${t.id}/connections`,
-  );
+  const t = await s.api.findTunnel(ref);
+  const connectors = await s.api.connectors(t.id);
   if (o.output === 'json') {
     process.stdout.write(
       `${JSON.stringify({ id: t.id, name: t.name, created_at: t.created_at, status: t.status, conns: connectors }, null, 2)}\n`,
@@ -204,7 +155,7 @@ export async function deleteTunnels(
 ): Promise<void> {
   const s = await openSession(o.origincert);
   for (const ref of refs) {
-    const t = await findTunnel(s, ref);
+    const t = await s.api.findTunnel(ref);
     if (t.deleted_at !== null) {
       throw new WarrenError('WARREN_TUNNEL_NOT_FOUND', `tunnel ${t.id} was already deleted on ${t.deleted_at}`);
     }
@@ -215,13 +166,10 @@ export async function deleteTunnels(
       );
     }
     if (o.cleanupDns) {
-      const r = await s.client.call<{ deleted: string[] }>(
-        'DELETE',
-        `/accounts/${s.account}/cfd_tunnel/${t.id}/routes`,
-      );
+      const r = await s.api.deleteDnsRoutesOf(t.id);
       for (const name of r.deleted) process.stdout.write(`Deleted DNS route ${name}\n`);
     }
-    await s.client.call('DELETE', `/accounts/${s.account}/cfd_tunnel/${t.id}${o.force ? '?cascade=true' : ''}`);
+    await s.api.deleteTunnel(t.id, { cascade: o.force });
     const creds = credentialsPath(t.id);
     if (existsSync(creds)) {
       await chmod(creds, 0o600);
@@ -240,11 +188,8 @@ export async function deleteTunnels(
 export async function cleanupTunnels(o: { origincert: string | undefined }, refs: readonly string[]): Promise<void> {
   const s = await openSession(o.origincert);
   for (const ref of refs) {
-    const t = await findTunnel(s, ref);
-    const r = await s.client.call<{ connections: number }>(
-      'DELETE',
-      `/accounts/${s.account}/cfd_tunnel/${t.id}/connections`,
-    );
+    const t = await s.api.findTunnel(ref);
+    const r = await s.api.cleanupConnections(t.id);
     process.stdout.write(`Cleaned up ${r.connections} connection(s) of tunnel ${t.name} (${t.id})\n`);
   }
 }
@@ -252,8 +197,8 @@ export async function cleanupTunnels(o: { origincert: string | undefined }, refs
 /** `tunnel token T`. */
 export async function printToken(o: { origincert: string | undefined }, ref: string): Promise<void> {
   const s = await openSession(o.origincert);
-  const t = await findTunnel(s, ref);
-  process.stdout.write(`${await s.client.call<string>('GET', `/accounts/${s.account}/cfd_tunnel/${t.id}/token`)}\n`);
+  const t = await s.api.findTunnel(ref);
+  process.stdout.write(`${await s.api.tunnelToken(t.id)}\n`);
 }
 
 /** `tunnel route dns [--overwrite-dns] T HOST`: in cert.pem's zone (the hostname may be in another zone of the account). */
@@ -263,12 +208,8 @@ export async function routeDns(
   host: string,
 ): Promise<void> {
   const s = await openSession(o.origincert);
-  const t = await findTunnel(s, ref);
-  const r = await s.client.call<{ cname: 'new' | 'updated' | 'unchanged'; name: string }>(
-    'PUT',
-    `/zones/${s.cert.token.zoneID}/tunnels/${t.id}/routes`,
-    { type: 'dns', user_hostname: host, overwrite_existing: o.overwriteDns },
-  );
+  const t = await s.api.findTunnel(ref);
+  const r = await s.api.routeDns(t.id, host, { overwrite: o.overwriteDns });
   const what = { new: 'Added CNAME', updated: 'Overwrote the records of', unchanged: 'CNAME already in place:' }[
     r.cname
   ];
@@ -278,10 +219,7 @@ export async function routeDns(
 /** `tunnel route delete HOST`. */
 export async function routeDelete(o: { origincert: string | undefined }, host: string): Promise<void> {
   const s = await openSession(o.origincert);
-  const r = await s.client.call<{ hostname: string }>(
-    'DELETE',
-    `/accounts/${s.account}/tunnel_routes?hostname=${encodeURIComponent(host)}`,
-  );
+  const r = await s.api.deleteTunnelRoute(host);
   process.stdout.write(`Deleted the tunnel route ${r.hostname}\n`);
 }
 
@@ -294,9 +232,9 @@ export async function credentialsByRef(ref: string, origincert: string | undefin
     return readCredentialsFile(credentialsPath(ref.toLowerCase()));
   }
   const s = await openSession(origincert);
-  const t = await findTunnel(s, ref);
+  const t = await s.api.findTunnel(ref);
   if (existsSync(credentialsPath(t.id))) return readCredentialsFile(credentialsPath(t.id));
-  return parseTunnelToken(await s.client.call<string>('GET', `/accounts/${s.account}/cfd_tunnel/${t.id}/token`));
+  return parseTunnelToken(await s.api.tunnelToken(t.id));
 }
 
 /** `warren tunnel --hostname H`: registers the classic tunnel and its CNAME; returns what the connector needs. */
@@ -305,11 +243,7 @@ export async function registerClassicTunnel(
   hostname: string,
 ): Promise<{ credentials: TunnelCredentials; edge: string; hostname: string; cname: string }> {
   const s = await openSession(origincert);
-  const r = await s.client.call<{ token: string; hostname: string; cname: string }>(
-    'POST',
-    `/zones/${s.cert.token.zoneID}/classic_tunnels`,
-    { hostname },
-  );
+  const r = await s.api.registerClassicTunnel(hostname);
   return { credentials: parseTunnelToken(r.token), edge: s.cert.token.edge, hostname: r.hostname, cname: r.cname };
 }
 

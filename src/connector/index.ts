@@ -18,6 +18,7 @@ export {
   SYSTEM_HEALTH_TIMERS,
 } from './health-monitor.js';
 export { type MetricsServerOptions, startMetricsServer } from './metrics-server.js';
+export { Orchestrator, type OrchestratorOptions } from './orchestrator.js';
 export {
   checkOriginHealth,
   healthRequestOf,

@@ -17,7 +17,53 @@ export function tunnelStatus(t: TunnelRow, conns: readonly TunnelConnectionRow[]
   return 'healthy';
 }
 
-function connectionView(c: TunnelConnectionRow): Record<string, unknown> {
+/** One edge link of a connector, as the API shows it (Cloudflare's shape). */
+export interface ConnectionView {
+  id: string;
+  uuid: string;
+  client_id: string;
+  client_version: string;
+  colo_name: string;
+  conn_index: number;
+  is_pending_reconnect: boolean;
+  opened_at: string;
+  origin_ip: string;
+}
+
+/** A tunnel as `/cfd_tunnel` answers it; the server builds it and `ControlApiClient` reads it. */
+export interface TunnelView {
+  id: string;
+  account_tag: string;
+  name: string;
+  created_at: string;
+  deleted_at: string | null;
+  connections: ConnectionView[];
+  conns_active_at: string | null;
+  conns_inactive_at: string | null;
+  tun_type: 'cfd_tunnel';
+  metadata: Record<string, never>;
+  status: TunnelStatus;
+  remote_config: boolean;
+  config_src: TunnelRow['config_src'];
+}
+
+/** `POST /cfd_tunnel`: the tunnel, and its credentials file (the only time its secret is shown). */
+export interface CreatedTunnelView extends TunnelView {
+  credentials_file: { AccountTag: string; TunnelID: string; TunnelName: string; TunnelSecret: string };
+}
+
+/** One connector (replica) of a tunnel, its links inside. */
+export interface ConnectorView {
+  id: string;
+  arch: string;
+  version: string;
+  config_version: number;
+  features: string[];
+  run_at: string;
+  conns: ConnectionView[];
+}
+
+function connectionView(c: TunnelConnectionRow): ConnectionView {
   return {
     id: c.id,
     uuid: c.id,
@@ -31,7 +77,7 @@ function connectionView(c: TunnelConnectionRow): Record<string, unknown> {
   };
 }
 
-export function tunnelView(t: TunnelRow, conns: readonly TunnelConnectionRow[]): Record<string, unknown> {
+export function tunnelView(t: TunnelRow, conns: readonly TunnelConnectionRow[]): TunnelView {
   return {
     id: t.id,
     account_tag: t.account_id,
@@ -41,7 +87,7 @@ export function tunnelView(t: TunnelRow, conns: readonly TunnelConnectionRow[]):
     connections: conns.map(connectionView),
     conns_active_at: t.conns_active_at,
     conns_inactive_at: t.conns_inactive_at,
-    tun_type: 'cfd_tunnel',
+    tun_type: 'cfd_tunnel' as const,
     metadata: {},
     status: tunnelStatus(t, conns),
     remote_config: t.config_src === 'cloudflare',
@@ -50,7 +96,7 @@ export function tunnelView(t: TunnelRow, conns: readonly TunnelConnectionRow[]):
 }
 
 /** `/cfd_tunnel/{t}/connections`: one entry per connector (replica), its links inside. */
-export function connectorsView(conns: readonly TunnelConnectionRow[]): Record<string, unknown>[] {
+export function connectorsView(conns: readonly TunnelConnectionRow[]): ConnectorView[] {
   const byConnector = new Map<string, TunnelConnectionRow[]>();
   for (const c of conns) {
     const list = byConnector.get(c.connector_id) ?? [];

@@ -1,0 +1,180 @@
+import type { Logger } from 'pino';
+import { WarrenError } from '../errors/index.js';
+import { type ConnectorConfig, ingressOf, loadConfigFile, singleOriginOverrides } from './config/index.js';
+import type { ConnectorMetrics } from './connector-metrics.js';
+import { HealthMonitor } from './health-monitor.js';
+import { Ingress, type OriginRequestOverrides } from './ingress/index.js';
+import { healthTargetsOf } from './origin-health-check.js';
+import { type AccessVerifier, OriginProxy } from './origin-proxy.js';
+
+export interface OrchestratorOptions {
+  /** The config file, loaded (undefined: none found). Its flags were already applied to the command line. */
+  config: ConnectorConfig | undefined;
+  /** `--url`: one origin for everything. */
+  url: string | undefined;
+  /** `--connect-timeout` when given on the command line (it then wins over the config file). */
+  connectTimeoutMs: number | undefined;
+  /** A quick tunnel serves --url only: a config file's ingress is ignored, and said so. */
+  quick: boolean;
+  /** PEM of warren's origin CA root: https origins with a certificate from it are trusted without a caPool. */
+  originCaRoot?: string | undefined;
+  metrics?: ConnectorMetrics | undefined;
+  logger: Logger;
+  accessVerifier?: AccessVerifier | undefined;
+}
+
+/**
+ * Owns what the connector dispatches streams to (cloudflared's `orchestration/`): the ingress
+ * built from the config file plus flags, the origin proxy serving it, and the health checks that
+ * follow its rules. `updateIngress()` swaps the rules for new streams without touching those in
+ * flight; the CLI calls it on SIGHUP, and remotely pushed configuration will call it too.
+ */
+export class Orchestrator {
+  readonly origin: OriginProxy;
+  /**
+   * Checks the rules with `originRequest.healthCheck` (none: it never changes state). Not started:
+   * the caller sets `onChange` (pause/resume the connector) and then calls `start()`.
+   */
+  readonly health: HealthMonitor;
+  /** For the "forwarding to …" line. */
+  readonly target: string;
+  /** The config file in use, if any. */
+  readonly config: ConnectorConfig | undefined;
+  /** The rules came from the config file, so re-reading it can change them. */
+  readonly reloadable: boolean;
+  readonly #logger: Logger;
+
+  /**
+   * The config file's ingress rules, or `--url` as one catch-all rule (with cloudflared's
+   * single-origin flags). `--url` together with ingress rules is an error, as in cloudflared.
+   */
+  constructor(o: OrchestratorOptions) {
+    const config = o.config;
+    this.config = config;
+    this.#logger = o.logger;
+    for (const w of config?.warnings ?? []) o.logger.warn(w);
+    const { ingress, target, fromFile } = initialIngress(o);
+    this.target = target;
+    this.reloadable = fromFile;
+    this.origin = new OriginProxy({
+      ingress,
+      originCaRoot: o.originCaRoot,
+      metrics: o.metrics,
+      logger: o.logger,
+      accessVerifier: o.accessVerifier,
+    });
+    if (o.accessVerifier === undefined && ingress.rules.some((r) => r.originRequest.access?.required === true)) {
+      o.logger.warn(
+        'originRequest.access.required is set, but this connector cannot verify Access tokens yet: requests to those rules are NOT checked',
+      );
+    }
+    this.health = new HealthMonitor({ logger: o.logger, metrics: o.metrics });
+    this.#watchHealth(ingress);
+  }
+
+  /**
+   * New rules for new streams; streams in flight (WebSockets included) keep going where they
+   * were. Without an argument, reads the config file again (SIGHUP): a file that fails
+   * validation leaves the running rules in place and logs why. Returns whether rules changed.
+   */
+  updateIngress(next?: Ingress): boolean {
+    let ingress = next;
+    const path = this.config?.source;
+    if (ingress === undefined) {
+      if (!this.reloadable || path === undefined) {
+        this.#logger.info('reload: the rules come from --url or flags, not a config file; nothing to reload');
+        return false;
+      }
+      try {
+        const config = loadConfigFile(path);
+        for (const w of config.warnings) this.#logger.warn(w);
+        ingress = ingressOf(config);
+      } catch (err) {
+        const code = err instanceof WarrenError ? err.code : undefined;
+        this.#logger.error(
+          { config: path, code },
+          `reload failed, keeping the running rules: ${(err as Error).message}`,
+        );
+        return false;
+      }
+      if (ingress === undefined) {
+        this.#logger.error(
+          { config: path },
+          'reload: the file has no ingress rules any more; keeping the running rules',
+        );
+        return false;
+      }
+    }
+    this.origin.setIngress(ingress);
+    this.#logger.info({ config: path, rules: ingress.rules.length }, 'reloaded ingress rules');
+    this.#watchHealth(ingress);
+    return true;
+  }
+
+  /** Stops the health checks and closes the origin pools. */
+  close(): void {
+    this.health.stop();
+    this.origin.close();
+  }
+
+  #watchHealth(rules: Ingress): void {
+    const targets = healthTargetsOf(rules, (rule) => this.origin.poolFor(rule));
+    this.health.setTargets(targets);
+    if (targets.length > 0) {
+      this.#logger.info(
+        { rules: targets.map((t) => t.rule) },
+        `checking the health of ${targets.length === 1 ? 'one origin' : `${targets.length} origins`}`,
+      );
+    }
+  }
+}
+
+function initialIngress(o: OrchestratorOptions): { ingress: Ingress; target: string; fromFile: boolean } {
+  const config = o.config;
+  if (o.quick) {
+    if (config?.ingress !== undefined) {
+      o.logger.warn(
+        { config: config.source },
+        `a quick tunnel ignores the ingress rules in ${config.source} and serves --url only; use \`warren tunnel run\` to serve them`,
+      );
+    }
+    if (o.url === undefined)
+      throw new WarrenError('WARREN_CONFIG_INVALID', 'a quick tunnel needs --url http://host:port');
+    return { ingress: Ingress.fromUrl(o.url, singleOrigin(o)), target: o.url, fromFile: false };
+  }
+  const fileIngress = config === undefined ? undefined : ingressOf(config);
+  if (config !== undefined && fileIngress !== undefined) {
+    if (o.url !== undefined) {
+      throw new WarrenError(
+        'WARREN_CONFIG_INVALID',
+        `--url cannot be combined with the ingress rules in ${config.source}; remove --url, or remove the ingress list from the file`,
+      );
+    }
+    const target = `${fileIngress.rules.length} ingress rules from ${config.source}`;
+    return { ingress: fileIngress, target, fromFile: true };
+  }
+  const flags = config?.flags ?? {};
+  const url = o.url ?? (typeof flags.url === 'string' ? flags.url : undefined);
+  if (url !== undefined) return { ingress: Ingress.fromUrl(url, singleOrigin(o)), target: url, fromFile: false };
+  if (flags['hello-world'] === true) {
+    const ingress = Ingress.validate([{ service: 'hello_world' }], singleOrigin(o));
+    return { ingress, target: 'the built-in hello_world origin', fromFile: false };
+  }
+  const socket = flags['unix-socket'];
+  if (typeof socket === 'string') {
+    const ingress = Ingress.validate([{ service: `unix:${socket}` }], singleOrigin(o));
+    return { ingress, target: `unix:${socket}`, fromFile: false };
+  }
+  // cloudflared's behaviour: the tunnel connects and answers 503, so DNS and routing can be checked.
+  o.logger.warn(
+    'no ingress rules and no --url: every request gets 503; pass --url or add an ingress list to the config file',
+  );
+  const ingress = Ingress.validate([{ service: 'http_status:503' }]);
+  return { ingress, target: 'http_status:503 (no ingress rules)', fromFile: false };
+}
+
+function singleOrigin(o: OrchestratorOptions): OriginRequestOverrides {
+  const overrides = { ...(o.config?.originRequest ?? {}), ...singleOriginOverrides(o.config?.flags ?? {}) };
+  if (o.connectTimeoutMs !== undefined) overrides.connectTimeoutMs = o.connectTimeoutMs;
+  return overrides;
+}

@@ -1,0 +1,120 @@
+import { WarrenError } from '../../errors/index.js';
+import type { ControlClient } from '../control-client.js';
+import type { ConnectorView, CreatedTunnelView, TunnelView } from '../tunnel-view.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** `PUT /zones/{zone}/tunnels/{tunnel}/routes`: whether the CNAME was added, replaced or already there. */
+export interface DnsRouteResult {
+  cname: 'new' | 'updated' | 'unchanged';
+  name: string;
+}
+
+/** `POST /zones/{zone}/classic_tunnels`. */
+export interface ClassicTunnelResult {
+  id: string;
+  name: string;
+  hostname: string;
+  cname: 'new' | 'unchanged';
+  token: string;
+}
+
+export interface TunnelFilter {
+  name?: string | undefined;
+  id?: string | undefined;
+  /** false: live tunnels only; undefined: deleted ones too. */
+  isDeleted?: boolean | undefined;
+}
+
+/**
+ * The tunnel endpoints of warren's control API, typed with the views the server builds
+ * (src/control/tunnel-view.ts), for one account and the zone of its cert.pem. The CLI formats
+ * what these return; it builds no paths of its own.
+ */
+export class ControlApiClient {
+  readonly #http: ControlClient;
+  readonly accountId: string;
+  readonly zoneId: string;
+
+  constructor(http: ControlClient, scope: { accountId: string; zoneId: string }) {
+    this.#http = http;
+    this.accountId = scope.accountId;
+    this.zoneId = scope.zoneId;
+  }
+
+  get #tunnels(): string {
+    return `/accounts/${this.accountId}/cfd_tunnel`;
+  }
+
+  listTunnels(filter: TunnelFilter = {}): Promise<TunnelView[]> {
+    const q = new URLSearchParams({ per_page: '1000' });
+    if (filter.isDeleted !== undefined) q.set('is_deleted', String(filter.isDeleted));
+    if (filter.name !== undefined) q.set('name', filter.name);
+    if (filter.id !== undefined) q.set('uuid', filter.id);
+    return this.#http.call<TunnelView[]>('GET', `${this.#tunnels}?${q}`);
+  }
+
+  getTunnel(id: string): Promise<TunnelView> {
+    return this.#http.call<TunnelView>('GET', `${this.#tunnels}/${id.toLowerCase()}`);
+  }
+
+  /** A tunnel by id or by name (live tunnels only); the error says how to see what exists. */
+  async findTunnel(ref: string): Promise<TunnelView> {
+    if (UUID.test(ref)) return this.getTunnel(ref);
+    const t = (await this.listTunnels({ name: ref, isDeleted: false }))[0];
+    if (t === undefined) {
+      throw new WarrenError(
+        'WARREN_TUNNEL_NOT_FOUND',
+        `no tunnel named "${ref}" in account ${this.accountId}; list them with \`warren tunnel list\``,
+      );
+    }
+    return t;
+  }
+
+  createTunnel(name: string): Promise<CreatedTunnelView> {
+    return this.#http.call<CreatedTunnelView>('POST', this.#tunnels, { name, config_src: 'local' });
+  }
+
+  connectors(tunnelId: string): Promise<ConnectorView[]> {
+    return this.#http.call<ConnectorView[]>('GET', `${this.#tunnels}/${tunnelId}/connections`);
+  }
+
+  /** `cascade`: delete it even while connectors are attached (they are dropped). */
+  deleteTunnel(tunnelId: string, o: { cascade: boolean }): Promise<TunnelView> {
+    return this.#http.call<TunnelView>('DELETE', `${this.#tunnels}/${tunnelId}${o.cascade ? '?cascade=true' : ''}`);
+  }
+
+  /** Deletes the CNAMEs pointing at the tunnel, in every zone of the account; returns their names. */
+  deleteDnsRoutesOf(tunnelId: string): Promise<{ tunnel_id: string; deleted: string[] }> {
+    return this.#http.call('DELETE', `${this.#tunnels}/${tunnelId}/routes`);
+  }
+
+  /** Closes the tunnel's connections; returns how many there were. */
+  cleanupConnections(tunnelId: string): Promise<{ connections: number }> {
+    return this.#http.call('DELETE', `${this.#tunnels}/${tunnelId}/connections`);
+  }
+
+  /** The token `warren tunnel run --token` takes. */
+  tunnelToken(tunnelId: string): Promise<string> {
+    return this.#http.call<string>('GET', `${this.#tunnels}/${tunnelId}/token`);
+  }
+
+  routeDns(tunnelId: string, hostname: string, o: { overwrite: boolean }): Promise<DnsRouteResult> {
+    return this.#http.call<DnsRouteResult>('PUT', `/zones/${this.zoneId}/tunnels/${tunnelId}/routes`, {
+      type: 'dns',
+      user_hostname: hostname,
+      overwrite_existing: o.overwrite,
+    });
+  }
+
+  deleteTunnelRoute(hostname: string): Promise<{ hostname: string }> {
+    return this.#http.call(
+      'DELETE',
+      `/accounts/${this.accountId}/tunnel_routes?hostname=${encodeURIComponent(hostname)}`,
+    );
+  }
+
+  registerClassicTunnel(hostname: string): Promise<ClassicTunnelResult> {
+    return this.#http.call<ClassicTunnelResult>('POST', `/zones/${this.zoneId}/classic_tunnels`, { hostname });
+  }
+}

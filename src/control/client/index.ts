@@ -1,0 +1,6 @@
+export {
+  type ClassicTunnelResult,
+  ControlApiClient,
+  type DnsRouteResult,
+  type TunnelFilter,
+} from './control-api-client.js';

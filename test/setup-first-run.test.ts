@@ -72,6 +72,15 @@ for (const dialect of DIALECTS) {
       await drop?.();
     });
 
+    test('the API port answers / with a page that points to the setup link while warren has no user', async () => {
+      const home = await app.inject({ method: 'GET', url: '/' });
+      assert.equal(home.statusCode, 200);
+      assert.match(String(home.headers['content-type']), /^text\/html/);
+      assert.match(home.body, /<h1>Set up warren<\/h1>/);
+      assert.match(home.body, /<a href="\/setup">\/setup<\/a> link that <code>warren serve<\/code> printed/);
+      assert.match(home.body, /\/client\/v4\/openapi\.json/);
+    });
+
     test('a link expires, a newer link replaces it, only its hash is stored, and bad input keeps it usable', async () => {
       const first = await issueSetupLink(store);
       const page = await get(first.token);
@@ -145,6 +154,13 @@ for (const dialect of DIALECTS) {
       const refused = await get(late.token);
       assert.equal(refused.statusCode, 410);
       assert.match(refused.body, /already has an administrator/);
+      // "sign in instead" leads somewhere: the home page says how.
+      assert.match(refused.body, /<a href="\/">How to sign in to warren<\/a>/);
+      const home = await app.inject({ method: 'GET', url: '/' });
+      assert.equal(home.statusCode, 200);
+      assert.match(home.body, /<h1>Sign in to warren<\/h1>/);
+      assert.match(home.body, /<code>warren login --api http:\/\/localhost(:80)?<\/code>/);
+      assert.doesNotMatch(home.body, /setup\?token=[A-Za-z0-9]/);
     });
   });
 }

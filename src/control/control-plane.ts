@@ -13,6 +13,7 @@ import { ConnectionTracker } from './connection-tracker.js';
 import type { ControlContext } from './control-context.js';
 import { DnsHostRouter } from './dns-host-router.js';
 import { dnsRecordRoutes } from './dns-record-routes.js';
+import { registerHomePage } from './home-page.js';
 import { registerLoginPages } from './login-pages.js';
 import { loginRoutes } from './login-routes.js';
 import { DEFAULT_MAX_TUNNELS_PER_ACCOUNT, NamedTunnelAuthenticator } from './named-tunnel-authenticator.js';
@@ -145,6 +146,7 @@ export class ControlPlane {
       now: () => this.store.clock.now(),
       pages: (app) => {
         registerLoginPages(app, this.#ctx);
+        registerHomePage(app, this.#ctx);
         registerSetupPages(app, this.#ctx);
       },
     };

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { WarrenError } from '../errors/index.js';
 import { DEFAULT_ACCOUNT_NAME } from './bootstrap.js';
 import type { ControlContext } from './control-context.js';
+import { SIGN_IN_PATH } from './home-page.js';
 import { acceptForms, esc, formField, htmlPage } from './html-page.js';
 import { apiUrlOf } from './login-routes.js';
 import { checkSetupLink, spendSetupLink } from './setup-link.js';
@@ -33,7 +34,7 @@ export function registerSetupPages(app: FastifyInstance, ctx: ControlContext): v
       reply,
       410,
       'This setup link cannot be used',
-      `<p class="err" role="alert">${esc(err.message)}</p>`,
+      `<p class="err" role="alert">${esc(err.message)}</p><p><a href="${SIGN_IN_PATH}">How to sign in to warren</a></p>`,
     );
   };
   void app.register(async (scope) => {

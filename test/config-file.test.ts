@@ -223,7 +223,10 @@ test('config-is-found-by-flag-then-home-then-etc', () => {
   assert.equal(loadConfigFile(explicit).tunnel, 'mine');
   assert.throws(
     () => findConfigFile({ explicit: join(dir, 'missing.yml'), home, etcDir: etc }),
-    /--config .*missing\.yml: no such file; check the path/,
+    (err: unknown) =>
+      err instanceof WarrenError &&
+      err.code === 'WARREN_CONFIG_NOT_FOUND' &&
+      /--config .*missing\.yml: no such file; check the path/.test(err.message),
   );
 });
 

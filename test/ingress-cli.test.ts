@@ -62,6 +62,9 @@ test('ingress-cli-validate-finds-the-default-config', async () => {
     r.stderr,
     /no config file found in ~\/\.warren\/config\.yml or \/etc\/warren\/config\.yml; pass --config FILE/,
   );
+  // Nothing in a file is invalid: there is no file, and the code says so.
+  assert.match(r.stderr, /\[WARREN_CONFIG_NOT_FOUND\]/);
+  assert.doesNotMatch(r.stderr, /WARREN_CONFIG_INVALID/);
 });
 
 test('ingress-cli-rule-prints-the-matched-rule', async () => {

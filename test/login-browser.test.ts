@@ -56,6 +56,8 @@ describe('warren login in a browser', { skip: existsSync(CHROMIUM) ? false : `${
     const cli = startCli(['login', '--api', serve.apiBase, '--no-browser'], { env: { HOME: home }, cwd: home });
     procs.push(cli);
     const [url] = await cli.waitFor(/http:\/\/\S+\/argotunnel\?callback=[A-Za-z0-9_-]+/);
+    await cli.waitFor(/Waiting for the login to be authorized/);
+    assert.doesNotMatch(cli.stdout(), /browser doesn't open/, '--no-browser opens none');
     const page = await browser.newPage();
     await page.goto(url);
     await page.fill('input[name=email]', ADMIN_EMAIL);

@@ -6,7 +6,7 @@ import { type Browser, chromium } from 'playwright-core';
 import { ControlPlane, createApiServer, issueSetupLink, SETUP_LINK_TTL_MS } from '../src/control/index.js';
 import { type Clock, hashToken, Store } from '../src/store/index.js';
 import { DIALECTS, type Envelope, quietLogger } from './support/control-harness.js';
-import { type ServeHandle, startServe, tempDir } from './support/warren-processes.js';
+import { type ServeHandle, startCli, startServe, tempDir } from './support/warren-processes.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const PASSWORD = 'a long enough passphrase';
@@ -252,4 +252,25 @@ describe('warren serve on a fresh data dir prints a one-time setup link', () => 
       await fresh.stop('SIGKILL');
     }
   });
+});
+
+test('warren serve refuses a WARREN_ADMIN_PASSWORD that breaks the password rules, without echoing it, and its help names them', {
+  timeout: 30_000,
+}, async () => {
+  const weak = 'tiny-pw';
+  const serve = startCli(
+    ['serve', '--data-dir', tempDir('warren-weak-'), '--http-port', '0', '--tunnel-port', '0', '--api-port', '0'],
+    {
+      env: { WARREN_ADMIN_EMAIL: 'ops@example.test', WARREN_ADMIN_TOKEN: 'x'.repeat(40), WARREN_ADMIN_PASSWORD: weak },
+    },
+  );
+  const code = await serve.exited;
+  assert.equal(code, 1, serve.stderr());
+  assert.match(serve.stderr(), /WARREN_ADMIN_PASSWORD: the password must be at least 10 characters long/);
+  assert.ok(!serve.stderr().includes(weak) && !serve.stdout().includes(weak), 'the password is not echoed');
+
+  const help = startCli(['serve', '--help']);
+  assert.equal(await help.exited, 0);
+  assert.match(help.stdout(), /WARREN_ADMIN_EMAIL, WARREN_ADMIN_TOKEN/);
+  assert.match(help.stdout(), /WARREN_ADMIN_PASSWORD .*10 to 1024 characters/);
 });

@@ -12,7 +12,7 @@ function loadIngress(o: IngressCommandOptions): { path: string; ingress: Ingress
   const path = findConfigFile({ explicit: o.config });
   if (path === undefined) {
     throw new WarrenError(
-      'WARREN_CONFIG_INVALID',
+      'WARREN_CONFIG_NOT_FOUND',
       'no config file found in ~/.warren/config.yml or /etc/warren/config.yml; pass --config FILE',
     );
   }

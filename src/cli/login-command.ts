@@ -64,9 +64,13 @@ async function viaBrowser(o: LoginOptions): Promise<string> {
   const client = new ControlClient(o.api, undefined);
   const url = `${client.baseUrl}/argotunnel?callback=${encodeURIComponent(key)}`;
   const opened = o.browser && openBrowser(url);
+  // "If the browser doesn't open" only when one was started: with --no-browser (or none to start) there is none.
   process.stdout.write(
-    `${opened ? 'A browser window should have opened at the following URL' : 'Please open the following URL and log in with your warren account'}:\n\n${url}\n\n` +
-      "If the browser doesn't open, copy the URL into one yourself. Waiting for the login to be authorized…\n",
+    opened
+      ? `A browser window should have opened at the following URL:\n\n${url}\n\n` +
+          "If the browser doesn't open, copy the URL into one yourself. Waiting for the login to be authorized…\n"
+      : `Please open the following URL in a browser and log in with your warren account:\n\n${url}\n\n` +
+          'Waiting for the login to be authorized…\n',
   );
   for (;;) {
     let r: { status: 'ready' | 'pending'; cert_pem?: string };

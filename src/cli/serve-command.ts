@@ -3,6 +3,7 @@ import { hostname as osHostname } from 'node:os';
 import { resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { bootstrapAdmin, ControlPlane, createApiServer, issueSetupLink } from '../control/index.js';
+import { checkPassword } from '../control/user-admin.js';
 import { EdgeServer, QuickTunnelAuthority } from '../edge/index.js';
 import { WarrenError } from '../errors/index.js';
 import { loadOrCreateEdgeTls } from '../pki/index.js';
@@ -182,6 +183,14 @@ async function loadCertificatePair(
 async function bootstrap(store: Store, admin: ServeOptions['admin']): Promise<string | undefined> {
   if (admin.email !== undefined && admin.token !== undefined) {
     try {
+      // The same rules as every other way of setting a password (setup page, `warren admin`).
+      if (admin.password !== undefined) {
+        try {
+          checkPassword(admin.password);
+        } catch (err) {
+          throw new WarrenError('WARREN_CONFIG_INVALID', `WARREN_ADMIN_PASSWORD: ${(err as Error).message}`);
+        }
+      }
       const r = await bootstrapAdmin(store, { email: admin.email, token: admin.token, password: admin.password });
       return `  admin          ${admin.email} (account ${r.accountId}; API token from WARREN_ADMIN_TOKEN)`;
     } catch (err) {

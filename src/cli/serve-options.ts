@@ -1,4 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_ACCOUNT_NAME, MIN_TOKEN_LENGTH } from '../control/bootstrap.js';
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../control/user-admin.js';
 import { parseResolverAddress } from '../control/zone-verifier.js';
 import { durationArg, intArg, logOptionsOf, withLogOptions } from './cli-options.js';
 
@@ -98,31 +100,42 @@ export function registerServeCommand(program: Command): void {
           .argParser(durationArg('--origin-response-timeout'))
           .env('WARREN_ORIGIN_RESPONSE_TIMEOUT'),
       ),
-  ).action(async (f) => {
-    const { serve } = await import('./serve-command.js');
-    await serve({
-      dataDir: f.dataDir,
-      bind: f.bind,
-      httpPort: f.httpPort,
-      https: { port: f.httpsPort, cert: f.httpsCert, key: f.httpsKey },
-      tunnelPort: f.tunnelPort,
-      tunnelTls: { cert: f.tlsCert, key: f.tlsKey },
-      apiPort: f.apiPort,
-      domain: f.domain,
-      edgeName: f.edgeName,
-      quickTunnelsPerMinute: f.quickTunnelsPerMinute,
-      originResponseTimeout: f.originResponseTimeout / 1000,
-      databaseUrl: f.databaseUrl,
-      maxTunnelsPerAccount: f.maxTunnelsPerAccount,
-      classicDnsCleanupAfterMs: f.classicDnsCleanupAfter,
-      verifyResolver: f.verifyResolver,
-      // Secrets come from the environment only, never from flags (they would show in `ps`).
-      admin: {
-        email: process.env.WARREN_ADMIN_EMAIL || undefined,
-        token: process.env.WARREN_ADMIN_TOKEN || undefined,
-        password: process.env.WARREN_ADMIN_PASSWORD || undefined,
-      },
-      log: logOptionsOf(f),
+  )
+    .addHelpText(
+      'after',
+      `
+Environment (secrets are read from the environment only: flags would show in \`ps\`):
+  WARREN_ADMIN_EMAIL, WARREN_ADMIN_TOKEN  make sure this super administrator exists (account "${DEFAULT_ACCOUNT_NAME}"),
+                                          with this API token: at least ${MIN_TOKEN_LENGTH} characters, no spaces
+                                          (e.g. $(openssl rand -hex 24)); set both or neither
+  WARREN_ADMIN_PASSWORD                   their password for \`warren login\`: ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters
+Without them, while no user exists, serve prints a one-time /setup link instead.`,
+    )
+    .action(async (f) => {
+      const { serve } = await import('./serve-command.js');
+      await serve({
+        dataDir: f.dataDir,
+        bind: f.bind,
+        httpPort: f.httpPort,
+        https: { port: f.httpsPort, cert: f.httpsCert, key: f.httpsKey },
+        tunnelPort: f.tunnelPort,
+        tunnelTls: { cert: f.tlsCert, key: f.tlsKey },
+        apiPort: f.apiPort,
+        domain: f.domain,
+        edgeName: f.edgeName,
+        quickTunnelsPerMinute: f.quickTunnelsPerMinute,
+        originResponseTimeout: f.originResponseTimeout / 1000,
+        databaseUrl: f.databaseUrl,
+        maxTunnelsPerAccount: f.maxTunnelsPerAccount,
+        classicDnsCleanupAfterMs: f.classicDnsCleanupAfter,
+        verifyResolver: f.verifyResolver,
+        // Secrets come from the environment only, never from flags (they would show in `ps`).
+        admin: {
+          email: process.env.WARREN_ADMIN_EMAIL || undefined,
+          token: process.env.WARREN_ADMIN_TOKEN || undefined,
+          password: process.env.WARREN_ADMIN_PASSWORD || undefined,
+        },
+        log: logOptionsOf(f),
+      });
     });
-  });
 }

@@ -43,7 +43,12 @@ function withConnectorOptions(cmd: Command): Command {
       )
       .addOption(new Option('--url <url>', 'origin to expose, e.g. http://localhost:3000').env('WARREN_URL'))
       .addOption(new Option('--edge <host:port>', 'edge tunnel address').default('127.0.0.1:7844').env('WARREN_EDGE'))
-      .addOption(new Option('--edge-ca <file>', "PEM of the edge's CA (<data-dir>/edge-ca.pem)").env('WARREN_EDGE_CA'))
+      .addOption(
+        new Option(
+          '--edge-ca <file>',
+          "PEM of the edge's CA (default: $WARREN_DATA_DIR/edge-ca.pem, else ./.warren/edge-ca.pem, then ~/.warren/edge-ca.pem)",
+        ).env('WARREN_EDGE_CA'),
+      )
       .addOption(
         new Option('--ha-connections <n>', 'edge connections to keep open')
           .default(DEFAULT_HA_CONNECTIONS)
@@ -52,7 +57,10 @@ function withConnectorOptions(cmd: Command): Command {
       )
       .addOption(new Option('--metrics <host:port>', 'serve /metrics, /ready, /healthcheck here').env('WARREN_METRICS'))
       .addOption(
-        new Option('--grace-period <duration>', 'how long in-flight requests may finish after SIGTERM')
+        new Option(
+          '--grace-period <duration>',
+          'how long in-flight requests may finish after SIGTERM or Ctrl-C (a second signal exits at once)',
+        )
           .default(30_000, '30s')
           .argParser(durationArg('--grace-period'))
           .env('WARREN_GRACE_PERIOD'),
@@ -151,8 +159,11 @@ export function registerTunnelCommand(program: Command): Command {
   withConnectorOptions(
     tunnel
       .command('run')
-      .description('run a named tunnel: --token T, --credentials-file F, or the id of a tunnel in ~/.warren/<id>.json')
-      .argument('[tunnel]', 'tunnel id (its credentials are read from ~/.warren/<id>.json)')
+      .description('run a named tunnel: by name or id, or with --token T or --credentials-file F')
+      .argument(
+        '[tunnel]',
+        'tunnel name or id: credentials from ~/.warren/<id>.json, else its token fetched with cert.pem (default: tunnel: in config.yml)',
+      )
       .addOption(new Option('--token <token>', 'tunnel token from `warren tunnel token`').env('WARREN_TUNNEL_TOKEN'))
       .addOption(new Option('--credentials-file <file>', 'tunnel credentials JSON').env('WARREN_TUNNEL_CRED_FILE')),
   ).action(

@@ -2,7 +2,7 @@ import type { Store } from '../store/index.js';
 import { SUPER_ADMIN_ROLE_ID } from './roles.js';
 
 export const DEFAULT_ACCOUNT_NAME = 'default';
-const MIN_TOKEN_LENGTH = 20;
+export const MIN_TOKEN_LENGTH = 20;
 
 export interface BootstrapInput {
   email: string;

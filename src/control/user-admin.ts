@@ -5,7 +5,7 @@ import { globalApiKey } from './global-api-key.js';
 import { ROLES, type Role, roleById, SUPER_ADMIN_ROLE_ID } from './roles.js';
 
 export const MIN_PASSWORD_LENGTH = 10;
-const MAX_PASSWORD_LENGTH = 1024; // scrypt takes any length; this only bounds the work per request
+export const MAX_PASSWORD_LENGTH = 1024; // scrypt takes any length; this only bounds the work per request
 const EMAIL = /^[^@\s]{1,64}@[^@\s]{1,190}$/;
 
 /** Who did it, for the audit log: the operator's shell (`warren admin`) or the setup page's visitor. */

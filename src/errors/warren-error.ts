@@ -4,6 +4,7 @@
  */
 export const ERROR_CODES = {
   WARREN_CONFIG_INVALID: 'A flag, environment variable or config file value is invalid.',
+  WARREN_CONFIG_NOT_FOUND: 'No config file was found where it was looked for (--config, or the default places).',
   WARREN_EDGE_UNTRUSTED: "The edge's TLS certificate is not trusted by the connector.",
   WARREN_EDGE_UNREACHABLE: 'The connector could not reach the edge.',
   WARREN_PROTOCOL: 'A peer sent bytes that do not follow the wire protocol.',

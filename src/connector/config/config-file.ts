@@ -28,7 +28,7 @@ export function findConfigFile(o: ConfigSearch = {}): string | undefined {
   if (o.explicit !== undefined) {
     if (!existsSync(o.explicit)) {
       throw new WarrenError(
-        'WARREN_CONFIG_INVALID',
+        'WARREN_CONFIG_NOT_FOUND',
         `--config ${resolve(o.explicit)}: no such file; check the path, or leave --config out to use ~/.warren/config.yml`,
       );
     }

@@ -52,7 +52,7 @@ export async function moveZoneCommand(f: AdminDbFlags & { zone: string; account:
   process.stdout.write(
     r.fromAccountId === r.zone.account_id
       ? `zone ${r.zone.name} is in account ${r.zone.account_id} already\n`
-      : `zone ${r.zone.name} (${r.zone.id}) moved from account ${r.fromAccountId} to ${r.zone.account_id}, with its DNS records\n`,
+      : `zone ${r.zone.name} (${r.zone.id}) moved from account ${r.fromAccountId} to ${r.zone.account_id}, with its DNS records (a running serve on SQLite reloads routes within a minute)\n`,
   );
 }
 
@@ -63,7 +63,7 @@ export async function activateZoneCommand(f: AdminDbFlags & { zone: string }) {
     const z = await store.zones.zone(ref.id);
     if (z === undefined || z.status === 'active') return `zone ${ref.name} is active already`;
     await activateZone(store, z, ADMIN, IFACE, { by: 'operator' });
-    return `zone ${z.name} (${z.id}) is active: its records route now`;
+    return `zone ${z.name} (${z.id}) is active: its records route now (a running serve on SQLite reloads routes within a minute)`;
   });
   process.stdout.write(`${msg}\n`);
 }

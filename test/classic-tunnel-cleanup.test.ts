@@ -81,6 +81,8 @@ describe('classic hostname tunnels and their DNS cleanup (injected clock)', () =
       edgeCaPem: tls.caPem,
       classicCleanupAfterMs: WINDOW,
       classicCleanupTimer: false,
+      // As `warren serve` on loopback (its default): full zones are active at once.
+      zoneAutoActivate: true,
     });
     edge = new EdgeServer({
       ...control.edgeHooks(),

@@ -99,6 +99,8 @@ for (const dialect of DIALECTS) {
         edgeName: 'test-edge',
         logger: quietLogger,
         verifyResolver: resolver,
+        // As `warren serve` on loopback (its default): full zones are active at once.
+        zoneAutoActivate: true,
         zoneVerificationTimer: false,
         classicCleanupTimer: false,
       });

@@ -19,7 +19,7 @@ const BY: AdminActor = { interface: 'warren admin', ip: '' };
  * Opens the database of --data-dir / --database-url. Only create-user may start a fresh SQLite
  * database (bootstrap); the others refuse a data directory without one, which is a typo.
  */
-async function withStore<T>(f: AdminDbFlags, mayCreate: boolean, fn: (store: Store) => Promise<T>): Promise<T> {
+export async function withStore<T>(f: AdminDbFlags, mayCreate: boolean, fn: (store: Store) => Promise<T>): Promise<T> {
   const dataDir = resolve(f.dataDir);
   const postgres = f.databaseUrl !== undefined && f.databaseUrl !== '';
   if (!postgres && !mayCreate && !existsSync(join(dataDir, 'warren.db'))) {

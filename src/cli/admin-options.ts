@@ -20,7 +20,7 @@ function withDb(cmd: Command): Command {
 }
 
 /**
- * `warren admin create-user | reset-password | list-users | roll-key`: maintenance straight on
+ * `warren admin create-user | reset-password | list-users | roll-key | move-zone | activate-zone`: maintenance straight on
  * the database (works while `serve` is stopped). The work is in admin-command.ts.
  */
 export function registerAdminCommand(program: Command): void {
@@ -71,5 +71,31 @@ export function registerAdminCommand(program: Command): void {
       .addOption(outputOption()),
   ).action(async (f: AdminDbFlags & { email: string; output?: string }) => {
     await (await load()).rollKey(f);
+  });
+  registerAdminZoneCommands(admin);
+}
+
+/** `warren admin move-zone | activate-zone`: who owns a domain is the operator's call. */
+function registerAdminZoneCommands(admin: Command): void {
+  const load = () => import('./admin-zone-command.js');
+  withDb(
+    admin
+      .command('move-zone')
+      .description(
+        "move a zone (name or id) with its DNS records to another account; refused when it overlaps a third account's zone",
+      )
+      .argument('<zone>', 'zone name (example.com) or id')
+      .requiredOption('--account <account>', 'the account that gets it (id, or a unique name)')
+      .addOption(outputOption()),
+  ).action(async (zone: string, f: AdminDbFlags & { account: string; output?: string }) => {
+    await (await load()).moveZoneCommand({ ...f, zone });
+  });
+  withDb(
+    admin
+      .command('activate-zone')
+      .description('make a pending zone active without its NS or TXT check (you vouch for the delegation)')
+      .argument('<zone>', 'zone name (example.com) or id'),
+  ).action(async (zone: string, f: AdminDbFlags) => {
+    await (await load()).activateZoneCommand({ ...f, zone });
   });
 }

@@ -32,9 +32,20 @@ export interface ServeOptions {
   classicDnsCleanupAfterMs: number | undefined;
   /** `--verify-resolver` (IP:PORT): where partial zones' TXT verification records are looked up. */
   verifyResolver: string | undefined;
+  /** `--zone-auto-activate`; undefined: on when `bind` is a loopback address. */
+  zoneAutoActivate?: boolean | undefined;
   /** WARREN_ADMIN_EMAIL / WARREN_ADMIN_TOKEN / WARREN_ADMIN_PASSWORD. */
   admin: { email: string | undefined; token: string | undefined; password: string | undefined };
   log: LoggerOptions;
+}
+
+/** `addr` only reaches this host: 127.0.0.0/8, ::1 or localhost. */
+export function isLoopback(addr: string): boolean {
+  const a = addr
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1');
+  return a === 'localhost' || a === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a) || a === '::ffff:127.0.0.1';
 }
 
 /** `warren serve`: edge + control API in one process. */
@@ -71,6 +82,10 @@ export async function serve(options: ServeOptions): Promise<void> {
     logger,
   });
   let admin = await bootstrap(store, options.admin);
+  // Nobody but local users reaches a loopback-only edge, so a full zone may route before its
+  // delegation is proven (the README tour). Anywhere else a zone waits for its activation check.
+  const loopbackOnly = isLoopback(options.bind);
+  const zoneAutoActivate = options.zoneAutoActivate ?? loopbackOnly;
   const control = await ControlPlane.start({
     store,
     domain: options.domain,
@@ -80,6 +95,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     edgeCaPem: tls.caPem,
     classicCleanupAfterMs: options.classicDnsCleanupAfterMs,
     verifyResolver: options.verifyResolver,
+    zoneAutoActivate,
   });
   const edge = new EdgeServer({
     ...control.edgeHooks(),
@@ -127,6 +143,9 @@ export async function serve(options: ServeOptions): Promise<void> {
         : `  tunnel cert    ${resolve(options.tunnelTls.cert ?? '')}  (connectors trust its issuer: the system's CAs, or --edge-ca)`,
       `  data           ${store.dialect === 'postgres' ? 'PostgreSQL (--database-url)' : `${dataDir}/warren.db`}`,
       admin,
+      zoneAutoActivate
+        ? `  zones          full zones activate on creation (${loopbackOnly ? 'loopback-only deployment' : '--zone-auto-activate'}; --no-zone-auto-activate to change)`
+        : `  zones          full zones activate when their NS records point at ns1/ns2.${options.domain} (PUT /zones/{id}/activation_check) or by warren admin activate-zone`,
       `Try it: warren tunnel --url http://localhost:3000${ports.tunnelPort === 7844 ? '' : ` --edge ${host}:${ports.tunnelPort}`}`,
       '',
     ].join('\n'),

@@ -4,6 +4,16 @@ import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../control/user-admin.
 import { parseResolverAddress } from '../control/zone-verifier.js';
 import { durationArg, intArg, logOptionsOf, withLogOptions } from './cli-options.js';
 
+/** `true`/`false` (also `1`/`0`, `yes`/`no`); a bare flag is true. */
+function boolArg(flag: string): (value: string | undefined) => boolean {
+  return (value) => {
+    const v = (value ?? 'true').trim().toLowerCase();
+    if (['true', '1', 'yes', 'on'].includes(v)) return true;
+    if (['false', '0', 'no', 'off'].includes(v)) return false;
+    throw new InvalidArgumentError(`${flag} takes true or false (got "${value}")`);
+  };
+}
+
 /** `warren serve` flags (DESIGN.md §2); the process itself lives in serve-command.ts. */
 export function registerServeCommand(program: Command): void {
   withLogOptions(
@@ -95,6 +105,15 @@ export function registerServeCommand(program: Command): void {
           .env('WARREN_VERIFY_RESOLVER'),
       )
       .addOption(
+        new Option(
+          '--zone-auto-activate [bool]',
+          'full zones are active on creation, without their NS activation check (default: on when --bind is loopback only)',
+        )
+          .argParser(boolArg('--zone-auto-activate'))
+          .env('WARREN_ZONE_AUTO_ACTIVATE'),
+      )
+      .addOption(new Option('--no-zone-auto-activate', 'full zones wait for PUT /zones/{id}/activation_check'))
+      .addOption(
         new Option('--origin-response-timeout <duration>', 'how long the edge waits for a response head (then 504)')
           .default(100_000, '100s')
           .argParser(durationArg('--origin-response-timeout'))
@@ -129,6 +148,7 @@ Without them, while no user exists, serve prints a one-time /setup link instead.
         maxTunnelsPerAccount: f.maxTunnelsPerAccount,
         classicDnsCleanupAfterMs: f.classicDnsCleanupAfter,
         verifyResolver: f.verifyResolver,
+        zoneAutoActivate: f.zoneAutoActivate as boolean | undefined,
         // Secrets come from the environment only, never from flags (they would show in `ps`).
         admin: {
           email: process.env.WARREN_ADMIN_EMAIL || undefined,

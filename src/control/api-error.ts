@@ -9,6 +9,7 @@ const WIRE: Partial<Record<WarrenErrorCode, { status: number; cf: number }>> = {
   WARREN_API_INVALID: { status: 400, cf: 1001 },
   WARREN_API_CONFLICT: { status: 409, cf: 1061 },
   WARREN_DNS_RECORD_EXISTS: { status: 400, cf: 81053 },
+  WARREN_ZONE_OVERLAP: { status: 409, cf: 1061 },
   WARREN_ROUTE_APEX: { status: 400, cf: 1003 },
   WARREN_ROUTE_FOREIGN_ZONE: { status: 400, cf: 1003 },
   WARREN_TUNNEL_NOT_FOUND: { status: 404, cf: 1003 },

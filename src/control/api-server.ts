@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import { WarrenError } from '../errors/index.js';
 import type { Repositories, SecretBox } from '../store/index.js';
@@ -35,6 +35,34 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: API_BODY_LIMIT,
+    // Errors the router raises before any route runs (a path parameter over 100 characters, a
+    // malformed %-escape) get the same envelope as every other error.
+    frameworkErrors: (err, _req, reply) => {
+      const e =
+        err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? new ApiError(
+              'WARREN_API_INVALID',
+              `a path segment is longer than ${MAX_PARAM_LENGTH} characters; ids are 32 hex digits`,
+              414,
+            )
+          : ApiError.invalid('the request path is not a valid URL (check its %-escapes)');
+      void (reply as FastifyReply).code(e.status).send(envelopeOf(e.cfCode, e.message, e.code));
+    },
+    // Requests node's HTTP parser rejects (malformed request line or headers) never reach fastify.
+    clientErrorHandler: (err: NodeJS.ErrnoException, socket) => {
+      if (!socket.writable) return;
+      const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+      const body = JSON.stringify(
+        envelopeOf(
+          1001,
+          tooLarge ? 'the request headers are too large' : 'the request is not valid HTTP/1.1',
+          'WARREN_API_INVALID',
+        ),
+      );
+      socket.end(
+        `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    },
     // Unknown body fields are an error, not silently dropped; no type coercion of bodies.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
@@ -52,26 +80,34 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
   app.setErrorHandler((err: FastifyError | ApiError | WarrenError, req, reply) => {
     const e = toApiError(err);
     if (e.status >= 500) req.log.error({ err, url: req.url, method: req.method }, 'api: request failed');
-    void reply.code(e.status).send({
-      success: false,
-      errors: [{ code: e.cfCode, message: e.message, warren_code: e.code }],
-      messages: [],
-      result: null,
-    });
+    void reply.code(e.status).send(envelopeOf(e.cfCode, e.message, e.code));
   });
   app.setNotFoundHandler((req, reply) => {
-    void reply.code(404).send({
-      success: false,
-      errors: [
-        {
-          code: 7000,
-          message: `no route for ${req.method} ${req.url.split('?')[0]}; see ${API_PREFIX}/openapi.json for the API`,
-          warren_code: 'WARREN_API_NOT_FOUND',
-        },
-      ],
-      messages: [],
-      result: null,
-    });
+    const path = req.url.split('?')[0] ?? '';
+    // The path exists with other methods: 405 with Allow, as Cloudflare's 7001.
+    const allow = ROUTE_METHODS.filter((m) => m !== req.method && app.findRoute({ method: m, url: path }) !== null);
+    if (allow.length > 0) {
+      void reply
+        .code(405)
+        .header('allow', allow.join(', '))
+        .send(
+          envelopeOf(
+            7001,
+            `${req.method} is not allowed on ${path}; use ${allow.join(', ')} (see ${API_PREFIX}/openapi.json)`,
+            'WARREN_API_NOT_FOUND',
+          ),
+        );
+      return;
+    }
+    void reply
+      .code(404)
+      .send(
+        envelopeOf(
+          7000,
+          `no route for ${req.method} ${path}; see ${API_PREFIX}/openapi.json for the API`,
+          'WARREN_API_NOT_FOUND',
+        ),
+      );
   });
   app.get('/healthz', async (_req, reply) => {
     if (!options.ready()) return reply.code(503).send({ status: 'starting' });
@@ -85,6 +121,18 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
     control.pages?.(app);
   }
   return app;
+}
+
+const MAX_PARAM_LENGTH = 100; // fastify's default maxParamLength (characters)
+const ROUTE_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+/** The Cloudflare error envelope: every API failure, from a route or from before routing. */
+function envelopeOf(
+  code: number,
+  message: string,
+  warrenCode: string,
+): { success: false; errors: { code: number; message: string; warren_code: string }[]; messages: []; result: null } {
+  return { success: false, errors: [{ code, message, warren_code: warrenCode }], messages: [], result: null };
 }
 
 function registerRoute(app: FastifyInstance, r: ApiRoute, control: NonNullable<ApiServerOptions['control']>): void {

@@ -4,9 +4,9 @@ import { ApiError } from './api-error.js';
 import { type ApiRoute, ID_PARAM, route } from './api-route.js';
 import { actorOf, type ControlContext } from './control-context.js';
 import { ok, okPage, pageOf, pagingQuery } from './envelope.js';
-import { isWithin, parseHostname } from './hostname.js';
+import { parseHostname } from './hostname.js';
 import { authorize, type Principal } from './principal.js';
-import { zoneOfHost } from './tunnel-dns-route.js';
+import { owningZone } from './zone-ownership.js';
 import { zoneFor } from './zone-routes.js';
 
 const PEM_TYPE = 'application/x-pem-file';
@@ -27,19 +27,18 @@ export function certificateView(c: OriginCertificateRow): Record<string, unknown
 }
 
 /**
- * Checks origin certificate hostnames: each in a zone of one account the caller may write DNS
- * in; a wildcard only as one whole leading label (`*.example.com` covers one level, never
- * `*.*.example.com` or `a*.example.com`). Returns the zone of the first name.
+ * Checks origin certificate hostnames: each must belong, by the longest-active-zone rule, to a
+ * zone of one account the caller may write DNS in; a wildcard only as one whole leading label
+ * (`*.example.com` covers one level, never `*.*.example.com` or `a*.example.com`), and never over
+ * a zone of another account. Returns the zone of the first name.
  */
 export async function certificateZone(
   ctx: ControlContext,
   p: Principal,
   hostnames: readonly string[],
 ): Promise<{ zone: ZoneRow; hostnames: string[] }> {
-  const zones: ZoneRow[] = [];
-  for (const { account } of await ctx.store.identity.accountsOf(p.user.id)) {
-    zones.push(...(await ctx.store.zones.zonesOfAccount(account.id)));
-  }
+  const mine = new Set((await ctx.store.identity.accountsOf(p.user.id)).map((m) => m.account.id));
+  const zones = await ctx.store.zones.allZones();
   const out: string[] = [];
   let first: ZoneRow | undefined;
   for (const raw of hostnames) {
@@ -52,11 +51,16 @@ export async function certificateZone(
     }
     const host = parseHostname(raw, 'hostnames[]', { wildcard: true });
     const base = host.startsWith('*.') ? host.slice(2) : host;
-    const zone = zoneOfHost(base, zones);
-    if (zone === undefined || !isWithin(base, zone.name)) {
+    const zone = owningZone(base, zones);
+    // A wildcard covers the apexes of zones one level below `base`: none may be another account's.
+    const foreignBelow =
+      host.startsWith('*.') &&
+      zone !== undefined &&
+      zones.some((z) => z.account_id !== zone.account_id && z.name.endsWith(`.${base}`));
+    if (zone === undefined || !mine.has(zone.account_id) || foreignBelow) {
       throw new ApiError(
         'WARREN_CERT_HOSTNAME',
-        `"${host}" is not in any zone of your accounts; origin certificates cover names in your own zones only`,
+        `"${host}" is not in an active zone of your accounts; origin certificates cover names in your own active zones only`,
       );
     }
     if (first !== undefined && zone.account_id !== first.account_id) {

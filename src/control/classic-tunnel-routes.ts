@@ -7,7 +7,7 @@ import { actorOf, type ControlContext } from './control-context.js';
 import { ok } from './envelope.js';
 import { parseHostname } from './hostname.js';
 import { authorize } from './principal.js';
-import { createTunnelCname, tunnelTarget, zoneOfHost } from './tunnel-dns-route.js';
+import { assertNotApexRoute, createTunnelCname, tunnelTarget, zoneOfHost } from './tunnel-dns-route.js';
 import { tunnelToken } from './tunnel-view.js';
 import { zoneFor } from './zone-routes.js';
 
@@ -62,12 +62,7 @@ export function classicTunnelRoutes(ctx: ControlContext): ApiRoute[] {
           );
         }
         if (zone.id !== pathZone.id) await zoneFor(ctx, p, zone.id, 'dns:write');
-        if (host === zone.name) {
-          throw new ApiError(
-            'WARREN_ROUTE_APEX',
-            `${host} is the apex of the zone ${zone.name}; tunnel hostnames are subdomains only: use e.g. app.${zone.name}`,
-          );
-        }
+        assertNotApexRoute(host, zone);
         const name = classicTunnelName(host);
         const secret = randomBytes(SECRET_BYTES);
         const { tunnel, cname } = await store.transaction(async (tx) => {

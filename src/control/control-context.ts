@@ -21,6 +21,10 @@ export interface ControlContext {
   dropTunnelLinks: (tunnelId: string) => number;
   /** Looks a pending partial zone's verification TXT record up now; true when it went active. */
   verifyZone: (zone: ZoneRow) => Promise<boolean>;
+  /** Looks a pending full zone's NS delegation up now; true when it went active. */
+  checkDelegation: (zone: ZoneRow) => Promise<boolean>;
+  /** Full zones are active on creation (loopback-only deployments), instead of after their activation check. */
+  zoneAutoActivate: boolean;
 }
 
 export function actorOf(p: Principal): AuditEntry['actor'] {

@@ -23,6 +23,7 @@ import { tunnelDnsRoutes } from './tunnel-dns-route.js';
 import { tunnelRouteDeleteRoutes } from './tunnel-route-delete-routes.js';
 import { tunnelRoutes } from './tunnel-routes.js';
 import { userRoutes } from './user-routes.js';
+import { dnsNsLookup, type NsLookup, ZoneDelegationCheck } from './zone-activation.js';
 import { zoneRoutes } from './zone-routes.js';
 import { dnsTxtLookup, type TxtLookup, ZoneVerifier } from './zone-verifier.js';
 
@@ -48,6 +49,14 @@ export interface ControlPlaneOptions {
   txtLookup?: TxtLookup;
   /** Run the zone verification sweep on a timer (default true; tests call `zoneVerifier.runOnce()`). */
   zoneVerificationTimer?: boolean;
+  /**
+   * Full zones are active as soon as they are created (default false: they stay pending until
+   * `PUT /zones/{id}/activation_check` finds their NS records at ns1/ns2.<domain>, or `warren
+   * admin activate-zone`). `warren serve` turns it on when it binds loopback only.
+   */
+  zoneAutoActivate?: boolean;
+  /** Replaces the NS lookup of full zones' activation check (tests). */
+  nsLookup?: NsLookup;
 }
 
 /**
@@ -63,12 +72,19 @@ export class ControlPlane {
   readonly originCa: OriginCa;
   readonly dnsCleanup: ClassicDnsCleanup;
   readonly zoneVerifier: ZoneVerifier;
+  readonly zoneDelegation: ZoneDelegationCheck;
   readonly #ctx: ControlContext;
 
   private constructor(options: ControlPlaneOptions, originCa: OriginCa) {
     const { store, logger } = options;
     this.store = store;
     this.zoneVerifier = new ZoneVerifier(store, logger, options.txtLookup ?? dnsTxtLookup(options.verifyResolver));
+    this.zoneDelegation = new ZoneDelegationCheck(
+      store,
+      logger,
+      options.domain,
+      options.nsLookup ?? dnsNsLookup(options.verifyResolver),
+    );
     const ctx: ControlContext = {
       store,
       domain: options.domain,
@@ -80,6 +96,8 @@ export class ControlPlane {
       classicCleanupAfterMs: options.classicCleanupAfterMs,
       dropTunnelLinks: (id) => this.tracker.dropTunnel(id),
       verifyZone: (zone) => this.zoneVerifier.verify(zone),
+      checkDelegation: (zone) => this.zoneDelegation.check(zone),
+      zoneAutoActivate: options.zoneAutoActivate ?? false,
     };
     this.#ctx = ctx;
     this.originCa = originCa;
@@ -157,6 +175,7 @@ export class ControlPlane {
     this.router.close();
     this.dnsCleanup.stop();
     this.zoneVerifier.stop();
+    this.zoneDelegation.stop();
     await this.tracker.idle();
   }
 }

@@ -6,10 +6,18 @@ export const ROUTER_DEBOUNCE_MS = 20; // coalesce bursts of changes into one rel
 export const ROUTER_SAFETY_REFRESH_MS = 60_000; // 1 minute: a full reload even without notifications
 const MAX_CNAME_CHAIN = 8;
 
+/** A routable record: the zone it is in, and the tunnel it reaches. */
+interface Route {
+  zoneId: string;
+  tunnelId: string;
+}
+
 /**
  * Host → tunnel id for named tunnels, answered from memory (no database round trip per
- * request). A host routes when its zone is active (not paused, not a partial zone pending
- * verification) and has a proxied CNAME that reaches
+ * request). A host belongs to the longest active zone that contains it (whatever the account),
+ * and only that zone's records route it: a record in `example.com` named `x.app.example.com`
+ * does not route once the zone `app.example.com` is active. The host routes when that zone is not
+ * paused and has a proxied CNAME for it that reaches
  * `<uuid>.tunnel.<domain>` of a live tunnel of the same account, directly or through other
  * CNAMEs of that account. Rebuilt from the store on every change notification.
  */
@@ -17,9 +25,12 @@ export class DnsHostRouter implements HostRouter {
   readonly #store: Store;
   readonly #logger: Logger;
   readonly #target: RegExp;
-  #exact = new Map<string, string>();
-  /** `*.example.com` records, keyed by `example.com`. */
-  #wild = new Map<string, string>();
+  /** Exact-name records, keyed `<zone id>/<name>`. */
+  #exact = new Map<string, Route>();
+  /** `*.example.com` records, keyed `<zone id>/example.com`. */
+  #wild = new Map<string, Route>();
+  /** Active zones by name: `{id, paused}`. */
+  #zones = new Map<string, { id: string; paused: boolean }>();
   #live = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
   #safety: NodeJS.Timeout | undefined;
@@ -45,10 +56,25 @@ export class DnsHostRouter implements HostRouter {
   }
 
   resolve(host: string): string | undefined {
-    const exact = this.#exact.get(host);
-    if (exact !== undefined) return exact;
+    const zone = this.#owner(host);
+    if (zone === undefined || zone.paused) return undefined;
+    const exact = this.#exact.get(`${zone.id}/${host}`);
+    if (exact !== undefined) return exact.tunnelId;
     const dot = host.indexOf('.');
-    return dot < 0 ? undefined : this.#wild.get(host.slice(dot + 1));
+    return dot < 0 ? undefined : this.#wild.get(`${zone.id}/${host.slice(dot + 1)}`)?.tunnelId;
+  }
+
+  /** The longest active zone containing `host` (the host itself, then each parent). */
+  #owner(host: string): { id: string; paused: boolean } | undefined {
+    let name = host;
+    // Ends: each turn drops one label.
+    for (;;) {
+      const z = this.#zones.get(name);
+      if (z !== undefined) return z;
+      const dot = name.indexOf('.');
+      if (dot < 0) return undefined;
+      name = name.slice(dot + 1);
+    }
   }
 
   /** The tunnel exists and is not deleted (as of the last reload). */
@@ -101,13 +127,16 @@ export class DnsHostRouter implements HostRouter {
       }
       m.set(r.name, r.content);
     }
-    const exact = new Map<string, string>();
-    const wild = new Map<string, string>();
-    // Only active zones route. A paused zone's hostnames are not proxied (Cloudflare's "paused"),
-    // and a partial zone pending verification has not proven it belongs to the account.
-    const serving = new Set(snap.zones.filter((z) => z.paused !== 1 && z.status === 'active').map((z) => z.id));
+    const exact = new Map<string, Route>();
+    const wild = new Map<string, Route>();
+    // Only active zones own hostnames: a zone pending its activation (NS delegation, or the TXT
+    // verification of a partial zone) has not proven the domain is delegated to this account.
+    // A paused zone owns its hostnames but does not proxy them (Cloudflare's "paused").
+    const zones = new Map<string, { id: string; paused: boolean }>();
+    for (const z of snap.zones) if (z.status === 'active') zones.set(z.name, { id: z.id, paused: z.paused === 1 });
+    const active = new Set([...zones.values()].map((z) => z.id));
     for (const r of snap.cnames) {
-      if (r.proxied !== 1 || !serving.has(r.zone_id)) continue;
+      if (r.proxied !== 1 || !active.has(r.zone_id)) continue;
       const names = byAccount.get(r.account_id) as Map<string, string>;
       let target: string | undefined = r.content;
       let tunnelId: string | undefined;
@@ -121,9 +150,11 @@ export class DnsHostRouter implements HostRouter {
         target = names.get(target);
       }
       if (tunnelId === undefined) continue;
-      if (r.name.startsWith('*.')) wild.set(r.name.slice(2), tunnelId);
-      else exact.set(r.name, tunnelId);
+      const route = { zoneId: r.zone_id, tunnelId };
+      if (r.name.startsWith('*.')) wild.set(`${r.zone_id}/${r.name.slice(2)}`, route);
+      else exact.set(`${r.zone_id}/${r.name}`, route);
     }
+    this.#zones = zones;
     this.#exact = exact;
     this.#wild = wild;
     this.#live = new Set(tunnelAccount.keys());

@@ -5,6 +5,7 @@ import { actorOf, type ControlContext } from './control-context.js';
 import { checkConflicts, isProxiable, RECORD_TYPES, type RecordInput, validateRecord } from './dns-record-input.js';
 import { ok, okPage, pageOf, pagingQuery } from './envelope.js';
 import type { Principal } from './principal.js';
+import { assertNotApexRoute, isTunnelTarget } from './tunnel-dns-route.js';
 import { zoneFor } from './zone-routes.js';
 
 export function recordView(r: DnsRecordRow, zone: ZoneRow, domain: string): Record<string, unknown> {
@@ -81,6 +82,10 @@ export function dnsRecordRoutes(ctx: ControlContext): ApiRoute[] {
     existing?: DnsRecordRow,
   ): Promise<DnsRecordRow> => {
     const valid = validateRecord(input, zone.name);
+    // The DNS records API may not do what the routes API refuses: a tunnel at the apex.
+    if (valid.type === 'CNAME' && valid.proxied === 1 && isTunnelTarget(valid.content, domain)) {
+      assertNotApexRoute(valid.name, zone);
+    }
     const row = await store.transaction(async (tx) => {
       checkConflicts(valid, await tx.zones.recordsNamed(zone.id, valid.name), existing?.id);
       let row: DnsRecordRow;

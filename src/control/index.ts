@@ -22,6 +22,15 @@ export {
   rollUserKey,
   type UserListing,
 } from './user-admin.js';
+export { dnsNsLookup, type NsLookup, serviceNameservers, ZoneDelegationCheck } from './zone-activation.js';
+export {
+  activateZone,
+  assertNoForeignOverlap,
+  createOwnedZone,
+  moveZone,
+  type OwnedZone,
+  owningZone,
+} from './zone-ownership.js';
 export {
   dnsTxtLookup,
   parseResolverAddress,

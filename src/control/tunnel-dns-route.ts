@@ -20,6 +20,29 @@ export function zoneOfHost(host: string, zones: readonly ZoneRow[]): ZoneRow | u
   return best;
 }
 
+/**
+ * Tunnel routes are subdomains only (one rule for the routes API, classic tunnels and the DNS
+ * records API): a proxied CNAME to a tunnel at a zone apex is refused.
+ */
+export function assertNotApexRoute(host: string, zone: Pick<ZoneRow, 'name'>): void {
+  if (host === zone.name) {
+    throw new ApiError(
+      'WARREN_ROUTE_APEX',
+      `${host} is the apex of the zone ${zone.name}; tunnel routes are subdomains only: route e.g. app.${zone.name}`,
+    );
+  }
+}
+
+/** `content` is a tunnel's CNAME target `<uuid>.tunnel.<domain>` (any case, trailing dot or not). */
+export function isTunnelTarget(content: string, domain: string): boolean {
+  const c = content.toLowerCase().replace(/\.$/, '');
+  const suffix = `.tunnel.${domain.toLowerCase()}`;
+  return (
+    c.endsWith(suffix) &&
+    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(c.slice(0, -suffix.length))
+  );
+}
+
 interface RouteBody {
   type: 'dns' | 'lb';
   user_hostname: string;
@@ -140,12 +163,7 @@ export function tunnelDnsRoutes(ctx: ControlContext): ApiRoute[] {
           // The hostname lives in another zone of the same account: it needs DNS write there too.
           await zoneFor(ctx, p, zone.id, 'dns:write');
         }
-        if (host === zone.name) {
-          throw new ApiError(
-            'WARREN_ROUTE_APEX',
-            `${host} is the apex of the zone ${zone.name}; tunnel routes are subdomains only: route e.g. app.${zone.name}`,
-          );
-        }
+        assertNotApexRoute(host, zone);
         const target = tunnelTarget(tunnel.id, domain);
         const result = await store.transaction(async (tx) => {
           const existing = await tx.zones.recordsNamed(zone.id, host);

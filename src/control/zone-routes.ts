@@ -3,9 +3,10 @@ import { isUniqueViolation } from '../store/index.js';
 import { ApiError } from './api-error.js';
 import { type ApiRoute, ID_PARAM, route } from './api-route.js';
 import { actorOf, type ControlContext } from './control-context.js';
-import { ok, okPage, pageOf, pagingQuery } from './envelope.js';
+import { ok, okPage, pageOf, pageSlice, pagingQuery } from './envelope.js';
 import { parseHostname } from './hostname.js';
 import { authorize, type Principal } from './principal.js';
+import { createOwnedZone } from './zone-ownership.js';
 import { VERIFICATION_LABEL } from './zone-verifier.js';
 
 export function zoneView(z: ZoneRow, accountName: string, domain: string): Record<string, unknown> {
@@ -67,6 +68,15 @@ export async function zoneFor(
 export function zoneRoutes(ctx: ControlContext): ApiRoute[] {
   const { store, domain } = ctx;
   const accountName = async (id: string) => (await store.identity.getAccount(id))?.name ?? '';
+  const mayRead = async (p: Principal, accountId: string, zoneId?: string): Promise<boolean> => {
+    try {
+      await authorize(store, p, { accountId, zoneId, scope: 'zone:read', what: `account ${accountId}` });
+      return true;
+    } catch (err) {
+      if (err instanceof ApiError && (err.status === 403 || err.status === 404)) return false;
+      throw err;
+    }
+  };
   return [
     route<
       unknown,
@@ -103,21 +113,25 @@ export function zoneRoutes(ctx: ControlContext): ApiRoute[] {
               (query['account.id'] === undefined || a.id === query['account.id']) &&
               (query['account.name'] === undefined || a.name === query['account.name']),
           );
-        // Accounts where role and token let the caller read zones.
-        const readable: string[] = [];
-        for (const a of accounts) {
-          try {
-            await authorize(store, p, { accountId: a.id, scope: 'zone:read', what: `account ${a.id}` });
-            readable.push(a.id);
-          } catch {
-            // Not readable through this token: left out of the list.
-          }
-        }
         const names = new Map(accounts.map((a) => [a.id, a.name]));
-        const paged = await store.zones.zones(
-          { accountIds: readable, name: query.name?.toLowerCase(), status: query.status, type: query.type },
-          page,
-        );
+        const filter = { name: query.name?.toLowerCase().replace(/\.$/, ''), status: query.status, type: query.type };
+        // Exactly the zones this token may read: all of an account's when the token covers the
+        // account, else each zone its policies name (a token for DNS Read on one zone finds that
+        // zone by name, as Cloudflare clients look zones up).
+        const visible: ZoneRow[] = [];
+        for (const a of accounts) {
+          const zones = (await store.zones.zonesOfAccount(a.id)).filter(
+            (z) =>
+              (filter.name === undefined || z.name === filter.name) &&
+              (filter.status === undefined || z.status === filter.status) &&
+              (filter.type === undefined || z.type === filter.type),
+          );
+          if (zones.length === 0) continue;
+          if (await mayRead(p, a.id)) visible.push(...zones);
+          else for (const z of zones) if (await mayRead(p, a.id, z.id)) visible.push(z);
+        }
+        visible.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+        const paged = pageSlice(visible, page);
         return okPage(paged, page, (z) => zoneView(z, names.get(z.account_id) ?? '', domain));
       },
     }),
@@ -157,21 +171,15 @@ export function zoneRoutes(ctx: ControlContext): ApiRoute[] {
             );
           }
           try {
-            const z = await store.transaction(async (tx) => {
-              const z = await tx.zones.createZone({ accountId: body.account.id, name, type: body.type ?? 'full' });
-              await tx.audit.append({
-                accountId: z.account_id,
-                action: 'zone_create',
-                actor: actorOf(p),
-                interface: 'API',
-                resource: { id: z.id, type: 'zone' },
-                metadata: { zone_name: z.name, type: z.type },
-              });
-              return z;
-            });
-            await store.feed.publish('zones');
+            const z = await createOwnedZone(
+              store,
+              { accountId: body.account.id, name, type: body.type ?? 'full', activate: ctx.zoneAutoActivate },
+              actorOf(p),
+              'API',
+            );
             return ok(zoneView(z, await accountName(z.account_id), domain));
           } catch (err) {
+            // Two creations of one name at once: the second meets the unique index.
             if (isUniqueViolation(err)) {
               throw new ApiError(
                 'WARREN_API_CONFLICT',
@@ -229,7 +237,8 @@ export function zoneRoutes(ctx: ControlContext): ApiRoute[] {
         if (body.type !== undefined && body.type !== z.type) change.type = body.type;
         const updated = await store.transaction(async (tx) => {
           if (Object.keys(change).length > 0) {
-            await tx.zones.updateZone(z.id, change);
+            // To full: an active zone stays active, a pending one waits for its activation check.
+            await tx.zones.updateZone(z.id, change, ctx.zoneAutoActivate);
             await tx.audit.append({
               accountId: z.account_id,
               action: 'zone_update',
@@ -253,17 +262,14 @@ export function zoneRoutes(ctx: ControlContext): ApiRoute[] {
     route<{ zone_id: string }, unknown, unknown>({
       method: 'PUT',
       url: '/zones/:zone_id/activation_check',
-      summary: `Looks a pending partial zone's TXT record (${VERIFICATION_LABEL}.<zone>, or the apex) up now instead of at the next sweep`,
+      summary: `Checks a pending zone now: a partial zone's TXT record (${VERIFICATION_LABEL}.<zone>, or the apex), a full zone's NS records (ns1/ns2.<service domain>)`,
       tag: 'Zones',
       params: { zone_id: ID_PARAM },
       handler: async ({ principal: p, params }) => {
         const z = await zoneFor(ctx, p, params.zone_id, 'zone:write');
-        if (z.type !== 'partial' || z.status !== 'pending') {
-          throw ApiError.invalid(
-            `zone ${z.name} is ${z.type === 'full' ? 'on full setup' : 'active already'}: only pending partial zones are checked`,
-          );
-        }
-        await ctx.verifyZone(z);
+        if (z.status !== 'pending') throw ApiError.invalid(`zone ${z.name} is active already`);
+        if (z.type === 'partial') await ctx.verifyZone(z);
+        else await ctx.checkDelegation(z);
         return ok({ id: z.id });
       },
     }),

@@ -29,6 +29,7 @@ export const ERROR_CODES = {
   WARREN_API_INVALID: 'The API request body, path or query is invalid.',
   WARREN_API_CONFLICT: 'The request conflicts with an existing resource.',
   WARREN_DNS_RECORD_EXISTS: 'A DNS record with that name already exists.',
+  WARREN_ZONE_OVERLAP: "A zone equals, contains or lies inside another account's zone.",
   WARREN_ROUTE_APEX: 'A tunnel route was requested for a zone apex.',
   WARREN_ROUTE_FOREIGN_ZONE: "A tunnel route hostname is outside the account's zones.",
   WARREN_TUNNEL_CONNECTED: 'The tunnel still has live connections.',

@@ -216,6 +216,20 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
+  '0004_zone_ownership': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // One row that every change of zone ownership (create, move) updates first in its
+      // transaction: the row lock serializes those transactions on PostgreSQL (and takes SQLite's
+      // write lock up front), so two accounts cannot each pass the overlap check for
+      // `example.com` and `app.example.com` at the same moment.
+      await db.schema
+        .createTable('zone_ownership_lock')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('generation', 'integer', (c) => c.notNull())
+        .execute();
+      await sql`insert into zone_ownership_lock (id, generation) values (1, 0)`.execute(db);
+    },
+  },
 };
 
 /** Hands Kysely's Migrator the migrations compiled into this build. */

@@ -215,4 +215,11 @@ export interface Database {
   login_transfers: LoginTransferRow;
   classic_records: ClassicRecordRow;
   setup_links: SetupLinkRow;
+  zone_ownership_lock: ZoneOwnershipLockRow;
+}
+
+/** The single row that serializes changes of zone ownership (see migration 0004). */
+export interface ZoneOwnershipLockRow {
+  id: number;
+  generation: number;
 }

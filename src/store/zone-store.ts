@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Clock } from './clock.js';
 import { newId } from './ids.js';
 import type { Database, DnsRecordRow, ZoneRow } from './schema.js';
@@ -47,24 +47,38 @@ export class ZoneStore {
     this.#clock = clock;
   }
 
-  async createZone(input: { accountId: string; name: string; type: ZoneRow['type'] }): Promise<ZoneRow> {
+  /**
+   * A new zone: partial zones wait for their TXT verification, full zones for their NS
+   * delegation (`activation_check`), unless `activate` (a loopback-only deployment, where nobody
+   * else can reach the edge) makes a full zone active at once.
+   */
+  async createZone(input: {
+    accountId: string;
+    name: string;
+    type: ZoneRow['type'];
+    activate?: boolean;
+  }): Promise<ZoneRow> {
     const now = this.#clock.now().toISOString();
+    const active = input.type === 'full' && input.activate === true;
     const row: ZoneRow = {
       id: newId(),
       account_id: input.accountId,
       name: input.name,
       type: input.type,
-      // Full zones are served by warren's own nameservers; partial ones wait for the TXT verification.
-      status: input.type === 'full' ? 'active' : 'pending',
+      status: active ? 'active' : 'pending',
       verification_key: input.type === 'partial' ? newVerificationKey() : null,
       created_on: now,
       modified_on: now,
       verification_checked_on: null,
-      activated_on: input.type === 'full' ? now : null,
+      activated_on: active ? now : null,
       paused: 0,
     };
     await this.#db.insertInto('zones').values(row).execute();
     return row;
+  }
+
+  zoneNamed(name: string): Promise<ZoneRow | undefined> {
+    return this.#db.selectFrom('zones').selectAll().where('name', '=', name).executeTakeFirst();
   }
 
   /** Partial zones still waiting for their TXT verification, oldest first. */
@@ -98,14 +112,21 @@ export class ZoneStore {
     return Number(r.numUpdatedRows) === 1;
   }
 
-  /** PATCH /zones/{z}: `paused`, and `type` (a switch to partial starts a new verification). */
-  async updateZone(id: string, change: { paused?: boolean; type?: ZoneRow['type'] }): Promise<void> {
+  /**
+   * PATCH /zones/{z}: `paused`, and `type` (a switch to partial starts a new verification; a
+   * switch to full keeps an active zone active, and leaves a pending one pending unless `activate`).
+   */
+  async updateZone(id: string, change: { paused?: boolean; type?: ZoneRow['type'] }, activate = false): Promise<void> {
     const now = this.#clock.now().toISOString();
     const typeChange: Partial<ZoneRow> =
       change.type === undefined
         ? {}
         : change.type === 'full'
-          ? { type: 'full', status: 'active', verification_key: null, activated_on: now }
+          ? {
+              type: 'full',
+              verification_key: null,
+              ...(activate ? { status: 'active' as const, activated_on: now } : {}),
+            }
           : {
               type: 'partial',
               status: 'pending',
@@ -121,6 +142,50 @@ export class ZoneStore {
         modified_on: now,
       })
       .where('id', '=', id)
+      .execute();
+  }
+
+  /**
+   * Takes the zone-ownership lock for the rest of the transaction (see migration 0004): call it
+   * first in every transaction that creates a zone or changes its account, before the overlap check.
+   */
+  async lockOwnership(): Promise<void> {
+    await this.#db
+      .updateTable('zone_ownership_lock')
+      .set({ generation: sql<number>`generation + 1` })
+      .where('id', '=', 1)
+      .execute();
+  }
+
+  /**
+   * Zones that equal `name`, contain it (its parents) or lie inside it (its children), of any
+   * account: what the ownership rule compares a new zone with.
+   */
+  async zonesOverlapping(name: string): Promise<ZoneRow[]> {
+    const labels = name.split('.');
+    const parents = labels.map((_, i) => labels.slice(i).join('.'));
+    // `_` is a LIKE wildcard and legal in DNS names: escape it (and `%`, `\`) for the child match.
+    const escaped = name.replace(/[\\%_]/g, (c) => `\\${c}`);
+    return this.#db
+      .selectFrom('zones')
+      .selectAll()
+      .where((eb) => eb.or([eb('name', 'in', parents), sql<boolean>`name like ${`%.${escaped}`} escape '\\'`]))
+      .execute();
+  }
+
+  /** Every zone's name, account and state: what the longest-zone ownership rule looks at. */
+  allZones(): Promise<ZoneRow[]> {
+    return this.#db.selectFrom('zones').selectAll().execute();
+  }
+
+  /** Hands the zone and its records to another account (`warren admin move-zone`). */
+  async moveZone(id: string, accountId: string): Promise<void> {
+    const now = this.#clock.now().toISOString();
+    await this.#db.updateTable('zones').set({ account_id: accountId, modified_on: now }).where('id', '=', id).execute();
+    await this.#db
+      .updateTable('dns_records')
+      .set({ account_id: accountId, modified_on: now })
+      .where('zone_id', '=', id)
       .execute();
   }
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import pino from 'pino';
-import { bootstrapAdmin, ControlPlane, createApiServer } from '../../src/control/index.js';
+import { bootstrapAdmin, ControlPlane, createApiServer, type NsLookup } from '../../src/control/index.js';
 import { Store } from '../../src/store/index.js';
 
 export const ADMIN_EMAIL = 'admin@example.test';
@@ -91,7 +91,7 @@ export interface Envelope<R = unknown> {
 /** The control plane in-process over a fresh database of `dialect`, with the bootstrap admin. */
 export async function startControl(
   dialect: DialectCase,
-  options: { domain?: string; maxTunnelsPerAccount?: number } = {},
+  options: { domain?: string; maxTunnelsPerAccount?: number; zoneAutoActivate?: boolean; nsLookup?: NsLookup } = {},
 ): Promise<ControlHarness> {
   const db = await dialect.fresh();
   const store = await Store.open({ dataDir: db.dataDir, databaseUrl: db.databaseUrl, logger: quietLogger });
@@ -106,6 +106,9 @@ export async function startControl(
     edgeName: 'test-edge',
     maxTunnelsPerAccount: options.maxTunnelsPerAccount,
     logger: quietLogger,
+    // As `warren serve` on loopback (its default): full zones are active at once.
+    zoneAutoActivate: options.zoneAutoActivate ?? true,
+    ...(options.nsLookup === undefined ? {} : { nsLookup: options.nsLookup }),
   });
   const app = createApiServer({ logger: quietLogger, ready: () => true, control: control.api() });
   await app.ready();

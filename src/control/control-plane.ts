@@ -4,6 +4,7 @@ import type { EdgeLink, HostRouter, TunnelAuthenticator } from '../edge/index.js
 import type { OriginCa } from '../pki/index.js';
 import type { SecretBox, Store } from '../store/index.js';
 import { accountRoutes } from './account-routes.js';
+import { membershipRoutes } from './membership-routes.js';
 import type { ApiRoute } from './api-route.js';
 import { auditLogRoutes } from './audit-log-routes.js';
 import { certificateRoutes } from './certificate-routes.js';
@@ -86,6 +87,7 @@ export class ControlPlane {
     this.routes = [
       ...userRoutes(ctx),
       ...accountRoutes(ctx),
+      ...membershipRoutes(ctx),
       ...zoneRoutes(ctx),
       ...dnsRecordRoutes(ctx),
       ...tunnelRoutes(ctx),

@@ -4,7 +4,6 @@ import type { EdgeLink, HostRouter, TunnelAuthenticator } from '../edge/index.js
 import type { OriginCa } from '../pki/index.js';
 import type { SecretBox, Store } from '../store/index.js';
 import { accountRoutes } from './account-routes.js';
-import { membershipRoutes } from './membership-routes.js';
 import type { ApiRoute } from './api-route.js';
 import { auditLogRoutes } from './audit-log-routes.js';
 import { certificateRoutes } from './certificate-routes.js';
@@ -16,6 +15,7 @@ import { DnsHostRouter } from './dns-host-router.js';
 import { dnsRecordRoutes } from './dns-record-routes.js';
 import { registerLoginPages } from './login-pages.js';
 import { loginRoutes } from './login-routes.js';
+import { membershipRoutes } from './membership-routes.js';
 import { DEFAULT_MAX_TUNNELS_PER_ACCOUNT, NamedTunnelAuthenticator } from './named-tunnel-authenticator.js';
 import { loadOriginCa } from './origin-ca-keeper.js';
 import { registerSetupPages } from './setup-pages.js';

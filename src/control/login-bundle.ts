@@ -2,8 +2,8 @@ import { DEFAULT_ORIGIN_CERT_VALIDITY, formatOriginCertBundle } from '../pki/ind
 import type { AuditEntry, UserRow, ZoneRow } from '../store/index.js';
 import { newId } from '../store/index.js';
 import type { ControlContext } from './control-context.js';
-import { type Scope, scopesOfRoles } from './roles.js';
 import { GLOBAL_API_KEY_TOKEN_ID, type Principal } from './principal.js';
+import { type Scope, scopesOfRoles } from './roles.js';
 import { assertWithinRights } from './token-bounds.js';
 import { certPemPolicies } from './token-policy.js';
 

@@ -1,8 +1,8 @@
 import { WarrenError } from '../errors/index.js';
 import type { AccountRow, AuditEntry, Repositories, Store, UserRow } from '../store/index.js';
-import { DEFAULT_ACCOUNT_NAME } from './bootstrap.js';
 import type { AuditBy } from './audit-trail.js';
 import { audit } from './audit-trail.js';
+import { DEFAULT_ACCOUNT_NAME } from './bootstrap.js';
 import { globalApiKey } from './global-api-key.js';
 import { addCreatedMember, rollKey } from './membership.js';
 import { ROLES, type Role, roleById, SUPER_ADMIN_ROLE_ID } from './roles.js';

@@ -16,6 +16,7 @@ import { dnsRecordRoutes } from './dns-record-routes.js';
 import { registerHomePage } from './home-page.js';
 import { registerLoginPages } from './login-pages.js';
 import { loginRoutes } from './login-routes.js';
+import { membershipRoutes } from './membership-routes.js';
 import { DEFAULT_MAX_TUNNELS_PER_ACCOUNT, NamedTunnelAuthenticator } from './named-tunnel-authenticator.js';
 import { loadOriginCa } from './origin-ca-keeper.js';
 import { registerSetupPages } from './setup-pages.js';
@@ -105,6 +106,7 @@ export class ControlPlane {
     this.routes = [
       ...userRoutes(ctx),
       ...accountRoutes(ctx),
+      ...membershipRoutes(ctx),
       ...zoneRoutes(ctx),
       ...dnsRecordRoutes(ctx),
       ...tunnelRoutes(ctx),

@@ -18,6 +18,7 @@ import { loginRoutes } from './login-routes.js';
 import { DEFAULT_MAX_TUNNELS_PER_ACCOUNT, NamedTunnelAuthenticator } from './named-tunnel-authenticator.js';
 import { loadOriginCa } from './origin-ca-keeper.js';
 import { registerSetupPages } from './setup-pages.js';
+import { SignInThrottle } from './sign-in-throttle.js';
 import { tunnelDnsRoutes } from './tunnel-dns-route.js';
 import { tunnelRouteDeleteRoutes } from './tunnel-route-delete-routes.js';
 import { tunnelRoutes } from './tunnel-routes.js';
@@ -62,11 +63,14 @@ export class ControlPlane {
   readonly originCa: OriginCa;
   readonly dnsCleanup: ClassicDnsCleanup;
   readonly zoneVerifier: ZoneVerifier;
+  /** Shared by every sign-in form of this process (one budget per address and per source across them). */
+  readonly signInThrottle: SignInThrottle;
   readonly #ctx: ControlContext;
 
   private constructor(options: ControlPlaneOptions, originCa: OriginCa) {
     const { store, logger } = options;
     this.store = store;
+    this.signInThrottle = new SignInThrottle(store.clock);
     this.zoneVerifier = new ZoneVerifier(store, logger, options.txtLookup ?? dnsTxtLookup(options.verifyResolver));
     const ctx: ControlContext = {
       store,
@@ -144,8 +148,8 @@ export class ControlPlane {
       secrets: this.store.secrets,
       now: () => this.store.clock.now(),
       pages: (app) => {
-        registerLoginPages(app, this.#ctx);
-        registerSetupPages(app, this.#ctx);
+        registerLoginPages(app, this.#ctx, this.signInThrottle);
+        registerSetupPages(app, this.#ctx, this.signInThrottle);
       },
     };
   }

@@ -6,6 +6,7 @@ export { type Clock, SYSTEM_CLOCK } from './clock.js';
 export { IdentityStore, type NewToken, type TokenChange } from './identity-store.js';
 export { hashToken, newId, newTokenValue, newUuid } from './ids.js';
 export { LoginTransferStore } from './login-transfer-store.js';
+export { verifyPasswordOrDummy } from './password-hash.js';
 export type {
   AccountRow,
   ApiTokenRow,

@@ -7,7 +7,7 @@ import { checkPassword } from '../control/user-admin.js';
 import { EdgeServer, QuickTunnelAuthority } from '../edge/index.js';
 import { WarrenError } from '../errors/index.js';
 import { loadOrCreateEdgeTls } from '../pki/index.js';
-import { Store } from '../store/index.js';
+import { ensureDataDir, Store } from '../store/index.js';
 import { createLogger, type LoggerOptions } from './logger.js';
 import { onShutdownSignals } from './shutdown-signals.js';
 
@@ -52,6 +52,8 @@ export function isLoopback(addr: string): boolean {
 export async function serve(options: ServeOptions): Promise<void> {
   const logger = createLogger(options.log);
   const dataDir = resolve(options.dataDir);
+  // 0700 before anything (edge CA key, quick-tunnel key, database) is written into it.
+  ensureDataDir(dataDir);
   const edgeName =
     options.edgeName ??
     osHostname()

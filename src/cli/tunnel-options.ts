@@ -159,19 +159,41 @@ export function registerTunnelCommand(program: Command): Command {
   withConnectorOptions(
     tunnel
       .command('run')
-      .description('run a named tunnel: by name or id, or with --token T or --credentials-file F')
+      .description(
+        'run a named tunnel: by name or id, or with --token-file F (or TUNNEL_TOKEN), --token T or --credentials-file F',
+      )
       .argument(
         '[tunnel]',
         'tunnel name or id: credentials from ~/.warren/<id>.json, else its token fetched with cert.pem (default: tunnel: in config.yml)',
       )
-      .addOption(new Option('--token <token>', 'tunnel token from `warren tunnel token`').env('WARREN_TUNNEL_TOKEN'))
+      .addOption(
+        new Option(
+          '--token <token>',
+          'tunnel token from `warren tunnel token` (visible in `ps`: prefer --token-file or TUNNEL_TOKEN)',
+        ).env('WARREN_TUNNEL_TOKEN'),
+      )
+      .addOption(
+        new Option('--token-file <file>', 'file holding the tunnel token (also TUNNEL_TOKEN_FILE)').env(
+          'WARREN_TUNNEL_TOKEN_FILE',
+        ),
+      )
       .addOption(new Option('--credentials-file <file>', 'tunnel credentials JSON').env('WARREN_TUNNEL_CRED_FILE')),
   ).action(
-    async (id: string | undefined, f: ConnectorFlags & { token?: string; credentialsFile?: string }, cmd: Command) => {
+    async (
+      id: string | undefined,
+      f: ConnectorFlags & { token?: string; tokenFile?: string; credentialsFile?: string },
+      cmd: Command,
+    ) => {
       const config = await withConfigFile(cmd, f);
-      const fileToken = config?.flags.token;
       const ref = id ?? config?.tunnel;
-      const token = f.token ?? (typeof fileToken === 'string' ? fileToken : undefined);
+      const { tunnelTokenOf } = await import('./tunnel-run-command.js');
+      const token = await tunnelTokenOf({
+        token: { value: f.token, source: cmd.getOptionValueSource('token') },
+        tokenFile: { value: f.tokenFile, source: cmd.getOptionValueSource('tokenFile') },
+        env: process.env,
+        config: { token: config?.flags.token, tokenFile: config?.flags['token-file'] },
+        warn: (line) => process.stderr.write(`${line}\n`),
+      });
       const credentialsFile = f.credentialsFile ?? config?.credentialsFile;
       const origincert = f.origincert ?? config?.originCert;
       let credentials: Awaited<ReturnType<typeof import('./tunnel-manage-command.js').credentialsByRef>>;

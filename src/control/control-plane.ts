@@ -20,6 +20,7 @@ import { membershipRoutes } from './membership-routes.js';
 import { DEFAULT_MAX_TUNNELS_PER_ACCOUNT, NamedTunnelAuthenticator } from './named-tunnel-authenticator.js';
 import { loadOriginCa } from './origin-ca-keeper.js';
 import { registerSetupPages } from './setup-pages.js';
+import { SignInThrottle } from './sign-in-throttle.js';
 import { tunnelDnsRoutes } from './tunnel-dns-route.js';
 import { tunnelRouteDeleteRoutes } from './tunnel-route-delete-routes.js';
 import { tunnelRoutes } from './tunnel-routes.js';
@@ -74,11 +75,14 @@ export class ControlPlane {
   readonly dnsCleanup: ClassicDnsCleanup;
   readonly zoneVerifier: ZoneVerifier;
   readonly zoneDelegation: ZoneDelegationCheck;
+  /** Shared by every sign-in form of this process (one budget per address and per source across them). */
+  readonly signInThrottle: SignInThrottle;
   readonly #ctx: ControlContext;
 
   private constructor(options: ControlPlaneOptions, originCa: OriginCa) {
     const { store, logger } = options;
     this.store = store;
+    this.signInThrottle = new SignInThrottle(store.clock);
     this.zoneVerifier = new ZoneVerifier(store, logger, options.txtLookup ?? dnsTxtLookup(options.verifyResolver));
     this.zoneDelegation = new ZoneDelegationCheck(
       store,
@@ -165,9 +169,9 @@ export class ControlPlane {
       secrets: this.store.secrets,
       now: () => this.store.clock.now(),
       pages: (app) => {
-        registerLoginPages(app, this.#ctx);
+        registerLoginPages(app, this.#ctx, this.signInThrottle);
         registerHomePage(app, this.#ctx);
-        registerSetupPages(app, this.#ctx);
+        registerSetupPages(app, this.#ctx, this.signInThrottle);
       },
     };
   }

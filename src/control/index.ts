@@ -9,6 +9,14 @@ export { globalApiKey } from './global-api-key.js';
 export { DEFAULT_MAX_TUNNELS_PER_ACCOUNT, NamedTunnelAuthenticator } from './named-tunnel-authenticator.js';
 export { PERMISSION_GROUPS, ROLES, SUPER_ADMIN_ROLE_ID } from './roles.js';
 export { issueSetupLink, SETUP_LINK_TTL_MS } from './setup-link.js';
+export {
+  ADDRESS_LOCKOUT,
+  type LockoutPolicy,
+  type SignInAttempt,
+  type SignInRefusal,
+  SignInThrottle,
+  SOURCE_LOCKOUT,
+} from './sign-in-throttle.js';
 export { tunnelTarget } from './tunnel-dns-route.js';
 export { tunnelStatus, tunnelToken } from './tunnel-view.js';
 export {

@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { hashToken } from '../store/index.js';
+import { hashToken, verifyPasswordOrDummy } from '../store/index.js';
 import { ApiError } from './api-error.js';
 import type { ControlContext } from './control-context.js';
 import { acceptForms, esc, formField, htmlPage } from './html-page.js';
 import { loginZones, makeLoginBundle } from './login-bundle.js';
 import { apiUrlOf } from './login-routes.js';
 import { LOGIN_BUNDLE_TTL_MS, loginKeyHash, usableTransfer } from './login-transfer.js';
+import { recordSignIn, throttledPage } from './sign-in-audit.js';
+import type { SignInThrottle } from './sign-in-throttle.js';
 
 function signInForm(callback: string, email: string, error: string | undefined): string {
   return (
@@ -23,8 +25,9 @@ function signInForm(callback: string, email: string, error: string | undefined):
 /**
  * The dashboard side of `warren login` (server-rendered): sign in, pick a zone, authorize. No
  * cookie: the sign-in answer carries a one-time grant that only the authorize form posts back.
+ * Sign-in goes through `throttle` (per address and per source) and is audited.
  */
-export function registerLoginPages(app: FastifyInstance, ctx: ControlContext): void {
+export function registerLoginPages(app: FastifyInstance, ctx: ControlContext, throttle: SignInThrottle): void {
   const { store } = ctx;
   void app.register(async (scope) => {
     acceptForms(scope);
@@ -70,14 +73,24 @@ export function registerLoginPages(app: FastifyInstance, ctx: ControlContext): v
       const email = formField(req.body, 'email');
       const found = await transferOr(reply, callback);
       if (found === undefined) return reply;
-      const user = email === '' ? undefined : await store.identity.findUserByEmail(email);
-      if (
-        user === undefined ||
-        user.kind !== 'person' ||
-        !(await store.identity.checkPassword(user, formField(req.body, 'password')))
-      ) {
+      const attempt = { address: email, source: req.ip };
+      const refusal = throttle.check(attempt);
+      if (refusal !== undefined) return throttledPage(reply, refusal, 'Authorize warren');
+      const named = email === '' ? undefined : await store.identity.findUserByEmail(email);
+      const user = named?.kind === 'person' ? named : undefined;
+      // Unknown addresses (and users without a password) run the same scrypt on a dummy hash.
+      if (!(await verifyPasswordOrDummy(formField(req.body, 'password'), user?.password_hash)) || user === undefined) {
+        const lockout = throttle.failed(attempt);
+        const outcome = { interface: 'dashboard', email, user, ip: req.ip };
+        recordSignIn(ctx, { ...outcome, result: 'failure' });
+        if (lockout !== undefined) {
+          recordSignIn(ctx, { ...outcome, result: 'lockout', refusal: lockout });
+          return throttledPage(reply, lockout, 'Authorize warren');
+        }
         return htmlPage(reply, 401, 'Authorize warren', signInForm(callback, email, 'Wrong e-mail or password.'));
       }
+      throttle.succeeded(attempt);
+      recordSignIn(ctx, { interface: 'dashboard', email, user, ip: req.ip, result: 'success' });
       const zones = await loginZones(ctx, user.id);
       if (zones.length === 0) {
         return htmlPage(

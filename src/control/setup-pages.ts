@@ -6,6 +6,8 @@ import { SIGN_IN_PATH } from './home-page.js';
 import { acceptForms, esc, formField, htmlPage } from './html-page.js';
 import { apiUrlOf } from './login-routes.js';
 import { checkSetupLink, spendSetupLink } from './setup-link.js';
+import { throttledPage } from './sign-in-audit.js';
+import type { SignInThrottle } from './sign-in-throttle.js';
 import { createUserWithToken, MIN_PASSWORD_LENGTH } from './user-admin.js';
 
 function setupForm(token: string, values: { email: string; account: string }, error: string | undefined): string {
@@ -26,10 +28,20 @@ function setupForm(token: string, values: { email: string; account: string }, er
  * e-mail, password and account name make the super administrator, whose first API token is
  * shown on the answer page once.
  */
-export function registerSetupPages(app: FastifyInstance, ctx: ControlContext): void {
+export function registerSetupPages(app: FastifyInstance, ctx: ControlContext, throttle: SignInThrottle): void {
   const { store } = ctx;
-  const refused = (reply: FastifyReply, err: unknown): FastifyReply => {
+  // The setup token is a secret (256 bits, so not guessable), but every refused token still
+  // counts against the source like a failed sign-in: the form is no oracle at any rate.
+  const refused = (reply: FastifyReply, ip: string, err: unknown): FastifyReply => {
     if (!(err instanceof WarrenError) || err.code !== 'WARREN_SETUP_LINK_INVALID') throw err;
+    const lockout = throttle.failed({ source: ip });
+    if (lockout !== undefined) {
+      ctx.logger.warn(
+        { interface: 'setup', ip, scope: lockout.scope, retryAfterSeconds: lockout.retryAfterSeconds },
+        'setup: locked out after repeated refused setup links',
+      );
+      return throttledPage(reply, lockout, 'Set up warren');
+    }
     return htmlPage(
       reply,
       410,
@@ -42,10 +54,12 @@ export function registerSetupPages(app: FastifyInstance, ctx: ControlContext): v
 
     scope.get('/setup', async (req, reply) => {
       const token = formField(req.query, 'token');
+      const refusal = throttle.check({ source: req.ip });
+      if (refusal !== undefined) return throttledPage(reply, refusal, 'Set up warren');
       try {
         await checkSetupLink(store, store.clock.now(), token);
       } catch (err) {
-        return refused(reply, err);
+        return refused(reply, req.ip, err);
       }
       return htmlPage(
         reply,
@@ -57,6 +71,8 @@ export function registerSetupPages(app: FastifyInstance, ctx: ControlContext): v
 
     scope.post('/setup', async (req, reply) => {
       const token = formField(req.body, 'token');
+      const refusal = throttle.check({ source: req.ip });
+      if (refusal !== undefined) return throttledPage(reply, refusal, 'Set up warren');
       const values = { email: formField(req.body, 'email').trim(), account: formField(req.body, 'account').trim() };
       let made: Awaited<ReturnType<typeof createUserWithToken>>;
       try {
@@ -74,7 +90,7 @@ export function registerSetupPages(app: FastifyInstance, ctx: ControlContext): v
       } catch (err) {
         if (err instanceof TypeError)
           return htmlPage(reply, 400, 'Set up warren', setupForm(token, values, err.message));
-        return refused(reply, err);
+        return refused(reply, req.ip, err);
       }
       ctx.logger.info({ userId: made.user.id, accountId: made.account.id }, 'setup: first administrator created');
       const api = `${apiUrlOf(req)}/client/v4`;

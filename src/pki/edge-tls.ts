@@ -31,7 +31,7 @@ export interface EdgeTlsOptions {
  */
 export async function loadOrCreateEdgeTls(options: EdgeTlsOptions): Promise<EdgeTlsMaterial> {
   const { dataDir } = options;
-  await mkdir(dataDir, { recursive: true });
+  await mkdir(dataDir, { recursive: true, mode: 0o700 }); // holds the CA key: owner only
   const caPath = join(dataDir, 'edge-ca.pem');
   const caKeyPath = join(dataDir, 'edge-ca-key.pem');
   let caPem: string;

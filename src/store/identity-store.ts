@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from './clock.js';
 import { hashToken, newId, newTokenValue } from './ids.js';
-import { hashPassword, verifyPassword } from './password-hash.js';
+import { hashPassword, verifyPasswordOrDummy } from './password-hash.js';
 import type { AccountRow, ApiTokenRow, Database, MembershipRow, UserRow } from './schema.js';
 
 /** A membership with its roles parsed (the JSON column never leaves the store). */
@@ -109,7 +109,8 @@ export class IdentityStore {
   }
 
   async checkPassword(user: UserRow, password: string): Promise<boolean> {
-    return user.password_hash !== null && verifyPassword(password, user.password_hash);
+    // A user without a password costs the same scrypt run: timing does not tell the two apart.
+    return verifyPasswordOrDummy(password, user.password_hash);
   }
 
   getUser(id: string): Promise<UserRow | undefined> {

@@ -3,9 +3,18 @@ export { type CertificateFilter, CertificateStore } from './certificate-store.js
 export { ChangeFeed, type ChangeTopic } from './change-feed.js';
 export { ClassicRecordStore } from './classic-record-store.js';
 export { type Clock, SYSTEM_CLOCK } from './clock.js';
+export {
+  DATA_DIR_MODE,
+  ensureDataDir,
+  ensurePrivateFile,
+  loosePermissions,
+  PRIVATE_FILE_MODE,
+  warnLoosePermissions,
+} from './data-dir.js';
 export { IdentityStore, type Membership, type NewToken, type TokenChange } from './identity-store.js';
 export { hashToken, newId, newTokenValue, newUuid } from './ids.js';
 export { LoginTransferStore } from './login-transfer-store.js';
+export { verifyPasswordOrDummy } from './password-hash.js';
 export type {
   AccountRow,
   ApiTokenRow,

@@ -22,6 +22,20 @@ export async function hashPassword(password: string): Promise<string> {
   return `scrypt$${N}$${R}$${P}$${salt.toString('base64')}$${key.toString('base64')}`;
 }
 
+// A stored hash no password matches (its key is all zero bytes), at today's cost: verifying it
+// takes as long as verifying a real one, so an unknown address answers as slowly as a known one.
+const DUMMY_HASH = `scrypt$${N}$${R}$${P}$${Buffer.alloc(16).toString('base64')}$${Buffer.alloc(KEY_LEN).toString('base64')}`;
+
+/**
+ * Checks `password` against `stored`; with no stored hash (no such user, or one without a
+ * password) it runs the same scrypt on a dummy hash and answers false, so the time taken does not
+ * tell whether an account exists.
+ */
+export async function verifyPasswordOrDummy(password: string, stored: string | null | undefined): Promise<boolean> {
+  const ok = await verifyPassword(password, stored ?? DUMMY_HASH);
+  return ok && stored !== null && stored !== undefined;
+}
+
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const [scheme, n, r, p, salt, hash] = stored.split('$');
   if (scheme !== 'scrypt' || n === undefined || r === undefined || p === undefined || salt === undefined) return false;

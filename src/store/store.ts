@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
@@ -10,6 +9,7 @@ import { CertificateStore } from './certificate-store.js';
 import { ChangeFeed, NOTIFY_CHANNEL, PgListener } from './change-feed.js';
 import { ClassicRecordStore } from './classic-record-store.js';
 import { type Clock, SYSTEM_CLOCK } from './clock.js';
+import { ensureDataDir, ensurePrivateFile, warnLoosePermissions } from './data-dir.js';
 import { IdentityStore } from './identity-store.js';
 import { LoginTransferStore } from './login-transfer-store.js';
 import { BuiltInMigrations } from './migrations.js';
@@ -110,7 +110,7 @@ export class Store implements Repositories {
   static async open(options: StoreOptions): Promise<Store> {
     const { logger } = options;
     const clock = options.clock ?? SYSTEM_CLOCK;
-    mkdirSync(options.dataDir, { recursive: true });
+    ensureDataDir(options.dataDir);
     const secrets = await SecretBox.open(options.dataDir, options.secretKey);
     const url = options.databaseUrl;
     let db: Kysely<Database>;
@@ -142,6 +142,7 @@ export class Store implements Repositories {
       );
     } else {
       const file = join(options.dataDir, 'warren.db');
+      ensurePrivateFile(file);
       const sqlite = new SQLite(file);
       sqlite.pragma('journal_mode = WAL');
       // FULL: a committed transaction survives SIGKILL and power loss, not only a crash of the process.
@@ -170,6 +171,8 @@ export class Store implements Repositories {
         { cause },
       );
     }
+    // After the migrations wrote, so `-wal` and `-shm` exist and are checked too.
+    warnLoosePermissions(options.dataDir, logger);
     return new Store(db, dialect, feed, secrets, clock, listener);
   }
 

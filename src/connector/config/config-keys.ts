@@ -25,6 +25,7 @@ export const FLAG_KEYS: Readonly<Record<string, FlagKey>> = {
   logfile: { type: 'string', supported: true },
   output: { type: 'string', supported: true },
   token: { type: 'string', supported: true },
+  'token-file': { type: 'string', supported: true },
   hostname: { type: 'string', supported: true },
   // cloudflared's single-origin flags (apply to --url / url:)
   'hello-world': { type: 'bool', supported: true },

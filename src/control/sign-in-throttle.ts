@@ -1,0 +1,173 @@
+import type { Clock } from '../store/index.js';
+
+/** How one key (an e-mail address, or a source IP) is let off and then locked out. */
+export interface LockoutPolicy {
+  /** Failures answered normally before the first lock-out. */
+  freeFailures: number;
+  /** The first lock-out; each further failure doubles it. */
+  firstLockoutMs: number;
+  /** The longest lock-out. */
+  maxLockoutMs: number;
+  /** A key's failures are forgotten this long after its last one. */
+  forgetAfterMs: number;
+}
+
+/** Per submitted address: 5 failures free, then 30 s, 1, 2, 4, 8 min, then 15 min per failure. */
+export const ADDRESS_LOCKOUT: LockoutPolicy = {
+  freeFailures: 5,
+  firstLockoutMs: 30_000, // 30 seconds
+  maxLockoutMs: 15 * 60_000, // 15 minutes
+  forgetAfterMs: 60 * 60_000, // 1 hour without a failure
+};
+
+/** Per source IP, across all addresses (password spraying): a larger budget, the same growth. */
+export const SOURCE_LOCKOUT: LockoutPolicy = {
+  freeFailures: 30,
+  firstLockoutMs: 30_000, // 30 seconds
+  maxLockoutMs: 15 * 60_000, // 15 minutes
+  forgetAfterMs: 60 * 60_000, // 1 hour without a failure
+};
+
+// Memory bound under floods of distinct addresses or sources: past this many keys the
+// oldest-touched are dropped (an attacker would need that many keys to push a victim's out).
+const MAX_KEYS = 100_000;
+
+/** Who is signing in: the address as typed (any case), and the source IP. */
+export interface SignInAttempt {
+  /** The e-mail address (or other account name) the form was sent for; omit for forms without one. */
+  address?: string | undefined;
+  source: string;
+}
+
+/** Why an attempt is refused before its secret is checked. */
+export interface SignInRefusal {
+  /** Which budget ran out (for logs; the visitor is not told, so the answer does not reveal accounts). */
+  scope: 'address' | 'source';
+  /** Whole seconds until a new attempt is considered (the `Retry-After` value, at least 1). */
+  retryAfterSeconds: number;
+}
+
+interface Ledger {
+  failures: number;
+  lastFailureMs: number;
+  lockedUntilMs: number;
+}
+
+class LockoutBook {
+  readonly #keys = new Map<string, Ledger>();
+  readonly #policy: LockoutPolicy;
+
+  constructor(policy: LockoutPolicy) {
+    this.#policy = policy;
+  }
+
+  /** Milliseconds of lock-out left for `key` (0: not locked). */
+  lockedFor(key: string, now: number): number {
+    const l = this.#live(key, now);
+    return l === undefined ? 0 : Math.max(0, l.lockedUntilMs - now);
+  }
+
+  /** Counts a failure; returns the lock-out it starts in ms (0: still within the free failures). */
+  fail(key: string, now: number): number {
+    let l = this.#live(key, now);
+    if (l === undefined) {
+      if (this.#keys.size >= MAX_KEYS) {
+        const oldest = this.#keys.keys().next();
+        if (oldest.done !== true) this.#keys.delete(oldest.value);
+      }
+      l = { failures: 0, lastFailureMs: now, lockedUntilMs: 0 };
+    }
+    this.#keys.delete(key); // re-insert: Map order is then least recently failed first
+    this.#keys.set(key, l);
+    l.failures += 1;
+    l.lastFailureMs = now;
+    const over = l.failures - this.#policy.freeFailures;
+    if (over <= 0) return 0;
+    // 2^min(over-1, 30): the cap on the exponent keeps the number finite; maxLockoutMs cuts it anyway.
+    const ms = Math.min(this.#policy.maxLockoutMs, this.#policy.firstLockoutMs * 2 ** Math.min(over - 1, 30));
+    l.lockedUntilMs = now + ms;
+    return ms;
+  }
+
+  clear(key: string): void {
+    this.#keys.delete(key);
+  }
+
+  #live(key: string, now: number): Ledger | undefined {
+    const l = this.#keys.get(key);
+    if (l !== undefined && now - l.lastFailureMs >= this.#policy.forgetAfterMs && now >= l.lockedUntilMs) {
+      this.#keys.delete(key);
+      return undefined;
+    }
+    return l;
+  }
+}
+
+/**
+ * Slows down password (and one-time code) guessing on every sign-in form: each submitted
+ * address and each source IP gets a few free failures, then a lock-out that doubles with
+ * every further failure up to a cap. While locked, even the right secret is refused, so a
+ * guesser learns nothing; unknown addresses are counted exactly like known ones, so the
+ * refusal does not reveal which addresses have an account.
+ *
+ * In memory, per process: with several control processes each keeps its own counts (an
+ * attacker spreading attempts over N processes gets N budgets); a restart forgets them.
+ *
+ * Use, in a form handler (check before the secret is verified, report the outcome after):
+ * ```ts
+ * const attempt = { address: email, source: req.ip };
+ * const refusal = throttle.check(attempt);
+ * if (refusal !== undefined) return answer429(refusal.retryAfterSeconds);
+ * if (await secretIsRight()) throttle.succeeded(attempt);
+ * else {
+ *   const lockout = throttle.failed(attempt); // a refusal when this failure started a lock-out
+ *   …
+ * }
+ * ```
+ */
+export class SignInThrottle {
+  readonly #clock: Clock;
+  readonly #addresses: LockoutBook;
+  readonly #sources: LockoutBook;
+
+  constructor(clock: Clock, policy: { address?: LockoutPolicy; source?: LockoutPolicy } = {}) {
+    this.#clock = clock;
+    this.#addresses = new LockoutBook(policy.address ?? ADDRESS_LOCKOUT);
+    this.#sources = new LockoutBook(policy.source ?? SOURCE_LOCKOUT);
+  }
+
+  /** A refusal when the address or the source is locked out now; undefined: go on and check the secret. */
+  check(attempt: SignInAttempt): SignInRefusal | undefined {
+    const now = this.#clock.now().getTime();
+    const address = addressKey(attempt.address);
+    const a = address === undefined ? 0 : this.#addresses.lockedFor(address, now);
+    const s = this.#sources.lockedFor(attempt.source, now);
+    if (a === 0 && s === 0) return undefined;
+    return a >= s ? refusal('address', a) : refusal('source', s);
+  }
+
+  /** Counts a failed attempt; returns a refusal when this failure started a lock-out (audit it). */
+  failed(attempt: SignInAttempt): SignInRefusal | undefined {
+    const now = this.#clock.now().getTime();
+    const address = addressKey(attempt.address);
+    const a = address === undefined ? 0 : this.#addresses.fail(address, now);
+    const s = this.#sources.fail(attempt.source, now);
+    if (a === 0 && s === 0) return undefined;
+    return a >= s ? refusal('address', a) : refusal('source', s);
+  }
+
+  /** A right secret: the address starts afresh (the source's count stays: it may be spraying). */
+  succeeded(attempt: SignInAttempt): void {
+    const address = addressKey(attempt.address);
+    if (address !== undefined) this.#addresses.clear(address);
+  }
+}
+
+function addressKey(address: string | undefined): string | undefined {
+  const a = address?.trim().toLowerCase();
+  return a === undefined || a === '' ? undefined : a;
+}
+
+function refusal(scope: SignInRefusal['scope'], ms: number): SignInRefusal {
+  return { scope, retryAfterSeconds: Math.max(1, Math.ceil(ms / 1000)) };
+}

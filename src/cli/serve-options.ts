@@ -97,6 +97,15 @@ export function registerServeCommand(program: Command): void {
           .default(100_000, '100s')
           .argParser(durationArg('--origin-response-timeout'))
           .env('WARREN_ORIGIN_RESPONSE_TIMEOUT'),
+      )
+      .addOption(
+        new Option(
+          '--request-body-idle-timeout <duration>',
+          'how long a visitor request body may send nothing (then 408, and the origin request is cancelled)',
+        )
+          .default(100_000, '100s')
+          .argParser(durationArg('--request-body-idle-timeout'))
+          .env('WARREN_REQUEST_BODY_IDLE_TIMEOUT'),
       ),
   ).action(async (f) => {
     const { serve } = await import('./serve-command.js');
@@ -112,6 +121,7 @@ export function registerServeCommand(program: Command): void {
       edgeName: f.edgeName,
       quickTunnelsPerMinute: f.quickTunnelsPerMinute,
       originResponseTimeout: f.originResponseTimeout / 1000,
+      requestBodyIdleTimeoutMs: f.requestBodyIdleTimeout,
       databaseUrl: f.databaseUrl,
       maxTunnelsPerAccount: f.maxTunnelsPerAccount,
       classicDnsCleanupAfterMs: f.classicDnsCleanupAfter,

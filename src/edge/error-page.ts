@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { StreamReset } from '../protocol/index.js';
 import { reasonPhrase } from './reason-phrase.js';
 
 /**
@@ -123,4 +124,18 @@ export function sendVisitorError(
   // The reason phrase is given, not left to node: after a refused origin head, node would keep its 200's "OK".
   res.writeHead(err.status, reasonPhrase(err.status), headers);
   res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+/** The visitor's page for a stream reset: a generic reason only; the connector logs the detail under the Ray ID. */
+export function visitorErrorFor(reset: StreamReset): VisitorError {
+  switch (reset.code) {
+    case 'WARREN_ORIGIN_UNREACHABLE':
+      return VISITOR_ERRORS.originUnreachable();
+    case 'WARREN_ORIGIN_TIMEOUT':
+      return VISITOR_ERRORS.originTimeout('The application behind this tunnel did not answer in time.');
+    case 'WARREN_REQUEST_INVALID':
+      return VISITOR_ERRORS.badRequest('The tunnel could not carry this request (its head breaks a limit).');
+    default:
+      return VISITOR_ERRORS.originFailed();
+  }
 }

@@ -7,6 +7,7 @@ export {
   type EdgeServerOptions,
 } from './edge-server.js';
 export { errorBody, sendVisitorError, VISITOR_ERRORS, type VisitorError } from './error-page.js';
+export { hostOf } from './host-of.js';
 export { QuickHostRouter } from './quick-host-router.js';
 export { QUICK_ACCOUNT_TAG, QuickTunnelAuthority, type QuickTunnelCredentials } from './quick-tunnel-authority.js';
 export { reasonPhrase } from './reason-phrase.js';
@@ -16,6 +17,5 @@ export {
   DEFAULT_ORIGIN_RESPONSE_TIMEOUT_MS,
   DEFAULT_REQUEST_BODY_IDLE_TIMEOUT_MS,
   type HostRouter,
-  hostOf,
   VisitorProxy,
 } from './visitor-proxy.js';

@@ -2,12 +2,14 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { HeadError, type MuxStream, type RequestHead, type StreamReset, stripHopByHop } from '../protocol/index.js';
+import { HeadError, type MuxStream, type RequestHead, stripHopByHop } from '../protocol/index.js';
+import { BodyIdleWatch, sweepIntervalMs } from './body-idle-watch.js';
 import { scopeSetCookie } from './cookie-scope.js';
 import type { EdgeLink } from './edge-link.js';
 import type { EdgeMetrics } from './edge-metrics.js';
-import { sendVisitorError, VISITOR_ERRORS, type VisitorError, wantsJson } from './error-page.js';
+import { sendVisitorError, VISITOR_ERRORS, type VisitorError, visitorErrorFor, wantsJson } from './error-page.js';
 import { forwardedHeaders } from './forwarded-headers.js';
+import { hostOf } from './host-of.js';
 import { serializeHead, writeRawError } from './raw-response.js';
 import { reasonPhrase } from './reason-phrase.js';
 import { type RequestTarget, requestTarget } from './request-target.js';
@@ -68,7 +70,7 @@ class Visit {
   attempt = 0;
   /** performance.now() after which the edge answers 504. */
   deadline = 0;
-  /** Body idle watch: the visitor socket's bytesRead at the last sweep, and since when it stood still. */
+  /** Kept by BodyIdleWatch: the visitor socket's bytesRead at the last sweep, and since when it stood still. */
   bodyBytes = 0;
   bodyIdleSince = 0;
 
@@ -101,11 +103,6 @@ function onVisitorClose(this: ServerResponse): void {
   visit.proxy.visitorClosed(visit);
 }
 
-/** How often the edge looks for requests past a timeout: a tenth of it, within [10 ms, 1 s]. */
-function sweepIntervalMs(timeoutMs: number): number {
-  return Math.min(1000, Math.max(10, Math.floor(timeoutMs / 10)));
-}
-
 const BAD_TARGET = 'The request target must be a path (/…) or an http(s) URL without user information.';
 
 /** Visitor side of the edge: one HTTP request or upgrade becomes one stream on one of the tunnel's links. */
@@ -120,8 +117,7 @@ export class VisitorProxy {
   readonly #pending = new Set<Visit>();
   #sweeper: NodeJS.Timeout | undefined;
   /** Requests whose body is still arriving. */
-  readonly #bodies = new Set<Visit>();
-  #bodySweeper: NodeJS.Timeout | undefined;
+  readonly #bodies: BodyIdleWatch<Visit>;
   readonly #onLengthMismatch = (): void => {
     if (this.#o.metrics !== undefined) this.#o.metrics.badResponses++;
   };
@@ -130,6 +126,7 @@ export class VisitorProxy {
     this.#o = options;
     this.#visitorScheme = JSON.stringify({ scheme: options.scheme });
     this.#bodyIdleMs = options.requestBodyIdleTimeoutMs ?? DEFAULT_REQUEST_BODY_IDLE_TIMEOUT_MS;
+    this.#bodies = new BodyIdleWatch(this.#bodyIdleMs, (v) => this.#bodyTimedOut(v));
     this.#quickSuffix = options.serviceDomain === undefined ? undefined : `.quick.${options.serviceDomain}`;
   }
 
@@ -156,7 +153,7 @@ export class VisitorProxy {
     (res as VisitCarrier)[kVisit] = visit;
     res.on('close', onVisitorClose);
     this.#forward(visit, route.link);
-    if (hasBody && visit.stream !== undefined && !req.complete) this.#watchBody(visit);
+    if (hasBody && visit.stream !== undefined && !req.complete) this.#bodies.add(visit);
   };
 
   #forward(visit: Visit, link: EdgeLink): void {
@@ -264,43 +261,6 @@ export class VisitorProxy {
       }
     }, sweepIntervalMs(timeoutMs));
     this.#sweeper.unref();
-  }
-
-  /**
-   * Watches a request body for silence without a timer or a listener per request: a coarse sweep
-   * compares the visitor socket's bytesRead with the last sweep's. A body the edge paused (the
-   * tunnel's flow-control window is full) is not idle: the wait is ours, not the visitor's.
-   */
-  #watchBody(visit: Visit): void {
-    visit.bodyBytes = visit.req.socket.bytesRead;
-    visit.bodyIdleSince = performance.now();
-    this.#bodies.add(visit);
-    if (this.#bodySweeper !== undefined) return;
-    this.#bodySweeper = setInterval(() => this.#sweepBodies(), sweepIntervalMs(this.#bodyIdleMs));
-    this.#bodySweeper.unref();
-  }
-
-  #sweepBodies(): void {
-    const now = performance.now();
-    for (const v of this.#bodies) {
-      const req = v.req;
-      if (req.complete || req.destroyed) {
-        this.#bodies.delete(v);
-        continue;
-      }
-      const read = req.socket?.bytesRead ?? v.bodyBytes;
-      if (read !== v.bodyBytes || req.isPaused()) {
-        v.bodyBytes = read;
-        v.bodyIdleSince = now;
-      } else if (now - v.bodyIdleSince >= this.#bodyIdleMs) {
-        this.#bodies.delete(v);
-        this.#bodyTimedOut(v);
-      }
-    }
-    if (this.#bodies.size === 0) {
-      clearInterval(this.#bodySweeper);
-      this.#bodySweeper = undefined;
-    }
   }
 
   /** 408 (or a closed connection, if the response started) and a reset that releases the origin request. */
@@ -452,32 +412,5 @@ export class VisitorProxy {
       link.connector.connectorId,
     );
     return out;
-  }
-}
-
-export function hostOf(header: string | undefined): string | undefined {
-  if (header === undefined || header === '') return undefined;
-  let h = header.toLowerCase();
-  if (h.startsWith('[')) {
-    const end = h.indexOf(']');
-    return end < 0 ? undefined : h.slice(0, end + 1);
-  }
-  const colon = h.indexOf(':');
-  if (colon >= 0) h = h.slice(0, colon);
-  if (h.endsWith('.')) h = h.slice(0, -1);
-  return h === '' ? undefined : h;
-}
-
-/** The visitor's page for a stream reset: a generic reason only; the connector logs the detail under the Ray ID. */
-function visitorErrorFor(reset: StreamReset): VisitorError {
-  switch (reset.code) {
-    case 'WARREN_ORIGIN_UNREACHABLE':
-      return VISITOR_ERRORS.originUnreachable();
-    case 'WARREN_ORIGIN_TIMEOUT':
-      return VISITOR_ERRORS.originTimeout('The application behind this tunnel did not answer in time.');
-    case 'WARREN_REQUEST_INVALID':
-      return VISITOR_ERRORS.badRequest('The tunnel could not carry this request (its head breaks a limit).');
-    default:
-      return VISITOR_ERRORS.originFailed();
   }
 }

@@ -240,7 +240,15 @@ describe('origin failures', () => {
       const r = await visit(serve.httpPort, tunnel.hostname, '/', { headers: { accept: 'text/html' } });
       assert.equal(r.status, 502);
       assert.match(r.text, /could not be reached/);
-      assert.match(r.text, /connection refused/);
+      // The origin's address and the cause stay in the connector's log, keyed by the Ray ID.
+      assert.doesNotMatch(r.text, /connection refused|127\.0\.0\.1/);
+      const ray = String(r.headers['cf-ray']);
+      const line = await eventually(
+        () => `${tunnel.stdout()}${tunnel.stderr()}`.split('\n').find((l) => l.includes(ray)),
+        5_000,
+        'a connector log line with the Ray ID',
+      );
+      assert.match(line ?? '', /connection refused/);
       await tunnel.stop();
       const down = await visit(serve.httpPort, tunnel.hostname, '/');
       assert.equal(down.status, 530);

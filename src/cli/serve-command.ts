@@ -25,6 +25,8 @@ export interface ServeOptions {
   edgeName: string | undefined;
   quickTunnelsPerMinute: number;
   originResponseTimeout: number;
+  /** `--request-body-idle-timeout`, in milliseconds. */
+  requestBodyIdleTimeoutMs: number;
   /** postgres://… for PostgreSQL; undefined for SQLite in the data directory. */
   databaseUrl: string | undefined;
   maxTunnelsPerAccount: number;
@@ -110,10 +112,11 @@ export async function serve(options: ServeOptions): Promise<void> {
     quick,
     quickTunnelsPerMinute: options.quickTunnelsPerMinute,
     originResponseTimeoutMs: options.originResponseTimeout * 1000,
+    requestBodyIdleTimeoutMs: options.requestBodyIdleTimeoutMs,
     logger,
   });
   let ready = false;
-  const api = createApiServer({ logger, ready: () => ready, control: control.api() });
+  const api = createApiServer({ logger, ready: () => ready, metrics: edge.metrics.registry, control: control.api() });
   const ports = await edge.listen();
   const host = options.bind.includes(':') ? `[${options.bind}]` : options.bind;
   control.setEdgeAddress(`${host}:${ports.tunnelPort}`);

@@ -118,6 +118,15 @@ export function registerServeCommand(program: Command): void {
           .default(100_000, '100s')
           .argParser(durationArg('--origin-response-timeout'))
           .env('WARREN_ORIGIN_RESPONSE_TIMEOUT'),
+      )
+      .addOption(
+        new Option(
+          '--request-body-idle-timeout <duration>',
+          'how long a visitor request body may send nothing (then 408, and the origin request is cancelled)',
+        )
+          .default(100_000, '100s')
+          .argParser(durationArg('--request-body-idle-timeout'))
+          .env('WARREN_REQUEST_BODY_IDLE_TIMEOUT'),
       ),
   )
     .addHelpText(
@@ -149,6 +158,7 @@ Without them, while no user exists, serve prints a one-time /setup link instead.
         classicDnsCleanupAfterMs: f.classicDnsCleanupAfter,
         verifyResolver: f.verifyResolver,
         zoneAutoActivate: f.zoneAutoActivate as boolean | undefined,
+        requestBodyIdleTimeoutMs: f.requestBodyIdleTimeout,
         // Secrets come from the environment only, never from flags (they would show in `ps`).
         admin: {
           email: process.env.WARREN_ADMIN_EMAIL || undefined,

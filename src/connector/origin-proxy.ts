@@ -207,18 +207,25 @@ export class OriginProxy {
           () => {
             if (!stream.closed) this.#proxy(stream, head, route, this.#helloPool as OriginPool);
           },
-          (err: Error) =>
-            stream.reset('WARREN_ORIGIN_UNREACHABLE', `the hello_world origin did not start: ${err.message}`),
+          (err: Error) => {
+            const message = `the hello_world origin did not start: ${err.message}`;
+            this.logger?.error({ rayId: headerValue(head.h, 'cf-ray'), code: 'WARREN_ORIGIN_UNREACHABLE' }, message);
+            stream.reset('WARREN_ORIGIN_UNREACHABLE', message);
+          },
         );
         return;
       }
       case Kind.Tcp:
         this.metrics?.requestStarted(false);
         this.metrics?.requestErrors.inc({ code: 'WARREN_ORIGIN_ERROR' });
-        stream.reset(
-          'WARREN_ORIGIN_ERROR',
-          `${route.label} is a TCP service for \`warren access tcp\` clients, which this connector does not serve yet`,
-        );
+        {
+          const message = `${route.label} is a TCP service for \`warren access tcp\` clients, which this connector does not serve yet`;
+          this.logger?.warn(
+            { rayId: headerValue(head.h, 'cf-ray'), code: 'WARREN_ORIGIN_ERROR', rule: route.rule.index + 1 },
+            message,
+          );
+          stream.reset('WARREN_ORIGIN_ERROR', message);
+        }
         return;
     }
   }
@@ -549,6 +556,10 @@ function failExchange(ex: Exchange, err: Error): void {
   const stream = ex.stream;
   ex.finish();
   if (ex.answered) {
+    ex.proxy.logger?.warn(
+      { rayId: headerValue(ex.head.h, 'cf-ray'), originService: ex.route.label, code: 'WARREN_ORIGIN_ERROR' },
+      `the origin connection failed mid-response: ${describe(err)}`,
+    );
     stream.reset('WARREN_ORIGIN_ERROR', 'the origin connection failed mid-response');
     return;
   }

@@ -14,6 +14,8 @@ export interface ApiServerOptions {
   logger: Logger;
   /** Answers /healthz 200 only when this says so (edge and API ready). */
   ready: () => boolean;
+  /** The edge's Prometheus registry, served at GET /metrics (counters of refused visitors; no secrets). */
+  metrics?: { contentType: string; metrics(): Promise<string> } | undefined;
   /** The control plane's routes and what they need to authenticate callers; absent in a bare edge. */
   control?: {
     routes: readonly ApiRoute[];
@@ -114,6 +116,10 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
     if (!options.ready()) return reply.code(503).send({ status: 'starting' });
     return { status: 'ok' };
   });
+  const metrics = options.metrics;
+  if (metrics !== undefined) {
+    app.get('/metrics', async (_req, reply) => reply.type(metrics.contentType).send(await metrics.metrics()));
+  }
   const control = options.control;
   if (control !== undefined) {
     for (const r of control.routes) registerRoute(app, r, control);

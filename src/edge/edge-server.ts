@@ -6,14 +6,21 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { DEFAULT_INITIAL_WINDOW } from '../protocol/index.js';
 import type { EdgeLink } from './edge-link.js';
+import { EdgeMetrics } from './edge-metrics.js';
 import { QuickHostRouter } from './quick-host-router.js';
 import { QuickTunnelAuthenticator } from './quick-tunnel-authenticator.js';
 import type { QuickTunnelAuthority } from './quick-tunnel-authority.js';
 import { RateLimiter } from './rate-limiter.js';
+import { reasonPhrase } from './reason-phrase.js';
 import type { TunnelAuthenticator } from './tunnel-authenticator.js';
 import { TunnelListener } from './tunnel-listener.js';
 import { TunnelRegistry } from './tunnel-registry.js';
-import { DEFAULT_ORIGIN_RESPONSE_TIMEOUT_MS, type HostRouter, VisitorProxy } from './visitor-proxy.js';
+import {
+  DEFAULT_ORIGIN_RESPONSE_TIMEOUT_MS,
+  DEFAULT_REQUEST_BODY_IDLE_TIMEOUT_MS,
+  type HostRouter,
+  VisitorProxy,
+} from './visitor-proxy.js';
 
 export interface EdgeServerOptions {
   edgeName: string;
@@ -31,6 +38,8 @@ export interface EdgeServerOptions {
   /** Public base of visitor URLs; default http://<hostname>:<httpPort>. */
   publicUrl?: (hostname: string) => string;
   originResponseTimeoutMs?: number;
+  /** A request body that sends nothing for this long gets 408 and its origin request is cancelled. */
+  requestBodyIdleTimeoutMs?: number;
   initialWindow?: number;
   onRegistered?: (link: EdgeLink) => void;
   onUnregistered?: (link: EdgeLink) => void;
@@ -56,9 +65,9 @@ function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
     return;
   }
   const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-  const body = status === 431 ? 'Request header fields too large\n' : 'Bad request\n';
+  const body = `${reasonPhrase(status)}\n`;
   socket.end(
-    `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\ncontent-type: text/plain\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\ncontent-type: text/plain\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`,
   );
 }
 
@@ -70,6 +79,8 @@ export class EdgeServer {
   readonly visitorTls: Server | undefined;
   readonly tunnels: TunnelListener;
   readonly proxy: VisitorProxy;
+  /** Counters of refused visitors and connector responses (served on the API port's /metrics). */
+  readonly metrics = new EdgeMetrics();
   readonly #o: EdgeServerOptions;
   #httpPort = 0;
 
@@ -109,6 +120,9 @@ export class EdgeServer {
         router,
         scheme,
         originResponseTimeoutMs: options.originResponseTimeoutMs ?? DEFAULT_ORIGIN_RESPONSE_TIMEOUT_MS,
+        requestBodyIdleTimeoutMs: options.requestBodyIdleTimeoutMs ?? DEFAULT_REQUEST_BODY_IDLE_TIMEOUT_MS,
+        serviceDomain: options.quick.domain,
+        metrics: this.metrics,
         logger,
       });
     this.proxy = proxyFor('http');

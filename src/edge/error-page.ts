@@ -1,12 +1,21 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { StreamReset } from '../protocol/index.js';
+import { reasonPhrase } from './reason-phrase.js';
 
+/**
+ * What a visitor is told. Never the origin's address, the connector's error text or anything else
+ * about the inside of the tunnel: those go to the connector's log under the Ray ID, which the page shows.
+ */
 export interface VisitorError {
   status: number;
   /** Stable code visitors and support can quote. */
   code: string;
   title: string;
+  /** Plain text; `backticks` mark commands (shown as code on the HTML page). */
   detail: string;
 }
+
+const SEE_LOGS = "If you own this tunnel, the connector's log has the details under this page's Ray ID.";
 
 export const VISITOR_ERRORS = {
   unknownHost: (host: string): VisitorError => ({
@@ -15,29 +24,44 @@ export const VISITOR_ERRORS = {
     title: 'No tunnel at this hostname',
     detail: `Nothing is configured for ${host}. If you own it, route it to a tunnel (warren tunnel route dns) or start a quick tunnel.`,
   }),
-  tunnelDown: (host: string): VisitorError => ({
+  tunnelDown: (host: string, quick: boolean): VisitorError => ({
     status: 530,
     code: 'WARREN_TUNNEL_NOT_CONNECTED',
     title: 'The tunnel is not connected',
-    detail: `${host} points at a tunnel with no live connector. Its owner should start \`warren tunnel run\` again.`,
+    detail: quick
+      ? `${host} is a quick tunnel with no live connector. Its owner should start \`warren tunnel --url\` again (a new quick tunnel gets a new hostname).`
+      : `${host} points at a tunnel with no live connector. Its owner should start \`warren tunnel run\` again.`,
   }),
-  originUnreachable: (why: string): VisitorError => ({
+  originUnreachable: (): VisitorError => ({
     status: 502,
     code: 'WARREN_ORIGIN_UNREACHABLE',
     title: 'The origin could not be reached',
-    detail: `The connector could not reach the application behind this tunnel: ${why}`,
+    detail: `The connector could not reach the application behind this tunnel. ${SEE_LOGS}`,
   }),
-  originFailed: (why: string): VisitorError => ({
+  originFailed: (): VisitorError => ({
     status: 502,
     code: 'WARREN_ORIGIN_ERROR',
     title: 'Bad gateway',
-    detail: `The request could not be completed through the tunnel: ${why}`,
+    detail: `The request could not be completed through the tunnel. ${SEE_LOGS}`,
   }),
   originTimeout: (why: string): VisitorError => ({
     status: 504,
     code: 'WARREN_ORIGIN_TIMEOUT',
     title: 'The origin did not answer in time',
     detail: why,
+  }),
+  headersTooLarge: (): VisitorError => ({
+    status: 431,
+    code: 'WARREN_HEADERS_TOO_LARGE',
+    title: 'Request header fields too large',
+    detail:
+      'The request has more header fields, or more header bytes, than a tunnel carries. Send fewer or smaller headers.',
+  }),
+  bodyTimeout: (seconds: number): VisitorError => ({
+    status: 408,
+    code: 'WARREN_REQUEST_TIMEOUT',
+    title: 'Request timeout',
+    detail: `The request body stalled: nothing arrived for ${seconds} s.`,
   }),
   badRequest: (why: string): VisitorError => ({
     status: 400,
@@ -49,6 +73,8 @@ export const VISITOR_ERRORS = {
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => ESCAPES[c] as string);
+/** Escaped text with `backticked` spans as <code>. */
+const richHtml = (s: string): string => escapeHtml(s).replace(/`([^`]+)`/g, '<code>$1</code>');
 
 export function wantsJson(accept: string | undefined): boolean {
   return accept?.includes('application/json') === true && !accept.includes('text/html');
@@ -68,24 +94,48 @@ export function errorBody(err: VisitorError, rayId: string, json: boolean): { ty
 h1{font-size:1.6rem;margin:0 0 .5rem}code{background:#f3f3f3;padding:.1rem .3rem}.ray{color:#777;font-size:.9rem;margin-top:2rem}</style>
 </head><body>
 <h1>${err.status} · ${escapeHtml(err.title)}</h1>
-<p>${escapeHtml(err.detail)}</p>
+<p>${richHtml(err.detail)}</p>
 <p class="ray">Error <code>${err.code}</code> · Ray ID <code>${escapeHtml(rayId)}</code> · warren</p>
 </body></html>
 `;
   return { type: 'text/html; charset=utf-8', body };
 }
 
-export function sendVisitorError(req: IncomingMessage, res: ServerResponse, err: VisitorError, rayId: string): void {
+/** Answers with an error page; with `close`, the visitor connection closes after it (e.g. an unread body). */
+export function sendVisitorError(
+  req: IncomingMessage,
+  res: ServerResponse,
+  err: VisitorError,
+  rayId: string,
+  close = false,
+): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
   const { type, body } = errorBody(err, rayId, wantsJson(req.headers.accept));
-  res.writeHead(err.status, {
+  const headers: Record<string, string | number> = {
     'content-type': type,
     'content-length': Buffer.byteLength(body),
     'cache-control': 'no-store',
     'cf-ray': rayId,
-  });
+  };
+  if (close) headers.connection = 'close';
+  // The reason phrase is given, not left to node: after a refused origin head, node would keep its 200's "OK".
+  res.writeHead(err.status, reasonPhrase(err.status), headers);
   res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+/** The visitor's page for a stream reset: a generic reason only; the connector logs the detail under the Ray ID. */
+export function visitorErrorFor(reset: StreamReset): VisitorError {
+  switch (reset.code) {
+    case 'WARREN_ORIGIN_UNREACHABLE':
+      return VISITOR_ERRORS.originUnreachable();
+    case 'WARREN_ORIGIN_TIMEOUT':
+      return VISITOR_ERRORS.originTimeout('The application behind this tunnel did not answer in time.');
+    case 'WARREN_REQUEST_INVALID':
+      return VISITOR_ERRORS.badRequest('The tunnel could not carry this request (its head breaks a limit).');
+    default:
+      return VISITOR_ERRORS.originFailed();
+  }
 }

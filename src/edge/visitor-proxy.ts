@@ -1,16 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import {
-  type IncomingMessage,
-  type ServerResponse,
-  STATUS_CODES,
-  validateHeaderName,
-  validateHeaderValue,
-} from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { type MuxStream, type RequestHead, type StreamReset, stripHopByHop } from '../protocol/index.js';
+import { HeadError, type MuxStream, type RequestHead, stripHopByHop } from '../protocol/index.js';
+import { BodyIdleWatch, sweepIntervalMs } from './body-idle-watch.js';
+import { scopeSetCookie } from './cookie-scope.js';
 import type { EdgeLink } from './edge-link.js';
-import { errorBody, sendVisitorError, VISITOR_ERRORS, type VisitorError, wantsJson } from './error-page.js';
+import type { EdgeMetrics } from './edge-metrics.js';
+import { sendVisitorError, VISITOR_ERRORS, type VisitorError, visitorErrorFor, wantsJson } from './error-page.js';
+import { forwardedHeaders } from './forwarded-headers.js';
+import { hostOf } from './host-of.js';
+import { serializeHead, writeRawError } from './raw-response.js';
+import { reasonPhrase } from './reason-phrase.js';
+import { type RequestTarget, requestTarget } from './request-target.js';
+import { frameResponse } from './response-framing.js';
 import { normalizeIp } from './tunnel-listener.js';
 import type { TunnelRegistry } from './tunnel-registry.js';
 
@@ -26,10 +29,16 @@ export interface VisitorProxyOptions {
   scheme: 'http' | 'https';
   /** How long the edge waits for the response head before answering 504. */
   originResponseTimeoutMs: number;
+  /** How long a request body may send nothing before the edge answers 408 and cancels the origin request. */
+  requestBodyIdleTimeoutMs?: number | undefined;
+  /** The service domain D: quick tunnels live under `quick.D`, which origins may not set cookies for. */
+  serviceDomain?: string | undefined;
+  metrics?: EdgeMetrics | undefined;
   logger: Logger;
 }
 
 export const DEFAULT_ORIGIN_RESPONSE_TIMEOUT_MS = 100_000; // 100 seconds, as Cloudflare's proxy
+export const DEFAULT_REQUEST_BODY_IDLE_TIMEOUT_MS = 100_000; // 100 seconds without a body byte, as Cloudflare's idle limit
 
 /** Headers a visitor may not set: the edge is their only author. */
 const EDGE_OWNED = new Set([
@@ -53,18 +62,34 @@ class Visit {
   readonly res: ServerResponse;
   readonly ray: string;
   readonly hasBody: boolean;
+  readonly target: RequestTarget;
+  /** The routed hostname (lower case, no port). */
+  readonly host: string;
   /** The stream of the current attempt. */
   stream: MuxStream | undefined;
   attempt = 0;
   /** performance.now() after which the edge answers 504. */
   deadline = 0;
+  /** Kept by BodyIdleWatch: the visitor socket's bytesRead at the last sweep, and since when it stood still. */
+  bodyBytes = 0;
+  bodyIdleSince = 0;
 
-  constructor(proxy: VisitorProxy, req: IncomingMessage, res: ServerResponse, ray: string, hasBody: boolean) {
+  constructor(
+    proxy: VisitorProxy,
+    req: IncomingMessage,
+    res: ServerResponse,
+    ray: string,
+    hasBody: boolean,
+    target: RequestTarget,
+    host: string,
+  ) {
     this.proxy = proxy;
     this.req = req;
     this.res = res;
     this.ray = ray;
     this.hasBody = hasBody;
+    this.target = target;
+    this.host = host;
   }
 }
 
@@ -78,10 +103,7 @@ function onVisitorClose(this: ServerResponse): void {
   visit.proxy.visitorClosed(visit);
 }
 
-/** How often the edge looks for requests past the response timeout: a tenth of it, within [10 ms, 1 s]. */
-function sweepIntervalMs(timeoutMs: number): number {
-  return Math.min(1000, Math.max(10, Math.floor(timeoutMs / 10)));
-}
+const BAD_TARGET = 'The request target must be a path (/…) or an http(s) URL without user information.';
 
 /** Visitor side of the edge: one HTTP request or upgrade becomes one stream on one of the tunnel's links. */
 export class VisitorProxy {
@@ -89,13 +111,23 @@ export class VisitorProxy {
   readonly #rayPrefix = randomBytes(4).toString('hex');
   #raySeq = 0;
   readonly #visitorScheme: string;
+  readonly #bodyIdleMs: number;
+  readonly #quickSuffix: string | undefined;
   /** Requests waiting for their response head, oldest first. */
   readonly #pending = new Set<Visit>();
   #sweeper: NodeJS.Timeout | undefined;
+  /** Requests whose body is still arriving. */
+  readonly #bodies: BodyIdleWatch<Visit>;
+  readonly #onLengthMismatch = (): void => {
+    if (this.#o.metrics !== undefined) this.#o.metrics.badResponses++;
+  };
 
   constructor(options: VisitorProxyOptions) {
     this.#o = options;
     this.#visitorScheme = JSON.stringify({ scheme: options.scheme });
+    this.#bodyIdleMs = options.requestBodyIdleTimeoutMs ?? DEFAULT_REQUEST_BODY_IDLE_TIMEOUT_MS;
+    this.#bodies = new BodyIdleWatch(this.#bodyIdleMs, (v) => this.#bodyTimedOut(v));
+    this.#quickSuffix = options.serviceDomain === undefined ? undefined : `.quick.${options.serviceDomain}`;
   }
 
   nextRayId(): string {
@@ -105,47 +137,69 @@ export class VisitorProxy {
 
   readonly handleRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const ray = this.nextRayId();
-    const route = this.#route(req);
+    const target = requestTarget(req.url ?? '/', req.method ?? 'GET');
+    if (target === undefined) {
+      sendVisitorError(req, res, VISITOR_ERRORS.badRequest(BAD_TARGET), ray);
+      return;
+    }
+    const route = this.#route(target.authority ?? req.headers.host);
     if ('error' in route) {
       sendVisitorError(req, res, route.error, ray);
       return;
     }
     const cl = req.headers['content-length'];
     const hasBody = cl !== undefined ? cl !== '0' : req.headers['transfer-encoding'] !== undefined;
-    const visit = new Visit(this, req, res, ray, hasBody);
+    const visit = new Visit(this, req, res, ray, hasBody, target, route.host);
     (res as VisitCarrier)[kVisit] = visit;
     res.on('close', onVisitorClose);
     this.#forward(visit, route.link);
+    if (hasBody && visit.stream !== undefined && !req.complete) this.#bodies.add(visit);
   };
 
   #forward(visit: Visit, link: EdgeLink): void {
     const { req, res } = visit;
-    const head: RequestHead = {
-      m: req.method ?? 'GET',
-      p: req.url ?? '/',
-      h: this.#requestHeaders(req, visit.ray, link, false),
-    };
+    const h = this.#requestHeaders(req, visit.ray, link, false, visit.target.authority);
+    if (h === undefined) {
+      sendVisitorError(req, res, VISITOR_ERRORS.badRequest('The request has more than one Host header.'), visit.ray);
+      return;
+    }
+    const head: RequestHead = { m: req.method ?? 'GET', p: visit.target.path, h };
     if (!visit.hasBody) head.e = 1;
-    const stream = link.conn.openStream(head);
+    let stream: MuxStream;
+    try {
+      stream = link.conn.openStream(head);
+    } catch (err) {
+      if (!(err instanceof HeadError)) throw err;
+      // The connector would refuse this head: answer here, before anything reaches the link.
+      if (this.#o.metrics !== undefined) this.#o.metrics.headersTooLarge++;
+      sendVisitorError(req, res, VISITOR_ERRORS.headersTooLarge(), visit.ray, visit.hasBody);
+      return;
+    }
     visit.stream = stream;
     this.#awaitResponse(visit);
     stream.onResponse = (rh) => {
       this.#pending.delete(visit);
-      const headers = stripHopByHop(rh.h);
-      headers.push('cf-ray', visit.ray);
-      try {
-        res.writeHead(rh.s, headers);
-      } catch (err) {
-        stream.reset('WARREN_ORIGIN_ERROR', 'response head rejected by the edge');
-        sendVisitorError(
-          req,
-          res,
-          VISITOR_ERRORS.originFailed(`invalid response header (${(err as Error).message})`),
-          visit.ray,
-        );
+      if (rh.s < 200) {
+        this.#refuseResponse(visit, link, rh.s === 101 ? 'a 101 to a request without Upgrade' : `an interim ${rh.s}`);
         return;
       }
-      stream.pipeTo(res);
+      const framed = frameResponse(rh.h, visit.host, this.#o.serviceDomain);
+      if (typeof framed === 'string') {
+        this.#refuseResponse(visit, link, framed);
+        return;
+      }
+      framed.headers.push('cf-ray', visit.ray);
+      try {
+        res.writeHead(rh.s, reasonPhrase(rh.s), framed.headers);
+      } catch (err) {
+        this.#refuseResponse(visit, link, `invalid response header (${(err as Error).message})`);
+        return;
+      }
+      // The edge frames the body from the head it wrote: nothing after a HEAD, 204 or 304, and
+      // never a byte past the Content-Length (it would start a forged response on a keep-alive connection).
+      const bodyless = req.method === 'HEAD' || rh.s === 204 || rh.s === 304;
+      stream.onLengthMismatch = this.#onLengthMismatch;
+      stream.pipeTo(res, bodyless ? 0 : framed.length);
     };
     stream.onReset = (reset) => {
       this.#pending.delete(visit);
@@ -163,9 +217,18 @@ export class VisitorProxy {
           return;
         }
       }
-      sendVisitorError(req, res, visitorErrorFor(reset), visit.ray);
+      this.#o.logger.debug({ rayId: visit.ray, tunnelId: link.tunnelId, code: reset.code }, 'stream reset');
+      sendVisitorError(req, res, visitorErrorFor(reset), visit.ray, visit.hasBody && !req.complete);
     };
     if (visit.hasBody) stream.pipeFrom(req);
+  }
+
+  /** The connector's response cannot be framed safely: 502, and the stream is reset (the origin request cancelled). */
+  #refuseResponse(visit: Visit, link: EdgeLink, why: string): void {
+    if (this.#o.metrics !== undefined) this.#o.metrics.badResponses++;
+    visit.stream?.reset('WARREN_ORIGIN_ERROR', `the edge refused the response: ${why}`);
+    this.#o.logger.info({ rayId: visit.ray, tunnelId: link.tunnelId, reason: why }, 'connector response refused');
+    sendVisitorError(visit.req, visit.res, VISITOR_ERRORS.originFailed(), visit.ray, true);
   }
 
   /**
@@ -189,6 +252,7 @@ export class VisitorProxy {
           v.res,
           VISITOR_ERRORS.originTimeout(`No response within ${timeoutMs / 1000} s.`),
           v.ray,
+          v.hasBody && !v.req.complete,
         );
       }
       if (this.#pending.size === 0) {
@@ -199,9 +263,20 @@ export class VisitorProxy {
     this.#sweeper.unref();
   }
 
+  /** 408 (or a closed connection, if the response started) and a reset that releases the origin request. */
+  #bodyTimedOut(v: Visit): void {
+    this.#pending.delete(v);
+    if (this.#o.metrics !== undefined) this.#o.metrics.requestBodyTimeouts++;
+    const seconds = this.#bodyIdleMs / 1000;
+    v.stream?.reset('WARREN_REQUEST_TIMEOUT', `the visitor sent no body bytes for ${seconds} s`);
+    this.#o.logger.debug({ rayId: v.ray }, 'request body idle timeout');
+    sendVisitorError(v.req, v.res, VISITOR_ERRORS.bodyTimeout(seconds), v.ray, true);
+  }
+
   /** @internal the visitor's response closed (finished, or the visitor went away). */
   visitorClosed(visit: Visit): void {
     this.#pending.delete(visit);
+    this.#bodies.delete(visit);
     const stream = visit.stream;
     if (stream !== undefined && !stream.closed) stream.reset('WARREN_STREAM_RESET', 'the visitor went away');
   }
@@ -209,33 +284,76 @@ export class VisitorProxy {
   readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, early: Buffer): void => {
     const ray = this.nextRayId();
     socket.on('error', () => socket.destroy());
-    const route = this.#route(req);
-    if ('error' in route) {
-      writeRawError(socket, route.error, ray, wantsJson(req.headers.accept));
+    const json = wantsJson(req.headers.accept);
+    const target = requestTarget(req.url ?? '/', req.method ?? 'GET');
+    if (target === undefined) {
+      writeRawError(socket, VISITOR_ERRORS.badRequest(BAD_TARGET), ray, json);
       return;
     }
-    const link = route.link;
-    const stream = link.conn.openStream({
-      m: req.method ?? 'GET',
-      p: req.url ?? '/',
-      h: this.#requestHeaders(req, ray, link, true),
-      u: 1,
-    });
+    const route = this.#route(target.authority ?? req.headers.host);
+    if ('error' in route) {
+      writeRawError(socket, route.error, ray, json);
+      return;
+    }
+    const { link, host } = route;
+    const h = this.#requestHeaders(req, ray, link, true, target.authority);
+    if (h === undefined) {
+      writeRawError(socket, VISITOR_ERRORS.badRequest('The request has more than one Host header.'), ray, json);
+      return;
+    }
+    let stream: MuxStream;
+    try {
+      stream = link.conn.openStream({ m: req.method ?? 'GET', p: target.path, h, u: 1 });
+    } catch (err) {
+      if (!(err instanceof HeadError)) throw err;
+      if (this.#o.metrics !== undefined) this.#o.metrics.headersTooLarge++;
+      writeRawError(socket, VISITOR_ERRORS.headersTooLarge(), ray, json);
+      return;
+    }
     let switched = false;
+    const refuse = (why: string): void => {
+      if (this.#o.metrics !== undefined) this.#o.metrics.badResponses++;
+      stream.reset('WARREN_ORIGIN_ERROR', `the edge refused the response: ${why}`);
+      this.#o.logger.info({ rayId: ray, tunnelId: link.tunnelId, reason: why }, 'connector response refused');
+      writeRawError(socket, VISITOR_ERRORS.originFailed(), ray, json);
+    };
     stream.onResponse = (rh) => {
-      const headers = rh.s === 101 ? stripHopByHop(rh.h, undefined, true) : stripHopByHop(rh.h);
+      let headers: string[];
+      let length = -1;
+      if (rh.s === 101) {
+        headers = stripHopByHop(rh.h, undefined, true);
+        const domain = this.#o.serviceDomain;
+        if (domain !== undefined) {
+          for (let i = 0; i < headers.length; i += 2) {
+            if ((headers[i] as string).toLowerCase() === 'set-cookie') {
+              headers[i + 1] = scopeSetCookie(headers[i + 1] as string, host, domain);
+            }
+          }
+        }
+      } else if (rh.s < 200) {
+        refuse(`an interim ${rh.s} to an upgrade request`);
+        return;
+      } else {
+        const framed = frameResponse(rh.h, host, this.#o.serviceDomain);
+        if (typeof framed === 'string') {
+          refuse(framed);
+          return;
+        }
+        headers = framed.headers;
+        length = req.method === 'HEAD' || rh.s === 204 || rh.s === 304 ? 0 : framed.length;
+        headers.push('connection', 'close');
+      }
       headers.push('cf-ray', ray);
-      if (rh.s !== 101) headers.push('connection', 'close');
       let rawHead: string;
       try {
         rawHead = serializeHead(rh.s, headers);
       } catch (err) {
-        stream.reset('WARREN_ORIGIN_ERROR', 'response head rejected by the edge');
-        writeRawError(socket, VISITOR_ERRORS.originFailed((err as Error).message), ray, false);
+        refuse(`invalid response header (${(err as Error).message})`);
         return;
       }
       socket.write(rawHead);
-      stream.pipeTo(socket);
+      stream.onLengthMismatch = this.#onLengthMismatch;
+      stream.pipeTo(socket, length);
       if (rh.s === 101) {
         switched = true;
         if (early.length > 0) stream.write(early);
@@ -245,7 +363,7 @@ export class VisitorProxy {
       }
     };
     stream.onReset = (reset) => {
-      if (!switched) writeRawError(socket, visitorErrorFor(reset), ray, wantsJson(req.headers.accept));
+      if (!switched) writeRawError(socket, visitorErrorFor(reset), ray, json);
       else socket.destroy();
     };
     socket.once('close', () => {
@@ -253,18 +371,30 @@ export class VisitorProxy {
     });
   };
 
-  #route(req: IncomingMessage): { link: EdgeLink } | { error: VisitorError } {
-    const host = hostOf(req.headers.host);
+  /** The link for a Host (or absolute-form authority), or the error page when there is none. */
+  #route(hostHeader: string | undefined): { link: EdgeLink; host: string } | { error: VisitorError } {
+    const host = hostOf(hostHeader);
     if (host === undefined) return { error: VISITOR_ERRORS.badRequest('The request has no Host header.') };
     const tunnelId = this.#o.router.resolve(host);
     if (tunnelId === undefined) return { error: VISITOR_ERRORS.unknownHost(host) };
     const link = this.#o.registry.pick(tunnelId);
-    if (link === undefined) return { error: VISITOR_ERRORS.tunnelDown(host) };
-    return { link };
+    if (link === undefined) {
+      const quick = this.#quickSuffix !== undefined && host.endsWith(this.#quickSuffix);
+      return { error: VISITOR_ERRORS.tunnelDown(host, quick) };
+    }
+    return { link, host };
   }
 
-  #requestHeaders(req: IncomingMessage, ray: string, link: EdgeLink, upgrade: boolean): string[] {
-    const out = stripHopByHop(req.rawHeaders, EDGE_OWNED, upgrade);
+  /** The origin's header list, or undefined for a request with two Host headers. */
+  #requestHeaders(
+    req: IncomingMessage,
+    ray: string,
+    link: EdgeLink,
+    upgrade: boolean,
+    authority: string | undefined,
+  ): string[] | undefined {
+    const out = forwardedHeaders(req.rawHeaders, EDGE_OWNED, upgrade, authority);
+    if (out === undefined) return undefined;
     const ip = normalizeIp(req.socket.remoteAddress);
     const prior = req.headers['x-forwarded-for'];
     out.push(
@@ -283,61 +413,4 @@ export class VisitorProxy {
     );
     return out;
   }
-}
-
-export function hostOf(header: string | undefined): string | undefined {
-  if (header === undefined || header === '') return undefined;
-  let h = header.toLowerCase();
-  if (h.startsWith('[')) {
-    const end = h.indexOf(']');
-    return end < 0 ? undefined : h.slice(0, end + 1);
-  }
-  const colon = h.indexOf(':');
-  if (colon >= 0) h = h.slice(0, colon);
-  if (h.endsWith('.')) h = h.slice(0, -1);
-  return h === '' ? undefined : h;
-}
-
-function visitorErrorFor(reset: StreamReset): VisitorError {
-  switch (reset.code) {
-    case 'WARREN_ORIGIN_UNREACHABLE':
-      return VISITOR_ERRORS.originUnreachable(reset.message);
-    case 'WARREN_ORIGIN_TIMEOUT':
-      return VISITOR_ERRORS.originTimeout(reset.message);
-    case 'WARREN_LINK_CLOSED':
-    case 'WARREN_HEARTBEAT_TIMEOUT':
-    case 'WARREN_PROTOCOL':
-      return VISITOR_ERRORS.originFailed('the tunnel connection dropped during the request');
-    default:
-      return VISITOR_ERRORS.originFailed(reset.message);
-  }
-}
-
-function serializeHead(status: number, headers: string[]): string {
-  let s = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
-  for (let i = 0; i < headers.length; i += 2) {
-    const name = headers[i] as string;
-    const value = headers[i + 1] as string;
-    validateHeaderName(name);
-    validateHeaderValue(name, value);
-    s += `${name}: ${value}\r\n`;
-  }
-  return `${s}\r\n`;
-}
-
-function writeRawError(socket: Duplex, err: VisitorError, ray: string, json: boolean): void {
-  if (!socket.writable) return;
-  const { type, body } = errorBody(err, ray, json);
-  socket.end(
-    serializeHead(err.status, [
-      'content-type',
-      type,
-      'content-length',
-      String(Buffer.byteLength(body)),
-      'cf-ray',
-      ray,
-      'connection',
-      'close',
-    ]) + body,
-  );
 }

@@ -19,6 +19,8 @@ export const ERROR_CODES = {
   WARREN_ORIGIN_UNREACHABLE: 'The origin refused the connection or could not be reached.',
   WARREN_ORIGIN_TIMEOUT: 'The origin did not answer in time.',
   WARREN_ORIGIN_ERROR: 'The origin closed the connection or answered with something that is not HTTP.',
+  WARREN_REQUEST_INVALID: 'A request head broke a limit or did not parse; only that request failed.',
+  WARREN_REQUEST_TIMEOUT: 'A visitor sent no request body bytes for longer than the body idle timeout.',
   WARREN_SHUTTING_DOWN: 'The process is shutting down and takes no new work.',
   WARREN_DATABASE: 'The database could not be opened, migrated or reached.',
   WARREN_SECRET_KEY_MISMATCH: "A sealed secret could not be opened with this process's secret key.",

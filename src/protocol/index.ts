@@ -11,6 +11,9 @@ export { stripHopByHop } from './hop-by-hop.js';
 export {
   type ConnectorInfo,
   encodeJson,
+  HeadError,
+  MAX_HEAD_BYTES,
+  MAX_HEAD_FIELDS,
   MessageError,
   PROTOCOL_VERSION,
   parseRegisterFailure,

@@ -81,6 +81,19 @@ export class MessageError extends Error {
   readonly code = 'WARREN_PROTOCOL';
 }
 
+/**
+ * A request or response head that breaks a limit or does not parse. It concerns one stream, not
+ * the link: the receiver resets that stream and keeps the link (and every other request on it).
+ */
+export class HeadError extends MessageError {}
+
+/**
+ * Limits of one head, shared by both sides: the edge refuses a visitor request over them with 431
+ * before it reaches a link, and the connector refuses (one stream) whatever still breaks them.
+ */
+export const MAX_HEAD_FIELDS = 1000; // header fields (name-value pairs) in one head
+export const MAX_HEAD_BYTES = 128 * 1024; // 128 KiB for one encoded head (UTF-8, NUL-joined)
+
 function parseJson(payload: Buffer, what: string): Record<string, unknown> {
   let v: unknown;
   try {
@@ -189,7 +202,7 @@ export function parseRegisterFailure(payload: Buffer): RegisterFailure {
  *   response: status \0 flags [\0 name \0 value]…           flags: 1 = no body (e)
  */
 const NUL = '\0';
-const MAX_HEADER_ENTRIES = 2000; // names and values: 1000 headers
+const MAX_HEADER_ENTRIES = 2 * MAX_HEAD_FIELDS; // names and values
 
 function clean(s: string): string {
   return s.indexOf(NUL) === -1 ? s : s.replaceAll(NUL, ' ');
@@ -201,9 +214,13 @@ function joinHeaders(head: string, h: readonly string[]): Buffer {
   return Buffer.from(s, 'utf8');
 }
 
+/** Throws HeadError when the head breaks MAX_HEAD_FIELDS or MAX_HEAD_BYTES: the edge answers 431 then. */
 export function encodeRequestHead(head: RequestHead): Buffer {
+  if (head.h.length > MAX_HEADER_ENTRIES) throw new HeadError(`request: more than ${MAX_HEAD_FIELDS} header fields`);
   const flags = (head.e === 1 ? 1 : 0) | (head.u === 1 ? 2 : 0);
-  return joinHeaders(`${flags}${NUL}${clean(head.m)}${NUL}${clean(head.p)}`, head.h);
+  const buf = joinHeaders(`${flags}${NUL}${clean(head.m)}${NUL}${clean(head.p)}`, head.h);
+  if (buf.length > MAX_HEAD_BYTES) throw new HeadError(`request: head larger than ${MAX_HEAD_BYTES} bytes`);
+  return buf;
 }
 
 export function encodeResponseHead(head: ResponseHead): Buffer {
@@ -212,16 +229,17 @@ export function encodeResponseHead(head: ResponseHead): Buffer {
 
 /** Splits a head into its fixed fields (removed from the returned list) and the header list left in it. */
 function splitHead(payload: Buffer, fixed: number, what: string): { fields: string[]; h: string[] } {
+  if (payload.length > MAX_HEAD_BYTES) throw new HeadError(`${what}: head larger than ${MAX_HEAD_BYTES} bytes`);
   const h = payload.toString('utf8').split(NUL);
   if (h.length < fixed || (h.length - fixed) % 2 !== 0 || h.length - fixed > MAX_HEADER_ENTRIES) {
-    throw new MessageError(`${what}: malformed head (${h.length} fields)`);
+    throw new HeadError(`${what}: malformed head (${h.length} fields)`);
   }
   return { fields: h.splice(0, fixed), h };
 }
 
 function flagsOf(v: string | undefined, max: number, what: string): number {
   const f = v === undefined || v.length !== 1 ? -1 : v.charCodeAt(0) - 48;
-  if (f < 0 || f > max) throw new MessageError(`${what}: bad flags`);
+  if (f < 0 || f > max) throw new HeadError(`${what}: bad flags`);
   return f;
 }
 
@@ -230,8 +248,8 @@ export function parseRequestHead(payload: Buffer): RequestHead {
   const flags = flagsOf(fields[0], 3, 'request');
   const m = fields[1] as string;
   const p = fields[2] as string;
-  if (m.length === 0 || m.length > 64) throw new MessageError('request: bad method');
-  if (p.length > 65536) throw new MessageError('request: target longer than 65536 characters');
+  if (m.length === 0 || m.length > 64) throw new HeadError('request: bad method');
+  if (p.length > 65536) throw new HeadError('request: target longer than 65536 characters');
   const head: RequestHead = { m, p, h };
   if ((flags & 2) !== 0) head.u = 1;
   if ((flags & 1) !== 0) head.e = 1;
@@ -242,7 +260,7 @@ export function parseResponseHead(payload: Buffer): ResponseHead {
   const { fields, h } = splitHead(payload, 2, 'response');
   const status = fields[0] as string;
   const s = status.length === 3 ? Number(status) : Number.NaN;
-  if (!Number.isInteger(s) || s < 100) throw new MessageError('response: bad status');
+  if (!Number.isInteger(s) || s < 100) throw new HeadError('response: bad status');
   const head: ResponseHead = { s, h };
   if (flagsOf(fields[1], 1, 'response') === 1) head.e = 1;
   return head;

@@ -5,6 +5,7 @@ import {
   encodeJson,
   encodeRequestHead,
   encodeResponseHead,
+  HeadError,
   MessageError,
   parseRequestHead,
   parseResponseHead,
@@ -114,13 +115,14 @@ export class MuxConnection {
     this.#heartbeat.unref();
   }
 
-  /** Edge side: opens a stream carrying a request. */
+  /** Edge side: opens a stream carrying a request. Throws HeadError (nothing sent) when the head breaks a limit. */
   openStream(head: RequestHead): MuxStream {
+    const payload = encodeRequestHead(head);
     const id = this.#nextStreamId;
     this.#nextStreamId = id >= 0xfffffffe ? 1 : id + 1;
     const stream = new MuxStream(this, id, this.peerInitialWindow);
     this.streams.set(id, stream);
-    this.sendFrame(FrameType.Request, id, encodeRequestHead(head));
+    this.sendFrame(FrameType.Request, id, payload);
     if (head.e === 1) stream.markLocalEnded();
     return stream;
   }
@@ -236,7 +238,15 @@ export class MuxConnection {
             throw new MessageError(`stream ${streamId} reused`);
           }
           this.#lastPeerStreamId = streamId;
-          const head = parseRequestHead(payload);
+          let head: RequestHead;
+          try {
+            head = parseRequestHead(payload);
+          } catch (err) {
+            // A bad head fails its own request, never the link and the other requests on it.
+            if (!(err instanceof HeadError)) throw err;
+            this.sendReset(streamId, { code: 'WARREN_REQUEST_INVALID', message: err.message });
+            return;
+          }
           const stream = new MuxStream(this, streamId, this.peerInitialWindow);
           this.streams.set(streamId, stream);
           if (head.e === 1) stream.handleEnd();
@@ -248,7 +258,15 @@ export class MuxConnection {
           if (this.options.role !== 'edge') throw new MessageError('only the connector answers streams');
           const stream = this.streams.get(streamId);
           if (stream === undefined) return;
-          const head = parseResponseHead(payload);
+          let head: ResponseHead;
+          try {
+            head = parseResponseHead(payload);
+          } catch (err) {
+            if (!(err instanceof HeadError)) throw err;
+            this.sendReset(streamId, { code: 'WARREN_ORIGIN_ERROR', message: err.message });
+            stream.handleReset({ code: 'WARREN_ORIGIN_ERROR', message: err.message });
+            return;
+          }
           stream.onResponse?.(head);
           if (head.e === 1) stream.handleEnd();
           return;

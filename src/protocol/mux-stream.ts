@@ -29,6 +29,8 @@ export class MuxStream {
   onReset: ((reset: StreamReset) => void) | undefined;
   /** Both halves are done and the stream is forgotten. */
   onClose: (() => void) | undefined;
+  /** The peer's body did not match the length given to `pipeTo`: the sink was destroyed, not ended. */
+  onLengthMismatch: (() => void) | undefined;
 
   #sendWindow: number;
   #pending: Buffer[] | null = null;
@@ -41,6 +43,8 @@ export class MuxStream {
   #outstanding = 0;
   #owed = 0;
   #sink: Writable | undefined;
+  /** Bytes the sink may still take (the declared Content-Length), or -1 for no limit. */
+  #sinkRoom = -1;
   #early: Buffer[] | null = null;
   #waitingDrain = false;
   #sinkCorked = false;
@@ -121,13 +125,19 @@ export class MuxStream {
     this.#onWritable = resume;
   }
 
-  /** Delivers the peer's body bytes into a node Writable; ends it when the peer ends. */
-  pipeTo(sink: Writable): void {
+  /**
+   * Delivers the peer's body bytes into a node Writable; ends it when the peer ends. With a
+   * `length` (>= 0), the sink never gets a byte past it, and a body that ends short of it or goes
+   * past it destroys the sink instead of ending it (and resets the stream): a keep-alive visitor
+   * connection is closed rather than left out of step with its framing.
+   */
+  pipeTo(sink: Writable, length = -1): void {
     this.#sink = sink;
+    this.#sinkRoom = length;
     const early = this.#early;
     this.#early = null;
     if (early !== null) for (const chunk of early) this.#deliver(chunk);
-    if (this.#remoteEnded) sink.end();
+    if (this.#remoteEnded && !this.#closedByMismatch(sink)) sink.end();
   }
 
   // ---- called by MuxConnection ----
@@ -159,8 +169,17 @@ export class MuxStream {
   handleEnd(): void {
     if (this.#remoteEnded) return;
     this.#remoteEnded = true;
-    if (this.#sink !== undefined) this.#sink.end();
+    const sink = this.#sink;
+    if (sink !== undefined && !this.#closedByMismatch(sink)) sink.end();
     this.#maybeClose();
+  }
+
+  /** At the peer's end: a body short of its declared length destroys the sink. */
+  #closedByMismatch(sink: Writable): boolean {
+    if (this.#sinkRoom <= 0) return false;
+    sink.destroy();
+    this.onLengthMismatch?.();
+    return true;
   }
 
   /** @internal */
@@ -219,6 +238,16 @@ export class MuxStream {
   #deliver(payload: Buffer): void {
     const sink = this.#sink as Writable;
     if (sink.destroyed) return;
+    if (this.#sinkRoom >= 0) {
+      if (payload.length > this.#sinkRoom) {
+        // Bytes past the declared length would be read as the start of the next response.
+        this.reset('WARREN_ORIGIN_ERROR', 'the body is longer than its Content-Length');
+        sink.destroy();
+        this.onLengthMismatch?.();
+        return;
+      }
+      this.#sinkRoom -= payload.length;
+    }
     if (payload.length >= BULK_PIECE && !this.#sinkCorked) {
       // Bulk bytes come in socket-sized pieces: hold the sink's writes until the end of this
       // loop turn, so the pieces read from the link in one go leave in one write.

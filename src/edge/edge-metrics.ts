@@ -1,0 +1,44 @@
+import { Counter, Registry } from 'prom-client';
+
+/**
+ * The edge's Prometheus counters of refused visitors, served by `warren serve` on the API port
+ * at `/metrics`. The hot path bumps plain numbers; they are copied into prom-client only when
+ * scraped, as the connector's metrics do.
+ */
+export class EdgeMetrics {
+  readonly registry = new Registry();
+  /** Visitors whose request body stalled past the body idle timeout. */
+  requestBodyTimeouts = 0;
+  /** Requests refused with 431 because their head breaks a tunnel limit. */
+  headersTooLarge = 0;
+  /** Connector responses refused (502) for ambiguous framing, or body bytes that did not match it. */
+  badResponses = 0;
+
+  constructor() {
+    const counter = (name: string, help: string, read: () => number): Counter =>
+      new Counter({
+        name,
+        help,
+        registers: [this.registry],
+        collect(this: Counter): void {
+          this.reset();
+          this.inc(read());
+        },
+      });
+    counter(
+      'warren_edge_request_body_timeouts_total',
+      'Visitors whose request body sent nothing for longer than --request-body-idle-timeout (408, origin request cancelled)',
+      () => this.requestBodyTimeouts,
+    );
+    counter(
+      'warren_edge_request_headers_too_large_total',
+      'Visitor requests refused with 431: more header fields or bytes than a tunnel carries',
+      () => this.headersTooLarge,
+    );
+    counter(
+      'warren_edge_bad_connector_responses_total',
+      'Connector responses refused or cut off: ambiguous framing, a 1xx to a plain request, a body unlike its Content-Length',
+      () => this.badResponses,
+    );
+  }
+}

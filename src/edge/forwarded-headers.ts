@@ -1,0 +1,74 @@
+/** Hop-by-hop fields (RFC 9110 §7.6.1): they describe the visitor's connection and are never forwarded. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+/**
+ * Names a visitor's `Connection` header may not remove: Host (the origin routes by it), and the
+ * fields the edge itself sets for the origin.
+ */
+const NEVER_HOP_BY_HOP = new Set([
+  'host',
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'cf-connecting-ip',
+  'cf-ray',
+  'cf-visitor',
+  'cf-warp-tag-id',
+  'content-length',
+]);
+
+/**
+ * The visitor's header list for the origin: without hop-by-hop fields, the fields `Connection`
+ * names, and those in `drop` (the edge's own, which a visitor cannot forge). With `upgrade`,
+ * `Connection: upgrade` and `Upgrade` survive (WebSocket handshakes). With `authority` (an
+ * absolute-form request), Host becomes that authority.
+ *
+ * Returns undefined for a request with more than one Host field (RFC 9112 §3.2: answer 400).
+ */
+export function forwardedHeaders(
+  raw: readonly string[],
+  drop: ReadonlySet<string>,
+  upgrade: boolean,
+  authority: string | undefined,
+): string[] | undefined {
+  let named: Set<string> | undefined;
+  let hosts = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.length === 4) {
+      if (name.toLowerCase() === 'host') hosts++;
+    } else if (name.length === 10 && name.toLowerCase() === 'connection') {
+      for (const token of (raw[i + 1] as string).split(',')) {
+        const t = token.trim().toLowerCase();
+        if (t === '' || (upgrade && t === 'upgrade') || NEVER_HOP_BY_HOP.has(t)) continue;
+        named ??= new Set();
+        named.add(t);
+      }
+    }
+  }
+  if (hosts > 1) return undefined;
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower)) {
+      if (!(upgrade && (lower === 'upgrade' || lower === 'connection'))) continue;
+      if (lower === 'connection') {
+        out.push(name, 'upgrade');
+        continue;
+      }
+    }
+    if (named?.has(lower) || drop.has(lower)) continue;
+    if (authority !== undefined && lower === 'host') continue;
+    out.push(name, raw[i + 1] as string);
+  }
+  if (authority !== undefined) out.push('Host', authority);
+  return out;
+}

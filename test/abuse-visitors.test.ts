@@ -1,0 +1,171 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { rawExchange } from './support/hostile-connector.js';
+import { startTestOrigin, type TestOrigin } from './support/test-origin.js';
+import { visit } from './support/visit.js';
+import {
+  eventually,
+  type QuickTunnelHandle,
+  type ServeHandle,
+  startQuickTunnel,
+  startServe,
+} from './support/warren-processes.js';
+
+/*
+ * Fault-and-abuse suite for the visitor path (issue 10 items 2 and 9): hostile visitors must not
+ * take a tunnel down, pin origin connections, or starve other visitors. Figures, not sleeps: each
+ * phase ends when its condition holds or its deadline passes. Figures go to docs/reliability.md.
+ */
+const SLOW_BODIES = 1000;
+const BIG_HEADS = 50;
+const BIG_HEAD_FIELDS = 1500;
+const BODY_IDLE_MS = 2_000; // the serve flag under test, short so the suite ends quickly
+/** Other visitors' p95 may grow to this many times the quiet baseline's, or this floor, whichever is larger. */
+const LATENCY_FACTOR = 10;
+const LATENCY_FLOOR_MS = 250;
+/** serve's resident memory while the attack runs (it starts near 100 MiB). */
+const RSS_BOUND_MIB = 256;
+const PHASE_DEADLINE_MS = 60_000;
+
+function rssMiB(pid: number): number {
+  const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB/m);
+  return Number(m?.[1] ?? 0) / 1024;
+}
+
+function p95(samples: number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))] ?? 0;
+}
+
+async function metric(url: string, name: string): Promise<number> {
+  const text = await (await fetch(url)).text();
+  return Number(text.match(new RegExp(`^${name} (\\d+)$`, 'm'))?.[1] ?? -1);
+}
+
+/** A visitor that announces a 100-byte body, sends 1 byte, then nothing: what 1 byte per 5 s looks like to a 2 s timeout. */
+async function slowBody(port: number, host: string): Promise<{ socket: Socket; answered: () => string }> {
+  const socket = connect(port, '127.0.0.1');
+  socket.on('error', () => {});
+  await once(socket, 'connect');
+  let text = '';
+  socket.setEncoding('latin1');
+  socket.on('data', (s: string) => {
+    text += s;
+  });
+  socket.write(`POST /upload HTTP/1.1\r\nHost: ${host}\r\nContent-Length: 100\r\n\r\nx`);
+  return { socket, answered: () => text };
+}
+
+function bigHead(host: string): string {
+  let s = `GET /echo HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n`;
+  for (let i = 0; i < BIG_HEAD_FIELDS; i++) s += `x-h${i}: v\r\n`;
+  return `${s}\r\n`;
+}
+
+describe('abuse: hostile visitors', () => {
+  let origin: TestOrigin;
+  let serve: ServeHandle;
+  let tunnel: QuickTunnelHandle;
+  let connectorMetrics: string;
+  before(async () => {
+    origin = await startTestOrigin();
+    serve = await startServe({ args: ['--request-body-idle-timeout', `${BODY_IDLE_MS}ms`] });
+    tunnel = await startQuickTunnel(serve, origin.url, ['--metrics', '127.0.0.1:0']);
+    const [, base] = await tunnel.waitFor(/Metrics server listening on (http:\/\/\S+)\/metrics/);
+    connectorMetrics = `${base}/metrics`;
+  });
+  after(async () => {
+    await tunnel?.stop();
+    await serve?.stop();
+    await origin?.close();
+  });
+
+  test('1000 slow bodies and 50 heads of 1500 headers leave other visitors served and the tunnel up', async (t) => {
+    const pid = serve.child.pid ?? 0;
+    const timed = async (): Promise<number> => {
+      const start = performance.now();
+      const r = await visit(serve.httpPort, tunnel.hostname, '/status/200');
+      assert.equal(r.status, 200);
+      return performance.now() - start;
+    };
+    // Quiet baseline, after a warm-up.
+    for (let i = 0; i < 20; i++) await timed();
+    const quiet: number[] = [];
+    for (let i = 0; i < 200; i++) quiet.push(await timed());
+    const baselineP95 = p95(quiet);
+    const registered = await metric(connectorMetrics, 'warren_tunnel_tunnel_register_success');
+    assert.equal(registered, 4);
+    const rssBefore = rssMiB(pid);
+
+    // Attack: the slow bodies open in batches, the big heads go in parallel with them.
+    let attacking = true;
+    let rssPeak = rssBefore;
+    const underAttack: number[] = [];
+    const probe = (async () => {
+      for (let i = 0; attacking && i < 100_000; i++) {
+        underAttack.push(await timed());
+        rssPeak = Math.max(rssPeak, rssMiB(pid));
+      }
+    })();
+    const attackStart = performance.now();
+    const bigHeads = Promise.all(
+      Array.from({ length: BIG_HEADS }, () => rawExchange(serve.httpPort, bigHead(tunnel.hostname), 20_000)),
+    );
+    const slow: { socket: Socket; answered: () => string }[] = [];
+    for (let i = 0; i < SLOW_BODIES; i += 100) {
+      const batch = await Promise.all(
+        Array.from({ length: Math.min(100, SLOW_BODIES - i) }, () => slowBody(serve.httpPort, tunnel.hostname)),
+      );
+      slow.push(...batch);
+    }
+    const heads = await bigHeads;
+    await eventually(
+      () => slow.every((s) => s.answered().includes('\r\n\r\n') || s.socket.destroyed),
+      PHASE_DEADLINE_MS,
+      'every slow body answered',
+    );
+    const releasedMs = performance.now() - attackStart;
+    await eventually(
+      async () => (await metric(connectorMetrics, 'warren_tunnel_concurrent_requests')) === 0,
+      PHASE_DEADLINE_MS,
+      'the connector to release every origin request',
+    );
+    attacking = false;
+    await probe;
+    for (const s of slow) s.socket.destroy();
+
+    const got408 = slow.filter((s) => s.answered().startsWith('HTTP/1.1 408 ')).length;
+    const got431 = heads.filter((r) => r.text.startsWith('HTTP/1.1 431 ')).length;
+    const counted = await metric(`${serve.apiBase}/metrics`, 'warren_edge_request_body_timeouts_total');
+    const attackP95 = p95(underAttack);
+    const bound = Math.max(LATENCY_FACTOR * baselineP95, LATENCY_FLOOR_MS);
+    const figures = {
+      baselineP95Ms: Number(baselineP95.toFixed(2)),
+      underAttackP95Ms: Number(attackP95.toFixed(2)),
+      underAttackMaxMs: Number(Math.max(...underAttack).toFixed(2)),
+      underAttackRequests: underAttack.length,
+      latencyBoundMs: Number(bound.toFixed(2)),
+      slowBodies408: got408,
+      slowBodiesCounted: counted,
+      slowBodiesAllAnsweredMs: Math.round(releasedMs),
+      originRequestsCancelled: origin.aborted.length,
+      bigHeads431: got431,
+      registrationsBefore: registered,
+      registrationsAfter: await metric(connectorMetrics, 'warren_tunnel_tunnel_register_success'),
+      serveRssBeforeMiB: Math.round(rssBefore),
+      serveRssPeakMiB: Math.round(rssPeak),
+      rssBoundMiB: RSS_BOUND_MIB,
+    };
+    t.diagnostic(`figures ${JSON.stringify(figures)}`);
+    assert.equal(got408, SLOW_BODIES, 'every slow body got 408');
+    assert.equal(counted, SLOW_BODIES, 'the edge counted every slow body');
+    assert.equal(got431, BIG_HEADS, 'every big head got 431');
+    assert.equal(figures.registrationsAfter, registered, 'no link dropped (no re-registration)');
+    assert.ok(underAttack.length >= 10, `only ${underAttack.length} probes ran during the attack`);
+    assert.ok(attackP95 <= bound, `p95 under attack ${attackP95.toFixed(1)} ms > bound ${bound.toFixed(1)} ms`);
+    assert.ok(rssPeak <= RSS_BOUND_MIB, `serve RSS peaked at ${rssPeak.toFixed(0)} MiB`);
+  });
+});

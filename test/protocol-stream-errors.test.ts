@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
+import { test } from 'node:test';
+import { encodeFrame, type Frame, FrameParser, FrameType, MuxConnection } from '../src/protocol/index.js';
+import { encodeRequestHead } from '../src/protocol/messages.js';
+
+/**
+ * A connector-role MuxConnection and, on the edge's side, raw frames: the test writes request
+ * heads no edge of ours would send and reads what the connector answers.
+ */
+test('a malformed request head fails its own stream, never the link', async () => {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const accepted = once(server, 'connection') as Promise<[Socket]>;
+  const raw = connect((server.address() as AddressInfo).port, '127.0.0.1');
+  const [[serverSide]] = await Promise.all([accepted, once(raw, 'connect')]);
+  const connector = new MuxConnection(serverSide, {
+    role: 'connector',
+    initialWindow: 256 * 1024,
+    heartbeatMs: 60_000,
+    heartbeatTimeoutMs: 180_000,
+  });
+  connector.onStream = (stream) => stream.respond({ s: 200, h: ['content-length', '0'], e: 1 });
+  const frames: Frame[] = [];
+  const parser = new FrameParser((f) => frames.push({ ...f, payload: Buffer.from(f.payload) }));
+  raw.on('data', (chunk: Buffer) => parser.push(chunk));
+  try {
+    // 1001 header fields: one more than MAX_HEAD_FIELDS (the head the issue's visitor sent, plus one).
+    const fields = ['0', 'GET', '/'];
+    for (let i = 0; i < 1001; i++) fields.push(`x-h${i}`, 'v');
+    raw.write(Buffer.concat(encodeFrame(FrameType.Request, 1, Buffer.from(fields.join('\0')))));
+    raw.write(Buffer.concat(encodeFrame(FrameType.Request, 3, encodeRequestHead({ m: 'GET', p: '/', h: [], e: 1 }))));
+    const deadline = Date.now() + 5_000;
+    while (frames.filter((f) => f.streamId !== 0).length < 2 && Date.now() < deadline && !connector.closed) {
+      await once(raw, 'data');
+    }
+    const reset = frames.find((f) => f.streamId === 1);
+    assert.equal(reset?.type, FrameType.Reset);
+    assert.equal(JSON.parse(reset.payload.toString()).code, 'WARREN_REQUEST_INVALID');
+    assert.equal(frames.find((f) => f.streamId === 3)?.type, FrameType.Response);
+    assert.equal(connector.closed, false, 'the link stays up');
+  } finally {
+    connector.destroy();
+    raw.destroy();
+    server.close();
+  }
+});

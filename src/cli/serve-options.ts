@@ -1,5 +1,11 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { parseResolverAddress } from '../control/zone-verifier.js';
+import {
+  DEFAULT_MAX_CONNECTIONS_PER_SOURCE,
+  DEFAULT_MAX_PENDING_HANDSHAKES,
+  DEFAULT_MAX_PENDING_HANDSHAKES_PER_SOURCE,
+  HANDSHAKE_TIMEOUT_MS,
+} from '../edge/tunnel-listener.js';
 import { durationArg, intArg, logOptionsOf, withLogOptions } from './cli-options.js';
 
 /** `warren serve` flags (DESIGN.md §2); the process itself lives in serve-command.ts. */
@@ -34,6 +40,43 @@ export function registerServeCommand(program: Command): void {
           .default(7844)
           .argParser(intArg('--tunnel-port', 0, 65535))
           .env('WARREN_TUNNEL_PORT'),
+      )
+      .addOption(
+        new Option(
+          '--tunnel-handshake-timeout <duration>',
+          'close a tunnel-port connection that has not registered this long after TCP accept (TLS included)',
+        )
+          .default(HANDSHAKE_TIMEOUT_MS, '10s')
+          .argParser((v: string) => {
+            const ms = Math.round(durationArg('--tunnel-handshake-timeout')(v));
+            if (ms < 1) throw new InvalidArgumentError('--tunnel-handshake-timeout must be at least 1ms, e.g. 10s');
+            return ms;
+          })
+          .env('WARREN_TUNNEL_HANDSHAKE_TIMEOUT'),
+      )
+      .addOption(
+        new Option('--tunnel-max-pending <n>', 'tunnel-port connections not yet registered, all sources together')
+          .default(DEFAULT_MAX_PENDING_HANDSHAKES)
+          .argParser(intArg('--tunnel-max-pending', 1, 1_000_000))
+          .env('WARREN_TUNNEL_MAX_PENDING'),
+      )
+      .addOption(
+        new Option(
+          '--tunnel-max-pending-per-source <n>',
+          'tunnel-port connections not yet registered from one address (IPv6: one /64)',
+        )
+          .default(DEFAULT_MAX_PENDING_HANDSHAKES_PER_SOURCE)
+          .argParser(intArg('--tunnel-max-pending-per-source', 1, 1_000_000))
+          .env('WARREN_TUNNEL_MAX_PENDING_PER_SOURCE'),
+      )
+      .addOption(
+        new Option(
+          '--tunnel-max-connections-per-source <n>',
+          'tunnel-port connections from one address (IPv6: one /64), registered or not',
+        )
+          .default(DEFAULT_MAX_CONNECTIONS_PER_SOURCE)
+          .argParser(intArg('--tunnel-max-connections-per-source', 1, 1_000_000))
+          .env('WARREN_TUNNEL_MAX_CONNECTIONS_PER_SOURCE'),
       )
       .addOption(
         new Option(
@@ -107,6 +150,12 @@ export function registerServeCommand(program: Command): void {
       https: { port: f.httpsPort, cert: f.httpsCert, key: f.httpsKey },
       tunnelPort: f.tunnelPort,
       tunnelTls: { cert: f.tlsCert, key: f.tlsKey },
+      tunnelLimits: {
+        handshakeTimeoutMs: f.tunnelHandshakeTimeout,
+        maxPendingHandshakes: f.tunnelMaxPending,
+        maxPendingHandshakesPerSource: f.tunnelMaxPendingPerSource,
+        maxConnectionsPerSource: f.tunnelMaxConnectionsPerSource,
+      },
       apiPort: f.apiPort,
       domain: f.domain,
       edgeName: f.edgeName,

@@ -10,6 +10,7 @@ import { QuickHostRouter } from './quick-host-router.js';
 import { QuickTunnelAuthenticator } from './quick-tunnel-authenticator.js';
 import type { QuickTunnelAuthority } from './quick-tunnel-authority.js';
 import { RateLimiter } from './rate-limiter.js';
+import type { TunnelPortLimits } from './tunnel-admission.js';
 import type { TunnelAuthenticator } from './tunnel-authenticator.js';
 import { TunnelListener } from './tunnel-listener.js';
 import { TunnelRegistry } from './tunnel-registry.js';
@@ -32,6 +33,8 @@ export interface EdgeServerOptions {
   publicUrl?: (hostname: string) => string;
   originResponseTimeoutMs?: number;
   initialWindow?: number;
+  /** Tunnel port: handshake timeout and caps on unregistered and per-source connections. */
+  tunnelLimits?: Partial<TunnelPortLimits> | undefined;
   onRegistered?: (link: EdgeLink) => void;
   onUnregistered?: (link: EdgeLink) => void;
   logger: Logger;
@@ -79,7 +82,6 @@ export class EdgeServer {
     const router = new QuickHostRouter(options.named?.router);
     this.registry = new TunnelRegistry({
       registered: (link) => {
-        if (link.hostname !== undefined && link.accountId === undefined) router.remember(link.hostname, link.tunnelId);
         logger.info(
           {
             tunnelId: link.tunnelId,
@@ -100,6 +102,7 @@ export class EdgeServer {
     const authenticator = new QuickTunnelAuthenticator(
       options.quick,
       new RateLimiter(perMinute, perMinute),
+      router,
       options.named?.authenticator,
     );
     const proxyFor = (scheme: 'http' | 'https'): VisitorProxy =>
@@ -133,6 +136,7 @@ export class EdgeServer {
       authenticator,
       initialWindow: options.initialWindow ?? DEFAULT_INITIAL_WINDOW,
       publicUrl: (hostname) => (options.publicUrl ?? ((h) => `http://${h}:${this.#httpPort}`))(hostname),
+      limits: options.tunnelLimits,
       logger,
     });
   }

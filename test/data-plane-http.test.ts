@@ -12,7 +12,7 @@ describe('http through a quick tunnel', () => {
   const f = useQuickTunnel();
 
   test('quick-tunnel-hostname-answers-with-the-origin', async () => {
-    assert.match(f.tunnel.hostname, /^[a-z]+-[a-z]+-[a-z]+-[a-z]+\.quick\.warren\.localhost$/);
+    assert.match(f.tunnel.hostname, /^[a-z]+-[a-z]+-[a-z]+-[a-z]+-[0-9a-f]{8}\.quick\.warren\.localhost$/);
     assert.equal(f.tunnel.url, `http://${f.tunnel.hostname}:${f.serve.httpPort}`);
     const r = await visit(f.serve.httpPort, f.tunnel.hostname, '/');
     assert.equal(r.status, 200);

@@ -214,7 +214,7 @@ for (const dialect of DIALECTS) {
       const ghost = runTunnel(serve, token, origin.url);
       procs.push(ghost);
       assert.notEqual(await ghost.exited, 0);
-      assert.match(ghost.stderr(), /WARREN_TUNNEL_NOT_FOUND/);
+      assert.match(ghost.stderr(), /WARREN_AUTH_FAILED/);
     });
 
     test('deleting a connected tunnel is refused unless cascade; stopping the connector audits Unregistered', async () => {

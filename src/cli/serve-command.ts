@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { bootstrapAdmin, ControlPlane, createApiServer, issueSetupLink } from '../control/index.js';
 import { checkPassword } from '../control/user-admin.js';
-import { EdgeServer, QuickTunnelAuthority } from '../edge/index.js';
+import { EdgeServer, QuickTunnelAuthority, type TunnelPortLimits } from '../edge/index.js';
 import { WarrenError } from '../errors/index.js';
 import { loadOrCreateEdgeTls } from '../pki/index.js';
 import { ensureDataDir, Store } from '../store/index.js';
@@ -20,6 +20,8 @@ export interface ServeOptions {
   /** `--tls-cert/--tls-key`: the tunnel listener's own certificate instead of the generated edge CA's. */
   tunnelTls: { cert: string | undefined; key: string | undefined };
   tunnelPort: number;
+  /** `--tunnel-handshake-timeout`, `--tunnel-max-pending[-per-source]`, `--tunnel-max-connections-per-source`. */
+  tunnelLimits: TunnelPortLimits;
   apiPort: number;
   domain: string;
   edgeName: string | undefined;
@@ -107,6 +109,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     bind: options.bind,
     httpPort: options.httpPort,
     tunnelPort: options.tunnelPort,
+    tunnelLimits: options.tunnelLimits,
     tls: { cert: tls.certPem, key: tls.keyPem },
     https,
     quick,

@@ -2,6 +2,12 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_ACCOUNT_NAME, MIN_TOKEN_LENGTH } from '../control/bootstrap.js';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../control/user-admin.js';
 import { parseResolverAddress } from '../control/zone-verifier.js';
+import {
+  DEFAULT_MAX_CONNECTIONS_PER_SOURCE,
+  DEFAULT_MAX_PENDING_HANDSHAKES,
+  DEFAULT_MAX_PENDING_HANDSHAKES_PER_SOURCE,
+  HANDSHAKE_TIMEOUT_MS,
+} from '../edge/tunnel-listener.js';
 import { durationArg, intArg, logOptionsOf, withLogOptions } from './cli-options.js';
 
 /** `true`/`false` (also `1`/`0`, `yes`/`no`); a bare flag is true. */
@@ -46,6 +52,43 @@ export function registerServeCommand(program: Command): void {
           .default(7844)
           .argParser(intArg('--tunnel-port', 0, 65535))
           .env('WARREN_TUNNEL_PORT'),
+      )
+      .addOption(
+        new Option(
+          '--tunnel-handshake-timeout <duration>',
+          'close a tunnel-port connection that has not registered this long after TCP accept (TLS included)',
+        )
+          .default(HANDSHAKE_TIMEOUT_MS, '10s')
+          .argParser((v: string) => {
+            const ms = Math.round(durationArg('--tunnel-handshake-timeout')(v));
+            if (ms < 1) throw new InvalidArgumentError('--tunnel-handshake-timeout must be at least 1ms, e.g. 10s');
+            return ms;
+          })
+          .env('WARREN_TUNNEL_HANDSHAKE_TIMEOUT'),
+      )
+      .addOption(
+        new Option('--tunnel-max-pending <n>', 'tunnel-port connections not yet registered, all sources together')
+          .default(DEFAULT_MAX_PENDING_HANDSHAKES)
+          .argParser(intArg('--tunnel-max-pending', 1, 1_000_000))
+          .env('WARREN_TUNNEL_MAX_PENDING'),
+      )
+      .addOption(
+        new Option(
+          '--tunnel-max-pending-per-source <n>',
+          'tunnel-port connections not yet registered from one address (IPv6: one /64)',
+        )
+          .default(DEFAULT_MAX_PENDING_HANDSHAKES_PER_SOURCE)
+          .argParser(intArg('--tunnel-max-pending-per-source', 1, 1_000_000))
+          .env('WARREN_TUNNEL_MAX_PENDING_PER_SOURCE'),
+      )
+      .addOption(
+        new Option(
+          '--tunnel-max-connections-per-source <n>',
+          'tunnel-port connections from one address (IPv6: one /64), registered or not',
+        )
+          .default(DEFAULT_MAX_CONNECTIONS_PER_SOURCE)
+          .argParser(intArg('--tunnel-max-connections-per-source', 1, 1_000_000))
+          .env('WARREN_TUNNEL_MAX_CONNECTIONS_PER_SOURCE'),
       )
       .addOption(
         new Option(
@@ -159,6 +202,12 @@ Without them, while no user exists, serve prints a one-time /setup link instead.
         verifyResolver: f.verifyResolver,
         zoneAutoActivate: f.zoneAutoActivate as boolean | undefined,
         requestBodyIdleTimeoutMs: f.requestBodyIdleTimeout,
+        tunnelLimits: {
+          handshakeTimeoutMs: f.tunnelHandshakeTimeout,
+          maxPendingHandshakes: f.tunnelMaxPending,
+          maxPendingHandshakesPerSource: f.tunnelMaxPendingPerSource,
+          maxConnectionsPerSource: f.tunnelMaxConnectionsPerSource,
+        },
         // Secrets come from the environment only, never from flags (they would show in `ps`).
         admin: {
           email: process.env.WARREN_ADMIN_EMAIL || undefined,

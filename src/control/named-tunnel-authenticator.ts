@@ -1,4 +1,5 @@
-import type { AuthResult, TunnelAuthenticator } from '../edge/index.js';
+import { randomBytes } from 'node:crypto';
+import { type AuthResult, credentialsRejected, type TunnelAuthenticator } from '../edge/index.js';
 import { type RegisterRequest, verifyProof } from '../protocol/index.js';
 import type { Store } from '../store/index.js';
 import type { ConnectionTracker } from './connection-tracker.js';
@@ -12,6 +13,10 @@ const RESERVATION_MS = 10_000;
  * nonce); deleted and unknown tunnels are refused, and so is a tunnel that would take its
  * account over the running-tunnel limit. Refusals are permanent (`retryable: false`): the
  * connector prints them and stops instead of retrying in a loop.
+ *
+ * Before the proof checks out the caller is a stranger who may know only the tunnel id (it is
+ * in every CNAME target): unknown, deleted, other-account and wrong-secret registrations get
+ * one and the same answer, after the same work (one secret opened, one HMAC).
  */
 export class NamedTunnelAuthenticator implements TunnelAuthenticator {
   readonly #store: Store;
@@ -20,6 +25,8 @@ export class NamedTunnelAuthenticator implements TunnelAuthenticator {
   /** Per account: limit checks run one at a time, so two new tunnels cannot both take the last slot. */
   readonly #locks = new Map<string, Promise<unknown>>();
   readonly #reserved = new Map<string, Map<string, number>>();
+  /** Opened and proved against when there is no live tunnel, so that case costs what a real one does. */
+  readonly #decoySealed: string;
 
   constructor(store: Store, tracker: ConnectionTracker, maxTunnelsPerAccount: number) {
     if (!Number.isInteger(maxTunnelsPerAccount) || maxTunnelsPerAccount < 1) {
@@ -28,6 +35,7 @@ export class NamedTunnelAuthenticator implements TunnelAuthenticator {
     this.#store = store;
     this.#tracker = tracker;
     this.#max = maxTunnelsPerAccount;
+    this.#decoySealed = store.secrets.seal(randomBytes(32));
   }
 
   async authenticate(request: RegisterRequest, nonce: string): Promise<AuthResult> {
@@ -38,27 +46,15 @@ export class NamedTunnelAuthenticator implements TunnelAuthenticator {
         'this registration carries no tunnel credentials; run the tunnel with --token or --credentials-file',
       );
     }
-    const id = auth.tunnelId.toLowerCase();
-    const t = await this.#store.tunnels.tunnel(id);
-    if (t === undefined || (auth.accountTag !== undefined && auth.accountTag !== t.account_id)) {
-      return refuse(
-        'WARREN_TUNNEL_NOT_FOUND',
-        `tunnel ${auth.tunnelId} does not exist${auth.accountTag === undefined ? '' : ` in account ${auth.accountTag}`}; check the token, or create the tunnel and use its new token`,
-      );
-    }
-    if (t.deleted_at !== null) {
-      return refuse(
-        'WARREN_TUNNEL_NOT_FOUND',
-        `tunnel ${t.id} was deleted on ${t.deleted_at}; create a new tunnel and run that one`,
-      );
-    }
-    if (!verifyProof(this.#store.secrets.open(t.secret_sealed), nonce, auth.proof)) {
-      return refuse(
-        'WARREN_AUTH_FAILED',
-        `the secret does not match tunnel ${t.id}; get its current token (GET /accounts/${t.account_id}/cfd_tunnel/${t.id}/token or warren tunnel token)`,
-      );
-    }
-    return this.#withinLimit(t.account_id, t.id);
+    const t = await this.#store.tunnels.tunnel(auth.tunnelId.toLowerCase());
+    const live =
+      t !== undefined && t.deleted_at === null && (auth.accountTag === undefined || auth.accountTag === t.account_id)
+        ? t
+        : undefined;
+    const secret = this.#store.secrets.open(live?.secret_sealed ?? this.#decoySealed);
+    const proved = verifyProof(secret, nonce, auth.proof);
+    if (live === undefined || !proved) return credentialsRejected();
+    return this.#withinLimit(live.account_id, live.id);
   }
 
   #withinLimit(accountId: string, tunnelId: string): Promise<AuthResult> {

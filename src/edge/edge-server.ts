@@ -12,6 +12,7 @@ import { QuickTunnelAuthenticator } from './quick-tunnel-authenticator.js';
 import type { QuickTunnelAuthority } from './quick-tunnel-authority.js';
 import { RateLimiter } from './rate-limiter.js';
 import { reasonPhrase } from './reason-phrase.js';
+import type { TunnelPortLimits } from './tunnel-admission.js';
 import type { TunnelAuthenticator } from './tunnel-authenticator.js';
 import { TunnelListener } from './tunnel-listener.js';
 import { TunnelRegistry } from './tunnel-registry.js';
@@ -41,6 +42,8 @@ export interface EdgeServerOptions {
   /** A request body that sends nothing for this long gets 408 and its origin request is cancelled. */
   requestBodyIdleTimeoutMs?: number;
   initialWindow?: number;
+  /** Tunnel port: handshake timeout and caps on unregistered and per-source connections. */
+  tunnelLimits?: Partial<TunnelPortLimits> | undefined;
   onRegistered?: (link: EdgeLink) => void;
   onUnregistered?: (link: EdgeLink) => void;
   logger: Logger;
@@ -90,7 +93,6 @@ export class EdgeServer {
     const router = new QuickHostRouter(options.named?.router);
     this.registry = new TunnelRegistry({
       registered: (link) => {
-        if (link.hostname !== undefined && link.accountId === undefined) router.remember(link.hostname, link.tunnelId);
         logger.info(
           {
             tunnelId: link.tunnelId,
@@ -111,6 +113,7 @@ export class EdgeServer {
     const authenticator = new QuickTunnelAuthenticator(
       options.quick,
       new RateLimiter(perMinute, perMinute),
+      router,
       options.named?.authenticator,
     );
     const proxyFor = (scheme: 'http' | 'https'): VisitorProxy =>
@@ -147,6 +150,7 @@ export class EdgeServer {
       authenticator,
       initialWindow: options.initialWindow ?? DEFAULT_INITIAL_WINDOW,
       publicUrl: (hostname) => (options.publicUrl ?? ((h) => `http://${h}:${this.#httpPort}`))(hostname),
+      limits: options.tunnelLimits,
       logger,
     });
   }

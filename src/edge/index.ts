@@ -11,7 +11,16 @@ export { hostOf } from './host-of.js';
 export { QuickHostRouter } from './quick-host-router.js';
 export { QUICK_ACCOUNT_TAG, QuickTunnelAuthority, type QuickTunnelCredentials } from './quick-tunnel-authority.js';
 export { reasonPhrase } from './reason-phrase.js';
-export type { AuthResult, TunnelAuthenticator } from './tunnel-authenticator.js';
+export { type AdmissionRefusal, TunnelAdmission, type TunnelPortLimits } from './tunnel-admission.js';
+export { type AuthResult, credentialsRejected, type TunnelAuthenticator } from './tunnel-authenticator.js';
+export {
+  DEFAULT_MAX_CONNECTIONS_PER_SOURCE,
+  DEFAULT_MAX_PENDING_HANDSHAKES,
+  DEFAULT_MAX_PENDING_HANDSHAKES_PER_SOURCE,
+  DEFAULT_TUNNEL_PORT_LIMITS,
+  HANDSHAKE_TIMEOUT_MS,
+  TunnelListener,
+} from './tunnel-listener.js';
 export { TunnelRegistry } from './tunnel-registry.js';
 export {
   DEFAULT_ORIGIN_RESPONSE_TIMEOUT_MS,

@@ -2,7 +2,9 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-// 256 short, unambiguous words: four of them name a quick tunnel (32 bits from an HMAC of its id).
+// 256 short, unambiguous words: four of them and 8 hex digits name a quick tunnel (64 bits from
+// an HMAC of its id), e.g. `four-east-lawn-bell-3f9a1c2e`. 32 bits were too few: at ~77,000
+// quick tunnels two share a name with even odds; at 64 bits that takes ~5 billion.
 const WORDS = (
   'able acid aged also area army away baby back ball band bank base bath bear beat bell belt best bird blow blue ' +
   'boat body bone book boot born boss both bowl bulk burn bush busy cake call calm camp card care cart case cash ' +
@@ -66,9 +68,13 @@ export class QuickTunnelAuthority {
     return createHmac('sha256', this.#key).update(`secret:${tunnelId}`).digest();
   }
 
+  /**
+   * The hostname follows from the id, so a reconnecting connector (also after an edge restart)
+   * gets its name back by proving it holds the id's secret; nothing needs storing.
+   */
   hostnameFor(tunnelId: string): string {
     const d = createHmac('sha256', this.#key).update(`name:${tunnelId}`).digest();
     const words = [d[0], d[1], d[2], d[3]].map((b) => WORDS[b as number]);
-    return `${words.join('-')}.quick.${this.domain}`;
+    return `${words.join('-')}-${d.subarray(4, 8).toString('hex')}.quick.${this.domain}`;
   }
 }

@@ -1,24 +1,49 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
 import tls from 'node:tls';
 import type { Logger } from 'pino';
 import { WarrenError } from '../errors/index.js';
 import {
+  DEFAULT_HEARTBEAT_MS,
   DEFAULT_HEARTBEAT_TIMEOUT_MS,
   encodeJson,
   type Frame,
   FrameType,
+  MAX_FRAME_PAYLOAD,
   MessageError,
   MuxConnection,
+  PRE_REGISTRATION_MAX_FRAME_PAYLOAD,
   PROTOCOL_VERSION,
   parseRegisterRequest,
   type RegisterFailure,
   type Registration,
 } from '../protocol/index.js';
 import type { EdgeLink } from './edge-link.js';
+import { type AdmissionTicket, TunnelAdmission, type TunnelPortLimits } from './tunnel-admission.js';
 import type { TunnelAuthenticator } from './tunnel-authenticator.js';
 import type { TunnelRegistry } from './tunnel-registry.js';
 
-export const HANDSHAKE_TIMEOUT_MS = 10_000; // 10 seconds from TCP accept to Register
+export const HANDSHAKE_TIMEOUT_MS = 10_000; // 10 seconds from TCP accept to a registered link
+/**
+ * Unregistered connections, all sources together. Each holds a file descriptor and a TLS
+ * session for at most HANDSHAKE_TIMEOUT_MS; a real connector needs one for milliseconds.
+ */
+export const DEFAULT_MAX_PENDING_HANDSHAKES = 1024;
+/** Unregistered connections from one source: 16 connectors of 4 links starting at once behind one NAT. */
+export const DEFAULT_MAX_PENDING_HANDSHAKES_PER_SOURCE = 64;
+/** Connections from one source (IPv4 address or IPv6 /64), registered or not: 64 connectors of 4 links. */
+export const DEFAULT_MAX_CONNECTIONS_PER_SOURCE = 256;
+/** A refused connector gets this long to read its RegisterError before the socket is destroyed. */
+export const REFUSAL_LINGER_MS = 2_000; // 2 seconds
+/** TCP keep-alive probes on idle links, so a vanished peer's socket is noticed by the kernel too. */
+export const TCP_KEEPALIVE_MS = 30_000; // 30 seconds
+
+export const DEFAULT_TUNNEL_PORT_LIMITS: TunnelPortLimits = {
+  handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS,
+  maxPendingHandshakes: DEFAULT_MAX_PENDING_HANDSHAKES,
+  maxPendingHandshakesPerSource: DEFAULT_MAX_PENDING_HANDSHAKES_PER_SOURCE,
+  maxConnectionsPerSource: DEFAULT_MAX_CONNECTIONS_PER_SOURCE,
+};
 
 export interface TunnelListenerOptions {
   edgeName: string;
@@ -30,6 +55,8 @@ export interface TunnelListenerOptions {
   initialWindow: number;
   /** Visitor URL for a hostname, shown to the connector (e.g. http://h:8080). */
   publicUrl: (hostname: string) => string;
+  /** Caps and timeout for connections that have not registered yet (defaults: DEFAULT_TUNNEL_PORT_LIMITS). */
+  limits?: Partial<TunnelPortLimits> | undefined;
   logger: Logger;
 }
 
@@ -38,46 +65,95 @@ export class TunnelListener {
   readonly server: tls.Server;
   readonly #o: TunnelListenerOptions;
   readonly #pending = new Set<MuxConnection>();
+  readonly #admission: TunnelAdmission;
+  /** Admitted TCP connections by `address|port` until their socket closes: how #accept finds its ticket. */
+  readonly #admitted = new Map<string, { ticket: AdmissionTicket; handshakeTimer: NodeJS.Timeout }>();
+  readonly #stats = { refused: 0, handshakeTimeouts: 0 };
 
   constructor(options: TunnelListenerOptions) {
     this.#o = options;
-    this.server = tls.createServer({ cert: options.cert, key: options.key, minVersion: 'TLSv1.2' }, (socket) =>
-      this.#accept(socket),
+    const limits = { ...DEFAULT_TUNNEL_PORT_LIMITS, ...options.limits };
+    this.#admission = new TunnelAdmission(limits);
+    this.server = tls.createServer(
+      // handshakeTimeout is node's own bound on the TLS part (absolute, also for a silent client);
+      // the admission timer below bounds the whole way to registration.
+      { cert: options.cert, key: options.key, minVersion: 'TLSv1.2', handshakeTimeout: limits.handshakeTimeoutMs },
+      (socket) => this.#accept(socket),
     );
+    this.server.on('connection', (raw: Socket) => this.#admit(raw, limits.handshakeTimeoutMs));
     this.server.on('tlsClientError', (err, socket) => {
       options.logger.debug({ err: err.message, remote: socket.remoteAddress }, 'tunnel listener: TLS handshake failed');
     });
   }
 
+  /** Connections not yet registered, and how many were refused by a cap or closed by the handshake timeout. */
+  stats(): { pendingHandshakes: number; refused: number; handshakeTimeouts: number } {
+    return { pendingHandshakes: this.#admission.pending, ...this.#stats };
+  }
+
+  /** At TCP accept, before any TLS work: apply the caps and start the handshake clock. */
+  #admit(raw: Socket, handshakeTimeoutMs: number): void {
+    const ip = normalizeIp(raw.remoteAddress);
+    const admitted = this.#admission.admit(ip);
+    if (!admitted.ok) {
+      this.#stats.refused++;
+      this.#o.logger.debug({ remote: ip, reason: admitted.reason }, 'tunnel listener: connection refused by a cap');
+      raw.destroy();
+      return;
+    }
+    const { ticket } = admitted;
+    const key = socketKey(raw.remoteAddress, raw.remotePort);
+    // Destroying the TCP socket also ends a TLS handshake in progress or a link waiting to register.
+    const handshakeTimer = setTimeout(() => {
+      this.#stats.handshakeTimeouts++;
+      raw.destroy();
+    }, handshakeTimeoutMs);
+    handshakeTimer.unref();
+    const entry = { ticket, handshakeTimer };
+    this.#admitted.set(key, entry);
+    raw.once('close', () => {
+      clearTimeout(handshakeTimer);
+      ticket.release();
+      if (this.#admitted.get(key) === entry) this.#admitted.delete(key);
+    });
+  }
+
   #accept(socket: tls.TLSSocket): void {
     const { logger } = this.#o;
+    const admitted = this.#admitted.get(socketKey(socket.remoteAddress, socket.remotePort));
+    if (admitted === undefined) {
+      // Its TCP connection already closed (or was never admitted): nothing to serve.
+      socket.destroy();
+      return;
+    }
     socket.setNoDelay(true);
-    socket.setKeepAlive(true, 30_000);
+    socket.setKeepAlive(true, TCP_KEEPALIVE_MS);
     const remoteIp = normalizeIp(socket.remoteAddress);
     const conn = new MuxConnection(socket, {
       role: 'edge',
       initialWindow: this.#o.initialWindow,
-      heartbeatMs: 5_000,
+      heartbeatMs: DEFAULT_HEARTBEAT_MS,
       heartbeatTimeoutMs: DEFAULT_HEARTBEAT_TIMEOUT_MS,
+      // Anyone can get this far: until it registers, a peer may not make us buffer more than this.
+      maxFramePayload: PRE_REGISTRATION_MAX_FRAME_PAYLOAD,
     });
     const nonce = randomBytes(24).toString('base64');
     let link: EdgeLink | undefined;
+    let registering = false;
     this.#pending.add(conn);
-    const handshakeTimer = setTimeout(() => {
-      conn.destroy(new WarrenError('WARREN_PROTOCOL', 'no registration within the handshake timeout'));
-    }, HANDSHAKE_TIMEOUT_MS);
-    handshakeTimer.unref();
 
     const fail = (failure: RegisterFailure): void => {
       conn.sendFrame(FrameType.RegisterError, 0, encodeJson(failure));
       conn.close();
       // A peer that never reads must not pin the socket.
-      setTimeout(() => conn.destroy(), 2_000).unref();
+      setTimeout(() => conn.destroy(), REFUSAL_LINGER_MS).unref();
     };
 
     conn.onControl = (frame: Frame) => {
       if (frame.type === FrameType.Register) {
-        if (link !== undefined) return conn.destroy(new WarrenError('WARREN_PROTOCOL', 'registered twice'));
+        // One Register per link: a second one (even while the first is checked) is a peer making us work.
+        if (registering) return conn.destroy(new WarrenError('WARREN_PROTOCOL', 'registered twice'));
+        registering = true;
         let request: ReturnType<typeof parseRegisterRequest>;
         try {
           request = parseRegisterRequest(frame.payload);
@@ -94,7 +170,6 @@ export class TunnelListener {
         }
         this.#o.authenticator.authenticate(request, nonce, remoteIp).then(
           (result) => {
-            clearTimeout(handshakeTimer);
             this.#pending.delete(conn);
             if (conn.closed) return;
             if (!result.ok) {
@@ -105,6 +180,11 @@ export class TunnelListener {
               return fail(result.failure);
             }
             conn.peerInitialWindow = request.initialWindow;
+            // Registered: the handshake clock stops and full-size frames are allowed (Data is
+            // streamed, never buffered whole; the stream's window bounds it further).
+            clearTimeout(admitted.handshakeTimer);
+            admitted.ticket.registered();
+            conn.maxFramePayload = MAX_FRAME_PAYLOAD;
             const connectionId = randomUUID();
             link = {
               conn,
@@ -157,7 +237,6 @@ export class TunnelListener {
       conn.destroy(new WarrenError('WARREN_PROTOCOL', `unexpected control frame ${frame.type}`));
     };
     conn.onClose = (err) => {
-      clearTimeout(handshakeTimer);
       this.#pending.delete(conn);
       if (link !== undefined) this.#o.registry.remove(link);
       if (err !== undefined && err.code !== 'WARREN_LINK_CLOSED') {
@@ -176,6 +255,10 @@ export class TunnelListener {
     for (const c of this.#pending) c.destroy();
     for (const link of [...links]) link.conn.destroy();
   }
+}
+
+function socketKey(address: string | undefined, port: number | undefined): string {
+  return `${address ?? ''}|${port ?? 0}`;
 }
 
 export function normalizeIp(addr: string | undefined): string {

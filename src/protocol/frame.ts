@@ -11,6 +11,20 @@ export const FRAME_HEADER_SIZE = 9;
 /** Upper bound for one frame's payload; a peer that announces more is broken or hostile. */
 export const MAX_FRAME_PAYLOAD = 16 * 1024 * 1024; // 16 MiB
 
+/**
+ * Upper bound for every frame but Data (heads, control messages). These are reassembled in
+ * memory, unlike Data, and none comes near it: request heads are bounded by the visitor
+ * listener's 32 KiB maxHeaderSize, response heads by the origin client's 16 KiB.
+ */
+export const MAX_CONTROL_FRAME_PAYLOAD = 1024 * 1024; // 1 MiB
+
+/**
+ * Upper bound for any frame the edge accepts before the link registered: Hello, Register and
+ * pings are a few hundred bytes. Anyone can open a TLS connection to the tunnel port, so an
+ * unauthenticated peer must not make the edge hold more than this per connection.
+ */
+export const PRE_REGISTRATION_MAX_FRAME_PAYLOAD = 64 * 1024; // 64 KiB
+
 export const FrameType = {
   /** edge → connector, stream 0: JSON ServerHello (protocol version, nonce, edge name). */
   Hello: 1,
@@ -93,23 +107,40 @@ export type FrameParseError = { code: 'WARREN_PROTOCOL'; message: string };
  * Data frames are handed on as their bytes arrive, possibly in several pieces (same type and
  * stream id; the pieces add up to the frame): a Data frame larger than one socket chunk is never
  * copied into a reassembly buffer. Each byte is looked at once, however finely the input is split.
+ *
+ * Nothing is allocated from an announced length: a frame split across chunks is kept as the
+ * chunks that arrived and joined once complete, so a peer that announces a large frame and sends
+ * little costs only what it sent. An announced length over the limit fails before any buffering.
  */
 export class FrameParser {
   readonly #onFrame: (frame: Frame) => void;
+  /** Largest payload accepted now (Data; others also at most MAX_CONTROL_FRAME_PAYLOAD). */
+  #maxPayload: number;
   /** A header split across chunks: its first `#hdrFill` bytes. */
   readonly #hdr = Buffer.alloc(FRAME_HEADER_SIZE);
   #hdrFill = 0;
   /** Payload bytes of the current Data frame still to come, and its stream. */
   #dataLeft = 0;
   #dataStream = 0;
-  /** A non-Data frame split across chunks: its payload so far. */
-  #frame: Buffer | null = null;
-  #frameFill = 0;
+  /** A non-Data frame split across chunks: the pieces so far, their total, and the announced length. */
+  #parts: Buffer[] | null = null;
+  #partsFill = 0;
+  #frameLength = 0;
   #frameType: FrameTypeValue = FrameType.Data;
   #frameStream = 0;
 
-  constructor(onFrame: (frame: Frame) => void) {
+  constructor(onFrame: (frame: Frame) => void, maxPayload = MAX_FRAME_PAYLOAD) {
     this.#onFrame = onFrame;
+    this.#maxPayload = checkLimit(maxPayload);
+  }
+
+  get maxPayload(): number {
+    return this.#maxPayload;
+  }
+
+  /** Changes the limit for frames whose header has not arrived yet (e.g. raised once a link registered). */
+  set maxPayload(limit: number) {
+    this.#maxPayload = checkLimit(limit);
   }
 
   /** Returns an error description when the input is not our protocol; the caller then drops the link. */
@@ -124,15 +155,17 @@ export class FrameParser {
         off += n;
         continue;
       }
-      const frame = this.#frame;
-      if (frame !== null) {
-        const n = Math.min(frame.length - this.#frameFill, len - off);
-        chunk.copy(frame, this.#frameFill, off, off + n);
-        this.#frameFill += n;
+      const parts = this.#parts;
+      if (parts !== null) {
+        const n = Math.min(this.#frameLength - this.#partsFill, len - off);
+        // Socket chunks are never reused by node, so holding views of them is safe.
+        parts.push(chunk.subarray(off, off + n));
+        this.#partsFill += n;
         off += n;
-        if (this.#frameFill === frame.length) {
-          this.#frame = null;
-          this.#onFrame({ type: this.#frameType, streamId: this.#frameStream, payload: frame });
+        if (this.#partsFill === this.#frameLength) {
+          this.#parts = null;
+          const payload = Buffer.concat(parts, this.#frameLength);
+          this.#onFrame({ type: this.#frameType, streamId: this.#frameStream, payload });
         }
         continue;
       }
@@ -155,8 +188,9 @@ export class FrameParser {
         streamId = chunk.readUInt32BE(off + 5);
         off += FRAME_HEADER_SIZE;
       }
-      if (length > MAX_FRAME_PAYLOAD) return tooLarge(length);
       if (!isKnownFrameType(type)) return unknownType(type);
+      const limit = type === FrameType.Data ? this.#maxPayload : Math.min(this.#maxPayload, MAX_CONTROL_FRAME_PAYLOAD);
+      if (length > limit) return tooLarge(length, limit);
       const avail = len - off;
       if (length <= avail) {
         this.#onFrame({ type, streamId, payload: chunk.subarray(off, off + length) });
@@ -167,10 +201,9 @@ export class FrameParser {
         this.#dataStream = streamId;
         off = len;
       } else {
-        const assembling = Buffer.allocUnsafe(length);
-        chunk.copy(assembling, 0, off);
-        this.#frame = assembling;
-        this.#frameFill = avail;
+        this.#parts = avail > 0 ? [chunk.subarray(off)] : [];
+        this.#partsFill = avail;
+        this.#frameLength = length;
         this.#frameType = type;
         this.#frameStream = streamId;
         off = len;
@@ -180,8 +213,15 @@ export class FrameParser {
   }
 }
 
-function tooLarge(length: number): FrameParseError {
-  return { code: 'WARREN_PROTOCOL', message: `frame of ${length} bytes exceeds the ${MAX_FRAME_PAYLOAD}-byte limit` };
+function checkLimit(limit: number): number {
+  if (!Number.isInteger(limit) || limit < 0 || limit > MAX_FRAME_PAYLOAD) {
+    throw new TypeError(`frame payload limit must be an integer in [0, ${MAX_FRAME_PAYLOAD}]`);
+  }
+  return limit;
+}
+
+function tooLarge(length: number, limit: number): FrameParseError {
+  return { code: 'WARREN_PROTOCOL', message: `frame of ${length} bytes exceeds the ${limit}-byte limit` };
 }
 
 function unknownType(type: number): FrameParseError {

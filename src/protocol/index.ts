@@ -5,7 +5,9 @@ export {
   FrameParser,
   FrameType,
   type FrameTypeValue,
+  MAX_CONTROL_FRAME_PAYLOAD,
   MAX_FRAME_PAYLOAD,
+  PRE_REGISTRATION_MAX_FRAME_PAYLOAD,
 } from './frame.js';
 export { stripHopByHop } from './hop-by-hop.js';
 export {

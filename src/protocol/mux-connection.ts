@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { WarrenError } from '../errors/index.js';
-import { encodeFrame, type Frame, FrameParser, FrameType, type FrameTypeValue } from './frame.js';
+import { encodeFrame, type Frame, FrameParser, FrameType, type FrameTypeValue, MAX_FRAME_PAYLOAD } from './frame.js';
 import {
   encodeJson,
   encodeRequestHead,
@@ -25,6 +25,11 @@ export interface MuxConnectionOptions {
   heartbeatMs: number;
   /** Drop the link when nothing at all arrived for this long. */
   heartbeatTimeoutMs: number;
+  /**
+   * Largest frame payload accepted from the peer at first (default MAX_FRAME_PAYLOAD). The edge
+   * starts an unregistered link at PRE_REGISTRATION_MAX_FRAME_PAYLOAD and raises it once registered.
+   */
+  maxFramePayload?: number;
 }
 
 export const DEFAULT_INITIAL_WINDOW = 4 * 1024 * 1024; // 4 MiB per stream
@@ -33,6 +38,8 @@ export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 15_000; // 15 seconds: three missed 
 
 /** Socket bytes queued beyond this mark pause every stream's producer until 'drain'. */
 const CONGESTION_MARK = 1024 * 1024; // 1 MiB
+/** Ping and Pong carry 8 opaque bytes (the sender's clock). */
+const PING_SIZE = 8;
 
 /**
  * One multiplexed link over a (TLS) socket. Link-level frames on stream 0 go to
@@ -72,7 +79,7 @@ export class MuxConnection {
     this.socket = socket;
     this.options = options;
     this.creditThreshold = Math.max(16 * 1024, Math.floor(options.initialWindow / 4));
-    this.#parser = new FrameParser((f) => this.#onFrame(f));
+    this.#parser = new FrameParser((f) => this.#onFrame(f), options.maxFramePayload ?? MAX_FRAME_PAYLOAD);
     socket.on('data', (chunk: Buffer) => {
       this.#recvCount++;
       const err = this.#parser.push(chunk);
@@ -93,12 +100,21 @@ export class MuxConnection {
     return this.#closed;
   }
 
+  /** Largest frame payload accepted from the peer from the next frame header on. */
+  set maxFramePayload(limit: number) {
+    this.#parser.maxPayload = limit;
+  }
+
+  get maxFramePayload(): number {
+    return this.#parser.maxPayload;
+  }
+
   /** Starts pings and the silence watchdog (the edge matches the interval the connector announced). */
   startHeartbeat(heartbeatMs = this.options.heartbeatMs, heartbeatTimeoutMs = this.options.heartbeatTimeoutMs): void {
     if (this.#heartbeat !== undefined) return;
     let seen = this.#recvCount;
     let silentMs = 0;
-    const ping = Buffer.alloc(8);
+    const ping = Buffer.alloc(PING_SIZE);
     this.#heartbeat = setInterval(() => {
       if (this.#recvCount === seen) silentMs += heartbeatMs;
       else silentMs = 0;
@@ -208,7 +224,13 @@ export class MuxConnection {
     const { type, streamId, payload } = frame;
     if (streamId === 0) {
       if (type === FrameType.Ping) {
-        this.sendFrame(FrameType.Pong, 0, payload);
+        if (payload.length !== PING_SIZE) {
+          this.destroy(new WarrenError('WARREN_PROTOCOL', `ping must carry ${PING_SIZE} bytes`));
+          return;
+        }
+        // A peer that pings but never reads would otherwise grow our send queue without bound;
+        // while it is backed up, any frame it reads proves we are alive anyway.
+        if (this.socket.writableLength <= CONGESTION_MARK) this.sendFrame(FrameType.Pong, 0, payload);
         return;
       }
       if (type === FrameType.Pong) return;

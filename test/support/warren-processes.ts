@@ -149,7 +149,7 @@ export async function startServe(
 }
 
 export interface QuickTunnelHandle extends Proc {
-  /** e.g. four-east-lawn-bell.quick.warren.localhost */
+  /** e.g. four-east-lawn-bell-3f9a1c2e.quick.warren.localhost */
   hostname: string;
   url: string;
 }

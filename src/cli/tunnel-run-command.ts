@@ -127,8 +127,9 @@ export function createRunOrigin(o: RunOriginOptions): RunOrigin {
     accessVerifier: o.accessVerifier,
   });
   if (o.accessVerifier === undefined && ingress.rules.some((r) => r.originRequest.access?.required === true)) {
-    o.logger.warn(
-      'originRequest.access.required is set, but this connector cannot verify Access tokens yet: requests to those rules are NOT checked',
+    o.logger.error(
+      { code: 'WARREN_ACCESS_UNVERIFIABLE' },
+      'originRequest.access.required is set, but this connector has no Access token verifier: every request to those rules is refused with 403',
     );
   }
   const health = new HealthMonitor({ logger: o.logger, metrics: o.metrics });

@@ -22,6 +22,14 @@ export type AccessVerifier = (
   head: RequestHead,
 ) => boolean | Promise<boolean>;
 
+/** What a rule with `access.required` gets when the connector has no way to verify tokens: 403, always. */
+const NO_VERIFIER: AccessVerifier = () => {
+  throw new WarrenError(
+    'WARREN_ACCESS_UNVERIFIABLE',
+    'originRequest.access.required is set but this connector has no Access token verifier',
+  );
+};
+
 export interface OriginProxyOptions {
   ingress: Ingress;
   /** PEM trusted for https origins in addition to the system roots (warren's origin CA root, from `warren login`). */
@@ -182,8 +190,9 @@ export class OriginProxy {
   handle(stream: MuxStream, head: RequestHead): void {
     const rule = this.#ingress.matchRequest(head.h, head.p);
     const route = this.#routes[rule.index] as Route;
-    if (route.access !== undefined && this.#verifier !== undefined) {
-      this.#checkAccess(stream, head, route, this.#verifier);
+    if (route.access !== undefined) {
+      // Fail closed: a rule that requires Access and has nothing to verify with answers 403.
+      this.#checkAccess(stream, head, route, this.#verifier ?? NO_VERIFIER);
       return;
     }
     this.#dispatch(stream, head, route);
@@ -225,22 +234,31 @@ export class OriginProxy {
 
   #checkAccess(stream: MuxStream, head: RequestHead, route: Route, verifier: AccessVerifier): void {
     const token = headerValue(head.h, 'cf-access-jwt-assertion');
-    const deny = (): void => {
+    const deny = (why: unknown): void => {
+      // The reason names a code and a cause, never the token (it is a bearer credential).
+      const reason =
+        why instanceof Error
+          ? `${(why as Error & { code?: unknown }).code ?? why.name}: ${why.message}`
+          : 'the verifier refused the token';
+      this.logger?.warn(
+        { rule: route.rule.index, host: requestHost(head.h), reason },
+        'access: request refused with 403 before it reached the origin',
+      );
       if (!stream.closed)
         this.#answer(stream, head, 403, 'Forbidden: this hostname requires a valid Cloudflare Access token\n');
     };
     let verdict: boolean | Promise<boolean>;
     try {
       verdict = verifier(token, route.access as AccessConfig, head);
-    } catch {
-      deny();
+    } catch (err) {
+      deny(err);
       return;
     }
     if (verdict === true) this.#dispatch(stream, head, route);
-    else if (verdict === false) deny();
+    else if (verdict === false) deny(undefined);
     else {
       verdict.then((ok) => {
-        if (ok !== true) deny();
+        if (ok !== true) deny(undefined);
         else if (!stream.closed) this.#dispatch(stream, head, route);
       }, deny);
     }

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { accessProblemOf } from '../connector/access-jwt-verifier.js';
 import {
   type ConnectorConfig,
   findConfigFile,
@@ -48,6 +49,8 @@ export interface RunOriginOptions {
   metrics?: ConnectorMetrics | undefined;
   logger: Logger;
   accessVerifier?: AccessVerifier | undefined;
+  /** D for Access rules whose teamName has no dot (`<teamName>.access.D`); default WARREN_DOMAIN. */
+  accessDomain?: string | undefined;
 }
 
 export interface RunOrigin {
@@ -125,13 +128,9 @@ export function createRunOrigin(o: RunOriginOptions): RunOrigin {
     metrics: o.metrics,
     logger: o.logger,
     accessVerifier: o.accessVerifier,
+    accessDomain: o.accessDomain ?? process.env.WARREN_DOMAIN,
   });
-  if (o.accessVerifier === undefined && ingress.rules.some((r) => r.originRequest.access?.required === true)) {
-    o.logger.error(
-      { code: 'WARREN_ACCESS_UNVERIFIABLE' },
-      'originRequest.access.required is set, but this connector has no Access token verifier: every request to those rules is refused with 403',
-    );
-  }
+  logAccessProblems(ingress, o.accessDomain ?? process.env.WARREN_DOMAIN, o.logger);
   const health = new HealthMonitor({ logger: o.logger, metrics: o.metrics });
   const watchHealth = (rules: Ingress): void => {
     const targets = healthTargetsOf(rules, (rule) => origin.poolFor(rule));
@@ -157,6 +156,21 @@ export function createRunOrigin(o: RunOriginOptions): RunOrigin {
       origin.close();
     },
   };
+}
+
+/** Rules with access.required that can never verify are refused request by request; say so at start too. */
+function logAccessProblems(ingress: Ingress, accessDomain: string | undefined, logger: Logger): void {
+  for (const rule of ingress.rules) {
+    const access = rule.originRequest.access;
+    if (access?.required !== true) continue;
+    const problem = accessProblemOf(access, accessDomain);
+    if (problem !== undefined) {
+      logger.error(
+        { rule: rule.index, code: problem.code },
+        `${problem.message}: every request to this rule is refused with 403`,
+      );
+    }
+  }
 }
 
 /**

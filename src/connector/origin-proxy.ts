@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Dispatcher, Pool as UndiciPool } from 'undici';
 import { WarrenError, type WarrenErrorCode } from '../errors/index.js';
 import type { MuxStream, RequestHead } from '../protocol/index.js';
+import { accessJwtVerifier } from './access-jwt-verifier.js';
 import type { ConnectorMetrics } from './connector-metrics.js';
 import type { HelloWorldOrigin } from './hello-world.js';
 import { type AccessConfig, describeService, Ingress, type IngressRule, requestHost } from './ingress/index.js';
@@ -22,21 +23,16 @@ export type AccessVerifier = (
   head: RequestHead,
 ) => boolean | Promise<boolean>;
 
-/** What a rule with `access.required` gets when the connector has no way to verify tokens: 403, always. */
-const NO_VERIFIER: AccessVerifier = () => {
-  throw new WarrenError(
-    'WARREN_ACCESS_UNVERIFIABLE',
-    'originRequest.access.required is set but this connector has no Access token verifier',
-  );
-};
-
 export interface OriginProxyOptions {
   ingress: Ingress;
   /** PEM trusted for https origins in addition to the system roots (warren's origin CA root, from `warren login`). */
   originCaRoot?: string | undefined;
   metrics?: ConnectorMetrics | undefined;
   logger?: Logger | undefined;
+  /** Default: `warren/verify` against each rule's team JWKS (see access-jwt-verifier.ts). */
   accessVerifier?: AccessVerifier | undefined;
+  /** The service domain D, for `teamName`s without a dot (`<teamName>.access.D`); the CLI passes WARREN_DOMAIN. */
+  accessDomain?: string | undefined;
 }
 
 /** With `disableChunkedEncoding`, request bodies of unknown length are buffered up to this size. */
@@ -133,7 +129,7 @@ class Exchange {
 export class OriginProxy {
   readonly metrics: ConnectorMetrics | undefined;
   readonly logger: Logger | undefined;
-  readonly #verifier: AccessVerifier | undefined;
+  readonly #verifier: AccessVerifier;
   readonly #originCaRoot: string | undefined;
   #ingress!: Ingress;
   #routes: Route[] = [];
@@ -145,7 +141,7 @@ export class OriginProxy {
   constructor(options: OriginProxyOptions) {
     this.metrics = options.metrics;
     this.logger = options.logger;
-    this.#verifier = options.accessVerifier;
+    this.#verifier = options.accessVerifier ?? accessJwtVerifier({ accessDomain: options.accessDomain });
     this.#originCaRoot = options.originCaRoot;
     this.setIngress(options.ingress);
   }
@@ -191,8 +187,8 @@ export class OriginProxy {
     const rule = this.#ingress.matchRequest(head.h, head.p);
     const route = this.#routes[rule.index] as Route;
     if (route.access !== undefined) {
-      // Fail closed: a rule that requires Access and has nothing to verify with answers 403.
-      this.#checkAccess(stream, head, route, this.#verifier ?? NO_VERIFIER);
+      // Fail closed: the verifier refuses (403) whatever it cannot verify, including its own misconfiguration.
+      this.#checkAccess(stream, head, route, this.#verifier);
       return;
     }
     this.#dispatch(stream, head, route);

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { EdgeLink, HostRouter, TunnelAuthenticator } from '../edge/index.js';
 import type { OriginCa } from '../pki/index.js';
 import type { SecretBox, Store } from '../store/index.js';
+import { AccessControl } from './access-control.js';
 import { accountRoutes } from './account-routes.js';
 import type { ApiRoute } from './api-route.js';
 import { auditLogRoutes } from './audit-log-routes.js';
@@ -47,6 +48,8 @@ export interface ControlPlaneOptions {
   txtLookup?: TxtLookup;
   /** Run the zone verification sweep on a timer (default true; tests call `zoneVerifier.runOnce()`). */
   zoneVerificationTimer?: boolean;
+  /** Run the Access signing key rotation check on a timer (default true; tests call `access.rotation.runOnce()`). */
+  accessKeyRotationTimer?: boolean;
 }
 
 /**
@@ -62,6 +65,7 @@ export class ControlPlane {
   readonly originCa: OriginCa;
   readonly dnsCleanup: ClassicDnsCleanup;
   readonly zoneVerifier: ZoneVerifier;
+  readonly access: AccessControl;
   readonly #ctx: ControlContext;
 
   private constructor(options: ControlPlaneOptions, originCa: OriginCa) {
@@ -83,6 +87,7 @@ export class ControlPlane {
     this.#ctx = ctx;
     this.originCa = originCa;
     this.dnsCleanup = new ClassicDnsCleanup(store, logger);
+    this.access = new AccessControl(ctx);
     this.routes = [
       ...userRoutes(ctx),
       ...accountRoutes(ctx),
@@ -95,6 +100,7 @@ export class ControlPlane {
       ...loginRoutes(ctx),
       ...classicTunnelRoutes(ctx),
       ...tunnelRouteDeleteRoutes(ctx),
+      ...this.access.routes,
     ];
     this.router = new DnsHostRouter(store, options.domain, logger);
     this.tracker = new ConnectionTracker(store, options.edgeName, logger);
@@ -109,6 +115,7 @@ export class ControlPlane {
     await cp.router.start();
     if (options.classicCleanupTimer !== false) cp.dnsCleanup.start();
     if (options.zoneVerificationTimer !== false) cp.zoneVerifier.start();
+    if (options.accessKeyRotationTimer !== false) cp.access.rotation.start();
     return cp;
   }
 
@@ -155,6 +162,7 @@ export class ControlPlane {
     this.router.close();
     this.dnsCleanup.stop();
     this.zoneVerifier.stop();
+    await this.access.rotation.stop();
     await this.tracker.idle();
   }
 }

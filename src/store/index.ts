@@ -1,3 +1,4 @@
+export { AccessStore } from './access-store.js';
 export { type AuditEntry, type AuditFilter, AuditLogStore } from './audit-log-store.js';
 export { type CertificateFilter, CertificateStore } from './certificate-store.js';
 export { ChangeFeed, type ChangeTopic } from './change-feed.js';
@@ -7,6 +8,15 @@ export { IdentityStore, type NewToken, type TokenChange } from './identity-store
 export { hashToken, newId, newTokenValue, newUuid } from './ids.js';
 export { LoginTransferStore } from './login-transfer-store.js';
 export type {
+  AccessAppPolicyRow,
+  AccessAppRow,
+  AccessGroupRow,
+  AccessIdentityProviderRow,
+  AccessKeyRow,
+  AccessKeySettingsRow,
+  AccessOrganizationRow,
+  AccessPolicyRow,
+  AccessServiceTokenRow,
   AccountRow,
   ApiTokenRow,
   AuditLogRow,

@@ -399,11 +399,14 @@ class ConfigReader {
         case 'audTag':
           out.audTag = this.#value(value, `${where}.audTag`, 'strings') as string[];
           break;
+        case 'jwksUrl':
+          out.jwksUrl = this.#string(value, `${where}.jwksUrl`);
+          break;
         case 'environment':
           this.#warn(keyNode, `${where}.environment has no effect in warren; it is ignored`);
           break;
         default: {
-          const hint = suggestKey(key, ['required', 'teamName', 'audTag']);
+          const hint = suggestKey(key, ['required', 'teamName', 'audTag', 'jwksUrl']);
           this.#warn(
             keyNode,
             `unknown key ${where}.${key} is ignored${hint === undefined ? '' : ` (did you mean "${hint}"?)`}`,

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { WarrenError } from '../errors/index.js';
+import { accessProblemOf } from './access-jwt-verifier.js';
 import { type ConnectorConfig, ingressOf, loadConfigFile, singleOriginOverrides } from './config/index.js';
 import type { ConnectorMetrics } from './connector-metrics.js';
 import { HealthMonitor } from './health-monitor.js';
@@ -21,6 +22,8 @@ export interface OrchestratorOptions {
   metrics?: ConnectorMetrics | undefined;
   logger: Logger;
   accessVerifier?: AccessVerifier | undefined;
+  /** D for Access rules whose teamName has no dot (`<teamName>.access.D`); default WARREN_DOMAIN. */
+  accessDomain?: string | undefined;
 }
 
 /**
@@ -62,12 +65,9 @@ export class Orchestrator {
       metrics: o.metrics,
       logger: o.logger,
       accessVerifier: o.accessVerifier,
+      accessDomain: o.accessDomain ?? process.env.WARREN_DOMAIN,
     });
-    if (o.accessVerifier === undefined && ingress.rules.some((r) => r.originRequest.access?.required === true)) {
-      o.logger.warn(
-        'originRequest.access.required is set, but this connector cannot verify Access tokens yet: requests to those rules are NOT checked',
-      );
-    }
+    logAccessProblems(ingress, o.accessDomain ?? process.env.WARREN_DOMAIN, o.logger);
     this.health = new HealthMonitor({ logger: o.logger, metrics: o.metrics });
     this.#watchHealth(ingress);
   }
@@ -177,4 +177,19 @@ function singleOrigin(o: OrchestratorOptions): OriginRequestOverrides {
   const overrides = { ...(o.config?.originRequest ?? {}), ...singleOriginOverrides(o.config?.flags ?? {}) };
   if (o.connectTimeoutMs !== undefined) overrides.connectTimeoutMs = o.connectTimeoutMs;
   return overrides;
+}
+
+/** Rules with access.required that can never verify are refused request by request; say so at start too. */
+function logAccessProblems(ingress: Ingress, accessDomain: string | undefined, logger: Logger): void {
+  for (const rule of ingress.rules) {
+    const access = rule.originRequest.access;
+    if (access?.required !== true) continue;
+    const problem = accessProblemOf(access, accessDomain);
+    if (problem !== undefined) {
+      logger.error(
+        { rule: rule.index, code: problem.code },
+        `${problem.message}: every request to this rule is refused with 403`,
+      );
+    }
+  }
 }

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Dispatcher, Pool as UndiciPool } from 'undici';
 import { WarrenError, type WarrenErrorCode } from '../errors/index.js';
 import type { MuxStream, RequestHead } from '../protocol/index.js';
+import { accessJwtVerifier } from './access-jwt-verifier.js';
 import type { ConnectorMetrics } from './connector-metrics.js';
 import type { HelloWorldOrigin } from './hello-world.js';
 import { type AccessConfig, describeService, Ingress, type IngressRule, requestHost } from './ingress/index.js';
@@ -28,7 +29,10 @@ export interface OriginProxyOptions {
   originCaRoot?: string | undefined;
   metrics?: ConnectorMetrics | undefined;
   logger?: Logger | undefined;
+  /** Default: `warren/verify` against each rule's team JWKS (see access-jwt-verifier.ts). */
   accessVerifier?: AccessVerifier | undefined;
+  /** The service domain D, for `teamName`s without a dot (`<teamName>.access.D`); the CLI passes WARREN_DOMAIN. */
+  accessDomain?: string | undefined;
 }
 
 /** With `disableChunkedEncoding`, request bodies of unknown length are buffered up to this size. */
@@ -125,7 +129,7 @@ class Exchange {
 export class OriginProxy {
   readonly metrics: ConnectorMetrics | undefined;
   readonly logger: Logger | undefined;
-  readonly #verifier: AccessVerifier | undefined;
+  readonly #verifier: AccessVerifier;
   readonly #originCaRoot: string | undefined;
   #ingress!: Ingress;
   #routes: Route[] = [];
@@ -137,7 +141,7 @@ export class OriginProxy {
   constructor(options: OriginProxyOptions) {
     this.metrics = options.metrics;
     this.logger = options.logger;
-    this.#verifier = options.accessVerifier;
+    this.#verifier = options.accessVerifier ?? accessJwtVerifier({ accessDomain: options.accessDomain });
     this.#originCaRoot = options.originCaRoot;
     this.setIngress(options.ingress);
   }
@@ -182,7 +186,8 @@ export class OriginProxy {
   handle(stream: MuxStream, head: RequestHead): void {
     const rule = this.#ingress.matchRequest(head.h, head.p);
     const route = this.#routes[rule.index] as Route;
-    if (route.access !== undefined && this.#verifier !== undefined) {
+    if (route.access !== undefined) {
+      // Fail closed: the verifier refuses (403) whatever it cannot verify, including its own misconfiguration.
       this.#checkAccess(stream, head, route, this.#verifier);
       return;
     }
@@ -232,22 +237,31 @@ export class OriginProxy {
 
   #checkAccess(stream: MuxStream, head: RequestHead, route: Route, verifier: AccessVerifier): void {
     const token = headerValue(head.h, 'cf-access-jwt-assertion');
-    const deny = (): void => {
+    const deny = (why: unknown): void => {
+      // The reason names a code and a cause, never the token (it is a bearer credential).
+      const reason =
+        why instanceof Error
+          ? `${(why as Error & { code?: unknown }).code ?? why.name}: ${why.message}`
+          : 'the verifier refused the token';
+      this.logger?.warn(
+        { rule: route.rule.index, host: requestHost(head.h), reason },
+        'access: request refused with 403 before it reached the origin',
+      );
       if (!stream.closed)
         this.#answer(stream, head, 403, 'Forbidden: this hostname requires a valid Cloudflare Access token\n');
     };
     let verdict: boolean | Promise<boolean>;
     try {
       verdict = verifier(token, route.access as AccessConfig, head);
-    } catch {
-      deny();
+    } catch (err) {
+      deny(err);
       return;
     }
     if (verdict === true) this.#dispatch(stream, head, route);
-    else if (verdict === false) deny();
+    else if (verdict === false) deny(undefined);
     else {
       verdict.then((ok) => {
-        if (ok !== true) deny();
+        if (ok !== true) deny(undefined);
         else if (!stream.closed) this.#dispatch(stream, head, route);
       }, deny);
     }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { EdgeLink, HostRouter, TunnelAuthenticator } from '../edge/index.js';
 import type { OriginCa } from '../pki/index.js';
 import type { SecretBox, Store } from '../store/index.js';
+import { AccessControl } from './access-control.js';
 import { accountRoutes } from './account-routes.js';
 import type { ApiRoute } from './api-route.js';
 import { auditLogRoutes } from './audit-log-routes.js';
@@ -59,6 +60,8 @@ export interface ControlPlaneOptions {
   zoneAutoActivate?: boolean;
   /** Replaces the NS lookup of full zones' activation check (tests). */
   nsLookup?: NsLookup;
+  /** Run the Access signing key rotation check on a timer (default true; tests call `access.rotation.runOnce()`). */
+  accessKeyRotationTimer?: boolean;
 }
 
 /**
@@ -77,6 +80,7 @@ export class ControlPlane {
   readonly zoneDelegation: ZoneDelegationCheck;
   /** Shared by every sign-in form of this process (one budget per address and per source across them). */
   readonly signInThrottle: SignInThrottle;
+  readonly access: AccessControl;
   readonly #ctx: ControlContext;
 
   private constructor(options: ControlPlaneOptions, originCa: OriginCa) {
@@ -107,6 +111,7 @@ export class ControlPlane {
     this.#ctx = ctx;
     this.originCa = originCa;
     this.dnsCleanup = new ClassicDnsCleanup(store, logger);
+    this.access = new AccessControl(ctx);
     this.routes = [
       ...userRoutes(ctx),
       ...accountRoutes(ctx),
@@ -120,6 +125,7 @@ export class ControlPlane {
       ...loginRoutes(ctx),
       ...classicTunnelRoutes(ctx),
       ...tunnelRouteDeleteRoutes(ctx),
+      ...this.access.routes,
     ];
     this.router = new DnsHostRouter(store, options.domain, logger);
     this.tracker = new ConnectionTracker(store, options.edgeName, logger);
@@ -134,6 +140,7 @@ export class ControlPlane {
     await cp.router.start();
     if (options.classicCleanupTimer !== false) cp.dnsCleanup.start();
     if (options.zoneVerificationTimer !== false) cp.zoneVerifier.start();
+    if (options.accessKeyRotationTimer !== false) cp.access.rotation.start();
     return cp;
   }
 
@@ -182,6 +189,7 @@ export class ControlPlane {
     this.dnsCleanup.stop();
     this.zoneVerifier.stop();
     this.zoneDelegation.stop();
+    await this.access.rotation.stop();
     await this.tracker.idle();
   }
 }

@@ -55,6 +55,18 @@ export const ERROR_CODES = {
   WARREN_SIGN_IN_THROTTLED: 'Too many failed sign-ins for this address or from this source; try again later.',
   WARREN_ORIGIN_UNHEALTHY:
     'An origin failed its health check (originRequest.healthCheck); the replica takes no traffic.',
+  WARREN_ACCESS_UNVERIFIABLE: 'A rule requires Access but the connector cannot verify tokens for it; requests get 403.',
+  WARREN_ACCESS_TOKEN_MISSING:
+    'The request carries no Access JWT (Cf-Access-Jwt-Assertion header or CF_Authorization cookie).',
+  WARREN_ACCESS_TOKEN_MALFORMED: 'The Access JWT is not a well-formed signed JWT with the expected claims.',
+  WARREN_ACCESS_TOKEN_ALG: 'The Access JWT is not signed with RS256 (e.g. alg none or HS256).',
+  WARREN_ACCESS_TOKEN_SIGNATURE: 'The Access JWT signature does not verify against the team key it names.',
+  WARREN_ACCESS_TOKEN_KEY_UNKNOWN: "The Access JWT names a key (kid) that is not in the team's JWKS.",
+  WARREN_ACCESS_TOKEN_AUDIENCE: "The Access JWT was issued for another application (its aud lacks this app's AUD tag).",
+  WARREN_ACCESS_TOKEN_ISSUER: 'The Access JWT was issued by another team domain.',
+  WARREN_ACCESS_TOKEN_EXPIRED: 'The Access JWT has expired.',
+  WARREN_ACCESS_TOKEN_NOT_YET_VALID: 'The Access JWT is not valid yet (nbf or iat in the future).',
+  WARREN_ACCESS_JWKS_UNAVAILABLE: "The team's signing keys (JWKS) could not be fetched or parsed.",
 } as const;
 
 export type WarrenErrorCode = keyof typeof ERROR_CODES;

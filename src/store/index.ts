@@ -1,3 +1,4 @@
+export { AccessStore } from './access-store.js';
 export { type AuditEntry, type AuditFilter, AuditLogStore } from './audit-log-store.js';
 export { type CertificateFilter, CertificateStore } from './certificate-store.js';
 export { ChangeFeed, type ChangeTopic } from './change-feed.js';
@@ -16,6 +17,15 @@ export { hashToken, newId, newTokenValue, newUuid } from './ids.js';
 export { LoginTransferStore } from './login-transfer-store.js';
 export { verifyPasswordOrDummy } from './password-hash.js';
 export type {
+  AccessAppPolicyRow,
+  AccessAppRow,
+  AccessGroupRow,
+  AccessIdentityProviderRow,
+  AccessKeyRow,
+  AccessKeySettingsRow,
+  AccessOrganizationRow,
+  AccessPolicyRow,
+  AccessServiceTokenRow,
   AccountRow,
   ApiTokenRow,
   AuditLogRow,

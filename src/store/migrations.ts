@@ -248,6 +248,88 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.createIndex('login_transfers_source').on('login_transfers').column('source_ip').execute();
     },
   },
+  '0007_access': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      const doc = (name: string) =>
+        db.schema
+          .createTable(name)
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'));
+      await db.schema
+        .createTable('access_keys')
+        .addColumn('kid', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
+        .addColumn('public_jwk', 'text', (c) => c.notNull())
+        .addColumn('private_sealed', 'text', (c) => c.notNull())
+        .addColumn('certificate', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('activated_at', 'text')
+        .addColumn('retired_at', 'text')
+        .addColumn('expires_at', 'text')
+        .execute();
+      await db.schema.createIndex('access_keys_account').on('access_keys').column('account_id').execute();
+      await db.schema
+        .createTable('access_key_settings')
+        .addColumn('account_id', 'text', (c) => c.primaryKey().references('accounts.id'))
+        .addColumn('key_rotation_interval_days', 'integer', (c) => c.notNull())
+        .addColumn('last_key_rotation_at', 'text')
+        .execute();
+      await db.schema
+        .createTable('access_organizations')
+        .addColumn('account_id', 'text', (c) => c.primaryKey().references('accounts.id'))
+        .addColumn('auth_domain', 'text', (c) => c.notNull().unique())
+        .addColumn('data', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await doc('access_apps')
+        .addColumn('domain', 'text', (c) => c.notNull())
+        .addColumn('aud', 'text', (c) => c.notNull().unique())
+        .addColumn('data', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('access_apps_account').on('access_apps').column('account_id').execute();
+      await doc('access_policies')
+        .addColumn('app_id', 'text')
+        .addColumn('precedence', 'integer', (c) => c.notNull())
+        .addColumn('data', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('access_policies_account').on('access_policies').column('account_id').execute();
+      await db.schema
+        .createTable('access_app_policies')
+        .addColumn('app_id', 'text', (c) => c.notNull())
+        .addColumn('policy_id', 'text', (c) => c.notNull())
+        .addColumn('precedence', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('access_app_policies_pk', ['app_id', 'policy_id'])
+        .execute();
+      await doc('access_groups')
+        .addColumn('data', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await doc('access_service_tokens')
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('client_id', 'text', (c) => c.notNull().unique())
+        .addColumn('secret_hash', 'text', (c) => c.notNull())
+        .addColumn('previous_secret_hash', 'text')
+        .addColumn('previous_valid_until', 'text')
+        .addColumn('duration', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await doc('access_identity_providers')
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('data', 'text', (c) => c.notNull())
+        .addColumn('secrets_sealed', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 /** Hands Kysely's Migrator the migrations compiled into this build. */

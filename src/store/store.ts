@@ -4,6 +4,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { WarrenError } from '../errors/index.js';
+import { AccessStore } from './access-store.js';
 import { AuditLogStore } from './audit-log-store.js';
 import { CertificateStore } from './certificate-store.js';
 import { ChangeFeed, NOTIFY_CHANNEL, PgListener } from './change-feed.js';
@@ -29,6 +30,7 @@ export interface Repositories {
   logins: LoginTransferStore;
   classic: ClassicRecordStore;
   setupLinks: SetupLinkStore;
+  access: AccessStore;
 }
 
 function repositories(db: Kysely<Database>, clock: Clock): Repositories {
@@ -41,6 +43,7 @@ function repositories(db: Kysely<Database>, clock: Clock): Repositories {
     logins: new LoginTransferStore(db, clock),
     classic: new ClassicRecordStore(db, clock),
     setupLinks: new SetupLinkStore(db, clock),
+    access: new AccessStore(db, clock),
   };
 }
 
@@ -70,6 +73,7 @@ export class Store implements Repositories {
   readonly logins: LoginTransferStore;
   readonly classic: ClassicRecordStore;
   readonly setupLinks: SetupLinkStore;
+  readonly access: AccessStore;
   readonly dialect: Dialect;
   readonly feed: ChangeFeed;
   readonly secrets: SecretBox;
@@ -99,6 +103,7 @@ export class Store implements Repositories {
     this.logins = r.logins;
     this.classic = r.classic;
     this.setupLinks = r.setupLinks;
+    this.access = r.access;
   }
 
   /** Runs `fn` in one transaction: all of its writes (the change and its audit entry) commit together. */

@@ -26,6 +26,7 @@ const ACCESS: Section<AccessConfig> = {
     required: into('required', bool),
     teamName: into('teamName', str),
     audTag: into('audTag', (r, v, name) => r.strings(v, name)),
+    jwksUrl: into('jwksUrl', str),
   },
   ignored: { environment: undefined },
 };

@@ -4,6 +4,11 @@ export interface AccessConfig {
   required: boolean;
   teamName: string;
   audTag: readonly string[];
+  /**
+   * warren's addition: where the team's JWKS is, when the connector cannot reach
+   * `https://<team domain>/cdn-cgi/access/certs` by name (a private address, tests on loopback).
+   */
+  jwksUrl?: string | undefined;
 }
 
 /**

@@ -1,0 +1,47 @@
+import { randomBytes } from 'node:crypto';
+import { SignJWT } from 'jose';
+import type { SigningKey } from './signing-key.js';
+
+/** Who the token is for: a person signed in through an identity provider, or a service token. */
+export type AccessSubject =
+  | { kind: 'user'; email: string; userId: string; country?: string | undefined; identityNonce?: string | undefined }
+  | { kind: 'service_token'; clientId: string };
+
+export interface AccessJwtInput {
+  /** `<team>.access.<domain>`: the issuer is `https://<teamDomain>`. */
+  teamDomain: string;
+  /** The application's AUD tag. */
+  aud: string;
+  subject: AccessSubject;
+  issuedAt: Date;
+  /** How long the token is valid (the app's session_duration). */
+  ttlSeconds: number;
+}
+
+/**
+ * Signs an application token with the claims of DESIGN.md §6, as Cloudflare Access does: `aud`
+ * is an array holding the app's AUD tag; `type` is `app`; a service token has no `email`, an
+ * empty `sub` and its client id as `common_name`.
+ */
+export async function signAccessJwt(key: SigningKey, input: AccessJwtInput): Promise<string> {
+  const iat = Math.floor(input.issuedAt.getTime() / 1000);
+  const s = input.subject;
+  const claims: Record<string, unknown> =
+    s.kind === 'user'
+      ? {
+          email: s.email,
+          type: 'app',
+          identity_nonce: s.identityNonce ?? randomBytes(12).toString('base64url'),
+          ...(s.country === undefined ? {} : { country: s.country }),
+        }
+      : { type: 'app', common_name: s.clientId, identity_nonce: '' };
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: 'JWT' })
+    .setAudience([input.aud])
+    .setIssuer(`https://${input.teamDomain}`)
+    .setSubject(s.kind === 'user' ? s.userId : '')
+    .setIssuedAt(iat)
+    .setNotBefore(iat)
+    .setExpirationTime(iat + input.ttlSeconds)
+    .sign(key.privateKey);
+}

@@ -1,0 +1,26 @@
+export { type AccessJwtInput, type AccessSubject, signAccessJwt } from './access-jwt.js';
+export {
+  type AccessGroupDef,
+  type AccessIdentity,
+  type AccessRule,
+  type GroupLookup,
+  ruleMatches,
+  rulesMatch,
+} from './access-rule.js';
+export { type AppDomain, matchApp, parseAppDomain } from './app-matcher.js';
+export { type JwksDocument, jwksDocument, type PublishedKey } from './jwks-document.js';
+export {
+  AccessKeyRing,
+  DEFAULT_KEY_ROTATION_INTERVAL_DAYS,
+  KEY_OVERLAP_MS,
+  type KeySettingsView,
+} from './key-ring.js';
+export { KEY_ROTATION_CHECK_MS, KeyRotationJob } from './key-rotation-job.js';
+export {
+  type AccessPolicyDef,
+  admits,
+  evaluatePolicies,
+  type PolicyDecision,
+  type PolicyVerdict,
+} from './policy-engine.js';
+export { generateSigningKey, importSigningKey, type SigningKey, type SigningKeyMaterial } from './signing-key.js';

@@ -1,0 +1,22 @@
+import type { Repositories } from '../store/index.js';
+import { actorOf } from './control-context.js';
+import type { Principal } from './principal.js';
+
+/** One audit entry for an Access configuration change (in the change's transaction). */
+export async function auditAccess(
+  tx: Repositories,
+  p: Principal,
+  accountId: string,
+  action: string,
+  resource: { id: string; type: string },
+  values: { newValue?: unknown; oldValue?: unknown; metadata?: Record<string, unknown> } = {},
+): Promise<void> {
+  await tx.audit.append({
+    accountId,
+    action,
+    actor: actorOf(p),
+    interface: 'API',
+    resource,
+    ...values,
+  });
+}

@@ -1,0 +1,267 @@
+import type { Kysely } from 'kysely';
+import type { Clock } from './clock.js';
+import type {
+  AccessAppRow,
+  AccessKeyRow,
+  AccessKeySettingsRow,
+  AccessPolicyRow,
+  AccessServiceTokenRow,
+  Database,
+} from './schema.js';
+
+/**
+ * Access: signing keys and their rotation settings, applications, policies and service tokens.
+ * Every query is scoped by account id: another account's rows are invisible here.
+ */
+export class AccessStore {
+  readonly #db: Kysely<Database>;
+  readonly #clock: Clock;
+
+  constructor(db: Kysely<Database>, clock: Clock) {
+    this.#db = db;
+    this.#clock = clock;
+  }
+
+  // ---- signing keys ----
+
+  async insertKey(row: AccessKeyRow): Promise<void> {
+    await this.#db.insertInto('access_keys').values(row).execute();
+  }
+
+  /** Keys that verify at `at`: the current one first, then the next one, then retired ones inside their overlap. */
+  async liveKeys(accountId: string, at: Date): Promise<AccessKeyRow[]> {
+    const iso = at.toISOString();
+    const rows = await this.#db
+      .selectFrom('access_keys')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', iso)]))
+      .orderBy('created_at', 'desc')
+      .execute();
+    const rank = (k: AccessKeyRow): number => (k.retired_at !== null ? 2 : k.activated_at === null ? 1 : 0);
+    return rows.sort((a, b) => rank(a) - rank(b));
+  }
+
+  /** The key that signs now (activated, not retired). */
+  currentKey(accountId: string): Promise<AccessKeyRow | undefined> {
+    return this.#db
+      .selectFrom('access_keys')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('retired_at', 'is', null)
+      .where('activated_at', 'is not', null)
+      .orderBy('activated_at', 'desc')
+      .executeTakeFirst();
+  }
+
+  /** The published key the next rotation promotes. */
+  nextKey(accountId: string): Promise<AccessKeyRow | undefined> {
+    return this.#db
+      .selectFrom('access_keys')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('activated_at', 'is', null)
+      .orderBy('created_at')
+      .executeTakeFirst();
+  }
+
+  async activateKey(kid: string, at: Date): Promise<void> {
+    await this.#db.updateTable('access_keys').set({ activated_at: at.toISOString() }).where('kid', '=', kid).execute();
+  }
+
+  /** Retires the current key(s): they verify until `until`. */
+  async retireCurrentKeys(accountId: string, until: Date): Promise<void> {
+    await this.#db
+      .updateTable('access_keys')
+      .set({ retired_at: this.#clock.now().toISOString(), expires_at: until.toISOString() })
+      .where('account_id', '=', accountId)
+      .where('retired_at', 'is', null)
+      .where('activated_at', 'is not', null)
+      .execute();
+  }
+
+  async deleteExpiredKeys(at: Date): Promise<number> {
+    const r = await this.#db
+      .deleteFrom('access_keys')
+      .where('expires_at', 'is not', null)
+      .where('expires_at', '<=', at.toISOString())
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
+  keySettings(accountId: string): Promise<AccessKeySettingsRow | undefined> {
+    return this.#db
+      .selectFrom('access_key_settings')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .executeTakeFirst();
+  }
+
+  async putKeySettings(row: AccessKeySettingsRow): Promise<void> {
+    await this.#db
+      .insertInto('access_key_settings')
+      .values(row)
+      .onConflict((oc) =>
+        oc.column('account_id').doUpdateSet({
+          key_rotation_interval_days: row.key_rotation_interval_days,
+          last_key_rotation_at: row.last_key_rotation_at,
+        }),
+      )
+      .execute();
+  }
+
+  /** Accounts that have a current key: the rotation job's candidates. */
+  async accountsWithKeys(): Promise<string[]> {
+    const rows = await this.#db
+      .selectFrom('access_keys')
+      .select('account_id')
+      .where('retired_at', 'is', null)
+      .groupBy('account_id')
+      .execute();
+    return rows.map((r) => r.account_id);
+  }
+
+  // ---- applications ----
+
+  async insertApp(row: AccessAppRow): Promise<void> {
+    await this.#db.insertInto('access_apps').values(row).execute();
+  }
+
+  app(accountId: string, id: string): Promise<AccessAppRow | undefined> {
+    return this.#db
+      .selectFrom('access_apps')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+  }
+
+  apps(accountId: string): Promise<AccessAppRow[]> {
+    return this.#db
+      .selectFrom('access_apps')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .orderBy('created_at')
+      .execute();
+  }
+
+  /** Every account's apps: the gate's cache loads them all at once. */
+  allApps(): Promise<AccessAppRow[]> {
+    return this.#db.selectFrom('access_apps').selectAll().orderBy('created_at').execute();
+  }
+
+  async updateApp(accountId: string, id: string, domain: string, data: string): Promise<void> {
+    await this.#db
+      .updateTable('access_apps')
+      .set({ domain, data, updated_at: this.#clock.now().toISOString() })
+      .where('account_id', '=', accountId)
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async deleteApp(accountId: string, id: string): Promise<boolean> {
+    await this.#db.deleteFrom('access_app_policies').where('app_id', '=', id).execute();
+    await this.#db.deleteFrom('access_policies').where('account_id', '=', accountId).where('app_id', '=', id).execute();
+    const r = await this.#db
+      .deleteFrom('access_apps')
+      .where('account_id', '=', accountId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+
+  // ---- policies (app-scoped: app_id set; reusable: app_id null) ----
+
+  async insertPolicy(row: AccessPolicyRow): Promise<void> {
+    await this.#db.insertInto('access_policies').values(row).execute();
+  }
+
+  policy(accountId: string, appId: string | null, id: string): Promise<AccessPolicyRow | undefined> {
+    let q = this.#db.selectFrom('access_policies').selectAll().where('account_id', '=', accountId).where('id', '=', id);
+    q = appId === null ? q.where('app_id', 'is', null) : q.where('app_id', '=', appId);
+    return q.executeTakeFirst();
+  }
+
+  policies(accountId: string, appId: string | null): Promise<AccessPolicyRow[]> {
+    let q = this.#db.selectFrom('access_policies').selectAll().where('account_id', '=', accountId);
+    q = appId === null ? q.where('app_id', 'is', null) : q.where('app_id', '=', appId);
+    return q.orderBy('precedence').orderBy('created_at').execute();
+  }
+
+  allPolicies(): Promise<AccessPolicyRow[]> {
+    return this.#db.selectFrom('access_policies').selectAll().orderBy('precedence').execute();
+  }
+
+  async updatePolicy(accountId: string, id: string, precedence: number, data: string): Promise<void> {
+    await this.#db
+      .updateTable('access_policies')
+      .set({ precedence, data, updated_at: this.#clock.now().toISOString() })
+      .where('account_id', '=', accountId)
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async deletePolicy(accountId: string, id: string): Promise<boolean> {
+    await this.#db.deleteFrom('access_app_policies').where('policy_id', '=', id).execute();
+    const r = await this.#db
+      .deleteFrom('access_policies')
+      .where('account_id', '=', accountId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+
+  // ---- service tokens ----
+
+  async insertServiceToken(row: AccessServiceTokenRow): Promise<void> {
+    await this.#db.insertInto('access_service_tokens').values(row).execute();
+  }
+
+  serviceToken(accountId: string, id: string): Promise<AccessServiceTokenRow | undefined> {
+    return this.#db
+      .selectFrom('access_service_tokens')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+  }
+
+  serviceTokenByClientId(clientId: string): Promise<AccessServiceTokenRow | undefined> {
+    return this.#db
+      .selectFrom('access_service_tokens')
+      .selectAll()
+      .where('client_id', '=', clientId)
+      .executeTakeFirst();
+  }
+
+  serviceTokens(accountId: string): Promise<AccessServiceTokenRow[]> {
+    return this.#db
+      .selectFrom('access_service_tokens')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .orderBy('created_at')
+      .execute();
+  }
+
+  async updateServiceToken(
+    accountId: string,
+    id: string,
+    set: Partial<Omit<AccessServiceTokenRow, 'id' | 'account_id' | 'client_id' | 'created_at'>>,
+  ): Promise<void> {
+    await this.#db
+      .updateTable('access_service_tokens')
+      .set({ ...set, updated_at: this.#clock.now().toISOString() })
+      .where('account_id', '=', accountId)
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async deleteServiceToken(accountId: string, id: string): Promise<boolean> {
+    const r = await this.#db
+      .deleteFrom('access_service_tokens')
+      .where('account_id', '=', accountId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+}

@@ -1,12 +1,12 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { parseResolverAddress } from '../control/zone-verifier.js';
 import { durationArg, intArg, logOptionsOf, withLogOptions } from './cli-options.js';
+import { withDnsAddressOptions } from './dns-options.js';
 
 /** `warren serve` flags (DESIGN.md §2); the process itself lives in serve-command.ts. */
 export function registerServeCommand(program: Command): void {
   withLogOptions(
-    program
-      .command('serve')
+    withDnsAddressOptions(program.command('serve'))
       .description('run edge + control API + dashboard in one process (SQLite in --data-dir)')
       .addOption(new Option('--data-dir <dir>', 'data directory').default('.warren').env('WARREN_DATA_DIR'))
       .addOption(new Option('--bind <addr>', 'address every listener binds').default('127.0.0.1').env('WARREN_BIND'))
@@ -98,7 +98,7 @@ export function registerServeCommand(program: Command): void {
           .argParser(durationArg('--origin-response-timeout'))
           .env('WARREN_ORIGIN_RESPONSE_TIMEOUT'),
       ),
-  ).action(async (f) => {
+  ).action(async (f, cmd: Command) => {
     const { serve } = await import('./serve-command.js');
     await serve({
       dataDir: f.dataDir,
@@ -116,6 +116,13 @@ export function registerServeCommand(program: Command): void {
       maxTunnelsPerAccount: f.maxTunnelsPerAccount,
       classicDnsCleanupAfterMs: f.classicDnsCleanupAfter,
       verifyResolver: f.verifyResolver,
+      dns: {
+        port: f.dnsPort,
+        // The default port may be taken (an mDNS responder on 5353): then serve runs without DNS.
+        portIsDefault: cmd.getOptionValueSource('dnsPort') === 'default',
+        edgeAddresses: f.edgeAddress,
+        nsAddresses: f.nsAddress,
+      },
       // Secrets come from the environment only, never from flags (they would show in `ps`).
       admin: {
         email: process.env.WARREN_ADMIN_EMAIL || undefined,

@@ -46,6 +46,7 @@ export const ERROR_CODES = {
   WARREN_USER_EXISTS: 'A user with that e-mail address already exists.',
   WARREN_USER_NOT_FOUND: 'No user with that e-mail address exists.',
   WARREN_SETUP_LINK_INVALID: 'The first-run setup link is unknown, used, expired, or a user exists already.',
+  WARREN_DNS_LISTEN: 'The DNS server could not bind its UDP or TCP port.',
   WARREN_ORIGIN_UNHEALTHY:
     'An origin failed its health check (originRequest.healthCheck); the replica takes no traffic.',
 } as const;

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { CONNECTOR_VERSION } from '../connector/index.js';
 import { WarrenError } from '../errors/index.js';
 import { registerAdminCommand } from './admin-options.js';
+import { registerDnsCommand } from './dns-options.js';
 import { registerLoginCommand } from './login-options.js';
 import { registerServeCommand } from './serve-options.js';
 import { registerTunnelCommand } from './tunnel-options.js';
@@ -18,6 +19,7 @@ const program = new Command('warren')
 
 registerServeCommand(program);
 registerAdminCommand(program);
+registerDnsCommand(program);
 registerTunnelReadyCommand(registerTunnelCommand(program));
 registerLoginCommand(program);
 

@@ -4,10 +4,12 @@ import { resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { bootstrapAdmin, ControlPlane, createApiServer, issueSetupLink } from '../control/index.js';
 import { checkPassword } from '../control/user-admin.js';
+import { DnsMetrics, type DnsService, startDnsService } from '../dns/index.js';
 import { EdgeServer, QuickTunnelAuthority, type TunnelPortLimits } from '../edge/index.js';
 import { WarrenError } from '../errors/index.js';
 import { loadOrCreateEdgeTls } from '../pki/index.js';
 import { ensureDataDir, Store } from '../store/index.js';
+import { dnsAddresses } from './dns-command.js';
 import { createLogger, type LoggerOptions } from './logger.js';
 import { onShutdownSignals } from './shutdown-signals.js';
 
@@ -38,6 +40,8 @@ export interface ServeOptions {
   verifyResolver: string | undefined;
   /** `--zone-auto-activate`; undefined: on when `bind` is a loopback address. */
   zoneAutoActivate?: boolean | undefined;
+  /** `--dns-port` (`portIsDefault`: not given, so a taken port only disables DNS), `--edge-address`, `--ns-address`. */
+  dns: { port: number; portIsDefault: boolean; edgeAddresses: string[] | undefined; nsAddresses: string[] | undefined };
   /** WARREN_ADMIN_EMAIL / WARREN_ADMIN_TOKEN / WARREN_ADMIN_PASSWORD. */
   admin: { email: string | undefined; token: string | undefined; password: string | undefined };
   log: LoggerOptions;
@@ -122,6 +126,10 @@ export async function serve(options: ServeOptions): Promise<void> {
   const api = createApiServer({ logger, ready: () => ready, metrics: edge.metrics.registry, control: control.api() });
   const ports = await edge.listen();
   const host = options.bind.includes(':') ? `[${options.bind}]` : options.bind;
+  // One /metrics on the API port: the edge's counters and the DNS server's (queries by type, answers by rcode).
+  const dnsMetrics = new DnsMetrics(edge.metrics.registry);
+  const dns = await startServeDns(store, options, dnsMetrics, logger);
+
   control.setEdgeAddress(`${host}:${ports.tunnelPort}`);
   await api.listen({ port: options.apiPort, host: options.bind });
   const apiAddr = api.server.address();
@@ -145,6 +153,9 @@ export async function serve(options: ServeOptions): Promise<void> {
         ? []
         : [`  visitor https  https://${host}:${ports.httpsPort}  (certificate ${resolve(options.https.cert ?? '')})`]),
       `  tunnel         ${host}:${ports.tunnelPort}`,
+      dns === undefined
+        ? `  dns            off (port ${options.dns.port} is taken; pass --dns-port)`
+        : `  dns            ${host}:${dns.port} (UDP and TCP)`,
       `  api            http://${host}:${apiPort}/client/v4`,
       tls.caPath !== undefined
         ? `  edge CA        ${tls.caPath}`
@@ -161,10 +172,34 @@ export async function serve(options: ServeOptions): Promise<void> {
   logger.info({ edgeName, httpPort: ports.httpPort, tunnelPort: ports.tunnelPort, apiPort }, 'serve ready');
   onShutdownSignals(logger, async () => {
     ready = false;
-    await Promise.all([edge.close(), api.close()]);
+    await Promise.all([edge.close(), api.close(), dns?.close()]);
     await control.close();
     await store.close();
   });
+}
+
+/** The DNS server; undefined when the default port is taken (an explicit --dns-port must bind). */
+async function startServeDns(
+  store: Store,
+  options: ServeOptions,
+  metrics: DnsMetrics,
+  logger: ReturnType<typeof createLogger>,
+): Promise<DnsService | undefined> {
+  try {
+    return await startDnsService({
+      store,
+      domain: options.domain,
+      bind: options.bind,
+      port: options.dns.port,
+      addresses: dnsAddresses(options.bind, options.dns.edgeAddresses, options.dns.nsAddresses, logger),
+      logger,
+      metrics,
+    });
+  } catch (err) {
+    if (!(err instanceof WarrenError) || !options.dns.portIsDefault) throw err;
+    process.stderr.write(`warren: ${err.message}; serving without DNS [${err.code}]\n`);
+    return undefined;
+  }
 }
 
 /**

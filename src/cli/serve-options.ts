@@ -9,6 +9,7 @@ import {
   HANDSHAKE_TIMEOUT_MS,
 } from '../edge/tunnel-listener.js';
 import { durationArg, intArg, logOptionsOf, withLogOptions } from './cli-options.js';
+import { withDnsAddressOptions } from './dns-options.js';
 
 /** `true`/`false` (also `1`/`0`, `yes`/`no`); a bare flag is true. */
 function boolArg(flag: string): (value: string | undefined) => boolean {
@@ -23,8 +24,7 @@ function boolArg(flag: string): (value: string | undefined) => boolean {
 /** `warren serve` flags (DESIGN.md §2); the process itself lives in serve-command.ts. */
 export function registerServeCommand(program: Command): void {
   withLogOptions(
-    program
-      .command('serve')
+    withDnsAddressOptions(program.command('serve'))
       .description('run edge + control API + dashboard in one process (SQLite in --data-dir)')
       .addOption(new Option('--data-dir <dir>', 'data directory').default('.warren').env('WARREN_DATA_DIR'))
       .addOption(new Option('--bind <addr>', 'address every listener binds').default('127.0.0.1').env('WARREN_BIND'))
@@ -182,7 +182,7 @@ Environment (secrets are read from the environment only: flags would show in \`p
   WARREN_ADMIN_PASSWORD                   their password for \`warren login\`: ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters
 Without them, while no user exists, serve prints a one-time /setup link instead.`,
     )
-    .action(async (f) => {
+    .action(async (f, cmd: Command) => {
       const { serve } = await import('./serve-command.js');
       await serve({
         dataDir: f.dataDir,
@@ -207,6 +207,13 @@ Without them, while no user exists, serve prints a one-time /setup link instead.
           maxPendingHandshakes: f.tunnelMaxPending,
           maxPendingHandshakesPerSource: f.tunnelMaxPendingPerSource,
           maxConnectionsPerSource: f.tunnelMaxConnectionsPerSource,
+        },
+        dns: {
+          port: f.dnsPort,
+          // The default port may be taken (an mDNS responder on 5353): then serve runs without DNS.
+          portIsDefault: cmd.getOptionValueSource('dnsPort') === 'default',
+          edgeAddresses: f.edgeAddress,
+          nsAddresses: f.nsAddress,
         },
         // Secrets come from the environment only, never from flags (they would show in `ps`).
         admin: {

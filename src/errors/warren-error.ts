@@ -53,6 +53,7 @@ export const ERROR_CODES = {
   WARREN_USER_NOT_FOUND: 'No user with that e-mail address exists.',
   WARREN_SETUP_LINK_INVALID: 'The first-run setup link is unknown, used, expired, or a user exists already.',
   WARREN_SIGN_IN_THROTTLED: 'Too many failed sign-ins for this address or from this source; try again later.',
+  WARREN_DNS_LISTEN: 'The DNS server could not bind its UDP or TCP port.',
   WARREN_ORIGIN_UNHEALTHY:
     'An origin failed its health check (originRequest.healthCheck); the replica takes no traffic.',
   WARREN_ACCESS_UNVERIFIABLE: 'A rule requires Access but the connector cannot verify tokens for it; requests get 403.',

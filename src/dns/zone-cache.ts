@@ -1,0 +1,134 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import { DnsZoneReader, type ServedRecord, type Store } from '../store/index.js';
+import { type DnsAddresses, serviceZone, userZone, type ZoneIndex } from './zone-index.js';
+
+export const DNS_RELOAD_DEBOUNCE_MS = 20; // coalesce a burst of API changes into one reload
+export const DNS_SAFETY_RELOAD_MS = 60_000; // 1 minute: a full reload even without notifications
+
+/**
+ * The zones the DNS server answers for, in memory (no database round trip per query), reloaded
+ * on every `dns`/`zones` change notification, the way DnsHostRouter does: in-process at once,
+ * across processes through PostgreSQL's LISTEN/NOTIFY.
+ *
+ * SOA serial: there is no serial column, and a deleted record leaves no modification time, so
+ * the serial is the time (Unix seconds) at which this process first loaded the zone's current
+ * contents, and at least the previous serial + 1. It grows on every change and across restarts
+ * (as long as the clock does); two processes may show different serials for the same contents.
+ */
+export class DnsZoneCache {
+  readonly #store: Store;
+  readonly #reader: DnsZoneReader;
+  readonly #domain: string;
+  readonly #addresses: DnsAddresses;
+  readonly #logger: Logger;
+  readonly #now: () => number;
+  #index: ZoneIndex = new Map();
+  /** zone id → fingerprint of its contents and the serial given to it. */
+  #serials = new Map<string, { fingerprint: string; serial: number }>();
+  #timer: NodeJS.Timeout | undefined;
+  #safety: NodeJS.Timeout | undefined;
+  #unsubscribe: (() => void) | undefined;
+  #refreshing: Promise<void> | undefined;
+  #again = false;
+
+  constructor(options: {
+    store: Store;
+    domain: string;
+    addresses: DnsAddresses;
+    logger: Logger;
+    /** Milliseconds since the epoch (injectable for tests). */
+    now?: () => number;
+  }) {
+    this.#store = options.store;
+    this.#reader = new DnsZoneReader(options.store.db);
+    this.#domain = options.domain.toLowerCase();
+    this.#addresses = options.addresses;
+    this.#logger = options.logger;
+    this.#now = options.now ?? Date.now;
+  }
+
+  get index(): ZoneIndex {
+    return this.#index;
+  }
+
+  async start(): Promise<void> {
+    this.#unsubscribe = this.#store.feed.subscribe((topic) => {
+      if (topic === 'dns' || topic === 'zones') this.#schedule();
+    });
+    this.#safety = setInterval(() => this.#schedule(), DNS_SAFETY_RELOAD_MS);
+    this.#safety.unref();
+    await this.refresh();
+  }
+
+  #schedule(): void {
+    if (this.#timer !== undefined) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.refresh().catch((err: unknown) =>
+        this.#logger.error({ err }, 'dns: reload from the store failed; answering from the last zones'),
+      );
+    }, DNS_RELOAD_DEBOUNCE_MS);
+  }
+
+  /** Reloads now (one at a time; a change during a reload triggers one more). */
+  async refresh(): Promise<void> {
+    if (this.#refreshing !== undefined) {
+      this.#again = true;
+      return this.#refreshing;
+    }
+    this.#refreshing = (async () => {
+      do {
+        this.#again = false;
+        await this.#load();
+      } while (this.#again);
+    })().finally(() => {
+      this.#refreshing = undefined;
+    });
+    return this.#refreshing;
+  }
+
+  #serial(id: string, fingerprint: string): number {
+    const nowS = Math.floor(this.#now() / 1000);
+    const prev = this.#serials.get(id);
+    if (prev !== undefined && prev.fingerprint === fingerprint) return prev.serial;
+    // RFC 1982 arithmetic is not needed before 2106; stay within 32 bits anyway.
+    const serial = Math.max(prev === undefined ? 0 : prev.serial + 1, nowS) >>> 0;
+    this.#serials.set(id, { fingerprint, serial });
+    return serial;
+  }
+
+  async #load(): Promise<void> {
+    const snap = await this.#reader.snapshot();
+    const byZone = new Map<string, ServedRecord[]>();
+    for (const r of snap.records) {
+      const list = byZone.get(r.zone_id);
+      if (list === undefined) byZone.set(r.zone_id, [r]);
+      else list.push(r);
+    }
+    const index = new Map<string, ReturnType<typeof userZone>>();
+    const live = new Set<string>();
+    for (const z of snap.zones) {
+      const records = byZone.get(z.id) ?? [];
+      const h = createHash('sha256').update(z.name);
+      for (const line of records
+        .map((r) => `${r.name}\t${r.type}\t${r.content}\t${r.proxied}\t${r.ttl}\t${r.priority}\t${r.data}`)
+        .sort())
+        h.update(`\n${line}`);
+      live.add(z.id);
+      const name = z.name.toLowerCase();
+      // The service domain's own names come first; a user zone cannot shadow it.
+      if (name === this.#domain) continue;
+      index.set(name, userZone(z, records, this.#serial(z.id, h.digest('hex')), this.#domain, this.#addresses));
+    }
+    for (const id of this.#serials.keys()) if (!live.has(id) && id !== '') this.#serials.delete(id);
+    index.set(this.#domain, serviceZone(this.#domain, this.#serial('', 'service'), this.#addresses));
+    this.#index = index;
+  }
+
+  close(): void {
+    this.#unsubscribe?.();
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    if (this.#safety !== undefined) clearInterval(this.#safety);
+  }
+}

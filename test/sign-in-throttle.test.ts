@@ -64,9 +64,13 @@ async function start(dialect: DialectCase): Promise<Harness> {
 }
 
 /** A fresh `warren login` key whose transfer exists (the browser's first visit creates it). */
+let callbacks = 0;
 async function newCallback(h: Harness): Promise<string> {
   const key = randomBytes(32).toString('base64url');
-  const res = await h.app.inject({ method: 'GET', url: `/argotunnel?callback=${key}` });
+  // Each transfer from its own source: open transfers are capped per source, and that cap is not under test here.
+  callbacks += 1;
+  const remoteAddress = `127.1.${Math.floor(callbacks / 250)}.${(callbacks % 250) + 1}`;
+  const res = await h.app.inject({ method: 'GET', url: `/argotunnel?callback=${key}`, remoteAddress });
   assert.equal(res.statusCode, 200, res.body);
   return key;
 }

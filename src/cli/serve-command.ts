@@ -24,7 +24,7 @@ export interface ServeOptions {
   domain: string;
   edgeName: string | undefined;
   quickTunnelsPerMinute: number;
-  originResponseTimeout: number;
+  originResponseTimeoutMs: number;
   /** postgres://… for PostgreSQL; undefined for SQLite in the data directory. */
   databaseUrl: string | undefined;
   maxTunnelsPerAccount: number;
@@ -91,7 +91,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     https,
     quick,
     quickTunnelsPerMinute: options.quickTunnelsPerMinute,
-    originResponseTimeoutMs: options.originResponseTimeout * 1000,
+    originResponseTimeoutMs: options.originResponseTimeoutMs,
     logger,
   });
   let ready = false;

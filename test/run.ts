@@ -15,9 +15,10 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * With `--test`, node 20 applies `--test-timeout` to each test file as a whole (and kills the
- * file's process when it runs over): one bound per file, whatever the file forgets. The slowest
- * file takes under a minute on a loaded 2-core machine; 5 minutes leaves room without letting
- * a hung file hold the suite for long.
+ * file's process when it runs over): one bound per file, whatever the file forgets. A per-test
+ * `{ timeout }` would need every file to remember it. The slowest file (cli-tunnel-e2e, both
+ * dialects) took about 70 s in a full run on a shared 2-core machine; 5 minutes leaves room for
+ * a slower machine without letting a hung file hold the suite for long.
  */
 const FILE_TIMEOUT_MS = 300_000; // 5 minutes per test file
 

@@ -3,16 +3,11 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { eventually } from './support/eventually.js';
 import { rawExchange } from './support/hostile-connector.js';
 import { startTestOrigin, type TestOrigin } from './support/test-origin.js';
 import { visit } from './support/visit.js';
-import {
-  eventually,
-  type QuickTunnelHandle,
-  type ServeHandle,
-  startQuickTunnel,
-  startServe,
-} from './support/warren-processes.js';
+import { type QuickTunnelHandle, type ServeHandle, startQuickTunnel, startServe } from './support/warren-processes.js';
 
 /*
  * Fault-and-abuse suite for the visitor path (issue 10 items 2 and 9): hostile visitors must not

@@ -7,9 +7,10 @@ import { loadOrCreateEdgeTls } from '../src/pki/index.js';
 import { type Clock, Store } from '../src/store/index.js';
 import { runCli } from './support/cli-home.js';
 import { ADMIN_EMAIL, ADMIN_TOKEN, quietLogger } from './support/control-harness.js';
+import { eventually } from './support/eventually.js';
 import { startTestOrigin, type TestOrigin } from './support/test-origin.js';
 import { visit } from './support/visit.js';
-import { eventually, type Proc, startCli, tempDir } from './support/warren-processes.js';
+import { type Proc, startCli, tempDir } from './support/warren-processes.js';
 
 const HOUR = 3_600_000;
 const WINDOW = 30 * HOUR;

@@ -6,9 +6,10 @@ import { after, before, describe, test } from 'node:test';
 import { oneLineError, runCli } from './support/cli-home.js';
 import { ADMIN_EMAIL, ADMIN_TOKEN, DIALECTS } from './support/control-harness.js';
 import type { Envelope, RecordResult, TunnelResult } from './support/control-types.js';
+import { eventually } from './support/eventually.js';
 import { startTestOrigin, type TestOrigin } from './support/test-origin.js';
 import { visit } from './support/visit.js';
-import { eventually, type Proc, type ServeHandle, startCli, startServe, tempDir } from './support/warren-processes.js';
+import { type Proc, type ServeHandle, startCli, startServe, tempDir } from './support/warren-processes.js';
 
 const SUPER_ADMIN = '33666b9c79b9a5273fc7344ff42f953d';
 const ADMINISTRATOR = '05784afa30c1afe1440e79d9351c7430';

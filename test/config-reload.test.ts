@@ -14,6 +14,7 @@ import { Orchestrator } from '../src/connector/index.js';
 import { Ingress } from '../src/connector/ingress/index.js';
 import { WarrenError } from '../src/errors/index.js';
 import { startProxyHarness, visit } from './origin-harness.js';
+import { eventually } from './support/eventually.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'warren-reload-'));
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -42,14 +43,6 @@ async function named(name: string): Promise<Server> {
   return server;
 }
 const urlOf = (s: Server): string => `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
-
-async function until(cond: () => Promise<boolean>, deadlineMs: number, what: string): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (!(await cond())) {
-    if (Date.now() > end) assert.fail(`not within ${deadlineMs} ms: ${what}`);
-    await new Promise<void>((r) => setImmediate(r));
-  }
-}
 
 test('config-url-with-ingress-rules-is-an-error', () => {
   const file = join(dir, 'rules.yml');
@@ -137,7 +130,7 @@ test('config-sighup-reloads-rules-without-dropping-a-websocket', async () => {
   // A broken file is refused and the running rules stay.
   writeFileSync(file, 'ingress:\n  - hostname: app.example.com:80\n    service: http://x:1\n');
   process.kill(process.pid, 'SIGHUP');
-  await until(async () => lines.join('').includes('reload failed'), 1_000, 'the bad reload is logged');
+  await eventually(async () => lines.join('').includes('reload failed'), 1_000, 'the bad reload is logged');
   assert.match(lines.join(''), /config\.yml:2: ingress rule #1: hostname \\"app\.example\.com:80\\" has a port/);
   assert.equal((await visit(h, '/')).body, 'a');
 
@@ -147,7 +140,7 @@ test('config-sighup-reloads-rules-without-dropping-a-websocket', async () => {
   );
   const started = Date.now();
   process.kill(process.pid, 'SIGHUP');
-  await until(async () => (await visit(h, '/')).body === 'b', 1_000, 'new routing after SIGHUP');
+  await eventually(async () => (await visit(h, '/')).body === 'b', 1_000, 'new routing after SIGHUP');
   assert.ok(Date.now() - started < 1_000);
   assert.match(lines.join(''), /reloaded ingress rules/);
 

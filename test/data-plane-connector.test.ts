@@ -2,9 +2,34 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { pino } from 'pino';
+import { createApiServer } from '../src/control/index.js';
+import { eventually } from './support/eventually.js';
 import { startTestOrigin } from './support/test-origin.js';
 import { visit } from './support/visit.js';
 import { startCli, startQuickTunnel, startServe, tempDir } from './support/warren-processes.js';
+
+test('api-healthz-answers-503-before-ready-and-while-stopping-and-200-in-between', { timeout: 10_000 }, async () => {
+  // `warren serve` flips `ready` after the edge and the API listen, and back when it shuts down.
+  let ready = false;
+  const api = createApiServer({ logger: pino({ level: 'silent' }), ready: () => ready });
+  await api.listen({ port: 0, host: '127.0.0.1' });
+  try {
+    const addr = api.server.address();
+    assert.ok(typeof addr === 'object' && addr !== null);
+    const healthz = async (): Promise<[number, unknown]> => {
+      const r = await fetch(`http://127.0.0.1:${addr.port}/healthz`);
+      return [r.status, await r.json()];
+    };
+    assert.deepEqual(await healthz(), [503, { status: 'starting' }]);
+    ready = true;
+    assert.deepEqual(await healthz(), [200, { status: 'ok' }]);
+    ready = false;
+    assert.equal((await healthz())[0], 503);
+  } finally {
+    await api.close();
+  }
+});
 
 test('api-healthz-answers-200-once-serve-is-ready', async () => {
   const serve = await startServe();
@@ -22,13 +47,18 @@ test('metrics-ready-and-healthcheck-report-four-ha-connections', async () => {
   const tunnel = await startQuickTunnel(serve, origin.url, ['--metrics', '127.0.0.1:0']);
   try {
     const [, base] = await tunnel.waitFor(/Metrics server listening on (http:\/\/\S+)\/metrics/);
-    let ready: { status: number; readyConnections: number; connectorId: string } | undefined;
-    for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
-      const r = await fetch(`${base}/ready`);
-      ready = (await r.json()) as typeof ready;
-      if (ready?.readyConnections === 4) break;
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    const ready = await eventually(
+      async () => {
+        const r = (await (await fetch(`${base}/ready`)).json()) as {
+          status: number;
+          readyConnections: number;
+          connectorId: string;
+        };
+        return r.readyConnections === 4 && r;
+      },
+      10_000,
+      '/ready reports four connections',
+    );
     assert.equal(ready?.status, 200);
     assert.equal(ready?.readyConnections, 4);
     assert.match(ready?.connectorId ?? '', /^[0-9a-f-]{36}$/);

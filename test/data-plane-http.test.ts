@@ -4,9 +4,10 @@ import { request } from 'node:http';
 import { connect, createServer as createNetServer } from 'node:net';
 import { describe, test } from 'node:test';
 import { connect as tlsConnect } from 'node:tls';
+import { eventually } from './support/eventually.js';
 import { useQuickTunnel } from './support/quick-tunnel-fixture.js';
 import { visit } from './support/visit.js';
-import { eventually, startQuickTunnel, startServe } from './support/warren-processes.js';
+import { startQuickTunnel, startServe } from './support/warren-processes.js';
 
 describe('http through a quick tunnel', () => {
   const f = useQuickTunnel();

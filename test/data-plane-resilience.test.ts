@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { test } from 'node:test';
+import { eventually } from './support/eventually.js';
 import { startTcpProxy } from './support/tcp-proxy.js';
 import { startTestOrigin } from './support/test-origin.js';
 import { visit } from './support/visit.js';
-import { eventually, startCli, startQuickTunnel, startServe } from './support/warren-processes.js';
+import { startCli, startQuickTunnel, startServe } from './support/warren-processes.js';
 
 /** One GET with a short timeout: resolves to the status, or 0 when it failed or hung. */
 function probe(port: number, host: string, timeoutMs = 1_000): Promise<number> {

@@ -4,7 +4,7 @@ import { type DnsService, startDnsService } from '../src/dns/index.js';
 import { Store } from '../src/store/index.js';
 import { type ControlHarness, DIALECTS, quietLogger, startControl } from './support/control-harness.js';
 import { dig } from './support/dig.js';
-import { eventually } from './support/warren-processes.js';
+import { eventually } from './support/eventually.js';
 
 const DOMAIN = 'warren.localhost';
 const EDGE_V4 = '192.0.2.10';

@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { eventually } from './support/eventually.js';
 import { startNamedTunnelFixture, untilConnectors } from './support/named-tunnel-fixture.js';
 import { startTestOrigin, type TestOrigin } from './support/test-origin.js';
 import { visit } from './support/visit.js';
-import { eventually, type ServeHandle, startServe, tempDir } from './support/warren-processes.js';
+import { type ServeHandle, startServe, tempDir } from './support/warren-processes.js';
 
 /** Requests (tagged with a sequence number) `concurrency` at a time until `stop()`. */
 function steadyLoad(port: number, host: string, concurrency: number) {

@@ -2,16 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ADMIN_EMAIL, ADMIN_TOKEN, DIALECTS } from './support/control-harness.js';
 import type { AuditResult, Envelope, RecordResult, TunnelResult, ZoneResult } from './support/control-types.js';
+import { eventually } from './support/eventually.js';
 import { startTestOrigin, type TestOrigin } from './support/test-origin.js';
 import { visit } from './support/visit.js';
-import { eventually, type Proc, type ServeHandle, startCli, startServe } from './support/warren-processes.js';
+import { type Proc, type ServeHandle, startCli, startServe } from './support/warren-processes.js';
 
 const MAX_TUNNELS = 1;
-
-/** Polls until `check` yields a value (not undefined), with a deadline. */
-async function until<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  return (await eventually(check, timeoutMs, what)) as T;
-}
 
 /** `warren tunnel run --token T --url U` against `serve` (flags and their env twins, so either parse works). */
 function runTunnel(serve: ServeHandle, token: string, url: string): Proc {
@@ -103,7 +99,7 @@ for (const dialect of DIALECTS) {
       const token = (await api<string>('GET', `/accounts/${account}/cfd_tunnel/${tunnel.id}/token`)).result;
       connector = runTunnel(serve, token, origin.url);
       procs.push(connector);
-      const res = await until(
+      const res = await eventually(
         async () => {
           const r = await visit(serve.httpPort, 'app.example.com', '/echo');
           return r.status === 200 ? r : undefined;
@@ -114,7 +110,7 @@ for (const dialect of DIALECTS) {
       const echoed = JSON.parse(res.text) as { headers: Record<string, string> };
       assert.equal(echoed.headers.host, 'app.example.com');
 
-      const registered = await until(
+      const registered = await eventually(
         async () => {
           const e = await audit('Registered');
           return e.length === 4 ? e : undefined;
@@ -136,7 +132,7 @@ for (const dialect of DIALECTS) {
       assert.ok(cname, 'CNAME add is audited');
       assert.equal(cname.metadata.content, `${tunnel.id}.tunnel.warren.localhost`);
 
-      const shown = await until(
+      const shown = await eventually(
         async () => {
           const t = (await api<TunnelResult>('GET', `/accounts/${account}/cfd_tunnel/${tunnel.id}`)).result;
           return t.status === 'healthy' ? t : undefined;
@@ -222,7 +218,7 @@ for (const dialect of DIALECTS) {
       assert.equal(refused.errors[0]?.warren_code, 'WARREN_TUNNEL_CONNECTED');
       assert.match(refused.errors[0]?.message ?? '', /cascade=true/);
       await connector?.stop('SIGTERM');
-      const gone = await until(
+      const gone = await eventually(
         async () => {
           const e = await audit('Unregistered');
           return e.length === 4 ? e : undefined;

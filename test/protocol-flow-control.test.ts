@@ -4,6 +4,7 @@ import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { PassThrough, Writable } from 'node:stream';
 import { test } from 'node:test';
 import { MuxConnection, type MuxStream, type RequestHead } from '../src/protocol/index.js';
+import { eventually } from './support/eventually.js';
 
 const WINDOW = 256 * 1024;
 
@@ -35,13 +36,16 @@ test('a-slow-receiver-bounds-what-the-sender-buffers', async () => {
   const { edge, connector, close } = await linkPair();
   try {
     // The connector answers with an endless body; the edge-side sink accepts nothing until released.
+    const TOTAL = 64 * 1024 * 1024;
+    let produced = 0;
+    let sender: MuxStream | undefined;
     connector.onStream = (stream: MuxStream) => {
+      sender = stream;
       stream.respond({ s: 200, h: [] });
       const source = new PassThrough({ highWaterMark: 64 * 1024 });
-      let produced = 0;
       const chunk = Buffer.alloc(64 * 1024, 1);
       const produce = (): void => {
-        while (produced < 64 * 1024 * 1024) {
+        while (produced < TOTAL) {
           produced += chunk.length;
           if (!source.write(chunk)) {
             source.once('drain', produce);
@@ -52,7 +56,6 @@ test('a-slow-receiver-bounds-what-the-sender-buffers', async () => {
       };
       produce();
       stream.pipeFrom(source);
-      (globalThis as { __produced?: () => number }).__produced = () => produced;
     };
     let release: (() => void) | undefined;
     let received = 0;
@@ -67,20 +70,19 @@ test('a-slow-receiver-bounds-what-the-sender-buffers', async () => {
     const head: RequestHead = { m: 'GET', p: '/', h: [], e: 1 };
     const stream = edge.openStream(head);
     stream.onResponse = () => stream.pipeTo(sink);
-    // Wait until the producer is stalled by the window (its count stops moving).
-    const produced = (): number => (globalThis as { __produced?: () => number }).__produced?.() ?? 0;
-    let last = -1;
-    for (let i = 0; i < 200 && produced() !== last; i++) {
-      last = produced();
-      await new Promise((r) => setImmediate(r));
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    // Stalled: the sender has spent its window, and the receiver (its sink full) grants no more.
+    await eventually(
+      () => sender?.sendCredit === 0 && sink.writableNeedDrain,
+      5_000,
+      'the sender stopped by the flow-control window',
+    );
     // Window + socket buffers + the producer's own high-water mark: far less than 64 MiB.
-    assert.ok(produced() < 8 * 1024 * 1024, `producer ran ahead by ${produced()} bytes`);
+    assert.ok(produced < 8 * 1024 * 1024, `producer ran ahead by ${produced} bytes`);
     assert.ok(received <= WINDOW + 64 * 1024, `sink got ${received} bytes before releasing`);
-    (release as () => void)();
+    assert.ok(release !== undefined, 'the sink holds its first chunk');
+    release();
     await once(sink, 'finish');
-    assert.equal(received, 64 * 1024 * 1024);
+    assert.equal(received, TOTAL);
   } finally {
     close();
   }
@@ -124,7 +126,7 @@ test('link-death-resets-every-open-stream', async () => {
   }
 });
 
-test('a-peer-that-ignores-the-window-loses-its-link', async () => {
+test('a-peer-that-ignores-the-window-loses-its-link', { timeout: 10_000 }, async () => {
   const { edge, connector, close } = await linkPair();
   try {
     connector.onStream = (stream: MuxStream) => {
@@ -137,8 +139,12 @@ test('a-peer-that-ignores-the-window-loses-its-link', async () => {
     const reset = new Promise<string>((resolve) => {
       stream.onReset = (r) => resolve(`${r.code}: ${r.message}`);
     });
+    const rogueDropped = once(connector.socket, 'close');
     assert.match(await reset, /^WARREN_PROTOCOL: stream 1: the peer sent past its flow-control window/);
     assert.equal(edge.closed, true);
+    // The edge dropped the link itself: the rogue peer's socket closes without it doing anything.
+    await rogueDropped;
+    assert.equal(connector.socket.destroyed, true);
   } finally {
     close();
   }

@@ -2,13 +2,17 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { encodeFrame, type Frame, FrameParser, FrameType, MAX_FRAME_PAYLOAD } from '../src/protocol/index.js';
+import { type SeededRandom, seededRandom } from './support/seeded-random.js';
 
-function frames(count: number): { wire: Buffer; expected: { type: number; streamId: number; payload: string }[] } {
+function frames(
+  count: number,
+  random: SeededRandom,
+): { wire: Buffer; expected: { type: number; streamId: number; payload: string }[] } {
   const parts: Buffer[] = [];
   const expected: { type: number; streamId: number; payload: string }[] = [];
   for (let i = 0; i < count; i++) {
     const size = i % 25 === 0 ? 40_000 + i : i % 3 === 0 ? 0 : (i * 37) % 500;
-    const payload = randomBytes(size);
+    const payload = random.bytes(size);
     const type = i % 2 === 0 ? FrameType.Data : FrameType.Window;
     parts.push(...encodeFrame(type, i + 1, payload));
     expected.push({ type, streamId: i + 1, payload: payload.toString('hex') });
@@ -16,8 +20,9 @@ function frames(count: number): { wire: Buffer; expected: { type: number; stream
   return { wire: Buffer.concat(parts), expected };
 }
 
-test('parser-reassembles-frames-split-at-every-kind-of-boundary', () => {
-  const { wire, expected } = frames(100);
+test('parser-reassembles-frames-split-at-every-kind-of-boundary', (t) => {
+  const random = seededRandom(t);
+  const { wire, expected } = frames(100, random);
   for (let trial = 0; trial < 40; trial++) {
     const got: { type: number; streamId: number; payload: string }[] = [];
     let lastData: { streamId: number; left: number } | undefined;
@@ -35,11 +40,11 @@ test('parser-reassembles-frames-split-at-every-kind-of-boundary', () => {
     while (offset < wire.length) {
       // Mostly tiny pieces (splitting headers), sometimes big ones.
       const max = trial % 4 === 0 ? 100_000 : trial % 4 === 1 ? 10 : 3_000;
-      const n = 1 + Math.floor(Math.random() * max);
+      const n = 1 + random.below(max);
       assert.equal(parser.push(wire.subarray(offset, offset + n)), undefined);
       offset += n;
     }
-    assert.deepEqual(got, expected);
+    assert.deepEqual(got, expected, `trial ${trial}, seed ${random.seed}`);
   }
 });
 

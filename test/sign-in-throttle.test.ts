@@ -7,7 +7,7 @@ import pino from 'pino';
 import { bootstrapAdmin, ControlPlane, createApiServer, SUPER_ADMIN_ROLE_ID } from '../src/control/index.js';
 import { type AuditLogRow, type Clock, Store } from '../src/store/index.js';
 import { ADMIN_EMAIL, ADMIN_TOKEN, DIALECTS, type DialectCase } from './support/control-harness.js';
-import { eventually } from './support/warren-processes.js';
+import { eventually } from './support/eventually.js';
 
 const PASSWORD = 'correct horse battery';
 

@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ADMIN_EMAIL, ADMIN_TOKEN, DIALECTS } from './support/control-harness.js';
 import type { Envelope, TunnelResult, ZoneResult } from './support/control-types.js';
+import { eventually } from './support/eventually.js';
 import { startTestOrigin, type TestOrigin } from './support/test-origin.js';
 import { visit } from './support/visit.js';
-import { eventually, type Proc, type ServeHandle, startCli, startServe } from './support/warren-processes.js';
+import { type Proc, type ServeHandle, startCli, startServe } from './support/warren-processes.js';
 
 /** `warren tunnel run --token T --url U` against `serve`. */
 function runTunnel(serve: ServeHandle, token: string, url: string): Proc {

@@ -2,14 +2,9 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { eventually } from './support/eventually.js';
 import { startTestOrigin, type TestOrigin } from './support/test-origin.js';
-import {
-  eventually,
-  type QuickTunnelHandle,
-  type ServeHandle,
-  startQuickTunnel,
-  startServe,
-} from './support/warren-processes.js';
+import { type QuickTunnelHandle, type ServeHandle, startQuickTunnel, startServe } from './support/warren-processes.js';
 
 const IDLE_MS = 400;
 

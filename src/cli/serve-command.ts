@@ -28,7 +28,7 @@ export interface ServeOptions {
   domain: string;
   edgeName: string | undefined;
   quickTunnelsPerMinute: number;
-  originResponseTimeout: number;
+  originResponseTimeoutMs: number;
   /** `--request-body-idle-timeout`, in milliseconds. */
   requestBodyIdleTimeoutMs: number;
   /** postgres://… for PostgreSQL; undefined for SQLite in the data directory. */
@@ -118,7 +118,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     https,
     quick,
     quickTunnelsPerMinute: options.quickTunnelsPerMinute,
-    originResponseTimeoutMs: options.originResponseTimeout * 1000,
+    originResponseTimeoutMs: options.originResponseTimeoutMs,
     requestBodyIdleTimeoutMs: options.requestBodyIdleTimeoutMs,
     logger,
   });

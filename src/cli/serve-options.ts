@@ -195,7 +195,7 @@ Without them, while no user exists, serve prints a one-time /setup link instead.
         domain: f.domain,
         edgeName: f.edgeName,
         quickTunnelsPerMinute: f.quickTunnelsPerMinute,
-        originResponseTimeout: f.originResponseTimeout / 1000,
+        originResponseTimeoutMs: f.originResponseTimeout,
         databaseUrl: f.databaseUrl,
         maxTunnelsPerAccount: f.maxTunnelsPerAccount,
         classicDnsCleanupAfterMs: f.classicDnsCleanupAfter,

@@ -64,6 +64,11 @@ export class MuxStream {
     return this.#remoteEnded;
   }
 
+  /** Body bytes this side may still send before the peer grants more credit (0: writes wait). */
+  get sendCredit(): number {
+    return this.#sendWindow;
+  }
+
   /** Sends body bytes. Returns false when the caller should pause until the stream is writable again. */
   write(chunk: Buffer): boolean {
     if (this.#closed || this.#localEnded || this.#endQueued) return false;

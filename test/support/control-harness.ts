@@ -35,7 +35,7 @@ export const DIALECTS: DialectCase[] = [
     name: 'postgres',
     skip:
       PG_URL === undefined || PG_URL === ''
-        ? 'WARREN_TEST_DATABASE_URL is not set: start one with `. .ci/postgres.sh && start_throwaway_postgres` (as .ci/run does)'
+        ? 'WARREN_TEST_DATABASE_URL is not set (`npm test` starts a throwaway cluster when PostgreSQL is installed)'
         : false,
     async fresh() {
       const dataDir = mkdtempSync(join(tmpdir(), 'warren-store-'));

@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ADMIN_EMAIL, ADMIN_TOKEN } from './control-harness.js';
-import { eventually, type Proc, type ServeHandle, startCli, startServe, tempDir } from './warren-processes.js';
+import { eventually } from './eventually.js';
+import { type Proc, type ServeHandle, startCli, startServe, tempDir } from './warren-processes.js';
 
 export interface NamedTunnelFixture {
   serve: ServeHandle;

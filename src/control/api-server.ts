@@ -52,17 +52,19 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
     },
     // Requests node's HTTP parser rejects (malformed request line or headers) never reach fastify.
     clientErrorHandler: (err: NodeJS.ErrnoException, socket) => {
-      if (!socket.writable) return;
-      const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
-      const body = JSON.stringify(
-        envelopeOf(
-          1001,
-          tooLarge ? 'the request headers are too large' : 'the request is not valid HTTP/1.1',
-          'WARREN_API_INVALID',
-        ),
-      );
+      if (err.code === 'ECONNRESET' || !socket.writable) {
+        socket.destroy();
+        return;
+      }
+      const [status, message] =
+        err.code === 'HPE_HEADER_OVERFLOW'
+          ? ['431 Request Header Fields Too Large', 'the request headers are too large']
+          : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+            ? ['408 Request Timeout', 'the request did not arrive in time']
+            : ['400 Bad Request', 'the request is not valid HTTP/1.1'];
+      const body = JSON.stringify(envelopeOf(1001, message, 'WARREN_API_INVALID'));
       socket.end(
-        `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        `HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
       );
     },
     // Unknown body fields are an error, not silently dropped; no type coercion of bodies.

@@ -2,6 +2,7 @@ import { Resolver } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import type { Store, ZoneRow } from '../store/index.js';
+import { activateZone } from './zone-ownership.js';
 
 export const ZONE_VERIFY_SWEEP_MS = 60_000; // 1 minute between sweeps of pending partial zones
 export const ZONE_VERIFY_RECHECK_MS = 5 * 60_000; // 5 minutes (store clock) between lookups of one zone
@@ -135,23 +136,14 @@ export class ZoneVerifier {
       await this.#store.zones.markVerificationChecked(zone.id);
       return false;
     }
-    const record = foundAt;
-    const done = await this.#store.transaction(async (tx) => {
-      if (!(await tx.zones.activateZone(zone.id))) return false;
-      await tx.audit.append({
-        accountId: zone.account_id,
-        action: 'zone_activate',
-        actor: { id: 'zone-verification', email: '', ip: '', type: 'Cloudflare' },
-        interface: 'zone verification',
-        resource: { id: zone.id, type: 'zone' },
-        metadata: { zone_name: zone.name, type: zone.type, verification_record: `${record} TXT` },
-        oldValue: { status: 'pending' },
-        newValue: { status: 'active' },
-      });
-      return true;
-    });
+    const done = await activateZone(
+      this.#store,
+      zone,
+      { id: 'zone-verification', email: '', ip: '', type: 'Cloudflare' },
+      'zone verification',
+      { verification_record: `${foundAt} TXT` },
+    );
     if (done) {
-      await this.#store.feed.publish('zones');
       this.#logger.info({ zoneId: zone.id, zone: zone.name }, 'partial zone verified by its TXT record: active');
     }
     return done;

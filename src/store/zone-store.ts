@@ -14,13 +14,6 @@ export interface Paged<T> {
   total: number;
 }
 
-export interface ZoneFilter {
-  accountIds: readonly string[];
-  name?: string | undefined;
-  status?: string | undefined;
-  type?: string | undefined;
-}
-
 export interface RecordFilter {
   name?: string | undefined;
   type?: string | undefined;
@@ -195,22 +188,6 @@ export class ZoneStore {
 
   zonesOfAccount(accountId: string): Promise<ZoneRow[]> {
     return this.#db.selectFrom('zones').selectAll().where('account_id', '=', accountId).execute();
-  }
-
-  async zones(filter: ZoneFilter, page: Page): Promise<Paged<ZoneRow>> {
-    if (filter.accountIds.length === 0) return { rows: [], total: 0 };
-    let q = this.#db.selectFrom('zones').where('account_id', 'in', filter.accountIds);
-    if (filter.name !== undefined) q = q.where('name', '=', filter.name);
-    if (filter.status !== undefined) q = q.where('status', '=', filter.status as ZoneRow['status']);
-    if (filter.type !== undefined) q = q.where('type', '=', filter.type as ZoneRow['type']);
-    const total = await q.select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirstOrThrow();
-    const rows = await q
-      .selectAll()
-      .orderBy('name')
-      .limit(page.perPage)
-      .offset((page.page - 1) * page.perPage)
-      .execute();
-    return { rows, total: Number(total.n) };
   }
 
   /** Deletes the zone and all its records. */

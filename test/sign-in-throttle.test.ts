@@ -173,6 +173,17 @@ for (const dialect of DIALECTS) {
       h.clock.advance(30_000);
     });
 
+    test('addresses of one IPv6 /64 share one source budget; the next /64 has its own', async () => {
+      const cb = await newCallback(h);
+      const statuses: number[] = [];
+      for (let i = 1; i <= 31; i++) {
+        statuses.push((await signIn(h, cb, `v6-${i}@example.test`, 'guess', `2001:db8:5:6::${i.toString(16)}`)).status);
+      }
+      assert.deepEqual(statuses, [...Array.from({ length: 30 }, () => 401), 429]);
+      assert.equal((await signIn(h, cb, 'v6-new@example.test', 'guess', '2001:db8:5:7::1')).status, 401);
+      h.clock.advance(30_000);
+    });
+
     test("failures and lock-outs go to the user's account audit log; unknown addresses only to the log, never a password", async () => {
       const cb = await newCallback(h);
       const source = '192.0.2.77';
@@ -213,6 +224,7 @@ for (const dialect of DIALECTS) {
 
     test('refused setup links count against the source: the 31st answers 429', async () => {
       const statuses: number[] = [];
+      let last: { headers: Record<string, unknown>; body: string } | undefined;
       for (let i = 0; i < 31; i++) {
         const res = await h.app.inject({
           method: 'GET',
@@ -220,8 +232,25 @@ for (const dialect of DIALECTS) {
           remoteAddress: '192.0.2.200',
         });
         statuses.push(res.statusCode);
+        last = res;
       }
       assert.deepEqual(statuses, [...Array.from({ length: 30 }, () => 410), 429]);
+      assert.equal(last?.headers['retry-after'], '30');
+      assert.match(last?.body ?? '', /Too many failed setup attempts from your network\. Try again in 30 seconds/);
+      // The form's POST is held back too, before the link is looked at.
+      const post = await h.app.inject({
+        method: 'POST',
+        url: '/setup',
+        remoteAddress: '192.0.2.200',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({
+          token: 'x',
+          email: 'a@b.test',
+          password: 'long enough pass',
+          account: 'a',
+        }).toString(),
+      });
+      assert.equal(post.statusCode, 429);
     });
   });
 }

@@ -10,6 +10,8 @@ import { throttledPage } from './sign-in-audit.js';
 import type { SignInThrottle } from './sign-in-throttle.js';
 import { createUserWithToken, MIN_PASSWORD_LENGTH } from './user-admin.js';
 
+const SETUP_REFUSALS = 'setup attempts from your network';
+
 function setupForm(token: string, values: { email: string; account: string }, error: string | undefined): string {
   return (
     '<p>Create the first administrator of this warren. This page works once.</p>' +
@@ -40,7 +42,7 @@ export function registerSetupPages(app: FastifyInstance, ctx: ControlContext, th
         { interface: 'setup', ip, scope: lockout.scope, retryAfterSeconds: lockout.retryAfterSeconds },
         'setup: locked out after repeated refused setup links',
       );
-      return throttledPage(reply, lockout, 'Set up warren');
+      return throttledPage(reply, lockout, 'Set up warren', SETUP_REFUSALS);
     }
     return htmlPage(
       reply,
@@ -55,7 +57,7 @@ export function registerSetupPages(app: FastifyInstance, ctx: ControlContext, th
     scope.get('/setup', async (req, reply) => {
       const token = formField(req.query, 'token');
       const refusal = throttle.check({ source: req.ip });
-      if (refusal !== undefined) return throttledPage(reply, refusal, 'Set up warren');
+      if (refusal !== undefined) return throttledPage(reply, refusal, 'Set up warren', SETUP_REFUSALS);
       try {
         await checkSetupLink(store, store.clock.now(), token);
       } catch (err) {
@@ -72,7 +74,7 @@ export function registerSetupPages(app: FastifyInstance, ctx: ControlContext, th
     scope.post('/setup', async (req, reply) => {
       const token = formField(req.body, 'token');
       const refusal = throttle.check({ source: req.ip });
-      if (refusal !== undefined) return throttledPage(reply, refusal, 'Set up warren');
+      if (refusal !== undefined) return throttledPage(reply, refusal, 'Set up warren', SETUP_REFUSALS);
       const values = { email: formField(req.body, 'email').trim(), account: formField(req.body, 'account').trim() };
       let made: Awaited<ReturnType<typeof createUserWithToken>>;
       try {

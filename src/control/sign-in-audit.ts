@@ -63,7 +63,12 @@ async function write(ctx: ControlContext, o: SignInOutcome): Promise<void> {
 }
 
 /** The 429 page of every sign-in form: when to retry, and nothing about whether the address exists. */
-export function throttledPage(reply: FastifyReply, refusal: SignInRefusal, title: string): FastifyReply {
+export function throttledPage(
+  reply: FastifyReply,
+  refusal: SignInRefusal,
+  title: string,
+  what = 'sign-ins for this e-mail address or from your network',
+): FastifyReply {
   const wait =
     refusal.retryAfterSeconds < 120
       ? `${refusal.retryAfterSeconds} seconds`
@@ -74,7 +79,7 @@ export function throttledPage(reply: FastifyReply, refusal: SignInRefusal, title
     429,
     title,
     `<p class="err" role="alert">${esc(
-      `Too many failed sign-ins for this e-mail address or from your network. Try again in ${wait}. (WARREN_SIGN_IN_THROTTLED)`,
+      `Too many failed ${what}. Try again in ${wait}. (WARREN_SIGN_IN_THROTTLED)`,
     )}</p>`,
   );
 }

@@ -1,3 +1,4 @@
+import { isIPv6 } from 'node:net';
 import type { Clock } from '../store/index.js';
 
 /** How one key (an e-mail address, or a source IP) is let off and then locked out. */
@@ -141,7 +142,7 @@ export class SignInThrottle {
     const now = this.#clock.now().getTime();
     const address = addressKey(attempt.address);
     const a = address === undefined ? 0 : this.#addresses.lockedFor(address, now);
-    const s = this.#sources.lockedFor(attempt.source, now);
+    const s = this.#sources.lockedFor(sourceKey(attempt.source), now);
     if (a === 0 && s === 0) return undefined;
     return a >= s ? refusal('address', a) : refusal('source', s);
   }
@@ -151,7 +152,7 @@ export class SignInThrottle {
     const now = this.#clock.now().getTime();
     const address = addressKey(attempt.address);
     const a = address === undefined ? 0 : this.#addresses.fail(address, now);
-    const s = this.#sources.fail(attempt.source, now);
+    const s = this.#sources.fail(sourceKey(attempt.source), now);
     if (a === 0 && s === 0) return undefined;
     return a >= s ? refusal('address', a) : refusal('source', s);
   }
@@ -166,6 +167,25 @@ export class SignInThrottle {
 function addressKey(address: string | undefined): string | undefined {
   const a = address?.trim().toLowerCase();
   return a === undefined || a === '' ? undefined : a;
+}
+
+/**
+ * The budget a source address draws on: an IPv4 address, or an IPv6 /64 (one host usually
+ * holds a whole /64, so per-/128 budgets would be endless).
+ */
+export function sourceKey(ip: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped !== null) return mapped[1] as string;
+  if (!isIPv6(ip)) return ip;
+  const [head = '', tail] = ip.toLowerCase().split('%')[0]?.split('::') ?? [''];
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  const groups =
+    tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
 
 function refusal(scope: SignInRefusal['scope'], ms: number): SignInRefusal {

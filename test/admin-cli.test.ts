@@ -247,7 +247,7 @@ for (const dialect of DIALECTS) {
       );
     });
 
-    test("a membership change made through the API rolls that user's global API key too", async () => {
+    test("an invitation leaves the user's global API key alone; their own acceptance rolls it", async () => {
       const dns = await userNamed('dns@example.test');
       const before = globalApiKey((store as Store).secrets, dns);
       const legacy = (key: string) => ({ 'x-auth-email': 'dns@example.test', 'x-auth-key': key });
@@ -259,6 +259,10 @@ for (const dialect of DIALECTS) {
         roles: [readOnly],
       });
       assert.equal(added.status, 200, JSON.stringify(added.json.errors));
+      assert.equal((await api('/user', legacy(before))).status, 200, 'another account inviting must not roll the key');
+      const inviteId = (added.json.result as { id: string }).id;
+      const accepted = await api(`/user/invites/${inviteId}`, legacy(before), 'PATCH', { status: 'accepted' });
+      assert.equal(accepted.status, 200, JSON.stringify(accepted.json.errors));
       assert.equal((await api('/user', legacy(before))).status, 401);
       const after = globalApiKey((store as Store).secrets, await userNamed('dns@example.test'));
       assert.equal((await api('/user', legacy(after))).status, 200);

@@ -54,11 +54,8 @@ for (const dialect of DIALECTS) {
       account = (await api<{ id: string }[]>('GET', '/accounts')).result[0]?.id as string;
       zoneId = (await api<{ id: string }>('POST', '/zones', { account: { id: account }, name: 'example.com' })).result
         .id;
-      // A second super administrator, so the first one's role can be changed later.
-      const second = await api('POST', `/accounts/${account}/members`, {
-        email: 'ops@example.test',
-        roles: [SUPER_ADMIN],
-      });
+      // A second super administrator (a service user: no invitation to accept), so the first one's role can be changed later.
+      const second = await api('POST', `/accounts/${account}/service_users`, { name: 'ops', roles: [SUPER_ADMIN] });
       assert.equal(second.success, true);
       // Another account, run by a service user, which the admin then leaves (to be made its admin later).
       otherAccount = (await api<{ id: string }>('POST', '/accounts', { name: 'other' })).result.id;
@@ -205,7 +202,7 @@ for (const dialect of DIALECTS) {
       assert.match(list.stdout, /\sweb\s/);
     });
 
-    test('being made admin of another account rolls the key too; a service user cert.pem does not roll with it', async () => {
+    test("another account's invitation leaves cert.pem working; accepting it rolls the key, not a service user's", async () => {
       const svc = await api<{ token: { value: string } }>('POST', `/accounts/${account}/service_users`, {
         name: 'deploy',
         roles: [ADMINISTRATOR],
@@ -213,13 +210,18 @@ for (const dialect of DIALECTS) {
       const svcHome = tempDir('warren-svc-');
       assert.equal((await login(svcHome, svc.result.token.value)).code, 0);
       // The other account's owner makes the admin an administrator there.
-      const added = await api(
+      const added = await api<{ id: string; status: string }>(
         'POST',
         `/accounts/${otherAccount}/members`,
         { email: ADMIN_EMAIL, roles: [ADMINISTRATOR] },
         otherOwner,
       );
       assert.equal(added.success, true);
+      assert.equal(added.result.status, 'pending');
+      const still = await runCli(home, ['tunnel', 'list']);
+      assert.equal(still.code, 0, `an invitation must not break cert.pem: ${still.stderr}`);
+      const accepted = await api('PUT', `/memberships/${added.result.id}`, { status: 'accepted' });
+      assert.equal(accepted.success, true);
       const line = oneLineError(await runCli(home, ['tunnel', 'list']));
       assert.match(line, /rolled on .*WARREN_API_KEY_ROLLED/);
       const svcList = await runCli(svcHome, ['tunnel', 'list']);

@@ -272,13 +272,17 @@ for (const dialect of DIALECTS) {
       assert.equal(m.status, 200, JSON.stringify(m.json));
       const user = await h.store.identity.findUserByEmail('viewer@example.test');
       assert.ok(user);
+      const loose = await h.store.identity.createToken({ userId: user.id, name: 'script', policies: [] });
+      // An invitation grants nothing until the user accepts it.
+      assert.equal((await h.call('GET', `/accounts/${h.accountId}/cfd_tunnel`, undefined, loose.value)).status, 404);
+      const accepted = await h.call('PUT', `/memberships/${m.json.result.id}`, { status: 'accepted' }, loose.value);
+      assert.equal(accepted.status, 200, JSON.stringify(accepted.json));
       const bound = await h.store.identity.createToken({
         userId: user.id,
         name: 'login',
         policies: [],
         boundToKey: true,
       });
-      const loose = await h.store.identity.createToken({ userId: user.id, name: 'script', policies: [] });
       assert.equal((await h.call('GET', `/accounts/${h.accountId}/cfd_tunnel`, undefined, bound.value)).status, 200);
       const write = await h.call('POST', `/accounts/${h.accountId}/cfd_tunnel`, { name: 'x' }, bound.value);
       assert.equal(write.status, 403);

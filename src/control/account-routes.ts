@@ -1,9 +1,11 @@
-import type { AccountRow, MembershipRow, UserRow } from '../store/index.js';
+import type { AccountRow, Membership, UserRow } from '../store/index.js';
 import { isUniqueViolation } from '../store/index.js';
 import { ApiError } from './api-error.js';
 import { type ApiRoute, ID_PARAM, type JsonSchema, route } from './api-route.js';
-import { actorOf, type ControlContext } from './control-context.js';
+import { audit, byApi } from './audit-trail.js';
+import type { ControlContext } from './control-context.js';
 import { ok, okPage, pageOf, pageSlice, pagingQuery } from './envelope.js';
+import { addCreatedMember, addMember, changeRoles, createAccountFor, removeMember } from './membership.js';
 import { authorize, type Principal, rolesIn } from './principal.js';
 import { ROLES, type Role, roleById, SUPER_ADMIN_ROLE_ID } from './roles.js';
 import { tokenView } from './user-routes.js';
@@ -18,7 +20,7 @@ export function accountView(a: AccountRow): Record<string, unknown> {
   };
 }
 
-function roleView(r: Role): Record<string, unknown> {
+export function roleView(r: Role): Record<string, unknown> {
   return {
     id: r.id,
     name: r.name,
@@ -27,7 +29,12 @@ function roleView(r: Role): Record<string, unknown> {
   };
 }
 
-function memberView(m: MembershipRow, u: UserRow): Record<string, unknown> {
+/** The roles of a membership that exist (an id of a role since removed is skipped). */
+export function rolesOf(m: Membership): Role[] {
+  return m.roles.map(roleById).filter((r): r is Role => r !== undefined);
+}
+
+function memberView(m: Membership, u: UserRow): Record<string, unknown> {
   return {
     id: m.id,
     user: {
@@ -39,10 +46,7 @@ function memberView(m: MembershipRow, u: UserRow): Record<string, unknown> {
       service_user: u.kind === 'service',
     },
     status: m.status,
-    roles: (JSON.parse(m.roles) as string[])
-      .map(roleById)
-      .filter((r): r is Role => r !== undefined)
-      .map(roleView),
+    roles: rolesOf(m).map(roleView),
     policies: [],
   };
 }
@@ -109,10 +113,8 @@ export function accountRoutes(ctx: ControlContext): ApiRoute[] {
     const all = await store.identity.members(accountId);
     const m = all.find((x) => x.membership.id === memberId);
     if (m === undefined) throw ApiError.notFound(`member ${memberId}`);
-    return { ...m, all };
+    return m;
   };
-  const superAdmins = (all: { membership: MembershipRow }[]) =>
-    all.filter((x) => (JSON.parse(x.membership.roles) as string[]).includes(SUPER_ADMIN_ROLE_ID)).length;
 
   return [
     route<unknown, { page?: number; per_page?: number; name?: string }, unknown>({
@@ -141,46 +143,14 @@ export function accountRoutes(ctx: ControlContext): ApiRoute[] {
       },
       handler: async ({ principal: p, body }) => {
         const memberships = await store.identity.accountsOf(p.user.id);
-        const isOperator = memberships.some((m) =>
-          (JSON.parse(m.membership.roles) as string[]).includes(SUPER_ADMIN_ROLE_ID),
-        );
+        const isOperator = memberships.some((m) => m.membership.roles.includes(SUPER_ADMIN_ROLE_ID));
         if (!isOperator || p.policies.length > 0 || p.user.kind !== 'person') {
           throw new ApiError(
             'WARREN_API_FORBIDDEN',
             'creating accounts needs a super administrator of an existing account, with an API token that has no policy restrictions',
           );
         }
-        const a = await store.transaction(async (tx) => {
-          const a = await tx.identity.createAccount(body.name);
-          const m = await tx.identity.addMember(a.id, p.user.id, [SUPER_ADMIN_ROLE_ID]);
-          // Becoming an administrator of another account is a permission change: the key rolls.
-          await tx.identity.rollApiKey(p.user.id);
-          await tx.audit.append({
-            accountId: a.id,
-            action: 'api_key_roll',
-            actor: actorOf(p),
-            interface: 'API',
-            resource: { id: p.user.id, type: 'user' },
-            metadata: { email: p.user.email, reason: 'made super administrator of a new account' },
-          });
-          await tx.audit.append({
-            accountId: a.id,
-            action: 'account_create',
-            actor: actorOf(p),
-            interface: 'API',
-            resource: { id: a.id, type: 'account' },
-            newValue: { name: a.name },
-          });
-          await tx.audit.append({
-            accountId: a.id,
-            action: 'member_add',
-            actor: actorOf(p),
-            interface: 'API',
-            resource: { id: m.id, type: 'member' },
-            metadata: { email: p.user.email, roles: [SUPER_ADMIN_ROLE_ID] },
-          });
-          return a;
-        });
+        const a = await createAccountFor(store, byApi(p), p.user, body.name);
         return ok(accountView(a));
       },
     }),
@@ -205,15 +175,15 @@ export function accountRoutes(ctx: ControlContext): ApiRoute[] {
       },
       handler: async ({ principal: p, params, body }) => {
         const a = await account(p, params.account_id, 'account:write');
-        await store.db.updateTable('accounts').set({ name: body.name }).where('id', '=', a.id).execute();
-        await store.audit.append({
-          accountId: a.id,
-          action: 'account_update',
-          actor: actorOf(p),
-          interface: 'API',
-          resource: { id: a.id, type: 'account' },
-          oldValue: { name: a.name },
-          newValue: { name: body.name },
+        await store.transaction(async (tx) => {
+          await tx.identity.renameAccount(a.id, body.name);
+          await audit(tx, byApi(p), {
+            accountId: a.id,
+            action: 'account_update',
+            resource: { id: a.id, type: 'account' },
+            oldValue: { name: a.name },
+            newValue: { name: body.name },
+          });
         });
         return ok(accountView({ ...a, name: body.name }));
       },
@@ -246,7 +216,8 @@ export function accountRoutes(ctx: ControlContext): ApiRoute[] {
     route<{ account_id: string }, unknown, { email: string; roles: RoleRef[]; status?: 'accepted' | 'pending' }>({
       method: 'POST',
       url: '/accounts/:account_id/members',
-      summary: 'Adds a member (creating the user when needed) with roles',
+      summary:
+        'Invites a user by e-mail with roles: the membership is pending (grants nothing) until they accept it with PUT /memberships/{id}',
       tag: 'Members',
       params: { account_id: ID_PARAM },
       body: {
@@ -255,6 +226,7 @@ export function accountRoutes(ctx: ControlContext): ApiRoute[] {
         properties: {
           email: { type: 'string', format: 'email', maxLength: 254 },
           roles: ROLE_LIST,
+          // Cloudflare lets some accounts add members as accepted; here only the user accepts.
           status: { enum: ['accepted', 'pending'] },
         },
       },
@@ -262,41 +234,8 @@ export function accountRoutes(ctx: ControlContext): ApiRoute[] {
         const a = await account(p, params.account_id, 'members:write');
         const ids = roleIds(body.roles);
         await requireSuperAdminFor(ctx, p, a.id, ids);
-        try {
-          const { m, u } = await store.transaction(async (tx) => {
-            const u =
-              (await tx.identity.findUserByEmail(body.email)) ??
-              (await tx.identity.createUser({ email: body.email, kind: 'person' }));
-            const m = await tx.identity.addMember(a.id, u.id, ids);
-            await tx.identity.rollApiKey(u.id);
-            await tx.audit.append({
-              accountId: a.id,
-              action: 'member_add',
-              actor: actorOf(p),
-              interface: 'API',
-              resource: { id: m.id, type: 'member' },
-              metadata: { email: u.email, roles: ids },
-            });
-            await tx.audit.append({
-              accountId: a.id,
-              action: 'api_key_roll',
-              actor: actorOf(p),
-              interface: 'API',
-              resource: { id: u.id, type: 'user' },
-              metadata: { email: u.email, reason: 'membership added' },
-            });
-            return { m, u };
-          });
-          return ok(memberView(m, u));
-        } catch (err) {
-          if (isUniqueViolation(err)) {
-            throw new ApiError(
-              'WARREN_API_CONFLICT',
-              `${body.email} is already a member of this account; change their roles with PUT instead`,
-            );
-          }
-          throw err;
-        }
+        const { membership, user } = await addMember(store, byApi(p), { account: a, email: body.email, roles: ids });
+        return ok(memberView(membership, user));
       },
     }),
     route<{ account_id: string; member_id: string }, unknown, unknown>({
@@ -318,7 +257,7 @@ export function accountRoutes(ctx: ControlContext): ApiRoute[] {
     >({
       method: 'PUT',
       url: '/accounts/:account_id/members/:member_id',
-      summary: "Changes a member's roles (rolls that user's API key)",
+      summary: "Changes a member's roles (rolls that user's API key once they accepted)",
       tag: 'Members',
       params: { account_id: ID_PARAM, member_id: ID_PARAM },
       body: {
@@ -337,71 +276,22 @@ export function accountRoutes(ctx: ControlContext): ApiRoute[] {
         const a = await account(p, params.account_id, 'members:write');
         const m = await member(a.id, params.member_id);
         const ids = roleIds(body.roles);
-        const old = JSON.parse(m.membership.roles) as string[];
-        await requireSuperAdminFor(ctx, p, a.id, [...ids, ...old]);
-        if (old.includes(SUPER_ADMIN_ROLE_ID) && !ids.includes(SUPER_ADMIN_ROLE_ID) && superAdmins(m.all) === 1) {
-          throw ApiError.invalid('this is the last super administrator of the account; make someone else one first');
-        }
-        await store.transaction(async (tx) => {
-          await tx.identity.setMemberRoles(m.membership.id, ids);
-          await tx.identity.rollApiKey(m.user.id);
-          await tx.audit.append({
-            accountId: a.id,
-            action: 'member_update',
-            actor: actorOf(p),
-            interface: 'API',
-            resource: { id: m.membership.id, type: 'member' },
-            metadata: { email: m.user.email },
-            oldValue: { roles: old },
-            newValue: { roles: ids },
-          });
-          await tx.audit.append({
-            accountId: a.id,
-            action: 'api_key_roll',
-            actor: actorOf(p),
-            interface: 'API',
-            resource: { id: m.user.id, type: 'user' },
-            metadata: { email: m.user.email, reason: 'roles changed' },
-          });
-        });
-        return ok(memberView({ ...m.membership, roles: JSON.stringify(ids) }, m.user));
+        await requireSuperAdminFor(ctx, p, a.id, [...ids, ...m.membership.roles]);
+        const updated = await changeRoles(store, byApi(p), a, m, ids);
+        return ok(memberView(updated, m.user));
       },
     }),
     route<{ account_id: string; member_id: string }, unknown, unknown>({
       method: 'DELETE',
       url: '/accounts/:account_id/members/:member_id',
-      summary: "Removes a member (rolls that user's API key)",
+      summary: 'Removes a member or withdraws an invitation',
       tag: 'Members',
       params: { account_id: ID_PARAM, member_id: ID_PARAM },
       handler: async ({ principal: p, params }) => {
         const a = await account(p, params.account_id, 'members:write');
         const m = await member(a.id, params.member_id);
-        const old = JSON.parse(m.membership.roles) as string[];
-        await requireSuperAdminFor(ctx, p, a.id, old);
-        if (old.includes(SUPER_ADMIN_ROLE_ID) && superAdmins(m.all) === 1) {
-          throw ApiError.invalid('this is the last super administrator of the account; make someone else one first');
-        }
-        await store.transaction(async (tx) => {
-          await tx.identity.removeMember(m.membership.id);
-          await tx.identity.rollApiKey(m.user.id);
-          await tx.audit.append({
-            accountId: a.id,
-            action: 'member_remove',
-            actor: actorOf(p),
-            interface: 'API',
-            resource: { id: m.membership.id, type: 'member' },
-            metadata: { email: m.user.email },
-            oldValue: { roles: old },
-          });
-          await tx.audit.append({
-            accountId: a.id,
-            action: 'api_key_roll',
-            actor: actorOf(p),
-            interface: 'API',
-            resource: { id: m.user.id, type: 'user' },
-            metadata: { email: m.user.email, reason: 'membership removed' },
-          });
-        });
+        await requireSuperAdminFor(ctx, p, a.id, m.membership.roles);
+        await removeMember(store, byApi(p), a, m);
         return ok({ id: m.membership.id });
       },
     }),
@@ -424,25 +314,16 @@ export function accountRoutes(ctx: ControlContext): ApiRoute[] {
         try {
           const out = await store.transaction(async (tx) => {
             const u = await tx.identity.createUser({ email, name: body.name, kind: 'service' });
-            const m = await tx.identity.addMember(a.id, u.id, ids);
+            const by = byApi(p);
+            const m = await addCreatedMember(tx, by, a, u, ids, { service_user: true });
             const t = await tx.identity.createToken({
               userId: u.id,
               name: `${body.name} (service user)`,
               policies: [],
             });
-            await tx.audit.append({
-              accountId: a.id,
-              action: 'member_add',
-              actor: actorOf(p),
-              interface: 'API',
-              resource: { id: m.id, type: 'member' },
-              metadata: { email, roles: ids, service_user: true },
-            });
-            await tx.audit.append({
+            await audit(tx, by, {
               accountId: a.id,
               action: 'token_create',
-              actor: actorOf(p),
-              interface: 'API',
               resource: { id: t.row.id, type: 'api_token' },
               metadata: { name: t.row.name, service_user: email },
             });

@@ -19,6 +19,7 @@ const WIRE: Partial<Record<WarrenErrorCode, { status: number; cf: number }>> = {
   WARREN_CERT_REVOKED: { status: 401, cf: 10001 },
   WARREN_LOGIN_EXPIRED: { status: 410, cf: 1100 },
   WARREN_LOGIN_USED: { status: 410, cf: 1101 },
+  WARREN_LOGIN_TRANSFER_LIMITED: { status: 429, cf: 10429 },
   WARREN_USER_EXISTS: { status: 409, cf: 1061 },
   WARREN_USER_NOT_FOUND: { status: 404, cf: 7003 },
   WARREN_SETUP_LINK_INVALID: { status: 410, cf: 1100 },
@@ -33,6 +34,8 @@ export class ApiError extends Error {
   readonly code: WarrenErrorCode;
   readonly status: number;
   readonly cfCode: number;
+  /** Sent as `Retry-After` (seconds) when set: when trying again can succeed. */
+  retryAfterSeconds: number | undefined;
 
   constructor(code: WarrenErrorCode, message: string, status?: number) {
     super(message);
@@ -41,6 +44,7 @@ export class ApiError extends Error {
     const wire = WIRE[code] ?? { status: 500, cf: 10002 };
     this.status = status ?? wire.status;
     this.cfCode = wire.cf;
+    this.retryAfterSeconds = undefined;
   }
 
   static notFound(what: string): ApiError {

@@ -52,6 +52,7 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
   app.setErrorHandler((err: FastifyError | ApiError | WarrenError, req, reply) => {
     const e = toApiError(err);
     if (e.status >= 500) req.log.error({ err, url: req.url, method: req.method }, 'api: request failed');
+    if (e.retryAfterSeconds !== undefined) void reply.header('retry-after', String(e.retryAfterSeconds));
     void reply.code(e.status).send({
       success: false,
       errors: [{ code: e.cfCode, message: e.message, warren_code: e.code }],

@@ -15,6 +15,7 @@ import { DnsHostRouter } from './dns-host-router.js';
 import { dnsRecordRoutes } from './dns-record-routes.js';
 import { registerLoginPages } from './login-pages.js';
 import { loginRoutes } from './login-routes.js';
+import { membershipRoutes } from './membership-routes.js';
 import { DEFAULT_MAX_TUNNELS_PER_ACCOUNT, NamedTunnelAuthenticator } from './named-tunnel-authenticator.js';
 import { loadOriginCa } from './origin-ca-keeper.js';
 import { registerSetupPages } from './setup-pages.js';
@@ -86,6 +87,7 @@ export class ControlPlane {
     this.routes = [
       ...userRoutes(ctx),
       ...accountRoutes(ctx),
+      ...membershipRoutes(ctx),
       ...zoneRoutes(ctx),
       ...dnsRecordRoutes(ctx),
       ...tunnelRoutes(ctx),

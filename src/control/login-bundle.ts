@@ -1,7 +1,11 @@
 import { DEFAULT_ORIGIN_CERT_VALIDITY, formatOriginCertBundle } from '../pki/index.js';
 import type { AuditEntry, UserRow, ZoneRow } from '../store/index.js';
+import { newId } from '../store/index.js';
 import type { ControlContext } from './control-context.js';
+import { GLOBAL_API_KEY_TOKEN_ID, type Principal } from './principal.js';
 import { type Scope, scopesOfRoles } from './roles.js';
+import { assertWithinRights } from './token-bounds.js';
+import { certPemPolicies } from './token-policy.js';
 
 /** What a user needs in a zone's account to get a cert.pem for it: run tunnels and route them. */
 const LOGIN_SCOPES: readonly Scope[] = ['tunnel:write', 'dns:write'];
@@ -11,7 +15,7 @@ export async function loginZones(ctx: ControlContext, userId: string): Promise<Z
   const out: ZoneRow[] = [];
   for (const { account, membership } of await ctx.store.identity.accountsOf(userId)) {
     if (membership.status !== 'accepted') continue;
-    const scopes = scopesOfRoles(JSON.parse(membership.roles) as string[]);
+    const scopes = scopesOfRoles(membership.roles);
     if (!LOGIN_SCOPES.every((s) => scopes.has(s))) continue;
     out.push(...(await ctx.store.zones.zonesOfAccount(account.id)));
   }
@@ -25,17 +29,28 @@ export async function loginZones(ctx: ControlContext, userId: string): Promise<Z
  */
 export async function makeLoginBundle(
   ctx: ControlContext,
-  input: { user: UserRow; zone: ZoneRow; apiURL: string; actor: AuditEntry['actor']; interface: string },
+  input: {
+    user: UserRow;
+    zone: ZoneRow;
+    apiURL: string;
+    actor: AuditEntry['actor'];
+    interface: string;
+    /** The API token of a headless login: the new token gets no more than it has, and dies with it. */
+    issuer?: Principal;
+  },
 ): Promise<string> {
-  const { user, zone } = input;
+  const { user, zone, issuer } = input;
+  const policies = certPemPolicies(zone, newId);
+  if (issuer !== undefined) await assertWithinRights(ctx.store, issuer, policies);
   const hostnames = [zone.name, `*.${zone.name}`];
   const issued = await ctx.originCa.issueWithNewKey(hostnames, DEFAULT_ORIGIN_CERT_VALIDITY);
   const tokenValue = await ctx.store.transaction(async (tx) => {
     const t = await tx.identity.createToken({
       userId: user.id,
       name: `warren login: ${zone.name}`,
-      policies: [],
+      policies,
       boundToKey: true,
+      parentTokenId: issuer === undefined || issuer.token.id === GLOBAL_API_KEY_TOKEN_ID ? null : issuer.token.id,
     });
     await tx.certificates.create({
       id: issued.serial,

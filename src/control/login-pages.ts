@@ -33,7 +33,7 @@ export function registerLoginPages(app: FastifyInstance, ctx: ControlContext): v
     const transferOr = async (reply: FastifyReply, callback: string) => {
       try {
         const hash = loginKeyHash(callback);
-        const t = await usableTransfer(ctx, hash);
+        const t = await usableTransfer(ctx, hash, reply.request.ip);
         if (t.ready_on !== null) {
           htmlPage(
             reply,

@@ -55,7 +55,7 @@ export function loginRoutes(ctx: ControlContext): ApiRoute[] {
         const hash = loginKeyHash(body.key);
         const deadline = Date.now() + (body.wait_ms ?? LOGIN_POLL_MAX_WAIT_MS);
         for (;;) {
-          const t = await usableTransfer(ctx, hash);
+          const t = await usableTransfer(ctx, hash, req.ip);
           if (t.ready_on !== null) {
             const sealed = await store.logins.take(hash);
             if (sealed === undefined) {
@@ -100,6 +100,7 @@ export function loginRoutes(ctx: ControlContext): ApiRoute[] {
           apiURL: apiUrlOf(req),
           actor: actorOf(p),
           interface: 'API',
+          issuer: p,
         });
         return ok({ status: 'ready', cert_pem: pem });
       },

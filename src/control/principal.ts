@@ -3,7 +3,8 @@ import type { ApiTokenRow, Repositories, SecretBox, UserRow } from '../store/ind
 import { ApiError } from './api-error.js';
 import { isGlobalApiKey } from './global-api-key.js';
 import { type Role, roleById, type Scope, scopesOfRoles } from './roles.js';
-import { policiesAllow, type TokenPolicy } from './token-policy.js';
+import { deadAncestor } from './token-bounds.js';
+import { parseStoredPolicies, policiesAllow, type TokenPolicy } from './token-policy.js';
 
 /** Who is calling: a user through one of their API tokens. */
 export interface Principal {
@@ -56,6 +57,7 @@ async function authenticateGlobalKey(
     status: 'active',
     policies: '[]',
     key_generation: user.api_key_generation,
+    parent_token_id: null,
     not_before: null,
     expires_on: null,
     issued_on: user.api_key_rolled_on ?? user.created_on,
@@ -126,7 +128,14 @@ export async function authenticate(
       `the API key of ${user.email} that this certificate (cert.pem, token ${token.id}) carries was rolled${when}, when their roles or memberships changed; run "warren login" again, or use a service user's token for automation`,
     );
   }
-  return { user, token, policies: JSON.parse(token.policies) as TokenPolicy[], ip: req.ip };
+  const orphaned = await deadAncestor(store, token, iso);
+  if (orphaned !== undefined) {
+    throw new ApiError(
+      'WARREN_API_UNAUTHORIZED',
+      `the API token ${token.id} no longer works: ${orphaned}, and a token never outlives the one that made it; create a new one`,
+    );
+  }
+  return { user, token, policies: parseStoredPolicies(token.policies), ip: req.ip };
 }
 
 /** The caller's roles in an account, or a not-found error that does not reveal whether the account exists. */
@@ -138,7 +147,7 @@ export async function rolesIn(
 ): Promise<Role[]> {
   const m = await store.identity.membership(accountId, principal.user.id);
   if (m === undefined || m.status !== 'accepted') throw ApiError.notFound(what);
-  return (JSON.parse(m.roles) as string[]).map(roleById).filter((r): r is Role => r !== undefined);
+  return m.roles.map(roleById).filter((r): r is Role => r !== undefined);
 }
 
 /** Checks role and token policy for `scope` in an account (or one of its zones). */

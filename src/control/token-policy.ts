@@ -43,6 +43,43 @@ export function parsePolicies(raw: readonly RawPolicy[], newId: () => string): T
   });
 }
 
+/** Policies as stored (JSON written by this module from validated input). */
+export function parseStoredPolicies(json: string): TokenPolicy[] {
+  const v: unknown = JSON.parse(json);
+  return Array.isArray(v) ? (v as TokenPolicy[]) : [];
+}
+
+/** Group ids the cert.pem token gets (see `certPemPolicies`). */
+const TUNNEL_WRITE_GROUP = 'c07321b023e944ff818fec44d8203567';
+const DNS_WRITE_GROUP = '4755a26eedb94da69e1066d98aa820be';
+
+/**
+ * What the token in cert.pem may do: what `warren tunnel …` needs and nothing more — the
+ * account's tunnels, and DNS records and origin certificates of the one zone it was issued for.
+ * No members, no API tokens, no other zone.
+ */
+export function certPemPolicies(zone: { id: string; account_id: string }, newId: () => string): TokenPolicy[] {
+  const group = (id: string) => {
+    const g = permissionGroupById(id);
+    if (g === undefined) throw new Error(`permission group ${id} is missing from roles.ts`);
+    return { id: g.id, name: g.name };
+  };
+  return [
+    {
+      id: newId(),
+      effect: 'allow',
+      resources: { [`com.cloudflare.api.account.${zone.account_id}`]: '*' },
+      permission_groups: [group(TUNNEL_WRITE_GROUP)],
+    },
+    {
+      id: newId(),
+      effect: 'allow',
+      resources: { [`com.cloudflare.api.account.zone.${zone.id}`]: '*' },
+      permission_groups: [group(DNS_WRITE_GROUP)],
+    },
+  ];
+}
+
 export interface RawPolicy {
   id?: string;
   effect: 'allow' | 'deny';

@@ -42,9 +42,10 @@ export function tunnelRouteDeleteRoutes(ctx: ControlContext): ApiRoute[] {
       handler: async ({ principal: p, params, query }) => {
         if (query.hostname === undefined) throw ApiError.invalid('pass ?hostname=app.example.com');
         const host = parseHostname(query.hostname, 'hostname', { wildcard: true });
+        // Only a gate: the zone's own dns:write is checked below (cert.pem's token has DNS on its zone only).
         await authorize(store, p, {
           accountId: params.account_id,
-          scope: 'dns:read',
+          scope: 'account:read',
           what: `account ${params.account_id}`,
         });
         const zones = await store.zones.zonesOfAccount(params.account_id);

@@ -1,7 +1,10 @@
 import { WarrenError } from '../errors/index.js';
 import type { AccountRow, AuditEntry, Repositories, Store, UserRow } from '../store/index.js';
+import type { AuditBy } from './audit-trail.js';
+import { audit } from './audit-trail.js';
 import { DEFAULT_ACCOUNT_NAME } from './bootstrap.js';
 import { globalApiKey } from './global-api-key.js';
+import { addCreatedMember, rollKey } from './membership.js';
 import { ROLES, type Role, roleById, SUPER_ADMIN_ROLE_ID } from './roles.js';
 
 export const MIN_PASSWORD_LENGTH = 10;
@@ -77,10 +80,12 @@ export function roleByName(name: string): Role {
   return found;
 }
 
-function actorOf(user: UserRow, by: AdminActor): AuditEntry['actor'] {
-  return by.interface === 'setup'
-    ? { id: user.id, email: user.email, ip: by.ip, type: 'user' }
-    : { id: 'warren-admin', email: '', ip: by.ip, type: 'admin' };
+function auditBy(user: UserRow, by: AdminActor): AuditBy {
+  const actor: AuditEntry['actor'] =
+    by.interface === 'setup'
+      ? { id: user.id, email: user.email, ip: by.ip, type: 'user' }
+      : { id: 'warren-admin', email: '', ip: by.ip, type: 'admin' };
+  return { actor, interface: by.interface };
 }
 
 /**
@@ -109,42 +114,48 @@ export async function createUserWithToken(
   });
   return store.transaction(async (tx) => {
     await guard?.(tx);
-    if ((await tx.identity.findUserByEmail(email)) !== undefined) {
+    const existing = await tx.identity.findUserByEmail(email);
+    // An address that was only invited is not a user yet: claim the row, so the invitations show
+    // up for them (pending) instead of locking the address out.
+    const claimed =
+      existing?.invited_only === 1 ? await tx.identity.claimInvitedUser(existing.id, input.password) : undefined;
+    if (existing !== undefined && claimed === undefined) {
       throw new WarrenError(
         'WARREN_USER_EXISTS',
-        `a user ${email} already exists; use "warren admin reset-password" for them, or add them to an account with POST /accounts/{id}/members`,
+        `a user ${email} already exists; use "warren admin reset-password" for them, or invite them to an account with POST /accounts/{id}/members`,
       );
     }
-    const user = await tx.identity.createUser({ email, kind: 'person', password: input.password });
-    const actor = actorOf(user, by);
+    const user = claimed ?? (await tx.identity.createUser({ email, kind: 'person', password: input.password }));
+    const who = auditBy(user, by);
     let account = await tx.identity.findAccountByName(accountName);
     const accountCreated = account === undefined;
     if (account === undefined) {
       account = await tx.identity.createAccount(accountName);
-      await tx.audit.append({
+      await audit(tx, who, {
         accountId: account.id,
         action: 'account_create',
-        actor,
-        interface: by.interface,
         resource: { id: account.id, type: 'account' },
         newValue: { name: account.name },
       });
     }
-    const m = await tx.identity.addMember(account.id, user.id, roleIds);
-    await tx.audit.append({
-      accountId: account.id,
-      action: 'member_add',
-      actor,
-      interface: by.interface,
-      resource: { id: m.id, type: 'member' },
-      metadata: { email: user.email, roles: roleIds },
-    });
+    const invited = await tx.identity.membership(account.id, user.id);
+    if (invited === undefined) {
+      await addCreatedMember(tx, who, account, user, roleIds);
+    } else {
+      // The operator puts the user in with these roles: the invitation they had is answered for them.
+      await tx.identity.setMemberRoles(invited.id, roleIds);
+      await tx.identity.answerInvite(invited.id, 'accepted');
+      await audit(tx, who, {
+        accountId: account.id,
+        action: 'member_accept',
+        resource: { id: invited.id, type: 'member' },
+        metadata: { email: user.email, roles: roleIds },
+      });
+    }
     const t = await tx.identity.createToken({ userId: user.id, name: input.tokenName, policies: [] });
-    await tx.audit.append({
+    await audit(tx, who, {
       accountId: account.id,
       action: 'token_create',
-      actor,
-      interface: by.interface,
       resource: { id: t.row.id, type: 'api_token' },
       metadata: { name: t.row.name, user: user.email },
     });
@@ -173,11 +184,9 @@ export async function resetPassword(store: Store, email: string, password: strin
     }
     await tx.identity.setPassword(user.id, password);
     for (const { account } of await tx.identity.accountsOf(user.id)) {
-      await tx.audit.append({
+      await audit(tx, auditBy(user, by), {
         accountId: account.id,
         action: 'password_reset',
-        actor: actorOf(user, by),
-        interface: by.interface,
         resource: { id: user.id, type: 'user' },
         metadata: { email: user.email },
       });
@@ -197,17 +206,7 @@ export async function rollUserKey(
 ): Promise<{ user: UserRow; globalApiKey: string }> {
   const user = await store.transaction(async (tx) => {
     const user = await userByEmail(tx, email);
-    await tx.identity.rollApiKey(user.id);
-    for (const { account } of await tx.identity.accountsOf(user.id)) {
-      await tx.audit.append({
-        accountId: account.id,
-        action: 'api_key_roll',
-        actor: actorOf(user, by),
-        interface: by.interface,
-        resource: { id: user.id, type: 'user' },
-        metadata: { email: user.email, reason: 'rolled by an operator' },
-      });
-    }
+    await rollKey(tx, auditBy(user, by), user, 'rolled by an operator');
     return (await tx.identity.getUser(user.id)) as UserRow;
   });
   return { user, globalApiKey: globalApiKey(store.secrets, user) };
@@ -228,7 +227,7 @@ export async function listUsers(store: Store): Promise<UserListing[]> {
       accounts: accounts.map(({ account, membership }) => ({
         id: account.id,
         name: account.name,
-        roles: (JSON.parse(membership.roles) as string[]).map((id) => roleById(id)?.name ?? id),
+        roles: membership.roles.map((id) => roleById(id)?.name ?? id),
       })),
     });
   }

@@ -2,11 +2,13 @@ import type { ApiTokenRow } from '../store/index.js';
 import { newId } from '../store/index.js';
 import { ApiError } from './api-error.js';
 import { type ApiRoute, ID_PARAM, type JsonSchema, route } from './api-route.js';
+import { audit, byApi } from './audit-trail.js';
 import type { ControlContext } from './control-context.js';
 import { ok, okPage, pageOf, pageSlice, pagingQuery } from './envelope.js';
-import { authorizeTokens, type Principal } from './principal.js';
+import { authorizeTokens, GLOBAL_API_KEY_TOKEN_ID, type Principal } from './principal.js';
 import { PERMISSION_GROUPS } from './roles.js';
-import { parsePolicies, type RawPolicy, type TokenPolicy } from './token-policy.js';
+import { assertWithinRights, depthOf, MAX_TOKEN_DEPTH } from './token-bounds.js';
+import { parsePolicies, parseStoredPolicies, type RawPolicy } from './token-policy.js';
 
 const POLICY: JsonSchema = {
   type: 'object',
@@ -56,7 +58,7 @@ export function tokenView(t: ApiTokenRow): Record<string, unknown> {
     last_used_on: t.last_used_on,
     not_before: t.not_before,
     expires_on: t.expires_on,
-    policies: JSON.parse(t.policies) as TokenPolicy[],
+    policies: parseStoredPolicies(t.policies),
     condition: {},
   };
 }
@@ -69,11 +71,9 @@ function iso(v: string | null | undefined): string | null | undefined {
 async function auditTokens(ctx: ControlContext, p: Principal, action: string, token: ApiTokenRow): Promise<void> {
   const accounts = await ctx.store.identity.accountsOf(p.user.id);
   for (const { account } of accounts) {
-    await ctx.store.audit.append({
+    await audit(ctx.store, byApi(p), {
       accountId: account.id,
       action,
-      actor: { id: p.user.id, email: p.user.email, ip: p.ip, type: 'user' },
-      interface: 'API',
       resource: { id: token.id, type: 'api_token' },
       metadata: { name: token.name },
     });
@@ -161,10 +161,21 @@ export function userRoutes(ctx: ControlContext): ApiRoute[] {
         authorizeTokens(p, 'write');
         if (body.status !== undefined) throw ApiError.invalid('body.status cannot be set when creating a token');
         const policies = parsePolicies(body.policies, newId);
+        await assertWithinRights(store, p, policies);
+        // A token never outlives the credential that made it: it dies with its parent token, and
+        // with the API key when the parent was bound to it (cert.pem's token, the global API key).
+        const parent = p.token.id === GLOBAL_API_KEY_TOKEN_ID ? null : p.token;
+        if (parent !== null && (await depthOf(store, parent)) >= MAX_TOKEN_DEPTH) {
+          throw ApiError.invalid(
+            `this API token is ${MAX_TOKEN_DEPTH} generations from a token made without one; create new tokens with an older one`,
+          );
+        }
         const { row, value } = await store.identity.createToken({
           userId: p.user.id,
           name: body.name,
           policies,
+          boundToKey: p.token.key_generation !== null,
+          parentTokenId: parent?.id ?? null,
           notBefore: iso(body.not_before) ?? null,
           expiresOn: iso(body.expires_on) ?? null,
         });
@@ -194,6 +205,9 @@ export function userRoutes(ctx: ControlContext): ApiRoute[] {
         authorizeTokens(p, 'write');
         const t = await mine(p, params.token_id);
         const policies = parsePolicies(body.policies, newId);
+        // Neither widen a token nor take over one that is already wider than the caller.
+        await assertWithinRights(store, p, parseStoredPolicies(t.policies));
+        await assertWithinRights(store, p, policies);
         await store.identity.updateToken(t.id, {
           name: body.name,
           policies,
@@ -215,6 +229,8 @@ export function userRoutes(ctx: ControlContext): ApiRoute[] {
       handler: async ({ principal: p, params }) => {
         authorizeTokens(p, 'write');
         const t = await mine(p, params.token_id);
+        // A new value of a wider token would hand the caller that token's rights.
+        await assertWithinRights(store, p, parseStoredPolicies(t.policies));
         const value = await store.identity.rollToken(t.id);
         await auditTokens(ctx, p, 'token_roll', t);
         return ok(value);

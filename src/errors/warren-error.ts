@@ -38,6 +38,7 @@ export const ERROR_CODES = {
   WARREN_CERT_REVOKED: 'The origin certificate (and the cert.pem it belongs to) was revoked.',
   WARREN_LOGIN_EXPIRED: 'The login link or its certificate bundle expired before it was used.',
   WARREN_LOGIN_USED: 'The login key was already used: its certificate bundle is handed out once.',
+  WARREN_LOGIN_TRANSFER_LIMITED: 'Too many `warren login` transfers are open from one address (or in total).',
   WARREN_LOGIN_TIMEOUT: 'Nobody authorized the login in the browser in time.',
   WARREN_ORIGIN_CERT_MISSING: 'No cert.pem was found (--origincert, WARREN_ORIGIN_CERT, ~/.warren/cert.pem).',
   WARREN_ORIGIN_CERT_INVALID: 'cert.pem is damaged or was edited: a PEM block is missing or does not parse.',

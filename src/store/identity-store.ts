@@ -4,12 +4,34 @@ import { hashToken, newId, newTokenValue } from './ids.js';
 import { hashPassword, verifyPassword } from './password-hash.js';
 import type { AccountRow, ApiTokenRow, Database, MembershipRow, UserRow } from './schema.js';
 
+/** A membership with its roles parsed (the JSON column never leaves the store). */
+export interface Membership {
+  id: string;
+  account_id: string;
+  user_id: string;
+  roles: string[];
+  status: MembershipRow['status'];
+  invited_by: string | null;
+  created_on: string;
+}
+
+function parseRoles(json: string): string[] {
+  const v: unknown = JSON.parse(json);
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+function membershipOf(row: MembershipRow): Membership {
+  return { ...row, roles: parseRoles(row.roles) };
+}
+
 export interface NewToken {
   userId: string;
   name: string;
   policies: unknown[];
   /** Dies when the user's API key is rolled (tokens that `warren login` writes into cert.pem). */
   boundToKey?: boolean;
+  /** The token whose request made this one: the new token dies with it. */
+  parentTokenId?: string | null;
   notBefore?: string | null;
   expiresOn?: string | null;
   /** A value chosen by the operator (bootstrap); default a fresh random one. */
@@ -43,6 +65,8 @@ export class IdentityStore {
     name?: string;
     kind: UserRow['kind'];
     password?: string | undefined;
+    /** Created only because the address was invited (see `claimInvitedUser`). */
+    invitedOnly?: boolean;
   }): Promise<UserRow> {
     const now = this.#now();
     const row: UserRow = {
@@ -53,6 +77,7 @@ export class IdentityStore {
       password_hash: input.password === undefined ? null : await hashPassword(input.password),
       api_key_generation: 0,
       api_key_rolled_on: null,
+      invited_only: input.invitedOnly === true ? 1 : 0,
       created_on: now,
       modified_on: now,
     };
@@ -66,6 +91,21 @@ export class IdentityStore {
       .set({ password_hash: await hashPassword(password), modified_on: this.#now() })
       .where('id', '=', userId)
       .execute();
+  }
+
+  /** Makes an invited-only user a real one (`warren admin create-user` for an invited address). */
+  async claimInvitedUser(userId: string, password: string | undefined): Promise<UserRow | undefined> {
+    const r = await this.#db
+      .updateTable('users')
+      .set({
+        invited_only: 0,
+        ...(password === undefined ? {} : { password_hash: await hashPassword(password) }),
+        modified_on: this.#now(),
+      })
+      .where('id', '=', userId)
+      .where('invited_only', '=', 1)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1 ? this.getUser(userId) : undefined;
   }
 
   async checkPassword(user: UserRow, password: string): Promise<boolean> {
@@ -111,6 +151,10 @@ export class IdentityStore {
     return row;
   }
 
+  async renameAccount(id: string, name: string): Promise<void> {
+    await this.#db.updateTable('accounts').set({ name }).where('id', '=', id).execute();
+  }
+
   getAccount(id: string): Promise<AccountRow | undefined> {
     return this.#db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
   }
@@ -124,8 +168,13 @@ export class IdentityStore {
       .executeTakeFirst();
   }
 
-  /** Accounts the user is a member of, each with the membership. */
-  async accountsOf(userId: string): Promise<{ account: AccountRow; membership: MembershipRow }[]> {
+  /** Accounts the user is an accepted member of, each with the membership (pending invitations grant nothing). */
+  async accountsOf(userId: string): Promise<{ account: AccountRow; membership: Membership }[]> {
+    return (await this.membershipsOf(userId)).filter((m) => m.membership.status === 'accepted');
+  }
+
+  /** Every membership of the user, invitations (pending, rejected) included, oldest account first. */
+  async membershipsOf(userId: string): Promise<{ account: AccountRow; membership: Membership }[]> {
     const rows = await this.#db
       .selectFrom('memberships')
       .innerJoin('accounts', 'accounts.id', 'memberships.account_id')
@@ -136,33 +185,65 @@ export class IdentityStore {
       .execute();
     return rows.map(({ account_name, account_created_on, ...m }) => ({
       account: { id: m.account_id, name: account_name, created_on: account_created_on },
-      membership: m,
+      membership: membershipOf(m),
     }));
   }
 
-  async addMember(accountId: string, userId: string, roles: string[]): Promise<MembershipRow> {
+  async addMember(
+    accountId: string,
+    userId: string,
+    roles: readonly string[],
+    invite?: { invitedBy: string },
+  ): Promise<Membership> {
     const row: MembershipRow = {
       id: newId(),
       account_id: accountId,
       user_id: userId,
       roles: JSON.stringify(roles),
-      status: 'accepted',
+      status: invite === undefined ? 'accepted' : 'pending',
+      invited_by: invite?.invitedBy ?? null,
       created_on: this.#now(),
     };
     await this.#db.insertInto('memberships').values(row).execute();
-    return row;
+    return membershipOf(row);
   }
 
-  membership(accountId: string, userId: string): Promise<MembershipRow | undefined> {
-    return this.#db
+  /** Invites again after a rejection: pending, with the new roles. */
+  async reinvite(membershipId: string, roles: readonly string[], invitedBy: string): Promise<void> {
+    await this.#db
+      .updateTable('memberships')
+      .set({ roles: JSON.stringify(roles), status: 'pending', invited_by: invitedBy, created_on: this.#now() })
+      .where('id', '=', membershipId)
+      .execute();
+  }
+
+  /** Answers an invitation; false when it was no longer pending (someone answered first). */
+  async answerInvite(membershipId: string, status: 'accepted' | 'rejected'): Promise<boolean> {
+    const r = await this.#db
+      .updateTable('memberships')
+      .set({ status })
+      .where('id', '=', membershipId)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async membershipById(id: string): Promise<Membership | undefined> {
+    const row = await this.#db.selectFrom('memberships').selectAll().where('id', '=', id).executeTakeFirst();
+    return row === undefined ? undefined : membershipOf(row);
+  }
+
+  async membership(accountId: string, userId: string): Promise<Membership | undefined> {
+    const row = await this.#db
       .selectFrom('memberships')
       .selectAll()
       .where('account_id', '=', accountId)
       .where('user_id', '=', userId)
       .executeTakeFirst();
+    return row === undefined ? undefined : membershipOf(row);
   }
 
-  async members(accountId: string): Promise<{ membership: MembershipRow; user: UserRow }[]> {
+  async members(accountId: string): Promise<{ membership: Membership; user: UserRow }[]> {
     const rows = await this.#db
       .selectFrom('memberships')
       .innerJoin('users', 'users.id', 'memberships.user_id')
@@ -171,25 +252,27 @@ export class IdentityStore {
         'memberships.id as m_id',
         'memberships.roles as m_roles',
         'memberships.status as m_status',
+        'memberships.invited_by as m_invited_by',
         'memberships.created_on as m_created_on',
       ])
       .where('memberships.account_id', '=', accountId)
       .orderBy('memberships.created_on')
       .execute();
-    return rows.map(({ m_id, m_roles, m_status, m_created_on, ...user }) => ({
+    return rows.map(({ m_id, m_roles, m_status, m_invited_by, m_created_on, ...user }) => ({
       membership: {
         id: m_id,
         account_id: accountId,
         user_id: user.id,
-        roles: m_roles,
+        roles: parseRoles(m_roles),
         status: m_status,
+        invited_by: m_invited_by,
         created_on: m_created_on,
       },
       user,
     }));
   }
 
-  async setMemberRoles(membershipId: string, roles: string[]): Promise<void> {
+  async setMemberRoles(membershipId: string, roles: readonly string[]): Promise<void> {
     await this.#db
       .updateTable('memberships')
       .set({ roles: JSON.stringify(roles) })
@@ -217,6 +300,7 @@ export class IdentityStore {
       status: 'active',
       policies: JSON.stringify(input.policies),
       key_generation: keyGeneration,
+      parent_token_id: input.parentTokenId ?? null,
       not_before: input.notBefore ?? null,
       expires_on: input.expiresOn ?? null,
       issued_on: now,
@@ -237,6 +321,10 @@ export class IdentityStore {
     if (token === undefined) return undefined;
     const user = await this.getUser(token.user_id);
     return user === undefined ? undefined : { token, user };
+  }
+
+  tokenById(id: string): Promise<ApiTokenRow | undefined> {
+    return this.#db.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
   async touchToken(id: string): Promise<void> {

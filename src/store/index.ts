@@ -3,7 +3,7 @@ export { type CertificateFilter, CertificateStore } from './certificate-store.js
 export { ChangeFeed, type ChangeTopic } from './change-feed.js';
 export { ClassicRecordStore } from './classic-record-store.js';
 export { type Clock, SYSTEM_CLOCK } from './clock.js';
-export { IdentityStore, type NewToken, type TokenChange } from './identity-store.js';
+export { IdentityStore, type Membership, type NewToken, type TokenChange } from './identity-store.js';
 export { hashToken, newId, newTokenValue, newUuid } from './ids.js';
 export { LoginTransferStore } from './login-transfer-store.js';
 export type {

@@ -19,8 +19,38 @@ export class LoginTransferStore {
     return this.#db.selectFrom('login_transfers').selectAll().where('key_hash', '=', keyHash).executeTakeFirst();
   }
 
+  /**
+   * Deletes transfers that expired more than `retainMs` ago (kept that long only so a late poll
+   * hears "expired" or "used" rather than starting over).
+   */
+  async sweep(retainMs: number): Promise<void> {
+    const before = new Date(this.#clock.now().getTime() - retainMs).toISOString();
+    await this.#db.deleteFrom('login_transfers').where('expires_on', '<', before).execute();
+  }
+
+  /** How many transfers are kept (in total and from `sourceIp`), and the oldest expiry of each set. */
+  async load(
+    sourceIp: string,
+  ): Promise<{ total: number; fromSource: number; oldest?: string; oldestFromSource?: string }> {
+    const all = await this.#db
+      .selectFrom('login_transfers')
+      .select((eb) => [eb.fn.countAll<string | number>().as('n'), eb.fn.min('expires_on').as('oldest')])
+      .executeTakeFirstOrThrow();
+    const mine = await this.#db
+      .selectFrom('login_transfers')
+      .select((eb) => [eb.fn.countAll<string | number>().as('n'), eb.fn.min('expires_on').as('oldest')])
+      .where('source_ip', '=', sourceIp)
+      .executeTakeFirstOrThrow();
+    return {
+      total: Number(all.n),
+      fromSource: Number(mine.n),
+      ...(all.oldest === null ? {} : { oldest: all.oldest }),
+      ...(mine.oldest === null ? {} : { oldestFromSource: mine.oldest }),
+    };
+  }
+
   /** The transfer for a key, created on first sight (by the CLI's poll or the browser's visit). */
-  async open(keyHash: string, ttlMs: number): Promise<LoginTransferRow> {
+  async open(keyHash: string, ttlMs: number, sourceIp: string | null = null): Promise<LoginTransferRow> {
     const have = await this.get(keyHash);
     if (have !== undefined) return have;
     const now = this.#clock.now();
@@ -33,6 +63,7 @@ export class LoginTransferStore {
       bundle_sealed: null,
       ready_on: null,
       fetched_on: null,
+      source_ip: sourceIp,
     };
     // Both the CLI and the browser may race to create it: the first insert wins.
     await this.#db

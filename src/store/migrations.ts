@@ -216,6 +216,24 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
+  '0005_membership_invitations_token_parents': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Membership is an invitation the user accepts: who invited (shown in /user/invites).
+      await db.schema.alterTable('memberships').addColumn('invited_by', 'text').execute();
+      // 1: the user row exists only because someone invited the address; `warren admin
+      // create-user` may still claim it (an invitation must not lock its owner out).
+      await db.schema
+        .alterTable('users')
+        .addColumn('invited_only', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      // The token that created this one: a token never outlives (nor outranks) its parent.
+      await db.schema.alterTable('api_tokens').addColumn('parent_token_id', 'text').execute();
+      // Unauthenticated login transfers are capped per source address and expire.
+      await db.schema.alterTable('login_transfers').addColumn('source_ip', 'text').execute();
+      await db.schema.createIndex('login_transfers_expires').on('login_transfers').column('expires_on').execute();
+      await db.schema.createIndex('login_transfers_source').on('login_transfers').column('source_ip').execute();
+    },
+  },
 };
 
 /** Hands Kysely's Migrator the migrations compiled into this build. */

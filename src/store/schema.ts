@@ -15,6 +15,8 @@ export interface UserRow {
   api_key_generation: number;
   /** When the API key was last rolled (null: never). */
   api_key_rolled_on: string | null;
+  /** 1: created only because the address was invited; `warren admin create-user` may claim it. */
+  invited_only: number;
   created_on: string;
   modified_on: string;
 }
@@ -29,9 +31,12 @@ export interface MembershipRow {
   id: string;
   account_id: string;
   user_id: string;
-  /** JSON array of role ids. */
+  /** JSON array of role ids (parsed by IdentityStore: see `Membership`). */
   roles: string;
-  status: 'accepted' | 'pending';
+  /** An invitation is `pending` until the user accepts it; only `accepted` grants anything. */
+  status: 'accepted' | 'pending' | 'rejected';
+  /** E-mail of who invited (null: joined without an invitation, e.g. created the account). */
+  invited_by: string | null;
   created_on: string;
 }
 
@@ -46,6 +51,8 @@ export interface ApiTokenRow {
   policies: string;
   /** When set, the token dies with the user's API key (see UserRow.api_key_generation). */
   key_generation: number | null;
+  /** The token whose request created this one (null: made by an operator, a session or the global key). */
+  parent_token_id: string | null;
   not_before: string | null;
   expires_on: string | null;
   issued_on: string;
@@ -178,6 +185,8 @@ export interface LoginTransferRow {
   bundle_sealed: string | null;
   ready_on: string | null;
   fetched_on: string | null;
+  /** The address that opened the transfer (pending transfers are capped per address). */
+  source_ip: string | null;
 }
 
 export interface ClassicRecordRow {

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import pino from 'pino';
 import { bootstrapAdmin, ControlPlane, createApiServer } from '../../src/control/index.js';
-import { Store } from '../../src/store/index.js';
+import { type Clock, Store } from '../../src/store/index.js';
 
 export const ADMIN_EMAIL = 'admin@example.test';
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
@@ -91,10 +91,15 @@ export interface Envelope<R = unknown> {
 /** The control plane in-process over a fresh database of `dialect`, with the bootstrap admin. */
 export async function startControl(
   dialect: DialectCase,
-  options: { domain?: string; maxTunnelsPerAccount?: number } = {},
+  options: { domain?: string; maxTunnelsPerAccount?: number; clock?: Clock } = {},
 ): Promise<ControlHarness> {
   const db = await dialect.fresh();
-  const store = await Store.open({ dataDir: db.dataDir, databaseUrl: db.databaseUrl, logger: quietLogger });
+  const store = await Store.open({
+    dataDir: db.dataDir,
+    databaseUrl: db.databaseUrl,
+    logger: quietLogger,
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+  });
   const boot = await bootstrapAdmin(store, {
     email: ADMIN_EMAIL,
     token: ADMIN_TOKEN,

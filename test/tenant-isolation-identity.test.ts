@@ -175,6 +175,18 @@ for (const dialect of DIALECTS) {
       assert.equal((await h.call('GET', `/accounts/${accountB}`, undefined, made.token)).status, 404);
     });
 
+    test("an invitation cannot take the name of another account's service user", async () => {
+      const email = `deploy@${h.accountId}.service.invalid`;
+      const r = await h.call('POST', `/accounts/${accountB}/members`, { email, roles: [SUPER_ADMIN_ROLE_ID] }, bob);
+      assert.equal(r.status, 400);
+      assert.match(r.json.errors[0]?.message ?? '', /cannot be invited/);
+      const svc = await h.call('POST', `/accounts/${h.accountId}/service_users`, {
+        name: 'deploy',
+        roles: [SUPER_ADMIN_ROLE_ID],
+      });
+      assert.equal(svc.status, 200, JSON.stringify(svc.json.errors));
+    });
+
     test('the cert.pem token runs tunnels and edits its own zone, nothing else', async () => {
       const cert = await certPemToken();
       assert.equal(await works(cert), 200);

@@ -15,6 +15,9 @@ import { SUPER_ADMIN_ROLE_ID } from './roles.js';
  *   accounts, so an account sees when its members join, leave or are invited elsewhere.
  */
 
+/** The e-mail domain suffix of service users (`<name>@<account id>.service.invalid`). */
+export const SERVICE_USER_DOMAIN = '.service.invalid';
+
 export interface MemberOf {
   membership: Membership;
   user: UserRow;
@@ -68,6 +71,13 @@ export async function addMember(
   input: { account: AccountRow; email: string; roles: readonly string[] },
 ): Promise<MemberOf> {
   const { account, roles } = input;
+  // Service users live in the one account that made them; an invitation for such an address
+  // would only take the name from that account (it could no longer create the service user).
+  if (input.email.toLowerCase().endsWith(SERVICE_USER_DOMAIN)) {
+    throw ApiError.invalid(
+      `${input.email} is a service user address; service users belong to one account and cannot be invited (create one with POST /accounts/{id}/service_users)`,
+    );
+  }
   try {
     return await store.transaction(async (tx) => {
       const user =

@@ -93,6 +93,7 @@ for (const dialect of DIALECTS) {
       const told = mine.filter((e) => e.action.type === 'member_invited_elsewhere');
       assert.equal(told.length, 3, "A's audit log records each invitation to B");
       assert.equal(told[0]?.metadata.account_id, accountB);
+      assert.equal(mine.filter((e) => e.action.type === 'member_invite_withdrawn_elsewhere').length, 3);
       const theirs = (await auditTypes(accountB, bob)).map((e) => e.action.type);
       assert.equal(theirs.filter((t) => t === 'member_invite').length, 3);
       assert.equal(theirs.filter((t) => t === 'member_remove').length, 3);
@@ -155,6 +156,8 @@ for (const dialect of DIALECTS) {
       assert.equal(r.json.result.status, 'rejected');
       assert.equal((await h.call('GET', `/accounts/${accountB}`)).status, 404);
       assert.equal((await h.call('PUT', `/memberships/${m.id}`, { status: 'accepted' })).status, 409);
+      assert.ok((await auditTypes(h.accountId)).some((e) => e.action.type === 'member_reject_elsewhere'));
+      assert.ok((await auditTypes(accountB, bob)).some((e) => e.action.type === 'member_reject'));
       const again = await invite(ADMIN_EMAIL);
       assert.equal(again.status, 'pending');
       await h.call('DELETE', `/accounts/${accountB}/members/${again.id}`, undefined, bob);

@@ -148,6 +148,8 @@ export async function answerInvite(
     if (status === 'accepted') {
       await tellOtherAccounts(tx, by, user, account, 'member_join_elsewhere', { roles: m.roles });
       await rollKey(tx, by, user, `accepted the invitation to account ${account.name} (${account.id})`);
+    } else {
+      await tellOtherAccounts(tx, by, user, account, 'member_reject_elsewhere', { roles: m.roles });
     }
     return { ...m, status };
   });
@@ -218,7 +220,13 @@ export async function removeMember(store: Store, by: AuditBy, account: AccountRo
       metadata: { email: target.user.email, status: m.status },
       oldValue: { roles: m.roles },
     });
-    if (m.status === 'accepted') await tellOtherAccounts(tx, by, target.user, account, 'member_left_elsewhere');
+    await tellOtherAccounts(
+      tx,
+      by,
+      target.user,
+      account,
+      m.status === 'accepted' ? 'member_left_elsewhere' : 'member_invite_withdrawn_elsewhere',
+    );
   });
 }
 

@@ -101,6 +101,23 @@ for (const dialect of DIALECTS) {
       assert.equal(theirs.filter((t) => t === 'member_remove').length, 3);
     });
 
+    test('an account cannot skip the invitation: status "accepted" in the request is ignored', async () => {
+      const cert = await certPemToken();
+      const body = { email: ADMIN_EMAIL, roles: [SUPER_ADMIN_ROLE_ID], status: 'accepted' };
+      const r = await h.call<Member>('POST', `/accounts/${accountB}/members`, body, bob);
+      assert.equal(r.json.result.status, 'pending');
+      const put = await h.call<Member>(
+        'PUT',
+        `/accounts/${accountB}/members/${r.json.result.id}`,
+        { roles: body.roles, status: 'accepted' },
+        bob,
+      );
+      assert.equal(put.json.result.status, 'pending');
+      assert.equal((await h.call('GET', `/accounts/${accountB}`)).status, 404);
+      assert.equal(await works(cert), 200);
+      await h.call('DELETE', `/accounts/${accountB}/members/${r.json.result.id}`, undefined, bob);
+    });
+
     test('role changes of a pending member roll nothing; a pending super administrator does not count as one', async () => {
       const cert = await certPemToken();
       const m = await invite(ADMIN_EMAIL);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import Cloudflare from 'cloudflare';
-import { ADMIN_TOKEN, type ControlHarness, DIALECTS, startControl } from './support/control-harness.js';
+import { createUserWithToken, SUPER_ADMIN_ROLE_ID } from '../src/control/index.js';
+import { ADMIN_EMAIL, ADMIN_TOKEN, type ControlHarness, DIALECTS, startControl } from './support/control-harness.js';
 
 for (const dialect of DIALECTS) {
   describe(`Cloudflare's official TypeScript client against warren on ${dialect.name}`, { skip: dialect.skip }, () => {
@@ -14,7 +15,9 @@ for (const dialect of DIALECTS) {
       assert.ok(typeof addr === 'object' && addr !== null);
       // Only the base URL changes.
       cf = new Cloudflare({ apiToken: ADMIN_TOKEN, baseURL: `http://127.0.0.1:${addr.port}/client/v4`, maxRetries: 0 });
+      base = `http://127.0.0.1:${addr.port}/client/v4`;
     });
+    let base = '';
     after(async () => {
       await h?.close();
     });
@@ -81,6 +84,35 @@ for (const dialect of DIALECTS) {
       assert.equal(conns.length, 0);
       const deleted = await cf.zeroTrust.tunnels.cloudflared.delete(t.id as string, { account_id: h.accountId });
       assert.ok(deleted.deleted_at);
+    });
+
+    test('invitations: accounts.members.create, user.invites.list/edit and memberships.list/get', async () => {
+      const owner = await createUserWithToken(
+        h.store,
+        { email: 'owner@sdk.example', accountName: 'sdk-other', tokenName: 'sdk' },
+        { interface: 'warren admin', ip: '127.0.0.1' },
+      );
+      const cfOther = new Cloudflare({ apiToken: owner.token, baseURL: base, maxRetries: 0 });
+      const member = await cfOther.accounts.members.create({
+        account_id: owner.account.id,
+        email: ADMIN_EMAIL,
+        roles: [SUPER_ADMIN_ROLE_ID],
+      });
+      assert.equal(member.status, 'pending');
+      const invites = [];
+      for await (const i of cf.user.invites.list()) invites.push(i);
+      assert.deepEqual(
+        invites.map((i) => [i.id, i.organization_id, i.status]),
+        [[member.id, owner.account.id, 'pending']],
+      );
+      const answered = await cf.user.invites.edit(member.id as string, { status: 'accepted' });
+      assert.equal(answered.status, 'accepted');
+      const memberships = [];
+      for await (const m of cf.memberships.list()) memberships.push(m);
+      assert.ok(
+        memberships.some((m) => m.id === member.id && m.status === 'accepted' && m.account?.id === owner.account.id),
+      );
+      assert.equal((await cf.memberships.get(member.id as string)).status, 'accepted');
     });
 
     test('audit logs, with filters and errors as APIError', async () => {

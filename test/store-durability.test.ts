@@ -26,6 +26,8 @@ for (const dialect of DIALECTS) {
               '0002_origin_ca_login_classic_records',
               '0003_setup_links_zone_verification',
               '0004_zone_ownership',
+              '0005_membership_invitations_token_parents',
+              '0007_access',
             ],
           );
           await store.close();

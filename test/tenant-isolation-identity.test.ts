@@ -9,6 +9,8 @@ import {
   SUPER_ADMIN_ROLE_ID,
 } from '../src/control/index.js';
 import { parseOriginCertBundle } from '../src/pki/index.js';
+import { hashToken } from '../src/store/index.js';
+import { narrowLegacyLoginTokens } from '../src/store/migrations.js';
 import { ADMIN_EMAIL, type ControlHarness, DIALECTS, startControl } from './support/control-harness.js';
 import type { ZoneResult } from './support/control-types.js';
 
@@ -93,9 +95,27 @@ for (const dialect of DIALECTS) {
       const told = mine.filter((e) => e.action.type === 'member_invited_elsewhere');
       assert.equal(told.length, 3, "A's audit log records each invitation to B");
       assert.equal(told[0]?.metadata.account_id, accountB);
+      assert.equal(mine.filter((e) => e.action.type === 'member_invite_withdrawn_elsewhere').length, 3);
       const theirs = (await auditTypes(accountB, bob)).map((e) => e.action.type);
       assert.equal(theirs.filter((t) => t === 'member_invite').length, 3);
       assert.equal(theirs.filter((t) => t === 'member_remove').length, 3);
+    });
+
+    test('an account cannot skip the invitation: status "accepted" in the request is ignored', async () => {
+      const cert = await certPemToken();
+      const body = { email: ADMIN_EMAIL, roles: [SUPER_ADMIN_ROLE_ID], status: 'accepted' };
+      const r = await h.call<Member>('POST', `/accounts/${accountB}/members`, body, bob);
+      assert.equal(r.json.result.status, 'pending');
+      const put = await h.call<Member>(
+        'PUT',
+        `/accounts/${accountB}/members/${r.json.result.id}`,
+        { roles: body.roles, status: 'accepted' },
+        bob,
+      );
+      assert.equal(put.json.result.status, 'pending');
+      assert.equal((await h.call('GET', `/accounts/${accountB}`)).status, 404);
+      assert.equal(await works(cert), 200);
+      await h.call('DELETE', `/accounts/${accountB}/members/${r.json.result.id}`, undefined, bob);
     });
 
     test('role changes of a pending member roll nothing; a pending super administrator does not count as one', async () => {
@@ -155,6 +175,8 @@ for (const dialect of DIALECTS) {
       assert.equal(r.json.result.status, 'rejected');
       assert.equal((await h.call('GET', `/accounts/${accountB}`)).status, 404);
       assert.equal((await h.call('PUT', `/memberships/${m.id}`, { status: 'accepted' })).status, 409);
+      assert.ok((await auditTypes(h.accountId)).some((e) => e.action.type === 'member_reject_elsewhere'));
+      assert.ok((await auditTypes(accountB, bob)).some((e) => e.action.type === 'member_reject'));
       const again = await invite(ADMIN_EMAIL);
       assert.equal(again.status, 'pending');
       await h.call('DELETE', `/accounts/${accountB}/members/${again.id}`, undefined, bob);
@@ -173,6 +195,18 @@ for (const dialect of DIALECTS) {
         [[m.id, 'pending']],
       );
       assert.equal((await h.call('GET', `/accounts/${accountB}`, undefined, made.token)).status, 404);
+    });
+
+    test("an invitation cannot take the name of another account's service user", async () => {
+      const email = `deploy@${h.accountId}.service.invalid`;
+      const r = await h.call('POST', `/accounts/${accountB}/members`, { email, roles: [SUPER_ADMIN_ROLE_ID] }, bob);
+      assert.equal(r.status, 400);
+      assert.match(r.json.errors[0]?.message ?? '', /cannot be invited/);
+      const svc = await h.call('POST', `/accounts/${h.accountId}/service_users`, {
+        name: 'deploy',
+        roles: [SUPER_ADMIN_ROLE_ID],
+      });
+      assert.equal(svc.status, 200, JSON.stringify(svc.json.errors));
     });
 
     test('the cert.pem token runs tunnels and edits its own zone, nothing else', async () => {
@@ -202,6 +236,16 @@ for (const dialect of DIALECTS) {
       }
       const other = await h.call('GET', `/accounts/${accountB}/cfd_tunnel`, undefined, cert);
       assert.equal(other.status, 404);
+    });
+
+    test('a cert.pem token from before the upgrade (no policies) is narrowed by the migration', async () => {
+      const cert = await certPemToken();
+      const legacy = h.store.db.updateTable('api_tokens').where('token_hash', '=', hashToken(cert));
+      await legacy.set({ policies: '[]' }).execute();
+      assert.equal((await h.call('GET', `/accounts/${h.accountId}/members`, undefined, cert)).status, 200);
+      assert.ok((await narrowLegacyLoginTokens(h.store.db)) >= 1);
+      assert.equal((await h.call('GET', `/accounts/${h.accountId}/members`, undefined, cert)).status, 403);
+      assert.equal(await works(cert), 200);
     });
 
     test('no token creates or widens a token beyond its own rights, nor takes over a wider one', async () => {

@@ -5,7 +5,14 @@ import { type ApiRoute, ID_PARAM, type JsonSchema, route } from './api-route.js'
 import { audit, byApi } from './audit-trail.js';
 import type { ControlContext } from './control-context.js';
 import { ok, okPage, pageOf, pageSlice, pagingQuery } from './envelope.js';
-import { addCreatedMember, addMember, changeRoles, createAccountFor, removeMember } from './membership.js';
+import {
+  addCreatedMember,
+  addMember,
+  changeRoles,
+  createAccountFor,
+  removeMember,
+  SERVICE_USER_DOMAIN,
+} from './membership.js';
 import { authorize, type Principal, rolesIn } from './principal.js';
 import { ROLES, type Role, roleById, SUPER_ADMIN_ROLE_ID } from './roles.js';
 import { tokenView } from './user-routes.js';
@@ -310,7 +317,7 @@ export function accountRoutes(ctx: ControlContext): ApiRoute[] {
         const a = await account(p, params.account_id, 'members:write');
         const ids = roleIds(body.roles);
         await requireSuperAdminFor(ctx, p, a.id, ids);
-        const email = `${body.name}@${a.id}.service.invalid`;
+        const email = `${body.name}@${a.id}${SERVICE_USER_DOMAIN}`;
         try {
           const out = await store.transaction(async (tx) => {
             const u = await tx.identity.createUser({ email, name: body.name, kind: 'service' });

@@ -15,6 +15,9 @@ import { SUPER_ADMIN_ROLE_ID } from './roles.js';
  *   accounts, so an account sees when its members join, leave or are invited elsewhere.
  */
 
+/** The e-mail domain suffix of service users (`<name>@<account id>.service.invalid`). */
+export const SERVICE_USER_DOMAIN = '.service.invalid';
+
 export interface MemberOf {
   membership: Membership;
   user: UserRow;
@@ -68,6 +71,13 @@ export async function addMember(
   input: { account: AccountRow; email: string; roles: readonly string[] },
 ): Promise<MemberOf> {
   const { account, roles } = input;
+  // Service users live in the one account that made them; an invitation for such an address
+  // would only take the name from that account (it could no longer create the service user).
+  if (input.email.toLowerCase().endsWith(SERVICE_USER_DOMAIN)) {
+    throw ApiError.invalid(
+      `${input.email} is a service user address; service users belong to one account and cannot be invited (create one with POST /accounts/{id}/service_users)`,
+    );
+  }
   try {
     return await store.transaction(async (tx) => {
       const user =
@@ -138,6 +148,8 @@ export async function answerInvite(
     if (status === 'accepted') {
       await tellOtherAccounts(tx, by, user, account, 'member_join_elsewhere', { roles: m.roles });
       await rollKey(tx, by, user, `accepted the invitation to account ${account.name} (${account.id})`);
+    } else {
+      await tellOtherAccounts(tx, by, user, account, 'member_reject_elsewhere', { roles: m.roles });
     }
     return { ...m, status };
   });
@@ -208,7 +220,13 @@ export async function removeMember(store: Store, by: AuditBy, account: AccountRo
       metadata: { email: target.user.email, status: m.status },
       oldValue: { roles: m.roles },
     });
-    if (m.status === 'accepted') await tellOtherAccounts(tx, by, target.user, account, 'member_left_elsewhere');
+    await tellOtherAccounts(
+      tx,
+      by,
+      target.user,
+      account,
+      m.status === 'accepted' ? 'member_left_elsewhere' : 'member_invite_withdrawn_elsewhere',
+    );
   });
 }
 

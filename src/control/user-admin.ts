@@ -117,8 +117,12 @@ export async function createUserWithToken(
     const existing = await tx.identity.findUserByEmail(email);
     // An address that was only invited is not a user yet: claim the row, so the invitations show
     // up for them (pending) instead of locking the address out.
+    const unclaimed =
+      existing?.invited_only === 1 &&
+      (await tx.identity.tokensOf(existing.id)).length === 0 &&
+      (await tx.identity.accountsOf(existing.id)).length === 0;
     const claimed =
-      existing?.invited_only === 1 ? await tx.identity.claimInvitedUser(existing.id, input.password) : undefined;
+      existing !== undefined && unclaimed ? await tx.identity.claimInvitedUser(existing.id, input.password) : undefined;
     if (existing !== undefined && claimed === undefined) {
       throw new WarrenError(
         'WARREN_USER_EXISTS',

@@ -12,7 +12,7 @@ import { runCli } from './support/cli-home.js';
 import { ADMIN_TOKEN } from './support/control-harness.js';
 import { startNamedTunnelFixture } from './support/named-tunnel-fixture.js';
 import { visit } from './support/visit.js';
-import { startCli, tempDir } from './support/warren-processes.js';
+import { eventually, startCli, tempDir } from './support/warren-processes.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
@@ -53,7 +53,7 @@ test('an-https-origin-with-a-warren-origin-certificate-is-trusted-after-login-wi
     mkdirSync(join(home, '.warren'), { recursive: true });
     writeFileSync(join(home, '.warren', 'config.yml'), 'origin-server-name: origin.example.com\n');
 
-    const run = async (): Promise<string> => {
+    const run = async (): Promise<{ host: string; logs: () => string }> => {
       const t = startCli(
         [
           'tunnel',
@@ -70,9 +70,9 @@ test('an-https-origin-with-a-warren-origin-certificate-is-trusted-after-login-wi
       );
       stops.push(() => t.stop());
       const [, host] = await t.waitFor(/quick tunnel is ready: http:\/\/([^:/\s]+)/);
-      return host as string;
+      return { host: host as string, logs: () => `${t.stdout()}${t.stderr()}` };
     };
-    const trusted = await run();
+    const { host: trusted } = await run();
     const ok = await visit(f.serve.httpPort, trusted, '/');
     assert.equal(ok.status, 200, ok.text);
     assert.equal(ok.text, 'secure hello\n');
@@ -80,9 +80,20 @@ test('an-https-origin-with-a-warren-origin-certificate-is-trusted-after-login-wi
     // Without the root (no login on this machine), the same origin is refused with a clear reason.
     rmSync(rootPath);
     const untrusted = await run();
-    const refused = await visit(f.serve.httpPort, untrusted, '/', { headers: { accept: 'application/json' } });
+    const refused = await visit(f.serve.httpPort, untrusted.host, '/', { headers: { accept: 'application/json' } });
     assert.equal(refused.status, 502);
-    assert.match(refused.text, /not trusted.*caPool/);
+    // The visitor gets the Ray ID; the reason is in the connector's log under it.
+    const ray = String(refused.headers['cf-ray']);
+    const line = await eventually(
+      () =>
+        untrusted
+          .logs()
+          .split('\n')
+          .find((l) => l.includes(ray)),
+      5_000,
+      'a connector log line with the Ray ID',
+    );
+    assert.match(line ?? '', /not trusted.*caPool/);
   } finally {
     for (const stop of stops.reverse()) await stop();
   }

@@ -4,6 +4,7 @@ import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { test } from 'node:test';
 import { encodeFrame, type Frame, FrameParser, FrameType, MuxConnection } from '../src/protocol/index.js';
 import { encodeRequestHead } from '../src/protocol/messages.js';
+import { eventually } from './support/eventually.js';
 
 /**
  * A connector-role MuxConnection and, on the edge's side, raw frames: the test writes request
@@ -32,10 +33,11 @@ test('a malformed request head fails its own stream, never the link', async () =
     for (let i = 0; i < 1001; i++) fields.push(`x-h${i}`, 'v');
     raw.write(Buffer.concat(encodeFrame(FrameType.Request, 1, Buffer.from(fields.join('\0')))));
     raw.write(Buffer.concat(encodeFrame(FrameType.Request, 3, encodeRequestHead({ m: 'GET', p: '/', h: [], e: 1 }))));
-    const deadline = Date.now() + 5_000;
-    while (frames.filter((f) => f.streamId !== 0).length < 2 && Date.now() < deadline && !connector.closed) {
-      await once(raw, 'data');
-    }
+    await eventually(
+      () => frames.filter((f) => f.streamId !== 0).length >= 2 || connector.closed,
+      5_000,
+      'answers to both streams',
+    );
     const reset = frames.find((f) => f.streamId === 1);
     assert.equal(reset?.type, FrameType.Reset);
     assert.equal(JSON.parse(reset.payload.toString()).code, 'WARREN_REQUEST_INVALID');

@@ -80,6 +80,16 @@ describe('visitor request heads', () => {
     assert.equal(seen.headers.host, authority);
   });
 
+  test('an absolute-form target with user information gets 400 and never reaches the origin', async () => {
+    const count = origin.seen.length;
+    const r = await rawExchange(
+      serve.httpPort,
+      `GET http://user:pw@${tunnel.hostname}/echo HTTP/1.1\r\nHost: ${tunnel.hostname}\r\nConnection: close\r\n\r\n`,
+    );
+    assert.match(r.text, /^HTTP\/1\.1 400 Bad Request\r\n/);
+    assert.equal(origin.seen.length, count);
+  });
+
   test('two host headers get 400 at the edge and never reach the origin', async () => {
     const count = origin.seen.length;
     const r = await rawExchange(

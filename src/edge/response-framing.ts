@@ -42,6 +42,7 @@ export function frameResponse(
   }
   const headers: string[] = [];
   let length = -1;
+  let lengthValue = '';
   let chunked = false;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
@@ -51,6 +52,7 @@ export function frameResponse(
       if (length !== -1) return 'the response has more than one Content-Length';
       length = parseLength(value);
       if (length < 0) return 'the response has an invalid Content-Length';
+      lengthValue = value;
       continue;
     }
     if (lower === 'transfer-encoding') {
@@ -62,7 +64,7 @@ export function frameResponse(
     headers.push(name, value);
   }
   if (chunked && length !== -1) return 'the response has both Content-Length and Transfer-Encoding';
-  if (length !== -1) headers.push('content-length', String(length));
+  if (length !== -1) headers.push('content-length', lengthValue);
   return { headers, length };
 }
 

@@ -23,4 +23,5 @@ export {
   type PolicyDecision,
   type PolicyVerdict,
 } from './policy-engine.js';
+export { hashServiceSecret, SERVICE_TOKEN_ROTATE_GRACE_MS, serviceSecretValid } from './service-token-check.js';
 export { generateSigningKey, importSigningKey, type SigningKey, type SigningKeyMaterial } from './signing-key.js';

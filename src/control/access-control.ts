@@ -1,5 +1,9 @@
 import { AccessKeyRing, KeyRotationJob } from '../access/index.js';
+import { accessAppRoutes } from './access-app-routes.js';
+import { accessIdpRoutes } from './access-idp-routes.js';
 import { accessKeyRoutes } from './access-key-routes.js';
+import { accessPolicyRoutes } from './access-policy-routes.js';
+import { accessServiceTokenRoutes } from './access-service-token-routes.js';
 import type { ApiRoute } from './api-route.js';
 import type { ControlContext } from './control-context.js';
 
@@ -12,6 +16,12 @@ export class AccessControl {
   constructor(ctx: ControlContext) {
     this.ring = new AccessKeyRing(ctx.store);
     this.rotation = new KeyRotationJob(this.ring, ctx.logger);
-    this.routes = [...accessKeyRoutes(ctx, this.ring)];
+    this.routes = [
+      ...accessKeyRoutes(ctx, this.ring),
+      ...accessAppRoutes(ctx),
+      ...accessPolicyRoutes(ctx),
+      ...accessServiceTokenRoutes(ctx),
+      ...accessIdpRoutes(ctx),
+    ];
   }
 }

@@ -1,9 +1,13 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from './clock.js';
 import type {
+  AccessAppPolicyRow,
   AccessAppRow,
+  AccessGroupRow,
+  AccessIdentityProviderRow,
   AccessKeyRow,
   AccessKeySettingsRow,
+  AccessOrganizationRow,
   AccessPolicyRow,
   AccessServiceTokenRow,
   Database,
@@ -263,5 +267,149 @@ export class AccessStore {
       .where('id', '=', id)
       .executeTakeFirst();
     return Number(r.numDeletedRows) > 0;
+  }
+
+  // ---- reusable policies attached to apps ----
+
+  async setAppPolicies(appId: string, links: readonly { id: string; precedence: number }[]): Promise<void> {
+    await this.#db.deleteFrom('access_app_policies').where('app_id', '=', appId).execute();
+    if (links.length === 0) return;
+    await this.#db
+      .insertInto('access_app_policies')
+      .values(links.map((l) => ({ app_id: appId, policy_id: l.id, precedence: l.precedence })))
+      .execute();
+  }
+
+  appPolicyLinks(appId: string): Promise<AccessAppPolicyRow[]> {
+    return this.#db
+      .selectFrom('access_app_policies')
+      .selectAll()
+      .where('app_id', '=', appId)
+      .orderBy('precedence')
+      .execute();
+  }
+
+  allAppPolicyLinks(): Promise<AccessAppPolicyRow[]> {
+    return this.#db.selectFrom('access_app_policies').selectAll().execute();
+  }
+
+  // ---- groups, identity providers: Cloudflare-shaped documents ----
+
+  async insertGroup(row: AccessGroupRow): Promise<void> {
+    await this.#db.insertInto('access_groups').values(row).execute();
+  }
+
+  group(accountId: string, id: string): Promise<AccessGroupRow | undefined> {
+    return this.#db
+      .selectFrom('access_groups')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+  }
+
+  groups(accountId: string): Promise<AccessGroupRow[]> {
+    return this.#db
+      .selectFrom('access_groups')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .orderBy('created_at')
+      .execute();
+  }
+
+  allGroups(): Promise<AccessGroupRow[]> {
+    return this.#db.selectFrom('access_groups').selectAll().execute();
+  }
+
+  async updateGroup(accountId: string, id: string, data: string): Promise<void> {
+    await this.#db
+      .updateTable('access_groups')
+      .set({ data, updated_at: this.#clock.now().toISOString() })
+      .where('account_id', '=', accountId)
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async deleteGroup(accountId: string, id: string): Promise<boolean> {
+    const r = await this.#db
+      .deleteFrom('access_groups')
+      .where('account_id', '=', accountId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+
+  async insertIdentityProvider(row: AccessIdentityProviderRow): Promise<void> {
+    await this.#db.insertInto('access_identity_providers').values(row).execute();
+  }
+
+  identityProvider(accountId: string, id: string): Promise<AccessIdentityProviderRow | undefined> {
+    return this.#db
+      .selectFrom('access_identity_providers')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+  }
+
+  identityProviders(accountId: string): Promise<AccessIdentityProviderRow[]> {
+    return this.#db
+      .selectFrom('access_identity_providers')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .orderBy('created_at')
+      .execute();
+  }
+
+  async updateIdentityProvider(
+    accountId: string,
+    id: string,
+    set: { type: string; data: string; secrets_sealed: string | null },
+  ): Promise<void> {
+    await this.#db
+      .updateTable('access_identity_providers')
+      .set({ ...set, updated_at: this.#clock.now().toISOString() })
+      .where('account_id', '=', accountId)
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async deleteIdentityProvider(accountId: string, id: string): Promise<boolean> {
+    const r = await this.#db
+      .deleteFrom('access_identity_providers')
+      .where('account_id', '=', accountId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+
+  // ---- organization (one per account: the team domain) ----
+
+  organization(accountId: string): Promise<AccessOrganizationRow | undefined> {
+    return this.#db
+      .selectFrom('access_organizations')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .executeTakeFirst();
+  }
+
+  organizationByAuthDomain(authDomain: string): Promise<AccessOrganizationRow | undefined> {
+    return this.#db
+      .selectFrom('access_organizations')
+      .selectAll()
+      .where('auth_domain', '=', authDomain)
+      .executeTakeFirst();
+  }
+
+  async putOrganization(row: AccessOrganizationRow): Promise<void> {
+    await this.#db
+      .insertInto('access_organizations')
+      .values(row)
+      .onConflict((oc) =>
+        oc
+          .column('account_id')
+          .doUpdateSet({ auth_domain: row.auth_domain, data: row.data, updated_at: row.updated_at }),
+      )
+      .execute();
   }
 }

@@ -1,3 +1,4 @@
+export { AccessGate, type GateApp } from './access-gate.js';
 export { type AccessJwtInput, type AccessSubject, signAccessJwt } from './access-jwt.js';
 export {
   type AccessGroupDef,

@@ -412,4 +412,8 @@ export class AccessStore {
       )
       .execute();
   }
+
+  allOrganizations(): Promise<AccessOrganizationRow[]> {
+    return this.#db.selectFrom('access_organizations').selectAll().execute();
+  }
 }

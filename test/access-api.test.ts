@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { serviceSecretValid } from '../src/access/index.js';
-import { SUPER_ADMIN_ROLE_ID } from '../src/control/index.js';
-import { type ControlHarness, DIALECTS, startControl } from './support/control-harness.js';
+import { PERMISSION_GROUPS, SUPER_ADMIN_ROLE_ID } from '../src/control/index.js';
+import { ADMIN_EMAIL, type ControlHarness, DIALECTS, startControl } from './support/control-harness.js';
 
 interface App {
   id: string;
@@ -204,6 +204,41 @@ for (const dialect of DIALECTS) {
         include: [{ ip: { ip: '10.0.0.0/8' } }],
       });
       assert.equal(group.status, 200);
+    });
+
+    test('Access permission groups narrow a token: service tokens, apps and policies, organization each need their own', async () => {
+      const admin = await h.store.identity.findUserByEmail(ADMIN_EMAIL);
+      assert.ok(admin !== undefined);
+      const tokenWith = async (name: string): Promise<string> => {
+        const g = PERMISSION_GROUPS.find((x) => x.name === name);
+        assert.ok(g !== undefined, name);
+        const policies = [
+          {
+            id: `p-${g.id}`,
+            effect: 'allow' as const,
+            resources: { [`com.cloudflare.api.account.${A}`]: '*' },
+            permission_groups: [{ id: g.id, name: g.name }],
+          },
+        ];
+        return (await h.store.identity.createToken({ userId: admin.id, name, policies })).value;
+      };
+      const tokens = await tokenWith('Access: Service Tokens Write');
+      const apps = await tokenWith('Access: Apps and Policies Write');
+      const org = await tokenWith('Access: Organizations, Identity Providers, and Groups Write');
+      assert.equal((await h.call('POST', `${acc(A)}/service_tokens`, { name: 'ok' }, tokens)).status, 200);
+      assert.equal((await h.call('POST', `${acc(A)}/apps`, { domain: 'perm.corp.test' }, tokens)).status, 403);
+      assert.equal((await h.call('POST', `${acc(A)}/service_tokens`, { name: 'no' }, apps)).status, 403);
+      assert.equal((await h.call('POST', `${acc(A)}/apps`, { domain: 'perm.corp.test' }, apps)).status, 200);
+      assert.equal(
+        (await h.call('POST', `${acc(A)}/identity_providers`, { name: 'no', type: 'onetimepin', config: {} }, apps))
+          .status,
+        403,
+      );
+      assert.equal(
+        (await h.call('POST', `${acc(A)}/groups`, { name: 'ok', include: [{ everyone: {} }] }, org)).status,
+        200,
+      );
+      assert.equal((await h.call('GET', `${acc(A)}/apps`, undefined, org)).status, 403);
     });
 
     test("account B cannot read or change any of A's Access objects (404, and nothing changes)", async () => {

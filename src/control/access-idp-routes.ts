@@ -98,8 +98,13 @@ function orgView(r: AccessOrganizationRow): Record<string, unknown> {
 /** `/accounts/{a}/access/identity_providers` and `/accounts/{a}/access/organizations` (the team domain). */
 export function accessIdpRoutes(ctx: ControlContext): ApiRoute[] {
   const { store } = ctx;
-  const can = (p: Principal, accountId: string, scope: 'access:read' | 'access:write') =>
-    authorize(store, p, { accountId, scope, what: `account ${accountId}` });
+  // Cloudflare's "Access: Organizations, Identity Providers, and Groups Read/Write" permission groups.
+  const can = (p: Principal, accountId: string, mode: 'access:read' | 'access:write') =>
+    authorize(store, p, {
+      accountId,
+      scope: mode === 'access:read' ? 'access_org:read' : 'access_org:write',
+      what: `account ${accountId}`,
+    });
   const changed = () => store.feed.publish('access');
   const idpOf = async (accountId: string, id: string) => {
     const r = await store.access.identityProvider(accountId, id);

@@ -57,6 +57,13 @@ export function accessPolicyRoutes(ctx: ControlContext): ApiRoute[] {
   const { store } = ctx;
   const can = (p: Principal, accountId: string, scope: 'access:read' | 'access:write') =>
     authorize(store, p, { accountId, scope, what: `account ${accountId}` });
+  // Groups go with organizations and identity providers, as in Cloudflare's permission groups.
+  const canGroups = (p: Principal, accountId: string, mode: 'access:read' | 'access:write') =>
+    authorize(store, p, {
+      accountId,
+      scope: mode === 'access:read' ? 'access_org:read' : 'access_org:write',
+      what: `account ${accountId}`,
+    });
   const changed = () => store.feed.publish('access');
   const policyOf = async (accountId: string, id: string) => {
     const row = await store.access.policy(accountId, null, id);
@@ -194,7 +201,7 @@ export function accessPolicyRoutes(ctx: ControlContext): ApiRoute[] {
       body: GROUP_SCHEMA,
       handler: async ({ principal: p, params, body }) => {
         const accountId = params.account_id;
-        await can(p, accountId, 'access:write');
+        await canGroups(p, accountId, 'access:write');
         const now = store.clock.now().toISOString();
         const row: AccessGroupRow = {
           id: newUuid(),
@@ -226,7 +233,7 @@ export function accessPolicyRoutes(ctx: ControlContext): ApiRoute[] {
       params: A,
       query: pagingQuery(MAX_PER_PAGE),
       handler: async ({ principal: p, params, query }) => {
-        await can(p, params.account_id, 'access:read');
+        await canGroups(p, params.account_id, 'access:read');
         const page = pageOf(query, MAX_PER_PAGE);
         return okPage(pageSlice(await store.access.groups(params.account_id), page), page, groupView);
       },
@@ -238,7 +245,7 @@ export function accessPolicyRoutes(ctx: ControlContext): ApiRoute[] {
       tag: 'Access',
       params: AI,
       handler: async ({ principal: p, params }) => {
-        await can(p, params.account_id, 'access:read');
+        await canGroups(p, params.account_id, 'access:read');
         return ok(groupView(await groupOf(params.account_id, params.id)));
       },
     }),
@@ -251,7 +258,7 @@ export function accessPolicyRoutes(ctx: ControlContext): ApiRoute[] {
       body: GROUP_SCHEMA,
       handler: async ({ principal: p, params, body }) => {
         const accountId = params.account_id;
-        await can(p, accountId, 'access:write');
+        await canGroups(p, accountId, 'access:write');
         const row = await groupOf(accountId, params.id);
         const data = groupData(body);
         const next = { ...row, data, updated_at: store.clock.now().toISOString() };
@@ -278,7 +285,7 @@ export function accessPolicyRoutes(ctx: ControlContext): ApiRoute[] {
       params: AI,
       handler: async ({ principal: p, params }) => {
         const accountId = params.account_id;
-        await can(p, accountId, 'access:write');
+        await canGroups(p, accountId, 'access:write');
         const row = await groupOf(accountId, params.id);
         await store.transaction(async (tx) => {
           await tx.access.deleteGroup(accountId, row.id);

@@ -49,8 +49,13 @@ const newSecret = (): string => randomBytes(32).toString('hex');
  */
 export function accessServiceTokenRoutes(ctx: ControlContext): ApiRoute[] {
   const { store } = ctx;
-  const can = (p: Principal, accountId: string, scope: 'access:read' | 'access:write') =>
-    authorize(store, p, { accountId, scope, what: `account ${accountId}` });
+  // Cloudflare's "Access: Service Tokens Read/Write" permission groups.
+  const can = (p: Principal, accountId: string, mode: 'access:read' | 'access:write') =>
+    authorize(store, p, {
+      accountId,
+      scope: mode === 'access:read' ? 'access_tokens:read' : 'access_tokens:write',
+      what: `account ${accountId}`,
+    });
   const changed = () => store.feed.publish('access');
   const tokenOf = async (accountId: string, id: string) => {
     const t = await store.access.serviceToken(accountId, id);

@@ -25,6 +25,7 @@ for (const dialect of DIALECTS) {
               '0001_identity_zones_tunnels_audit',
               '0002_origin_ca_login_classic_records',
               '0003_setup_links_zone_verification',
+              '0007_access',
             ],
           );
           await store.close();

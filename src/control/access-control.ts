@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify';
 import { AccessKeyRing, KeyRotationJob } from '../access/index.js';
 import { accessAppRoutes } from './access-app-routes.js';
 import { accessIdpRoutes } from './access-idp-routes.js';
@@ -13,7 +14,10 @@ export class AccessControl {
   readonly rotation: KeyRotationJob;
   readonly routes: readonly ApiRoute[];
 
+  readonly #ctx: ControlContext;
+
   constructor(ctx: ControlContext) {
+    this.#ctx = ctx;
     this.ring = new AccessKeyRing(ctx.store);
     this.rotation = new KeyRotationJob(this.ring, ctx.logger);
     this.routes = [
@@ -23,5 +27,22 @@ export class AccessControl {
       ...accessServiceTokenRoutes(ctx),
       ...accessIdpRoutes(ctx),
     ];
+  }
+
+  /**
+   * `GET /cdn-cgi/access/certs` for a request whose Host is an account's team domain
+   * (`<team>.access.<domain>`, from its organization): the JWKS at the address verifiers use by
+   * default, for when the team domain points at this API. Unknown hosts get 404.
+   */
+  registerPages(app: FastifyInstance): void {
+    app.get('/cdn-cgi/access/certs', async (req, reply) => {
+      const host = (req.headers.host ?? '').toLowerCase().replace(/:\d+$/, '');
+      const org = host === '' ? undefined : await this.#ctx.store.access.organizationByAuthDomain(host);
+      if (org === undefined) {
+        return reply.code(404).send({ error: `${host || 'this host'} is not an Access team domain` });
+      }
+      void reply.header('cache-control', 'public, max-age=300');
+      return this.ring.jwks(org.account_id);
+    });
   }
 }

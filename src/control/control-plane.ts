@@ -153,6 +153,7 @@ export class ControlPlane {
       pages: (app) => {
         registerLoginPages(app, this.#ctx);
         registerSetupPages(app, this.#ctx);
+        this.access.registerPages(app);
       },
     };
   }

@@ -116,7 +116,7 @@ for (const dialect of DIALECTS) {
     });
 
     test('service tokens: the secret is shown once and stored hashed; rotate keeps the old one for the grace period; delete ends it', async () => {
-      const created = await h.call<Token>('POST', `${acc(A)}/service_tokens`, { name: 'ci', duration: '1h' });
+      const created = await h.call<Token>('POST', `${acc(A)}/service_tokens`, { name: 'ci' });
       assert.equal(created.status, 200);
       const t = created.json.result;
       const secret = t.client_secret ?? '';
@@ -141,7 +141,17 @@ for (const dialect of DIALECTS) {
       );
       assert.equal(serviceSecretValid(after, 'f'.repeat(64), now), false);
       assert.equal(
-        serviceSecretValid(after, secret2, new Date(now.getTime() + 2 * 3600_000)),
+        serviceSecretValid(after, secret2, new Date(now.getTime() + 25 * 3600_000)),
+        true,
+        'the new one does',
+      );
+      const short = (await h.call<Token>('POST', `${acc(A)}/service_tokens`, { name: 'short', duration: '1h' })).json
+        .result;
+      const shortRow = await h.store.access.serviceTokenByClientId(short.client_id);
+      assert.ok(shortRow !== undefined);
+      assert.equal(serviceSecretValid(shortRow, short.client_secret ?? '', now), true);
+      assert.equal(
+        serviceSecretValid(shortRow, short.client_secret ?? '', new Date(now.getTime() + 2 * 3600_000)),
         false,
         'expired after its 1h duration',
       );

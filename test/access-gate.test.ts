@@ -82,4 +82,38 @@ describe('the Access gate cache', () => {
     await eventually(() => gate.lookup('a.b.w.gate.test', '/')?.id === w.id);
     assert.equal(gate.lookup('w.gate.test', '/'), undefined);
   });
+
+  test('service tokens are checked from memory, for their own account only, and a deleted one is refused at once', async () => {
+    const app = (await h.call<{ id: string }>('POST', `${acc(h.accountId)}/apps`, { domain: 'svc.gate.test' })).json
+      .result;
+    const tok = (
+      await h.call<{ id: string; client_id: string; client_secret: string }>(
+        'POST',
+        `${acc(h.accountId)}/service_tokens`,
+        {
+          name: 'ci',
+        },
+      )
+    ).json.result;
+    const tokB = (
+      await h.call<{ id: string; client_id: string; client_secret: string }>(
+        'POST',
+        `${acc(B)}/service_tokens`,
+        { name: 'b' },
+        tokenB,
+      )
+    ).json.result;
+    const found = (await eventually(() => gate.lookup('svc.gate.test', '/'))) as GateApp;
+    assert.equal(found.id, app.id);
+    await eventually(() => gate.serviceToken(found, tok.client_id, tok.client_secret, new Date()) === tok.id);
+    assert.equal(gate.serviceToken(found, tok.client_id, 'f'.repeat(64), new Date()), undefined, 'wrong secret');
+    await eventually(() => gate.reload().then(() => true));
+    assert.equal(
+      gate.serviceToken(found, tokB.client_id, tokB.client_secret, new Date()),
+      undefined,
+      "another account's token",
+    );
+    await h.call('DELETE', `${acc(h.accountId)}/service_tokens/${tok.id}`);
+    await eventually(() => gate.serviceToken(found, tok.client_id, tok.client_secret, new Date()) === undefined);
+  });
 });

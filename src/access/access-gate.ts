@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
-import type { AccessAppRow, AccessPolicyRow, Store } from '../store/index.js';
+import type { AccessAppRow, AccessPolicyRow, AccessServiceTokenRow, Store } from '../store/index.js';
 import type { AccessGroupDef, AccessIdentity } from './access-rule.js';
 import { type AppDomain, matchApp, parseAppDomain } from './app-matcher.js';
 import { type AccessPolicyDef, evaluatePolicies, type PolicyVerdict } from './policy-engine.js';
+import { serviceSecretValid } from './service-token-check.js';
 
 /** An application as the gate sees it: matched by domain, with its policies in evaluation order. */
 export interface GateApp {
@@ -25,9 +26,11 @@ interface Snapshot {
   exact: Map<string, GateApp[]>;
   wildcard: Map<string, GateApp[]>;
   groups: Map<string, AccessGroupDef>;
+  /** Service tokens by client id. */
+  serviceTokens: Map<string, AccessServiceTokenRow>;
 }
 
-const EMPTY: Snapshot = { exact: new Map(), wildcard: new Map(), groups: new Map() };
+const EMPTY: Snapshot = { exact: new Map(), wildcard: new Map(), groups: new Map(), serviceTokens: new Map() };
 
 function policyDefOf(row: AccessPolicyRow, precedence: number): AccessPolicyDef {
   const d = JSON.parse(row.data) as Pick<AccessPolicyDef, 'decision' | 'include' | 'require' | 'exclude'>;
@@ -104,14 +107,25 @@ export class AccessGate {
     return evaluatePolicies(app.policies, who, (id) => groups.get(`${app.accountId}:${id}`));
   }
 
+  /**
+   * The id of the service token of `CF-Access-Client-Id` / `CF-Access-Client-Secret`, when the
+   * pair is valid now (rotation grace included) and the token belongs to the app's account.
+   */
+  serviceToken(app: GateApp, clientId: string, secret: string, now: Date): string | undefined {
+    const row = this.#snapshot.serviceTokens.get(clientId);
+    if (row === undefined || row.account_id !== app.accountId) return undefined;
+    return serviceSecretValid(row, secret, now) ? row.id : undefined;
+  }
+
   async #load(): Promise<void> {
     const a = this.#store.access;
-    const [apps, policies, links, groups, orgs] = await Promise.all([
+    const [apps, policies, links, groups, orgs, tokens] = await Promise.all([
       a.allApps(),
       a.allPolicies(),
       a.allAppPolicyLinks(),
       a.allGroups(),
       a.allOrganizations(),
+      a.allServiceTokens(),
     ]);
     const byId = new Map(policies.map((p) => [p.id, p]));
     const teams = new Map(orgs.map((o) => [o.account_id, o.auth_domain]));
@@ -123,7 +137,12 @@ export class AccessGate {
       const p = byId.get(l.policy_id);
       if (p !== undefined) perApp.set(l.app_id, [...(perApp.get(l.app_id) ?? []), policyDefOf(p, l.precedence)]);
     }
-    const next: Snapshot = { exact: new Map(), wildcard: new Map(), groups: new Map() };
+    const next: Snapshot = {
+      exact: new Map(),
+      wildcard: new Map(),
+      groups: new Map(),
+      serviceTokens: new Map(tokens.map((t) => [t.client_id, t])),
+    };
     for (const row of apps) {
       const app = gateApp(row, teams.get(row.account_id), perApp.get(row.id) ?? []);
       const index = app.domain.wildcard ? next.wildcard : next.exact;

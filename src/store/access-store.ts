@@ -316,4 +316,8 @@ export class AccessStore {
   allOrganizations(): Promise<AccessOrganizationRow[]> {
     return this.#db.selectFrom('access_organizations').selectAll().execute();
   }
+
+  allServiceTokens(): Promise<AccessServiceTokenRow[]> {
+    return this.#db.selectFrom('access_service_tokens').selectAll().execute();
+  }
 }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, test } from 'node:test';
 import { pino } from 'pino';
+import { generateSigningKey, importSigningKey, jwksDocument, signAccessJwt } from '../src/access/index.js';
 import { loadConfigFile } from '../src/connector/config/index.js';
 import { Orchestrator } from '../src/connector/orchestrator.js';
 import { startEdgeStreamHarness } from './support/edge-stream.js';
@@ -90,4 +91,68 @@ test('access-required-rule-without-a-usable-verifier-answers-403-and-logs-why', 
   const open = await h.request('/open', { host: 'open.example.com' });
   assert.equal(open.status, 200, 'rules without access are served');
   assert.deepEqual(o.hits, ['/open']);
+});
+
+test('a config.yml rule with teamName and jwksUrl verifies the edge-added JWT before the origin sees the request', {
+  timeout: 20_000,
+}, async () => {
+  const o = await countingOrigin();
+  const port = (o.server.address() as AddressInfo).port;
+  const m = await generateSigningKey(new Date());
+  const jwks = createServer((_req, res) => {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify(jwksDocument([{ kid: m.kid, publicJwk: m.publicJwk, certificate: m.certificate }])));
+  });
+  jwks.listen(0, '127.0.0.1');
+  await once(jwks, 'listening');
+  cleanups.push(() => jwks.close());
+  const team = 'cfg.access.example.test';
+  const aud = 'e'.repeat(64);
+  const file = join(dir, 'verify.yml');
+  writeFileSync(
+    file,
+    `ingress:
+  - hostname: locked.example.com
+    service: http://127.0.0.1:${port}
+    originRequest:
+      access:
+        required: true
+        teamName: ${team}
+        audTag: [${aud}]
+        jwksUrl: http://127.0.0.1:${(jwks.address() as AddressInfo).port}/cdn-cgi/access/certs
+  - service: http_status:404
+`,
+  );
+  const logger = pino({ level: 'silent' });
+  const run = new Orchestrator({
+    config: loadConfigFile(file),
+    url: undefined,
+    connectTimeoutMs: undefined,
+    quick: false,
+    logger,
+  });
+  const h = await startEdgeStreamHarness(run.origin);
+  cleanups.push(() => {
+    h.close();
+    run.close();
+  });
+  const key = await importSigningKey(m.kid, m.privatePkcs8);
+  const sign = (a: string) =>
+    signAccessJwt(key, {
+      teamDomain: team,
+      aud: a,
+      subject: { kind: 'user', email: 'c@example.test', userId: 'u' },
+      issuedAt: new Date(),
+      ttlSeconds: 60,
+    });
+  const good = await h.request('/in', { host: 'locked.example.com', 'cf-access-jwt-assertion': await sign(aud) });
+  assert.equal(good.status, 200);
+  const other = await h.request('/other-app', {
+    host: 'locked.example.com',
+    'cf-access-jwt-assertion': await sign('f'.repeat(64)),
+  });
+  assert.equal(other.status, 403);
+  const none = await h.request('/none', { host: 'locked.example.com' });
+  assert.equal(none.status, 403);
+  assert.deepEqual(o.hits, ['/in']);
 });

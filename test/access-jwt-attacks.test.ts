@@ -117,6 +117,24 @@ describe('Access JWTs: warren/verify and the connector refuse every forged or mi
     );
   });
 
+  test('the JWKS is also served at /cdn-cgi/access/certs for a Host that is the team domain', async () => {
+    await h.call('POST', `/accounts/${h.accountId}/access/organizations`, { name: 'A', auth_domain: TEAM });
+    const byHost = await h.app.inject({
+      method: 'GET',
+      url: '/cdn-cgi/access/certs',
+      headers: { host: `${TEAM}:8080` },
+    });
+    assert.equal(byHost.statusCode, 200);
+    const byPath = (await (await fetch(jwksUrl)).json()) as unknown;
+    assert.deepEqual(byHost.json(), byPath);
+    const unknown = await h.app.inject({
+      method: 'GET',
+      url: '/cdn-cgi/access/certs',
+      headers: { host: 'nobody.access.warren.localhost' },
+    });
+    assert.equal(unknown.statusCode, 404);
+  });
+
   test('a service token JWT has no email, an empty sub and the client id as common_name', async () => {
     const key = await h.control.access.ring.signingKey(h.accountId);
     const token = await signAccessJwt(key, {

@@ -29,7 +29,7 @@ for (const dialect of DIALECTS) {
       const ring = new AccessKeyRing(store);
       const job = new KeyRotationJob(ring, quietLogger);
       const first = await ring.signingKey(account);
-      const sealed = (await store.access.currentKey(account))?.private_sealed ?? '';
+      const sealed = (await store.accessKeys.currentKey(account))?.private_sealed ?? '';
       assert.ok(!sealed.includes('PRIVATE KEY'), 'the private key is sealed at rest');
       const token = await signAccessJwt(first, {
         teamDomain: 't.access.example.test',

@@ -128,5 +128,75 @@ for (const dialect of DIALECTS) {
           err.status === 409 && err.errors?.[0]?.code === 1061,
       );
     });
+    test('Access (zeroTrust.access): application, policies, service token, OTP identity provider, keys, groups, organization', async () => {
+      const account_id = h.accountId;
+      await cf.zones.create({ account: { id: account_id }, name: 'access-sdk.example', type: 'full' });
+      const app = await cf.zeroTrust.access.applications.create({
+        account_id,
+        name: 'sdk app',
+        domain: 'app.access-sdk.example',
+        type: 'self_hosted',
+        session_duration: '24h',
+      });
+      const appId = (app as { id?: string }).id as string;
+      assert.match((app as { aud?: string }).aud ?? '', /^[0-9a-f]{64}$/);
+      const apps = [];
+      for await (const a of cf.zeroTrust.access.applications.list({ account_id })) apps.push((a as { id?: string }).id);
+      assert.deepEqual(apps, [appId]);
+      assert.equal(
+        ((await cf.zeroTrust.access.applications.get(appId, { account_id })) as { name?: string }).name,
+        'sdk app',
+      );
+      const policy = await cf.zeroTrust.access.applications.policies.create(appId, {
+        account_id,
+        name: 'staff',
+        decision: 'allow',
+        include: [{ email_domain: { domain: 'access-sdk.example' } }],
+      });
+      assert.equal(policy.decision, 'allow');
+      const policies = [];
+      for await (const p of cf.zeroTrust.access.applications.policies.list(appId, { account_id })) policies.push(p.id);
+      assert.deepEqual(policies, [policy.id]);
+      const reusable = await cf.zeroTrust.access.policies.create({
+        account_id,
+        name: 'robots',
+        decision: 'non_identity',
+        include: [{ any_valid_service_token: {} }],
+      });
+      assert.equal(reusable.decision, 'non_identity');
+      const group = await cf.zeroTrust.access.groups.create({
+        account_id,
+        name: 'office',
+        include: [{ ip: { ip: '10.0.0.0/8' } }],
+      });
+      assert.equal(group.name, 'office');
+      const token = await cf.zeroTrust.access.serviceTokens.create({ account_id, name: 'ci' });
+      assert.match(token.client_id ?? '', /\.access$/);
+      assert.match(token.client_secret ?? '', /^[0-9a-f]{64}$/);
+      const rotated = await cf.zeroTrust.access.serviceTokens.rotate(token.id as string, { account_id });
+      assert.notEqual(rotated.client_secret, token.client_secret);
+      const idp = await cf.zeroTrust.identityProviders.create({
+        account_id,
+        name: 'PIN',
+        type: 'onetimepin',
+        config: {},
+      });
+      assert.equal(idp.type, 'onetimepin');
+      const org = await cf.zeroTrust.organizations.create({
+        account_id,
+        name: 'SDK',
+        auth_domain: 'sdk.access.warren.localhost',
+      });
+      assert.equal(org.auth_domain, 'sdk.access.warren.localhost');
+      const keys = await cf.zeroTrust.access.keys.update({ account_id, key_rotation_interval_days: 30 });
+      assert.equal(keys?.key_rotation_interval_days, 30);
+      const rotatedKeys = await cf.zeroTrust.access.keys.rotate({ account_id });
+      assert.equal(typeof rotatedKeys?.last_key_rotation_at, 'string');
+      await cf.zeroTrust.access.applications.delete(appId, { account_id });
+      await assert.rejects(
+        cf.zeroTrust.access.applications.get(appId, { account_id }),
+        (err: Error & { status?: number }) => err.status === 404,
+      );
+    });
   });
 }

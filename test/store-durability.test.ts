@@ -27,7 +27,7 @@ for (const dialect of DIALECTS) {
               '0003_setup_links_zone_verification',
               '0004_zone_ownership',
               '0005_membership_invitations_token_parents',
-              '0007_access',
+              '0006_access',
             ],
           );
           await store.close();

@@ -68,7 +68,7 @@ export function ruleMatches(rule: AccessRule, who: AccessIdentity, groups: Group
   if ('email' in rule) return who.email !== undefined && who.email.toLowerCase() === rule.email.email.toLowerCase();
   if ('email_domain' in rule) {
     const domain = rule.email_domain.domain.toLowerCase().replace(/^@/, '');
-    return who.email !== undefined && who.email.toLowerCase().endsWith(`@${domain}`);
+    return (who.email ?? '').toLowerCase().endsWith(`@${domain}`);
   }
   if ('ip' in rule) return ipMatches(who.ip, rule.ip.ip);
   if ('service_token' in rule)

@@ -1,3 +1,4 @@
+export { AccessGate, type GateApp } from './access-gate.js';
 export { type AccessJwtInput, type AccessSubject, signAccessJwt } from './access-jwt.js';
 export {
   type AccessGroupDef,
@@ -23,4 +24,5 @@ export {
   type PolicyDecision,
   type PolicyVerdict,
 } from './policy-engine.js';
+export { hashServiceSecret, SERVICE_TOKEN_ROTATE_GRACE_MS, serviceSecretValid } from './service-token-check.js';
 export { generateSigningKey, importSigningKey, type SigningKey, type SigningKeyMaterial } from './signing-key.js';

@@ -33,7 +33,7 @@ export class AccessKeyRing {
 
   /** The key that signs this account's tokens now; the account's first key is made on first use. */
   async signingKey(accountId: string): Promise<SigningKey> {
-    const row = (await this.#store.access.currentKey(accountId)) ?? (await this.#createFirst(accountId));
+    const row = (await this.#store.accessKeys.currentKey(accountId)) ?? (await this.#createFirst(accountId));
     let key = this.#imported.get(row.kid);
     if (key === undefined) {
       key = importSigningKey(row.kid, this.#store.secrets.open(row.private_sealed).toString('utf8'));
@@ -44,7 +44,7 @@ export class AccessKeyRing {
 
   /** The account's JWKS document (empty before its first key). Never creates a key. */
   async jwks(accountId: string): Promise<JwksDocument> {
-    const rows = await this.#store.access.liveKeys(accountId, this.#now);
+    const rows = await this.#store.accessKeys.liveKeys(accountId, this.#now);
     return jwksDocument(
       rows.map((r) => ({
         kid: r.kid,
@@ -64,13 +64,13 @@ export class AccessKeyRing {
     const spare = await newKeyRow(accountId, now, this.#store.secrets, false);
     const fallback = await newKeyRow(accountId, now, this.#store.secrets, true);
     const apply = async (r: Repositories): Promise<void> => {
-      const next = await r.access.nextKey(accountId);
-      await r.access.retireCurrentKeys(accountId, new Date(now.getTime() + KEY_OVERLAP_MS));
-      if (next !== undefined) await r.access.activateKey(next.kid, now);
-      else await r.access.insertKey(fallback);
-      await r.access.insertKey(spare);
-      const s = await r.access.keySettings(accountId);
-      await r.access.putKeySettings({
+      const next = await r.accessKeys.nextKey(accountId);
+      await r.accessKeys.retireCurrentKeys(accountId, new Date(now.getTime() + KEY_OVERLAP_MS));
+      if (next !== undefined) await r.accessKeys.activateKey(next.kid, now);
+      else await r.accessKeys.insertKey(fallback);
+      await r.accessKeys.insertKey(spare);
+      const s = await r.accessKeys.keySettings(accountId);
+      await r.accessKeys.putKeySettings({
         account_id: accountId,
         key_rotation_interval_days: s?.key_rotation_interval_days ?? DEFAULT_KEY_ROTATION_INTERVAL_DAYS,
         last_key_rotation_at: now.toISOString(),
@@ -81,9 +81,9 @@ export class AccessKeyRing {
   }
 
   async settings(accountId: string, r: Repositories = this.#store): Promise<KeySettingsView> {
-    const s = await r.access.keySettings(accountId);
+    const s = await r.accessKeys.keySettings(accountId);
     const interval = s?.key_rotation_interval_days ?? DEFAULT_KEY_ROTATION_INTERVAL_DAYS;
-    const last = s?.last_key_rotation_at ?? (await r.access.currentKey(accountId))?.activated_at ?? null;
+    const last = s?.last_key_rotation_at ?? (await r.accessKeys.currentKey(accountId))?.activated_at ?? null;
     const due = last === null ? 0 : new Date(last).getTime() + interval * DAY_MS - this.#now.getTime();
     return {
       key_rotation_interval_days: interval,
@@ -93,8 +93,8 @@ export class AccessKeyRing {
   }
 
   async setRotationInterval(accountId: string, days: number, r: Repositories = this.#store): Promise<void> {
-    const s = await r.access.keySettings(accountId);
-    await r.access.putKeySettings({
+    const s = await r.accessKeys.keySettings(accountId);
+    await r.accessKeys.putKeySettings({
       account_id: accountId,
       key_rotation_interval_days: days,
       last_key_rotation_at: s?.last_key_rotation_at ?? null,
@@ -104,14 +104,14 @@ export class AccessKeyRing {
   /** Rotates every account whose current key is older than its interval; returns their ids. */
   async rotateDue(): Promise<string[]> {
     const rotated: string[] = [];
-    for (const accountId of await this.#store.access.accountsWithKeys()) {
+    for (const accountId of await this.#store.accessKeys.accountsWithKeys()) {
       const s = await this.settings(accountId);
       if (s.last_key_rotation_at !== null && s.days_until_next_rotation === 0) {
         await this.rotate(accountId);
         rotated.push(accountId);
       }
     }
-    await this.#store.access.deleteExpiredKeys(this.#now);
+    await this.#store.accessKeys.deleteExpiredKeys(this.#now);
     return rotated;
   }
 
@@ -122,8 +122,8 @@ export class AccessKeyRing {
         const row = await newKeyRow(accountId, this.#now, this.#store.secrets, true);
         const next = await newKeyRow(accountId, this.#now, this.#store.secrets, false);
         await this.#store.transaction(async (tx) => {
-          await tx.access.insertKey(row);
-          await tx.access.insertKey(next);
+          await tx.accessKeys.insertKey(row);
+          await tx.accessKeys.insertKey(next);
         });
         return row;
       })().finally(() => this.#creating.delete(accountId));

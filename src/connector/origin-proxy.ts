@@ -243,7 +243,16 @@ export class OriginProxy {
         why instanceof Error
           ? `${(why as Error & { code?: unknown }).code ?? why.name}: ${why.message}`
           : 'the verifier refused the token';
-      this.logger?.warn(
+      // Configuration and JWKS problems are the operator's to fix (warn); a missing token is what
+      // every visitor who bypassed the gate sends (debug, so visitors cannot flood the log).
+      const code = (why as { code?: unknown } | undefined)?.code;
+      const level =
+        code === 'WARREN_ACCESS_TOKEN_MISSING'
+          ? 'debug'
+          : code === 'WARREN_ACCESS_UNVERIFIABLE' || code === 'WARREN_ACCESS_JWKS_UNAVAILABLE'
+            ? 'warn'
+            : 'info';
+      this.logger?.[level](
         { rule: route.rule.index, host: requestHost(head.h), reason },
         'access: request refused with 403 before it reached the origin',
       );

@@ -1,5 +1,10 @@
+import type { FastifyInstance } from 'fastify';
 import { AccessKeyRing, KeyRotationJob } from '../access/index.js';
+import { accessAppRoutes } from './access-app-routes.js';
+import { accessIdpRoutes } from './access-idp-routes.js';
 import { accessKeyRoutes } from './access-key-routes.js';
+import { accessPolicyRoutes } from './access-policy-routes.js';
+import { accessServiceTokenRoutes } from './access-service-token-routes.js';
 import type { ApiRoute } from './api-route.js';
 import type { ControlContext } from './control-context.js';
 
@@ -9,9 +14,35 @@ export class AccessControl {
   readonly rotation: KeyRotationJob;
   readonly routes: readonly ApiRoute[];
 
+  readonly #ctx: ControlContext;
+
   constructor(ctx: ControlContext) {
+    this.#ctx = ctx;
     this.ring = new AccessKeyRing(ctx.store);
     this.rotation = new KeyRotationJob(this.ring, ctx.logger);
-    this.routes = [...accessKeyRoutes(ctx, this.ring)];
+    this.routes = [
+      ...accessKeyRoutes(ctx, this.ring),
+      ...accessAppRoutes(ctx),
+      ...accessPolicyRoutes(ctx),
+      ...accessServiceTokenRoutes(ctx),
+      ...accessIdpRoutes(ctx),
+    ];
+  }
+
+  /**
+   * `GET /cdn-cgi/access/certs` for a request whose Host is an account's team domain
+   * (`<team>.access.<domain>`, from its organization): the JWKS at the address verifiers use by
+   * default, for when the team domain points at this API. Unknown hosts get 404.
+   */
+  registerPages(app: FastifyInstance): void {
+    app.get('/cdn-cgi/access/certs', async (req, reply) => {
+      const host = (req.headers.host ?? '').toLowerCase().replace(/:\d+$/, '');
+      const org = host === '' ? undefined : await this.#ctx.store.access.organizationByAuthDomain(host);
+      if (org === undefined) {
+        return reply.code(404).send({ error: `${host || 'this host'} is not an Access team domain` });
+      }
+      void reply.header('cache-control', 'public, max-age=300');
+      return this.ring.jwks(org.account_id);
+    });
   }
 }

@@ -179,6 +179,7 @@ export class ControlPlane {
         registerLoginPages(app, this.#ctx, this.signInThrottle);
         registerHomePage(app, this.#ctx);
         registerSetupPages(app, this.#ctx, this.signInThrottle);
+        this.access.registerPages(app);
       },
     };
   }

@@ -12,7 +12,11 @@ export type Scope =
   | 'tunnel:write'
   | 'audit:read'
   | 'access:read'
-  | 'access:write';
+  | 'access:write'
+  | 'access_tokens:read'
+  | 'access_tokens:write'
+  | 'access_org:read'
+  | 'access_org:write';
 
 const ALL: readonly Scope[] = [
   'account:read',
@@ -28,6 +32,10 @@ const ALL: readonly Scope[] = [
   'audit:read',
   'access:read',
   'access:write',
+  'access_tokens:read',
+  'access_tokens:write',
+  'access_org:read',
+  'access_org:write',
 ];
 const READ: readonly Scope[] = ALL.filter((s) => s.endsWith(':read'));
 
@@ -87,6 +95,10 @@ export const ROLES: readonly Role[] = [
     'zone:read',
     'access:read',
     'access:write',
+    'access_tokens:read',
+    'access_tokens:write',
+    'access_org:read',
+    'access_org:write',
   ]),
 ];
 
@@ -171,6 +183,27 @@ export const PERMISSION_GROUPS: readonly PermissionGroup[] = [
     'access:read',
     'access:write',
   ]),
+  group('3f376c8e6f764a938b848bd01e8995c4', 'Access: Service Tokens Read', 'com.cloudflare.api.account', [
+    'account:read',
+    'access_tokens:read',
+  ]),
+  group('a1c0fec57cf94af79479a6d827fa518c', 'Access: Service Tokens Write', 'com.cloudflare.api.account', [
+    'account:read',
+    'access_tokens:read',
+    'access_tokens:write',
+  ]),
+  group(
+    '26bc23f853634eb4bff59983b9064fde',
+    'Access: Organizations, Identity Providers, and Groups Read',
+    'com.cloudflare.api.account',
+    ['account:read', 'access_org:read'],
+  ),
+  group(
+    'bfe0d8686a584fa680f4c53b5eb0de6d',
+    'Access: Organizations, Identity Providers, and Groups Write',
+    'com.cloudflare.api.account',
+    ['account:read', 'access_org:read', 'access_org:write'],
+  ),
   group('0cc3a61731504c89b99ec1be78b77aa0', 'API Tokens Read', 'com.cloudflare.api.user', [], 'read'),
   group('686d18d5ac6c441c867cbf6771e58a0a', 'API Tokens Write', 'com.cloudflare.api.user', [], 'write'),
 ];

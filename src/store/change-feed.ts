@@ -3,10 +3,17 @@ import { EventEmitter } from 'node:events';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 
-/** What changed: routing caches listen for `dns`, `zones` and `tunnels`. */
-export type ChangeTopic = 'dns' | 'zones' | 'tunnels' | 'connections' | 'logins';
+/** What changed: routing caches listen for `dns`, `zones` and `tunnels`; the Access gate for `access`. */
+export type ChangeTopic = 'dns' | 'zones' | 'tunnels' | 'connections' | 'logins' | 'access';
 
-const TOPICS: ReadonlySet<string> = new Set<ChangeTopic>(['dns', 'zones', 'tunnels', 'connections', 'logins']);
+const TOPICS: ReadonlySet<string> = new Set<ChangeTopic>([
+  'dns',
+  'zones',
+  'tunnels',
+  'connections',
+  'logins',
+  'access',
+]);
 export const NOTIFY_CHANNEL = 'warren_changes';
 const RELISTEN_DELAY_MS = 1_000; // 1 second between attempts to re-open a dropped LISTEN connection
 

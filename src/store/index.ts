@@ -1,3 +1,4 @@
+export { AccessKeyStore } from './access-key-store.js';
 export { AccessStore } from './access-store.js';
 export { type AuditEntry, type AuditFilter, AuditLogStore } from './audit-log-store.js';
 export { type CertificateFilter, CertificateStore } from './certificate-store.js';

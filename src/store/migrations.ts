@@ -250,7 +250,7 @@ const MIGRATIONS: Record<string, Migration> = {
       await narrowLegacyLoginTokens(db as Kysely<Database>);
     },
   },
-  '0007_access': {
+  '0006_access': {
     async up(db: Kysely<unknown>): Promise<void> {
       const doc = (name: string) =>
         db.schema

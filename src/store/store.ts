@@ -4,6 +4,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { WarrenError } from '../errors/index.js';
+import { AccessKeyStore } from './access-key-store.js';
 import { AccessStore } from './access-store.js';
 import { AuditLogStore } from './audit-log-store.js';
 import { CertificateStore } from './certificate-store.js';
@@ -31,6 +32,7 @@ export interface Repositories {
   classic: ClassicRecordStore;
   setupLinks: SetupLinkStore;
   access: AccessStore;
+  accessKeys: AccessKeyStore;
 }
 
 function repositories(db: Kysely<Database>, clock: Clock): Repositories {
@@ -44,6 +46,7 @@ function repositories(db: Kysely<Database>, clock: Clock): Repositories {
     classic: new ClassicRecordStore(db, clock),
     setupLinks: new SetupLinkStore(db, clock),
     access: new AccessStore(db, clock),
+    accessKeys: new AccessKeyStore(db, clock),
   };
 }
 
@@ -74,6 +77,7 @@ export class Store implements Repositories {
   readonly classic: ClassicRecordStore;
   readonly setupLinks: SetupLinkStore;
   readonly access: AccessStore;
+  readonly accessKeys: AccessKeyStore;
   readonly dialect: Dialect;
   readonly feed: ChangeFeed;
   readonly secrets: SecretBox;
@@ -104,6 +108,7 @@ export class Store implements Repositories {
     this.classic = r.classic;
     this.setupLinks = r.setupLinks;
     this.access = r.access;
+    this.accessKeys = r.accessKeys;
   }
 
   /** Runs `fn` in one transaction: all of its writes (the change and its audit entry) commit together. */

@@ -1,0 +1,177 @@
+import type { Logger } from 'pino';
+import type { AccessAppRow, AccessPolicyRow, AccessServiceTokenRow, Store } from '../store/index.js';
+import type { AccessGroupDef, AccessIdentity } from './access-rule.js';
+import { type AppDomain, matchApp, parseAppDomain } from './app-matcher.js';
+import { type AccessPolicyDef, evaluatePolicies, type PolicyVerdict } from './policy-engine.js';
+import { serviceSecretValid } from './service-token-check.js';
+
+/** An application as the gate sees it: matched by domain, with its policies in evaluation order. */
+export interface GateApp {
+  id: string;
+  accountId: string;
+  aud: string;
+  name: string;
+  domain: AppDomain;
+  /** `<team>.access.<domain>` of the app's account, when its organization exists. */
+  teamDomain: string | undefined;
+  /** Sessions (tokens) issued before this are refused (`POST …/revoke_tokens`). */
+  tokensRevokedAt: string | undefined;
+  /** Every Cloudflare field of the app (session_duration, cookie attributes, allowed_idps …). */
+  settings: Readonly<Record<string, unknown>>;
+  policies: readonly AccessPolicyDef[];
+}
+
+interface Snapshot {
+  /** Apps by exact host, and wildcard apps by the suffix after `*.`; groups by `<account>:<id>`. */
+  exact: Map<string, GateApp[]>;
+  wildcard: Map<string, GateApp[]>;
+  groups: Map<string, AccessGroupDef>;
+  /** Service tokens by client id. */
+  serviceTokens: Map<string, AccessServiceTokenRow>;
+}
+
+const EMPTY: Snapshot = { exact: new Map(), wildcard: new Map(), groups: new Map(), serviceTokens: new Map() };
+
+function policyDefOf(row: AccessPolicyRow, precedence: number): AccessPolicyDef {
+  const d = JSON.parse(row.data) as Pick<AccessPolicyDef, 'decision' | 'include' | 'require' | 'exclude'>;
+  return { id: row.id, decision: d.decision, precedence, include: d.include, require: d.require, exclude: d.exclude };
+}
+
+/**
+ * What the edge's Access gate asks on each request: which app covers this host and path, and what
+ * its policies decide for an identity. Everything is in memory (no database read per request) and
+ * reloaded when the change feed announces `access` (in this process at once, across processes
+ * through PostgreSQL LISTEN/NOTIFY). The edge wires this in; nothing here knows about HTTP.
+ */
+export class AccessGate {
+  readonly #store: Store;
+  readonly #logger: Logger | undefined;
+  #snapshot: Snapshot = EMPTY;
+  #unsubscribe: (() => void) | undefined;
+  #loading: Promise<void> | undefined;
+  #dirty = false;
+
+  constructor(store: Store, logger?: Logger) {
+    this.#store = store;
+    this.#logger = logger;
+  }
+
+  /** Loads every app, policy and group, then follows the change feed. */
+  async start(): Promise<void> {
+    this.#unsubscribe = this.#store.feed.subscribe((topic) => {
+      if (topic === 'access') void this.reload();
+    });
+    await this.reload();
+  }
+
+  close(): void {
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+  }
+
+  /** Reloads now; changes announced during a load cause one more load after it. */
+  reload(): Promise<void> {
+    if (this.#loading !== undefined) {
+      this.#dirty = true;
+      return this.#loading;
+    }
+    this.#loading = this.#load()
+      .catch((err: Error) =>
+        this.#logger?.error({ err: err.message }, 'access: gate reload failed; keeping the last rules'),
+      )
+      .finally(() => {
+        this.#loading = undefined;
+        if (this.#dirty) {
+          this.#dirty = false;
+          void this.reload();
+        }
+      });
+    return this.#loading;
+  }
+
+  /** The app protecting `host` + `path` (most specific domain and path), or undefined: not protected. */
+  lookup(host: string, path: string): GateApp | undefined {
+    const h = host.toLowerCase().replace(/:\d+$/, '').replace(/\.$/, '');
+    const s = this.#snapshot;
+    const candidates: GateApp[] = [...(s.exact.get(h) ?? [])];
+    for (let dot = h.indexOf('.'); dot !== -1; dot = h.indexOf('.', dot + 1)) {
+      candidates.push(...(s.wildcard.get(h.slice(dot + 1)) ?? []));
+    }
+    return candidates.length === 0 ? undefined : matchApp(candidates, h, path);
+  }
+
+  /** What the app's policies decide for `who` (groups resolved within the app's account). */
+  evaluate(app: GateApp, who: AccessIdentity): PolicyVerdict {
+    const groups = this.#snapshot.groups;
+    // Keyed by account: a policy can only use groups of its own app's account.
+    return evaluatePolicies(app.policies, who, (id) => groups.get(`${app.accountId}:${id}`));
+  }
+
+  /**
+   * The id of the service token of `CF-Access-Client-Id` / `CF-Access-Client-Secret`, when the
+   * pair is valid now (rotation grace included) and the token belongs to the app's account.
+   */
+  serviceToken(app: GateApp, clientId: string, secret: string, now: Date): string | undefined {
+    const row = this.#snapshot.serviceTokens.get(clientId);
+    if (row === undefined || row.account_id !== app.accountId) return undefined;
+    return serviceSecretValid(row, secret, now) ? row.id : undefined;
+  }
+
+  async #load(): Promise<void> {
+    const a = this.#store.access;
+    const [apps, policies, links, groups, orgs, tokens] = await Promise.all([
+      a.allApps(),
+      a.allPolicies(),
+      a.allAppPolicyLinks(),
+      a.allGroups(),
+      a.allOrganizations(),
+      a.allServiceTokens(),
+    ]);
+    const byId = new Map(policies.map((p) => [p.id, p]));
+    const teams = new Map(orgs.map((o) => [o.account_id, o.auth_domain]));
+    const perApp = new Map<string, AccessPolicyDef[]>();
+    for (const p of policies) {
+      if (p.app_id !== null) perApp.set(p.app_id, [...(perApp.get(p.app_id) ?? []), policyDefOf(p, p.precedence)]);
+    }
+    for (const l of links) {
+      const p = byId.get(l.policy_id);
+      if (p !== undefined) perApp.set(l.app_id, [...(perApp.get(l.app_id) ?? []), policyDefOf(p, l.precedence)]);
+    }
+    const next: Snapshot = {
+      exact: new Map(),
+      wildcard: new Map(),
+      groups: new Map(),
+      serviceTokens: new Map(tokens.map((t) => [t.client_id, t])),
+    };
+    for (const row of apps) {
+      const app = gateApp(row, teams.get(row.account_id), perApp.get(row.id) ?? []);
+      const index = app.domain.wildcard ? next.wildcard : next.exact;
+      index.set(app.domain.host, [...(index.get(app.domain.host) ?? []), app]);
+    }
+    for (const g of groups) {
+      const d = JSON.parse(g.data) as Omit<AccessGroupDef, 'id'>;
+      next.groups.set(`${g.account_id}:${g.id}`, {
+        id: g.id,
+        include: d.include,
+        require: d.require,
+        exclude: d.exclude,
+      });
+    }
+    this.#snapshot = next;
+  }
+}
+
+function gateApp(row: AccessAppRow, teamDomain: string | undefined, policies: AccessPolicyDef[]): GateApp {
+  const settings = JSON.parse(row.data) as Record<string, unknown>;
+  return {
+    id: row.id,
+    accountId: row.account_id,
+    aud: row.aud,
+    name: typeof settings.name === 'string' ? settings.name : row.domain,
+    domain: parseAppDomain(row.domain),
+    teamDomain,
+    tokensRevokedAt: typeof settings.tokens_revoked_at === 'string' ? settings.tokens_revoked_at : undefined,
+    settings,
+    policies: policies.sort((x, y) => x.precedence - y.precedence),
+  };
+}

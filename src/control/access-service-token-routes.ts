@@ -1,0 +1,278 @@
+import { randomBytes } from 'node:crypto';
+import { hashServiceSecret, SERVICE_TOKEN_ROTATE_GRACE_MS } from '../access/index.js';
+import type { AccessServiceTokenRow } from '../store/index.js';
+import { newUuid } from '../store/index.js';
+import { auditAccess } from './access-audit.js';
+import { ApiError } from './api-error.js';
+import { type ApiRoute, ID_PARAM, route } from './api-route.js';
+import type { ControlContext } from './control-context.js';
+import { ok, okPage, pageOf, pageSlice, pagingQuery } from './envelope.js';
+import { authorize, type Principal } from './principal.js';
+
+const A = { account_id: ID_PARAM };
+const AI = { account_id: ID_PARAM, id: ID_PARAM };
+const MAX_PER_PAGE = 1000;
+const DEFAULT_DURATION = '8760h'; // one year, Cloudflare's default
+const MAX_GRACE_MS = 30 * 86_400_000; // a rotated secret may be kept for at most 30 days
+const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** "8760h", "30m", "1h30m" → ms; "forever" → null. */
+function durationMs(d: string): number | null {
+  if (d === 'forever') return null;
+  const parts = [...d.matchAll(/([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)/g)];
+  if (parts.length === 0 || parts.map((m) => m[0]).join('') !== d) {
+    throw ApiError.invalid(`duration "${d}" is not a duration such as 8760h, 30m or forever`);
+  }
+  return parts.reduce((sum, m) => sum + Number(m[1]) * (UNIT_MS[m[2] as string] as number), 0);
+}
+
+function view(t: AccessServiceTokenRow): Record<string, unknown> {
+  return {
+    id: t.id,
+    name: t.name,
+    client_id: t.client_id,
+    duration: t.duration,
+    expires_at: t.expires_at,
+    created_at: t.created_at,
+    updated_at: t.updated_at,
+    ...(t.previous_valid_until === null ? {} : { previous_client_secret_expires_at: t.previous_valid_until }),
+  };
+}
+
+const newSecret = (): string => randomBytes(32).toString('hex');
+
+/**
+ * `/accounts/{a}/access/service_tokens`: `CF-Access-Client-Id` / `CF-Access-Client-Secret` pairs.
+ * The secret is in the create and rotate answers only, and stored as a hash. After a rotate the
+ * previous secret keeps working for 24 hours ({@link SERVICE_TOKEN_ROTATE_GRACE_MS}), or until
+ * `previous_client_secret_expires_at` (at most 30 days, or now to end it at once).
+ */
+export function accessServiceTokenRoutes(ctx: ControlContext): ApiRoute[] {
+  const { store } = ctx;
+  // Cloudflare's "Access: Service Tokens Read/Write" permission groups.
+  const can = (p: Principal, accountId: string, mode: 'access:read' | 'access:write') =>
+    authorize(store, p, {
+      accountId,
+      scope: mode === 'access:read' ? 'access_tokens:read' : 'access_tokens:write',
+      what: `account ${accountId}`,
+    });
+  const changed = () => store.feed.publish('access');
+  const tokenOf = async (accountId: string, id: string) => {
+    const t = await store.access.serviceToken(accountId, id);
+    if (t === undefined) throw ApiError.notFound(`service token ${id}`);
+    return t;
+  };
+  const expiry = (duration: string): string | null => {
+    const ms = durationMs(duration);
+    return ms === null ? null : new Date(store.clock.now().getTime() + ms).toISOString();
+  };
+  return [
+    route<{ account_id: string }, unknown, { name: string; duration?: string }>({
+      method: 'POST',
+      url: '/accounts/:account_id/access/service_tokens',
+      summary: 'Creates a service token; client_secret is shown in this answer only',
+      tag: 'Access',
+      params: A,
+      body: {
+        type: 'object',
+        required: ['name'],
+        properties: {
+          name: { type: 'string', minLength: 1, maxLength: 350 },
+          duration: { type: 'string', maxLength: 32 },
+        },
+      },
+      handler: async ({ principal: p, params, body }) => {
+        const accountId = params.account_id;
+        await can(p, accountId, 'access:write');
+        const duration = body.duration ?? DEFAULT_DURATION;
+        const secret = newSecret();
+        const now = store.clock.now().toISOString();
+        const row: AccessServiceTokenRow = {
+          id: newUuid(),
+          account_id: accountId,
+          name: body.name,
+          client_id: `${randomBytes(16).toString('hex')}.access`,
+          secret_hash: hashServiceSecret(secret),
+          previous_secret_hash: null,
+          previous_valid_until: null,
+          duration,
+          expires_at: expiry(duration),
+          created_at: now,
+          updated_at: now,
+        };
+        await store.transaction(async (tx) => {
+          await tx.access.insertServiceToken(row);
+          await auditAccess(
+            tx,
+            p,
+            accountId,
+            'access_service_token_create',
+            { id: row.id, type: 'access_service_token' },
+            { newValue: view(row) },
+          );
+        });
+        await changed();
+        return ok({ ...view(row), client_secret: secret });
+      },
+    }),
+    route<{ account_id: string }, { page?: number; per_page?: number }, unknown>({
+      method: 'GET',
+      url: '/accounts/:account_id/access/service_tokens',
+      summary: 'Lists service tokens (never their secrets)',
+      tag: 'Access',
+      params: A,
+      query: pagingQuery(MAX_PER_PAGE),
+      handler: async ({ principal: p, params, query }) => {
+        await can(p, params.account_id, 'access:read');
+        const page = pageOf(query, MAX_PER_PAGE);
+        return okPage(pageSlice(await store.access.serviceTokens(params.account_id), page), page, view);
+      },
+    }),
+    route<{ account_id: string; id: string }, unknown, unknown>({
+      method: 'GET',
+      url: '/accounts/:account_id/access/service_tokens/:id',
+      summary: 'Reads a service token',
+      tag: 'Access',
+      params: AI,
+      handler: async ({ principal: p, params }) => {
+        await can(p, params.account_id, 'access:read');
+        return ok(view(await tokenOf(params.account_id, params.id)));
+      },
+    }),
+    route<{ account_id: string; id: string }, unknown, { name?: string; duration?: string }>({
+      method: 'PUT',
+      url: '/accounts/:account_id/access/service_tokens/:id',
+      summary: 'Renames a service token or changes its duration (from now)',
+      tag: 'Access',
+      params: AI,
+      body: {
+        type: 'object',
+        properties: {
+          name: { type: 'string', minLength: 1, maxLength: 350 },
+          duration: { type: 'string', maxLength: 32 },
+        },
+      },
+      handler: async ({ principal: p, params, body }) => {
+        const accountId = params.account_id;
+        await can(p, accountId, 'access:write');
+        const t = await tokenOf(accountId, params.id);
+        const set = {
+          ...(body.name === undefined ? {} : { name: body.name }),
+          ...(body.duration === undefined ? {} : { duration: body.duration, expires_at: expiry(body.duration) }),
+        };
+        const next = await store.transaction(async (tx) => {
+          await tx.access.updateServiceToken(accountId, t.id, set);
+          const n = (await tx.access.serviceToken(accountId, t.id)) ?? t;
+          await auditAccess(
+            tx,
+            p,
+            accountId,
+            'access_service_token_update',
+            { id: t.id, type: 'access_service_token' },
+            { oldValue: view(t), newValue: view(n) },
+          );
+          return n;
+        });
+        await changed();
+        return ok(view(next));
+      },
+    }),
+    route<{ account_id: string; id: string }, unknown, unknown>({
+      method: 'POST',
+      url: '/accounts/:account_id/access/service_tokens/:id/refresh',
+      summary: "Extends a service token's expiry by its duration, from now",
+      tag: 'Access',
+      params: AI,
+      handler: async ({ principal: p, params }) => {
+        const accountId = params.account_id;
+        await can(p, accountId, 'access:write');
+        const t = await tokenOf(accountId, params.id);
+        const next = await store.transaction(async (tx) => {
+          await tx.access.updateServiceToken(accountId, t.id, { expires_at: expiry(t.duration) });
+          const n = (await tx.access.serviceToken(accountId, t.id)) ?? t;
+          await auditAccess(
+            tx,
+            p,
+            accountId,
+            'access_service_token_refresh',
+            { id: t.id, type: 'access_service_token' },
+            { oldValue: view(t), newValue: view(n) },
+          );
+          return n;
+        });
+        await changed();
+        return ok(view(next));
+      },
+    }),
+    route<{ account_id: string; id: string }, unknown, { previous_client_secret_expires_at?: string }>({
+      method: 'POST',
+      url: '/accounts/:account_id/access/service_tokens/:id/rotate',
+      summary:
+        'Issues a new client_secret (shown once); the previous one works for 24 hours or until previous_client_secret_expires_at',
+      tag: 'Access',
+      params: AI,
+      body: { type: 'object', properties: { previous_client_secret_expires_at: { type: 'string', maxLength: 40 } } },
+      handler: async ({ principal: p, params, body }) => {
+        const accountId = params.account_id;
+        await can(p, accountId, 'access:write');
+        const t = await tokenOf(accountId, params.id);
+        const now = store.clock.now().getTime();
+        let until = now + SERVICE_TOKEN_ROTATE_GRACE_MS;
+        const asked = body?.previous_client_secret_expires_at;
+        if (asked !== undefined) {
+          until = Date.parse(asked);
+          if (Number.isNaN(until) || until > now + MAX_GRACE_MS) {
+            throw ApiError.invalid(
+              'previous_client_secret_expires_at must be an ISO 8601 time within the next 30 days',
+            );
+          }
+        }
+        const secret = newSecret();
+        const next = await store.transaction(async (tx) => {
+          await tx.access.updateServiceToken(accountId, t.id, {
+            secret_hash: hashServiceSecret(secret),
+            previous_secret_hash: t.secret_hash,
+            previous_valid_until: new Date(Math.max(until, now)).toISOString(),
+          });
+          const n = (await tx.access.serviceToken(accountId, t.id)) ?? t;
+          await auditAccess(
+            tx,
+            p,
+            accountId,
+            'access_service_token_rotate',
+            { id: t.id, type: 'access_service_token' },
+            { newValue: view(n) },
+          );
+          return n;
+        });
+        await changed();
+        return ok({ ...view(next), client_secret: secret });
+      },
+    }),
+    route<{ account_id: string; id: string }, unknown, unknown>({
+      method: 'DELETE',
+      url: '/accounts/:account_id/access/service_tokens/:id',
+      summary: 'Deletes a service token: it is refused at once',
+      tag: 'Access',
+      params: AI,
+      handler: async ({ principal: p, params }) => {
+        const accountId = params.account_id;
+        await can(p, accountId, 'access:write');
+        const t = await tokenOf(accountId, params.id);
+        await store.transaction(async (tx) => {
+          await tx.access.deleteServiceToken(accountId, t.id);
+          await auditAccess(
+            tx,
+            p,
+            accountId,
+            'access_service_token_delete',
+            { id: t.id, type: 'access_service_token' },
+            { oldValue: view(t) },
+          );
+        });
+        await changed();
+        return ok(view(t));
+      },
+    }),
+  ];
+}

@@ -32,7 +32,6 @@ export async function dialTunnel(port: number, ca: string, localAddress?: string
     host: '127.0.0.1',
     port,
     ca,
-    servername: '127.0.0.1',
     ...(localAddress === undefined ? {} : { localAddress }),
   });
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));

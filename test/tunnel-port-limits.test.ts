@@ -194,3 +194,11 @@ describe('tunnel port caps', () => {
     }
   });
 });
+
+test('stopping-the-edge-closes-connections-still-in-their-handshake', async () => {
+  const h = await startEdge({ limits: { handshakeTimeoutMs: 60_000 } });
+  const idle = await rawConnect(h.tunnelPort);
+  await eventually(() => h.edge.tunnels.stats().pendingHandshakes === 1, 2_000, 'the connection admitted');
+  await h.close();
+  await closesWithin(idle, 1_000, 'an idle connection after the edge stopped');
+});

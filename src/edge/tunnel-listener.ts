@@ -67,7 +67,7 @@ export class TunnelListener {
   readonly #pending = new Set<MuxConnection>();
   readonly #admission: TunnelAdmission;
   /** Admitted TCP connections by `address|port` until their socket closes: how #accept finds its ticket. */
-  readonly #admitted = new Map<string, { ticket: AdmissionTicket; handshakeTimer: NodeJS.Timeout }>();
+  readonly #admitted = new Map<string, { raw: Socket; ticket: AdmissionTicket; handshakeTimer: NodeJS.Timeout }>();
   readonly #stats = { refused: 0, handshakeTimeouts: 0 };
 
   constructor(options: TunnelListenerOptions) {
@@ -109,7 +109,7 @@ export class TunnelListener {
       raw.destroy();
     }, handshakeTimeoutMs);
     handshakeTimer.unref();
-    const entry = { ticket, handshakeTimer };
+    const entry = { raw, ticket, handshakeTimer };
     this.#admitted.set(key, entry);
     raw.once('close', () => {
       clearTimeout(handshakeTimer);
@@ -253,6 +253,8 @@ export class TunnelListener {
 
   destroyAll(links: Iterable<EdgeLink>): void {
     for (const c of this.#pending) c.destroy();
+    // Connections still in their TLS handshake (or idle before it) have no MuxConnection yet.
+    for (const { raw } of [...this.#admitted.values()]) raw.destroy();
     for (const link of [...links]) link.conn.destroy();
   }
 }

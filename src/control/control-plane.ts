@@ -12,6 +12,7 @@ import { classicTunnelRoutes } from './classic-tunnel-routes.js';
 import { ConnectionTracker } from './connection-tracker.js';
 import type { ControlContext } from './control-context.js';
 import { DnsHostRouter } from './dns-host-router.js';
+import { dnsRecordFileRoutes } from './dns-record-file-routes.js';
 import { dnsRecordRoutes } from './dns-record-routes.js';
 import { registerLoginPages } from './login-pages.js';
 import { loginRoutes } from './login-routes.js';
@@ -87,6 +88,7 @@ export class ControlPlane {
       ...userRoutes(ctx),
       ...accountRoutes(ctx),
       ...zoneRoutes(ctx),
+      ...dnsRecordFileRoutes(ctx),
       ...dnsRecordRoutes(ctx),
       ...tunnelRoutes(ctx),
       ...tunnelDnsRoutes(ctx),

@@ -153,6 +153,33 @@ describe('DNS port conflicts', () => {
   });
 });
 
+describe('DNS on the default port', () => {
+  test('serve without --dns-port runs without DNS when 5353 is taken, and says so', async () => {
+    // Hold 5353 ourselves; if something else already holds it, the case is the same.
+    const holder = createSocket('udp4');
+    const held = await new Promise<boolean>((resolve) => {
+      holder.once('error', () => resolve(false));
+      holder.once('listening', () => resolve(true));
+      holder.bind(5353, '127.0.0.1');
+    });
+    let serve: ServeHandle | undefined;
+    try {
+      serve = await startServe();
+      await serve.waitFor(/dns\s+off \(port 5353 is taken; pass --dns-port\)/);
+      await serve.waitFor(
+        /DNS server cannot listen on UDP 127\.0\.0\.1:5353.*serving without DNS \[WARREN_DNS_LISTEN\]/,
+        {
+          from: 'stderr',
+        },
+      );
+      assert.equal((await fetch(`${serve.apiBase}/healthz`)).status, 200);
+    } finally {
+      await serve?.stop();
+      if (held) holder.close();
+    }
+  });
+});
+
 describe('`warren dns` on a PostgreSQL shared with `warren serve`', { skip: postgres.skip }, () => {
   let db: Awaited<ReturnType<typeof postgres.fresh>>;
   let s: Awaited<ReturnType<typeof startWithZone>>;

@@ -204,6 +204,41 @@ for (const dialect of DIALECTS) {
       assert.equal(r.status, 'REFUSED');
     });
 
+    test('a zone inside the service domain or inside another account’s zone is never served', async () => {
+      // The API refuses both; written straight to the store, as a bug or a race elsewhere could.
+      const other = await h.store.identity.createAccount('hostile');
+      const takeOver = async (accountId: string, name: string): Promise<void> => {
+        const z = await h.store.zones.createZone({ accountId, name, type: 'full' });
+        await h.store.zones.createRecord({
+          zone_id: z.id,
+          account_id: accountId,
+          name: `*.${name}`,
+          type: 'A',
+          content: '203.0.113.66',
+          proxied: 0,
+          ttl: 60,
+          priority: null,
+          comment: null,
+          tags: '[]',
+          data: null,
+        });
+      };
+      await takeOver(other.id, `tunnel.${DOMAIN}`);
+      await takeOver(other.id, `victim.${zone}`);
+      await takeOver(h.accountId, `own.${zone}`); // the same account may split its zone
+      await h.store.feed.publish('zones');
+      await eventually(
+        async () => (await dig(dns.port, [`x.own.${zone}`, 'A'])).answer[0]?.endsWith('203.0.113.66'),
+        1000,
+        'the reload',
+      );
+      const t = await dig(dns.port, [`${tunnelId}.tunnel.${DOMAIN}`, 'A']);
+      assert.deepEqual(t.answer, [`${tunnelId}.tunnel.${DOMAIN}. 300 IN A ${EDGE_V4}`]);
+      const v = await dig(dns.port, [`x.victim.${zone}`, 'A']);
+      assert.equal(v.status, 'NXDOMAIN');
+      assert.doesNotMatch(v.raw, /203\.0\.113\.66/);
+    });
+
     test('ANY is answered minimally (RFC 8482)', async () => {
       const r = await dig(dns.port, [zone, 'ANY']);
       assert.equal(r.status, 'NOERROR');

@@ -17,6 +17,8 @@ export interface DnsCommandOptions {
   edgeAddresses: string[] | undefined;
   nsAddresses: string[] | undefined;
   metrics: string | undefined;
+  /** `--rate-limit-per-prefix`: UDP answers/s per /24 or /56; 0: off. */
+  rateLimitPerPrefix: number;
   log: LoggerOptions;
 }
 
@@ -61,6 +63,7 @@ export async function runDns(o: DnsCommandOptions): Promise<void> {
       addresses: dnsAddresses(o.bind, o.edgeAddresses, o.nsAddresses, logger),
       logger,
       metrics,
+      rateLimit: { responsesPerSecond: o.rateLimitPerPrefix },
     });
   } catch (err) {
     await store.close();

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { DNS_RRL_RESPONSES_PER_SECOND } from '../dns/response-rate-limiter.js';
 import { intArg, logOptionsOf, withLogOptions } from './cli-options.js';
 
 /** commander parser for a repeatable IP address flag (v4 or v6). */
@@ -52,6 +53,15 @@ export function registerDnsCommand(program: Command): void {
         .addOption(new Option('--bind <addr>', 'address to listen on').default('127.0.0.1').env('WARREN_BIND'))
         .addOption(new Option('--domain <domain>', 'service domain').default('warren.localhost').env('WARREN_DOMAIN'))
         .addOption(
+          new Option(
+            '--rate-limit-per-prefix <n>',
+            'UDP answers per second to one /24 (IPv4) or /56 (IPv6); 0 turns response-rate limiting off',
+          )
+            .default(DNS_RRL_RESPONSES_PER_SECOND)
+            .argParser(intArg('--rate-limit-per-prefix', 0, 10_000_000))
+            .env('WARREN_DNS_RATE_LIMIT_PER_PREFIX'),
+        )
+        .addOption(
           new Option('--metrics <host:port>', 'serve Prometheus /metrics here (queries by type, answers by rcode)').env(
             'WARREN_METRICS',
           ),
@@ -68,6 +78,7 @@ export function registerDnsCommand(program: Command): void {
       edgeAddresses: f.edgeAddress,
       nsAddresses: f.nsAddress,
       metrics: f.metrics,
+      rateLimitPerPrefix: f.rateLimitPerPrefix,
       log: logOptionsOf(f),
     });
   });

@@ -81,6 +81,16 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
       done(ApiError.invalid('the request body is not valid JSON'), undefined);
     }
   });
+  // multipart/form-data text fields (Cloudflare's clients upload zone files this way); no files on disk.
+  app.addContentTypeParser('multipart/form-data', { parseAs: 'string' }, (req, body, done) => {
+    done(
+      null,
+      parseMultipartFields(
+        String(req.headers['content-type']),
+        typeof body === 'string' ? body : body.toString('utf8'),
+      ),
+    );
+  });
   app.setErrorHandler((err: FastifyError | ApiError | WarrenError, req, reply) => {
     const e = toApiError(err);
     if (e.status >= 500) req.log.error({ err, url: req.url, method: req.method }, 'api: request failed');
@@ -171,6 +181,22 @@ function registerRoute(app: FastifyInstance, r: ApiRoute, control: NonNullable<A
       return r.handler({ params: req.params, query: req.query, body: req.body, principal, req, reply });
     },
   });
+}
+
+/** The text fields of a multipart/form-data body, by name (later ones win); {} when it has none. */
+function parseMultipartFields(contentType: string, body: string): Record<string, string> {
+  const m = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
+  const boundary = m?.[1] ?? m?.[2];
+  const fields: Record<string, string> = {};
+  if (boundary === undefined) return fields;
+  for (const part of body.split(`--${boundary}`)) {
+    const split = part.indexOf('\r\n\r\n');
+    if (split < 0) continue;
+    const name = /content-disposition:[^\r\n]*\bname="([^"]*)"/i.exec(part.slice(0, split))?.[1];
+    if (name === undefined || name === '__proto__') continue;
+    fields[name] = part.slice(split + 4).replace(/\r\n$/, '');
+  }
+  return fields;
 }
 
 function coerceQuery(query: Record<string, unknown>, props: Record<string, JsonSchema>): void {

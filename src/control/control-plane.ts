@@ -13,6 +13,7 @@ import { classicTunnelRoutes } from './classic-tunnel-routes.js';
 import { ConnectionTracker } from './connection-tracker.js';
 import type { ControlContext } from './control-context.js';
 import { DnsHostRouter } from './dns-host-router.js';
+import { dnsRecordFileRoutes } from './dns-record-file-routes.js';
 import { dnsRecordRoutes } from './dns-record-routes.js';
 import { registerHomePage } from './home-page.js';
 import { registerLoginPages } from './login-pages.js';
@@ -117,6 +118,7 @@ export class ControlPlane {
       ...accountRoutes(ctx),
       ...membershipRoutes(ctx),
       ...zoneRoutes(ctx),
+      ...dnsRecordFileRoutes(ctx),
       ...dnsRecordRoutes(ctx),
       ...tunnelRoutes(ctx),
       ...tunnelDnsRoutes(ctx),

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { WarrenError } from '../errors/index.js';
 import { buildAnswer, RCODE, TYPE_NAMES } from './answer-builder.js';
 import { DnsMetrics } from './dns-metrics.js';
-import { parseQuery } from './dns-query.js';
+import { type ParseResult, parseQuery } from './dns-query.js';
 import { DNS_TCP_MAX, encodeResponse, notImplemented, truncated, udpLimit } from './response-encoder.js';
 import { ResponseRateLimiter } from './response-rate-limiter.js';
 import type { ZoneIndex } from './zone-index.js';
@@ -94,8 +94,11 @@ export class DnsServer {
   }
 
   /** The response to one wire query, or undefined to drop it. Never throws. */
-  answer(msg: Buffer, limit: number, transport: 'udp' | 'tcp'): { response: Buffer; rcode: number } | undefined {
-    const p = parseQuery(msg);
+  answer(msg: Buffer, limit: number, transport: 'udp' | 'tcp'): Buffer | undefined {
+    return this.#respond(parseQuery(msg), limit, transport);
+  }
+
+  #respond(p: ParseResult, limit: number, transport: 'udp' | 'tcp'): Buffer | undefined {
     if (p.ok === false) {
       this.metrics.malformed(transport);
       return undefined;
@@ -103,7 +106,7 @@ export class DnsServer {
     if (p.ok === 'notimp') {
       this.metrics.query('other');
       this.metrics.response(RCODE.NOTIMP);
-      return { response: notImplemented(p.id, p.opcode), rcode: RCODE.NOTIMP };
+      return notImplemented(p.id, p.opcode);
     }
     const q = p.query;
     this.metrics.query(TYPE_NAMES.get(q.qtype) ?? 'other');
@@ -111,32 +114,29 @@ export class DnsServer {
       const built = buildAnswer(this.#o.zones(), q.name, q.qtype, q.qclass);
       const response = encodeResponse(q, built, limit);
       this.metrics.response(built.rcode);
-      return { response, rcode: built.rcode };
+      return response;
     } catch (err) {
-      // A bug, not the client's fault: answer SERVFAIL rather than nothing, and say so once per query.
+      // A bug, not the client's fault: SERVFAIL rather than silence (and never a crash).
       this.#logger.error({ err }, 'dns: answering a query failed');
       this.metrics.response(RCODE.SERVFAIL);
-      return { response: truncated(q, RCODE.SERVFAIL, 0x8000), rcode: RCODE.SERVFAIL };
+      return encodeResponse(q, { rcode: RCODE.SERVFAIL, authoritative: false, answers: [], authorities: [] }, limit);
     }
   }
 
   #onUdp(msg: Buffer, rinfo: RemoteInfo): void {
     const p = parseQuery(msg);
-    if (p.ok === true) {
+    // Only what would be answered counts against the source's rate; garbage is dropped anyway.
+    if (p.ok !== false) {
       const verdict = this.#rrl.check(rinfo.address);
       if (verdict !== 'send') {
         this.metrics.rateLimited(verdict);
-        if (verdict === 'drop') return;
-        this.#udp?.send(truncated(p.query, RCODE.NOERROR), rinfo.port, rinfo.address);
+        if (verdict === 'slip' && p.ok === true)
+          this.#udp?.send(truncated(p.query, RCODE.NOERROR), rinfo.port, rinfo.address);
         return;
       }
-      const r = this.answer(msg, udpLimit(p.query), 'udp');
-      if (r !== undefined) this.#udp?.send(r.response, rinfo.port, rinfo.address);
-      return;
     }
-    if (p.ok === 'notimp' && this.#rrl.check(rinfo.address) !== 'send') return;
-    const r = this.answer(msg, DNS_TCP_MAX, 'udp');
-    if (r !== undefined) this.#udp?.send(r.response, rinfo.port, rinfo.address);
+    const r = this.#respond(p, p.ok === true ? udpLimit(p.query) : DNS_TCP_MAX, 'udp');
+    if (r !== undefined) this.#udp?.send(r, rinfo.port, rinfo.address);
   }
 
   #onTcp(s: TcpSocket): void {
@@ -174,9 +174,9 @@ export class DnsServer {
           s.destroy();
           return;
         }
-        const framed = Buffer.allocUnsafe(2 + r.response.length);
-        framed.writeUInt16BE(r.response.length, 0);
-        r.response.copy(framed, 2);
+        const framed = Buffer.allocUnsafe(2 + r.length);
+        framed.writeUInt16BE(r.length, 0);
+        r.copy(framed, 2);
         s.write(framed);
         if (s.writableLength > TCP_MAX_PENDING_WRITES) {
           s.destroy();

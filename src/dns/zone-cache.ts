@@ -108,7 +108,14 @@ export class DnsZoneCache {
     }
     const index = new Map<string, ReturnType<typeof userZone>>();
     const live = new Set<string>();
+    const owner = new Map(snap.zones.map((z) => [z.name.toLowerCase(), z.account_id]));
     for (const z of snap.zones) {
+      const name = z.name.toLowerCase();
+      // The API refuses these; the server does not rely on it. A zone inside the service domain
+      // would answer for `*.tunnel.D` or `ns1.D`, and one inside another account's zone would take
+      // over that account's names: neither is served.
+      if (name === this.#domain || name.endsWith(`.${this.#domain}`)) continue;
+      if (this.#insideForeignZone(name, z.account_id, owner)) continue;
       const records = byZone.get(z.id) ?? [];
       const h = createHash('sha256').update(z.name);
       for (const line of records
@@ -116,14 +123,19 @@ export class DnsZoneCache {
         .sort())
         h.update(`\n${line}`);
       live.add(z.id);
-      const name = z.name.toLowerCase();
-      // The service domain's own names come first; a user zone cannot shadow it.
-      if (name === this.#domain) continue;
       index.set(name, userZone(z, records, this.#serial(z.id, h.digest('hex')), this.#domain, this.#addresses));
     }
     for (const id of this.#serials.keys()) if (!live.has(id) && id !== '') this.#serials.delete(id);
     index.set(this.#domain, serviceZone(this.#domain, this.#serial('', 'service'), this.#addresses));
     this.#index = index;
+  }
+
+  #insideForeignZone(name: string, accountId: string, owner: ReadonlyMap<string, string>): boolean {
+    for (let dot = name.indexOf('.'); dot >= 0; dot = name.indexOf('.', dot + 1)) {
+      const other = owner.get(name.slice(dot + 1));
+      if (other !== undefined && other !== accountId) return true;
+    }
+    return false;
   }
 
   close(): void {

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, DnsRecordRow, ZoneRow } from './schema.js';
 
-export type ServedZone = Pick<ZoneRow, 'id' | 'name' | 'paused' | 'modified_on'>;
+export type ServedZone = Pick<ZoneRow, 'id' | 'account_id' | 'name' | 'paused' | 'modified_on'>;
 export type ServedRecord = Pick<
   DnsRecordRow,
   'zone_id' | 'name' | 'type' | 'content' | 'proxied' | 'ttl' | 'priority' | 'data' | 'modified_on'
@@ -21,7 +21,7 @@ export class DnsZoneReader {
   async snapshot(): Promise<{ zones: ServedZone[]; records: ServedRecord[] }> {
     const zones = await this.#db
       .selectFrom('zones')
-      .select(['id', 'name', 'paused', 'modified_on'])
+      .select(['id', 'account_id', 'name', 'paused', 'modified_on'])
       .where('type', '=', 'full')
       .where('status', '=', 'active')
       .execute();

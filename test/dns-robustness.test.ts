@@ -7,7 +7,7 @@ import dnsPacket from 'dns-packet';
 import { type DnsService, startDnsService } from '../src/dns/index.js';
 import { type ControlHarness, DIALECTS, quietLogger, startControl } from './support/control-harness.js';
 import { dig } from './support/dig.js';
-import { eventually } from './support/warren-processes.js';
+import { eventually } from './support/eventually.js';
 
 const DOMAIN = 'warren.localhost';
 const ZONE = 'robust.test';

@@ -4,7 +4,8 @@ import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
 import { DIALECTS } from './support/control-harness.js';
 import { dig } from './support/dig.js';
-import { eventually, type Proc, type ServeHandle, startCli, startServe } from './support/warren-processes.js';
+import { eventually } from './support/eventually.js';
+import { type Proc, type ServeHandle, startCli, startServe } from './support/warren-processes.js';
 
 const TOKEN = 'dns-serve-admin-token-0123456789abcdef';
 const UUID_RE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;

@@ -70,7 +70,7 @@ async function seed(dataDir: string, zones: number): Promise<string[]> {
   if (zones === 1) {
     const rows = (
       await store.zones.records(
-        (await store.zones.zones({ accountIds: [accountId] }, { page: 1, perPage: 1 })).rows[0]?.id ?? '',
+        (await store.zones.zonesOfAccount(accountId))[0]?.id ?? '',
         {},
         { page: 1, perPage: 5000 },
       )

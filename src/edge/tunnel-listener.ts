@@ -215,8 +215,9 @@ export class TunnelListener {
           },
           (err: unknown) => {
             logger.error({ err }, 'registration failed inside the edge');
+            // Not a verdict on the credentials (e.g. the database is down): its own, retryable code.
             fail({
-              code: 'WARREN_AUTH_FAILED',
+              code: 'WARREN_AUTH_UNAVAILABLE',
               message: 'the edge could not check the credentials; retrying',
               retryable: true,
             });

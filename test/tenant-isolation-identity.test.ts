@@ -240,12 +240,10 @@ for (const dialect of DIALECTS) {
 
     test('a cert.pem token from before the upgrade (no policies) is narrowed by the migration', async () => {
       const cert = await certPemToken();
-      const legacy = Store.databaseForTests(h.store)
-        .updateTable('api_tokens')
-        .where('token_hash', '=', hashToken(cert));
-      await legacy.set({ policies: '[]' }).execute();
+      const db = Store.databaseForTests(h.store);
+      await db.updateTable('api_tokens').where('token_hash', '=', hashToken(cert)).set({ policies: '[]' }).execute();
       assert.equal((await h.call('GET', `/accounts/${h.accountId}/members`, undefined, cert)).status, 200);
-      assert.ok((await narrowLegacyLoginTokens(Store.databaseForTests(h.store))) >= 1);
+      assert.ok((await narrowLegacyLoginTokens(db)) >= 1);
       assert.equal((await h.call('GET', `/accounts/${h.accountId}/members`, undefined, cert)).status, 403);
       assert.equal(await works(cert), 200);
     });

@@ -40,32 +40,34 @@ async function seed(dataDir: string, zones: number): Promise<string[]> {
   });
   const names: string[] = [];
   for (let z = 0; z < zones; z++) {
-    const zone = await store.zones.createZone({ accountId, name: `bench${z}.test`, type: 'full' });
-    await store.db.transaction().execute(async (trx) => {
-      for (let i = 0; i < RECORDS; i++) {
-        const name = `h${i}.${zone.name}`;
-        await trx
-          .insertInto('dns_records')
-          .values({
-            id: `${z}-${i}`,
-            zone_id: zone.id,
-            account_id: accountId,
-            name,
-            type: 'A',
-            content: `198.51.${(i >> 8) & 255}.${i & 255}`,
-            proxied: 0,
-            ttl: 300,
-            priority: null,
-            comment: null,
-            tags: '[]',
-            data: null,
-            created_on: new Date().toISOString(),
-            modified_on: new Date().toISOString(),
-          })
-          .execute();
-        if (z === 0) names.push(name);
-      }
-    });
+    const zone = await store.zones.createZone({ accountId, name: `bench${z}.test`, type: 'full', activate: true });
+    await Store.databaseForTests(store)
+      .transaction()
+      .execute(async (trx) => {
+        for (let i = 0; i < RECORDS; i++) {
+          const name = `h${i}.${zone.name}`;
+          await trx
+            .insertInto('dns_records')
+            .values({
+              id: `${z}-${i}`,
+              zone_id: zone.id,
+              account_id: accountId,
+              name,
+              type: 'A',
+              content: `198.51.${(i >> 8) & 255}.${i & 255}`,
+              proxied: 0,
+              ttl: 300,
+              priority: null,
+              comment: null,
+              tags: '[]',
+              data: null,
+              created_on: new Date().toISOString(),
+              modified_on: new Date().toISOString(),
+            })
+            .execute();
+          if (z === 0) names.push(name);
+        }
+      });
   }
   if (zones === 1) {
     const rows = (

@@ -52,7 +52,8 @@ describe('classic hostname tunnels and their DNS cleanup (injected clock)', () =
     call<{ id: string; name: string; content: string }[]>('GET', `/zones/${zoneId}/dns_records?name=app.example.com`);
   const audit = (type: string) =>
     call<{ resource: { id: string } }[]>('GET', `/accounts/${accountId}/audit_logs?action.type=${type}`);
-  const connections = async () => (await store.db.selectFrom('tunnel_connections').select('id').execute()).length;
+  const connections = async () =>
+    (await Store.databaseForTests(store).selectFrom('tunnel_connections').select('id').execute()).length;
   const runClassic = async (): Promise<Proc> => {
     const p = startCli(['tunnel', '--hostname', 'app.example.com', '--url', origin.url, '--loglevel', 'warn'], {
       env: { HOME: home },

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ROLES, SUPER_ADMIN_ROLE_ID } from '../src/control/index.js';
+import { Store } from '../src/store/index.js';
 import { ADMIN_EMAIL, type ControlHarness, DIALECTS, startControl } from './support/control-harness.js';
 import type {
   AuditResult,
@@ -244,7 +245,7 @@ for (const dialect of DIALECTS) {
       assert.equal(value.length, 40);
       const shown = await h.call<TokenResult>('GET', `/user/tokens/${created.json.result.id}`);
       assert.equal(shown.json.result.value, undefined, 'the value is never shown again');
-      const stored = await h.store.db.selectFrom('api_tokens').selectAll().execute();
+      const stored = await Store.databaseForTests(h.store).selectFrom('api_tokens').selectAll().execute();
       assert.ok(stored.every((t) => t.token_hash !== value && !JSON.stringify(t).includes(value)));
       assert.equal((await h.call('GET', '/user/tokens/verify', undefined, value)).status, 200);
       assert.equal((await h.call('GET', '/zones', undefined, value)).status, 200);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import type { Clock } from '../src/store/index.js';
+import { type Clock, Store } from '../src/store/index.js';
 import { type ControlHarness, DIALECTS, type Envelope, startControl } from './support/control-harness.js';
 
 /** `POST /login/transfer` needs no credentials: each call must not cost a permanent row. */
@@ -23,7 +23,8 @@ for (const dialect of DIALECTS) {
       });
       return { status: res.statusCode, retryAfter: res.headers['retry-after'], json: res.json() as Envelope };
     };
-    const rows = async () => (await h.store.db.selectFrom('login_transfers').select('key_hash').execute()).length;
+    const rows = async () =>
+      (await Store.databaseForTests(h.store).selectFrom('login_transfers').select('key_hash').execute()).length;
 
     before(async () => {
       h = await startControl(dialect, { clock });
@@ -74,7 +75,7 @@ for (const dialect of DIALECTS) {
         source_ip: `198.51.100.${i % 250}`,
       }));
       for (let i = 0; i < filler.length; i += 250) {
-        await h.store.db
+        await Store.databaseForTests(h.store)
           .insertInto('login_transfers')
           .values(filler.slice(i, i + 250))
           .execute();

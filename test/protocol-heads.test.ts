@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import {
   encodeRequestHead,
   encodeResponseHead,
-  MessageError,
+  HeadError,
   parseRequestHead,
   parseResponseHead,
   type RequestHead,
@@ -46,7 +46,7 @@ test('malformed-heads-are-protocol-errors', () => {
     ['0', 'GET', '/', ...Array.from({ length: 2002 }, () => 'x')],
   ];
   for (const r of requests) {
-    assert.throws(() => parseRequestHead(bad(...r)), MessageError, JSON.stringify(r).slice(0, 40));
+    assert.throws(() => parseRequestHead(bad(...r)), HeadError, JSON.stringify(r).slice(0, 40));
   }
   const responses = [
     [''],
@@ -59,5 +59,5 @@ test('malformed-heads-are-protocol-errors', () => {
     ['200', ''],
     ['200', '0', 'name'],
   ];
-  for (const r of responses) assert.throws(() => parseResponseHead(bad(...r)), MessageError, JSON.stringify(r));
+  for (const r of responses) assert.throws(() => parseResponseHead(bad(...r)), HeadError, JSON.stringify(r));
 });

@@ -90,7 +90,7 @@ for (const dialect of DIALECTS) {
       assert.equal(page.headers['referrer-policy'], 'no-referrer');
       assert.equal(page.headers['x-frame-options'], 'DENY');
       assert.match(String(page.headers['content-security-policy']), /default-src 'none'/);
-      const rows = await store.db.selectFrom('setup_links').selectAll().execute();
+      const rows = await Store.databaseForTests(store).selectFrom('setup_links').selectAll().execute();
       assert.deepEqual(
         rows.map((r) => r.token_hash),
         [hashToken(first.token)],

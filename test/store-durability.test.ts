@@ -17,7 +17,7 @@ for (const dialect of DIALECTS) {
         for (let i = 0; i < 2; i++) {
           const store = await Store.open({ dataDir: db.dataDir, databaseUrl: db.databaseUrl, logger: quietLogger });
           const { rows } = await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(
-            store.db,
+            Store.databaseForTests(store),
           );
           assert.deepEqual(
             rows.map((r) => r.name),

@@ -9,7 +9,7 @@ import {
   SUPER_ADMIN_ROLE_ID,
 } from '../src/control/index.js';
 import { parseOriginCertBundle } from '../src/pki/index.js';
-import { hashToken } from '../src/store/index.js';
+import { hashToken, Store } from '../src/store/index.js';
 import { narrowLegacyLoginTokens } from '../src/store/migrations.js';
 import { ADMIN_EMAIL, type ControlHarness, DIALECTS, startControl } from './support/control-harness.js';
 import type { ZoneResult } from './support/control-types.js';
@@ -240,10 +240,10 @@ for (const dialect of DIALECTS) {
 
     test('a cert.pem token from before the upgrade (no policies) is narrowed by the migration', async () => {
       const cert = await certPemToken();
-      const legacy = h.store.db.updateTable('api_tokens').where('token_hash', '=', hashToken(cert));
-      await legacy.set({ policies: '[]' }).execute();
+      const db = Store.databaseForTests(h.store);
+      await db.updateTable('api_tokens').where('token_hash', '=', hashToken(cert)).set({ policies: '[]' }).execute();
       assert.equal((await h.call('GET', `/accounts/${h.accountId}/members`, undefined, cert)).status, 200);
-      assert.ok((await narrowLegacyLoginTokens(h.store.db)) >= 1);
+      assert.ok((await narrowLegacyLoginTokens(db)) >= 1);
       assert.equal((await h.call('GET', `/accounts/${h.accountId}/members`, undefined, cert)).status, 403);
       assert.equal(await works(cert), 200);
     });

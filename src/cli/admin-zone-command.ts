@@ -1,11 +1,10 @@
-import { ApiError, activateZone, moveZone } from '../control/index.js';
+import { ApiError, type AuditBy, activateZone, moveZone } from '../control/index.js';
 import { WarrenError } from '../errors/index.js';
-import type { AuditEntry, Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
 import { withStore } from './admin-command.js';
 import type { AdminDbFlags } from './admin-options.js';
 
-const ADMIN: AuditEntry['actor'] = { id: 'warren-admin', email: '', ip: '', type: 'admin' };
-const IFACE = 'warren admin';
+const ADMIN: AuditBy = { actor: { id: 'warren-admin', email: '', ip: '', type: 'admin' }, interface: 'warren admin' };
 
 /** API-layer refusals (overlap, not found) become one coded line on stderr. */
 async function asCliError<T>(fn: () => Promise<T>): Promise<T> {
@@ -41,7 +40,7 @@ export async function moveZoneCommand(f: AdminDbFlags & { zone: string; account:
   const r = await withStore(f, false, async (store) => {
     const z = await zoneOf(store, f.zone);
     const to = await accountOf(store, f.account);
-    return asCliError(() => moveZone(store, z.name, to.id, ADMIN, IFACE));
+    return asCliError(() => moveZone(store, z.name, to.id, ADMIN));
   });
   if (f.output === 'json') {
     process.stdout.write(
@@ -62,7 +61,7 @@ export async function activateZoneCommand(f: AdminDbFlags & { zone: string }) {
     const ref = await zoneOf(store, f.zone);
     const z = await store.zones.zone(ref.id);
     if (z === undefined || z.status === 'active') return `zone ${ref.name} is active already`;
-    await activateZone(store, z, ADMIN, IFACE, { by: 'operator' });
+    await activateZone(store, z, ADMIN, { by: 'operator' });
     return `zone ${z.name} (${z.id}) is active: its records route now (a running serve on SQLite reloads routes within a minute)`;
   });
   process.stdout.write(`${msg}\n`);

@@ -2,20 +2,15 @@ import { connect, type SecureContext, type TLSSocket } from 'node:tls';
 import { WarrenError } from '../errors/index.js';
 import {
   type ConnectorInfo,
-  encodeJson,
   type Frame,
   FrameType,
-  MessageError,
   MuxConnection,
   type MuxStream,
   PROTOCOL_VERSION,
-  parseRegisterFailure,
-  parseRegistration,
-  parseServerHello,
   proveSecret,
-  type RegisterRequest,
   type Registration,
   type RequestHead,
+  registerAsConnector,
 } from '../protocol/index.js';
 
 export const DIAL_TIMEOUT_MS = 15_000; // 15 seconds for TCP + TLS
@@ -158,74 +153,57 @@ export class ConnectorLink {
           );
           this.#resolveClosed(err);
         };
-        conn.onControl = (frame: Frame) => {
-          try {
-            switch (frame.type) {
-              case FrameType.Hello: {
-                const hello = parseServerHello(frame.payload);
-                if (hello.version !== PROTOCOL_VERSION) {
-                  throw new WarrenError(
-                    'WARREN_PROTOCOL_VERSION',
-                    `the edge speaks protocol ${hello.version}, this connector ${PROTOCOL_VERSION}: upgrade the older side`,
-                  );
-                }
-                const c = o.credentials;
-                const request: RegisterRequest = {
-                  version: PROTOCOL_VERSION,
-                  auth:
-                    c === undefined
-                      ? { kind: 'quick-new' }
-                      : {
-                          kind: 'secret',
-                          accountTag: c.accountTag,
-                          tunnelId: c.tunnelId,
-                          proof: proveSecret(c.secret, hello.nonce),
-                        },
-                  connector: o.connector,
-                  heartbeatMs: o.heartbeatMs,
-                  initialWindow: o.initialWindow,
-                };
-                conn.sendFrame(FrameType.Register, 0, encodeJson(request));
-                return;
-              }
-              case FrameType.Registered: {
-                const reg = parseRegistration(frame.payload);
-                this.registration = reg;
-                conn.peerInitialWindow = reg.initialWindow;
-                conn.onStream = o.onStream;
-                conn.startHeartbeat();
-                settle(undefined, reg);
-                return;
-              }
-              case FrameType.RegisterError: {
-                const f = parseRegisterFailure(frame.payload);
-                settle(new WarrenError(f.code, f.message, { retryable: f.retryable }));
-                return;
-              }
-              case FrameType.UnregisterAck:
-                this.#onUnregistered?.();
-                this.#onUnregistered = undefined;
-                return;
-              case FrameType.GoAway:
-                this.#goingAway = true;
-                // Finish what is in flight; the edge closes the link when it is done.
-                return;
-              default:
-                throw new WarrenError('WARREN_PROTOCOL', `unexpected control frame ${frame.type}`);
+        const c = o.credentials;
+        registerAsConnector(
+          conn,
+          (hello) => ({
+            version: PROTOCOL_VERSION,
+            auth:
+              c === undefined
+                ? { kind: 'quick-new' }
+                : {
+                    kind: 'secret',
+                    accountTag: c.accountTag,
+                    tunnelId: c.tunnelId,
+                    proof: proveSecret(c.secret, hello.nonce),
+                  },
+            connector: o.connector,
+            heartbeatMs: o.heartbeatMs,
+            initialWindow: o.initialWindow,
+          }),
+          signal,
+        ).then(
+          (answer) => {
+            if ('code' in answer) {
+              settle(new WarrenError(answer.code, answer.message, { retryable: answer.retryable }));
+              return;
             }
-          } catch (err) {
-            const e =
-              err instanceof WarrenError
-                ? err
-                : new WarrenError('WARREN_PROTOCOL', err instanceof MessageError ? err.message : 'bad control frame', {
-                    retryable: true,
-                  });
-            conn.destroy(e);
-            settle(e);
-          }
-        };
+            this.registration = answer;
+            conn.onControl = (frame: Frame) => this.#onControl(conn, frame);
+            conn.onStream = o.onStream;
+            conn.startHeartbeat();
+            settle(undefined, answer);
+          },
+          (err: WarrenError) => settle(err),
+        );
       });
     });
+  }
+
+  /** Link-level frames after registration. */
+  #onControl(conn: MuxConnection, frame: Frame): void {
+    switch (frame.type) {
+      case FrameType.UnregisterAck:
+        this.#onUnregistered?.();
+        this.#onUnregistered = undefined;
+        return;
+      case FrameType.GoAway:
+        this.#goingAway = true;
+        // Finish what is in flight; the edge closes the link when it is done.
+        return;
+      default:
+        conn.destroy(new WarrenError('WARREN_PROTOCOL', `unexpected control frame ${frame.type}`));
+    }
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { Repositories } from '../store/index.js';
-import { actorOf } from './control-context.js';
+import { audit, byApi } from './audit-trail.js';
 import type { Principal } from './principal.js';
 
 /** One audit entry for an Access configuration change (in the change's transaction). */
@@ -11,11 +11,9 @@ export async function auditAccess(
   resource: { id: string; type: string },
   values: { newValue?: unknown; oldValue?: unknown; metadata?: Record<string, unknown> } = {},
 ): Promise<void> {
-  await tx.audit.append({
+  await audit(tx, byApi(p), {
     accountId,
     action,
-    actor: actorOf(p),
-    interface: 'API',
     resource,
     ...values,
   });

@@ -91,10 +91,12 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
       ),
     );
   });
-  app.setErrorHandler((err: FastifyError | ApiError | WarrenError, req, reply) => {
-    const e = toApiError(err);
+  app.setErrorHandler((err: FastifyError | WarrenError, req, reply) => {
+    const e = toWarrenError(err);
     if (e.status >= 500) req.log.error({ err, url: req.url, method: req.method }, 'api: request failed');
-    if (e.retryAfterSeconds !== undefined) void reply.header('retry-after', String(e.retryAfterSeconds));
+    if (e instanceof ApiError && e.retryAfterSeconds !== undefined) {
+      void reply.header('retry-after', String(e.retryAfterSeconds));
+    }
     void reply.code(e.status).send(envelopeOf(e.cfCode, e.message, e.code));
   });
   app.setNotFoundHandler((req, reply) => {
@@ -208,9 +210,8 @@ function coerceQuery(query: Record<string, unknown>, props: Record<string, JsonS
   }
 }
 
-function toApiError(err: FastifyError | ApiError | WarrenError): ApiError {
-  if (err instanceof ApiError) return err;
-  if (err instanceof WarrenError) return new ApiError(err.code, err.message);
+function toWarrenError(err: FastifyError | WarrenError): WarrenError {
+  if (err instanceof WarrenError) return err;
   const fe = err as FastifyError;
   if (fe.validation !== undefined && fe.validation.length > 0) {
     const v = fe.validation[0];

@@ -2,7 +2,8 @@ import { DEFAULT_ORIGIN_CERT_VALIDITY, ORIGIN_CERT_VALIDITIES, type OriginKeyTyp
 import type { OriginCertificateRow, ZoneRow } from '../store/index.js';
 import { ApiError } from './api-error.js';
 import { type ApiRoute, ID_PARAM, route } from './api-route.js';
-import { actorOf, type ControlContext } from './control-context.js';
+import { audit, byApi } from './audit-trail.js';
+import type { ControlContext } from './control-context.js';
 import { ok, okPage, pageOf, pagingQuery } from './envelope.js';
 import { parseHostname } from './hostname.js';
 import { authorize, type Principal } from './principal.js';
@@ -153,11 +154,9 @@ export function certificateRoutes(ctx: ControlContext): ApiRoute[] {
             expires_on: issued.expiresOn.toISOString(),
             login_token_id: null,
           });
-          await tx.audit.append({
+          await audit(tx, byApi(p), {
             accountId: zone.account_id,
             action: 'certificate_issue',
-            actor: actorOf(p),
-            interface: 'API',
             resource: { id: row.id, type: 'origin_certificate' },
             metadata: { zone_id: zone.id, hostnames, request_type: body.request_type, requested_validity: days },
           });
@@ -208,11 +207,9 @@ export function certificateRoutes(ctx: ControlContext): ApiRoute[] {
           const at = await tx.certificates.revoke(c.id);
           // The API token bundled with it in a cert.pem dies with it.
           if (c.login_token_id !== null) await tx.identity.updateToken(c.login_token_id, { status: 'disabled' });
-          await tx.audit.append({
+          await audit(tx, byApi(p), {
             accountId: c.account_id,
             action: 'certificate_revoke',
-            actor: actorOf(p),
-            interface: 'API',
             resource: { id: c.id, type: 'origin_certificate' },
             metadata: { zone_id: c.zone_id, hostnames: JSON.parse(c.hostnames) as string[] },
           });

@@ -3,7 +3,8 @@ import type { DnsRecordRow, TunnelRow } from '../store/index.js';
 import { fingerprint, newUuid } from '../store/index.js';
 import { ApiError } from './api-error.js';
 import { type ApiRoute, ID_PARAM, route } from './api-route.js';
-import { actorOf, type ControlContext } from './control-context.js';
+import { audit, byApi } from './audit-trail.js';
+import type { ControlContext } from './control-context.js';
 import { ok } from './envelope.js';
 import { parseHostname } from './hostname.js';
 import { authorize } from './principal.js';
@@ -78,11 +79,9 @@ export function classicTunnelRoutes(ctx: ControlContext): ApiRoute[] {
               secret_fingerprint: fingerprint(secret),
               config_src: 'local',
             });
-            await tx.audit.append({
+            await audit(tx, byApi(p), {
               accountId,
               action: 'tunnel_create',
-              actor: actorOf(p),
-              interface: 'API',
               resource: { id: tunnel.id, type: 'cfd_tunnel' },
               metadata: { name, classic: true, secret_fingerprint: tunnel.secret_fingerprint },
             });
@@ -109,7 +108,7 @@ export function classicTunnelRoutes(ctx: ControlContext): ApiRoute[] {
             target,
             tunnelId: tunnel.id,
             comment: `classic tunnel ${host}`,
-            actor: actorOf(p),
+            by: byApi(p),
             metadata: { classic: true },
           });
           await tx.classic.add(classicRow(rec, tunnel.id, ctx.classicCleanupAfterMs));

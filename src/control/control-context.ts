@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import type { OriginCa } from '../pki/index.js';
-import type { AuditEntry, Store, ZoneRow } from '../store/index.js';
-import type { Principal } from './principal.js';
+import type { Store, ZoneRow } from '../store/index.js';
 
 export interface ControlContext {
   store: Store;
@@ -25,8 +24,4 @@ export interface ControlContext {
   checkDelegation: (zone: ZoneRow) => Promise<boolean>;
   /** Full zones are active on creation (loopback-only deployments), instead of after their activation check. */
   zoneAutoActivate: boolean;
-}
-
-export function actorOf(p: Principal): AuditEntry['actor'] {
-  return { id: p.user.id, email: p.user.email, ip: p.ip, type: 'user' };
 }

@@ -1,7 +1,8 @@
 import type { DnsRecordRow } from '../store/index.js';
 import { ApiError } from './api-error.js';
 import { type ApiRoute, ID_PARAM, route } from './api-route.js';
-import { actorOf, type ControlContext } from './control-context.js';
+import { audit, byApi } from './audit-trail.js';
+import type { ControlContext } from './control-context.js';
 import { checkConflicts, validateRecord } from './dns-record-input.js';
 import { ok } from './envelope.js';
 import { formatZoneFile, parseZoneFile } from './zone-file.js';
@@ -62,11 +63,9 @@ export function dnsRecordFileRoutes(ctx: ControlContext): ApiRoute[] {
             checkConflicts(valid, await tx.zones.recordsNamed(zone.id, valid.name));
             const row = await tx.zones.createRecord({ ...valid, zone_id: zone.id, account_id: zone.account_id });
             const v = { name: row.name, type: row.type, content: row.content, proxied: row.proxied === 1 };
-            await tx.audit.append({
+            await audit(tx, byApi(p), {
               accountId: zone.account_id,
               action: 'rec_add',
-              actor: actorOf(p),
-              interface: 'API',
               resource: { id: row.id, type: 'DNS_record' },
               metadata: { zone_id: zone.id, zone_name: zone.name, ...v, import: true },
               newValue: v,

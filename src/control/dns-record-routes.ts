@@ -1,7 +1,8 @@
 import type { DnsRecordRow, ZoneRow } from '../store/index.js';
 import { ApiError } from './api-error.js';
 import { type ApiRoute, ID_PARAM, type JsonSchema, route } from './api-route.js';
-import { actorOf, type ControlContext } from './control-context.js';
+import { audit, byApi } from './audit-trail.js';
+import type { ControlContext } from './control-context.js';
 import { checkConflicts, isProxiable, RECORD_TYPES, type RecordInput, validateRecord } from './dns-record-input.js';
 import { ok, okPage, pageOf, pagingQuery } from './envelope.js';
 import type { Principal } from './principal.js';
@@ -95,11 +96,9 @@ export function dnsRecordRoutes(ctx: ControlContext): ApiRoute[] {
         await tx.zones.updateRecord(existing.id, valid);
         row = (await tx.zones.record(zone.id, existing.id)) as DnsRecordRow;
       }
-      await tx.audit.append({
+      await audit(tx, byApi(p), {
         accountId: zone.account_id,
         action: existing === undefined ? 'rec_add' : 'rec_set',
-        actor: actorOf(p),
-        interface: 'API',
         resource: { id: row.id, type: 'DNS_record' },
         metadata: { zone_id: zone.id, zone_name: zone.name, ...audited(row) },
         newValue: audited(row),
@@ -222,11 +221,9 @@ export function dnsRecordRoutes(ctx: ControlContext): ApiRoute[] {
         const r = await recordOf(zone, params.record_id);
         await store.transaction(async (tx) => {
           await tx.zones.deleteRecord(r.id);
-          await tx.audit.append({
+          await audit(tx, byApi(p), {
             accountId: zone.account_id,
             action: 'rec_del',
-            actor: actorOf(p),
-            interface: 'API',
             resource: { id: r.id, type: 'DNS_record' },
             metadata: { zone_id: zone.id, zone_name: zone.name, ...audited(r) },
             oldValue: audited(r),

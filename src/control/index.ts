@@ -1,6 +1,7 @@
 export { ApiError } from './api-error.js';
 export type { ApiCall, ApiRoute, RouteSpec } from './api-route.js';
 export { API_PREFIX, type ApiServerOptions, createApiServer } from './api-server.js';
+export { type AuditBy, type AuditEvent, audit, byApi } from './audit-trail.js';
 export { type BootstrapInput, type BootstrapResult, bootstrapAdmin, DEFAULT_ACCOUNT_NAME } from './bootstrap.js';
 export { ConnectionTracker } from './connection-tracker.js';
 export { ControlPlane, type ControlPlaneOptions } from './control-plane.js';

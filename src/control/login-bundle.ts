@@ -1,6 +1,7 @@
 import { DEFAULT_ORIGIN_CERT_VALIDITY, formatOriginCertBundle } from '../pki/index.js';
-import type { AuditEntry, UserRow, ZoneRow } from '../store/index.js';
+import type { UserRow, ZoneRow } from '../store/index.js';
 import { newId } from '../store/index.js';
+import { type AuditBy, audit } from './audit-trail.js';
 import type { ControlContext } from './control-context.js';
 import { GLOBAL_API_KEY_TOKEN_ID, type Principal } from './principal.js';
 import { type Scope, scopesOfRoles } from './roles.js';
@@ -33,8 +34,8 @@ export async function makeLoginBundle(
     user: UserRow;
     zone: ZoneRow;
     apiURL: string;
-    actor: AuditEntry['actor'];
-    interface: string;
+    /** Who asks, for the audit entries. */
+    by: AuditBy;
     /** The API token of a headless login: the new token gets no more than it has, and dies with it. */
     issuer?: Principal;
   },
@@ -65,19 +66,15 @@ export async function makeLoginBundle(
       expires_on: issued.expiresOn.toISOString(),
       login_token_id: t.row.id,
     });
-    await tx.audit.append({
+    await audit(tx, input.by, {
       accountId: zone.account_id,
       action: 'certificate_issue',
-      actor: input.actor,
-      interface: input.interface,
       resource: { id: issued.serial, type: 'origin_certificate' },
       metadata: { zone_id: zone.id, hostnames, request_type: 'origin-ecc', login: true },
     });
-    await tx.audit.append({
+    await audit(tx, input.by, {
       accountId: zone.account_id,
       action: 'token_create',
-      actor: input.actor,
-      interface: input.interface,
       resource: { id: t.row.id, type: 'api_token' },
       metadata: { name: t.row.name, bound_to_api_key: true },
     });

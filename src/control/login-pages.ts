@@ -149,8 +149,7 @@ export function registerLoginPages(app: FastifyInstance, ctx: ControlContext, th
         user,
         zone,
         apiURL: apiUrlOf(req),
-        actor: { id: user.id, email: user.email, ip: req.ip, type: 'user' },
-        interface: 'dashboard',
+        by: { actor: { id: user.id, email: user.email, ip: req.ip, type: 'user' }, interface: 'dashboard' },
       });
       const expires = new Date(store.clock.now().getTime() + LOGIN_BUNDLE_TTL_MS).toISOString();
       if (!(await store.logins.complete(hash, store.secrets.seal(Buffer.from(pem)), expires))) {

@@ -1,7 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import { ApiError } from './api-error.js';
 import { type ApiRoute, route } from './api-route.js';
-import { actorOf, type ControlContext } from './control-context.js';
+import { byApi } from './audit-trail.js';
+import type { ControlContext } from './control-context.js';
 import { ok } from './envelope.js';
 import { loginZones, makeLoginBundle } from './login-bundle.js';
 import { LOGIN_KEY_PATTERN, LOGIN_POLL_MAX_WAIT_MS, loginKeyHash, usableTransfer } from './login-transfer.js';
@@ -98,8 +99,7 @@ export function loginRoutes(ctx: ControlContext): ApiRoute[] {
           user: p.user,
           zone,
           apiURL: apiUrlOf(req),
-          actor: actorOf(p),
-          interface: 'API',
+          by: byApi(p),
           issuer: p,
         });
         return ok({ status: 'ready', cert_pem: pem });

@@ -1,7 +1,8 @@
-import type { AuditEntry, DnsRecordRow, Repositories, ZoneRow } from '../store/index.js';
+import type { DnsRecordRow, Repositories, ZoneRow } from '../store/index.js';
 import { ApiError } from './api-error.js';
 import { type ApiRoute, ID_PARAM, route } from './api-route.js';
-import { actorOf, type ControlContext } from './control-context.js';
+import { type AuditBy, audit, byApi } from './audit-trail.js';
+import type { ControlContext } from './control-context.js';
 import { ok } from './envelope.js';
 import { isWithin, parseHostname } from './hostname.js';
 import { tunnelFor } from './tunnel-routes.js';
@@ -61,7 +62,7 @@ export interface TunnelCname {
   target: string;
   tunnelId: string;
   comment: string;
-  actor: AuditEntry['actor'];
+  by: AuditBy;
   /** Extra audit metadata (e.g. `classic: true`). */
   metadata?: Record<string, unknown>;
 }
@@ -71,15 +72,13 @@ export async function deleteRecordAudited(
   tx: Repositories,
   zone: ZoneRow,
   r: DnsRecordRow,
-  actor: AuditEntry['actor'],
+  by: AuditBy,
   reason: string,
 ): Promise<void> {
   await tx.zones.deleteRecord(r.id);
-  await tx.audit.append({
+  await audit(tx, by, {
     accountId: zone.account_id,
     action: 'rec_del',
-    actor,
-    interface: 'API',
     resource: { id: r.id, type: 'DNS_record' },
     metadata: { zone_id: zone.id, zone_name: zone.name, name: r.name, type: r.type, content: r.content, reason },
   });
@@ -100,11 +99,9 @@ export async function createTunnelCname(tx: Repositories, c: TunnelCname): Promi
     tags: '[]',
     data: null,
   });
-  await tx.audit.append({
+  await audit(tx, c.by, {
     accountId: c.zone.account_id,
     action: 'rec_add',
-    actor: c.actor,
-    interface: 'API',
     resource: { id: rec.id, type: 'DNS_record' },
     metadata: {
       zone_id: c.zone.id,
@@ -181,14 +178,14 @@ export function tunnelDnsRoutes(ctx: ControlContext): ApiRoute[] {
               `${host} already has ${existing.map((r) => `a ${r.type} record`).join(', ')}; pass overwrite_existing: true (warren tunnel route dns --overwrite-dns) to replace it`,
             );
           }
-          for (const r of existing) await deleteRecordAudited(tx, zone, r, actorOf(p), 'overwritten by tunnel route');
+          for (const r of existing) await deleteRecordAudited(tx, zone, r, byApi(p), 'overwritten by tunnel route');
           await createTunnelCname(tx, {
             zone,
             host,
             target,
             tunnelId: tunnel.id,
             comment: `tunnel ${tunnel.name}`,
-            actor: actorOf(p),
+            by: byApi(p),
           });
           return existing.length > 0 ? ('updated' as const) : ('new' as const);
         });

@@ -1,7 +1,8 @@
 import type { DnsRecordRow, ZoneRow } from '../store/index.js';
 import { ApiError } from './api-error.js';
 import { type ApiRoute, ID_PARAM, route } from './api-route.js';
-import { actorOf, type ControlContext } from './control-context.js';
+import { byApi } from './audit-trail.js';
+import type { ControlContext } from './control-context.js';
 import { ok } from './envelope.js';
 import { parseHostname } from './hostname.js';
 import { authorize, type Principal } from './principal.js';
@@ -20,7 +21,7 @@ async function deleteRoutes(
   await ctx.store.transaction(async (tx) => {
     for (const r of records) {
       await tx.classic.remove(r.id);
-      await deleteRecordAudited(tx, zone, r, actorOf(p), reason);
+      await deleteRecordAudited(tx, zone, r, byApi(p), reason);
     }
   });
 }

@@ -3,7 +3,8 @@ import type { TunnelRow } from '../store/index.js';
 import { fingerprint, isUniqueViolation, newUuid } from '../store/index.js';
 import { ApiError } from './api-error.js';
 import { type ApiRoute, ID_PARAM, route } from './api-route.js';
-import { actorOf, type ControlContext } from './control-context.js';
+import { audit, byApi } from './audit-trail.js';
+import type { ControlContext } from './control-context.js';
 import { ok, okPage, pageOf, pagingQuery } from './envelope.js';
 import { authorize, type Principal } from './principal.js';
 import { connectorsView, tunnelToken, tunnelView } from './tunnel-view.js';
@@ -76,11 +77,9 @@ export function tunnelRoutes(ctx: ControlContext): ApiRoute[] {
               secret_fingerprint: fingerprint(secret),
               config_src: body.config_src ?? 'local',
             });
-            await tx.audit.append({
+            await audit(tx, byApi(p), {
               accountId: t.account_id,
               action: 'tunnel_create',
-              actor: actorOf(p),
-              interface: 'API',
               resource: { id: t.id, type: 'cfd_tunnel' },
               metadata: { name: t.name, secret_fingerprint: t.secret_fingerprint },
             });
@@ -170,11 +169,9 @@ export function tunnelRoutes(ctx: ControlContext): ApiRoute[] {
           try {
             await store.transaction(async (tx) => {
               await tx.tunnels.rename(t.id, body.name as string);
-              await tx.audit.append({
+              await audit(tx, byApi(p), {
                 accountId: t.account_id,
                 action: 'tunnel_update',
-                actor: actorOf(p),
-                interface: 'API',
                 resource: { id: t.id, type: 'cfd_tunnel' },
                 oldValue: { name: t.name },
                 newValue: { name: body.name },
@@ -211,11 +208,9 @@ export function tunnelRoutes(ctx: ControlContext): ApiRoute[] {
         }
         await store.transaction(async (tx) => {
           await tx.tunnels.softDelete(t.id);
-          await tx.audit.append({
+          await audit(tx, byApi(p), {
             accountId: t.account_id,
             action: 'tunnel_delete',
-            actor: actorOf(p),
-            interface: 'API',
             resource: { id: t.id, type: 'cfd_tunnel' },
             metadata: { name: t.name, cascade: query.cascade === true, connections: conns.length },
           });

@@ -75,8 +75,7 @@ export class ZoneDelegationCheck {
     const done = await activateZone(
       this.#store,
       zone,
-      { id: 'zone-activation', email: '', ip: '', type: 'Cloudflare' },
-      'activation check',
+      { actor: { id: 'zone-activation', email: '', ip: '', type: 'Cloudflare' }, interface: 'activation check' },
       { name_servers: found },
     );
     if (done) this.#logger.info({ zoneId: zone.id, zone: zone.name }, 'full zone delegated to warren: active');

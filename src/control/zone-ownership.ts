@@ -1,5 +1,6 @@
-import type { AuditEntry, Repositories, Store, ZoneRow } from '../store/index.js';
+import type { Repositories, Store, ZoneRow } from '../store/index.js';
 import { ApiError } from './api-error.js';
+import { type AuditBy, type AuditEvent, audit } from './audit-trail.js';
 import { isWithin } from './hostname.js';
 
 /** What the longest-zone rule needs of a zone. */
@@ -52,15 +53,12 @@ async function zoneAudit(
   tx: Repositories,
   z: ZoneRow,
   action: string,
-  actor: AuditEntry['actor'],
-  iface: string,
-  extra: Partial<AuditEntry> = {},
+  by: AuditBy,
+  extra: Partial<AuditEvent> = {},
 ): Promise<void> {
-  await tx.audit.append({
+  await audit(tx, by, {
     accountId: z.account_id,
     action,
-    actor,
-    interface: iface,
     resource: { id: z.id, type: 'zone' },
     metadata: { zone_name: z.name, type: z.type },
     ...extra,
@@ -71,14 +69,13 @@ async function zoneAudit(
 export async function createOwnedZone(
   store: Store,
   input: { accountId: string; name: string; type: ZoneRow['type']; activate: boolean },
-  actor: AuditEntry['actor'],
-  iface: string,
+  by: AuditBy,
 ): Promise<ZoneRow> {
   const z = await store.transaction(async (tx) => {
     await tx.zones.lockOwnership();
     await assertNoForeignOverlap(tx, input.name, input.accountId);
     const z = await tx.zones.createZone(input);
-    await zoneAudit(tx, z, 'zone_create', actor, iface);
+    await zoneAudit(tx, z, 'zone_create', by);
     return z;
   });
   await store.feed.publish('zones');
@@ -94,8 +91,7 @@ export async function moveZone(
   store: Store,
   zoneName: string,
   toAccountId: string,
-  actor: AuditEntry['actor'],
-  iface: string,
+  by: AuditBy,
 ): Promise<{ zone: ZoneRow; fromAccountId: string }> {
   const out = await store.transaction(async (tx) => {
     await tx.zones.lockOwnership();
@@ -108,8 +104,8 @@ export async function moveZone(
     await tx.zones.moveZone(z.id, toAccountId);
     const moved = { ...z, account_id: toAccountId };
     const change = { oldValue: { account_id: from }, newValue: { account_id: toAccountId } };
-    await zoneAudit(tx, z, 'zone_move', actor, iface, change);
-    await zoneAudit(tx, moved, 'zone_move', actor, iface, change);
+    await zoneAudit(tx, z, 'zone_move', by, change);
+    await zoneAudit(tx, moved, 'zone_move', by, change);
     return { zone: moved, fromAccountId: from };
   });
   await store.feed.publish('zones');
@@ -121,13 +117,12 @@ export async function moveZone(
 export async function activateZone(
   store: Store,
   z: ZoneRow,
-  actor: AuditEntry['actor'],
-  iface: string,
+  by: AuditBy,
   metadata: Record<string, unknown>,
 ): Promise<boolean> {
   const done = await store.transaction(async (tx) => {
     if (!(await tx.zones.activateZone(z.id))) return false;
-    await zoneAudit(tx, z, 'zone_activate', actor, iface, {
+    await zoneAudit(tx, z, 'zone_activate', by, {
       metadata: { zone_name: z.name, type: z.type, ...metadata },
       oldValue: { status: 'pending' },
       newValue: { status: 'active' },

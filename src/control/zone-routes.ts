@@ -2,7 +2,8 @@ import type { ZoneRow } from '../store/index.js';
 import { isUniqueViolation } from '../store/index.js';
 import { ApiError } from './api-error.js';
 import { type ApiRoute, ID_PARAM, route } from './api-route.js';
-import { actorOf, type ControlContext } from './control-context.js';
+import { audit, byApi } from './audit-trail.js';
+import type { ControlContext } from './control-context.js';
 import { ok, okPage, pageOf, pageSlice, pagingQuery } from './envelope.js';
 import { parseHostname } from './hostname.js';
 import { authorize, type Principal } from './principal.js';
@@ -174,8 +175,7 @@ export function zoneRoutes(ctx: ControlContext): ApiRoute[] {
             const z = await createOwnedZone(
               store,
               { accountId: body.account.id, name, type: body.type ?? 'full', activate: ctx.zoneAutoActivate },
-              actorOf(p),
-              'API',
+              byApi(p),
             );
             return ok(zoneView(z, await accountName(z.account_id), domain));
           } catch (err) {
@@ -239,11 +239,9 @@ export function zoneRoutes(ctx: ControlContext): ApiRoute[] {
           if (Object.keys(change).length > 0) {
             // To full: an active zone stays active, a pending one waits for its activation check.
             await tx.zones.updateZone(z.id, change, ctx.zoneAutoActivate);
-            await tx.audit.append({
+            await audit(tx, byApi(p), {
               accountId: z.account_id,
               action: 'zone_update',
-              actor: actorOf(p),
-              interface: 'API',
               resource: { id: z.id, type: 'zone' },
               metadata: { zone_name: z.name },
               oldValue: {
@@ -283,11 +281,9 @@ export function zoneRoutes(ctx: ControlContext): ApiRoute[] {
         const z = await zoneFor(ctx, p, params.zone_id, 'zone:write');
         await store.transaction(async (tx) => {
           await tx.zones.deleteZone(z.id);
-          await tx.audit.append({
+          await audit(tx, byApi(p), {
             accountId: z.account_id,
             action: 'zone_delete',
-            actor: actorOf(p),
-            interface: 'API',
             resource: { id: z.id, type: 'zone' },
             metadata: { zone_name: z.name, type: z.type },
           });

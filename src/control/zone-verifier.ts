@@ -139,8 +139,7 @@ export class ZoneVerifier {
     const done = await activateZone(
       this.#store,
       zone,
-      { id: 'zone-verification', email: '', ip: '', type: 'Cloudflare' },
-      'zone verification',
+      { actor: { id: 'zone-verification', email: '', ip: '', type: 'Cloudflare' }, interface: 'zone verification' },
       { verification_record: `${foundAt} TXT` },
     );
     if (done) {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import { DnsZoneReader, type ServedRecord, type Store } from '../store/index.js';
+import type { DnsZoneReader, ServedRecord, Store } from '../store/index.js';
 import { type DnsAddresses, serviceZone, userZone, type ZoneIndex } from './zone-index.js';
 
 export const DNS_RELOAD_DEBOUNCE_MS = 20; // coalesce a burst of API changes into one reload
@@ -41,7 +41,7 @@ export class DnsZoneCache {
     now?: () => number;
   }) {
     this.#store = options.store;
-    this.#reader = new DnsZoneReader(options.store.db);
+    this.#reader = options.store.dnsZones;
     this.#domain = options.domain.toLowerCase();
     this.#addresses = options.addresses;
     this.#logger = options.logger;

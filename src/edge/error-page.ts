@@ -1,74 +1,72 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { WarrenError, type WarrenErrorCode } from '../errors/index.js';
 import type { StreamReset } from '../protocol/index.js';
 import { reasonPhrase } from './reason-phrase.js';
 
 /**
- * What a visitor is told. Never the origin's address, the connector's error text or anything else
- * about the inside of the tunnel: those go to the connector's log under the Ray ID, which the page shows.
+ * What a visitor is told: a WarrenError whose status comes from the error table, with a page title.
+ * Never the origin's address, the connector's error text or anything else about the inside of the
+ * tunnel: those go to the connector's log under the Ray ID, which the page shows.
  */
-export interface VisitorError {
-  status: number;
-  /** Stable code visitors and support can quote. */
-  code: string;
-  title: string;
-  /** Plain text; `backticks` mark commands (shown as code on the HTML page). */
-  detail: string;
+export class VisitorError extends WarrenError {
+  readonly title: string;
+
+  /** `detail` is plain text; `backticks` mark commands (shown as code on the HTML page). */
+  constructor(code: WarrenErrorCode, title: string, detail: string) {
+    super(code, detail);
+    this.name = 'VisitorError';
+    this.title = title;
+  }
+
+  get detail(): string {
+    return this.message;
+  }
 }
 
 const SEE_LOGS = "If you own this tunnel, the connector's log has the details under this page's Ray ID.";
 
 export const VISITOR_ERRORS = {
-  unknownHost: (host: string): VisitorError => ({
-    status: 404,
-    code: 'WARREN_HOST_UNKNOWN',
-    title: 'No tunnel at this hostname',
-    detail: `Nothing is configured for ${host}. If you own it, route it to a tunnel (warren tunnel route dns) or start a quick tunnel.`,
-  }),
-  tunnelDown: (host: string, quick: boolean): VisitorError => ({
-    status: 530,
-    code: 'WARREN_TUNNEL_NOT_CONNECTED',
-    title: 'The tunnel is not connected',
-    detail: quick
-      ? `${host} is a quick tunnel with no live connector. Its owner should start \`warren tunnel --url\` again (a new quick tunnel gets a new hostname).`
-      : `${host} points at a tunnel with no live connector. Its owner should start \`warren tunnel run\` again.`,
-  }),
-  originUnreachable: (): VisitorError => ({
-    status: 502,
-    code: 'WARREN_ORIGIN_UNREACHABLE',
-    title: 'The origin could not be reached',
-    detail: `The connector could not reach the application behind this tunnel. ${SEE_LOGS}`,
-  }),
-  originFailed: (): VisitorError => ({
-    status: 502,
-    code: 'WARREN_ORIGIN_ERROR',
-    title: 'Bad gateway',
-    detail: `The request could not be completed through the tunnel. ${SEE_LOGS}`,
-  }),
-  originTimeout: (why: string): VisitorError => ({
-    status: 504,
-    code: 'WARREN_ORIGIN_TIMEOUT',
-    title: 'The origin did not answer in time',
-    detail: why,
-  }),
-  headersTooLarge: (): VisitorError => ({
-    status: 431,
-    code: 'WARREN_HEADERS_TOO_LARGE',
-    title: 'Request header fields too large',
-    detail:
+  unknownHost: (host: string): VisitorError =>
+    new VisitorError(
+      'WARREN_HOST_UNKNOWN',
+      'No tunnel at this hostname',
+      `Nothing is configured for ${host}. If you own it, route it to a tunnel (warren tunnel route dns) or start a quick tunnel.`,
+    ),
+  tunnelDown: (host: string, quick: boolean): VisitorError =>
+    new VisitorError(
+      'WARREN_TUNNEL_NOT_CONNECTED',
+      'The tunnel is not connected',
+      quick
+        ? `${host} is a quick tunnel with no live connector. Its owner should start \`warren tunnel --url\` again (a new quick tunnel gets a new hostname).`
+        : `${host} points at a tunnel with no live connector. Its owner should start \`warren tunnel run\` again.`,
+    ),
+  originUnreachable: (): VisitorError =>
+    new VisitorError(
+      'WARREN_ORIGIN_UNREACHABLE',
+      'The origin could not be reached',
+      `The connector could not reach the application behind this tunnel. ${SEE_LOGS}`,
+    ),
+  originFailed: (): VisitorError =>
+    new VisitorError(
+      'WARREN_ORIGIN_ERROR',
+      'Bad gateway',
+      `The request could not be completed through the tunnel. ${SEE_LOGS}`,
+    ),
+  originTimeout: (why: string): VisitorError =>
+    new VisitorError('WARREN_ORIGIN_TIMEOUT', 'The origin did not answer in time', why),
+  headersTooLarge: (): VisitorError =>
+    new VisitorError(
+      'WARREN_HEADERS_TOO_LARGE',
+      'Request header fields too large',
       'The request has more header fields, or more header bytes, than a tunnel carries. Send fewer or smaller headers.',
-  }),
-  bodyTimeout: (seconds: number): VisitorError => ({
-    status: 408,
-    code: 'WARREN_REQUEST_TIMEOUT',
-    title: 'Request timeout',
-    detail: `The request body stalled: nothing arrived for ${seconds} s.`,
-  }),
-  badRequest: (why: string): VisitorError => ({
-    status: 400,
-    code: 'WARREN_BAD_REQUEST',
-    title: 'Bad request',
-    detail: why,
-  }),
+    ),
+  bodyTimeout: (seconds: number): VisitorError =>
+    new VisitorError(
+      'WARREN_REQUEST_TIMEOUT',
+      'Request timeout',
+      `The request body stalled: nothing arrived for ${seconds} s.`,
+    ),
+  badRequest: (why: string): VisitorError => new VisitorError('WARREN_BAD_REQUEST', 'Bad request', why),
 } as const;
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };

@@ -4,23 +4,20 @@ import tls from 'node:tls';
 import type { Logger } from 'pino';
 import { WarrenError } from '../errors/index.js';
 import {
+  acceptRegistration,
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_HEARTBEAT_TIMEOUT_MS,
-  encodeJson,
   type Frame,
   FrameType,
   MAX_FRAME_PAYLOAD,
-  MessageError,
   MuxConnection,
   PRE_REGISTRATION_MAX_FRAME_PAYLOAD,
   PROTOCOL_VERSION,
-  parseRegisterRequest,
-  type RegisterFailure,
   type Registration,
 } from '../protocol/index.js';
 import type { EdgeLink } from './edge-link.js';
 import { type AdmissionTicket, TunnelAdmission, type TunnelPortLimits } from './tunnel-admission.js';
-import type { TunnelAuthenticator } from './tunnel-authenticator.js';
+import type { AuthResult, TunnelAuthenticator } from './tunnel-authenticator.js';
 import type { TunnelRegistry } from './tunnel-registry.js';
 
 export const HANDSHAKE_TIMEOUT_MS = 10_000; // 10 seconds from TCP accept to a registered link
@@ -139,103 +136,7 @@ export class TunnelListener {
     });
     const nonce = randomBytes(24).toString('base64');
     let link: EdgeLink | undefined;
-    let registering = false;
     this.#pending.add(conn);
-
-    const fail = (failure: RegisterFailure): void => {
-      conn.sendFrame(FrameType.RegisterError, 0, encodeJson(failure));
-      conn.close();
-      // A peer that never reads must not pin the socket.
-      setTimeout(() => conn.destroy(), REFUSAL_LINGER_MS).unref();
-    };
-
-    conn.onControl = (frame: Frame) => {
-      if (frame.type === FrameType.Register) {
-        // One Register per link: a second one (even while the first is checked) is a peer making us work.
-        if (registering) return conn.destroy(new WarrenError('WARREN_PROTOCOL', 'registered twice'));
-        registering = true;
-        let request: ReturnType<typeof parseRegisterRequest>;
-        try {
-          request = parseRegisterRequest(frame.payload);
-        } catch (err) {
-          const message = err instanceof MessageError ? err.message : 'malformed registration';
-          return fail({ code: 'WARREN_PROTOCOL', message, retryable: false });
-        }
-        if (request.version !== PROTOCOL_VERSION) {
-          return fail({
-            code: 'WARREN_PROTOCOL_VERSION',
-            message: `this edge speaks protocol ${PROTOCOL_VERSION}, the connector ${request.version}: upgrade the older side`,
-            retryable: false,
-          });
-        }
-        this.#o.authenticator.authenticate(request, nonce, remoteIp).then(
-          (result) => {
-            this.#pending.delete(conn);
-            if (conn.closed) return;
-            if (!result.ok) {
-              logger.info(
-                { code: result.failure.code, remote: remoteIp, connectorId: request.connector.connectorId },
-                'registration refused',
-              );
-              return fail(result.failure);
-            }
-            conn.peerInitialWindow = request.initialWindow;
-            // Registered: the handshake clock stops and full-size frames are allowed (Data is
-            // streamed, never buffered whole; the stream's window bounds it further).
-            clearTimeout(admitted.handshakeTimer);
-            admitted.ticket.registered();
-            conn.maxFramePayload = MAX_FRAME_PAYLOAD;
-            const connectionId = randomUUID();
-            link = {
-              conn,
-              connectionId,
-              tunnelId: result.tunnelId,
-              accountId: result.accountId,
-              connector: request.connector,
-              originIp: remoteIp,
-              connectedAt: new Date(),
-              hostname: result.hostname,
-              draining: false,
-            };
-            const registration: Registration = {
-              connectionId,
-              edgeName: this.#o.edgeName,
-              tunnelId: result.tunnelId,
-              initialWindow: this.#o.initialWindow,
-            };
-            if (result.hostname !== undefined) {
-              registration.hostname = result.hostname;
-              registration.url = this.#o.publicUrl(result.hostname);
-            }
-            if (result.quick !== undefined) registration.quick = result.quick;
-            conn.sendFrame(FrameType.Registered, 0, encodeJson(registration));
-            // Both sides ping at the connector's pace, so either notices a dead link within three intervals.
-            conn.startHeartbeat(request.heartbeatMs, request.heartbeatMs * 3);
-            this.#o.registry.add(link);
-          },
-          (err: unknown) => {
-            logger.error({ err }, 'registration failed inside the edge');
-            fail({
-              code: 'WARREN_AUTH_FAILED',
-              message: 'the edge could not check the credentials; retrying',
-              retryable: true,
-            });
-          },
-        );
-        return;
-      }
-      if (frame.type === FrameType.Unregister) {
-        if (link !== undefined) link.draining = true;
-        conn.sendFrame(FrameType.UnregisterAck, 0);
-        return;
-      }
-      if (frame.type === FrameType.Resume) {
-        // The connector paused this link (its origin failed a health check) and is healthy again.
-        if (link !== undefined) link.draining = false;
-        return;
-      }
-      conn.destroy(new WarrenError('WARREN_PROTOCOL', `unexpected control frame ${frame.type}`));
-    };
     conn.onClose = (err) => {
       this.#pending.delete(conn);
       if (link !== undefined) this.#o.registry.remove(link);
@@ -243,7 +144,83 @@ export class TunnelListener {
         logger.info({ code: err.code, reason: err.message, remote: remoteIp }, 'tunnel link dropped');
       }
     };
-    conn.sendFrame(FrameType.Hello, 0, encodeJson({ version: PROTOCOL_VERSION, nonce, edgeName: this.#o.edgeName }));
+    let auth: Extract<AuthResult, { ok: true }> | undefined;
+    void acceptRegistration(
+      conn,
+      { version: PROTOCOL_VERSION, nonce, edgeName: this.#o.edgeName },
+      {
+        decide: async (request) => {
+          const result = await this.#o.authenticator.authenticate(request, nonce, remoteIp);
+          if (!result.ok) return result;
+          auth = result;
+          const registration: Registration = {
+            connectionId: randomUUID(),
+            edgeName: this.#o.edgeName,
+            tunnelId: result.tunnelId,
+            initialWindow: this.#o.initialWindow,
+          };
+          if (result.hostname !== undefined) {
+            registration.hostname = result.hostname;
+            registration.url = this.#o.publicUrl(result.hostname);
+          }
+          if (result.quick !== undefined) registration.quick = result.quick;
+          return { ok: true, registration };
+        },
+        accepted: () => {
+          // Registered: the handshake clock stops and full-size frames are allowed (Data is
+          // streamed, never buffered whole; the stream's window bounds it further).
+          clearTimeout(admitted.handshakeTimer);
+          admitted.ticket.registered();
+          conn.maxFramePayload = MAX_FRAME_PAYLOAD;
+        },
+      },
+    ).then((outcome) => {
+      this.#pending.delete(conn);
+      if (!outcome.accepted) {
+        if (outcome.failure === undefined) return;
+        if (outcome.cause !== undefined) logger.error({ err: outcome.cause }, 'registration failed inside the edge');
+        else if (outcome.request !== undefined) {
+          logger.info(
+            { code: outcome.failure.code, remote: remoteIp, connectorId: outcome.request.connector.connectorId },
+            'registration refused',
+          );
+        }
+        // A peer that never reads its RegisterError must not pin the socket.
+        setTimeout(() => conn.destroy(), REFUSAL_LINGER_MS).unref();
+        return;
+      }
+      const { request, registration } = outcome;
+      // Closed since the answer went out: onClose already ran, so nothing may be added now.
+      if (auth === undefined || conn.closed) return;
+      link = {
+        conn,
+        connectionId: registration.connectionId,
+        tunnelId: auth.tunnelId,
+        accountId: auth.accountId,
+        connector: request.connector,
+        originIp: remoteIp,
+        connectedAt: new Date(),
+        hostname: auth.hostname,
+        draining: false,
+      };
+      const registered = link;
+      conn.onControl = (frame: Frame) => {
+        if (frame.type === FrameType.Unregister) {
+          registered.draining = true;
+          conn.sendFrame(FrameType.UnregisterAck, 0);
+          return;
+        }
+        if (frame.type === FrameType.Resume) {
+          // The connector paused this link (its origin failed a health check) and is healthy again.
+          registered.draining = false;
+          return;
+        }
+        conn.destroy(new WarrenError('WARREN_PROTOCOL', `unexpected control frame ${frame.type}`));
+      };
+      // Both sides ping at the connector's pace, so either notices a dead link within three intervals.
+      conn.startHeartbeat(request.heartbeatMs, request.heartbeatMs * 3);
+      this.#o.registry.add(link);
+    });
   }
 
   /** Tells every connector to go elsewhere; links close once their streams are done (or at `destroyAll`). */

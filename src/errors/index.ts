@@ -1,2 +1,4 @@
-export type { WarrenErrorCode, WarrenErrorOptions } from './warren-error.js';
-export { ERROR_CODES, isWarrenErrorCode, WarrenError } from './warren-error.js';
+export type { ErrorSpec } from './error-spec.js';
+export { ERROR_TABLE, errorSpec, isWarrenErrorCode, type WarrenErrorCode } from './error-table.js';
+export { renderErrorsDoc } from './errors-doc.js';
+export { WarrenError, type WarrenErrorOptions } from './warren-error.js';

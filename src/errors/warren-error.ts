@@ -1,95 +1,34 @@
-/**
- * Every error that crosses a boundary (CLI, API, wire, visitor) carries a stable code.
- * Codes are listed in docs/errors.md; a test keeps the two in step.
- */
-export const ERROR_CODES = {
-  WARREN_CONFIG_INVALID: 'A flag, environment variable or config file value is invalid.',
-  WARREN_CONFIG_NOT_FOUND: 'No config file was found where it was looked for (--config, or the default places).',
-  WARREN_EDGE_UNTRUSTED: "The edge's TLS certificate is not trusted by the connector.",
-  WARREN_EDGE_UNREACHABLE: 'The connector could not reach the edge.',
-  WARREN_PROTOCOL: 'A peer sent bytes that do not follow the wire protocol.',
-  WARREN_PROTOCOL_VERSION: 'The connector and the edge speak different protocol versions.',
-  WARREN_AUTH_FAILED: 'The tunnel credentials were rejected: unknown or deleted tunnel, or a wrong secret.',
-  WARREN_QUICK_RATE_LIMITED: 'Too many quick tunnels were requested from one address.',
-  WARREN_QUICK_NAME_TAKEN: "A quick tunnel's hostname is held by another quick tunnel on this edge.",
-  WARREN_TUNNEL_LIMIT: 'The account already runs as many tunnels as it may.',
-  WARREN_TUNNEL_NOT_FOUND: 'No tunnel with that id exists.',
-  WARREN_LINK_CLOSED: 'The edge connection closed.',
-  WARREN_HEARTBEAT_TIMEOUT: 'The peer stopped answering heartbeats.',
-  WARREN_STREAM_RESET: 'The other side abandoned the stream.',
-  WARREN_ORIGIN_UNREACHABLE: 'The origin refused the connection or could not be reached.',
-  WARREN_ORIGIN_TIMEOUT: 'The origin did not answer in time.',
-  WARREN_ORIGIN_ERROR: 'The origin closed the connection or answered with something that is not HTTP.',
-  WARREN_REQUEST_INVALID: 'A request head broke a limit or did not parse; only that request failed.',
-  WARREN_REQUEST_TIMEOUT: 'A visitor sent no request body bytes for longer than the body idle timeout.',
-  WARREN_SHUTTING_DOWN: 'The process is shutting down and takes no new work.',
-  WARREN_DATABASE: 'The database could not be opened, migrated or reached.',
-  WARREN_SECRET_KEY_MISMATCH: "A sealed secret could not be opened with this process's secret key.",
-  WARREN_API_UNAUTHORIZED: 'The API request carried no valid credentials.',
-  WARREN_API_KEY_ROLLED: "The API token was bound to its user's API key, which has since been rolled.",
-  WARREN_API_FORBIDDEN: 'The credentials are valid but lack the permission for this request.',
-  WARREN_API_NOT_FOUND: 'The API path or resource does not exist (or belongs to another account).',
-  WARREN_API_INVALID: 'The API request body, path or query is invalid.',
-  WARREN_API_CONFLICT: 'The request conflicts with an existing resource.',
-  WARREN_DNS_RECORD_EXISTS: 'A DNS record with that name already exists.',
-  WARREN_ZONE_OVERLAP: "A zone equals, contains or lies inside another account's zone.",
-  WARREN_ROUTE_APEX: 'A tunnel route was requested for a zone apex.',
-  WARREN_ROUTE_FOREIGN_ZONE: "A tunnel route hostname is outside the account's zones.",
-  WARREN_TUNNEL_CONNECTED: 'The tunnel still has live connections.',
-  WARREN_INGRESS_INVALID: 'An ingress rule (config.yml) cannot work; the message names the rule and what to write.',
-  WARREN_ORIGIN_TLS: "The https origin's certificate was not accepted (see caPool, originServerName, noTLSVerify).",
-  WARREN_CSR_INVALID: 'A certificate signing request could not be parsed, verified, or does not match request_type.',
-  WARREN_CERT_HOSTNAME: 'An origin certificate hostname is outside your zones or is a wildcard deeper than one level.',
-  WARREN_CERT_REVOKED: 'The origin certificate (and the cert.pem it belongs to) was revoked.',
-  WARREN_LOGIN_EXPIRED: 'The login link or its certificate bundle expired before it was used.',
-  WARREN_LOGIN_USED: 'The login key was already used: its certificate bundle is handed out once.',
-  WARREN_LOGIN_TRANSFER_LIMITED: 'Too many `warren login` transfers are open from one address (or in total).',
-  WARREN_LOGIN_TIMEOUT: 'Nobody authorized the login in the browser in time.',
-  WARREN_ORIGIN_CERT_MISSING: 'No cert.pem was found (--origincert, WARREN_ORIGIN_CERT, ~/.warren/cert.pem).',
-  WARREN_ORIGIN_CERT_INVALID: 'cert.pem is damaged or was edited: a PEM block is missing or does not parse.',
-  WARREN_API_UNREACHABLE: 'The control API could not be reached or did not answer in time.',
-  WARREN_FILE_EXISTS: 'A file warren would write already exists and is not overwritten.',
-  WARREN_USER_EXISTS: 'A user with that e-mail address already exists.',
-  WARREN_USER_NOT_FOUND: 'No user with that e-mail address exists.',
-  WARREN_SETUP_LINK_INVALID: 'The first-run setup link is unknown, used, expired, or a user exists already.',
-  WARREN_SIGN_IN_THROTTLED: 'Too many failed sign-ins for this address or from this source; try again later.',
-  WARREN_DNS_LISTEN: 'The DNS server could not bind its UDP or TCP port.',
-  WARREN_ORIGIN_UNHEALTHY:
-    'An origin failed its health check (originRequest.healthCheck); the replica takes no traffic.',
-  WARREN_ACCESS_UNVERIFIABLE: 'A rule requires Access but the connector cannot verify tokens for it; requests get 403.',
-  WARREN_ACCESS_TOKEN_MISSING:
-    'The request carries no Access JWT (Cf-Access-Jwt-Assertion header or CF_Authorization cookie).',
-  WARREN_ACCESS_TOKEN_MALFORMED: 'The Access JWT is not a well-formed signed JWT with the expected claims.',
-  WARREN_ACCESS_TOKEN_ALG: 'The Access JWT is not signed with RS256 (e.g. alg none or HS256).',
-  WARREN_ACCESS_TOKEN_SIGNATURE: 'The Access JWT signature does not verify against the team key it names.',
-  WARREN_ACCESS_TOKEN_KEY_UNKNOWN: "The Access JWT names a key (kid) that is not in the team's JWKS.",
-  WARREN_ACCESS_TOKEN_AUDIENCE: "The Access JWT was issued for another application (its aud lacks this app's AUD tag).",
-  WARREN_ACCESS_TOKEN_ISSUER: 'The Access JWT was issued by another team domain.',
-  WARREN_ACCESS_TOKEN_EXPIRED: 'The Access JWT has expired.',
-  WARREN_ACCESS_TOKEN_NOT_YET_VALID: 'The Access JWT is not valid yet (nbf or iat in the future).',
-  WARREN_ACCESS_JWKS_UNAVAILABLE: "The team's signing keys (JWKS) could not be fetched or parsed.",
-} as const;
-
-export type WarrenErrorCode = keyof typeof ERROR_CODES;
+import { errorSpec, type WarrenErrorCode } from './error-table.js';
 
 export interface WarrenErrorOptions {
   cause?: unknown;
-  /** Connector side: whether trying again (after a backoff) can help. */
+  /** Whether trying again (after a backoff) can help; defaults to the code's flag in the error table. */
   retryable?: boolean;
 }
 
-export class WarrenError extends Error {
-  readonly code: WarrenErrorCode;
+/**
+ * The one error class of warren: every error that crosses a boundary (CLI, API, wire, visitor)
+ * is one, with a stable code from the error table. Subclasses only fix the code or add context
+ * (undici's shape); match on `err.code`, never on the message.
+ */
+export class WarrenError<C extends WarrenErrorCode = WarrenErrorCode> extends Error {
+  readonly code: C;
   readonly retryable: boolean;
 
-  constructor(code: WarrenErrorCode, message: string, options: WarrenErrorOptions = {}) {
+  constructor(code: C, message: string, options: WarrenErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'WarrenError';
     this.code = code;
-    this.retryable = options.retryable ?? false;
+    this.retryable = options.retryable ?? errorSpec(code).retryable;
   }
-}
 
-export function isWarrenErrorCode(value: unknown): value is WarrenErrorCode {
-  return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);
+  /** The HTTP status the code answers with (500 for codes that never answer HTTP themselves). */
+  get status(): number {
+    return errorSpec(this.code).status ?? 500;
+  }
+
+  /** Cloudflare's numeric code for the API envelope (10002, their "internal error", when the code has none). */
+  get cfCode(): number {
+    return errorSpec(this.code).cf ?? 10002;
+  }
 }

@@ -6,6 +6,8 @@
  * Stream 0 carries link-level frames (handshake, heartbeats, goaway); every other
  * id is one proxied request. Only the edge opens streams, so ids never collide.
  */
+import { MessageError } from './messages.js';
+
 export const FRAME_HEADER_SIZE = 9;
 
 /** Upper bound for one frame's payload; a peer that announces more is broken or hostile. */
@@ -100,8 +102,6 @@ export interface Frame {
   payload: Buffer;
 }
 
-export type FrameParseError = { code: 'WARREN_PROTOCOL'; message: string };
-
 /**
  * Incremental parser: push socket chunks, get frames. Control and head frames arrive whole.
  * Data frames are handed on as their bytes arrive, possibly in several pieces (same type and
@@ -144,7 +144,7 @@ export class FrameParser {
   }
 
   /** Returns an error description when the input is not our protocol; the caller then drops the link. */
-  push(chunk: Buffer): FrameParseError | undefined {
+  push(chunk: Buffer): MessageError | undefined {
     const len = chunk.length;
     let off = 0;
     while (off < len) {
@@ -220,10 +220,10 @@ function checkLimit(limit: number): number {
   return limit;
 }
 
-function tooLarge(length: number, limit: number): FrameParseError {
-  return { code: 'WARREN_PROTOCOL', message: `frame of ${length} bytes exceeds the ${limit}-byte limit` };
+function tooLarge(length: number, limit: number): MessageError {
+  return new MessageError(`frame of ${length} bytes exceeds the ${limit}-byte limit`);
 }
 
-function unknownType(type: number): FrameParseError {
-  return { code: 'WARREN_PROTOCOL', message: `unknown frame type ${type}` };
+function unknownType(type: number): MessageError {
+  return new MessageError(`unknown frame type ${type}`);
 }

@@ -39,4 +39,11 @@ export {
   type MuxConnectionOptions,
 } from './mux-connection.js';
 export { MuxStream } from './mux-stream.js';
+export {
+  type AcceptOutcome,
+  acceptRegistration,
+  type RegistrationDecision,
+  type RegistrationJudge,
+  registerAsConnector,
+} from './registration.js';
 export { proveSecret, verifyProof } from './secret-proof.js';

@@ -1,4 +1,4 @@
-import { isWarrenErrorCode, type WarrenErrorCode } from '../errors/index.js';
+import { isWarrenErrorCode, WarrenError, type WarrenErrorCode } from '../errors/index.js';
 
 /** Bumped on any incompatible change of frames or messages. */
 export const PROTOCOL_VERSION = 2;
@@ -77,15 +77,24 @@ export interface StreamReset {
   message: string;
 }
 
-export class MessageError extends Error {
-  readonly code = 'WARREN_PROTOCOL';
+/** A message or frame that does not follow the wire protocol: the receiver drops the link. */
+export class MessageError extends WarrenError<'WARREN_PROTOCOL'> {
+  constructor(message: string) {
+    super('WARREN_PROTOCOL', message);
+    this.name = 'MessageError';
+  }
 }
 
 /**
  * A request or response head that breaks a limit or does not parse. It concerns one stream, not
  * the link: the receiver resets that stream and keeps the link (and every other request on it).
  */
-export class HeadError extends MessageError {}
+export class HeadError extends WarrenError<'WARREN_REQUEST_INVALID'> {
+  constructor(message: string) {
+    super('WARREN_REQUEST_INVALID', message);
+    this.name = 'HeadError';
+  }
+}
 
 /**
  * Limits of one head, shared by both sides: the edge refuses a visitor request over them with 431

@@ -83,7 +83,7 @@ export class MuxConnection {
     socket.on('data', (chunk: Buffer) => {
       this.#recvCount++;
       const err = this.#parser.push(chunk);
-      if (err !== undefined) this.destroy(new WarrenError(err.code, err.message));
+      if (err !== undefined) this.destroy(err);
     });
     socket.on('drain', () => this.#onDrain());
     socket.on('error', (err: Error) => {
@@ -298,7 +298,7 @@ export class MuxConnection {
       }
     } catch (err) {
       if (err instanceof MessageError) {
-        this.destroy(new WarrenError('WARREN_PROTOCOL', err.message));
+        this.destroy(err);
         return;
       }
       throw err;

@@ -12,6 +12,7 @@ import { ChangeFeed, NOTIFY_CHANNEL, PgListener } from './change-feed.js';
 import { ClassicRecordStore } from './classic-record-store.js';
 import { type Clock, SYSTEM_CLOCK } from './clock.js';
 import { ensureDataDir, ensurePrivateFile, warnLoosePermissions } from './data-dir.js';
+import { DnsZoneReader } from './dns-zone-reader.js';
 import { IdentityStore } from './identity-store.js';
 import { LoginTransferStore } from './login-transfer-store.js';
 import { BuiltInMigrations } from './migrations.js';
@@ -67,7 +68,10 @@ const PG_CONNECT_TIMEOUT_MS = 10_000; // 10 seconds to reach PostgreSQL before s
 
 /** The database (SQLite or PostgreSQL behind one Kysely), its migrations, the change feed and the secret box. */
 export class Store implements Repositories {
-  readonly db: Kysely<Database>;
+  /** Private: everything outside src/store goes through a repository, a transaction or `dnsZones`. */
+  readonly #db: Kysely<Database>;
+  /** The DNS server's read path (one query per zone snapshot, outside any transaction). */
+  readonly dnsZones: DnsZoneReader;
   readonly identity: IdentityStore;
   readonly zones: ZoneStore;
   readonly tunnels: TunnelStore;
@@ -92,7 +96,8 @@ export class Store implements Repositories {
     clock: Clock,
     listener: PgListener | undefined,
   ) {
-    this.db = db;
+    this.#db = db;
+    this.dnsZones = new DnsZoneReader(db);
     this.dialect = dialect;
     this.feed = feed;
     this.secrets = secrets;
@@ -111,9 +116,17 @@ export class Store implements Repositories {
     this.accessKeys = r.accessKeys;
   }
 
+  /**
+   * Tests only: the raw database, for assertions on rows no repository exposes (and for
+   * simulating a legacy row). Production code never calls this; use a repository method.
+   */
+  static databaseForTests(store: Store): Kysely<Database> {
+    return store.#db;
+  }
+
   /** Runs `fn` in one transaction: all of its writes (the change and its audit entry) commit together. */
   transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => fn(repositories(trx, this.clock)));
+    return this.#db.transaction().execute((trx) => fn(repositories(trx, this.clock)));
   }
 
   /** Opens (creating if needed) and migrates the database. */
@@ -188,7 +201,7 @@ export class Store implements Repositories {
 
   async close(): Promise<void> {
     await this.#listener?.close();
-    await this.db.destroy();
+    await this.#db.destroy();
   }
 }
 

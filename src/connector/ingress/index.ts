@@ -14,5 +14,5 @@ export {
   type OriginRequestOverrides,
 } from './origin-request.js';
 export { describeService, type OriginService, OriginServiceError, parseOriginService } from './origin-service.js';
-export { normalizeHost, requestHost, requestPath } from './request-target.js';
+export { headerValue, normalizeHost, requestHost, requestPath } from './request-target.js';
 export type { UnvalidatedIngressRule } from './unvalidated-ingress-rule.js';

@@ -3,6 +3,11 @@ export interface Clock {
   now(): Date;
 }
 
+export interface TimerOptions {
+  /** Keep the process alive while the timer is pending (default false). */
+  ref?: boolean;
+}
+
 /** Cancels a timer; calling it again, or after the timer fired, does nothing. */
 export type Cancel = () => void;
 
@@ -11,8 +16,11 @@ export type Cancel = () => void;
  * manual clock (`ManualClock`) instead of waiting.
  */
 export interface Timers extends Clock {
-  /** Calls `fn` once after `ms` milliseconds. */
-  after(ms: number, fn: () => void): Cancel;
+  /**
+   * Calls `fn` once after `ms` milliseconds. The system's timer does not keep the process alive
+   * unless `options.ref` (a wait the process exists for, such as a reconnect backoff).
+   */
+  after(ms: number, fn: () => void, options?: TimerOptions): Cancel;
   /** Calls `fn` every `ms` milliseconds, the first time `ms` from now. */
   every(ms: number, fn: () => void): Cancel;
 }

@@ -1,14 +1,14 @@
 import type { Clock, Timers } from './clock.js';
 
 /**
- * The process's own time and timers. Timers are unref'd: a pending check or sweep never keeps a
- * stopping process alive.
+ * The process's own time and timers. Timers are unref'd unless asked otherwise: a pending check
+ * or sweep never keeps a stopping process alive.
  */
 export const SYSTEM_TIMERS: Timers = {
   now: () => new Date(),
-  after(ms, fn) {
+  after(ms, fn, options) {
     const t = setTimeout(fn, ms);
-    t.unref();
+    if (options?.ref !== true) t.unref();
     return () => clearTimeout(t);
   },
   every(ms, fn) {

@@ -34,22 +34,32 @@ export function parseResolverAddress(value: string): string {
  * undefined. Each lookup has its own resolver, so aborting one cancels only its queries.
  */
 export function dnsTxtLookup(server: string | undefined, timeoutMs = ZONE_VERIFY_DNS_TIMEOUT_MS): TxtLookup {
-  return async (name, signal) => {
-    const resolver = new Resolver({ timeout: timeoutMs, tries: ZONE_VERIFY_DNS_TRIES });
-    if (server !== undefined) resolver.setServers([server]);
-    const cancel = (): void => resolver.cancel();
-    signal.addEventListener('abort', cancel, { once: true });
-    try {
-      return await resolver.resolveTxt(name);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      // The name or its TXT records do not exist: not verified (yet), not a failure.
-      if (code === 'ENODATA' || code === 'ENOTFOUND') return [];
-      throw err;
-    } finally {
-      signal.removeEventListener('abort', cancel);
-    }
-  };
+  return (name, signal) => resolveOrNone(server, timeoutMs, signal, (r) => r.resolveTxt(name));
+}
+
+/**
+ * One query through its own resolver (`server`, or the system's), cancelled by `signal`. A name
+ * or record type that does not exist is [] (not verified or delegated yet), not a failure.
+ */
+export async function resolveOrNone<T>(
+  server: string | undefined,
+  timeoutMs: number,
+  signal: AbortSignal,
+  query: (resolver: Resolver) => Promise<T[]>,
+): Promise<T[]> {
+  const resolver = new Resolver({ timeout: timeoutMs, tries: ZONE_VERIFY_DNS_TRIES });
+  if (server !== undefined) resolver.setServers([server]);
+  const cancel = (): void => resolver.cancel();
+  signal.addEventListener('abort', cancel, { once: true });
+  try {
+    return await query(resolver);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENODATA' || code === 'ENOTFOUND') return [];
+    throw err;
+  } finally {
+    signal.removeEventListener('abort', cancel);
+  }
 }
 
 /**

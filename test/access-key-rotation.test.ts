@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { AccessKeyRing, KeyRotationJob, signAccessJwt } from '../src/access/index.js';
 import { Store } from '../src/store/index.js';
+import { ManualClock } from '../src/time/index.js';
 import { ADMIN_TOKEN, type ControlHarness, DIALECTS, quietLogger, startControl } from './support/control-harness.js';
 
 const DAY = 86_400_000;
@@ -11,8 +12,7 @@ for (const dialect of DIALECTS) {
   describe(`Access signing keys on ${dialect.name}`, { skip: dialect.skip }, () => {
     let store: Store;
     let drop: () => Promise<void>;
-    let t = Date.parse('2026-01-01T00:00:00Z');
-    const clock = { now: () => new Date(t) };
+    const clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'));
 
     before(async () => {
       const db = await dialect.fresh();
@@ -46,18 +46,18 @@ for (const dialect of DIALECTS) {
         );
       };
       assert.equal((await ring.settings(account)).days_until_next_rotation, 42);
-      t += 41 * DAY;
+      await clock.advance(41 * DAY);
       assert.deepEqual(await job.runOnce(), [], 'not due after 41 of 42 days');
       assert.equal((await ring.signingKey(account)).kid, first.kid);
-      t += 1 * DAY + 1;
+      await clock.advance(1 * DAY + 1);
       assert.deepEqual(await job.runOnce(), [account], 'due after 42 days');
       const second = await ring.signingKey(account);
       assert.notEqual(second.kid, first.kid);
       assert.equal(await verifies(), true, 'the previous key still verifies');
-      t += 7 * DAY - 1_000;
+      await clock.advance(7 * DAY - 1_000);
       await job.runOnce();
       assert.equal(await verifies(), true, 'still inside the 7-day overlap');
-      t += 2_000;
+      await clock.advance(2_000);
       await job.runOnce();
       assert.equal(await verifies(), false, 'the previous key is gone after 7 days');
       const doc = await ring.jwks(account);
@@ -71,8 +71,26 @@ for (const dialect of DIALECTS) {
       await ring.signingKey(account);
       await ring.setRotationInterval(account, 1);
       assert.deepEqual(await new KeyRotationJob(ring, quietLogger).runOnce(), []);
-      t += DAY;
+      await clock.advance(DAY);
       assert.deepEqual(await new KeyRotationJob(ring, quietLogger).runOnce(), [account]);
+    });
+
+    test('the rotation job checks on its injected timers: a key rotates once the clock passes its interval', async () => {
+      const account = (await store.identity.createAccount('timed')).id;
+      const ring = new AccessKeyRing(store);
+      const first = await ring.signingKey(account);
+      await ring.setRotationInterval(account, 2);
+      const job = new KeyRotationJob(ring, quietLogger, clock);
+      job.start(DAY);
+      assert.deepEqual(clock.pending, [DAY], 'one check a day is scheduled, none has run');
+      await clock.advance(DAY);
+      await job.stop();
+      assert.equal((await ring.signingKey(account)).kid, first.kid, 'not due after 1 of 2 days');
+      job.start(DAY);
+      await clock.advance(2 * DAY);
+      await job.stop();
+      assert.deepEqual(clock.pending, [], 'stop cancels the schedule');
+      assert.notEqual((await ring.signingKey(account)).kid, first.kid, 'rotated by the timed check');
     });
   });
 }

@@ -4,7 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { bootstrapAdmin, ControlPlane, createApiServer } from '../src/control/index.js';
 import { EdgeServer, QuickTunnelAuthority } from '../src/edge/index.js';
 import { loadOrCreateEdgeTls } from '../src/pki/index.js';
-import { type Clock, Store } from '../src/store/index.js';
+import { Store } from '../src/store/index.js';
+import { ManualClock } from '../src/time/index.js';
 import { runCli } from './support/cli-home.js';
 import { ADMIN_EMAIL, ADMIN_TOKEN, quietLogger } from './support/control-harness.js';
 import { eventually } from './support/eventually.js';
@@ -14,17 +15,6 @@ import { type Proc, startCli, tempDir } from './support/warren-processes.js';
 
 const HOUR = 3_600_000;
 const WINDOW = 30 * HOUR;
-
-/** A clock the test moves by hand. */
-class ManualClock implements Clock {
-  #t = Date.now();
-  now(): Date {
-    return new Date(this.#t);
-  }
-  advance(ms: number): void {
-    this.#t += ms;
-  }
-}
 
 describe('classic hostname tunnels and their DNS cleanup (injected clock)', () => {
   const clock = new ManualClock();

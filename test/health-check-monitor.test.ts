@@ -8,15 +8,11 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { type Logger, pino } from 'pino';
 import { ConnectorMetrics } from '../src/connector/connector-metrics.js';
-import {
-  HealthMonitor,
-  type HealthProbe,
-  type HealthTarget,
-  type HealthTimers,
-} from '../src/connector/health-monitor.js';
+import { HealthMonitor, type HealthProbe, type HealthTarget } from '../src/connector/health-monitor.js';
 import { Ingress } from '../src/connector/ingress/index.js';
 import { healthRequestOf, healthTargetsOf } from '../src/connector/origin-health-check.js';
 import { OriginProxy } from '../src/connector/origin-proxy.js';
+import { ManualClock } from '../src/time/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'warren-health-'));
 const cleanups: (() => void)[] = [];
@@ -24,42 +20,6 @@ after(() => {
   for (const c of cleanups.reverse()) c();
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** Timers that only move when the test says so. */
-class ManualTimers implements HealthTimers {
-  now = 0;
-  #seq = 0;
-  readonly #pending = new Map<number, { at: number; fn: () => void }>();
-
-  after(ms: number, fn: () => void): () => void {
-    const id = ++this.#seq;
-    this.#pending.set(id, { at: this.now + ms, fn });
-    return () => this.#pending.delete(id);
-  }
-
-  /** Delays of the timers now pending, from now. */
-  get pending(): number[] {
-    return [...this.#pending.values()].map((p) => p.at - this.now).sort((a, b) => a - b);
-  }
-
-  /** Moves time forward, firing due timers in order and letting the promises they start settle. */
-  async advance(ms: number): Promise<void> {
-    const end = this.now + ms;
-    await settle();
-    for (;;) {
-      let next: [number, { at: number; fn: () => void }] | undefined;
-      for (const e of this.#pending) if (e[1].at <= end && (next === undefined || e[1].at < next[1].at)) next = e;
-      if (next === undefined) break;
-      this.#pending.delete(next[0]);
-      this.now = next[1].at;
-      next[1].fn();
-      await settle();
-    }
-    this.now = end;
-  }
-}
-
-const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 type Step = number | Error | 'hang';
 
@@ -100,7 +60,7 @@ async function gauge(metrics: ConnectorMetrics): Promise<Record<string, number>>
   return Object.fromEntries(m.values.map((v) => [String(v.labels.rule), v.value]));
 }
 
-function monitor(timers: ManualTimers) {
+function monitor(timers: ManualClock) {
   const { logger, lines } = capture();
   const metrics = new ConnectorMetrics();
   const m = new HealthMonitor({ logger, metrics, timers });
@@ -110,7 +70,7 @@ function monitor(timers: ManualTimers) {
 }
 
 test('health-monitor-turns-unhealthy-after-threshold-failures-and-healthy-after-one-success', async () => {
-  const timers = new ManualTimers();
+  const timers = new ManualClock(0);
   const { m, lines, metrics, changes } = monitor(timers);
   const probe = scripted(200, 503, new Error('boom'), 503, 302);
   m.setTargets([target(1, probe)]);
@@ -144,7 +104,7 @@ test('health-monitor-turns-unhealthy-after-threshold-failures-and-healthy-after-
 });
 
 test('health-monitor-a-success-resets-the-failure-count', async () => {
-  const timers = new ManualTimers();
+  const timers = new ManualClock(0);
   const { m, changes } = monitor(timers);
   const probe = scripted(500, 200, 500, 200, 500);
   m.setTargets([target(1, probe)]);
@@ -156,7 +116,7 @@ test('health-monitor-a-success-resets-the-failure-count', async () => {
 });
 
 test('health-monitor-a-check-without-answer-fails-at-the-timeout-and-is-aborted', async () => {
-  const timers = new ManualTimers();
+  const timers = new ManualClock(0);
   const { m, lines, changes } = monitor(timers);
   const probe = scripted('hang');
   m.setTargets([target(1, probe, { timeoutMs: 300, unhealthyThreshold: 1 })]);
@@ -177,7 +137,7 @@ test('health-monitor-a-check-without-answer-fails-at-the-timeout-and-is-aborted'
 });
 
 test('health-monitor-is-unhealthy-while-any-origin-is', async () => {
-  const timers = new ManualTimers();
+  const timers = new ManualClock(0);
   const { m, changes, metrics } = monitor(timers);
   const a = scripted(503);
   const b = scripted(200, 200, 503, 503, 200);
@@ -192,7 +152,7 @@ test('health-monitor-is-unhealthy-while-any-origin-is', async () => {
 });
 
 test('health-monitor-follows-reloads', async () => {
-  const timers = new ManualTimers();
+  const timers = new ManualClock(0);
   const { m, changes, metrics } = monitor(timers);
   const failing = scripted(503);
   const kept = scripted(200);
@@ -215,7 +175,7 @@ test('health-monitor-follows-reloads', async () => {
 });
 
 test('health-monitor-with-no-targets-stays-healthy-and-idle', async () => {
-  const timers = new ManualTimers();
+  const timers = new ManualClock(0);
   const { m, changes } = monitor(timers);
   m.setTargets([]);
   m.start();
@@ -316,7 +276,7 @@ test('health-check-a-refused-connection-and-an-abort-reject', async () => {
 });
 
 test('health-monitor-a-probe-that-throws-is-a-failed-check', async () => {
-  const timers = new ManualTimers();
+  const timers = new ManualClock(0);
   const { m, changes } = monitor(timers);
   const throwing: HealthProbe = () => {
     throw new TypeError('bad probe');

@@ -7,6 +7,7 @@ import {
   Ingress,
   IngressError,
   type OriginRequestOverrides,
+  parseOriginService,
   type UnvalidatedIngressRule,
 } from '../src/connector/ingress/index.js';
 import { WarrenError } from '../src/errors/index.js';
@@ -363,4 +364,15 @@ test('ingress-validation: healthCheck fills from the global one and the defaults
   assert.equal(c, undefined, 'a global check is not inherited by a tcp rule');
   assert.equal(last, undefined, 'nor by http_status');
   assert.equal(Ingress.validate([{ service: 'http://localhost:1' }]).rules[0]?.originRequest.healthCheck, undefined);
+});
+
+test('a bad service string is a coded WarrenError that says what to write', () => {
+  assert.throws(
+    () => parseOriginService('unix:'),
+    (err: unknown) =>
+      err instanceof WarrenError &&
+      err.code === 'WARREN_INGRESS_INVALID' &&
+      /names no socket/.test(err.message) &&
+      /unix:\/run\/app\.sock/.test(err.message),
+  );
 });

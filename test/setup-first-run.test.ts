@@ -4,7 +4,8 @@ import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { type Browser, chromium } from 'playwright-core';
 import { ControlPlane, createApiServer, issueSetupLink, SETUP_LINK_TTL_MS } from '../src/control/index.js';
-import { type Clock, hashToken, Store } from '../src/store/index.js';
+import { hashToken, Store } from '../src/store/index.js';
+import { ManualClock } from '../src/time/index.js';
 import { DIALECTS, type Envelope, quietLogger } from './support/control-harness.js';
 import { type ServeHandle, startCli, startServe, tempDir } from './support/warren-processes.js';
 
@@ -13,17 +14,6 @@ const PASSWORD = 'a long enough passphrase';
 /** No WARREN_ADMIN_* from the environment of whoever runs the tests: serve must start without an admin. */
 const NO_ADMIN = { WARREN_ADMIN_EMAIL: '', WARREN_ADMIN_TOKEN: '', WARREN_ADMIN_PASSWORD: '' };
 const SETUP_LINE = /setup\s+(http:\/\/127\.0\.0\.1:\d+\/setup\?token=[A-Za-z0-9_-]{43})/;
-
-/** A clock the test moves by hand. */
-class ManualClock implements Clock {
-  #t = Date.now();
-  now(): Date {
-    return new Date(this.#t);
-  }
-  advance(ms: number): void {
-    this.#t += ms;
-  }
-}
 
 function form(fields: Record<string, string>): { headers: Record<string, string>; body: string } {
   return {

@@ -5,22 +5,12 @@ import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { bootstrapAdmin, ControlPlane, createApiServer, SUPER_ADMIN_ROLE_ID } from '../src/control/index.js';
-import { type AuditLogRow, type Clock, Store } from '../src/store/index.js';
+import { type AuditLogRow, Store } from '../src/store/index.js';
+import { ManualClock } from '../src/time/index.js';
 import { ADMIN_EMAIL, ADMIN_TOKEN, DIALECTS, type DialectCase } from './support/control-harness.js';
 import { eventually } from './support/eventually.js';
 
 const PASSWORD = 'correct horse battery';
-
-/** A clock the test moves by hand: lock-out windows pass without sleeping. */
-class ManualClock implements Clock {
-  #ms = Date.parse('2026-01-01T00:00:00Z');
-  now(): Date {
-    return new Date(this.#ms);
-  }
-  advance(ms: number): void {
-    this.#ms += ms;
-  }
-}
 
 interface Harness {
   app: FastifyInstance;
@@ -33,7 +23,7 @@ interface Harness {
 
 async function start(dialect: DialectCase): Promise<Harness> {
   const db = await dialect.fresh();
-  const clock = new ManualClock();
+  const clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'));
   const lines: string[] = [];
   const logger = pino({ level: 'warn' }, { write: (s: string) => void lines.push(s) });
   const store = await Store.open({ dataDir: db.dataDir, databaseUrl: db.databaseUrl, logger, clock });

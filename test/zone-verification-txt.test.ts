@@ -5,20 +5,10 @@ import { after, before, describe, test } from 'node:test';
 import dnsPacket from 'dns-packet';
 import type { FastifyInstance } from 'fastify';
 import { bootstrapAdmin, ControlPlane, createApiServer, ZONE_VERIFY_RECHECK_MS } from '../src/control/index.js';
-import { type Clock, Store } from '../src/store/index.js';
+import { Store } from '../src/store/index.js';
+import { ManualClock } from '../src/time/index.js';
 import { ADMIN_EMAIL, ADMIN_TOKEN, DIALECTS, type Envelope, quietLogger } from './support/control-harness.js';
 import { startServe } from './support/warren-processes.js';
-
-/** A clock the test moves by hand. */
-class ManualClock implements Clock {
-  #t = Date.now();
-  now(): Date {
-    return new Date(this.#t);
-  }
-  advance(ms: number): void {
-    this.#t += ms;
-  }
-}
 
 /** A tiny authoritative DNS server on UDP loopback: TXT records by name, NXDOMAIN otherwise. */
 class TxtServer {

@@ -1,7 +1,7 @@
 import { WarrenError } from '../errors/index.js';
 import { AccessVerifyError, createAccessVerifier, type AccessVerifier as TokenVerifier } from '../verify/index.js';
+import type { AccessVerifier } from './access-check.js';
 import type { AccessConfig } from './ingress/index.js';
-import type { AccessVerifier } from './origin-proxy.js';
 
 export interface AccessJwtVerifierOptions {
   /**

@@ -11,6 +11,7 @@ import {
   type Registration,
   type RequestHead,
 } from '../protocol/index.js';
+import { SYSTEM_TIMERS, type Timers } from '../time/index.js';
 import { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from './backoff.js';
 import { ConnectorLink, TlsSessionCache, type TunnelCredentials } from './connector-link.js';
 import type { ConnectorMetrics } from './connector-metrics.js';
@@ -19,6 +20,10 @@ export const CONNECTOR_VERSION = '0.1.0';
 export const DEFAULT_HA_CONNECTIONS = 4;
 export const DEFAULT_GRACE_PERIOD_MS = 30_000; // 30 seconds, as cloudflared
 const UNREGISTER_ACK_TIMEOUT_MS = 5_000; // 5 seconds for the edge to confirm it sends no more
+/** How often a graceful stop looks whether the requests in flight have finished. */
+const DRAIN_POLL_MS = 50; // 50 milliseconds
+/** How long a graceful stop waits for the links to close before it destroys them. */
+const LINK_CLOSE_WAIT_MS = 2_000; // 2 seconds
 
 export interface ConnectorOptions {
   edge: { host: string; port: number };
@@ -30,6 +35,8 @@ export interface ConnectorOptions {
   logger: Logger;
   metrics?: ConnectorMetrics;
   backoff?: BackoffOptions;
+  /** Waits between reconnects and during shutdown; default the system's. */
+  timers?: Timers;
   heartbeatMs?: number;
   heartbeatTimeoutMs?: number;
   initialWindow?: number;
@@ -57,6 +64,7 @@ function secureContextFor(ca: string | undefined): SecureContext {
 export class Connector {
   readonly connectorId = randomUUID();
   readonly #o: ConnectorOptions;
+  readonly #timers: Timers;
   readonly #links: (ConnectorLink | undefined)[];
   readonly #abort = new AbortController();
   #credentials: TunnelCredentials | undefined;
@@ -76,6 +84,7 @@ export class Connector {
       throw new WarrenError('WARREN_CONFIG_INVALID', '--ha-connections must be an integer from 1 to 16');
     }
     this.#o = options;
+    this.#timers = options.timers ?? SYSTEM_TIMERS;
     this.#secureContext = secureContextFor(options.ca);
     this.#links = new Array(options.haConnections).fill(undefined);
     this.#credentials = options.credentials;
@@ -194,7 +203,7 @@ export class Connector {
         log.warn({ code: err.code, reason: err.message }, 'could not register; retrying');
       }
       const delay = backoff.next();
-      await sleep(delay, signal);
+      await sleep(this.#timers, delay, signal);
     }
   }
 
@@ -229,23 +238,25 @@ export class Connector {
     // Wait for the edge's acknowledgements (bounded): streams it opened before them still
     // arrive, and closing earlier would cut those off.
     const acked = Promise.all(this.#links.map((l) => l?.unregister()));
-    await Promise.race([acked, sleep(Math.min(graceMs, UNREGISTER_ACK_TIMEOUT_MS))]);
-    const deadline = Date.now() + graceMs;
-    while (this.inFlight > 0 && Date.now() < deadline) await sleep(50);
+    const timers = this.#timers;
+    await Promise.race([acked, sleep(timers, Math.min(graceMs, UNREGISTER_ACK_TIMEOUT_MS))]);
+    const deadline = timers.now().getTime() + graceMs;
+    while (this.inFlight > 0 && timers.now().getTime() < deadline) await sleep(timers, DRAIN_POLL_MS);
     for (const l of this.#links) l?.close();
-    await Promise.race([Promise.all(this.#links.map((l) => l?.closed)), sleep(2_000)]);
+    await Promise.race([Promise.all(this.#links.map((l) => l?.closed)), sleep(timers, LINK_CLOSE_WAIT_MS)]);
     for (const l of this.#links) l?.destroy();
   }
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** A wait the process stays alive for (a connector between reconnects has nothing else pending). */
+function sleep(timers: Timers, ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
-    const t = setTimeout(resolve, ms);
+    const cancel = timers.after(ms, resolve, { ref: true });
     signal?.addEventListener(
       'abort',
       () => {
-        clearTimeout(t);
+        cancel();
         resolve();
       },
       { once: true },

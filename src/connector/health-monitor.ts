@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { WarrenError, type WarrenErrorCode } from '../errors/index.js';
+import { SYSTEM_TIMERS, type Timers } from '../time/index.js';
 import type { ConnectorMetrics } from './connector-metrics.js';
 import type { HealthCheckConfig } from './ingress/index.js';
 
@@ -18,25 +19,11 @@ export interface HealthTarget {
   readonly probe: HealthProbe;
 }
 
-/** Timers, injected so the state machine is tested without waiting. */
-export interface HealthTimers {
-  /** Calls `fn` once after `ms` milliseconds; the returned function cancels it. */
-  after(ms: number, fn: () => void): () => void;
-}
-
-/** Real timers, unref'd: checks never keep a stopping process alive. */
-export const SYSTEM_HEALTH_TIMERS: HealthTimers = {
-  after(ms, fn) {
-    const t = setTimeout(fn, ms);
-    t.unref();
-    return () => clearTimeout(t);
-  },
-};
-
 export interface HealthMonitorOptions {
   logger: Logger;
   metrics?: ConnectorMetrics | undefined;
-  timers?: HealthTimers | undefined;
+  /** Default: the system's; tests pass a `ManualClock`. */
+  timers?: Timers | undefined;
 }
 
 /** What one target looks like right now (for tests and status output). */
@@ -84,7 +71,7 @@ export class HealthMonitor {
   onChange: ((healthy: boolean) => void) | undefined;
   readonly #logger: Logger;
   readonly #metrics: ConnectorMetrics | undefined;
-  readonly #timers: HealthTimers;
+  readonly #timers: Timers;
   readonly #runs = new Map<string, TargetRun>();
   #started = false;
   #healthy = true;
@@ -92,7 +79,7 @@ export class HealthMonitor {
   constructor(options: HealthMonitorOptions) {
     this.#logger = options.logger;
     this.#metrics = options.metrics;
-    this.#timers = options.timers ?? SYSTEM_HEALTH_TIMERS;
+    this.#timers = options.timers ?? SYSTEM_TIMERS;
   }
 
   /** True while every checked origin is healthy (and when none is checked). */

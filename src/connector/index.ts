@@ -14,8 +14,6 @@ export {
   type HealthProbe,
   type HealthTarget,
   type HealthTargetState,
-  type HealthTimers,
-  SYSTEM_HEALTH_TIMERS,
 } from './health-monitor.js';
 export { type MetricsServerOptions, startMetricsServer } from './metrics-server.js';
 export { Orchestrator, type OrchestratorOptions } from './orchestrator.js';

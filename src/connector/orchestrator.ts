@@ -1,12 +1,13 @@
 import type { Logger } from 'pino';
 import { WarrenError } from '../errors/index.js';
+import type { AccessVerifier } from './access-check.js';
 import { accessProblemOf } from './access-jwt-verifier.js';
 import { type ConnectorConfig, ingressOf, loadConfigFile, singleOriginOverrides } from './config/index.js';
 import type { ConnectorMetrics } from './connector-metrics.js';
 import { HealthMonitor } from './health-monitor.js';
 import { Ingress, type OriginRequestOverrides } from './ingress/index.js';
 import { healthTargetsOf } from './origin-health-check.js';
-import { type AccessVerifier, OriginProxy } from './origin-proxy.js';
+import { OriginProxy } from './origin-proxy.js';
 
 export interface OrchestratorOptions {
   /** The config file, loaded (undefined: none found). Its flags were already applied to the command line. */

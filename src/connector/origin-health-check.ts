@@ -1,8 +1,7 @@
-import { request as httpRequest, type RequestOptions } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import type { HealthTarget } from './health-monitor.js';
 import { describeService, type Ingress, type IngressRule } from './ingress/index.js';
 import type { OriginPool } from './origin-pool.js';
+import type { OriginRequest, OriginResponseHandler } from './origin-request.js';
 
 /** What one health check sends. */
 export interface OriginHealthRequest {
@@ -18,32 +17,68 @@ const USER_AGENT = 'warren-healthcheck';
 
 /**
  * One GET of a health path through the rule's pool (its TLS settings, unix socket and
- * keep-alive connections); resolves with the status once the (drained) body has ended.
- * The caller bounds it in time through `signal`.
+ * keep-alive connections, as requests go); resolves with the status once the (drained) body has
+ * ended. The caller bounds it in time through `signal`.
  */
 export function checkOriginHealth(pool: OriginPool, r: OriginHealthRequest, signal: AbortSignal): Promise<number> {
-  const ep = pool.endpoint;
-  const options: RequestOptions & { servername?: string } = {
-    host: ep.host,
-    port: ep.port,
-    method: 'GET',
-    path: r.path,
-    headers: { host: r.host, 'user-agent': USER_AGENT, accept: '*/*' },
-    agent: pool.agent,
-    signal,
-  };
-  if (ep.socketPath !== undefined) options.socketPath = ep.socketPath;
-  if (r.servername !== undefined) options.servername = r.servername;
   return new Promise<number>((resolve, reject) => {
-    const req = (ep.tls ? httpsRequest : httpRequest)(options, (res) => {
-      const status = res.statusCode ?? 0;
-      res.on('error', reject);
-      res.on('end', () => resolve(status));
-      res.resume();
-    });
-    req.on('error', reject);
-    req.end();
+    const check = new HealthCheck(r, signal, resolve, reject);
+    if (signal.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    signal.addEventListener('abort', check.onAbort, { once: true });
+    pool.dispatch(check, check);
   });
+}
+
+class HealthCheck implements OriginRequest, OriginResponseHandler {
+  readonly method = 'GET';
+  readonly path: string;
+  readonly headers: string[];
+  readonly body = null;
+  readonly servername: string | undefined;
+  readonly #signal: AbortSignal;
+  readonly #resolve: (status: number) => void;
+  readonly #reject: (err: unknown) => void;
+  #abort: ((err?: Error) => void) | undefined;
+  #status = 0;
+
+  constructor(r: OriginHealthRequest, signal: AbortSignal, resolve: (s: number) => void, reject: (e: unknown) => void) {
+    this.path = r.path;
+    this.headers = ['host', r.host, 'user-agent', USER_AGENT, 'accept', '*/*'];
+    this.servername = r.servername;
+    this.#signal = signal;
+    this.#resolve = resolve;
+    this.#reject = reject;
+  }
+
+  readonly onAbort = (): void => {
+    this.#abort?.(this.#signal.reason instanceof Error ? this.#signal.reason : undefined);
+    this.#reject(this.#signal.reason);
+  };
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.#abort = abort;
+  }
+
+  onHeaders(status: number): void {
+    this.#status = status;
+  }
+
+  onData(): boolean {
+    return true;
+  }
+
+  onComplete(): void {
+    this.#signal.removeEventListener('abort', this.onAbort);
+    this.#resolve(this.#status);
+  }
+
+  onError(err: Error): void {
+    this.#signal.removeEventListener('abort', this.onAbort);
+    this.#reject(err);
+  }
 }
 
 /**

@@ -1,28 +1,27 @@
 import { createHash } from 'node:crypto';
-import { type ClientRequestArgs, Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
+import {
+  type ClientRequest,
+  Agent as HttpAgent,
+  request as httpRequest,
+  type IncomingMessage,
+  type RequestOptions,
+} from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { createRequire } from 'node:module';
 import { connect as netConnect, type Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { rootCertificates, type ConnectionOptions as TlsConnectionOptions, connect as tlsConnect } from 'node:tls';
-import type { Pool as UndiciPool } from 'undici';
-import { WarrenError } from '../errors/index.js';
+import type { Dispatcher, Pool as UndiciPool } from 'undici';
 import type { IngressRule } from './ingress/index.js';
+import { armTimeouts, type ConnectFn, hostForUrl, type OriginEndpoint, pathOrHost } from './origin-connect.js';
+import { isIdleConnectionFailure } from './origin-error.js';
+import type { OriginRequest, OriginResponseHandler, OriginUpgradeHandler } from './origin-request.js';
+
+export type { OriginEndpoint } from './origin-connect.js';
 
 // Only undici's Pool, not its package entry: the entry also loads fetch, WebSocket, caches and
 // mocks, 9 MiB more resident memory in every connector (idle RSS is a target of the benchmark).
 const Pool = createRequire(import.meta.url)('undici/lib/dispatcher/pool.js') as typeof UndiciPool;
-
-/** Where one pool's connections go and how they are made. */
-export interface OriginEndpoint {
-  tls: boolean;
-  host: string;
-  port: number;
-  /** unix: and unix+tls: services */
-  socketPath: string | undefined;
-}
-
-type ConnectFn = (options: ClientRequestArgs, callback?: (err: Error | null, stream: Duplex) => void) => Duplex;
 
 /**
  * Keep-alive connections to one origin (cloudflared keeps one http.Transport per origin):
@@ -31,17 +30,17 @@ type ConnectFn = (options: ClientRequestArgs, callback?: (err: Error | null, str
 export class OriginPool {
   readonly key: string;
   readonly endpoint: OriginEndpoint;
-  readonly agent: HttpAgent;
+  readonly #agent: HttpAgent;
   /** For upgrades, which never return to the pool: a fresh connection with the same timeouts and TLS. */
-  readonly connect: ConnectFn;
-  /** TLS settings requests through this pool carry (used by upgrades; the agent has its own copy). */
-  readonly tlsOptions: TlsConnectionOptions | undefined;
+  readonly #connect: ConnectFn;
   /**
    * Plain-http origins (TCP or unix socket): undici's pool for ordinary requests. It costs about
    * half the CPU per request of node's http client (the connector's hot path); upgrades and https
-   * origins still go through `agent`.
+   * origins still go through `#agent`.
    */
-  readonly fast: UndiciPool | undefined;
+  readonly #fast: UndiciPool | undefined;
+  /** Sends a call (again): made once, so a request allocates no closure for its retry. */
+  readonly #send = (call: PoolCall): void => this.#start(call);
 
   /** `extraCa`: PEM trusted for https origins besides the system roots and the rule's caPool (warren's origin CA root). */
   constructor(endpoint: OriginEndpoint, rule: IngressRule, extraCa?: string) {
@@ -69,13 +68,12 @@ export class OriginPool {
           : {}),
         ...(o.originServerName !== undefined ? { servername: o.originServerName } : {}),
       };
-      this.tlsOptions = tlsOptions;
-      this.fast = undefined;
+      this.#fast = undefined;
       const agent = new HttpsAgent({ ...common, ...tlsOptions });
       const base = agent.createConnection.bind(agent) as ConnectFn;
       agent.createConnection = (options, cb) => armTimeouts(base(options, cb) as Socket, connectMs, tlsMs, true);
-      this.agent = agent;
-      this.connect = (options) =>
+      this.#agent = agent;
+      this.#connect = (options) =>
         armTimeouts(
           // Fresh options: the request's own `path` is its URL path, which tls.connect would take for a socket path.
           tlsConnect({ ...pathOrHost(endpoint, options), ...tlsOptions }),
@@ -84,8 +82,7 @@ export class OriginPool {
           true,
         );
     } else {
-      this.tlsOptions = undefined;
-      this.fast = pooled
+      this.#fast = pooled
         ? new Pool(
             endpoint.socketPath !== undefined
               ? 'http://localhost'
@@ -108,8 +105,8 @@ export class OriginPool {
       const agent = new HttpAgent(common);
       const base = agent.createConnection.bind(agent) as ConnectFn;
       agent.createConnection = (options, cb) => armTimeouts(base(options, cb) as Socket, connectMs, tlsMs, false);
-      this.agent = agent;
-      this.connect = (options) =>
+      this.#agent = agent;
+      this.#connect = (options) =>
         armTimeouts(
           netConnect(
             endpoint.socketPath !== undefined
@@ -121,6 +118,62 @@ export class OriginPool {
           false,
         );
     }
+  }
+
+  /**
+   * Sends one request on a pooled connection; `handler` hears the response. A bodiless request
+   * whose pooled connection the origin had closed while idle goes once more on a new one.
+   */
+  dispatch(request: OriginRequest, handler: OriginResponseHandler): void {
+    this.#start(new PoolCall(request, handler, false, this.#send));
+  }
+
+  /** Sends an upgrade request on a fresh connection (it never returns to the pool). */
+  upgrade(request: OriginRequest, handler: OriginUpgradeHandler): void {
+    this.#start(new PoolCall(request, handler, true, this.#send));
+  }
+
+  #start(call: PoolCall): void {
+    const fast = this.#fast;
+    const r = call.request;
+    if (!call.upgrade && fast !== undefined && fastEligible(r.headers, r.body === null || Buffer.isBuffer(r.body))) {
+      let body: Buffer | PassThrough | null = null;
+      if (Buffer.isBuffer(r.body)) body = r.body;
+      else if (r.body !== null) {
+        body = new PassThrough();
+        r.body.pipeTo(body);
+      }
+      fast.dispatch({ path: r.path, method: r.method, headers: r.headers as string[], body }, call);
+      return;
+    }
+    const ep = this.endpoint;
+    const options: RequestOptions & { servername?: string } = {
+      host: ep.host,
+      port: ep.port,
+      method: r.method,
+      path: r.path,
+      headers: Buffer.isBuffer(r.body) ? [...r.headers, 'Content-Length', String(r.body.length)] : r.headers,
+    };
+    if (ep.socketPath !== undefined) options.socketPath = ep.socketPath;
+    if (call.upgrade) {
+      options.agent = false;
+      options.createConnection = this.#connect;
+    } else {
+      options.agent = this.#agent;
+    }
+    if (r.servername !== undefined) options.servername = r.servername;
+    const req = (ep.tls ? httpsRequest : httpRequest)(options);
+    (req as Carrier)[kCall] = call;
+    req.on('error', onRequestError);
+    req.on('response', onResponse);
+    if (call.upgrade) req.on('upgrade', onUpgrade);
+    call.handler.onConnect((err) => {
+      call.aborted = true;
+      req.destroy(err);
+    });
+    if (call.upgrade || r.body === null) req.end();
+    else if (Buffer.isBuffer(r.body)) req.end(r.body);
+    else r.body.pipeTo(req);
   }
 
   /** Rules whose connections can be shared map to the same key. */
@@ -146,63 +199,156 @@ export class OriginPool {
    * requests in flight finish on theirs, which then close instead of returning to the pool.
    */
   retire(): void {
-    (this.agent as unknown as { keepAlive: boolean }).keepAlive = false;
-    for (const list of Object.values(this.agent.freeSockets)) for (const s of list ?? []) s.destroy();
+    (this.#agent as unknown as { keepAlive: boolean }).keepAlive = false;
+    for (const list of Object.values(this.#agent.freeSockets)) for (const s of list ?? []) s.destroy();
     // close() lets requests in flight finish, then closes the connections.
-    void this.fast?.close().catch(() => {});
+    void this.#fast?.close().catch(() => {});
   }
 
   destroy(): void {
-    this.agent.destroy();
-    void this.fast?.destroy().catch(() => {});
+    this.#agent.destroy();
+    void this.#fast?.destroy().catch(() => {});
   }
 }
 
-function hostForUrl(host: string): string {
-  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-}
-
-function pathOrHost(endpoint: OriginEndpoint, options: ClientRequestArgs): TlsConnectionOptions {
-  const servername = (options as { servername?: string }).servername;
-  const target: TlsConnectionOptions =
-    endpoint.socketPath !== undefined ? { path: endpoint.socketPath } : { host: endpoint.host, port: endpoint.port };
-  // An explicit originServerName (in tlsOptions) wins; else the request's (matchSNItoHost).
-  if (servername !== undefined && servername !== '') target.servername = servername;
-  return target;
-}
-
-function armTimeouts<S extends Socket>(socket: S, connectMs: number, tlsMs: number, tls: boolean): S {
-  let timer: NodeJS.Timeout | undefined;
-  const clear = (): void => {
-    if (timer !== undefined) clearTimeout(timer);
-    timer = undefined;
-  };
-  const tlsPhase = (): void => {
-    clear();
-    if (!tls) return;
-    timer = setTimeout(() => {
-      socket.destroy(
-        new WarrenError(
-          'WARREN_ORIGIN_TIMEOUT',
-          `the TLS handshake with the origin did not finish within ${tlsMs} ms (originRequest.tlsTimeout)`,
-        ),
-      );
-    }, tlsMs);
-    socket.once('secureConnect', clear);
-  };
-  if (socket.connecting) {
-    timer = setTimeout(() => {
-      socket.destroy(
-        new WarrenError(
-          'WARREN_ORIGIN_TIMEOUT',
-          `no connection to the origin within ${connectMs} ms (originRequest.connectTimeout)`,
-        ),
-      );
-    }, connectMs);
-    socket.once('connect', tlsPhase);
-  } else {
-    tlsPhase();
+/**
+ * undici refuses `Expect`, and frames a streamed body of unknown length by whatever it has
+ * buffered (Content-Length when the body is already complete): such requests keep node's
+ * client, so the origin sees the visitor's framing (chunked stays chunked).
+ */
+function fastEligible(headers: readonly string[], bodyKnown: boolean): boolean {
+  let length = bodyKnown;
+  for (let i = 0; i < headers.length; i += 2) {
+    const name = headers[i] as string;
+    if (name.length === 6 && name.toLowerCase() === 'expect') return false;
+    if (name.length === 14 && name.toLowerCase() === 'content-length') length = true;
   }
-  socket.once('close', clear);
-  return socket;
+  return length;
+}
+
+// node's request and response events go to shared module-level functions that find their call
+// on the emitter, so a request allocates one PoolCall instead of a closure per event.
+const kCall = Symbol('warren.poolCall');
+interface Carrier {
+  [kCall]?: PoolCall;
+}
+
+/** One request on its way through the pool: undici's handler, and the state node's events share. */
+class PoolCall implements Dispatcher.DispatchHandler {
+  readonly request: OriginRequest;
+  readonly handler: OriginResponseHandler;
+  readonly upgrade: boolean;
+  readonly #send: (call: PoolCall) => void;
+  answered = false;
+  retried = false;
+  aborted = false;
+  settled = false;
+
+  constructor(
+    request: OriginRequest,
+    handler: OriginResponseHandler,
+    upgrade: boolean,
+    send: (call: PoolCall) => void,
+  ) {
+    this.request = request;
+    this.handler = handler;
+    this.upgrade = upgrade;
+    this.#send = send;
+  }
+
+  /** The one place a failed request is retried (both clients report here). */
+  fail(err: Error, reused: boolean): void {
+    if (this.settled) return;
+    if (
+      !this.answered &&
+      !this.retried &&
+      !this.aborted &&
+      this.request.body === null &&
+      isIdleConnectionFailure(err, reused)
+    ) {
+      this.retried = true;
+      this.#send(this);
+      return;
+    }
+    this.settled = true;
+    this.handler.onError(err);
+  }
+
+  complete(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.handler.onComplete();
+  }
+
+  // ---- undici (plain-http origins) ----
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.handler.onConnect(abort);
+  }
+
+  onHeaders(status: number, raw: Buffer[], resume: () => void): boolean {
+    if (status < 200) return true; // 1xx interim responses are the origin's and undici's business
+    this.answered = true;
+    const h = new Array<string>(raw.length);
+    for (let i = 0; i < raw.length; i++) h[i] = (raw[i] as Buffer).toString('latin1');
+    this.handler.onHeaders(status, h, resume);
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    return this.handler.onData(chunk);
+  }
+
+  onComplete(): void {
+    this.complete();
+  }
+
+  onError(err: Error): void {
+    // undici does not say whether the connection was a pooled one: any reset before an answer counts.
+    this.fail(err, true);
+  }
+}
+
+// ---- node's client (https origins, upgrades, requests undici cannot frame as the visitor did) ----
+
+function onRequestError(this: ClientRequest, err: Error): void {
+  (this as Carrier)[kCall]?.fail(err, this.reusedSocket);
+}
+
+function onResponse(this: ClientRequest, res: IncomingMessage): void {
+  const call = (this as Carrier)[kCall] as PoolCall;
+  call.answered = true;
+  (res as Carrier)[kCall] = call;
+  res.on('data', onResponseData);
+  res.once('end', onResponseEnd);
+  res.once('error', onResponseError);
+  res.once('close', onResponseClose);
+  call.handler.onHeaders(res.statusCode ?? 502, res.rawHeaders, () => res.resume());
+}
+
+function onResponseData(this: IncomingMessage, chunk: Buffer): void {
+  const call = (this as Carrier)[kCall] as PoolCall;
+  if (!call.handler.onData(chunk)) this.pause();
+}
+
+function onResponseEnd(this: IncomingMessage): void {
+  (this as Carrier)[kCall]?.complete();
+}
+
+function onResponseError(this: IncomingMessage, err: Error): void {
+  (this as Carrier)[kCall]?.fail(err, false);
+}
+
+function onResponseClose(this: IncomingMessage): void {
+  (this as Carrier)[kCall]?.fail(
+    Object.assign(new Error('the origin closed the response early'), { code: 'ECONNRESET' }),
+    false,
+  );
+}
+
+function onUpgrade(this: ClientRequest, res: IncomingMessage, socket: Socket, early: Buffer): void {
+  const call = (this as Carrier)[kCall] as PoolCall;
+  call.answered = true;
+  call.settled = true;
+  (call.handler as OriginUpgradeHandler).onUpgrade(res.rawHeaders, socket, early);
 }

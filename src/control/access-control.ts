@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { AccessKeyRing, KeyRotationJob } from '../access/index.js';
+import { SYSTEM_TIMERS, type Timers } from '../time/index.js';
 import { accessAppRoutes } from './access-app-routes.js';
 import { accessIdpRoutes } from './access-idp-routes.js';
 import { accessKeyRoutes } from './access-key-routes.js';
@@ -16,10 +17,10 @@ export class AccessControl {
 
   readonly #ctx: ControlContext;
 
-  constructor(ctx: ControlContext) {
+  constructor(ctx: ControlContext, timers: Timers = SYSTEM_TIMERS) {
     this.#ctx = ctx;
     this.ring = new AccessKeyRing(ctx.store);
-    this.rotation = new KeyRotationJob(this.ring, ctx.logger);
+    this.rotation = new KeyRotationJob(this.ring, ctx.logger, timers);
     this.routes = [
       ...accessKeyRoutes(ctx, this.ring),
       ...accessAppRoutes(ctx),

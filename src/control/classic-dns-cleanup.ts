@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Store } from '../store/index.js';
+import { PeriodicJob, SYSTEM_TIMERS, type Timers } from '../time/index.js';
 
 export const CLASSIC_CLEANUP_INTERVAL_MS = 10 * 60_000; // 10 minutes between sweeps; the window is hours
 
@@ -7,40 +8,36 @@ export const CLASSIC_CLEANUP_INTERVAL_MS = 10 * 60_000; // 10 minutes between sw
  * The background job that deletes the DNS records classic tunnels created, once the tunnel has
  * had no connection for the record's delay (24–48 hours by default). Only records it created
  * are touched, and only while they still point where it left them. Time comes from the store's
- * clock, so tests move it instead of waiting.
+ * clock and the sweeps from injected timers, so tests move a manual clock instead of waiting.
  */
 export class ClassicDnsCleanup {
   readonly #store: Store;
   readonly #logger: Logger;
   readonly #intervalMs: number;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<number> | undefined;
+  readonly #job: PeriodicJob<number>;
 
-  constructor(store: Store, logger: Logger, intervalMs = CLASSIC_CLEANUP_INTERVAL_MS) {
+  constructor(store: Store, logger: Logger, intervalMs = CLASSIC_CLEANUP_INTERVAL_MS, timers: Timers = SYSTEM_TIMERS) {
     this.#store = store;
     this.#logger = logger;
     this.#intervalMs = intervalMs;
+    this.#job = new PeriodicJob(
+      timers,
+      () => this.#sweep(),
+      (err) => this.#logger.error({ err }, 'classic DNS cleanup failed; it runs again at the next sweep'),
+    );
   }
 
   start(): void {
-    this.#timer = setInterval(() => {
-      this.runOnce().catch((err: unknown) =>
-        this.#logger.error({ err }, 'classic DNS cleanup failed; it runs again at the next sweep'),
-      );
-    }, this.#intervalMs);
-    this.#timer.unref();
+    this.#job.start(this.#intervalMs);
   }
 
-  stop(): void {
-    if (this.#timer !== undefined) clearInterval(this.#timer);
+  stop(): Promise<void> {
+    return this.#job.stop();
   }
 
   /** One sweep (one at a time); resolves with how many records it deleted. */
   runOnce(): Promise<number> {
-    this.#running ??= this.#sweep().finally(() => {
-      this.#running = undefined;
-    });
-    return this.#running;
+    return this.#job.runOnce();
   }
 
   async #sweep(): Promise<number> {

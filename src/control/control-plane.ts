@@ -3,12 +3,13 @@ import type { Logger } from 'pino';
 import type { EdgeLink, HostRouter, TunnelAuthenticator } from '../edge/index.js';
 import type { OriginCa } from '../pki/index.js';
 import type { SecretBox, Store } from '../store/index.js';
+import { SYSTEM_TIMERS, type Timers } from '../time/index.js';
 import { AccessControl } from './access-control.js';
 import { accountRoutes } from './account-routes.js';
 import type { ApiRoute } from './api-route.js';
 import { auditLogRoutes } from './audit-log-routes.js';
 import { certificateRoutes } from './certificate-routes.js';
-import { ClassicDnsCleanup } from './classic-dns-cleanup.js';
+import { CLASSIC_CLEANUP_INTERVAL_MS, ClassicDnsCleanup } from './classic-dns-cleanup.js';
 import { classicTunnelRoutes } from './classic-tunnel-routes.js';
 import { ConnectionTracker } from './connection-tracker.js';
 import type { ControlContext } from './control-context.js';
@@ -29,7 +30,7 @@ import { tunnelRoutes } from './tunnel-routes.js';
 import { userRoutes } from './user-routes.js';
 import { dnsNsLookup, type NsLookup, ZoneDelegationCheck } from './zone-activation.js';
 import { zoneRoutes } from './zone-routes.js';
-import { dnsTxtLookup, type TxtLookup, ZoneVerifier } from './zone-verifier.js';
+import { dnsTxtLookup, type TxtLookup, ZONE_VERIFY_RECHECK_MS, ZoneVerifier } from './zone-verifier.js';
 
 export interface ControlPlaneOptions {
   store: Store;
@@ -53,6 +54,8 @@ export interface ControlPlaneOptions {
   txtLookup?: TxtLookup;
   /** Run the zone verification sweep on a timer (default true; tests call `zoneVerifier.runOnce()`). */
   zoneVerificationTimer?: boolean;
+  /** The timers of the background jobs (DNS cleanup, zone verification, key rotation); default the system's. */
+  timers?: Timers | undefined;
   /**
    * Full zones are active as soon as they are created (default false: they stay pending until
    * `PUT /zones/{id}/activation_check` finds their NS records at ns1/ns2.<domain>, or `warren
@@ -88,7 +91,14 @@ export class ControlPlane {
     const { store, logger } = options;
     this.store = store;
     this.signInThrottle = new SignInThrottle(store.clock);
-    this.zoneVerifier = new ZoneVerifier(store, logger, options.txtLookup ?? dnsTxtLookup(options.verifyResolver));
+    const timers = options.timers ?? SYSTEM_TIMERS;
+    this.zoneVerifier = new ZoneVerifier(
+      store,
+      logger,
+      options.txtLookup ?? dnsTxtLookup(options.verifyResolver),
+      ZONE_VERIFY_RECHECK_MS,
+      timers,
+    );
     this.zoneDelegation = new ZoneDelegationCheck(
       store,
       logger,
@@ -111,8 +121,8 @@ export class ControlPlane {
     };
     this.#ctx = ctx;
     this.originCa = originCa;
-    this.dnsCleanup = new ClassicDnsCleanup(store, logger);
-    this.access = new AccessControl(ctx);
+    this.dnsCleanup = new ClassicDnsCleanup(store, logger, CLASSIC_CLEANUP_INTERVAL_MS, timers);
+    this.access = new AccessControl(ctx, timers);
     this.routes = [
       ...userRoutes(ctx),
       ...accountRoutes(ctx),
@@ -189,10 +199,8 @@ export class ControlPlane {
   /** Stops reloading and waits for queued connection writes. Does not close the store. */
   async close(): Promise<void> {
     this.router.close();
-    this.dnsCleanup.stop();
-    this.zoneVerifier.stop();
     this.zoneDelegation.stop();
-    await this.access.rotation.stop();
+    await Promise.all([this.dnsCleanup.stop(), this.zoneVerifier.stop(), this.access.rotation.stop()]);
     await this.tracker.idle();
   }
 }

@@ -1,10 +1,7 @@
-import { Resolver } from 'node:dns/promises';
 import type { Logger } from 'pino';
 import type { Store, ZoneRow } from '../store/index.js';
 import { activateZone } from './zone-ownership.js';
-import { ZONE_VERIFY_DNS_TIMEOUT_MS } from './zone-verifier.js';
-
-const NS_LOOKUP_TRIES = 2;
+import { resolveOrNone, ZONE_VERIFY_DNS_TIMEOUT_MS } from './zone-verifier.js';
 
 /** NS records of a name (host names, any case, maybe with a trailing dot); [] when it has none. */
 export type NsLookup = (name: string, signal: AbortSignal) => Promise<string[]>;
@@ -14,22 +11,7 @@ export type NsLookup = (name: string, signal: AbortSignal) => Promise<string[]>;
  * resolvers when undefined: what the parent zone delegates the domain to.
  */
 export function dnsNsLookup(server: string | undefined, timeoutMs = ZONE_VERIFY_DNS_TIMEOUT_MS): NsLookup {
-  return async (name, signal) => {
-    const resolver = new Resolver({ timeout: timeoutMs, tries: NS_LOOKUP_TRIES });
-    if (server !== undefined) resolver.setServers([server]);
-    const cancel = (): void => resolver.cancel();
-    signal.addEventListener('abort', cancel, { once: true });
-    try {
-      return await resolver.resolveNs(name);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      // Not delegated (yet): not a failure of the check.
-      if (code === 'ENODATA' || code === 'ENOTFOUND') return [];
-      throw err;
-    } finally {
-      signal.removeEventListener('abort', cancel);
-    }
-  };
+  return (name, signal) => resolveOrNone(server, timeoutMs, signal, (r) => r.resolveNs(name));
 }
 
 /** The nameservers a full zone must be delegated to: `ns1.<domain>`, `ns2.<domain>`. */

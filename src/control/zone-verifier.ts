@@ -2,6 +2,7 @@ import { Resolver } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import type { Store, ZoneRow } from '../store/index.js';
+import { PeriodicJob, SYSTEM_TIMERS, type Timers } from '../time/index.js';
 import { activateZone } from './zone-ownership.js';
 
 export const ZONE_VERIFY_SWEEP_MS = 60_000; // 1 minute between sweeps of pending partial zones
@@ -33,29 +34,40 @@ export function parseResolverAddress(value: string): string {
  * undefined. Each lookup has its own resolver, so aborting one cancels only its queries.
  */
 export function dnsTxtLookup(server: string | undefined, timeoutMs = ZONE_VERIFY_DNS_TIMEOUT_MS): TxtLookup {
-  return async (name, signal) => {
-    const resolver = new Resolver({ timeout: timeoutMs, tries: ZONE_VERIFY_DNS_TRIES });
-    if (server !== undefined) resolver.setServers([server]);
-    const cancel = (): void => resolver.cancel();
-    signal.addEventListener('abort', cancel, { once: true });
-    try {
-      return await resolver.resolveTxt(name);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      // The name or its TXT records do not exist: not verified (yet), not a failure.
-      if (code === 'ENODATA' || code === 'ENOTFOUND') return [];
-      throw err;
-    } finally {
-      signal.removeEventListener('abort', cancel);
-    }
-  };
+  return (name, signal) => resolveOrNone(server, timeoutMs, signal, (r) => r.resolveTxt(name));
+}
+
+/**
+ * One query through its own resolver (`server`, or the system's), cancelled by `signal`. A name
+ * or record type that does not exist is [] (not verified or delegated yet), not a failure.
+ */
+export async function resolveOrNone<T>(
+  server: string | undefined,
+  timeoutMs: number,
+  signal: AbortSignal,
+  query: (resolver: Resolver) => Promise<T[]>,
+): Promise<T[]> {
+  const resolver = new Resolver({ timeout: timeoutMs, tries: ZONE_VERIFY_DNS_TRIES });
+  if (server !== undefined) resolver.setServers([server]);
+  const cancel = (): void => resolver.cancel();
+  signal.addEventListener('abort', cancel, { once: true });
+  try {
+    return await query(resolver);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENODATA' || code === 'ENOTFOUND') return [];
+    throw err;
+  } finally {
+    signal.removeEventListener('abort', cancel);
+  }
 }
 
 /**
  * The background job that activates partial (CNAME setup) zones: it looks up the TXT record
  * `warren-verify.<zone>` (or at the apex) and moves the zone pending → active, with an audit
  * entry, once one of them holds the zone's `verification_key`. Time comes from the store's
- * clock (each zone is looked up at most every `recheckMs`), so tests move it instead of waiting.
+ * clock (each zone is looked up at most every `recheckMs`) and the sweeps from injected timers,
+ * so tests move a manual clock instead of waiting.
  */
 export class ZoneVerifier {
   readonly #store: Store;
@@ -63,37 +75,39 @@ export class ZoneVerifier {
   readonly #lookup: TxtLookup;
   readonly #recheckMs: number;
   readonly #abort = new AbortController();
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<number> | undefined;
+  readonly #job: PeriodicJob<number>;
 
-  constructor(store: Store, logger: Logger, lookup: TxtLookup, recheckMs = ZONE_VERIFY_RECHECK_MS) {
+  constructor(
+    store: Store,
+    logger: Logger,
+    lookup: TxtLookup,
+    recheckMs = ZONE_VERIFY_RECHECK_MS,
+    timers: Timers = SYSTEM_TIMERS,
+  ) {
     this.#store = store;
     this.#logger = logger;
     this.#lookup = lookup;
     this.#recheckMs = recheckMs;
+    this.#job = new PeriodicJob(
+      timers,
+      () => this.#sweep(),
+      (err) => this.#logger.error({ err }, 'zone verification failed; it runs again at the next sweep'),
+    );
   }
 
   start(sweepMs = ZONE_VERIFY_SWEEP_MS): void {
-    this.#timer = setInterval(() => {
-      this.runOnce().catch((err: unknown) =>
-        this.#logger.error({ err }, 'zone verification failed; it runs again at the next sweep'),
-      );
-    }, sweepMs);
-    this.#timer.unref();
+    this.#job.start(sweepMs);
   }
 
-  /** Stops the timer and cancels lookups in flight. */
-  stop(): void {
-    if (this.#timer !== undefined) clearInterval(this.#timer);
+  /** Stops the schedule and cancels lookups in flight. */
+  stop(): Promise<void> {
     this.#abort.abort();
+    return this.#job.stop();
   }
 
   /** One sweep over pending partial zones due for a lookup (one at a time); resolves with how many went active. */
   runOnce(): Promise<number> {
-    this.#running ??= this.#sweep().finally(() => {
-      this.#running = undefined;
-    });
-    return this.#running;
+    return this.#job.runOnce();
   }
 
   async #sweep(): Promise<number> {

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Clock } from './clock.js';
+import type { Clock } from '../time/index.js';
 import type { AccessKeyRow, AccessKeySettingsRow, Database } from './schema.js';
 
 /** Access JWT signing keys (current, next, retired) and each account's rotation settings. */

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Clock } from './clock.js';
+import type { Clock } from '../time/index.js';
 import { newSortableUuid } from './ids.js';
 import type { AuditLogRow, Database } from './schema.js';
 import type { Page, Paged } from './zone-store.js';

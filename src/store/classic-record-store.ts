@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Clock } from './clock.js';
+import type { Clock } from '../time/index.js';
 import type { ClassicRecordRow, Database } from './schema.js';
 
 /** DNS records created for classic (`--hostname`) tunnels, remembered so the cleanup job deletes only those. */

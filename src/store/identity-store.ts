@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Clock } from './clock.js';
+import type { Clock } from '../time/index.js';
 import { hashToken, newId, newTokenValue } from './ids.js';
 import { hashPassword, verifyPasswordOrDummy } from './password-hash.js';
 import type { AccountRow, ApiTokenRow, Database, MembershipRow, UserRow } from './schema.js';

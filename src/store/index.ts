@@ -1,10 +1,10 @@
+export { type Clock, SYSTEM_CLOCK } from '../time/index.js';
 export { AccessKeyStore } from './access-key-store.js';
 export { AccessStore } from './access-store.js';
 export { type AuditEntry, type AuditFilter, AuditLogStore } from './audit-log-store.js';
 export { type CertificateFilter, CertificateStore } from './certificate-store.js';
 export { ChangeFeed, type ChangeTopic } from './change-feed.js';
 export { ClassicRecordStore } from './classic-record-store.js';
-export { type Clock, SYSTEM_CLOCK } from './clock.js';
 export {
   DATA_DIR_MODE,
   ensureDataDir,

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Clock } from './clock.js';
+import type { Clock } from '../time/index.js';
 import type { Database, TunnelConnectionRow, TunnelRow } from './schema.js';
 import type { Page, Paged } from './zone-store.js';
 

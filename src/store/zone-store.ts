@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
-import type { Clock } from './clock.js';
+import type { Clock } from '../time/index.js';
 import { newId } from './ids.js';
 import type { Database, DnsRecordRow, ZoneRow } from './schema.js';
 

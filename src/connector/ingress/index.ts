@@ -13,6 +13,6 @@ export {
   type OriginRequestConfig,
   type OriginRequestOverrides,
 } from './origin-request.js';
-export { describeService, type OriginService, OriginServiceError, parseOriginService } from './origin-service.js';
-export { normalizeHost, requestHost, requestPath } from './request-target.js';
+export { describeService, type OriginService, parseOriginService } from './origin-service.js';
+export { headerValue, normalizeHost, requestHost, requestPath } from './request-target.js';
 export type { UnvalidatedIngressRule } from './unvalidated-ingress-rule.js';

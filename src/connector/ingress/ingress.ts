@@ -16,7 +16,7 @@ import {
   type OriginRequestConfig,
   type OriginRequestOverrides,
 } from './origin-request.js';
-import { describeService, type OriginService, OriginServiceError, parseOriginService } from './origin-service.js';
+import { describeService, type OriginService, parseOriginService } from './origin-service.js';
 import { requestHost, requestPath } from './request-target.js';
 import type { UnvalidatedIngressRule } from './unvalidated-ingress-rule.js';
 
@@ -107,7 +107,9 @@ function validateRule(
   try {
     service = parseOriginService(r.service);
   } catch (err) {
-    if (err instanceof OriginServiceError) throw new IngressError(n, `service ${err.message}`, err.fix);
+    if (err instanceof IngressError && err.ruleNumber === undefined) {
+      throw new IngressError(n, `service ${err.problem}`, err.fix);
+    }
     throw err;
   }
   const hostname = validateHostname(r.hostname ?? '', n);

@@ -1,3 +1,5 @@
+import { IngressError } from './ingress-error.js';
+
 /** Where a rule sends its requests; parsed from the rule's `service` string. */
 export type OriginService =
   /** http://, https://, ws://, wss:// (cloudflared treats the ws schemes as http). */
@@ -9,14 +11,13 @@ export type OriginService =
   /** tcp://, ssh://, rdp://, smb://: reached by `warren access tcp` clients. */
   | { kind: 'tcp'; url: URL };
 
-/** A service string that cannot work; `fix` says what to write instead. */
-export class OriginServiceError extends Error {
-  readonly fix: string;
-  constructor(message: string, fix: string) {
-    super(message);
-    this.name = 'OriginServiceError';
-    this.fix = fix;
-  }
+/**
+ * A service string that cannot work: an `IngressError` (WARREN_INGRESS_INVALID) without a rule
+ * number yet; `problem` says what is wrong, `fix` what to write instead. The ingress reader adds
+ * the rule's number.
+ */
+function invalidService(problem: string, fix: string): IngressError {
+  return new IngressError(undefined, problem, fix);
 }
 
 const TCP_SCHEMES = new Set(['tcp:', 'ssh:', 'rdp:', 'smb:']);
@@ -25,13 +26,13 @@ const UNSUPPORTED = new Set(['bastion', 'socks-proxy', 'warp-routing']);
 export function parseOriginService(service: string): OriginService {
   const s = service.trim();
   if (s === '') {
-    throw new OriginServiceError('service is empty', 'write e.g. "service: http://localhost:8080"');
+    throw invalidService('service is empty', 'write e.g. "service: http://localhost:8080"');
   }
   if (s.startsWith('unix:') || s.startsWith('unix+tls:')) {
     const tls = s.startsWith('unix+tls:');
     const path = s.slice(tls ? 9 : 5);
     if (path === '') {
-      throw new OriginServiceError(`"${s}" names no socket`, 'write the socket path, e.g. "unix:/run/app.sock"');
+      throw invalidService(`"${s}" names no socket`, 'write the socket path, e.g. "unix:/run/app.sock"');
     }
     return { kind: 'unix', path, tls };
   }
@@ -39,7 +40,7 @@ export function parseOriginService(service: string): OriginService {
     const code = s.slice(12);
     const status = Number(code);
     if (!/^\d{3}$/.test(code) || status < 200 || status > 599) {
-      throw new OriginServiceError(
+      throw invalidService(
         `"${s}" is not an HTTP status a tunnel can answer with`,
         'write a status from 200 to 599, e.g. "http_status:404"',
       );
@@ -48,7 +49,7 @@ export function parseOriginService(service: string): OriginService {
   }
   if (s === 'hello_world' || s === 'hello-world') return { kind: 'hello_world' };
   if (UNSUPPORTED.has(s)) {
-    throw new OriginServiceError(
+    throw invalidService(
       `service "${s}" is not supported by warren`,
       'use an http://, https://, unix:, tcp:// or http_status: service',
     );
@@ -57,24 +58,24 @@ export function parseOriginService(service: string): OriginService {
   try {
     url = new URL(s);
   } catch {
-    throw new OriginServiceError(
+    throw invalidService(
       `"${s}" is not a valid service`,
       'write a URL with a scheme and a host (e.g. "http://localhost:8080"), "unix:/path", "http_status:404" or "hello_world"',
     );
   }
   if (url.hostname === '') {
-    throw new OriginServiceError(`"${s}" has no host`, 'write a URL with a host, e.g. "http://localhost:8080"');
+    throw invalidService(`"${s}" has no host`, 'write a URL with a host, e.g. "http://localhost:8080"');
   }
   // The visitor's path is sent unchanged; a path here would silently be ignored (cloudflared refuses it too).
   const hasPath = url.pathname !== '' && url.pathname !== '/';
   if (hasPath || url.search !== '' || url.hash !== '') {
-    throw new OriginServiceError(
+    throw invalidService(
       `"${s}" has a path: ingress rules cannot proxy to a different path on the origin, the visitor's path is kept`,
       `write only the scheme, host and port, e.g. "${url.protocol}//${url.host}"`,
     );
   }
   if (url.username !== '' || url.password !== '') {
-    throw new OriginServiceError(`"${s}" holds credentials`, 'remove the user:password@ part');
+    throw invalidService(`"${s}" holds credentials`, 'remove the user:password@ part');
   }
   const p = url.protocol;
   if (p === 'http:' || p === 'https:' || p === 'ws:' || p === 'wss:') {
@@ -89,11 +90,11 @@ export function parseOriginService(service: string): OriginService {
   }
   if (TCP_SCHEMES.has(p)) {
     if (url.port === '' && p === 'tcp:') {
-      throw new OriginServiceError(`"${s}" has no port`, 'write the port, e.g. "tcp://localhost:5432"');
+      throw invalidService(`"${s}" has no port`, 'write the port, e.g. "tcp://localhost:5432"');
     }
     return { kind: 'tcp', url };
   }
-  throw new OriginServiceError(
+  throw invalidService(
     `"${s}" has the unknown scheme "${p.slice(0, -1)}"`,
     'use http://, https://, unix:, unix+tls:, tcp://, ssh://, http_status:NNN or hello_world',
   );

@@ -10,6 +10,16 @@ export function requestHost(rawHeaders: readonly string[]): string {
   return '';
 }
 
+/** The first value of a header (name in lower case) in a raw header list. */
+export function headerValue(raw: readonly string[], lowerName: string): string | undefined {
+  const len = lowerName.length;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.length === len && name.toLowerCase() === lowerName) return raw[i + 1];
+  }
+  return undefined;
+}
+
 export function normalizeHost(value: string): string {
   let h = value.trim().toLowerCase();
   if (h.startsWith('[')) {

@@ -1,0 +1,4 @@
+export type { Cancel, Clock, TimerOptions, Timers } from './clock.js';
+export { ManualClock } from './manual-clock.js';
+export { PeriodicJob } from './periodic-job.js';
+export { SYSTEM_CLOCK, SYSTEM_TIMERS } from './system-timers.js';

@@ -208,7 +208,7 @@ for (const dialect of DIALECTS) {
       // The API refuses both; written straight to the store, as a bug or a race elsewhere could.
       const other = await h.store.identity.createAccount('hostile');
       const takeOver = async (accountId: string, name: string): Promise<void> => {
-        const z = await h.store.zones.createZone({ accountId, name, type: 'full' });
+        const z = await h.store.zones.createZone({ accountId, name, type: 'full', activate: true });
         await h.store.zones.createRecord({
           zone_id: z.id,
           account_id: accountId,

@@ -5,6 +5,8 @@
  *
  *   npm run build && node dist/bench/dns.js [--duration 5] [--rate 2000] [--inflight 64]
  *
+ * `npm run bench` runs the same measurement as its DNS row (`runDnsBench`, `--only dns`).
+ *
  * The load generator is one node process with one UDP socket keeping `--inflight` queries
  * outstanding (closed loop), so on a small machine it measures both sides; the ratio is the figure.
  */
@@ -13,7 +15,7 @@ import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import dnsPacket from 'dns-packet';
 import pino from 'pino';
 import { bootstrapAdmin } from '../src/control/index.js';
@@ -23,14 +25,31 @@ import { freePort } from './lib/net.js';
 import { spawnChild, stopAll } from './lib/proc.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
-const arg = (name: string, def: number): number => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i < 0 ? def : Number(process.argv[i + 1]);
-};
-const DURATION_S = arg('duration', 5);
-const RATE = arg('rate', 2000);
-const INFLIGHT = arg('inflight', 64);
 const RECORDS = 1000;
+const NSD = '/usr/sbin/nsd';
+const NSD_START_DEADLINE_MS = 10_000; // 10 seconds for nsd to load the zone and answer
+
+export interface DnsServerFigures {
+  qps: number;
+  p50: number;
+  p99: number;
+  lost: number;
+}
+
+export interface DnsBenchResult {
+  records: number;
+  durationS: number;
+  rate: number;
+  inflight: number;
+  warren: DnsServerFigures;
+  /** NSD on the same zone; undefined when it is not installed (see nsdNote). */
+  nsd: DnsServerFigures | undefined;
+  nsdNote: string;
+  /** warren q/s ÷ nsd q/s. */
+  ratio: number | undefined;
+  /** RSS of `warren dns` holding 100 zones × 1000 records. */
+  rss100ZonesMiB: number;
+}
 
 async function seed(dataDir: string, zones: number): Promise<string[]> {
   const store = await Store.open({ dataDir, logger: pino({ level: 'silent' }) });
@@ -40,6 +59,7 @@ async function seed(dataDir: string, zones: number): Promise<string[]> {
   });
   const names: string[] = [];
   for (let z = 0; z < zones; z++) {
+    // Active at once: a pending full zone is not served.
     const zone = await store.zones.createZone({ accountId, name: `bench${z}.test`, type: 'full', activate: true });
     await Store.databaseForTests(store)
       .transaction()
@@ -159,12 +179,37 @@ async function latency(
   return { p50: pct(50), p99: pct(99), lost: total - lat.length };
 }
 
+/** Resolves once `port` answers an A query for `name` (polled, bounded by `deadlineMs`). */
+async function answering(port: number, name: string, deadlineMs: number): Promise<void> {
+  const s = createSocket('udp4');
+  s.bind(0, '127.0.0.1');
+  await once(s, 'listening');
+  try {
+    const end = Date.now() + deadlineMs;
+    while (Date.now() < end) {
+      s.send(dnsPacket.encode({ type: 'query', id: 1, questions: [{ type: 'A', name }] }), port, '127.0.0.1');
+      const got = await Promise.race([
+        once(s, 'message').then(() => true),
+        new Promise<false>((r) => setTimeout(() => r(false), 100)),
+      ]);
+      if (got) return;
+    }
+    throw new Error(`no DNS answer on port ${port} within ${deadlineMs} ms`);
+  } finally {
+    s.close();
+  }
+}
+
 function rssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(m?.[1] ?? 0) / 1024;
 }
 
-async function main(): Promise<void> {
+/** The DNS row: warren dns beside NSD (when installed) on one 1000-record zone, then RSS with 100 zones. */
+export async function runDnsBench(
+  o: { durationS: number; rate: number; inflight: number } = { durationS: 5, rate: 2000, inflight: 64 },
+): Promise<DnsBenchResult> {
+  const { durationS: DURATION_S, rate: RATE, inflight: INFLIGHT } = o;
   const main = join(repo, 'dist', 'src', 'cli', 'main.js');
   const dir = mkdtempSync(join(tmpdir(), 'warren-dns-bench-'));
   const names = await seed(join(dir, 'one'), 1);
@@ -190,29 +235,27 @@ async function main(): Promise<void> {
     },
   );
   await warren.waitFor(/dns\s+\S+:\d+ \(UDP and TCP\)/, 30_000);
-  const rows: string[] = [];
   const results: Record<string, { qps: number; p50: number; p99: number; lost: number }> = {};
   const measure = async (name: string, port: number): Promise<void> => {
     await throughput(port, names, 1, INFLIGHT); // warm-up
     const qps = await throughput(port, names, DURATION_S, INFLIGHT);
     const l = await latency(port, names, DURATION_S, RATE);
     results[name] = { qps, ...l };
-    rows.push(`| ${name} | ${Math.round(qps)} | ${l.p50.toFixed(3)} | ${l.p99.toFixed(3)} | ${l.lost} |`);
   };
   await measure('warren dns', warrenPort);
   await warren.stop();
-  if (existsSync('/usr/sbin/nsd')) {
+  let nsdNote = `${NSD} not installed (apt-get install nsd, or .ci/bench-deps.sh): no reference row`;
+  if (existsSync(NSD)) {
+    nsdNote = 'NSD (Debian), one server process, the same zone file';
     const nsdPort = await freePort();
     writeFileSync(
       join(dir, 'nsd.conf'),
       `server:\n  ip-address: 127.0.0.1@${nsdPort}\n  username: ""\n  zonesdir: "${join(dir, 'one')}"\n  database: ""\n  pidfile: "${join(dir, 'nsd.pid')}"\n  server-count: 1\n  verbosity: 0\n  xfrdfile: "${join(dir, 'xfrd.state')}"\n  zonelistfile: "${join(dir, 'zone.list')}"\nremote-control:\n  control-enable: no\nzone:\n  name: bench0.test\n  zonefile: bench0.zone\n`,
     );
-    const nsd = spawnChild('nsd', '/usr/sbin/nsd', ['-d', '-c', join(dir, 'nsd.conf')]);
-    await new Promise((r) => setTimeout(r, 1000));
+    const nsd = spawnChild('nsd', NSD, ['-d', '-c', join(dir, 'nsd.conf')]);
+    await answering(nsdPort, names[0] as string, NSD_START_DEADLINE_MS);
     await measure('nsd (reference, 1 server process)', nsdPort);
     await nsd.stop();
-  } else {
-    rows.push('| nsd | not installed (apt-get install nsd) | | | |');
   }
   // Memory: 100 zones × 1000 records.
   await seed(join(dir, 'many'), 100);
@@ -238,22 +281,48 @@ async function main(): Promise<void> {
   await big.stop();
   const w = results['warren dns'];
   const n = results['nsd (reference, 1 server process)'];
-  process.stdout.write(
-    [
-      `DNS: ${RECORDS}-record zone, UDP A queries, ${INFLIGHT} in flight for ${DURATION_S}s; latency at ${RATE} q/s`,
-      '| server | queries/s | p50 ms | p99 ms | lost |',
-      '|---|---|---|---|---|',
-      ...rows,
-      ...(w !== undefined && n !== undefined ? [`warren / nsd queries/s: ${(w.qps / n.qps).toFixed(2)}`] : []),
-      `warren dns RSS with 100 zones × ${RECORDS} records: ${rss.toFixed(0)} MiB`,
-      '',
-    ].join('\n'),
-  );
+  if (w === undefined) throw new Error('warren dns was not measured');
+  return {
+    records: RECORDS,
+    durationS: DURATION_S,
+    rate: RATE,
+    inflight: INFLIGHT,
+    warren: w,
+    nsd: n,
+    nsdNote,
+    ratio: n === undefined || n.qps === 0 ? undefined : w.qps / n.qps,
+    rss100ZonesMiB: rss,
+  };
 }
 
-main()
-  .catch((err: unknown) => {
-    process.stderr.write(`dns bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
-    process.exitCode = 1;
-  })
-  .finally(() => stopAll());
+/** The DNS row as Markdown (bench/RESULTS.md and `npm run bench:dns`). */
+export function dnsRowMarkdown(r: DnsBenchResult): string[] {
+  const row = (name: string, f: DnsServerFigures): string =>
+    `| ${name} | ${Math.round(f.qps)} | ${f.p50.toFixed(3)} | ${f.p99.toFixed(3)} | ${f.lost} |`;
+  return [
+    `${r.records}-record zone, UDP A queries from one node process: ${r.inflight} in flight for ${r.durationS} s (queries/s), then ${r.rate} q/s open loop (latency).`,
+    '',
+    '| server | queries/s | p50 ms | p99 ms | lost |',
+    '|---|---:|---:|---:|---:|',
+    row('warren dns', r.warren),
+    r.nsd === undefined ? `| nsd | ${r.nsdNote} | | | |` : row('nsd (reference)', r.nsd),
+    '',
+    `- warren / nsd queries/s: ${r.ratio === undefined ? '– (no reference)' : r.ratio.toFixed(2)} (aim ≥ 0.5); warren p99 at ${r.rate} q/s: ${r.warren.p99.toFixed(3)} ms (aim < 1 ms)`,
+    `- warren dns RSS with 100 zones × ${r.records} records: ${r.rss100ZonesMiB.toFixed(0)} MiB`,
+    '',
+  ];
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const arg = (name: string, def: number): number => {
+    const i = process.argv.indexOf(`--${name}`);
+    return i < 0 ? def : Number(process.argv[i + 1]);
+  };
+  runDnsBench({ durationS: arg('duration', 5), rate: arg('rate', 2000), inflight: arg('inflight', 64) })
+    .then((r) => process.stdout.write(`${dnsRowMarkdown(r).join('\n')}\n`))
+    .catch((err: unknown) => {
+      process.stderr.write(`dns bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+      process.exitCode = 1;
+    })
+    .finally(() => stopAll());
+}

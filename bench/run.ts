@@ -2,7 +2,7 @@
  * `npm run bench`: warren side by side with the direct origin, nginx, ssh -R and localtunnel, in one run,
  * plus a reference row: two bare node TCP relays (what any node two-hop tunnel can reach here).
  *
- *   node dist/bench/run.js [--smoke] [--only direct,relay,nginx,ssh,localtunnel,warren,scale]   (direct always runs)
+ *   node dist/bench/run.js [--smoke] [--only direct,relay,nginx,ssh,localtunnel,warren,scale,dns]   (direct always runs)
  *                          [--duration 10s] [--warmup 3s] [--transfers 5] [--transfer-mib 64] [--ws 10s]
  *                          [--tunnels 1000] [--scale-workers 4] [--no-profile] [--no-install]
  *                          [--loadgen wrk|node] [--out DIR]
@@ -15,6 +15,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runDnsBench } from './dns.js';
 import { type LoadResult, type LoadSpec, runNodeLoad, runWrk } from './lib/load.js';
 import { LOOPBACK } from './lib/net.js';
 import { run, spawnChild, stopAll, treeCpuSeconds, treeMemory } from './lib/proc.js';
@@ -148,13 +149,14 @@ function which(cmd: string): boolean {
   return (process.env.PATH ?? '').split(':').some((d) => d !== '' && existsSync(join(d, cmd)));
 }
 
-/** Runs .ci/bench-deps.sh (apt-get, idempotent) when wrk, nginx or sshd is missing. */
-async function ensureDeps(notes: string[]): Promise<void> {
+/** Runs .ci/bench-deps.sh (apt-get, idempotent) when wrk, nginx, sshd or (for the DNS row) nsd is missing. */
+async function ensureDeps(notes: string[], dns: boolean): Promise<void> {
   const missing = [
     !which('wrk') && 'wrk',
     !existsSync('/usr/sbin/nginx') && 'nginx',
     !existsSync('/usr/sbin/sshd') && 'sshd',
     !which('ssh') && 'ssh',
+    dns && !existsSync('/usr/sbin/nsd') && 'nsd',
   ].filter((x): x is string => x !== false);
   if (missing.length === 0) return;
   log(`installing ${missing.join(', ')} with .ci/bench-deps.sh (apt-get)`);
@@ -392,7 +394,8 @@ async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const notes: string[] = [];
   const wanted = (name: string): boolean => o.only === undefined || o.only.has(name) || name === 'direct';
-  if (o.install && (wanted('nginx') || wanted('ssh') || o.loadgen !== 'node')) await ensureDeps(notes);
+  if (o.install && (wanted('nginx') || wanted('ssh') || wanted('dns') || o.loadgen !== 'node'))
+    await ensureDeps(notes, wanted('dns'));
   const loadgen: 'wrk' | 'node' = o.loadgen ?? (which('wrk') ? 'wrk' : 'node');
   if (o.loadgen === undefined && loadgen === 'node')
     notes.push('wrk is missing: the node load generator (bench/loadgen.ts) measured the loads instead');
@@ -430,6 +433,7 @@ async function main(): Promise<void> {
     },
     rows: [],
     scale: undefined,
+    dns: undefined,
     profile: undefined,
     notes,
   };
@@ -458,6 +462,20 @@ async function main(): Promise<void> {
         log(
           `scale: registered in ${s.registerSeconds.toFixed(2)} s, edge ${(s.edgeRssRegistered / MiB).toFixed(0)} MiB, c=50 over ${s.spread} tunnels ${s.spreadLoad.rps.toFixed(0)} req/s`,
         );
+    }
+    if (o.only?.has('dns') === true || (o.only === undefined && !o.smoke)) {
+      // The DNS row: warren dns beside NSD on the same zone (without NSD: warren alone, and says so).
+      log('dns: warren dns beside nsd, 1000-record zone');
+      results.dns = await measure('dns', () =>
+        runDnsBench({ durationS: Math.min(5, o.durationS), rate: 2000, inflight: 64 }),
+      );
+      const d = results.dns.value;
+      if (d !== undefined) {
+        log(
+          `dns: warren ${d.warren.qps.toFixed(0)} q/s, p99 ${d.warren.p99.toFixed(3)} ms; ${d.nsd === undefined ? d.nsdNote : `nsd ${d.nsd.qps.toFixed(0)} q/s, ratio ${d.ratio?.toFixed(2)}`}`,
+        );
+        if (d.nsd === undefined) notes.push(`DNS row without a reference: ${d.nsdNote}`);
+      }
     }
     if (o.profile && (wanted('warren') || results.scale !== undefined)) {
       const dir = profileDir(o);

@@ -153,7 +153,11 @@ for (const dialect of DIALECTS) {
       );
       await bad({ type: 'A', name: 'blog', content: '192.0.2.9' }, /already has a CNAME/, 'WARREN_DNS_RECORD_EXISTS');
       await bad({ type: 'A', name: 'www', content: '192.0.2.1' }, /identical/, 'WARREN_DNS_RECORD_EXISTS');
-      await bad({ type: 'NS', name: 'x', content: 'ns.example' }, /must be equal to one of the allowed values/);
+      await bad({ type: 'NAPTR', name: 'x', content: 'ns.example' }, /must be equal to one of the allowed values/);
+      await bad(
+        { type: 'NS', name: '@', content: 'ns.example' },
+        /NS records at the apex of dns.example are warren's own/,
+      );
 
       const patched = await h.call<RecordResult>('PATCH', `${base}/${a.id}`, { content: '192.0.2.2', proxied: false });
       assert.equal(patched.json.result.content, '192.0.2.2');

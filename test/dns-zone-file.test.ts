@@ -82,6 +82,8 @@ describe('BIND zone files: export and import', () => {
       data: { priority: 1, weight: 2, port: 5060, target: 'sip.files.test' },
     });
     await add({ type: 'CAA', name: '@', data: { flags: 0, tag: 'issue', value: 'letsencrypt.org' } });
+    await add({ type: 'NS', name: 'lab', content: 'ns1.lab-host.example' });
+    await add({ type: 'PTR', name: '10.rev', content: 'host.files.test' });
   });
 
   after(async () => {
@@ -94,11 +96,13 @@ describe('BIND zone files: export and import', () => {
     assert.match(first, /^proxied\.files\.test\.\t1\tIN\tA\t198\.51\.100\.2 ; cf_tags=cf-proxied:true$/m);
     assert.match(first, /^_sip\._tcp\.files\.test\.\t1\tIN\tSRV\t1 2 5060 sip\.files\.test\.$/m);
     assert.match(first, /^files\.test\.\t1\tIN\tCAA\t0 issue "letsencrypt\.org"$/m);
+    assert.match(first, /^lab\.files\.test\.\t1\tIN\tNS\tns1\.lab-host\.example\.$/m);
+    assert.match(first, /^10\.rev\.files\.test\.\t1\tIN\tPTR\thost\.files\.test\.$/m);
     for (const as of ['text', 'multipart'] as const) {
       await deleteAll();
       const r = await importText(first, as);
       assert.equal(r.status, 200, JSON.stringify(r.json.errors));
-      assert.equal(r.json.result?.recs_added, 12);
+      assert.equal(r.json.result?.recs_added, 14);
       assert.equal(body(await exportText()), body(first), `round trip (${as})`);
     }
   });
@@ -134,7 +138,7 @@ describe('BIND zone files: export and import', () => {
     assert.match(r.json.errors[0]?.message ?? '', /A bad\.files\.test: .*not an IPv4 address.*nothing was imported/);
     const list = await h.call<unknown[]>('GET', `/zones/${zoneId}/dns_records`);
     assert.equal(list.json.result.length, 0);
-    const ptr = await importText('x IN PTR host.example.');
-    assert.match(ptr.json.errors[0]?.message ?? '', /line 1: PTR records are not supported/);
+    const naptr = await importText('x IN NAPTR 100 10 "U" "E2U+sip" "!^.*$!sip:info@example.test!" .');
+    assert.match(naptr.json.errors[0]?.message ?? '', /line 1: NAPTR records are not supported/);
   });
 });

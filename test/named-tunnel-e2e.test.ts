@@ -88,7 +88,12 @@ for (const dialect of DIALECTS) {
           user_hostname: 'app.example.com',
         },
       );
-      assert.deepEqual(routed.result, { cname: 'new', name: 'app.example.com' });
+      assert.deepEqual(routed.result, {
+        cname: 'new',
+        name: 'app.example.com',
+        // An active full zone: nothing left to set outside warren.
+        dns_setup: { zone_status: 'active', zone_type: 'full', instructions: [] },
+      });
       // Routed but not connected: the edge knows the host and says the tunnel is down.
       await eventually(
         async () => (await visit(serve.httpPort, 'app.example.com', '/echo')).status === 530,

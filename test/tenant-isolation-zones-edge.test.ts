@@ -173,7 +173,7 @@ describe('warren serve --no-zone-auto-activate: a full zone routes only once act
   });
 
   test('the banner says how zones activate; the zone is pending and unrouted until warren admin activate-zone', async () => {
-    await serve.waitFor(/zones\s+full zones activate when their NS records point at ns1\/ns2\.warren\.localhost/);
+    await serve.waitFor(/zones\s+full zones activate when their parent delegates them to ns1\/ns2\.warren\.localhost/);
     const a = apiOf(serve, ADMIN_TOKEN);
     const account = (await a<{ id: string }[]>('GET', '/accounts')).json.result[0]?.id as string;
     const zone = (await a<ZoneResult>('POST', '/zones', { account: { id: account }, name: 'later.test' })).json.result;

@@ -1,3 +1,4 @@
+import { dnsRowMarkdown } from '../dns.js';
 import type { ProfileSummary } from './profile.js';
 import type { BenchResults, Measured, RowResult } from './results.js';
 
@@ -106,6 +107,14 @@ function mainTable(res: BenchResults): string[] {
 
 function mib(n: number): string {
   return `${(n / MiB).toFixed(1)} MiB`;
+}
+
+function dnsTable(res: BenchResults): string[] {
+  const d = res.dns;
+  if (d === undefined) return [];
+  const head = ['### DNS (authoritative, UDP): warren dns beside NSD', ''];
+  if (d.value === undefined) return [...head, `Failed: ${d.error ?? 'unknown'}`, ''];
+  return [...head, ...dnsRowMarkdown(d.value)];
 }
 
 function scaleTable(res: BenchResults): string[] {
@@ -330,7 +339,7 @@ export function renderMarkdown(res: BenchResults): string {
   lines.push('Peers (² = skipped or failed, with the reason):', '');
   for (const r of res.rows) lines.push(`- **${r.name}** (${r.status}): ${r.note.split('\n')[0]}`);
   lines.push('');
-  lines.push(...scaleTable(res), ...targetTable(res));
+  lines.push(...scaleTable(res), ...dnsTable(res), ...targetTable(res));
   if (res.profile !== undefined) {
     lines.push("### Where warren spends its time (`node --cpu-prof`, separate runs after the table's)", '');
     if (res.profile.error !== undefined) lines.push(`Profile failed: ${res.profile.error}`, '');

@@ -1,3 +1,4 @@
+import type { DnsBenchResult } from '../dns.js';
 import type { ScaleResult } from '../scale.js';
 import type { LoadResult } from './load.js';
 import type { ProfileSummary } from './profile.js';
@@ -72,6 +73,8 @@ export interface BenchResults {
   };
   rows: RowResult[];
   scale: Measured<ScaleResult> | undefined;
+  /** The DNS row (bench/dns.ts): warren dns beside NSD. */
+  dns?: Measured<DnsBenchResult> | undefined;
   profile:
     | {
         edge?: ProfileSummary;

@@ -214,6 +214,8 @@ export async function routeDns(
     r.cname
   ];
   process.stdout.write(`${what} ${r.name} which will route to this tunnel tunnelID=${t.id}\n`);
+  // Pending zone or partial setup: the steps outside warren, so the hostname resolves.
+  for (const step of r.dns_setup?.instructions ?? []) process.stdout.write(`Next: ${step}\n`);
 }
 
 /** `tunnel route delete HOST`. */

@@ -13,6 +13,7 @@ import { CLASSIC_CLEANUP_INTERVAL_MS, ClassicDnsCleanup } from './classic-dns-cl
 import { classicTunnelRoutes } from './classic-tunnel-routes.js';
 import { ConnectionTracker } from './connection-tracker.js';
 import type { ControlContext } from './control-context.js';
+import { dnsNsLookup, type NsLookup } from './delegation-lookup.js';
 import { DnsHostRouter } from './dns-host-router.js';
 import { dnsRecordFileRoutes } from './dns-record-file-routes.js';
 import { dnsRecordRoutes } from './dns-record-routes.js';
@@ -28,7 +29,7 @@ import { tunnelDnsRoutes } from './tunnel-dns-route.js';
 import { tunnelRouteDeleteRoutes } from './tunnel-route-delete-routes.js';
 import { tunnelRoutes } from './tunnel-routes.js';
 import { userRoutes } from './user-routes.js';
-import { dnsNsLookup, type NsLookup, ZoneDelegationCheck } from './zone-activation.js';
+import { ZoneDelegationCheck } from './zone-activation.js';
 import { zoneRoutes } from './zone-routes.js';
 import { dnsTxtLookup, type TxtLookup, ZONE_VERIFY_RECHECK_MS, ZoneVerifier } from './zone-verifier.js';
 
@@ -52,7 +53,10 @@ export interface ControlPlaneOptions {
   verifyResolver?: string | undefined;
   /** Replaces the DNS lookup of zone verification altogether (tests of the job's logic). */
   txtLookup?: TxtLookup;
-  /** Run the zone verification sweep on a timer (default true; tests call `zoneVerifier.runOnce()`). */
+  /**
+   * Run the zone verification sweeps on a timer (default true): partial zones' TXT records and
+   * full zones' delegation; tests call `zoneVerifier.runOnce()` / `zoneDelegation.runOnce()`.
+   */
   zoneVerificationTimer?: boolean;
   /** The timers of the background jobs (DNS cleanup, zone verification, key rotation); default the system's. */
   timers?: Timers | undefined;
@@ -151,7 +155,10 @@ export class ControlPlane {
     await cp.tracker.start();
     await cp.router.start();
     if (options.classicCleanupTimer !== false) cp.dnsCleanup.start();
-    if (options.zoneVerificationTimer !== false) cp.zoneVerifier.start();
+    if (options.zoneVerificationTimer !== false) {
+      cp.zoneVerifier.start();
+      cp.zoneDelegation.start();
+    }
     if (options.accessKeyRotationTimer !== false) cp.access.rotation.start();
     return cp;
   }

@@ -3,7 +3,7 @@ import type { DnsRecordRow } from '../store/index.js';
 import { ApiError } from './api-error.js';
 import { isWithin, parseHostname } from './hostname.js';
 
-export const RECORD_TYPES = ['A', 'AAAA', 'CNAME', 'TXT', 'MX', 'SRV', 'CAA'] as const;
+export const RECORD_TYPES = ['A', 'AAAA', 'CNAME', 'TXT', 'MX', 'SRV', 'CAA', 'NS', 'PTR'] as const;
 const PROXIABLE = new Set<string>(['A', 'AAAA', 'CNAME']);
 export const TTL_AUTO = 1;
 
@@ -74,6 +74,19 @@ export function validateRecord(input: RecordInput, zone: string): ValidRecord {
       const c = parseHostname(need('a hostname'), 'content');
       if (c === name) throw ApiError.invalid('a CNAME record cannot point at itself');
       return { ...base, content: c, priority: null, data: null };
+    }
+    case 'PTR':
+      // A reverse name's target (`dig -x`): a hostname, as Cloudflare takes it.
+      return { ...base, content: parseHostname(need('a hostname'), 'content'), priority: null, data: null };
+    case 'NS': {
+      // Only below the apex: a delegation of a subdomain to other servers. The apex's NS are
+      // warren's own (ns1/ns2 of the service domain) and cannot be changed.
+      if (name === zone)
+        throw ApiError.invalid(
+          `NS records at the apex of ${zone} are warren's own; NS records delegate a subdomain (e.g. sub.${zone})`,
+        );
+      if (name.startsWith('*.')) throw ApiError.invalid('NS records cannot be wildcards; delegate a named subdomain');
+      return { ...base, content: parseHostname(need('a name server hostname'), 'content'), priority: null, data: null };
     }
     case 'TXT': {
       const c = need('text');

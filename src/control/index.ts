@@ -5,6 +5,7 @@ export { type AuditBy, type AuditEvent, audit, byApi } from './audit-trail.js';
 export { type BootstrapInput, type BootstrapResult, bootstrapAdmin, DEFAULT_ACCOUNT_NAME } from './bootstrap.js';
 export { ConnectionTracker } from './connection-tracker.js';
 export { ControlPlane, type ControlPlaneOptions } from './control-plane.js';
+export { dnsNsLookup, type NsLookup } from './delegation-lookup.js';
 export { DnsHostRouter } from './dns-host-router.js';
 export { globalApiKey } from './global-api-key.js';
 export { DEFAULT_MAX_TUNNELS_PER_ACCOUNT, NamedTunnelAuthenticator } from './named-tunnel-authenticator.js';
@@ -31,7 +32,7 @@ export {
   rollUserKey,
   type UserListing,
 } from './user-admin.js';
-export { dnsNsLookup, type NsLookup, serviceNameservers, ZoneDelegationCheck } from './zone-activation.js';
+export { serviceNameservers, ZoneDelegationCheck } from './zone-activation.js';
 export {
   activateZone,
   assertNoForeignOverlap,

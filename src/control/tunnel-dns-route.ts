@@ -3,6 +3,7 @@ import { ApiError } from './api-error.js';
 import { type ApiRoute, ID_PARAM, route } from './api-route.js';
 import { type AuditBy, audit, byApi } from './audit-trail.js';
 import type { ControlContext } from './control-context.js';
+import { hostSetupAdvice } from './dns-setup-advice.js';
 import { ok } from './envelope.js';
 import { isWithin, parseHostname } from './hostname.js';
 import { tunnelFor } from './tunnel-routes.js';
@@ -190,7 +191,8 @@ export function tunnelDnsRoutes(ctx: ControlContext): ApiRoute[] {
           return existing.length > 0 ? ('updated' as const) : ('new' as const);
         });
         if (result !== 'unchanged') await store.feed.publish('dns');
-        return ok({ cname: result, name: host });
+        // What is left to set outside warren (registrar delegation, or the CNAME at a partial zone's provider).
+        return ok({ cname: result, name: host, dns_setup: hostSetupAdvice(zone, host, domain) });
       },
     }),
   ];

@@ -3,9 +3,7 @@ import { ApiError } from './api-error.js';
 import type { RecordInput } from './dns-record-input.js';
 
 const PROXIED_TAG = 'cf_tags=cf-proxied:true'; // Cloudflare's marker in its own exports
-const IMPORT_TYPES = new Set(['A', 'AAAA', 'CNAME', 'TXT', 'MX', 'SRV', 'CAA']);
-/** Served by warren itself at the apex: ignored on import. */
-const SKIPPED_TYPES = new Set(['SOA', 'NS']);
+const IMPORT_TYPES = new Set(['A', 'AAAA', 'CNAME', 'TXT', 'MX', 'SRV', 'CAA', 'NS', 'PTR']);
 const MAX_IMPORT_RECORDS = 10_000;
 
 function quote(s: string): string {
@@ -25,7 +23,7 @@ function txtRdata(content: string): string {
 /** A zone's records in BIND zone-file format, as Cloudflare exports it (proxied records tagged in a comment). */
 export function formatZoneFile(zone: string, records: readonly DnsRecordRow[], now: Date): string {
   const lines = [`;; Domain:     ${zone}.`, `;; Exported:   ${now.toISOString()}`, '', `$ORIGIN ${zone}.`, ''];
-  const order = ['A', 'AAAA', 'CNAME', 'MX', 'SRV', 'TXT', 'CAA'];
+  const order = ['NS', 'A', 'AAAA', 'CNAME', 'MX', 'SRV', 'TXT', 'CAA', 'PTR'];
   const sorted = [...records].sort(
     (a, b) => order.indexOf(a.type) - order.indexOf(b.type) || a.name.localeCompare(b.name) || a.id.localeCompare(b.id),
   );
@@ -37,6 +35,8 @@ export function formatZoneFile(zone: string, records: readonly DnsRecordRow[], n
         rdata = r.content;
         break;
       case 'CNAME':
+      case 'NS':
+      case 'PTR':
         rdata = `${r.content}.`;
         break;
       case 'MX':
@@ -157,10 +157,11 @@ export function parseZoneFile(text: string, zone: string): { records: RecordInpu
     if (type === undefined) throw ApiError.invalid(`zone file line ${lineNo}: no record type`);
     const rdata = tokens.slice(i);
     parsed++;
-    if (SKIPPED_TYPES.has(type)) continue;
+    // SOA and the apex's NS are warren's own: skipped. NS below the apex is a delegation, kept.
+    if (type === 'SOA' || (type === 'NS' && owner.toLowerCase() === zone)) continue;
     if (!IMPORT_TYPES.has(type))
       throw ApiError.invalid(
-        `zone file line ${lineNo}: ${type} records are not supported (A, AAAA, CNAME, TXT, MX, SRV, CAA)`,
+        `zone file line ${lineNo}: ${type} records are not supported (A, AAAA, CNAME, TXT, MX, SRV, CAA, NS, PTR)`,
       );
     const proxied = comment.includes(PROXIED_TAG);
     const name = owner.toLowerCase();
@@ -175,6 +176,8 @@ export function parseZoneFile(text: string, zone: string): { records: RecordInpu
         records.push({ ...base, content: rdata[0] ?? '' });
         break;
       case 'CNAME':
+      case 'NS':
+      case 'PTR':
         records.push({ ...base, content: fqdn(rdata[0]) });
         break;
       case 'MX':

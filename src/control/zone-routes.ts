@@ -4,6 +4,7 @@ import { ApiError } from './api-error.js';
 import { type ApiRoute, ID_PARAM, route } from './api-route.js';
 import { audit, byApi } from './audit-trail.js';
 import type { ControlContext } from './control-context.js';
+import { zoneSetupAdvice } from './dns-setup-advice.js';
 import { ok, okPage, pageOf, pageSlice, pagingQuery } from './envelope.js';
 import { parseHostname } from './hostname.js';
 import { authorize, type Principal } from './principal.js';
@@ -266,9 +267,10 @@ export function zoneRoutes(ctx: ControlContext): ApiRoute[] {
       handler: async ({ principal: p, params }) => {
         const z = await zoneFor(ctx, p, params.zone_id, 'zone:write');
         if (z.status !== 'pending') throw ApiError.invalid(`zone ${z.name} is active already`);
-        if (z.type === 'partial') await ctx.verifyZone(z);
-        else await ctx.checkDelegation(z);
-        return ok({ id: z.id });
+        const activated = z.type === 'partial' ? await ctx.verifyZone(z) : await ctx.checkDelegation(z);
+        const now = activated ? { ...z, status: 'active' as const } : z;
+        // Still pending: say exactly what to set (Cloudflare answers only the id).
+        return ok({ id: z.id, ...zoneSetupAdvice(now, domain) });
       },
     }),
     route<{ zone_id: string }, unknown, unknown>({

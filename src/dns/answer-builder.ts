@@ -28,6 +28,7 @@ export const TYPE_NAMES: ReadonlyMap<number, string> = new Map([
 
 const CLASS_IN = 1;
 const TYPE_ANY = 255;
+const TYPE_DS = 43;
 const MAX_CNAME_CHAIN = 8;
 const RFC8482_TTL_S = 3600; // 1 hour, as Cloudflare's HINFO "RFC8482"
 
@@ -36,6 +37,8 @@ export interface Built {
   authoritative: boolean;
   answers: Answer[];
   authorities: Answer[];
+  /** Glue of a referral (addresses of in-zone name servers). */
+  additionals?: Answer[];
 }
 
 function refused(): Built {
@@ -70,6 +73,40 @@ function lookup(zone: ServedZoneData, name: string): ZoneNode | 'empty' | undefi
   return undefined;
 }
 
+/**
+ * The delegation point at or above `name` (the one nearest the apex), if any: `name` is then
+ * not ours to answer. DS at the cut itself belongs to the parent side (RFC 4035 §3.1.4.1).
+ */
+function cutAbove(zone: ServedZoneData, name: string, qtype: number): string | undefined {
+  if (zone.cuts.size === 0 || name === zone.name) return undefined;
+  let cut: string | undefined;
+  for (let n = name; n.length > zone.name.length; n = n.slice(n.indexOf('.') + 1)) {
+    if (zone.cuts.has(n) && !(n === name && qtype === TYPE_DS)) cut = n;
+  }
+  return cut;
+}
+
+/**
+ * A referral (RFC 1034 §4.3.2): not authoritative, the child's NS records in the authority
+ * section, the addresses of name servers inside the delegated name as glue.
+ */
+function referral(zone: ServedZoneData, cut: string, owner: string, answers: Answer[]): Built {
+  const ns = zone.nodes.get(cut)?.rrsets.get('NS') ?? [];
+  const glue: Answer[] = [];
+  for (const r of ns) {
+    const host = typeof r.data === 'string' ? r.data.toLowerCase() : '';
+    if (host !== cut && !host.endsWith(`.${cut}`)) continue;
+    for (const t of ['A', 'AAAA']) for (const a of zone.nodes.get(host)?.rrsets.get(t) ?? []) glue.push(rr(host, a));
+  }
+  return {
+    rcode: RCODE.NOERROR,
+    authoritative: false,
+    answers,
+    authorities: ns.map((r) => rr(owner, r)),
+    additionals: glue,
+  };
+}
+
 function rr(owner: string, r: Rdata): Answer {
   return { name: owner, type: r.type, ttl: r.ttl, class: 'IN', data: r.data } as Answer;
 }
@@ -96,6 +133,12 @@ export function buildAnswer(index: ZoneIndex, asked: string | undefined, qtype: 
   let owner = asked.replace(/\.$/, '');
   for (let hop = 0; hop <= MAX_CNAME_CHAIN; hop++) {
     seen.add(name);
+    const cut = cutAbove(zone, name, qtype);
+    if (cut !== undefined) {
+      // Below a delegation: the child's servers answer. After a CNAME, the chain stops here.
+      if (hop > 0) return { rcode: RCODE.NOERROR, authoritative: true, answers, authorities: [] };
+      return referral(zone, cut, owner.slice(owner.length - cut.length), answers);
+    }
     const found = lookup(zone, name);
     if (found === undefined) {
       // RFC 6604: the rcode follows the last name in the chain.

@@ -17,8 +17,15 @@ export function udpLimit(q: DnsQuery): number {
   return Math.max(DNS_PLAIN_UDP_SIZE, Math.min(q.edns.udpSize, DNS_EDNS_UDP_SIZE));
 }
 
-function encode(q: DnsQuery, rcode: number, flags: number, answers: Answer[], authorities: Answer[]): Buffer {
-  const additionals: Answer[] = [];
+function encode(
+  q: DnsQuery,
+  rcode: number,
+  flags: number,
+  answers: Answer[],
+  authorities: Answer[],
+  glue: Answer[] = [],
+): Buffer {
+  const additionals: Answer[] = [...glue];
   if (q.edns !== undefined) {
     additionals.push({
       name: '.',
@@ -58,7 +65,7 @@ export function encodeResponse(q: DnsQuery, built: Built, limit: number): Buffer
   const flags = QR | (q.recursionDesired ? RD : 0) | (built.authoritative ? AA : 0);
   if (q.edns !== undefined && q.edns.version > 0)
     return encode(q, RCODE_BADVERS, QR | (q.recursionDesired ? RD : 0), [], []);
-  const full = encode(q, built.rcode, flags, built.answers, built.authorities);
+  const full = encode(q, built.rcode, flags, built.answers, built.authorities, built.additionals);
   if (full.length <= limit) return full;
   return truncated(q, built.rcode, flags);
 }

@@ -117,7 +117,8 @@ export class DnsZoneCache {
       if (name === this.#domain || name.endsWith(`.${this.#domain}`)) continue;
       if (this.#insideForeignZone(name, z.account_id, owner)) continue;
       const records = byZone.get(z.id) ?? [];
-      const h = createHash('sha256').update(z.name);
+      // Pausing changes answers (DNS-only): it changes the serial too.
+      const h = createHash('sha256').update(`${z.name}\t${z.paused}`);
       for (const line of records
         .map((r) => `${r.name}\t${r.type}\t${r.content}\t${r.proxied}\t${r.ttl}\t${r.priority}\t${r.data}`)
         .sort())

@@ -12,7 +12,7 @@ const SOA_EXPIRE_S = 604_800; // 1 week
 
 /** One resource record without its owner name (that is filled in when answering, in the query's case). */
 export type Rdata =
-  | { type: 'A' | 'AAAA' | 'CNAME' | 'NS'; ttl: number; data: string }
+  | { type: 'A' | 'AAAA' | 'CNAME' | 'NS' | 'PTR'; ttl: number; data: string }
   | { type: 'TXT'; ttl: number; data: Buffer[] }
   | { type: 'MX'; ttl: number; data: { preference: number; exchange: string } }
   | { type: 'SRV'; ttl: number; data: { priority: number; weight: number; port: number; target: string } }
@@ -45,6 +45,8 @@ export interface ServedZoneData {
   nodes: Map<string, ZoneNode>;
   /** Every name that exists: owners and their ancestors down to the apex (empty non-terminals, RFC 4592 §2.2.2). */
   names: Set<string>;
+  /** Delegation points: names below the apex with NS records; queries at or below one get a referral. */
+  cuts: Set<string>;
   soa: Rdata & { type: 'SOA' };
 }
 
@@ -105,6 +107,8 @@ function recordRdata(r: ServedRecord): Rdata | undefined {
     case 'A':
     case 'AAAA':
     case 'CNAME':
+    case 'NS':
+    case 'PTR':
       return { type: r.type, ttl, data: r.content };
     case 'TXT':
       return { type: 'TXT', ttl, data: txtStrings(r.content) };
@@ -141,7 +145,7 @@ function newZone(name: string, serial: number, domain: string): ServedZoneData {
       minimum: SOA_MINIMUM_S,
     },
   };
-  const z: ServedZoneData = { name, serial, nodes: new Map(), names: new Set([name]), soa };
+  const z: ServedZoneData = { name, serial, nodes: new Map(), names: new Set([name]), cuts: new Set(), soa };
   const apex = node(z, name);
   add(apex, soa);
   add(apex, { type: 'NS', ttl: NS_TTL_S, data: `ns1.${domain}` });
@@ -176,7 +180,9 @@ export function serviceZone(domain: string, serial: number, addresses: DnsAddres
 /**
  * A zone's records as the DNS answers them. Proxied names (a proxied A/AAAA/CNAME, or any
  * CNAME into `tunnel.D`) answer with the edge's addresses and never with their content:
- * a tunnel's UUID must not leak to the world.
+ * a tunnel's UUID must not leak to the world. A paused zone is DNS-only (as Cloudflare's):
+ * proxied records answer with their own content, except CNAMEs into `tunnel.D`, which still
+ * answer with the edge (the UUID stays hidden; the edge says the zone is paused).
  */
 export function userZone(
   zone: ServedZone,
@@ -190,12 +196,15 @@ export function userZone(
   const proxied = new Set<string>();
   for (const r of records) {
     if (r.type === 'A' || r.type === 'AAAA' || r.type === 'CNAME') {
-      if (r.proxied === 1 || (r.type === 'CNAME' && (r.content.endsWith(tunnels) || r.content === tunnels.slice(1))))
-        proxied.add(r.name);
+      const toTunnel = r.type === 'CNAME' && (r.content.endsWith(tunnels) || r.content === tunnels.slice(1));
+      if (toTunnel || (r.proxied === 1 && zone.paused !== 1)) proxied.add(r.name);
     }
   }
   for (const r of records) {
     if (r.name !== z.name && !r.name.endsWith(`.${z.name}`)) continue;
+    // The apex's NS records are warren's own (the API refuses others there).
+    if (r.type === 'NS' && r.name === z.name) continue;
+    if (r.type === 'NS') z.cuts.add(r.name);
     addName(z, r.name);
     const n = node(z, r.name);
     if (proxied.has(r.name) && (r.type === 'A' || r.type === 'AAAA' || r.type === 'CNAME')) continue;

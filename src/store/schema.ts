@@ -83,7 +83,7 @@ export interface DnsRecordRow {
   account_id: string;
   /** Fully qualified, lower case, no trailing dot. */
   name: string;
-  type: 'A' | 'AAAA' | 'CNAME' | 'TXT' | 'MX' | 'SRV' | 'CAA';
+  type: 'A' | 'AAAA' | 'CNAME' | 'TXT' | 'MX' | 'SRV' | 'CAA' | 'NS' | 'PTR';
   content: string;
   proxied: number;
   ttl: number;

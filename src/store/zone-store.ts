@@ -85,6 +85,17 @@ export class ZoneStore {
       .execute();
   }
 
+  /** Full zones still waiting for their NS delegation, oldest first. */
+  pendingFullZones(): Promise<ZoneRow[]> {
+    return this.#db
+      .selectFrom('zones')
+      .selectAll()
+      .where('type', '=', 'full')
+      .where('status', '=', 'pending')
+      .orderBy('created_on')
+      .execute();
+  }
+
   async markVerificationChecked(id: string): Promise<void> {
     await this.#db
       .updateTable('zones')

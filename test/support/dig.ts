@@ -9,6 +9,7 @@ export interface DigResult {
   question: string[];
   answer: string[];
   authority: string[];
+  additional: string[];
   /** The EDNS line (`; EDNS: version: 0, flags:; udp: 1232`), if any. */
   edns: string | undefined;
   raw: string;
@@ -38,6 +39,7 @@ export async function dig(port: number, args: string[]): Promise<DigResult> {
     question: section(stdout, 'QUESTION').map((l) => l.replace(/^;/, '')),
     answer: section(stdout, 'ANSWER'),
     authority: section(stdout, 'AUTHORITY'),
+    additional: section(stdout, 'ADDITIONAL'),
     edns: /; EDNS: [^\n]*/.exec(stdout)?.[0],
     raw: stdout,
   };

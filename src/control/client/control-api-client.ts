@@ -8,6 +8,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export interface DnsRouteResult {
   cname: 'new' | 'updated' | 'unchanged';
   name: string;
+  /** What is left to set outside warren (absent from older servers). */
+  dns_setup?: { instructions: string[] };
 }
 
 /** `POST /zones/{zone}/classic_tunnels`. */

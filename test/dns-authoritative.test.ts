@@ -204,6 +204,44 @@ for (const dialect of DIALECTS) {
       assert.equal(r.status, 'REFUSED');
     });
 
+    test('a pending full zone answers its NS bare, so a resolver can follow the delegation, and serves records only once active', async () => {
+      // Written to the store as pending: the harness auto-activates zones made through the API.
+      const z = await h.store.zones.createZone({ accountId: h.accountId, name: 'pending-full.test', type: 'full' });
+      await h.store.zones.createRecord({
+        zone_id: z.id,
+        account_id: h.accountId,
+        name: 'www.pending-full.test',
+        type: 'A',
+        content: '198.51.100.77',
+        proxied: 0,
+        ttl: 60,
+        priority: null,
+        comment: null,
+        tags: '[]',
+        data: null,
+      });
+      await h.store.feed.publish('zones');
+      const ns = await eventually(
+        async () => {
+          const r = await dig(dns.port, ['pending-full.test', 'NS']);
+          return r.status === 'NOERROR' && r.answer.length > 0 ? r : undefined;
+        },
+        5_000,
+        'the pending zone to be served bare',
+      );
+      assert.deepEqual(ns.answer.map((a) => a.split(/\s+/).pop()).sort(), [`ns1.${DOMAIN}.`, `ns2.${DOMAIN}.`]);
+      const www = await dig(dns.port, ['www.pending-full.test', 'A']);
+      assert.equal(www.status, 'NXDOMAIN', 'no record of a pending zone is served');
+      assert.doesNotMatch(www.raw, /198\.51\.100\.77/);
+      await h.store.zones.activateZone(z.id);
+      await h.store.feed.publish('zones');
+      await eventually(
+        async () => (await dig(dns.port, ['www.pending-full.test', 'A'])).answer[0]?.endsWith('198.51.100.77'),
+        5_000,
+        'the record once the zone is active',
+      );
+    });
+
     test('a zone inside the service domain or inside another account’s zone is never served', async () => {
       // The API refuses both; written straight to the store, as a bug or a race elsewhere could.
       const other = await h.store.identity.createAccount('hostile');

@@ -8,8 +8,10 @@ export type ServedRecord = Pick<
 >;
 
 /**
- * What the authoritative DNS server answers from: zones on full setup that are active, and
- * their records, in two queries. Pending and partial zones are not ours to answer for.
+ * What the authoritative DNS server answers from: zones on full setup and the records of the
+ * active ones, in two queries. A pending full zone is served bare (its SOA and NS, no records):
+ * a recursive resolver that the activation check asks follows the parent's delegation to us,
+ * and must get an answer for the NS query rather than a refusal. Partial zones are not ours.
  */
 export class DnsZoneReader {
   readonly #db: Kysely<Database>;
@@ -23,7 +25,7 @@ export class DnsZoneReader {
       .selectFrom('zones')
       .select(['id', 'account_id', 'name', 'paused', 'modified_on'])
       .where('type', '=', 'full')
-      .where('status', '=', 'active')
+      .where('status', 'in', ['active', 'pending'])
       .execute();
     if (zones.length === 0) return { zones, records: [] };
     const records = await this.#db

@@ -21,12 +21,17 @@ export class DnsZoneReader {
   }
 
   async snapshot(): Promise<{ zones: ServedZone[]; records: ServedRecord[] }> {
-    const zones = await this.#db
+    const rows = await this.#db
       .selectFrom('zones')
-      .select(['id', 'account_id', 'name', 'paused', 'modified_on'])
+      .select(['id', 'account_id', 'name', 'paused', 'modified_on', 'status'])
       .where('type', '=', 'full')
       .where('status', 'in', ['active', 'pending'])
       .execute();
+    // A pending zone never takes names over from an active zone around it (the longest *active* zone rule).
+    const active = rows.filter((z) => z.status === 'active').map((z) => z.name);
+    const zones: ServedZone[] = rows
+      .filter((z) => z.status === 'active' || !active.some((a) => z.name.endsWith(`.${a}`)))
+      .map(({ status: _status, ...z }) => z);
     if (zones.length === 0) return { zones, records: [] };
     const records = await this.#db
       .selectFrom('dns_records')

@@ -190,7 +190,7 @@ describe('Access gate at the edge: one-time PIN login end to end', { timeout: 12
     await eventually(
       async () =>
         (await visit(port, 'app.example.com', '/echo', { headers: { 'cf-access-token': jwt } })).status === 302,
-      5_000,
+      2_000,
       'revoked session refused',
     );
   });

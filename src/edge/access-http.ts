@@ -58,7 +58,8 @@ export function gatePath(target: string): string {
   const q = target.indexOf('?');
   let p = q === -1 ? target : target.slice(0, q);
   try {
-    p = new URL(p.replace(/\\/g, '/'), 'http://h').pathname;
+    // After the origin, so `//x` stays a path (a base URL would read it as a host).
+    p = new URL(`http://h${p.replace(/\\/g, '/')}`).pathname;
     p = decodeURIComponent(p);
   } catch {
     // A malformed escape: match on the undecoded text (still lower case, slashes collapsed).

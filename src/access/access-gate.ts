@@ -110,6 +110,17 @@ export class AccessGate {
     return candidates.length === 0 ? undefined : matchApp(candidates, h, path);
   }
 
+  /** Whether any app covers `host` (lower case, no port): unprotected hosts stop here, before any path work. */
+  protects(host: string): boolean {
+    const s = this.#snapshot;
+    if (s.exact.has(host)) return true;
+    if (s.wildcard.size === 0) return false;
+    for (let dot = host.indexOf('.'); dot !== -1; dot = host.indexOf('.', dot + 1)) {
+      if (s.wildcard.has(host.slice(dot + 1))) return true;
+    }
+    return false;
+  }
+
   /** The app with this AUD tag (the login page's `kid`). */
   appByAud(aud: string): GateApp | undefined {
     return this.#snapshot.byAud.get(aud);

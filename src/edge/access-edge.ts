@@ -71,6 +71,7 @@ export class AccessEdge {
     const gate = this.#o.gate;
     const team = gate.teamAccount(host);
     if (team !== undefined) return this.#login.serve(req, host, team, target, scheme);
+    if (!gate.protects(host)) return undefined;
     const path = gatePath(target);
     const app = gate.lookup(host, path);
     if (app === undefined) return undefined;

@@ -274,6 +274,14 @@ describe('Access gate at the edge: one-time PIN login end to end', { timeout: 12
       form: { step: 'code', code, otp_id: otpId, csrf, kid: aud, redirect_url: '/' },
     });
     assert.notEqual(right.status, 302, 'a voided code does not log in');
+    const logs = await f.api<{ action: { type: string; result: boolean }; actor: { email: string; ip: string } }[]>(
+      'GET',
+      `/accounts/${f.accountId}/audit_logs?action.type=login`,
+    );
+    assert.ok(
+      logs.result.some((e) => !e.action.result && e.actor.email === email && e.actor.ip === '127.0.0.1'),
+      'the denied login is audited',
+    );
   });
 
   test('a form without its CSRF cookie is refused', async () => {

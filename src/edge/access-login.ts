@@ -32,7 +32,8 @@ function html(status: number, body: string, headers: string[] = []): AccessAnswe
       'x-frame-options',
       'DENY',
       'content-security-policy',
-      "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+      // No form-action: browsers apply it to the redirect after the code, which leads to the app's host.
+      "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
       ...headers,
     ],
     body,
@@ -175,7 +176,8 @@ export class AccessLogin {
       const refusal = throttle.check({ address: email, source: ip });
       if (refusal !== undefined) return tooMany(refusal.retryAfterSeconds);
       // Each code request draws on the address's and the source's budget (mail bombing, enumeration).
-      throttle.failed({ address: email, source: ip });
+      const locked = throttle.failed({ address: email, source: ip });
+      if (locked !== undefined) await this.#audit(app, email, ip, idp, false, lockoutReason(locked));
       const pin = this.#pins.issue(email, app.aud);
       const verdict = this.#o.gate.evaluate(app, { ip, email, loginMethod: idp.id });
       // Mail only goes to addresses the app's policies would let in; the page reads the same either way,
@@ -200,7 +202,10 @@ export class AccessLogin {
       throttle.succeeded({ address: r.email, source: ip });
       return done(r.email);
     }
-    throttle.failed({ address: r.email, source: ip });
+    const locked = throttle.failed({ address: r.email, source: ip });
+    if (locked !== undefined && r.email !== undefined) {
+      await this.#audit(app, r.email, ip, idp, false, lockoutReason(locked));
+    }
     if (r.why === 'wrong') {
       return render(401, 'code', { email: r.email, otpId, message: 'That code is not right. Try again.' });
     }
@@ -293,6 +298,10 @@ export class AccessLogin {
       this.#o.logger.error({ appId: app.id, err: (err as Error).message }, 'access: the login audit entry failed');
     }
   }
+}
+
+function lockoutReason(r: { scope: string; retryAfterSeconds: number }): string {
+  return `too many code requests or wrong codes: ${r.scope} locked out for ${r.retryAfterSeconds} s`;
 }
 
 function tooMany(retryAfterSeconds: number): AccessAnswer {

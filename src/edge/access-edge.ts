@@ -15,6 +15,7 @@ import { AccessAppEndpoints } from './access-app-endpoints.js';
 import { type AccessAnswer, gatePath, portSuffix, text } from './access-http.js';
 import { AccessLogin } from './access-login.js';
 import { issueTime, revoked, sessionSeconds, tokenOf } from './access-tokens.js';
+import { hostOf } from './host-of.js';
 import { normalizeIp } from './tunnel-listener.js';
 
 export interface AccessEdgeOptions {
@@ -59,6 +60,31 @@ export class AccessEdge {
     this.sessions = new AccessSessionCache((accountId) => options.ring.jwks(accountId));
     this.#login = new AccessLogin(options, this.sessions);
     this.#endpoints = new AccessAppEndpoints(this.sessions, (accountId) => this.#login.idpOf(accountId));
+  }
+
+  /**
+   * The visitor proxy's hook: decides for a request (`hostHeader`: its Host or absolute-form
+   * authority; `target`: path and query), then calls `next` with the verdict, at once when
+   * memory suffices, else after a verification; `failed` when the gate itself failed (refuse).
+   */
+  gate(
+    req: IncomingMessage,
+    hostHeader: string | undefined,
+    target: string,
+    scheme: 'http' | 'https',
+    next: (v: AccessVerdict) => void,
+    failed: () => void,
+  ): void {
+    const host = hostOf(hostHeader);
+    const v = host === undefined ? undefined : this.admit(req, host, target, scheme);
+    if (!(v instanceof Promise)) {
+      next(v);
+      return;
+    }
+    v.then(next, (err: Error) => {
+      this.#o.logger.error({ err: err.message }, 'access: the gate failed; the request is refused');
+      failed();
+    });
   }
 
   /** `host`: lower case, no port; `target`: the request's path and query. */

@@ -151,26 +151,20 @@ export class VisitorProxy {
       return;
     }
     const access = this.#o.access;
-    if (access !== undefined) {
-      const host = hostOf(target.authority ?? req.headers.host);
-      const verdict = host === undefined ? undefined : access.admit(req, host, target.path, this.#o.scheme);
-      if (verdict instanceof Promise) {
-        verdict.then(
-          (v) => this.#admitted(req, res, ray, target, v),
-          (err: Error) => this.#gateFailed(req, res, ray, err),
-        );
-        return;
-      }
-      this.#admitted(req, res, ray, target, verdict);
-      return;
+    if (access === undefined) this.#admitted(req, res, ray, target, undefined);
+    else {
+      access.gate(
+        req,
+        target.authority ?? req.headers.host,
+        target.path,
+        this.#o.scheme,
+        (v) => this.#admitted(req, res, ray, target, v),
+        () => {
+          if (!res.headersSent && !res.destroyed) sendVisitorError(req, res, VISITOR_ERRORS.originFailed(), ray, true);
+        },
+      );
     }
-    this.#admitted(req, res, ray, target, undefined);
   };
-
-  #gateFailed(req: IncomingMessage, res: ServerResponse, ray: string, err: Error): void {
-    this.#o.logger.error({ rayId: ray, err: err.message }, 'access: the gate failed; the request is refused');
-    if (!res.headersSent && !res.destroyed) sendVisitorError(req, res, VISITOR_ERRORS.originFailed(), ray, true);
-  }
 
   /** After the Access gate (or without one): answer its page, or route and forward with its headers. */
   #admitted(req: IncomingMessage, res: ServerResponse, ray: string, target: RequestTarget, v: AccessVerdict): void {
@@ -328,19 +322,17 @@ export class VisitorProxy {
       return;
     }
     const access = this.#o.access;
-    const gateHost = access === undefined ? undefined : hostOf(target.authority ?? req.headers.host);
-    const verdict = gateHost === undefined ? undefined : access?.admit(req, gateHost, target.path, this.#o.scheme);
-    if (verdict instanceof Promise) {
-      verdict.then(
+    if (access === undefined) this.#upgradeAdmitted(req, socket, early, ray, json, target, undefined);
+    else {
+      access.gate(
+        req,
+        target.authority ?? req.headers.host,
+        target.path,
+        this.#o.scheme,
         (v) => this.#upgradeAdmitted(req, socket, early, ray, json, target, v),
-        (err: Error) => {
-          this.#o.logger.error({ rayId: ray, err: err.message }, 'access: the gate failed; the request is refused');
-          writeRawError(socket, VISITOR_ERRORS.originFailed(), ray, json);
-        },
+        () => writeRawError(socket, VISITOR_ERRORS.originFailed(), ray, json),
       );
-      return;
     }
-    this.#upgradeAdmitted(req, socket, early, ray, json, target, verdict);
   };
 
   #upgradeAdmitted(

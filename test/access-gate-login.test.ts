@@ -167,6 +167,19 @@ describe('Access gate at the edge: one-time PIN login end to end', { timeout: 12
       `/accounts/${f.accountId}/audit_logs?action.type=login`,
     );
     assert.ok(logs.result.some((e) => e.action.type === 'login' && e.action.result && e.actor.email === ALICE));
+    // The team domain's root lists the apps this user may open (single sign-on: no new code).
+    const launcher = await b.request(`http://${TEAM}:${port}/`);
+    assert.match(launcher.text, new RegExp(`href="http://app\\.example\\.com:${port}/">App<`));
+    assert.doesNotMatch((await visit(port, TEAM, '/')).text, /app\.example\.com/, 'nothing listed without a session');
+    // Single sign-on: without the app cookie, the team session logs straight back in (no code).
+    b.jar.get('app.example.com')?.delete('CF_Authorization');
+    const anon = await b.request(`http://app.example.com:${port}/`);
+    const sso = await b.request(String(anon.headers.location));
+    assert.equal(sso.status, 302);
+    assert.match(String(sso.headers.location), /\/cdn-cgi\/access\/authorized\?token=/);
+    await b.request(String(sso.headers.location));
+    assert.equal((await b.request(`http://app.example.com:${port}/echo`)).status, 200);
+    const current = b.jar.get('app.example.com')?.get('CF_Authorization') as string;
     // Logout: the app cookie goes, then the team session.
     const out = await b.request(`http://app.example.com:${port}/cdn-cgi/access/logout`);
     assert.equal(out.status, 302);
@@ -175,7 +188,7 @@ describe('Access gate at the edge: one-time PIN login end to end', { timeout: 12
     assert.equal(b.jar.get(TEAM)?.get('CF_Authorization'), undefined);
     const again = await b.request(`http://app.example.com:${port}/echo`);
     assert.equal(again.status, 302, 'protected again');
-    const replay = await visit(port, 'app.example.com', '/echo', { headers: { 'cf-access-token': jwt } });
+    const replay = await visit(port, 'app.example.com', '/echo', { headers: { 'cf-access-token': current } });
     assert.equal(replay.status, 302, 'the logged-out token is refused on this edge');
   });
 

@@ -121,6 +121,11 @@ export class AccessGate {
     return false;
   }
 
+  /** Every app of an account (the team domain's app launcher). */
+  appsOf(accountId: string): GateApp[] {
+    return [...this.#snapshot.byAud.values()].filter((a) => a.accountId === accountId);
+  }
+
   /** The app with this AUD tag (the login page's `kid`). */
   appByAud(aud: string): GateApp | undefined {
     return this.#snapshot.byAud.get(aud);

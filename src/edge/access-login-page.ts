@@ -61,3 +61,21 @@ export function loginPage(p: LoginPageInput): string {
 export function messagePage(title: string, message: string): string {
   return page(title, `<h1>${esc(title)}</h1><p>${esc(message)}</p>`);
 }
+
+/** The team domain's root: the apps the signed-in user may open, or how to sign in. */
+export function launcherPage(
+  team: string,
+  email: string | undefined,
+  apps: readonly { name: string; url: string }[],
+): string {
+  if (email === undefined) {
+    return page(team, `<h1>${esc(team)}</h1><p>Open one of this team's applications to log in.</p>`);
+  }
+  const items = apps.map((a) => `<li><a href="${esc(a.url)}">${esc(a.name)}</a></li>`).join('');
+  return page(
+    team,
+    `<h1>${esc(team)}</h1><p>Logged in as ${esc(email)}.</p>` +
+      (items === '' ? '<p>No applications to show.</p>' : `<ul>${items}</ul>`) +
+      '<p><a href="/cdn-cgi/access/logout">Log out</a></p>',
+  );
+}

@@ -13,7 +13,7 @@ import {
   redirect,
   sameHostPath,
 } from './access-http.js';
-import { loginPage, messagePage } from './access-login-page.js';
+import { launcherPage, loginPage, messagePage } from './access-login-page.js';
 import { issueTime, sessionSeconds } from './access-tokens.js';
 import { normalizeIp } from './tunnel-listener.js';
 
@@ -100,7 +100,7 @@ export class AccessLogin {
       ]);
     }
     if (path.startsWith(LOGIN_PREFIX)) return this.#login(req, team, accountId, path, query, scheme);
-    if (path === '/') return html(200, messagePage(team, 'This is the Access team domain of a warren account.'));
+    if (path === '/') return this.#launcher(req, team, accountId, scheme);
     return html(404, messagePage('Not found', 'There is nothing here.'));
   }
 
@@ -211,6 +211,27 @@ export class AccessLogin {
     }
     if (r.email !== undefined) await this.#audit(app, r.email, ip, idp, false, 'code void (expired or too many tries)');
     return render(401, 'email', { message: 'This code has expired or was tried too often. Ask for a new one.' });
+  }
+
+  /**
+   * The app launcher: apps with `app_launcher_visible` (and no wildcard, which has no one address)
+   * that the team session's user may open under their policies now.
+   */
+  async #launcher(req: IncomingMessage, team: string, accountId: string, scheme: 'http' | 'https') {
+    const token = cookieValue(req.headers.cookie, ACCESS_COOKIE);
+    const s = token === undefined ? null : await this.#teamSession(token, team, accountId);
+    const email = s?.email;
+    if (email === undefined) return html(200, launcherPage(team, undefined, []));
+    const idp = await this.idpOf(accountId);
+    const ip = normalizeIp(req.socket.remoteAddress);
+    const port = portSuffix(req.headers.host);
+    const apps = this.#o.gate
+      .appsOf(accountId)
+      .filter((a) => a.settings.app_launcher_visible !== false && !a.domain.wildcard)
+      .filter((a) => this.#o.gate.evaluate(a, { ip, email, loginMethod: idp?.id }).decision === 'allow')
+      .map((a) => ({ name: a.name, url: `${scheme}://${a.domain.host}${port}${a.domain.path || '/'}` }))
+      .sort((x, y) => x.name.localeCompare(y.name));
+    return html(200, launcherPage(team, email, apps));
   }
 
   /** The app `kid` names, when it belongs to this team and covers `appHost`. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createLocalJWKSet, type JWTPayload, jwtVerify } from 'jose';
 import type { JwksDocument } from './jwks-document.js';
 
@@ -22,6 +23,8 @@ export type JwksSource = (accountId: string) => Promise<JwksDocument>;
 // Memory bounds: past this many tokens the oldest are dropped (then verified again when seen).
 const MAX_SESSIONS = 100_000;
 const MAX_REFUSED = 10_000;
+/** Longer tokens are refused unread (a real one is about 1 KiB); refused ones are remembered by hash. */
+const MAX_TOKEN_LENGTH = 8 * 1024;
 /** An account's keys are fetched at most this often when a token names an unknown kid. */
 const KEY_REFRESH_MIN_MS = 5_000; // 5 seconds
 const CLOCK_TOLERANCE_S = 5; // 5 seconds, as warren/verify's default
@@ -42,7 +45,7 @@ interface KeySet {
 export class AccessSessionCache {
   readonly #keys: JwksSource;
   readonly #sessions = new Map<string, AccessSession>();
-  /** `<aud> <token>` of refused tokens (a token for app A is still checked when it reaches app A). */
+  /** `<aud> <sha256 of token>` of refused tokens (a token for app A is still checked when it reaches app A). */
   readonly #refused = new Map<string, true>();
   readonly #keySets = new Map<string, KeySet>();
   /** Tokens ended by a logout in this process, until they expire. */
@@ -59,7 +62,8 @@ export class AccessSessionCache {
   cached(token: string, aud: string, nowSeconds: number): AccessSession | null | undefined {
     const s = this.#sessions.get(token);
     if (s !== undefined) return s.aud === aud && s.exp > nowSeconds ? s : null;
-    return this.#refused.has(`${aud} ${token}`) ? null : undefined;
+    if (token.length > MAX_TOKEN_LENGTH) return null;
+    return this.#refused.has(refusedKey(aud, token)) ? null : undefined;
   }
 
   /** Verifies `token` for `aud`, issued by `https://<teamDomain>` with the account's keys; caches the outcome. */
@@ -89,7 +93,7 @@ export class AccessSessionCache {
     } catch {
       // Refused for this audience: a token for another app is refused again without a signature check.
       if (this.#refused.size >= MAX_REFUSED) this.#refused.clear();
-      this.#refused.set(`${expected.aud} ${token}`, true);
+      this.#refused.set(refusedKey(expected.aud, token), true);
       return null;
     }
   }
@@ -126,6 +130,11 @@ export class AccessSessionCache {
     this.#keySets.set(accountId, set);
     return set;
   }
+}
+
+/** By hash: garbage tokens cost a bounded amount of memory however long they are. */
+function refusedKey(aud: string, token: string): string {
+  return `${aud} ${createHash('sha256').update(token).digest('base64url')}`;
 }
 
 function kidOf(token: string): string | undefined {

@@ -28,9 +28,19 @@ interface Snapshot {
   groups: Map<string, AccessGroupDef>;
   /** Service tokens by client id. */
   serviceTokens: Map<string, AccessServiceTokenRow>;
+  /** Apps by AUD tag; account ids by team domain (`auth_domain`). */
+  byAud: Map<string, GateApp>;
+  teams: Map<string, string>;
 }
 
-const EMPTY: Snapshot = { exact: new Map(), wildcard: new Map(), groups: new Map(), serviceTokens: new Map() };
+const EMPTY: Snapshot = {
+  exact: new Map(),
+  wildcard: new Map(),
+  groups: new Map(),
+  serviceTokens: new Map(),
+  byAud: new Map(),
+  teams: new Map(),
+};
 
 function policyDefOf(row: AccessPolicyRow, precedence: number): AccessPolicyDef {
   const d = JSON.parse(row.data) as Pick<AccessPolicyDef, 'decision' | 'include' | 'require' | 'exclude'>;
@@ -100,6 +110,32 @@ export class AccessGate {
     return candidates.length === 0 ? undefined : matchApp(candidates, h, path);
   }
 
+  /** Whether any app covers `host` (lower case, no port): unprotected hosts stop here, before any path work. */
+  protects(host: string): boolean {
+    const s = this.#snapshot;
+    if (s.exact.has(host)) return true;
+    if (s.wildcard.size === 0) return false;
+    for (let dot = host.indexOf('.'); dot !== -1; dot = host.indexOf('.', dot + 1)) {
+      if (s.wildcard.has(host.slice(dot + 1))) return true;
+    }
+    return false;
+  }
+
+  /** Every app of an account (the team domain's app launcher). */
+  appsOf(accountId: string): GateApp[] {
+    return [...this.#snapshot.byAud.values()].filter((a) => a.accountId === accountId);
+  }
+
+  /** The app with this AUD tag (the login page's `kid`). */
+  appByAud(aud: string): GateApp | undefined {
+    return this.#snapshot.byAud.get(aud);
+  }
+
+  /** The account whose team domain (`<team>.access.D`) is `host` (lower case, no port), if any. */
+  teamAccount(host: string): string | undefined {
+    return this.#snapshot.teams.get(host);
+  }
+
   /** What the app's policies decide for `who` (groups resolved within the app's account). */
   evaluate(app: GateApp, who: AccessIdentity): PolicyVerdict {
     const groups = this.#snapshot.groups;
@@ -142,11 +178,14 @@ export class AccessGate {
       wildcard: new Map(),
       groups: new Map(),
       serviceTokens: new Map(tokens.map((t) => [t.client_id, t])),
+      byAud: new Map(),
+      teams: new Map(orgs.map((o) => [o.auth_domain.toLowerCase(), o.account_id])),
     };
     for (const row of apps) {
       const app = gateApp(row, teams.get(row.account_id), perApp.get(row.id) ?? []);
       const index = app.domain.wildcard ? next.wildcard : next.exact;
       index.set(app.domain.host, [...(index.get(app.domain.host) ?? []), app]);
+      next.byAud.set(app.aud, app);
     }
     for (const g of groups) {
       const d = JSON.parse(g.data) as Omit<AccessGroupDef, 'id'>;

@@ -8,6 +8,7 @@ export {
   ruleMatches,
   rulesMatch,
 } from './access-rule.js';
+export { type AccessSession, AccessSessionCache, type JwksSource } from './access-session-cache.js';
 export { type AppDomain, matchApp, parseAppDomain } from './app-matcher.js';
 export { type JwksDocument, jwksDocument, type PublishedKey } from './jwks-document.js';
 export {
@@ -17,6 +18,8 @@ export {
   type KeySettingsView,
 } from './key-ring.js';
 export { KEY_ROTATION_CHECK_MS, KeyRotationJob } from './key-rotation-job.js';
+export { OneTimePins, OTP_MAX_ATTEMPTS, OTP_TTL_MS, type PinCheck } from './one-time-pins.js';
+export { type OtpMail, OtpMailer } from './otp-mailer.js';
 export {
   type AccessPolicyDef,
   admits,

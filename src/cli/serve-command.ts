@@ -2,10 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
+import { AccessGate, OtpMailer } from '../access/index.js';
 import { bootstrapAdmin, ControlPlane, createApiServer, issueSetupLink } from '../control/index.js';
+import { SignInThrottle } from '../control/sign-in-throttle.js';
 import { checkPassword } from '../control/user-admin.js';
 import { DnsMetrics, type DnsService, startDnsService } from '../dns/index.js';
-import { EdgeServer, QuickTunnelAuthority, type TunnelPortLimits } from '../edge/index.js';
+import { AccessEdge, EdgeServer, QuickTunnelAuthority, type TunnelPortLimits } from '../edge/index.js';
 import { WarrenError } from '../errors/index.js';
 import { loadOrCreateEdgeTls } from '../pki/index.js';
 import { ensureDataDir, Store } from '../store/index.js';
@@ -42,6 +44,8 @@ export interface ServeOptions {
   zoneAutoActivate?: boolean | undefined;
   /** `--dns-port` (`portIsDefault`: not given, so a taken port only disables DNS), `--edge-address`, `--ns-address`. */
   dns: { port: number; portIsDefault: boolean; edgeAddresses: string[] | undefined; nsAddresses: string[] | undefined };
+  /** `--smtp-url` / `--smtp-from`: one-time PIN mail for Access (no mail without a URL). */
+  smtp?: { url: string | undefined; from: string | undefined } | undefined;
   /** WARREN_ADMIN_EMAIL / WARREN_ADMIN_TOKEN / WARREN_ADMIN_PASSWORD. */
   admin: { email: string | undefined; token: string | undefined; password: string | undefined };
   log: LoggerOptions;
@@ -107,8 +111,22 @@ export async function serve(options: ServeOptions): Promise<void> {
     verifyResolver: options.verifyResolver,
     zoneAutoActivate,
   });
+  // The Access gate: apps, policies and service tokens in memory, reloaded by the change feed.
+  const accessGate = new AccessGate(store, logger);
+  await accessGate.start();
+  const smtpUrl = options.smtp?.url;
+  const access = new AccessEdge({
+    gate: accessGate,
+    ring: control.access.ring,
+    store,
+    mailer:
+      smtpUrl === undefined ? undefined : new OtpMailer(smtpUrl, options.smtp?.from ?? `access@${options.domain}`),
+    throttle: new SignInThrottle(store.clock),
+    logger,
+  });
   const edge = new EdgeServer({
     ...control.edgeHooks(),
+    access,
     edgeName,
     bind: options.bind,
     httpPort: options.httpPort,
@@ -173,6 +191,8 @@ export async function serve(options: ServeOptions): Promise<void> {
   onShutdownSignals(logger, async () => {
     ready = false;
     await Promise.all([edge.close(), api.close(), dns?.close()]);
+    accessGate.close();
+    access.close();
     await control.close();
     await store.close();
   });

@@ -164,6 +164,17 @@ export function registerServeCommand(program: Command): void {
       )
       .addOption(
         new Option(
+          '--smtp-url <url>',
+          'SMTP server for Access one-time PIN mail, smtp://[user:pass@]host:port or smtps://… (prefer the environment variable: a password in a flag shows in ps)',
+        ).env('WARREN_SMTP_URL'),
+      )
+      .addOption(
+        new Option('--smtp-from <address>', 'From address of one-time PIN mail (default: access@<domain>)').env(
+          'WARREN_SMTP_FROM',
+        ),
+      )
+      .addOption(
+        new Option(
           '--request-body-idle-timeout <duration>',
           'how long a visitor request body may send nothing (then 408, and the origin request is cancelled)',
         )
@@ -202,6 +213,7 @@ Without them, while no user exists, serve prints a one-time /setup link instead.
         verifyResolver: f.verifyResolver,
         zoneAutoActivate: f.zoneAutoActivate as boolean | undefined,
         requestBodyIdleTimeoutMs: f.requestBodyIdleTimeout,
+        smtp: { url: f.smtpUrl, from: f.smtpFrom },
         tunnelLimits: {
           handshakeTimeoutMs: f.tunnelHandshakeTimeout,
           maxPendingHandshakes: f.tunnelMaxPending,

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { DEFAULT_INITIAL_WINDOW } from '../protocol/index.js';
+import type { AccessEdge } from './access-edge.js';
 import type { EdgeLink } from './edge-link.js';
 import { EdgeMetrics } from './edge-metrics.js';
 import { QuickHostRouter } from './quick-host-router.js';
@@ -44,6 +45,8 @@ export interface EdgeServerOptions {
   initialWindow?: number;
   /** Tunnel port: handshake timeout and caps on unregistered and per-source connections. */
   tunnelLimits?: Partial<TunnelPortLimits> | undefined;
+  /** The Access gate in front of protected hostnames, and the team domains' login pages. */
+  access?: AccessEdge | undefined;
   onRegistered?: (link: EdgeLink) => void;
   onUnregistered?: (link: EdgeLink) => void;
   logger: Logger;
@@ -126,6 +129,7 @@ export class EdgeServer {
         requestBodyIdleTimeoutMs: options.requestBodyIdleTimeoutMs ?? DEFAULT_REQUEST_BODY_IDLE_TIMEOUT_MS,
         serviceDomain: options.quick.domain,
         metrics: this.metrics,
+        access: options.access,
         logger,
       });
     this.proxy = proxyFor('http');

@@ -1,3 +1,4 @@
+export { AccessEdge, type AccessEdgeOptions, type AccessVerdict } from './access-edge.js';
 export type { EdgeLink } from './edge-link.js';
 export { EdgeMetrics } from './edge-metrics.js';
 export {

@@ -3,6 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { HeadError, type MuxStream, type RequestHead, stripHopByHop } from '../protocol/index.js';
+import { type AccessAnswer, writeAccessAnswer, writeRawAccessAnswer } from './access-answer.js';
+import type { AccessEdge, AccessVerdict } from './access-edge.js';
 import { BodyIdleWatch, sweepIntervalMs } from './body-idle-watch.js';
 import { scopeSetCookie } from './cookie-scope.js';
 import type { EdgeLink } from './edge-link.js';
@@ -34,6 +36,8 @@ export interface VisitorProxyOptions {
   /** The service domain D: quick tunnels live under `quick.D`, which origins may not set cookies for. */
   serviceDomain?: string | undefined;
   metrics?: EdgeMetrics | undefined;
+  /** The Access gate: protected hosts, the team domains' pages. */
+  access?: AccessEdge | undefined;
   logger: Logger;
 }
 
@@ -65,6 +69,8 @@ class Visit {
   readonly target: RequestTarget;
   /** The routed hostname (lower case, no port). */
   readonly host: string;
+  /** What the Access gate adds (`Cf-Access-Jwt-Assertion`, …); undefined: an unprotected host. */
+  readonly accessHeaders: string[] | undefined;
   /** The stream of the current attempt. */
   stream: MuxStream | undefined;
   attempt = 0;
@@ -82,7 +88,9 @@ class Visit {
     hasBody: boolean,
     target: RequestTarget,
     host: string,
+    accessHeaders: string[] | undefined,
   ) {
+    this.accessHeaders = accessHeaders;
     this.proxy = proxy;
     this.req = req;
     this.res = res;
@@ -142,6 +150,29 @@ export class VisitorProxy {
       sendVisitorError(req, res, VISITOR_ERRORS.badRequest(BAD_TARGET), ray);
       return;
     }
+    const access = this.#o.access;
+    if (access === undefined) this.#admitted(req, res, ray, target, undefined);
+    else {
+      access.gate(
+        req,
+        target.authority ?? req.headers.host,
+        target.path,
+        this.#o.scheme,
+        (v) => this.#admitted(req, res, ray, target, v),
+        () => {
+          if (!res.headersSent && !res.destroyed) sendVisitorError(req, res, VISITOR_ERRORS.originFailed(), ray, true);
+        },
+      );
+    }
+  };
+
+  /** After the Access gate (or without one): answer its page, or route and forward with its headers. */
+  #admitted(req: IncomingMessage, res: ServerResponse, ray: string, target: RequestTarget, v: AccessVerdict): void {
+    if (res.destroyed || res.headersSent) return; // the visitor left while the gate was verifying
+    if (v !== undefined && !Array.isArray(v)) {
+      writeAccessAnswer(res, v as AccessAnswer, ray);
+      return;
+    }
     const route = this.#route(target.authority ?? req.headers.host);
     if ('error' in route) {
       sendVisitorError(req, res, route.error, ray);
@@ -149,16 +180,16 @@ export class VisitorProxy {
     }
     const cl = req.headers['content-length'];
     const hasBody = cl !== undefined ? cl !== '0' : req.headers['transfer-encoding'] !== undefined;
-    const visit = new Visit(this, req, res, ray, hasBody, target, route.host);
+    const visit = new Visit(this, req, res, ray, hasBody, target, route.host, v);
     (res as VisitCarrier)[kVisit] = visit;
     res.on('close', onVisitorClose);
     this.#forward(visit, route.link);
     if (hasBody && visit.stream !== undefined && !req.complete) this.#bodies.add(visit);
-  };
+  }
 
   #forward(visit: Visit, link: EdgeLink): void {
     const { req, res } = visit;
-    const h = this.#requestHeaders(req, visit.ray, link, false, visit.target.authority);
+    const h = this.#requestHeaders(req, visit.ray, link, false, visit.target.authority, visit.accessHeaders);
     if (h === undefined) {
       sendVisitorError(req, res, VISITOR_ERRORS.badRequest('The request has more than one Host header.'), visit.ray);
       return;
@@ -290,13 +321,41 @@ export class VisitorProxy {
       writeRawError(socket, VISITOR_ERRORS.badRequest(BAD_TARGET), ray, json);
       return;
     }
+    const access = this.#o.access;
+    if (access === undefined) this.#upgradeAdmitted(req, socket, early, ray, json, target, undefined);
+    else {
+      access.gate(
+        req,
+        target.authority ?? req.headers.host,
+        target.path,
+        this.#o.scheme,
+        (v) => this.#upgradeAdmitted(req, socket, early, ray, json, target, v),
+        () => writeRawError(socket, VISITOR_ERRORS.originFailed(), ray, json),
+      );
+    }
+  };
+
+  #upgradeAdmitted(
+    req: IncomingMessage,
+    socket: Duplex,
+    early: Buffer,
+    ray: string,
+    json: boolean,
+    target: RequestTarget,
+    v: AccessVerdict,
+  ): void {
+    if (socket.destroyed) return;
+    if (v !== undefined && !Array.isArray(v)) {
+      writeRawAccessAnswer(socket, v as AccessAnswer, ray);
+      return;
+    }
     const route = this.#route(target.authority ?? req.headers.host);
     if ('error' in route) {
       writeRawError(socket, route.error, ray, json);
       return;
     }
     const { link, host } = route;
-    const h = this.#requestHeaders(req, ray, link, true, target.authority);
+    const h = this.#requestHeaders(req, ray, link, true, target.authority, v);
     if (h === undefined) {
       writeRawError(socket, VISITOR_ERRORS.badRequest('The request has more than one Host header.'), ray, json);
       return;
@@ -369,7 +428,7 @@ export class VisitorProxy {
     socket.once('close', () => {
       if (!stream.closed) stream.reset('WARREN_STREAM_RESET', 'the visitor went away');
     });
-  };
+  }
 
   /** The link for a Host (or absolute-form authority), or the error page when there is none. */
   #route(hostHeader: string | undefined): { link: EdgeLink; host: string } | { error: VisitorError } {
@@ -392,6 +451,7 @@ export class VisitorProxy {
     link: EdgeLink,
     upgrade: boolean,
     authority: string | undefined,
+    accessHeaders: string[] | undefined,
   ): string[] | undefined {
     const out = forwardedHeaders(req.rawHeaders, EDGE_OWNED, upgrade, authority);
     if (out === undefined) return undefined;
@@ -411,6 +471,7 @@ export class VisitorProxy {
       'Cf-Warp-Tag-Id',
       link.connector.connectorId,
     );
+    if (accessHeaders !== undefined) for (const x of accessHeaders) out.push(x);
     return out;
   }
 }

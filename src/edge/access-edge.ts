@@ -1,0 +1,198 @@
+import type { IncomingMessage } from 'node:http';
+import type { Logger } from 'pino';
+import {
+  type AccessGate,
+  type AccessKeyRing,
+  type AccessSession,
+  AccessSessionCache,
+  type GateApp,
+  type OtpMailer,
+  signAccessJwt,
+} from '../access/index.js';
+import type { SignInThrottle } from '../control/sign-in-throttle.js';
+import type { Store } from '../store/index.js';
+import { AccessAppEndpoints } from './access-app-endpoints.js';
+import { type AccessAnswer, gatePath, portSuffix, text } from './access-http.js';
+import { AccessLogin } from './access-login.js';
+import { issueTime, revoked, sessionSeconds, tokenOf } from './access-tokens.js';
+import { hostOf } from './host-of.js';
+import { normalizeIp } from './tunnel-listener.js';
+
+export interface AccessEdgeOptions {
+  gate: AccessGate;
+  /** Signs tokens and publishes the JWKS (one ring per process; keys are in the store). */
+  ring: Pick<AccessKeyRing, 'signingKey' | 'jwks'>;
+  store: Store;
+  /** One-time PIN mail; undefined: `--smtp-url` not given, the PIN login says so. */
+  mailer: OtpMailer | undefined;
+  /** Per address and per source budget for code requests and code guesses. */
+  throttle: SignInThrottle;
+  logger: Logger;
+}
+
+/**
+ * What the gate decides for one visitor request: `undefined` — not protected, forward as is;
+ * a header list — forward with these added (`Cf-Access-Jwt-Assertion`, …); an answer — the
+ * gate answered (login redirect, 401, a team-domain or `/cdn-cgi/access/*` page).
+ */
+export type AccessVerdict = undefined | string[] | AccessAnswer;
+
+const NO_HEADERS: string[] = [];
+/** A minted service-token JWT is reused until this close to its expiry. */
+const SERVICE_JWT_RENEW_S = 60;
+const SERVICE_JWT_TTL_S = 24 * 3600; // 24 hours at most
+
+/**
+ * The Access gate at the edge. Per request it reads only memory: the app by host and path
+ * (`AccessGate`), the token from `CF_Authorization` or `cf-access-token` (verified once, then a
+ * map lookup), or a service token checked against its hash. A miss (a token seen for the first
+ * time, a service token's first JWT) costs one asynchronous verification or signature.
+ */
+export class AccessEdge {
+  readonly sessions: AccessSessionCache;
+  readonly #o: AccessEdgeOptions;
+  readonly #login: AccessLogin;
+  readonly #endpoints: AccessAppEndpoints;
+  readonly #serviceJwts = new Map<string, { jwt: string; iat: number; exp: number }>();
+
+  constructor(options: AccessEdgeOptions) {
+    this.#o = options;
+    this.sessions = new AccessSessionCache((accountId) => options.ring.jwks(accountId));
+    this.#login = new AccessLogin(options, this.sessions);
+    this.#endpoints = new AccessAppEndpoints(this.sessions, (accountId) => this.#login.idpOf(accountId));
+  }
+
+  /**
+   * The visitor proxy's hook: decides for a request (`hostHeader`: its Host or absolute-form
+   * authority; `target`: path and query), then calls `next` with the verdict, at once when
+   * memory suffices, else after a verification; `failed` when the gate itself failed (refuse).
+   */
+  gate(
+    req: IncomingMessage,
+    hostHeader: string | undefined,
+    target: string,
+    scheme: 'http' | 'https',
+    next: (v: AccessVerdict) => void,
+    failed: () => void,
+  ): void {
+    const host = hostOf(hostHeader);
+    const v = host === undefined ? undefined : this.admit(req, host, target, scheme);
+    if (!(v instanceof Promise)) {
+      next(v);
+      return;
+    }
+    v.then(next, (err: Error) => {
+      this.#o.logger.error({ err: err.message }, 'access: the gate failed; the request is refused');
+      failed();
+    });
+  }
+
+  /** `host`: lower case, no port; `target`: the request's path and query. */
+  admit(
+    req: IncomingMessage,
+    host: string,
+    target: string,
+    scheme: 'http' | 'https',
+  ): AccessVerdict | Promise<AccessVerdict> {
+    const gate = this.#o.gate;
+    const team = gate.teamAccount(host);
+    if (team !== undefined) return this.#login.serve(req, host, team, target, scheme);
+    if (!gate.protects(host)) return undefined;
+    const path = gatePath(target);
+    const app = gate.lookup(host, path);
+    if (app === undefined) return undefined;
+    if (path.startsWith('/cdn-cgi/access/')) return this.#endpoints.serve(req, app, path, target, scheme);
+    const nowS = Math.floor(Date.now() / 1000);
+    const token = tokenOf(req);
+    if (token !== undefined) {
+      const s = this.sessions.cached(token, app.aud, nowS);
+      if (s === undefined) return this.#verifyThenAdmit(req, app, host, token, target, scheme, nowS);
+      if (s !== null && !revoked(app, s)) return identityHeaders(token, s);
+    }
+    return this.#withoutSession(req, app, host, target, scheme, nowS);
+  }
+
+  async #verifyThenAdmit(
+    req: IncomingMessage,
+    app: GateApp,
+    host: string,
+    token: string,
+    target: string,
+    scheme: 'http' | 'https',
+    nowS: number,
+  ): Promise<AccessVerdict> {
+    const s = await this.#endpoints.verify(app, token, nowS);
+    if (s !== null) return identityHeaders(token, s);
+    return this.#withoutSession(req, app, host, target, scheme, nowS);
+  }
+
+  /** No valid session: a service token, a bypass / non_identity policy, or the way to the login. */
+  #withoutSession(
+    req: IncomingMessage,
+    app: GateApp,
+    host: string,
+    target: string,
+    scheme: 'http' | 'https',
+    nowS: number,
+  ): AccessVerdict | Promise<AccessVerdict> {
+    const gate = this.#o.gate;
+    const ip = normalizeIp(req.socket.remoteAddress);
+    const clientId = req.headers['cf-access-client-id'];
+    const secret = req.headers['cf-access-client-secret'];
+    let serviceTokenId: string | undefined;
+    if (typeof clientId === 'string' && typeof secret === 'string') {
+      serviceTokenId = gate.serviceToken(app, clientId, secret, new Date(nowS * 1000));
+    }
+    const verdict = gate.evaluate(app, { ip, serviceTokenId });
+    if (verdict.decision === 'bypass') return NO_HEADERS;
+    if (verdict.decision === 'non_identity') {
+      if (serviceTokenId === undefined || typeof clientId !== 'string') return NO_HEADERS;
+      return this.#serviceJwt(app, serviceTokenId, clientId, nowS);
+    }
+    if (String(req.headers['x-requested-with'] ?? '').toLowerCase() === 'xmlhttprequest') {
+      return text(401, 'Access to this application requires a login (Cloudflare Access-style; no session).\n');
+    }
+    if (app.teamDomain === undefined) {
+      return text(403, 'This application is protected, but its account has no Access team domain to log in at.\n');
+    }
+    const login =
+      `${scheme}://${app.teamDomain}${portSuffix(req.headers.host)}/cdn-cgi/access/login/${host}` +
+      `?kid=${app.aud}&redirect_url=${encodeURIComponent(target)}`;
+    return { status: 302, headers: ['location', login, 'cache-control', 'no-store'], body: '' };
+  }
+
+  #serviceJwt(app: GateApp, tokenId: string, clientId: string, nowS: number): string[] | Promise<string[]> {
+    const key = `${tokenId}:${app.aud}`;
+    const have = this.#serviceJwts.get(key);
+    if (have !== undefined && have.exp - nowS > SERVICE_JWT_RENEW_S && !revoked(app, have)) {
+      return ['Cf-Access-Jwt-Assertion', have.jwt];
+    }
+    const teamDomain = app.teamDomain;
+    if (teamDomain === undefined) return NO_HEADERS;
+    return (async () => {
+      const ttl = Math.min(sessionSeconds(app), SERVICE_JWT_TTL_S);
+      const issuedAt = issueTime(app, new Date(nowS * 1000));
+      const jwt = await signAccessJwt(await this.#o.ring.signingKey(app.accountId), {
+        teamDomain,
+        aud: app.aud,
+        subject: { kind: 'service_token', clientId },
+        issuedAt,
+        ttlSeconds: ttl,
+      });
+      if (this.#serviceJwts.size > 10_000) this.#serviceJwts.clear();
+      const iat = Math.floor(issuedAt.getTime() / 1000);
+      this.#serviceJwts.set(key, { jwt, iat, exp: iat + ttl });
+      return ['Cf-Access-Jwt-Assertion', jwt];
+    })();
+  }
+
+  close(): void {
+    this.#o.mailer?.close();
+  }
+}
+
+function identityHeaders(token: string, s: AccessSession): string[] {
+  return s.email === undefined
+    ? ['Cf-Access-Jwt-Assertion', token]
+    : ['Cf-Access-Jwt-Assertion', token, 'Cf-Access-Authenticated-User-Email', s.email];
+}

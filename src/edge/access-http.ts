@@ -1,0 +1,101 @@
+import type { IncomingMessage } from 'node:http';
+
+/** A response the Access gate writes itself (login redirect, 401, the team domain's pages). */
+export interface AccessAnswer {
+  status: number;
+  /** Flat name/value list; `set-cookie` may repeat. */
+  headers: string[];
+  body: string;
+}
+
+export const ACCESS_COOKIE = 'CF_Authorization';
+/** The login form's CSRF cookie on the team domain (double submit: the form carries the same value). */
+export const CSRF_COOKIE = 'CF_Access_CSRF';
+const MAX_FORM_BYTES = 8 * 1024; // 8 KiB: an e-mail address, a code and a few ids
+
+/** The value of cookie `name` in a Cookie header, without parsing the others. */
+export function cookieValue(header: string | undefined, name: string): string | undefined {
+  if (header === undefined) return undefined;
+  let at = 0;
+  while (at < header.length) {
+    const end = header.indexOf(';', at);
+    const part = header.slice(at, end === -1 ? header.length : end).trim();
+    if (part.length > name.length && part.startsWith(name) && part.charCodeAt(name.length) === 61 /* = */) {
+      return part.slice(name.length + 1);
+    }
+    if (end === -1) break;
+    at = end + 1;
+  }
+  return undefined;
+}
+
+/** `:port` of a Host header ('' when it has none), for links between the team domain and the apps. */
+export function portSuffix(hostHeader: string | undefined): string {
+  const m = /:(\d{1,5})$/.exec(hostHeader ?? '');
+  return m === null || (hostHeader ?? '').endsWith(']') ? '' : `:${m[1]}`;
+}
+
+/**
+ * A path on the same host for `redirect_url`, or undefined. Only `/…` is accepted: `//host`,
+ * `/\host` (browsers read both as another host), absolute URLs and control characters are not,
+ * so a login can only lead back to the app it was for (no open redirect).
+ */
+export function sameHostPath(raw: string | null | undefined): string | undefined {
+  if (raw === null || raw === undefined || raw === '') return undefined;
+  if (raw.charCodeAt(0) !== 47 /* / */ || raw.length > 4096) return undefined;
+  if (raw.startsWith('//') || raw.startsWith('/\\')) return undefined;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (/[\u0000-\u001f\u007f\\]/.test(raw)) return undefined;
+  return raw;
+}
+
+/**
+ * The path a request's app is looked up by: dot segments resolved, percent escapes decoded,
+ * repeated slashes collapsed, lower case, so `/x/../Admin` or `/%61dmin` cannot slip past an app
+ * that covers `/admin` while the origin serves it anyway.
+ */
+export function gatePath(target: string): string {
+  const q = target.indexOf('?');
+  let p = q === -1 ? target : target.slice(0, q);
+  try {
+    // After the origin, so `//x` stays a path (a base URL would read it as a host).
+    p = new URL(`http://h${p.replace(/\\/g, '/')}`).pathname;
+    p = decodeURIComponent(p);
+  } catch {
+    // A malformed escape: match on the undecoded text (still lower case, slashes collapsed).
+  }
+  return p.replace(/\/{2,}/g, '/').toLowerCase();
+}
+
+/** A urlencoded form body (bounded); undefined when it is too large or not a form. */
+export async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
+  const type = (req.headers['content-type'] ?? '').toLowerCase();
+  if (!type.startsWith('application/x-www-form-urlencoded')) return undefined;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_FORM_BYTES) return undefined;
+    chunks.push(chunk);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+}
+
+/** A 302 with optional cookies. */
+export function redirect(location: string, cookies: readonly string[] = []): AccessAnswer {
+  const headers = ['location', location, 'cache-control', 'no-store'];
+  for (const c of cookies) headers.push('set-cookie', c);
+  return { status: 302, headers, body: '' };
+}
+
+export function json(status: number, value: unknown): AccessAnswer {
+  return {
+    status,
+    headers: ['content-type', 'application/json', 'cache-control', 'no-store'],
+    body: JSON.stringify(value),
+  };
+}
+
+export function text(status: number, body: string): AccessAnswer {
+  return { status, headers: ['content-type', 'text/plain; charset=utf-8', 'cache-control', 'no-store'], body };
+}

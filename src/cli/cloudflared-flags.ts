@@ -337,6 +337,13 @@ export const CLOUDFLARED_ENV_OF_WARREN_ENV: Readonly<Record<string, readonly str
   WARREN_HOSTNAME: ['TUNNEL_HOSTNAME'],
   WARREN_GRACE_PERIOD: ['TUNNEL_GRACE_PERIOD'],
   WARREN_TUNNEL_NAME: ['TUNNEL_NAME'],
+  WARREN_TUNNEL_CREATE_SECRET: ['TUNNEL_CREATE_SECRET'],
+  WARREN_TUNNEL_LIST_SORT_BY: ['TUNNEL_LIST_SORT_BY'],
+  WARREN_TUNNEL_LIST_INVERT_SORT: ['TUNNEL_LIST_INVERT_SORT'],
+  WARREN_TUNNEL_INFO_SORT_BY: ['TUNNEL_INFO_SORT_BY'],
+  WARREN_TUNNEL_INFO_INVERT_SORT: ['TUNNEL_INFO_INVERT_SORT'],
+  WARREN_TUNNEL_CLEANUP_CONNECTOR: ['TUNNEL_CLEANUP_CONNECTOR'],
+  WARREN_FORCE_PROVISIONING_DNS: ['TUNNEL_FORCE_PROVISIONING_DNS'],
   ...Object.fromEntries(CLOUDFLARED_FLAGS.filter((f) => f.env.length > 0).map((f) => [warrenEnvOf(f.name), f.env])),
 };
 
@@ -368,6 +375,7 @@ const ARG_ALIASES: Readonly<Record<string, string>> = {
   '-enp': '--exclude-name-prefix',
   '-rd': '--show-recently-disconnected',
   '-F': '--features',
+  '-p': '--protocol',
 };
 
 /**
@@ -398,6 +406,11 @@ export function normalizeCloudflaredArgs(args: readonly string[], known: Readonl
 
 const isFalse = (v: string | undefined): boolean => v === 'false' || v === '0' || v === 'FALSE' || v === 'False';
 
-const BOOLEAN_ENV = new Set(CLOUDFLARED_FLAGS.filter((f) => !f.value).flatMap((f) => f.env));
+const BOOLEAN_ENV = new Set([
+  ...CLOUDFLARED_FLAGS.filter((f) => !f.value).flatMap((f) => f.env),
+  'TUNNEL_LIST_INVERT_SORT',
+  'TUNNEL_INFO_INVERT_SORT',
+  'TUNNEL_FORCE_PROVISIONING_DNS',
+]);
 
 const BOOLEAN_FLAGS = new Map(CLOUDFLARED_FLAGS.filter((f) => !f.value).map((f) => [f.name, f]));

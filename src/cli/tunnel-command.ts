@@ -88,6 +88,9 @@ export async function runTunnel(o: TunnelRunOptions): Promise<void> {
   if (o.url !== undefined && !URL.canParse(o.url)) {
     throw new WarrenError('WARREN_CONFIG_INVALID', `--url "${o.url}" is not a URL: write e.g. http://localhost:3000`);
   }
+  if (o.edgeIpVersion !== undefined && !['4', '6', 'auto'].includes(o.edgeIpVersion)) {
+    throw new WarrenError('WARREN_CONFIG_INVALID', `edge-ip-version "${o.edgeIpVersion}" must be 4, 6 or auto`);
+  }
   const tags = o.tags !== undefined && Object.keys(o.tags).length > 0 ? o.tags : undefined;
   // The protocol's registration has no place for tags: they live in the logs and /ready.
   const transportLogger =

@@ -31,6 +31,7 @@ interface ConnectorFlags extends LogFlags {
   edgeBindAddress?: string;
   logDirectory?: string;
   transportLoglevel?: string;
+  credentialsContents?: string;
 }
 
 /** config.yml keys that stand for connector flags (cloudflared lets any flag be a key), by option name. */
@@ -54,6 +55,7 @@ const CONFIG_FLAG_OPTIONS: Readonly<Record<string, keyof ConnectorFlags>> = {
   'edge-bind-address': 'edgeBindAddress',
   'log-directory': 'logDirectory',
   'transport-loglevel': 'transportLoglevel',
+  'credentials-contents': 'credentialsContents',
 };
 
 /** Flags every connector command shares (quick tunnel and `tunnel run`), then cloudflared's others. */
@@ -250,7 +252,6 @@ export function registerTunnelCommand(program: Command): Command {
         token?: string;
         tokenFile?: string;
         credentialsFile?: string;
-        credentialsContents?: string;
       },
       cmd: Command,
     ) => {

@@ -109,12 +109,21 @@ export function tunnelRoutes(ctx: ControlContext): ApiRoute[] {
     }),
     route<
       { account_id: string },
-      { page?: number; per_page?: number; name?: string; is_deleted?: boolean; uuid?: string },
+      {
+        page?: number;
+        per_page?: number;
+        name?: string;
+        is_deleted?: boolean;
+        uuid?: string;
+        name_prefix?: string;
+        exclude_prefix?: string;
+        existed_at?: string;
+      },
       unknown
     >({
       method: 'GET',
       url: '/accounts/:account_id/cfd_tunnel',
-      summary: "The account's tunnels (filters: name, is_deleted, uuid)",
+      summary: "The account's tunnels (filters: name, is_deleted, uuid, name_prefix, exclude_prefix, existed_at)",
       tag: 'Tunnels',
       params: { account_id: ID_PARAM },
       query: {
@@ -122,6 +131,9 @@ export function tunnelRoutes(ctx: ControlContext): ApiRoute[] {
         name: { type: 'string' },
         is_deleted: { type: 'boolean' },
         uuid: { type: 'string' },
+        name_prefix: { type: 'string', maxLength: 255 },
+        exclude_prefix: { type: 'string', maxLength: 255 },
+        existed_at: { type: 'string', format: 'date-time' },
       },
       handler: async ({ principal: p, params, query }) => {
         await authorize(store, p, {
@@ -132,7 +144,15 @@ export function tunnelRoutes(ctx: ControlContext): ApiRoute[] {
         const page = pageOf(query, 20);
         const paged = await store.tunnels.tunnels(
           params.account_id,
-          { name: query.name, isDeleted: query.is_deleted, uuid: query.uuid?.toLowerCase() },
+          {
+            name: query.name,
+            isDeleted: query.is_deleted,
+            uuid: query.uuid?.toLowerCase(),
+            namePrefix: query.name_prefix,
+            excludePrefix: query.exclude_prefix,
+            // Stored times are toISOString(); compare like with like.
+            existedAt: query.existed_at === undefined ? undefined : new Date(query.existed_at).toISOString(),
+          },
           page,
         );
         const conns = await store.tunnels.connectionsOfTunnels(paged.rows.map((t) => t.id));

@@ -72,13 +72,14 @@ describe('cloudflared command lines without an edge', () => {
       'protocol',
       'region',
     ]);
-    // The only other line is the error about the credentials, which are not echoed.
+    // The other lines: credentials on the command line are visible in ps, and they are wrong (not echoed).
     const rest = r.stderr
       .trim()
       .split('\n')
       .filter((l) => !IGNORED_LINE.test(l));
-    assert.deepEqual(rest.length, 1);
-    assert.match(rest[0] as string, /--credentials-contents lacks AccountTag.*WARREN_CONFIG_INVALID/);
+    assert.equal(rest.length, 2);
+    assert.match(rest[0] as string, /^warning: --credentials-contents is visible .* \(ps\)/);
+    assert.match(rest[1] as string, /--credentials-contents lacks AccountTag.*WARREN_CONFIG_INVALID/);
   });
 
   test("cloudflared's spellings: flags before `tunnel`, Go's single dash, --pq, --flag=true", async () => {
@@ -122,7 +123,7 @@ describe('cloudflared command lines without an edge', () => {
     assert.deepEqual(ignoredFlags(off.stderr), []);
   });
 
-  test('--retries N stops the connector after N+1 failed dials in a row', async () => {
+  test('--retries N stops the connector after N+1 failed dials in a row', { timeout: 30_000 }, async () => {
     const port = await closedPort();
     const r = await runCli(home, [
       'tunnel',
@@ -273,20 +274,25 @@ for (const dialect of DIALECTS) {
       assert.equal(existsSync(pidfile), false, 'the pidfile is removed at exit');
     });
 
-    test('TUNNEL_TOKEN=… warren tunnel --no-autoupdate run serves the tunnel', async () => {
+    test('TUNNEL_TOKEN=… warren tunnel --no-autoupdate run serves the tunnel, with origin flags and --log-directory', async () => {
       const token = (await cli(['tunnel', 'token', 'web'])).stdout.trim();
-      const connector = startCli(['tunnel', '--no-autoupdate', 'run', '--url', origin.url], {
-        env: { HOME: home, TUNNEL_TOKEN: token, TUNNEL_LOGLEVEL: 'warn' },
-        cwd: home,
-      });
+      const logs = tempDir('warren-dropin-logs-');
+      const connector = startCli(
+        ['tunnel', '--no-autoupdate', 'run', '--url', origin.url, '--http-host-header', 'origin.internal'],
+        {
+          env: { HOME: home, TUNNEL_TOKEN: token, TUNNEL_LOGLEVEL: 'info', TUNNEL_LOGDIRECTORY: logs },
+          cwd: home,
+        },
+      );
       procs.push(connector);
       await connector.waitFor(/Tunnel [0-9a-f-]{36} is connected/);
       const r = await eventually(async () => {
         const v = await visit(serve.httpPort, 'app.example.com', '/echo');
         return v.status === 200 ? v : undefined;
       }, 10_000);
-      assert.equal(r.status, 200);
+      assert.equal((JSON.parse(r.text) as { headers: Record<string, string> }).headers.host, 'origin.internal');
       assert.equal(await connector.stop('SIGTERM'), 0);
+      assert.match(readFileSync(join(logs, 'warren.log'), 'utf8'), /registered tunnel connection/);
     });
 
     test('tunnel create --secret, and tunnel token --cred-file writes that secret', async () => {

@@ -269,6 +269,11 @@ export function registerTunnelCommand(program: Command): Command {
       const origincert = f.origincert ?? config?.originCert;
       let credentials: Awaited<ReturnType<typeof import('./tunnel-manage-command.js').credentialsByRef>>;
       const contents = f.credentialsContents;
+      if (contents !== undefined && cmd.getOptionValueSource('credentialsContents') === 'cli') {
+        process.stderr.write(
+          'warning: --credentials-contents is visible to every local user in the process list (ps); pass it with TUNNEL_CRED_CONTENTS or --credentials-file FILE instead\n',
+        );
+      }
       if (token === undefined && contents === undefined && credentialsFile === undefined && ref !== undefined) {
         // By name or id: ~/.warren/<id>.json, else the token fetched with cert.pem.
         const { credentialsByRef } = await import('./tunnel-manage-command.js');

@@ -97,8 +97,10 @@ describe('cloudflared command lines without an edge', () => {
     assert.match(r.stderr, /tunnel run needs --token-file/);
   });
 
-  test("cloudflared's environment names are read, and WARREN_* wins over them", async () => {
-    const quick = ['tunnel', '--url', 'http://127.0.0.1:9'];
+  test("cloudflared's environment names are read, and WARREN_* wins over them", { timeout: 60_000 }, async () => {
+    // Bounded: were the environment not read, the connector gives up on a closed edge port.
+    const edge = ['--edge', `127.0.0.1:${await closedPort()}`, '--retries', '0', '--ha-connections', '1'];
+    const quick = ['tunnel', '--url', 'http://127.0.0.1:9', ...edge];
     assert.match((await runCli(home, quick, { TUNNEL_LOGLEVEL: 'nope' })).stderr, /--loglevel .*"nope"/);
     const both = await runCli(home, quick, { TUNNEL_LOGLEVEL: 'nope', WARREN_LOGLEVEL: 'never' });
     assert.match(both.stderr, /"never"/);
@@ -265,6 +267,15 @@ for (const dialect of DIALECTS) {
       const connectorId = info.conns[0]?.id as string;
       for (const c of info.conns[0]?.conns ?? []) assert.match(c.origin_ip, /127\.0\.0\.2$/);
 
+      // The API's client_id: another connector's id closes none of this one's links.
+      const tunnelId = (
+        JSON.parse((await cli(['tunnel', 'list', '-o', 'json', '--name', 'web'])).stdout) as Listed[]
+      )[0]?.id as string;
+      const other = await api<{ connections: number; closed: number }>(
+        'DELETE',
+        `/accounts/${account}/cfd_tunnel/${tunnelId}/connections?client_id=00000000-0000-4000-8000-000000000000`,
+      );
+      assert.deepEqual([other.result.connections, other.result.closed], [0, 0]);
       const none = await cli(['tunnel', 'cleanup', '--connector-id', '00000000-0000-4000-8000-000000000000', 'web']);
       assert.match(none.stdout, /Cleaned up 0 connection\(s\) of connector/);
       const one = await cli(['tunnel', 'cleanup', '-c', connectorId, 'web']);

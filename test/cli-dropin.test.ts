@@ -306,6 +306,24 @@ for (const dialect of DIALECTS) {
       assert.match(readFileSync(join(logs, 'warren.log'), 'utf8'), /registered tunnel connection/);
     });
 
+    test('`warren tunnel --name N --url U --hostname H` creates, routes and runs; run again, it reuses N', async () => {
+      for (const round of ['create', 'reuse']) {
+        const connector = startCli(
+          ['tunnel', '--name', 'adhoc', '--url', origin.url, '--hostname', 'adhoc.example.com', '--loglevel', 'warn'],
+          { env: { HOME: home }, cwd: home },
+        );
+        procs.push(connector);
+        await connector.waitFor(/Tunnel [0-9a-f-]{36} is connected/);
+        assert.equal(/Created tunnel adhoc/.test(connector.stdout()), round === 'create', connector.stdout());
+        const r = await eventually(async () => {
+          const v = await visit(serve.httpPort, 'adhoc.example.com', '/echo');
+          return v.status === 200 ? v : undefined;
+        }, 10_000);
+        assert.equal(r.status, 200);
+        assert.equal(await connector.stop('SIGTERM'), 0);
+      }
+    });
+
     test('tunnel create --secret, and tunnel token --cred-file writes that secret', async () => {
       const secret = randomBytes(32).toString('base64');
       const created = await cli(['tunnel', 'create', 'sec', '--secret', secret, '-o', 'yaml']);

@@ -204,10 +204,34 @@ export function registerTunnelCommand(program: Command): Command {
         'WARREN_HOSTNAME',
       ),
     )
-    .action(async (f: ConnectorFlags & { hostname?: string }, cmd: Command) => {
+    .addOption(
+      new Option('--name <name>', 'create (or reuse) this named tunnel, route --hostname to it and run it').env(
+        'WARREN_TUNNEL_NAME',
+      ),
+    )
+    .addOption(
+      new Option('--overwrite-dns', 'with --name: replace existing records of --hostname')
+        .default(false)
+        .env('WARREN_OVERWRITE_DNS'),
+    )
+    .action(async (f: ConnectorFlags & { hostname?: string; name?: string; overwriteDns: boolean }, cmd: Command) => {
       if (f.url === undefined) tunnel.help({ error: true });
       const config = await withConfigFile(cmd, f);
       const { runTunnel } = await import('./tunnel-command.js');
+      if (f.name !== undefined) {
+        // cloudflared's ad hoc named tunnel: create, route and run in one line.
+        const { adhocNamedTunnel } = await import('./tunnel-adhoc-command.js');
+        const origincert = f.origincert ?? config?.originCert;
+        const named = await adhocNamedTunnel({
+          origincert,
+          name: f.name,
+          hostname: f.hostname,
+          overwriteDns: f.overwriteDns,
+        });
+        const edge = await edgeOf(cmd, { ...f, origincert }, config?.flags.edge);
+        await runTunnel({ ...connectorOptionsOf(cmd, f), edge, config, credentials: named });
+        return;
+      }
       if (f.hostname !== undefined) {
         // Classic tunnel: cert.pem registers the tunnel and its CNAME; the connector dials cert.pem's edge.
         const { registerClassicTunnel } = await import('./tunnel-manage-command.js');

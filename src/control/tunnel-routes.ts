@@ -133,7 +133,8 @@ export function tunnelRoutes(ctx: ControlContext): ApiRoute[] {
         uuid: { type: 'string' },
         name_prefix: { type: 'string', maxLength: 255 },
         exclude_prefix: { type: 'string', maxLength: 255 },
-        existed_at: { type: 'string', format: 'date-time' },
+        // Checked in the handler, after authorization: another account's id must answer 403/404, not 400.
+        existed_at: { type: 'string', maxLength: 64 },
       },
       handler: async ({ principal: p, params, query }) => {
         await authorize(store, p, {
@@ -141,6 +142,10 @@ export function tunnelRoutes(ctx: ControlContext): ApiRoute[] {
           scope: 'tunnel:read',
           what: `account ${params.account_id}`,
         });
+        const existedAt = query.existed_at === undefined ? undefined : Date.parse(query.existed_at);
+        if (existedAt !== undefined && Number.isNaN(existedAt)) {
+          throw new ApiError('WARREN_API_INVALID', 'existed_at must be an RFC 3339 time, e.g. 2024-01-31T12:00:00Z');
+        }
         const page = pageOf(query, 20);
         const paged = await store.tunnels.tunnels(
           params.account_id,
@@ -151,7 +156,7 @@ export function tunnelRoutes(ctx: ControlContext): ApiRoute[] {
             namePrefix: query.name_prefix,
             excludePrefix: query.exclude_prefix,
             // Stored times are toISOString(); compare like with like.
-            existedAt: query.existed_at === undefined ? undefined : new Date(query.existed_at).toISOString(),
+            existedAt: existedAt === undefined ? undefined : new Date(existedAt).toISOString(),
           },
           page,
         );

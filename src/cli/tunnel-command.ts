@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ConnectorConfig } from '../connector/config/index.js';
 import {
@@ -10,7 +10,7 @@ import {
 } from '../connector/index.js';
 import { WarrenError } from '../errors/index.js';
 import { warrenHome } from '../pki/origin-cert-file.js';
-import { createLogger, type LoggerOptions } from './logger.js';
+import { createLogger, type LoggerOptions, parseLogLevel } from './logger.js';
 import { onReloadSignal, onShutdownSignals } from './shutdown-signals.js';
 import { loadRunConfig, readOriginCaRoot } from './tunnel-run-command.js';
 
@@ -31,6 +31,15 @@ export interface TunnelRunOptions {
   gracePeriodMs: number;
   heartbeatMs: number | undefined;
   log: LoggerOptions;
+  /** Level of the edge-link logs; undefined: the --loglevel. */
+  transportLoglevel?: string | undefined;
+  /** Written with the pid once the first link registers; removed at exit. */
+  pidfile?: string | undefined;
+  retries?: number | undefined;
+  tags?: Readonly<Record<string, string>>;
+  label?: string | undefined;
+  edgeIpVersion?: '4' | '6' | 'auto' | undefined;
+  edgeBindAddress?: string | undefined;
 }
 
 /** Where the edge CA is looked for when --edge-ca is not given: the local data dir, then ~/.warren. */
@@ -60,12 +69,32 @@ export function parseEdgeAddress(edge: string): { host: string; port: number } {
   return { host: (m[1] ?? m[2]) as string, port };
 }
 
+/** `--pidfile`: written once connected (as cloudflared does), so a supervisor sees a live tunnel. */
+function writePidfile(path: string): void {
+  try {
+    writeFileSync(path, `${process.pid}\n`);
+  } catch (err) {
+    throw new WarrenError(
+      'WARREN_CONFIG_INVALID',
+      `--pidfile ${path} cannot be written (${(err as NodeJS.ErrnoException).code ?? 'error'}); pick a writable path`,
+      { cause: err },
+    );
+  }
+}
+
 /** Runs the connector: a quick tunnel (`warren tunnel --url`) or a named one (`warren tunnel run`). */
 export async function runTunnel(o: TunnelRunOptions): Promise<void> {
   const logger = createLogger(o.log);
   if (o.url !== undefined && !URL.canParse(o.url)) {
     throw new WarrenError('WARREN_CONFIG_INVALID', `--url "${o.url}" is not a URL: write e.g. http://localhost:3000`);
   }
+  if (o.edgeIpVersion !== undefined && !['4', '6', 'auto'].includes(o.edgeIpVersion)) {
+    throw new WarrenError('WARREN_CONFIG_INVALID', `edge-ip-version "${o.edgeIpVersion}" must be 4, 6 or auto`);
+  }
+  const tags = o.tags !== undefined && Object.keys(o.tags).length > 0 ? o.tags : undefined;
+  // The protocol's registration has no place for tags: they live in the logs and /ready.
+  const transportLogger =
+    o.transportLoglevel === undefined ? logger : logger.child({}, { level: parseLogLevel(o.transportLoglevel) });
   const metrics = new ConnectorMetrics();
   const run = new Orchestrator({
     config: o.config ?? loadRunConfig(o.configPath),
@@ -85,13 +114,19 @@ export async function runTunnel(o: TunnelRunOptions): Promise<void> {
     ca: findEdgeCa(o.edgeCa),
     credentials: o.credentials,
     haConnections: o.haConnections,
+    ...(o.retries !== undefined ? { maxRetries: o.retries } : {}),
+    dial: {
+      family: o.edgeIpVersion === '4' ? 4 : o.edgeIpVersion === '6' ? 6 : undefined,
+      localAddress: o.edgeBindAddress,
+    },
     handle: (stream, head) => origin.handle(stream, head),
-    logger,
+    logger: transportLogger,
     metrics,
     ...(o.heartbeatMs !== undefined ? { heartbeatMs: o.heartbeatMs, heartbeatTimeoutMs: o.heartbeatMs * 3 } : {}),
     onRegistered: (reg) => {
       if (announced) return;
       announced = true;
+      if (o.pidfile !== undefined) writePidfile(o.pidfile);
       if (reg.quick !== undefined && reg.url !== undefined) {
         process.stdout.write(`Your quick tunnel is ready: ${reg.url}\n  forwarding to ${run.target}\n`);
       } else {
@@ -110,14 +145,24 @@ export async function runTunnel(o: TunnelRunOptions): Promise<void> {
       readyConnections: () => connector.readyConnections,
       connectorId: connector.connectorId,
       paused: () => connector.paused,
+      tags,
+      label: o.label,
     });
     process.stdout.write(`Metrics server listening on ${m.url}/metrics\n`);
+  }
+  if (tags !== undefined || o.label !== undefined) {
+    logger.info({ connectorId: connector.connectorId, tags, label: o.label }, 'connector tags');
   }
   onShutdownSignals(logger, async () => {
     stopReload();
     run.health.stop();
     await connector.shutdown(o.gracePeriodMs);
     run.close();
+    if (o.pidfile !== undefined) rmSync(o.pidfile, { force: true });
   });
-  await connector.run();
+  try {
+    await connector.run();
+  } finally {
+    if (o.pidfile !== undefined && announced) rmSync(o.pidfile, { force: true });
+  }
 }

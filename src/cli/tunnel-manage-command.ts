@@ -29,9 +29,21 @@ function credentialsPath(id: string): string {
 
 /** `tunnel create NAME`: the tunnel, and its credentials in ~/.warren/<id>.json (0400, never overwritten). */
 export async function createTunnel(
-  o: { origincert: string | undefined; credentialsFile: string | undefined; output: string | undefined },
+  o: {
+    origincert: string | undefined;
+    credentialsFile: string | undefined;
+    output: string | undefined;
+    secret?: string | undefined;
+  },
   name: string,
 ): Promise<void> {
+  if (o.secret !== undefined && Buffer.from(o.secret, 'base64').length < 32) {
+    // The secret itself is never repeated in the message.
+    throw new WarrenError(
+      'WARREN_CONFIG_INVALID',
+      '--secret must be base64 of at least 32 bytes; make one with `openssl rand -base64 32`',
+    );
+  }
   const s = await openSession(o.origincert);
   if (o.credentialsFile !== undefined && existsSync(o.credentialsFile)) {
     throw new WarrenError(
@@ -39,7 +51,7 @@ export async function createTunnel(
       `${o.credentialsFile} already exists; tunnel credentials are never overwritten: choose another --credentials-file`,
     );
   }
-  const t = await s.api.createTunnel(name);
+  const t = await s.api.createTunnel(name, o.secret);
   const path = o.credentialsFile ?? credentialsPath(t.id);
   const creds = { ...t.credentials_file, Endpoint: '' };
   try {
@@ -52,10 +64,9 @@ export async function createTunnel(
     );
   }
   await chmod(path, 0o400);
-  if (o.output === 'json') {
-    process.stdout.write(
-      `${JSON.stringify({ id: t.id, name: t.name, created_at: t.created_at, credentials_file: path })}\n`,
-    );
+  if (o.output === 'json' || o.output === 'yaml') {
+    const { printStructured } = await import('./tunnel-list-command.js');
+    printStructured({ id: t.id, name: t.name, created_at: t.created_at, credentials_file: path }, o.output);
     return;
   }
   process.stdout.write(
@@ -73,79 +84,9 @@ export function connectionsSummary(conns: readonly { colo_name: string }[]): str
     .join(', ');
 }
 
-function table(rows: readonly (readonly string[])[]): string {
+export function table(rows: readonly (readonly string[])[]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ')).join('\n');
-}
-
-/** `tunnel list`. */
-export async function listTunnels(o: {
-  origincert: string | undefined;
-  output: string | undefined;
-  name: string | undefined;
-  id: string | undefined;
-  showDeleted: boolean;
-}): Promise<void> {
-  const s = await openSession(o.origincert);
-  const tunnels = await s.api.listTunnels({
-    name: o.name,
-    id: o.id,
-    isDeleted: o.showDeleted ? undefined : false,
-  });
-  if (o.output === 'json') {
-    process.stdout.write(`${JSON.stringify(tunnels, null, 2)}\n`);
-    return;
-  }
-  if (tunnels.length === 0) {
-    process.stdout.write(
-      'No tunnels were found for the given filter flags. Create one with `warren tunnel create NAME`.\n',
-    );
-    return;
-  }
-  const rows = [
-    o.showDeleted ? ['ID', 'NAME', 'CREATED', 'DELETED', 'CONNECTIONS'] : ['ID', 'NAME', 'CREATED', 'CONNECTIONS'],
-    ...tunnels.map((t) =>
-      o.showDeleted
-        ? [t.id, t.name, t.created_at, t.deleted_at ?? '', connectionsSummary(t.connections)]
-        : [t.id, t.name, t.created_at, connectionsSummary(t.connections)],
-    ),
-  ];
-  process.stdout.write(
-    `You can obtain more detailed information for each tunnel with \`warren tunnel info <name/uuid>\`\n${table(rows)}\n`,
-  );
-}
-
-/** `tunnel info T`: the tunnel and its connectors. */
-export async function tunnelInfo(
-  o: { origincert: string | undefined; output: string | undefined },
-  ref: string,
-): Promise<void> {
-  const s = await openSession(o.origincert);
-  const t = await s.api.findTunnel(ref);
-  const connectors = await s.api.connectors(t.id);
-  if (o.output === 'json') {
-    process.stdout.write(
-      `${JSON.stringify({ id: t.id, name: t.name, created_at: t.created_at, status: t.status, conns: connectors }, null, 2)}\n`,
-    );
-    return;
-  }
-  let out = `NAME:     ${t.name}\nID:       ${t.id}\nCREATED:  ${t.created_at}\nSTATUS:   ${t.status}\n\n`;
-  if (connectors.length === 0) {
-    out += 'This tunnel has no active connectors.\n';
-  } else {
-    out += `${table([
-      ['CONNECTOR ID', 'CREATED', 'ARCHITECTURE', 'VERSION', 'ORIGIN IP', 'EDGE'],
-      ...connectors.map((c) => [
-        c.id,
-        c.run_at,
-        c.arch,
-        c.version,
-        [...new Set(c.conns.map((x) => x.origin_ip))].join(', '),
-        connectionsSummary(c.conns),
-      ]),
-    ])}\n`;
-  }
-  process.stdout.write(out);
 }
 
 /** `tunnel delete [-f] [--cleanup-dns] T…`. */
@@ -185,20 +126,55 @@ export async function deleteTunnels(
 }
 
 /** `tunnel cleanup T…`: closes the tunnels' connections (stale ones go away; running connectors re-register). */
-export async function cleanupTunnels(o: { origincert: string | undefined }, refs: readonly string[]): Promise<void> {
+export async function cleanupTunnels(
+  o: { origincert: string | undefined; connectorId?: string | undefined },
+  refs: readonly string[],
+): Promise<void> {
+  if (o.connectorId !== undefined && refs.length !== 1) {
+    throw new WarrenError('WARREN_CONFIG_INVALID', '--connector-id cleans up one tunnel: name exactly one tunnel');
+  }
   const s = await openSession(o.origincert);
   for (const ref of refs) {
     const t = await s.api.findTunnel(ref);
-    const r = await s.api.cleanupConnections(t.id);
-    process.stdout.write(`Cleaned up ${r.connections} connection(s) of tunnel ${t.name} (${t.id})\n`);
+    const r = await s.api.cleanupConnections(t.id, o.connectorId);
+    const whose = o.connectorId === undefined ? '' : ` of connector ${o.connectorId}`;
+    process.stdout.write(`Cleaned up ${r.connections} connection(s)${whose} of tunnel ${t.name} (${t.id})\n`);
   }
 }
 
 /** `tunnel token T`. */
-export async function printToken(o: { origincert: string | undefined }, ref: string): Promise<void> {
+export async function printToken(
+  o: { origincert: string | undefined; credentialsFile?: string | undefined },
+  ref: string,
+): Promise<void> {
   const s = await openSession(o.origincert);
   const t = await s.api.findTunnel(ref);
-  process.stdout.write(`${await s.api.tunnelToken(t.id)}\n`);
+  const token = await s.api.tunnelToken(t.id);
+  if (o.credentialsFile === undefined) {
+    process.stdout.write(`${token}\n`);
+    return;
+  }
+  // cloudflared's `tunnel token --cred-file F`: the credentials JSON goes to F (0400, never overwritten).
+  const c = parseTunnelToken(token);
+  const json = {
+    AccountTag: c.accountTag,
+    TunnelSecret: c.secret.toString('base64'),
+    TunnelID: c.tunnelId,
+    Endpoint: '',
+  };
+  try {
+    await writeFile(o.credentialsFile, `${JSON.stringify(json)}\n`, { mode: 0o400, flag: 'wx' });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new WarrenError(
+      code === 'EEXIST' ? 'WARREN_FILE_EXISTS' : 'WARREN_CONFIG_INVALID',
+      code === 'EEXIST'
+        ? `${o.credentialsFile} already exists; tunnel credentials are never overwritten: choose another --cred-file`
+        : `cannot write ${o.credentialsFile} (${code ?? 'error'})`,
+      { cause: err },
+    );
+  }
+  process.stdout.write(`Tunnel credentials written to ${o.credentialsFile}. Keep this file secret.\n`);
 }
 
 /** `tunnel route dns [--overwrite-dns] T HOST`: in cert.pem's zone (the hostname may be in another zone of the account). */

@@ -1,6 +1,14 @@
+import { join } from 'node:path';
 import { type Command, Option } from 'commander';
+import type { ConnectorConfig } from '../connector/config/index.js';
 import { DEFAULT_HA_CONNECTIONS } from '../connector/index.js';
 import { durationArg, intArg, type LogFlags, logOptionsOf, withLogOptions } from './cli-options.js';
+import {
+  ignoredFlagLines,
+  inheritAncestorFlags,
+  originFlagsOf,
+  withCloudflaredOptions,
+} from './cloudflared-options.js';
 import { registerIngressCommands } from './ingress-options.js';
 import { registerTunnelManageCommands } from './tunnel-manage-options.js';
 
@@ -15,6 +23,15 @@ interface ConnectorFlags extends LogFlags {
   connectTimeout: number;
   heartbeatInterval?: number;
   origincert?: string;
+  pidfile?: string;
+  retries?: number;
+  tag?: string[];
+  label?: string;
+  edgeIpVersion?: '4' | '6' | 'auto';
+  edgeBindAddress?: string;
+  logDirectory?: string;
+  transportLoglevel?: string;
+  credentialsContents?: string;
 }
 
 /** config.yml keys that stand for connector flags (cloudflared lets any flag be a key), by option name. */
@@ -30,10 +47,23 @@ const CONFIG_FLAG_OPTIONS: Readonly<Record<string, keyof ConnectorFlags>> = {
   loglevel: 'loglevel',
   logfile: 'logfile',
   output: 'output',
+  pidfile: 'pidfile',
+  retries: 'retries',
+  tag: 'tag',
+  label: 'label',
+  'edge-ip-version': 'edgeIpVersion',
+  'edge-bind-address': 'edgeBindAddress',
+  'log-directory': 'logDirectory',
+  'transport-loglevel': 'transportLoglevel',
+  'credentials-contents': 'credentialsContents',
 };
 
-/** Flags every connector command shares (quick tunnel and `tunnel run`). */
-function withConnectorOptions(cmd: Command): Command {
+/** Flags every connector command shares (quick tunnel and `tunnel run`), then cloudflared's others. */
+function withConnectorOptions(cmd: Command, o: { run: boolean }): Command {
+  return withCloudflaredOptions(withConnectorFlags(cmd), o);
+}
+
+function withConnectorFlags(cmd: Command): Command {
   return withLogOptions(
     cmd
       .addOption(
@@ -104,9 +134,23 @@ async function withConfigFile(cmd: Command, f: ConnectorFlags) {
     if (option === undefined) continue;
     const source = cmd.getOptionValueSource(option);
     if (source === 'cli' || source === 'env') continue;
-    flags[option] = Array.isArray(value) ? value[0] : value;
+    flags[option] = Array.isArray(value) && option !== 'tag' ? value[0] : value;
   }
-  return config;
+  // cloudflared's single-origin flags on the command line override the file's keys of the same name.
+  const origin = originFlagsOf(cmd);
+  if (Object.keys(origin).length === 0) return config;
+  const base: ConnectorConfig = config ?? {
+    source: 'the command line',
+    tunnel: undefined,
+    credentialsFile: undefined,
+    originCert: undefined,
+    ingress: undefined,
+    ingressLines: [],
+    originRequest: {},
+    flags: {},
+    warnings: [],
+  };
+  return { ...base, flags: { ...base.flags, ...origin } };
 }
 
 function connectorOptionsOf(cmd: Command, f: ConnectorFlags) {
@@ -121,8 +165,29 @@ function connectorOptionsOf(cmd: Command, f: ConnectorFlags) {
     gracePeriodMs: f.gracePeriod,
     connectTimeoutMs: timeoutSource === 'default' || timeoutSource === undefined ? undefined : f.connectTimeout,
     heartbeatMs: f.heartbeatInterval,
-    log: logOptionsOf(f),
+    log: logOptionsOf({
+      ...f,
+      logfile: f.logfile ?? (f.logDirectory === undefined ? undefined : join(f.logDirectory, 'warren.log')),
+    }),
+    transportLoglevel: f.transportLoglevel,
+    pidfile: f.pidfile,
+    retries: f.retries,
+    tags: tagsOf(f.tag),
+    label: f.label,
+    edgeIpVersion: f.edgeIpVersion,
+    edgeBindAddress: f.edgeBindAddress,
   };
+}
+
+/** `--tag A=1 --tag B=2` as { A: '1', B: '2' } (parsers already checked the shape). */
+function tagsOf(tags: readonly string[] | string | undefined): Record<string, string> {
+  const list = typeof tags === 'string' ? [tags] : (tags ?? []);
+  const out: Record<string, string> = {};
+  for (const t of list) {
+    const i = t.indexOf('=');
+    if (i > 0) out[t.slice(0, i)] = t.slice(i + 1);
+  }
+  return out;
 }
 
 /** `warren tunnel` (quick tunnel) and `warren tunnel run`; other subcommands attach to the returned command. */
@@ -132,16 +197,41 @@ export function registerTunnelCommand(program: Command): Command {
       .command('tunnel')
       .description('run a quick tunnel (--url), or manage named tunnels (subcommands)')
       .enablePositionalOptions(),
+    { run: false },
   )
     .addOption(
       new Option('--hostname <hostname>', 'classic tunnel: serve --url at this hostname (uses cert.pem)').env(
         'WARREN_HOSTNAME',
       ),
     )
-    .action(async (f: ConnectorFlags & { hostname?: string }, cmd: Command) => {
+    .addOption(
+      new Option('--name <name>', 'create (or reuse) this named tunnel, route --hostname to it and run it').env(
+        'WARREN_TUNNEL_NAME',
+      ),
+    )
+    .addOption(
+      new Option('--overwrite-dns', 'with --name: replace existing records of --hostname')
+        .default(false)
+        .env('WARREN_OVERWRITE_DNS'),
+    )
+    .action(async (f: ConnectorFlags & { hostname?: string; name?: string; overwriteDns: boolean }, cmd: Command) => {
       if (f.url === undefined) tunnel.help({ error: true });
       const config = await withConfigFile(cmd, f);
       const { runTunnel } = await import('./tunnel-command.js');
+      if (f.name !== undefined) {
+        // cloudflared's ad hoc named tunnel: create, route and run in one line.
+        const { adhocNamedTunnel } = await import('./tunnel-adhoc-command.js');
+        const origincert = f.origincert ?? config?.originCert;
+        const named = await adhocNamedTunnel({
+          origincert,
+          name: f.name,
+          hostname: f.hostname,
+          overwriteDns: f.overwriteDns,
+        });
+        const edge = await edgeOf(cmd, { ...f, origincert }, config?.flags.edge);
+        await runTunnel({ ...connectorOptionsOf(cmd, f), edge, config, credentials: named });
+        return;
+      }
       if (f.hostname !== undefined) {
         // Classic tunnel: cert.pem registers the tunnel and its CNAME; the connector dials cert.pem's edge.
         const { registerClassicTunnel } = await import('./tunnel-manage-command.js');
@@ -178,10 +268,15 @@ export function registerTunnelCommand(program: Command): Command {
         ),
       )
       .addOption(new Option('--credentials-file <file>', 'tunnel credentials JSON').env('WARREN_TUNNEL_CRED_FILE')),
+    { run: true },
   ).action(
     async (
       id: string | undefined,
-      f: ConnectorFlags & { token?: string; tokenFile?: string; credentialsFile?: string },
+      f: ConnectorFlags & {
+        token?: string;
+        tokenFile?: string;
+        credentialsFile?: string;
+      },
       cmd: Command,
     ) => {
       const config = await withConfigFile(cmd, f);
@@ -197,13 +292,19 @@ export function registerTunnelCommand(program: Command): Command {
       const credentialsFile = f.credentialsFile ?? config?.credentialsFile;
       const origincert = f.origincert ?? config?.originCert;
       let credentials: Awaited<ReturnType<typeof import('./tunnel-manage-command.js').credentialsByRef>>;
-      if (token === undefined && credentialsFile === undefined && ref !== undefined) {
+      const contents = f.credentialsContents;
+      if (contents !== undefined && cmd.getOptionValueSource('credentialsContents') === 'cli') {
+        process.stderr.write(
+          'warning: --credentials-contents is visible to every local user in the process list (ps); pass it with TUNNEL_CRED_CONTENTS or --credentials-file FILE instead\n',
+        );
+      }
+      if (token === undefined && contents === undefined && credentialsFile === undefined && ref !== undefined) {
         // By name or id: ~/.warren/<id>.json, else the token fetched with cert.pem.
         const { credentialsByRef } = await import('./tunnel-manage-command.js');
         credentials = await credentialsByRef(ref, origincert);
       } else {
         const { resolveRunCredentials } = await import('./tunnel-run-command.js');
-        credentials = await resolveRunCredentials({ token, credentialsFile });
+        credentials = await resolveRunCredentials({ token, credentialsContents: contents, credentialsFile });
       }
       const edge = await edgeOf(cmd, { ...f, origincert }, config?.flags.edge);
       const { runTunnel } = await import('./tunnel-command.js');
@@ -212,5 +313,10 @@ export function registerTunnelCommand(program: Command): Command {
   );
   registerIngressCommands(tunnel);
   registerTunnelManageCommands(tunnel);
+  // cloudflared lets `tunnel`'s flags precede the subcommand: `warren tunnel --no-autoupdate run`.
+  tunnel.hook('preAction', (_tunnel, action) => {
+    inheritAncestorFlags(action);
+    for (const line of ignoredFlagLines(action)) process.stderr.write(`${line}\n`);
+  });
   return tunnel;
 }

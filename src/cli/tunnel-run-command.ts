@@ -87,7 +87,35 @@ async function readTokenFile(path: string, from: string): Promise<string> {
 
 export interface RunCredentialFlags {
   token: string | undefined;
+  /** `--credentials-contents` (TUNNEL_CRED_CONTENTS): the credentials JSON itself. */
+  credentialsContents?: string | undefined;
   credentialsFile: string | undefined;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** `--credentials-contents`: cloudflared's credentials JSON; errors never repeat it (it holds the secret). */
+export function credentialsFromContents(text: string): TunnelCredentials {
+  const fail = (why: string): never => {
+    throw new WarrenError(
+      'WARREN_CONFIG_INVALID',
+      `--credentials-contents ${why}; pass the JSON \`warren tunnel create\` wrote ({AccountTag, TunnelSecret, TunnelID})`,
+    );
+  };
+  let o: unknown;
+  try {
+    o = JSON.parse(text);
+  } catch {
+    return fail('is not JSON');
+  }
+  if (typeof o !== 'object' || o === null) return fail('is not a JSON object');
+  const { AccountTag, TunnelSecret, TunnelID } = o as Record<string, unknown>;
+  if (typeof AccountTag !== 'string' || AccountTag === '') return fail('lacks AccountTag');
+  if (typeof TunnelID !== 'string' || !UUID.test(TunnelID)) return fail('lacks a TunnelID');
+  if (typeof TunnelSecret !== 'string') return fail('lacks TunnelSecret');
+  const secret = Buffer.from(TunnelSecret, 'base64');
+  if (secret.length < 32) return fail('has a TunnelSecret shorter than 32 bytes');
+  return { accountTag: AccountTag, tunnelId: TunnelID.toLowerCase(), secret };
 }
 
 /**
@@ -96,10 +124,11 @@ export interface RunCredentialFlags {
  */
 export async function resolveRunCredentials(f: RunCredentialFlags): Promise<TunnelCredentials> {
   if (f.token !== undefined) return parseTunnelToken(f.token);
+  if (f.credentialsContents !== undefined) return credentialsFromContents(f.credentialsContents);
   if (f.credentialsFile !== undefined) return readCredentialsFile(f.credentialsFile);
   throw new WarrenError(
     'WARREN_CONFIG_INVALID',
-    'tunnel run needs --token-file F (or TUNNEL_TOKEN), --credentials-file F, or a tunnel id',
+    'tunnel run needs --token-file F (or TUNNEL_TOKEN), --credentials-file F, --credentials-contents JSON, or a tunnel id',
   );
 }
 

@@ -45,6 +45,10 @@ export interface ConnectorLinkOptions {
   sessions: TlsSessionCache;
   /** Name checked against the edge certificate. */
   servername: string;
+  /** IP version to dial (`--edge-ip-version`); undefined: either. */
+  family?: 4 | 6 | undefined;
+  /** Local address to dial from (`--edge-bind-address`). */
+  localAddress?: string | undefined;
   connector: ConnectorInfo;
   /** undefined asks the edge for a new quick tunnel. */
   credentials: TunnelCredentials | undefined;
@@ -104,6 +108,8 @@ export class ConnectorLink {
       const socket: TLSSocket = connect({
         host: o.host,
         port: o.port,
+        ...(o.family !== undefined ? { family: o.family } : {}),
+        ...(o.localAddress !== undefined ? { localAddress: o.localAddress } : {}),
         servername: isIpLiteral(o.servername) ? undefined : o.servername,
         secureContext: o.secureContext,
         session: o.sessions.get(),

@@ -25,6 +25,13 @@ const DRAIN_POLL_MS = 50; // 50 milliseconds
 /** How long a graceful stop waits for the links to close before it destroys them. */
 const LINK_CLOSE_WAIT_MS = 2_000; // 2 seconds
 
+export interface EdgeDialOptions {
+  /** IP version of the edge address; undefined: whatever DNS answers first. */
+  family?: 4 | 6 | undefined;
+  /** Local address the connection is made from. */
+  localAddress?: string | undefined;
+}
+
 export interface ConnectorOptions {
   edge: { host: string; port: number };
   ca: string | undefined;
@@ -40,6 +47,10 @@ export interface ConnectorOptions {
   heartbeatMs?: number;
   heartbeatTimeoutMs?: number;
   initialWindow?: number;
+  /** Failed dials in a row after which a link gives up and the connector stops (`--retries`); default: never. */
+  maxRetries?: number;
+  /** How edge connections are dialed (`--edge-ip-version`, `--edge-bind-address`). */
+  dial?: EdgeDialOptions;
   /** Called on every successful registration of any link. */
   onRegistered?: (reg: Registration, connIndex: number) => void;
 }
@@ -135,6 +146,7 @@ export class Connector {
     const log = o.logger.child({ connIndex: index });
     const backoff = new Backoff(o.backoff ?? DEFAULT_BACKOFF);
     const signal = this.#abort.signal;
+    let failures = 0;
     while (!this.#stopping) {
       if (this.#credentials === undefined && index > 0) {
         await Promise.race([this.#haveCredentials, abortPromise(signal)]);
@@ -146,6 +158,7 @@ export class Connector {
         secureContext: this.#secureContext,
         sessions: this.#sessions,
         servername: o.edge.host,
+        ...(o.dial ?? {}),
         connector: {
           connectorId: this.connectorId,
           connIndex: index,
@@ -171,6 +184,7 @@ export class Connector {
           this.#gotCredentials();
         }
         backoff.reset();
+        failures = 0;
         this.#links[index] = link;
         // A link that (re)registers while paused must not take traffic either.
         if (this.#paused) void link.unregister();
@@ -196,8 +210,19 @@ export class Connector {
             ? e
             : new WarrenError('WARREN_EDGE_UNREACHABLE', String(e), { cause: e, retryable: true });
         o.metrics?.registerFail.inc({ code: err.code });
+        failures += 1;
         if (!err.retryable) {
           this.#fatal?.(err);
+          return;
+        }
+        if (o.maxRetries !== undefined && failures > o.maxRetries) {
+          this.#fatal?.(
+            new WarrenError(
+              err.code,
+              `gave up after ${failures} failed attempts (--retries ${o.maxRetries}): ${err.message}`,
+              { cause: err, retryable: false },
+            ),
+          );
           return;
         }
         log.warn({ code: err.code, reason: err.message }, 'could not register; retrying');

@@ -9,6 +9,9 @@ export interface MetricsServerOptions {
   connectorId: string;
   /** True while the connector is paused (an origin failed its health check): /ready then answers 503. */
   paused?: () => boolean;
+  /** `--tag KEY=VAL` and `--label`, shown in /ready so an operator can tell replicas apart. */
+  tags?: Readonly<Record<string, string>> | undefined;
+  label?: string | undefined;
 }
 
 /**
@@ -44,7 +47,15 @@ export async function startMetricsServer(
       // Paused links are registered but take no traffic: not ready, and none counted as ready.
       const n = o.paused?.() === true ? 0 : o.readyConnections();
       res.writeHead(n > 0 ? 200 : 503, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: n > 0 ? 200 : 503, readyConnections: n, connectorId: o.connectorId }));
+      res.end(
+        JSON.stringify({
+          status: n > 0 ? 200 : 503,
+          readyConnections: n,
+          connectorId: o.connectorId,
+          ...(o.tags !== undefined ? { tags: o.tags } : {}),
+          ...(o.label !== undefined ? { label: o.label } : {}),
+        }),
+      );
       return;
     }
     if (path === '/healthcheck') {

@@ -124,10 +124,11 @@ export class ConnectionTracker {
   }
 
   /** Closes this edge's links of one tunnel (`tunnel cleanup`); running connectors redial. Returns how many. */
-  dropTunnel(tunnelId: string): number {
+  dropTunnel(tunnelId: string, connectorId?: string): number {
     const t = this.#local.get(tunnelId);
     if (t === undefined) return 0;
-    const links = [...t.links];
+    // `tunnel cleanup --connector-id`: only that connector's links.
+    const links = [...t.links].filter((l) => connectorId === undefined || l.connector.connectorId === connectorId);
     this.#logger.info({ tunnelId, links: links.length }, 'tunnel cleanup: closing its connections');
     for (const link of links) link.conn.destroy();
     return links.length;

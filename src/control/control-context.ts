@@ -17,7 +17,7 @@ export interface ControlContext {
   /** Fixed delay before a classic tunnel's records are deleted; undefined: a random point in 24–48 hours per record. */
   classicCleanupAfterMs: number | undefined;
   /** Closes this process's edge links of a tunnel; returns how many (`tunnel cleanup`). */
-  dropTunnelLinks: (tunnelId: string) => number;
+  dropTunnelLinks: (tunnelId: string, connectorId?: string) => number;
   /** Looks a pending partial zone's verification TXT record up now; true when it went active. */
   verifyZone: (zone: ZoneRow) => Promise<boolean>;
   /** Looks a pending full zone's NS delegation up now; true when it went active. */

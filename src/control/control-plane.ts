@@ -118,7 +118,7 @@ export class ControlPlane {
       edgeAddress: options.edgeAddress ?? '127.0.0.1:7844',
       edgeCaPem: options.edgeCaPem,
       classicCleanupAfterMs: options.classicCleanupAfterMs,
-      dropTunnelLinks: (id) => this.tracker.dropTunnel(id),
+      dropTunnelLinks: (id, connectorId) => this.tracker.dropTunnel(id, connectorId),
       verifyZone: (zone) => this.zoneVerifier.verify(zone),
       checkDelegation: (zone) => this.zoneDelegation.check(zone),
       zoneAutoActivate: options.zoneAutoActivate ?? false,

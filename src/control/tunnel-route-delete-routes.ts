@@ -76,16 +76,21 @@ export function tunnelRouteDeleteRoutes(ctx: ControlContext): ApiRoute[] {
         return ok({ hostname: host, deleted: routes.map((r) => ({ id: r.id, content: r.content })) });
       },
     }),
-    route<{ account_id: string; tunnel_id: string }, unknown, unknown>({
+    route<{ account_id: string; tunnel_id: string }, { client_id?: string }, unknown>({
       method: 'DELETE',
       url: '/accounts/:account_id/cfd_tunnel/:tunnel_id/connections',
       summary: "Cleans up the tunnel's connections: they are closed (connectors still running register again)",
       tag: 'Tunnels',
       params: { account_id: ID_PARAM, tunnel_id: ID_PARAM },
-      handler: async ({ principal: p, params }) => {
+      // Cloudflare's client_id: clean up one connector only.
+      query: { client_id: { type: 'string', maxLength: 64 } },
+      handler: async ({ principal: p, params, query }) => {
         const t = await tunnelFor(ctx, p, params.account_id, params.tunnel_id, 'tunnel:write');
-        const before = (await store.tunnels.connections(t.id)).length;
-        const closed = ctx.dropTunnelLinks(t.id);
+        const one = query.client_id?.toLowerCase();
+        const before = (await store.tunnels.connections(t.id)).filter(
+          (c) => one === undefined || c.connector_id === one,
+        ).length;
+        const closed = ctx.dropTunnelLinks(t.id, one);
         return ok({ tunnel_id: t.id, connections: before, closed });
       },
     }),

@@ -108,12 +108,21 @@ export function tunnelRoutes(ctx: ControlContext): ApiRoute[] {
     }),
     route<
       { account_id: string },
-      { page?: number; per_page?: number; name?: string; is_deleted?: boolean; uuid?: string },
+      {
+        page?: number;
+        per_page?: number;
+        name?: string;
+        is_deleted?: boolean;
+        uuid?: string;
+        name_prefix?: string;
+        exclude_prefix?: string;
+        existed_at?: string;
+      },
       unknown
     >({
       method: 'GET',
       url: '/accounts/:account_id/cfd_tunnel',
-      summary: "The account's tunnels (filters: name, is_deleted, uuid)",
+      summary: "The account's tunnels (filters: name, is_deleted, uuid, name_prefix, exclude_prefix, existed_at)",
       tag: 'Tunnels',
       params: { account_id: ID_PARAM },
       query: {
@@ -121,6 +130,10 @@ export function tunnelRoutes(ctx: ControlContext): ApiRoute[] {
         name: { type: 'string' },
         is_deleted: { type: 'boolean' },
         uuid: { type: 'string' },
+        name_prefix: { type: 'string', maxLength: 255 },
+        exclude_prefix: { type: 'string', maxLength: 255 },
+        // Checked in the handler, after authorization: another account's id must answer 403/404, not 400.
+        existed_at: { type: 'string', maxLength: 64 },
       },
       handler: async ({ principal: p, params, query }) => {
         await authorize(store, p, {
@@ -128,10 +141,22 @@ export function tunnelRoutes(ctx: ControlContext): ApiRoute[] {
           scope: 'tunnel:read',
           what: `account ${params.account_id}`,
         });
+        const existedAt = query.existed_at === undefined ? undefined : Date.parse(query.existed_at);
+        if (existedAt !== undefined && Number.isNaN(existedAt)) {
+          throw new ApiError('WARREN_API_INVALID', 'existed_at must be an RFC 3339 time, e.g. 2024-01-31T12:00:00Z');
+        }
         const page = pageOf(query, 20);
         const paged = await store.tunnels.tunnels(
           params.account_id,
-          { name: query.name, isDeleted: query.is_deleted, uuid: query.uuid?.toLowerCase() },
+          {
+            name: query.name,
+            isDeleted: query.is_deleted,
+            uuid: query.uuid?.toLowerCase(),
+            namePrefix: query.name_prefix,
+            excludePrefix: query.exclude_prefix,
+            // Stored times are toISOString(); compare like with like.
+            existedAt: existedAt === undefined ? undefined : new Date(existedAt).toISOString(),
+          },
           page,
         );
         const conns = await store.tunnels.connectionsOfTunnels(paged.rows.map((t) => t.id));

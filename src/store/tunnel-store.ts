@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Clock } from '../time/index.js';
 import type { Database, TunnelConnectionRow, TunnelRow } from './schema.js';
 import type { Page, Paged } from './zone-store.js';
@@ -8,6 +8,12 @@ export interface TunnelFilter {
   /** undefined: all; false: live only; true: deleted only. */
   isDeleted?: boolean | undefined;
   uuid?: string | undefined;
+  /** Names starting with this (case-sensitive, no wildcards). */
+  namePrefix?: string | undefined;
+  /** Names not starting with this. */
+  excludePrefix?: string | undefined;
+  /** Tunnels that existed at this ISO time: created by then, and not deleted by then. */
+  existedAt?: string | undefined;
 }
 
 /** Named tunnels and their live connections (one row per registered edge link). */
@@ -54,6 +60,17 @@ export class TunnelStore {
     if (filter.uuid !== undefined) q = q.where('id', '=', filter.uuid);
     if (filter.isDeleted === true) q = q.where('deleted_at', 'is not', null);
     if (filter.isDeleted === false) q = q.where('deleted_at', 'is', null);
+    // substr, not LIKE: a prefix with % or _ means itself, and SQLite's LIKE ignores case.
+    const prefix = filter.namePrefix;
+    if (prefix !== undefined) q = q.where(sql<string>`substr(name, 1, ${prefix.length})`, '=', prefix);
+    const exclude = filter.excludePrefix;
+    if (exclude !== undefined) q = q.where(sql<string>`substr(name, 1, ${exclude.length})`, '<>', exclude);
+    const at = filter.existedAt;
+    if (at !== undefined) {
+      q = q
+        .where('created_at', '<=', at)
+        .where((eb) => eb.or([eb('deleted_at', 'is', null), eb('deleted_at', '>', at)]));
+    }
     const total = await q.select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirstOrThrow();
     const rows = await q
       .selectAll()

@@ -26,6 +26,12 @@ export interface TunnelFilter {
   id?: string | undefined;
   /** false: live tunnels only; undefined: deleted ones too. */
   isDeleted?: boolean | undefined;
+  namePrefix?: string | undefined;
+  excludePrefix?: string | undefined;
+  /** ISO time: tunnels that existed then. */
+  existedAt?: string | undefined;
+  /** Most tunnels fetched (`--max-fetch-size`); default 1000. */
+  perPage?: number | undefined;
 }
 
 /**
@@ -49,8 +55,11 @@ export class ControlApiClient {
   }
 
   listTunnels(filter: TunnelFilter = {}): Promise<TunnelView[]> {
-    const q = new URLSearchParams({ per_page: '1000' });
+    const q = new URLSearchParams({ per_page: String(filter.perPage ?? 1000) });
     if (filter.isDeleted !== undefined) q.set('is_deleted', String(filter.isDeleted));
+    if (filter.namePrefix !== undefined) q.set('name_prefix', filter.namePrefix);
+    if (filter.excludePrefix !== undefined) q.set('exclude_prefix', filter.excludePrefix);
+    if (filter.existedAt !== undefined) q.set('existed_at', filter.existedAt);
     if (filter.name !== undefined) q.set('name', filter.name);
     if (filter.id !== undefined) q.set('uuid', filter.id);
     return this.#http.call<TunnelView[]>('GET', `${this.#tunnels}?${q}`);
@@ -73,8 +82,13 @@ export class ControlApiClient {
     return t;
   }
 
-  createTunnel(name: string): Promise<CreatedTunnelView> {
-    return this.#http.call<CreatedTunnelView>('POST', this.#tunnels, { name, config_src: 'local' });
+  /** `secret`: base64 of at least 32 bytes (`tunnel create --secret`); the server generates one when absent. */
+  createTunnel(name: string, secret?: string): Promise<CreatedTunnelView> {
+    return this.#http.call<CreatedTunnelView>('POST', this.#tunnels, {
+      name,
+      config_src: 'local',
+      ...(secret !== undefined ? { tunnel_secret: secret } : {}),
+    });
   }
 
   connectors(tunnelId: string): Promise<ConnectorView[]> {
@@ -92,8 +106,9 @@ export class ControlApiClient {
   }
 
   /** Closes the tunnel's connections; returns how many there were. */
-  cleanupConnections(tunnelId: string): Promise<{ connections: number }> {
-    return this.#http.call('DELETE', `${this.#tunnels}/${tunnelId}/connections`);
+  cleanupConnections(tunnelId: string, connectorId?: string): Promise<{ connections: number }> {
+    const q = connectorId === undefined ? '' : `?client_id=${encodeURIComponent(connectorId)}`;
+    return this.#http.call('DELETE', `${this.#tunnels}/${tunnelId}/connections${q}`);
   }
 
   /** The token `warren tunnel run --token` takes. */

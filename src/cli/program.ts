@@ -1,0 +1,32 @@
+import { Command } from 'commander';
+import { CONNECTOR_VERSION } from '../connector/index.js';
+import { registerAdminCommand } from './admin-options.js';
+import { registerDnsCommand } from './dns-options.js';
+import { registerLoginCommand } from './login-options.js';
+import { registerServeCommand } from './serve-options.js';
+import { registerTunnelCommand } from './tunnel-options.js';
+import { registerTunnelReadyCommand } from './tunnel-ready-options.js';
+import { registerUpdateCommands } from './update-options.js';
+
+/**
+ * Every command and flag of the CLI. Each command file registers its flags here; the work itself
+ * is imported lazily so `warren tunnel` does not load the edge, the database or the PKI.
+ */
+export function buildProgram(): Command {
+  const program = new Command('warren')
+    .description('Self-hosted tunnels with Access in front: edge, connector and control plane')
+    .version(CONNECTOR_VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    // `tunnel` and `tunnel run` share flag names: flags after a subcommand belong to it.
+    .enablePositionalOptions();
+  registerServeCommand(program);
+  registerAdminCommand(program);
+  registerDnsCommand(program);
+  const tunnel = registerTunnelCommand(program);
+  registerTunnelReadyCommand(tunnel);
+  registerLoginCommand(program);
+  // cloudflared's `tunnel login` is the same command.
+  registerLoginCommand(tunnel);
+  registerUpdateCommands(program);
+  return program;
+}

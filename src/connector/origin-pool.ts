@@ -304,7 +304,7 @@ class PoolCall implements Dispatcher.DispatchHandler {
   }
 
   onError(err: Error): void {
-    // undici does not say whether the connection was a pooled one: any reset before an answer counts.
+    // undici does not say whether the connection was a pooled one: every reset before an answer counts.
     this.fail(err, true);
   }
 }

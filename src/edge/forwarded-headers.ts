@@ -72,3 +72,61 @@ export function forwardedHeaders(
   if (authority !== undefined) out.push('Host', authority);
   return out;
 }
+
+/** Headers a visitor may not set: the edge is their only author. */
+const EDGE_OWNED = new Set([
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'cf-connecting-ip',
+  'cf-ray',
+  'cf-visitor',
+  'cf-warp-tag-id',
+  'cf-access-jwt-assertion',
+  'cf-access-authenticated-user-email',
+]);
+
+/** What the edge adds for the origin, besides the visitor's own fields. */
+export interface EdgeAddedHeaders {
+  /** The visitor's socket address (normalised). */
+  ip: string;
+  scheme: 'http' | 'https';
+  /** `Cf-Visitor`, e.g. `{"scheme":"https"}`. */
+  visitor: string;
+  ray: string;
+  connectorId: string;
+  /** What the Access gate adds (`Cf-Access-Jwt-Assertion`, …). */
+  access: string[] | undefined;
+}
+
+/**
+ * The header list the origin receives: the visitor's fields (see forwardedHeaders) and the edge's
+ * own. `X-Forwarded-For` keeps what the visitor sent and appends the real address, as Cloudflare
+ * does; the other edge fields are the edge's alone. Undefined for a request with two Host fields.
+ */
+export function originRequestHeaders(
+  raw: readonly string[],
+  priorForwardedFor: string | undefined,
+  upgrade: boolean,
+  authority: string | undefined,
+  added: EdgeAddedHeaders,
+): string[] | undefined {
+  const out = forwardedHeaders(raw, EDGE_OWNED, upgrade, authority);
+  if (out === undefined) return undefined;
+  const { ip } = added;
+  out.push(
+    'X-Forwarded-For',
+    priorForwardedFor === undefined || priorForwardedFor === '' ? ip : `${priorForwardedFor}, ${ip}`,
+    'X-Forwarded-Proto',
+    added.scheme,
+    'Cf-Connecting-IP',
+    ip,
+    'Cf-Ray',
+    added.ray,
+    'Cf-Visitor',
+    added.visitor,
+    'Cf-Warp-Tag-Id',
+    added.connectorId,
+  );
+  if (added.access !== undefined) for (const x of added.access) out.push(x);
+  return out;
+}

@@ -1,3 +1,4 @@
+import { stripHopByHop } from '../protocol/index.js';
 import { scopeSetCookie } from './cookie-scope.js';
 
 /**
@@ -77,4 +78,24 @@ function parseLength(value: string): number {
     if (c < 48 || c > 57) return -1;
   }
   return Number(value);
+}
+
+/**
+ * The head of a 101 Switching Protocols for the visitor of `host`: hop-by-hop fields go except the
+ * `Connection: upgrade` / `Upgrade` pair, and Set-Cookie is scoped as in frameResponse. Its body is
+ * the new protocol's stream, so no length applies.
+ */
+export function frameSwitchingResponse(
+  raw: readonly string[],
+  host: string,
+  serviceDomain: string | undefined,
+): string[] {
+  const headers = stripHopByHop(raw, undefined, true);
+  if (serviceDomain === undefined) return headers;
+  for (let i = 0; i < headers.length; i += 2) {
+    if ((headers[i] as string).toLowerCase() === 'set-cookie') {
+      headers[i + 1] = scopeSetCookie(headers[i + 1] as string, host, serviceDomain);
+    }
+  }
+  return headers;
 }

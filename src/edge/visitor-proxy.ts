@@ -2,22 +2,22 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { HeadError, type MuxStream, type RequestHead, stripHopByHop } from '../protocol/index.js';
+import { HeadError, type MuxStream, type RequestHead } from '../protocol/index.js';
 import { type AccessAnswer, writeAccessAnswer, writeRawAccessAnswer } from './access-answer.js';
 import type { AccessEdge, AccessVerdict } from './access-edge.js';
 import { BodyIdleWatch, sweepIntervalMs } from './body-idle-watch.js';
-import { scopeSetCookie } from './cookie-scope.js';
 import type { EdgeLink } from './edge-link.js';
 import type { EdgeMetrics } from './edge-metrics.js';
 import { sendVisitorError, VISITOR_ERRORS, type VisitorError, visitorErrorFor, wantsJson } from './error-page.js';
-import { forwardedHeaders } from './forwarded-headers.js';
+import { originRequestHeaders } from './forwarded-headers.js';
 import { hostOf } from './host-of.js';
 import { serializeHead, writeRawError } from './raw-response.js';
 import { reasonPhrase } from './reason-phrase.js';
 import { type RequestTarget, requestTarget } from './request-target.js';
-import { frameResponse } from './response-framing.js';
+import { frameResponse, frameSwitchingResponse } from './response-framing.js';
 import { normalizeIp } from './tunnel-listener.js';
 import type { TunnelRegistry } from './tunnel-registry.js';
+import { attachVisit, Visit } from './visit.js';
 
 /** Maps a visitor's Host (lower case, no port) to a tunnel id. */
 export interface HostRouter {
@@ -44,72 +44,8 @@ export interface VisitorProxyOptions {
 export const DEFAULT_ORIGIN_RESPONSE_TIMEOUT_MS = 100_000; // 100 seconds, as Cloudflare's proxy
 export const DEFAULT_REQUEST_BODY_IDLE_TIMEOUT_MS = 100_000; // 100 seconds without a body byte, as Cloudflare's idle limit
 
-/** Headers a visitor may not set: the edge is their only author. */
-const EDGE_OWNED = new Set([
-  'x-forwarded-for',
-  'x-forwarded-proto',
-  'cf-connecting-ip',
-  'cf-ray',
-  'cf-visitor',
-  'cf-warp-tag-id',
-  'cf-access-jwt-assertion',
-  'cf-access-authenticated-user-email',
-]);
-
 /** Requests without a body are retried on another link when the first one was shutting down. */
 const MAX_SHUTDOWN_RETRIES = 3;
-
-/** One visitor request and its state across the attempts to forward it. */
-class Visit {
-  readonly proxy: VisitorProxy;
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse;
-  readonly ray: string;
-  readonly hasBody: boolean;
-  readonly target: RequestTarget;
-  /** The routed hostname (lower case, no port). */
-  readonly host: string;
-  /** What the Access gate adds (`Cf-Access-Jwt-Assertion`, …); undefined: an unprotected host. */
-  readonly accessHeaders: string[] | undefined;
-  /** The stream of the current attempt. */
-  stream: MuxStream | undefined;
-  attempt = 0;
-  /** performance.now() after which the edge answers 504. */
-  deadline = 0;
-  /** Kept by BodyIdleWatch: the visitor socket's bytesRead at the last sweep, and since when it stood still. */
-  bodyBytes = 0;
-  bodyIdleSince = 0;
-
-  constructor(
-    proxy: VisitorProxy,
-    req: IncomingMessage,
-    res: ServerResponse,
-    ray: string,
-    hasBody: boolean,
-    target: RequestTarget,
-    host: string,
-    accessHeaders: string[] | undefined,
-  ) {
-    this.accessHeaders = accessHeaders;
-    this.proxy = proxy;
-    this.req = req;
-    this.res = res;
-    this.ray = ray;
-    this.hasBody = hasBody;
-    this.target = target;
-    this.host = host;
-  }
-}
-
-const kVisit = Symbol('warren.visit');
-interface VisitCarrier {
-  [kVisit]?: Visit;
-}
-
-function onVisitorClose(this: ServerResponse): void {
-  const visit = (this as VisitCarrier)[kVisit] as Visit;
-  visit.proxy.visitorClosed(visit);
-}
 
 const BAD_TARGET = 'The request target must be a path (/…) or an http(s) URL without user information.';
 
@@ -181,8 +117,7 @@ export class VisitorProxy {
     const cl = req.headers['content-length'];
     const hasBody = cl !== undefined ? cl !== '0' : req.headers['transfer-encoding'] !== undefined;
     const visit = new Visit(this, req, res, ray, hasBody, target, route.host, v);
-    (res as VisitCarrier)[kVisit] = visit;
-    res.on('close', onVisitorClose);
+    attachVisit(res, visit);
     this.#forward(visit, route.link);
     if (hasBody && visit.stream !== undefined && !req.complete) this.#bodies.add(visit);
   }
@@ -380,15 +315,7 @@ export class VisitorProxy {
       let headers: string[];
       let length = -1;
       if (rh.s === 101) {
-        headers = stripHopByHop(rh.h, undefined, true);
-        const domain = this.#o.serviceDomain;
-        if (domain !== undefined) {
-          for (let i = 0; i < headers.length; i += 2) {
-            if ((headers[i] as string).toLowerCase() === 'set-cookie') {
-              headers[i + 1] = scopeSetCookie(headers[i + 1] as string, host, domain);
-            }
-          }
-        }
+        headers = frameSwitchingResponse(rh.h, host, this.#o.serviceDomain);
       } else if (rh.s < 200) {
         refuse(`an interim ${rh.s} to an upgrade request`);
         return;
@@ -451,27 +378,16 @@ export class VisitorProxy {
     link: EdgeLink,
     upgrade: boolean,
     authority: string | undefined,
-    accessHeaders: string[] | undefined,
+    access: string[] | undefined,
   ): string[] | undefined {
-    const out = forwardedHeaders(req.rawHeaders, EDGE_OWNED, upgrade, authority);
-    if (out === undefined) return undefined;
-    const ip = normalizeIp(req.socket.remoteAddress);
     const prior = req.headers['x-forwarded-for'];
-    out.push(
-      'X-Forwarded-For',
-      prior === undefined || prior === '' ? ip : `${prior}, ${ip}`,
-      'X-Forwarded-Proto',
-      this.#o.scheme,
-      'Cf-Connecting-IP',
-      ip,
-      'Cf-Ray',
+    return originRequestHeaders(req.rawHeaders, prior === undefined ? undefined : String(prior), upgrade, authority, {
+      ip: normalizeIp(req.socket.remoteAddress),
+      scheme: this.#o.scheme,
+      visitor: this.#visitorScheme,
       ray,
-      'Cf-Visitor',
-      this.#visitorScheme,
-      'Cf-Warp-Tag-Id',
-      link.connector.connectorId,
-    );
-    if (accessHeaders !== undefined) for (const x of accessHeaders) out.push(x);
-    return out;
+      connectorId: link.connector.connectorId,
+      access,
+    });
   }
 }

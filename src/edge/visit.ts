@@ -1,0 +1,63 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { MuxStream } from '../protocol/index.js';
+import type { RequestTarget } from './request-target.js';
+import type { VisitorProxy } from './visitor-proxy.js';
+
+/** One visitor request and its state across the attempts to forward it. */
+export class Visit {
+  readonly proxy: VisitorProxy;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly ray: string;
+  readonly hasBody: boolean;
+  readonly target: RequestTarget;
+  /** The routed hostname (lower case, no port). */
+  readonly host: string;
+  /** What the Access gate adds (`Cf-Access-Jwt-Assertion`, …); undefined: an unprotected host. */
+  readonly accessHeaders: string[] | undefined;
+  /** The stream of the current attempt. */
+  stream: MuxStream | undefined;
+  attempt = 0;
+  /** performance.now() after which the edge answers 504. */
+  deadline = 0;
+  /** Kept by BodyIdleWatch: the visitor socket's bytesRead at the last sweep, and since when it stood still. */
+  bodyBytes = 0;
+  bodyIdleSince = 0;
+
+  constructor(
+    proxy: VisitorProxy,
+    req: IncomingMessage,
+    res: ServerResponse,
+    ray: string,
+    hasBody: boolean,
+    target: RequestTarget,
+    host: string,
+    accessHeaders: string[] | undefined,
+  ) {
+    this.accessHeaders = accessHeaders;
+    this.proxy = proxy;
+    this.req = req;
+    this.res = res;
+    this.ray = ray;
+    this.hasBody = hasBody;
+    this.target = target;
+    this.host = host;
+  }
+}
+
+const kVisit = Symbol('warren.visit');
+interface VisitCarrier {
+  [kVisit]?: Visit;
+}
+
+/** One shared listener for every response (no closure per request): it finds its visit on the response. */
+function onVisitorClose(this: ServerResponse): void {
+  const visit = (this as VisitCarrier)[kVisit] as Visit;
+  visit.proxy.visitorClosed(visit);
+}
+
+/** Ties `visit` to its response: when the visitor's response closes, the proxy hears of it. */
+export function attachVisit(res: ServerResponse, visit: Visit): void {
+  (res as VisitCarrier)[kVisit] = visit;
+  res.on('close', onVisitorClose);
+}

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { HostRouter } from '../edge/index.js';
-import type { Store } from '../store/index.js';
+import { FeedReload, type Store } from '../store/index.js';
 
 export const ROUTER_DEBOUNCE_MS = 20; // coalesce bursts of changes into one reload
 export const ROUTER_SAFETY_REFRESH_MS = 60_000; // 1 minute: a full reload even without notifications
@@ -23,7 +23,6 @@ interface Route {
  */
 export class DnsHostRouter implements HostRouter {
   readonly #store: Store;
-  readonly #logger: Logger;
   readonly #target: RegExp;
   /** Exact-name records, keyed `<zone id>/<name>`. */
   #exact = new Map<string, Route>();
@@ -32,27 +31,25 @@ export class DnsHostRouter implements HostRouter {
   /** Active zones by name: `{id, paused}`. */
   #zones = new Map<string, { id: string; paused: boolean }>();
   #live = new Set<string>();
-  #timer: NodeJS.Timeout | undefined;
-  #safety: NodeJS.Timeout | undefined;
-  #unsubscribe: (() => void) | undefined;
-  #refreshing: Promise<void> | undefined;
-  #again = false;
   readonly #listeners = new Set<() => void>();
+  readonly #reload: FeedReload;
 
   constructor(store: Store, domain: string, logger: Logger) {
     this.#store = store;
-    this.#logger = logger;
     const d = domain.toLowerCase().replaceAll('.', '\\.');
+    this.#reload = new FeedReload({
+      feed: store.feed,
+      topics: ['dns', 'zones', 'tunnels'],
+      load: () => this.#load(),
+      debounceMs: ROUTER_DEBOUNCE_MS,
+      safetyMs: ROUTER_SAFETY_REFRESH_MS,
+      onError: (err) => logger.error({ err }, 'router: reload from the store failed; keeping the last routes'),
+    });
     this.#target = new RegExp(`^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\\.tunnel\\.${d}$`);
   }
 
-  async start(): Promise<void> {
-    this.#unsubscribe = this.#store.feed.subscribe((topic) => {
-      if (topic === 'dns' || topic === 'zones' || topic === 'tunnels') this.#schedule();
-    });
-    this.#safety = setInterval(() => this.#schedule(), ROUTER_SAFETY_REFRESH_MS);
-    this.#safety.unref();
-    await this.refresh();
+  start(): Promise<void> {
+    return this.#reload.start();
   }
 
   resolve(host: string): string | undefined {
@@ -87,31 +84,9 @@ export class DnsHostRouter implements HostRouter {
     this.#listeners.add(listener);
   }
 
-  #schedule(): void {
-    if (this.#timer !== undefined) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.refresh().catch((err: unknown) =>
-        this.#logger.error({ err }, 'router: reload from the store failed; keeping the last routes'),
-      );
-    }, ROUTER_DEBOUNCE_MS);
-  }
-
   /** Reloads now (one at a time; a change during a reload triggers one more). */
-  async refresh(): Promise<void> {
-    if (this.#refreshing !== undefined) {
-      this.#again = true;
-      return this.#refreshing;
-    }
-    this.#refreshing = (async () => {
-      do {
-        this.#again = false;
-        await this.#load();
-      } while (this.#again);
-    })().finally(() => {
-      this.#refreshing = undefined;
-    });
-    return this.#refreshing;
+  refresh(): Promise<void> {
+    return this.#reload.run();
   }
 
   async #load(): Promise<void> {
@@ -162,8 +137,6 @@ export class DnsHostRouter implements HostRouter {
   }
 
   close(): void {
-    this.#unsubscribe?.();
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    if (this.#safety !== undefined) clearInterval(this.#safety);
+    this.#reload.close();
   }
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { DnsZoneReader, ServedRecord, Store } from '../store/index.js';
+import { type DnsZoneReader, FeedReload, type ServedRecord, type Store } from '../store/index.js';
 import { type DnsAddresses, serviceZone, userZone, type ZoneIndex } from './zone-index.js';
 
 export const DNS_RELOAD_DEBOUNCE_MS = 20; // coalesce a burst of API changes into one reload
@@ -17,20 +17,14 @@ export const DNS_SAFETY_RELOAD_MS = 60_000; // 1 minute: a full reload even with
  * (as long as the clock does); two processes may show different serials for the same contents.
  */
 export class DnsZoneCache {
-  readonly #store: Store;
   readonly #reader: DnsZoneReader;
   readonly #domain: string;
   readonly #addresses: DnsAddresses;
-  readonly #logger: Logger;
   readonly #now: () => number;
   #index: ZoneIndex = new Map();
   /** zone id → fingerprint of its contents and the serial given to it. */
   #serials = new Map<string, { fingerprint: string; serial: number }>();
-  #timer: NodeJS.Timeout | undefined;
-  #safety: NodeJS.Timeout | undefined;
-  #unsubscribe: (() => void) | undefined;
-  #refreshing: Promise<void> | undefined;
-  #again = false;
+  readonly #reload: FeedReload;
 
   constructor(options: {
     store: Store;
@@ -40,52 +34,32 @@ export class DnsZoneCache {
     /** Milliseconds since the epoch (injectable for tests). */
     now?: () => number;
   }) {
-    this.#store = options.store;
     this.#reader = options.store.dnsZones;
     this.#domain = options.domain.toLowerCase();
     this.#addresses = options.addresses;
-    this.#logger = options.logger;
     this.#now = options.now ?? Date.now;
+    this.#reload = new FeedReload({
+      feed: options.store.feed,
+      topics: ['dns', 'zones'],
+      load: () => this.#load(),
+      debounceMs: DNS_RELOAD_DEBOUNCE_MS,
+      safetyMs: DNS_SAFETY_RELOAD_MS,
+      onError: (err) =>
+        options.logger.error({ err }, 'dns: reload from the store failed; answering from the last zones'),
+    });
   }
 
   get index(): ZoneIndex {
     return this.#index;
   }
 
-  async start(): Promise<void> {
-    this.#unsubscribe = this.#store.feed.subscribe((topic) => {
-      if (topic === 'dns' || topic === 'zones') this.#schedule();
-    });
-    this.#safety = setInterval(() => this.#schedule(), DNS_SAFETY_RELOAD_MS);
-    this.#safety.unref();
-    await this.refresh();
-  }
-
-  #schedule(): void {
-    if (this.#timer !== undefined) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.refresh().catch((err: unknown) =>
-        this.#logger.error({ err }, 'dns: reload from the store failed; answering from the last zones'),
-      );
-    }, DNS_RELOAD_DEBOUNCE_MS);
+  start(): Promise<void> {
+    return this.#reload.start();
   }
 
   /** Reloads now (one at a time; a change during a reload triggers one more). */
-  async refresh(): Promise<void> {
-    if (this.#refreshing !== undefined) {
-      this.#again = true;
-      return this.#refreshing;
-    }
-    this.#refreshing = (async () => {
-      do {
-        this.#again = false;
-        await this.#load();
-      } while (this.#again);
-    })().finally(() => {
-      this.#refreshing = undefined;
-    });
-    return this.#refreshing;
+  refresh(): Promise<void> {
+    return this.#reload.run();
   }
 
   #serial(id: string, fingerprint: string): number {
@@ -140,8 +114,6 @@ export class DnsZoneCache {
   }
 
   close(): void {
-    this.#unsubscribe?.();
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    if (this.#safety !== undefined) clearInterval(this.#safety);
+    this.#reload.close();
   }
 }

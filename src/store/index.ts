@@ -14,6 +14,7 @@ export {
   warnLoosePermissions,
 } from './data-dir.js';
 export { DnsZoneReader, type ServedRecord, type ServedZone } from './dns-zone-reader.js';
+export { FeedReload, type FeedReloadOptions } from './feed-reload.js';
 export { IdentityStore, type Membership, type NewToken, type TokenChange } from './identity-store.js';
 export { hashToken, newId, newTokenValue, newUuid } from './ids.js';
 export { LoginTransferStore } from './login-transfer-store.js';

@@ -62,6 +62,12 @@ async function startWithZone(extra: string[] = []): Promise<{
     content: `${tunnel.id}.tunnel.warren.localhost`,
     proxied: true,
   });
+  // The DNS server reloads from the change feed after the API answers: wait for the route, as a resolver would retry.
+  await eventually(
+    async () => (await dig(dnsPort, ['app.served.test', 'A'])).status === 'NOERROR',
+    5_000,
+    'the new zone and route to be served',
+  );
   return { serve, dnsPort, zoneId: zone.id, tunnelId: tunnel.id };
 }
 

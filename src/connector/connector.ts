@@ -5,8 +5,8 @@ import type { Logger } from 'pino';
 import { WarrenError } from '../errors/index.js';
 import {
   DEFAULT_HEARTBEAT_MS,
-  DEFAULT_HEARTBEAT_TIMEOUT_MS,
   DEFAULT_INITIAL_WINDOW,
+  HEARTBEAT_MISSES_ALLOWED,
   type MuxStream,
   type Registration,
   type RequestHead,
@@ -169,7 +169,8 @@ export class Connector {
         credentials: this.#credentials,
         initialWindow: o.initialWindow ?? DEFAULT_INITIAL_WINDOW,
         heartbeatMs: o.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
-        heartbeatTimeoutMs: o.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
+        heartbeatTimeoutMs: o.heartbeatTimeoutMs ?? (o.heartbeatMs ?? DEFAULT_HEARTBEAT_MS) * HEARTBEAT_MISSES_ALLOWED,
+        timers: this.#timers,
         // Streams that raced our Unregister are still served: the link stays up for the grace period.
         onStream: o.handle,
       });

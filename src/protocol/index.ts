@@ -35,6 +35,7 @@ export {
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_HEARTBEAT_TIMEOUT_MS,
   DEFAULT_INITIAL_WINDOW,
+  HEARTBEAT_MISSES_ALLOWED,
   MuxConnection,
   type MuxConnectionOptions,
 } from './mux-connection.js';

@@ -16,6 +16,7 @@ import {
   type Registration,
   type ServerHello,
 } from '../../src/protocol/index.js';
+import type { Timers } from '../../src/time/index.js';
 import { tempDir } from './warren-processes.js';
 
 /** A connector side built directly on src/protocol: it does only what a test tells it to. */
@@ -83,7 +84,11 @@ export interface EdgeHarness {
 
 /** An EdgeServer in this process (quick tunnels only) on loopback ports. */
 export async function startEdge(
-  options: { limits?: Partial<TunnelPortLimits>; quick?: (dataDir: string) => Promise<QuickTunnelAuthority> } = {},
+  options: {
+    limits?: Partial<TunnelPortLimits>;
+    quick?: (dataDir: string) => Promise<QuickTunnelAuthority>;
+    timers?: Timers;
+  } = {},
 ): Promise<EdgeHarness> {
   const dataDir = tempDir('warren-edge-');
   const material = await loadOrCreateEdgeTls({ dataDir, hostnames: ['127.0.0.1'] });
@@ -96,6 +101,7 @@ export async function startEdge(
     quick: await (options.quick ?? ((d) => QuickTunnelAuthority.open(d, 'warren.localhost')))(dataDir),
     tunnelLimits: options.limits,
     logger: pino({ level: 'silent' }),
+    timers: options.timers,
   });
   const ports = await edge.listen();
   return {

@@ -55,4 +55,3 @@ export function parseConfigPush(payload: Buffer): ConfigPush {
   }
   return { version, config: config as Record<string, unknown> };
 }
-

@@ -25,8 +25,8 @@ import { DEFAULT_MAX_TUNNELS_PER_ACCOUNT, NamedTunnelAuthenticator } from './nam
 import { loadOriginCa } from './origin-ca-keeper.js';
 import { registerSetupPages } from './setup-pages.js';
 import { SignInThrottle } from './sign-in-throttle.js';
-import { tunnelConfigurationRoutes } from './tunnel-configuration-routes.js';
 import { TunnelConfigurationPusher } from './tunnel-configuration-pusher.js';
+import { tunnelConfigurationRoutes } from './tunnel-configuration-routes.js';
 import { tunnelDnsRoutes } from './tunnel-dns-route.js';
 import { tunnelRouteDeleteRoutes } from './tunnel-route-delete-routes.js';
 import { tunnelRoutes } from './tunnel-routes.js';

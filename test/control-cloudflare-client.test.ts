@@ -86,6 +86,48 @@ for (const dialect of DIALECTS) {
       assert.ok(deleted.deleted_at);
     });
 
+    test('invitations: accounts.members.create, user.invites.list/edit and memberships.list/get', async () => {
+      const owner = await createUserWithToken(
+        h.store,
+        { email: 'owner@sdk.example', accountName: 'sdk-other', tokenName: 'sdk' },
+        { interface: 'warren admin', ip: '127.0.0.1' },
+      );
+      const cfOther = new Cloudflare({ apiToken: owner.token, baseURL: base, maxRetries: 0 });
+      const member = await cfOther.accounts.members.create({
+        account_id: owner.account.id,
+        email: ADMIN_EMAIL,
+        roles: [SUPER_ADMIN_ROLE_ID],
+      });
+      assert.equal(member.status, 'pending');
+      const invites = [];
+      for await (const i of cf.user.invites.list()) invites.push(i);
+      assert.deepEqual(
+        invites.map((i) => [i.id, i.organization_id, i.status]),
+        [[member.id, owner.account.id, 'pending']],
+      );
+      const answered = await cf.user.invites.edit(member.id as string, { status: 'accepted' });
+      assert.equal(answered.status, 'accepted');
+      const memberships = [];
+      for await (const m of cf.memberships.list()) memberships.push(m);
+      assert.ok(
+        memberships.some((m) => m.id === member.id && m.status === 'accepted' && m.account?.id === owner.account.id),
+      );
+      assert.equal((await cf.memberships.get(member.id as string)).status, 'accepted');
+    });
+
+    test('audit logs, with filters and errors as APIError', async () => {
+      const entries = [];
+      for await (const e of cf.auditLogs.list({ account_id: h.accountId, action: { type: 'tunnel_create' } }))
+        entries.push(e);
+      assert.equal(entries.length, 1);
+      assert.equal(entries[0]?.action?.type, 'tunnel_create');
+      assert.equal(entries[0]?.resource?.type, 'cfd_tunnel');
+      await assert.rejects(
+        cf.zones.create({ account: { id: h.accountId }, name: 'sdk.example' }),
+        (err: Error & { status?: number; errors?: { code: number }[] }) =>
+          err.status === 409 && err.errors?.[0]?.code === 1061,
+      );
+    });
     test('remotely-managed configuration (zeroTrust.tunnels.cloudflared.configurations): get, update, validation', async () => {
       const t = await cf.zeroTrust.tunnels.cloudflared.create({
         account_id: h.accountId,
@@ -137,48 +179,6 @@ for (const dialect of DIALECTS) {
       );
     });
 
-    test('invitations: accounts.members.create, user.invites.list/edit and memberships.list/get', async () => {
-      const owner = await createUserWithToken(
-        h.store,
-        { email: 'owner@sdk.example', accountName: 'sdk-other', tokenName: 'sdk' },
-        { interface: 'warren admin', ip: '127.0.0.1' },
-      );
-      const cfOther = new Cloudflare({ apiToken: owner.token, baseURL: base, maxRetries: 0 });
-      const member = await cfOther.accounts.members.create({
-        account_id: owner.account.id,
-        email: ADMIN_EMAIL,
-        roles: [SUPER_ADMIN_ROLE_ID],
-      });
-      assert.equal(member.status, 'pending');
-      const invites = [];
-      for await (const i of cf.user.invites.list()) invites.push(i);
-      assert.deepEqual(
-        invites.map((i) => [i.id, i.organization_id, i.status]),
-        [[member.id, owner.account.id, 'pending']],
-      );
-      const answered = await cf.user.invites.edit(member.id as string, { status: 'accepted' });
-      assert.equal(answered.status, 'accepted');
-      const memberships = [];
-      for await (const m of cf.memberships.list()) memberships.push(m);
-      assert.ok(
-        memberships.some((m) => m.id === member.id && m.status === 'accepted' && m.account?.id === owner.account.id),
-      );
-      assert.equal((await cf.memberships.get(member.id as string)).status, 'accepted');
-    });
-
-    test('audit logs, with filters and errors as APIError', async () => {
-      const entries = [];
-      for await (const e of cf.auditLogs.list({ account_id: h.accountId, action: { type: 'tunnel_create' } }))
-        entries.push(e);
-      assert.equal(entries.length, 1);
-      assert.equal(entries[0]?.action?.type, 'tunnel_create');
-      assert.equal(entries[0]?.resource?.type, 'cfd_tunnel');
-      await assert.rejects(
-        cf.zones.create({ account: { id: h.accountId }, name: 'sdk.example' }),
-        (err: Error & { status?: number; errors?: { code: number }[] }) =>
-          err.status === 409 && err.errors?.[0]?.code === 1061,
-      );
-    });
     test('Access (zeroTrust.access): application, policies, service token, OTP identity provider, keys, groups, organization', async () => {
       const account_id = h.accountId;
       await cf.zones.create({ account: { id: account_id }, name: 'access-sdk.example', type: 'full' });

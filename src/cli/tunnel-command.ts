@@ -120,6 +120,7 @@ export async function runTunnel(o: TunnelRunOptions): Promise<void> {
       localAddress: o.edgeBindAddress,
     },
     handle: (stream, head) => origin.handle(stream, head),
+    onConfigPush: (payload) => run.applyRemoteConfig(payload),
     logger: transportLogger,
     metrics,
     // The connector drops a link after HEARTBEAT_MISSES_ALLOWED silent intervals of this.

@@ -61,6 +61,8 @@ export interface ConnectorLinkOptions {
   onStream: (stream: MuxStream, head: RequestHead) => void;
   /** Dial and registration deadlines and the link's heartbeat (default SYSTEM_TIMERS). */
   timers?: Timers | undefined;
+  /** A ConfigPush frame's payload (the tunnel's remotely-managed configuration), unparsed. */
+  onConfigPush?: ((payload: Buffer) => void) | undefined;
 }
 
 /** One HA connection: dial the edge over TLS, prove the tunnel secret, then serve the streams the edge opens. */
@@ -185,6 +187,7 @@ export class ConnectorLink {
             initialWindow: o.initialWindow,
           }),
           signal,
+          (frame: Frame) => this.#onControl(conn, frame),
         ).then(
           (answer) => {
             if ('code' in answer) {
@@ -192,7 +195,6 @@ export class ConnectorLink {
               return;
             }
             this.registration = answer;
-            conn.onControl = (frame: Frame) => this.#onControl(conn, frame);
             conn.onStream = o.onStream;
             conn.startHeartbeat();
             settle(undefined, answer);
@@ -209,6 +211,10 @@ export class ConnectorLink {
       case FrameType.UnregisterAck:
         this.#onUnregistered?.();
         this.#onUnregistered = undefined;
+        return;
+      case FrameType.ConfigPush:
+        // Parsed and judged by the orchestrator: a bad configuration is refused, the link stays.
+        this.options.onConfigPush?.(frame.payload);
         return;
       case FrameType.GoAway:
         this.#goingAway = true;

@@ -6,6 +6,7 @@ import { WarrenError } from '../errors/index.js';
 import {
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_INITIAL_WINDOW,
+  FEATURE_CONFIG_PUSH,
   HEARTBEAT_MISSES_ALLOWED,
   type MuxStream,
   type Registration,
@@ -167,6 +168,7 @@ export class Connector {
           version: CONNECTOR_VERSION,
           arch: arch(),
           os: platform(),
+          features: [FEATURE_CONFIG_PUSH],
         },
         credentials: this.#credentials,
         initialWindow: o.initialWindow ?? DEFAULT_INITIAL_WINDOW,

@@ -14,6 +14,7 @@ export { stripHopByHop } from './hop-by-hop.js';
 export {
   type ConnectorInfo,
   encodeJson,
+  FEATURE_CONFIG_PUSH,
   HeadError,
   MAX_HEAD_BYTES,
   MAX_HEAD_FIELDS,

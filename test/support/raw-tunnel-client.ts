@@ -53,7 +53,12 @@ export async function dialTunnel(port: number, ca: string, localAddress?: string
 }
 
 /** Sends Register and resolves with the edge's answer. */
-export function register(link: RawLink, auth: RegisterAuth, connIndex = 0): Promise<Registration | RegisterFailure> {
+export function register(
+  link: RawLink,
+  auth: RegisterAuth,
+  connIndex = 0,
+  features?: string[],
+): Promise<Registration | RegisterFailure> {
   return new Promise((resolve, reject) => {
     link.conn.onControl = (f) => {
       if (f.type === FrameType.Registered) resolve(parseRegistration(f.payload));
@@ -66,7 +71,14 @@ export function register(link: RawLink, auth: RegisterAuth, connIndex = 0): Prom
       encodeJson({
         version: PROTOCOL_VERSION,
         auth,
-        connector: { connectorId: 'raw-test-connector', connIndex, version: 'test', arch: 'x64', os: 'linux' },
+        connector: {
+          connectorId: 'raw-test-connector',
+          connIndex,
+          version: 'test',
+          arch: 'x64',
+          os: 'linux',
+          ...(features === undefined ? {} : { features }),
+        },
         heartbeatMs: 60_000,
         initialWindow: 256 * 1024,
       }),

@@ -80,6 +80,9 @@ export class AccessOidc {
     config.timeout = IDP_TIMEOUT_S;
     // Plain http was accepted on write for loopback hosts only (an IdP on this machine, a test).
     if (idp.insecure) client.allowInsecureRequests(config);
+    // openid-client trusts an id token from the token endpoint on the strength of TLS alone (OIDC
+    // allows it); a loopback http IdP has no TLS, and `certs_url` is configured: check the signature.
+    client.enableNonRepudiationChecks(config);
     if (this.#configs.size > 1000) this.#configs.clear();
     this.#configs.set(id, { stamp: row.updated_at, config });
     return { idp, config };

@@ -2,6 +2,7 @@ import type { AccessIdentityProviderRow, AccessOrganizationRow } from '../store/
 import { isUniqueViolation, newUuid } from '../store/index.js';
 import { auditAccess } from './access-audit.js';
 import { accessCrud } from './access-crud-routes.js';
+import { checkOidcConfig, isRedactedSecret, redactedIdpView } from './access-idp-oidc.js';
 import { ApiError } from './api-error.js';
 import { type ApiRoute, ID_PARAM, route } from './api-route.js';
 import type { ControlContext } from './control-context.js';
@@ -11,7 +12,6 @@ import { authorize, type Principal } from './principal.js';
 const A = { account_id: ID_PARAM };
 /** Config fields that are secrets: sealed at rest, never in an answer. */
 const SECRET_FIELDS = ['client_secret'] as const;
-const OIDC_REQUIRED = ['client_id', 'client_secret', 'auth_url', 'token_url', 'certs_url'] as const;
 
 interface IdpBody {
   name: string;
@@ -45,19 +45,10 @@ function splitConfig(
       ? {}
       : (JSON.parse(ctx.store.secrets.open(keepSecrets).toString('utf8')) as Record<string, unknown>);
   for (const f of SECRET_FIELDS) {
-    if (config[f] !== undefined) secrets[f] = config[f];
+    if (config[f] !== undefined && !isRedactedSecret(config[f])) secrets[f] = config[f];
     delete config[f];
   }
-  if (body.type === 'oidc') {
-    for (const f of OIDC_REQUIRED) {
-      const v = f === 'client_secret' ? secrets[f] : config[f];
-      if (typeof v !== 'string' || v === '')
-        throw ApiError.invalid(`config.${f} is required for an oidc identity provider`);
-    }
-    for (const f of ['auth_url', 'token_url', 'certs_url'] as const) {
-      if (!URL.canParse(config[f] as string)) throw ApiError.invalid(`config.${f} must be a URL`);
-    }
-  }
+  if (body.type === 'oidc') checkOidcConfig(config, secrets);
   return {
     data: JSON.stringify({
       name: body.name,
@@ -71,12 +62,15 @@ function splitConfig(
 }
 
 function idpView(r: AccessIdentityProviderRow): Record<string, unknown> {
-  return {
-    id: r.id,
-    ...(JSON.parse(r.data) as Record<string, unknown>),
-    created_at: r.created_at,
-    updated_at: r.updated_at,
-  };
+  return redactedIdpView(
+    {
+      id: r.id,
+      ...(JSON.parse(r.data) as Record<string, unknown>),
+      created_at: r.created_at,
+      updated_at: r.updated_at,
+    },
+    r.secrets_sealed !== null,
+  );
 }
 
 interface OrgBody {

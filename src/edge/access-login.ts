@@ -21,7 +21,7 @@ const LOGIN_PREFIX = '/cdn-cgi/access/login/';
 const TEAM_SESSION_S = 24 * 3600; // 24 hours of single sign-on across the account's apps
 const EMAIL = /^[^\s@<>"']{1,64}@[^\s@<>"']{1,190}$/;
 
-function html(status: number, body: string, headers: string[] = []): AccessAnswer {
+export function html(status: number, body: string, headers: string[] = []): AccessAnswer {
   return {
     status,
     headers: [

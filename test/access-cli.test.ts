@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { AccessBrowser } from './support/access-login-client.js';
 import { oneLineError, runCli } from './support/cli-home.js';
@@ -12,6 +12,13 @@ import { visit } from './support/visit.js';
 import { type Proc, startCli, tempDir } from './support/warren-processes.js';
 
 const TEAM = 'cli.access.warren.localhost';
+
+function realCurl(): string {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir !== '' && existsSync(join(dir, 'curl'))) return join(dir, 'curl');
+  }
+  throw new Error('these tests need curl on PATH');
+}
 const ALICE = 'alice@example.test';
 
 describe('warren access login, curl and token against a real edge, connector and origin', { timeout: 180_000 }, () => {
@@ -133,8 +140,17 @@ describe('warren access login, curl and token against a real edge, connector and
     const token = readFileSync(file, 'utf8').trim();
     assert.ok(!cli.stdout().includes(token) && !cli.stderr().includes(token), 'login does not print the token');
 
-    const curl = await runCli(home, ['access', 'curl', ...resolve, appUrl, '-sS']);
+    // curl's command line shows in ps: a wrapper on PATH records it, then runs the real curl.
+    const bin = tempDir();
+    const argvLog = join(bin, 'argv');
+    writeFileSync(join(bin, 'curl'), `#!/bin/sh\nprintf '%s\\n' "$@" > '${argvLog}'\nexec ${realCurl()} "$@"\n`, {
+      mode: 0o755,
+    });
+    const curl = await runCli(home, ['access', 'curl', ...resolve, appUrl, '-sS'], {
+      PATH: `${bin}${delimiter}${process.env.PATH ?? ''}`,
+    });
     assert.equal(curl.code, 0, curl.stderr);
+    assert.ok(!readFileSync(argvLog, 'utf8').includes(token), "the token is not on curl's command line");
     const echoed = JSON.parse(curl.stdout) as { headers: Record<string, string> };
     assert.equal(echoed.headers['cf-access-authenticated-user-email'], ALICE);
     assert.equal(echoed.headers['cf-access-jwt-assertion'], token, 'the origin got the cached token');

@@ -8,7 +8,7 @@ import { eventually } from './support/eventually.js';
 import { type NamedTunnelFixture, startNamedTunnelFixture, untilConnectors } from './support/named-tunnel-fixture.js';
 import { startSmtpCatcher } from './support/smtp-catcher.js';
 import { startTestOrigin, type TestOrigin } from './support/test-origin.js';
-import { visit } from './support/visit.js';
+import { type VisitResult, visit } from './support/visit.js';
 import { type Proc, startCli, tempDir } from './support/warren-processes.js';
 
 const TEAM = 'cli.access.warren.localhost';
@@ -85,7 +85,7 @@ describe('warren access login, curl and token against a real edge, connector and
   }
 
   /** The visitor opens the CLI's page: the app's login (one-time PIN by mail), then the confirmation page. */
-  async function logInAt(b: AccessBrowser, page: string): Promise<{ status: number; text: string }> {
+  async function logInAt(b: AccessBrowser, page: string): Promise<VisitResult> {
     const first = await b.request(page);
     assert.equal(first.status, 302, 'no session: the usual login first');
     const login = String(first.headers.location);
@@ -129,6 +129,9 @@ describe('warren access login, curl and token against a real edge, connector and
     const confirm = await logInAt(b, page);
     assert.equal(confirm.status, 200, confirm.text);
     assert.ok(confirm.text.includes(code), 'the page shows the code the CLI printed');
+    // The Authorize button cannot be clicked through a frame on another site.
+    assert.equal(confirm.headers['x-frame-options'], 'DENY');
+    assert.match(String(confirm.headers['content-security-policy']), /frame-ancestors 'none'/);
     const ok = await b.request(page, { form: { csrf: AccessBrowser.field(confirm.text, 'csrf') } });
     assert.equal(ok.status, 200, ok.text);
     assert.equal(await cli.exited, 0, cli.stderr());

@@ -161,6 +161,10 @@ describe('warren access login, curl and token against a real edge, connector and
     const printed = await runCli(home, ['access', 'token', '--app', appUrl, ...resolve]);
     assert.equal(printed.code, 0, printed.stderr);
     assert.equal(printed.stdout.trim(), token);
+
+    const again = await runCli(home, ['access', 'login', appUrl, '--no-browser', ...resolve]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stderr, /Already logged in/);
   });
 
   test('a transfer id yields nothing until a signed-in visitor confirms it, and a forged confirmation is refused', async () => {

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ACCESS_CLI_PATH, ACCESS_CLI_TOKEN_PATH, accessCliCode } from '../edge/access-cli-code.js';
 import { WarrenError } from '../errors/index.js';
 import { fetchSmall, type Resolve } from './access-http-client.js';
-import { cachedToken, saveToken, usableToken } from './access-token-cache.js';
+import { accessTokenPath, cachedToken, saveToken, usableToken } from './access-token-cache.js';
 import { openBrowser } from './login-command.js';
 
 /** How long `warren access login` waits for the browser confirmation. */
@@ -46,10 +46,14 @@ export async function probeApp(t: AccessTarget): Promise<{ aud: string }> {
 }
 
 /** `warren access login URL`: the cached token when it is still valid, else the browser transfer. */
-export async function accessLogin(t: AccessTarget, browser: boolean): Promise<string> {
+export async function accessLogin(t: AccessTarget, browser: boolean, announce = true): Promise<string> {
   const { aud } = await probeApp(t);
   const have = await cachedToken(t.url.hostname, aud);
-  if (have !== undefined) return have;
+  if (have !== undefined) {
+    if (announce)
+      process.stderr.write(`Already logged in: ${accessTokenPath(t.url.hostname, aud)} holds a valid token.\n`);
+    return have;
+  }
   const transfer = randomBytes(32).toString('base64url');
   const code = accessCliCode(transfer);
   const q = `transfer=${transfer}&app_path=${encodeURIComponent(t.url.pathname)}`;
@@ -131,7 +135,7 @@ export async function accessCurl(
   const headers =
     o.serviceToken !== undefined
       ? [`CF-Access-Client-Id: ${o.serviceToken.id}`, `CF-Access-Client-Secret: ${o.serviceToken.secret}`]
-      : [`cf-access-token: ${await accessLogin(t, o.browser)}`];
+      : [`cf-access-token: ${await accessLogin(t, o.browser, false)}`];
   const dir = mkdtempSync(join(tmpdir(), 'warren-access-'));
   try {
     const file = join(dir, 'headers');

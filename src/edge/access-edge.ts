@@ -12,7 +12,8 @@ import {
 import type { SignInThrottle } from '../control/sign-in-throttle.js';
 import type { Store } from '../store/index.js';
 import { AccessAppEndpoints } from './access-app-endpoints.js';
-import { type AccessAnswer, gatePath, portSuffix, text } from './access-http.js';
+import { AccessCliEndpoints } from './access-cli-endpoints.js';
+import { type AccessAnswer, gatePath, loginRedirect, text } from './access-http.js';
 import { AccessLogin } from './access-login.js';
 import { auditLogin } from './access-login-audit.js';
 import { issueTime, revoked, sessionSeconds, tokenOf } from './access-tokens.js';
@@ -54,6 +55,7 @@ export class AccessEdge {
   readonly #o: AccessEdgeOptions;
   readonly #login: AccessLogin;
   readonly #endpoints: AccessAppEndpoints;
+  readonly #cli: AccessCliEndpoints;
   readonly #serviceJwts = new Map<string, { jwt: string; iat: number; exp: number }>();
 
   constructor(options: AccessEdgeOptions) {
@@ -61,6 +63,9 @@ export class AccessEdge {
     this.sessions = new AccessSessionCache((accountId) => options.ring.jwks(accountId));
     this.#login = new AccessLogin(options, this.sessions);
     this.#endpoints = new AccessAppEndpoints(this.sessions, (accountId) => this.#login.idpOf(accountId));
+    this.#cli = new AccessCliEndpoints(options, this.sessions, (app, token, nowS) =>
+      this.#endpoints.verify(app, token, nowS),
+    );
   }
 
   /**
@@ -100,6 +105,8 @@ export class AccessEdge {
     if (team !== undefined) return this.#login.serve(req, host, team, target, scheme);
     if (!gate.protects(host)) return undefined;
     const path = gatePath(target);
+    // `warren access login` finds its app by the path it was given, so it works under any app path.
+    if (AccessCliEndpoints.handles(path)) return this.#cli.serve(req, host, path, target, scheme);
     const app = gate.lookup(host, path);
     if (app === undefined) return undefined;
     if (path.startsWith('/cdn-cgi/access/')) {
@@ -175,13 +182,7 @@ export class AccessEdge {
     if (String(req.headers['x-requested-with'] ?? '').toLowerCase() === 'xmlhttprequest') {
       return text(401, 'Access to this application requires a login (Cloudflare Access-style; no session).\n');
     }
-    if (app.teamDomain === undefined) {
-      return text(403, 'This application is protected, but its account has no Access team domain to log in at.\n');
-    }
-    const login =
-      `${scheme}://${app.teamDomain}${portSuffix(req.headers.host)}/cdn-cgi/access/login/${host}` +
-      `?kid=${app.aud}&redirect_url=${encodeURIComponent(target)}`;
-    return { status: 302, headers: ['location', login, 'cache-control', 'no-store'], body: '' };
+    return loginRedirect(req, app, host, target, scheme);
   }
 
   #serviceJwt(app: GateApp, tokenId: string, clientId: string, ip: string, nowS: number): string[] | Promise<string[]> {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { AccessAnswer } from './access-http.js';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ESCAPES[c] as string);
+export const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ESCAPES[c] as string);
 
 export interface LoginPageInput {
   appName: string;
@@ -28,7 +28,7 @@ const STYLE =
   'label{display:block;margin:1rem 0 .25rem}input{font:inherit;padding:.4rem;width:100%;box-sizing:border-box}' +
   'button{font:inherit;margin-top:1rem;padding:.4rem 1rem}.note{background:#f4f4f4;padding:.5rem .75rem}';
 
-function page(title: string, body: string): string {
+export function page(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer"><title>${esc(title)} | warren Access</title><style>${STYLE}</style></head>

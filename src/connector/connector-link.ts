@@ -56,6 +56,8 @@ export interface ConnectorLinkOptions {
   heartbeatMs: number;
   heartbeatTimeoutMs: number;
   onStream: (stream: MuxStream, head: RequestHead) => void;
+  /** A Management frame (`warren tail`) from the edge; without a handler the link drops, as for any unknown frame. */
+  onManagement?: ((conn: MuxConnection, payload: Buffer) => void) | undefined;
 }
 
 /** One HA connection: dial the edge over TLS, prove the tunnel secret, then serve the streams the edge opens. */
@@ -207,9 +209,12 @@ export class ConnectorLink {
         this.#goingAway = true;
         // Finish what is in flight; the edge closes the link when it is done.
         return;
-      default:
-        conn.destroy(new WarrenError('WARREN_PROTOCOL', `unexpected control frame ${frame.type}`));
+      case FrameType.Management:
+        if (this.options.onManagement === undefined) break;
+        this.options.onManagement(conn, frame.payload);
+        return;
     }
+    conn.destroy(new WarrenError('WARREN_PROTOCOL', `unexpected control frame ${frame.type}`));
   }
 
   /**

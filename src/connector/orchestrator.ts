@@ -6,6 +6,7 @@ import { type ConnectorConfig, ingressOf, loadConfigFile, singleOriginOverrides 
 import type { ConnectorMetrics } from './connector-metrics.js';
 import { HealthMonitor } from './health-monitor.js';
 import { Ingress, type OriginRequestOverrides } from './ingress/index.js';
+import { LogTap } from './log-tap.js';
 import { healthTargetsOf } from './origin-health-check.js';
 import { OriginProxy } from './origin-proxy.js';
 
@@ -46,6 +47,8 @@ export class Orchestrator {
   readonly config: ConnectorConfig | undefined;
   /** The rules came from the config file, so re-reading it can change them. */
   readonly reloadable: boolean;
+  /** `warren tail`'s request logs: the Connector hands it the edge's Management frames. */
+  readonly tap: LogTap;
   readonly #logger: Logger;
 
   /**
@@ -60,7 +63,9 @@ export class Orchestrator {
     const { ingress, target, fromFile } = initialIngress(o);
     this.target = target;
     this.reloadable = fromFile;
+    this.tap = new LogTap({ metrics: o.metrics });
     this.origin = new OriginProxy({
+      tap: this.tap,
       ingress,
       originCaRoot: o.originCaRoot,
       metrics: o.metrics,

@@ -26,6 +26,7 @@ import { loadOriginCa } from './origin-ca-keeper.js';
 import { registerSetupPages } from './setup-pages.js';
 import { SignInThrottle } from './sign-in-throttle.js';
 import { tunnelDnsRoutes } from './tunnel-dns-route.js';
+import { tunnelManagementRoutes } from './tunnel-management-routes.js';
 import { tunnelRouteDeleteRoutes } from './tunnel-route-delete-routes.js';
 import { tunnelRoutes } from './tunnel-routes.js';
 import { userRoutes } from './user-routes.js';
@@ -135,6 +136,7 @@ export class ControlPlane {
       ...dnsRecordFileRoutes(ctx),
       ...dnsRecordRoutes(ctx),
       ...tunnelRoutes(ctx),
+      ...tunnelManagementRoutes(ctx),
       ...tunnelDnsRoutes(ctx),
       ...auditLogRoutes(ctx),
       ...certificateRoutes(ctx),

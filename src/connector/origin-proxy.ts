@@ -102,7 +102,7 @@ export class OriginProxy implements OriginContext {
   }
 
   handle(stream: MuxStream, head: RequestHead): void {
-    const rule = this.#ingress.matchRequest(head.h, head.p);
+    const rule = this.#ingress.matchRequest(head.headers, head.path);
     const route = this.#routes[rule.index] as Route;
     // Tailing costs one boolean when no one tails.
     const tap = this.#tap;

@@ -123,7 +123,7 @@ export class LogTap {
     stream.respond = (h: ResponseHead): void => {
       if (!logged) {
         logged = true;
-        this.#log(head, kind, h.s, started, undefined);
+        this.#log(head, kind, h.status, started, undefined);
       }
       respond.call(stream, h);
     };
@@ -198,11 +198,11 @@ function eventOf(
   error: string | undefined,
 ): LogEvent {
   const L = EVENT_FIELD_LIMITS;
-  const q = head.p.indexOf('?');
+  const q = head.path.indexOf('?');
   // The query string may carry tokens or personal data: logs show the path only.
-  const path = clip(q < 0 ? head.p : head.p.slice(0, q), L.path);
-  const host = clip(headerValue(head.h, 'host') ?? '', L.host);
-  const method = clip(head.m, L.method);
+  const path = clip(q < 0 ? head.path : head.path.slice(0, q), L.path);
+  const host = clip(headerValue(head.headers, 'host') ?? '', L.host);
+  const method = clip(head.method, L.method);
   const duration = Math.round(durationMs * 10) / 10;
   const event: LogEvent = {
     time: new Date().toISOString(),
@@ -216,7 +216,7 @@ function eventOf(
     path,
     status,
     duration_ms: duration,
-    ray_id: clip(headerValue(head.h, 'cf-ray') ?? '', L.ray_id),
+    ray_id: clip(headerValue(head.headers, 'cf-ray') ?? '', L.ray_id),
   };
   if (error !== undefined) event.error = clip(error, L.error);
   return event;

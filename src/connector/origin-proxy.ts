@@ -107,7 +107,7 @@ export class OriginProxy implements OriginContext {
     // Tailing costs one boolean when no one tails.
     const tap = this.#tap;
     if (tap?.active === true)
-      tap.observe(stream, head, route.rule.service.kind === 'tcp' ? 'tcp' : head.u === 1 ? 'ws' : 'http');
+      tap.observe(stream, head, route.rule.service.kind === 'tcp' ? 'tcp' : head.upgrade === true ? 'ws' : 'http');
     if (route.access !== undefined) {
       // Fail closed: the verifier refuses (403) whatever it cannot verify, including its own misconfiguration.
       checkAccess(stream, head, route as Route & { access: AccessConfig }, this.#verifier, this.metrics, this.logger);

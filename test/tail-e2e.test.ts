@@ -163,6 +163,17 @@ describe('warren tail: live request logs through the edge', () => {
       assert.match(body, /WARREN_MANAGEMENT_TOKEN_INVALID/, what);
       if (token !== undefined) assert.ok(!body.includes(token), `${what}: the token is never echoed`);
     }
+    // A bad filter, and an upgrade anywhere else on the API port, get a 400 that says why.
+    const good = await managementToken(f.tunnelId);
+    for (const url of [`${logsUrl(f.tunnelId)}?level=loud`, `ws://127.0.0.1:${f.serve.apiPort}/client/v4/zones`]) {
+      const ws = new WebSocket(url, { headers: { authorization: `Bearer ${good}` } });
+      ws.on('error', () => {});
+      const [, res] = (await once(ws, 'unexpected-response')) as [unknown, import('node:http').IncomingMessage];
+      let body = '';
+      for await (const c of res) body += String(c);
+      assert.equal(res.statusCode, 400, url);
+      assert.match(body, /WARREN_API_INVALID/, url);
+    }
     // The same path with the tunnel's own token opens.
     const ok = new WebSocket(logsUrl(f.tunnelId), {
       headers: { authorization: `Bearer ${await managementToken(f.tunnelId)}` },

@@ -156,9 +156,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     verify: (token, tunnelId) => managementTokens.verify(token, tunnelId, 'logs'),
     logger,
   });
-  api.server.on('upgrade', (req, socket, head) => {
-    if (!management.handleUpgrade(req, socket, head)) socket.destroy();
-  });
+  api.server.on('upgrade', management.onUpgrade);
   const ports = await edge.listen();
   const host = options.bind.includes(':') ? `[${options.bind}]` : options.bind;
   // One /metrics on the API port: the edge's counters and the DNS server's (queries by type, answers by rcode).

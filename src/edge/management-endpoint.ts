@@ -68,6 +68,22 @@ export class ManagementEndpoint {
     return true;
   }
 
+  /**
+   * The `upgrade` listener of the server it shares (the API's). With a listener, node hands it
+   * every request with an Upgrade header; those not for this endpoint (e.g. `Upgrade: h2c`) get a
+   * 400 that says so, rather than a silently closed socket.
+   */
+  readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    if (this.handleUpgrade(req, socket, head)) return;
+    refuse(
+      socket,
+      new WarrenError(
+        'WARREN_API_INVALID',
+        'this port upgrades only /management/tunnels/{id}/logs (warren tail); send other requests without an Upgrade header',
+      ),
+    );
+  };
+
   /** Closes every tail connection. */
   close(): void {
     for (const ws of this.#wss.clients) ws.terminate();

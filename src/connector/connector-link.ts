@@ -58,6 +58,8 @@ export interface ConnectorLinkOptions {
   onStream: (stream: MuxStream, head: RequestHead) => void;
   /** A Management frame (`warren tail`) from the edge; without a handler the link drops, as for any unknown frame. */
   onManagement?: ((conn: MuxConnection, payload: Buffer) => void) | undefined;
+  /** A ConfigPush frame's payload (the tunnel's remotely-managed configuration), unparsed. */
+  onConfigPush?: ((payload: Buffer) => void) | undefined;
 }
 
 /** One HA connection: dial the edge over TLS, prove the tunnel secret, then serve the streams the edge opens. */
@@ -180,6 +182,7 @@ export class ConnectorLink {
             initialWindow: o.initialWindow,
           }),
           signal,
+          (frame: Frame) => this.#onControl(conn, frame),
         ).then(
           (answer) => {
             if ('code' in answer) {
@@ -187,7 +190,6 @@ export class ConnectorLink {
               return;
             }
             this.registration = answer;
-            conn.onControl = (frame: Frame) => this.#onControl(conn, frame);
             conn.onStream = o.onStream;
             conn.startHeartbeat();
             settle(undefined, answer);
@@ -204,6 +206,10 @@ export class ConnectorLink {
       case FrameType.UnregisterAck:
         this.#onUnregistered?.();
         this.#onUnregistered = undefined;
+        return;
+      case FrameType.ConfigPush:
+        // Parsed and judged by the orchestrator: a bad configuration is refused, the link stays.
+        this.options.onConfigPush?.(frame.payload);
         return;
       case FrameType.GoAway:
         this.#goingAway = true;

@@ -54,6 +54,8 @@ export interface ConnectorOptions {
   dial?: EdgeDialOptions;
   /** `warren tail`: gets the edge's Management frames and learns when a link closes. */
   tap?: LogTap | undefined;
+  /** A ConfigPush arrived on any link (the same version comes once per link). */
+  onConfigPush?: (payload: Buffer) => void;
   /** Called on every successful registration of any link. */
   onRegistered?: (reg: Registration, connIndex: number) => void;
 }
@@ -176,6 +178,7 @@ export class Connector {
         // Streams that raced our Unregister are still served: the link stays up for the grace period.
         onStream: o.handle,
         onManagement: o.tap === undefined ? undefined : (conn, payload) => o.tap?.onFrame(conn, payload),
+        onConfigPush: o.onConfigPush,
       });
       try {
         const reg = await link.connect(signal);

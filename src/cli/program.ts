@@ -5,6 +5,7 @@ import { registerAdminCommand } from './admin-options.js';
 import { registerDnsCommand } from './dns-options.js';
 import { registerLoginCommand } from './login-options.js';
 import { registerServeCommand } from './serve-options.js';
+import { registerTailCommand } from './tail-options.js';
 import { registerTunnelCommand } from './tunnel-options.js';
 import { registerTunnelReadyCommand } from './tunnel-ready-options.js';
 import { registerUpdateCommands } from './update-options.js';
@@ -30,5 +31,6 @@ export function buildProgram(): Command {
   registerLoginCommand(tunnel);
   registerUpdateCommands(program);
   registerAccessCommand(program);
+  registerTailCommand(program);
   return program;
 }

@@ -120,6 +120,7 @@ export async function runTunnel(o: TunnelRunOptions): Promise<void> {
       localAddress: o.edgeBindAddress,
     },
     handle: (stream, head) => origin.handle(stream, head),
+    tap: run.tap,
     onConfigPush: (payload) => run.applyRemoteConfig(payload),
     logger: transportLogger,
     metrics,

@@ -61,6 +61,8 @@ export interface ConnectorLinkOptions {
   onStream: (stream: MuxStream, head: RequestHead) => void;
   /** Dial and registration deadlines and the link's heartbeat (default SYSTEM_TIMERS). */
   timers?: Timers | undefined;
+  /** A Management frame (`warren tail`) from the edge; without a handler the link drops, as for any unknown frame. */
+  onManagement?: ((conn: MuxConnection, payload: Buffer) => void) | undefined;
   /** A ConfigPush frame's payload (the tunnel's remotely-managed configuration), unparsed. */
   onConfigPush?: ((payload: Buffer) => void) | undefined;
 }
@@ -220,9 +222,12 @@ export class ConnectorLink {
         this.#goingAway = true;
         // Finish what is in flight; the edge closes the link when it is done.
         return;
-      default:
-        conn.destroy(new WarrenError('WARREN_PROTOCOL', `unexpected control frame ${frame.type}`));
+      case FrameType.Management:
+        if (this.options.onManagement === undefined) break;
+        this.options.onManagement(conn, frame.payload);
+        return;
     }
+    conn.destroy(new WarrenError('WARREN_PROTOCOL', `unexpected control frame ${frame.type}`));
   }
 
   /**

@@ -9,6 +9,7 @@ import { SYSTEM_TIMERS, type Timers } from '../time/index.js';
 import type { AccessEdge } from './access-edge.js';
 import type { EdgeLink } from './edge-link.js';
 import { EdgeMetrics } from './edge-metrics.js';
+import { ManagementHub } from './management-hub.js';
 import { QuickHostRouter } from './quick-host-router.js';
 import { QuickTunnelAuthenticator } from './quick-tunnel-authenticator.js';
 import type { QuickTunnelAuthority } from './quick-tunnel-authority.js';
@@ -92,6 +93,8 @@ export class EdgeServer {
   readonly proxy: VisitorProxy;
   /** Counters of refused visitors and connector responses (served on the API port's /metrics). */
   readonly metrics = new EdgeMetrics();
+  /** `warren tail` sessions and the relay of connectors' log events. */
+  readonly management: ManagementHub;
   readonly #o: EdgeServerOptions;
   #httpPort = 0;
 
@@ -111,12 +114,15 @@ export class EdgeServer {
           'connection registered',
         );
         options.onRegistered?.(link);
+        this.management.linkRegistered(link);
       },
       unregistered: (link) => {
         logger.info({ tunnelId: link.tunnelId, connIndex: link.connector.connIndex }, 'connection unregistered');
         options.onUnregistered?.(link);
+        this.management.linkUnregistered(link);
       },
     });
+    this.management = new ManagementHub(this.registry, logger, this.metrics.registry);
     const perMinute = options.quickTunnelsPerMinute ?? DEFAULT_QUICK_TUNNELS_PER_MINUTE;
     const authenticator = new QuickTunnelAuthenticator(
       options.quick,
@@ -160,6 +166,7 @@ export class EdgeServer {
       initialWindow: options.initialWindow ?? DEFAULT_INITIAL_WINDOW,
       publicUrl: (hostname) => (options.publicUrl ?? ((h) => `http://${h}:${this.#httpPort}`))(hostname),
       limits: options.tunnelLimits,
+      onManagement: (link, payload) => this.management.onFrame(link, payload),
       logger,
       timers: options.timers,
     });
@@ -186,6 +193,7 @@ export class EdgeServer {
   /** Stops accepting, tells connectors to go away, waits for in-flight requests (bounded), then closes links. */
   async close(graceMs = DEFAULT_SHUTDOWN_GRACE_MS): Promise<void> {
     this.tunnels.server.close();
+    this.management.closeAll();
     for (const v of [this.visitor, this.visitorTls]) {
       v?.close();
       v?.closeIdleConnections();

@@ -56,6 +56,8 @@ export interface TunnelListenerOptions {
   publicUrl: (hostname: string) => string;
   /** Caps and timeout for connections that have not registered yet (defaults: DEFAULT_TUNNEL_PORT_LIMITS). */
   limits?: Partial<TunnelPortLimits> | undefined;
+  /** Management frames (`warren tail`) from a registered link. */
+  onManagement?: ((link: EdgeLink, payload: Buffer) => void) | undefined;
   logger: Logger;
   /** Handshake and refusal timers, link heartbeats and connectedAt (default SYSTEM_TIMERS); tests pass a ManualClock. */
   timers?: Timers | undefined;
@@ -219,6 +221,10 @@ export class TunnelListener {
         if (frame.type === FrameType.Resume) {
           // The connector paused this link (its origin failed a health check) and is healthy again.
           registered.draining = false;
+          return;
+        }
+        if (frame.type === FrameType.Management && this.#o.onManagement !== undefined) {
+          this.#o.onManagement(registered, frame.payload);
           return;
         }
         conn.destroy(new WarrenError('WARREN_PROTOCOL', `unexpected control frame ${frame.type}`));

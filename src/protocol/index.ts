@@ -12,6 +12,23 @@ export {
 } from './frame.js';
 export { stripHopByHop } from './hop-by-hop.js';
 export {
+  EVENT_FIELD_LIMITS,
+  encodeManagement,
+  type LogEvent,
+  levelAtLeast,
+  MAX_EVENT_SESSIONS,
+  MAX_MANAGEMENT_MESSAGE,
+  type ManagementMessage,
+  parseLogEvent,
+  parseManagement,
+  parseTailFilters,
+  TAIL_EVENT_KINDS,
+  TAIL_LEVELS,
+  type TailEventKind,
+  type TailFilters,
+  type TailLevel,
+} from './management.js';
+export {
   type ConnectorInfo,
   encodeJson,
   FEATURE_CONFIG_PUSH,

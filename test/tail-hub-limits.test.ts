@@ -14,6 +14,7 @@ import {
 import { WarrenError } from '../src/errors/index.js';
 import {
   encodeManagement,
+  FEATURE_MANAGEMENT_LOGS,
   type Frame,
   FrameParser,
   FrameType,
@@ -29,7 +30,10 @@ const TUNNEL = '6ff42ae2-765d-4adf-8112-31c55c1551ef';
 const FILTERS: TailFilters = { events: [], level: 'debug', sample: 1 };
 
 /** A registered link whose socket records what the edge sends the connector. */
-function linkOf(connectorId: string): { link: EdgeLink; sent: ManagementMessage[] } {
+function linkOf(
+  connectorId: string,
+  features = [FEATURE_MANAGEMENT_LOGS],
+): { link: EdgeLink; sent: ManagementMessage[] } {
   const sent: ManagementMessage[] = [];
   const parser = new FrameParser((f: Frame) => {
     if (f.type === FrameType.Management) sent.push(parseManagement(f.payload));
@@ -52,7 +56,7 @@ function linkOf(connectorId: string): { link: EdgeLink; sent: ManagementMessage[
     connectionId: `c-${connectorId}`,
     tunnelId: TUNNEL,
     accountId: 'acct',
-    connector: { connectorId, connIndex: 0, version: 't', arch: 'x64', os: 'linux' },
+    connector: { connectorId, connIndex: 0, version: 't', arch: 'x64', os: 'linux', features },
     originIp: '127.0.0.1',
     connectedAt: new Date(),
     hostname: undefined,
@@ -99,7 +103,7 @@ async function flushed(): Promise<void> {
 
 function hubWith(connectorIds: string[]) {
   const registry = new TunnelRegistry();
-  const links = connectorIds.map(linkOf);
+  const links = connectorIds.map((id) => linkOf(id));
   for (const l of links) registry.add(l.link);
   return { hub: new ManagementHub(registry, pino({ level: 'silent' })), links };
 }
@@ -181,5 +185,19 @@ test("a connector's event for a session it was not asked for (another connector'
     hub.onFrame(l.link, encodeManagement({ type: 'event', sessions: [session.id], event: event('/x') }));
   assert.equal(messages.filter((m) => m.includes('"event"')).length, 0);
   assert.equal(hub.stats.unsolicited, 2);
+  hub.closeAll();
+});
+
+test('a connector that does not list management-logs is never asked to stream (it would drop its link on the frame)', async () => {
+  const registry = new TunnelRegistry();
+  const old = linkOf('old', []);
+  const current = linkOf('new');
+  registry.add(old.link);
+  registry.add(current.link);
+  const hub = new ManagementHub(registry, pino({ level: 'silent' }));
+  hub.open(TUNNEL, FILTERS, undefined, stalledClient());
+  await flushed();
+  assert.deepEqual(old.sent, []);
+  assert.equal(current.sent[0]?.type, 'start');
   hub.closeAll();
 });

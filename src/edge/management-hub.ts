@@ -4,6 +4,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { WarrenError } from '../errors/index.js';
 import {
   encodeManagement,
+  FEATURE_MANAGEMENT_LOGS,
   FrameType,
   type LogEvent,
   MAX_MANAGEMENT_MESSAGE,
@@ -199,7 +200,13 @@ export class ManagementHub {
   #bind(s: TailSession, link: EdgeLink): void {
     const connectorId = link.connector.connectorId;
     if (s.connectorId !== undefined && s.connectorId !== connectorId) return;
-    if (s.bound.has(connectorId) || link.conn.closed) return;
+    // A connector that does not list the feature would drop its link over a frame it does not know.
+    if (
+      s.bound.has(connectorId) ||
+      link.conn.closed ||
+      link.connector.features?.includes(FEATURE_MANAGEMENT_LOGS) !== true
+    )
+      return;
     s.bound.set(connectorId, link);
     send(link, { type: 'start', session: s.id, filters: s.filters });
   }

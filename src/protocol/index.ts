@@ -32,6 +32,7 @@ export {
   type ConnectorInfo,
   encodeJson,
   FEATURE_CONFIG_PUSH,
+  FEATURE_MANAGEMENT_LOGS,
   HeadError,
   MAX_HEAD_BYTES,
   MAX_HEAD_FIELDS,

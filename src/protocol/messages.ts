@@ -196,7 +196,9 @@ function featuresOf(v: unknown): { features?: string[] } {
 
 /** Optional connector messages (see ConnectorInfo.features). */
 export const FEATURE_CONFIG_PUSH = 'config-push';
-const KNOWN_FEATURES: ReadonlySet<string> = new Set([FEATURE_CONFIG_PUSH]);
+/** The connector streams its request log when asked (Management frames, `warren tail`). */
+export const FEATURE_MANAGEMENT_LOGS = 'management-logs';
+const KNOWN_FEATURES: ReadonlySet<string> = new Set([FEATURE_CONFIG_PUSH, FEATURE_MANAGEMENT_LOGS]);
 
 export function parseRegistration(payload: Buffer): Registration {
   const what = 'registered';

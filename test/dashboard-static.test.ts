@@ -93,8 +93,8 @@ describe('the control plane serves the dashboard bundle', () => {
     const gone = await app.inject({ method: 'GET', url: '/assets/index-Old999.js' });
     assert.equal(gone.statusCode, 404);
     assert.match(String(gone.headers['content-type']), /application\/json/);
-    const escape = await app.inject({ method: 'GET', url: '/assets/..%2F..%2Fpackage.json' });
-    assert.equal(escape.statusCode, 404);
+    const traversal = await app.inject({ method: 'GET', url: '/assets/..%2F..%2Fpackage.json' });
+    assert.equal(traversal.statusCode, 404);
   });
 
   test('API, health and server pages keep their own answers (no SPA fallback there)', async () => {

@@ -33,9 +33,17 @@ function zoneOf(host: string, zones: readonly Zone[]): Zone | undefined {
   return zones.filter((z) => h === z.name || h.endsWith(`.${z.name}`)).sort((a, b) => b.name.length - a.name.length)[0];
 }
 
-/** Which form field an error of PUT /configurations (or of the route) belongs to. */
+/**
+ * Which form field an error of PUT /configurations belongs to: its `source.pointer`, else the
+ * field its message names (the connector's own validation says "ingress[0].service …").
+ */
 function fieldOf(err: ApiError, field: 'hostname' | 'path' | 'service'): string | undefined {
-  return err.errors.find((e) => e.source?.pointer?.endsWith(`/${field}`) === true)?.message;
+  const pointed = err.errors.find((e) => e.source?.pointer?.endsWith(`/${field}`) === true);
+  if (pointed !== undefined) return pointed.message;
+  if (err.errors.some((e) => e.source?.pointer !== undefined)) return undefined;
+  const order = ['service', 'path', 'hostname'] as const;
+  const named = (m: string) => order.find((f) => new RegExp(`\\b${f}\\b`, 'i').test(m));
+  return err.errors.find((e) => named(e.message) === field)?.message;
 }
 
 interface Draft {

@@ -120,6 +120,7 @@ export async function runTunnel(o: TunnelRunOptions): Promise<void> {
       localAddress: o.edgeBindAddress,
     },
     handle: (stream, head) => origin.handle(stream, head),
+    onConfigPush: (payload) => run.applyRemoteConfig(payload),
     logger: transportLogger,
     metrics,
     ...(o.heartbeatMs !== undefined ? { heartbeatMs: o.heartbeatMs, heartbeatTimeoutMs: o.heartbeatMs * 3 } : {}),

@@ -51,6 +51,8 @@ export interface ConnectorOptions {
   maxRetries?: number;
   /** How edge connections are dialed (`--edge-ip-version`, `--edge-bind-address`). */
   dial?: EdgeDialOptions;
+  /** A ConfigPush arrived on any link (the same version comes once per link). */
+  onConfigPush?: (payload: Buffer) => void;
   /** Called on every successful registration of any link. */
   onRegistered?: (reg: Registration, connIndex: number) => void;
 }
@@ -172,6 +174,7 @@ export class Connector {
         heartbeatTimeoutMs: o.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
         // Streams that raced our Unregister are still served: the link stays up for the grace period.
         onStream: o.handle,
+        onConfigPush: o.onConfigPush,
       });
       try {
         const reg = await link.connect(signal);

@@ -51,6 +51,22 @@ describe('dashboard sign-in in Chromium', () => {
     await checkAccessibility(d.page);
   });
 
+  test('a user in several accounts switches between them in the header; each shows only its own tunnels', async () => {
+    const second = await d.api<{ id: string }>('POST', '/accounts', { name: 'second' });
+    assert.equal(second.status, 200, JSON.stringify(second.json));
+    const made = await d.api('POST', `/accounts/${second.json.result.id}/cfd_tunnel`, { name: 'only-in-second' });
+    assert.equal(made.status, 200, JSON.stringify(made.json));
+    await d.page.reload();
+    const switcher = d.page.getByRole('combobox', { name: 'Account' });
+    await switcher.selectOption({ label: 'second' });
+    await d.page.getByRole('link', { name: 'only-in-second' }).waitFor();
+    await screenshot(d.page, 'tunnels-second-account');
+    await switcher.selectOption({ label: 'default' });
+    await d.page.getByText('No tunnel yet').waitFor();
+    assert.equal(await d.page.getByRole('link', { name: 'only-in-second' }).count(), 0);
+    d.watched.assertClean();
+  });
+
   test('signing out ends the session on the server: the old cookie no longer works', async () => {
     const before = (await d.watched.context.cookies(d.serve.apiBase)).find((c) => c.name === 'warren_session');
     assert.ok(before);

@@ -89,7 +89,8 @@ describe('dashboard: create a tunnel, route a public hostname, run its connector
       const r = await d.api('PUT', `/zones/${zoneId}/tunnels/${tunnelId}/routes`, { type: 'dns', user_hostname: HOST });
       assert.equal(r.status, 200, JSON.stringify(r.json));
     }
-    await page.getByRole('cell', { name: HOST }).first().waitFor();
+    // The DNS route is listed on the page at once.
+    await page.getByRole('region', { name: 'DNS routes' }).getByRole('cell', { name: HOST }).waitFor();
 
     // The token, revealed on click, and the exact command line, copied with the button.
     await page.getByRole('button', { name: 'Reveal token' }).click();

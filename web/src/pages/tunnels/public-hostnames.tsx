@@ -59,7 +59,16 @@ interface Draft {
  * whole ingress list (the catch-all stays last) with PUT /configurations, which the edge pushes
  * to the running connectors, and creates the hostname's DNS route.
  */
-export function PublicHostnames({ accountId, tunnelId }: { accountId: string; tunnelId: string }) {
+export function PublicHostnames({
+  accountId,
+  tunnelId,
+  onRouted,
+}: {
+  accountId: string;
+  tunnelId: string;
+  /** Called after a save created a DNS route (the page's route list shows it at once). */
+  onRouted?: () => void;
+}) {
   const base = `/accounts/${accountId}/cfd_tunnel/${tunnelId}`;
   const conf = useApi<TunnelConfiguration>(`${base}/configurations`);
   const zones = useApi<Zone[]>(`/zones?account.id=${accountId}&per_page=50`);
@@ -97,6 +106,7 @@ export function PublicHostnames({ accountId, tunnelId }: { accountId: string; tu
       }
       try {
         await api.put(`/zones/${zone.id}/tunnels/${tunnelId}/routes`, { type: 'dns', user_hostname: hostname });
+        onRouted?.();
       } catch (err) {
         // Everything the route refuses (outside the zone, the apex, a record in the way) is about the hostname.
         if (!(err instanceof ApiError) || err.status >= 500) throw err;

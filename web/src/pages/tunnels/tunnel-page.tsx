@@ -95,7 +95,7 @@ export function TunnelPage({ params }: PageProps) {
             </dl>
           </section>
           <TunnelConnectors accountId={account.id} tunnelId={id} />
-          <PublicHostnames accountId={account.id} tunnelId={id} />
+          <PublicHostnames accountId={account.id} tunnelId={id} onRouted={routes.reload} />
           <section aria-labelledby="routes-heading">
             <h2 id="routes-heading">DNS routes</h2>
             {routes.error === undefined ? null : <Alert>{messageOf(routes.error)}</Alert>}

@@ -82,6 +82,20 @@ for (const dialect of DIALECTS) {
       assert.ok(!JSON.stringify(rows).includes(s.cookie), 'the cookie value is not stored');
     });
 
+    test('behind a TLS-terminating proxy (an https page, plain HTTP here) sign-in works and the cookie is Secure', async () => {
+      const r = await send('POST', '/user/sessions', {
+        body: { email: ADMIN_EMAIL, password: PASSWORD },
+        headers: { origin: `https://${HOST.replace(':8081', '')}`, 'sec-fetch-site': 'same-origin', host: 'dash.test' },
+      });
+      assert.equal(r.status, 200, JSON.stringify(r.json));
+      assert.match(String(r.headers['set-cookie']), /; HttpOnly; SameSite=Lax; Secure; Max-Age=604800$/);
+      const other = await send('POST', '/user/sessions', {
+        body: { email: ADMIN_EMAIL, password: PASSWORD },
+        headers: { origin: 'https://evil.test', host: 'dash.test' },
+      });
+      assert.equal(other.status, 403);
+    });
+
     test('the cookie session acts with the user’s roles, and a change with the CSRF header from this origin succeeds', async () => {
       const s = await signIn();
       const accounts = await send<{ id: string }[]>('GET', '/accounts', { cookie: s.cookie });

@@ -56,8 +56,17 @@ export async function startSession(
   return { value, row };
 }
 
+/**
+ * Whether the browser is on HTTPS: a TLS socket, or (behind a TLS-terminating proxy, where this
+ * server sees plain HTTP) a same-host `Origin` on https — then the cookie must be Secure.
+ */
+function pageIsHttps(req: FastifyRequest): boolean {
+  const origin = req.headers.origin;
+  return req.protocol === 'https' || (typeof origin === 'string' && origin.startsWith('https://'));
+}
+
 function cookieAttributes(req: FastifyRequest): string {
-  return `Path=/; HttpOnly; SameSite=Lax${req.protocol === 'https' ? '; Secure' : ''}`;
+  return `Path=/; HttpOnly; SameSite=Lax${pageIsHttps(req) ? '; Secure' : ''}`;
 }
 
 export function setSessionCookie(reply: FastifyReply, req: FastifyRequest, value: string): void {
@@ -117,10 +126,18 @@ export function sessionPrincipal(req: FastifyRequest, user: UserRow, row: Dashbo
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** Whether `origin` (an `Origin` header) is the origin this request was sent to; default ports compare equal. */
+/**
+ * Whether `origin` (an `Origin` header) is the origin this request was sent to; default ports
+ * compare equal. An https page on this host counts too when this server sees plain HTTP: that
+ * is a TLS-terminating proxy in front (the proxy forwards the browser's Host).
+ */
 function isOwnOrigin(req: FastifyRequest, origin: string): boolean {
   try {
-    return new URL(origin).origin === new URL(`${req.protocol}://${req.host}`).origin;
+    const sent = new URL(origin);
+    if (sent.origin === new URL(`${req.protocol}://${req.host}`).origin) return true;
+    return (
+      req.protocol === 'http' && sent.protocol === 'https:' && sent.origin === new URL(`https://${req.host}`).origin
+    );
   } catch {
     return false;
   }

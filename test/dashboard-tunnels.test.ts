@@ -26,8 +26,6 @@ describe('dashboard: create a tunnel, route a public hostname, run its connector
   let one: { server: Server; url: string };
   let two: { server: Server; url: string };
   let connector: Proc | undefined;
-  /** Whether this warren has the remotely-managed configuration API (PUT /configurations). */
-  let remoteConfig = false;
 
   before(async () => {
     one = await namedOrigin('origin one');
@@ -68,27 +66,17 @@ describe('dashboard: create a tunnel, route a public hostname, run its connector
     await page.getByRole('link', { name: 'web' }).click();
     await page.getByRole('heading', { level: 1, name: 'web' }).waitFor();
 
-    const probe = await d.api('GET', `/accounts/${d.accountId}/cfd_tunnel/${tunnelId}/configurations`);
-    remoteConfig = probe.status === 200;
-    if (remoteConfig) {
-      // A service the connector cannot use is refused, with the message beside the field.
-      await page.getByRole('button', { name: 'Add a public hostname' }).click();
-      const add = page.getByRole('dialog', { name: 'Add a public hostname' });
-      await add.getByLabel('Hostname').fill(HOST);
-      await add.getByLabel('Service').fill('ftp://127.0.0.1:21');
-      await add.getByRole('button', { name: 'Save' }).click();
-      await add.locator('.field-error').first().waitFor();
-      await screenshot(page, 'public-hostname-error');
-      await add.getByLabel('Service').fill(one.url);
-      await add.getByRole('button', { name: 'Save' }).click();
-      await page.getByRole('cell', { name: one.url }).waitFor();
-    } else {
-      // Until the configurations API is in this build: the route from the API, the origin from --url.
-      const zones = await d.api<{ id: string }[]>('GET', '/zones?name=example.com');
-      const zoneId = zones.json.result[0]?.id;
-      const r = await d.api('PUT', `/zones/${zoneId}/tunnels/${tunnelId}/routes`, { type: 'dns', user_hostname: HOST });
-      assert.equal(r.status, 200, JSON.stringify(r.json));
-    }
+    // A service the connector cannot use is refused, with the message beside the field.
+    await page.getByRole('button', { name: 'Add a public hostname' }).click();
+    const add = page.getByRole('dialog', { name: 'Add a public hostname' });
+    await add.getByLabel('Hostname').fill(HOST);
+    await add.getByLabel('Service').fill('ftp://127.0.0.1:21');
+    await add.getByRole('button', { name: 'Save' }).click();
+    await add.locator('.field-error').first().waitFor();
+    await screenshot(page, 'public-hostname-error');
+    await add.getByLabel('Service').fill(one.url);
+    await add.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('cell', { name: one.url }).waitFor();
     // The DNS route is listed on the page at once.
     await page.getByRole('region', { name: 'DNS routes' }).getByRole('cell', { name: HOST }).waitFor();
 
@@ -117,7 +105,6 @@ describe('dashboard: create a tunnel, route a public hostname, run its connector
         d.serve.caPath,
         '--loglevel',
         'warn',
-        ...(remoteConfig ? [] : ['--url', one.url]),
       ],
       { env: { HOME: home, WARREN_DATA_DIR: join(home, 'none') }, cwd: home },
     );
@@ -138,33 +125,31 @@ describe('dashboard: create a tunnel, route a public hostname, run its connector
       `${HOST} serves origin one`,
     );
 
-    if (remoteConfig) {
-      // Edit the service: re-routed without restarting the connector.
-      const connectorsBefore = await d.api<{ id: string }[]>(
-        'GET',
-        `/accounts/${d.accountId}/cfd_tunnel/${tunnelId}/connections`,
-      );
-      await page.getByRole('button', { name: `Edit ${HOST}` }).click();
-      const edit = page.getByRole('dialog', { name: 'Edit public hostname' });
-      await edit.getByLabel('Service').fill(two.url);
-      await edit.getByRole('button', { name: 'Save' }).click();
-      await page.getByRole('cell', { name: two.url }).waitFor();
-      await eventually(
-        async () => (await visit(d.serve.httpPort, HOST, '/')).text === 'origin two',
-        5_000,
-        `${HOST} serves origin two after the edit`,
-      );
-      const connectorsAfter = await d.api<{ id: string }[]>(
-        'GET',
-        `/accounts/${d.accountId}/cfd_tunnel/${tunnelId}/connections`,
-      );
-      assert.deepEqual(
-        connectorsAfter.json.result.map((c) => c.id),
-        connectorsBefore.json.result.map((c) => c.id),
-        'the same connector serves the new rule (no restart)',
-      );
-      assert.equal(connector.child.exitCode, null);
-    }
+    // Edit the service: re-routed without restarting the connector.
+    const connectorsBefore = await d.api<{ id: string }[]>(
+      'GET',
+      `/accounts/${d.accountId}/cfd_tunnel/${tunnelId}/connections`,
+    );
+    await page.getByRole('button', { name: `Edit ${HOST}` }).click();
+    const edit = page.getByRole('dialog', { name: 'Edit public hostname' });
+    await edit.getByLabel('Service').fill(two.url);
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('cell', { name: two.url }).waitFor();
+    await eventually(
+      async () => (await visit(d.serve.httpPort, HOST, '/')).text === 'origin two',
+      5_000,
+      `${HOST} serves origin two after the edit`,
+    );
+    const connectorsAfter = await d.api<{ id: string }[]>(
+      'GET',
+      `/accounts/${d.accountId}/cfd_tunnel/${tunnelId}/connections`,
+    );
+    assert.deepEqual(
+      connectorsAfter.json.result.map((c) => c.id),
+      connectorsBefore.json.result.map((c) => c.id),
+      'the same connector serves the new rule (no restart)',
+    );
+    assert.equal(connector.child.exitCode, null);
 
     // The list: live status, connections per edge, connector version.
     await page.getByRole('link', { name: '← Tunnels' }).click();

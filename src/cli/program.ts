@@ -1,9 +1,11 @@
 import { Command } from 'commander';
 import { CONNECTOR_VERSION } from '../connector/index.js';
+import { registerAccessCommand } from './access-options.js';
 import { registerAdminCommand } from './admin-options.js';
 import { registerDnsCommand } from './dns-options.js';
 import { registerLoginCommand } from './login-options.js';
 import { registerServeCommand } from './serve-options.js';
+import { registerTailCommand } from './tail-options.js';
 import { registerTunnelCommand } from './tunnel-options.js';
 import { registerTunnelReadyCommand } from './tunnel-ready-options.js';
 import { registerUpdateCommands } from './update-options.js';
@@ -28,5 +30,7 @@ export function buildProgram(): Command {
   // cloudflared's `tunnel login` is the same command.
   registerLoginCommand(tunnel);
   registerUpdateCommands(program);
+  registerAccessCommand(program);
+  registerTailCommand(program);
   return program;
 }

@@ -30,6 +30,7 @@ import { SignInThrottle } from './sign-in-throttle.js';
 import { TunnelConfigurationPusher } from './tunnel-configuration-pusher.js';
 import { tunnelConfigurationRoutes } from './tunnel-configuration-routes.js';
 import { tunnelDnsRoutes } from './tunnel-dns-route.js';
+import { tunnelManagementRoutes } from './tunnel-management-routes.js';
 import { tunnelRouteDeleteRoutes } from './tunnel-route-delete-routes.js';
 import { tunnelRouteListRoutes } from './tunnel-route-list-routes.js';
 import { tunnelRoutes } from './tunnel-routes.js';
@@ -150,6 +151,7 @@ export class ControlPlane {
       ...dnsRecordFileRoutes(ctx),
       ...dnsRecordRoutes(ctx),
       ...tunnelRoutes(ctx),
+      ...tunnelManagementRoutes(ctx),
       ...tunnelConfigurationRoutes(ctx),
       ...tunnelDnsRoutes(ctx),
       ...auditLogRoutes(ctx),

@@ -29,6 +29,7 @@ for (const dialect of DIALECTS) {
               '0005_membership_invitations_token_parents',
               '0006_access',
               '0007_tunnel_configurations',
+              '0008_dashboard_sessions',
             ],
           );
           await store.close();

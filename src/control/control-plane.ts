@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { EdgeLink, HostRouter, TunnelAuthenticator } from '../edge/index.js';
 import type { OriginCa } from '../pki/index.js';
@@ -13,6 +13,7 @@ import { CLASSIC_CLEANUP_INTERVAL_MS, ClassicDnsCleanup } from './classic-dns-cl
 import { classicTunnelRoutes } from './classic-tunnel-routes.js';
 import { ConnectionTracker } from './connection-tracker.js';
 import type { ControlContext } from './control-context.js';
+import { DashboardBundle, DEFAULT_DASHBOARD_DIR, dashboardFallback } from './dashboard-static.js';
 import { dnsNsLookup, type NsLookup } from './delegation-lookup.js';
 import { DnsHostRouter } from './dns-host-router.js';
 import { dnsRecordFileRoutes } from './dns-record-file-routes.js';
@@ -23,6 +24,7 @@ import { loginRoutes } from './login-routes.js';
 import { membershipRoutes } from './membership-routes.js';
 import { DEFAULT_MAX_TUNNELS_PER_ACCOUNT, NamedTunnelAuthenticator } from './named-tunnel-authenticator.js';
 import { loadOriginCa } from './origin-ca-keeper.js';
+import { sessionRoutes } from './session-routes.js';
 import { registerSetupPages } from './setup-pages.js';
 import { SignInThrottle } from './sign-in-throttle.js';
 import { TunnelConfigurationPusher } from './tunnel-configuration-pusher.js';
@@ -30,6 +32,7 @@ import { tunnelConfigurationRoutes } from './tunnel-configuration-routes.js';
 import { tunnelDnsRoutes } from './tunnel-dns-route.js';
 import { tunnelManagementRoutes } from './tunnel-management-routes.js';
 import { tunnelRouteDeleteRoutes } from './tunnel-route-delete-routes.js';
+import { tunnelRouteListRoutes } from './tunnel-route-list-routes.js';
 import { tunnelRoutes } from './tunnel-routes.js';
 import { userRoutes } from './user-routes.js';
 import { ZoneDelegationCheck } from './zone-activation.js';
@@ -71,6 +74,11 @@ export interface ControlPlaneOptions {
   zoneAutoActivate?: boolean;
   /** Replaces the NS lookup of full zones' activation check (tests). */
   nsLookup?: NsLookup;
+  /**
+   * The built dashboard (web/dist) served at / on the API port; default the package's own
+   * build, `false` for none (then / says how to use the CLI and the API).
+   */
+  dashboardDir?: string | false;
   /** Run the Access signing key rotation check on a timer (default true; tests call `access.rotation.runOnce()`). */
   accessKeyRotationTimer?: boolean;
 }
@@ -95,6 +103,7 @@ export class ControlPlane {
   readonly signInThrottle: SignInThrottle;
   readonly access: AccessControl;
   readonly #ctx: ControlContext;
+  readonly #dashboard: DashboardBundle | undefined;
 
   private constructor(options: ControlPlaneOptions, originCa: OriginCa) {
     const { store, logger } = options;
@@ -129,6 +138,8 @@ export class ControlPlane {
       zoneAutoActivate: options.zoneAutoActivate ?? false,
     };
     this.#ctx = ctx;
+    this.#dashboard =
+      options.dashboardDir === false ? undefined : DashboardBundle.load(options.dashboardDir ?? DEFAULT_DASHBOARD_DIR);
     this.originCa = originCa;
     this.dnsCleanup = new ClassicDnsCleanup(store, logger, CLASSIC_CLEANUP_INTERVAL_MS, timers);
     this.access = new AccessControl(ctx, timers);
@@ -149,6 +160,8 @@ export class ControlPlane {
       ...classicTunnelRoutes(ctx),
       ...tunnelRouteDeleteRoutes(ctx),
       ...this.access.routes,
+      ...sessionRoutes(ctx, this.signInThrottle),
+      ...tunnelRouteListRoutes(ctx),
     ];
     this.router = new DnsHostRouter(store, options.domain, logger);
     this.tracker = new ConnectionTracker(store, options.edgeName, logger);
@@ -203,6 +216,7 @@ export class ControlPlane {
     now: () => Date;
     secrets: SecretBox;
     pages: (app: FastifyInstance) => void;
+    fallback?: (req: FastifyRequest, reply: FastifyReply) => boolean;
   } {
     return {
       routes: this.routes,
@@ -211,10 +225,11 @@ export class ControlPlane {
       now: () => this.store.clock.now(),
       pages: (app) => {
         registerLoginPages(app, this.#ctx, this.signInThrottle);
-        registerHomePage(app, this.#ctx);
+        registerHomePage(app, this.#ctx, this.#dashboard);
         registerSetupPages(app, this.#ctx, this.signInThrottle);
         this.access.registerPages(app);
       },
+      ...(this.#dashboard === undefined ? {} : { fallback: dashboardFallback(this.#dashboard) }),
     };
   }
 

@@ -56,6 +56,7 @@ export function DnsRecordsPage({ params }: PageProps) {
   const [deleting, setDeleting] = useState<DnsRecord | undefined>(undefined);
   const [notice, setNotice] = useState<string | undefined>(undefined);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: tick reloads after a change
   useEffect(() => {
     const ctl = new AbortController();
     const path = withQuery(`/zones/${encodeURIComponent(zoneId)}/dns_records`, {

@@ -1,11 +1,6 @@
 import { actionWords } from './action-words';
 import type { AuditEntry } from './audit-types';
-
-/** A CSV field: quoted, quotes doubled; a leading = + - @ gets a ' so spreadsheets do not run it as a formula. */
-export function csvField(v: string): string {
-  const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
-  return `"${safe.replaceAll('"', '""')}"`;
-}
+import { csvRows } from './csv-field';
 
 export function auditCsv(entries: readonly AuditEntry[]): string {
   const head = [
@@ -34,5 +29,5 @@ export function auditCsv(entries: readonly AuditEntry[]): string {
     e.resource.id ?? '',
     JSON.stringify(e.metadata ?? {}),
   ]);
-  return `${[head, ...rows].map((r) => r.map(csvField).join(',')).join('\r\n')}\r\n`;
+  return csvRows([head, ...rows]);
 }

@@ -3,7 +3,7 @@ import { messageOf, request, withQuery } from '../../api';
 import type { PageProps } from '../../routes';
 import { useAccount } from '../../session';
 import { Alert, Button, Field, PageHeader, SelectField, Table } from '../../ui';
-import { download } from '../certificates/browser-csr';
+import { download } from '../certificates/download';
 import { ACTION_WORDS, actionWords } from './action-words';
 import { auditCsv } from './audit-csv';
 import type { AuditEntry } from './audit-types';
@@ -91,7 +91,7 @@ export function AuditPage(_: PageProps) {
         all.push(...env.result);
         if (env.result.length < 1000) break;
       }
-      download(`audit-log-${account.name}.csv`, auditCsv(all));
+      download(`audit-log-${account.name}.csv`, auditCsv(all), 'text/csv');
     } catch (err) {
       setError(err);
     } finally {

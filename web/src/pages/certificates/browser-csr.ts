@@ -1,3 +1,6 @@
+/** Loaded on demand (the certificate dialog): x509 and ASN.1 code stay out of the main bundle. */
+// tsyringe (under @peculiar/x509) needs the Reflect metadata API before it loads.
+import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 
 /** A key pair made in this browser (WebCrypto) and its CSR; the private key never leaves the page. */
@@ -38,18 +41,6 @@ export async function generateKeyAndCsr(kind: 'ecdsa' | 'rsa', hostnames: readon
     privateKeyPem: pem('PRIVATE KEY', pkcs8),
     requestType: kind === 'rsa' ? 'origin-rsa' : 'origin-ecc',
   };
-}
-
-/** Offers `text` as a file download (nothing is sent anywhere). */
-export function download(name: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'application/x-pem-file' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  URL.revokeObjectURL(url);
 }
 
 /** The request_type a pasted CSR needs (its public key's kind); an unreadable CSR is left to the server to refuse. */

@@ -16,7 +16,8 @@ import {
 } from '../../ui';
 import { useApi } from '../../use-api';
 import type { Zone } from '../dns/dns-types';
-import { type BrowserKey, csrRequestType, download, generateKeyAndCsr } from './browser-csr';
+import type { BrowserKey } from './browser-csr';
+import { download } from './download';
 
 interface Certificate {
   id: string;
@@ -68,6 +69,7 @@ export function CertificatesPage(_: PageProps) {
       .split(/[\s,]+/)
       .map((h) => h.trim())
       .filter((h) => h !== '');
+    const { csrRequestType, generateKeyAndCsr } = await import('./browser-csr');
     const key = mode === 'csr' ? undefined : await generateKeyAndCsr(mode, names);
     const csrPem = key?.csr ?? csr;
     const requestType = key?.requestType ?? csrRequestType(csrPem);

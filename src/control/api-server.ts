@@ -4,6 +4,7 @@ import { WarrenError } from '../errors/index.js';
 import type { Repositories, SecretBox } from '../store/index.js';
 import { ApiError } from './api-error.js';
 import type { ApiRoute, JsonSchema } from './api-route.js';
+import { csrfGuard } from './dashboard-session.js';
 import { openApiDocument } from './openapi.js';
 import { authenticate, type Principal } from './principal.js';
 
@@ -102,7 +103,11 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0] ?? '';
     // The path exists with other methods: 405 with Allow, as Cloudflare's 7001.
-    const allow = ROUTE_METHODS.filter((m) => m !== req.method && app.findRoute({ method: m, url: path }) !== null);
+    // The dashboard's catch-all GET (params "*") answers every path; it does not make one exist.
+    const allow = ROUTE_METHODS.filter((m) => {
+      const found = m === req.method ? null : app.findRoute({ method: m, url: path });
+      return found !== null && !('*' in found.params);
+    });
     if (allow.length > 0) {
       void reply
         .code(405)
@@ -167,6 +172,8 @@ function registerRoute(app: FastifyInstance, r: ApiRoute, control: NonNullable<A
     method: r.method,
     url: `${API_PREFIX}${r.url}`,
     schema,
+    // Cookie-authenticated changes need the session's CSRF token and this origin.
+    ...(r.auth === false ? {} : { onRequest: csrfGuard }),
     // Query strings are text: turn "?page=2" and "?proxied=true" into the schema's types before
     // validation. Bodies are never coerced (see the ajv options above).
     preValidation: async (req) => {

@@ -13,6 +13,7 @@ import { CLASSIC_CLEANUP_INTERVAL_MS, ClassicDnsCleanup } from './classic-dns-cl
 import { classicTunnelRoutes } from './classic-tunnel-routes.js';
 import { ConnectionTracker } from './connection-tracker.js';
 import type { ControlContext } from './control-context.js';
+import { DashboardBundle, DEFAULT_DASHBOARD_DIR, registerDashboard } from './dashboard-static.js';
 import { dnsNsLookup, type NsLookup } from './delegation-lookup.js';
 import { DnsHostRouter } from './dns-host-router.js';
 import { dnsRecordFileRoutes } from './dns-record-file-routes.js';
@@ -23,6 +24,7 @@ import { loginRoutes } from './login-routes.js';
 import { membershipRoutes } from './membership-routes.js';
 import { DEFAULT_MAX_TUNNELS_PER_ACCOUNT, NamedTunnelAuthenticator } from './named-tunnel-authenticator.js';
 import { loadOriginCa } from './origin-ca-keeper.js';
+import { sessionRoutes } from './session-routes.js';
 import { registerSetupPages } from './setup-pages.js';
 import { SignInThrottle } from './sign-in-throttle.js';
 import { tunnelDnsRoutes } from './tunnel-dns-route.js';
@@ -68,6 +70,11 @@ export interface ControlPlaneOptions {
   zoneAutoActivate?: boolean;
   /** Replaces the NS lookup of full zones' activation check (tests). */
   nsLookup?: NsLookup;
+  /**
+   * The built dashboard (web/dist) served at / on the API port; default the package's own
+   * build, `false` for none (then / says how to use the CLI and the API).
+   */
+  dashboardDir?: string | false;
   /** Run the Access signing key rotation check on a timer (default true; tests call `access.rotation.runOnce()`). */
   accessKeyRotationTimer?: boolean;
 }
@@ -90,6 +97,7 @@ export class ControlPlane {
   readonly signInThrottle: SignInThrottle;
   readonly access: AccessControl;
   readonly #ctx: ControlContext;
+  readonly #dashboard: DashboardBundle | undefined;
 
   private constructor(options: ControlPlaneOptions, originCa: OriginCa) {
     const { store, logger } = options;
@@ -124,6 +132,8 @@ export class ControlPlane {
       zoneAutoActivate: options.zoneAutoActivate ?? false,
     };
     this.#ctx = ctx;
+    this.#dashboard =
+      options.dashboardDir === false ? undefined : DashboardBundle.load(options.dashboardDir ?? DEFAULT_DASHBOARD_DIR);
     this.originCa = originCa;
     this.dnsCleanup = new ClassicDnsCleanup(store, logger, CLASSIC_CLEANUP_INTERVAL_MS, timers);
     this.access = new AccessControl(ctx, timers);
@@ -142,6 +152,7 @@ export class ControlPlane {
       ...classicTunnelRoutes(ctx),
       ...tunnelRouteDeleteRoutes(ctx),
       ...this.access.routes,
+      ...sessionRoutes(ctx, this.signInThrottle),
     ];
     this.router = new DnsHostRouter(store, options.domain, logger);
     this.tracker = new ConnectionTracker(store, options.edgeName, logger);
@@ -196,7 +207,8 @@ export class ControlPlane {
       now: () => this.store.clock.now(),
       pages: (app) => {
         registerLoginPages(app, this.#ctx, this.signInThrottle);
-        registerHomePage(app, this.#ctx);
+        registerHomePage(app, this.#ctx, this.#dashboard);
+        if (this.#dashboard !== undefined) registerDashboard(app, this.#dashboard);
         registerSetupPages(app, this.#ctx, this.signInThrottle);
         this.access.registerPages(app);
       },

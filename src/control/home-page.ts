@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ControlContext } from './control-context.js';
+import { type DashboardBundle, sendDashboard } from './dashboard-static.js';
 import { esc, htmlPage } from './html-page.js';
 import { apiUrlOf } from './login-routes.js';
 
@@ -7,11 +8,11 @@ import { apiUrlOf } from './login-routes.js';
 export const SIGN_IN_PATH = '/';
 
 /**
- * `GET /` on the API port, until the dashboard exists: a page (not a JSON 404) that says what to
- * do next. While no user exists, that is the setup link `warren serve` printed; after, how to
- * sign in (`warren login`, a token for the API) and where the API and its docs are.
+ * `GET /` on the API port. While no user exists: a page that points to the setup link `warren
+ * serve` printed. After: the dashboard (which signs in), or, when it was not built, a page that
+ * says how to sign in (`warren login`, a token for the API) and where the API and its docs are.
  */
-export function registerHomePage(app: FastifyInstance, ctx: ControlContext): void {
+export function registerHomePage(app: FastifyInstance, ctx: ControlContext, dashboard?: DashboardBundle): void {
   app.get(SIGN_IN_PATH, async (req, reply) => {
     const base = apiUrlOf(req);
     const api = `${base}/client/v4`;
@@ -31,6 +32,7 @@ export function registerHomePage(app: FastifyInstance, ctx: ControlContext): voi
           reference,
       );
     }
+    if (dashboard !== undefined) return sendDashboard(reply, dashboard);
     return htmlPage(
       reply,
       200,

@@ -3,7 +3,7 @@ import type { UserRow, ZoneRow } from '../store/index.js';
 import { newId } from '../store/index.js';
 import { type AuditBy, audit } from './audit-trail.js';
 import type { ControlContext } from './control-context.js';
-import { GLOBAL_API_KEY_TOKEN_ID, type Principal } from './principal.js';
+import { type Principal, parentTokenOf } from './principal.js';
 import { type Scope, scopesOfRoles } from './roles.js';
 import { assertWithinRights } from './token-bounds.js';
 import { certPemPolicies } from './token-policy.js';
@@ -51,7 +51,7 @@ export async function makeLoginBundle(
       name: `warren login: ${zone.name}`,
       policies,
       boundToKey: true,
-      parentTokenId: issuer === undefined || issuer.token.id === GLOBAL_API_KEY_TOKEN_ID ? null : issuer.token.id,
+      parentTokenId: issuer === undefined ? null : (parentTokenOf(issuer)?.id ?? null),
     });
     await tx.certificates.create({
       id: issued.serial,

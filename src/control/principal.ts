@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { ApiTokenRow, Repositories, SecretBox, UserRow } from '../store/index.js';
 import { ApiError } from './api-error.js';
+import { liveSession, sessionCookieOf, sessionPrincipal } from './dashboard-session.js';
 import { isGlobalApiKey } from './global-api-key.js';
 import { type Role, roleById, type Scope, scopesOfRoles } from './roles.js';
 import { deadAncestor } from './token-bounds.js';
@@ -12,12 +13,22 @@ export interface Principal {
   token: ApiTokenRow;
   policies: TokenPolicy[];
   ip: string;
+  /** Set when the request was authenticated by a dashboard session cookie. */
+  session?: { id: string } | undefined;
 }
 
 const BEARER = /^Bearer\s+([A-Za-z0-9._~+/=-]{1,512})$/;
 
 /** The id a request authenticated by the global API key reports as its token's. */
 export const GLOBAL_API_KEY_TOKEN_ID = 'global-api-key';
+
+/**
+ * The stored token a principal acts through, or undefined when it acts as the user itself (the
+ * global API key, a dashboard session): what a token it creates descends from.
+ */
+export function parentTokenOf(p: Principal): ApiTokenRow | undefined {
+  return p.token.id === GLOBAL_API_KEY_TOKEN_ID || p.session !== undefined ? undefined : p.token;
+}
 
 function headerOf(req: FastifyRequest, name: string): string | undefined {
   const v = req.headers[name];
@@ -82,6 +93,13 @@ export async function authenticate(
   const authKey = headerOf(req, 'x-auth-key');
   if (header === undefined && secrets !== undefined && (authEmail !== undefined || authKey !== undefined)) {
     return authenticateGlobalKey(req, store, secrets, authEmail, authKey);
+  }
+  // The dashboard's session cookie, only when no other credential is sent (a token always wins;
+  // the CSRF check of cookie-authenticated changes ran in the route's onRequest hook).
+  const cookie = header === undefined && authEmail === undefined ? sessionCookieOf(req) : undefined;
+  if (cookie !== undefined) {
+    const { row, user } = await liveSession(store, cookie, now);
+    return sessionPrincipal(req, user, row);
   }
   const m = header === undefined ? null : BEARER.exec(header);
   if (m === null) {

@@ -5,7 +5,7 @@ import { type ApiRoute, ID_PARAM, type JsonSchema, route } from './api-route.js'
 import { audit, byApi } from './audit-trail.js';
 import type { ControlContext } from './control-context.js';
 import { ok, okPage, pageOf, pageSlice, pagingQuery } from './envelope.js';
-import { authorizeTokens, GLOBAL_API_KEY_TOKEN_ID, type Principal } from './principal.js';
+import { authorizeTokens, type Principal, parentTokenOf } from './principal.js';
 import { PERMISSION_GROUPS } from './roles.js';
 import { assertWithinRights, depthOf, MAX_TOKEN_DEPTH } from './token-bounds.js';
 import { parsePolicies, parseStoredPolicies, type RawPolicy } from './token-policy.js';
@@ -164,7 +164,7 @@ export function userRoutes(ctx: ControlContext): ApiRoute[] {
         await assertWithinRights(store, p, policies);
         // A token never outlives the credential that made it: it dies with its parent token, and
         // with the API key when the parent was bound to it (cert.pem's token, the global API key).
-        const parent = p.token.id === GLOBAL_API_KEY_TOKEN_ID ? null : p.token;
+        const parent = parentTokenOf(p) ?? null;
         if (parent !== null && (await depthOf(store, parent)) >= MAX_TOKEN_DEPTH) {
           throw ApiError.invalid(
             `this API token is ${MAX_TOKEN_DEPTH} generations from a token made without one; create new tokens with an older one`,

@@ -243,6 +243,25 @@ export const CONTROL_ERRORS = {
     action:
       'Wait the time the page and its `Retry-After` header give; `warren admin reset-password` if the password is lost.',
   },
+  WARREN_SESSION_EXPIRED: {
+    where: 'API (dashboard session cookie)',
+    status: 401,
+    cf: 10000,
+    retryable: false,
+    meaning:
+      'The `warren_session` cookie names no live session: it was signed out or revoked, sat idle for 2 hours, or reached its absolute limit of 7 days.',
+    action: 'Sign in to the dashboard again (`POST /user/sessions`).',
+  },
+  WARREN_CSRF_REFUSED: {
+    where: 'API (dashboard session cookie)',
+    status: 403,
+    cf: 9109,
+    retryable: false,
+    meaning:
+      'A state-changing request (POST, PUT, PATCH, DELETE) authenticated by the session cookie came from another site, or without the `X-Warren-CSRF` header that matches the session.',
+    action:
+      "Send the session's `csrf_token` (from `GET /user/sessions/current`) in `X-Warren-CSRF` from the dashboard's own origin; scripts use an API token instead of the cookie.",
+  },
   WARREN_DNS_LISTEN: {
     where: '`warren serve`, `warren dns`',
     retryable: false,

@@ -5,6 +5,7 @@ export { type AuditEntry, type AuditFilter, AuditLogStore } from './audit-log-st
 export { type CertificateFilter, CertificateStore } from './certificate-store.js';
 export { ChangeFeed, type ChangeTopic } from './change-feed.js';
 export { ClassicRecordStore } from './classic-record-store.js';
+export { DashboardSessionStore } from './dashboard-session-store.js';
 export {
   DATA_DIR_MODE,
   ensureDataDir,
@@ -33,6 +34,7 @@ export type {
   ApiTokenRow,
   AuditLogRow,
   ClassicRecordRow,
+  DashboardSessionRow,
   Database,
   DnsRecordRow,
   LoginTransferRow,

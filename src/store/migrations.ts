@@ -332,6 +332,23 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
+  '0007_dashboard_sessions': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Dashboard sign-in sessions: the cookie value is never stored, only its sha256.
+      await db.schema
+        .createTable('dashboard_sessions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+        .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('created_on', 'text', (c) => c.notNull())
+        .addColumn('last_seen_on', 'text', (c) => c.notNull())
+        .addColumn('expires_on', 'text', (c) => c.notNull())
+        .addColumn('ip', 'text', (c) => c.notNull())
+        .addColumn('user_agent', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('dashboard_sessions_user').on('dashboard_sessions').column('user_id').execute();
+    },
+  },
 };
 
 /**

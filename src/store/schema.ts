@@ -337,6 +337,23 @@ export interface Database {
   access_groups: AccessGroupRow;
   access_service_tokens: AccessServiceTokenRow;
   access_identity_providers: AccessIdentityProviderRow;
+  dashboard_sessions: DashboardSessionRow;
+}
+
+/** A signed-in dashboard session (the `warren_session` cookie); only the cookie value's hash is stored. */
+export interface DashboardSessionRow {
+  /** Public id (32 hex), shown in GET /user/sessions and used to revoke; not the cookie value. */
+  id: string;
+  user_id: string;
+  /** sha256 hex of the cookie value. */
+  token_hash: string;
+  created_on: string;
+  /** Last request seen (updated at most once a minute); the idle expiry counts from here. */
+  last_seen_on: string;
+  /** The absolute expiry: no activity extends a session past it. */
+  expires_on: string;
+  ip: string;
+  user_agent: string;
 }
 
 /** The single row that serializes changes of zone ownership (see migration 0004). */

@@ -11,6 +11,7 @@ import { AuditLogStore } from './audit-log-store.js';
 import { CertificateStore } from './certificate-store.js';
 import { ChangeFeed, NOTIFY_CHANNEL, PgListener } from './change-feed.js';
 import { ClassicRecordStore } from './classic-record-store.js';
+import { DashboardSessionStore } from './dashboard-session-store.js';
 import { ensureDataDir, ensurePrivateFile, warnLoosePermissions } from './data-dir.js';
 import { DnsZoneReader } from './dns-zone-reader.js';
 import { IdentityStore } from './identity-store.js';
@@ -34,6 +35,7 @@ export interface Repositories {
   setupLinks: SetupLinkStore;
   access: AccessStore;
   accessKeys: AccessKeyStore;
+  sessions: DashboardSessionStore;
 }
 
 function repositories(db: Kysely<Database>, clock: Clock): Repositories {
@@ -48,6 +50,7 @@ function repositories(db: Kysely<Database>, clock: Clock): Repositories {
     setupLinks: new SetupLinkStore(db, clock),
     access: new AccessStore(db, clock),
     accessKeys: new AccessKeyStore(db, clock),
+    sessions: new DashboardSessionStore(db, clock),
   };
 }
 
@@ -82,6 +85,7 @@ export class Store implements Repositories {
   readonly setupLinks: SetupLinkStore;
   readonly access: AccessStore;
   readonly accessKeys: AccessKeyStore;
+  readonly sessions: DashboardSessionStore;
   readonly dialect: Dialect;
   readonly feed: ChangeFeed;
   readonly secrets: SecretBox;
@@ -114,6 +118,7 @@ export class Store implements Repositories {
     this.setupLinks = r.setupLinks;
     this.access = r.access;
     this.accessKeys = r.accessKeys;
+    this.sessions = r.sessions;
   }
 
   /**

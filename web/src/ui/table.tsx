@@ -1,0 +1,51 @@
+import type { ReactNode } from 'react';
+
+export interface Column<T> {
+  header: string;
+  cell: (row: T) => ReactNode;
+  /** Right-aligned numbers, etc. */
+  className?: string;
+}
+
+/**
+ * A data table with a caption (visually hidden unless `showCaption`), in a region that scrolls
+ * sideways on a phone (focusable, so keyboard users can scroll it too).
+ */
+export function Table<T>(props: {
+  caption: string;
+  columns: readonly Column<T>[];
+  rows: readonly T[];
+  rowKey: (row: T) => string;
+  empty?: ReactNode;
+  showCaption?: boolean;
+}) {
+  if (props.rows.length === 0 && props.empty !== undefined) return <div className="table-empty">{props.empty}</div>;
+  return (
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard (axe scrollable-region-focusable)
+    <section className="table-wrap" aria-label={props.caption} tabIndex={0}>
+      <table>
+        <caption className={props.showCaption === true ? undefined : 'visually-hidden'}>{props.caption}</caption>
+        <thead>
+          <tr>
+            {props.columns.map((c) => (
+              <th key={c.header} scope="col" className={c.className}>
+                {c.header}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {props.rows.map((r) => (
+            <tr key={props.rowKey(r)}>
+              {props.columns.map((c) => (
+                <td key={c.header} className={c.className} data-label={c.header}>
+                  {c.cell(r)}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}

@@ -63,7 +63,7 @@ describe('dashboard origin certificates in Chromium', () => {
     await screenshot(page, 'certificates-revoke-confirm');
     await page.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click();
     await page.getByRole('status').getByText('Revoked the certificate for example.com, *.example.com').waitFor();
-    await page.getByRole('cell', { name: 'Revoked' }).first().waitFor();
+    await page.getByRole('cell', { name: 'Revoked', exact: true }).first().waitFor();
     const after = (await d.api<CertResult>('GET', `/certificates/${certs[0]?.id ?? ''}`)).json.result;
     assert.equal(after.status, 'revoked');
     await screenshot(page, 'certificates-revoked');

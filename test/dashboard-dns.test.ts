@@ -53,7 +53,7 @@ describe('dashboard DNS editor in Chromium', () => {
     await dialog.getByLabel('Content', { exact: true }).fill('192.0.2.10');
     await dialog.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('status').getByText('Added A www').waitFor();
-    await page.getByRole('cell', { name: '192.0.2.10' }).waitFor();
+    await page.getByRole('cell', { name: '192.0.2.10', exact: true }).waitFor();
     assert.ok((await records()).some((r) => r.name === 'www.example.com' && r.content === '192.0.2.10'));
 
     await page.getByRole('button', { name: 'Edit A www.example.com' }).click();
@@ -64,7 +64,7 @@ describe('dashboard DNS editor in Chromium', () => {
     await screenshot(page, 'dns-record-error');
     await dialog.getByLabel('Content', { exact: true }).fill('192.0.2.11');
     await dialog.getByRole('button', { name: 'Save' }).click();
-    await page.getByRole('cell', { name: '192.0.2.11' }).waitFor();
+    await page.getByRole('cell', { name: '192.0.2.11', exact: true }).waitFor();
     assert.ok((await records()).some((r) => r.name === 'www.example.com' && r.content === '192.0.2.11'));
 
     await page.getByRole('button', { name: 'Delete A www.example.com' }).click();

@@ -1,4 +1,5 @@
 import { Button, Field, SelectField } from '../../ui';
+import './forms.css';
 import type { AccessGroup, Rule, ServiceToken } from './access-types';
 
 export type RuleKind =

@@ -82,7 +82,7 @@ export function ServiceTokensPage(_: PageProps) {
               header: 'Actions',
               cell: (t) => (
                 <>
-                  <Button variant="link" onClick={() => setRotating(t)} aria-label={`Rotate the secret of ${t.name}`}>
+                  <Button variant="link" onClick={() => setRotating(t)} aria-label={`Rotate secret of ${t.name}`}>
                     Rotate secret
                   </Button>{' '}
                   <Button variant="link" onClick={() => setDeleting(t)} aria-label={`Delete ${t.name}`}>

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import '../access/forms.css';
 import { messageOf, request, withQuery } from '../../api';
 import type { PageProps } from '../../routes';
 import { useAccount } from '../../session';

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import '../access/forms.css';
 import { Alert, Dialog, Field, SelectField } from '../../ui';
 import { type DnsRecord, errorFor, generalErrors, RECORD_TYPES } from './dns-types';
 
@@ -142,7 +143,7 @@ export function RecordForm(props: {
       </div>
       {PROXIABLE.has(d.type) ? (
         <div className="field">
-          <label>
+          <label className="check">
             <input type="checkbox" checked={d.proxied} onChange={(e) => set({ proxied: e.target.checked })} /> Proxied
             through warren's edge
           </label>

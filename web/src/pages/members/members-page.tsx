@@ -11,7 +11,7 @@ import { ShownOnce } from './shown-once';
 export function MembersPage(_: PageProps) {
   const { account } = useAccount();
   const base = `/accounts/${encodeURIComponent(account.id)}`;
-  const members = useApi<Member[]>(`${base}/members?per_page=100`);
+  const members = useApi<Member[]>(`${base}/members?per_page=50`);
   const roles = useApi<Role[]>(`${base}/roles`);
   const roleOptions = (roles.data ?? []).map((r) => [r.id, r.name] as const);
   const [dialog, setDialog] = useState<'invite' | 'service' | undefined>(undefined);
@@ -84,7 +84,7 @@ export function MembersPage(_: PageProps) {
                       setRoleId(m.roles[0]?.id ?? '');
                       setEditing(m);
                     }}
-                    aria-label={`Change the roles of ${m.user.email}`}
+                    aria-label={`Change role of ${m.user.email}`}
                   >
                     Change role
                   </Button>{' '}

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import '../access/forms.css';
 import { api, messageOf } from '../../api';
 import type { PageProps } from '../../routes';
 import { useAccount } from '../../session';

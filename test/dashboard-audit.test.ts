@@ -55,11 +55,13 @@ describe('dashboard audit log in Chromium', () => {
     const { page } = d;
     await page.goto(`${d.serve.apiBase}/audit`);
     await page.getByRole('heading', { level: 1, name: 'Audit log' }).waitFor();
-    await page.getByText('Tunnel connection registered').first().waitFor();
-    await page.getByText('CNAME record added').waitFor();
+    // The words are in the entries' summaries (the Action filter lists them too, as options).
+    const entries = page.locator('td[data-label="Action"] summary');
+    await entries.filter({ hasText: 'Tunnel connection registered' }).first().waitFor();
+    await entries.filter({ hasText: 'CNAME record added' }).waitFor();
     await screenshot(page, 'audit');
 
-    await page.getByText('CNAME record added').click();
+    await entries.filter({ hasText: 'CNAME record added' }).click();
     const raw = page.locator('details[open] pre');
     await raw.waitFor();
     const entry = JSON.parse((await raw.textContent()) ?? '{}') as {
@@ -75,7 +77,7 @@ describe('dashboard audit log in Chromium', () => {
     await page.getByText(/Page 1 of 1 \(\d+ entries\)/).waitFor();
     await eventually(
       async () => {
-        const actions = await page.locator('td[data-label="Action"] summary').allTextContents();
+        const actions = await entries.allTextContents();
         return actions.length > 0 && actions.every((a) => a === 'Tunnel connection registered');
       },
       5_000,

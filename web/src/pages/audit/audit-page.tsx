@@ -175,7 +175,10 @@ export function AuditPage(_: PageProps) {
                       {actionWords(e.action.type, e.metadata)}
                       {e.action.result ? '' : ' (failed)'}
                     </summary>
-                    <pre className="raw-json">{JSON.stringify(e, null, 2)}</pre>
+                    {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard (axe scrollable-region-focusable) */}
+                    <pre className="raw-json" tabIndex={0}>
+                      {JSON.stringify(e, null, 2)}
+                    </pre>
                   </details>
                 ),
               },

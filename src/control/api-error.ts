@@ -10,12 +10,18 @@ export class ApiError extends WarrenError {
   readonly #status: number | undefined;
   /** Sent as `Retry-After` (seconds) when set: when trying again can succeed. */
   retryAfterSeconds: number | undefined;
+  /**
+   * JSON pointer to the body field at fault ("/name", "/config/ingress/0/service"), sent as the
+   * error's `source.pointer` so a form can show the message next to that field.
+   */
+  pointer: string | undefined;
 
   constructor(code: WarrenErrorCode, message: string, status?: number) {
     super(code, message);
     this.name = 'ApiError';
     this.#status = status;
     this.retryAfterSeconds = undefined;
+    this.pointer = undefined;
   }
 
   override get status(): number {
@@ -31,5 +37,11 @@ export class ApiError extends WarrenError {
 
   static invalid(message: string): ApiError {
     return new ApiError('WARREN_API_INVALID', message);
+  }
+
+  /** This error, tied to one body field (see `pointer`). */
+  at(pointer: string): this {
+    this.pointer = pointer;
+    return this;
   }
 }

@@ -1,4 +1,10 @@
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import type { Logger } from 'pino';
 import { WarrenError } from '../errors/index.js';
 import type { Repositories, SecretBox } from '../store/index.js';
@@ -26,6 +32,8 @@ export interface ApiServerOptions {
     secrets?: SecretBox;
     /** Server-rendered pages outside /client/v4 (the `warren login` authorization page). */
     pages?: (app: FastifyInstance) => void;
+    /** Answers a request no route matched (the dashboard's files and deep links); true when it did. */
+    fallback?: (req: FastifyRequest, reply: FastifyReply) => boolean;
   };
 }
 
@@ -98,16 +106,15 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
     if (e instanceof ApiError && e.retryAfterSeconds !== undefined) {
       void reply.header('retry-after', String(e.retryAfterSeconds));
     }
-    void reply.code(e.status).send(envelopeOf(e.cfCode, e.message, e.code));
+    const pointer = e instanceof ApiError ? e.pointer : undefined;
+    void reply.code(e.status).send(envelopeOf(e.cfCode, e.message, e.code, pointer));
   });
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0] ?? '';
+    // The dashboard answers GETs of its own paths (deep links) with its page.
+    if (options.control?.fallback?.(req, reply) === true) return;
     // The path exists with other methods: 405 with Allow, as Cloudflare's 7001.
-    // The dashboard's catch-all GET (params "*") answers every path; it does not make one exist.
-    const allow = ROUTE_METHODS.filter((m) => {
-      const found = m === req.method ? null : app.findRoute({ method: m, url: path });
-      return found !== null && !('*' in found.params);
-    });
+    const allow = ROUTE_METHODS.filter((m) => m !== req.method && app.findRoute({ method: m, url: path }) !== null);
     if (allow.length > 0) {
       void reply
         .code(405)
@@ -157,8 +164,20 @@ function envelopeOf(
   code: number,
   message: string,
   warrenCode: string,
-): { success: false; errors: { code: number; message: string; warren_code: string }[]; messages: []; result: null } {
-  return { success: false, errors: [{ code, message, warren_code: warrenCode }], messages: [], result: null };
+  pointer?: string,
+): {
+  success: false;
+  errors: { code: number; message: string; warren_code: string; source?: { pointer: string } }[];
+  messages: [];
+  result: null;
+} {
+  const error = { code, message, warren_code: warrenCode };
+  return {
+    success: false,
+    errors: [pointer === undefined ? error : { ...error, source: { pointer } }],
+    messages: [],
+    result: null,
+  };
 }
 
 function registerRoute(app: FastifyInstance, r: ApiRoute, control: NonNullable<ApiServerOptions['control']>): void {
@@ -224,14 +243,25 @@ function toWarrenError(err: FastifyError | WarrenError): WarrenError {
     const v = fe.validation[0];
     const where = `${fe.validationContext ?? 'request'}${v?.instancePath === '' ? '' : v?.instancePath.replaceAll('/', '.')}`;
     const params = (v?.params ?? {}) as Record<string, unknown>;
+    // Body errors name their field as a JSON pointer, so the dashboard puts them next to it.
+    const at = (e: ApiError, field?: unknown): ApiError =>
+      fe.validationContext === 'body'
+        ? e.at(`${v?.instancePath ?? ''}${field === undefined ? '' : `/${String(field)}`}`)
+        : e;
     if (v?.keyword === 'additionalProperties') {
-      return ApiError.invalid(
-        `${where} has an unknown field "${String(params.additionalProperty)}"; remove it (see ${API_PREFIX}/openapi.json)`,
+      return at(
+        ApiError.invalid(
+          `${where} has an unknown field "${String(params.additionalProperty)}"; remove it (see ${API_PREFIX}/openapi.json)`,
+        ),
+        params.additionalProperty,
       );
     }
     if (v?.keyword === 'required')
-      return ApiError.invalid(`${where} is missing the field "${String(params.missingProperty)}"`);
-    return ApiError.invalid(`${where} ${v?.message ?? 'is invalid'}`);
+      return at(
+        ApiError.invalid(`${where} is missing the field "${String(params.missingProperty)}"`),
+        params.missingProperty,
+      );
+    return at(ApiError.invalid(`${where} ${v?.message ?? 'is invalid'}`));
   }
   if (fe.statusCode === 413) return new ApiError('WARREN_API_INVALID', 'the request body is larger than 1 MiB', 413);
   if (fe.statusCode === 415) {

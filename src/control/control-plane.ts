@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { EdgeLink, HostRouter, TunnelAuthenticator } from '../edge/index.js';
 import type { OriginCa } from '../pki/index.js';
@@ -13,7 +13,7 @@ import { CLASSIC_CLEANUP_INTERVAL_MS, ClassicDnsCleanup } from './classic-dns-cl
 import { classicTunnelRoutes } from './classic-tunnel-routes.js';
 import { ConnectionTracker } from './connection-tracker.js';
 import type { ControlContext } from './control-context.js';
-import { DashboardBundle, DEFAULT_DASHBOARD_DIR, registerDashboard } from './dashboard-static.js';
+import { DashboardBundle, DEFAULT_DASHBOARD_DIR, dashboardFallback } from './dashboard-static.js';
 import { dnsNsLookup, type NsLookup } from './delegation-lookup.js';
 import { DnsHostRouter } from './dns-host-router.js';
 import { dnsRecordFileRoutes } from './dns-record-file-routes.js';
@@ -29,6 +29,7 @@ import { registerSetupPages } from './setup-pages.js';
 import { SignInThrottle } from './sign-in-throttle.js';
 import { tunnelDnsRoutes } from './tunnel-dns-route.js';
 import { tunnelRouteDeleteRoutes } from './tunnel-route-delete-routes.js';
+import { tunnelRouteListRoutes } from './tunnel-route-list-routes.js';
 import { tunnelRoutes } from './tunnel-routes.js';
 import { userRoutes } from './user-routes.js';
 import { ZoneDelegationCheck } from './zone-activation.js';
@@ -153,6 +154,7 @@ export class ControlPlane {
       ...tunnelRouteDeleteRoutes(ctx),
       ...this.access.routes,
       ...sessionRoutes(ctx, this.signInThrottle),
+      ...tunnelRouteListRoutes(ctx),
     ];
     this.router = new DnsHostRouter(store, options.domain, logger);
     this.tracker = new ConnectionTracker(store, options.edgeName, logger);
@@ -199,6 +201,7 @@ export class ControlPlane {
     now: () => Date;
     secrets: SecretBox;
     pages: (app: FastifyInstance) => void;
+    fallback?: (req: FastifyRequest, reply: FastifyReply) => boolean;
   } {
     return {
       routes: this.routes,
@@ -208,10 +211,10 @@ export class ControlPlane {
       pages: (app) => {
         registerLoginPages(app, this.#ctx, this.signInThrottle);
         registerHomePage(app, this.#ctx, this.#dashboard);
-        if (this.#dashboard !== undefined) registerDashboard(app, this.#dashboard);
         registerSetupPages(app, this.#ctx, this.signInThrottle);
         this.access.registerPages(app);
       },
+      ...(this.#dashboard === undefined ? {} : { fallback: dashboardFallback(this.#dashboard) }),
     };
   }
 

@@ -117,9 +117,13 @@ export function sessionPrincipal(req: FastifyRequest, user: UserRow, row: Dashbo
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** The origin this request was sent to, as a browser writes it in `Origin`. */
-function ownOrigin(req: FastifyRequest): string {
-  return `${req.protocol}://${req.host}`;
+/** Whether `origin` (an `Origin` header) is the origin this request was sent to; default ports compare equal. */
+function isOwnOrigin(req: FastifyRequest, origin: string): boolean {
+  try {
+    return new URL(origin).origin === new URL(`${req.protocol}://${req.host}`).origin;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -132,7 +136,7 @@ export function assertSameOrigin(req: FastifyRequest): void {
   const origin = req.headers.origin;
   const refused =
     (typeof site === 'string' && site !== 'same-origin' && site !== 'none') ||
-    (typeof origin === 'string' && origin !== ownOrigin(req));
+    (typeof origin === 'string' && !isOwnOrigin(req, origin));
   if (refused) {
     throw new ApiError(
       'WARREN_CSRF_REFUSED',

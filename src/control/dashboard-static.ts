@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { API_PREFIX } from './api-server.js';
 
 /** Where `npm run build` puts the dashboard bundle (web/dist), from dist/src/control/. */
@@ -94,26 +94,28 @@ function securityHeaders(reply: FastifyReply): FastifyReply {
 }
 
 /**
- * Serves the dashboard on the API port: its files (hashed assets cached for a year), and
+ * The dashboard on the API port, as the API server's not-found fallback (so the router's own
+ * errors for API paths stay as they are): its files (hashed assets cached for a year), and
  * index.html for any other GET outside the server's own paths, so deep links work. `/` itself
  * is the home page's (it shows the first-run setup page while warren has no user).
  */
-export function registerDashboard(app: FastifyInstance, bundle: DashboardBundle): void {
-  const serve = async (req: FastifyRequest, reply: FastifyReply) => {
+export function dashboardFallback(bundle: DashboardBundle): (req: FastifyRequest, reply: FastifyReply) => boolean {
+  return (req, reply) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     const path = req.url.split('?')[0] ?? '/';
-    if (SERVER_PATHS.some((p) => path === p || path.startsWith(p.endsWith('/') ? p : `${p}/`))) {
-      return reply.callNotFound();
-    }
+    if (SERVER_PATHS.some((p) => path === p || path.startsWith(p.endsWith('/') ? p : `${p}/`))) return false;
     const f = bundle.file(path);
     if (f !== undefined) {
-      return securityHeaders(reply)
+      void securityHeaders(reply)
+        .code(200)
         .header('content-type', f.type)
         .header('cache-control', f.immutable ? IMMUTABLE : 'no-cache')
         .send(f.body);
+      return true;
     }
     // A missing asset is a 404 (an old index.html naming a replaced bundle must not get HTML).
-    if (path.startsWith('/assets/')) return reply.callNotFound();
-    return sendDashboard(reply, bundle);
+    if (path.startsWith('/assets/')) return false;
+    void sendDashboard(reply, bundle);
+    return true;
   };
-  app.get('/*', serve);
 }

@@ -5,6 +5,13 @@ export { type AuditBy, type AuditEvent, audit, byApi } from './audit-trail.js';
 export { type BootstrapInput, type BootstrapResult, bootstrapAdmin, DEFAULT_ACCOUNT_NAME } from './bootstrap.js';
 export { ConnectionTracker } from './connection-tracker.js';
 export { ControlPlane, type ControlPlaneOptions } from './control-plane.js';
+export {
+  CSRF_HEADER,
+  SESSION_COOKIE,
+  SESSION_IDLE_MS,
+  SESSION_LIFETIME_MS,
+} from './dashboard-session.js';
+export { DashboardBundle, DEFAULT_DASHBOARD_DIR } from './dashboard-static.js';
 export { dnsNsLookup, type NsLookup } from './delegation-lookup.js';
 export { DnsHostRouter } from './dns-host-router.js';
 export { globalApiKey } from './global-api-key.js';

@@ -100,7 +100,7 @@ export function tunnelRoutes(ctx: ControlContext): ApiRoute[] {
             throw new ApiError(
               'WARREN_API_CONFLICT',
               `a tunnel named "${body.name}" already exists in this account; pick another name or delete it first`,
-            );
+            ).at('/name');
           }
           throw err;
         }
@@ -204,7 +204,10 @@ export function tunnelRoutes(ctx: ControlContext): ApiRoute[] {
             });
           } catch (err) {
             if (isUniqueViolation(err))
-              throw new ApiError('WARREN_API_CONFLICT', `a tunnel named "${body.name}" already exists in this account`);
+              throw new ApiError(
+                'WARREN_API_CONFLICT',
+                `a tunnel named "${body.name}" already exists in this account`,
+              ).at('/name');
             throw err;
           }
         }

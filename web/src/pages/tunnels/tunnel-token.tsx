@@ -1,0 +1,53 @@
+import { useState } from 'react';
+import { api, messageOf } from '../../api';
+import { Alert, Button, CopyButton } from '../../ui';
+
+/**
+ * The tunnel's token, hidden until asked for (reading it takes tunnel write permission), with
+ * the exact command that runs a connector with it.
+ */
+export function TunnelToken({ accountId, tunnelId }: { accountId: string; tunnelId: string }) {
+  const [token, setToken] = useState<string | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | undefined>(undefined);
+  const reveal = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      setToken(await api.get<string>(`/accounts/${accountId}/cfd_tunnel/${tunnelId}/token`));
+    } catch (err) {
+      setError(messageOf(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const command = token === undefined ? '' : `warren tunnel run --token ${token}`;
+  return (
+    <section className="card" aria-labelledby="run-heading">
+      <h2 id="run-heading">Run a connector</h2>
+      <p>
+        Run this next to your app. The token is the tunnel's secret: anyone holding it can serve this tunnel's
+        hostnames.
+      </p>
+      {error === undefined ? null : <Alert>{error}</Alert>}
+      {token === undefined ? (
+        <Button variant="primary" busy={busy} onClick={reveal}>
+          Reveal token
+        </Button>
+      ) : (
+        <>
+          <div className="secret-box">
+            <pre data-testid="run-command">{command}</pre>
+          </div>
+          <div className="page-actions">
+            <CopyButton text={command} label="Copy command" />
+            <CopyButton text={token} label="Copy token" />
+            <Button variant="link" onClick={() => setToken(undefined)}>
+              Hide token
+            </Button>
+          </div>
+        </>
+      )}
+    </section>
+  );
+}

@@ -144,7 +144,13 @@ export function certificateRoutes(ctx: ControlContext): ApiRoute[] {
         },
       },
       handler: async ({ principal: p, body }) => {
-        const { zone, hostnames } = await certificateZone(ctx, p, body.hostnames);
+        const { zone, hostnames } = await certificateZone(ctx, p, body.hostnames).catch((err: unknown) => {
+          // A refused name is the hostnames field's fault (the dashboard shows it there).
+          if (err instanceof ApiError && ['WARREN_CERT_HOSTNAME', 'WARREN_API_INVALID'].includes(err.code)) {
+            err.at('/hostnames');
+          }
+          throw err;
+        });
         const days = body.requested_validity ?? DEFAULT_ORIGIN_CERT_VALIDITY;
         const issued = await ctx.originCa.issueFromCsr(body.csr, hostnames, days, body.request_type);
         const row = await store.transaction(async (tx) => {

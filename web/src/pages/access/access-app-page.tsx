@@ -6,7 +6,7 @@ import { useAccount } from '../../session';
 import { Alert, Button, ConfirmDialog, Dialog, Field, PageHeader, SelectField, Table } from '../../ui';
 import { useApi } from '../../use-api';
 import type { AccessApp, AccessGroup, AccessPolicy, ServiceToken } from './access-types';
-import { linesOf, newLine, RuleBuilder, type RuleLine, rulesOf, ruleWords } from './rule-builder';
+import { linesOf, newLine, RuleBuilder, type RuleLine, ruleError, rulesOf, ruleWords } from './rule-builder';
 
 const DECISIONS: readonly (readonly [AccessPolicy['decision'], string])[] = [
   ['allow', 'Allow'],
@@ -53,8 +53,7 @@ export function AccessAppPage({ params }: PageProps) {
       app.reload();
     } catch (err) {
       // Rule messages name the list and index ("include[0].email.email …"): they go under the rules.
-      if (err instanceof ApiError && /^(include|require|exclude)\b/.test(err.message))
-        setErrors({ rules: err.message });
+      if (ruleError(err) !== undefined) setErrors({ rules: ruleError(err) });
       else if (err instanceof ApiError && /^name\b/.test(err.message)) setErrors({ name: err.message });
       else throw err;
     }

@@ -1,11 +1,11 @@
 import { useMemo, useState } from 'react';
-import { ApiError, api, messageOf } from '../../api';
+import { api, messageOf } from '../../api';
 import type { PageProps } from '../../routes';
 import { useAccount } from '../../session';
 import { Alert, Button, ConfirmDialog, Dialog, Field, PageHeader, Table } from '../../ui';
 import { useApi } from '../../use-api';
 import type { AccessGroup, ServiceToken } from './access-types';
-import { linesOf, newLine, RuleBuilder, type RuleLine, rulesOf, ruleWords } from './rule-builder';
+import { linesOf, newLine, RuleBuilder, type RuleLine, ruleError, rulesOf, ruleWords } from './rule-builder';
 
 /** Access groups: named rule sets policies refer to (`group` rules). */
 export function AccessGroupsPage(_: PageProps) {
@@ -38,7 +38,7 @@ export function AccessGroupsPage(_: PageProps) {
       setEditing(undefined);
       groups.reload();
     } catch (err) {
-      if (err instanceof ApiError && /^(include|require|exclude)\b/.test(err.message)) setRulesError(err.message);
+      if (ruleError(err) !== undefined) setRulesError(ruleError(err));
       else throw err;
     }
   };

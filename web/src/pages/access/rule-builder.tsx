@@ -1,3 +1,4 @@
+import { ApiError } from '../../api';
 import { Button, Field, SelectField } from '../../ui';
 import './forms.css';
 import type { AccessGroup, Rule, ServiceToken } from './access-types';
@@ -181,4 +182,10 @@ export function RuleBuilder(props: {
       {props.error === undefined ? null : <p className="field-error">{props.error}</p>}
     </fieldset>
   );
+}
+
+/** The server's message about a rule (its pointer is /include/N, /require/N or /exclude/N), if that is what failed. */
+export function ruleError(err: unknown): string | undefined {
+  if (!(err instanceof ApiError)) return undefined;
+  return err.forField('include') ?? err.forField('require') ?? err.forField('exclude');
 }

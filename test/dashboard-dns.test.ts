@@ -85,6 +85,19 @@ describe('dashboard DNS editor in Chromium', () => {
     d.watched.assertClean();
   });
 
+  test('the proxied toggle proxies a record through the edge', async () => {
+    const { page } = d;
+    await page.goto(`${d.serve.apiBase}/dns/${zoneId}`);
+    await page.getByRole('checkbox', { name: 'DNS only (shop.example.com)' }).click();
+    await page.getByRole('status').getByText('shop.example.com is proxied now.').waitFor();
+    const shop = (
+      await d.api<(RecordResult & { proxied: boolean })[]>('GET', `/zones/${zoneId}/dns_records?name=shop.example.com`)
+    ).json.result[0];
+    assert.equal(shop?.proxied, true);
+    await page.getByRole('checkbox', { name: 'Proxied (shop.example.com)' }).waitFor();
+    d.watched.assertClean();
+  });
+
   test('a partial zone shows the exact CNAME to create at its own DNS provider', async () => {
     const { page } = d;
     const partial = await d.api<{ id: string }>('POST', '/zones', {

@@ -28,7 +28,8 @@ export function StatusBadge({ status, label }: { status: Status; label?: string 
   const look = LOOK[status];
   return (
     <span className={`badge badge-${look.tone}`}>
-      <span aria-hidden="true">{look.icon}</span> {label ?? status[0]?.toUpperCase() + status.slice(1)}
+      <span aria-hidden="true">{look.icon}</span>
+      <span>{label ?? `${status[0]?.toUpperCase() ?? ''}${status.slice(1)}`}</span>
     </span>
   );
 }

@@ -70,8 +70,22 @@ describe('dashboard Access in Chromium', () => {
         exclude: [{ email: { email: 'intern@example.com' } }],
       },
     );
+    // Editing the application keeps its policy.
+    await page.getByRole('button', { name: 'Edit application' }).click();
+    await dialog.getByLabel('Name').fill('Wiki');
+    await dialog.getByLabel('Session duration').selectOption('6h');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Wiki' }).waitFor();
+    const edited = (
+      await d.api<{ name: string; session_duration: string; policies: Policy[] }[]>(
+        'GET',
+        `/accounts/${d.accountId}/access/apps`,
+      )
+    ).json.result[0];
+    assert.deepEqual([edited?.name, edited?.session_duration, edited?.policies.length], ['Wiki', '6h', 1]);
+
     await page.goto(`${d.serve.apiBase}/access/apps`);
-    await page.getByRole('link', { name: 'Internal wiki' }).waitFor();
+    await page.getByRole('link', { name: 'Wiki' }).waitFor();
     await screenshot(page, 'access-apps');
     d.watched.assertClean();
   });

@@ -15,6 +15,19 @@ const DECISIONS: readonly (readonly [AccessPolicy['decision'], string])[] = [
   ['non_identity', 'Service auth (no login page)'],
 ];
 
+const SESSIONS: readonly (readonly [string, string])[] = [
+  ['30m', '30 minutes'],
+  ['6h', '6 hours'],
+  ['24h', '24 hours'],
+  ['168h', '1 week'],
+  ['720h', '1 month'],
+];
+
+/** The usual durations, plus the app's own when it is another (so saving never changes it unasked). */
+function sessionOptions(current: string | undefined): readonly (readonly [string, string])[] {
+  return current === undefined || SESSIONS.some(([v]) => v === current) ? SESSIONS : [...SESSIONS, [current, current]];
+}
+
 /** One Access application: its settings and its policies, edited with the rule builder. */
 export function AccessAppPage({ params }: PageProps) {
   const { account } = useAccount();
@@ -34,6 +47,8 @@ export function AccessAppPage({ params }: PageProps) {
   const [errors, setErrors] = useState<{ name?: string; rules?: string }>({});
   const [deleting, setDeleting] = useState<AccessPolicy | 'app' | undefined>(undefined);
   const [notice, setNotice] = useState<string | undefined>(undefined);
+  const [settings, setSettings] = useState<{ name: string; domain: string; session: string } | undefined>(undefined);
+  const [domainError, setDomainError] = useState<string | undefined>(undefined);
 
   const open = (p: AccessPolicy | 'new') => {
     setErrors({});
@@ -60,6 +75,33 @@ export function AccessAppPage({ params }: PageProps) {
   };
 
   const a = app.data;
+  const saveSettings = async () => {
+    if (a === undefined || settings === undefined) return;
+    setDomainError(undefined);
+    // PUT replaces the application: send back what it has, minus what the server owns, with the edits.
+    const { id: _id, aud: _aud, policies: _policies, ...rest } = a as AccessApp & Record<string, unknown>;
+    delete rest.uid;
+    delete rest.created_at;
+    delete rest.updated_at;
+    try {
+      await api.put(base, {
+        ...rest,
+        name: settings.name.trim(),
+        domain: settings.domain.trim(),
+        session_duration: settings.session,
+      });
+      setSettings(undefined);
+      setNotice('Saved the application.');
+      app.reload();
+    } catch (err) {
+      const m =
+        err instanceof ApiError
+          ? (err.forField('domain') ?? (/domain/i.test(err.message) ? err.message : undefined))
+          : undefined;
+      if (m === undefined) throw err;
+      setDomainError(m);
+    }
+  };
   return (
     <>
       <PageHeader
@@ -76,6 +118,16 @@ export function AccessAppPage({ params }: PageProps) {
           <>
             <Button variant="primary" onClick={() => open('new')} disabled={a === undefined}>
               Add a policy
+            </Button>
+            <Button
+              onClick={() => {
+                setDomainError(undefined);
+                if (a !== undefined)
+                  setSettings({ name: a.name ?? '', domain: a.domain, session: a.session_duration ?? '24h' });
+              }}
+              disabled={a === undefined}
+            >
+              Edit application
             </Button>
             <Button variant="danger" onClick={() => setDeleting('app')} disabled={a === undefined}>
               Delete application
@@ -152,6 +204,33 @@ export function AccessAppPage({ params }: PageProps) {
           groups={groups.data ?? []}
           tokens={tokens.data ?? []}
           error={errors.rules}
+        />
+      </Dialog>
+      <Dialog
+        open={settings !== undefined}
+        title="Edit the application"
+        submitLabel="Save"
+        onSubmit={saveSettings}
+        onClose={() => setSettings(undefined)}
+      >
+        <Field
+          label="Name"
+          required
+          value={settings?.name ?? ''}
+          onChange={(e) => settings !== undefined && setSettings({ ...settings, name: e.target.value })}
+        />
+        <Field
+          label="Domain"
+          required
+          value={settings?.domain ?? ''}
+          onChange={(e) => settings !== undefined && setSettings({ ...settings, domain: e.target.value })}
+          error={domainError}
+        />
+        <SelectField
+          label="Session duration"
+          value={settings?.session ?? '24h'}
+          onChange={(e) => settings !== undefined && setSettings({ ...settings, session: e.target.value })}
+          options={sessionOptions(settings?.session)}
         />
       </Dialog>
       <ConfirmDialog

@@ -1,8 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import Cloudflare from 'cloudflare';
+import { parseAppDomain } from '../src/access/index.js';
 import { createUserWithToken, SUPER_ADMIN_ROLE_ID } from '../src/control/index.js';
-import { ADMIN_EMAIL, ADMIN_TOKEN, type ControlHarness, DIALECTS, startControl } from './support/control-harness.js';
+import { auditLogin } from '../src/edge/access-login-audit.js';
+import {
+  ADMIN_EMAIL,
+  ADMIN_TOKEN,
+  type ControlHarness,
+  DIALECTS,
+  quietLogger,
+  startControl,
+} from './support/control-harness.js';
 
 for (const dialect of DIALECTS) {
   describe(`Cloudflare's official TypeScript client against warren on ${dialect.name}`, { skip: dialect.skip }, () => {
@@ -128,7 +137,58 @@ for (const dialect of DIALECTS) {
           err.status === 409 && err.errors?.[0]?.code === 1061,
       );
     });
-    test('Access (zeroTrust.access): application, policies, service token, OTP identity provider, keys, groups, organization', async () => {
+    test('remotely-managed configuration (zeroTrust.tunnels.cloudflared.configurations): get, update, validation', async () => {
+      const t = await cf.zeroTrust.tunnels.cloudflared.create({
+        account_id: h.accountId,
+        name: 'sdk-remote',
+        config_src: 'local',
+      });
+      const tunnelId = t.id as string;
+      const empty = await cf.zeroTrust.tunnels.cloudflared.configurations.get(tunnelId, { account_id: h.accountId });
+      assert.equal(empty.tunnel_id, tunnelId);
+      assert.equal(empty.version, 0);
+      assert.equal(empty.config, null);
+      const config = {
+        ingress: [
+          { hostname: 'app.sdk.example', service: 'http://127.0.0.1:3000', originRequest: { connectTimeout: 10 } },
+          // The SDK's type wants a hostname on every rule; the catch-all has an empty one.
+          { hostname: '', service: 'http_status:404' },
+        ],
+        originRequest: { noTLSVerify: false },
+      };
+      const v1 = await cf.zeroTrust.tunnels.cloudflared.configurations.update(tunnelId, {
+        account_id: h.accountId,
+        config,
+      });
+      assert.equal(v1.version, 1);
+      assert.equal(v1.source, 'cloudflare');
+      assert.deepEqual(v1.config, config);
+      const v2 = await cf.zeroTrust.tunnels.cloudflared.configurations.update(tunnelId, {
+        account_id: h.accountId,
+        config,
+      });
+      assert.equal(v2.version, 2);
+      const got = await cf.zeroTrust.tunnels.cloudflared.configurations.get(tunnelId, { account_id: h.accountId });
+      assert.equal(got.version, 2);
+      assert.deepEqual(got.config?.ingress?.[0]?.hostname, 'app.sdk.example');
+      // The tunnel is remotely managed from now on.
+      const tunnel = await cf.zeroTrust.tunnels.cloudflared.get(tunnelId, { account_id: h.accountId });
+      assert.equal(tunnel.remote_config, true);
+      await assert.rejects(
+        cf.zeroTrust.tunnels.cloudflared.configurations.update(tunnelId, {
+          account_id: h.accountId,
+          config: { ingress: [{ hostname: 'only.sdk.example', service: 'http://127.0.0.1:3000' }] },
+        }),
+        (err: Error & { status?: number }) =>
+          err.status === 400 && /ingress rule #1: .*last rule must match every request/.test(err.message),
+      );
+      assert.equal(
+        (await cf.zeroTrust.tunnels.cloudflared.configurations.get(tunnelId, { account_id: h.accountId })).version,
+        2,
+      );
+    });
+
+    test('Access (zeroTrust.access): application, policies, service token, OTP and OIDC identity providers, access request log, keys, groups, organization', async () => {
       const account_id = h.accountId;
       await cf.zones.create({ account: { id: account_id }, name: 'access-sdk.example', type: 'full' });
       const app = await cf.zeroTrust.access.applications.create({
@@ -192,6 +252,46 @@ for (const dialect of DIALECTS) {
       assert.equal(keys?.key_rotation_interval_days, 30);
       const rotatedKeys = await cf.zeroTrust.access.keys.rotate({ account_id });
       assert.equal(typeof rotatedKeys?.last_key_rotation_at, 'string');
+      const sso = await cf.zeroTrust.identityProviders.create({
+        account_id,
+        name: 'SSO',
+        type: 'oidc',
+        config: {
+          client_id: 'cid',
+          client_secret: 'sdk-client-secret',
+          auth_url: 'https://idp.access-sdk.example/auth',
+          token_url: 'https://idp.access-sdk.example/token',
+          certs_url: 'https://idp.access-sdk.example/jwks',
+          claims: ['groups'],
+          scopes: ['openid', 'email'],
+          email_claim_name: 'email',
+          pkce_enabled: true,
+        },
+      });
+      assert.equal(sso.type, 'oidc');
+      assert.equal((sso.config as { client_secret?: string }).client_secret, '**********');
+      await auditLogin(
+        { store: h.store, logger: quietLogger },
+        {
+          id: appId,
+          accountId: account_id,
+          name: 'sdk app',
+          aud: 'a',
+          domain: parseAppDomain('app.access-sdk.example'),
+        },
+        {
+          email: 'ann@access-sdk.example',
+          actorId: 'u',
+          ip: '192.0.2.1',
+          idp: { id: sso.id ?? '', type: 'oidc' },
+          allowed: true,
+        },
+      );
+      const requests = await cf.zeroTrust.access.logs.accessRequests.list({ account_id, limit: 10, direction: 'desc' });
+      assert.deepEqual(
+        requests.map((r) => [r.action, r.allowed, r.connection, r.user_email, r.app_domain]),
+        [['login', true, 'oidc', 'ann@access-sdk.example', 'app.access-sdk.example']],
+      );
       await cf.zeroTrust.access.applications.delete(appId, { account_id });
       await assert.rejects(
         cf.zeroTrust.access.applications.get(appId, { account_id }),

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { CONNECTOR_VERSION } from '../connector/index.js';
+import { registerAccessCommand } from './access-options.js';
 import { registerAdminCommand } from './admin-options.js';
 import { registerDnsCommand } from './dns-options.js';
 import { registerLoginCommand } from './login-options.js';
@@ -28,5 +29,6 @@ export function buildProgram(): Command {
   // cloudflared's `tunnel login` is the same command.
   registerLoginCommand(tunnel);
   registerUpdateCommands(program);
+  registerAccessCommand(program);
   return program;
 }

@@ -5,8 +5,9 @@ import type { Logger } from 'pino';
 import { WarrenError } from '../errors/index.js';
 import {
   DEFAULT_HEARTBEAT_MS,
-  DEFAULT_HEARTBEAT_TIMEOUT_MS,
   DEFAULT_INITIAL_WINDOW,
+  FEATURE_CONFIG_PUSH,
+  HEARTBEAT_MISSES_ALLOWED,
   type MuxStream,
   type Registration,
   type RequestHead,
@@ -51,6 +52,8 @@ export interface ConnectorOptions {
   maxRetries?: number;
   /** How edge connections are dialed (`--edge-ip-version`, `--edge-bind-address`). */
   dial?: EdgeDialOptions;
+  /** A ConfigPush arrived on any link (the same version comes once per link). */
+  onConfigPush?: (payload: Buffer) => void;
   /** Called on every successful registration of any link. */
   onRegistered?: (reg: Registration, connIndex: number) => void;
 }
@@ -165,13 +168,16 @@ export class Connector {
           version: CONNECTOR_VERSION,
           arch: arch(),
           os: platform(),
+          features: [FEATURE_CONFIG_PUSH],
         },
         credentials: this.#credentials,
         initialWindow: o.initialWindow ?? DEFAULT_INITIAL_WINDOW,
         heartbeatMs: o.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
-        heartbeatTimeoutMs: o.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
+        heartbeatTimeoutMs: o.heartbeatTimeoutMs ?? (o.heartbeatMs ?? DEFAULT_HEARTBEAT_MS) * HEARTBEAT_MISSES_ALLOWED,
+        timers: this.#timers,
         // Streams that raced our Unregister are still served: the link stays up for the grace period.
         onStream: o.handle,
+        onConfigPush: o.onConfigPush,
       });
       try {
         const reg = await link.connect(signal);

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { DEFAULT_INITIAL_WINDOW } from '../protocol/index.js';
+import { SYSTEM_TIMERS, type Timers } from '../time/index.js';
 import type { AccessEdge } from './access-edge.js';
 import type { EdgeLink } from './edge-link.js';
 import { EdgeMetrics } from './edge-metrics.js';
@@ -50,10 +51,14 @@ export interface EdgeServerOptions {
   onRegistered?: (link: EdgeLink) => void;
   onUnregistered?: (link: EdgeLink) => void;
   logger: Logger;
+  /** Tunnel-port timers, link heartbeats and the shutdown drain (default SYSTEM_TIMERS); tests pass a ManualClock. */
+  timers?: Timers | undefined;
 }
 
 export const DEFAULT_QUICK_TUNNELS_PER_MINUTE = 30;
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000; // 10 seconds for in-flight requests when the edge stops
+/** How often close() looks whether the in-flight requests have finished. */
+const SHUTDOWN_DRAIN_POLL_MS = 50;
 
 const VISITOR_SERVER_OPTIONS: ServerOptions = {
   keepAlive: true,
@@ -156,6 +161,7 @@ export class EdgeServer {
       publicUrl: (hostname) => (options.publicUrl ?? ((h) => `http://${h}:${this.#httpPort}`))(hostname),
       limits: options.tunnelLimits,
       logger,
+      timers: options.timers,
     });
   }
 
@@ -185,9 +191,11 @@ export class EdgeServer {
       v?.closeIdleConnections();
     }
     this.tunnels.goAway(this.registry.allLinks());
-    const deadline = Date.now() + graceMs;
-    while (Date.now() < deadline && [...this.registry.allLinks()].some((l) => l.conn.streams.size > 0)) {
-      await new Promise((r) => setTimeout(r, 50));
+    const timers = this.#o.timers ?? SYSTEM_TIMERS;
+    const deadline = timers.now().getTime() + graceMs;
+    // Bounded by the grace period; with a ManualClock the test moves time to end the drain.
+    while (timers.now().getTime() < deadline && [...this.registry.allLinks()].some((l) => l.conn.streams.size > 0)) {
+      await new Promise<void>((resolve) => timers.after(SHUTDOWN_DRAIN_POLL_MS, resolve, { ref: true }));
     }
     this.tunnels.destroyAll(this.registry.allLinks());
     this.visitor.closeAllConnections();

@@ -1,3 +1,4 @@
+export { type ConfigPush, encodeConfigPush, MAX_CONFIG_PUSH_BYTES, parseConfigPush } from './config-push.js';
 export {
   encodeFrame,
   FRAME_HEADER_SIZE,
@@ -13,6 +14,7 @@ export { stripHopByHop } from './hop-by-hop.js';
 export {
   type ConnectorInfo,
   encodeJson,
+  FEATURE_CONFIG_PUSH,
   HeadError,
   MAX_HEAD_BYTES,
   MAX_HEAD_FIELDS,
@@ -35,6 +37,7 @@ export {
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_HEARTBEAT_TIMEOUT_MS,
   DEFAULT_INITIAL_WINDOW,
+  HEARTBEAT_MISSES_ALLOWED,
   MuxConnection,
   type MuxConnectionOptions,
 } from './mux-connection.js';

@@ -6,7 +6,7 @@ import type {
   UnvalidatedIngressRule,
 } from '../ingress/index.js';
 import { FLAG_KEYS, IGNORED_ORIGIN_REQUEST_KEYS } from './config-keys.js';
-import type { ConnectorConfig } from './connector-config.js';
+import { type ConnectorConfig, emptyConnectorConfig } from './connector-config.js';
 import { type Field, into, type Section, type YamlReader } from './yaml-reader.js';
 
 /*
@@ -109,17 +109,7 @@ function flagKey(out: ConnectorConfig, key: string, value: Node | null, keyNode:
 
 /** The file itself. `warnings` is filled in by the caller (the reader collects them). */
 export const CONFIG_FILE: Section<ConnectorConfig> = {
-  create: () => ({
-    source: '',
-    tunnel: undefined,
-    credentialsFile: undefined,
-    originCert: undefined,
-    ingress: undefined,
-    ingressLines: [],
-    originRequest: {},
-    flags: {},
-    warnings: [],
-  }),
+  create: () => emptyConnectorConfig(''),
   notAMap: { problem: 'the file is not a map of keys', fix: 'write "key: value" lines, e.g. "tunnel: <id>"' },
   fields: {
     tunnel: into('tunnel', str),
@@ -133,4 +123,17 @@ export const CONFIG_FILE: Section<ConnectorConfig> = {
   },
   other: flagKey,
   otherKeys: Object.keys(FLAG_KEYS),
+};
+
+/**
+ * A remotely-managed configuration (the API's `config` object, Cloudflare's shape): the same
+ * ingress and originRequest tables as the file, without the keys that stand for flags.
+ */
+export const REMOTE_CONFIG: Section<ConnectorConfig> = {
+  create: CONFIG_FILE.create,
+  notAMap: { problem: 'must be an object', fix: 'send {"ingress": [{"service": "http://localhost:8080"}]}' },
+  fields: { ingress, originRequest: into('originRequest', originRequest) },
+  ignored: {
+    'warp-routing': '"warp-routing" has no effect in warren (private networks are not supported); it is ignored',
+  },
 };

@@ -12,7 +12,13 @@ import { zoneFor } from './zone-routes.js';
 
 const PEM_TYPE = 'application/x-pem-file';
 
-export function certificateView(c: OriginCertificateRow): Record<string, unknown> {
+/** revoked, expired (at `now`), or active: what the dashboard's list shows. */
+export function certificateStatus(c: OriginCertificateRow, now: Date): 'active' | 'revoked' | 'expired' {
+  if (c.revoked_at !== null) return 'revoked';
+  return new Date(c.expires_on).getTime() <= now.getTime() ? 'expired' : 'active';
+}
+
+export function certificateView(c: OriginCertificateRow, now: Date): Record<string, unknown> {
   return {
     id: c.id,
     certificate: c.certificate,
@@ -24,6 +30,7 @@ export function certificateView(c: OriginCertificateRow): Record<string, unknown
     revoked_at: c.revoked_at,
     zone_id: c.zone_id,
     created_on: c.created_on,
+    status: certificateStatus(c, now),
   };
 }
 
@@ -137,7 +144,13 @@ export function certificateRoutes(ctx: ControlContext): ApiRoute[] {
         },
       },
       handler: async ({ principal: p, body }) => {
-        const { zone, hostnames } = await certificateZone(ctx, p, body.hostnames);
+        const { zone, hostnames } = await certificateZone(ctx, p, body.hostnames).catch((err: unknown) => {
+          // A refused name is the hostnames field's fault (the dashboard shows it there).
+          if (err instanceof ApiError && ['WARREN_CERT_HOSTNAME', 'WARREN_API_INVALID'].includes(err.code)) {
+            err.at('/hostnames');
+          }
+          throw err;
+        });
         const days = body.requested_validity ?? DEFAULT_ORIGIN_CERT_VALIDITY;
         const issued = await ctx.originCa.issueFromCsr(body.csr, hostnames, days, body.request_type);
         const row = await store.transaction(async (tx) => {
@@ -162,7 +175,7 @@ export function certificateRoutes(ctx: ControlContext): ApiRoute[] {
           });
           return row;
         });
-        return ok(certificateView(row));
+        return ok(certificateView(row, store.clock.now()));
       },
     }),
     route<unknown, { zone_id?: string; page?: number; per_page?: number }, unknown>({
@@ -175,14 +188,14 @@ export function certificateRoutes(ctx: ControlContext): ApiRoute[] {
         const page = pageOf(query, 20);
         if (query.zone_id !== undefined) {
           const z = await zoneFor(ctx, p, query.zone_id, 'dns:read');
-          return okPage(
-            await store.certificates.list({ accountIds: [z.account_id], zoneId: z.id }, page),
-            page,
-            certificateView,
+          return okPage(await store.certificates.list({ accountIds: [z.account_id], zoneId: z.id }, page), page, (c) =>
+            certificateView(c, store.clock.now()),
           );
         }
         const accountIds = (await store.identity.accountsOf(p.user.id)).map((a) => a.account.id);
-        return okPage(await store.certificates.list({ accountIds }, page), page, certificateView);
+        return okPage(await store.certificates.list({ accountIds }, page), page, (c) =>
+          certificateView(c, store.clock.now()),
+        );
       },
     }),
     route<{ certificate_id: string }, unknown, unknown>({
@@ -191,7 +204,8 @@ export function certificateRoutes(ctx: ControlContext): ApiRoute[] {
       summary: 'One origin certificate',
       tag: 'Origin CA',
       params: { certificate_id: ID_PARAM },
-      handler: async ({ principal: p, params }) => ok(certificateView(await mine(p, params.certificate_id))),
+      handler: async ({ principal: p, params }) =>
+        ok(certificateView(await mine(p, params.certificate_id), store.clock.now())),
     }),
     route<{ certificate_id: string }, unknown, unknown>({
       method: 'DELETE',

@@ -1,4 +1,4 @@
-import type { DnsRecordRow, ZoneRow } from '../store/index.js';
+import { type DnsRecordRow, RECORD_ORDERS, type RecordOrder, type ZoneRow } from '../store/index.js';
 import { ApiError } from './api-error.js';
 import { type ApiRoute, ID_PARAM, type JsonSchema, route } from './api-route.js';
 import { audit, byApi } from './audit-trail.js';
@@ -121,12 +121,17 @@ export function dnsRecordRoutes(ctx: ControlContext): ApiRoute[] {
         content?: string;
         proxied?: boolean;
         comment?: string;
+        search?: string;
+        match?: 'all' | 'any';
+        order?: RecordOrder;
+        direction?: 'asc' | 'desc';
       },
       unknown
     >({
       method: 'GET',
       url: '/zones/:zone_id/dns_records',
-      summary: "The zone's DNS records (filters: name, type, content, proxied, comment)",
+      summary:
+        "The zone's DNS records (filters: name, type, content, proxied, comment, joined by match; search in name, content and comment; order, direction)",
       tag: 'DNS records',
       params: { zone_id: ID_PARAM },
       query: {
@@ -136,6 +141,14 @@ export function dnsRecordRoutes(ctx: ControlContext): ApiRoute[] {
         content: { type: 'string' },
         proxied: { type: 'boolean' },
         comment: { type: 'string' },
+        search: {
+          type: 'string',
+          maxLength: 255,
+          description: 'Case-insensitive text in the name, content or comment',
+        },
+        match: { enum: ['all', 'any'], description: 'all (default): every filter must match; any: at least one' },
+        order: { enum: [...RECORD_ORDERS] },
+        direction: { enum: ['asc', 'desc'] },
       },
       handler: async ({ principal: p, params, query }) => {
         const zone = await zoneFor(ctx, p, params.zone_id, 'dns:read');
@@ -143,7 +156,17 @@ export function dnsRecordRoutes(ctx: ControlContext): ApiRoute[] {
         const name = query.name?.toLowerCase();
         const paged = await store.zones.records(
           zone.id,
-          { name, type: query.type, content: query.content, proxied: query.proxied, comment: query.comment },
+          {
+            name,
+            type: query.type,
+            content: query.content,
+            proxied: query.proxied,
+            comment: query.comment,
+            search: query.search,
+            match: query.match,
+            order: query.order,
+            direction: query.direction,
+          },
           page,
         );
         return okPage(paged, page, (r) => recordView(r, zone, domain));

@@ -57,7 +57,9 @@ export {
   type NewRecord,
   type Page,
   type Paged,
+  RECORD_ORDERS,
   type RecordChange,
   type RecordFilter,
+  type RecordOrder,
   ZoneStore,
 } from './zone-store.js';

@@ -20,6 +20,20 @@ export interface RecordFilter {
   content?: string | undefined;
   proxied?: boolean | undefined;
   comment?: string | undefined;
+  /** Case-insensitive substring of the name, content or comment; always ANDed with the rest. */
+  search?: string | undefined;
+  /** `any`: a record passes when one of name/type/content/proxied/comment matches (Cloudflare's `match`). */
+  match?: 'all' | 'any' | undefined;
+  order?: RecordOrder | undefined;
+  direction?: 'asc' | 'desc' | undefined;
+}
+
+export const RECORD_ORDERS = ['type', 'name', 'content', 'ttl', 'proxied'] as const;
+export type RecordOrder = (typeof RECORD_ORDERS)[number];
+
+/** `s` as a LIKE pattern that matches it literally anywhere (`%`, `_` and `\` escaped). */
+function containsPattern(s: string): string {
+  return `%${s.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 export type NewRecord = Omit<DnsRecordRow, 'id' | 'created_on' | 'modified_on'>;
@@ -234,16 +248,35 @@ export class ZoneStore {
 
   async records(zoneId: string, filter: RecordFilter, page: Page): Promise<Paged<DnsRecordRow>> {
     let q = this.#db.selectFrom('dns_records').where('zone_id', '=', zoneId);
-    if (filter.name !== undefined) q = q.where('name', '=', filter.name);
-    if (filter.type !== undefined) q = q.where('type', '=', filter.type as DnsRecordRow['type']);
-    if (filter.content !== undefined) q = q.where('content', '=', filter.content);
-    if (filter.proxied !== undefined) q = q.where('proxied', '=', filter.proxied ? 1 : 0);
-    if (filter.comment !== undefined) q = q.where('comment', '=', filter.comment);
+    q = q.where((eb) => {
+      const terms = [
+        filter.name === undefined ? undefined : eb('name', '=', filter.name),
+        filter.type === undefined ? undefined : eb('type', '=', filter.type as DnsRecordRow['type']),
+        filter.content === undefined ? undefined : eb('content', '=', filter.content),
+        filter.proxied === undefined ? undefined : eb('proxied', '=', filter.proxied ? 1 : 0),
+        filter.comment === undefined ? undefined : eb('comment', '=', filter.comment),
+      ].filter((t) => t !== undefined);
+      if (terms.length === 0) return eb.lit(true);
+      return filter.match === 'any' ? eb.or(terms) : eb.and(terms);
+    });
+    if (filter.search !== undefined && filter.search !== '') {
+      const like = containsPattern(filter.search);
+      // lower() on both sides: PostgreSQL's LIKE is case-sensitive, SQLite's only for non-ASCII.
+      q = q.where((eb) =>
+        eb.or(
+          (['name', 'content', 'comment'] as const).map(
+            (c) => sql<boolean>`lower(coalesce(${eb.ref(c)}, '')) like ${like} escape '\\'`,
+          ),
+        ),
+      );
+    }
     const total = await q.select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirstOrThrow();
+    const dir = filter.direction ?? 'asc';
+    const order = filter.order ?? 'type';
     const rows = await q
       .selectAll()
-      .orderBy('type')
-      .orderBy('name')
+      .orderBy(order, dir)
+      .orderBy('name', dir)
       .orderBy('id')
       .limit(page.perPage)
       .offset((page.page - 1) * page.perPage)

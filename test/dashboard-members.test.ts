@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { type SignedInDashboard, screenshot, startSignedInDashboard } from './support/dashboard-browser.js';
+
+describe('dashboard members and API tokens in Chromium', () => {
+  let d: SignedInDashboard;
+
+  before(async () => {
+    d = await startSignedInDashboard();
+  });
+  after(async () => d?.close());
+
+  const verify = async (token: string) =>
+    (
+      await fetch(`${d.serve.apiBase}/client/v4/user/tokens/verify`, {
+        headers: { authorization: `Bearer ${token}` },
+      })
+    ).status;
+
+  test('creates a token with a permission (its value shown once), rolls it and deletes it', async () => {
+    const { page } = d;
+    await page.goto(`${d.serve.apiBase}/tokens`);
+    await page.getByRole('button', { name: 'Create a token' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Name').fill('ci reader');
+    await dialog.getByLabel('Account Settings Read').check();
+    await screenshot(page, 'tokens-create');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    const value = (await page.locator('[data-secret="shown-once"]').textContent()) ?? '';
+    assert.ok(value.length >= 20, value);
+    assert.equal(await verify(value), 200, 'the token shown works');
+    // It reads the account and nothing more.
+    const accounts = await fetch(`${d.serve.apiBase}/client/v4/accounts/${d.accountId}`, {
+      headers: { authorization: `Bearer ${value}` },
+    });
+    assert.equal(accounts.status, 200);
+    const members = await fetch(`${d.serve.apiBase}/client/v4/accounts/${d.accountId}/members`, {
+      headers: { authorization: `Bearer ${value}` },
+    });
+    assert.equal(members.status, 403);
+    await screenshot(page, 'tokens-shown-once');
+    await page.getByRole('button', { name: 'Done' }).click();
+    await page.getByRole('cell', { name: 'ci reader', exact: true }).waitFor();
+    await page.reload();
+    await page.getByRole('cell', { name: 'ci reader', exact: true }).waitFor();
+    assert.ok(!(await page.content()).includes(value), 'the value is not shown again');
+
+    await page.getByRole('button', { name: 'Roll ci reader' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Roll' }).click();
+    const rolled = (await page.locator('[data-secret="shown-once"]').textContent()) ?? '';
+    assert.notEqual(rolled, value);
+    assert.equal(await verify(rolled), 200);
+    assert.equal(await verify(value), 401, 'the old value stops working');
+    await page.getByRole('button', { name: 'Done' }).click();
+
+    await page.getByRole('button', { name: 'Delete ci reader' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('status').getByText('Deleted ci reader.').waitFor();
+    assert.equal(await verify(rolled), 401);
+    await screenshot(page, 'tokens');
+    d.watched.assertClean();
+  });
+
+  test('invites a member and warns that changing roles rolls their API key', async () => {
+    const { page } = d;
+    await page.goto(`${d.serve.apiBase}/members`);
+    await page.getByRole('button', { name: 'Invite a member' }).click();
+    await page.getByRole('dialog').getByLabel('E-mail').fill('bob@example.com');
+    await page.getByRole('dialog').getByRole('button', { name: 'Invite' }).click();
+    await page.getByRole('status').getByText('Invited bob@example.com').waitFor();
+    await page.getByRole('cell', { name: 'bob@example.com', exact: true }).waitFor();
+    await screenshot(page, 'members');
+    await page.getByRole('button', { name: 'Change role of bob@example.com' }).click();
+    await page.getByRole('dialog').getByText("rolls this member's API key").waitFor();
+    await screenshot(page, 'members-change-role');
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+    d.watched.assertClean();
+  });
+});

@@ -1,0 +1,221 @@
+import { useEffect, useState } from 'react';
+import '../access/forms.css';
+import { messageOf, request, withQuery } from '../../api';
+import type { PageProps } from '../../routes';
+import { useAccount } from '../../session';
+import { Alert, Button, Field, PageHeader, SelectField, Table } from '../../ui';
+import { download } from '../certificates/download';
+import { ACTION_WORDS, actionWords } from './action-words';
+import { auditCsv } from './audit-csv';
+import type { AuditEntry } from './audit-types';
+
+const PER_PAGE = 25;
+/** CSV export reads at most this many pages of 1000 (bounded, whatever the log's size). */
+const EXPORT_PAGES = 20;
+
+interface Filters {
+  action: string;
+  actor: string;
+  since: string;
+  before: string;
+}
+
+const NO_FILTERS: Filters = { action: '', actor: '', since: '', before: '' };
+
+/** A datetime-local value (the browser's local time) as RFC 3339, or undefined. */
+function instant(v: string): string | undefined {
+  if (v === '') return undefined;
+  const d = new Date(v);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+}
+
+function query(f: Filters): Record<string, string | undefined> {
+  const actor = f.actor.trim();
+  const isIp = /^[0-9a-f:.]+$/i.test(actor) && /[.:]/.test(actor);
+  return {
+    'action.type': f.action === '' ? undefined : f.action,
+    'actor.email': actor !== '' && !isIp ? actor : undefined,
+    'actor.ip': isIp ? actor : undefined,
+    since: instant(f.since),
+    before: instant(f.before),
+  };
+}
+
+const ACTION_OPTIONS: readonly (readonly [string, string])[] = [
+  ['', 'All actions'],
+  ...Object.entries(ACTION_WORDS)
+    .map(([type, words]) => [type, words] as const)
+    .sort((a, b) => a[1].localeCompare(b[1])),
+];
+
+/** The account's audit log: filters, entries in words with the raw entry, CSV export. */
+export function AuditPage(_: PageProps) {
+  const { account } = useAccount();
+  const base = `/accounts/${encodeURIComponent(account.id)}/audit_logs`;
+  const [draft, setDraft] = useState<Filters>(NO_FILTERS);
+  const [filters, setFilters] = useState<Filters>(NO_FILTERS);
+  const [page, setPage] = useState(1);
+  const [data, setData] = useState<{ rows: AuditEntry[]; pages: number; total: number } | undefined>(undefined);
+  const [error, setError] = useState<unknown>(undefined);
+  const [exporting, setExporting] = useState(false);
+
+  useEffect(() => {
+    const ctl = new AbortController();
+    request<AuditEntry[]>(
+      'GET',
+      withQuery(base, { ...query(filters), page, per_page: PER_PAGE }),
+      undefined,
+      ctl.signal,
+    ).then(
+      (env) => {
+        const total = env.result_info?.total_count ?? env.result.length;
+        setData({
+          rows: env.result,
+          total,
+          pages: Math.max(1, Math.ceil(total / PER_PAGE)),
+        });
+        setError(undefined);
+      },
+      (err: unknown) => {
+        if (!ctl.signal.aborted) setError(err);
+      },
+    );
+    return () => ctl.abort();
+  }, [base, filters, page]);
+
+  const exportCsv = async () => {
+    setExporting(true);
+    try {
+      const all: AuditEntry[] = [];
+      for (let p = 1; p <= EXPORT_PAGES; p++) {
+        const env = await request<AuditEntry[]>('GET', withQuery(base, { ...query(filters), page: p, per_page: 1000 }));
+        all.push(...env.result);
+        if (env.result.length < 1000) break;
+      }
+      download(`audit-log-${account.name}.csv`, auditCsv(all), 'text/csv');
+    } catch (err) {
+      setError(err);
+    } finally {
+      setExporting(false);
+    }
+  };
+
+  const set = (patch: Partial<Filters>) => setDraft({ ...draft, ...patch });
+  return (
+    <>
+      <PageHeader
+        title="Audit log"
+        description="Who did what in this account, and what warren's edge did (tunnel connections), newest first."
+        actions={
+          <Button onClick={() => void exportCsv()} busy={exporting}>
+            Export CSV
+          </Button>
+        }
+      />
+      <form
+        className="form-row"
+        aria-label="Filter the audit log"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setPage(1);
+          setFilters(draft);
+        }}
+      >
+        <SelectField
+          label="Action"
+          value={draft.action}
+          onChange={(e) => set({ action: e.target.value })}
+          options={ACTION_OPTIONS}
+        />
+        <Field
+          label="Actor"
+          value={draft.actor}
+          onChange={(e) => set({ actor: e.target.value })}
+          hint="E-mail or IP address"
+        />
+        <Field
+          label="From"
+          type="datetime-local"
+          value={draft.since}
+          onChange={(e) => set({ since: e.target.value })}
+        />
+        <Field
+          label="Until"
+          type="datetime-local"
+          value={draft.before}
+          onChange={(e) => set({ before: e.target.value })}
+        />
+        <div className="field">
+          <span aria-hidden="true">&nbsp;</span>
+          <Button type="submit">Filter</Button>
+        </div>
+      </form>
+      {error === undefined ? null : <Alert>{messageOf(error)}</Alert>}
+      {data === undefined ? (
+        error === undefined ? (
+          <p>Loading…</p>
+        ) : null
+      ) : (
+        <>
+          <Table
+            caption="Audit log entries"
+            rows={data.rows}
+            rowKey={(e) => e.id}
+            empty={<p>No entry matches.</p>}
+            columns={[
+              {
+                header: 'When',
+                cell: (e) => <time dateTime={e.when}>{new Date(e.when).toLocaleString()}</time>,
+              },
+              {
+                header: 'Action',
+                cell: (e) => (
+                  <details>
+                    <summary>
+                      {actionWords(e.action.type, e.metadata)}
+                      {e.action.result ? '' : ' (failed)'}
+                    </summary>
+                    {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard (axe scrollable-region-focusable) */}
+                    <pre className="raw-json" tabIndex={0}>
+                      {JSON.stringify(e, null, 2)}
+                    </pre>
+                  </details>
+                ),
+              },
+              {
+                header: 'Actor',
+                cell: (e) => (e.actor.type === 'user' ? (e.actor.email ?? '') : 'warren'),
+              },
+              { header: 'IP', cell: (e) => e.actor.ip ?? '' },
+              {
+                header: 'Resource',
+                cell: (e) => `${e.resource.type ?? ''} ${resourceName(e)}`.trim(),
+              },
+            ]}
+          />
+          <nav className="form-row" aria-label="Pages">
+            <Button onClick={() => setPage((p) => p - 1)} disabled={page <= 1}>
+              Newer
+            </Button>
+            <span>
+              Page {page} of {data.pages} ({data.total} entries)
+            </span>
+            <Button onClick={() => setPage((p) => p + 1)} disabled={page >= data.pages}>
+              Older
+            </Button>
+          </nav>
+        </>
+      )}
+    </>
+  );
+}
+
+/** The name in the metadata when there is one (a record's name, a tunnel's name), else the id. */
+function resourceName(e: AuditEntry): string {
+  const m = (typeof e.metadata === 'object' && e.metadata !== null ? e.metadata : {}) as Record<string, unknown>;
+  for (const k of ['name', 'zone_name', 'email', 'tunnel_name']) {
+    const v = m[k];
+    if (typeof v === 'string' && v !== '') return v;
+  }
+  return e.resource.id ?? '';
+}

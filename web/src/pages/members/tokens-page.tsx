@@ -1,0 +1,195 @@
+import { useState } from 'react';
+import '../access/forms.css';
+import { api, messageOf } from '../../api';
+import type { PageProps } from '../../routes';
+import { useAccount } from '../../session';
+import { Alert, Button, ConfirmDialog, Dialog, Field, PageHeader, StatusBadge, Table } from '../../ui';
+import { useApi } from '../../use-api';
+import type { Zone } from '../dns/dns-types';
+import type { ApiToken, PermissionGroup } from './members-types';
+import { ShownOnce } from './shown-once';
+
+const ZONE_SCOPE = 'com.cloudflare.api.account.zone';
+
+/** Your API tokens: create with permissions in the current account, roll, delete; values shown once. */
+export function TokensPage(_: PageProps) {
+  const { account } = useAccount();
+  const tokens = useApi<ApiToken[]>('/user/tokens?per_page=100');
+  const groups = useApi<PermissionGroup[]>('/user/tokens/permission_groups');
+  const zones = useApi<Zone[]>(`/zones?account.id=${encodeURIComponent(account.id)}&per_page=50`);
+  const [creating, setCreating] = useState(false);
+  const [name, setName] = useState('');
+  const [picked, setPicked] = useState<ReadonlySet<string>>(new Set());
+  const [secret, setSecret] = useState<{ name: string; value: string } | undefined>(undefined);
+  const [rolling, setRolling] = useState<ApiToken | undefined>(undefined);
+  const [deleting, setDeleting] = useState<ApiToken | undefined>(undefined);
+  const [notice, setNotice] = useState<string | undefined>(undefined);
+
+  const create = async () => {
+    const chosen = (groups.data ?? []).filter((g) => picked.has(g.id));
+    if (chosen.length === 0) throw new Error('pick at least one permission');
+    const isZone = (g: PermissionGroup) => g.scopes.includes(ZONE_SCOPE);
+    const policies = [];
+    const accountGroups = chosen.filter((g) => !isZone(g));
+    if (accountGroups.length > 0) {
+      policies.push({
+        effect: 'allow',
+        resources: { [`com.cloudflare.api.account.${account.id}`]: '*' },
+        permission_groups: accountGroups.map((g) => ({ id: g.id })),
+      });
+    }
+    const zoneGroups = chosen.filter(isZone);
+    if (zoneGroups.length > 0) {
+      // Zone permissions cover the zones of this account only (never every zone the user can see).
+      const resources = Object.fromEntries((zones.data ?? []).map((z) => [`${ZONE_SCOPE}.${z.id}`, '*']));
+      if (Object.keys(resources).length === 0) throw new Error('this account has no zone for the zone permissions');
+      policies.push({
+        effect: 'allow',
+        resources,
+        permission_groups: zoneGroups.map((g) => ({ id: g.id })),
+      });
+    }
+    const out = await api.post<ApiToken & { value: string }>('/user/tokens', {
+      name: name.trim(),
+      policies,
+    });
+    setCreating(false);
+    setSecret({ name: out.name, value: out.value });
+    tokens.reload();
+  };
+
+  return (
+    <>
+      <PageHeader
+        title="API tokens"
+        description={`Your tokens for the API and SDKs; new ones act in ${account.name}.`}
+        actions={
+          <Button
+            variant="primary"
+            onClick={() => {
+              setName('');
+              setPicked(new Set());
+              setCreating(true);
+            }}
+          >
+            Create a token
+          </Button>
+        }
+      />
+      {notice === undefined ? null : <Alert kind="success">{notice}</Alert>}
+      {secret === undefined ? null : (
+        <ShownOnce title={`Token ${secret.name}`} value={secret.value} onDone={() => setSecret(undefined)} />
+      )}
+      {tokens.error === undefined ? null : <Alert>{messageOf(tokens.error)}</Alert>}
+      {tokens.data === undefined ? (
+        <p>Loading…</p>
+      ) : (
+        <Table
+          caption="API tokens"
+          rows={tokens.data}
+          rowKey={(t) => t.id}
+          empty={<p>No API token yet.</p>}
+          columns={[
+            { header: 'Name', cell: (t) => t.name },
+            {
+              header: 'Permissions',
+              cell: (t) => t.policies.flatMap((p) => p.permission_groups.map((g) => g.name)).join(', '),
+            },
+            {
+              header: 'Status',
+              cell: (t) => (
+                <StatusBadge
+                  status={t.status === 'active' ? 'active' : t.status === 'expired' ? 'expired' : 'inactive'}
+                  label={t.status}
+                />
+              ),
+            },
+            {
+              header: 'Last used',
+              cell: (t) => (t.last_used_on === null ? 'Never' : new Date(t.last_used_on).toLocaleString()),
+            },
+            {
+              header: 'Actions',
+              cell: (t) => (
+                <>
+                  <Button variant="link" onClick={() => setRolling(t)} aria-label={`Roll ${t.name}`}>
+                    Roll
+                  </Button>{' '}
+                  <Button variant="link" onClick={() => setDeleting(t)} aria-label={`Delete ${t.name}`}>
+                    Delete
+                  </Button>
+                </>
+              ),
+            },
+          ]}
+        />
+      )}
+      <Dialog
+        open={creating}
+        title="Create an API token"
+        submitLabel="Create"
+        onSubmit={create}
+        onClose={() => setCreating(false)}
+      >
+        <Field
+          label="Name"
+          required
+          value={name}
+          maxLength={120}
+          onChange={(e) => setName(e.target.value)}
+          autoComplete="off"
+        />
+        <fieldset className="field">
+          <legend>Permissions</legend>
+          {(groups.data ?? []).map((g) => (
+            <label key={g.id} className="check">
+              <input
+                type="checkbox"
+                checked={picked.has(g.id)}
+                onChange={(e) => {
+                  const next = new Set(picked);
+                  if (e.target.checked) next.add(g.id);
+                  else next.delete(g.id);
+                  setPicked(next);
+                }}
+              />{' '}
+              {g.name}
+              {g.scopes.includes(ZONE_SCOPE) ? ' (zones of this account)' : ''}
+            </label>
+          ))}
+        </fieldset>
+      </Dialog>
+      <ConfirmDialog
+        open={rolling !== undefined}
+        title="Roll this token?"
+        confirmLabel="Roll"
+        onConfirm={async () => {
+          if (rolling === undefined) return;
+          const value = await api.put<string>(`/user/tokens/${rolling.id}/value`, {});
+          setSecret({ name: rolling.name, value });
+        }}
+        onClose={() => setRolling(undefined)}
+      >
+        <p>
+          <strong>{rolling?.name}</strong> gets a new value; the old one stops working at once.
+        </p>
+      </ConfirmDialog>
+      <ConfirmDialog
+        open={deleting !== undefined}
+        title="Delete this token?"
+        confirmLabel="Delete"
+        onConfirm={async () => {
+          if (deleting === undefined) return;
+          await api.del(`/user/tokens/${deleting.id}`);
+          setNotice(`Deleted ${deleting.name}.`);
+          tokens.reload();
+        }}
+        onClose={() => setDeleting(undefined)}
+      >
+        <p>
+          Whatever uses <strong>{deleting?.name}</strong> loses access at once.
+        </p>
+      </ConfirmDialog>
+    </>
+  );
+}

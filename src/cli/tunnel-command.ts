@@ -92,7 +92,7 @@ export async function runTunnel(o: TunnelRunOptions): Promise<void> {
     throw new WarrenError('WARREN_CONFIG_INVALID', `edge-ip-version "${o.edgeIpVersion}" must be 4, 6 or auto`);
   }
   const tags = o.tags !== undefined && Object.keys(o.tags).length > 0 ? o.tags : undefined;
-  // The protocol's registration has no place for tags: they live in the logs and /ready.
+  // Sent at registration (shown in the API's connector view), and in the log and /ready.
   const transportLogger =
     o.transportLoglevel === undefined ? logger : logger.child({}, { level: parseLogLevel(o.transportLoglevel) });
   const metrics = new ConnectorMetrics();
@@ -120,6 +120,7 @@ export async function runTunnel(o: TunnelRunOptions): Promise<void> {
       localAddress: o.edgeBindAddress,
     },
     handle: (stream, head) => origin.handle(stream, head),
+    tags,
     logger: transportLogger,
     metrics,
     ...(o.heartbeatMs !== undefined ? { heartbeatMs: o.heartbeatMs, heartbeatTimeoutMs: o.heartbeatMs * 3 } : {}),

@@ -1,4 +1,10 @@
 export {
+  connectorTagsProblem,
+  MAX_CONNECTOR_TAGS,
+  MAX_TAG_KEY_LENGTH,
+  MAX_TAG_VALUE_LENGTH,
+} from './connector-tags.js';
+export {
   encodeFrame,
   FRAME_HEADER_SIZE,
   type Frame,

@@ -332,6 +332,12 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
+  '0007_connection_tags': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // JSON object of the connector's --tag KEY=VALUE pairs; NULL when it sent none.
+      await db.schema.alterTable('tunnel_connections').addColumn('tags', 'text').execute();
+    },
+  },
 };
 
 /**

@@ -41,7 +41,7 @@ test('a-slow-receiver-bounds-what-the-sender-buffers', async () => {
     let sender: MuxStream | undefined;
     connector.onStream = (stream: MuxStream) => {
       sender = stream;
-      stream.respond({ s: 200, h: [] });
+      stream.respond({ status: 200, headers: [] });
       const source = new PassThrough({ highWaterMark: 64 * 1024 });
       const chunk = Buffer.alloc(64 * 1024, 1);
       const produce = (): void => {
@@ -67,7 +67,7 @@ test('a-slow-receiver-bounds-what-the-sender-buffers', async () => {
         else cb();
       },
     });
-    const head: RequestHead = { m: 'GET', p: '/', h: [], e: 1 };
+    const head: RequestHead = { method: 'GET', path: '/', headers: [], endOfStream: true };
     const stream = edge.openStream(head);
     stream.onResponse = () => stream.pipeTo(sink);
     // Stalled: the sender has spent its window, and the receiver (its sink full) grants no more.
@@ -94,7 +94,7 @@ test('reset-from-either-side-reaches-the-other-and-frees-the-stream', async () =
     const opened = new Promise<MuxStream>((resolve) => {
       connector.onStream = (s) => resolve(s);
     });
-    const stream = edge.openStream({ m: 'GET', p: '/', h: [] });
+    const stream = edge.openStream({ method: 'GET', path: '/', headers: [] });
     const remote = await opened;
     const reset = new Promise<string>((resolve) => {
       remote.onReset = (r) => resolve(r.code);
@@ -114,7 +114,7 @@ test('link-death-resets-every-open-stream', async () => {
     connector.onStream = () => {};
     const codes: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const s = edge.openStream({ m: 'GET', p: '/', h: [] });
+      const s = edge.openStream({ method: 'GET', path: '/', headers: [] });
       s.onReset = (r) => codes.push(r.code);
     }
     connector.socket.destroy();
@@ -130,11 +130,11 @@ test('a-peer-that-ignores-the-window-loses-its-link', { timeout: 10_000 }, async
   const { edge, connector, close } = await linkPair();
   try {
     connector.onStream = (stream: MuxStream) => {
-      stream.respond({ s: 200, h: [] });
+      stream.respond({ status: 200, headers: [] });
       // Bypass the stream's own window accounting, as a rogue connector would.
       connector.sendData(stream.id, Buffer.alloc(WINDOW + 1024));
     };
-    const stream = edge.openStream({ m: 'GET', p: '/', h: [], e: 1 });
+    const stream = edge.openStream({ method: 'GET', path: '/', headers: [], endOfStream: true });
     stream.onResponse = () => {}; // never reads: no credit is ever sent
     const reset = new Promise<string>((resolve) => {
       stream.onReset = (r) => resolve(`${r.code}: ${r.message}`);

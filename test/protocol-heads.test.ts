@@ -11,25 +11,44 @@ import {
 
 test('request-and-response-heads-round-trip-with-any-characters', () => {
   const heads: RequestHead[] = [
-    { m: 'GET', p: '/', h: [] },
-    { m: 'POST', p: '/upload?x=1&y=%00', h: ['Content-Length', '5', 'X-Empty', ''], e: 1 },
-    { m: 'GET', p: '/ws', h: ['Upgrade', 'websocket', 'Connection', 'upgrade'], u: 1, e: 1 },
+    { method: 'GET', path: '/', headers: [] },
+    { method: 'POST', path: '/upload?x=1&y=%00', headers: ['Content-Length', '5', 'X-Empty', ''], endOfStream: true },
+    {
+      method: 'GET',
+      path: '/ws',
+      headers: ['Upgrade', 'websocket', 'Connection', 'upgrade'],
+      upgrade: true,
+      endOfStream: true,
+    },
     // Latin-1 header bytes as node decodes them, and text beyond Latin-1 from configuration.
-    { m: 'PUT', p: '/caf\u00e9/\u65e5\u672c', h: ['X-Latin', '\u00ff\u00e9', 'X-Wide', '\u2603 snow', 'x', ''], u: 1 },
+    {
+      method: 'PUT',
+      path: '/caf\u00e9/\u65e5\u672c',
+      headers: ['X-Latin', '\u00ff\u00e9', 'X-Wide', '\u2603 snow', 'x', ''],
+      upgrade: true,
+    },
   ];
   for (const head of heads) assert.deepEqual(parseRequestHead(encodeRequestHead(head)), head);
   const responses = [
-    { s: 200, h: ['content-type', 'text/plain', 'set-cookie', 'a=1', 'set-cookie', 'b=2'] },
-    { s: 204, h: [], e: 1 as const },
-    { s: 999, h: ['x', '\u00e9'] },
+    { status: 200, headers: ['content-type', 'text/plain', 'set-cookie', 'a=1', 'set-cookie', 'b=2'] },
+    { status: 204, headers: [], endOfStream: true },
+    { status: 999, headers: ['x', '\u00e9'] },
   ];
   for (const head of responses) assert.deepEqual(parseResponseHead(encodeResponseHead(head)), head);
 });
 
 test('a-nul-in-a-field-becomes-a-space-and-cannot-forge-another-header', () => {
-  const head: RequestHead = { m: 'GET', p: '/a\0b', h: ['X-Evil', 'v\0cf-connecting-ip\0 6.6.6.6', 'Host', 'h'] };
+  const head: RequestHead = {
+    method: 'GET',
+    path: '/a\0b',
+    headers: ['X-Evil', 'v\0cf-connecting-ip\0 6.6.6.6', 'Host', 'h'],
+  };
   const parsed = parseRequestHead(encodeRequestHead(head));
-  assert.deepEqual(parsed, { m: 'GET', p: '/a b', h: ['X-Evil', 'v cf-connecting-ip  6.6.6.6', 'Host', 'h'] });
+  assert.deepEqual(parsed, {
+    method: 'GET',
+    path: '/a b',
+    headers: ['X-Evil', 'v cf-connecting-ip  6.6.6.6', 'Host', 'h'],
+  });
 });
 
 test('malformed-heads-are-protocol-errors', () => {

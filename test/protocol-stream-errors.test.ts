@@ -23,7 +23,7 @@ test('a malformed request head fails its own stream, never the link', async () =
     heartbeatMs: 60_000,
     heartbeatTimeoutMs: 180_000,
   });
-  connector.onStream = (stream) => stream.respond({ s: 200, h: ['content-length', '0'], e: 1 });
+  connector.onStream = (stream) => stream.respond({ status: 200, headers: ['content-length', '0'], endOfStream: true });
   const frames: Frame[] = [];
   const parser = new FrameParser((f) => frames.push({ ...f, payload: Buffer.from(f.payload) }));
   raw.on('data', (chunk: Buffer) => parser.push(chunk));
@@ -32,7 +32,15 @@ test('a malformed request head fails its own stream, never the link', async () =
     const fields = ['0', 'GET', '/'];
     for (let i = 0; i < 1001; i++) fields.push(`x-h${i}`, 'v');
     raw.write(Buffer.concat(encodeFrame(FrameType.Request, 1, Buffer.from(fields.join('\0')))));
-    raw.write(Buffer.concat(encodeFrame(FrameType.Request, 3, encodeRequestHead({ m: 'GET', p: '/', h: [], e: 1 }))));
+    raw.write(
+      Buffer.concat(
+        encodeFrame(
+          FrameType.Request,
+          3,
+          encodeRequestHead({ method: 'GET', path: '/', headers: [], endOfStream: true }),
+        ),
+      ),
+    );
     await eventually(
       () => frames.filter((f) => f.streamId !== 0).length >= 2 || connector.closed,
       5_000,

@@ -47,7 +47,7 @@ async function answering(edge: EdgeHarness, who: string): Promise<RawLink> {
   const link = await dialTunnel(edge.tunnelPort, edge.ca);
   links.push(link);
   link.conn.onStream = (stream) => {
-    stream.respond({ s: 200, h: ['x-who', who], e: 1 });
+    stream.respond({ status: 200, headers: ['x-who', who], endOfStream: true });
   };
   return link;
 }

@@ -10,11 +10,11 @@ const INJECTED = 'HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length:
 
 function answer(stream: MuxStream, head: RequestHead): void {
   const body = (s: number, h: string[], ...chunks: string[]): void => {
-    stream.respond({ s, h });
+    stream.respond({ status: s, headers: h });
     for (const c of chunks) stream.write(Buffer.from(c, 'latin1'));
     stream.end();
   };
-  switch (head.p) {
+  switch (head.path) {
     case '/overlong':
       body(200, ['content-length', '5'], `hello${INJECTED}`);
       return;
@@ -65,7 +65,8 @@ function answer(stream: MuxStream, head: RequestHead): void {
 }
 
 function headOf(head: RequestHead, name: string): string {
-  for (let i = 0; i < head.h.length; i += 2) if (head.h[i]?.toLowerCase() === name) return head.h[i + 1] ?? '';
+  for (let i = 0; i < head.headers.length; i += 2)
+    if (head.headers[i]?.toLowerCase() === name) return head.headers[i + 1] ?? '';
   return '';
 }
 

@@ -38,7 +38,7 @@ export function checkAccess(
   metrics: ConnectorMetrics | undefined,
   logger: Logger | undefined,
 ): void {
-  const token = headerValue(head.h, 'cf-access-jwt-assertion');
+  const token = headerValue(head.headers, 'cf-access-jwt-assertion');
   const deny = (why: unknown): void => {
     // The reason names a code and a cause, never the token (it is a bearer credential).
     const reason =
@@ -55,7 +55,7 @@ export function checkAccess(
           ? 'warn'
           : 'info';
     logger?.[level](
-      { rule: target.ruleIndex, host: requestHost(head.h), reason },
+      { rule: target.ruleIndex, host: requestHost(head.headers), reason },
       'access: request refused with 403 before it reached the origin',
     );
     if (!stream.closed) answerLocally(stream, head, 403, FORBIDDEN, metrics);

@@ -65,7 +65,7 @@ export class HelloWorldOriginHandler implements OriginHandler {
       (err: Error) => {
         const message = `the hello_world origin did not start: ${err.message}`;
         this.#context.logger?.error(
-          { rayId: headerValue(head.h, 'cf-ray'), code: 'WARREN_ORIGIN_UNREACHABLE' },
+          { rayId: headerValue(head.headers, 'cf-ray'), code: 'WARREN_ORIGIN_UNREACHABLE' },
           message,
         );
         stream.reset('WARREN_ORIGIN_UNREACHABLE', message);

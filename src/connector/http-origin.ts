@@ -49,20 +49,20 @@ export class HttpOrigin implements OriginHandler {
   serve(stream: MuxStream, head: RequestHead): void {
     this.context.metrics?.requestStarted(true);
     const s = this.settings;
-    const headers = s.hostHeader === undefined ? head.h : rewriteHost(head.h, s.hostHeader);
+    const headers = s.hostHeader === undefined ? head.headers : rewriteHost(head.headers, s.hostHeader);
     let servername: string | undefined;
     if (s.matchSNItoHost && this.pool.endpoint.tls) {
-      const host = requestHost(head.h);
+      const host = requestHost(head.headers);
       if (host !== '' && !host.startsWith('[')) servername = host;
     }
     const ex = new Exchange(this, stream, head, headers, servername);
     (stream as Carrier)[kExchange] = ex;
     stream.onReset = onStreamReset;
-    if (head.u === 1) {
+    if (head.upgrade === true) {
       this.pool.upgrade(ex, ex);
       return;
     }
-    if (s.disableChunked && head.e !== 1 && headerValue(headers, 'content-length') === undefined) {
+    if (s.disableChunked && head.endOfStream !== true && headerValue(headers, 'content-length') === undefined) {
       bufferBody(ex);
       return;
     }
@@ -105,11 +105,11 @@ class Exchange implements OriginRequest, OriginUpgradeHandler {
     this.origin = origin;
     this.stream = stream;
     this.head = head;
-    this.method = head.m;
-    this.path = head.p;
+    this.method = head.method;
+    this.path = head.path;
     this.headers = headers;
     // Upgrades send their body after the 101, over the handed-over socket.
-    this.body = head.e === 1 || head.u === 1 ? null : stream;
+    this.body = head.endOfStream === true || head.upgrade === true ? null : stream;
     this.servername = servername;
     this.started = performance.now();
   }
@@ -129,12 +129,16 @@ class Exchange implements OriginRequest, OriginUpgradeHandler {
     this.answered = true;
     const stream = this.stream;
     this.origin.context.metrics?.responded(status, this.started);
-    if (this.head.m === 'HEAD' || NO_BODY_STATUS.has(status) || (this.head.u !== 1 && zeroLength(headers))) {
+    if (
+      this.head.method === 'HEAD' ||
+      NO_BODY_STATUS.has(status) ||
+      (this.head.upgrade !== true && zeroLength(headers))
+    ) {
       this.#empty = true;
-      stream.respond({ s: status, h: headers, e: 1 });
+      stream.respond({ status: status, headers: headers, endOfStream: true });
       return;
     }
-    stream.respond({ s: status, h: headers });
+    stream.respond({ status: status, headers: headers });
     stream.whenWritable(resume);
   }
 
@@ -165,7 +169,7 @@ class Exchange implements OriginRequest, OriginUpgradeHandler {
     const stream = this.stream;
     this.origin.context.metrics?.responded(101, this.started);
     socket.setNoDelay(true);
-    stream.respond({ s: 101, h: headers });
+    stream.respond({ status: 101, headers: headers });
     if (early.length > 0) stream.write(early);
     stream.pipeFrom(socket);
     stream.pipeTo(socket);
@@ -229,7 +233,7 @@ function failExchange(ex: Exchange, err: Error): void {
   ex.finish();
   if (ex.answered) {
     logger?.warn(
-      { rayId: headerValue(ex.head.h, 'cf-ray'), originService: s.label, code: 'WARREN_ORIGIN_ERROR' },
+      { rayId: headerValue(ex.head.headers, 'cf-ray'), originService: s.label, code: 'WARREN_ORIGIN_ERROR' },
       `the origin connection failed mid-response: ${describeOriginError(err)}`,
     );
     stream.reset('WARREN_ORIGIN_ERROR', 'the origin connection failed mid-response');
@@ -239,7 +243,7 @@ function failExchange(ex: Exchange, err: Error): void {
   metrics?.requestErrors.inc({ code });
   const message = `${describeOriginError(err)} (origin ${s.label})`;
   logger?.error(
-    { rayId: headerValue(ex.head.h, 'cf-ray'), originService: s.label, code, rule: s.rule.index + 1 },
+    { rayId: headerValue(ex.head.headers, 'cf-ray'), originService: s.label, code, rule: s.rule.index + 1 },
     message,
   );
   stream.reset(code, message);

@@ -15,9 +15,13 @@ export function answerLocally(
 ): void {
   metrics?.requestStarted(false);
   metrics?.responded(status);
-  if (head.e !== 1) stream.pipeTo(new Writable({ write: discard }));
-  if (body === '' || head.m === 'HEAD') {
-    stream.respond({ s: status, h: ['content-length', body === '' ? '0' : String(Buffer.byteLength(body))], e: 1 });
+  if (head.endOfStream !== true) stream.pipeTo(new Writable({ write: discard }));
+  if (body === '' || head.method === 'HEAD') {
+    stream.respond({
+      status: status,
+      headers: ['content-length', body === '' ? '0' : String(Buffer.byteLength(body))],
+      endOfStream: true,
+    });
     return;
   }
   respondText(stream, status, body);
@@ -26,8 +30,8 @@ export function answerLocally(
 /** A whole text/plain response from the connector itself (no origin involved). */
 export function respondText(stream: MuxStream, status: number, body: string): void {
   stream.respond({
-    s: status,
-    h: ['content-type', 'text/plain; charset=utf-8', 'content-length', String(Buffer.byteLength(body))],
+    status,
+    headers: ['content-type', 'text/plain; charset=utf-8', 'content-length', String(Buffer.byteLength(body))],
   });
   stream.write(Buffer.from(body));
   stream.end();

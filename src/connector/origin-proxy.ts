@@ -97,7 +97,7 @@ export class OriginProxy implements OriginContext {
   }
 
   handle(stream: MuxStream, head: RequestHead): void {
-    const rule = this.#ingress.matchRequest(head.h, head.p);
+    const rule = this.#ingress.matchRequest(head.headers, head.path);
     const route = this.#routes[rule.index] as Route;
     if (route.access !== undefined) {
       // Fail closed: the verifier refuses (403) whatever it cannot verify, including its own misconfiguration.

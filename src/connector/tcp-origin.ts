@@ -23,7 +23,7 @@ export class TcpOrigin implements OriginHandler {
     metrics?.requestErrors.inc({ code: 'WARREN_ORIGIN_ERROR' });
     const message = `${this.#label} is a TCP service for \`warren access tcp\` clients, which this connector does not serve yet`;
     logger?.warn(
-      { rayId: headerValue(head.h, 'cf-ray'), code: 'WARREN_ORIGIN_ERROR', rule: this.#rule.index + 1 },
+      { rayId: headerValue(head.headers, 'cf-ray'), code: 'WARREN_ORIGIN_ERROR', rule: this.#rule.index + 1 },
       message,
     );
     stream.reset('WARREN_ORIGIN_ERROR', message);

@@ -129,8 +129,8 @@ export class VisitorProxy {
       sendVisitorError(req, res, VISITOR_ERRORS.badRequest('The request has more than one Host header.'), visit.ray);
       return;
     }
-    const head: RequestHead = { m: req.method ?? 'GET', p: visit.target.path, h };
-    if (!visit.hasBody) head.e = 1;
+    const head: RequestHead = { method: req.method ?? 'GET', path: visit.target.path, headers: h };
+    if (!visit.hasBody) head.endOfStream = true;
     let stream: MuxStream;
     try {
       stream = link.conn.openStream(head);
@@ -145,25 +145,29 @@ export class VisitorProxy {
     this.#awaitResponse(visit);
     stream.onResponse = (rh) => {
       this.#pending.delete(visit);
-      if (rh.s < 200) {
-        this.#refuseResponse(visit, link, rh.s === 101 ? 'a 101 to a request without Upgrade' : `an interim ${rh.s}`);
+      if (rh.status < 200) {
+        this.#refuseResponse(
+          visit,
+          link,
+          rh.status === 101 ? 'a 101 to a request without Upgrade' : `an interim ${rh.status}`,
+        );
         return;
       }
-      const framed = frameResponse(rh.h, visit.host, this.#o.serviceDomain);
+      const framed = frameResponse(rh.headers, visit.host, this.#o.serviceDomain);
       if (typeof framed === 'string') {
         this.#refuseResponse(visit, link, framed);
         return;
       }
       framed.headers.push('cf-ray', visit.ray);
       try {
-        res.writeHead(rh.s, reasonPhrase(rh.s), framed.headers);
+        res.writeHead(rh.status, reasonPhrase(rh.status), framed.headers);
       } catch (err) {
         this.#refuseResponse(visit, link, `invalid response header (${(err as Error).message})`);
         return;
       }
       // The edge frames the body from the head it wrote: nothing after a HEAD, 204 or 304, and
       // never a byte past the Content-Length (it would start a forged response on a keep-alive connection).
-      const bodyless = req.method === 'HEAD' || rh.s === 204 || rh.s === 304;
+      const bodyless = req.method === 'HEAD' || rh.status === 204 || rh.status === 304;
       stream.onLengthMismatch = this.#onLengthMismatch;
       stream.pipeTo(res, bodyless ? 0 : framed.length);
     };
@@ -297,7 +301,7 @@ export class VisitorProxy {
     }
     let stream: MuxStream;
     try {
-      stream = link.conn.openStream({ m: req.method ?? 'GET', p: target.path, h, u: 1 });
+      stream = link.conn.openStream({ method: req.method ?? 'GET', path: target.path, headers: h, upgrade: true });
     } catch (err) {
       if (!(err instanceof HeadError)) throw err;
       if (this.#o.metrics !== undefined) this.#o.metrics.headersTooLarge++;
@@ -314,25 +318,25 @@ export class VisitorProxy {
     stream.onResponse = (rh) => {
       let headers: string[];
       let length = -1;
-      if (rh.s === 101) {
-        headers = frameSwitchingResponse(rh.h, host, this.#o.serviceDomain);
-      } else if (rh.s < 200) {
-        refuse(`an interim ${rh.s} to an upgrade request`);
+      if (rh.status === 101) {
+        headers = frameSwitchingResponse(rh.headers, host, this.#o.serviceDomain);
+      } else if (rh.status < 200) {
+        refuse(`an interim ${rh.status} to an upgrade request`);
         return;
       } else {
-        const framed = frameResponse(rh.h, host, this.#o.serviceDomain);
+        const framed = frameResponse(rh.headers, host, this.#o.serviceDomain);
         if (typeof framed === 'string') {
           refuse(framed);
           return;
         }
         headers = framed.headers;
-        length = req.method === 'HEAD' || rh.s === 204 || rh.s === 304 ? 0 : framed.length;
+        length = req.method === 'HEAD' || rh.status === 204 || rh.status === 304 ? 0 : framed.length;
         headers.push('connection', 'close');
       }
       headers.push('cf-ray', ray);
       let rawHead: string;
       try {
-        rawHead = serializeHead(rh.s, headers);
+        rawHead = serializeHead(rh.status, headers);
       } catch (err) {
         refuse(`invalid response header (${(err as Error).message})`);
         return;
@@ -340,7 +344,7 @@ export class VisitorProxy {
       socket.write(rawHead);
       stream.onLengthMismatch = this.#onLengthMismatch;
       stream.pipeTo(socket, length);
-      if (rh.s === 101) {
+      if (rh.status === 101) {
         switched = true;
         if (early.length > 0) stream.write(early);
         stream.pipeFrom(socket);

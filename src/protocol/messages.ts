@@ -58,21 +58,29 @@ export interface RegisterFailure {
   retryable: boolean;
 }
 
-/** Request headers travel as node's rawHeaders: [name, value, name, value, …]. */
+/**
+ * A decoded request head. The wire form is compact (NUL-joined, see encodeRequestHead below);
+ * these readable names exist only in memory, so renaming them never changes the wire.
+ */
 export interface RequestHead {
-  m: string;
-  p: string;
-  h: string[];
+  method: string;
+  /** The request target as the visitor sent it (path and query). */
+  path: string;
+  /** As node's rawHeaders: [name, value, name, value, …]. */
+  headers: string[];
   /** WebSocket (or other Upgrade) request: the stream becomes a raw byte pipe after a 101. */
-  u?: 1;
+  upgrade?: boolean;
   /** No body follows: the request half is already finished. */
-  e?: 1;
+  endOfStream?: boolean;
 }
 
+/** A decoded response head (wire form: see encodeResponseHead). */
 export interface ResponseHead {
-  s: number;
-  h: string[];
-  e?: 1;
+  status: number;
+  /** As node's rawHeaders: [name, value, name, value, …]. */
+  headers: string[];
+  /** No body follows: the response half is already finished. */
+  endOfStream?: boolean;
 }
 
 export interface StreamReset {
@@ -221,8 +229,8 @@ export function parseRegisterFailure(payload: Buffer): RegisterFailure {
  * and a split). HTTP forbids NUL in methods, targets and fields (RFC 9110 §5.5), so the encoder
  * replaces any stray NUL with a space, as the RFC allows, and no field can forge another.
  *
- *   request:  flags \0 method \0 path [\0 name \0 value]…   flags: 1 = no body (e), 2 = upgrade (u)
- *   response: status \0 flags [\0 name \0 value]…           flags: 1 = no body (e)
+ *   request:  flags \0 method \0 path [\0 name \0 value]…   flags: 1 = endOfStream, 2 = upgrade
+ *   response: status \0 flags [\0 name \0 value]…           flags: 1 = endOfStream
  */
 const NUL = '\0';
 const MAX_HEADER_ENTRIES = 2 * MAX_HEAD_FIELDS; // names and values
@@ -239,25 +247,27 @@ function joinHeaders(head: string, h: readonly string[]): Buffer {
 
 /** Throws HeadError when the head breaks MAX_HEAD_FIELDS or MAX_HEAD_BYTES: the edge answers 431 then. */
 export function encodeRequestHead(head: RequestHead): Buffer {
-  if (head.h.length > MAX_HEADER_ENTRIES) throw new HeadError(`request: more than ${MAX_HEAD_FIELDS} header fields`);
-  const flags = (head.e === 1 ? 1 : 0) | (head.u === 1 ? 2 : 0);
-  const buf = joinHeaders(`${flags}${NUL}${clean(head.m)}${NUL}${clean(head.p)}`, head.h);
+  if (head.headers.length > MAX_HEADER_ENTRIES) {
+    throw new HeadError(`request: more than ${MAX_HEAD_FIELDS} header fields`);
+  }
+  const flags = (head.endOfStream === true ? 1 : 0) | (head.upgrade === true ? 2 : 0);
+  const buf = joinHeaders(`${flags}${NUL}${clean(head.method)}${NUL}${clean(head.path)}`, head.headers);
   if (buf.length > MAX_HEAD_BYTES) throw new HeadError(`request: head larger than ${MAX_HEAD_BYTES} bytes`);
   return buf;
 }
 
 export function encodeResponseHead(head: ResponseHead): Buffer {
-  return joinHeaders(`${head.s}${NUL}${head.e === 1 ? 1 : 0}`, head.h);
+  return joinHeaders(`${head.status}${NUL}${head.endOfStream === true ? 1 : 0}`, head.headers);
 }
 
 /** Splits a head into its fixed fields (removed from the returned list) and the header list left in it. */
-function splitHead(payload: Buffer, fixed: number, what: string): { fields: string[]; h: string[] } {
+function splitHead(payload: Buffer, fixed: number, what: string): { fields: string[]; headers: string[] } {
   if (payload.length > MAX_HEAD_BYTES) throw new HeadError(`${what}: head larger than ${MAX_HEAD_BYTES} bytes`);
   const h = payload.toString('utf8').split(NUL);
   if (h.length < fixed || (h.length - fixed) % 2 !== 0 || h.length - fixed > MAX_HEADER_ENTRIES) {
     throw new HeadError(`${what}: malformed head (${h.length} fields)`);
   }
-  return { fields: h.splice(0, fixed), h };
+  return { fields: h.splice(0, fixed), headers: h };
 }
 
 function flagsOf(v: string | undefined, max: number, what: string): number {
@@ -267,25 +277,26 @@ function flagsOf(v: string | undefined, max: number, what: string): number {
 }
 
 export function parseRequestHead(payload: Buffer): RequestHead {
-  const { fields, h } = splitHead(payload, 3, 'request');
+  const { fields, headers } = splitHead(payload, 3, 'request');
   const flags = flagsOf(fields[0], 3, 'request');
-  const m = fields[1] as string;
-  const p = fields[2] as string;
-  if (m.length === 0 || m.length > 64) throw new HeadError('request: bad method');
-  if (p.length > 65536) throw new HeadError('request: target longer than 65536 characters');
-  const head: RequestHead = { m, p, h };
-  if ((flags & 2) !== 0) head.u = 1;
-  if ((flags & 1) !== 0) head.e = 1;
+  const method = fields[1] as string;
+  const path = fields[2] as string;
+  if (method.length === 0 || method.length > 64) throw new HeadError('request: bad method');
+  if (path.length > 65536) throw new HeadError('request: target longer than 65536 characters');
+  const head: RequestHead = { method, path, headers };
+  // Only set flags appear, so a decoded head deep-equals the head that was encoded.
+  if ((flags & 2) !== 0) head.upgrade = true;
+  if ((flags & 1) !== 0) head.endOfStream = true;
   return head;
 }
 
 export function parseResponseHead(payload: Buffer): ResponseHead {
-  const { fields, h } = splitHead(payload, 2, 'response');
-  const status = fields[0] as string;
-  const s = status.length === 3 ? Number(status) : Number.NaN;
-  if (!Number.isInteger(s) || s < 100) throw new HeadError('response: bad status');
-  const head: ResponseHead = { s, h };
-  if (flagsOf(fields[1], 1, 'response') === 1) head.e = 1;
+  const { fields, headers } = splitHead(payload, 2, 'response');
+  const text = fields[0] as string;
+  const status = text.length === 3 ? Number(text) : Number.NaN;
+  if (!Number.isInteger(status) || status < 100) throw new HeadError('response: bad status');
+  const head: ResponseHead = { status, headers };
+  if (flagsOf(fields[1], 1, 'response') === 1) head.endOfStream = true;
   return head;
 }
 

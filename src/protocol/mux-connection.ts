@@ -139,7 +139,7 @@ export class MuxConnection {
     const stream = new MuxStream(this, id, this.peerInitialWindow);
     this.streams.set(id, stream);
     this.sendFrame(FrameType.Request, id, payload);
-    if (head.e === 1) stream.markLocalEnded();
+    if (head.endOfStream === true) stream.markLocalEnded();
     return stream;
   }
 
@@ -271,7 +271,7 @@ export class MuxConnection {
           }
           const stream = new MuxStream(this, streamId, this.peerInitialWindow);
           this.streams.set(streamId, stream);
-          if (head.e === 1) stream.handleEnd();
+          if (head.endOfStream === true) stream.handleEnd();
           if (this.onStream === undefined) stream.reset('WARREN_SHUTTING_DOWN', 'not accepting streams');
           else this.onStream(stream, head);
           return;
@@ -290,7 +290,7 @@ export class MuxConnection {
             return;
           }
           stream.onResponse?.(head);
-          if (head.e === 1) stream.handleEnd();
+          if (head.endOfStream === true) stream.handleEnd();
           return;
         }
         default:

@@ -96,7 +96,7 @@ export class MuxStream {
   respond(head: ResponseHead): void {
     if (this.#closed) return;
     this.conn.respond(this, head);
-    if (head.e === 1) this.markLocalEnded();
+    if (head.endOfStream === true) this.markLocalEnded();
   }
 
   /** @internal the head that opened or answered the stream said no body follows. */

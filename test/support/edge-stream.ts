@@ -36,7 +36,7 @@ export async function startEdgeStreamHarness(proxy: OriginProxy): Promise<EdgeSt
     request(path, headers) {
       const h: string[] = [];
       for (const [k, v] of Object.entries({ host: 'app.example.com', ...headers })) h.push(k, v);
-      const stream = edge.openStream({ m: 'GET', p: path, h, e: 1 });
+      const stream = edge.openStream({ method: 'GET', path, headers: h, endOfStream: true });
       return new Promise((resolve, reject) => {
         stream.onReset = (r) => reject(new Error(`stream reset: ${r.code} ${r.message}`));
         stream.onResponse = (rh) => {
@@ -47,7 +47,7 @@ export async function startEdgeStreamHarness(proxy: OriginProxy): Promise<EdgeSt
               cb();
             },
             final(cb) {
-              resolve({ status: rh.s, headers: rh.h, body: Buffer.concat(parts).toString('utf8') });
+              resolve({ status: rh.status, headers: rh.headers, body: Buffer.concat(parts).toString('utf8') });
               cb();
             },
           });

@@ -4,6 +4,7 @@ import { registerAdminCommand } from './admin-options.js';
 import { registerDnsCommand } from './dns-options.js';
 import { registerLoginCommand } from './login-options.js';
 import { registerServeCommand } from './serve-options.js';
+import { registerServiceCommand } from './service-options.js';
 import { registerTunnelCommand } from './tunnel-options.js';
 import { registerTunnelReadyCommand } from './tunnel-ready-options.js';
 import { registerUpdateCommands } from './update-options.js';
@@ -28,5 +29,6 @@ export function buildProgram(): Command {
   // cloudflared's `tunnel login` is the same command.
   registerLoginCommand(tunnel);
   registerUpdateCommands(program);
+  registerServiceCommand(program);
   return program;
 }

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { CONNECTOR_VERSION } from '../connector/index.js';
 import { registerAdminCommand } from './admin-options.js';
+import { registerTunnelDiagCommand } from './diag-options.js';
 import { registerDnsCommand } from './dns-options.js';
 import { registerLoginCommand } from './login-options.js';
 import { registerServeCommand } from './serve-options.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerDnsCommand(program);
   const tunnel = registerTunnelCommand(program);
   registerTunnelReadyCommand(tunnel);
+  registerTunnelDiagCommand(tunnel);
   registerLoginCommand(program);
   // cloudflared's `tunnel login` is the same command.
   registerLoginCommand(tunnel);

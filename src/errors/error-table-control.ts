@@ -36,6 +36,13 @@ export const CONTROL_ERRORS = {
     meaning: '`warren service` ran `useradd` or `systemctl` and it failed.',
     action: 'Its output is above the error; fix that and run the command again (install is safe to repeat).',
   },
+  WARREN_DIAG_NO_CONNECTOR: {
+    where: 'CLI',
+    retryable: false,
+    meaning:
+      "`warren tunnel diag` found no connector at the `--metrics` address (default 127.0.0.1:20241, the service unit's).",
+    action: 'Run the connector with `--metrics HOST:PORT` and pass the same address to `warren tunnel diag --metrics`.',
+  },
   WARREN_TUNNEL_NOT_FOUND: {
     where: 'API, CLI',
     status: 404,

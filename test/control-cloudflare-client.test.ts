@@ -128,6 +128,57 @@ for (const dialect of DIALECTS) {
           err.status === 409 && err.errors?.[0]?.code === 1061,
       );
     });
+    test('remotely-managed configuration (zeroTrust.tunnels.cloudflared.configurations): get, update, validation', async () => {
+      const t = await cf.zeroTrust.tunnels.cloudflared.create({
+        account_id: h.accountId,
+        name: 'sdk-remote',
+        config_src: 'local',
+      });
+      const tunnelId = t.id as string;
+      const empty = await cf.zeroTrust.tunnels.cloudflared.configurations.get(tunnelId, { account_id: h.accountId });
+      assert.equal(empty.tunnel_id, tunnelId);
+      assert.equal(empty.version, 0);
+      assert.equal(empty.config, null);
+      const config = {
+        ingress: [
+          { hostname: 'app.sdk.example', service: 'http://127.0.0.1:3000', originRequest: { connectTimeout: 10 } },
+          // The SDK's type wants a hostname on every rule; the catch-all has an empty one.
+          { hostname: '', service: 'http_status:404' },
+        ],
+        originRequest: { noTLSVerify: false },
+      };
+      const v1 = await cf.zeroTrust.tunnels.cloudflared.configurations.update(tunnelId, {
+        account_id: h.accountId,
+        config,
+      });
+      assert.equal(v1.version, 1);
+      assert.equal(v1.source, 'cloudflare');
+      assert.deepEqual(v1.config, config);
+      const v2 = await cf.zeroTrust.tunnels.cloudflared.configurations.update(tunnelId, {
+        account_id: h.accountId,
+        config,
+      });
+      assert.equal(v2.version, 2);
+      const got = await cf.zeroTrust.tunnels.cloudflared.configurations.get(tunnelId, { account_id: h.accountId });
+      assert.equal(got.version, 2);
+      assert.deepEqual(got.config?.ingress?.[0]?.hostname, 'app.sdk.example');
+      // The tunnel is remotely managed from now on.
+      const tunnel = await cf.zeroTrust.tunnels.cloudflared.get(tunnelId, { account_id: h.accountId });
+      assert.equal(tunnel.remote_config, true);
+      await assert.rejects(
+        cf.zeroTrust.tunnels.cloudflared.configurations.update(tunnelId, {
+          account_id: h.accountId,
+          config: { ingress: [{ hostname: 'only.sdk.example', service: 'http://127.0.0.1:3000' }] },
+        }),
+        (err: Error & { status?: number }) =>
+          err.status === 400 && /ingress rule #1: .*last rule must match every request/.test(err.message),
+      );
+      assert.equal(
+        (await cf.zeroTrust.tunnels.cloudflared.configurations.get(tunnelId, { account_id: h.accountId })).version,
+        2,
+      );
+    });
+
     test('Access (zeroTrust.access): application, policies, service token, OTP identity provider, keys, groups, organization', async () => {
       const account_id = h.accountId;
       await cf.zones.create({ account: { id: account_id }, name: 'access-sdk.example', type: 'full' });

@@ -28,7 +28,8 @@ for (const dialect of DIALECTS) {
               '0004_zone_ownership',
               '0005_membership_invitations_token_parents',
               '0006_access',
-              '0007_connection_tags',
+              '0007_tunnel_configurations',
+              '0008_connection_tags',
             ],
           );
           await store.close();

@@ -125,6 +125,7 @@ export async function runTunnel(o: TunnelRunOptions): Promise<void> {
     },
     handle: (stream, head) => origin.handle(stream, head),
     tags,
+    onConfigPush: (payload) => run.applyRemoteConfig(payload),
     logger: transportLogger,
     metrics,
     ...(o.heartbeatMs !== undefined ? { heartbeatMs: o.heartbeatMs, heartbeatTimeoutMs: o.heartbeatMs * 3 } : {}),

@@ -56,6 +56,8 @@ export interface ConnectorLinkOptions {
   heartbeatMs: number;
   heartbeatTimeoutMs: number;
   onStream: (stream: MuxStream, head: RequestHead) => void;
+  /** A ConfigPush frame's payload (the tunnel's remotely-managed configuration), unparsed. */
+  onConfigPush?: ((payload: Buffer) => void) | undefined;
 }
 
 /** One HA connection: dial the edge over TLS, prove the tunnel secret, then serve the streams the edge opens. */
@@ -178,6 +180,7 @@ export class ConnectorLink {
             initialWindow: o.initialWindow,
           }),
           signal,
+          (frame: Frame) => this.#onControl(conn, frame),
         ).then(
           (answer) => {
             if ('code' in answer) {
@@ -185,7 +188,6 @@ export class ConnectorLink {
               return;
             }
             this.registration = answer;
-            conn.onControl = (frame: Frame) => this.#onControl(conn, frame);
             conn.onStream = o.onStream;
             conn.startHeartbeat();
             settle(undefined, answer);
@@ -202,6 +204,10 @@ export class ConnectorLink {
       case FrameType.UnregisterAck:
         this.#onUnregistered?.();
         this.#onUnregistered = undefined;
+        return;
+      case FrameType.ConfigPush:
+        // Parsed and judged by the orchestrator: a bad configuration is refused, the link stays.
+        this.options.onConfigPush?.(frame.payload);
         return;
       case FrameType.GoAway:
         this.#goingAway = true;

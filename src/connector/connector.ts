@@ -54,6 +54,8 @@ export interface ConnectorOptions {
   dial?: EdgeDialOptions;
   /** `--tag KEY=VALUE`, sent at registration (checked against the protocol's bounds in the constructor). */
   tags?: Readonly<Record<string, string>> | undefined;
+  /** A ConfigPush arrived on any link (the same version comes once per link). */
+  onConfigPush?: (payload: Buffer) => void;
   /** Called on every successful registration of any link. */
   onRegistered?: (reg: Registration, connIndex: number) => void;
 }
@@ -180,6 +182,7 @@ export class Connector {
         heartbeatTimeoutMs: o.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
         // Streams that raced our Unregister are still served: the link stays up for the grace period.
         onStream: o.handle,
+        onConfigPush: o.onConfigPush,
       });
       try {
         const reg = await link.connect(signal);

@@ -1,8 +1,15 @@
 import type { Logger } from 'pino';
 import { WarrenError } from '../errors/index.js';
+import { parseConfigPush } from '../protocol/index.js';
 import type { AccessVerifier } from './access-check.js';
 import { accessProblemOf } from './access-jwt-verifier.js';
-import { type ConnectorConfig, ingressOf, loadConfigFile, singleOriginOverrides } from './config/index.js';
+import {
+  type ConnectorConfig,
+  ingressOf,
+  loadConfigFile,
+  parseRemoteConfig,
+  singleOriginOverrides,
+} from './config/index.js';
 import type { ConnectorMetrics } from './connector-metrics.js';
 import { HealthMonitor } from './health-monitor.js';
 import { Ingress, type OriginRequestOverrides } from './ingress/index.js';
@@ -46,7 +53,18 @@ export class Orchestrator {
   readonly config: ConnectorConfig | undefined;
   /** The rules came from the config file, so re-reading it can change them. */
   readonly reloadable: boolean;
+  /**
+   * `remote`: a named tunnel run with nothing local that gives rules (no config file with
+   * ingress, no --url): it serves what the edge pushes (`/configurations`). `local`: a file, a
+   * flag or --url wins, as in cloudflared, and pushes are ignored.
+   */
+  readonly source: 'local' | 'remote';
   readonly #logger: Logger;
+  /** The remote version in use (0: none yet). */
+  #remoteVersion = 0;
+  /** The newest version refused, so its copies on the other links are not logged again. */
+  #refusedVersion = 0;
+  #ignoredPush = false;
 
   /**
    * The config file's ingress rules, or `--url` as one catch-all rule (with cloudflared's
@@ -57,9 +75,19 @@ export class Orchestrator {
     this.config = config;
     this.#logger = o.logger;
     for (const w of config?.warnings ?? []) o.logger.warn(w);
-    const { ingress, target, fromFile } = initialIngress(o);
-    this.target = target;
+    const { ingress, target, fromFile, fallback } = initialIngress(o);
+    this.source = fallback && !o.quick ? 'remote' : 'local';
+    this.target = this.source === 'remote' ? 'the remotely-managed configuration' : target;
     this.reloadable = fromFile;
+    if (this.source === 'remote') {
+      // cloudflared's behaviour: the tunnel connects and answers 503, so DNS and routing can be checked.
+      o.logger.info(
+        'configuration: remote (no config file with ingress rules, no --url); every request gets 503 until the edge sends the first version: PUT /accounts/{a}/cfd_tunnel/{t}/configurations',
+      );
+    } else if (!o.quick) {
+      const local = fromFile ? `local file ${config?.source ?? ''}` : target;
+      o.logger.info(`configuration: ${local} (remote configuration ignored)`);
+    }
     this.origin = new OriginProxy({
       ingress,
       originCaRoot: o.originCaRoot,
@@ -112,6 +140,49 @@ export class Orchestrator {
     return true;
   }
 
+  /**
+   * A ConfigPush from the edge: applied like SIGHUP (streams in flight keep going) when this
+   * connector is remotely managed and the version is newer than the running one. Anything else
+   * (a local config, an old or repeated version, a push over the cap, rules that fail
+   * validation) keeps the running rules; a refusal is logged once per version. Returns whether
+   * rules changed.
+   */
+  applyRemoteConfig(payload: Buffer): boolean {
+    if (this.source !== 'remote') {
+      if (!this.#ignoredPush) {
+        this.#ignoredPush = true;
+        this.#logger.info('configuration: the edge sent a remote configuration; ignored, the local one wins');
+      }
+      return false;
+    }
+    let version = 0;
+    try {
+      const push = parseConfigPush(payload);
+      version = push.version;
+      if (version <= this.#remoteVersion || version === this.#refusedVersion) return false;
+      const remote = parseRemoteConfig(push.config);
+      for (const w of remote.warnings) this.#logger.warn(w);
+      this.#remoteVersion = version;
+      this.origin.setIngress(remote.ingress);
+      this.#watchHealth(remote.ingress);
+    } catch (err) {
+      if (version !== 0) this.#refusedVersion = version;
+      const code = err instanceof WarrenError ? err.code : undefined;
+      this.#logger.error(
+        { code, version: version === 0 ? undefined : version },
+        `remote configuration refused, keeping the running rules: ${(err as Error).message}`,
+      );
+      return false;
+    }
+    this.#logger.info({ version }, `configuration: remote version ${version}`);
+    return true;
+  }
+
+  /** The remote version in use; 0 before the first (or when the configuration is local). */
+  get remoteVersion(): number {
+    return this.#remoteVersion;
+  }
+
   /** Stops the health checks and closes the origin pools. */
   close(): void {
     this.health.stop();
@@ -130,7 +201,13 @@ export class Orchestrator {
   }
 }
 
-function initialIngress(o: OrchestratorOptions): { ingress: Ingress; target: string; fromFile: boolean } {
+/** `fallback`: nothing local gave rules, so every request gets 503 (until a remote configuration, for a named tunnel). */
+function initialIngress(o: OrchestratorOptions): {
+  ingress: Ingress;
+  target: string;
+  fromFile: boolean;
+  fallback: boolean;
+} {
   const config = o.config;
   if (o.quick) {
     if (config?.ingress !== undefined) {
@@ -141,7 +218,7 @@ function initialIngress(o: OrchestratorOptions): { ingress: Ingress; target: str
     }
     if (o.url === undefined)
       throw new WarrenError('WARREN_CONFIG_INVALID', 'a quick tunnel needs --url http://host:port');
-    return { ingress: Ingress.fromUrl(o.url, singleOrigin(o)), target: o.url, fromFile: false };
+    return { ingress: Ingress.fromUrl(o.url, singleOrigin(o)), target: o.url, fromFile: false, fallback: false };
   }
   const fileIngress = config === undefined ? undefined : ingressOf(config);
   if (config !== undefined && fileIngress !== undefined) {
@@ -152,26 +229,24 @@ function initialIngress(o: OrchestratorOptions): { ingress: Ingress; target: str
       );
     }
     const target = `${fileIngress.rules.length} ingress rules from ${config.source}`;
-    return { ingress: fileIngress, target, fromFile: true };
+    return { ingress: fileIngress, target, fromFile: true, fallback: false };
   }
   const flags = config?.flags ?? {};
   const url = o.url ?? (typeof flags.url === 'string' ? flags.url : undefined);
-  if (url !== undefined) return { ingress: Ingress.fromUrl(url, singleOrigin(o)), target: url, fromFile: false };
+  if (url !== undefined) {
+    return { ingress: Ingress.fromUrl(url, singleOrigin(o)), target: url, fromFile: false, fallback: false };
+  }
   if (flags['hello-world'] === true) {
     const ingress = Ingress.validate([{ service: 'hello_world' }], singleOrigin(o));
-    return { ingress, target: 'the built-in hello_world origin', fromFile: false };
+    return { ingress, target: 'the built-in hello_world origin', fromFile: false, fallback: false };
   }
   const socket = flags['unix-socket'];
   if (typeof socket === 'string') {
     const ingress = Ingress.validate([{ service: `unix:${socket}` }], singleOrigin(o));
-    return { ingress, target: `unix:${socket}`, fromFile: false };
+    return { ingress, target: `unix:${socket}`, fromFile: false, fallback: false };
   }
-  // cloudflared's behaviour: the tunnel connects and answers 503, so DNS and routing can be checked.
-  o.logger.warn(
-    'no ingress rules and no --url: every request gets 503; pass --url or add an ingress list to the config file',
-  );
   const ingress = Ingress.validate([{ service: 'http_status:503' }]);
-  return { ingress, target: 'http_status:503 (no ingress rules)', fromFile: false };
+  return { ingress, target: 'http_status:503 (no ingress rules)', fromFile: false, fallback: true };
 }
 
 function singleOrigin(o: OrchestratorOptions): OriginRequestOverrides {

@@ -25,6 +25,8 @@ import { DEFAULT_MAX_TUNNELS_PER_ACCOUNT, NamedTunnelAuthenticator } from './nam
 import { loadOriginCa } from './origin-ca-keeper.js';
 import { registerSetupPages } from './setup-pages.js';
 import { SignInThrottle } from './sign-in-throttle.js';
+import { TunnelConfigurationPusher } from './tunnel-configuration-pusher.js';
+import { tunnelConfigurationRoutes } from './tunnel-configuration-routes.js';
 import { tunnelDnsRoutes } from './tunnel-dns-route.js';
 import { tunnelRouteDeleteRoutes } from './tunnel-route-delete-routes.js';
 import { tunnelRoutes } from './tunnel-routes.js';
@@ -80,6 +82,8 @@ export class ControlPlane {
   readonly routes: readonly ApiRoute[];
   readonly router: DnsHostRouter;
   readonly tracker: ConnectionTracker;
+  /** Sends remotely-managed tunnel configurations to this edge's links. */
+  readonly configPusher: TunnelConfigurationPusher;
   readonly authenticator: NamedTunnelAuthenticator;
   readonly store: Store;
   readonly originCa: OriginCa;
@@ -135,6 +139,7 @@ export class ControlPlane {
       ...dnsRecordFileRoutes(ctx),
       ...dnsRecordRoutes(ctx),
       ...tunnelRoutes(ctx),
+      ...tunnelConfigurationRoutes(ctx),
       ...tunnelDnsRoutes(ctx),
       ...auditLogRoutes(ctx),
       ...certificateRoutes(ctx),
@@ -145,6 +150,7 @@ export class ControlPlane {
     ];
     this.router = new DnsHostRouter(store, options.domain, logger);
     this.tracker = new ConnectionTracker(store, options.edgeName, logger);
+    this.configPusher = new TunnelConfigurationPusher(store, logger);
     this.authenticator = new NamedTunnelAuthenticator(store, this.tracker, ctx.maxTunnelsPerAccount);
     // A deleted tunnel (here or on another process) loses its links on this edge.
     this.router.onRefresh(() => this.tracker.dropDeleted((id) => this.router.isLive(id)));
@@ -154,6 +160,7 @@ export class ControlPlane {
     const cp = new ControlPlane(options, await loadOriginCa(options.store));
     await cp.tracker.start();
     await cp.router.start();
+    await cp.configPusher.start();
     if (options.classicCleanupTimer !== false) cp.dnsCleanup.start();
     if (options.zoneVerificationTimer !== false) {
       cp.zoneVerifier.start();
@@ -171,8 +178,14 @@ export class ControlPlane {
   } {
     return {
       named: { authenticator: this.authenticator, router: this.router },
-      onRegistered: this.tracker.registered,
-      onUnregistered: this.tracker.unregistered,
+      onRegistered: (link) => {
+        this.tracker.registered(link);
+        this.configPusher.registered(link);
+      },
+      onUnregistered: (link) => {
+        this.tracker.unregistered(link);
+        this.configPusher.unregistered(link);
+      },
     };
   }
 
@@ -206,6 +219,7 @@ export class ControlPlane {
   /** Stops reloading and waits for queued connection writes. Does not close the store. */
   async close(): Promise<void> {
     this.router.close();
+    this.configPusher.close();
     this.zoneDelegation.stop();
     await Promise.all([this.dnsCleanup.stop(), this.zoneVerifier.stop(), this.access.rotation.stop()]);
     await this.tracker.idle();

@@ -53,6 +53,8 @@ export const FrameType = {
    * edge opened on this link before it has already arrived: after it, none will.
    */
   UnregisterAck: 10,
+  /** edge → connector, stream 0: JSON ConfigPush, the tunnel's remotely-managed configuration (config-push.ts). */
+  ConfigPush: 11,
   /** edge → connector: RequestHead (NUL-joined, see messages.ts), opens the stream. */
   Request: 16,
   /** connector → edge: ResponseHead (NUL-joined, see messages.ts). */

@@ -1,3 +1,4 @@
+export { type ConfigPush, encodeConfigPush, MAX_CONFIG_PUSH_BYTES, parseConfigPush } from './config-push.js';
 export {
   connectorTagsProblem,
   MAX_CONNECTOR_TAGS,

@@ -36,6 +36,11 @@ export function registerAsConnector(
   conn: MuxConnection,
   requestFor: (hello: ServerHello) => RegisterRequest,
   signal?: AbortSignal,
+  /**
+   * Takes over `onControl` the moment Registered is read: a frame the edge sends right after it
+   * (a ConfigPush) may arrive in the same chunk, before the returned promise's callbacks run.
+   */
+  afterRegistered?: (frame: Frame) => void,
 ): Promise<Registration | RegisterFailure> {
   return new Promise((resolve, reject) => {
     const done = (): void => {
@@ -72,6 +77,7 @@ export function registerAsConnector(
             const registration = parseRegistration(frame.payload);
             conn.peerInitialWindow = registration.initialWindow;
             done();
+            conn.onControl = afterRegistered;
             resolve(registration);
             return;
           }

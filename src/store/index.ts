@@ -40,6 +40,7 @@ export type {
   OriginCaRow,
   OriginCertificateRow,
   SetupLinkRow,
+  TunnelConfigurationRow,
   TunnelConnectionRow,
   TunnelRow,
   UserRow,
@@ -48,6 +49,7 @@ export type {
 export { fingerprint, SecretBox } from './secret-box.js';
 export { SetupLinkStore } from './setup-link-store.js';
 export { type Dialect, isUniqueViolation, type Repositories, Store, type StoreOptions } from './store.js';
+export { TunnelConfigurationStore } from './tunnel-configuration-store.js';
 export { type TunnelFilter, TunnelStore } from './tunnel-store.js';
 export {
   type NewRecord,

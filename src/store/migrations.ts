@@ -332,7 +332,21 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
-  '0007_connection_tags': {
+  '0007_tunnel_configurations': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // The current remotely-managed configuration of a tunnel (Cloudflare keeps no history either).
+      // version only grows: each PUT bumps it in one statement, so two PUTs never share a number.
+      await db.schema
+        .createTable('tunnel_configurations')
+        .addColumn('tunnel_id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('config', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
+  '0008_connection_tags': {
     async up(db: Kysely<unknown>): Promise<void> {
       // JSON object of the connector's --tag KEY=VALUE pairs; NULL when it sent none.
       await db.schema.alterTable('tunnel_connections').addColumn('tags', 'text').execute();

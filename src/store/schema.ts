@@ -112,6 +112,18 @@ export interface TunnelRow {
   conns_inactive_at: string | null;
 }
 
+/** A tunnel's remotely-managed configuration (`/cfd_tunnel/{t}/configurations`): the current version only. */
+export interface TunnelConfigurationRow {
+  tunnel_id: string;
+  account_id: string;
+  /** 1 for the first PUT, one more for each later one. */
+  version: number;
+  /** JSON of Cloudflare's `config` object, as validated by the API. */
+  config: string;
+  /** When this version was written. */
+  created_at: string;
+}
+
 export interface TunnelConnectionRow {
   id: string;
   tunnel_id: string;
@@ -323,6 +335,7 @@ export interface Database {
   dns_records: DnsRecordRow;
   tunnels: TunnelRow;
   tunnel_connections: TunnelConnectionRow;
+  tunnel_configurations: TunnelConfigurationRow;
   audit_logs: AuditLogRow;
   origin_ca: OriginCaRow;
   origin_certificates: OriginCertificateRow;

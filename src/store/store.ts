@@ -19,6 +19,7 @@ import { BuiltInMigrations } from './migrations.js';
 import type { Database } from './schema.js';
 import { SecretBox } from './secret-box.js';
 import { SetupLinkStore } from './setup-link-store.js';
+import { TunnelConfigurationStore } from './tunnel-configuration-store.js';
 import { TunnelStore } from './tunnel-store.js';
 import { ZoneStore } from './zone-store.js';
 
@@ -27,6 +28,7 @@ export interface Repositories {
   identity: IdentityStore;
   zones: ZoneStore;
   tunnels: TunnelStore;
+  tunnelConfigs: TunnelConfigurationStore;
   audit: AuditLogStore;
   certificates: CertificateStore;
   logins: LoginTransferStore;
@@ -41,6 +43,7 @@ function repositories(db: Kysely<Database>, clock: Clock): Repositories {
     identity: new IdentityStore(db, clock),
     zones: new ZoneStore(db, clock),
     tunnels: new TunnelStore(db, clock),
+    tunnelConfigs: new TunnelConfigurationStore(db, clock),
     audit: new AuditLogStore(db, clock),
     certificates: new CertificateStore(db, clock),
     logins: new LoginTransferStore(db, clock),
@@ -75,6 +78,7 @@ export class Store implements Repositories {
   readonly identity: IdentityStore;
   readonly zones: ZoneStore;
   readonly tunnels: TunnelStore;
+  readonly tunnelConfigs: TunnelConfigurationStore;
   readonly audit: AuditLogStore;
   readonly certificates: CertificateStore;
   readonly logins: LoginTransferStore;
@@ -107,6 +111,7 @@ export class Store implements Repositories {
     this.identity = r.identity;
     this.zones = r.zones;
     this.tunnels = r.tunnels;
+    this.tunnelConfigs = r.tunnelConfigs;
     this.audit = r.audit;
     this.certificates = r.certificates;
     this.logins = r.logins;

@@ -136,3 +136,16 @@ export const CONFIG_FILE: Section<ConnectorConfig> = {
   other: flagKey,
   otherKeys: Object.keys(FLAG_KEYS),
 };
+
+/**
+ * A remotely-managed configuration (the API's `config` object, Cloudflare's shape): the same
+ * ingress and originRequest tables as the file, without the keys that stand for flags.
+ */
+export const REMOTE_CONFIG: Section<ConnectorConfig> = {
+  create: CONFIG_FILE.create,
+  notAMap: { problem: 'must be an object', fix: 'send {"ingress": [{"service": "http://localhost:8080"}]}' },
+  fields: { ingress, originRequest: into('originRequest', originRequest) },
+  ignored: {
+    'warp-routing': '"warp-routing" has no effect in warren (private networks are not supported); it is ignored',
+  },
+};

@@ -10,3 +10,4 @@ export {
 export { type ConfigValueType, FLAG_KEYS, type FlagKey } from './config-keys.js';
 export type { ConnectorConfig, FlagValue } from './connector-config.js';
 export { type DurationOptions, parseDurationMs } from './duration.js';
+export { parseRemoteConfig, type RemoteConfig } from './remote-config.js';

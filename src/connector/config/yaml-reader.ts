@@ -57,14 +57,25 @@ const TYPE_HINT: Record<ConfigValueType, string> = {
   strings: 'a string or a list of strings',
 };
 
+export interface YamlReaderOptions {
+  /** An unknown key is an error, not a warning (the API's configurations: the caller sees the answer at once). */
+  strictKeys?: boolean;
+  /** A bare number as a duration means seconds (Cloudflare's API sends `connectTimeout: 30`). */
+  bareDurationSeconds?: boolean;
+}
+
 /** Walks the YAML tree (not plain JS) so every message can name the file and the line. */
 export class YamlReader {
   readonly #source: string;
   readonly #lines = new LineCounter();
+  readonly #strictKeys: boolean;
+  readonly #bareDurationSeconds: boolean;
   readonly warnings: string[] = [];
 
-  constructor(source: string) {
+  constructor(source: string, options: YamlReaderOptions = {}) {
     this.#source = source;
+    this.#strictKeys = options.strictKeys === true;
+    this.#bareDurationSeconds = options.bareDurationSeconds === true;
   }
 
   /** Parses the text; a syntax error throws, naming the line. */
@@ -103,6 +114,10 @@ export class YamlReader {
       } else if (spec.other?.(out, key, value, keyNode, this) !== true) {
         const hint = suggestKey(key, [...Object.keys(spec.fields), ...(spec.otherKeys ?? [])]);
         // Nested sections name the key by its path (originRequest.foo); the top level and rules quote it.
+        if (this.#strictKeys) {
+          const fix = hint === undefined ? 'remove it' : `did you mean "${hint}"?`;
+          this.fail(keyNode, '', `${name}: unknown key`, fix);
+        }
         const what = place.keys.endsWith('.') ? `unknown key ${name}` : `${place.keys}unknown key "${key}"`;
         this.warn(keyNode, `${what} is ignored${hint === undefined ? '' : ` (did you mean "${hint}"?)`}`);
       }
@@ -147,7 +162,7 @@ export class YamlReader {
   }
 
   /** Milliseconds. `bareNumberIsSeconds`: see `DurationOptions` (true for keys that stand for flags). */
-  durationMs(node: Node | null, name: string, bareNumberIsSeconds = false): number {
+  durationMs(node: Node | null, name: string, bareNumberIsSeconds = this.#bareDurationSeconds): number {
     const v = this.#scalar(node, name, 'duration');
     const text = typeof v === 'number' ? String(v) : v;
     if (typeof text === 'string') {

@@ -10,6 +10,8 @@ interface Spec {
   hosts: string[];
   connections: number;
   durationS: number;
+  /** Extra request headers (e.g. an Access cookie). */
+  headers?: Record<string, string>;
 }
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as Spec;
@@ -18,7 +20,10 @@ if (url.hostname !== '127.0.0.1' && url.hostname !== '[::1]') throw new Error('l
 const port = Number(url.port || 80);
 const defaultHost = url.host;
 const hosts = spec.hosts.length > 0 ? spec.hosts : [defaultHost];
-const requests = hosts.map((h) => Buffer.from(`GET / HTTP/1.1\r\nHost: ${h}\r\n\r\n`));
+const extra = Object.entries(spec.headers ?? {})
+  .map(([k, v]) => `${k}: ${v}\r\n`)
+  .join('');
+const requests = hosts.map((h) => Buffer.from(`GET / HTTP/1.1\r\nHost: ${h}\r\n${extra}\r\n`));
 const latencies: number[] = [];
 let errors = 0;
 let next = 0;

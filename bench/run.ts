@@ -2,7 +2,8 @@
  * `npm run bench`: warren side by side with the direct origin, nginx, ssh -R and localtunnel, in one run,
  * plus a reference row: two bare node TCP relays (what any node two-hop tunnel can reach here).
  *
- *   node dist/bench/run.js [--smoke] [--only direct,relay,nginx,ssh,localtunnel,warren,scale,dns]   (direct always runs)
+ *   node dist/bench/run.js [--smoke] [--only direct,relay,nginx,ssh,localtunnel,warren,scale,dns,access]
+ *                          (direct runs too, except with --only access alone: that runs just the Access pair)
  *                          [--duration 10s] [--warmup 3s] [--transfers 5] [--transfer-mib 64] [--ws 10s]
  *                          [--tunnels 1000] [--scale-workers 4] [--no-profile] [--no-install]
  *                          [--loadgen wrk|node] [--out DIR]
@@ -15,8 +16,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runAccessBench } from './access.js';
 import { runDnsBench } from './dns.js';
-import { type LoadResult, type LoadSpec, runNodeLoad, runWrk } from './lib/load.js';
+import { type LoadResult, type LoadSpec, mergeLoads, runNodeLoad, runWrk } from './lib/load.js';
 import { LOOPBACK } from './lib/net.js';
 import { run, spawnChild, stopAll, treeCpuSeconds, treeMemory } from './lib/proc.js';
 import { nowUs, type ProfileSummary, summariseProfile } from './lib/profile.js';
@@ -68,8 +70,8 @@ function parseArgs(argv: string[]): Options {
   const smoke = argv.includes('--smoke');
   const o: Options = {
     smoke,
-    // The smoke run needs nothing outside node: direct, warren and a small scale run.
-    only: smoke ? new Set(['direct', 'warren', 'scale']) : undefined,
+    // The smoke run needs nothing outside node: direct, warren, a small scale run and the Access pair.
+    only: smoke ? new Set(['direct', 'warren', 'scale', 'access']) : undefined,
     durationS: smoke ? 1 : 10,
     warmupS: smoke ? 0.5 : 3,
     transfers: smoke ? 1 : 5,
@@ -300,23 +302,6 @@ function sliceCount(o: Options): number {
   return o.durationS >= 4 ? Math.round(o.durationS / 2) : 1;
 }
 
-/** Slices of one load as one result: all requests over all the time; latency percentiles of the median slice. */
-function mergeLoads(parts: LoadResult[]): LoadResult {
-  const first = parts[0] as LoadResult;
-  const requests = parts.reduce((n, p) => n + p.requests, 0);
-  const seconds = parts.reduce((n, p) => n + p.seconds, 0);
-  return {
-    tool: first.tool,
-    connections: first.connections,
-    seconds,
-    requests,
-    rps: requests / seconds,
-    p50: median(parts.map((p) => p.p50)),
-    p99: median(parts.map((p) => p.p99)),
-    errors: parts.reduce((n, p) => n + p.errors, 0),
-  };
-}
-
 function profileDir(o: Options): string {
   return join(o.out ?? join(repo, 'bench'), 'profiles');
 }
@@ -393,7 +378,10 @@ async function gitState(): Promise<BenchResults['git']> {
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const notes: string[] = [];
-  const wanted = (name: string): boolean => o.only === undefined || o.only.has(name) || name === 'direct';
+  // `--only access` is a pair of its own (unprotected and protected warren), measured against each other.
+  const accessAlone = o.only?.size === 1 && o.only.has('access');
+  const wanted = (name: string): boolean =>
+    o.only === undefined || o.only.has(name) || (name === 'direct' && !accessAlone);
   if (o.install && (wanted('nginx') || wanted('ssh') || wanted('dns') || o.loadgen !== 'node'))
     await ensureDeps(notes, wanted('dns'));
   const loadgen: 'wrk' | 'node' = o.loadgen ?? (which('wrk') ? 'wrk' : 'node');
@@ -434,6 +422,7 @@ async function main(): Promise<void> {
     rows: [],
     scale: undefined,
     dns: undefined,
+    access: undefined,
     profile: undefined,
     notes,
   };
@@ -475,6 +464,18 @@ async function main(): Promise<void> {
           `dns: warren ${d.warren.qps.toFixed(0)} q/s, p99 ${d.warren.p99.toFixed(3)} ms; ${d.nsd === undefined ? d.nsdNote : `nsd ${d.nsd.qps.toFixed(0)} q/s, ratio ${d.ratio?.toFixed(2)}`}`,
         );
         if (d.nsd === undefined) notes.push(`DNS row without a reference: ${d.nsdNote}`);
+      }
+    }
+    if (o.only?.has('access') === true || (o.only === undefined && !o.smoke)) {
+      log('access: warren + Access (valid cookie) beside unprotected warren, c=50, alternating slices');
+      results.access = await measure('access', () =>
+        runAccessBench(ctx, { warmupS: o.warmupS, durationS: o.durationS, slices: Math.max(2, sliceCount(o)), load }),
+      );
+      const a = results.access.value;
+      if (a !== undefined) {
+        log(
+          `access: unprotected ${a.unprotected.rps.toFixed(0)} req/s, protected ${a.protected.rps.toFixed(0)} req/s, ratio ${a.ratio.toFixed(3)}`,
+        );
       }
     }
     if (o.profile && (wanted('warren') || results.scale !== undefined)) {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { createAccessVerifier } from '../src/verify/index.js';
+import { chromiumSkip, launchChromium } from './support/chromium.js';
 import { eventually } from './support/eventually.js';
 import { type NamedTunnelFixture, startNamedTunnelFixture, untilConnectors } from './support/named-tunnel-fixture.js';
 import { startSmtpCatcher } from './support/smtp-catcher.js';
@@ -10,12 +10,11 @@ import { startTestOrigin, type TestOrigin } from './support/test-origin.js';
 import { visit } from './support/visit.js';
 import type { Proc } from './support/warren-processes.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const TEAM = 'browser.access.warren.localhost';
 const EMAIL = 'carol@example.test';
 
 describe('Access one-time PIN login in Chromium', {
-  skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed`,
+  skip: chromiumSkip,
   timeout: 120_000,
 }, () => {
   let f: NamedTunnelFixture;
@@ -43,19 +42,7 @@ describe('Access one-time PIN login in Chromium', {
     connector = f.run(['--token', f.token, '--url', origin.url]);
     await untilConnectors(f, 1);
     await eventually(async () => (await visit(f.serve.httpPort, f.hostname, '/')).status === 302, 10_000, 'gate');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        // app.example.com and the team domain both lead to the edge on loopback.
-        '--host-resolver-rules=MAP * 127.0.0.1',
-      ],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

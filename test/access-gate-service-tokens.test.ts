@@ -126,6 +126,20 @@ describe('Access gate at the edge: service tokens, bypass, paths, upgrades', { t
     svc.close();
   });
 
+  test("a service token's first use per session is one allowed login in the access request log, not one per request", async () => {
+    type Row = { connection: string; app_uid: string; allowed: boolean; user_email: string };
+    const rows = async () =>
+      (await f.api<Row[]>('GET', `${acc('/logs/access_requests')}?limit=1000`)).result.filter(
+        (e) => e.connection === 'service_token' && e.app_uid === apps.api?.id,
+      );
+    assert.equal((await visit(port, 'api.example.com', '/echo', { headers: withToken() })).status, 200);
+    const first = await eventually(async () => ((await rows()).length > 0 ? rows() : undefined), 10_000, 'logged');
+    assert.equal(first.length, 1);
+    assert.equal(first[0]?.allowed, true);
+    for (let i = 0; i < 3; i++) await visit(port, 'api.example.com', '/echo', { headers: withToken() });
+    assert.equal((await rows()).length, 1, 'the session JWT is reused, so no new entry');
+  });
+
   test('a deleted service token is refused at once', async () => {
     assert.equal((await visit(port, 'api.example.com', '/echo', { headers: withToken() })).status, 200);
     const del = await f.api('DELETE', acc(`/service_tokens/${token.id}`));

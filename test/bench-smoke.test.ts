@@ -1,5 +1,5 @@
 /**
- * Keeps `npm run bench` from rotting: runs it in --smoke mode (direct + warren + a 10-tunnel scale run,
+ * Keeps `npm run bench` from rotting: runs it in --smoke mode (direct + warren + a 10-tunnel scale run + the Access pair,
  * about a second per figure, the node load generator: no wrk, nginx or sshd needed) and checks that every
  * figure was measured. No thresholds: performance is judged by the full run in bench/RESULTS.md.
  */
@@ -63,6 +63,11 @@ test('bench-smoke-measures-every-figure-for-direct-and-warren', { timeout: 90_00
     assert.equal(scale.connections, scale.tunnels * 4);
     assert.ok(scale.registerSeconds > 0 && scale.spreadLoad.rps > 0);
     assert.equal(scale.spreadLoad.errors, 0, 'errors during the load spread over tunnels');
+    const access = res.access?.value;
+    assert.ok(access !== undefined, `access: ${res.access?.error}`);
+    assert.ok(access.unprotected.rps > 0 && access.protected.rps > 0 && access.ratio > 0);
+    assert.equal(access.protected.errors, 0, 'every protected request was admitted by its cookie');
+    assert.match(md, /### warren \+ Access \(valid cookie\)/);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

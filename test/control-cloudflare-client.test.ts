@@ -1,8 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import Cloudflare from 'cloudflare';
+import { parseAppDomain } from '../src/access/index.js';
 import { createUserWithToken, SUPER_ADMIN_ROLE_ID } from '../src/control/index.js';
-import { ADMIN_EMAIL, ADMIN_TOKEN, type ControlHarness, DIALECTS, startControl } from './support/control-harness.js';
+import { auditLogin } from '../src/edge/access-login-audit.js';
+import {
+  ADMIN_EMAIL,
+  ADMIN_TOKEN,
+  type ControlHarness,
+  DIALECTS,
+  quietLogger,
+  startControl,
+} from './support/control-harness.js';
 
 for (const dialect of DIALECTS) {
   describe(`Cloudflare's official TypeScript client against warren on ${dialect.name}`, { skip: dialect.skip }, () => {
@@ -179,7 +188,7 @@ for (const dialect of DIALECTS) {
       );
     });
 
-    test('Access (zeroTrust.access): application, policies, service token, OTP identity provider, keys, groups, organization', async () => {
+    test('Access (zeroTrust.access): application, policies, service token, OTP and OIDC identity providers, access request log, keys, groups, organization', async () => {
       const account_id = h.accountId;
       await cf.zones.create({ account: { id: account_id }, name: 'access-sdk.example', type: 'full' });
       const app = await cf.zeroTrust.access.applications.create({
@@ -243,6 +252,46 @@ for (const dialect of DIALECTS) {
       assert.equal(keys?.key_rotation_interval_days, 30);
       const rotatedKeys = await cf.zeroTrust.access.keys.rotate({ account_id });
       assert.equal(typeof rotatedKeys?.last_key_rotation_at, 'string');
+      const sso = await cf.zeroTrust.identityProviders.create({
+        account_id,
+        name: 'SSO',
+        type: 'oidc',
+        config: {
+          client_id: 'cid',
+          client_secret: 'sdk-client-secret',
+          auth_url: 'https://idp.access-sdk.example/auth',
+          token_url: 'https://idp.access-sdk.example/token',
+          certs_url: 'https://idp.access-sdk.example/jwks',
+          claims: ['groups'],
+          scopes: ['openid', 'email'],
+          email_claim_name: 'email',
+          pkce_enabled: true,
+        },
+      });
+      assert.equal(sso.type, 'oidc');
+      assert.equal((sso.config as { client_secret?: string }).client_secret, '**********');
+      await auditLogin(
+        { store: h.store, logger: quietLogger },
+        {
+          id: appId,
+          accountId: account_id,
+          name: 'sdk app',
+          aud: 'a',
+          domain: parseAppDomain('app.access-sdk.example'),
+        },
+        {
+          email: 'ann@access-sdk.example',
+          actorId: 'u',
+          ip: '192.0.2.1',
+          idp: { id: sso.id ?? '', type: 'oidc' },
+          allowed: true,
+        },
+      );
+      const requests = await cf.zeroTrust.access.logs.accessRequests.list({ account_id, limit: 10, direction: 'desc' });
+      assert.deepEqual(
+        requests.map((r) => [r.action, r.allowed, r.connection, r.user_email, r.app_domain]),
+        [['login', true, 'oidc', 'ann@access-sdk.example', 'app.access-sdk.example']],
+      );
       await cf.zeroTrust.access.applications.delete(appId, { account_id });
       await assert.rejects(
         cf.zeroTrust.access.applications.get(appId, { account_id }),

@@ -1,14 +1,16 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { WebSocket, WebSocketServer } from 'ws';
+import { FEATURE_CONFIG_PUSH, type Frame, FrameType, parseConfigPush, proveSecret } from '../src/protocol/index.js';
 import { ADMIN_EMAIL, ADMIN_TOKEN, DIALECTS } from './support/control-harness.js';
 import { eventually } from './support/eventually.js';
+import { dialTunnel, type RawLink, register } from './support/raw-tunnel-client.js';
 import { visit } from './support/visit.js';
 import { type Proc, type ServeHandle, startCli, startServe, tempDir } from './support/warren-processes.js';
 
@@ -227,6 +229,51 @@ for (const dialect of DIALECTS) {
       await eventually(async () => (await body('app.example.com')) === 'B', 5_000, 'the late connector answers B');
       assert.doesNotMatch(second.stderr(), /configuration: remote version 1\b/);
       await second.stop('SIGTERM');
+    });
+
+    test('an edge pushes only to connectors that list config-push (older ones would drop the link)', async () => {
+      const ca = readFileSync(edgeServe.caPath, 'utf8');
+      const t = JSON.parse(Buffer.from(remote.token, 'base64').toString('utf8')) as { a: string; t: string; s: string };
+      const secret = Buffer.from(t.s, 'base64');
+      const linkAs = async (features: string[] | undefined): Promise<{ link: RawLink; frames: Frame[] }> => {
+        const link = await dialTunnel(edgeServe.tunnelPort, ca);
+        const auth = {
+          kind: 'secret' as const,
+          accountTag: t.a,
+          tunnelId: t.t,
+          proof: proveSecret(secret, link.hello.nonce),
+        };
+        const reg = await register(link, auth, 0, features);
+        assert.ok(!('code' in reg), JSON.stringify(reg));
+        const frames: Frame[] = [];
+        link.conn.onControl = (f) => frames.push(f);
+        return { link, frames };
+      };
+      const old = await linkAs(undefined);
+      const current = await linkAs([FEATURE_CONFIG_PUSH]);
+      try {
+        // (The push at registration may race the raw client's handler swap: the new version below decides.)
+        const version = await putConfig(remote.id, [{ service: b.url }]);
+        await eventually(
+          () =>
+            current.frames.some(
+              (f) => f.type === FrameType.ConfigPush && parseConfigPush(f.payload).version === version,
+            ),
+          PUSH_DEADLINE_MS,
+          'the new version',
+        );
+        // Frames on a link are ordered: once the old link's UnregisterAck is in, a push sent before it would be too.
+        old.link.conn.sendFrame(FrameType.Unregister, 0);
+        await eventually(() => old.frames.some((f) => f.type === FrameType.UnregisterAck), 5_000, 'UnregisterAck');
+        assert.deepEqual(
+          old.frames.map((f) => f.type),
+          [FrameType.UnregisterAck],
+        );
+        assert.equal(old.link.conn.closed, false);
+      } finally {
+        old.link.conn.destroy();
+        current.link.conn.destroy();
+      }
     });
 
     test('a local --url or config file wins over the remote configuration, and the connector says which it uses', async () => {

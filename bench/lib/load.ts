@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { assertLoopback, type Target } from './net.js';
 import { spawnChild } from './proc.js';
+import { median } from './transfer.js';
 
 /** One bounded keep-alive load of 13-byte GETs. */
 export interface LoadResult {
@@ -25,6 +26,8 @@ export interface LoadSpec {
   durationS: number;
   /** Spread requests over these Host headers (round robin); overrides target.host. */
   hosts?: string[];
+  /** Extra request headers (e.g. an Access cookie), sent on every request. */
+  headers?: Record<string, string>;
 }
 
 /** `wrk -t1 -cN -dTs --latency` (with a Lua script when requests rotate over several Host headers). */
@@ -52,6 +55,7 @@ export async function runWrk(spec: LoadSpec): Promise<LoadResult> {
   } else if (spec.target.host !== undefined) {
     args.push('-H', `Host: ${spec.target.host}`);
   }
+  for (const [k, v] of Object.entries(spec.headers ?? {})) args.push('-H', `${k}: ${v}`);
   args.push(url.href);
   const c = spawnChild('wrk', 'wrk', args);
   const timer = setTimeout(() => c.stop(1_000), (spec.durationS + 30) * 1000);
@@ -111,6 +115,7 @@ export async function runNodeLoad(spec: LoadSpec): Promise<LoadResult> {
     hosts: spec.hosts ?? (spec.target.host !== undefined ? [spec.target.host] : []),
     connections: spec.connections,
     durationS: spec.durationS,
+    headers: spec.headers ?? {},
   });
   const c = spawnChild('loadgen', process.execPath, [script, arg]);
   const timer = setTimeout(() => c.stop(1_000), (spec.durationS + 30) * 1000);
@@ -126,4 +131,21 @@ export async function runNodeLoad(spec: LoadSpec): Promise<LoadResult> {
     clearTimeout(timer);
     await c.stop();
   }
+}
+
+/** Slices of one load as one result: all requests over all the time; latency percentiles of the median slice. */
+export function mergeLoads(parts: LoadResult[]): LoadResult {
+  const first = parts[0] as LoadResult;
+  const requests = parts.reduce((n, p) => n + p.requests, 0);
+  const seconds = parts.reduce((n, p) => n + p.seconds, 0);
+  return {
+    tool: first.tool,
+    connections: first.connections,
+    seconds,
+    requests,
+    rps: requests / seconds,
+    p50: median(parts.map((p) => p.p50)),
+    p99: median(parts.map((p) => p.p99)),
+    errors: parts.reduce((n, p) => n + p.errors, 0),
+  };
 }

@@ -1,4 +1,5 @@
 import { dnsRowMarkdown } from '../dns.js';
+import type { LoadResult } from './load.js';
 import type { ProfileSummary } from './profile.js';
 import type { BenchResults, Measured, RowResult } from './results.js';
 
@@ -107,6 +108,26 @@ function mainTable(res: BenchResults): string[] {
 
 function mib(n: number): string {
   return `${(n / MiB).toFixed(1)} MiB`;
+}
+
+function accessTable(res: BenchResults): string[] {
+  const a = res.access;
+  if (a === undefined) return [];
+  const head = ['### warren + Access (valid cookie)', ''];
+  if (a.value === undefined) return [...head, `Failed: ${a.error ?? 'unknown'}`, ''];
+  const v = a.value;
+  const row = (name: string, l: LoadResult, cpu: number): string =>
+    `| ${name} | ${num(l.rps)} | ${ms(l.p50)} | ${ms(l.p99)} | ${num(cpu, 1)} | ${l.errors} |`;
+  return [
+    ...head,
+    `One edge, one named tunnel, c=${v.connections}, ${v.slices} slices alternating between an unprotected hostname and one behind an Access application (a valid \`CF_Authorization\` cookie on every request). Ratio protected ÷ unprotected: **${v.ratio.toFixed(3)}** (issue 12 aims ≥ 0.90).`,
+    '',
+    '| hostname | c=50 req/s | p50 ms | p99 ms | edge CPU µs/request | errors |',
+    '|---|---:|---:|---:|---:|---:|',
+    row('warren (unprotected)', v.unprotected, v.edgeCpuUs.unprotected),
+    row('warren + Access (valid cookie)', v.protected, v.edgeCpuUs.protected),
+    '',
+  ];
 }
 
 function dnsTable(res: BenchResults): string[] {
@@ -319,8 +340,8 @@ export function renderMarkdown(res: BenchResults): string {
       '(nginx master + workers; sshd with its session processes + the ssh client; localtunnel server + client; ' +
       'warren serve + warren tunnel), the origin excluded; for direct, the origin itself.',
     '',
-    ...mainTable(res),
-    '',
+    // `--only access` alone measures no peer rows: its pair has its own table below.
+    ...(res.rows.length > 0 ? [...mainTable(res), ''] : []),
   ];
   const errs = res.rows.flatMap((r) =>
     (['c1', 'c50', 'download', 'upload', 'ws', 'rss'] as const)
@@ -336,10 +357,12 @@ export function renderMarkdown(res: BenchResults): string {
     lines.push('¹ Errors:', '', ...[...errs, ...loadErrors].map((e) => `- ${e.split('\n')[0]}`), '');
   }
   lines.push(...cpuTable(res));
-  lines.push('Peers (² = skipped or failed, with the reason):', '');
-  for (const r of res.rows) lines.push(`- **${r.name}** (${r.status}): ${r.note.split('\n')[0]}`);
-  lines.push('');
-  lines.push(...scaleTable(res), ...dnsTable(res), ...targetTable(res));
+  if (res.rows.length > 0) {
+    lines.push('Peers (² = skipped or failed, with the reason):', '');
+    for (const r of res.rows) lines.push(`- **${r.name}** (${r.status}): ${r.note.split('\n')[0]}`);
+    lines.push('');
+  }
+  lines.push(...scaleTable(res), ...dnsTable(res), ...accessTable(res), ...targetTable(res));
   if (res.profile !== undefined) {
     lines.push("### Where warren spends its time (`node --cpu-prof`, separate runs after the table's)", '');
     if (res.profile.error !== undefined) lines.push(`Profile failed: ${res.profile.error}`, '');

@@ -1,3 +1,4 @@
+import type { AccessBenchResult } from '../access.js';
 import type { DnsBenchResult } from '../dns.js';
 import type { ScaleResult } from '../scale.js';
 import type { LoadResult } from './load.js';
@@ -75,6 +76,8 @@ export interface BenchResults {
   scale: Measured<ScaleResult> | undefined;
   /** The DNS row (bench/dns.ts): warren dns beside NSD. */
   dns?: Measured<DnsBenchResult> | undefined;
+  /** The Access pair (bench/access.ts): protected with a valid cookie beside unprotected, same edge and tunnel. */
+  access?: Measured<AccessBenchResult> | undefined;
   profile:
     | {
         edge?: ProfileSummary;

@@ -11,6 +11,9 @@ export interface WarrenEdge {
   httpPort: number;
   tunnelPort: number;
   caPath: string;
+  /** The control API, http://127.0.0.1:<apiPort>/client/v4. */
+  apiPort: number;
+  dataDir: string;
 }
 
 /** `node --cpu-prof` flags when the context asks for profiles (written at a clean exit, as `<role>.cpuprofile`). */
@@ -25,32 +28,46 @@ export async function startEdge(
   name: string,
   extraArgs: string[] = [],
   profRole = 'edge',
+  env: NodeJS.ProcessEnv = {},
 ): Promise<WarrenEdge> {
   const main = join(ctx.repo, 'dist', 'src', 'cli', 'main.js');
   const dataDir = mkdtempSync(join(ctx.tmp, `${name}-data-`));
-  const child = spawnChild(name, process.execPath, [
-    ...nodeArgs(ctx, profRole),
-    main,
-    'serve',
-    '--bind',
-    LOOPBACK,
-    '--http-port',
-    '0',
-    '--tunnel-port',
-    '0',
-    '--api-port',
-    '0',
-    '--data-dir',
-    dataDir,
-    '--loglevel',
-    'warn',
-    ...extraArgs,
-  ]);
+  const child = spawnChild(
+    name,
+    process.execPath,
+    [
+      ...nodeArgs(ctx, profRole),
+      main,
+      'serve',
+      '--bind',
+      LOOPBACK,
+      '--http-port',
+      '0',
+      '--tunnel-port',
+      '0',
+      '--api-port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--loglevel',
+      'warn',
+      ...extraArgs,
+    ],
+    { env: { ...process.env, ...env } },
+  );
   try {
     const http = await child.waitFor(/visitor http\s+http:\/\/127\.0\.0\.1:(\d+)/, 30_000);
     const tunnel = await child.waitFor(/^\s*tunnel\s+127\.0\.0\.1:(\d+)/m, 30_000);
     const ca = await child.waitFor(/edge CA\s+(\S+)/, 30_000);
-    return { child, httpPort: Number(http[1]), tunnelPort: Number(tunnel[1]), caPath: ca[1] as string };
+    const api = await child.waitFor(/api\s+http:\/\/127\.0\.0\.1:(\d+)\/client\/v4/, 30_000);
+    return {
+      child,
+      httpPort: Number(http[1]),
+      tunnelPort: Number(tunnel[1]),
+      caPath: ca[1] as string,
+      apiPort: Number(api[1]),
+      dataDir,
+    };
   } catch (err) {
     await child.stop();
     throw err;

@@ -4,7 +4,17 @@ import type { SigningKey } from './signing-key.js';
 
 /** Who the token is for: a person signed in through an identity provider, or a service token. */
 export type AccessSubject =
-  | { kind: 'user'; email: string; userId: string; country?: string | undefined; identityNonce?: string | undefined }
+  | {
+      kind: 'user';
+      email: string;
+      userId: string;
+      country?: string | undefined;
+      identityNonce?: string | undefined;
+      /** The identity provider of the login (`login_method` rules on single sign-on, `get-identity`). */
+      idp?: { id: string; type: string } | undefined;
+      /** Claims mapped from the OIDC id token (`claims` of the provider), under `custom` as Cloudflare's. */
+      custom?: Readonly<Record<string, unknown>> | undefined;
+    }
   | { kind: 'service_token'; clientId: string };
 
 export interface AccessJwtInput {
@@ -33,6 +43,8 @@ export async function signAccessJwt(key: SigningKey, input: AccessJwtInput): Pro
           type: 'app',
           identity_nonce: s.identityNonce ?? randomBytes(12).toString('base64url'),
           ...(s.country === undefined ? {} : { country: s.country }),
+          ...(s.idp === undefined ? {} : { idp: s.idp }),
+          ...(s.custom === undefined || Object.keys(s.custom).length === 0 ? {} : { custom: s.custom }),
         }
       : { type: 'app', common_name: s.clientId, identity_nonce: '' };
   return new SignJWT(claims)

@@ -15,6 +15,10 @@ export interface AccessSession {
   exp: number;
   /** `common_name` of a service token's JWT. */
   commonName: string | undefined;
+  /** The identity provider a person logged in with (absent in tokens from before it was recorded). */
+  idp?: { id: string; type: string } | undefined;
+  /** OIDC claims mapped by the provider's `claims` (e.g. `groups`). */
+  custom?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /** Where an account's public keys come from (the key ring's JWKS). */
@@ -157,5 +161,16 @@ function sessionOf(p: JWTPayload, accountId: string, aud: string): AccessSession
     iat: p.iat ?? 0,
     exp: p.exp ?? 0,
     commonName: typeof p.common_name === 'string' ? p.common_name : undefined,
+    idp: idpOf(p.idp),
+    custom:
+      typeof p.custom === 'object' && p.custom !== null && !Array.isArray(p.custom)
+        ? (p.custom as Record<string, unknown>)
+        : undefined,
   };
+}
+
+function idpOf(v: unknown): { id: string; type: string } | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const { id, type } = v as { id?: unknown; type?: unknown };
+  return typeof id === 'string' && typeof type === 'string' ? { id, type } : undefined;
 }

@@ -18,8 +18,16 @@ export {
   type KeySettingsView,
 } from './key-ring.js';
 export { KEY_ROTATION_CHECK_MS, KeyRotationJob } from './key-rotation-job.js';
+export { isLoopbackHost, type OidcIdp, oidcConfigProblem, parseOidcIdp } from './oidc-idp.js';
 export { OneTimePins, OTP_MAX_ATTEMPTS, OTP_TTL_MS, type PinCheck } from './one-time-pins.js';
 export { type OtpMail, OtpMailer } from './otp-mailer.js';
+export {
+  MAX_PENDING_OIDC_LOGINS,
+  OIDC_LOGIN_TTL_MS,
+  type PendingOidcLogin,
+  PendingOidcLogins,
+  type PendingTake,
+} from './pending-oidc-logins.js';
 export {
   type AccessPolicyDef,
   admits,

@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander';
+import { withStoreOptions } from './cli-options.js';
 
 export interface AdminDbFlags {
   dataDir: string;
@@ -8,16 +9,7 @@ export interface AdminDbFlags {
 const outputOption = () => new Option('-o, --output <format>', 'output format').choices(['json']);
 
 /** --data-dir / --database-url on every `warren admin` subcommand (as on `warren serve`). */
-function withDb(cmd: Command): Command {
-  return cmd
-    .addOption(new Option('--data-dir <dir>', 'data directory').default('.warren').env('WARREN_DATA_DIR'))
-    .addOption(
-      new Option(
-        '--database-url <url>',
-        'PostgreSQL (postgres://user@host:port/db) instead of SQLite in --data-dir',
-      ).env('WARREN_DATABASE_URL'),
-    );
-}
+const withDb = withStoreOptions;
 
 /**
  * `warren admin create-user | reset-password | list-users | roll-key | move-zone | activate-zone`: maintenance straight on

@@ -44,3 +44,18 @@ export interface LogFlags {
 export function logOptionsOf(f: LogFlags): LoggerOptions {
   return { level: f.loglevel, output: f.output, file: f.logfile };
 }
+
+/**
+ * --data-dir and --database-url, as `warren serve` reads them, on a command that opens the
+ * store by itself (`warren admin …`, `warren dns`).
+ */
+export function withStoreOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--data-dir <dir>', 'data directory').default('.warren').env('WARREN_DATA_DIR'))
+    .addOption(
+      new Option(
+        '--database-url <url>',
+        'PostgreSQL (postgres://user@host:port/db) instead of SQLite in --data-dir',
+      ).env('WARREN_DATABASE_URL'),
+    );
+}

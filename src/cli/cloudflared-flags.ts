@@ -2,7 +2,8 @@
  * cloudflared's `tunnel` flags (its cmd/cloudflared/tunnel flag table) that warren's own option
  * definitions do not already declare: one table, so that a command line or an environment written
  * for cloudflared runs unchanged. `implemented` flags act; `ignored` ones are accepted and draw one
- * line saying why they do not apply here.
+ * line saying why they do not apply here. This file is the data; cloudflared-argv.ts reads a command
+ * line and environment with it.
  */
 export interface CloudflaredFlag {
   /** Long name without the dashes. */
@@ -352,66 +353,3 @@ export const CLOUDFLARED_ENV_OF_WARREN_ENV: Readonly<Record<string, readonly str
 export function warrenEnvOf(name: string): string {
   return `WARREN_${name.toUpperCase().replaceAll('-', '_')}`;
 }
-
-/**
- * Copies cloudflared's environment names into warren's where warren's is unset, so commander's
- * `.env()` (one name per option) sees both and WARREN_* wins.
- */
-export function applyCloudflaredEnv(env: NodeJS.ProcessEnv): void {
-  for (const [warren, names] of Object.entries(CLOUDFLARED_ENV_OF_WARREN_ENV)) {
-    if (env[warren] !== undefined) continue;
-    // urfave/cli reads a boolean's "false" as not set; commander would read any value as set.
-    const name = names.find((n) => env[n] !== undefined && env[n] !== '' && !(BOOLEAN_ENV.has(n) && isFalse(env[n])));
-    if (name !== undefined) env[warren] = env[name];
-  }
-}
-
-/** cloudflared spellings commander cannot declare (multi-letter short flags, long aliases). */
-const ARG_ALIASES: Readonly<Record<string, string>> = {
-  '--cred-file': '--credentials-file',
-  '--proto-loglevel': '--transport-loglevel',
-  '--pq': '--post-quantum',
-  '-pq': '--post-quantum',
-  '-np': '--name-prefix',
-  '-enp': '--exclude-name-prefix',
-  '-rd': '--show-recently-disconnected',
-  '-F': '--features',
-  '-p': '--protocol',
-};
-
-/**
- * Rewrites cloudflared (urfave/cli) spellings into ones commander knows: aliases, Go's single-dash
- * long flags (`-url X`), and booleans written `--no-autoupdate=true` (`=false` drops the flag).
- */
-export function normalizeCloudflaredArgs(args: readonly string[], known: ReadonlySet<string>): string[] {
-  const out: string[] = [];
-  for (const [i, arg] of args.entries()) {
-    if (arg === '--') {
-      out.push(...args.slice(i));
-      break;
-    }
-    const eq = arg.indexOf('=');
-    let name = eq < 0 ? arg : arg.slice(0, eq);
-    const rest = eq < 0 ? '' : arg.slice(eq);
-    name = ARG_ALIASES[name] ?? name;
-    if (/^-[a-z][a-z0-9-]+$/.test(name) && known.has(name.slice(1))) name = `-${name}`;
-    const flag = name.startsWith('--') ? BOOLEAN_FLAGS.get(name.slice(2)) : undefined;
-    if (flag !== undefined && (rest === '=true' || rest === '=false')) {
-      if (rest === '=true') out.push(name);
-      continue;
-    }
-    out.push(name + rest);
-  }
-  return out;
-}
-
-const isFalse = (v: string | undefined): boolean => v === 'false' || v === '0' || v === 'FALSE' || v === 'False';
-
-const BOOLEAN_ENV = new Set([
-  ...CLOUDFLARED_FLAGS.filter((f) => !f.value).flatMap((f) => f.env),
-  'TUNNEL_LIST_INVERT_SORT',
-  'TUNNEL_INFO_INVERT_SORT',
-  'TUNNEL_FORCE_PROVISIONING_DNS',
-]);
-
-const BOOLEAN_FLAGS = new Map(CLOUDFLARED_FLAGS.filter((f) => !f.value).map((f) => [f.name, f]));

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DNS_RRL_RESPONSES_PER_SECOND } from '../dns/response-rate-limiter.js';
-import { intArg, logOptionsOf, withLogOptions } from './cli-options.js';
+import { intArg, logOptionsOf, withLogOptions, withStoreOptions } from './cli-options.js';
 
 /** commander parser for a repeatable IP address flag (v4 or v6). */
 export const ipListArg =
@@ -40,16 +40,11 @@ export function withDnsAddressOptions(cmd: Command): Command {
 export function registerDnsCommand(program: Command): void {
   withLogOptions(
     withDnsAddressOptions(
-      program
-        .command('dns')
-        .description('run the authoritative DNS server alone (for zones on full setup) against a shared database')
-        .addOption(new Option('--data-dir <dir>', 'data directory').default('.warren').env('WARREN_DATA_DIR'))
-        .addOption(
-          new Option(
-            '--database-url <url>',
-            'PostgreSQL (postgres://user@host:port/db) instead of SQLite in --data-dir',
-          ).env('WARREN_DATABASE_URL'),
-        )
+      withStoreOptions(
+        program
+          .command('dns')
+          .description('run the authoritative DNS server alone (for zones on full setup) against a shared database'),
+      )
         .addOption(new Option('--bind <addr>', 'address to listen on').default('127.0.0.1').env('WARREN_BIND'))
         .addOption(new Option('--domain <domain>', 'service domain').default('warren.localhost').env('WARREN_DOMAIN'))
         .addOption(

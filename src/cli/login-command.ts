@@ -96,7 +96,7 @@ async function viaBrowser(o: LoginOptions): Promise<string> {
 }
 
 /** Starts the desktop's browser when there is one; false when there is none to start. */
-function openBrowser(url: string): boolean {
+export function openBrowser(url: string): boolean {
   const cmd =
     process.platform === 'darwin'
       ? 'open'
@@ -117,7 +117,7 @@ function openBrowser(url: string): boolean {
 }
 
 /** Writes a 0600 file in a 0700 directory, atomically (a temp file renamed over the target). */
-async function writeSecretFile(path: string, content: string, overwrite: boolean): Promise<void> {
+export async function writeSecretFile(path: string, content: string, overwrite: boolean): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   if (!overwrite && existsSync(path)) {
     throw new WarrenError('WARREN_FILE_EXISTS', `${path} appeared while logging in; run \`warren login --force\``);

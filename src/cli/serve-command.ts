@@ -3,11 +3,17 @@ import { hostname as osHostname } from 'node:os';
 import { resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { AccessGate, OtpMailer } from '../access/index.js';
-import { bootstrapAdmin, ControlPlane, createApiServer, issueSetupLink } from '../control/index.js';
+import { bootstrapAdmin, ControlPlane, createApiServer, issueSetupLink, ManagementTokens } from '../control/index.js';
 import { SignInThrottle } from '../control/sign-in-throttle.js';
 import { checkPassword } from '../control/user-admin.js';
 import { DnsMetrics, type DnsService, startDnsService } from '../dns/index.js';
-import { AccessEdge, EdgeServer, QuickTunnelAuthority, type TunnelPortLimits } from '../edge/index.js';
+import {
+  AccessEdge,
+  EdgeServer,
+  ManagementEndpoint,
+  QuickTunnelAuthority,
+  type TunnelPortLimits,
+} from '../edge/index.js';
 import { WarrenError } from '../errors/index.js';
 import { loadOrCreateEdgeTls } from '../pki/index.js';
 import { ensureDataDir, Store } from '../store/index.js';
@@ -142,6 +148,15 @@ export async function serve(options: ServeOptions): Promise<void> {
   });
   let ready = false;
   const api = createApiServer({ logger, ready: () => ready, metrics: edge.metrics.registry, control: control.api() });
+  // `warren tail`'s WebSocket shares the API port: edge and control are one process, and the CLI
+  // already knows the API's address from cert.pem.
+  const managementTokens = new ManagementTokens(store.secrets, store.clock);
+  const management = new ManagementEndpoint({
+    hub: edge.management,
+    verify: (token, tunnelId) => managementTokens.verify(token, tunnelId, 'logs'),
+    logger,
+  });
+  api.server.on('upgrade', management.onUpgrade);
   const ports = await edge.listen();
   const host = options.bind.includes(':') ? `[${options.bind}]` : options.bind;
   // One /metrics on the API port: the edge's counters and the DNS server's (queries by type, answers by rcode).
@@ -190,6 +205,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   logger.info({ edgeName, httpPort: ports.httpPort, tunnelPort: ports.tunnelPort, apiPort }, 'serve ready');
   onShutdownSignals(logger, async () => {
     ready = false;
+    management.close();
     await Promise.all([edge.close(), api.close(), dns?.close()]);
     accessGate.close();
     access.close();

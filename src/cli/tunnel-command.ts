@@ -125,10 +125,12 @@ export async function runTunnel(o: TunnelRunOptions): Promise<void> {
     },
     handle: (stream, head) => origin.handle(stream, head),
     tags,
+    tap: run.tap,
     onConfigPush: (payload) => run.applyRemoteConfig(payload),
     logger: transportLogger,
     metrics,
-    ...(o.heartbeatMs !== undefined ? { heartbeatMs: o.heartbeatMs, heartbeatTimeoutMs: o.heartbeatMs * 3 } : {}),
+    // The connector drops a link after HEARTBEAT_MISSES_ALLOWED silent intervals of this.
+    ...(o.heartbeatMs !== undefined ? { heartbeatMs: o.heartbeatMs } : {}),
     onRegistered: (reg) => {
       if (announced) return;
       announced = true;

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
-import type { ConnectorConfig } from '../connector/config/index.js';
+import { type ConnectorConfig, emptyConnectorConfig } from '../connector/config/index.js';
 import { DEFAULT_HA_CONNECTIONS } from '../connector/index.js';
 import { durationArg, intArg, type LogFlags, logOptionsOf, withLogOptions } from './cli-options.js';
 import {
@@ -139,17 +139,7 @@ async function withConfigFile(cmd: Command, f: ConnectorFlags) {
   // cloudflared's single-origin flags on the command line override the file's keys of the same name.
   const origin = originFlagsOf(cmd);
   if (Object.keys(origin).length === 0) return config;
-  const base: ConnectorConfig = config ?? {
-    source: 'the command line',
-    tunnel: undefined,
-    credentialsFile: undefined,
-    originCert: undefined,
-    ingress: undefined,
-    ingressLines: [],
-    originRequest: {},
-    flags: {},
-    warnings: [],
-  };
+  const base: ConnectorConfig = config ?? emptyConnectorConfig('the command line');
   return { ...base, flags: { ...base.flags, ...origin } };
 }
 

@@ -12,10 +12,13 @@ import {
   type RequestHead,
   registerAsConnector,
 } from '../protocol/index.js';
+import { type Cancel, SYSTEM_TIMERS, type Timers } from '../time/index.js';
 
 export const DIAL_TIMEOUT_MS = 15_000; // 15 seconds for TCP + TLS
 /** From the TLS handshake to the edge's answer: longer, since an edge busy registering thousands of links queues them. */
 export const REGISTER_TIMEOUT_MS = 30_000; // 30 seconds
+/** TCP keep-alive probes on the link, so a vanished edge's socket is noticed by the kernel too. */
+export const LINK_TCP_KEEPALIVE_MS = 30_000; // 30 seconds
 
 export interface TunnelCredentials {
   accountTag: string;
@@ -56,6 +59,10 @@ export interface ConnectorLinkOptions {
   heartbeatMs: number;
   heartbeatTimeoutMs: number;
   onStream: (stream: MuxStream, head: RequestHead) => void;
+  /** Dial and registration deadlines and the link's heartbeat (default SYSTEM_TIMERS). */
+  timers?: Timers | undefined;
+  /** A Management frame (`warren tail`) from the edge; without a handler the link drops, as for any unknown frame. */
+  onManagement?: ((conn: MuxConnection, payload: Buffer) => void) | undefined;
   /** A ConfigPush frame's payload (the tunnel's remotely-managed configuration), unparsed. */
   onConfigPush?: ((payload: Buffer) => void) | undefined;
 }
@@ -85,12 +92,13 @@ export class ConnectorLink {
   /** Dials and registers; rejects with a WarrenError that says whether a retry can help. */
   connect(signal: AbortSignal): Promise<Registration> {
     const o = this.options;
+    const timers = o.timers ?? SYSTEM_TIMERS;
     return new Promise<Registration>((resolve, reject) => {
       let settled = false;
       const settle = (err: WarrenError | undefined, reg?: Registration): void => {
         if (settled) return;
         settled = true;
-        clearTimeout(timer);
+        cancelTimer();
         signal.removeEventListener('abort', onAbort);
         if (err !== undefined) {
           socket.destroy();
@@ -106,7 +114,7 @@ export class ConnectorLink {
             retryable: true,
           }),
         );
-      let timer = setTimeout(expire('TLS handshake', DIAL_TIMEOUT_MS), DIAL_TIMEOUT_MS);
+      let cancelTimer: Cancel = timers.after(DIAL_TIMEOUT_MS, expire('TLS handshake', DIAL_TIMEOUT_MS));
       const socket: TLSSocket = connect({
         host: o.host,
         port: o.port,
@@ -119,7 +127,7 @@ export class ConnectorLink {
       });
       socket.on('session', (session: Buffer) => o.sessions.set(session));
       socket.setNoDelay(true);
-      socket.setKeepAlive(true, 30_000);
+      socket.setKeepAlive(true, LINK_TCP_KEEPALIVE_MS);
       socket.once('error', (err: NodeJS.ErrnoException) => {
         if (isTlsTrustError(err)) {
           settle(
@@ -143,13 +151,14 @@ export class ConnectorLink {
         );
       });
       socket.once('secureConnect', () => {
-        clearTimeout(timer);
-        timer = setTimeout(expire('registration', REGISTER_TIMEOUT_MS), REGISTER_TIMEOUT_MS);
+        cancelTimer();
+        cancelTimer = timers.after(REGISTER_TIMEOUT_MS, expire('registration', REGISTER_TIMEOUT_MS));
         const conn = new MuxConnection(socket, {
           role: 'connector',
           initialWindow: o.initialWindow,
           heartbeatMs: o.heartbeatMs,
           heartbeatTimeoutMs: o.heartbeatTimeoutMs,
+          timers,
         });
         this.conn = conn;
         conn.onClose = (err) => {
@@ -213,9 +222,12 @@ export class ConnectorLink {
         this.#goingAway = true;
         // Finish what is in flight; the edge closes the link when it is done.
         return;
-      default:
-        conn.destroy(new WarrenError('WARREN_PROTOCOL', `unexpected control frame ${frame.type}`));
+      case FrameType.Management:
+        if (this.options.onManagement === undefined) break;
+        this.options.onManagement(conn, frame.payload);
+        return;
     }
+    conn.destroy(new WarrenError('WARREN_PROTOCOL', `unexpected control frame ${frame.type}`));
   }
 
   /**

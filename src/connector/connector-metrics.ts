@@ -74,6 +74,23 @@ export class ConnectorMetrics {
     registers: [this.registry],
   });
 
+  /** `warren tail`: events sent to the edge, events dropped (rate, busy link), sessions open. */
+  readonly tailEventsSent = new Counter({
+    name: 'warren_tunnel_tail_events_sent',
+    help: 'Log events sent to the edge for warren tail sessions (0 while no one tails)',
+    registers: [this.registry],
+  });
+  readonly tailEventsDropped = new Counter({
+    name: 'warren_tunnel_tail_events_dropped',
+    help: 'Log events dropped for warren tail sessions (over the rate, or the link was backed up)',
+    registers: [this.registry],
+  });
+  readonly tailSessions = new Gauge({
+    name: 'warren_tunnel_tail_sessions',
+    help: 'warren tail sessions this connector streams to',
+    registers: [this.registry],
+  });
+
   /** A request arrived; with `inFlight` it counts as concurrent until `requestFinished`. */
   requestStarted(inFlight: boolean): void {
     this.#requests++;

@@ -6,8 +6,9 @@ import { WarrenError } from '../errors/index.js';
 import {
   connectorTagsProblem,
   DEFAULT_HEARTBEAT_MS,
-  DEFAULT_HEARTBEAT_TIMEOUT_MS,
   DEFAULT_INITIAL_WINDOW,
+  FEATURE_CONFIG_PUSH,
+  HEARTBEAT_MISSES_ALLOWED,
   type MuxStream,
   type Registration,
   type RequestHead,
@@ -16,6 +17,7 @@ import { SYSTEM_TIMERS, type Timers } from '../time/index.js';
 import { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from './backoff.js';
 import { ConnectorLink, TlsSessionCache, type TunnelCredentials } from './connector-link.js';
 import type { ConnectorMetrics } from './connector-metrics.js';
+import type { LogTap } from './log-tap.js';
 
 export const CONNECTOR_VERSION = '0.1.0';
 export const DEFAULT_HA_CONNECTIONS = 4;
@@ -54,6 +56,8 @@ export interface ConnectorOptions {
   dial?: EdgeDialOptions;
   /** `--tag KEY=VALUE`, sent at registration (checked against the protocol's bounds in the constructor). */
   tags?: Readonly<Record<string, string>> | undefined;
+  /** `warren tail`: gets the edge's Management frames and learns when a link closes. */
+  tap?: LogTap | undefined;
   /** A ConfigPush arrived on any link (the same version comes once per link). */
   onConfigPush?: (payload: Buffer) => void;
   /** Called on every successful registration of any link. */
@@ -175,13 +179,16 @@ export class Connector {
           arch: arch(),
           os: platform(),
           ...(o.tags !== undefined && Object.keys(o.tags).length > 0 ? { tags: o.tags } : {}),
+          features: [FEATURE_CONFIG_PUSH],
         },
         credentials: this.#credentials,
         initialWindow: o.initialWindow ?? DEFAULT_INITIAL_WINDOW,
         heartbeatMs: o.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
-        heartbeatTimeoutMs: o.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
+        heartbeatTimeoutMs: o.heartbeatTimeoutMs ?? (o.heartbeatMs ?? DEFAULT_HEARTBEAT_MS) * HEARTBEAT_MISSES_ALLOWED,
+        timers: this.#timers,
         // Streams that raced our Unregister are still served: the link stays up for the grace period.
         onStream: o.handle,
+        onManagement: o.tap === undefined ? undefined : (conn, payload) => o.tap?.onFrame(conn, payload),
         onConfigPush: o.onConfigPush,
       });
       try {
@@ -207,6 +214,7 @@ export class Connector {
         );
         o.onRegistered?.(reg, index);
         const err = await link.closed;
+        if (link.conn !== undefined) o.tap?.linkClosed(link.conn);
         this.#links[index] = undefined;
         o.metrics?.haConnections.set(this.readyConnections);
         if (this.#stopping) return;

@@ -17,6 +17,7 @@ export {
   type HealthTargetState,
 } from './health-monitor.js';
 export { LogRing } from './log-ring.js';
+export { LogTap, type LogTapOptions, MAX_TAP_SESSIONS, TAP_EVENTS_PER_SECOND } from './log-tap.js';
 export { type MetricsServerOptions, startMetricsServer } from './metrics-server.js';
 export { Orchestrator, type OrchestratorOptions } from './orchestrator.js';
 export {

@@ -13,6 +13,7 @@ import {
 import type { ConnectorMetrics } from './connector-metrics.js';
 import { HealthMonitor } from './health-monitor.js';
 import { Ingress, type OriginRequestOverrides } from './ingress/index.js';
+import { LogTap } from './log-tap.js';
 import { healthTargetsOf } from './origin-health-check.js';
 import { OriginProxy } from './origin-proxy.js';
 
@@ -59,6 +60,8 @@ export class Orchestrator {
    * flag or --url wins, as in cloudflared, and pushes are ignored.
    */
   readonly source: 'local' | 'remote';
+  /** `warren tail`'s request logs: the Connector hands it the edge's Management frames. */
+  readonly tap: LogTap;
   readonly #logger: Logger;
   /** The remote version in use (0: none yet). */
   #remoteVersion = 0;
@@ -88,7 +91,9 @@ export class Orchestrator {
       const local = fromFile ? `local file ${config?.source ?? ''}` : target;
       o.logger.info(`configuration: ${local} (remote configuration ignored)`);
     }
+    this.tap = new LogTap({ metrics: o.metrics });
     this.origin = new OriginProxy({
+      tap: this.tap,
       ingress,
       originCaRoot: o.originCaRoot,
       metrics: o.metrics,

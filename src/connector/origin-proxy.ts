@@ -6,6 +6,7 @@ import type { ConnectorMetrics } from './connector-metrics.js';
 import { HelloWorldOriginHandler, HelloWorldServer } from './hello-world-origin.js';
 import { HttpOrigin } from './http-origin.js';
 import { type AccessConfig, describeService, type Ingress, type IngressRule } from './ingress/index.js';
+import type { LogTap } from './log-tap.js';
 import type { OriginContext, OriginHandler } from './origin-handler.js';
 import { type OriginEndpoint, OriginPool } from './origin-pool.js';
 import { StatusOrigin } from './status-origin.js';
@@ -24,6 +25,8 @@ export interface OriginProxyOptions {
   accessVerifier?: AccessVerifier | undefined;
   /** The service domain D, for `teamName`s without a dot (`<teamName>.access.D`); the CLI passes WARREN_DOMAIN. */
   accessDomain?: string | undefined;
+  /** `warren tail`: request logs for the edge while someone tails. */
+  tap?: LogTap | undefined;
 }
 
 /** What a rule dispatches to, prepared once per (re)load so the hot path only reads fields. */
@@ -47,6 +50,7 @@ export class OriginProxy implements OriginContext {
   readonly logger: Logger | undefined;
   readonly #verifier: AccessVerifier;
   readonly #originCaRoot: string | undefined;
+  readonly #tap: LogTap | undefined;
   #ingress!: Ingress;
   #routes: Route[] = [];
   readonly #pools = new Map<string, OriginPool>();
@@ -57,6 +61,7 @@ export class OriginProxy implements OriginContext {
     this.logger = options.logger;
     this.#verifier = options.accessVerifier ?? accessJwtVerifier({ accessDomain: options.accessDomain });
     this.#originCaRoot = options.originCaRoot;
+    this.#tap = options.tap;
     this.setIngress(options.ingress);
   }
 
@@ -99,6 +104,10 @@ export class OriginProxy implements OriginContext {
   handle(stream: MuxStream, head: RequestHead): void {
     const rule = this.#ingress.matchRequest(head.headers, head.path);
     const route = this.#routes[rule.index] as Route;
+    // Tailing costs one boolean when no one tails.
+    const tap = this.#tap;
+    if (tap?.active === true)
+      tap.observe(stream, head, route.rule.service.kind === 'tcp' ? 'tcp' : head.upgrade === true ? 'ws' : 'http');
     if (route.access !== undefined) {
       // Fail closed: the verifier refuses (403) whatever it cannot verify, including its own misconfiguration.
       checkAccess(stream, head, route as Route & { access: AccessConfig }, this.#verifier, this.metrics, this.logger);

@@ -3,14 +3,13 @@ import type { AccessAppRow, Repositories } from '../store/index.js';
 import { newUuid } from '../store/index.js';
 import { APP_SCHEMA, type AppBody, checkAppDomain, policyRefs } from './access-app-input.js';
 import { auditAccess } from './access-audit.js';
+import { accessCrud } from './access-crud-routes.js';
 import { POLICY_SCHEMA, type PolicyBody, policyData, policyView } from './access-policy-input.js';
 import { ApiError } from './api-error.js';
 import { type ApiRoute, ID_PARAM, route } from './api-route.js';
 import type { ControlContext } from './control-context.js';
 import { ok, okPage, pageOf, pageSlice, pagingQuery } from './envelope.js';
-import { authorize, type Principal } from './principal.js';
 
-const A = { account_id: ID_PARAM };
 const AI = { account_id: ID_PARAM, app_id: ID_PARAM };
 const AIP = { account_id: ID_PARAM, app_id: ID_PARAM, policy_id: ID_PARAM };
 const MAX_PER_PAGE = 1000;
@@ -76,130 +75,55 @@ async function linkPolicies(tx: Repositories, accountId: string, appId: string, 
 /** `/accounts/{a}/access/apps` and `…/apps/{id}/policies`, in Cloudflare's shapes. */
 export function accessAppRoutes(ctx: ControlContext): ApiRoute[] {
   const { store } = ctx;
-  const can = (p: Principal, accountId: string, scope: 'access:read' | 'access:write') =>
-    authorize(store, p, { accountId, scope, what: `account ${accountId}` });
-  const appOf = async (accountId: string, id: string): Promise<AccessAppRow> => {
-    const app = await store.access.app(accountId, id);
-    if (app === undefined) throw ApiError.notFound(`Access application ${id}`);
-    return app;
-  };
-  const changed = () => store.feed.publish('access');
+  const apps = accessCrud(ctx, {
+    collection: 'apps',
+    idParam: 'app_id',
+    noun: 'Access application',
+    audit: 'access_app',
+    scopes: { read: 'access:read', write: 'access:write' },
+    summaries: {
+      create: 'Creates a self-hosted Access application; the result carries its generated 64-hex aud tag',
+      list: 'Lists Access applications',
+      get: 'Reads an Access application',
+      update: 'Replaces an Access application (its aud tag stays)',
+      delete: 'Deletes an Access application and its app-scoped policies',
+    },
+    schema: { create: APP_SCHEMA },
+    find: (r, accountId, id) => r.access.app(accountId, id),
+    list: (r, accountId) => r.access.apps(accountId),
+    view: appView,
+    prepareCreate: async (accountId, body: AppBody) => {
+      const domain = await checkAppDomain(ctx, accountId, body.domain);
+      const now = store.clock.now().toISOString();
+      const row: AccessAppRow = {
+        id: newUuid(),
+        account_id: accountId,
+        domain,
+        aud: randomBytes(32).toString('hex'),
+        data: appData(body, domain),
+        created_at: now,
+        updated_at: now,
+      };
+      return { row, body };
+    },
+    insert: async (tx, { row, body }) => {
+      await tx.access.insertApp(row);
+      await linkPolicies(tx, row.account_id, row.id, body);
+    },
+    prepareUpdate: async (accountId, _old, body) => {
+      const domain = await checkAppDomain(ctx, accountId, body.domain);
+      return { domain, data: appData(body, domain), body };
+    },
+    update: async (tx, accountId, app, { domain, data, body }) => {
+      await tx.access.updateApp(accountId, app.id, domain, data);
+      await linkPolicies(tx, accountId, app.id, body);
+      return (await tx.access.app(accountId, app.id)) as AccessAppRow;
+    },
+    remove: (tx, accountId, app) => tx.access.deleteApp(accountId, app.id),
+  });
+  const { can, rowOf: appOf, changed } = apps;
   return [
-    route<{ account_id: string }, unknown, AppBody>({
-      method: 'POST',
-      url: '/accounts/:account_id/access/apps',
-      summary: 'Creates a self-hosted Access application; the result carries its generated 64-hex aud tag',
-      tag: 'Access',
-      params: A,
-      body: APP_SCHEMA,
-      handler: async ({ principal: p, params, body }) => {
-        const accountId = params.account_id;
-        await can(p, accountId, 'access:write');
-        const domain = await checkAppDomain(ctx, accountId, body.domain);
-        const now = store.clock.now().toISOString();
-        const row: AccessAppRow = {
-          id: newUuid(),
-          account_id: accountId,
-          domain,
-          aud: randomBytes(32).toString('hex'),
-          data: appData(body, domain),
-          created_at: now,
-          updated_at: now,
-        };
-        const view = await store.transaction(async (tx) => {
-          await tx.access.insertApp(row);
-          await linkPolicies(tx, accountId, row.id, body);
-          const v = await appView(tx, row);
-          await auditAccess(tx, p, accountId, 'access_app_create', { id: row.id, type: 'access_app' }, { newValue: v });
-          return v;
-        });
-        await changed();
-        return ok(view);
-      },
-    }),
-    route<{ account_id: string }, { page?: number; per_page?: number }, unknown>({
-      method: 'GET',
-      url: '/accounts/:account_id/access/apps',
-      summary: 'Lists Access applications',
-      tag: 'Access',
-      params: A,
-      query: pagingQuery(MAX_PER_PAGE),
-      handler: async ({ principal: p, params, query }) => {
-        await can(p, params.account_id, 'access:read');
-        const page = pageOf(query, MAX_PER_PAGE);
-        const apps = pageSlice(await store.access.apps(params.account_id), page);
-        const views = await Promise.all(apps.rows.map((a) => appView(store, a)));
-        return okPage({ rows: views, total: apps.total }, page, (v) => v);
-      },
-    }),
-    route<{ account_id: string; app_id: string }, unknown, unknown>({
-      method: 'GET',
-      url: '/accounts/:account_id/access/apps/:app_id',
-      summary: 'Reads an Access application',
-      tag: 'Access',
-      params: AI,
-      handler: async ({ principal: p, params }) => {
-        await can(p, params.account_id, 'access:read');
-        return ok(await appView(store, await appOf(params.account_id, params.app_id)));
-      },
-    }),
-    route<{ account_id: string; app_id: string }, unknown, AppBody>({
-      method: 'PUT',
-      url: '/accounts/:account_id/access/apps/:app_id',
-      summary: 'Replaces an Access application (its aud tag stays)',
-      tag: 'Access',
-      params: AI,
-      body: APP_SCHEMA,
-      handler: async ({ principal: p, params, body }) => {
-        const accountId = params.account_id;
-        await can(p, accountId, 'access:write');
-        const app = await appOf(accountId, params.app_id);
-        const domain = await checkAppDomain(ctx, accountId, body.domain);
-        const view = await store.transaction(async (tx) => {
-          const old = await appView(tx, app);
-          await tx.access.updateApp(accountId, app.id, domain, appData(body, domain));
-          await linkPolicies(tx, accountId, app.id, body);
-          const v = await appView(tx, (await tx.access.app(accountId, app.id)) as AccessAppRow);
-          await auditAccess(
-            tx,
-            p,
-            accountId,
-            'access_app_update',
-            { id: app.id, type: 'access_app' },
-            { oldValue: old, newValue: v },
-          );
-          return v;
-        });
-        await changed();
-        return ok(view);
-      },
-    }),
-    route<{ account_id: string; app_id: string }, unknown, unknown>({
-      method: 'DELETE',
-      url: '/accounts/:account_id/access/apps/:app_id',
-      summary: 'Deletes an Access application and its app-scoped policies',
-      tag: 'Access',
-      params: AI,
-      handler: async ({ principal: p, params }) => {
-        const accountId = params.account_id;
-        await can(p, accountId, 'access:write');
-        const app = await appOf(accountId, params.app_id);
-        await store.transaction(async (tx) => {
-          const old = await appView(tx, app);
-          await tx.access.deleteApp(accountId, app.id);
-          await auditAccess(
-            tx,
-            p,
-            accountId,
-            'access_app_delete',
-            { id: app.id, type: 'access_app' },
-            { oldValue: old },
-          );
-        });
-        await changed();
-        return ok({ id: app.id });
-      },
-    }),
+    ...apps.routes,
     route<{ account_id: string; app_id: string }, unknown, unknown>({
       method: 'POST',
       url: '/accounts/:account_id/access/apps/:app_id/revoke_tokens',
@@ -208,7 +132,7 @@ export function accessAppRoutes(ctx: ControlContext): ApiRoute[] {
       params: AI,
       handler: async ({ principal: p, params }) => {
         const accountId = params.account_id;
-        await can(p, accountId, 'access:write');
+        await can(p, accountId, 'write');
         const app = await appOf(accountId, params.app_id);
         const now = store.clock.now().toISOString();
         await store.transaction(async (tx) => {
@@ -230,7 +154,7 @@ export function accessAppRoutes(ctx: ControlContext): ApiRoute[] {
       body: POLICY_SCHEMA,
       handler: async ({ principal: p, params, body }) => {
         const accountId = params.account_id;
-        await can(p, accountId, 'access:write');
+        await can(p, accountId, 'write');
         const app = await appOf(accountId, params.app_id);
         const data = policyData(body);
         const now = store.clock.now().toISOString();
@@ -269,7 +193,7 @@ export function accessAppRoutes(ctx: ControlContext): ApiRoute[] {
       params: AI,
       query: pagingQuery(MAX_PER_PAGE),
       handler: async ({ principal: p, params, query }) => {
-        await can(p, params.account_id, 'access:read');
+        await can(p, params.account_id, 'read');
         const app = await appOf(params.account_id, params.app_id);
         const page = pageOf(query, MAX_PER_PAGE);
         return okPage(pageSlice(await appPolicies(store, app), page), page, (v) => v);
@@ -282,7 +206,7 @@ export function accessAppRoutes(ctx: ControlContext): ApiRoute[] {
       tag: 'Access',
       params: AIP,
       handler: async ({ principal: p, params }) => {
-        await can(p, params.account_id, 'access:read');
+        await can(p, params.account_id, 'read');
         const app = await appOf(params.account_id, params.app_id);
         const row = await store.access.policy(params.account_id, app.id, params.policy_id);
         if (row === undefined) throw ApiError.notFound(`Access policy ${params.policy_id}`);
@@ -298,7 +222,7 @@ export function accessAppRoutes(ctx: ControlContext): ApiRoute[] {
       body: POLICY_SCHEMA,
       handler: async ({ principal: p, params, body }) => {
         const accountId = params.account_id;
-        await can(p, accountId, 'access:write');
+        await can(p, accountId, 'write');
         const app = await appOf(accountId, params.app_id);
         const row = await store.access.policy(accountId, app.id, params.policy_id);
         if (row === undefined) throw ApiError.notFound(`Access policy ${params.policy_id}`);
@@ -328,7 +252,7 @@ export function accessAppRoutes(ctx: ControlContext): ApiRoute[] {
       params: AIP,
       handler: async ({ principal: p, params }) => {
         const accountId = params.account_id;
-        await can(p, accountId, 'access:write');
+        await can(p, accountId, 'write');
         const app = await appOf(accountId, params.app_id);
         const row = await store.access.policy(accountId, app.id, params.policy_id);
         if (row === undefined) throw ApiError.notFound(`Access policy ${params.policy_id}`);

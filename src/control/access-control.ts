@@ -4,6 +4,7 @@ import { SYSTEM_TIMERS, type Timers } from '../time/index.js';
 import { accessAppRoutes } from './access-app-routes.js';
 import { accessIdpRoutes } from './access-idp-routes.js';
 import { accessKeyRoutes } from './access-key-routes.js';
+import { accessLogRoutes } from './access-log-routes.js';
 import { accessPolicyRoutes } from './access-policy-routes.js';
 import { accessServiceTokenRoutes } from './access-service-token-routes.js';
 import type { ApiRoute } from './api-route.js';
@@ -27,6 +28,7 @@ export class AccessControl {
       ...accessPolicyRoutes(ctx),
       ...accessServiceTokenRoutes(ctx),
       ...accessIdpRoutes(ctx),
+      ...accessLogRoutes(ctx),
     ];
   }
 

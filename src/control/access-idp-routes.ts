@@ -1,18 +1,17 @@
 import type { AccessIdentityProviderRow, AccessOrganizationRow } from '../store/index.js';
 import { isUniqueViolation, newUuid } from '../store/index.js';
 import { auditAccess } from './access-audit.js';
+import { accessCrud } from './access-crud-routes.js';
+import { checkOidcConfig, isRedactedSecret, redactedIdpView } from './access-idp-oidc.js';
 import { ApiError } from './api-error.js';
 import { type ApiRoute, ID_PARAM, route } from './api-route.js';
 import type { ControlContext } from './control-context.js';
-import { ok, okPage, pageOf, pageSlice, pagingQuery } from './envelope.js';
+import { ok } from './envelope.js';
 import { authorize, type Principal } from './principal.js';
 
 const A = { account_id: ID_PARAM };
-const AI = { account_id: ID_PARAM, id: ID_PARAM };
-const MAX_PER_PAGE = 1000;
 /** Config fields that are secrets: sealed at rest, never in an answer. */
 const SECRET_FIELDS = ['client_secret'] as const;
-const OIDC_REQUIRED = ['client_id', 'client_secret', 'auth_url', 'token_url', 'certs_url'] as const;
 
 interface IdpBody {
   name: string;
@@ -46,19 +45,10 @@ function splitConfig(
       ? {}
       : (JSON.parse(ctx.store.secrets.open(keepSecrets).toString('utf8')) as Record<string, unknown>);
   for (const f of SECRET_FIELDS) {
-    if (config[f] !== undefined) secrets[f] = config[f];
+    if (config[f] !== undefined && !isRedactedSecret(config[f])) secrets[f] = config[f];
     delete config[f];
   }
-  if (body.type === 'oidc') {
-    for (const f of OIDC_REQUIRED) {
-      const v = f === 'client_secret' ? secrets[f] : config[f];
-      if (typeof v !== 'string' || v === '')
-        throw ApiError.invalid(`config.${f} is required for an oidc identity provider`);
-    }
-    for (const f of ['auth_url', 'token_url', 'certs_url'] as const) {
-      if (!URL.canParse(config[f] as string)) throw ApiError.invalid(`config.${f} must be a URL`);
-    }
-  }
+  if (body.type === 'oidc') checkOidcConfig(config, secrets);
   return {
     data: JSON.stringify({
       name: body.name,
@@ -72,12 +62,15 @@ function splitConfig(
 }
 
 function idpView(r: AccessIdentityProviderRow): Record<string, unknown> {
-  return {
-    id: r.id,
-    ...(JSON.parse(r.data) as Record<string, unknown>),
-    created_at: r.created_at,
-    updated_at: r.updated_at,
-  };
+  return redactedIdpView(
+    {
+      id: r.id,
+      ...(JSON.parse(r.data) as Record<string, unknown>),
+      created_at: r.created_at,
+      updated_at: r.updated_at,
+    },
+    r.secrets_sealed !== null,
+  );
 }
 
 interface OrgBody {
@@ -106,11 +99,47 @@ export function accessIdpRoutes(ctx: ControlContext): ApiRoute[] {
       what: `account ${accountId}`,
     });
   const changed = () => store.feed.publish('access');
-  const idpOf = async (accountId: string, id: string) => {
-    const r = await store.access.identityProvider(accountId, id);
-    if (r === undefined) throw ApiError.notFound(`identity provider ${id}`);
-    return r;
-  };
+  const now = (): string => store.clock.now().toISOString();
+  const idps = accessCrud(ctx, {
+    collection: 'identity_providers',
+    idParam: 'id',
+    noun: 'identity provider',
+    audit: 'access_identity_provider',
+    scopes: { read: 'access_org:read', write: 'access_org:write' },
+    summaries: {
+      create: 'Adds an identity provider (onetimepin or oidc); client_secret is sealed and never returned',
+      list: 'Lists identity providers',
+      get: 'Reads an identity provider',
+      update: 'Replaces an identity provider (a client_secret left out is kept)',
+      delete: 'Deletes an identity provider',
+    },
+    schema: { create: IDP_SCHEMA },
+    find: (r, accountId, id) => r.access.identityProvider(accountId, id),
+    list: (r, accountId) => r.access.identityProviders(accountId),
+    view: (_r, row) => idpView(row),
+    prepareCreate: (accountId, body: IdpBody) => {
+      const at = now();
+      const row: AccessIdentityProviderRow = {
+        id: newUuid(),
+        account_id: accountId,
+        type: body.type,
+        ...splitConfig(ctx, body, null),
+        created_at: at,
+        updated_at: at,
+      };
+      return { row };
+    },
+    insert: (tx, { row }) => tx.access.insertIdentityProvider(row),
+    prepareUpdate: (_accountId, old, body) => {
+      const set = { type: body.type, ...splitConfig(ctx, body, old.secrets_sealed) };
+      return { set, next: { ...old, ...set, updated_at: now() } };
+    },
+    update: async (tx, accountId, old, { set, next }) => {
+      await tx.access.updateIdentityProvider(accountId, old.id, set);
+      return next;
+    },
+    remove: (tx, accountId, row) => tx.access.deleteIdentityProvider(accountId, row.id),
+  });
   const teamSuffix = `.access.${ctx.domain}`;
   const checkAuthDomain = (d: string): string => {
     const v = d.trim().toLowerCase();
@@ -194,116 +223,6 @@ export function accessIdpRoutes(ctx: ControlContext): ApiRoute[] {
         return ok(orgView(org));
       },
     }),
-    route<{ account_id: string }, unknown, IdpBody>({
-      method: 'POST',
-      url: '/accounts/:account_id/access/identity_providers',
-      summary: 'Adds an identity provider (onetimepin or oidc); client_secret is sealed and never returned',
-      tag: 'Access',
-      params: A,
-      body: IDP_SCHEMA,
-      handler: async ({ principal: p, params, body }) => {
-        const accountId = params.account_id;
-        await can(p, accountId, 'access:write');
-        const now = store.clock.now().toISOString();
-        const row: AccessIdentityProviderRow = {
-          id: newUuid(),
-          account_id: accountId,
-          type: body.type,
-          ...splitConfig(ctx, body, null),
-          created_at: now,
-          updated_at: now,
-        };
-        await store.transaction(async (tx) => {
-          await tx.access.insertIdentityProvider(row);
-          await auditAccess(
-            tx,
-            p,
-            accountId,
-            'access_identity_provider_create',
-            { id: row.id, type: 'access_identity_provider' },
-            { newValue: idpView(row) },
-          );
-        });
-        await changed();
-        return ok(idpView(row));
-      },
-    }),
-    route<{ account_id: string }, { page?: number; per_page?: number }, unknown>({
-      method: 'GET',
-      url: '/accounts/:account_id/access/identity_providers',
-      summary: 'Lists identity providers',
-      tag: 'Access',
-      params: A,
-      query: pagingQuery(MAX_PER_PAGE),
-      handler: async ({ principal: p, params, query }) => {
-        await can(p, params.account_id, 'access:read');
-        const page = pageOf(query, MAX_PER_PAGE);
-        return okPage(pageSlice(await store.access.identityProviders(params.account_id), page), page, idpView);
-      },
-    }),
-    route<{ account_id: string; id: string }, unknown, unknown>({
-      method: 'GET',
-      url: '/accounts/:account_id/access/identity_providers/:id',
-      summary: 'Reads an identity provider',
-      tag: 'Access',
-      params: AI,
-      handler: async ({ principal: p, params }) => {
-        await can(p, params.account_id, 'access:read');
-        return ok(idpView(await idpOf(params.account_id, params.id)));
-      },
-    }),
-    route<{ account_id: string; id: string }, unknown, IdpBody>({
-      method: 'PUT',
-      url: '/accounts/:account_id/access/identity_providers/:id',
-      summary: 'Replaces an identity provider (a client_secret left out is kept)',
-      tag: 'Access',
-      params: AI,
-      body: IDP_SCHEMA,
-      handler: async ({ principal: p, params, body }) => {
-        const accountId = params.account_id;
-        await can(p, accountId, 'access:write');
-        const r = await idpOf(accountId, params.id);
-        const set = { type: body.type, ...splitConfig(ctx, body, r.secrets_sealed) };
-        const next = { ...r, ...set, updated_at: store.clock.now().toISOString() };
-        await store.transaction(async (tx) => {
-          await tx.access.updateIdentityProvider(accountId, r.id, set);
-          await auditAccess(
-            tx,
-            p,
-            accountId,
-            'access_identity_provider_update',
-            { id: r.id, type: 'access_identity_provider' },
-            { oldValue: idpView(r), newValue: idpView(next) },
-          );
-        });
-        await changed();
-        return ok(idpView(next));
-      },
-    }),
-    route<{ account_id: string; id: string }, unknown, unknown>({
-      method: 'DELETE',
-      url: '/accounts/:account_id/access/identity_providers/:id',
-      summary: 'Deletes an identity provider',
-      tag: 'Access',
-      params: AI,
-      handler: async ({ principal: p, params }) => {
-        const accountId = params.account_id;
-        await can(p, accountId, 'access:write');
-        const r = await idpOf(accountId, params.id);
-        await store.transaction(async (tx) => {
-          await tx.access.deleteIdentityProvider(accountId, r.id);
-          await auditAccess(
-            tx,
-            p,
-            accountId,
-            'access_identity_provider_delete',
-            { id: r.id, type: 'access_identity_provider' },
-            { oldValue: idpView(r) },
-          );
-        });
-        await changed();
-        return ok({ id: r.id });
-      },
-    }),
+    ...idps.routes,
   ];
 }

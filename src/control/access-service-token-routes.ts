@@ -3,15 +3,13 @@ import { hashServiceSecret, SERVICE_TOKEN_ROTATE_GRACE_MS } from '../access/inde
 import type { AccessServiceTokenRow } from '../store/index.js';
 import { newUuid } from '../store/index.js';
 import { auditAccess } from './access-audit.js';
+import { accessCrud } from './access-crud-routes.js';
 import { ApiError } from './api-error.js';
 import { type ApiRoute, ID_PARAM, route } from './api-route.js';
 import type { ControlContext } from './control-context.js';
-import { ok, okPage, pageOf, pageSlice, pagingQuery } from './envelope.js';
-import { authorize, type Principal } from './principal.js';
+import { ok } from './envelope.js';
 
-const A = { account_id: ID_PARAM };
 const AI = { account_id: ID_PARAM, id: ID_PARAM };
-const MAX_PER_PAGE = 1000;
 const DEFAULT_DURATION = '8760h'; // one year, Cloudflare's default
 const MAX_GRACE_MS = 30 * 86_400_000; // a rotated secret may be kept for at most 30 days
 const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -49,31 +47,26 @@ const newSecret = (): string => randomBytes(32).toString('hex');
  */
 export function accessServiceTokenRoutes(ctx: ControlContext): ApiRoute[] {
   const { store } = ctx;
-  // Cloudflare's "Access: Service Tokens Read/Write" permission groups.
-  const can = (p: Principal, accountId: string, mode: 'access:read' | 'access:write') =>
-    authorize(store, p, {
-      accountId,
-      scope: mode === 'access:read' ? 'access_tokens:read' : 'access_tokens:write',
-      what: `account ${accountId}`,
-    });
-  const changed = () => store.feed.publish('access');
-  const tokenOf = async (accountId: string, id: string) => {
-    const t = await store.access.serviceToken(accountId, id);
-    if (t === undefined) throw ApiError.notFound(`service token ${id}`);
-    return t;
-  };
   const expiry = (duration: string): string | null => {
     const ms = durationMs(duration);
     return ms === null ? null : new Date(store.clock.now().getTime() + ms).toISOString();
   };
-  return [
-    route<{ account_id: string }, unknown, { name: string; duration?: string }>({
-      method: 'POST',
-      url: '/accounts/:account_id/access/service_tokens',
-      summary: 'Creates a service token; client_secret is shown in this answer only',
-      tag: 'Access',
-      params: A,
-      body: {
+  const tokens = accessCrud(ctx, {
+    collection: 'service_tokens',
+    idParam: 'id',
+    noun: 'service token',
+    audit: 'access_service_token',
+    // Cloudflare's "Access: Service Tokens Read/Write" permission groups.
+    scopes: { read: 'access_tokens:read', write: 'access_tokens:write' },
+    summaries: {
+      create: 'Creates a service token; client_secret is shown in this answer only',
+      list: 'Lists service tokens (never their secrets)',
+      get: 'Reads a service token',
+      update: 'Renames a service token or changes its duration (from now)',
+      delete: 'Deletes a service token: it is refused at once',
+    },
+    schema: {
+      create: {
         type: 'object',
         required: ['name'],
         properties: {
@@ -81,102 +74,53 @@ export function accessServiceTokenRoutes(ctx: ControlContext): ApiRoute[] {
           duration: { type: 'string', maxLength: 32 },
         },
       },
-      handler: async ({ principal: p, params, body }) => {
-        const accountId = params.account_id;
-        await can(p, accountId, 'access:write');
-        const duration = body.duration ?? DEFAULT_DURATION;
-        const secret = newSecret();
-        const now = store.clock.now().toISOString();
-        const row: AccessServiceTokenRow = {
-          id: newUuid(),
-          account_id: accountId,
-          name: body.name,
-          client_id: `${randomBytes(16).toString('hex')}.access`,
-          secret_hash: hashServiceSecret(secret),
-          previous_secret_hash: null,
-          previous_valid_until: null,
-          duration,
-          expires_at: expiry(duration),
-          created_at: now,
-          updated_at: now,
-        };
-        await store.transaction(async (tx) => {
-          await tx.access.insertServiceToken(row);
-          await auditAccess(
-            tx,
-            p,
-            accountId,
-            'access_service_token_create',
-            { id: row.id, type: 'access_service_token' },
-            { newValue: view(row) },
-          );
-        });
-        await changed();
-        return ok({ ...view(row), client_secret: secret });
-      },
-    }),
-    route<{ account_id: string }, { page?: number; per_page?: number }, unknown>({
-      method: 'GET',
-      url: '/accounts/:account_id/access/service_tokens',
-      summary: 'Lists service tokens (never their secrets)',
-      tag: 'Access',
-      params: A,
-      query: pagingQuery(MAX_PER_PAGE),
-      handler: async ({ principal: p, params, query }) => {
-        await can(p, params.account_id, 'access:read');
-        const page = pageOf(query, MAX_PER_PAGE);
-        return okPage(pageSlice(await store.access.serviceTokens(params.account_id), page), page, view);
-      },
-    }),
-    route<{ account_id: string; id: string }, unknown, unknown>({
-      method: 'GET',
-      url: '/accounts/:account_id/access/service_tokens/:id',
-      summary: 'Reads a service token',
-      tag: 'Access',
-      params: AI,
-      handler: async ({ principal: p, params }) => {
-        await can(p, params.account_id, 'access:read');
-        return ok(view(await tokenOf(params.account_id, params.id)));
-      },
-    }),
-    route<{ account_id: string; id: string }, unknown, { name?: string; duration?: string }>({
-      method: 'PUT',
-      url: '/accounts/:account_id/access/service_tokens/:id',
-      summary: 'Renames a service token or changes its duration (from now)',
-      tag: 'Access',
-      params: AI,
-      body: {
+      update: {
         type: 'object',
         properties: {
           name: { type: 'string', minLength: 1, maxLength: 350 },
           duration: { type: 'string', maxLength: 32 },
         },
       },
-      handler: async ({ principal: p, params, body }) => {
-        const accountId = params.account_id;
-        await can(p, accountId, 'access:write');
-        const t = await tokenOf(accountId, params.id);
-        const set = {
-          ...(body.name === undefined ? {} : { name: body.name }),
-          ...(body.duration === undefined ? {} : { duration: body.duration, expires_at: expiry(body.duration) }),
-        };
-        const next = await store.transaction(async (tx) => {
-          await tx.access.updateServiceToken(accountId, t.id, set);
-          const n = (await tx.access.serviceToken(accountId, t.id)) ?? t;
-          await auditAccess(
-            tx,
-            p,
-            accountId,
-            'access_service_token_update',
-            { id: t.id, type: 'access_service_token' },
-            { oldValue: view(t), newValue: view(n) },
-          );
-          return n;
-        });
-        await changed();
-        return ok(view(next));
-      },
+    },
+    find: (r, accountId, id) => r.access.serviceToken(accountId, id),
+    list: (r, accountId) => r.access.serviceTokens(accountId),
+    view: (_r, row) => view(row),
+    prepareCreate: (accountId, body: { name?: string; duration?: string }) => {
+      const duration = body.duration ?? DEFAULT_DURATION;
+      const secret = newSecret();
+      const now = store.clock.now().toISOString();
+      const row: AccessServiceTokenRow = {
+        id: newUuid(),
+        account_id: accountId,
+        // The create schema requires name; only the replace body may leave it out.
+        name: body.name ?? '',
+        client_id: `${randomBytes(16).toString('hex')}.access`,
+        secret_hash: hashServiceSecret(secret),
+        previous_secret_hash: null,
+        previous_valid_until: null,
+        duration,
+        expires_at: expiry(duration),
+        created_at: now,
+        updated_at: now,
+      };
+      return { row, secret };
+    },
+    insert: (tx, { row }) => tx.access.insertServiceToken(row),
+    createAnswer: ({ secret }, v) => ({ ...v, client_secret: secret }),
+    prepareUpdate: (_accountId, _old, body) => ({
+      ...(body.name === undefined ? {} : { name: body.name }),
+      ...(body.duration === undefined ? {} : { duration: body.duration, expires_at: expiry(body.duration) }),
     }),
+    update: async (tx, accountId, t, set) => {
+      await tx.access.updateServiceToken(accountId, t.id, set);
+      return (await tx.access.serviceToken(accountId, t.id)) ?? t;
+    },
+    remove: (tx, accountId, t) => tx.access.deleteServiceToken(accountId, t.id),
+    deleteAnswer: 'view',
+  });
+  const { can, rowOf: tokenOf, changed } = tokens;
+  return [
+    ...tokens.routes,
     route<{ account_id: string; id: string }, unknown, unknown>({
       method: 'POST',
       url: '/accounts/:account_id/access/service_tokens/:id/refresh',
@@ -185,7 +129,7 @@ export function accessServiceTokenRoutes(ctx: ControlContext): ApiRoute[] {
       params: AI,
       handler: async ({ principal: p, params }) => {
         const accountId = params.account_id;
-        await can(p, accountId, 'access:write');
+        await can(p, accountId, 'write');
         const t = await tokenOf(accountId, params.id);
         const next = await store.transaction(async (tx) => {
           await tx.access.updateServiceToken(accountId, t.id, { expires_at: expiry(t.duration) });
@@ -214,7 +158,7 @@ export function accessServiceTokenRoutes(ctx: ControlContext): ApiRoute[] {
       body: { type: 'object', properties: { previous_client_secret_expires_at: { type: 'string', maxLength: 40 } } },
       handler: async ({ principal: p, params, body }) => {
         const accountId = params.account_id;
-        await can(p, accountId, 'access:write');
+        await can(p, accountId, 'write');
         const t = await tokenOf(accountId, params.id);
         const now = store.clock.now().getTime();
         let until = now + SERVICE_TOKEN_ROTATE_GRACE_MS;
@@ -247,31 +191,6 @@ export function accessServiceTokenRoutes(ctx: ControlContext): ApiRoute[] {
         });
         await changed();
         return ok({ ...view(next), client_secret: secret });
-      },
-    }),
-    route<{ account_id: string; id: string }, unknown, unknown>({
-      method: 'DELETE',
-      url: '/accounts/:account_id/access/service_tokens/:id',
-      summary: 'Deletes a service token: it is refused at once',
-      tag: 'Access',
-      params: AI,
-      handler: async ({ principal: p, params }) => {
-        const accountId = params.account_id;
-        await can(p, accountId, 'access:write');
-        const t = await tokenOf(accountId, params.id);
-        await store.transaction(async (tx) => {
-          await tx.access.deleteServiceToken(accountId, t.id);
-          await auditAccess(
-            tx,
-            p,
-            accountId,
-            'access_service_token_delete',
-            { id: t.id, type: 'access_service_token' },
-            { oldValue: view(t) },
-          );
-        });
-        await changed();
-        return ok(view(t));
       },
     }),
   ];

@@ -28,6 +28,7 @@ import { SignInThrottle } from './sign-in-throttle.js';
 import { TunnelConfigurationPusher } from './tunnel-configuration-pusher.js';
 import { tunnelConfigurationRoutes } from './tunnel-configuration-routes.js';
 import { tunnelDnsRoutes } from './tunnel-dns-route.js';
+import { tunnelManagementRoutes } from './tunnel-management-routes.js';
 import { tunnelRouteDeleteRoutes } from './tunnel-route-delete-routes.js';
 import { tunnelRoutes } from './tunnel-routes.js';
 import { userRoutes } from './user-routes.js';
@@ -139,6 +140,7 @@ export class ControlPlane {
       ...dnsRecordFileRoutes(ctx),
       ...dnsRecordRoutes(ctx),
       ...tunnelRoutes(ctx),
+      ...tunnelManagementRoutes(ctx),
       ...tunnelConfigurationRoutes(ctx),
       ...tunnelDnsRoutes(ctx),
       ...auditLogRoutes(ctx),

@@ -20,6 +20,7 @@ export {
   SOURCE_LOCKOUT,
 } from './sign-in-throttle.js';
 export { tunnelTarget } from './tunnel-dns-route.js';
+export { MANAGEMENT_TOKEN_TTL_MS, type ManagementClaims, ManagementTokens } from './tunnel-management-token.js';
 export { tunnelStatus, tunnelToken } from './tunnel-view.js';
 export {
   type AdminActor,

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { EdgeLink } from '../edge/index.js';
-import { encodeConfigPush, FrameType } from '../protocol/index.js';
+import { encodeConfigPush, FEATURE_CONFIG_PUSH, FrameType } from '../protocol/index.js';
 import { FeedReload, type Store } from '../store/index.js';
 
 /** A burst of PUTs within this long causes one look at the store (milliseconds). */
@@ -47,6 +47,8 @@ export class TunnelConfigurationPusher {
 
   readonly registered = (link: EdgeLink): void => {
     if (link.accountId === undefined) return; // quick tunnel: no account, no configuration
+    // A connector built before ConfigPush would drop the link over it: send only to those that ask.
+    if (link.connector.features?.includes(FEATURE_CONFIG_PUSH) !== true) return;
     let links = this.#links.get(link.tunnelId);
     if (links === undefined) {
       links = new Set();

@@ -67,7 +67,8 @@ export class AccessAppEndpoints {
         const token = tokenOf(req);
         const s = token === undefined ? null : await this.verify(app, token, nowS);
         if (s === null) return json(401, { err: 'no valid Access session for this application' });
-        const idp = s.email === undefined ? undefined : await this.#idpOf(app.accountId);
+        const idp = s.email === undefined ? undefined : (s.idp ?? (await this.#idpOf(app.accountId)));
+        const groups = s.custom?.groups;
         return json(200, {
           email: s.email,
           idp: idp ?? { id: '', type: s.email === undefined ? 'service_token' : 'onetimepin' },
@@ -75,7 +76,9 @@ export class AccessAppEndpoints {
           account_id: app.accountId,
           iat: s.iat,
           ip: req.socket.remoteAddress,
-          groups: [],
+          // The provider's mapped claims, as Cloudflare's `custom` (groups also on their own).
+          groups: Array.isArray(groups) ? groups : typeof groups === 'string' ? [groups] : [],
+          ...(s.custom === undefined ? {} : { custom: s.custom }),
           ...(s.commonName === undefined ? {} : { common_name: s.commonName }),
         });
       }

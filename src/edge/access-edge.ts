@@ -12,8 +12,10 @@ import {
 import type { SignInThrottle } from '../control/sign-in-throttle.js';
 import type { Store } from '../store/index.js';
 import { AccessAppEndpoints } from './access-app-endpoints.js';
-import { type AccessAnswer, gatePath, portSuffix, text } from './access-http.js';
+import { AccessCliEndpoints } from './access-cli-endpoints.js';
+import { type AccessAnswer, gatePath, loginRedirect, text } from './access-http.js';
 import { AccessLogin } from './access-login.js';
+import { auditLogin } from './access-login-audit.js';
 import { issueTime, revoked, sessionSeconds, tokenOf } from './access-tokens.js';
 import { hostOf } from './host-of.js';
 import { normalizeIp } from './tunnel-listener.js';
@@ -53,6 +55,7 @@ export class AccessEdge {
   readonly #o: AccessEdgeOptions;
   readonly #login: AccessLogin;
   readonly #endpoints: AccessAppEndpoints;
+  readonly #cli: AccessCliEndpoints;
   readonly #serviceJwts = new Map<string, { jwt: string; iat: number; exp: number }>();
 
   constructor(options: AccessEdgeOptions) {
@@ -60,6 +63,9 @@ export class AccessEdge {
     this.sessions = new AccessSessionCache((accountId) => options.ring.jwks(accountId));
     this.#login = new AccessLogin(options, this.sessions);
     this.#endpoints = new AccessAppEndpoints(this.sessions, (accountId) => this.#login.idpOf(accountId));
+    this.#cli = new AccessCliEndpoints(options, this.sessions, (app, token, nowS) =>
+      this.#endpoints.verify(app, token, nowS),
+    );
   }
 
   /**
@@ -99,9 +105,16 @@ export class AccessEdge {
     if (team !== undefined) return this.#login.serve(req, host, team, target, scheme);
     if (!gate.protects(host)) return undefined;
     const path = gatePath(target);
+    // `warren access login` finds its app by the path it was given, so it works under any app path.
+    if (AccessCliEndpoints.handles(path)) return this.#cli.serve(req, host, path, target, scheme);
     const app = gate.lookup(host, path);
     if (app === undefined) return undefined;
-    if (path.startsWith('/cdn-cgi/access/')) return this.#endpoints.serve(req, app, path, target, scheme);
+    if (path.startsWith('/cdn-cgi/access/')) {
+      // The login's way back names its app by the token: on a host with several apps (a path app
+      // such as /admin beside the host's root app) the path alone would pick the wrong one.
+      const forToken = path === '/cdn-cgi/access/authorized' ? this.#appOfToken(host, target) : undefined;
+      return this.#endpoints.serve(req, forToken ?? app, path, target, scheme);
+    }
     const nowS = Math.floor(Date.now() / 1000);
     const token = tokenOf(req);
     if (token !== undefined) {
@@ -110,6 +123,23 @@ export class AccessEdge {
       if (s !== null && !revoked(app, s)) return identityHeaders(token, s);
     }
     return this.#withoutSession(req, app, host, target, scheme, nowS);
+  }
+
+  /** The app whose AUD tag the `token` query parameter claims, when that app covers `host` (verified after). */
+  #appOfToken(host: string, target: string): GateApp | undefined {
+    const q = target.indexOf('?');
+    const token = new URLSearchParams(q === -1 ? '' : target.slice(q + 1)).get('token') ?? '';
+    const payload = token.split('.')[1];
+    if (payload === undefined || payload.length > 8192) return undefined;
+    try {
+      const { aud } = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { aud?: unknown };
+      const tag = Array.isArray(aud) ? aud[0] : aud;
+      const app = typeof tag === 'string' ? this.#o.gate.appByAud(tag) : undefined;
+      const d = app?.domain;
+      return d !== undefined && (d.wildcard ? host.endsWith(`.${d.host}`) : host === d.host) ? app : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   async #verifyThenAdmit(
@@ -147,21 +177,15 @@ export class AccessEdge {
     if (verdict.decision === 'bypass') return NO_HEADERS;
     if (verdict.decision === 'non_identity') {
       if (serviceTokenId === undefined || typeof clientId !== 'string') return NO_HEADERS;
-      return this.#serviceJwt(app, serviceTokenId, clientId, nowS);
+      return this.#serviceJwt(app, serviceTokenId, clientId, ip, nowS);
     }
     if (String(req.headers['x-requested-with'] ?? '').toLowerCase() === 'xmlhttprequest') {
       return text(401, 'Access to this application requires a login (Cloudflare Access-style; no session).\n');
     }
-    if (app.teamDomain === undefined) {
-      return text(403, 'This application is protected, but its account has no Access team domain to log in at.\n');
-    }
-    const login =
-      `${scheme}://${app.teamDomain}${portSuffix(req.headers.host)}/cdn-cgi/access/login/${host}` +
-      `?kid=${app.aud}&redirect_url=${encodeURIComponent(target)}`;
-    return { status: 302, headers: ['location', login, 'cache-control', 'no-store'], body: '' };
+    return loginRedirect(req, app, host, target, scheme);
   }
 
-  #serviceJwt(app: GateApp, tokenId: string, clientId: string, nowS: number): string[] | Promise<string[]> {
+  #serviceJwt(app: GateApp, tokenId: string, clientId: string, ip: string, nowS: number): string[] | Promise<string[]> {
     const key = `${tokenId}:${app.aud}`;
     const have = this.#serviceJwts.get(key);
     if (have !== undefined && have.exp - nowS > SERVICE_JWT_RENEW_S && !revoked(app, have)) {
@@ -182,6 +206,14 @@ export class AccessEdge {
       if (this.#serviceJwts.size > 10_000) this.#serviceJwts.clear();
       const iat = Math.floor(issuedAt.getTime() / 1000);
       this.#serviceJwts.set(key, { jwt, iat, exp: iat + ttl });
+      // One login per session (each JWT minted), not per request: the access request log's row.
+      void auditLogin(this.#o, app, {
+        email: undefined,
+        actorId: clientId,
+        ip,
+        idp: { id: tokenId, type: 'service_token' },
+        allowed: true,
+      });
       return ['Cf-Access-Jwt-Assertion', jwt];
     })();
   }

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { GateApp } from '../access/index.js';
 
 /** A response the Access gate writes itself (login redirect, 401, the team domain's pages). */
 export interface AccessAnswer {
@@ -79,6 +80,26 @@ export async function readForm(req: IncomingMessage): Promise<URLSearchParams | 
     chunks.push(chunk);
   }
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+}
+
+/**
+ * The way to the login for a visitor without a session: 302 to the team domain's login for
+ * `host`, coming back to `target` (a path and query on `host`); 403 when the account has no team domain.
+ */
+export function loginRedirect(
+  req: IncomingMessage,
+  app: GateApp,
+  host: string,
+  target: string,
+  scheme: 'http' | 'https',
+): AccessAnswer {
+  if (app.teamDomain === undefined) {
+    return text(403, 'This application is protected, but its account has no Access team domain to log in at.\n');
+  }
+  const login =
+    `${scheme}://${app.teamDomain}${portSuffix(req.headers.host)}/cdn-cgi/access/login/${host}` +
+    `?kid=${app.aud}&redirect_url=${encodeURIComponent(target)}`;
+  return { status: 302, headers: ['location', login, 'cache-control', 'no-store'], body: '' };
 }
 
 /** A 302 with optional cookies. */

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { type AccessSessionCache, type GateApp, OneTimePins, signAccessJwt } from '../access/index.js';
 import type { AccessEdgeOptions } from './access-edge.js';
@@ -13,37 +13,29 @@ import {
   redirect,
   sameHostPath,
 } from './access-http.js';
-import { launcherPage, loginPage, messagePage } from './access-login-page.js';
+import { auditLogin } from './access-login-audit.js';
+import { html, launcherPage, loginPage, messagePage, tooMany, userUuid } from './access-login-page.js';
+import { AccessOidc, OIDC_CALLBACK_PATH } from './access-oidc.js';
 import { issueTime, sessionSeconds } from './access-tokens.js';
 import { normalizeIp } from './tunnel-listener.js';
 
 const LOGIN_PREFIX = '/cdn-cgi/access/login/';
 const TEAM_SESSION_S = 24 * 3600; // 24 hours of single sign-on across the account's apps
+const NO_DOMAIN = { host: '', wildcard: false, path: '' };
 const EMAIL = /^[^\s@<>"']{1,64}@[^\s@<>"']{1,190}$/;
 
-function html(status: number, body: string, headers: string[] = []): AccessAnswer {
-  return {
-    status,
-    headers: [
-      'content-type',
-      'text/html; charset=utf-8',
-      'cache-control',
-      'no-store',
-      'x-frame-options',
-      'DENY',
-      'content-security-policy',
-      // No form-action: browsers apply it to the redirect after the code, which leads to the app's host.
-      "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
-      ...headers,
-    ],
-    body,
-  };
+/** An identity provider the login page can offer. */
+interface IdpRef {
+  id: string;
+  type: string;
+  name: string;
 }
 
-/** A stable user id per account and address (`sub`, `user_uuid`), without storing anything. */
-export function userUuid(accountId: string, email: string): string {
-  const h = createHash('sha256').update(`${accountId}\n${email.toLowerCase()}`).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((Number.parseInt(h.slice(16, 17), 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+/** Who logged in: the address, the provider, and the provider's mapped claims (OIDC). */
+interface Who {
+  email: string;
+  idp: { id: string; type: string };
+  custom?: Readonly<Record<string, unknown>> | undefined;
 }
 
 function sameSecret(a: string, b: string): boolean {
@@ -60,17 +52,31 @@ export class AccessLogin {
   readonly #o: AccessEdgeOptions;
   readonly #sessions: AccessSessionCache;
   readonly #pins = new OneTimePins();
+  readonly #oidc: AccessOidc;
 
   constructor(options: AccessEdgeOptions, sessions: AccessSessionCache) {
     this.#o = options;
     this.#sessions = sessions;
+    this.#oidc = new AccessOidc(options.store);
   }
 
-  /** The account's one-time PIN identity provider, if it has one. */
+  /** The account's one-time PIN identity provider, if it has one (sessions from before idp was recorded). */
   async idpOf(accountId: string): Promise<{ id: string; type: string } | undefined> {
-    const rows = await this.#o.store.access.identityProviders(accountId);
-    const otp = rows.find((r) => r.type === 'onetimepin');
+    const otp = (await this.#idpsOf(accountId)).find((r) => r.type === 'onetimepin');
     return otp === undefined ? undefined : { id: otp.id, type: otp.type };
+  }
+
+  /** The account's identity providers that `app` admits (`allowed_idps`; empty or absent: all). */
+  async #idpsOf(accountId: string, app?: GateApp): Promise<IdpRef[]> {
+    const rows = await this.#o.store.access.identityProviders(accountId);
+    const allowed = app?.settings.allowed_idps;
+    return rows
+      .filter((r) => r.type === 'onetimepin' || r.type === 'oidc')
+      .filter((r) => !Array.isArray(allowed) || allowed.length === 0 || allowed.includes(r.id))
+      .map((r) => {
+        const name = (JSON.parse(r.data) as { name?: unknown }).name;
+        return { id: r.id, type: r.type, name: typeof name === 'string' ? name : r.type };
+      });
   }
 
   async serve(
@@ -100,6 +106,7 @@ export class AccessLogin {
       ]);
     }
     if (path.startsWith(LOGIN_PREFIX)) return this.#login(req, team, accountId, path, query, scheme);
+    if (path === OIDC_CALLBACK_PATH) return this.#callback(req, team, accountId, query, scheme);
     if (path === '/') return this.#launcher(req, team, accountId, scheme);
     return html(404, messagePage('Not found', 'There is nothing here.'));
   }
@@ -134,17 +141,39 @@ export class AccessLogin {
       return html(400, messagePage('Bad login link', "redirect_url must be a path on the application's own host."));
     }
     const ip = normalizeIp(req.socket.remoteAddress);
-    const idp = await this.idpOf(accountId);
-    const allowedIdps = app.settings.allowed_idps;
-    if (idp === undefined || (Array.isArray(allowedIdps) && allowedIdps.length > 0 && !allowedIdps.includes(idp.id))) {
-      return html(503, messagePage('No login method', 'No one-time PIN login is set up for this application.'));
+    const idps = await this.#idpsOf(accountId, app);
+    const otp = idps.find((i) => i.type === 'onetimepin');
+    const oidcs = idps.filter((i) => i.type === 'oidc');
+    if (idps.length === 0) {
+      return html(503, messagePage('No login method', 'No identity provider is set up for this application.'));
     }
-    const done = (email: string): Promise<AccessAnswer> =>
-      this.#finish(req, team, app, appHost, back, email, ip, idp, scheme);
-    // Single sign-on: a team session logs into every app of the account that admits it.
+    // Single sign-on: a team session logs into every app of the account that admits its provider.
     const teamToken = cookieValue(req.headers.cookie, ACCESS_COOKIE);
-    const teamSession = teamToken === undefined ? null : await this.#teamSession(teamToken, team, accountId);
-    if (!post && teamSession?.email !== undefined) return done(teamSession.email);
+    const s = teamToken === undefined ? null : await this.#teamSession(teamToken, team, accountId);
+    const sIdp = s?.idp ?? (otp === undefined ? undefined : { id: otp.id, type: otp.type });
+    if (!post && s?.email !== undefined && sIdp !== undefined && idps.some((i) => i.id === sIdp.id)) {
+      return this.#finish(req, team, app, appHost, back, { email: s.email, idp: sIdp, custom: s.custom }, ip, scheme);
+    }
+    const loginLink = `${LOGIN_PREFIX}${encodeURIComponent(appHost)}?kid=${app.aud}&redirect_url=${encodeURIComponent(back)}`;
+    const chosen = post ? null : query.get('idp');
+    // auto_redirect_to_identity: with one provider (and no PIN form to show) go straight to it.
+    const auto = app.settings.auto_redirect_to_identity === true && idps.length === 1 ? oidcs[0] : undefined;
+    const target = chosen === null ? auto : oidcs.find((i) => i.id === chosen);
+    if (chosen !== null && target === undefined) {
+      return html(400, messagePage('Unknown login method', 'This application does not offer that login method.'));
+    }
+    if (target !== undefined) {
+      const p = await this.#oidc.provider(accountId, target.id);
+      if (p === undefined)
+        return html(503, messagePage('Login method unavailable', 'This identity provider is not usable.'));
+      const redirectUri = `${scheme}://${team}${portSuffix(req.headers.host)}${OIDC_CALLBACK_PATH}`;
+      return this.#oidc.start(p, { accountId, aud: app.aud, appHost, back, redirectUri }, scheme === 'https');
+    }
+    const providers = oidcs.map((i) => ({ name: i.name, href: `${loginLink}&idp=${encodeURIComponent(i.id)}` }));
+    if (otp === undefined && post) return html(400, messagePage('Bad form', 'This application has no PIN login.'));
+    const idp = { id: otp?.id ?? '', type: 'onetimepin' };
+    const done = (email: string): Promise<AccessAnswer> =>
+      this.#finish(req, team, app, appHost, back, { email, idp }, ip, scheme);
 
     const csrf = cookieValue(req.headers.cookie, CSRF_COOKIE);
     const fresh =
@@ -161,6 +190,8 @@ export class AccessLogin {
           kid: app.aud,
           redirectUrl: back,
           step,
+          otp: otp !== undefined,
+          providers,
           ...extra,
         }),
         ['set-cookie', csrfCookie],
@@ -222,13 +253,16 @@ export class AccessLogin {
     const s = token === undefined ? null : await this.#teamSession(token, team, accountId);
     const email = s?.email;
     if (email === undefined) return html(200, launcherPage(team, undefined, []));
-    const idp = await this.idpOf(accountId);
+    const idp = s?.idp ?? (await this.idpOf(accountId));
     const ip = normalizeIp(req.socket.remoteAddress);
     const port = portSuffix(req.headers.host);
     const apps = this.#o.gate
       .appsOf(accountId)
       .filter((a) => a.settings.app_launcher_visible !== false && !a.domain.wildcard)
-      .filter((a) => this.#o.gate.evaluate(a, { ip, email, loginMethod: idp?.id }).decision === 'allow')
+      .filter(
+        (a) =>
+          this.#o.gate.evaluate(a, { ip, email, loginMethod: idp?.id, oidcClaims: s?.custom }).decision === 'allow',
+      )
       .map((a) => ({ name: a.name, url: `${scheme}://${a.domain.host}${port}${a.domain.path || '/'}` }))
       .sort((x, y) => x.name.localeCompare(y.name));
     return html(200, launcherPage(team, email, apps));
@@ -246,19 +280,59 @@ export class AccessLogin {
     return this.#sessions.verify(token, { accountId, aud: team, teamDomain: team }, Math.floor(Date.now() / 1000));
   }
 
-  /** A proven address: the app's policies decide; allowed → team session + app token + back to the app. */
+  /**
+   * The identity provider's answer: a verified identity goes on as a login; anything else (bad or
+   * replayed state, an error from the provider, an id token that does not verify) is a plain page
+   * and a denied `login` entry. Failures count against the source's budget, so forged callbacks
+   * cannot fill the audit log.
+   */
+  async #callback(
+    req: IncomingMessage,
+    team: string,
+    accountId: string,
+    query: URLSearchParams,
+    scheme: 'http' | 'https',
+  ): Promise<AccessAnswer> {
+    const ip = normalizeIp(req.socket.remoteAddress);
+    const clear = AccessOidc.clearCookie(query, scheme === 'https');
+    const refusal = this.#o.throttle.check({ source: ip });
+    if (refusal !== undefined) return tooMany(refusal.retryAfterSeconds);
+    const r = await this.#oidc.callback(req, accountId, query);
+    const app = r.login === undefined ? undefined : this.#appFor(accountId, r.login.appHost, r.login.aud);
+    if (!r.ok || app === undefined) {
+      const reason = r.ok ? 'oidc: the application is gone' : r.reason;
+      this.#o.throttle.failed({ source: ip });
+      this.#o.logger.warn({ team, reason }, 'access: an OIDC login failed');
+      const email = r.ok ? r.identity.email : r.email;
+      await auditLogin(this.#o, app ?? { id: '', accountId, name: '', aud: '', domain: NO_DOMAIN }, {
+        email,
+        actorId: email === undefined ? '' : userUuid(accountId, email),
+        ip,
+        idp: { id: r.ok ? r.identity.idp.id : (r.idpId ?? ''), type: 'oidc' },
+        allowed: false,
+        reason,
+      });
+      const message = r.ok ? 'This application no longer exists.' : r.message;
+      return html(400, messagePage('Login failed', message), clear);
+    }
+    const answer = await this.#finish(req, team, app, r.login.appHost, r.login.back, r.identity, ip, scheme);
+    answer.headers.push(...clear);
+    return answer;
+  }
+
+  /** A proven identity: the app's policies decide; allowed → team session + app token + back to the app. */
   async #finish(
     req: IncomingMessage,
     team: string,
     app: GateApp,
     appHost: string,
     back: string,
-    email: string,
+    who: Who,
     ip: string,
-    idp: { id: string; type: string },
     scheme: 'http' | 'https',
   ): Promise<AccessAnswer> {
-    const verdict = this.#o.gate.evaluate(app, { ip, email, loginMethod: idp.id });
+    const { email, idp, custom } = who;
+    const verdict = this.#o.gate.evaluate(app, { ip, email, loginMethod: idp.id, oidcClaims: custom });
     if (verdict.decision !== 'allow') {
       await this.#audit(app, email, ip, idp, false, 'no policy allows this identity');
       return html(403, messagePage('Access denied', `${email} may not use ${app.name}.`));
@@ -268,7 +342,7 @@ export class AccessLogin {
     const nowS = Math.floor(now.getTime() / 1000);
     const key = await this.#o.ring.signingKey(app.accountId);
     const userId = userUuid(app.accountId, email);
-    const subject = { kind: 'user' as const, email, userId };
+    const subject = { kind: 'user' as const, email, userId, idp, custom };
     const ttl = sessionSeconds(app);
     const jwt = await signAccessJwt(key, { teamDomain: team, aud: app.aud, subject, issuedAt: now, ttlSeconds: ttl });
     const teamJwt = await signAccessJwt(key, {
@@ -278,7 +352,7 @@ export class AccessLogin {
       issuedAt: now,
       ttlSeconds: TEAM_SESSION_S,
     });
-    const base = { accountId: app.accountId, email, sub: userId, iat: nowS, commonName: undefined };
+    const base = { accountId: app.accountId, email, sub: userId, iat: nowS, commonName: undefined, idp, custom };
     this.#sessions.remember(jwt, { ...base, aud: app.aud, exp: nowS + ttl });
     this.#sessions.remember(teamJwt, { ...base, aud: team, exp: nowS + TEAM_SESSION_S });
     const secure = scheme === 'https' ? '; Secure' : '';
@@ -290,7 +364,7 @@ export class AccessLogin {
     ]);
   }
 
-  async #audit(
+  #audit(
     app: GateApp,
     email: string,
     ip: string,
@@ -298,37 +372,10 @@ export class AccessLogin {
     allowed: boolean,
     reason: string | undefined,
   ): Promise<void> {
-    try {
-      await this.#o.store.audit.append({
-        accountId: app.accountId,
-        action: 'login',
-        result: allowed,
-        actor: { id: userUuid(app.accountId, email), email, ip, type: 'user' },
-        interface: 'Access',
-        resource: { id: app.id, type: 'access_app' },
-        metadata: {
-          app_name: app.name,
-          app_uid: app.id,
-          aud: app.aud,
-          idp: idp.type,
-          idp_id: idp.id,
-          ...(reason === undefined ? {} : { reason }),
-        },
-      });
-    } catch (err) {
-      this.#o.logger.error({ appId: app.id, err: (err as Error).message }, 'access: the login audit entry failed');
-    }
+    return auditLogin(this.#o, app, { email, actorId: userUuid(app.accountId, email), ip, idp, allowed, reason });
   }
 }
 
 function lockoutReason(r: { scope: string; retryAfterSeconds: number }): string {
   return `too many code requests or wrong codes: ${r.scope} locked out for ${r.retryAfterSeconds} s`;
-}
-
-function tooMany(retryAfterSeconds: number): AccessAnswer {
-  return html(
-    429,
-    messagePage('Too many attempts', `Too many login attempts. Try again in ${retryAfterSeconds} seconds.`),
-    ['retry-after', String(retryAfterSeconds)],
-  );
 }

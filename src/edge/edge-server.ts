@@ -5,9 +5,11 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { DEFAULT_INITIAL_WINDOW } from '../protocol/index.js';
+import { SYSTEM_TIMERS, type Timers } from '../time/index.js';
 import type { AccessEdge } from './access-edge.js';
 import type { EdgeLink } from './edge-link.js';
 import { EdgeMetrics } from './edge-metrics.js';
+import { ManagementHub } from './management-hub.js';
 import { QuickHostRouter } from './quick-host-router.js';
 import { QuickTunnelAuthenticator } from './quick-tunnel-authenticator.js';
 import type { QuickTunnelAuthority } from './quick-tunnel-authority.js';
@@ -50,10 +52,14 @@ export interface EdgeServerOptions {
   onRegistered?: (link: EdgeLink) => void;
   onUnregistered?: (link: EdgeLink) => void;
   logger: Logger;
+  /** Tunnel-port timers, link heartbeats and the shutdown drain (default SYSTEM_TIMERS); tests pass a ManualClock. */
+  timers?: Timers | undefined;
 }
 
 export const DEFAULT_QUICK_TUNNELS_PER_MINUTE = 30;
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000; // 10 seconds for in-flight requests when the edge stops
+/** How often close() looks whether the in-flight requests have finished. */
+const SHUTDOWN_DRAIN_POLL_MS = 50;
 
 const VISITOR_SERVER_OPTIONS: ServerOptions = {
   keepAlive: true,
@@ -87,6 +93,8 @@ export class EdgeServer {
   readonly proxy: VisitorProxy;
   /** Counters of refused visitors and connector responses (served on the API port's /metrics). */
   readonly metrics = new EdgeMetrics();
+  /** `warren tail` sessions and the relay of connectors' log events. */
+  readonly management: ManagementHub;
   readonly #o: EdgeServerOptions;
   #httpPort = 0;
 
@@ -106,12 +114,15 @@ export class EdgeServer {
           'connection registered',
         );
         options.onRegistered?.(link);
+        this.management.linkRegistered(link);
       },
       unregistered: (link) => {
         logger.info({ tunnelId: link.tunnelId, connIndex: link.connector.connIndex }, 'connection unregistered');
         options.onUnregistered?.(link);
+        this.management.linkUnregistered(link);
       },
     });
+    this.management = new ManagementHub(this.registry, logger, this.metrics.registry);
     const perMinute = options.quickTunnelsPerMinute ?? DEFAULT_QUICK_TUNNELS_PER_MINUTE;
     const authenticator = new QuickTunnelAuthenticator(
       options.quick,
@@ -155,7 +166,9 @@ export class EdgeServer {
       initialWindow: options.initialWindow ?? DEFAULT_INITIAL_WINDOW,
       publicUrl: (hostname) => (options.publicUrl ?? ((h) => `http://${h}:${this.#httpPort}`))(hostname),
       limits: options.tunnelLimits,
+      onManagement: (link, payload) => this.management.onFrame(link, payload),
       logger,
+      timers: options.timers,
     });
   }
 
@@ -180,14 +193,17 @@ export class EdgeServer {
   /** Stops accepting, tells connectors to go away, waits for in-flight requests (bounded), then closes links. */
   async close(graceMs = DEFAULT_SHUTDOWN_GRACE_MS): Promise<void> {
     this.tunnels.server.close();
+    this.management.closeAll();
     for (const v of [this.visitor, this.visitorTls]) {
       v?.close();
       v?.closeIdleConnections();
     }
     this.tunnels.goAway(this.registry.allLinks());
-    const deadline = Date.now() + graceMs;
-    while (Date.now() < deadline && [...this.registry.allLinks()].some((l) => l.conn.streams.size > 0)) {
-      await new Promise((r) => setTimeout(r, 50));
+    const timers = this.#o.timers ?? SYSTEM_TIMERS;
+    const deadline = timers.now().getTime() + graceMs;
+    // Bounded by the grace period; with a ManualClock the test moves time to end the drain.
+    while (timers.now().getTime() < deadline && [...this.registry.allLinks()].some((l) => l.conn.streams.size > 0)) {
+      await new Promise<void>((resolve) => timers.after(SHUTDOWN_DRAIN_POLL_MS, resolve, { ref: true }));
     }
     this.tunnels.destroyAll(this.registry.allLinks());
     this.visitor.closeAllConnections();

@@ -1,13 +1,4 @@
-/** Hop-by-hop fields (RFC 9110 §7.6.1): they describe the visitor's connection and are never forwarded. */
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-]);
+import { stripHopByHop } from '../protocol/index.js';
 
 /**
  * Names a visitor's `Connection` header may not remove: Host (the origin routes by it), and the
@@ -38,37 +29,19 @@ export function forwardedHeaders(
   upgrade: boolean,
   authority: string | undefined,
 ): string[] | undefined {
-  let named: Set<string> | undefined;
   let hosts = 0;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
-    if (name.length === 4) {
-      if (name.toLowerCase() === 'host') hosts++;
-    } else if (name.length === 10 && name.toLowerCase() === 'connection') {
-      for (const token of (raw[i + 1] as string).split(',')) {
-        const t = token.trim().toLowerCase();
-        if (t === '' || (upgrade && t === 'upgrade') || NEVER_HOP_BY_HOP.has(t)) continue;
-        named ??= new Set();
-        named.add(t);
-      }
-    }
+    if (name.length === 4 && name.toLowerCase() === 'host') hosts++;
   }
   if (hosts > 1) return undefined;
-  const out: string[] = [];
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i] as string;
-    const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower)) {
-      if (!(upgrade && (lower === 'upgrade' || lower === 'connection'))) continue;
-      if (lower === 'connection') {
-        out.push(name, 'upgrade');
-        continue;
-      }
-    }
-    if (named?.has(lower) || drop.has(lower)) continue;
-    if (authority !== undefined && lower === 'host') continue;
-    out.push(name, raw[i + 1] as string);
-  }
+  // An absolute-form request's authority replaces the Host field (a rare case: the set is built then only).
+  const out = stripHopByHop(
+    raw,
+    authority === undefined ? drop : new Set([...drop, 'host']),
+    upgrade,
+    NEVER_HOP_BY_HOP,
+  );
   if (authority !== undefined) out.push('Host', authority);
   return out;
 }

@@ -9,6 +9,16 @@ export {
 } from './edge-server.js';
 export { errorBody, sendVisitorError, VISITOR_ERRORS, type VisitorError } from './error-page.js';
 export { hostOf } from './host-of.js';
+export { ManagementEndpoint, type ManagementEndpointOptions, TAIL_PING_INTERVAL_MS } from './management-endpoint.js';
+export {
+  MAX_TAIL_SESSIONS_PER_TUNNEL,
+  ManagementHub,
+  TAIL_CLIENT_BACKLOG,
+  TAIL_RELAY_EVENTS_PER_SECOND,
+  type TailClient,
+  type TailClientMessage,
+  type TailSession,
+} from './management-hub.js';
 export { QuickHostRouter } from './quick-host-router.js';
 export { QUICK_ACCOUNT_TAG, QuickTunnelAuthority, type QuickTunnelCredentials } from './quick-tunnel-authority.js';
 export { reasonPhrase } from './reason-phrase.js';

@@ -9,12 +9,14 @@ import {
   DEFAULT_HEARTBEAT_TIMEOUT_MS,
   type Frame,
   FrameType,
+  HEARTBEAT_MISSES_ALLOWED,
   MAX_FRAME_PAYLOAD,
   MuxConnection,
   PRE_REGISTRATION_MAX_FRAME_PAYLOAD,
   PROTOCOL_VERSION,
   type Registration,
 } from '../protocol/index.js';
+import { type Cancel, SYSTEM_TIMERS, type Timers } from '../time/index.js';
 import type { EdgeLink } from './edge-link.js';
 import { type AdmissionTicket, TunnelAdmission, type TunnelPortLimits } from './tunnel-admission.js';
 import type { AuthResult, TunnelAuthenticator } from './tunnel-authenticator.js';
@@ -54,7 +56,11 @@ export interface TunnelListenerOptions {
   publicUrl: (hostname: string) => string;
   /** Caps and timeout for connections that have not registered yet (defaults: DEFAULT_TUNNEL_PORT_LIMITS). */
   limits?: Partial<TunnelPortLimits> | undefined;
+  /** Management frames (`warren tail`) from a registered link. */
+  onManagement?: ((link: EdgeLink, payload: Buffer) => void) | undefined;
   logger: Logger;
+  /** Handshake and refusal timers, link heartbeats and connectedAt (default SYSTEM_TIMERS); tests pass a ManualClock. */
+  timers?: Timers | undefined;
 }
 
 /** The TLS listener connectors dial (port 7844): handshake, registration, then a MuxConnection per link. */
@@ -64,11 +70,13 @@ export class TunnelListener {
   readonly #pending = new Set<MuxConnection>();
   readonly #admission: TunnelAdmission;
   /** Admitted TCP connections by `address|port` until their socket closes: how #accept finds its ticket. */
-  readonly #admitted = new Map<string, { raw: Socket; ticket: AdmissionTicket; handshakeTimer: NodeJS.Timeout }>();
+  readonly #admitted = new Map<string, { raw: Socket; ticket: AdmissionTicket; stopHandshakeTimer: Cancel }>();
   readonly #stats = { refused: 0, handshakeTimeouts: 0 };
+  readonly #timers: Timers;
 
   constructor(options: TunnelListenerOptions) {
     this.#o = options;
+    this.#timers = options.timers ?? SYSTEM_TIMERS;
     const limits = { ...DEFAULT_TUNNEL_PORT_LIMITS, ...options.limits };
     this.#admission = new TunnelAdmission(limits);
     this.server = tls.createServer(
@@ -101,15 +109,14 @@ export class TunnelListener {
     const { ticket } = admitted;
     const key = socketKey(raw.remoteAddress, raw.remotePort);
     // Destroying the TCP socket also ends a TLS handshake in progress or a link waiting to register.
-    const handshakeTimer = setTimeout(() => {
+    const stopHandshakeTimer = this.#timers.after(handshakeTimeoutMs, () => {
       this.#stats.handshakeTimeouts++;
       raw.destroy();
-    }, handshakeTimeoutMs);
-    handshakeTimer.unref();
-    const entry = { raw, ticket, handshakeTimer };
+    });
+    const entry = { raw, ticket, stopHandshakeTimer };
     this.#admitted.set(key, entry);
     raw.once('close', () => {
-      clearTimeout(handshakeTimer);
+      stopHandshakeTimer();
       ticket.release();
       if (this.#admitted.get(key) === entry) this.#admitted.delete(key);
     });
@@ -133,6 +140,7 @@ export class TunnelListener {
       heartbeatTimeoutMs: DEFAULT_HEARTBEAT_TIMEOUT_MS,
       // Anyone can get this far: until it registers, a peer may not make us buffer more than this.
       maxFramePayload: PRE_REGISTRATION_MAX_FRAME_PAYLOAD,
+      timers: this.#timers,
     });
     const nonce = randomBytes(24).toString('base64');
     let link: EdgeLink | undefined;
@@ -169,7 +177,7 @@ export class TunnelListener {
         accepted: () => {
           // Registered: the handshake clock stops and full-size frames are allowed (Data is
           // streamed, never buffered whole; the stream's window bounds it further).
-          clearTimeout(admitted.handshakeTimer);
+          admitted.stopHandshakeTimer();
           admitted.ticket.registered();
           conn.maxFramePayload = MAX_FRAME_PAYLOAD;
         },
@@ -186,7 +194,7 @@ export class TunnelListener {
           );
         }
         // A peer that never reads its RegisterError must not pin the socket.
-        setTimeout(() => conn.destroy(), REFUSAL_LINGER_MS).unref();
+        this.#timers.after(REFUSAL_LINGER_MS, () => conn.destroy());
         return;
       }
       const { request, registration } = outcome;
@@ -199,7 +207,7 @@ export class TunnelListener {
         accountId: auth.accountId,
         connector: request.connector,
         originIp: remoteIp,
-        connectedAt: new Date(),
+        connectedAt: this.#timers.now(),
         hostname: auth.hostname,
         draining: false,
       };
@@ -215,10 +223,14 @@ export class TunnelListener {
           registered.draining = false;
           return;
         }
+        if (frame.type === FrameType.Management && this.#o.onManagement !== undefined) {
+          this.#o.onManagement(registered, frame.payload);
+          return;
+        }
         conn.destroy(new WarrenError('WARREN_PROTOCOL', `unexpected control frame ${frame.type}`));
       };
-      // Both sides ping at the connector's pace, so either notices a dead link within three intervals.
-      conn.startHeartbeat(request.heartbeatMs, request.heartbeatMs * 3);
+      // Both sides ping at the connector's pace, so either notices a dead link within the same number of intervals.
+      conn.startHeartbeat(request.heartbeatMs, request.heartbeatMs * HEARTBEAT_MISSES_ALLOWED);
       this.#o.registry.add(link);
     });
   }

@@ -80,4 +80,45 @@ export const ACCESS_ERRORS = {
     meaning: 'The JWKS at `https://<teamDomain>/cdn-cgi/access/certs` (or `jwksUrl`) could not be fetched or parsed.',
     action: 'Check that the origin can reach the team domain; requests are refused until it can.',
   },
+  WARREN_ACCESS_NOT_PROTECTED: {
+    where: '`warren access`',
+    retryable: false,
+    meaning:
+      'The URL given to `warren access login|curl|token` is not behind an Access application (it answered without a login redirect).',
+    action: 'Check the URL (host and path), or create an Access application for it.',
+  },
+  WARREN_ACCESS_UNREACHABLE: {
+    where: '`warren access`',
+    retryable: true,
+    meaning: 'The application URL could not be reached (DNS, connection, TLS) or answered something unexpected.',
+    action:
+      'Check the URL and that the edge serves it; `--resolve host:port:address` points a name at an address, as with curl.',
+  },
+  WARREN_ACCESS_LOGIN_TIMEOUT: {
+    where: '`warren access login`',
+    retryable: false,
+    meaning: 'Nobody confirmed the command-line login in the browser within 5 minutes.',
+    action:
+      'Run `warren access login URL` again, log in and press "Authorize" when the page shows the code the command printed.',
+  },
+  WARREN_ACCESS_NO_TOKEN: {
+    where: '`warren access token`',
+    retryable: false,
+    meaning: 'There is no cached token for this application, or it has expired.',
+    action: 'Run `warren access login URL` (or `warren access curl URL`, which logs in first).',
+  },
+  WARREN_CURL_MISSING: {
+    where: '`warren access curl`',
+    retryable: false,
+    meaning: 'The `curl` program is not installed or not on PATH.',
+    action:
+      'Install curl (e.g. `apt-get install curl`), or send `cf-access-token: $(warren access token --app URL)` with another client.',
+  },
+  WARREN_ACCESS_TCP_UNSUPPORTED: {
+    where: '`warren access tcp`',
+    retryable: false,
+    meaning:
+      'Raw TCP through Access (`warren access tcp`) is not implemented yet; tunnels carry HTTP and WebSocket only.',
+    action: 'Use an HTTP or WebSocket origin for now.',
+  },
 } as const satisfies Record<string, ErrorSpec>;

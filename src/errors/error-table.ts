@@ -1,6 +1,7 @@
 import type { ErrorSpec } from './error-spec.js';
 import { ACCESS_ERRORS } from './error-table-access.js';
 import { CONTROL_ERRORS } from './error-table-control.js';
+import { MANAGEMENT_ERRORS } from './error-table-management.js';
 import { TUNNEL_ERRORS } from './error-table-tunnel.js';
 
 /**
@@ -8,7 +9,7 @@ import { TUNNEL_ERRORS } from './error-table-tunnel.js';
  * docs/errors.md is generated from it (`npm run docs:errors`); test/errors-doc.test.ts fails when
  * the file is stale. Split in three files by plane only to keep each file small.
  */
-export const ERROR_TABLE = { ...TUNNEL_ERRORS, ...CONTROL_ERRORS, ...ACCESS_ERRORS } as const;
+export const ERROR_TABLE = { ...TUNNEL_ERRORS, ...CONTROL_ERRORS, ...ACCESS_ERRORS, ...MANAGEMENT_ERRORS } as const;
 
 /** Every stable code: a literal union, so `switch (err.code)` narrows. */
 export type WarrenErrorCode = keyof typeof ERROR_TABLE;

@@ -1,13 +1,12 @@
+// First: @peculiar/x509 (tsyringe) needs the Reflect polyfill while it loads.
 import 'reflect-metadata';
-import { KeyObject, randomBytes, webcrypto } from 'node:crypto';
+import type { webcrypto } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
+import { ALG, createRootCa, exportPkcs8, generateKeys, importPkcs8, serial } from './x509-support.js';
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
-
-const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const CA_VALIDITY_DAYS = 3650; // 10 years: the CA is pinned by connectors, rolling it is an operator's decision
 const LEAF_VALIDITY_DAYS = 397; // re-issued at every start anyway
 
@@ -41,29 +40,22 @@ export async function loadOrCreateEdgeTls(options: EdgeTlsOptions): Promise<Edge
     caKey = await importPkcs8(await readFile(caKeyPath, 'utf8'));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+    const keys = await generateKeys();
     const now = new Date();
-    const ca = await x509.X509CertificateGenerator.createSelfSigned({
-      serialNumber: serial(),
-      name: 'CN=warren edge CA',
-      notBefore: new Date(now.getTime() - 60_000),
-      notAfter: new Date(now.getTime() + CA_VALIDITY_DAYS * 86_400_000),
-      signingAlgorithm: ALG,
+    const ca = await createRootCa(
+      'CN=warren edge CA',
       keys,
-      extensions: [
-        new x509.BasicConstraintsExtension(true, 0, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-      ],
-    });
+      new Date(now.getTime() - 60_000),
+      new Date(now.getTime() + CA_VALIDITY_DAYS * 86_400_000),
+    );
     caPem = ca.toString('pem');
     caKey = keys.privateKey;
-    await writeFile(caKeyPath, await exportPkcs8(caKey), { mode: 0o600 });
+    await writeFile(caKeyPath, exportPkcs8(caKey), { mode: 0o600 });
     await chmod(caKeyPath, 0o600);
     await writeFile(caPath, `${caPem}\n`, { mode: 0o644 });
   }
   const ca = new x509.X509Certificate(caPem);
-  const leafKeys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const leafKeys = await generateKeys();
   const names = new Set(['localhost', '127.0.0.1', '::1', ...options.hostnames]);
   const now = new Date();
   const leaf = await x509.X509CertificateGenerator.create({
@@ -87,21 +79,6 @@ export async function loadOrCreateEdgeTls(options: EdgeTlsOptions): Promise<Edge
     caPem,
     caPath,
     certPem: `${leaf.toString('pem')}\n${caPem}`,
-    keyPem: await exportPkcs8(leafKeys.privateKey),
+    keyPem: exportPkcs8(leafKeys.privateKey),
   };
-}
-
-function serial(): string {
-  const b = randomBytes(16);
-  b[0] = (b[0] as number) & 0x7f; // positive INTEGER
-  return b.toString('hex');
-}
-
-async function exportPkcs8(key: webcrypto.CryptoKey): Promise<string> {
-  return KeyObject.from(key).export({ type: 'pkcs8', format: 'pem' }) as string;
-}
-
-async function importPkcs8(pem: string): Promise<webcrypto.CryptoKey> {
-  const der = Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
-  return webcrypto.subtle.importKey('pkcs8', der, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
 }

@@ -1,11 +1,10 @@
+// First: @peculiar/x509 (tsyringe) needs the Reflect polyfill while it loads.
 import 'reflect-metadata';
-import { KeyObject, randomBytes, webcrypto } from 'node:crypto';
+import type { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { WarrenError } from '../errors/index.js';
+import { ALG, createRootCa, exportPkcs8, generateKeys, importPkcs8, serial } from './x509-support.js';
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
-
-const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const ROOT_VALIDITY_DAYS = 5475; // 15 years: origins pin this root, rolling it is an operator's decision
 const DAY_MS = 86_400_000;
 const BACKDATE_MS = 60_000; // 1 minute, for clocks a little behind
@@ -48,27 +47,19 @@ export class OriginCa {
 
   /** Makes a new root and its key. */
   static async generate(now: () => Date = () => new Date()): Promise<OriginCaMaterial> {
-    const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+    const keys = await generateKeys();
     const t = now();
-    const root = await x509.X509CertificateGenerator.createSelfSigned({
-      serialNumber: serial(),
-      name: 'O=warren, OU=warren Origin CA, CN=warren Origin Root CA',
-      notBefore: new Date(t.getTime() - BACKDATE_MS),
-      notAfter: new Date(t.getTime() + ROOT_VALIDITY_DAYS * DAY_MS),
-      signingAlgorithm: ALG,
+    const root = await createRootCa(
+      'O=warren, OU=warren Origin CA, CN=warren Origin Root CA',
       keys,
-      extensions: [
-        new x509.BasicConstraintsExtension(true, 0, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-      ],
-    });
+      new Date(t.getTime() - BACKDATE_MS),
+      new Date(t.getTime() + ROOT_VALIDITY_DAYS * DAY_MS),
+    );
     return { certificate: root.toString('pem'), key: exportPkcs8(keys.privateKey) };
   }
 
   static async load(material: OriginCaMaterial, now: () => Date = () => new Date()): Promise<OriginCa> {
-    const der = Buffer.from(material.key.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
-    const key = await webcrypto.subtle.importKey('pkcs8', der, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
+    const key = await importPkcs8(material.key);
     return new OriginCa(new x509.X509Certificate(material.certificate), key, now);
   }
 
@@ -122,7 +113,7 @@ export class OriginCa {
     hostnames: readonly string[],
     validityDays: number,
   ): Promise<IssuedCertificate & { key: string; csr: string }> {
-    const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+    const keys = await generateKeys();
     const csr = await x509.Pkcs10CertificateRequestGenerator.create({
       name: `CN=${hostnames[0] ?? 'warren'}`,
       keys,
@@ -165,14 +156,4 @@ function keyTypeOf(algorithm: string): OriginKeyType | undefined {
   if (algorithm === 'ECDSA') return 'origin-ecc';
   if (algorithm.startsWith('RSA')) return 'origin-rsa';
   return undefined;
-}
-
-function serial(): string {
-  const b = randomBytes(16);
-  b[0] = (b[0] as number) & 0x7f; // positive INTEGER
-  return b.toString('hex');
-}
-
-function exportPkcs8(key: webcrypto.CryptoKey): string {
-  return KeyObject.from(key).export({ type: 'pkcs8', format: 'pem' }) as string;
 }

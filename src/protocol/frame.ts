@@ -55,6 +55,8 @@ export const FrameType = {
   UnregisterAck: 10,
   /** edge → connector, stream 0: JSON ConfigPush, the tunnel's remotely-managed configuration (config-push.ts). */
   ConfigPush: 11,
+  /** both, stream 0: JSON ManagementMessage (live logs for `warren tail`, see management.ts). */
+  Management: 12,
   /** edge → connector: RequestHead (NUL-joined, see messages.ts), opens the stream. */
   Request: 16,
   /** connector → edge: ResponseHead (NUL-joined, see messages.ts). */

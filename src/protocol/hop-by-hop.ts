@@ -13,14 +13,20 @@ const HOP_BY_HOP = new Set([
  * Copies a rawHeaders list ([name, value, …]) without hop-by-hop fields, without the
  * fields that `Connection` names, and without the fields in `drop` (lower-case names).
  * With `keepUpgrade`, `Connection: upgrade` and `Upgrade` survive (WebSocket handshakes).
+ * `Connection` cannot name the fields in `protect` away (lower-case names).
  */
-export function stripHopByHop(raw: readonly string[], drop?: ReadonlySet<string>, keepUpgrade = false): string[] {
+export function stripHopByHop(
+  raw: readonly string[],
+  drop?: ReadonlySet<string>,
+  keepUpgrade = false,
+  protect?: ReadonlySet<string>,
+): string[] {
   let named: Set<string> | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     if ((raw[i] as string).length === 10 && (raw[i] as string).toLowerCase() === 'connection') {
       for (const token of (raw[i + 1] as string).split(',')) {
         const t = token.trim().toLowerCase();
-        if (t === '' || (keepUpgrade && t === 'upgrade')) continue;
+        if (t === '' || (keepUpgrade && t === 'upgrade') || protect?.has(t) === true) continue;
         named ??= new Set();
         named.add(t);
       }

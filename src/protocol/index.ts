@@ -18,8 +18,26 @@ export {
 } from './frame.js';
 export { stripHopByHop } from './hop-by-hop.js';
 export {
+  EVENT_FIELD_LIMITS,
+  encodeManagement,
+  type LogEvent,
+  levelAtLeast,
+  MAX_EVENT_SESSIONS,
+  MAX_MANAGEMENT_MESSAGE,
+  type ManagementMessage,
+  parseLogEvent,
+  parseManagement,
+  parseTailFilters,
+  TAIL_EVENT_KINDS,
+  TAIL_LEVELS,
+  type TailEventKind,
+  type TailFilters,
+  type TailLevel,
+} from './management.js';
+export {
   type ConnectorInfo,
   encodeJson,
+  FEATURE_CONFIG_PUSH,
   HeadError,
   MAX_HEAD_BYTES,
   MAX_HEAD_FIELDS,
@@ -42,6 +60,7 @@ export {
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_HEARTBEAT_TIMEOUT_MS,
   DEFAULT_INITIAL_WINDOW,
+  HEARTBEAT_MISSES_ALLOWED,
   MuxConnection,
   type MuxConnectionOptions,
 } from './mux-connection.js';

@@ -21,6 +21,12 @@ export interface ConnectorInfo {
   os: string;
   /** `--tag KEY=VALUE` (warren's addition; bounded, see connector-tags.ts). */
   tags?: Readonly<Record<string, string>>;
+  /**
+   * Optional messages the connector understands (`config-push`). An edge sends such a message only
+   * to a connector that lists it, so connectors built before it are never sent a frame they drop
+   * the link over; an older edge ignores the field.
+   */
+  features?: string[];
 }
 
 export type RegisterAuth =
@@ -174,6 +180,7 @@ export function parseRegisterRequest(payload: Buffer): RegisterRequest {
     version: str(co, 'version', what, 64),
     arch: str(co, 'arch', what, 64),
     os: str(co, 'os', what, 64),
+    ...featuresOf(co.features),
   };
   if (co.tags !== undefined) connector.tags = parseTags(co.tags, what);
   return {
@@ -193,6 +200,17 @@ function parseTags(v: unknown, what: string): Record<string, string> {
   // A fresh object with only the checked own keys ("__proto__" is refused above).
   return Object.fromEntries(Object.entries(v as Record<string, string>));
 }
+
+/** Known names only, at most a handful: anything else in the list is dropped, not refused. */
+function featuresOf(v: unknown): { features?: string[] } {
+  if (!Array.isArray(v)) return {};
+  const known = v.slice(0, 16).filter((f): f is string => typeof f === 'string' && KNOWN_FEATURES.has(f));
+  return known.length === 0 ? {} : { features: known };
+}
+
+/** Optional connector messages (see ConnectorInfo.features). */
+export const FEATURE_CONFIG_PUSH = 'config-push';
+const KNOWN_FEATURES: ReadonlySet<string> = new Set([FEATURE_CONFIG_PUSH]);
 
 export function parseRegistration(payload: Buffer): Registration {
   const what = 'registered';

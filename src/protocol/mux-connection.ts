@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { WarrenError } from '../errors/index.js';
+import { type Cancel, SYSTEM_TIMERS, type Timers } from '../time/index.js';
 import { encodeFrame, type Frame, FrameParser, FrameType, type FrameTypeValue, MAX_FRAME_PAYLOAD } from './frame.js';
 import {
   encodeJson,
@@ -30,11 +31,15 @@ export interface MuxConnectionOptions {
    * starts an unregistered link at PRE_REGISTRATION_MAX_FRAME_PAYLOAD and raises it once registered.
    */
   maxFramePayload?: number;
+  /** Drives the heartbeat and stamps pings (default SYSTEM_TIMERS); tests pass a ManualClock. */
+  timers?: Timers | undefined;
 }
 
 export const DEFAULT_INITIAL_WINDOW = 4 * 1024 * 1024; // 4 MiB per stream
 export const DEFAULT_HEARTBEAT_MS = 5_000; // 5 seconds
-export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 15_000; // 15 seconds: three missed pings
+/** Silent ping intervals after which a link is dropped; both sides use it, so either notices a dead peer. */
+export const HEARTBEAT_MISSES_ALLOWED = 3;
+export const DEFAULT_HEARTBEAT_TIMEOUT_MS = HEARTBEAT_MISSES_ALLOWED * DEFAULT_HEARTBEAT_MS; // 15 seconds
 
 /** Socket bytes queued beyond this mark pause every stream's producer until 'drain'. */
 const CONGESTION_MARK = 1024 * 1024; // 1 MiB
@@ -67,7 +72,7 @@ export class MuxConnection {
   #congested = false;
   #waiting = new Set<MuxStream>();
   #recvCount = 0;
-  #heartbeat: NodeJS.Timeout | undefined;
+  #stopHeartbeat: Cancel | undefined;
   #closed = false;
   #closeError: WarrenError | undefined;
   readonly #uncork = (): void => {
@@ -111,11 +116,13 @@ export class MuxConnection {
 
   /** Starts pings and the silence watchdog (the edge matches the interval the connector announced). */
   startHeartbeat(heartbeatMs = this.options.heartbeatMs, heartbeatTimeoutMs = this.options.heartbeatTimeoutMs): void {
-    if (this.#heartbeat !== undefined) return;
+    if (this.#stopHeartbeat !== undefined || this.#closed) return;
+    const timers = this.options.timers ?? SYSTEM_TIMERS;
     let seen = this.#recvCount;
     let silentMs = 0;
     const ping = Buffer.alloc(PING_SIZE);
-    this.#heartbeat = setInterval(() => {
+    // SYSTEM_TIMERS' every() is unref'd: a link's heartbeat never keeps a stopping process alive.
+    this.#stopHeartbeat = timers.every(heartbeatMs, () => {
       if (this.#recvCount === seen) silentMs += heartbeatMs;
       else silentMs = 0;
       seen = this.#recvCount;
@@ -125,10 +132,9 @@ export class MuxConnection {
         );
         return;
       }
-      ping.writeDoubleBE(Date.now());
+      ping.writeDoubleBE(timers.now().getTime());
       this.sendFrame(FrameType.Ping, 0, ping);
-    }, heartbeatMs);
-    this.#heartbeat.unref();
+    });
   }
 
   /** Edge side: opens a stream carrying a request. Throws HeadError (nothing sent) when the head breaks a limit. */
@@ -317,7 +323,7 @@ export class MuxConnection {
   #onSocketClose(): void {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#heartbeat !== undefined) clearInterval(this.#heartbeat);
+    this.#stopHeartbeat?.();
     const err = this.#closeError;
     const reset: StreamReset = {
       code: err?.code ?? 'WARREN_LINK_CLOSED',

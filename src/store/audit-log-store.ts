@@ -22,6 +22,8 @@ export interface AuditFilter {
   actorEmail?: string | undefined;
   actorIp?: string | undefined;
   resourceId?: string | undefined;
+  resourceType?: string | undefined;
+  interface?: string | undefined;
   id?: string | undefined;
   actorType?: AuditLogRow['actor_type'] | undefined;
   since?: string | undefined;
@@ -68,6 +70,8 @@ export class AuditLogStore {
     if (filter.actorEmail !== undefined) q = q.where('actor_email', '=', filter.actorEmail.toLowerCase());
     if (filter.actorIp !== undefined) q = q.where('actor_ip', '=', filter.actorIp);
     if (filter.resourceId !== undefined) q = q.where('resource_id', '=', filter.resourceId);
+    if (filter.resourceType !== undefined) q = q.where('resource_type', '=', filter.resourceType);
+    if (filter.interface !== undefined) q = q.where('interface', '=', filter.interface);
     if (filter.id !== undefined) q = q.where('id', '=', filter.id);
     if (filter.actorType !== undefined) q = q.where('actor_type', '=', filter.actorType);
     if (filter.since !== undefined) q = q.where('when_at', '>=', filter.since);

@@ -16,6 +16,7 @@ import {
   type Registration,
   type ServerHello,
 } from '../../src/protocol/index.js';
+import type { Timers } from '../../src/time/index.js';
 import { tempDir } from './warren-processes.js';
 
 /** A connector side built directly on src/protocol: it does only what a test tells it to. */
@@ -52,7 +53,12 @@ export async function dialTunnel(port: number, ca: string, localAddress?: string
 }
 
 /** Sends Register and resolves with the edge's answer. */
-export function register(link: RawLink, auth: RegisterAuth, connIndex = 0): Promise<Registration | RegisterFailure> {
+export function register(
+  link: RawLink,
+  auth: RegisterAuth,
+  connIndex = 0,
+  features?: string[],
+): Promise<Registration | RegisterFailure> {
   return new Promise((resolve, reject) => {
     link.conn.onControl = (f) => {
       if (f.type === FrameType.Registered) resolve(parseRegistration(f.payload));
@@ -65,7 +71,14 @@ export function register(link: RawLink, auth: RegisterAuth, connIndex = 0): Prom
       encodeJson({
         version: PROTOCOL_VERSION,
         auth,
-        connector: { connectorId: 'raw-test-connector', connIndex, version: 'test', arch: 'x64', os: 'linux' },
+        connector: {
+          connectorId: 'raw-test-connector',
+          connIndex,
+          version: 'test',
+          arch: 'x64',
+          os: 'linux',
+          ...(features === undefined ? {} : { features }),
+        },
         heartbeatMs: 60_000,
         initialWindow: 256 * 1024,
       }),
@@ -83,7 +96,11 @@ export interface EdgeHarness {
 
 /** An EdgeServer in this process (quick tunnels only) on loopback ports. */
 export async function startEdge(
-  options: { limits?: Partial<TunnelPortLimits>; quick?: (dataDir: string) => Promise<QuickTunnelAuthority> } = {},
+  options: {
+    limits?: Partial<TunnelPortLimits>;
+    quick?: (dataDir: string) => Promise<QuickTunnelAuthority>;
+    timers?: Timers;
+  } = {},
 ): Promise<EdgeHarness> {
   const dataDir = tempDir('warren-edge-');
   const material = await loadOrCreateEdgeTls({ dataDir, hostnames: ['127.0.0.1'] });
@@ -96,6 +113,7 @@ export async function startEdge(
     quick: await (options.quick ?? ((d) => QuickTunnelAuthority.open(d, 'warren.localhost')))(dataDir),
     tunnelLimits: options.limits,
     logger: pino({ level: 'silent' }),
+    timers: options.timers,
   });
   const ports = await edge.listen();
   return {

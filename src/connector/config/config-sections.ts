@@ -6,7 +6,7 @@ import type {
   UnvalidatedIngressRule,
 } from '../ingress/index.js';
 import { FLAG_KEYS, IGNORED_ORIGIN_REQUEST_KEYS } from './config-keys.js';
-import type { ConnectorConfig } from './connector-config.js';
+import { type ConnectorConfig, emptyConnectorConfig } from './connector-config.js';
 import { type Field, into, type Section, type YamlReader } from './yaml-reader.js';
 
 /*
@@ -111,17 +111,7 @@ function flagKey(out: ConnectorConfig, key: string, value: Node | null, keyNode:
 
 /** The file itself. `warnings` is filled in by the caller (the reader collects them). */
 export const CONFIG_FILE: Section<ConnectorConfig> = {
-  create: () => ({
-    source: '',
-    tunnel: undefined,
-    credentialsFile: undefined,
-    originCert: undefined,
-    ingress: undefined,
-    ingressLines: [],
-    originRequest: {},
-    flags: {},
-    warnings: [],
-  }),
+  create: () => emptyConnectorConfig(''),
   notAMap: { problem: 'the file is not a map of keys', fix: 'write "key: value" lines, e.g. "tunnel: <id>"' },
   fields: {
     tunnel: into('tunnel', str),

@@ -20,3 +20,18 @@ export interface ConnectorConfig {
   /** Unknown or ignored keys, one readable line each ("config.yml:3: …"). */
   warnings: string[];
 }
+
+/** A configuration with nothing set, from `source` (a file, or "the command line"). */
+export function emptyConnectorConfig(source: string): ConnectorConfig {
+  return {
+    source,
+    tunnel: undefined,
+    credentialsFile: undefined,
+    originCert: undefined,
+    ingress: undefined,
+    ingressLines: [],
+    originRequest: {},
+    flags: {},
+    warnings: [],
+  };
+}

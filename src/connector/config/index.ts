@@ -8,6 +8,6 @@ export {
   singleOriginOverrides,
 } from './config-file.js';
 export { type ConfigValueType, FLAG_KEYS, type FlagKey } from './config-keys.js';
-export type { ConnectorConfig, FlagValue } from './connector-config.js';
+export { type ConnectorConfig, emptyConnectorConfig, type FlagValue } from './connector-config.js';
 export { type DurationOptions, parseDurationMs } from './duration.js';
 export { parseRemoteConfig, type RemoteConfig } from './remote-config.js';

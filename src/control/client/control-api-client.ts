@@ -111,6 +111,12 @@ export class ControlApiClient {
     return this.#http.call('DELETE', `${this.#tunnels}/${tunnelId}/connections${q}`);
   }
 
+  /** A short-lived token for the edge's management endpoint (`warren tail`). */
+  async managementToken(tunnelId: string, resources: 'logs'[] = ['logs']): Promise<string> {
+    return (await this.#http.call<{ token: string }>('POST', `${this.#tunnels}/${tunnelId}/management`, { resources }))
+      .token;
+  }
+
   /** The token `warren tunnel run --token` takes. */
   tunnelToken(tunnelId: string): Promise<string> {
     return this.#http.call<string>('GET', `${this.#tunnels}/${tunnelId}/token`);

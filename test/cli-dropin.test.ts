@@ -265,6 +265,9 @@ for (const dialect of DIALECTS) {
         return doc.conns[0]?.conns.length === 4 ? doc : undefined;
       }, 10_000)) as { conns: { id: string; conns: { origin_ip: string }[] }[] };
       const connectorId = info.conns[0]?.id as string;
+      // --tag reaches the edge at registration: the API's connector view and `tunnel info` show it.
+      assert.deepEqual((info.conns[0] as { tags?: unknown }).tags, { env: 'prod', team: 'web' });
+      assert.match((await cli(['tunnel', 'info', 'web'])).stdout, /TAGS[\s\S]*env=prod,team=web/);
       for (const c of info.conns[0]?.conns ?? []) assert.match(c.origin_ip, /127\.0\.0\.2$/);
 
       // The API's client_id: another connector's id closes none of this one's links.

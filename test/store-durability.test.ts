@@ -30,6 +30,7 @@ for (const dialect of DIALECTS) {
               '0006_access',
               '0007_tunnel_configurations',
               '0008_dashboard_sessions',
+              '0009_connection_tags',
             ],
           );
           await store.close();

@@ -7,6 +7,8 @@ export interface LoggerOptions {
   output: 'text' | 'json';
   /** Append to this file instead of stderr. */
   file?: string | undefined;
+  /** Also gets every entry as pino's JSON line (the connector's in-memory ring for `tunnel diag`). */
+  onLine?: ((line: string) => void) | undefined;
 }
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -23,11 +25,24 @@ export function parseLogLevel(value: string): LevelWithSilent {
 export function createLogger(options: LoggerOptions): Logger {
   const out = options.file === undefined ? process.stderr : createWriteStream(options.file, { flags: 'a' });
   const level = parseLogLevel(options.level);
-  if (options.output === 'json') return pino({ level, base: undefined }, out);
+  const onLine = options.onLine;
+  if (options.output === 'json') {
+    if (onLine === undefined) return pino({ level, base: undefined }, out);
+    return pino(
+      { level, base: undefined },
+      {
+        write(line: string) {
+          onLine(line);
+          out.write(line);
+        },
+      },
+    );
+  }
   return pino(
     { level, base: undefined },
     {
       write(line: string) {
+        onLine?.(line);
         let o: Record<string, unknown>;
         try {
           o = JSON.parse(line) as Record<string, unknown>;

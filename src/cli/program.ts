@@ -2,9 +2,11 @@ import { Command } from 'commander';
 import { CONNECTOR_VERSION } from '../connector/index.js';
 import { registerAccessCommand } from './access-options.js';
 import { registerAdminCommand } from './admin-options.js';
+import { registerTunnelDiagCommand } from './diag-options.js';
 import { registerDnsCommand } from './dns-options.js';
 import { registerLoginCommand } from './login-options.js';
 import { registerServeCommand } from './serve-options.js';
+import { registerServiceCommand } from './service-options.js';
 import { registerTailCommand } from './tail-options.js';
 import { registerTunnelCommand } from './tunnel-options.js';
 import { registerTunnelReadyCommand } from './tunnel-ready-options.js';
@@ -26,10 +28,12 @@ export function buildProgram(): Command {
   registerDnsCommand(program);
   const tunnel = registerTunnelCommand(program);
   registerTunnelReadyCommand(tunnel);
+  registerTunnelDiagCommand(tunnel);
   registerLoginCommand(program);
   // cloudflared's `tunnel login` is the same command.
   registerLoginCommand(tunnel);
   registerUpdateCommands(program);
+  registerServiceCommand(program);
   registerAccessCommand(program);
   registerTailCommand(program);
   return program;

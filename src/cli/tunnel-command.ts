@@ -4,12 +4,14 @@ import type { ConnectorConfig } from '../connector/config/index.js';
 import {
   Connector,
   ConnectorMetrics,
+  LogRing,
   Orchestrator,
   startMetricsServer,
   type TunnelCredentials,
 } from '../connector/index.js';
 import { WarrenError } from '../errors/index.js';
 import { warrenHome } from '../pki/origin-cert-file.js';
+import { diagConfiguration } from './diag-configuration.js';
 import { createLogger, type LoggerOptions, parseLogLevel } from './logger.js';
 import { onReloadSignal, onShutdownSignals } from './shutdown-signals.js';
 import { loadRunConfig, readOriginCaRoot } from './tunnel-run-command.js';
@@ -84,7 +86,9 @@ function writePidfile(path: string): void {
 
 /** Runs the connector: a quick tunnel (`warren tunnel --url`) or a named one (`warren tunnel run`). */
 export async function runTunnel(o: TunnelRunOptions): Promise<void> {
-  const logger = createLogger(o.log);
+  // Recent lines for `warren tunnel diag` (the metrics server's local-only /diag/logs).
+  const logRing = new LogRing();
+  const logger = createLogger({ ...o.log, onLine: (line) => logRing.push(line) });
   if (o.url !== undefined && !URL.canParse(o.url)) {
     throw new WarrenError('WARREN_CONFIG_INVALID', `--url "${o.url}" is not a URL: write e.g. http://localhost:3000`);
   }
@@ -92,7 +96,7 @@ export async function runTunnel(o: TunnelRunOptions): Promise<void> {
     throw new WarrenError('WARREN_CONFIG_INVALID', `edge-ip-version "${o.edgeIpVersion}" must be 4, 6 or auto`);
   }
   const tags = o.tags !== undefined && Object.keys(o.tags).length > 0 ? o.tags : undefined;
-  // The protocol's registration has no place for tags: they live in the logs and /ready.
+  // Sent at registration (shown in the API's connector view), and in the log and /ready.
   const transportLogger =
     o.transportLoglevel === undefined ? logger : logger.child({}, { level: parseLogLevel(o.transportLoglevel) });
   const metrics = new ConnectorMetrics();
@@ -120,6 +124,7 @@ export async function runTunnel(o: TunnelRunOptions): Promise<void> {
       localAddress: o.edgeBindAddress,
     },
     handle: (stream, head) => origin.handle(stream, head),
+    tags,
     tap: run.tap,
     onConfigPush: (payload) => run.applyRemoteConfig(payload),
     logger: transportLogger,
@@ -150,6 +155,11 @@ export async function runTunnel(o: TunnelRunOptions): Promise<void> {
       paused: () => connector.paused,
       tags,
       label: o.label,
+      diag: {
+        configuration: () => diagConfiguration(o, connector.connectorId, () => origin.ingress),
+        logs: logRing,
+        secrets: secretsOf(o),
+      },
     });
     process.stdout.write(`Metrics server listening on ${m.url}/metrics\n`);
   }
@@ -168,4 +178,23 @@ export async function runTunnel(o: TunnelRunOptions): Promise<void> {
   } finally {
     if (o.pidfile !== undefined && announced) rmSync(o.pidfile, { force: true });
   }
+}
+
+/** The forms a tunnel secret or token could take in text: scrubbed from /diag answers. */
+function secretsOf(o: TunnelRunOptions): string[] {
+  const out: string[] = [];
+  const secret = o.credentials?.secret;
+  if (secret !== undefined) out.push(secret.toString('base64'), secret.toString('base64url'), secret.toString('hex'));
+  for (const name of ['TUNNEL_TOKEN', 'WARREN_TOKEN']) {
+    const v = process.env[name];
+    if (v !== undefined && v !== '') out.push(v.trim());
+  }
+  // --token T / --token=T as given on the command line.
+  const argv = process.argv;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (/^--?token=/.test(a)) out.push(a.slice(a.indexOf('=') + 1));
+    else if (/^--?token$/.test(a) && argv[i + 1] !== undefined) out.push(argv[i + 1] as string);
+  }
+  return out;
 }

@@ -121,7 +121,7 @@ export async function tunnelInfo(
     out += 'This tunnel has no active connectors.\n';
   } else {
     out += `${table([
-      ['CONNECTOR ID', 'CREATED', 'ARCHITECTURE', 'VERSION', 'ORIGIN IP', 'EDGE'],
+      ['CONNECTOR ID', 'CREATED', 'ARCHITECTURE', 'VERSION', 'ORIGIN IP', 'EDGE', 'TAGS'],
       ...connectors.map((c) => [
         c.id,
         c.run_at,
@@ -129,6 +129,10 @@ export async function tunnelInfo(
         c.version,
         [...new Set(c.conns.map((x) => x.origin_ip))].join(', '),
         connectionsSummary(c.conns),
+        // An older server sends no tags.
+        Object.entries(c.tags ?? {})
+          .map(([k, v]) => `${k}=${v}`)
+          .join(','),
       ]),
     ])}\n`;
   }

@@ -4,6 +4,7 @@ import { createSecureContext, type SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import { WarrenError } from '../errors/index.js';
 import {
+  connectorTagsProblem,
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_INITIAL_WINDOW,
   FEATURE_CONFIG_PUSH,
@@ -54,6 +55,8 @@ export interface ConnectorOptions {
   maxRetries?: number;
   /** How edge connections are dialed (`--edge-ip-version`, `--edge-bind-address`). */
   dial?: EdgeDialOptions;
+  /** `--tag KEY=VALUE`, sent at registration (checked against the protocol's bounds in the constructor). */
+  tags?: Readonly<Record<string, string>> | undefined;
   /** `warren tail`: gets the edge's Management frames and learns when a link closes. */
   tap?: LogTap | undefined;
   /** A ConfigPush arrived on any link (the same version comes once per link). */
@@ -100,6 +103,10 @@ export class Connector {
   constructor(options: ConnectorOptions) {
     if (!Number.isInteger(options.haConnections) || options.haConnections < 1 || options.haConnections > 16) {
       throw new WarrenError('WARREN_CONFIG_INVALID', '--ha-connections must be an integer from 1 to 16');
+    }
+    const tagProblem = options.tags === undefined ? undefined : connectorTagsProblem(options.tags);
+    if (tagProblem !== undefined) {
+      throw new WarrenError('WARREN_CONFIG_INVALID', `--tag: ${tagProblem}; write e.g. --tag env=prod`);
     }
     this.#o = options;
     this.#timers = options.timers ?? SYSTEM_TIMERS;
@@ -172,6 +179,7 @@ export class Connector {
           version: CONNECTOR_VERSION,
           arch: arch(),
           os: platform(),
+          ...(o.tags !== undefined && Object.keys(o.tags).length > 0 ? { tags: o.tags } : {}),
           features: [FEATURE_CONFIG_PUSH, FEATURE_MANAGEMENT_LOGS],
         },
         credentials: this.#credentials,

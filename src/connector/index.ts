@@ -8,6 +8,7 @@ export {
 } from './connector.js';
 export { ConnectorLink, type TunnelCredentials } from './connector-link.js';
 export { ConnectorMetrics } from './connector-metrics.js';
+export { type DiagSource, isLoopbackPeer, scrubSecrets } from './diag-endpoints.js';
 export {
   HealthMonitor,
   type HealthMonitorOptions,
@@ -15,6 +16,7 @@ export {
   type HealthTarget,
   type HealthTargetState,
 } from './health-monitor.js';
+export { LogRing } from './log-ring.js';
 export { LogTap, type LogTapOptions, MAX_TAP_SESSIONS, TAP_EVENTS_PER_SECOND } from './log-tap.js';
 export { type MetricsServerOptions, startMetricsServer } from './metrics-server.js';
 export { Orchestrator, type OrchestratorOptions } from './orchestrator.js';
@@ -25,4 +27,5 @@ export {
   type OriginHealthRequest,
 } from './origin-health-check.js';
 export { OriginProxy, type OriginProxyOptions } from './origin-proxy.js';
+export { type SystemFacts, systemFacts } from './system-facts.js';
 export { parseTunnelToken, readCredentialsFile } from './tunnel-credentials.js';

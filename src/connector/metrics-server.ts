@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ConnectorMetrics } from './connector-metrics.js';
+import { type DiagSource, handleDiag } from './diag-endpoints.js';
 
 export interface MetricsServerOptions {
   metrics: ConnectorMetrics;
@@ -12,6 +13,8 @@ export interface MetricsServerOptions {
   /** `--tag KEY=VAL` and `--label`, shown in /ready so an operator can tell replicas apart. */
   tags?: Readonly<Record<string, string>> | undefined;
   label?: string | undefined;
+  /** Local-only /diag/configuration, /diag/logs, /diag/system for `warren tunnel diag`. */
+  diag?: DiagSource | undefined;
 }
 
 /**
@@ -58,6 +61,7 @@ export async function startMetricsServer(
       );
       return;
     }
+    if (o.diag !== undefined && path !== undefined && handleDiag(req, res, path, o.diag)) return;
     if (path === '/healthcheck') {
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.end('OK\n');

@@ -53,6 +53,9 @@ export function describeOriginError(err: Error): string {
   if (TLS_TRUST_ERRORS.has(code)) {
     return `the origin certificate is not trusted (${err.message}); set originRequest.caPool to the PEM of the CA that signed it, or noTLSVerify: true (not recommended)`;
   }
+  if (/CERTIFICATE_REQUIRED|HANDSHAKE_FAILURE|BAD_CERTIFICATE|UNKNOWN_CA/.test(code)) {
+    return `the origin refused the TLS handshake (${err.message}); if it requires a client certificate (mTLS), set originRequest.tlsClientCert and tlsClientKey`;
+  }
   if (code.startsWith('ERR_SSL_') || code === 'EPROTO') {
     return `the TLS handshake with the origin failed (${err.message}); is it really serving https on that port?`;
   }

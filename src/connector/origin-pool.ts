@@ -67,6 +67,8 @@ export class OriginPool {
           ? { ca: [...rootCertificates, ...[rule.caPem, extraCa].filter((c): c is string => c !== undefined)] }
           : {}),
         ...(o.originServerName !== undefined ? { servername: o.originServerName } : {}),
+        // Presented only when the origin asks for one (mTLS).
+        ...(rule.clientCert !== undefined ? { cert: rule.clientCert.cert, key: rule.clientCert.key } : {}),
       };
       this.#fast = undefined;
       const agent = new HttpsAgent({ ...common, ...tlsOptions });
@@ -180,6 +182,10 @@ export class OriginPool {
   static keyOf(endpoint: OriginEndpoint, rule: IngressRule): string {
     const o = rule.originRequest;
     const ca = rule.caPem === undefined ? '' : createHash('sha256').update(rule.caPem).digest('base64');
+    // Rules with different client certificates never share a connection (the origin saw one identity on it).
+    const cc = rule.clientCert;
+    const client =
+      cc === undefined ? '' : createHash('sha256').update(cc.cert).update('\0').update(cc.key).digest('base64');
     return [
       endpoint.tls ? 'https' : 'http',
       endpoint.socketPath ?? `${endpoint.host}:${endpoint.port}`,
@@ -191,6 +197,7 @@ export class OriginPool {
       o.originServerName ?? '',
       o.noTLSVerify,
       ca,
+      client,
     ].join('|');
   }
 

@@ -51,6 +51,7 @@ export class ConnectionTracker {
           client_version: link.connector.version,
           arch: `${link.connector.os}_${link.connector.arch}`,
           opened_at: now,
+          tags: link.connector.tags === undefined ? null : JSON.stringify(link.connector.tags),
         });
         await tx.audit.append(this.#entry(link, accountId, 'Registered'));
       });

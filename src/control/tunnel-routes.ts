@@ -10,6 +10,27 @@ import { authorize, type Principal } from './principal.js';
 import { connectorsView, tunnelToken, tunnelView } from './tunnel-view.js';
 
 const MIN_SECRET_BYTES = 32;
+
+/** The fields of Cloudflare's `PATCH /accounts/{a}/cfd_tunnel/{t}`. */
+interface TunnelPatch {
+  name?: string;
+  tunnel_secret?: string;
+}
+
+/** A tunnel secret from the API: strict base64 of at least 32 bytes (Cloudflare's rule). */
+function secretOf(base64: string): Buffer {
+  // Buffer.from skips what is not base64; a typo must not silently become a shorter secret.
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(base64) || base64.length % 4 !== 0) {
+    throw ApiError.invalid('tunnel_secret must be standard base64 (e.g. the output of openssl rand -base64 32)');
+  }
+  const secret = Buffer.from(base64, 'base64');
+  if (secret.length < MIN_SECRET_BYTES) {
+    throw ApiError.invalid(
+      `tunnel_secret must be base64 of at least ${MIN_SECRET_BYTES} random bytes (e.g. openssl rand -base64 32)`,
+    );
+  }
+  return secret;
+}
 const NAME = { type: 'string', minLength: 1, maxLength: 100, pattern: '^[^\\u0000-\\u001f/]+$' };
 
 /** Reads a tunnel of the account, or 404 (also for tunnels of other accounts). */
@@ -179,37 +200,57 @@ export function tunnelRoutes(ctx: ControlContext): ApiRoute[] {
         return ok(tunnelView(t, await store.tunnels.connections(t.id)));
       },
     }),
-    route<{ account_id: string; tunnel_id: string }, unknown, { name?: string }>({
+    route<{ account_id: string; tunnel_id: string }, unknown, TunnelPatch>({
       method: 'PATCH',
       url: '/accounts/:account_id/cfd_tunnel/:tunnel_id',
-      summary: 'Renames a tunnel',
+      summary:
+        "Updates a tunnel as Cloudflare's: name, tunnel_secret (base64 of at least 32 bytes; connectors registering from then on must prove the new one)",
       tag: 'Tunnels',
       params: { account_id: ID_PARAM, tunnel_id: ID_PARAM },
-      body: { type: 'object', properties: { name: NAME } },
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { name: NAME, tunnel_secret: { type: 'string', minLength: 1, maxLength: 1024 } },
+      },
       handler: async ({ principal: p, params, body }) => {
         const t = await tunnelFor(ctx, p, params.account_id, params.tunnel_id, 'tunnel:write');
         if (t.deleted_at !== null)
           throw new ApiError('WARREN_TUNNEL_NOT_FOUND', `tunnel ${t.id} was deleted on ${t.deleted_at}`);
-        if (body.name !== undefined && body.name !== t.name) {
+        const secret = body.tunnel_secret === undefined ? undefined : secretOf(body.tunnel_secret);
+        const rename = body.name !== undefined && body.name !== t.name ? body.name : undefined;
+        if (rename !== undefined || secret !== undefined) {
           try {
             await store.transaction(async (tx) => {
-              await tx.tunnels.rename(t.id, body.name as string);
+              const oldValue: Record<string, string> = {};
+              const newValue: Record<string, string> = {};
+              if (rename !== undefined) {
+                await tx.tunnels.rename(t.id, rename);
+                oldValue.name = t.name;
+                newValue.name = rename;
+              }
+              if (secret !== undefined) {
+                const fp = fingerprint(secret);
+                await tx.tunnels.setSecret(t.id, store.secrets.seal(secret), fp);
+                // The audit log shows which secret, never the secret.
+                oldValue.secret_fingerprint = t.secret_fingerprint;
+                newValue.secret_fingerprint = fp;
+              }
               await audit(tx, byApi(p), {
                 accountId: t.account_id,
                 action: 'tunnel_update',
                 resource: { id: t.id, type: 'cfd_tunnel' },
-                oldValue: { name: t.name },
-                newValue: { name: body.name },
+                oldValue,
+                newValue,
               });
             });
           } catch (err) {
             if (isUniqueViolation(err))
-              throw new ApiError(
-                'WARREN_API_CONFLICT',
-                `a tunnel named "${body.name}" already exists in this account`,
-              ).at('/name');
+              throw new ApiError('WARREN_API_CONFLICT', `a tunnel named "${rename}" already exists in this account`).at(
+                '/name',
+              );
             throw err;
           }
+          await store.feed.publish('tunnels');
         }
         const updated = (await store.tunnels.tunnel(t.id)) as TunnelRow;
         return ok(tunnelView(updated, await store.tunnels.connections(t.id)));

@@ -61,6 +61,8 @@ export interface ConnectorView {
   features: string[];
   run_at: string;
   conns: ConnectionView[];
+  /** warren's addition (Cloudflare's connections have no tags): the connector's `--tag KEY=VALUE` pairs. */
+  tags: Record<string, string>;
 }
 
 function connectionView(c: TunnelConnectionRow): ConnectionView {
@@ -113,6 +115,7 @@ export function connectorsView(conns: readonly TunnelConnectionRow[]): Connector
       features: [],
       run_at: list.map((c) => c.opened_at).sort()[0] ?? first.opened_at,
       conns: list.map(connectionView),
+      tags: tagsOf(first),
     };
   });
 }
@@ -120,4 +123,16 @@ export function connectorsView(conns: readonly TunnelConnectionRow[]): Connector
 /** What `warren tunnel run --token` takes: base64 JSON `{a, t, s}`, cloudflared's shape. */
 export function tunnelToken(accountId: string, tunnelId: string, secret: Buffer): string {
   return Buffer.from(JSON.stringify({ a: accountId, t: tunnelId, s: secret.toString('base64') })).toString('base64');
+}
+
+/** Stored tags; a row the edge wrote is valid JSON of strings, anything else shows as none. */
+function tagsOf(c: TunnelConnectionRow): Record<string, string> {
+  if (c.tags === null) return {};
+  try {
+    const v: unknown = JSON.parse(c.tags);
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return {};
+    return Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  } catch {
+    return {};
+  }
 }

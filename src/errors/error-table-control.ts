@@ -17,6 +17,32 @@ export const CONTROL_ERRORS = {
       'No config file was found: `--config F` names no file, or a command that needs one (`tunnel ingress validate`, `tunnel ingress rule`) found none in `~/.warren/config.yml`, `~/.warren/config.yaml` or `/etc/warren/config.yml`.',
     action: 'Check the path, or pass `--config FILE`.',
   },
+  WARREN_SERVICE_NEEDS_ROOT: {
+    where: 'CLI',
+    retryable: false,
+    meaning: '`warren service install` or `uninstall` ran without root: it writes the unit and a root-only token file.',
+    action: 'Run it with sudo, or add `--dry-run` to print the files without writing them.',
+  },
+  WARREN_SERVICE_FOREIGN_FILE: {
+    where: 'CLI',
+    retryable: false,
+    meaning:
+      '`warren service` found a unit or EnvironmentFile at its path that it did not write; it never overwrites or removes one.',
+    action: 'Move the file away (or remove it yourself) and run the command again.',
+  },
+  WARREN_SERVICE_FAILED: {
+    where: 'CLI',
+    retryable: false,
+    meaning: '`warren service` ran `useradd` or `systemctl` and it failed.',
+    action: 'Its output is above the error; fix that and run the command again (install is safe to repeat).',
+  },
+  WARREN_DIAG_NO_CONNECTOR: {
+    where: 'CLI',
+    retryable: false,
+    meaning:
+      "`warren tunnel diag` found no connector at the `--metrics` address (default 127.0.0.1:20241, the service unit's).",
+    action: 'Run the connector with `--metrics HOST:PORT` and pass the same address to `warren tunnel diag --metrics`.',
+  },
   WARREN_TUNNEL_NOT_FOUND: {
     where: 'API, CLI',
     status: 404,

@@ -1,5 +1,11 @@
 export { type ConfigPush, encodeConfigPush, MAX_CONFIG_PUSH_BYTES, parseConfigPush } from './config-push.js';
 export {
+  connectorTagsProblem,
+  MAX_CONNECTOR_TAGS,
+  MAX_TAG_KEY_LENGTH,
+  MAX_TAG_VALUE_LENGTH,
+} from './connector-tags.js';
+export {
   encodeFrame,
   FRAME_HEADER_SIZE,
   type Frame,

@@ -1,4 +1,5 @@
 import { isWarrenErrorCode, WarrenError, type WarrenErrorCode } from '../errors/index.js';
+import { connectorTagsProblem } from './connector-tags.js';
 
 /** Bumped on any incompatible change of frames or messages. */
 export const PROTOCOL_VERSION = 2;
@@ -18,6 +19,8 @@ export interface ConnectorInfo {
   version: string;
   arch: string;
   os: string;
+  /** `--tag KEY=VALUE` (warren's addition; bounded, see connector-tags.ts). */
+  tags?: Readonly<Record<string, string>>;
   /**
    * Optional messages the connector understands (`config-push`). An edge sends such a message only
    * to a connector that lists it, so connectors built before it are never sent a frame they drop
@@ -171,20 +174,31 @@ export function parseRegisterRequest(payload: Buffer): RegisterRequest {
   const c = o.connector;
   if (typeof c !== 'object' || c === null) throw new MessageError(`${what}: connector missing`);
   const co = c as Record<string, unknown>;
+  const connector: ConnectorInfo = {
+    connectorId: str(co, 'connectorId', what, 64),
+    connIndex: int(co, 'connIndex', what, 0, 63),
+    version: str(co, 'version', what, 64),
+    arch: str(co, 'arch', what, 64),
+    os: str(co, 'os', what, 64),
+    ...featuresOf(co.features),
+  };
+  if (co.tags !== undefined) connector.tags = parseTags(co.tags, what);
   return {
     version,
     auth,
-    connector: {
-      connectorId: str(co, 'connectorId', what, 64),
-      connIndex: int(co, 'connIndex', what, 0, 63),
-      version: str(co, 'version', what, 64),
-      arch: str(co, 'arch', what, 64),
-      os: str(co, 'os', what, 64),
-      ...featuresOf(co.features),
-    },
+    connector,
     heartbeatMs: int(o, 'heartbeatMs', what, 100, 600_000),
     initialWindow: int(o, 'initialWindow', what, 64 * 1024, 1 << 30),
   };
+}
+
+function parseTags(v: unknown, what: string): Record<string, string> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new MessageError(`${what}: tags must be an object`);
+  const problem = connectorTagsProblem(v as Record<string, unknown>);
+  if (problem !== undefined) throw new MessageError(`${what}: ${problem}`);
+  // A fresh object with only the checked own keys ("__proto__" is refused above).
+  return Object.fromEntries(Object.entries(v as Record<string, string>));
 }
 
 /** Known names only, at most a handful: anything else in the list is dropped, not refused. */

@@ -363,6 +363,12 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.createIndex('dashboard_sessions_user').on('dashboard_sessions').column('user_id').execute();
     },
   },
+  '0009_connection_tags': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // JSON object of the connector's --tag KEY=VALUE pairs; NULL when it sent none.
+      await db.schema.alterTable('tunnel_connections').addColumn('tags', 'text').execute();
+    },
+  },
 };
 
 /**

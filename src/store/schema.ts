@@ -135,6 +135,8 @@ export interface TunnelConnectionRow {
   client_version: string;
   arch: string;
   opened_at: string;
+  /** JSON object of the connector's `--tag KEY=VALUE` pairs (bounded by the edge); null without tags. */
+  tags: string | null;
 }
 
 export interface AuditLogRow {

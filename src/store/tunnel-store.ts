@@ -86,6 +86,15 @@ export class TunnelStore {
     await this.#db.updateTable('tunnels').set({ name }).where('id', '=', id).execute();
   }
 
+  /** A new secret: registrations from then on must prove this one. */
+  async setSecret(id: string, secretSealed: string, secretFingerprint: string): Promise<void> {
+    await this.#db
+      .updateTable('tunnels')
+      .set({ secret_sealed: secretSealed, secret_fingerprint: secretFingerprint })
+      .where('id', '=', id)
+      .execute();
+  }
+
   async softDelete(id: string): Promise<void> {
     await this.#db
       .updateTable('tunnels')

@@ -58,6 +58,8 @@ const ORIGIN_REQUEST: Section<OriginRequestOverrides> = {
     matchSNItoHost: into('matchSNItoHost', bool),
     caPool: into('caPool', str),
     noTLSVerify: into('noTLSVerify', bool),
+    tlsClientCert: into('tlsClientCert', str),
+    tlsClientKey: into('tlsClientKey', str),
     disableChunkedEncoding: into('disableChunkedEncoding', bool),
     access: into('access', (r, v, name) => r.section(ACCESS, v, { at: `${name}: `, keys: `${name}.` })),
     healthCheck: into('healthCheck', (r, v, name) => r.section(HEALTH_CHECK, v, { at: `${name}: `, keys: `${name}.` })),

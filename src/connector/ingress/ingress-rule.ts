@@ -11,6 +11,14 @@ export interface IngressRuleInit {
   originRequest: OriginRequestConfig;
   /** PEM text of `originRequest.caPool`, read when the rules were validated. */
   caPem: string | undefined;
+  /** PEM texts of `originRequest.tlsClientCert` and `tlsClientKey`, read and matched when the rules were validated. */
+  clientCert: OriginClientCert | undefined;
+}
+
+/** A client certificate and its key, presented to https origins that ask for one. */
+export interface OriginClientCert {
+  cert: string;
+  key: string;
 }
 
 /** One validated ingress rule. */
@@ -27,6 +35,7 @@ export class IngressRule {
   readonly service: OriginService;
   readonly originRequest: OriginRequestConfig;
   readonly caPem: string | undefined;
+  readonly clientCert: OriginClientCert | undefined;
   readonly #anyHost: boolean;
 
   constructor(init: IngressRuleInit) {
@@ -38,6 +47,7 @@ export class IngressRule {
     this.service = init.service;
     this.originRequest = init.originRequest;
     this.caPem = init.caPem;
+    this.clientCert = init.clientCert;
     this.#anyHost = init.hostname === '' || init.hostname === '*';
   }
 

@@ -4,6 +4,7 @@ import { domainToASCII } from 'node:url';
 import { WarrenError } from '../../errors/index.js';
 import { IngressError } from './ingress-error.js';
 import { IngressRule } from './ingress-rule.js';
+import { readOriginClientCert } from './origin-client-cert.js';
 import {
   type AccessConfig,
   DEFAULT_HEALTH_CHECK_TIMEOUT_MS,
@@ -49,6 +50,8 @@ export class Ingress {
   static validate(raw: readonly UnvalidatedIngressRule[], globalOverrides: OriginRequestOverrides = {}): Ingress {
     const defaults = mergeOriginRequest(DEFAULT_ORIGIN_REQUEST, globalOverrides);
     checkOriginRequest(undefined, defaults);
+    // A bad global client certificate is named as the global one, not as rule #1's.
+    readOriginClientCert(defaults, undefined);
     defaults.healthCheck = globalHealthCheck(globalOverrides.healthCheck);
     if (raw.length === 0) {
       throw new IngressError(
@@ -154,6 +157,7 @@ function validateRule(
     service,
     originRequest,
     caPem: readCaPool(originRequest.caPool, n),
+    clientCert: readOriginClientCert(originRequest, n),
   });
 }
 

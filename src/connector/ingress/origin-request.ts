@@ -49,6 +49,13 @@ export interface OriginRequestConfig {
   /** Path of a PEM file with CAs trusted for the origin, in addition to the system roots. */
   caPool: string | undefined;
   noTLSVerify: boolean;
+  /**
+   * warren's addition (cloudflared #860): path of a PEM certificate (chain) presented to https
+   * origins that ask for a client certificate (mTLS). Set together with `tlsClientKey`.
+   */
+  tlsClientCert: string | undefined;
+  /** Path of the PEM private key of `tlsClientCert`. */
+  tlsClientKey: string | undefined;
   /** Never send a chunked request body: bodies of unknown length are buffered and sent with Content-Length. */
   disableChunkedEncoding: boolean;
   access: AccessConfig | undefined;
@@ -76,6 +83,8 @@ export const DEFAULT_ORIGIN_REQUEST: Readonly<OriginRequestConfig> = Object.free
   matchSNItoHost: false,
   caPool: undefined,
   noTLSVerify: false,
+  tlsClientCert: undefined,
+  tlsClientKey: undefined,
   disableChunkedEncoding: false,
   access: undefined,
   healthCheck: undefined,

@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { chromiumSkip, launchChromium } from './support/chromium.js';
 import { ADMIN_EMAIL, ADMIN_TOKEN } from './support/control-harness.js';
 import { type Proc, type ServeHandle, startCli, startServe, tempDir } from './support/warren-processes.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const PASSWORD = 'correct horse battery staple';
 
-describe('warren login in a browser', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed` }, () => {
+describe('warren login in a browser', { skip: chromiumSkip }, () => {
   let serve: ServeHandle;
   let browser: Browser;
   const procs: Proc[] = [];
@@ -34,17 +34,7 @@ describe('warren login in a browser', { skip: existsSync(CHROMIUM) ? false : `${
     const account = (await api('GET', '/accounts')).json.result[0]?.id as string;
     await api('POST', '/zones', { account: { id: account }, name: 'alpha.test' });
     await api('POST', '/zones', { account: { id: account }, name: 'example.com' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

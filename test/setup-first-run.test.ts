@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { ControlPlane, createApiServer, issueSetupLink, SETUP_LINK_TTL_MS } from '../src/control/index.js';
 import { hashToken, Store } from '../src/store/index.js';
 import { ManualClock } from '../src/time/index.js';
+import { chromiumSkip, launchChromium } from './support/chromium.js';
 import { DIALECTS, type Envelope, quietLogger } from './support/control-harness.js';
 import { type ServeHandle, startCli, startServe, tempDir } from './support/warren-processes.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const PASSWORD = 'a long enough passphrase';
 /** No WARREN_ADMIN_* from the environment of whoever runs the tests: serve must start without an admin. */
 const NO_ADMIN = { WARREN_ADMIN_EMAIL: '', WARREN_ADMIN_TOKEN: '', WARREN_ADMIN_PASSWORD: '' };
@@ -198,22 +198,12 @@ describe('warren serve on a fresh data dir prints a one-time setup link', () => 
   });
 
   test('in Chromium: a too-short password is refused on the page, then the account is created and the token shown once', {
-    skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed`,
+    skip: chromiumSkip,
   }, async () => {
     const fresh = await startServe({ env: NO_ADMIN });
     try {
       const [, link] = await fresh.waitFor(SETUP_LINE);
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-        ],
-      });
+      browser = await launchChromium();
       const tab = await browser.newPage();
       await tab.goto(link as string);
       await tab.fill('input[name=email]', 'browser@example.test');

@@ -3,11 +3,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { CHROMIUM, launchChromium } from './chromium.js';
+
+export { CHROMIUM, launchChromium };
+
 import type { Envelope } from './control-harness.js';
 import { type ServeHandle, startServe } from './warren-processes.js';
 
-export const CHROMIUM = '/usr/bin/chromium';
 /** Screenshots of every checked page, at both sizes (git-ignored). */
 export const SCREENSHOT_DIR = fileURLToPath(new URL('../../../test-output/screenshots/', import.meta.url));
 export const DESKTOP = { width: 1280, height: 800 } as const;
@@ -16,21 +19,6 @@ const AXE_SOURCE = readFileSync(
   fileURLToPath(new URL('../../../node_modules/axe-core/axe.min.js', import.meta.url)),
   'utf8',
 );
-
-/** Launches Debian's Chromium, headless. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
-}
 
 /**
  * A browser context whose pages record every `pageerror` (an uncaught exception or unhandled

@@ -8,7 +8,7 @@ function longNames(cmd: Command, into: Set<string>): Set<string> {
   return into;
 }
 
-const ROOT_OWN = new Set(['-V', '--version', '-h', '--help']);
+const ROOT_OWN = new Set(['-v', '-V', '--version', '-h', '--help']);
 
 /**
  * process.argv as commander should see a cloudflared command line: cloudflared's spellings made

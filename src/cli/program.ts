@@ -10,6 +10,7 @@ import { registerServiceCommand } from './service-options.js';
 import { registerTailCommand } from './tail-options.js';
 import { registerTunnelCommand } from './tunnel-options.js';
 import { registerTunnelReadyCommand } from './tunnel-ready-options.js';
+import { registerUnsupportedCommands } from './unsupported-options.js';
 import { registerUpdateCommands } from './update-options.js';
 
 /**
@@ -19,7 +20,8 @@ import { registerUpdateCommands } from './update-options.js';
 export function buildProgram(): Command {
   const program = new Command('warren')
     .description('Self-hosted tunnels with Access in front: edge, connector and control plane')
-    .version(CONNECTOR_VERSION)
+    // cloudflared's --version and -v print the same line as its `version` command.
+    .version(`warren version ${CONNECTOR_VERSION} (node ${process.version})`, '-v, --version')
     .showHelpAfterError('(run with --help for usage)')
     // `tunnel` and `tunnel run` share flag names: flags after a subcommand belong to it.
     .enablePositionalOptions();
@@ -36,5 +38,6 @@ export function buildProgram(): Command {
   registerServiceCommand(program);
   registerAccessCommand(program);
   registerTailCommand(program);
+  registerUnsupportedCommands(program);
   return program;
 }

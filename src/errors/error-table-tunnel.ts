@@ -174,4 +174,11 @@ export const TUNNEL_ERRORS = {
       'The request head has more header fields or bytes than a tunnel carries (`MAX_HEAD_FIELDS`, `MAX_HEAD_BYTES` in `src/protocol`).',
     action: 'Send fewer or smaller header fields.',
   },
+  WARREN_COMMAND_UNSUPPORTED: {
+    where: '`warren tunnel route lb`, `tunnel route ip`, `tunnel vnet`, `proxy-dns`',
+    retryable: false,
+    meaning:
+      'A cloudflared command warren does not have: warren has no load balancer, no private network routing and no DNS-over-HTTPS proxy.',
+    action: 'Route a hostname with `warren tunnel route dns TUNNEL HOST`; see docs/migrating-from-cloudflared.md.',
+  },
 } as const satisfies Record<string, ErrorSpec>;

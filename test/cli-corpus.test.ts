@@ -92,6 +92,8 @@ describe('the cloudflared command-line corpus against a real serve and connector
         API_TOKEN: ADMIN_TOKEN,
         HOME: home,
         APP_URL: `http://${HOST}:${serve.httpPort}`,
+        // Docs' hostnames resolve through public DNS; here they are sent to the edge on loopback.
+        RESOLVE: `${HOST}:${serve.httpPort}:127.0.0.1`,
       }),
     );
   });
@@ -124,6 +126,21 @@ describe('the cloudflared command-line corpus against a real serve and connector
       }
       const code = await p.stop('SIGTERM');
       return code === 0 ? undefined : `the connector exited ${code} on SIGTERM${output()}`;
+    }
+    if (line.outcome.kind === 'runs') {
+      const re = line.outcome.line;
+      try {
+        // A stream prints its line on either output; wait for it there, then stop it.
+        await Promise.any([
+          p.waitFor(re, { timeoutMs: LINE_TIMEOUT_MS }),
+          p.waitFor(re, { from: 'stderr', timeoutMs: LINE_TIMEOUT_MS }),
+        ]);
+      } catch {
+        await p.stop('SIGKILL');
+        return `${re} not printed within ${LINE_TIMEOUT_MS} ms${output()}`;
+      }
+      const code = await p.stop('SIGTERM');
+      return code === 0 ? undefined : `exited ${code} on SIGTERM${output()}`;
     }
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {

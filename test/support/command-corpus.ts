@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 
-/** What one corpus line must do: serve a hostname through the edge, or exit with a line matching `line`. */
-export type CorpusOutcome = { kind: 'serves'; host: string } | { kind: 'exit'; code: number; line: RegExp };
+/**
+ * What one corpus line must do: serve a hostname through the edge; keep running (a stream such as
+ * `tail`) once it printed a line matching `line`; or exit with `code` and a line matching `line`.
+ */
+export type CorpusOutcome =
+  | { kind: 'serves'; host: string }
+  | { kind: 'runs'; line: RegExp }
+  | { kind: 'exit'; code: number; line: RegExp };
 
 export interface CorpusLine {
   /** The line as written in the data file (placeholders unexpanded). */
@@ -15,6 +21,7 @@ export interface CorpusLine {
 const ENV_WORD = /^([A-Z][A-Z0-9_]*)=(.*)$/;
 const EXIT = /^exit (\d+) \/(.*)\/$/;
 const SERVES = /^serves (\S+)$/;
+const RUNS = /^runs \/(.*)\/$/;
 
 /**
  * Parses the corpus. `expand` replaces the {PLACEHOLDER}s; it runs on every word and on the
@@ -39,9 +46,12 @@ export function readCorpus(path: string, expand: (s: string, forRegex: boolean) 
       if (words.shift() !== 'warren') throw new Error(`line ${i + 1}: the command must be warren: ${text}`);
       const exit = EXIT.exec(expected);
       const serves = SERVES.exec(expected);
+      const runs = RUNS.exec(expected);
       let outcome: CorpusOutcome;
       if (exit !== null) {
         outcome = { kind: 'exit', code: Number(exit[1]), line: new RegExp(expand(exit[2] as string, true), 'm') };
+      } else if (runs !== null) {
+        outcome = { kind: 'runs', line: new RegExp(expand(runs[1] as string, true), 'm') };
       } else if (serves !== null) {
         outcome = { kind: 'serves', host: expand(serves[1] as string, false) };
       } else throw new Error(`line ${i + 1}: unknown outcome ${expected}`);

@@ -19,6 +19,8 @@ const ROOT_OWN = new Set(['-v', '-V', '--version', '-h', '--help']);
 export function cloudflaredArgv(program: Command, argv: readonly string[], env: NodeJS.ProcessEnv): string[] {
   const [node = 'node', script = 'warren', ...rest] = argv;
   let args = normalizeCloudflaredArgs(rest, longNames(program, new Set()));
+  // -v is cloudflared's (and now warren's) short --version; warren's earlier -V still works.
+  if (args.length === 1 && args[0] === '-V') args = ['--version'];
   const at = args.indexOf('tunnel');
   const leading = at > 0 ? args.slice(0, at) : [];
   if (leading.length > 0 && leading[0]?.startsWith('-') === true && !leading.some((a) => ROOT_OWN.has(a))) {

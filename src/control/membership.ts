@@ -49,7 +49,8 @@ async function tellOtherAccounts(
 
 /** Rolls the user's API key and records it in every account they belong to. */
 export async function rollKey(tx: Repositories, by: AuditBy, user: UserRow, reason: string): Promise<void> {
-  await tx.identity.rollApiKey(user.id);
+  // A roll ends the user's dashboard sessions; only the user's own session doing the change stays.
+  await tx.identity.rollApiKey(user.id, by.actor.id === user.id ? by.sessionId : undefined);
   for (const { account } of await tx.identity.accountsOf(user.id)) {
     await audit(tx, by, {
       accountId: account.id,

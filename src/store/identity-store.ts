@@ -85,12 +85,28 @@ export class IdentityStore {
     return row;
   }
 
+  /**
+   * Sets the password and ends every dashboard session of the user (in the caller's transaction):
+   * a reset is how an operator locks out whoever learned the old password, so a session that
+   * password opened must not outlive it.
+   */
   async setPassword(userId: string, password: string): Promise<void> {
     await this.#db
       .updateTable('users')
       .set({ password_hash: await hashPassword(password), modified_on: this.#now() })
       .where('id', '=', userId)
       .execute();
+    await this.#endSessions(userId, undefined);
+  }
+
+  /**
+   * Deletes the user's dashboard sessions, but `keepSessionId` (the session doing the user's own
+   * change, so accepting an invitation in the dashboard does not sign them out of it).
+   */
+  async #endSessions(userId: string, keepSessionId: string | undefined): Promise<void> {
+    let q = this.#db.deleteFrom('dashboard_sessions').where('user_id', '=', userId);
+    if (keepSessionId !== undefined) q = q.where('id', '!=', keepSessionId);
+    await q.execute();
   }
 
   /** Makes an invited-only user a real one (`warren admin create-user` for an invited address). */
@@ -135,7 +151,11 @@ export class IdentityStore {
   }
 
   /** Rolls the user's API key: every token bound to it stops working. */
-  async rollApiKey(userId: string): Promise<void> {
+  /**
+   * Rolls the API key and ends the user's dashboard sessions (but `keepSessionId`): a roll marks a
+   * change of rights or a suspected leak, and either way a session from before it must sign in again.
+   */
+  async rollApiKey(userId: string, keepSessionId?: string): Promise<void> {
     await this.#db
       .updateTable('users')
       .set((eb) => {
@@ -144,6 +164,7 @@ export class IdentityStore {
       })
       .where('id', '=', userId)
       .execute();
+    await this.#endSessions(userId, keepSessionId);
   }
 
   async createAccount(name: string): Promise<AccountRow> {

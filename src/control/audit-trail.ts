@@ -5,17 +5,11 @@ import type { Principal } from './principal.js';
 export interface AuditBy {
   actor: AuditEntry['actor'];
   interface: string;
-  /** The dashboard session that made the request, if one did (an own key roll keeps it alive). */
-  sessionId?: string | undefined;
 }
 
 /** The caller of an API request, as the audit log names it. */
 export function byApi(p: Principal): AuditBy {
-  return {
-    actor: { id: p.user.id, email: p.user.email, ip: p.ip, type: 'user' },
-    interface: 'API',
-    sessionId: p.session?.id,
-  };
+  return { actor: { id: p.user.id, email: p.user.email, ip: p.ip, type: 'user' }, interface: 'API' };
 }
 
 /** An audit entry minus who did it (that comes from `AuditBy`). */

@@ -96,17 +96,12 @@ export class IdentityStore {
       .set({ password_hash: await hashPassword(password), modified_on: this.#now() })
       .where('id', '=', userId)
       .execute();
-    await this.#endSessions(userId, undefined);
+    await this.#endSessions(userId);
   }
 
-  /**
-   * Deletes the user's dashboard sessions, but `keepSessionId` (the session doing the user's own
-   * change, so accepting an invitation in the dashboard does not sign them out of it).
-   */
-  async #endSessions(userId: string, keepSessionId: string | undefined): Promise<void> {
-    let q = this.#db.deleteFrom('dashboard_sessions').where('user_id', '=', userId);
-    if (keepSessionId !== undefined) q = q.where('id', '!=', keepSessionId);
-    await q.execute();
+  /** Deletes every dashboard session of the user. */
+  async #endSessions(userId: string): Promise<void> {
+    await this.#db.deleteFrom('dashboard_sessions').where('user_id', '=', userId).execute();
   }
 
   /** Makes an invited-only user a real one (`warren admin create-user` for an invited address). */
@@ -152,10 +147,11 @@ export class IdentityStore {
 
   /** Rolls the user's API key: every token bound to it stops working. */
   /**
-   * Rolls the API key and ends the user's dashboard sessions (but `keepSessionId`): a roll marks a
-   * change of rights or a suspected leak, and either way a session from before it must sign in again.
+   * Rolls the API key and, unless `endSessions` is false, ends the user's dashboard sessions: a roll
+   * someone else causes marks a change of rights or a suspected leak, so a session from before it
+   * must sign in again.
    */
-  async rollApiKey(userId: string, keepSessionId?: string): Promise<void> {
+  async rollApiKey(userId: string, endSessions = true): Promise<void> {
     await this.#db
       .updateTable('users')
       .set((eb) => {
@@ -164,7 +160,7 @@ export class IdentityStore {
       })
       .where('id', '=', userId)
       .execute();
-    await this.#endSessions(userId, keepSessionId);
+    if (endSessions) await this.#endSessions(userId);
   }
 
   async createAccount(name: string): Promise<AccountRow> {

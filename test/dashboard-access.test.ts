@@ -132,4 +132,31 @@ describe('dashboard Access in Chromium', () => {
     await screenshot(page, 'access-logs');
     d.watched.assertClean();
   });
+
+  test('reusable policies: lists, creates one with the rule builder, and deletes it', async () => {
+    const { page } = d;
+    const path = `/accounts/${d.accountId}/access/policies`;
+    await page.goto(`${d.serve.apiBase}/access/policies`);
+    await page.getByText('No reusable policy yet').waitFor();
+    await page.getByRole('button', { name: 'Add a policy' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Policy name').fill('Contractors');
+    await dialog.getByLabel('Action').selectOption('deny');
+    await dialog.getByLabel('Rule 1: Domain').fill('contractor.example.com');
+    await dialog.getByRole('button', { name: 'Save policy' }).click();
+    await page.getByRole('status').getByText('Saved the policy Contractors.').waitFor();
+    await page.getByRole('cell', { name: 'include e-mail ending in @contractor.example.com', exact: true }).waitFor();
+    await screenshot(page, 'access-policies');
+    const made = (await d.api<Policy[]>('GET', path)).json.result;
+    assert.deepEqual(
+      made.map((p) => ({ name: p.name, decision: p.decision, include: p.include })),
+      [{ name: 'Contractors', decision: 'deny', include: [{ email_domain: { domain: 'contractor.example.com' } }] }],
+    );
+
+    await page.getByRole('button', { name: 'Delete Contractors' }).click();
+    await dialog.getByRole('button', { name: 'Delete' }).click();
+    await page.getByText('No reusable policy yet').waitFor();
+    assert.deepEqual((await d.api<Policy[]>('GET', path)).json.result, []);
+    d.watched.assertClean();
+  });
 });

@@ -76,4 +76,34 @@ describe('dashboard members and API tokens in Chromium', () => {
     await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
     d.watched.assertClean();
   });
+
+  test('members past the API page cap of 50 are on the next page, reached with Next', async () => {
+    const { page } = d;
+    const invited = Array.from({ length: 51 }, (_, i) => `paged-${String(i).padStart(2, '0')}@example.com`);
+    for (const email of invited) {
+      const r = await d.api('POST', `/accounts/${d.accountId}/members`, {
+        email,
+        roles: ['05784afa30c1afe1440e79d9351c7430'],
+      });
+      assert.equal(r.status, 200, JSON.stringify(r.json));
+    }
+    await page.goto(`${d.serve.apiBase}/members`);
+    const pages = page.getByRole('navigation', { name: 'Pages' });
+    await pages.getByText(/^Page 1 of 2 \(\d+ members\)$/).waitFor();
+    const firstCells = page.locator('tbody tr td:first-child');
+    const first = await firstCells.allTextContents();
+    assert.equal(first.length, 50);
+    await pages.getByRole('button', { name: 'Next' }).click();
+    await pages.getByText(/^Page 2 of 2 /).waitFor();
+    assert.ok(await pages.getByRole('button', { name: 'Next' }).isDisabled());
+    const second = await firstCells.allTextContents();
+    assert.ok(second.length >= 1);
+    const seen = new Set([...first, ...second]);
+    assert.equal(seen.size, first.length + second.length, 'no member on both pages');
+    for (const email of invited) assert.ok(seen.has(email), `${email} is on one of the pages`);
+    await screenshot(page, 'members-page-2');
+    await pages.getByRole('button', { name: 'Previous' }).click();
+    await pages.getByText(/^Page 1 of 2 /).waitFor();
+    d.watched.assertClean();
+  });
 });

@@ -171,6 +171,8 @@ describe('warren serve on a fresh data dir prints a one-time setup link', () => 
 
   test('over plain HTTP: the link opens the form, creates the super administrator once, and its token works', async () => {
     const [, link] = await serve.waitFor(SETUP_LINE);
+    // The banner names the dashboard the link leads to.
+    await serve.waitFor(new RegExp(`^  dashboard +http://127\\.0\\.0\\.1:${serve.apiPort}/$`, 'm'));
     const url = link as string;
     const page = await fetch(url);
     assert.equal(page.status, 200);

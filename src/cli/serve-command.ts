@@ -190,6 +190,9 @@ export async function serve(options: ServeOptions): Promise<void> {
         ? `  dns            off (port ${options.dns.port} is taken; pass --dns-port)`
         : `  dns            ${host}:${dns.port} (UDP and TCP)`,
       `  api            http://${host}:${apiPort}/client/v4`,
+      control.servesDashboard
+        ? `  dashboard      http://${host}:${apiPort}/`
+        : '  dashboard      not built (web/dist is missing: npm run build)',
       tls.caPath !== undefined
         ? `  edge CA        ${tls.caPath}`
         : `  tunnel cert    ${resolve(options.tunnelTls.cert ?? '')}  (connectors trust its issuer: the system's CAs, or --edge-ca)`,

@@ -1,6 +1,10 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_ACCOUNT_NAME, MIN_TOKEN_LENGTH } from '../control/bootstrap.js';
-import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../control/user-admin.js';
+import {
+  DEFAULT_ACCOUNT_NAME,
+  MAX_PASSWORD_LENGTH,
+  MIN_PASSWORD_LENGTH,
+  MIN_TOKEN_LENGTH,
+} from '../control/bootstrap.js';
 import { parseResolverAddress } from '../control/zone-verifier.js';
 import {
   DEFAULT_MAX_CONNECTIONS_PER_SOURCE,

@@ -3,6 +3,10 @@ import { SUPER_ADMIN_ROLE_ID } from './roles.js';
 
 export const DEFAULT_ACCOUNT_NAME = 'default';
 export const MIN_TOKEN_LENGTH = 20;
+// In this small module, not in user-admin.ts: `warren serve --help` names them, and the CLI must
+// not load the store (and its 28 MiB) to say so in every `warren tunnel` process.
+export const MIN_PASSWORD_LENGTH = 10;
+export const MAX_PASSWORD_LENGTH = 1024; // scrypt takes any length; this only bounds the work per request
 
 export interface BootstrapInput {
   email: string;

@@ -104,6 +104,10 @@ export class ControlPlane {
   readonly access: AccessControl;
   readonly #ctx: ControlContext;
   readonly #dashboard: DashboardBundle | undefined;
+  /** Whether a built dashboard is served at / (web/dist exists). */
+  get servesDashboard(): boolean {
+    return this.#dashboard !== undefined;
+  }
 
   private constructor(options: ControlPlaneOptions, originCa: OriginCa) {
     const { store, logger } = options;

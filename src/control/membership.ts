@@ -49,7 +49,9 @@ async function tellOtherAccounts(
 
 /** Rolls the user's API key and records it in every account they belong to. */
 export async function rollKey(tx: Repositories, by: AuditBy, user: UserRow, reason: string): Promise<void> {
-  await tx.identity.rollApiKey(user.id);
+  // A roll someone else caused (a role change, an operator) ends the user's dashboard sessions;
+  // the user's own act (accepting an invitation, a new account) only adds rights and ends none.
+  await tx.identity.rollApiKey(user.id, by.actor.id !== user.id);
   for (const { account } of await tx.identity.accountsOf(user.id)) {
     await audit(tx, by, {
       accountId: account.id,

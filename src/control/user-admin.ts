@@ -2,13 +2,11 @@ import { WarrenError } from '../errors/index.js';
 import type { AccountRow, AuditEntry, Repositories, Store, UserRow } from '../store/index.js';
 import type { AuditBy } from './audit-trail.js';
 import { audit } from './audit-trail.js';
-import { DEFAULT_ACCOUNT_NAME } from './bootstrap.js';
+import { DEFAULT_ACCOUNT_NAME, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './bootstrap.js';
 import { globalApiKey } from './global-api-key.js';
 import { addCreatedMember, rollKey } from './membership.js';
 import { ROLES, type Role, roleById, SUPER_ADMIN_ROLE_ID } from './roles.js';
 
-export const MIN_PASSWORD_LENGTH = 10;
-export const MAX_PASSWORD_LENGTH = 1024; // scrypt takes any length; this only bounds the work per request
 const EMAIL = /^[^@\s]{1,64}@[^@\s]{1,190}$/;
 
 /** Who did it, for the audit log: the operator's shell (`warren admin`) or the setup page's visitor. */
@@ -237,3 +235,5 @@ export async function listUsers(store: Store): Promise<UserListing[]> {
   }
   return out;
 }
+
+export { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH };

@@ -85,12 +85,23 @@ export class IdentityStore {
     return row;
   }
 
+  /**
+   * Sets the password and ends every dashboard session of the user (in the caller's transaction):
+   * a reset is how an operator locks out whoever learned the old password, so a session that
+   * password opened must not outlive it.
+   */
   async setPassword(userId: string, password: string): Promise<void> {
     await this.#db
       .updateTable('users')
       .set({ password_hash: await hashPassword(password), modified_on: this.#now() })
       .where('id', '=', userId)
       .execute();
+    await this.#endSessions(userId);
+  }
+
+  /** Deletes every dashboard session of the user. */
+  async #endSessions(userId: string): Promise<void> {
+    await this.#db.deleteFrom('dashboard_sessions').where('user_id', '=', userId).execute();
   }
 
   /** Makes an invited-only user a real one (`warren admin create-user` for an invited address). */
@@ -135,7 +146,12 @@ export class IdentityStore {
   }
 
   /** Rolls the user's API key: every token bound to it stops working. */
-  async rollApiKey(userId: string): Promise<void> {
+  /**
+   * Rolls the API key and, unless `endSessions` is false, ends the user's dashboard sessions: a roll
+   * someone else causes marks a change of rights or a suspected leak, so a session from before it
+   * must sign in again.
+   */
+  async rollApiKey(userId: string, endSessions = true): Promise<void> {
     await this.#db
       .updateTable('users')
       .set((eb) => {
@@ -144,6 +160,7 @@ export class IdentityStore {
       })
       .where('id', '=', userId)
       .execute();
+    if (endSessions) await this.#endSessions(userId);
   }
 
   async createAccount(name: string): Promise<AccountRow> {

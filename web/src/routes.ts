@@ -3,6 +3,7 @@ import { AccessAppPage } from './pages/access/access-app-page';
 import { AccessAppsPage } from './pages/access/access-apps-page';
 import { AccessGroupsPage } from './pages/access/access-groups-page';
 import { AccessLogsPage } from './pages/access/access-logs-page';
+import { AccessPoliciesPage } from './pages/access/access-policies-page';
 import { AccessIdentityPage } from './pages/access/identity-page';
 import { ServiceTokensPage } from './pages/access/service-tokens-page';
 import { AuditPage } from './pages/audit/audit-page';
@@ -43,6 +44,7 @@ export const routes: readonly RouteDef[] = [
   { path: '/certificates', title: 'Origin certificates', nav: 'DNS & SSL', component: CertificatesPage },
   { path: '/access/apps', title: 'Applications', nav: 'Access', component: AccessAppsPage },
   { path: '/access/apps/:id', title: 'Application', nav: false, component: AccessAppPage },
+  { path: '/access/policies', title: 'Policies', nav: 'Access', component: AccessPoliciesPage },
   { path: '/access/groups', title: 'Groups', nav: 'Access', component: AccessGroupsPage },
   { path: '/access/service-tokens', title: 'Service tokens', nav: 'Access', component: ServiceTokensPage },
   { path: '/access/identity', title: 'Login methods & keys', nav: 'Access', component: AccessIdentityPage },

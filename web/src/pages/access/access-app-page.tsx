@@ -8,7 +8,7 @@ import { useApi } from '../../use-api';
 import type { AccessApp, AccessGroup, AccessPolicy, ServiceToken } from './access-types';
 import { linesOf, newLine, RuleBuilder, type RuleLine, ruleError, rulesOf, ruleWords } from './rule-builder';
 
-const DECISIONS: readonly (readonly [AccessPolicy['decision'], string])[] = [
+export const DECISIONS: readonly (readonly [AccessPolicy['decision'], string])[] = [
   ['allow', 'Allow'],
   ['deny', 'Deny'],
   ['bypass', 'Bypass (no login)'],

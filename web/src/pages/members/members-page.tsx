@@ -2,16 +2,31 @@ import { useState } from 'react';
 import { api, messageOf } from '../../api';
 import type { PageProps } from '../../routes';
 import { useAccount } from '../../session';
-import { Alert, Button, ConfirmDialog, Dialog, Field, PageHeader, SelectField, StatusBadge, Table } from '../../ui';
+import {
+  Alert,
+  Button,
+  ConfirmDialog,
+  Dialog,
+  Field,
+  PageHeader,
+  Pager,
+  SelectField,
+  StatusBadge,
+  Table,
+} from '../../ui';
 import { useApi } from '../../use-api';
+import { usePagedApi } from '../../use-paged-api';
 import type { Member, Role } from './members-types';
 import { ShownOnce } from './shown-once';
+
+/** The API's cap on `per_page` for members. */
+const PER_PAGE = 50;
 
 /** Members and service users of the account: invite, change roles, remove, create a service user. */
 export function MembersPage(_: PageProps) {
   const { account } = useAccount();
   const base = `/accounts/${encodeURIComponent(account.id)}`;
-  const members = useApi<Member[]>(`${base}/members?per_page=50`);
+  const members = usePagedApi<Member>(`${base}/members`, PER_PAGE);
   const roles = useApi<Role[]>(`${base}/roles`);
   const roleOptions = (roles.data ?? []).map((r) => [r.id, r.name] as const);
   const [dialog, setDialog] = useState<'invite' | 'service' | undefined>(undefined);
@@ -48,54 +63,63 @@ export function MembersPage(_: PageProps) {
         <ShownOnce title={`API token of ${secret.name}`} value={secret.value} onDone={() => setSecret(undefined)} />
       )}
       {members.error === undefined ? null : <Alert>{messageOf(members.error)}</Alert>}
-      {members.data === undefined ? (
+      {members.rows === undefined ? (
         <p>Loading…</p>
       ) : (
-        <Table
-          caption="Members"
-          rows={members.data}
-          rowKey={(m) => m.id}
-          columns={[
-            { header: 'Member', cell: (m) => m.user.email },
-            {
-              header: 'Kind',
-              cell: (m) => (m.user.service_user ? 'Service user' : 'Person'),
-            },
-            {
-              header: 'Roles',
-              cell: (m) => m.roles.map((r) => r.name).join(', '),
-            },
-            {
-              header: 'Status',
-              cell: (m) =>
-                m.status === 'accepted' ? (
-                  <StatusBadge status="active" label="Accepted" />
-                ) : (
-                  <StatusBadge status="pending" label="Invited" />
+        <>
+          <Table
+            caption="Members"
+            rows={members.rows}
+            rowKey={(m) => m.id}
+            columns={[
+              { header: 'Member', cell: (m) => m.user.email },
+              {
+                header: 'Kind',
+                cell: (m) => (m.user.service_user ? 'Service user' : 'Person'),
+              },
+              {
+                header: 'Roles',
+                cell: (m) => m.roles.map((r) => r.name).join(', '),
+              },
+              {
+                header: 'Status',
+                cell: (m) =>
+                  m.status === 'accepted' ? (
+                    <StatusBadge status="active" label="Accepted" />
+                  ) : (
+                    <StatusBadge status="pending" label="Invited" />
+                  ),
+              },
+              {
+                header: 'Actions',
+                cell: (m) => (
+                  <>
+                    <Button
+                      variant="link"
+                      onClick={() => {
+                        setRoleId(m.roles[0]?.id ?? '');
+                        setEditing(m);
+                      }}
+                      aria-label={`Change role of ${m.user.email}`}
+                    >
+                      Change role
+                    </Button>{' '}
+                    <Button variant="link" onClick={() => setRemoving(m)} aria-label={`Remove ${m.user.email}`}>
+                      Remove
+                    </Button>
+                  </>
                 ),
-            },
-            {
-              header: 'Actions',
-              cell: (m) => (
-                <>
-                  <Button
-                    variant="link"
-                    onClick={() => {
-                      setRoleId(m.roles[0]?.id ?? '');
-                      setEditing(m);
-                    }}
-                    aria-label={`Change role of ${m.user.email}`}
-                  >
-                    Change role
-                  </Button>{' '}
-                  <Button variant="link" onClick={() => setRemoving(m)} aria-label={`Remove ${m.user.email}`}>
-                    Remove
-                  </Button>
-                </>
-              ),
-            },
-          ]}
-        />
+              },
+            ]}
+          />
+          <Pager
+            page={members.page}
+            pages={members.pages}
+            total={members.total}
+            noun="members"
+            onPage={members.setPage}
+          />
+        </>
       )}
       <Dialog
         open={dialog !== undefined}

@@ -6,7 +6,7 @@ import { useAccount } from '../../session';
 import { Alert, Button, ConfirmDialog, Dialog, Field, PageHeader, SelectField, Table } from '../../ui';
 import { useApi } from '../../use-api';
 import type { AccessApp, AccessGroup, AccessPolicy, ServiceToken } from './access-types';
-import { linesOf, newLine, RuleBuilder, type RuleLine, ruleError, rulesOf, ruleWords } from './rule-builder';
+import { linesOf, newLine, policyWords, RuleBuilder, type RuleLine, ruleError, rulesOf } from './rule-builder';
 
 export const DECISIONS: readonly (readonly [AccessPolicy['decision'], string])[] = [
   ['allow', 'Allow'],
@@ -153,12 +153,7 @@ export function AccessAppPage({ params }: PageProps) {
             },
             {
               header: 'Rules',
-              cell: (p) =>
-                [
-                  `include ${p.include.map((r) => ruleWords(r, names)).join(' or ')}`,
-                  ...(p.require ?? []).map((r) => `require ${ruleWords(r, names)}`),
-                  ...(p.exclude ?? []).map((r) => `exclude ${ruleWords(r, names)}`),
-                ].join('; '),
+              cell: (p) => policyWords(p, names),
             },
             {
               header: 'Actions',

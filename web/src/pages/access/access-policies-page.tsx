@@ -6,7 +6,7 @@ import { Alert, Button, ConfirmDialog, Dialog, Field, PageHeader, SelectField, T
 import { useApi } from '../../use-api';
 import { DECISIONS } from './access-app-page';
 import type { AccessGroup, AccessPolicy, ServiceToken } from './access-types';
-import { linesOf, newLine, RuleBuilder, type RuleLine, ruleError, rulesOf, ruleWords } from './rule-builder';
+import { linesOf, newLine, policyWords, RuleBuilder, type RuleLine, ruleError, rulesOf } from './rule-builder';
 
 /** Reusable policies: written once, attached to any number of applications by id. */
 export function AccessPoliciesPage(_: PageProps) {
@@ -48,12 +48,6 @@ export function AccessPoliciesPage(_: PageProps) {
       else throw err;
     }
   };
-  const rules = (p: AccessPolicy) =>
-    (['include', 'require', 'exclude'] as const)
-      .filter((s) => (p[s] ?? []).length > 0)
-      .map((s) => `${s} ${(p[s] ?? []).map((r) => ruleWords(r, names)).join(s === 'include' ? ' or ' : ' and ')}`)
-      .join('; ');
-
   return (
     <>
       <PageHeader
@@ -78,7 +72,7 @@ export function AccessPoliciesPage(_: PageProps) {
           columns={[
             { header: 'Name', cell: (p) => p.name },
             { header: 'Action', cell: (p) => DECISIONS.find(([d]) => d === p.decision)?.[1] ?? p.decision },
-            { header: 'Rules', cell: rules },
+            { header: 'Rules', cell: (p) => policyWords(p, names) },
             {
               header: 'Actions',
               cell: (p) => (

@@ -1,7 +1,7 @@
 import { ApiError } from '../../api';
 import { Button, Field, SelectField } from '../../ui';
 import './forms.css';
-import type { AccessGroup, Rule, ServiceToken } from './access-types';
+import type { AccessGroup, AccessPolicy, Rule, ServiceToken } from './access-types';
 
 export type RuleKind =
   | 'everyone'
@@ -113,6 +113,18 @@ export function ruleWords(r: Rule, names: ReadonlyMap<string, string>): string {
     default:
       return kind.replaceAll('_', ' ');
   }
+}
+
+/** A policy's rules in words: any include rule admits, every require rule must hold, any exclude rule refuses. */
+export function policyWords(
+  p: Pick<AccessPolicy, 'include' | 'require' | 'exclude'>,
+  names: ReadonlyMap<string, string>,
+) {
+  return [
+    `include ${p.include.map((r) => ruleWords(r, names)).join(' or ')}`,
+    ...(p.require ?? []).map((r) => `require ${ruleWords(r, names)}`),
+    ...(p.exclude ?? []).map((r) => `exclude ${ruleWords(r, names)}`),
+  ].join('; ');
 }
 
 /** The include / require / exclude editor: one line per rule. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import { CLI, tempDir } from './support/warren-processes.js';
 
@@ -59,6 +59,17 @@ function filesOf(out: string): Map<string, string> {
 }
 
 const isRoot = process.getuid?.() === 0;
+
+/**
+ * Whether a user without any of the checkout's owner or group rights can reach the CLI: every
+ * folder on its path must let others through (a checkout under `mktemp -d`, mode 0700, does not).
+ */
+function othersCanRun(file: string): boolean {
+  for (let d = dirname(file); ; d = dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0) return false;
+    if (dirname(d) === d) return true;
+  }
+}
 
 test('service-install-dry-run-prints-units-that-systemd-analyze-verify-accepts', (t) => {
   const { token, secret } = tokenOf();
@@ -164,7 +175,9 @@ test('service-uninstall-and-install-leave-a-unit-they-did-not-write-alone', { sk
 });
 
 test('service-install-without-root-says-so-in-one-line-and-writes-nothing', {
-  skip: !isRoot && 'needs root to drop to another user',
+  skip:
+    (!isRoot && 'needs root to drop to another user') ||
+    (!othersCanRun(CLI) && `an unprivileged user cannot reach ${CLI} (a folder on its path is closed to others)`),
 }, () => {
   const base = fresh();
   const unitDir = join(base, 'systemd');

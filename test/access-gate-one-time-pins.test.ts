@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { OneTimePins, OTP_MAX_ATTEMPTS, OTP_TTL_MS } from '../src/access/index.js';
-import { gatePath, sameHostPath } from '../src/edge/access-http.js';
+import { sameHostPath } from '../src/edge/access-http.js';
+import { gatePath } from '../src/edge/gate-path.js';
 
 describe('one-time PINs', { timeout: 10_000 }, () => {
   test('a code is six digits, works once, and only for the app it was sent for', () => {
@@ -33,10 +34,14 @@ describe('one-time PINs', { timeout: 10_000 }, () => {
 
 describe('gate paths and redirect targets', { timeout: 10_000 }, () => {
   test('lookup paths resolve dot segments, escapes, repeated slashes and case', () => {
-    assert.equal(gatePath('/x/../Admin?q=1'), '/admin');
-    assert.equal(gatePath('/%61dmin/%2e%2e/admin'), '/admin');
-    assert.equal(gatePath('//admin//users'), '/admin/users');
-    assert.equal(gatePath('/a\\..\\admin'), '/admin');
+    const canonical = (t: string) => {
+      const p = gatePath(t);
+      return 'error' in p ? p.error : p.canonical;
+    };
+    assert.equal(canonical('/x/../Admin?q=1'), '/admin');
+    assert.equal(canonical('/%61dmin/%2e%2e/admin'), '/admin');
+    assert.equal(canonical('//admin//users'), '/admin/users');
+    assert.equal(canonical('/a\\..\\admin'), '/admin');
   });
 
   test('redirect_url is only a path on the same host', () => {

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { AccessAppRow, AccessPolicyRow, AccessServiceTokenRow, Store } from '../store/index.js';
 import type { AccessGroupDef, AccessIdentity } from './access-rule.js';
-import { type AppDomain, matchApp, parseAppDomain } from './app-matcher.js';
+import { type AppDomain, appCoversHost, matchApp, parseAppDomain } from './app-matcher.js';
 import { type AccessPolicyDef, evaluatePolicies, type PolicyVerdict } from './policy-engine.js';
 import { serviceSecretValid } from './service-token-check.js';
 
@@ -102,12 +102,33 @@ export class AccessGate {
   /** The app protecting `host` + `path` (most specific domain and path), or undefined: not protected. */
   lookup(host: string, path: string): GateApp | undefined {
     const h = host.toLowerCase().replace(/:\d+$/, '').replace(/\.$/, '');
-    const s = this.#snapshot;
-    const candidates: GateApp[] = [...(s.exact.get(h) ?? [])];
-    for (let dot = h.indexOf('.'); dot !== -1; dot = h.indexOf('.', dot + 1)) {
-      candidates.push(...(s.wildcard.get(h.slice(dot + 1)) ?? []));
-    }
+    const candidates = this.hostApps(h);
     return candidates.length === 0 ? undefined : matchApp(candidates, h, path);
+  }
+
+  /**
+   * The app for a request whose path an origin may read several ways (`views`, see the edge's
+   * `gatePath`): `{ app }` when every reading falls under the same app (or none), undefined when
+   * they disagree — the request is ambiguous and must be refused.
+   */
+  lookupViews(host: string, views: readonly string[]): { app: GateApp | undefined } | undefined {
+    const candidates = this.hostApps(host);
+    if (candidates.length === 0) return { app: undefined };
+    const app = matchApp(candidates, host, views[0] ?? '/');
+    for (let i = 1; i < views.length; i++) {
+      if (matchApp(candidates, host, views[i] as string) !== app) return undefined;
+    }
+    return { app };
+  }
+
+  /** Every app whose domain covers `host` (lower case, no port), whatever its path. */
+  hostApps(host: string): GateApp[] {
+    const s = this.#snapshot;
+    const candidates: GateApp[] = [...(s.exact.get(host) ?? [])];
+    for (let dot = host.indexOf('.'); dot !== -1; dot = host.indexOf('.', dot + 1)) {
+      candidates.push(...(s.wildcard.get(host.slice(dot + 1)) ?? []));
+    }
+    return candidates.filter((a) => appCoversHost(a.domain, host));
   }
 
   /** Whether any app covers `host` (lower case, no port): unprotected hosts stop here, before any path work. */

@@ -16,7 +16,32 @@ export function parseAppDomain(domain: string): AppDomain {
   return { host: wildcard ? hostPart.slice(2) : hostPart, wildcard, path };
 }
 
-function hostMatches(d: AppDomain, host: string): boolean {
+/** One DNS label: letters, digits, `_` and inner hyphens, 1 to 63 characters (lower case). */
+const LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/;
+const IPV6_LITERAL = /^\[[0-9a-f:.]{2,45}\]$/;
+
+/**
+ * Whether `host` (lower case, no port, no trailing dot) is a syntactically valid host name: DNS
+ * labels joined by dots, at most 253 characters, or a bracketed IPv6 literal. Nothing that could
+ * end a URL's authority (`/`, `?`, `#`, `\`, `@`, `:`) or hide one name inside another passes.
+ *
+ * @example isHostname('a.w.example.com') // true
+ * @example isHostname('evil.example\\.w.example.com') // false
+ */
+export function isHostname(host: string): boolean {
+  if (host.length === 0 || host.length > 253) return false;
+  if (host.charCodeAt(0) === 91 /* [ */) return IPV6_LITERAL.test(host);
+  for (const label of host.split('.')) if (!LABEL.test(label)) return false;
+  return true;
+}
+
+/**
+ * Whether the app domain `d` covers `host` (lower case, no port): the one rule for every caller
+ * (gate lookup, login, the login's way back, token-named apps). A host that is not a valid host
+ * name is covered by nothing, so `evil.example/?.w.example.com` never matches `*.w.example.com`.
+ */
+export function appCoversHost(d: AppDomain, host: string): boolean {
+  if (!isHostname(host)) return false;
   return d.wildcard ? host.endsWith(`.${d.host}`) : host === d.host;
 }
 
@@ -45,7 +70,7 @@ export function matchApp<A extends { domain: AppDomain }>(
   let best: A | undefined;
   let bestScore = -1;
   for (const app of apps) {
-    if (!hostMatches(app.domain, h) || !pathMatches(app.domain, p)) continue;
+    if (!appCoversHost(app.domain, h) || !pathMatches(app.domain, p)) continue;
     const s = specificity(app.domain);
     if (s > bestScore) {
       best = app;

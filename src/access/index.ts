@@ -9,7 +9,7 @@ export {
   rulesMatch,
 } from './access-rule.js';
 export { type AccessSession, AccessSessionCache, type JwksSource } from './access-session-cache.js';
-export { type AppDomain, matchApp, parseAppDomain } from './app-matcher.js';
+export { type AppDomain, appCoversHost, isHostname, matchApp, parseAppDomain } from './app-matcher.js';
 export { type JwksDocument, jwksDocument, type PublishedKey } from './jwks-document.js';
 export {
   AccessKeyRing,

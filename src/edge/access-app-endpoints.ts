@@ -1,7 +1,18 @@
 import type { IncomingMessage } from 'node:http';
 import type { AccessSession, AccessSessionCache, GateApp } from '../access/index.js';
-import { ACCESS_COOKIE, type AccessAnswer, json, portSuffix, redirect, sameHostPath, text } from './access-http.js';
+import {
+  ACCESS_COOKIE,
+  type AccessAnswer,
+  edgeUrl,
+  json,
+  portSuffix,
+  redirect,
+  sameHostPath,
+  text,
+} from './access-http.js';
 import { revoked, tokenOf } from './access-tokens.js';
+
+const ENDPOINTS = new Set(['/cdn-cgi/access/authorized', '/cdn-cgi/access/logout', '/cdn-cgi/access/get-identity']);
 
 /** The identity provider a session came from, for `get-identity`. */
 export type IdpOf = (accountId: string) => Promise<{ id: string; type: string } | undefined>;
@@ -17,6 +28,11 @@ export class AccessAppEndpoints {
   constructor(sessions: AccessSessionCache, idpOf: IdpOf) {
     this.#sessions = sessions;
     this.#idpOf = idpOf;
+  }
+
+  /** Whether a request path (the gate's canonical reading) is one of these endpoints. */
+  static handles(path: string): boolean {
+    return ENDPOINTS.has(path);
   }
 
   /** The session of `token` for `app` (verified once, then cached), or null: invalid, expired, revoked. */
@@ -59,7 +75,7 @@ export class AccessAppEndpoints {
         if (app.teamDomain === undefined)
           return { ...text(200, 'You are logged out.\n'), headers: ['set-cookie', cleared] };
         // The team domain's session ends too, or the next visit would log straight back in.
-        return redirect(`${scheme}://${app.teamDomain}${portSuffix(req.headers.host)}/cdn-cgi/access/logout`, [
+        return redirect(edgeUrl(scheme, app.teamDomain, portSuffix(req.headers.host), '/cdn-cgi/access/logout'), [
           cleared,
         ]);
       }

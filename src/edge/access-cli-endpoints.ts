@@ -4,9 +4,10 @@ import { type AccessSession, type AccessSessionCache, type GateApp, signAccessJw
 import { ACCESS_CLI_PATH, ACCESS_CLI_TOKEN_PATH, ACCESS_CLI_TRANSFER, accessCliCode } from './access-cli-code.js';
 import { ACCESS_CLI_TRANSFER_TTL_MS, AccessCliTransfers } from './access-cli-transfers.js';
 import type { AccessEdgeOptions } from './access-edge.js';
-import { type AccessAnswer, gatePath, json, loginRedirect, readForm } from './access-http.js';
+import { type AccessAnswer, json, loginRedirect, readForm } from './access-http.js';
 import { esc, html, messagePage, page, userUuid } from './access-login-page.js';
 import { issueTime, sessionSeconds, tokenOf } from './access-tokens.js';
+import { gatePath } from './gate-path.js';
 import { normalizeIp } from './tunnel-listener.js';
 
 type Verify = (app: GateApp, token: string, nowS: number) => Promise<AccessSession | null>;
@@ -57,7 +58,9 @@ export class AccessCliEndpoints {
       return html(400, messagePage('Bad link', 'This link is malformed; run `warren access login` again.'));
     }
     // The app is the one the CLI was pointed at (its path), not whatever covers /cdn-cgi/.
-    const app = this.#o.gate.lookup(host, gatePath(query.get('app_path') ?? '/'));
+    const appPath = gatePath(query.get('app_path') || '/');
+    const found = 'error' in appPath ? undefined : this.#o.gate.lookupViews(host, appPath.views);
+    const app = found?.app;
     if (app === undefined) {
       return html(404, messagePage('Not protected', 'No Access application protects this address.'));
     }

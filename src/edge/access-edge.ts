@@ -5,7 +5,9 @@ import {
   type AccessKeyRing,
   type AccessSession,
   AccessSessionCache,
+  appCoversHost,
   type GateApp,
+  isHostname,
   type OtpMailer,
   signAccessJwt,
 } from '../access/index.js';
@@ -13,11 +15,13 @@ import type { SignInThrottle } from '../control/sign-in-throttle.js';
 import type { Store } from '../store/index.js';
 import { AccessAppEndpoints } from './access-app-endpoints.js';
 import { AccessCliEndpoints } from './access-cli-endpoints.js';
-import { type AccessAnswer, gatePath, loginRedirect, text } from './access-http.js';
+import { type AccessAnswer, loginRedirect, text } from './access-http.js';
 import { AccessLogin } from './access-login.js';
 import { auditLogin } from './access-login-audit.js';
 import { issueTime, revoked, sessionSeconds, tokenOf } from './access-tokens.js';
+import { gatePath } from './gate-path.js';
 import { hostOf } from './host-of.js';
+import type { RequestTarget } from './request-target.js';
 import { normalizeIp } from './tunnel-listener.js';
 
 export interface AccessEdgeOptions {
@@ -40,6 +44,13 @@ export interface AccessEdgeOptions {
 export type AccessVerdict = undefined | string[] | AccessAnswer;
 
 const NO_HEADERS: string[] = [];
+const AMBIGUOUS =
+  'The path reads differently with its encoded slashes, path parameters or trailing dots taken as ' +
+  'an origin might, and those readings fall under different Access applications. Request the path without them.\n';
+
+function edgeOwned(path: string): boolean {
+  return path === '/cdn-cgi/access' || path.startsWith('/cdn-cgi/access/');
+}
 /** A minted service-token JWT is reused until this close to its expiry. */
 const SERVICE_JWT_RENEW_S = 60;
 const SERVICE_JWT_TTL_S = 24 * 3600; // 24 hours at most
@@ -70,19 +81,26 @@ export class AccessEdge {
 
   /**
    * The visitor proxy's hook: decides for a request (`hostHeader`: its Host or absolute-form
-   * authority; `target`: path and query), then calls `next` with the verdict, at once when
+   * authority; `target`: its path and query), then calls `next` with the verdict, at once when
    * memory suffices, else after a verification; `failed` when the gate itself failed (refuse).
+   * On a protected host, `target.path` becomes the normal form the gate matched (see gatePath):
+   * the origin receives exactly the path the gate decided on.
    */
   gate(
     req: IncomingMessage,
     hostHeader: string | undefined,
-    target: string,
+    target: RequestTarget,
     scheme: 'http' | 'https',
     next: (v: AccessVerdict) => void,
     failed: () => void,
   ): void {
     const host = hostOf(hostHeader);
-    const v = host === undefined ? undefined : this.admit(req, host, target, scheme);
+    let v: AccessVerdict | Promise<AccessVerdict>;
+    if (host === undefined) v = undefined;
+    // A name that is not a host name could route through a wildcard record while no app's domain
+    // covers it (`evil\x.w.example.com`): refused, never treated as unprotected.
+    else if (!isHostname(host)) v = text(400, 'The Host header is not a valid host name.\n');
+    else v = this.admit(req, host, target, scheme);
     if (!(v instanceof Promise)) {
       next(v);
       return;
@@ -93,50 +111,75 @@ export class AccessEdge {
     });
   }
 
-  /** `host`: lower case, no port; `target`: the request's path and query. */
+  /** `host`: a valid host name, lower case, no port; `target`: the request's path and query (rewritten, see gate). */
   admit(
     req: IncomingMessage,
     host: string,
-    target: string,
+    target: RequestTarget,
     scheme: 'http' | 'https',
   ): AccessVerdict | Promise<AccessVerdict> {
     const gate = this.#o.gate;
     const team = gate.teamAccount(host);
-    if (team !== undefined) return this.#login.serve(req, host, team, target, scheme);
+    if (team !== undefined) return this.#login.serve(req, host, team, target.path, scheme);
     if (!gate.protects(host)) return undefined;
-    const path = gatePath(target);
-    // `warren access login` finds its app by the path it was given, so it works under any app path.
-    if (AccessCliEndpoints.handles(path)) return this.#cli.serve(req, host, path, target, scheme);
-    const app = gate.lookup(host, path);
+    const p = gatePath(target.path);
+    if ('error' in p) return text(400, `${p.error}\n`);
+    target.path = p.forward;
+    // `/cdn-cgi/access/*` belongs to the edge on every host with an app, whatever the apps' paths.
+    if (p.views.some(edgeOwned)) return this.#edgeOwned(req, host, p.canonical, p.forward, scheme);
+    const found = gate.lookupViews(host, p.views);
+    if (found === undefined) return text(400, AMBIGUOUS);
+    const app = found.app;
     if (app === undefined) return undefined;
-    if (path.startsWith('/cdn-cgi/access/')) {
-      // The login's way back names its app by the token: on a host with several apps (a path app
-      // such as /admin beside the host's root app) the path alone would pick the wrong one.
-      const forToken = path === '/cdn-cgi/access/authorized' ? this.#appOfToken(host, target) : undefined;
-      return this.#endpoints.serve(req, forToken ?? app, path, target, scheme);
-    }
     const nowS = Math.floor(Date.now() / 1000);
     const token = tokenOf(req);
     if (token !== undefined) {
       const s = this.sessions.cached(token, app.aud, nowS);
-      if (s === undefined) return this.#verifyThenAdmit(req, app, host, token, target, scheme, nowS);
+      if (s === undefined) return this.#verifyThenAdmit(req, app, host, token, p.forward, scheme, nowS);
       if (s !== null && !revoked(app, s)) return identityHeaders(token, s);
     }
-    return this.#withoutSession(req, app, host, target, scheme, nowS);
+    return this.#withoutSession(req, app, host, p.forward, scheme, nowS);
   }
 
-  /** The app whose AUD tag the `token` query parameter claims, when that app covers `host` (verified after). */
-  #appOfToken(host: string, target: string): GateApp | undefined {
+  /** `/cdn-cgi/access/*` on a host with an app: the edge's endpoints, or 404; never the origin. */
+  #edgeOwned(
+    req: IncomingMessage,
+    host: string,
+    path: string,
+    target: string,
+    scheme: 'http' | 'https',
+  ): AccessVerdict | Promise<AccessVerdict> {
+    // `warren access login` finds its app by the path it was given, so it works under any app path.
+    if (AccessCliEndpoints.handles(path)) return this.#cli.serve(req, host, path, target, scheme);
+    if (!AccessAppEndpoints.handles(path)) return text(404, 'Not found.\n');
+    // The app is the one the token names (a host may have several apps: /admin beside the root),
+    // else the host's own: the login's way back comes to `/cdn-cgi/access/authorized` whatever
+    // the app's path, which no app on a path covers.
     const q = target.indexOf('?');
-    const token = new URLSearchParams(q === -1 ? '' : target.slice(q + 1)).get('token') ?? '';
-    const payload = token.split('.')[1];
+    const jwt =
+      path === '/cdn-cgi/access/authorized'
+        ? (new URLSearchParams(q === -1 ? '' : target.slice(q + 1)).get('token') ?? undefined)
+        : tokenOf(req);
+    const app = this.#appOfJwt(host, jwt) ?? (path === '/cdn-cgi/access/authorized' ? undefined : this.#hostApp(host));
+    if (app === undefined)
+      return text(403, 'This login link is not valid (expired, revoked, or for another application).\n');
+    return this.#endpoints.serve(req, app, path, target, scheme);
+  }
+
+  /** The app covering the host's root, else the least specific app of the host. */
+  #hostApp(host: string): GateApp | undefined {
+    return this.#o.gate.lookup(host, '/') ?? this.#o.gate.hostApps(host)[0];
+  }
+
+  /** The app whose AUD tag a JWT claims, when that app covers `host` (the token is verified after). */
+  #appOfJwt(host: string, jwt: string | undefined): GateApp | undefined {
+    const payload = jwt?.split('.')[1];
     if (payload === undefined || payload.length > 8192) return undefined;
     try {
       const { aud } = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { aud?: unknown };
       const tag = Array.isArray(aud) ? aud[0] : aud;
       const app = typeof tag === 'string' ? this.#o.gate.appByAud(tag) : undefined;
-      const d = app?.domain;
-      return d !== undefined && (d.wildcard ? host.endsWith(`.${d.host}`) : host === d.host) ? app : undefined;
+      return app !== undefined && appCoversHost(app.domain, host) ? app : undefined;
     } catch {
       return undefined;
     }

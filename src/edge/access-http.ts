@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { GateApp } from '../access/index.js';
+import { type GateApp, isHostname } from '../access/index.js';
 
 /** A response the Access gate writes itself (login redirect, 401, the team domain's pages). */
 export interface AccessAnswer {
@@ -51,21 +51,26 @@ export function sameHostPath(raw: string | null | undefined): string | undefined
 }
 
 /**
- * The path a request's app is looked up by: dot segments resolved, percent escapes decoded,
- * repeated slashes collapsed, lower case, so `/x/../Admin` or `/%61dmin` cannot slip past an app
- * that covers `/admin` while the origin serves it anyway.
+ * An absolute URL on the edge, built with `URL` from its parts, never by joining strings: `host`
+ * must be a valid host name (a TypeError otherwise: callers check it first), `port` is a
+ * portSuffix() value, `path` a fixed path; `params` become the query, each value encoded. The
+ * result is checked to name exactly `host`, so nothing in a value can move the URL elsewhere.
  */
-export function gatePath(target: string): string {
-  const q = target.indexOf('?');
-  let p = q === -1 ? target : target.slice(0, q);
-  try {
-    // After the origin, so `//x` stays a path (a base URL would read it as a host).
-    p = new URL(`http://h${p.replace(/\\/g, '/')}`).pathname;
-    p = decodeURIComponent(p);
-  } catch {
-    // A malformed escape: match on the undecoded text (still lower case, slashes collapsed).
-  }
-  return p.replace(/\/{2,}/g, '/').toLowerCase();
+export function edgeUrl(
+  scheme: 'http' | 'https',
+  host: string,
+  port: string,
+  path: string,
+  params: Readonly<Record<string, string>> = {},
+): string {
+  if (!isHostname(host)) throw new TypeError('edgeUrl: the host is not a valid host name');
+  const u = new URL(`${scheme}://localhost/`);
+  u.hostname = host;
+  if (port !== '') u.port = port.slice(1);
+  u.pathname = path;
+  for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
+  if (u.hostname !== host || u.pathname !== path) throw new TypeError('edgeUrl: the URL does not keep its host');
+  return u.href;
 }
 
 /** A urlencoded form body (bounded); undefined when it is too large or not a form. */
@@ -96,9 +101,13 @@ export function loginRedirect(
   if (app.teamDomain === undefined) {
     return text(403, 'This application is protected, but its account has no Access team domain to log in at.\n');
   }
-  const login =
-    `${scheme}://${app.teamDomain}${portSuffix(req.headers.host)}/cdn-cgi/access/login/${host}` +
-    `?kid=${app.aud}&redirect_url=${encodeURIComponent(target)}`;
+  const login = edgeUrl(
+    scheme,
+    app.teamDomain,
+    portSuffix(req.headers.host),
+    `/cdn-cgi/access/login/${encodeURIComponent(host)}`,
+    { kid: app.aud, redirect_url: target },
+  );
   return { status: 302, headers: ['location', login, 'cache-control', 'no-store'], body: '' };
 }
 

@@ -1,12 +1,13 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { type AccessSessionCache, type GateApp, OneTimePins, signAccessJwt } from '../access/index.js';
+import { type AccessSessionCache, appCoversHost, type GateApp, OneTimePins, signAccessJwt } from '../access/index.js';
 import type { AccessEdgeOptions } from './access-edge.js';
 import {
   ACCESS_COOKIE,
   type AccessAnswer,
   CSRF_COOKIE,
   cookieValue,
+  edgeUrl,
   json,
   portSuffix,
   readForm,
@@ -166,7 +167,7 @@ export class AccessLogin {
       const p = await this.#oidc.provider(accountId, target.id);
       if (p === undefined)
         return html(503, messagePage('Login method unavailable', 'This identity provider is not usable.'));
-      const redirectUri = `${scheme}://${team}${portSuffix(req.headers.host)}${OIDC_CALLBACK_PATH}`;
+      const redirectUri = edgeUrl(scheme, team, portSuffix(req.headers.host), OIDC_CALLBACK_PATH);
       return this.#oidc.start(p, { accountId, aud: app.aud, appHost, back, redirectUri }, scheme === 'https');
     }
     const providers = oidcs.map((i) => ({ name: i.name, href: `${loginLink}&idp=${encodeURIComponent(i.id)}` }));
@@ -272,8 +273,8 @@ export class AccessLogin {
   #appFor(accountId: string, appHost: string, kid: string): GateApp | undefined {
     const app = this.#o.gate.appByAud(kid);
     if (app === undefined || app.accountId !== accountId) return undefined;
-    const d = app.domain;
-    return (d.wildcard ? appHost.endsWith(`.${d.host}`) : appHost === d.host) ? app : undefined;
+    // A valid host name the app's domain covers: `evil.example/?.w.example.com` is neither.
+    return appCoversHost(app.domain, appHost) ? app : undefined;
   }
 
   #teamSession(token: string, team: string, accountId: string) {
@@ -356,9 +357,11 @@ export class AccessLogin {
     this.#sessions.remember(jwt, { ...base, aud: app.aud, exp: nowS + ttl });
     this.#sessions.remember(teamJwt, { ...base, aud: team, exp: nowS + TEAM_SESSION_S });
     const secure = scheme === 'https' ? '; Secure' : '';
-    const location =
-      `${scheme}://${appHost}${portSuffix(req.headers.host)}/cdn-cgi/access/authorized` +
-      `?token=${jwt}&redirect_url=${encodeURIComponent(back)}`;
+    // From parts, never a joined string: the token goes to `appHost` and nowhere else.
+    const location = edgeUrl(scheme, appHost, portSuffix(req.headers.host), '/cdn-cgi/access/authorized', {
+      token: jwt,
+      redirect_url: back,
+    });
     return redirect(location, [
       `${ACCESS_COOKIE}=${teamJwt}; Path=/; Max-Age=${TEAM_SESSION_S}; HttpOnly; SameSite=Lax${secure}`,
     ]);

@@ -47,7 +47,7 @@ export function forwardedHeaders(
 }
 
 /** Headers a visitor may not set: the edge is their only author. */
-const EDGE_OWNED = new Set([
+const EDGE_OWNED: ReadonlySet<string> = new Set([
   'x-forwarded-for',
   'x-forwarded-proto',
   'cf-connecting-ip',
@@ -57,6 +57,35 @@ const EDGE_OWNED = new Set([
   'cf-access-jwt-assertion',
   'cf-access-authenticated-user-email',
 ]);
+/** Behind the Access gate the service token's credentials are spent: the origin never sees them. */
+const EDGE_OWNED_BEHIND_ACCESS: ReadonlySet<string> = new Set([
+  ...EDGE_OWNED,
+  'cf-access-client-id',
+  'cf-access-client-secret',
+]);
+
+const OTHER_THAN_LDH = /[^a-z0-9-]/;
+const OTHER_THAN_LDH_G = /[^a-z0-9-]/g;
+
+/**
+ * `raw` without the fields whose name, lower case and with `_` (or any other character than a
+ * letter, digit or `-`) read as `-`, is in `owned`. WSGI and CGI servers turn both
+ * `X-Forwarded-For` and `X_Forwarded_For` into `HTTP_X_FORWARDED_FOR` (some map `.` too), so
+ * every spelling of an edge-owned name goes. Returns `raw` itself when nothing is dropped.
+ */
+export function withoutOwned(raw: readonly string[], owned: ReadonlySet<string>): readonly string[] {
+  let out: string[] | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    const lower = name.toLowerCase();
+    if (owned.has(OTHER_THAN_LDH.test(lower) ? lower.replace(OTHER_THAN_LDH_G, '-') : lower)) {
+      out ??= raw.slice(0, i);
+      continue;
+    }
+    if (out !== undefined) out.push(name, raw[i + 1] as string);
+  }
+  return out ?? raw;
+}
 
 /** What the edge adds for the origin, besides the visitor's own fields. */
 export interface EdgeAddedHeaders {
@@ -72,8 +101,9 @@ export interface EdgeAddedHeaders {
 }
 
 /**
- * The header list the origin receives: the visitor's fields (see forwardedHeaders) and the edge's
- * own. `X-Forwarded-For` keeps what the visitor sent and appends the real address, as Cloudflare
+ * The header list the origin receives: the visitor's fields (see forwardedHeaders) without any
+ * spelling of the edge's own (and, behind the Access gate, of the service token's credentials),
+ * then the edge's own. `X-Forwarded-For` keeps what the visitor sent and appends the real address, as Cloudflare
  * does; the other edge fields are the edge's alone. Undefined for a request with two Host fields.
  */
 export function originRequestHeaders(
@@ -83,7 +113,8 @@ export function originRequestHeaders(
   authority: string | undefined,
   added: EdgeAddedHeaders,
 ): string[] | undefined {
-  const out = forwardedHeaders(raw, EDGE_OWNED, upgrade, authority);
+  const owned = added.access === undefined ? EDGE_OWNED : EDGE_OWNED_BEHIND_ACCESS;
+  const out = forwardedHeaders(withoutOwned(raw, owned), owned, upgrade, authority);
   if (out === undefined) return undefined;
   const { ip } = added;
   out.push(

@@ -92,7 +92,7 @@ export class VisitorProxy {
       access.gate(
         req,
         target.authority ?? req.headers.host,
-        target.path,
+        target,
         this.#o.scheme,
         (v) => this.#admitted(req, res, ray, target, v),
         () => {
@@ -266,7 +266,7 @@ export class VisitorProxy {
       access.gate(
         req,
         target.authority ?? req.headers.host,
-        target.path,
+        target,
         this.#o.scheme,
         (v) => this.#upgradeAdmitted(req, socket, early, ray, json, target, v),
         () => writeRawError(socket, VISITOR_ERRORS.originFailed(), ray, json),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { appCoversHost, isHostname, parseAppDomain } from '../src/access/index.js';
+import { appCoversHost, isHostname, matchApp, parseAppDomain } from '../src/access/index.js';
 import { edgeUrl } from '../src/edge/access-http.js';
 import { gatePath } from '../src/edge/gate-path.js';
 
@@ -34,6 +34,15 @@ describe('the gate reads a path as origins do', () => {
     assert.ok(views('/admin./secret').includes('/admin/secret'), 'Windows drops trailing dots');
     assert.ok(views('/x/..%252fadmin').includes('/admin'), 'an origin that decodes twice');
     assert.deepEqual(views('/Public/Page'), ['/public/page'], 'a plain path reads one way');
+  });
+
+  test("an app's own path is read the same way, so an encoded or dotted app path still covers its requests", () => {
+    assert.equal(parseAppDomain('app.example.com/%61dmin/').path, '/admin');
+    assert.equal(parseAppDomain('app.example.com/Caf%C3%A9').path, '/café');
+    assert.equal(parseAppDomain('app.example.com/x/..//admin\\sub').path, '/admin/sub');
+    assert.equal(parseAppDomain('app.example.com/').path, '');
+    const app = { domain: parseAppDomain('app.example.com/caf%C3%A9') };
+    assert.equal(matchApp([app], 'app.example.com', read('/caf%c3%a9/menu').canonical), app);
   });
 
   test('what is not a path is refused: bad escapes, escapes that are not UTF-8, raw bytes outside visible ASCII', () => {

@@ -3,7 +3,10 @@ export interface AppDomain {
   /** Lower case; for a wildcard, the suffix after `*.`. */
   host: string;
   wildcard: boolean;
-  /** '' or a path starting with '/' and without a trailing '/'. */
+  /**
+   * '' or a path starting with '/' and without a trailing '/', in the form the gate reads request
+   * paths in: escapes decoded, `\` as `/`, slashes merged, dot segments resolved, lower case.
+   */
   path: string;
 }
 
@@ -11,9 +14,29 @@ export function parseAppDomain(domain: string): AppDomain {
   const d = domain.trim().toLowerCase();
   const slash = d.indexOf('/');
   const hostPart = slash === -1 ? d : d.slice(0, slash);
-  const path = slash === -1 ? '' : d.slice(slash).replace(/\/+$/, '');
+  const path = slash === -1 ? '' : normalAppPath(d.slice(slash));
   const wildcard = hostPart.startsWith('*.');
   return { host: wildcard ? hostPart.slice(2) : hostPart, wildcard, path };
+}
+
+/**
+ * An app's path as the gate compares it: `/caf%C3%A9` (copied from an address bar) covers the
+ * requests for `/café`, and `/a/../admin` is `/admin`, or the app would silently cover nothing.
+ */
+function normalAppPath(raw: string): string {
+  let p = raw.replace(/\\/g, '/');
+  try {
+    p = decodeURIComponent(p).toLowerCase();
+  } catch {
+    // Not valid escapes: compared as written (requests with bad escapes are refused anyway).
+  }
+  const out: string[] = [];
+  for (const seg of p.split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') out.pop();
+    else out.push(seg);
+  }
+  return out.length === 0 ? '' : `/${out.join('/')}`;
 }
 
 const IPV6_LITERAL = /^\[[0-9a-f:.]{2,45}\]$/;

@@ -182,7 +182,8 @@ function observed(connection: DatabaseConnection): ObservedConnection {
   throw new TypeError('ObservedDriver got a connection it did not hand out');
 }
 
-const READ_ONLY_SQL = /^\s*(select|with|pragma\s+\w+\s*(;|$)|show|explain)/i;
+// Any PRAGMA counts as a read: the write probe (a PRAGMA on SQLite) reports its own success.
+const READ_ONLY_SQL = /^\s*(select|with|pragma|show|explain)\b/i;
 
 /** Whether a statement outside a transaction changed something (so its success proves writes pass). */
 function isWrite(query: CompiledQuery): boolean {

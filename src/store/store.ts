@@ -174,6 +174,12 @@ export class Store implements Repositories {
         connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS,
       });
       pool.on('error', (err) => logger.warn({ err: err.message }, 'store: idle PostgreSQL connection failed'));
+      // A client whose connection drops also emits 'error'. While it is checked out nothing else
+      // listens, and an unheard 'error' ends the process (a PostgreSQL restart killed serve). Its
+      // query fails on its own (and is reported); the pool drops the client on release.
+      pool.on('connect', (client) => {
+        client.on('error', (err) => logger.debug({ err: err.message }, 'store: PostgreSQL connection failed'));
+      });
       kysely = new PostgresDialect({ pool });
       dialect = 'postgres';
       feed = new ChangeFeed(

@@ -33,7 +33,15 @@ export interface FaultControl {
   /** The store's and the control plane's time and timers (write probe, retries). */
   clock: ManualClock;
   logs: LogCapture;
-  call(method: string, url: string, body?: unknown): Promise<{ status: number; headers: Record<string, unknown>; json: { success: boolean; errors: { warren_code: string; message: string }[]; result: unknown } }>;
+  call(
+    method: string,
+    url: string,
+    body?: unknown,
+  ): Promise<{
+    status: number;
+    headers: Record<string, unknown>;
+    json: { success: boolean; errors: { warren_code: string; message: string }[]; result: unknown };
+  }>;
   get(path: string): Promise<{ status: number; body: string }>;
   close(): Promise<void>;
 }
@@ -42,7 +50,10 @@ export interface FaultControl {
  * The control plane and API in-process as `warren serve` wires them for faults: /readyz from the
  * store's health, /metrics with the database metrics, all timers on a ManualClock.
  */
-export async function startFaultControl(db: { dataDir: string; databaseUrl: string | undefined }): Promise<FaultControl> {
+export async function startFaultControl(db: {
+  dataDir: string;
+  databaseUrl: string | undefined;
+}): Promise<FaultControl> {
   const clock = new ManualClock();
   const logs = captureLogs();
   const store = await Store.open({ ...db, logger: logs.logger, clock, timers: clock });

@@ -1,46 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { sql } from 'kysely';
 import pg from 'pg';
 import { databaseApiError } from '../src/control/index.js';
-import { DATABASE_PROBE_INTERVAL_MS, databaseFault, Store } from '../src/store/index.js';
+import { DATABASE_PROBE_INTERVAL_MS, databaseFault } from '../src/store/index.js';
 import { DIALECTS } from './support/control-harness.js';
 import { eventually } from './support/eventually.js';
 import { type FaultControl, startFaultControl } from './support/fault-control.js';
+import { fillSqlite, freeSqlite, paddedEntry } from './support/sqlite-fill.js';
 import { startTcpProxy } from './support/tcp-proxy.js';
 
 const [SQLITE, POSTGRES] = DIALECTS as [(typeof DIALECTS)[0], (typeof DIALECTS)[0]];
-
-const bigEntry = (accountId: string, bytes: number) => ({
-  accountId,
-  action: 'fill',
-  actor: { id: 'test', email: '', ip: '127.0.0.1', type: 'user' as const },
-  interface: 'test',
-  resource: { id: 'fill', type: 'test' },
-  metadata: { pad: 'x'.repeat(bytes) },
-});
-
-/**
- * Fills the SQLite database up to a page limit (PRAGMA max_page_count on the store's own
- * connection): SQLite then fails writes with a real SQLITE_FULL, as on a full disk, and rolls
- * the transaction back by itself. Rows of falling sizes fill the last pages' free space too.
- */
-async function fillSqlite(f: FaultControl): Promise<void> {
-  const db = Store.databaseForTests(f.store);
-  const { rows } = await sql<{ page_count: number }>`PRAGMA page_count`.execute(db);
-  await sql`PRAGMA max_page_count = ${sql.raw(String(Number(rows[0]?.page_count) + 4))}`.execute(db);
-  for (const bytes of [8000, 2000, 400, 60]) {
-    // Bounded: a few pages of room hold at most a few hundred rows of 60 bytes.
-    for (let i = 0; i < 2000; i++) {
-      try {
-        await f.store.audit.append(bigEntry(f.accountId, bytes));
-      } catch (err) {
-        assert.equal((err as { code?: string }).code, 'SQLITE_FULL');
-        break;
-      }
-    }
-  }
-}
 
 /** Moves the injected clock by one probe interval until /readyz answers 200 (the probe is real I/O). */
 async function untilReady(f: FaultControl): Promise<void> {
@@ -59,11 +28,11 @@ describe('store faults on sqlite: a full disk', () => {
     const db = await SQLITE.fresh();
     const f = await startFaultControl(db);
     try {
-      await fillSqlite(f);
+      await fillSqlite(f.store, f.accountId);
       // The real error survives the failed ROLLBACK (SQLite already rolled back by itself).
       await assert.rejects(
         f.store.transaction(async (tx) => {
-          await tx.audit.append(bigEntry(f.accountId, 8000));
+          await tx.audit.append(paddedEntry(f.accountId, 8000));
         }),
         (err: { code?: string; message?: string }) => {
           assert.equal(err.code, 'SQLITE_FULL', `got ${err.code}: ${err.message}`);
@@ -101,7 +70,7 @@ describe('store faults on sqlite: a full disk', () => {
       // While the disk stays full the write probe keeps failing: still not ready.
       await f.clock.advance(DATABASE_PROBE_INTERVAL_MS);
       // Space is freed: the probe sees it, with no request and no restart.
-      await sql`PRAGMA max_page_count = 1000000`.execute(Store.databaseForTests(f.store));
+      await freeSqlite(f.store);
       await untilReady(f);
       assert.match((await f.get('/metrics')).body, /^warren_database_writes_failing 0$/m);
       assert.equal((await f.call('POST', '/zones', zone)).status, 200);

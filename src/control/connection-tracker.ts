@@ -16,7 +16,7 @@ interface Tracked {
   unregisteredAt: Date | undefined;
   /** Its row (and Registered audit entry) was committed. */
   recorded: boolean;
-  /** A write that included it failed: its audit entries carry the real time (`occurred_at`). */
+  /** Written while writes fail: its audit entries carry the real time of the event (`occurred_at`). */
   late: boolean;
 }
 
@@ -88,7 +88,8 @@ export class ConnectionTracker {
       registeredAt: this.#store.clock.now(),
       unregisteredAt: undefined,
       recorded: false,
-      late: false,
+      // Writes are failing: this one will be written late too.
+      late: this.#failures > 0,
     });
     this.#touch(link.tunnelId);
   };
@@ -99,7 +100,10 @@ export class ConnectionTracker {
     t?.links.delete(link);
     if (t?.links.size === 0) this.#local.delete(link.tunnelId);
     const tracked = this.#tracked.get(link.connectionId);
-    if (tracked !== undefined) tracked.unregisteredAt = this.#store.clock.now();
+    if (tracked !== undefined) {
+      tracked.unregisteredAt = this.#store.clock.now();
+      if (this.#failures > 0) tracked.late = true;
+    }
     this.#touch(link.tunnelId);
   };
 

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type TestContext, test } from 'node:test';
 import { runCli } from './support/cli-home.js';
 import { ADMIN_TOKEN, DIALECTS } from './support/control-harness.js';
 import { eventually } from './support/eventually.js';
+import { freePort } from './support/free-port.js';
 import { type NamedTunnelFixture, startNamedTunnelFixture, untilConnectors } from './support/named-tunnel-fixture.js';
 import { startTcpProxy } from './support/tcp-proxy.js';
 import { startTestOrigin, type TestOrigin } from './support/test-origin.js';
@@ -16,14 +16,6 @@ import { type Proc, startCli, tempDir } from './support/warren-processes.js';
 
 const ACCEPTANCE_MS = 10_000; // issue 28: the list is right within 10 s of the fault ending
 const POSTGRES = DIALECTS[1];
-
-async function freePort(): Promise<number> {
-  const s = createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => s.once('listening', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 interface Replica {
   proc: Proc;

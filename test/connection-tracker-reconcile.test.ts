@@ -14,6 +14,7 @@ import { Store } from '../src/store/index.js';
 import { ManualClock } from '../src/time/index.js';
 import { ADMIN_EMAIL, ADMIN_TOKEN, quietLogger } from './support/control-harness.js';
 import { eventually } from './support/eventually.js';
+import { freePort } from './support/free-port.js';
 import { fillSqlite, freeSqlite } from './support/sqlite-fill.js';
 import { startTestOrigin, type TestOrigin } from './support/test-origin.js';
 import { type Proc, startCli, tempDir } from './support/warren-processes.js';
@@ -92,6 +93,7 @@ describe('connection tracker: retry and reconciliation (injected clock)', () => 
     const token = await call<string>('GET', `/accounts/${accountId}/cfd_tunnel/${tunnelId}/token`);
     // The database is full before the connector registers: none of its links can be recorded.
     await fillSqlite(store, accountId);
+    const metrics = await freePort();
     connector = startCli([
       'tunnel',
       'run',
@@ -103,10 +105,21 @@ describe('connection tracker: retry and reconciliation (injected clock)', () => 
       `127.0.0.1:${ports.tunnelPort}`,
       '--edge-ca',
       tls.caPath ?? '',
+      '--metrics',
+      `127.0.0.1:${metrics}`,
       '--loglevel',
       'info',
     ]);
     await connector.waitFor(/is connected/);
+    // All four links registered at the edge (so all four were due while the disk was full).
+    await eventually(
+      async () => {
+        const ready = (await (await fetch(`http://127.0.0.1:${metrics}/ready`)).json()) as { readyConnections: number };
+        return ready.readyConnections === 4;
+      },
+      10_000,
+      'the connector registered 4 links',
+    );
   });
   after(async () => {
     await connector?.stop('SIGKILL');

@@ -21,8 +21,9 @@ export function registerHealthRoutes(app: FastifyInstance, sources: HealthSource
   });
   app.get('/readyz', async (_req, reply) => {
     if (!sources.ready()) return reply.code(503).send({ status: 'starting' });
-    const db = sources.database?.status();
-    if (db?.writesFailing !== true || db.reason === undefined) return { status: 'ok', database: 'ok' };
+    if (sources.database === undefined) return { status: 'ok' };
+    const db = sources.database.status();
+    if (!db.writesFailing || db.reason === undefined) return { status: 'ok', database: 'ok' };
     return reply.code(503).send({
       status: 'database_writes_failing',
       reason: db.reason,

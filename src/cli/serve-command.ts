@@ -16,7 +16,7 @@ import {
 } from '../edge/index.js';
 import { WarrenError } from '../errors/index.js';
 import { loadOrCreateEdgeTls } from '../pki/index.js';
-import { ensureDataDir, Store } from '../store/index.js';
+import { DatabaseMetrics, ensureDataDir, Store } from '../store/index.js';
 import { dnsAddresses } from './dns-command.js';
 import { createLogger, type LoggerOptions } from './logger.js';
 import { onShutdownSignals } from './shutdown-signals.js';
@@ -147,7 +147,13 @@ export async function serve(options: ServeOptions): Promise<void> {
     logger,
   });
   let ready = false;
-  const api = createApiServer({ logger, ready: () => ready, metrics: edge.metrics.registry, control: control.api() });
+  const api = createApiServer({
+    logger,
+    ready: () => ready,
+    database: store.health,
+    metrics: edge.metrics.registry,
+    control: control.api(),
+  });
   // `warren tail`'s WebSocket shares the API port: edge and control are one process, and the CLI
   // already knows the API's address from cert.pem.
   const managementTokens = new ManagementTokens(store.secrets, store.clock);
@@ -161,6 +167,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   const host = options.bind.includes(':') ? `[${options.bind}]` : options.bind;
   // One /metrics on the API port: the edge's counters and the DNS server's (queries by type, answers by rcode).
   const dnsMetrics = new DnsMetrics(edge.metrics.registry);
+  new DatabaseMetrics(edge.metrics.registry, store.health);
   const dns = await startServeDns(store, options, dnsMetrics, logger);
 
   control.setEdgeAddress(`${host}:${ports.tunnelPort}`);

@@ -11,6 +11,8 @@ import type { Repositories, SecretBox } from '../store/index.js';
 import { ApiError } from './api-error.js';
 import type { ApiRoute, JsonSchema } from './api-route.js';
 import { csrfGuard } from './dashboard-session.js';
+import { databaseApiError } from './database-api-error.js';
+import { type HealthSources, registerHealthRoutes } from './health-routes.js';
 import { openApiDocument } from './openapi.js';
 import { authenticate, type Principal } from './principal.js';
 
@@ -19,8 +21,10 @@ export const API_BODY_LIMIT = 1024 * 1024; // 1 MiB; no control-plane body is an
 
 export interface ApiServerOptions {
   logger: Logger;
-  /** Answers /healthz 200 only when this says so (edge and API ready). */
+  /** Answers /healthz (and /readyz) 200 only when this says so (edge and API listening). */
   ready: () => boolean;
+  /** What /readyz reports about the database (503 while writes fail); default: nothing to report. */
+  database?: HealthSources['database'];
   /** The edge's Prometheus registry, served at GET /metrics (counters of refused visitors; no secrets). */
   metrics?: { contentType: string; metrics(): Promise<string> } | undefined;
   /** The control plane's routes and what they need to authenticate callers; absent in a bare edge. */
@@ -102,7 +106,9 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
   });
   app.setErrorHandler((err: FastifyError | WarrenError, req, reply) => {
     const e = toWarrenError(err);
-    if (e.status >= 500) req.log.error({ err, url: req.url, method: req.method }, 'api: request failed');
+    // `err` is the driver's own error (SQLITE_FULL, 57P01, …): a failed rollback no longer replaces it.
+    if (e.status >= 500)
+      req.log.error({ err, warrenCode: e.code, url: req.url, method: req.method }, 'api: request failed');
     if (e instanceof ApiError && e.retryAfterSeconds !== undefined) {
       void reply.header('retry-after', String(e.retryAfterSeconds));
     }
@@ -138,10 +144,7 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
         ),
       );
   });
-  app.get('/healthz', async (_req, reply) => {
-    if (!options.ready()) return reply.code(503).send({ status: 'starting' });
-    return { status: 'ok' };
-  });
+  registerHealthRoutes(app, { ready: options.ready, database: options.database });
   const metrics = options.metrics;
   if (metrics !== undefined) {
     app.get('/metrics', async (_req, reply) => reply.type(metrics.contentType).send(await metrics.metrics()));
@@ -270,5 +273,8 @@ function toWarrenError(err: FastifyError | WarrenError): WarrenError {
   if (fe.statusCode !== undefined && fe.statusCode >= 400 && fe.statusCode < 500) {
     return new ApiError('WARREN_API_INVALID', fe.message, fe.statusCode);
   }
+  // A database that fails for a while (full disk, restart, conflict): 503 + Retry-After, retryable.
+  const transient = databaseApiError(err);
+  if (transient !== undefined) return transient;
   return new ApiError('WARREN_DATABASE', 'the control plane failed to handle the request; see its log', 500);
 }

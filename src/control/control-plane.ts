@@ -168,7 +168,7 @@ export class ControlPlane {
       ...tunnelRouteListRoutes(ctx),
     ];
     this.router = new DnsHostRouter(store, options.domain, logger);
-    this.tracker = new ConnectionTracker(store, options.edgeName, logger);
+    this.tracker = new ConnectionTracker(store, options.edgeName, logger, timers);
     this.configPusher = new TunnelConfigurationPusher(store, logger);
     this.authenticator = new NamedTunnelAuthenticator(store, this.tracker, ctx.maxTunnelsPerAccount);
     // A deleted tunnel (here or on another process) loses its links on this edge.
@@ -237,12 +237,12 @@ export class ControlPlane {
     };
   }
 
-  /** Stops reloading and waits for queued connection writes. Does not close the store. */
+  /** Stops reloading and the background jobs, and waits for queued connection writes. Does not close the store. */
   async close(): Promise<void> {
     this.router.close();
     this.configPusher.close();
     this.zoneDelegation.stop();
     await Promise.all([this.dnsCleanup.stop(), this.zoneVerifier.stop(), this.access.rotation.stop()]);
-    await this.tracker.idle();
+    await this.tracker.close();
   }
 }

@@ -3,7 +3,12 @@ export type { ApiCall, ApiRoute, RouteSpec } from './api-route.js';
 export { API_PREFIX, type ApiServerOptions, createApiServer } from './api-server.js';
 export { type AuditBy, type AuditEvent, audit, byApi } from './audit-trail.js';
 export { type BootstrapInput, type BootstrapResult, bootstrapAdmin, DEFAULT_ACCOUNT_NAME } from './bootstrap.js';
-export { ConnectionTracker } from './connection-tracker.js';
+export {
+  CONNECTION_RECONCILE_INTERVAL_MS,
+  CONNECTION_RETRY_MAX_MS,
+  CONNECTION_RETRY_MIN_MS,
+  ConnectionTracker,
+} from './connection-tracker.js';
 export { ControlPlane, type ControlPlaneOptions } from './control-plane.js';
 export {
   CSRF_HEADER,
@@ -12,6 +17,7 @@ export {
   SESSION_LIFETIME_MS,
 } from './dashboard-session.js';
 export { DashboardBundle, DEFAULT_DASHBOARD_DIR } from './dashboard-static.js';
+export { DATABASE_RETRY_AFTER_S, databaseApiError } from './database-api-error.js';
 export { dnsNsLookup, type NsLookup } from './delegation-lookup.js';
 export { DnsHostRouter } from './dns-host-router.js';
 export { globalApiKey } from './global-api-key.js';

@@ -55,8 +55,9 @@ export const CONTROL_ERRORS = {
   WARREN_DATABASE: {
     where: 'serve, control',
     retryable: false,
-    meaning: 'The database could not be opened, migrated or reached.',
-    action: 'Check `--data-dir` / `--database-url` (and that PostgreSQL runs); the message names the cause.',
+    meaning:
+      'The database could not be opened or migrated at start-up, or a request failed in a way that retrying will not fix (the log has the cause). Transient faults have their own codes: `WARREN_DATABASE_UNAVAILABLE`, `WARREN_DATABASE_FULL`, `WARREN_DATABASE_CONFLICT`.',
+    action: 'Check `--data-dir` / `--database-url` (and that PostgreSQL runs); the message or the log names the cause.',
   },
   WARREN_SECRET_KEY_MISMATCH: {
     where: 'edge, API',

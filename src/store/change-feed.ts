@@ -30,16 +30,38 @@ export class ChangeFeed {
   readonly #events = new EventEmitter();
   readonly #origin = randomUUID();
   readonly #notify: ((payload: string) => Promise<void>) | undefined;
+  readonly #onNotifyError: (err: unknown, topic: ChangeTopic) => void;
 
-  constructor(notify?: (payload: string) => Promise<void>) {
+  /** `onNotifyError` hears a NOTIFY that failed twice (the change itself is committed). */
+  constructor(
+    notify?: (payload: string) => Promise<void>,
+    onNotifyError: (err: unknown, topic: ChangeTopic) => void = () => {},
+  ) {
     this.#notify = notify;
+    this.#onNotifyError = onNotifyError;
     this.#events.setMaxListeners(0);
   }
 
-  /** Announces a committed change (call after the transaction). */
+  /**
+   * Announces a committed change (call after the transaction). Never throws: the change is
+   * committed, so failing the caller (an API request answered 503, then retried) would repeat
+   * it. A NOTIFY that fails is tried once more on a fresh pooled connection, then reported
+   * (other processes reload everything whenever their own LISTEN connection is re-opened).
+   */
   async publish(topic: ChangeTopic): Promise<void> {
     this.#events.emit('change', topic);
-    await this.#notify?.(`${this.#origin}:${topic}`);
+    const notify = this.#notify;
+    if (notify === undefined) return;
+    const payload = `${this.#origin}:${topic}`;
+    try {
+      await notify(payload);
+    } catch {
+      try {
+        await notify(payload);
+      } catch (err) {
+        this.#onNotifyError(err, topic);
+      }
+    }
   }
 
   subscribe(listener: (topic: ChangeTopic) => void): () => void {

@@ -14,6 +14,15 @@ export {
   PRIVATE_FILE_MODE,
   warnLoosePermissions,
 } from './data-dir.js';
+export {
+  DATABASE_FAULT_CODES,
+  DATABASE_FAULT_WORDS,
+  type DatabaseFault,
+  type DatabaseFaultReason,
+  databaseFault,
+} from './database-fault.js';
+export { DATABASE_PROBE_INTERVAL_MS, DatabaseHealth, type DatabaseStatus } from './database-health.js';
+export { DatabaseMetrics } from './database-metrics.js';
 export { DnsZoneReader, type ServedRecord, type ServedZone } from './dns-zone-reader.js';
 export { FeedReload, type FeedReloadOptions } from './feed-reload.js';
 export { IdentityStore, type Membership, type NewToken, type TokenChange } from './identity-store.js';

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, type Dialect as KyselyDialect, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { WarrenError } from '../errors/index.js';
-import { type Clock, SYSTEM_CLOCK } from '../time/index.js';
+import { type Clock, SYSTEM_TIMERS, type Timers } from '../time/index.js';
 import { AccessKeyStore } from './access-key-store.js';
 import { AccessStore } from './access-store.js';
 import { AuditLogStore } from './audit-log-store.js';
@@ -13,10 +13,12 @@ import { ChangeFeed, NOTIFY_CHANNEL, PgListener } from './change-feed.js';
 import { ClassicRecordStore } from './classic-record-store.js';
 import { DashboardSessionStore } from './dashboard-session-store.js';
 import { ensureDataDir, ensurePrivateFile, warnLoosePermissions } from './data-dir.js';
+import { DatabaseHealth } from './database-health.js';
 import { DnsZoneReader } from './dns-zone-reader.js';
 import { IdentityStore } from './identity-store.js';
 import { LoginTransferStore } from './login-transfer-store.js';
 import { BuiltInMigrations } from './migrations.js';
+import { ObservedDialect } from './observed-dialect.js';
 import type { Database } from './schema.js';
 import { SecretBox } from './secret-box.js';
 import { SetupLinkStore } from './setup-link-store.js';
@@ -67,6 +69,8 @@ export interface StoreOptions {
   secretKey?: string | undefined;
   logger: Logger;
   clock?: Clock;
+  /** Timers of the write probe that runs while writes fail; default the system's (and `clock`'s time when given). */
+  timers?: Timers;
 }
 
 const PG_POOL_SIZE = 10;
@@ -94,6 +98,8 @@ export class Store implements Repositories {
   readonly feed: ChangeFeed;
   readonly secrets: SecretBox;
   readonly clock: Clock;
+  /** Whether writes pass: /readyz, /metrics, and the connection tracker's cue to reconcile. */
+  readonly health: DatabaseHealth;
   readonly #listener: PgListener | undefined;
 
   private constructor(
@@ -102,9 +108,11 @@ export class Store implements Repositories {
     feed: ChangeFeed,
     secrets: SecretBox,
     clock: Clock,
+    health: DatabaseHealth,
     listener: PgListener | undefined,
   ) {
     this.#db = db;
+    this.health = health;
     this.dnsZones = new DnsZoneReader(db);
     this.dialect = dialect;
     this.feed = feed;
@@ -142,14 +150,17 @@ export class Store implements Repositories {
   /** Opens (creating if needed) and migrates the database. */
   static async open(options: StoreOptions): Promise<Store> {
     const { logger } = options;
-    const clock = options.clock ?? SYSTEM_CLOCK;
+    const clock = options.clock ?? SYSTEM_TIMERS;
+    const timers = options.timers ?? { ...SYSTEM_TIMERS, now: () => clock.now() };
     ensureDataDir(options.dataDir);
     const secrets = await SecretBox.open(options.dataDir, options.secretKey);
     const url = options.databaseUrl;
-    let db: Kysely<Database>;
+    let db: Kysely<Database> | undefined;
     let dialect: Dialect;
     let feed: ChangeFeed;
     let listener: PgListener | undefined;
+    let kysely: KyselyDialect;
+    let inTransaction: (() => boolean) | undefined;
     if (url !== undefined && url !== '') {
       if (!/^postgres(ql)?:\/\//.test(url)) {
         throw new WarrenError(
@@ -163,11 +174,24 @@ export class Store implements Repositories {
         connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS,
       });
       pool.on('error', (err) => logger.warn({ err: err.message }, 'store: idle PostgreSQL connection failed'));
-      db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-      dialect = 'postgres';
-      feed = new ChangeFeed(async (payload) => {
-        await pool.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, payload]);
+      // A client whose connection drops also emits 'error'. While it is checked out nothing else
+      // listens, and an unheard 'error' ends the process (a PostgreSQL restart killed serve). Its
+      // query fails on its own (and is reported); the pool drops the client on release.
+      pool.on('connect', (client) => {
+        client.on('error', (err) => logger.debug({ err: err.message }, 'store: PostgreSQL connection failed'));
       });
+      kysely = new PostgresDialect({ pool });
+      dialect = 'postgres';
+      feed = new ChangeFeed(
+        async (payload) => {
+          await pool.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, payload]);
+        },
+        (err, topic) =>
+          logger.warn(
+            { err: (err as Error).message, topic },
+            'store: NOTIFY of a committed change failed twice; other processes keep the old state until their next reload',
+          ),
+      );
       listener = new PgListener(
         () => new pg.Client({ connectionString: url, connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS }),
         feed,
@@ -182,10 +206,23 @@ export class Store implements Repositories {
       sqlite.pragma('synchronous = FULL');
       sqlite.pragma('foreign_keys = ON');
       sqlite.pragma('busy_timeout = 5000'); // 5 seconds, for `warren admin` running beside `serve`
-      db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+      kysely = new SqliteDialect({ database: sqlite });
+      inTransaction = () => sqlite.inTransaction;
       dialect = 'sqlite';
       feed = new ChangeFeed();
     }
+    const health = new DatabaseHealth(logger, timers, async () => {
+      if (db === undefined) return;
+      await writeProbe(db, dialect);
+      health.succeeded(true);
+    });
+    db = new Kysely<Database>({
+      dialect: new ObservedDialect(kysely, {
+        health,
+        logger,
+        ...(inTransaction === undefined ? {} : { inTransaction }),
+      }),
+    });
     try {
       const { error, results } = await new Migrator({ db, provider: new BuiltInMigrations() }).migrateToLatest();
       if (error !== undefined) throw error;
@@ -195,6 +232,7 @@ export class Store implements Repositories {
       await listener?.start();
     } catch (cause) {
       await listener?.close();
+      await health.close();
       await db.destroy();
       const where =
         dialect === 'postgres' ? 'the PostgreSQL database in --database-url' : `${options.dataDir}/warren.db`;
@@ -206,13 +244,28 @@ export class Store implements Repositories {
     }
     // After the migrations wrote, so `-wal` and `-shm` exist and are checked too.
     warnLoosePermissions(options.dataDir, logger);
-    return new Store(db, dialect, feed, secrets, clock, listener);
+    return new Store(db, dialect, feed, secrets, clock, health, listener);
   }
 
   async close(): Promise<void> {
+    await this.health.close();
     await this.#listener?.close();
     await this.#db.destroy();
   }
+}
+
+/**
+ * One small real write: SQLite rewrites its header's user_version (a page through the WAL, so a
+ * full disk fails it), PostgreSQL commits a transaction id (a commit record in its WAL).
+ */
+async function writeProbe(db: Kysely<Database>, dialect: Dialect): Promise<void> {
+  if (dialect === 'postgres') {
+    await sql`SELECT txid_current()`.execute(db);
+    return;
+  }
+  const { rows } = await sql<{ user_version: number }>`PRAGMA user_version`.execute(db);
+  const version = Number(rows[0]?.user_version ?? 0);
+  await sql`PRAGMA user_version = ${sql.raw(String(Number.isInteger(version) ? version : 0))}`.execute(db);
 }
 
 // Kept here for the existing imports; it lives in unique-violation.ts (the stores use it too).

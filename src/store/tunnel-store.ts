@@ -144,6 +144,13 @@ export class TunnelStore {
       .execute();
   }
 
+  /** The connections one edge recorded (of one tunnel when given): what it reconciles with its live links. */
+  connectionsOfEdge(edgeName: string, tunnelId?: string): Promise<TunnelConnectionRow[]> {
+    let q = this.#db.selectFrom('tunnel_connections').selectAll().where('edge_name', '=', edgeName);
+    if (tunnelId !== undefined) q = q.where('tunnel_id', '=', tunnelId);
+    return q.execute();
+  }
+
   connectionsOfTunnels(tunnelIds: readonly string[]): Promise<TunnelConnectionRow[]> {
     if (tunnelIds.length === 0) return Promise.resolve([]);
     return this.#db.selectFrom('tunnel_connections').selectAll().where('tunnel_id', 'in', tunnelIds).execute();

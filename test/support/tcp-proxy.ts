@@ -6,11 +6,18 @@ export interface TcpProxy {
   port: number;
   /** Stops forwarding bytes on every current connection without closing it (a black-holed link). */
   freeze(): void;
+  /**
+   * The target goes away, as a server that stops: every current connection is reset and new ones
+   * are refused (ECONNREFUSED) until `restore()`.
+   */
+  cut(): Promise<void>;
+  /** Accepts connections again on the same port. */
+  restore(): Promise<void>;
   connections(): number;
   close(): Promise<void>;
 }
 
-/** A loopback TCP relay to `targetPort`, used to simulate links that go silent. */
+/** A loopback TCP relay to `targetPort`, used to simulate links that go silent or a server that goes down. */
 export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   const pairs = new Set<[Socket, Socket]>();
   const server: Server = createServer((client) => {
@@ -29,8 +36,9 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
+  const port = (server.address() as AddressInfo).port;
   return {
-    port: (server.address() as AddressInfo).port,
+    port,
     freeze() {
       for (const [a, b] of pairs) {
         a.unpipe(b);
@@ -40,9 +48,22 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
       }
       pairs.clear();
     },
+    async cut() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const [a, b] of [...pairs]) {
+        a.resetAndDestroy();
+        b.destroy();
+      }
+      pairs.clear();
+      await closed;
+    },
+    async restore() {
+      server.listen(port, '127.0.0.1');
+      await once(server, 'listening');
+    },
     connections: () => pairs.size,
     async close() {
-      server.close();
+      if (server.listening) server.close();
     },
   };
 }

@@ -6,6 +6,7 @@ import {
   type AccessSession,
   AccessSessionCache,
   type GateApp,
+  type IdpFetch,
   type OtpMailer,
   signAccessJwt,
 } from '../access/index.js';
@@ -29,6 +30,8 @@ export interface AccessEdgeOptions {
   mailer: OtpMailer | undefined;
   /** Per address and per source budget for code requests and code guesses. */
   throttle: SignInThrottle;
+  /** How the server fetches identity providers' URLs; default: public addresses only (idp-fetch.ts). */
+  idpFetch?: IdpFetch | undefined;
   logger: Logger;
 }
 

@@ -15,7 +15,9 @@ export type IdpFetch = (
 /**
  * Addresses the server never connects to for a tenant: loopback, private (RFC 1918, ULA),
  * link-local (cloud metadata at 169.254.169.254), CGNAT, unspecified, multicast, reserved and
- * documentation ranges, and IPv6 forms that embed an IPv4 address (mapped, NAT64, 6to4).
+ * documentation ranges, and IPv6 forms that embed an IPv4 address (NAT64, 6to4). An IPv4-mapped
+ * IPv6 address (`::ffff:127.0.0.1`) is checked against the IPv4 rules by BlockList itself (so
+ * no `::ffff:0:0/96` rule here: it would match every IPv4 address).
  */
 const NOT_PUBLIC = new BlockList();
 for (const [net, bits] of [
@@ -40,7 +42,6 @@ for (const [net, bits] of [
 for (const [net, bits] of [
   ['::', 128],
   ['::1', 128],
-  ['::ffff:0:0', 96],
   ['64:ff9b::', 96],
   ['100::', 64],
   ['2001:db8::', 32],

@@ -32,6 +32,8 @@ await store.access.putOrganization({
   created_at: now,
   updated_at: now,
 });
+// An app takes effect only while an active zone of its own account owns its domain.
+await store.zones.createZone({ accountId: account.id, name: 'bench.test', type: 'full', activate: true });
 await store.access.insertApp({
   id: '00000000-0000-4000-8000-000000000001',
   account_id: account.id,
@@ -40,6 +42,7 @@ await store.access.insertApp({
   data: JSON.stringify({ name: 'bench app', session_duration: '24h' }),
   created_at: now,
   updated_at: now,
+  tokens_revoked_at: null,
 });
 await store.access.insertPolicy({
   id: '00000000-0000-4000-8000-000000000002',

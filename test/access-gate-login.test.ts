@@ -208,6 +208,46 @@ describe('Access gate at the edge: one-time PIN login end to end', { timeout: 12
     );
   });
 
+  test('revoke_tokens survives a later PUT of the app: the old cookie and token stay refused', async () => {
+    const b = new AccessBrowser(port);
+    await logIn(b, ALICE, '/');
+    const jwt = b.jar.get('app.example.com')?.get('CF_Authorization') as string;
+    assert.equal(
+      (await visit(port, 'app.example.com', '/echo', { headers: { cookie: `CF_Authorization=${jwt}` } })).status,
+      200,
+    );
+    // A token issued just after the previous test's revocation carries an iat a second ahead:
+    // revoke once that second has passed, so the revocation covers it.
+    const iat = (JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as { iat: number }).iat;
+    await eventually(() => Date.now() > iat * 1000 + 1000, 5_000, 'iat in the past');
+    assert.ok((await f.api('POST', acc(`/apps/${appId}/revoke_tokens`))).success);
+    await eventually(
+      async () =>
+        (await visit(port, 'app.example.com', '/echo', { headers: { cookie: `CF_Authorization=${jwt}` } })).status ===
+        302,
+      2_000,
+      'revoked',
+    );
+    // A PUT rebuilds the app's settings (a body cannot name the revocation time: unknown field).
+    const put = await f.api('PUT', acc(`/apps/${appId}`), {
+      name: 'App',
+      domain: 'app.example.com',
+      type: 'self_hosted',
+    });
+    assert.ok(put.success, JSON.stringify(put));
+    // A later change on another host: once the gate shows it, it has loaded the PUT too.
+    await f.api('PUT', `/zones/${f.zoneId}/tunnels/${f.tunnelId}/routes`, {
+      type: 'dns',
+      user_hostname: 'probe.example.com',
+    });
+    await f.api('POST', acc('/apps'), { name: 'Probe', domain: 'probe.example.com' });
+    await eventually(async () => (await visit(port, 'probe.example.com', '/')).status === 302, 10_000, 'gate reloaded');
+    const forms: Record<string, string>[] = [{ cookie: `CF_Authorization=${jwt}` }, { 'cf-access-token': jwt }];
+    for (const headers of forms) {
+      assert.equal((await visit(port, 'app.example.com', '/echo', { headers })).status, 302, 'still revoked');
+    }
+  });
+
   test('redirect_url may only lead back to the app host (no open redirect)', async () => {
     const b = new AccessBrowser(port);
     for (const bad of ['https://evil.test/', '//evil.test/x', '/\\evil.test']) {

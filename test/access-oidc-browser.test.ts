@@ -54,7 +54,8 @@ describe('Access login through an OpenID Connect provider in Chromium', {
 
   before(async () => {
     origin = await startTestOrigin();
-    f = await startNamedTunnelFixture();
+    // oidc-provider runs on loopback: the operator allows that explicitly.
+    f = await startNamedTunnelFixture(['--allow-private-idp-addresses']);
     base = `http://${f.hostname}:${f.serve.httpPort}`;
     idp = await startOidcIdp(`http://${TEAM}:${f.serve.httpPort}/cdn-cgi/access/callback`, {
       alice: { email: ALICE, groups: ['admins', 'staff'] },

@@ -14,13 +14,15 @@ const CLIENT_ID = 'warren';
  * An identity provider that answers the token request with a chosen defect: the code names it
  * (`<defect>.<nonce>`), so each case differs from a good answer in exactly one thing.
  */
-async function startRogueIdp(): Promise<{ issuer: string; close(): Promise<void> }> {
+async function startRogueIdp(): Promise<{ issuer: string; requests: string[]; close(): Promise<void> }> {
+  const requests: string[] = [];
   const good = await generateKeyPair('RS256');
   const foreign = await generateKeyPair('RS256');
   const jwk = { ...(await exportJWK(good.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
   let issuer = '';
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', issuer);
+    requests.push(url.pathname);
     if (url.pathname === '/jwks') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] }));
       return;
@@ -60,6 +62,7 @@ async function startRogueIdp(): Promise<{ issuer: string; close(): Promise<void>
   issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     issuer,
+    requests,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -75,7 +78,8 @@ describe('Access OIDC login refuses an id token that does not verify', { timeout
   const acc = (p: string) => `/accounts/${f.accountId}/access${p}`;
 
   before(async () => {
-    f = await startNamedTunnelFixture();
+    // The provider runs on loopback: the operator allows that explicitly (see the SSRF case below).
+    f = await startNamedTunnelFixture(['--allow-private-idp-addresses']);
     idp = await startRogueIdp();
     await f.api('POST', acc('/organizations'), { name: 'Refuse', auth_domain: TEAM });
     const idpId = (
@@ -149,6 +153,76 @@ describe('Access OIDC login refuses an id token that does not verify', { timeout
       );
       assert.equal(logged.allowed, false);
       assert.equal(logged.connection, 'oidc');
+    });
+  }
+});
+
+describe('a tenant cannot make the server fetch its own loopback or private addresses through an identity provider', {
+  timeout: 120_000,
+}, () => {
+  let f: NamedTunnelFixture;
+  let idp: Awaited<ReturnType<typeof startRogueIdp>>;
+  const acc = (p: string) => `/accounts/${f.accountId}/access${p}`;
+
+  before(async () => {
+    // The default: no --allow-private-idp-addresses.
+    f = await startNamedTunnelFixture();
+    idp = await startRogueIdp();
+    await f.api('POST', acc('/organizations'), { name: 'Ssrf', auth_domain: TEAM });
+  });
+  after(async () => {
+    await f?.serve.stop();
+    await idp?.close();
+  });
+
+  // By literal address (checked before connecting) and by name (checked on the resolved address
+  // when the socket connects, so DNS rebinding cannot slip through).
+  for (const [form, host] of [
+    ['an address', '127.0.0.1'],
+    ['a name that resolves to loopback', 'localhost'],
+  ] as const) {
+    test(`token_url and certs_url at ${form} are never fetched; the login ends on a page`, async () => {
+      const base = idp.issuer.replace('127.0.0.1', host);
+      const idpId = (
+        await f.api<{ id: string }>('POST', acc('/identity_providers'), {
+          name: `Internal ${host}`,
+          type: 'oidc',
+          config: {
+            client_id: CLIENT_ID,
+            client_secret: 'rogue-secret',
+            auth_url: `${base}/auth`,
+            token_url: `${base}/token`,
+            certs_url: `${base}/jwks`,
+            issuer_url: base,
+          },
+        })
+      ).result.id;
+      const app = (
+        await f.api<{ id: string; aud: string }>('POST', acc('/apps'), {
+          name: `App ${host}`,
+          domain: `${host === 'localhost' ? 'n' : 'a'}.${f.hostname}`,
+        })
+      ).result;
+      const start = `http://${TEAM}:${f.serve.httpPort}/cdn-cgi/access/login/${host === 'localhost' ? 'n' : 'a'}.${f.hostname}?kid=${app.aud}&redirect_url=%2F&idp=${idpId}`;
+      const b = new AccessBrowser(f.serve.httpPort);
+      const go = await eventually(
+        async () => {
+          const r = await b.request(start);
+          return r.status === 302 ? r : undefined;
+        },
+        10_000,
+        'gate loaded',
+      );
+      // The browser goes to auth_url itself: that is the visitor's request, not the server's.
+      const auth = new URL(String(go.headers.location));
+      const before = idp.requests.length;
+      const r = await b.request(
+        `http://${TEAM}:${f.serve.httpPort}/cdn-cgi/access/callback?code=good.${auth.searchParams.get('nonce')}&state=${auth.searchParams.get('state')}`,
+      );
+      assert.equal(r.status, 400, r.text);
+      assert.match(r.text, /Login failed/);
+      assert.deepEqual(idp.requests.slice(before), [], 'the server sent nothing to the loopback service');
+      assert.equal(b.jar.get(TEAM)?.get('CF_Authorization'), undefined, 'no team session');
     });
   }
 });

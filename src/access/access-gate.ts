@@ -21,6 +21,10 @@ export interface GateApp {
   policies: readonly AccessPolicyDef[];
 }
 
+/** A full reload this often regardless of the change feed (ms): a notification can be lost, and
+ * SQLite has no cross-process feed (`warren admin move-zone` writes from another process). */
+const SAFETY_RELOAD_MS = 60_000; // 1 minute, as the routing caches
+
 interface Snapshot {
   /** Apps by exact host, and wildcard apps by the suffix after `*.`; groups by `<account>:<id>`. */
   exact: Map<string, GateApp[]>;
@@ -58,6 +62,7 @@ export class AccessGate {
   readonly #logger: Logger | undefined;
   #snapshot: Snapshot = EMPTY;
   #unsubscribe: (() => void) | undefined;
+  #safety: NodeJS.Timeout | undefined;
   #loading: Promise<void> | undefined;
   #dirty = false;
 
@@ -66,17 +71,24 @@ export class AccessGate {
     this.#logger = logger;
   }
 
-  /** Loads every app, policy and group, then follows the change feed. */
+  /**
+   * Loads every app, policy and group, then follows the change feed: `access`, and `zones` too,
+   * since an app takes effect only while an active zone of its own account owns its domain.
+   */
   async start(): Promise<void> {
     this.#unsubscribe = this.#store.feed.subscribe((topic) => {
-      if (topic === 'access') void this.reload();
+      if (topic === 'access' || topic === 'zones') void this.reload();
     });
+    this.#safety = setInterval(() => void this.reload(), SAFETY_RELOAD_MS);
+    this.#safety.unref();
     await this.reload();
   }
 
   close(): void {
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
+    if (this.#safety !== undefined) clearInterval(this.#safety);
+    this.#safety = undefined;
   }
 
   /** Reloads now; changes announced during a load cause one more load after it. */
@@ -177,7 +189,8 @@ export class AccessGate {
   async #load(): Promise<void> {
     const a = this.#store.access;
     const [apps, policies, links, groups, orgs, tokens] = await Promise.all([
-      a.allApps(),
+      // Only apps whose domain an active zone of their own account owns (the store enforces it).
+      a.effectiveApps(),
       a.allPolicies(),
       a.allAppPolicyLinks(),
       a.allGroups(),
@@ -230,7 +243,8 @@ function gateApp(row: AccessAppRow, teamDomain: string | undefined, policies: Ac
     name: typeof settings.name === 'string' ? settings.name : row.domain,
     domain: parseAppDomain(row.domain),
     teamDomain,
-    tokensRevokedAt: typeof settings.tokens_revoked_at === 'string' ? settings.tokens_revoked_at : undefined,
+    // The app's own column: no PUT of the app reaches it.
+    tokensRevokedAt: row.tokens_revoked_at ?? undefined,
     settings,
     policies: policies.sort((x, y) => x.precedence - y.precedence),
   };

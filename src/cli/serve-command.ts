@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
-import { AccessGate, OtpMailer } from '../access/index.js';
+import { AccessGate, idpFetch, OtpMailer } from '../access/index.js';
 import { bootstrapAdmin, ControlPlane, createApiServer, issueSetupLink, ManagementTokens } from '../control/index.js';
 import { SignInThrottle } from '../control/sign-in-throttle.js';
 import { checkPassword } from '../control/user-admin.js';
@@ -48,6 +48,10 @@ export interface ServeOptions {
   verifyResolver: string | undefined;
   /** `--zone-auto-activate`; undefined: on when `bind` is a loopback address. */
   zoneAutoActivate?: boolean | undefined;
+  /** `--pending-zone-expiry-days`: how long a pending zone reserves its name. */
+  pendingZoneExpiryDays: number;
+  /** `--allow-private-idp-addresses`: OIDC providers may live on loopback/private/link-local addresses. */
+  allowPrivateIdpAddresses: boolean;
   /** `--dns-port` (`portIsDefault`: not given, so a taken port only disables DNS), `--edge-address`, `--ns-address`. */
   dns: { port: number; portIsDefault: boolean; edgeAddresses: string[] | undefined; nsAddresses: string[] | undefined };
   /** `--smtp-url` / `--smtp-from`: one-time PIN mail for Access (no mail without a URL). */
@@ -116,6 +120,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     classicCleanupAfterMs: options.classicDnsCleanupAfterMs,
     verifyResolver: options.verifyResolver,
     zoneAutoActivate,
+    pendingZoneExpiryMs: options.pendingZoneExpiryDays * 86_400_000,
   });
   // The Access gate: apps, policies and service tokens in memory, reloaded by the change feed.
   const accessGate = new AccessGate(store, logger);
@@ -128,6 +133,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     mailer:
       smtpUrl === undefined ? undefined : new OtpMailer(smtpUrl, options.smtp?.from ?? `access@${options.domain}`),
     throttle: new SignInThrottle(store.clock),
+    idpFetch: idpFetch({ allowPrivate: options.allowPrivateIdpAddresses }),
     logger,
   });
   const edge = new EdgeServer({

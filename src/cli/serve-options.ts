@@ -5,6 +5,7 @@ import {
   MIN_PASSWORD_LENGTH,
   MIN_TOKEN_LENGTH,
 } from '../control/bootstrap.js';
+import { DEFAULT_PENDING_ZONE_EXPIRY_DAYS } from '../control/pending-zone-expiry.js';
 import { parseResolverAddress } from '../control/zone-verifier.js';
 import {
   DEFAULT_MAX_CONNECTIONS_PER_SOURCE,
@@ -161,6 +162,24 @@ export function registerServeCommand(program: Command): void {
       )
       .addOption(new Option('--no-zone-auto-activate', 'full zones wait for PUT /zones/{id}/activation_check'))
       .addOption(
+        new Option(
+          '--pending-zone-expiry-days <n>',
+          'a pending zone reserves its name this many days after it became pending, then it is removed (as Cloudflare)',
+        )
+          .default(DEFAULT_PENDING_ZONE_EXPIRY_DAYS)
+          .argParser(intArg('--pending-zone-expiry-days', 1, 3650))
+          .env('WARREN_PENDING_ZONE_EXPIRY_DAYS'),
+      )
+      .addOption(
+        new Option(
+          '--allow-private-idp-addresses [bool]',
+          'let OIDC identity providers live on loopback, private and link-local addresses (off: the server never fetches a tenant-given URL there)',
+        )
+          .default(false)
+          .argParser(boolArg('--allow-private-idp-addresses'))
+          .env('WARREN_ALLOW_PRIVATE_IDP_ADDRESSES'),
+      )
+      .addOption(
         new Option('--origin-response-timeout <duration>', 'how long the edge waits for a response head (then 504)')
           .default(100_000, '100s')
           .argParser(durationArg('--origin-response-timeout'))
@@ -216,6 +235,8 @@ Without them, while no user exists, serve prints a one-time /setup link instead.
         classicDnsCleanupAfterMs: f.classicDnsCleanupAfter,
         verifyResolver: f.verifyResolver,
         zoneAutoActivate: f.zoneAutoActivate as boolean | undefined,
+        pendingZoneExpiryDays: f.pendingZoneExpiryDays,
+        allowPrivateIdpAddresses: f.allowPrivateIdpAddresses === true,
         requestBodyIdleTimeoutMs: f.requestBodyIdleTimeout,
         smtp: { url: f.smtpUrl, from: f.smtpFrom },
         tunnelLimits: {

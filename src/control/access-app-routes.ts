@@ -39,7 +39,8 @@ async function appView(r: Repositories, app: AccessAppRow): Promise<Record<strin
 }
 
 function appData(body: AppBody, domain: string, old: Record<string, unknown> = {}): string {
-  const { policies: _p, domain: _d, ...rest } = body;
+  // tokens_revoked_at is the app's own column, written by revoke_tokens only: never from a body.
+  const { policies: _p, domain: _d, tokens_revoked_at: _r, ...rest } = body;
   if (rest.type !== undefined && rest.type !== 'self_hosted') {
     throw ApiError.invalid(`type "${String(rest.type)}" is not supported by warren yet; use "self_hosted"`);
   }
@@ -103,6 +104,7 @@ export function accessAppRoutes(ctx: ControlContext): ApiRoute[] {
         data: appData(body, domain),
         created_at: now,
         updated_at: now,
+        tokens_revoked_at: null,
       };
       return { row, body };
     },
@@ -136,8 +138,8 @@ export function accessAppRoutes(ctx: ControlContext): ApiRoute[] {
         const app = await appOf(accountId, params.app_id);
         const now = store.clock.now().toISOString();
         await store.transaction(async (tx) => {
-          const data = { ...(JSON.parse(app.data) as Record<string, unknown>), tokens_revoked_at: now };
-          await tx.access.updateApp(accountId, app.id, app.domain, JSON.stringify(data));
+          // Its own column: a later PUT of the app (which rebuilds `data`) cannot undo it.
+          await tx.access.revokeAppTokens(accountId, app.id, now);
           await auditAccess(tx, p, accountId, 'access_app_revoke_tokens', { id: app.id, type: 'access_app' });
         });
         await changed();

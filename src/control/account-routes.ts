@@ -10,6 +10,7 @@ import {
   addMember,
   changeRoles,
   createAccountFor,
+  inviteExpiresOn,
   removeMember,
   SERVICE_USER_DOMAIN,
 } from './membership.js';
@@ -53,6 +54,8 @@ function memberView(m: Membership, u: UserRow): Record<string, unknown> {
       service_user: u.kind === 'service',
     },
     status: m.status,
+    // A pending invitation can be accepted until then (7 days; a re-invitation starts anew).
+    ...(m.status === 'pending' ? { invitation_expires_on: inviteExpiresOn(m) } : {}),
     roles: rolesOf(m).map(roleView),
     policies: [],
   };

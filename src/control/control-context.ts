@@ -24,4 +24,6 @@ export interface ControlContext {
   checkDelegation: (zone: ZoneRow) => Promise<boolean>;
   /** Full zones are active on creation (loopback-only deployments), instead of after their activation check. */
   zoneAutoActivate: boolean;
+  /** `--pending-zone-expiry` (ms): a pending zone reserves its name this long, then it is removed. */
+  pendingZoneExpiryMs: number;
 }

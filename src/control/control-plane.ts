@@ -24,6 +24,7 @@ import { loginRoutes } from './login-routes.js';
 import { membershipRoutes } from './membership-routes.js';
 import { DEFAULT_MAX_TUNNELS_PER_ACCOUNT, NamedTunnelAuthenticator } from './named-tunnel-authenticator.js';
 import { loadOriginCa } from './origin-ca-keeper.js';
+import { DEFAULT_PENDING_ZONE_EXPIRY_DAYS, PendingZoneExpiry } from './pending-zone-expiry.js';
 import { sessionRoutes } from './session-routes.js';
 import { registerSetupPages } from './setup-pages.js';
 import { SignInThrottle } from './sign-in-throttle.js';
@@ -72,6 +73,13 @@ export interface ControlPlaneOptions {
    * admin activate-zone`). `warren serve` turns it on when it binds loopback only.
    */
   zoneAutoActivate?: boolean;
+  /**
+   * `--pending-zone-expiry-days` in ms: a pending zone reserves its name this long after it
+   * became pending, then it is removed (default 28 days, as Cloudflare).
+   */
+  pendingZoneExpiryMs?: number;
+  /** Run the pending zone expiry sweep on a timer (default true; tests call `pendingZones.runOnce()`). */
+  pendingZoneExpiryTimer?: boolean;
   /** Replaces the NS lookup of full zones' activation check (tests). */
   nsLookup?: NsLookup;
   /**
@@ -99,6 +107,7 @@ export class ControlPlane {
   readonly dnsCleanup: ClassicDnsCleanup;
   readonly zoneVerifier: ZoneVerifier;
   readonly zoneDelegation: ZoneDelegationCheck;
+  readonly pendingZones: PendingZoneExpiry;
   /** Shared by every sign-in form of this process (one budget per address and per source across them). */
   readonly signInThrottle: SignInThrottle;
   readonly access: AccessControl;
@@ -140,7 +149,9 @@ export class ControlPlane {
       verifyZone: (zone) => this.zoneVerifier.verify(zone),
       checkDelegation: (zone) => this.zoneDelegation.check(zone),
       zoneAutoActivate: options.zoneAutoActivate ?? false,
+      pendingZoneExpiryMs: options.pendingZoneExpiryMs ?? DEFAULT_PENDING_ZONE_EXPIRY_DAYS * 86_400_000,
     };
+    this.pendingZones = new PendingZoneExpiry(store, logger, ctx.pendingZoneExpiryMs, timers);
     this.#ctx = ctx;
     this.#dashboard =
       options.dashboardDir === false ? undefined : DashboardBundle.load(options.dashboardDir ?? DEFAULT_DASHBOARD_DIR);
@@ -186,6 +197,7 @@ export class ControlPlane {
       cp.zoneDelegation.start();
     }
     if (options.accessKeyRotationTimer !== false) cp.access.rotation.start();
+    if (options.pendingZoneExpiryTimer !== false) cp.pendingZones.start();
     return cp;
   }
 
@@ -242,7 +254,12 @@ export class ControlPlane {
     this.router.close();
     this.configPusher.close();
     this.zoneDelegation.stop();
-    await Promise.all([this.dnsCleanup.stop(), this.zoneVerifier.stop(), this.access.rotation.stop()]);
+    await Promise.all([
+      this.dnsCleanup.stop(),
+      this.zoneVerifier.stop(),
+      this.access.rotation.stop(),
+      this.pendingZones.stop(),
+    ]);
     await this.tracker.close();
   }
 }

@@ -22,7 +22,5 @@ export function parseHostname(raw: string, field: string, options: { wildcard?: 
   return name;
 }
 
-/** `name` is `zone` or below it. */
-export function isWithin(name: string, zone: string): boolean {
-  return name === zone || name.endsWith(`.${zone}`);
-}
+/** `name` is `zone` or below it (one definition, in the store, for every zone rule). */
+export { isWithin } from '../store/index.js';

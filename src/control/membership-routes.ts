@@ -5,11 +5,9 @@ import { type ApiRoute, ID_PARAM, route } from './api-route.js';
 import { byApi } from './audit-trail.js';
 import type { ControlContext } from './control-context.js';
 import { ok, okPage, pageOf, pageSlice, pagingQuery } from './envelope.js';
-import { answerInvite, removeMember } from './membership.js';
+import { answerInvite, inviteExpired, inviteExpiresOn, removeMember } from './membership.js';
 import type { Principal } from './principal.js';
 import type { Scope } from './roles.js';
-
-const INVITE_VALIDITY_MS = 7 * 24 * 3_600_000; // 7 days, shown as expires_on (as Cloudflare's invitations)
 
 /**
  * Joining or leaving an account changes what every credential of the user can do, so only an
@@ -44,7 +42,7 @@ function membershipView(account: AccountRow, m: Membership): Record<string, unkn
   };
 }
 
-function inviteView(account: AccountRow, m: Membership, email: string): Record<string, unknown> {
+function inviteView(account: AccountRow, m: Membership, email: string, now: Date): Record<string, unknown> {
   return {
     id: m.id,
     invited_member_id: m.user_id,
@@ -54,9 +52,10 @@ function inviteView(account: AccountRow, m: Membership, email: string): Record<s
     organization_is_enforcing_twofactor: false,
     invited_by: m.invited_by,
     invited_on: m.created_on,
-    expires_on: new Date(new Date(m.created_on).getTime() + INVITE_VALIDITY_MS).toISOString(),
+    expires_on: inviteExpiresOn(m),
     roles: rolesOf(m).map((r) => r.name),
-    status: m.status,
+    // Cloudflare's invite states: pending, accepted, rejected, expired (7 days after invited_on).
+    status: inviteExpired(m, now) ? 'expired' : m.status,
   };
 }
 
@@ -141,7 +140,7 @@ export function membershipRoutes(ctx: ControlContext): ApiRoute[] {
         requireUnrestricted(p);
         const all = (await store.identity.membershipsOf(p.user.id)).filter((x) => x.membership.status === 'pending');
         return okPage({ rows: all, total: all.length }, { page: 1, perPage: Math.max(all.length, 1) }, (x) =>
-          inviteView(x.account, x.membership, p.user.email),
+          inviteView(x.account, x.membership, p.user.email, store.clock.now()),
         );
       },
     }),
@@ -153,7 +152,7 @@ export function membershipRoutes(ctx: ControlContext): ApiRoute[] {
       params: { invite_id: ID_PARAM },
       handler: async ({ principal: p, params }) => {
         const { account, membership } = await mine(p, params.invite_id, 'invitation');
-        return ok(inviteView(account, membership, p.user.email));
+        return ok(inviteView(account, membership, p.user.email, store.clock.now()));
       },
     }),
     route<{ invite_id: string }, unknown, { status: 'accepted' | 'rejected' }>({
@@ -165,7 +164,7 @@ export function membershipRoutes(ctx: ControlContext): ApiRoute[] {
       body: STATUS_BODY,
       handler: async ({ principal: p, params, body }) => {
         const { account, membership } = await answer(p, params.invite_id, body.status, 'invitation');
-        return ok(inviteView(account, membership, p.user.email));
+        return ok(inviteView(account, membership, p.user.email, store.clock.now()));
       },
     }),
   ];

@@ -15,6 +15,18 @@ import { SUPER_ADMIN_ROLE_ID } from './roles.js';
  *   accounts, so an account sees when its members join, leave or are invited elsewhere.
  */
 
+export const INVITE_VALIDITY_MS = 7 * 24 * 3_600_000; // 7 days, as Cloudflare's invitations
+
+/** When a pending invitation stops being acceptable (a re-invitation starts a new 7 days). */
+export function inviteExpiresOn(m: Pick<Membership, 'created_on'>): string {
+  return new Date(Date.parse(m.created_on) + INVITE_VALIDITY_MS).toISOString();
+}
+
+/** A pending invitation older than 7 days: it can no longer be accepted. */
+export function inviteExpired(m: Pick<Membership, 'status' | 'created_on'>, now: Date): boolean {
+  return m.status === 'pending' && now.getTime() >= Date.parse(m.created_on) + INVITE_VALIDITY_MS;
+}
+
 /** The e-mail domain suffix of service users (`<name>@<account id>.service.invalid`). */
 export const SERVICE_USER_DOMAIN = '.service.invalid';
 
@@ -86,7 +98,8 @@ export async function addMember(
         (await tx.identity.findUserByEmail(input.email)) ??
         (await tx.identity.createUser({ email: input.email, kind: 'person', invitedOnly: true }));
       const have = await tx.identity.membership(account.id, user.id);
-      if (have !== undefined && have.status !== 'rejected') {
+      // A rejected or expired invitation may be sent again (it starts a new 7 days).
+      if (have !== undefined && have.status !== 'rejected' && !inviteExpired(have, store.clock.now())) {
         throw new ApiError(
           'WARREN_API_CONFLICT',
           `${user.email} is already ${have.status === 'pending' ? 'invited to' : 'a member of'} this account; change their roles with PUT instead`,
@@ -132,6 +145,12 @@ export async function answerInvite(
     // Someone else's invitation looks exactly like a missing one.
     if (m === undefined || m.user_id !== user.id) throw ApiError.notFound(`invitation ${membershipId}`);
     if (m.status === status) return m;
+    if (status === 'accepted' && inviteExpired(m, store.clock.now())) {
+      throw new ApiError(
+        'WARREN_INVITE_EXPIRED',
+        `this invitation expired on ${inviteExpiresOn(m)} (invitations are valid for 7 days); ask the account's administrator to invite you again`,
+      );
+    }
     if (m.status !== 'pending' || !(await tx.identity.answerInvite(m.id, status))) {
       throw new ApiError(
         'WARREN_API_CONFLICT',

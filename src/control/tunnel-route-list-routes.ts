@@ -1,3 +1,4 @@
+import { ApiError } from './api-error.js';
 import { type ApiRoute, ID_PARAM, route } from './api-route.js';
 import type { ControlContext } from './control-context.js';
 import { ok } from './envelope.js';
@@ -7,10 +8,17 @@ import { tunnelFor } from './tunnel-routes.js';
 
 const MAX_ROUTES_PER_ZONE = 10_000;
 
+/** "Not allowed" (the caller's roles or token do not reach the zone): the one refusal that skips a zone. */
+function notAllowed(err: unknown): boolean {
+  return err instanceof ApiError && (err.code === 'WARREN_API_FORBIDDEN' || err.code === 'WARREN_API_NOT_FOUND');
+}
+
 /**
  * `GET /accounts/{a}/cfd_tunnel/{t}/routes`: the hostnames routed to a tunnel (proxied CNAMEs to
  * `<uuid>.tunnel.<domain>`) in the zones of its account the caller may read DNS of; zones it
- * may not read are left out, not refused, so a tunnel page works for narrower roles too.
+ * may not read are left out, not refused, so a tunnel page works for narrower roles too. Any
+ * other failure of the check (the database) fails the request: a list with zones silently
+ * missing would look complete.
  */
 export function tunnelRouteListRoutes(ctx: ControlContext): ApiRoute[] {
   const { store, domain } = ctx;
@@ -34,8 +42,9 @@ export function tunnelRouteListRoutes(ctx: ControlContext): ApiRoute[] {
               scope: 'dns:read',
               what: `zone ${zone.name}`,
             });
-          } catch {
-            continue;
+          } catch (err) {
+            if (notAllowed(err)) continue;
+            throw err;
           }
           const { rows } = await store.zones.records(
             zone.id,

@@ -2,23 +2,11 @@ import type { Repositories, Store, ZoneRow } from '../store/index.js';
 import { ApiError } from './api-error.js';
 import { type AuditBy, type AuditEvent, audit } from './audit-trail.js';
 import { isWithin } from './hostname.js';
+import { dropAppsOutsideZones } from './orphan-apps.js';
+import { refusePublicSuffix } from './public-suffix.js';
 
-/** What the longest-zone rule needs of a zone. */
-export type OwnedZone = Pick<ZoneRow, 'id' | 'account_id' | 'name' | 'status'>;
-
-/**
- * The zone that owns `host`: the longest **active** zone that contains it, whatever its account.
- * Only that zone's records route the host, and only its account gets origin certificates for
- * it. A pending zone owns nothing yet: it has not proven the domain is delegated to it.
- */
-export function owningZone<Z extends OwnedZone>(host: string, zones: readonly Z[]): Z | undefined {
-  let best: Z | undefined;
-  for (const z of zones) {
-    if (z.status !== 'active' || !isWithin(host, z.name)) continue;
-    if (best === undefined || z.name.length > best.name.length) best = z;
-  }
-  return best;
-}
+// The longest-active-zone rule lives in the store (the Access gate's app source uses it too).
+export { type OwnedZone, owningZone } from '../store/index.js';
 
 /**
  * Refuses `name` for `accountId` when it equals, contains or lies inside a zone of another
@@ -65,27 +53,87 @@ async function zoneAudit(
   });
 }
 
-/** Creates a zone under the ownership rule, with its audit entry, in one transaction. */
+/** Who removes zones on their own: the pending-zone expiry (lazy, or its background sweep). */
+export const PENDING_EXPIRY_ACTOR: AuditBy = {
+  actor: { id: 'pending-zone-expiry', email: '', ip: '', type: 'Cloudflare' },
+  interface: 'pending zone expiry',
+};
+
+/**
+ * Deletes a zone with its records, and the Access apps of its account that no zone of that
+ * account covers any more (an app outlives neither its zone's deletion nor its move: see
+ * orphan-apps.ts), all audited, in the caller's transaction. Publish `zones`, `dns` and `access`
+ * after it commits.
+ */
+export async function removeZone(
+  tx: Repositories,
+  z: ZoneRow,
+  by: AuditBy,
+  reason: 'deleted' | 'pending_expired',
+): Promise<void> {
+  await tx.zones.deleteZone(z.id);
+  await zoneAudit(tx, z, 'zone_delete', by, {
+    metadata: { zone_name: z.name, type: z.type, ...(reason === 'deleted' ? {} : { reason, status: z.status }) },
+  });
+  await dropAppsOutsideZones(tx, z.account_id, by, { zone: z.name, reason: `zone_${reason}` });
+}
+
+/**
+ * Removes pending zones whose reservation expired (`pendingExpiryMs` after they became pending).
+ * `overlapping`: only those that equal, contain or lie inside this name (the lazy check before a
+ * create); undefined: all of them (the sweep). Returns the zones removed; publish after commit.
+ */
+export async function removeExpiredPendingZones(
+  tx: Repositories,
+  now: Date,
+  pendingExpiryMs: number,
+  overlapping?: string,
+): Promise<ZoneRow[]> {
+  const before = new Date(now.getTime() - pendingExpiryMs).toISOString();
+  let expired = await tx.zones.expiredPendingZones(before);
+  if (overlapping !== undefined) {
+    expired = expired.filter((z) => isWithin(z.name, overlapping) || isWithin(overlapping, z.name));
+  }
+  for (const z of expired) await removeZone(tx, z, PENDING_EXPIRY_ACTOR, 'pending_expired');
+  return expired;
+}
+
+/** Announces a zone removal to every cache that depends on it (routes, DNS, the Access gate). */
+export async function publishZoneRemoval(store: Store): Promise<void> {
+  await store.feed.publish('zones');
+  await store.feed.publish('dns');
+  await store.feed.publish('access');
+}
+
+/**
+ * Creates a zone under the ownership rule, with its audit entry, in one transaction. Public
+ * suffixes are refused; pending zones whose reservation expired (`pendingExpiryMs`) stop
+ * blocking the name and are removed first (audited in their account).
+ */
 export async function createOwnedZone(
   store: Store,
-  input: { accountId: string; name: string; type: ZoneRow['type']; activate: boolean },
+  input: { accountId: string; name: string; type: ZoneRow['type']; activate: boolean; pendingExpiryMs: number },
   by: AuditBy,
 ): Promise<ZoneRow> {
-  const z = await store.transaction(async (tx) => {
+  refusePublicSuffix(input.name);
+  const { z, expired } = await store.transaction(async (tx) => {
     await tx.zones.lockOwnership();
+    const expired = await removeExpiredPendingZones(tx, store.clock.now(), input.pendingExpiryMs, input.name);
     await assertNoForeignOverlap(tx, input.name, input.accountId);
     const z = await tx.zones.createZone(input);
     await zoneAudit(tx, z, 'zone_create', by);
-    return z;
+    return { z, expired };
   });
-  await store.feed.publish('zones');
+  if (expired.length > 0) await publishZoneRemoval(store);
+  else await store.feed.publish('zones');
   return z;
 }
 
 /**
  * Moves a zone (and its records) to another account: the operator's way to settle who owns a
  * domain. Refused when the zone overlaps a zone of any account other than the target. Audited in
- * both accounts.
+ * both accounts. The old account's Access apps that no zone of its own covers any more are
+ * deleted (audited in the old account), never handed over.
  */
 export async function moveZone(
   store: Store,
@@ -106,10 +154,11 @@ export async function moveZone(
     const change = { oldValue: { account_id: from }, newValue: { account_id: toAccountId } };
     await zoneAudit(tx, z, 'zone_move', by, change);
     await zoneAudit(tx, moved, 'zone_move', by, change);
+    // The old account's apps on the zone's names would gate the new owner's hostnames.
+    await dropAppsOutsideZones(tx, from, by, { zone: z.name, reason: 'zone_moved' });
     return { zone: moved, fromAccountId: from };
   });
-  await store.feed.publish('zones');
-  await store.feed.publish('dns');
+  await publishZoneRemoval(store);
   return out;
 }
 

@@ -8,7 +8,7 @@ import { zoneSetupAdvice } from './dns-setup-advice.js';
 import { ok, okPage, pageOf, pageSlice, pagingQuery } from './envelope.js';
 import { parseHostname } from './hostname.js';
 import { authorize, type Principal } from './principal.js';
-import { createOwnedZone } from './zone-ownership.js';
+import { createOwnedZone, publishZoneRemoval, removeZone } from './zone-ownership.js';
 import { VERIFICATION_LABEL } from './zone-verifier.js';
 
 export function zoneView(z: ZoneRow, accountName: string, domain: string): Record<string, unknown> {
@@ -175,7 +175,13 @@ export function zoneRoutes(ctx: ControlContext): ApiRoute[] {
           try {
             const z = await createOwnedZone(
               store,
-              { accountId: body.account.id, name, type: body.type ?? 'full', activate: ctx.zoneAutoActivate },
+              {
+                accountId: body.account.id,
+                name,
+                type: body.type ?? 'full',
+                activate: ctx.zoneAutoActivate,
+                pendingExpiryMs: ctx.pendingZoneExpiryMs,
+              },
               byApi(p),
             );
             return ok(zoneView(z, await accountName(z.account_id), domain));
@@ -276,21 +282,15 @@ export function zoneRoutes(ctx: ControlContext): ApiRoute[] {
     route<{ zone_id: string }, unknown, unknown>({
       method: 'DELETE',
       url: '/zones/:zone_id',
-      summary: 'Deletes a zone and all its DNS records',
+      summary:
+        "Deletes a zone, all its DNS records, and the account's Access apps that no other zone of the account covers",
       tag: 'Zones',
       params: { zone_id: ID_PARAM },
       handler: async ({ principal: p, params }) => {
         const z = await zoneFor(ctx, p, params.zone_id, 'zone:write');
-        await store.transaction(async (tx) => {
-          await tx.zones.deleteZone(z.id);
-          await audit(tx, byApi(p), {
-            accountId: z.account_id,
-            action: 'zone_delete',
-            resource: { id: z.id, type: 'zone' },
-            metadata: { zone_name: z.name, type: z.type },
-          });
-        });
-        await store.feed.publish('zones');
+        // With its records, and the account's Access apps that no other zone of it covers.
+        await store.transaction((tx) => removeZone(tx, z, byApi(p), 'deleted'));
+        await publishZoneRemoval(store);
         return ok({ id: z.id });
       },
     }),

@@ -7,6 +7,7 @@ import {
   AccessSessionCache,
   appCoversHost,
   type GateApp,
+  type IdpFetch,
   isHostname,
   type OtpMailer,
   signAccessJwt,
@@ -33,6 +34,8 @@ export interface AccessEdgeOptions {
   mailer: OtpMailer | undefined;
   /** Per address and per source budget for code requests and code guesses. */
   throttle: SignInThrottle;
+  /** How the server fetches identity providers' URLs; default: public addresses only (idp-fetch.ts). */
+  idpFetch?: IdpFetch | undefined;
   logger: Logger;
 }
 

@@ -58,7 +58,7 @@ export class AccessLogin {
   constructor(options: AccessEdgeOptions, sessions: AccessSessionCache) {
     this.#o = options;
     this.#sessions = sessions;
-    this.#oidc = new AccessOidc(options.store);
+    this.#oidc = new AccessOidc(options.store, undefined, options.idpFetch);
   }
 
   /** The account's one-time PIN identity provider, if it has one (sessions from before idp was recorded). */

@@ -1,6 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import * as client from 'openid-client';
-import { type OidcIdp, type PendingOidcLogin, PendingOidcLogins, parseOidcIdp } from '../access/index.js';
+import {
+  type IdpFetch,
+  idpFetch,
+  type OidcIdp,
+  type PendingOidcLogin,
+  PendingOidcLogins,
+  parseOidcIdp,
+} from '../access/index.js';
 import type { Store } from '../store/index.js';
 import { type AccessAnswer, cookieValue, redirect } from './access-http.js';
 
@@ -48,10 +55,13 @@ export class AccessOidc {
   readonly #pending: PendingOidcLogins;
   /** Configurations by provider id, rebuilt when the provider changes (keeps its JWKS cache). */
   readonly #configs = new Map<string, { stamp: string; config: client.Configuration }>();
+  /** Every request to a provider (token, keys) goes through it: public addresses only, by default. */
+  readonly #fetch: IdpFetch;
 
-  constructor(store: Store, pending = new PendingOidcLogins()) {
+  constructor(store: Store, pending = new PendingOidcLogins(), fetch: IdpFetch = idpFetch({ allowPrivate: false })) {
     this.#store = store;
     this.#pending = pending;
+    this.#fetch = fetch;
   }
 
   /** The account's oidc provider `id`, typed, or undefined (gone, or not oidc). */
@@ -78,6 +88,8 @@ export class AccessOidc {
       client.ClientSecretBasic(idp.clientSecret),
     );
     config.timeout = IDP_TIMEOUT_S;
+    // A tenant's URL: the server must not reach loopback, private or metadata addresses through it.
+    config[client.customFetch] = this.#fetch as NonNullable<(typeof config)[typeof client.customFetch]>;
     // Plain http was accepted on write for loopback hosts only (an IdP on this machine, a test).
     if (idp.insecure) client.allowInsecureRequests(config);
     // openid-client trusts an id token from the token endpoint on the strength of TLS alone (OIDC

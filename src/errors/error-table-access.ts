@@ -2,6 +2,14 @@ import type { ErrorSpec } from './error-spec.js';
 
 /** Codes of Access token checks (`warren/verify` and the connector). Part of the one error table (error-table.ts). */
 export const ACCESS_ERRORS = {
+  WARREN_IDP_ADDRESS_REFUSED: {
+    where: 'Access login (the access request log, the server log)',
+    retryable: false,
+    meaning:
+      "An OIDC identity provider's `token_url` or `certs_url` is, or resolves to, a loopback, private, link-local or otherwise non-public address; the server does not fetch tenant-given URLs there (checked when it connects, so DNS rebinding is refused too).",
+    action:
+      'Use a publicly reachable identity provider; an operator whose provider is on the internal network runs `warren serve --allow-private-idp-addresses`.',
+  },
   WARREN_ACCESS_UNVERIFIABLE: {
     where: 'connector log',
     retryable: false,

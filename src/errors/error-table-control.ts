@@ -121,6 +121,23 @@ export const CONTROL_ERRORS = {
     meaning: 'A record with that name already exists (CNAME cannot share a name).',
     action: 'Delete or edit that record, or route with `overwrite_existing` / `--overwrite-dns`.',
   },
+  WARREN_ZONE_PUBLIC_SUFFIX: {
+    where: 'API, `warren zone add`',
+    status: 400,
+    cf: 1049,
+    retryable: false,
+    meaning:
+      'The zone is a public suffix on the Public Suffix List (`co.uk`, `github.io`, `com.au`, `blogspot.com`): names below it belong to many owners.',
+    action: 'Add your own domain below it (`example.co.uk`).',
+  },
+  WARREN_INVITE_EXPIRED: {
+    where: 'API (`/user/invites`, `/memberships`)',
+    status: 410,
+    cf: 1102,
+    retryable: false,
+    meaning: 'The invitation is more than 7 days old (as on Cloudflare) and can no longer be accepted.',
+    action: "Ask the account's administrator to invite you again.",
+  },
   WARREN_ZONE_OVERLAP: {
     where: 'API, `warren admin`',
     status: 409,

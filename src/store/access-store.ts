@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../time/index.js';
+import { appDomainHost, isWithin, owningZone } from './owning-zone.js';
 import type {
   AccessAppPolicyRow,
   AccessAppRow,
@@ -49,9 +50,40 @@ export class AccessStore {
       .execute();
   }
 
-  /** Every account's apps: the gate's cache loads them all at once. */
-  allApps(): Promise<AccessAppRow[]> {
-    return this.#db.selectFrom('access_apps').selectAll().orderBy('created_at').execute();
+  /**
+   * Every account's apps that take effect, for the gate's cache: an app counts only while the
+   * zone that owns its domain (the longest active zone containing it) is one of its own account's.
+   * Enforced here, where the gate reads, so that a row left behind by a deleted or moved zone,
+   * or written any other way, never gates another account's hostnames.
+   */
+  async effectiveApps(): Promise<AccessAppRow[]> {
+    const [apps, zones] = await Promise.all([
+      this.#db.selectFrom('access_apps').selectAll().orderBy('created_at').execute(),
+      this.#db.selectFrom('zones').select(['id', 'account_id', 'name', 'status']).execute(),
+    ]);
+    return apps.filter((a) => owningZone(appDomainHost(a.domain), zones)?.account_id === a.account_id);
+  }
+
+  /**
+   * The account's apps whose domain lies in none of its zones (any state): what is left behind
+   * when a zone is deleted, moved away or expires. Apps under another zone of the account stay.
+   */
+  async appsOutsideZones(accountId: string): Promise<AccessAppRow[]> {
+    const [apps, zones] = await Promise.all([
+      this.apps(accountId),
+      this.#db.selectFrom('zones').select('name').where('account_id', '=', accountId).execute(),
+    ]);
+    return apps.filter((a) => !zones.some((z) => isWithin(appDomainHost(a.domain), z.name)));
+  }
+
+  /** `revoke_tokens`: only this writes the column (an app's PUT rewrites `data`, never this). */
+  async revokeAppTokens(accountId: string, id: string, at: string): Promise<void> {
+    await this.#db
+      .updateTable('access_apps')
+      .set({ tokens_revoked_at: at })
+      .where('account_id', '=', accountId)
+      .where('id', '=', id)
+      .execute();
   }
 
   async updateApp(accountId: string, id: string, domain: string, data: string): Promise<void> {

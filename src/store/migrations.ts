@@ -1,5 +1,6 @@
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
 import { narrowLegacyLoginTokens } from './legacy-login-tokens.js';
+import { revocationsAndPendingZones } from './revocations-pending-zones.js';
 import type { Database } from './schema.js';
 
 /**
@@ -370,6 +371,7 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.alterTable('tunnel_connections').addColumn('tags', 'text').execute();
     },
   },
+  '0010_app_revocations_pending_zones': { up: revocationsAndPendingZones },
 };
 
 /** Hands Kysely's Migrator the migrations compiled into this build. */

@@ -75,6 +75,11 @@ export interface ZoneRow {
   activated_on: string | null;
   /** 1: the edge does not proxy this zone's hostnames (Cloudflare's "paused"). */
   paused: number;
+  /**
+   * When the zone last became pending (created pending, or switched to partial); null while
+   * active. A pending zone reserves its name only for `--pending-zone-expiry` after this.
+   */
+  pending_since: string | null;
 }
 
 export interface DnsRecordRow {
@@ -271,6 +276,11 @@ export interface AccessAppRow {
   data: string;
   created_at: string;
   updated_at: string;
+  /**
+   * `POST …/revoke_tokens`: tokens issued before this are refused. A column of its own, which
+   * no PUT of the app writes (it used to live in `data`, which a PUT rebuilds).
+   */
+  tokens_revoked_at: string | null;
 }
 
 export interface AccessPolicyRow {

@@ -79,6 +79,7 @@ export class ZoneStore {
       verification_checked_on: null,
       activated_on: active ? now : null,
       paused: 0,
+      pending_since: active ? null : now,
     };
     await this.#db.insertInto('zones').values(row).execute();
     return row;
@@ -123,7 +124,7 @@ export class ZoneStore {
     const now = this.#clock.now().toISOString();
     const r = await this.#db
       .updateTable('zones')
-      .set({ status: 'active', activated_on: now, verification_checked_on: now, modified_on: now })
+      .set({ status: 'active', activated_on: now, verification_checked_on: now, modified_on: now, pending_since: null })
       .where('id', '=', id)
       .where('status', '=', 'pending')
       .executeTakeFirst();
@@ -143,7 +144,7 @@ export class ZoneStore {
           ? {
               type: 'full',
               verification_key: null,
-              ...(activate ? { status: 'active' as const, activated_on: now } : {}),
+              ...(activate ? { status: 'active' as const, activated_on: now, pending_since: null } : {}),
             }
           : {
               type: 'partial',
@@ -151,6 +152,7 @@ export class ZoneStore {
               verification_key: newVerificationKey(),
               verification_checked_on: null,
               activated_on: null,
+              pending_since: now,
             };
     await this.#db
       .updateTable('zones')
@@ -188,6 +190,20 @@ export class ZoneStore {
       .selectFrom('zones')
       .selectAll()
       .where((eb) => eb.or([eb('name', 'in', parents), sql<boolean>`name like ${`%.${escaped}`} escape '\\'`]))
+      .execute();
+  }
+
+  /**
+   * Pending zones whose reservation began before `before` (ISO time): expired, they no longer
+   * hold their name. A row without `pending_since` counts from its creation.
+   */
+  expiredPendingZones(before: string): Promise<ZoneRow[]> {
+    return this.#db
+      .selectFrom('zones')
+      .selectAll()
+      .where('status', '=', 'pending')
+      .where((eb) => eb(eb.fn.coalesce('pending_since', 'created_on'), '<', before))
+      .orderBy('created_on')
       .execute();
   }
 

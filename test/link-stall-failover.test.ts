@@ -229,32 +229,40 @@ test('a-hung-replica-gets-no-new-requests-and-its-safe-requests-move-to-the-heal
   assert.deepEqual([...whos].sort(), ['A', 'B']);
 });
 
-test('when-every-link-is-stalled-requests-wait-on-one-instead-of-failing', async () => {
+test('when-every-link-is-stalled-requests-wait-and-move-once-a-usable-link-joins', async () => {
   const clock = new ManualClock();
   const h = await startEdge({ timers: clock });
   harnesses.push(h);
   const b = await replica(h, 'B');
   const reg = (await register(b.link, { kind: 'quick-new' }, 0, undefined, 'replica-b')) as Registration;
-  assert.ok(reg.quick !== undefined && reg.hostname !== undefined, JSON.stringify(reg));
-  const link = edgeLink(h, reg.quick.tunnelId, 'replica-b', 0);
+  const quick = reg.quick;
+  const host = reg.hostname;
+  assert.ok(quick !== undefined && host !== undefined, JSON.stringify(reg));
+  const link = edgeLink(h, quick.tunnelId, 'replica-b', 0);
   b.link.socket.pause();
-  const first = start(h.httpPort, reg.hostname, 'GET', '/one');
+  const first = start(h.httpPort, host, 'GET', '/one');
   await eventually(() => link.conn.streams.size === 1, 5_000, 'the request on the link');
   await clock.advance(STALL_MS);
   assert.equal(link.stalled, true);
   assert.equal(h.edge.metrics.stalledRequestsRetried, 0, 'nowhere to move it: it waits');
   // A new request still goes to the stalled link (fail open) rather than being refused.
-  const second = start(h.httpPort, reg.hostname, 'GET', '/two');
+  const second = start(h.httpPort, host, 'GET', '/two');
   await eventually(() => link.conn.streams.size === 2, 5_000, 'the new request on the stalled link');
   assert.equal(first.settled || second.settled, false);
-  b.link.socket.resume();
+  // A healthy replica joins: at the next tick both requests move to it.
+  const a = await replica(h, 'A');
+  await join(a, quick, 0, 'replica-a');
+  await clock.advance(LINK_STALL_TICK_MS);
+  await eventually(() => first.settled && second.settled, 5_000, 'both requests answered elsewhere');
   assert.deepEqual(
     (await Promise.all([first.done, second.done])).map((r) => [r.status, r.who]),
     [
-      [200, 'B'],
-      [200, 'B'],
+      [200, 'A'],
+      [200, 'A'],
     ],
   );
+  assert.equal(h.edge.metrics.stalledRequestsRetried, 2);
+  b.link.socket.resume();
 });
 
 test('a-quiet-link-that-answers-the-probe-keeps-its-requests', async () => {

@@ -52,8 +52,9 @@ interface LinkState {
  * link of the tunnel is usable, its requests that may be sent again (idempotent, no body, no
  * response byte yet) are reset with WARREN_LINK_STALLED so the visitor proxy sends them on
  * another link, and the other links of the same connector (one process, one host) are stalled
- * too until they answer a probe of their own. Anything arriving on a stalled link makes it
- * pickable again. A healthy but quiet link (a long poll, an idle WebSocket) answers the probe and
+ * too until they answer a probe of their own. With no usable link, requests wait on the stalled
+ * one and move at the first tick that finds a usable link. Anything arriving on a stalled link
+ * makes it pickable again. A healthy but quiet link (a long poll, an idle WebSocket) answers the probe and
  * is left alone; the probe is one 17-byte frame per link and second of such silence.
  */
 export class LinkStallWatch {
@@ -107,6 +108,8 @@ export class LinkStallWatch {
       if (s.probedAt !== undefined) {
         s.ticks++;
         if (!s.failed && s.ticks >= 2 && now - s.probedAt >= this.#pongTimeoutMs) this.#stall(link, s, now);
+        // Requests that waited on it for want of a usable link move as soon as there is one.
+        else if (s.failed) this.#moveReplayable(link, s, now);
         continue;
       }
       if (conn.streams.size === 0) {
@@ -152,22 +155,8 @@ export class LinkStallWatch {
       os.stalledAt = now;
       if (os.probedAt === undefined) this.#probe(other, os, now);
     }
-    let retried = 0;
-    // With no usable link left, a moved request would only fail: the requests wait on this one.
-    if (registry.hasResponsiveLink(link.tunnelId)) {
-      for (const stream of [...link.conn.streams.values()]) {
-        if (!stream.replayable) continue;
-        retried++;
-        stream.fail(
-          'WARREN_LINK_STALLED',
-          `the connection answered no probe for ${now - (s.probedAt ?? now)} ms; the request went to another connection`,
-        );
-      }
-    }
-    if (metrics !== undefined) {
-      metrics.linkStalls++;
-      metrics.stalledRequestsRetried += retried;
-    }
+    const retried = this.#moveReplayable(link, s, now);
+    if (metrics !== undefined) metrics.linkStalls++;
     logger.warn(
       {
         tunnelId: link.tunnelId,
@@ -179,6 +168,26 @@ export class LinkStallWatch {
       },
       'tunnel link stalled: it owes bytes and answered no probe; new requests go to other links',
     );
+  }
+
+  /**
+   * Resets the stalled link's requests that may be sent again, so that the visitor proxy sends
+   * them on another link; none while the tunnel has no usable link (they would only fail).
+   */
+  #moveReplayable(link: EdgeLink, s: LinkState, now: number): number {
+    const streams = link.conn.streams;
+    if (streams.size === 0 || !this.#o.registry.hasResponsiveLink(link.tunnelId)) return 0;
+    let moved = 0;
+    for (const stream of [...streams.values()]) {
+      if (!stream.replayable) continue;
+      moved++;
+      stream.fail(
+        'WARREN_LINK_STALLED',
+        `the connection answered no probe for ${now - (s.probedAt ?? now)} ms; the request went to another connection`,
+      );
+    }
+    if (this.#o.metrics !== undefined) this.#o.metrics.stalledRequestsRetried += moved;
+    return moved;
   }
 
   #recovered(link: EdgeLink, s: LinkState, now: number): void {

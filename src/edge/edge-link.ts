@@ -13,4 +13,9 @@ export interface EdgeLink {
   readonly hostname: string | undefined;
   /** The connector asked to stop receiving new requests (graceful shutdown). */
   draining: boolean;
+  /**
+   * It owed bytes and answered no probe (LinkStallWatch): no new request is sent on it while
+   * another link of the tunnel is usable, until anything arrives from it again. Absent: false.
+   */
+  stalled?: boolean;
 }

@@ -13,6 +13,12 @@ export class EdgeMetrics {
   headersTooLarge = 0;
   /** Connector responses refused (502) for ambiguous framing, or body bytes that did not match it. */
   badResponses = 0;
+  /** Links found stalled: they owed bytes and answered no probe (LinkStallWatch). */
+  linkStalls = 0;
+  /** Stalled links that answered again. */
+  linkRecoveries = 0;
+  /** Requests moved off a stalled link to another one (idempotent, no body, no response byte yet). */
+  stalledRequestsRetried = 0;
 
   constructor() {
     const counter = (name: string, help: string, read: () => number): Counter =>
@@ -39,6 +45,21 @@ export class EdgeMetrics {
       'warren_edge_bad_connector_responses_total',
       'Connector responses refused or cut off: ambiguous framing, a 1xx to a plain request, a body unlike its Content-Length',
       () => this.badResponses,
+    );
+    counter(
+      'warren_edge_link_stalls_total',
+      'Tunnel links that owed bytes and answered no probe within 1 s + 1 s: picked for no new request until they answer',
+      () => this.linkStalls,
+    );
+    counter(
+      'warren_edge_link_stall_recoveries_total',
+      'Stalled tunnel links that answered again and are picked again',
+      () => this.linkRecoveries,
+    );
+    counter(
+      'warren_edge_stalled_link_retries_total',
+      'Requests sent again on another link because theirs stalled before any response byte (idempotent, no body)',
+      () => this.stalledRequestsRetried,
     );
   }
 }

@@ -9,6 +9,7 @@ import { SYSTEM_TIMERS, type Timers } from '../time/index.js';
 import type { AccessEdge } from './access-edge.js';
 import type { EdgeLink } from './edge-link.js';
 import { EdgeMetrics } from './edge-metrics.js';
+import { type LinkStallTimes, LinkStallWatch } from './link-stall-watch.js';
 import { ManagementHub } from './management-hub.js';
 import { QuickHostRouter } from './quick-host-router.js';
 import { QuickTunnelAuthenticator } from './quick-tunnel-authenticator.js';
@@ -52,7 +53,9 @@ export interface EdgeServerOptions {
   onRegistered?: (link: EdgeLink) => void;
   onUnregistered?: (link: EdgeLink) => void;
   logger: Logger;
-  /** Tunnel-port timers, link heartbeats and the shutdown drain (default SYSTEM_TIMERS); tests pass a ManualClock. */
+  /** How soon a link that owes bytes and sends none is probed, and then stalled (defaults 1 s and 1 s). */
+  linkStall?: Partial<LinkStallTimes> | undefined;
+  /** Tunnel-port timers, link heartbeats, the stall watch and the shutdown drain (default SYSTEM_TIMERS); tests pass a ManualClock. */
   timers?: Timers | undefined;
 }
 
@@ -95,6 +98,8 @@ export class EdgeServer {
   readonly metrics = new EdgeMetrics();
   /** `warren tail` sessions and the relay of connectors' log events. */
   readonly management: ManagementHub;
+  /** Stops picking links that owe bytes and answer no probe, and moves their safe requests. */
+  readonly stallWatch: LinkStallWatch;
   readonly #o: EdgeServerOptions;
   #httpPort = 0;
 
@@ -123,6 +128,13 @@ export class EdgeServer {
       },
     });
     this.management = new ManagementHub(this.registry, logger, this.metrics.registry);
+    this.stallWatch = new LinkStallWatch({
+      registry: this.registry,
+      times: options.linkStall,
+      metrics: this.metrics,
+      logger,
+      timers: options.timers,
+    });
     const perMinute = options.quickTunnelsPerMinute ?? DEFAULT_QUICK_TUNNELS_PER_MINUTE;
     const authenticator = new QuickTunnelAuthenticator(
       options.quick,
@@ -182,6 +194,7 @@ export class EdgeServer {
       servers.push(this.visitorTls);
     }
     await Promise.all(servers.map((srv) => once(srv, 'listening')));
+    this.stallWatch.start();
     this.#httpPort = (this.visitor.address() as AddressInfo).port;
     return {
       httpPort: this.#httpPort,
@@ -193,6 +206,7 @@ export class EdgeServer {
   /** Stops accepting, tells connectors to go away, waits for in-flight requests (bounded), then closes links. */
   async close(graceMs = DEFAULT_SHUTDOWN_GRACE_MS): Promise<void> {
     this.tunnels.server.close();
+    this.stallWatch.stop();
     this.management.closeAll();
     for (const v of [this.visitor, this.visitorTls]) {
       v?.close();

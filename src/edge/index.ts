@@ -9,6 +9,13 @@ export {
 } from './edge-server.js';
 export { errorBody, sendVisitorError, VISITOR_ERRORS, type VisitorError } from './error-page.js';
 export { hostOf } from './host-of.js';
+export {
+  LINK_STALL_PONG_TIMEOUT_MS,
+  LINK_STALL_PROBE_AFTER_MS,
+  LINK_STALL_TICK_MS,
+  type LinkStallTimes,
+  LinkStallWatch,
+} from './link-stall-watch.js';
 export { ManagementEndpoint, type ManagementEndpointOptions, TAIL_PING_INTERVAL_MS } from './management-endpoint.js';
 export {
   MAX_TAIL_SESSIONS_PER_TUNNEL,

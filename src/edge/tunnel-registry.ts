@@ -42,21 +42,37 @@ export class TunnelRegistry {
     this.#events.unregistered?.(link);
   }
 
-  /** A link to send the next request of this tunnel on, or undefined when none is usable. */
+  /**
+   * A link to send the next request of this tunnel on, or undefined when none is usable. A stalled
+   * link is picked only when every live link is stalled: a wait on one that may wake up serves a
+   * visitor better than a refusal (a load balancer's "fail open").
+   */
   pick(tunnelId: string): EdgeLink | undefined {
     const t = this.#tunnels.get(tunnelId);
     if (t === undefined) return undefined;
     const links = t.links;
     const n = links.length;
+    let stalled: number | undefined;
     for (let i = 0; i < n; i++) {
       const idx = (t.next + i) % n;
       const link = links[idx] as EdgeLink;
-      if (!link.draining && !link.conn.closed) {
-        t.next = idx + 1;
-        return link;
+      if (link.draining || link.conn.closed) continue;
+      if (link.stalled === true) {
+        stalled ??= idx;
+        continue;
       }
+      t.next = idx + 1;
+      return link;
     }
-    return undefined;
+    if (stalled === undefined) return undefined;
+    t.next = stalled + 1;
+    return links[stalled];
+  }
+
+  /** Whether the tunnel has a link that is neither draining, closed nor stalled. */
+  hasResponsiveLink(tunnelId: string): boolean {
+    const links = this.#tunnels.get(tunnelId)?.links ?? [];
+    return links.some((l) => !l.draining && !l.conn.closed && l.stalled !== true);
   }
 
   links(tunnelId: string): readonly EdgeLink[] {

@@ -11,6 +11,7 @@ import type { EdgeMetrics } from './edge-metrics.js';
 import { sendVisitorError, VISITOR_ERRORS, type VisitorError, visitorErrorFor, wantsJson } from './error-page.js';
 import { originRequestHeaders } from './forwarded-headers.js';
 import { hostOf } from './host-of.js';
+import { mayReplay } from './may-replay.js';
 import { serializeHead, writeRawError } from './raw-response.js';
 import { reasonPhrase } from './reason-phrase.js';
 import { type RequestTarget, requestTarget } from './request-target.js';
@@ -44,8 +45,8 @@ export interface VisitorProxyOptions {
 export const DEFAULT_ORIGIN_RESPONSE_TIMEOUT_MS = 100_000; // 100 seconds, as Cloudflare's proxy
 export const DEFAULT_REQUEST_BODY_IDLE_TIMEOUT_MS = 100_000; // 100 seconds without a body byte, as Cloudflare's idle limit
 
-/** Requests without a body are retried on another link when the first one was shutting down. */
-const MAX_SHUTDOWN_RETRIES = 3;
+/** How often a request is sent on another link: its link was shutting down (no body) or stalled (mayReplay). */
+const MAX_RETRIES = 3;
 
 const BAD_TARGET = 'The request target must be a path (/…) or an http(s) URL without user information.';
 
@@ -142,6 +143,7 @@ export class VisitorProxy {
       return;
     }
     visit.stream = stream;
+    stream.replayable = visit.attempt < MAX_RETRIES && mayReplay(head.method, visit.hasBody);
     this.#awaitResponse(visit);
     stream.onResponse = (rh) => {
       this.#pending.delete(visit);
@@ -173,13 +175,13 @@ export class VisitorProxy {
     };
     stream.onReset = (reset) => {
       this.#pending.delete(visit);
+      const stalled = reset.code === 'WARREN_LINK_STALLED'; // sent to replayable streams only
       if (
-        reset.code === 'WARREN_SHUTTING_DOWN' &&
-        !visit.hasBody &&
-        visit.attempt < MAX_SHUTDOWN_RETRIES &&
+        (stalled || (reset.code === 'WARREN_SHUTTING_DOWN' && !visit.hasBody)) &&
+        visit.attempt < MAX_RETRIES &&
         !res.headersSent
       ) {
-        link.draining = true;
+        if (!stalled) link.draining = true;
         const next = this.#o.registry.pick(link.tunnelId);
         if (next !== undefined) {
           visit.attempt++;

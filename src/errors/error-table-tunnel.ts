@@ -71,6 +71,14 @@ export const TUNNEL_ERRORS = {
     meaning: 'The peer stopped answering heartbeats.',
     action: 'The link is dropped and redialed.',
   },
+  WARREN_LINK_STALLED: {
+    where: 'stream reset',
+    retryable: true,
+    meaning:
+      'The edge stopped waiting on a connection that owed a response and answered no probe for `LINK_STALL_PROBE_AFTER_MS` + `LINK_STALL_PONG_TIMEOUT_MS` (1 s + 1 s): the connector is hung or its network path is.',
+    action:
+      'Nothing: the edge sends the request again on another connection (idempotent, bodiless requests with no response byte yet) and picks no new request for the stalled connection until it answers again.',
+  },
   WARREN_STREAM_RESET: {
     where: 'stream reset',
     retryable: false,

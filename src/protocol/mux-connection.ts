@@ -105,6 +105,18 @@ export class MuxConnection {
     return this.#closed;
   }
 
+  /** Reads from the peer so far: while it stands still, nothing at all arrived (the edge's stall watch compares it). */
+  get reads(): number {
+    return this.#recvCount;
+  }
+
+  /** Sends a Ping now, stamped with the clock; any frame back (the Pong or other) proves the peer reads and answers. */
+  ping(): void {
+    const ping = Buffer.allocUnsafe(PING_SIZE);
+    ping.writeDoubleBE((this.options.timers ?? SYSTEM_TIMERS).now().getTime());
+    this.sendFrame(FrameType.Ping, 0, ping);
+  }
+
   /** Largest frame payload accepted from the peer from the next frame header on. */
   set maxFramePayload(limit: number) {
     this.#parser.maxPayload = limit;
@@ -120,7 +132,6 @@ export class MuxConnection {
     const timers = this.options.timers ?? SYSTEM_TIMERS;
     let seen = this.#recvCount;
     let silentMs = 0;
-    const ping = Buffer.alloc(PING_SIZE);
     // SYSTEM_TIMERS' every() is unref'd: a link's heartbeat never keeps a stopping process alive.
     this.#stopHeartbeat = timers.every(heartbeatMs, () => {
       if (this.#recvCount === seen) silentMs += heartbeatMs;
@@ -132,8 +143,7 @@ export class MuxConnection {
         );
         return;
       }
-      ping.writeDoubleBE(timers.now().getTime());
-      this.sendFrame(FrameType.Ping, 0, ping);
+      this.ping();
     });
   }
 
@@ -295,6 +305,8 @@ export class MuxConnection {
             stream.handleReset({ code: 'WARREN_ORIGIN_ERROR', message: err.message });
             return;
           }
+          // A response has begun: the request can no longer be sent elsewhere.
+          stream.replayable = false;
           stream.onResponse?.(head);
           if (head.endOfStream === true) stream.handleEnd();
           return;

@@ -31,6 +31,11 @@ export class MuxStream {
   onClose: (() => void) | undefined;
   /** The peer's body did not match the length given to `pipeTo`: the sink was destroyed, not ended. */
   onLengthMismatch: (() => void) | undefined;
+  /**
+   * Edge side: the request may be sent again on another link (an idempotent method, no body) for
+   * as long as no response head has arrived; the link clears it when one does.
+   */
+  replayable = false;
 
   #sendWindow: number;
   #pending: Buffer[] | null = null;
@@ -110,6 +115,14 @@ export class MuxStream {
     if (this.#closed) return;
     this.conn.sendReset(this.id, { code, message });
     this.#close();
+  }
+
+  /** Abandons the stream as `reset` does, and runs our own `onReset` with the same reason. */
+  fail(code: WarrenErrorCode, message: string): void {
+    if (this.#closed) return;
+    const reason = { code, message };
+    this.conn.sendReset(this.id, reason);
+    this.handleReset(reason);
   }
 
   /** Streams a node Readable into this stream with backpressure; ends or resets with it. */

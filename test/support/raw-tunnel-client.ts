@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import tls from 'node:tls';
 import pino from 'pino';
-import { EdgeServer, QuickTunnelAuthority, type TunnelPortLimits } from '../../src/edge/index.js';
+import { EdgeServer, type LinkStallTimes, QuickTunnelAuthority, type TunnelPortLimits } from '../../src/edge/index.js';
 import { loadOrCreateEdgeTls } from '../../src/pki/index.js';
 import {
   encodeJson,
@@ -58,6 +58,7 @@ export function register(
   auth: RegisterAuth,
   connIndex = 0,
   features?: string[],
+  connectorId = 'raw-test-connector',
 ): Promise<Registration | RegisterFailure> {
   return new Promise((resolve, reject) => {
     link.conn.onControl = (f) => {
@@ -72,7 +73,7 @@ export function register(
         version: PROTOCOL_VERSION,
         auth,
         connector: {
-          connectorId: 'raw-test-connector',
+          connectorId,
           connIndex,
           version: 'test',
           arch: 'x64',
@@ -100,6 +101,7 @@ export async function startEdge(
     limits?: Partial<TunnelPortLimits>;
     quick?: (dataDir: string) => Promise<QuickTunnelAuthority>;
     timers?: Timers;
+    linkStall?: Partial<LinkStallTimes>;
   } = {},
 ): Promise<EdgeHarness> {
   const dataDir = tempDir('warren-edge-');
@@ -114,6 +116,7 @@ export async function startEdge(
     tunnelLimits: options.limits,
     logger: pino({ level: 'silent' }),
     timers: options.timers,
+    linkStall: options.linkStall,
   });
   const ports = await edge.listen();
   return {

@@ -18,6 +18,6 @@ const HEADER = `/**
 /** The text of web/src/api/schema.d.ts for the API as the code in this checkout defines it. */
 export async function apiTypesSource(): Promise<string> {
   const doc = (await openApiDocument()) as unknown as OpenAPI3;
-  const ast = await openapiTS(doc, { silent: true, alphabetize: true });
+  const ast = await openapiTS(doc, { silent: true, alphabetize: true, emptyObjectsUnknown: true });
   return `${HEADER}${astToString(ast)}`;
 }

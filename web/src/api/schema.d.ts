@@ -1275,7 +1275,7 @@ export interface operations {
             content: {
                 "application/json": {
                     name: string;
-                    settings?: Record<string, never>;
+                    settings?: Record<string, unknown>;
                 };
             };
         };
@@ -1351,7 +1351,7 @@ export interface operations {
                     allowed_idps?: string[];
                     app_launcher_visible?: boolean;
                     auto_redirect_to_identity?: boolean;
-                    cors_headers?: Record<string, never>;
+                    cors_headers?: Record<string, unknown>;
                     custom_deny_message?: string;
                     custom_deny_url?: string;
                     custom_non_identity_deny_url?: string;
@@ -1452,7 +1452,7 @@ export interface operations {
                     allowed_idps?: string[];
                     app_launcher_visible?: boolean;
                     auto_redirect_to_identity?: boolean;
-                    cors_headers?: Record<string, never>;
+                    cors_headers?: Record<string, unknown>;
                     custom_deny_message?: string;
                     custom_deny_url?: string;
                     custom_non_identity_deny_url?: string;
@@ -1590,14 +1590,14 @@ export interface operations {
                     approval_required?: boolean;
                     /** @enum {unknown} */
                     decision: "allow" | "deny" | "non_identity" | "bypass";
-                    exclude?: Record<string, never>[];
-                    include: Record<string, never>[];
+                    exclude?: Record<string, unknown>[];
+                    include: Record<string, unknown>[];
                     isolation_required?: boolean;
                     name: string;
                     precedence?: number;
                     purpose_justification_prompt?: string;
                     purpose_justification_required?: boolean;
-                    require?: Record<string, never>[];
+                    require?: Record<string, unknown>[];
                     session_duration?: string;
                 };
             };
@@ -1673,14 +1673,14 @@ export interface operations {
                     approval_required?: boolean;
                     /** @enum {unknown} */
                     decision: "allow" | "deny" | "non_identity" | "bypass";
-                    exclude?: Record<string, never>[];
-                    include: Record<string, never>[];
+                    exclude?: Record<string, unknown>[];
+                    include: Record<string, unknown>[];
                     isolation_required?: boolean;
                     name: string;
                     precedence?: number;
                     purpose_justification_prompt?: string;
                     purpose_justification_required?: boolean;
-                    require?: Record<string, never>[];
+                    require?: Record<string, unknown>[];
                     session_duration?: string;
                 };
             };
@@ -1850,11 +1850,11 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    exclude?: Record<string, never>[];
-                    include: Record<string, never>[];
+                    exclude?: Record<string, unknown>[];
+                    include: Record<string, unknown>[];
                     is_default?: boolean;
                     name: string;
-                    require?: Record<string, never>[];
+                    require?: Record<string, unknown>[];
                 };
             };
         };
@@ -1924,11 +1924,11 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    exclude?: Record<string, never>[];
-                    include: Record<string, never>[];
+                    exclude?: Record<string, unknown>[];
+                    include: Record<string, unknown>[];
                     is_default?: boolean;
                     name: string;
-                    require?: Record<string, never>[];
+                    require?: Record<string, unknown>[];
                 };
             };
         };
@@ -2033,9 +2033,9 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    config?: Record<string, never>;
+                    config?: Record<string, unknown>;
                     name: string;
-                    scim_config?: Record<string, never>;
+                    scim_config?: Record<string, unknown>;
                     type: string;
                 };
             };
@@ -2106,9 +2106,9 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    config?: Record<string, never>;
+                    config?: Record<string, unknown>;
                     name: string;
-                    scim_config?: Record<string, never>;
+                    scim_config?: Record<string, unknown>;
                     type: string;
                 };
             };
@@ -2468,14 +2468,14 @@ export interface operations {
                     approval_required?: boolean;
                     /** @enum {unknown} */
                     decision: "allow" | "deny" | "non_identity" | "bypass";
-                    exclude?: Record<string, never>[];
-                    include: Record<string, never>[];
+                    exclude?: Record<string, unknown>[];
+                    include: Record<string, unknown>[];
                     isolation_required?: boolean;
                     name: string;
                     precedence?: number;
                     purpose_justification_prompt?: string;
                     purpose_justification_required?: boolean;
-                    require?: Record<string, never>[];
+                    require?: Record<string, unknown>[];
                     session_duration?: string;
                 };
             };
@@ -2549,14 +2549,14 @@ export interface operations {
                     approval_required?: boolean;
                     /** @enum {unknown} */
                     decision: "allow" | "deny" | "non_identity" | "bypass";
-                    exclude?: Record<string, never>[];
-                    include: Record<string, never>[];
+                    exclude?: Record<string, unknown>[];
+                    include: Record<string, unknown>[];
                     isolation_required?: boolean;
                     name: string;
                     precedence?: number;
                     purpose_justification_prompt?: string;
                     purpose_justification_required?: boolean;
-                    require?: Record<string, never>[];
+                    require?: Record<string, unknown>[];
                     session_duration?: string;
                 };
             };
@@ -3142,7 +3142,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    config: Record<string, never>;
+                    config: Record<string, unknown>;
                 };
             };
         };
@@ -3497,7 +3497,7 @@ export interface operations {
                         id: string;
                     })[];
                     status?: string;
-                    user?: Record<string, never>;
+                    user?: Record<string, unknown>;
                 };
             };
         };
@@ -4452,7 +4452,7 @@ export interface operations {
             content: {
                 "application/json": {
                     /** @description IP conditions are not supported: must be {} */
-                    condition?: Record<string, never>;
+                    condition?: Record<string, unknown>;
                     /** Format: date-time */
                     expires_on?: string | null;
                     name: string;
@@ -4464,7 +4464,7 @@ export interface operations {
                         id?: string;
                         permission_groups: {
                             id: string;
-                            meta?: Record<string, never>;
+                            meta?: Record<string, unknown>;
                             name?: string;
                         }[];
                         resources: {
@@ -4541,7 +4541,7 @@ export interface operations {
             content: {
                 "application/json": {
                     /** @description IP conditions are not supported: must be {} */
-                    condition?: Record<string, never>;
+                    condition?: Record<string, unknown>;
                     /** Format: date-time */
                     expires_on?: string | null;
                     name: string;
@@ -4553,7 +4553,7 @@ export interface operations {
                         id?: string;
                         permission_groups: {
                             id: string;
-                            meta?: Record<string, never>;
+                            meta?: Record<string, unknown>;
                             name?: string;
                         }[];
                         resources: {
@@ -5034,7 +5034,7 @@ export interface operations {
                     priority?: number;
                     proxied?: boolean;
                     /** @description Accepted for compatibility; must be {} */
-                    settings?: Record<string, never>;
+                    settings?: Record<string, unknown>;
                     tags?: string[];
                     ttl?: number;
                     /** @enum {unknown} */
@@ -5123,7 +5123,7 @@ export interface operations {
                     priority?: number;
                     proxied?: boolean;
                     /** @description Accepted for compatibility; must be {} */
-                    settings?: Record<string, never>;
+                    settings?: Record<string, unknown>;
                     tags?: string[];
                     ttl?: number;
                     /** @enum {unknown} */
@@ -5212,7 +5212,7 @@ export interface operations {
                     priority?: number;
                     proxied?: boolean;
                     /** @description Accepted for compatibility; must be {} */
-                    settings?: Record<string, never>;
+                    settings?: Record<string, unknown>;
                     tags?: string[];
                     ttl?: number;
                     /** @enum {unknown} */

@@ -1,9 +1,15 @@
 export { Alert } from './alert';
 export { Button, type ButtonProps } from './button';
+export { type Confirmation, useConfirm } from './confirm-dialog';
 export { CopyButton } from './copy-button';
-export { ConfirmDialog, Dialog } from './dialog';
+export { Dialog } from './dialog';
+export { download } from './download';
 export { Field, SelectField } from './field';
+export { Loaded } from './loaded';
 export { PageHeader } from './page-header';
 export { Pager } from './pager';
+export { type RowAction, RowActions } from './row-actions';
+export { ShownOnce, type ShownValue } from './shown-once';
 export { type Status, StatusBadge } from './status-badge';
 export { type Column, Table } from './table';
+export { when } from './when';

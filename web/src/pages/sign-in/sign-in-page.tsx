@@ -1,6 +1,5 @@
 import { type FormEvent, useEffect, useState } from 'react';
-import { ApiError, api, messageOf } from '../../api';
-import type { Session } from '../../session';
+import { ApiError, api, messageOf, type Session } from '../../api';
 import { Alert, Button, Field } from '../../ui';
 
 /** E-mail and password → a session cookie (POST /user/sessions). */
@@ -18,7 +17,7 @@ export function SignInPage({ onSignedIn }: { onSignedIn: (s: Session) => void })
     setBusy(true);
     setError(undefined);
     try {
-      onSignedIn(await api.post<Session>('/user/sessions', { email, password }));
+      onSignedIn(await api.post('/user/sessions', { body: { email, password } }));
     } catch (err) {
       setError(err instanceof ApiError ? err : messageOf(err));
     } finally {

@@ -3,7 +3,7 @@ import { type AccessApp, type AccessPolicy, api, apiKey, useApiMutation, useApiQ
 import { Link, navigate } from '../../router';
 import type { PageProps } from '../../routes';
 import { useAccount } from '../../session';
-import { Alert, Button, Loaded, PageHeader, RowActions, Table, useConfirm } from '../../ui';
+import { Alert, Button, Loaded, PageHeader, Table, useConfirm } from '../../ui';
 import { AppSettingsDialog } from './app-settings-dialog';
 import { decisionWords, policyWords } from './policy-words';
 import { useRuleNames } from './rule-names';
@@ -59,11 +59,9 @@ export function AccessAppPage({ params }: PageProps) {
             </>
           )
         }
+        primary={{ label: 'Add a policy', onClick: () => setEditing('new'), disabled: a === undefined }}
         actions={
           <>
-            <Button variant="primary" onClick={() => setEditing('new')} disabled={a === undefined}>
-              Add a policy
-            </Button>
             <Button onClick={() => setSettings(a)} disabled={a === undefined}>
               Edit application
             </Button>
@@ -87,44 +85,31 @@ export function AccessAppPage({ params }: PageProps) {
               { header: 'Policy', cell: (p) => p.name },
               { header: 'Action', cell: (p) => decisionWords(p.decision) },
               { header: 'Rules', cell: (p) => policyWords(p, names) },
-              {
-                header: 'Actions',
-                cell: (p) => (
-                  <RowActions
-                    actions={[
-                      { label: 'Edit', name: `Edit ${p.name}`, onClick: () => setEditing(p) },
-                      { label: 'Delete', name: `Delete ${p.name}`, onClick: () => removePolicy(p) },
-                    ]}
-                  />
-                ),
-              },
+            ]}
+            actions={(p) => [
+              { label: 'Edit', name: `Edit ${p.name}`, onClick: () => setEditing(p) },
+              { label: 'Delete', name: `Delete ${p.name}`, onClick: () => removePolicy(p) },
             ]}
           />
         )}
       </Loaded>
       <RuleSetDialog
-        open={editing !== undefined}
-        title={editing === 'new' ? 'Add a policy' : 'Edit the policy'}
-        submitLabel="Save policy"
-        nameLabel="Policy name"
-        editing={editing === 'new' ? undefined : editing}
+        kind="policy"
+        editing={editing}
         newName="Allow my team"
-        withDecision
         groups={groupList}
         tokens={tokenList}
-        onSave={async ({ decision = 'allow', ...body }) => {
-          const policy = { ...body, decision };
-          await change(() =>
-            editing === 'new' || editing === undefined
-              ? api.post('/accounts/{account_id}/access/apps/{app_id}/policies', { path, body: policy })
+        onSave={(body, id) =>
+          change(() =>
+            id === undefined
+              ? api.post('/accounts/{account_id}/access/apps/{app_id}/policies', { path, body })
               : api.put('/accounts/{account_id}/access/apps/{app_id}/policies/{policy_id}', {
-                  path: { ...path, policy_id: editing.id },
-                  body: policy,
+                  path: { ...path, policy_id: id },
+                  body,
                 }),
-          );
-          setNotice(`Saved the policy ${body.name}.`);
-          setEditing(undefined);
-        }}
+          )
+        }
+        onSaved={(name) => setNotice(`Saved the policy ${name}.`)}
         onClose={() => setEditing(undefined)}
       />
       <AppSettingsDialog

@@ -3,7 +3,7 @@ import { api, apiKey, useApiMutation, useApiQuery } from '../../api';
 import { Link, navigate } from '../../router';
 import type { PageProps } from '../../routes';
 import { useAccount } from '../../session';
-import { Button, Dialog, Field, Loaded, PageHeader, Table } from '../../ui';
+import { Dialog, Field, PageHeader, QueryTable } from '../../ui';
 import { appDomainError } from './app-domain-error';
 
 /** The account's Access applications; a new one opens on its page to add policies. */
@@ -36,40 +36,31 @@ export function AccessAppsPage(_: PageProps) {
       <PageHeader
         title="Access applications"
         description="Hostnames that only people and services your policies allow can reach."
-        actions={
-          <Button
-            variant="primary"
-            onClick={() => {
-              setName('');
-              setDomain('');
-              setDomainError(undefined);
-              setCreating(true);
-            }}
-          >
-            Add an application
-          </Button>
-        }
+        primary={{
+          label: 'Add an application',
+          onClick: () => {
+            setName('');
+            setDomain('');
+            setDomainError(undefined);
+            setCreating(true);
+          },
+        }}
       />
-      <Loaded query={apps}>
-        {(rows) => (
-          <Table
-            caption="Access applications"
-            rows={rows}
-            rowKey={(a) => a.id}
-            empty={<p>No application yet: add one to put a hostname behind a login.</p>}
-            columns={[
-              { header: 'Name', cell: (a) => <Link to={`/access/apps/${a.id}`}>{a.name ?? a.domain}</Link> },
-              { header: 'Domain', cell: (a) => <code>{a.domain}</code> },
-              {
-                header: 'Policies',
-                cell: (a) =>
-                  a.policies.length === 0 ? 'None (nobody gets in)' : a.policies.map((p) => p.name).join(', '),
-              },
-              { header: 'Session', cell: (a) => a.session_duration ?? '24h' },
-            ]}
-          />
-        )}
-      </Loaded>
+      <QueryTable
+        query={apps}
+        caption="Access applications"
+        rowKey={(a) => a.id}
+        empty={<p>No application yet: add one to put a hostname behind a login.</p>}
+        columns={[
+          { header: 'Name', cell: (a) => <Link to={`/access/apps/${a.id}`}>{a.name ?? a.domain}</Link> },
+          { header: 'Domain', cell: (a) => <code>{a.domain}</code> },
+          {
+            header: 'Policies',
+            cell: (a) => (a.policies.length === 0 ? 'None (nobody gets in)' : a.policies.map((p) => p.name).join(', ')),
+          },
+          { header: 'Session', cell: (a) => a.session_duration ?? '24h' },
+        ]}
+      />
       <Dialog
         open={creating}
         title="Add an application"

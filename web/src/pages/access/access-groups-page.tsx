@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { type AccessGroup, api, apiKey, useApiMutation } from '../../api';
 import type { PageProps } from '../../routes';
 import { useAccount } from '../../session';
-import { Button, Loaded, PageHeader, RowActions, Table, useConfirm } from '../../ui';
+import { PageHeader, QueryTable, useConfirm } from '../../ui';
 import { ruleWords } from './policy-words';
 import { useRuleNames } from './rule-names';
 import { RuleSetDialog } from './rule-set-dialog';
@@ -21,69 +21,47 @@ export function AccessGroupsPage(_: PageProps) {
       <PageHeader
         title="Access groups"
         description="Sets of people or services, reused by the policies of your applications."
-        actions={
-          <Button variant="primary" onClick={() => setEditing('new')}>
-            Add a group
-          </Button>
-        }
+        primary={{ label: 'Add a group', onClick: () => setEditing('new') }}
       />
-      <Loaded query={groups}>
-        {(rows) => (
-          <Table
-            caption="Access groups"
-            rows={rows}
-            rowKey={(g) => g.id}
-            empty={<p>No group yet.</p>}
-            columns={[
-              { header: 'Name', cell: (g) => g.name },
-              { header: 'Members', cell: (g) => g.include.map((r) => ruleWords(r, names)).join(' or ') },
-              {
-                header: 'Actions',
-                cell: (g) => (
-                  <RowActions
-                    actions={[
-                      { label: 'Edit', name: `Edit ${g.name}`, onClick: () => setEditing(g) },
-                      {
-                        label: 'Delete',
-                        name: `Delete ${g.name}`,
-                        onClick: () =>
-                          confirm.ask({
-                            title: 'Delete this group?',
-                            confirmLabel: 'Delete',
-                            body: <p>Policies that name {g.name} stop matching its members.</p>,
-                            run: () =>
-                              change(() =>
-                                api.del('/accounts/{account_id}/access/groups/{id}', { path: { ...path, id: g.id } }),
-                              ),
-                          }),
-                      },
-                    ]}
-                  />
-                ),
-              },
-            ]}
-          />
-        )}
-      </Loaded>
+      <QueryTable
+        query={groups}
+        caption="Access groups"
+        rowKey={(g) => g.id}
+        empty={<p>No group yet.</p>}
+        columns={[
+          { header: 'Name', cell: (g) => g.name },
+          { header: 'Members', cell: (g) => g.include.map((r) => ruleWords(r, names)).join(' or ') },
+        ]}
+        actions={(g) => [
+          { label: 'Edit', name: `Edit ${g.name}`, onClick: () => setEditing(g) },
+          {
+            label: 'Delete',
+            name: `Delete ${g.name}`,
+            onClick: () =>
+              confirm.ask({
+                title: 'Delete this group?',
+                confirmLabel: 'Delete',
+                body: <p>Policies that name {g.name} stop matching its members.</p>,
+                run: () =>
+                  change(() => api.del('/accounts/{account_id}/access/groups/{id}', { path: { ...path, id: g.id } })),
+              }),
+          },
+        ]}
+      />
       <RuleSetDialog
-        open={editing !== undefined}
-        title={editing === 'new' ? 'Add a group' : 'Edit the group'}
-        submitLabel="Save group"
-        nameLabel="Group name"
-        editing={editing === 'new' ? undefined : editing}
+        kind="group"
+        editing={editing}
         newName=""
-        withDecision={false}
         // A group cannot include itself.
         groups={groupList.filter((g) => editing === 'new' || g.id !== editing?.id)}
         tokens={tokenList}
-        onSave={async (body) => {
-          await change(() =>
-            editing === 'new' || editing === undefined
+        onSave={(body, id) =>
+          change(() =>
+            id === undefined
               ? api.post('/accounts/{account_id}/access/groups', { path, body })
-              : api.put('/accounts/{account_id}/access/groups/{id}', { path: { ...path, id: editing.id }, body }),
-          );
-          setEditing(undefined);
-        }}
+              : api.put('/accounts/{account_id}/access/groups/{id}', { path: { ...path, id }, body }),
+          )
+        }
         onClose={() => setEditing(undefined)}
       />
       {confirm.dialog}

@@ -1,7 +1,7 @@
 import { ApiError, useApiQuery } from '../../api';
 import type { PageProps } from '../../routes';
 import { useAccount } from '../../session';
-import { Alert, Loaded, PageHeader, Table } from '../../ui';
+import { Alert, PageHeader, QueryTable } from '../../ui';
 
 /** Who was let into (or kept out of) which application, when the server records it. */
 export function AccessLogsPage(_: PageProps) {
@@ -18,30 +18,26 @@ export function AccessLogsPage(_: PageProps) {
       {missing ? (
         <Alert kind="info">This warren does not record Access requests yet.</Alert>
       ) : (
-        <Loaded query={logs}>
-          {(rows) => (
-            <Table
-              caption="Access requests"
-              rows={rows}
-              rowKey={(r) => `${r.created_at}${r.ray_id ?? ''}${r.user_email ?? ''}${r.app_uid ?? ''}`}
-              empty={<p>No Access request yet.</p>}
-              columns={[
-                {
-                  header: 'When',
-                  cell: (r) => <time dateTime={r.created_at}>{new Date(r.created_at).toLocaleString()}</time>,
-                },
-                { header: 'Who', cell: (r) => r.user_email ?? '' },
-                { header: 'Application', cell: (r) => r.app_domain ?? '' },
-                {
-                  header: 'Result',
-                  cell: (r) => (r.allowed === true ? 'Allowed' : 'Blocked'),
-                },
-                { header: 'How', cell: (r) => r.action ?? r.connection ?? '' },
-                { header: 'IP', cell: (r) => r.ip_address ?? '' },
-              ]}
-            />
-          )}
-        </Loaded>
+        <QueryTable
+          query={logs}
+          caption="Access requests"
+          rowKey={(r) => `${r.created_at}${r.ray_id ?? ''}${r.user_email ?? ''}${r.app_uid ?? ''}`}
+          empty={<p>No Access request yet.</p>}
+          columns={[
+            {
+              header: 'When',
+              cell: (r) => <time dateTime={r.created_at}>{new Date(r.created_at).toLocaleString()}</time>,
+            },
+            { header: 'Who', cell: (r) => r.user_email ?? '' },
+            { header: 'Application', cell: (r) => r.app_domain ?? '' },
+            {
+              header: 'Result',
+              cell: (r) => (r.allowed === true ? 'Allowed' : 'Blocked'),
+            },
+            { header: 'How', cell: (r) => r.action ?? r.connection ?? '' },
+            { header: 'IP', cell: (r) => r.ip_address ?? '' },
+          ]}
+        />
       )}
     </>
   );

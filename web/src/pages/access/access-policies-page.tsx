@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { type AccessPolicy, api, apiKey, useApiMutation, useApiQuery } from '../../api';
 import type { PageProps } from '../../routes';
 import { useAccount } from '../../session';
-import { Alert, Button, Loaded, PageHeader, RowActions, Table, useConfirm } from '../../ui';
+import { Alert, PageHeader, QueryTable, useConfirm } from '../../ui';
 import { decisionWords, policyWords } from './policy-words';
 import { useRuleNames } from './rule-names';
 import { RuleSetDialog } from './rule-set-dialog';
@@ -27,77 +27,53 @@ export function AccessPoliciesPage(_: PageProps) {
       <PageHeader
         title="Access policies"
         description="Reusable policies: one rule set, attached by id to the applications that share it."
-        actions={
-          <Button variant="primary" onClick={() => setEditing('new')}>
-            Add a policy
-          </Button>
-        }
+        primary={{ label: 'Add a policy', onClick: () => setEditing('new') }}
       />
       {notice === undefined ? null : <Alert kind="success">{notice}</Alert>}
-      <Loaded query={policies}>
-        {(rows) => (
-          <Table
-            caption="Access policies"
-            rows={rows}
-            rowKey={(p) => p.id}
-            empty={<p>No reusable policy yet.</p>}
-            columns={[
-              { header: 'Name', cell: (p) => p.name },
-              { header: 'Action', cell: (p) => decisionWords(p.decision) },
-              { header: 'Rules', cell: (p) => policyWords(p, names) },
-              {
-                header: 'Actions',
-                cell: (p) => (
-                  <RowActions
-                    actions={[
-                      { label: 'Edit', name: `Edit ${p.name}`, onClick: () => setEditing(p) },
-                      {
-                        label: 'Delete',
-                        name: `Delete ${p.name}`,
-                        onClick: () =>
-                          confirm.ask({
-                            title: 'Delete this policy?',
-                            confirmLabel: 'Delete',
-                            body: <p>Applications that use {p.name} no longer get its rules.</p>,
-                            run: async () => {
-                              await change(() =>
-                                api.del('/accounts/{account_id}/access/policies/{id}', { path: { ...path, id: p.id } }),
-                              );
-                              setNotice(`Deleted the policy ${p.name}.`);
-                            },
-                          }),
-                      },
-                    ]}
-                  />
-                ),
-              },
-            ]}
-          />
-        )}
-      </Loaded>
+      <QueryTable
+        query={policies}
+        caption="Access policies"
+        rowKey={(p) => p.id}
+        empty={<p>No reusable policy yet.</p>}
+        columns={[
+          { header: 'Name', cell: (p) => p.name },
+          { header: 'Action', cell: (p) => decisionWords(p.decision) },
+          { header: 'Rules', cell: (p) => policyWords(p, names) },
+        ]}
+        actions={(p) => [
+          { label: 'Edit', name: `Edit ${p.name}`, onClick: () => setEditing(p) },
+          {
+            label: 'Delete',
+            name: `Delete ${p.name}`,
+            onClick: () =>
+              confirm.ask({
+                title: 'Delete this policy?',
+                confirmLabel: 'Delete',
+                body: <p>Applications that use {p.name} no longer get its rules.</p>,
+                run: async () => {
+                  await change(() =>
+                    api.del('/accounts/{account_id}/access/policies/{id}', { path: { ...path, id: p.id } }),
+                  );
+                  setNotice(`Deleted the policy ${p.name}.`);
+                },
+              }),
+          },
+        ]}
+      />
       <RuleSetDialog
-        open={editing !== undefined}
-        title={editing === 'new' ? 'Add a policy' : 'Edit the policy'}
-        submitLabel="Save policy"
-        nameLabel="Policy name"
-        editing={editing === 'new' ? undefined : editing}
+        kind="policy"
+        editing={editing}
         newName=""
-        withDecision
         groups={groupList}
         tokens={tokenList}
-        onSave={async ({ decision = 'allow', ...body }) => {
-          const policy = { ...body, decision };
-          await change(() =>
-            editing === 'new' || editing === undefined
-              ? api.post('/accounts/{account_id}/access/policies', { path, body: policy })
-              : api.put('/accounts/{account_id}/access/policies/{id}', {
-                  path: { ...path, id: editing.id },
-                  body: policy,
-                }),
-          );
-          setNotice(`Saved the policy ${body.name}.`);
-          setEditing(undefined);
-        }}
+        onSave={(body, id) =>
+          change(() =>
+            id === undefined
+              ? api.post('/accounts/{account_id}/access/policies', { path, body })
+              : api.put('/accounts/{account_id}/access/policies/{id}', { path: { ...path, id }, body }),
+          )
+        }
+        onSaved={(name) => setNotice(`Saved the policy ${name}.`)}
         onClose={() => setEditing(undefined)}
       />
       {confirm.dialog}

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { api, apiKey, type IdentityProvider, useApiMutation, useApiQuery } from '../../api';
 import type { PageProps } from '../../routes';
 import { useAccount } from '../../session';
-import { Alert, Button, Dialog, Field, Loaded, PageHeader, RowActions, SelectField, Table, useConfirm } from '../../ui';
+import { Alert, Button, Dialog, Field, Loaded, PageHeader, QueryTable, SelectField, useConfirm } from '../../ui';
 
 const OIDC_FIELDS = ['client_id', 'client_secret', 'auth_url', 'token_url', 'certs_url'] as const;
 
@@ -47,44 +47,31 @@ export function AccessIdentityPage(_: PageProps) {
       <PageHeader
         title="Login methods and keys"
         description="How people prove who they are to Access, and the keys Access signs its tokens with."
-        actions={
-          <Button
-            variant="primary"
-            onClick={() => {
-              setName('');
-              setOidc({});
-              setAdding(true);
-            }}
-          >
-            Add a login method
-          </Button>
-        }
+        primary={{
+          label: 'Add a login method',
+          onClick: () => {
+            setName('');
+            setOidc({});
+            setAdding(true);
+          },
+        }}
       />
       {notice === undefined ? null : <Alert kind="success">{notice}</Alert>}
       <h2>Login methods</h2>
-      <Loaded query={idps}>
-        {(rows) => (
-          <Table
-            caption="Identity providers"
-            rows={rows}
-            rowKey={(i) => i.id}
-            empty={<p>No login method yet: add one-time PIN to let people log in with a code sent by e-mail.</p>}
-            columns={[
-              { header: 'Name', cell: (i) => i.name },
-              {
-                header: 'Type',
-                cell: (i) => (i.type === 'onetimepin' ? 'One-time PIN' : i.type === 'oidc' ? 'OpenID Connect' : i.type),
-              },
-              {
-                header: 'Actions',
-                cell: (i) => (
-                  <RowActions actions={[{ label: 'Remove', name: `Remove ${i.name}`, onClick: () => remove(i) }]} />
-                ),
-              },
-            ]}
-          />
-        )}
-      </Loaded>
+      <QueryTable
+        query={idps}
+        caption="Identity providers"
+        rowKey={(i) => i.id}
+        empty={<p>No login method yet: add one-time PIN to let people log in with a code sent by e-mail.</p>}
+        columns={[
+          { header: 'Name', cell: (i) => i.name },
+          {
+            header: 'Type',
+            cell: (i) => (i.type === 'onetimepin' ? 'One-time PIN' : i.type === 'oidc' ? 'OpenID Connect' : i.type),
+          },
+        ]}
+        actions={(i) => [{ label: 'Remove', name: `Remove ${i.name}`, onClick: () => remove(i) }]}
+      />
       <section className="card" aria-labelledby="keys-title">
         <h2 id="keys-title">Signing keys</h2>
         <Loaded query={keys}>

@@ -2,18 +2,7 @@ import { useState } from 'react';
 import { api, apiKey, type ServiceToken, useApiMutation, useApiQuery } from '../../api';
 import type { PageProps } from '../../routes';
 import { useAccount } from '../../session';
-import {
-  Button,
-  Dialog,
-  Field,
-  Loaded,
-  PageHeader,
-  RowActions,
-  SelectField,
-  ShownOnce,
-  Table,
-  useConfirm,
-} from '../../ui';
+import { Dialog, Field, PageHeader, QueryTable, SelectField, ShownOnce, useConfirm } from '../../ui';
 
 /** A token with its secret, as only the create and rotate answers carry it. */
 type Issued = ServiceToken & { client_secret: string };
@@ -61,17 +50,13 @@ export function ServiceTokensPage(_: PageProps) {
       <PageHeader
         title="Service tokens"
         description="Credentials for scripts and services to pass Access policies that name them."
-        actions={
-          <Button
-            variant="primary"
-            onClick={() => {
-              setName('');
-              setCreating(true);
-            }}
-          >
-            Create a service token
-          </Button>
-        }
+        primary={{
+          label: 'Create a service token',
+          onClick: () => {
+            setName('');
+            setCreating(true);
+          },
+        }}
       />
       {issued === undefined ? null : (
         <ShownOnce
@@ -86,40 +71,29 @@ export function ServiceTokensPage(_: PageProps) {
           onDone={() => setIssued(undefined)}
         />
       )}
-      <Loaded query={tokens}>
-        {(rows) => (
-          <Table
-            caption="Service tokens"
-            rows={rows}
-            rowKey={(t) => t.id}
-            empty={<p>No service token yet.</p>}
-            columns={[
-              { header: 'Name', cell: (t) => t.name },
-              { header: 'Client ID', cell: (t) => <code>{t.client_id}</code> },
-              {
-                header: 'Expires',
-                cell: (t) =>
-                  t.expires_at === null ? (
-                    'Never'
-                  ) : (
-                    <time dateTime={t.expires_at}>{new Date(t.expires_at).toLocaleDateString()}</time>
-                  ),
-              },
-              {
-                header: 'Actions',
-                cell: (t) => (
-                  <RowActions
-                    actions={[
-                      { label: 'Rotate secret', name: `Rotate secret of ${t.name}`, onClick: () => rotate(t) },
-                      { label: 'Delete', name: `Delete ${t.name}`, onClick: () => remove(t) },
-                    ]}
-                  />
-                ),
-              },
-            ]}
-          />
-        )}
-      </Loaded>
+      <QueryTable
+        query={tokens}
+        caption="Service tokens"
+        rowKey={(t) => t.id}
+        empty={<p>No service token yet.</p>}
+        columns={[
+          { header: 'Name', cell: (t) => t.name },
+          { header: 'Client ID', cell: (t) => <code>{t.client_id}</code> },
+          {
+            header: 'Expires',
+            cell: (t) =>
+              t.expires_at === null ? (
+                'Never'
+              ) : (
+                <time dateTime={t.expires_at}>{new Date(t.expires_at).toLocaleDateString()}</time>
+              ),
+          },
+        ]}
+        actions={(t) => [
+          { label: 'Rotate secret', name: `Rotate secret of ${t.name}`, onClick: () => rotate(t) },
+          { label: 'Delete', name: `Delete ${t.name}`, onClick: () => remove(t) },
+        ]}
+      />
       <Dialog
         open={creating}
         title="Create a service token"

@@ -3,7 +3,7 @@ import '../access/forms.css';
 import { type AuditEntry, messageOf, request, urlOf, useApiPage } from '../../api';
 import type { PageProps } from '../../routes';
 import { useAccount } from '../../session';
-import { Alert, Button, download, Field, Loaded, PageHeader, Pager, SelectField, Table } from '../../ui';
+import { Alert, Button, download, Field, FilterForm, PagedTable, PageHeader, SelectField } from '../../ui';
 import { ACTION_WORDS, actionWords } from './action-words';
 import { auditCsv } from './audit-csv';
 
@@ -91,11 +91,10 @@ export function AuditPage(_: PageProps) {
           </Button>
         }
       />
-      <form
-        className="form-row"
-        aria-label="Filter the audit log"
-        onSubmit={(e) => {
-          e.preventDefault();
+      <FilterForm
+        label="Filter the audit log"
+        submitLabel="Filter"
+        onSubmit={() => {
           entries.setPage(1);
           setFilters(draft);
         }}
@@ -124,62 +123,46 @@ export function AuditPage(_: PageProps) {
           value={draft.before}
           onChange={(e) => set({ before: e.target.value })}
         />
-        <div className="field">
-          <span aria-hidden="true">&nbsp;</span>
-          <Button type="submit">Filter</Button>
-        </div>
-      </form>
+      </FilterForm>
       {exportError === undefined ? null : <Alert>{messageOf(exportError)}</Alert>}
-      <Loaded query={{ data: entries.rows, error: entries.error }}>
-        {(rows) => (
-          <>
-            <Table
-              caption="Audit log entries"
-              rows={rows}
-              rowKey={(e) => e.id}
-              empty={<p>No entry matches.</p>}
-              columns={[
-                {
-                  header: 'When',
-                  cell: (e) => <time dateTime={e.when}>{new Date(e.when).toLocaleString()}</time>,
-                },
-                {
-                  header: 'Action',
-                  cell: (e) => (
-                    <details>
-                      <summary>
-                        {actionWords(e.action.type, e.metadata)}
-                        {e.action.result ? '' : ' (failed)'}
-                      </summary>
-                      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard (axe scrollable-region-focusable) */}
-                      <pre className="raw-json" tabIndex={0}>
-                        {JSON.stringify(e, null, 2)}
-                      </pre>
-                    </details>
-                  ),
-                },
-                {
-                  header: 'Actor',
-                  cell: (e) => (e.actor.type === 'user' ? (e.actor.email ?? '') : 'warren'),
-                },
-                { header: 'IP', cell: (e) => e.actor.ip ?? '' },
-                {
-                  header: 'Resource',
-                  cell: (e) => `${e.resource.type ?? ''} ${resourceName(e)}`.trim(),
-                },
-              ]}
-            />
-            <Pager
-              page={entries.page}
-              pages={entries.pages}
-              total={entries.total}
-              noun="entries"
-              onPage={entries.setPage}
-              labels={['Newer', 'Older']}
-            />
-          </>
-        )}
-      </Loaded>
+      <PagedTable
+        load={entries}
+        noun="entries"
+        labels={['Newer', 'Older']}
+        caption="Audit log entries"
+        rowKey={(e) => e.id}
+        empty={<p>No entry matches.</p>}
+        columns={[
+          {
+            header: 'When',
+            cell: (e) => <time dateTime={e.when}>{new Date(e.when).toLocaleString()}</time>,
+          },
+          {
+            header: 'Action',
+            cell: (e) => (
+              <details>
+                <summary>
+                  {actionWords(e.action.type, e.metadata)}
+                  {e.action.result ? '' : ' (failed)'}
+                </summary>
+                {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard (axe scrollable-region-focusable) */}
+                <pre className="raw-json" tabIndex={0}>
+                  {JSON.stringify(e, null, 2)}
+                </pre>
+              </details>
+            ),
+          },
+          {
+            header: 'Actor',
+            cell: (e) => (e.actor.type === 'user' ? (e.actor.email ?? '') : 'warren'),
+          },
+          { header: 'IP', cell: (e) => e.actor.ip ?? '' },
+          {
+            header: 'Resource',
+            cell: (e) => `${e.resource.type ?? ''} ${resourceName(e)}`.trim(),
+          },
+        ]}
+      />
     </>
   );
 }

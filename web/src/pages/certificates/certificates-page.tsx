@@ -4,16 +4,14 @@ import type { PageProps } from '../../routes';
 import { useAccount } from '../../session';
 import {
   Alert,
-  Button,
   Dialog,
   Field,
-  Loaded,
   PageHeader,
+  QueryTable,
   RowActions,
   SelectField,
   ShownOnce,
   StatusBadge,
-  Table,
   useConfirm,
 } from '../../ui';
 import type { BrowserKey } from './browser-csr';
@@ -106,19 +104,15 @@ export function CertificatesPage(_: PageProps) {
       <PageHeader
         title="Origin certificates"
         description="Certificates signed by warren's origin CA, for your origin servers: the edge trusts them."
-        actions={
-          <Button
-            variant="primary"
-            disabled={zone === undefined}
-            onClick={() => {
-              setHostnames(zone === undefined ? '' : `${zone.name}, *.${zone.name}`);
-              setHostError(undefined);
-              setCreating(true);
-            }}
-          >
-            Create a certificate
-          </Button>
-        }
+        primary={{
+          label: 'Create a certificate',
+          disabled: zone === undefined,
+          onClick: () => {
+            setHostnames(zone === undefined ? '' : `${zone.name}, *.${zone.name}`);
+            setHostError(undefined);
+            setCreating(true);
+          },
+        }}
       />
       {zones.error === null ? null : <Alert>{messageOf(zones.error)}</Alert>}
       {notice === undefined ? null : <Alert kind="success">{notice}</Alert>}
@@ -162,38 +156,32 @@ export function CertificatesPage(_: PageProps) {
       {zone === undefined && zones.data !== undefined ? (
         <p>No zone yet: origin certificates cover names in your zones.</p>
       ) : (
-        <Loaded query={certs}>
-          {(rows) => (
-            <Table
-              caption={`Origin certificates of ${zone?.name ?? ''}`}
-              rows={rows}
-              rowKey={(c) => c.id}
-              empty={<p>No origin certificate for this zone yet.</p>}
-              columns={[
-                { header: 'Hostnames', cell: (c) => c.hostnames.join(', ') },
-                { header: 'Status', cell: (c) => <StatusBadge status={c.status} /> },
-                {
-                  header: 'Expires',
-                  cell: (c) => <time dateTime={c.expires_on}>{new Date(c.expires_on).toLocaleDateString()}</time>,
-                },
-                { header: 'Key', cell: (c) => (c.request_type === 'origin-rsa' ? 'RSA' : 'ECDSA') },
-                {
-                  header: 'Actions',
-                  cell: (c) =>
-                    c.status === 'revoked' ? (
-                      <span className="muted">Revoked</span>
-                    ) : (
-                      <RowActions
-                        actions={[
-                          { label: 'Revoke', name: `Revoke ${c.hostnames.join(', ')}`, onClick: () => revoke(c) },
-                        ]}
-                      />
-                    ),
-                },
-              ]}
-            />
-          )}
-        </Loaded>
+        <QueryTable
+          query={certs}
+          caption={`Origin certificates of ${zone?.name ?? ''}`}
+          rowKey={(c) => c.id}
+          empty={<p>No origin certificate for this zone yet.</p>}
+          columns={[
+            { header: 'Hostnames', cell: (c) => c.hostnames.join(', ') },
+            { header: 'Status', cell: (c) => <StatusBadge status={c.status} /> },
+            {
+              header: 'Expires',
+              cell: (c) => <time dateTime={c.expires_on}>{new Date(c.expires_on).toLocaleDateString()}</time>,
+            },
+            { header: 'Key', cell: (c) => (c.request_type === 'origin-rsa' ? 'RSA' : 'ECDSA') },
+            {
+              header: 'Actions',
+              cell: (c) =>
+                c.status === 'revoked' ? (
+                  <span className="muted">Revoked</span>
+                ) : (
+                  <RowActions
+                    actions={[{ label: 'Revoke', name: `Revoke ${c.hostnames.join(', ')}`, onClick: () => revoke(c) }]}
+                  />
+                ),
+            },
+          ]}
+        />
       )}
       <Dialog
         open={creating}

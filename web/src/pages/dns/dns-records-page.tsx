@@ -4,16 +4,13 @@ import { Link } from '../../router';
 import type { PageProps } from '../../routes';
 import {
   Alert,
-  Button,
   CopyButton,
   Field,
-  Loaded,
+  FilterForm,
+  PagedTable,
   PageHeader,
-  Pager,
-  RowActions,
   SelectField,
   StatusBadge,
-  Table,
   useConfirm,
 } from '../../ui';
 import { draftOf, type RecordBody, type RecordDraft, RecordForm } from './record-form';
@@ -115,20 +112,15 @@ export function DnsRecordsPage({ params }: PageProps) {
             </>
           )
         }
-        actions={
-          <Button variant="primary" onClick={() => openForm(undefined)} disabled={z === undefined}>
-            Add a record
-          </Button>
-        }
+        primary={{ label: 'Add a record', onClick: () => openForm(undefined), disabled: z === undefined }}
       />
       {zone.error === null ? null : <Alert>{messageOf(zone.error)}</Alert>}
       {notice === undefined ? null : <Alert kind="info">{notice}</Alert>}
       {z === undefined ? null : <PartialZoneSetup zone={z} records={records.rows ?? []} />}
-      <form
-        className="form-row"
-        aria-label="Search the records"
-        onSubmit={(e) => {
-          e.preventDefault();
+      <FilterForm
+        label="Search the records"
+        submitLabel="Search"
+        onSubmit={() => {
           records.setPage(1);
           setSearch(typed.trim());
         }}
@@ -149,60 +141,37 @@ export function DnsRecordsPage({ params }: PageProps) {
           }}
           options={[['', 'All types'], ...RECORD_TYPES.map((t) => [t, t] as const)]}
         />
-        <div className="field">
-          <span aria-hidden="true">&nbsp;</span>
-          <Button type="submit">Search</Button>
-        </div>
-      </form>
-      <Loaded query={{ data: records.rows, error: records.error }}>
-        {(rows) => (
-          <>
-            <Table
-              caption="DNS records"
-              rows={rows}
-              rowKey={(r) => r.id}
-              empty={<p>{search === '' && type === '' ? 'No record yet.' : 'No record matches.'}</p>}
-              columns={[
-                { header: 'Type', cell: (r) => r.type },
-                { header: 'Name', cell: (r) => r.name },
-                { header: 'Content', cell: (r) => <code>{r.content}</code> },
-                {
-                  header: 'Proxy',
-                  cell: (r) =>
-                    r.proxiable ? (
-                      <label>
-                        <input type="checkbox" checked={r.proxied} onChange={() => void toggleProxied(r)} />{' '}
-                        {r.proxied ? 'Proxied' : 'DNS only'}
-                        <span className="visually-hidden"> ({r.name})</span>
-                      </label>
-                    ) : (
-                      'DNS only'
-                    ),
-                },
-                { header: 'TTL', cell: (r) => ttlText(r.ttl) },
-                {
-                  header: 'Actions',
-                  cell: (r) => (
-                    <RowActions
-                      actions={[
-                        { label: 'Edit', name: `Edit ${r.type} ${r.name}`, onClick: () => openForm(r) },
-                        { label: 'Delete', name: `Delete ${r.type} ${r.name}`, onClick: () => remove(r) },
-                      ]}
-                    />
-                  ),
-                },
-              ]}
-            />
-            <Pager
-              page={records.page}
-              pages={records.pages}
-              total={records.total}
-              noun="records"
-              onPage={records.setPage}
-            />
-          </>
-        )}
-      </Loaded>
+      </FilterForm>
+      <PagedTable
+        load={records}
+        noun="records"
+        caption="DNS records"
+        rowKey={(r) => r.id}
+        empty={<p>{search === '' && type === '' ? 'No record yet.' : 'No record matches.'}</p>}
+        columns={[
+          { header: 'Type', cell: (r) => r.type },
+          { header: 'Name', cell: (r) => r.name },
+          { header: 'Content', cell: (r) => <code>{r.content}</code> },
+          {
+            header: 'Proxy',
+            cell: (r) =>
+              r.proxiable ? (
+                <label>
+                  <input type="checkbox" checked={r.proxied} onChange={() => void toggleProxied(r)} />{' '}
+                  {r.proxied ? 'Proxied' : 'DNS only'}
+                  <span className="visually-hidden"> ({r.name})</span>
+                </label>
+              ) : (
+                'DNS only'
+              ),
+          },
+          { header: 'TTL', cell: (r) => ttlText(r.ttl) },
+        ]}
+        actions={(r) => [
+          { label: 'Edit', name: `Edit ${r.type} ${r.name}`, onClick: () => openForm(r) },
+          { label: 'Delete', name: `Delete ${r.type} ${r.name}`, onClick: () => remove(r) },
+        ]}
+      />
       <RecordForm
         open={formOpen}
         zoneName={z?.name ?? ''}

@@ -2,18 +2,7 @@ import { useState } from 'react';
 import { api, apiKey, type Member, useApiMutation, useApiPage, useApiQuery } from '../../api';
 import type { PageProps } from '../../routes';
 import { useAccount } from '../../session';
-import {
-  Alert,
-  Button,
-  Loaded,
-  PageHeader,
-  Pager,
-  RowActions,
-  ShownOnce,
-  StatusBadge,
-  Table,
-  useConfirm,
-} from '../../ui';
+import { Alert, Button, PagedTable, PageHeader, ShownOnce, StatusBadge, useConfirm } from '../../ui';
 import { MemberDialog } from './member-dialog';
 
 /** The API's cap on `per_page` for members. */
@@ -70,14 +59,8 @@ export function MembersPage(_: PageProps) {
       <PageHeader
         title="Members"
         description="People and service users of this account, with their roles."
-        actions={
-          <>
-            <Button variant="primary" onClick={() => setDialog('invite')}>
-              Invite a member
-            </Button>
-            <Button onClick={() => setDialog('service')}>Create a service user</Button>
-          </>
-        }
+        primary={{ label: 'Invite a member', onClick: () => setDialog('invite') }}
+        actions={<Button onClick={() => setDialog('service')}>Create a service user</Button>}
       />
       {notice === undefined ? null : <Alert kind="success">{notice}</Alert>}
       {secret === undefined ? null : (
@@ -87,49 +70,30 @@ export function MembersPage(_: PageProps) {
           onDone={() => setSecret(undefined)}
         />
       )}
-      <Loaded query={{ data: members.rows, error: members.error }}>
-        {(rows) => (
-          <>
-            <Table
-              caption="Members"
-              rows={rows}
-              rowKey={(m) => m.id}
-              columns={[
-                { header: 'Member', cell: (m) => m.user.email },
-                { header: 'Kind', cell: (m) => (m.user.service_user ? 'Service user' : 'Person') },
-                { header: 'Roles', cell: (m) => m.roles.map((r) => r.name).join(', ') },
-                {
-                  header: 'Status',
-                  cell: (m) =>
-                    m.status === 'accepted' ? (
-                      <StatusBadge status="active" label="Accepted" />
-                    ) : (
-                      <StatusBadge status="pending" label="Invited" />
-                    ),
-                },
-                {
-                  header: 'Actions',
-                  cell: (m) => (
-                    <RowActions
-                      actions={[
-                        { label: 'Change role', name: `Change role of ${m.user.email}`, onClick: () => setDialog(m) },
-                        { label: 'Remove', name: `Remove ${m.user.email}`, onClick: () => remove(m) },
-                      ]}
-                    />
-                  ),
-                },
-              ]}
-            />
-            <Pager
-              page={members.page}
-              pages={members.pages}
-              total={members.total}
-              noun="members"
-              onPage={members.setPage}
-            />
-          </>
-        )}
-      </Loaded>
+      <PagedTable
+        load={members}
+        noun="members"
+        caption="Members"
+        rowKey={(m) => m.id}
+        columns={[
+          { header: 'Member', cell: (m) => m.user.email },
+          { header: 'Kind', cell: (m) => (m.user.service_user ? 'Service user' : 'Person') },
+          { header: 'Roles', cell: (m) => m.roles.map((r) => r.name).join(', ') },
+          {
+            header: 'Status',
+            cell: (m) =>
+              m.status === 'accepted' ? (
+                <StatusBadge status="active" label="Accepted" />
+              ) : (
+                <StatusBadge status="pending" label="Invited" />
+              ),
+          },
+        ]}
+        actions={(m) => [
+          { label: 'Change role', name: `Change role of ${m.user.email}`, onClick: () => setDialog(m) },
+          { label: 'Remove', name: `Remove ${m.user.email}`, onClick: () => remove(m) },
+        ]}
+      />
       <MemberDialog which={dialog} roles={roles.data ?? []} onSave={save} onClose={() => setDialog(undefined)} />
       {confirm.dialog}
     </>

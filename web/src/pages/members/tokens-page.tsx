@@ -3,19 +3,7 @@ import '../access/forms.css';
 import { type ApiToken, api, apiKey, type Body, type PermissionGroup, useApiMutation, useApiQuery } from '../../api';
 import type { PageProps } from '../../routes';
 import { useAccount } from '../../session';
-import {
-  Alert,
-  Button,
-  Dialog,
-  Field,
-  Loaded,
-  PageHeader,
-  RowActions,
-  ShownOnce,
-  StatusBadge,
-  Table,
-  useConfirm,
-} from '../../ui';
+import { Alert, Dialog, Field, PageHeader, QueryTable, ShownOnce, StatusBadge, useConfirm } from '../../ui';
 
 const ZONE_SCOPE = 'com.cloudflare.api.account.zone';
 
@@ -95,18 +83,14 @@ export function TokensPage(_: PageProps) {
       <PageHeader
         title="API tokens"
         description={`Your tokens for the API and SDKs; new ones act in ${account.name}.`}
-        actions={
-          <Button
-            variant="primary"
-            onClick={() => {
-              setName('');
-              setPicked(new Set());
-              setCreating(true);
-            }}
-          >
-            Create a token
-          </Button>
-        }
+        primary={{
+          label: 'Create a token',
+          onClick: () => {
+            setName('');
+            setPicked(new Set());
+            setCreating(true);
+          },
+        }}
       />
       {notice === undefined ? null : <Alert kind="success">{notice}</Alert>}
       {secret === undefined ? null : (
@@ -116,47 +100,36 @@ export function TokensPage(_: PageProps) {
           onDone={() => setSecret(undefined)}
         />
       )}
-      <Loaded query={tokens}>
-        {(rows) => (
-          <Table
-            caption="API tokens"
-            rows={rows}
-            rowKey={(t) => t.id}
-            empty={<p>No API token yet.</p>}
-            columns={[
-              { header: 'Name', cell: (t) => t.name },
-              {
-                header: 'Permissions',
-                cell: (t) => t.policies.flatMap((p) => p.permission_groups.map((g) => g.name)).join(', '),
-              },
-              {
-                header: 'Status',
-                cell: (t) => (
-                  <StatusBadge
-                    status={t.status === 'active' ? 'active' : t.status === 'expired' ? 'expired' : 'inactive'}
-                    label={t.status}
-                  />
-                ),
-              },
-              {
-                header: 'Last used',
-                cell: (t) => (t.last_used_on === null ? 'Never' : new Date(t.last_used_on).toLocaleString()),
-              },
-              {
-                header: 'Actions',
-                cell: (t) => (
-                  <RowActions
-                    actions={[
-                      { label: 'Roll', name: `Roll ${t.name}`, onClick: () => roll(t) },
-                      { label: 'Delete', name: `Delete ${t.name}`, onClick: () => remove(t) },
-                    ]}
-                  />
-                ),
-              },
-            ]}
-          />
-        )}
-      </Loaded>
+      <QueryTable
+        query={tokens}
+        caption="API tokens"
+        rowKey={(t) => t.id}
+        empty={<p>No API token yet.</p>}
+        columns={[
+          { header: 'Name', cell: (t) => t.name },
+          {
+            header: 'Permissions',
+            cell: (t) => t.policies.flatMap((p) => p.permission_groups.map((g) => g.name)).join(', '),
+          },
+          {
+            header: 'Status',
+            cell: (t) => (
+              <StatusBadge
+                status={t.status === 'active' ? 'active' : t.status === 'expired' ? 'expired' : 'inactive'}
+                label={t.status}
+              />
+            ),
+          },
+          {
+            header: 'Last used',
+            cell: (t) => (t.last_used_on === null ? 'Never' : new Date(t.last_used_on).toLocaleString()),
+          },
+        ]}
+        actions={(t) => [
+          { label: 'Roll', name: `Roll ${t.name}`, onClick: () => roll(t) },
+          { label: 'Delete', name: `Delete ${t.name}`, onClick: () => remove(t) },
+        ]}
+      />
       <Dialog
         open={creating}
         title="Create an API token"

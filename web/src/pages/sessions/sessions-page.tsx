@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { api, apiKey, type SessionRow, useApiMutation, useApiQuery } from '../../api';
 import type { PageProps } from '../../routes';
 import { useSession } from '../../session';
-import { Alert, Button, Loaded, PageHeader, RowActions, Table, useConfirm, when } from '../../ui';
+import { Alert, Button, PageHeader, QueryTable, RowActions, useConfirm, when } from '../../ui';
 
 /** Where the user is signed in to the dashboard; revoke one, or every other one. */
 export function SessionsPage(_: PageProps) {
@@ -46,32 +46,29 @@ export function SessionsPage(_: PageProps) {
         }
       />
       {notice === undefined ? null : <Alert kind="success">{notice}</Alert>}
-      <Loaded query={sessions} loading={null}>
-        {(rows) => (
-          <Table
-            caption="Dashboard sessions"
-            rows={rows}
-            rowKey={(s) => s.id}
-            columns={[
-              { header: 'Signed in', cell: (s) => <time dateTime={s.created_on}>{when(s.created_on)}</time> },
-              { header: 'Last seen', cell: (s) => <time dateTime={s.last_seen_on}>{when(s.last_seen_on)}</time> },
-              { header: 'From', cell: (s) => s.ip },
-              { header: 'Browser', cell: (s) => <span className="muted">{s.user_agent || '—'}</span> },
-              {
-                header: 'Actions',
-                cell: (s) =>
-                  s.current ? (
-                    <strong>This session</strong>
-                  ) : (
-                    <RowActions
-                      actions={[{ label: 'Revoke', name: `Revoke the session from ${s.ip}`, onClick: () => revoke(s) }]}
-                    />
-                  ),
-              },
-            ]}
-          />
-        )}
-      </Loaded>
+      <QueryTable
+        query={sessions}
+        loading={null}
+        caption="Dashboard sessions"
+        rowKey={(s) => s.id}
+        columns={[
+          { header: 'Signed in', cell: (s) => <time dateTime={s.created_on}>{when(s.created_on)}</time> },
+          { header: 'Last seen', cell: (s) => <time dateTime={s.last_seen_on}>{when(s.last_seen_on)}</time> },
+          { header: 'From', cell: (s) => s.ip },
+          { header: 'Browser', cell: (s) => <span className="muted">{s.user_agent || '—'}</span> },
+          {
+            header: 'Actions',
+            cell: (s) =>
+              s.current ? (
+                <strong>This session</strong>
+              ) : (
+                <RowActions
+                  actions={[{ label: 'Revoke', name: `Revoke the session from ${s.ip}`, onClick: () => revoke(s) }]}
+                />
+              ),
+          },
+        ]}
+      />
       <p>
         <Button variant="link" onClick={() => void signOut().catch(() => undefined)}>
           Sign out of this session

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { ApiError, api, apiKey, type IngressRule, messageOf, useApiMutation, useApiQuery, type Zone } from '../../api';
-import { Alert, Button, Dialog, Field, RowActions, Table, useConfirm } from '../../ui';
+import { Alert, Button, Dialog, Field, Table, useConfirm } from '../../ui';
 
 const CATCH_ALL: IngressRule = { service: 'http_status:404' };
 type RuleField = 'hostname' | 'path' | 'service';
@@ -147,36 +147,28 @@ export function PublicHostnames({ path }: { path: { account_id: string; tunnel_i
               { header: 'Hostname', cell: ({ r }) => r.hostname ?? '*' },
               { header: 'Path', cell: ({ r }) => (r.path === undefined ? '*' : <code>{r.path}</code>) },
               { header: 'Service', cell: ({ r }) => <code>{r.service}</code> },
+            ]}
+            actions={({ r, i }) => [
               {
-                header: 'Actions',
-                cell: ({ r, i }) => (
-                  <RowActions
-                    actions={[
-                      {
-                        label: 'Edit',
-                        name: `Edit ${r.hostname ?? 'rule'}`,
-                        onClick: () =>
-                          edit({ index: i, hostname: r.hostname ?? '', path: r.path ?? '', service: r.service }),
-                      },
-                      {
-                        label: 'Delete',
-                        name: `Delete ${r.hostname ?? 'rule'}`,
-                        onClick: () =>
-                          confirm.ask({
-                            title: 'Delete public hostname',
-                            confirmLabel: 'Delete',
-                            body: (
-                              <p>
-                                {r.hostname ?? 'This rule'} stops reaching its service. Its DNS route stays until you
-                                delete it under DNS.
-                              </p>
-                            ),
-                            run: () => put(rules.filter((_, j) => j !== i)),
-                          }),
-                      },
-                    ]}
-                  />
-                ),
+                label: 'Edit',
+                name: `Edit ${r.hostname ?? 'rule'}`,
+                onClick: () => edit({ index: i, hostname: r.hostname ?? '', path: r.path ?? '', service: r.service }),
+              },
+              {
+                label: 'Delete',
+                name: `Delete ${r.hostname ?? 'rule'}`,
+                onClick: () =>
+                  confirm.ask({
+                    title: 'Delete public hostname',
+                    confirmLabel: 'Delete',
+                    body: (
+                      <p>
+                        {r.hostname ?? 'This rule'} stops reaching its service. Its DNS route stays until you delete it
+                        under DNS.
+                      </p>
+                    ),
+                    run: () => put(rules.filter((_, j) => j !== i)),
+                  }),
               },
             ]}
           />

@@ -1,5 +1,5 @@
 import { useApiQuery } from '../../api';
-import { Loaded, Table, when } from '../../ui';
+import { QueryTable, when } from '../../ui';
 import { connectionsPerEdge } from './connection-words';
 import { TUNNEL_POLL_MS } from './tunnels-page';
 
@@ -13,24 +13,21 @@ export function TunnelConnectors({ path }: { path: { account_id: string; tunnel_
   return (
     <section aria-labelledby="connectors-heading">
       <h2 id="connectors-heading">Connectors</h2>
-      <Loaded query={connectors} loading={null}>
-        {(rows) => (
-          <Table
-            caption="Connectors"
-            rows={rows}
-            rowKey={(c) => c.id}
-            empty={<p>No connector is running. Reveal the token below and run the command next to your app.</p>}
-            columns={[
-              { header: 'Connector ID', cell: (c) => <code>{c.id}</code> },
-              { header: 'Version', cell: (c) => c.version },
-              { header: 'Architecture', cell: (c) => c.arch },
-              { header: 'Origin IP', cell: (c) => [...new Set(c.conns.map((x) => x.origin_ip))].join(', ') || '—' },
-              { header: 'Edges', cell: (c) => connectionsPerEdge(c.conns) },
-              { header: 'Connected since', cell: (c) => <time dateTime={c.run_at}>{when(c.run_at)}</time> },
-            ]}
-          />
-        )}
-      </Loaded>
+      <QueryTable
+        query={connectors}
+        loading={null}
+        caption="Connectors"
+        rowKey={(c) => c.id}
+        empty={<p>No connector is running. Reveal the token below and run the command next to your app.</p>}
+        columns={[
+          { header: 'Connector ID', cell: (c) => <code>{c.id}</code> },
+          { header: 'Version', cell: (c) => c.version },
+          { header: 'Architecture', cell: (c) => c.arch },
+          { header: 'Origin IP', cell: (c) => [...new Set(c.conns.map((x) => x.origin_ip))].join(', ') || '—' },
+          { header: 'Edges', cell: (c) => connectionsPerEdge(c.conns) },
+          { header: 'Connected since', cell: (c) => <time dateTime={c.run_at}>{when(c.run_at)}</time> },
+        ]}
+      />
     </section>
   );
 }

@@ -16,11 +16,14 @@ export function TunnelNameDialog(props: {
 }) {
   const [name, setName] = useState(props.initial);
   const [error, setError] = useState<string | undefined>(undefined);
+  const { open, initial } = props;
+  // Filled when the dialog opens (a poll that brings the same tunnel back must not undo the typing).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reset only when the dialog opens
   useEffect(() => {
-    if (!props.open) return;
-    setName(props.initial);
+    if (!open) return;
+    setName(initial);
     setError(undefined);
-  }, [props.open, props.initial]);
+  }, [open]);
   return (
     <Dialog
       open={props.open}

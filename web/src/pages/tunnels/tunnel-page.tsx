@@ -3,7 +3,7 @@ import { api, apiKey, messageOf, useApiMutation, useApiQuery } from '../../api';
 import { Link, navigate } from '../../router';
 import type { PageProps } from '../../routes';
 import { useAccount } from '../../session';
-import { Alert, Button, Loaded, PageHeader, StatusBadge, Table, useConfirm, when } from '../../ui';
+import { Alert, Button, PageHeader, QueryTable, StatusBadge, useConfirm, when } from '../../ui';
 import { connectionsPerEdge } from './connection-words';
 import { PublicHostnames } from './public-hostnames';
 import { TunnelConnectors } from './tunnel-connectors';
@@ -118,20 +118,17 @@ export function TunnelPage({ params }: PageProps) {
           <PublicHostnames path={path} />
           <section aria-labelledby="routes-heading">
             <h2 id="routes-heading">DNS routes</h2>
-            <Loaded query={routes} loading={null}>
-              {(rows) => (
-                <Table
-                  caption="DNS routes"
-                  rows={rows}
-                  rowKey={(r) => r.record_id}
-                  empty={<p>No hostname is routed to this tunnel.</p>}
-                  columns={[
-                    { header: 'Hostname', cell: (r) => r.hostname },
-                    { header: 'Zone', cell: (r) => r.zone_name },
-                  ]}
-                />
-              )}
-            </Loaded>
+            <QueryTable
+              query={routes}
+              loading={null}
+              caption="DNS routes"
+              rowKey={(r) => r.record_id}
+              empty={<p>No hostname is routed to this tunnel.</p>}
+              columns={[
+                { header: 'Hostname', cell: (r) => r.hostname },
+                { header: 'Zone', cell: (r) => r.zone_name },
+              ]}
+            />
           </section>
           <TunnelToken path={path} />
         </>

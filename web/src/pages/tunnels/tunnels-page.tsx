@@ -3,7 +3,7 @@ import { api, apiKey, useApiMutation, useApiQuery } from '../../api';
 import { Link, navigate } from '../../router';
 import type { PageProps } from '../../routes';
 import { useAccount } from '../../session';
-import { Button, Loaded, PageHeader, StatusBadge, Table, when } from '../../ui';
+import { PageHeader, QueryTable, StatusBadge, when } from '../../ui';
 import { connectionsPerEdge, connectorVersions } from './connection-words';
 import { TunnelNameDialog } from './tunnel-name-dialog';
 
@@ -27,29 +27,21 @@ export function TunnelsPage(_: PageProps) {
       <PageHeader
         title="Tunnels"
         description="Each tunnel connects an app behind NAT to warren's edge; its connectors dial out."
-        actions={
-          <Button variant="primary" onClick={() => setCreating(true)}>
-            Create a tunnel
-          </Button>
-        }
+        primary={{ label: 'Create a tunnel', onClick: () => setCreating(true) }}
       />
-      <Loaded query={tunnels}>
-        {(rows) => (
-          <Table
-            caption="Tunnels"
-            rows={rows}
-            rowKey={(t) => t.id}
-            empty={<p>No tunnel yet. Create one, then run its connector next to your app.</p>}
-            columns={[
-              { header: 'Name', cell: (t) => <Link to={`/tunnels/${t.id}`}>{t.name}</Link> },
-              { header: 'Status', cell: (t) => <StatusBadge status={t.status} /> },
-              { header: 'Connections', cell: (t) => connectionsPerEdge(t.connections) },
-              { header: 'Connector versions', cell: (t) => connectorVersions(t.connections) },
-              { header: 'Created', cell: (t) => <time dateTime={t.created_at}>{when(t.created_at)}</time> },
-            ]}
-          />
-        )}
-      </Loaded>
+      <QueryTable
+        query={tunnels}
+        caption="Tunnels"
+        rowKey={(t) => t.id}
+        empty={<p>No tunnel yet. Create one, then run its connector next to your app.</p>}
+        columns={[
+          { header: 'Name', cell: (t) => <Link to={`/tunnels/${t.id}`}>{t.name}</Link> },
+          { header: 'Status', cell: (t) => <StatusBadge status={t.status} /> },
+          { header: 'Connections', cell: (t) => connectionsPerEdge(t.connections) },
+          { header: 'Connector versions', cell: (t) => connectorVersions(t.connections) },
+          { header: 'Created', cell: (t) => <time dateTime={t.created_at}>{when(t.created_at)}</time> },
+        ]}
+      />
       <TunnelNameDialog
         open={creating}
         title="Create a tunnel"

@@ -44,6 +44,20 @@ async function fieldError(page: Page, label: string): Promise<string> {
   return (await page.locator(`[id="${errorId}"]`).textContent()) ?? '';
 }
 
+/** Whether `text` is anywhere in the page's live JavaScript heap (a snapshot, taken after a full GC). */
+async function inHeap(page: Page, text: string): Promise<boolean> {
+  const cdp = await page.context().newCDPSession(page);
+  let snapshot = '';
+  cdp.on('HeapProfiler.addHeapSnapshotChunk', (e: { chunk: string }) => {
+    snapshot += e.chunk;
+  });
+  await cdp.send('HeapProfiler.enable');
+  await cdp.send('HeapProfiler.collectGarbage');
+  await cdp.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+  await cdp.detach();
+  return snapshot.includes(text);
+}
+
 describe('dashboard server state and form errors in Chromium', () => {
   let d: SignedInDashboard;
 
@@ -83,6 +97,28 @@ describe('dashboard server state and form errors in Chromium', () => {
     assert.match(await fieldError(page, 'Path (optional)'), /^path is not a regular expression/);
     const routes = await d.api<unknown[]>('GET', `/accounts/${d.accountId}/cfd_tunnel/${tunnelId}/routes`);
     assert.deepEqual(routes.json.result, [], 'no DNS route was created for a rule that was refused');
+    d.watched.assertClean();
+  });
+
+  test('a new API token value is gone from the page once dismissed: no cache keeps a mutation result', async () => {
+    const { page } = d;
+    await page.goto(`${d.serve.apiBase}/tokens`);
+    await page.getByRole('button', { name: 'Create a token' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Name').fill('heap check');
+    await dialog.getByLabel('Account Settings Read').check();
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    const value = (await page.locator('[data-secret="shown-once"]').textContent()) ?? '';
+    assert.ok(value.length >= 20, value);
+    assert.equal(await inHeap(page, value), true, 'the check finds the value while it is shown');
+    await page.getByRole('button', { name: 'Done' }).click();
+    await page.getByRole('cell', { name: 'heap check', exact: true }).waitFor();
+    assert.equal(await page.locator('[data-secret="shown-once"]').count(), 0);
+    // React keeps a component's previous render until its next one: render the page once more.
+    await page.getByRole('button', { name: 'Create a token' }).click();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    assert.equal(await inHeap(page, value), false, 'the token value outlived its panel in the page');
     d.watched.assertClean();
   });
 

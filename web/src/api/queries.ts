@@ -1,5 +1,5 @@
 import { keepPreviousData, type QueryKey, useMutation, useQuery } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { api, type Call, fillPath, type Route, request, urlOf } from './client';
 import type { ResultOf } from './results';
 
@@ -74,12 +74,23 @@ export function useApiPage<P extends Route<'get'>>(
 
 /**
  * A change to the API: `change(() => api.post(…))` runs the request as a TanStack mutation and,
- * once it succeeds, marks every query under `invalidates` stale (see createQueryClient).
+ * once it succeeds, marks every query under `invalidates` stale (see createQueryClient). The
+ * mutation keeps no result once it is handed back (results can be secrets: a new token's value),
+ * so the only copy is wherever the page shows it.
  */
 export function useApiMutation(invalidates: readonly QueryKey[]): <R>(run: () => Promise<R>) => Promise<R> {
-  const { mutateAsync } = useMutation({
+  const { mutateAsync, reset } = useMutation({
     mutationFn: (run: () => Promise<unknown>) => run(),
     meta: { invalidates },
   });
-  return mutateAsync as <R>(run: () => Promise<R>) => Promise<R>;
+  return useCallback(
+    async <R>(run: () => Promise<R>): Promise<R> => {
+      try {
+        return (await mutateAsync(run)) as R;
+      } finally {
+        reset();
+      }
+    },
+    [mutateAsync, reset],
+  );
 }

@@ -25,7 +25,8 @@ export function createQueryClient(): QueryClient {
       queries: {
         retry: (failures, err) => failures < QUERY_RETRIES && !(err instanceof ApiError && err.status < 500),
       },
-      mutations: { retry: false },
+      // A finished mutation leaves the cache at once (useApiMutation resets it when it is done).
+      mutations: { retry: false, gcTime: 0 },
     },
     mutationCache: new MutationCache({
       onSuccess: (_data, _variables, _context, mutation) => {

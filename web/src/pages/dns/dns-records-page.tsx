@@ -14,7 +14,7 @@ import {
   useConfirm,
 } from '../../ui';
 import { draftOf, type RecordBody, type RecordDraft, RecordForm } from './record-form';
-import { RECORD_TYPES, ttlText } from './record-types';
+import { RECORD_TYPES, ttlText } from './record-options';
 
 const PER_PAGE = 25;
 

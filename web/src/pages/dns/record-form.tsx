@@ -2,7 +2,7 @@ import { useState } from 'react';
 import '../access/forms.css';
 import { ApiError, type Body, type DnsRecord, messageOf } from '../../api';
 import { Alert, Dialog, Field, SelectField } from '../../ui';
-import { RECORD_TYPES } from './record-types';
+import { RECORD_TYPES } from './record-options';
 
 export type RecordBody = Body<'post', '/zones/{zone_id}/dns_records'>;
 

@@ -1,18 +1,5 @@
 import { createContext, useContext } from 'react';
-
-/** The signed-in dashboard session (GET /user/sessions/current). */
-export interface Session {
-  id: string;
-  user: { id: string; email: string };
-  csrf_token: string;
-  created_on: string;
-  expires_on: string;
-}
-
-export interface Account {
-  id: string;
-  name: string;
-}
+import type { Account, Session } from './api';
 
 export interface SessionState {
   session: Session;

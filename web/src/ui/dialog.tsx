@@ -56,29 +56,3 @@ export function Dialog(props: {
     </dialog>
   );
 }
-
-/** "Are you sure?" for a destructive action; `onConfirm` runs the request and closes on success. */
-export function ConfirmDialog(props: {
-  open: boolean;
-  title: string;
-  children: ReactNode;
-  confirmLabel: string;
-  onConfirm: () => Promise<void> | void;
-  onClose: () => void;
-}) {
-  return (
-    <Dialog
-      open={props.open}
-      title={props.title}
-      submitLabel={props.confirmLabel}
-      danger
-      onSubmit={async () => {
-        await props.onConfirm();
-        props.onClose();
-      }}
-      onClose={props.onClose}
-    >
-      {props.children}
-    </Dialog>
-  );
-}

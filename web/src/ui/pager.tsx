@@ -7,18 +7,21 @@ export function Pager(props: {
   total: number;
   noun: string;
   onPage: (p: number) => void;
+  /** The buttons' words; default Previous and Next (the audit log says Newer and Older). */
+  labels?: readonly [string, string];
 }) {
   const { page, pages, total, noun, onPage } = props;
+  const [back, forward] = props.labels ?? ['Previous', 'Next'];
   return (
     <nav className="form-row" aria-label="Pages">
       <Button onClick={() => onPage(page - 1)} disabled={page <= 1}>
-        Previous
+        {back}
       </Button>
       <span>
         Page {page} of {pages} ({total} {noun})
       </span>
       <Button onClick={() => onPage(page + 1)} disabled={page >= pages}>
-        Next
+        {forward}
       </Button>
     </nav>
   );

@@ -1,29 +1,15 @@
-import { ApiError, messageOf } from '../../api';
+import { ApiError, useApiQuery } from '../../api';
 import type { PageProps } from '../../routes';
 import { useAccount } from '../../session';
-import { Alert, PageHeader, Table } from '../../ui';
-import { useApi } from '../../use-api';
-
-/** Cloudflare's access request log entry. */
-interface AccessRequest {
-  user_email?: string;
-  ip_address?: string;
-  app_domain?: string;
-  app_uid?: string;
-  action?: string;
-  allowed?: boolean;
-  connection?: string;
-  country?: string;
-  created_at: string;
-  ray_id?: string;
-}
+import { Alert, PageHeader, QueryTable } from '../../ui';
 
 /** Who was let into (or kept out of) which application, when the server records it. */
 export function AccessLogsPage(_: PageProps) {
   const { account } = useAccount();
-  const logs = useApi<AccessRequest[]>(
-    `/accounts/${encodeURIComponent(account.id)}/access/logs/access_requests?limit=100&direction=desc`,
-  );
+  const logs = useApiQuery('/accounts/{account_id}/access/logs/access_requests', {
+    path: { account_id: account.id },
+    query: { limit: 100, direction: 'desc' },
+  });
   // A server without the request log answers 404: show an empty state, not an error.
   const missing = logs.error instanceof ApiError && logs.error.status === 404;
   return (
@@ -31,17 +17,10 @@ export function AccessLogsPage(_: PageProps) {
       <PageHeader title="Access requests" description="Logins and service-token checks at your Access applications." />
       {missing ? (
         <Alert kind="info">This warren does not record Access requests yet.</Alert>
-      ) : logs.error === undefined ? null : (
-        <Alert>{messageOf(logs.error)}</Alert>
-      )}
-      {logs.data === undefined ? (
-        logs.error === undefined ? (
-          <p>Loading…</p>
-        ) : null
       ) : (
-        <Table
+        <QueryTable
+          query={logs}
           caption="Access requests"
-          rows={logs.data}
           rowKey={(r) => `${r.created_at}${r.ray_id ?? ''}${r.user_email ?? ''}${r.app_uid ?? ''}`}
           empty={<p>No Access request yet.</p>}
           columns={[

@@ -1,7 +1,6 @@
-import { ApiError } from '../../api';
+import { type AccessGroup, ApiError, type Rule, type ServiceToken } from '../../api';
 import { Button, Field, SelectField } from '../../ui';
 import './forms.css';
-import type { AccessGroup, AccessPolicy, Rule, ServiceToken } from './access-types';
 
 export type RuleKind =
   | 'everyone'
@@ -90,41 +89,6 @@ export function linesOf(p: { include: Rule[]; require?: Rule[]; exclude?: Rule[]
     }
   }
   return out;
-}
-
-/** A rule's words for a list ("e-mail ends in @example.com"). */
-export function ruleWords(r: Rule, names: ReadonlyMap<string, string>): string {
-  const [kind, v] = Object.entries(r)[0] ?? ['', {}];
-  switch (kind) {
-    case 'everyone':
-      return 'everyone';
-    case 'email':
-      return `e-mail ${v.email ?? ''}`;
-    case 'email_domain':
-      return `e-mail ending in @${v.domain ?? ''}`;
-    case 'ip':
-      return `IP in ${v.ip ?? ''}`;
-    case 'group':
-      return `group ${names.get(v.id ?? '') ?? v.id ?? ''}`;
-    case 'service_token':
-      return `service token ${names.get(v.token_id ?? '') ?? v.token_id ?? ''}`;
-    case 'any_valid_service_token':
-      return 'any valid service token';
-    default:
-      return kind.replaceAll('_', ' ');
-  }
-}
-
-/** A policy's rules in words: any include rule admits, every require rule must hold, any exclude rule refuses. */
-export function policyWords(
-  p: Pick<AccessPolicy, 'include' | 'require' | 'exclude'>,
-  names: ReadonlyMap<string, string>,
-) {
-  return [
-    `include ${p.include.map((r) => ruleWords(r, names)).join(' or ')}`,
-    ...(p.require ?? []).map((r) => `require ${ruleWords(r, names)}`),
-    ...(p.exclude ?? []).map((r) => `exclude ${ruleWords(r, names)}`),
-  ].join('; ');
 }
 
 /** The include / require / exclude editor: one line per rule. */

@@ -1,5 +1,5 @@
+import type { AuditEntry } from '../../api';
 import { actionWords } from './action-words';
-import type { AuditEntry } from './audit-types';
 import { csvRows } from './csv-field';
 
 export function auditCsv(entries: readonly AuditEntry[]): string {

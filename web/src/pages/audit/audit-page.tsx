@@ -1,13 +1,11 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import '../access/forms.css';
-import { messageOf, request, withQuery } from '../../api';
+import { type AuditEntry, messageOf, request, urlOf, useApiPage } from '../../api';
 import type { PageProps } from '../../routes';
 import { useAccount } from '../../session';
-import { Alert, Button, Field, PageHeader, SelectField, Table } from '../../ui';
-import { download } from '../certificates/download';
+import { Alert, Button, download, Field, FilterForm, PagedTable, PageHeader, SelectField } from '../../ui';
 import { ACTION_WORDS, actionWords } from './action-words';
 import { auditCsv } from './audit-csv';
-import type { AuditEntry } from './audit-types';
 
 const PER_PAGE = 25;
 /** CSV export reads at most this many pages of 1000 (bounded, whatever the log's size). */
@@ -29,7 +27,7 @@ function instant(v: string): string | undefined {
   return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
 }
 
-function query(f: Filters): Record<string, string | undefined> {
+function query(f: Filters) {
   const actor = f.actor.trim();
   const isIp = /^[0-9a-f:.]+$/i.test(actor) && /[.:]/.test(actor);
   return {
@@ -51,50 +49,31 @@ const ACTION_OPTIONS: readonly (readonly [string, string])[] = [
 /** The account's audit log: filters, entries in words with the raw entry, CSV export. */
 export function AuditPage(_: PageProps) {
   const { account } = useAccount();
-  const base = `/accounts/${encodeURIComponent(account.id)}/audit_logs`;
+  const path = { account_id: account.id };
   const [draft, setDraft] = useState<Filters>(NO_FILTERS);
   const [filters, setFilters] = useState<Filters>(NO_FILTERS);
-  const [page, setPage] = useState(1);
-  const [data, setData] = useState<{ rows: AuditEntry[]; pages: number; total: number } | undefined>(undefined);
-  const [error, setError] = useState<unknown>(undefined);
+  const entries = useApiPage('/accounts/{account_id}/audit_logs', { path, query: query(filters) }, PER_PAGE);
+  const [exportError, setExportError] = useState<unknown>(undefined);
   const [exporting, setExporting] = useState(false);
 
-  useEffect(() => {
-    const ctl = new AbortController();
-    request<AuditEntry[]>(
-      'GET',
-      withQuery(base, { ...query(filters), page, per_page: PER_PAGE }),
-      undefined,
-      ctl.signal,
-    ).then(
-      (env) => {
-        const total = env.result_info?.total_count ?? env.result.length;
-        setData({
-          rows: env.result,
-          total,
-          pages: Math.max(1, Math.ceil(total / PER_PAGE)),
-        });
-        setError(undefined);
-      },
-      (err: unknown) => {
-        if (!ctl.signal.aborted) setError(err);
-      },
-    );
-    return () => ctl.abort();
-  }, [base, filters, page]);
-
+  // Not a cached query: one file of up to EXPORT_PAGES pages, read once when asked for.
   const exportCsv = async () => {
     setExporting(true);
+    setExportError(undefined);
     try {
       const all: AuditEntry[] = [];
       for (let p = 1; p <= EXPORT_PAGES; p++) {
-        const env = await request<AuditEntry[]>('GET', withQuery(base, { ...query(filters), page: p, per_page: 1000 }));
+        const url = urlOf('/accounts/{account_id}/audit_logs', {
+          path,
+          query: { ...query(filters), page: p, per_page: 1000 },
+        });
+        const env = await request<AuditEntry[]>('GET', url);
         all.push(...env.result);
         if (env.result.length < 1000) break;
       }
       download(`audit-log-${account.name}.csv`, auditCsv(all), 'text/csv');
     } catch (err) {
-      setError(err);
+      setExportError(err);
     } finally {
       setExporting(false);
     }
@@ -112,12 +91,11 @@ export function AuditPage(_: PageProps) {
           </Button>
         }
       />
-      <form
-        className="form-row"
-        aria-label="Filter the audit log"
-        onSubmit={(e) => {
-          e.preventDefault();
-          setPage(1);
+      <FilterForm
+        label="Filter the audit log"
+        submitLabel="Filter"
+        onSubmit={() => {
+          entries.setPage(1);
           setFilters(draft);
         }}
       >
@@ -145,67 +123,46 @@ export function AuditPage(_: PageProps) {
           value={draft.before}
           onChange={(e) => set({ before: e.target.value })}
         />
-        <div className="field">
-          <span aria-hidden="true">&nbsp;</span>
-          <Button type="submit">Filter</Button>
-        </div>
-      </form>
-      {error === undefined ? null : <Alert>{messageOf(error)}</Alert>}
-      {data === undefined ? (
-        error === undefined ? (
-          <p>Loading…</p>
-        ) : null
-      ) : (
-        <>
-          <Table
-            caption="Audit log entries"
-            rows={data.rows}
-            rowKey={(e) => e.id}
-            empty={<p>No entry matches.</p>}
-            columns={[
-              {
-                header: 'When',
-                cell: (e) => <time dateTime={e.when}>{new Date(e.when).toLocaleString()}</time>,
-              },
-              {
-                header: 'Action',
-                cell: (e) => (
-                  <details>
-                    <summary>
-                      {actionWords(e.action.type, e.metadata)}
-                      {e.action.result ? '' : ' (failed)'}
-                    </summary>
-                    {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard (axe scrollable-region-focusable) */}
-                    <pre className="raw-json" tabIndex={0}>
-                      {JSON.stringify(e, null, 2)}
-                    </pre>
-                  </details>
-                ),
-              },
-              {
-                header: 'Actor',
-                cell: (e) => (e.actor.type === 'user' ? (e.actor.email ?? '') : 'warren'),
-              },
-              { header: 'IP', cell: (e) => e.actor.ip ?? '' },
-              {
-                header: 'Resource',
-                cell: (e) => `${e.resource.type ?? ''} ${resourceName(e)}`.trim(),
-              },
-            ]}
-          />
-          <nav className="form-row" aria-label="Pages">
-            <Button onClick={() => setPage((p) => p - 1)} disabled={page <= 1}>
-              Newer
-            </Button>
-            <span>
-              Page {page} of {data.pages} ({data.total} entries)
-            </span>
-            <Button onClick={() => setPage((p) => p + 1)} disabled={page >= data.pages}>
-              Older
-            </Button>
-          </nav>
-        </>
-      )}
+      </FilterForm>
+      {exportError === undefined ? null : <Alert>{messageOf(exportError)}</Alert>}
+      <PagedTable
+        load={entries}
+        noun="entries"
+        labels={['Newer', 'Older']}
+        caption="Audit log entries"
+        rowKey={(e) => e.id}
+        empty={<p>No entry matches.</p>}
+        columns={[
+          {
+            header: 'When',
+            cell: (e) => <time dateTime={e.when}>{new Date(e.when).toLocaleString()}</time>,
+          },
+          {
+            header: 'Action',
+            cell: (e) => (
+              <details>
+                <summary>
+                  {actionWords(e.action.type, e.metadata)}
+                  {e.action.result ? '' : ' (failed)'}
+                </summary>
+                {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard (axe scrollable-region-focusable) */}
+                <pre className="raw-json" tabIndex={0}>
+                  {JSON.stringify(e, null, 2)}
+                </pre>
+              </details>
+            ),
+          },
+          {
+            header: 'Actor',
+            cell: (e) => (e.actor.type === 'user' ? (e.actor.email ?? '') : 'warren'),
+          },
+          { header: 'IP', cell: (e) => e.actor.ip ?? '' },
+          {
+            header: 'Resource',
+            cell: (e) => `${e.resource.type ?? ''} ${resourceName(e)}`.trim(),
+          },
+        ]}
+      />
     </>
   );
 }

@@ -1,37 +1,24 @@
 import { useState } from 'react';
-import { ApiError, api, messageOf } from '../../api';
+import { ApiError, api, apiKey, type Body, type Certificate, messageOf, useApiMutation, useApiQuery } from '../../api';
 import type { PageProps } from '../../routes';
 import { useAccount } from '../../session';
 import {
   Alert,
-  Button,
-  ConfirmDialog,
-  CopyButton,
   Dialog,
   Field,
   PageHeader,
+  QueryTable,
+  RowActions,
   SelectField,
+  ShownOnce,
   StatusBadge,
-  Table,
+  useConfirm,
 } from '../../ui';
-import { useApi } from '../../use-api';
-import type { Zone } from '../dns/dns-types';
 import type { BrowserKey } from './browser-csr';
-import { download } from './download';
 
-interface Certificate {
-  id: string;
-  certificate: string;
-  hostnames: string[];
-  expires_on: string;
-  request_type: string;
-  requested_validity: number;
-  revoked_at: string | null;
-  zone_id: string;
-  status: 'active' | 'revoked' | 'expired';
-}
+type Validity = NonNullable<Body<'post', '/certificates'>['requested_validity']>;
 
-const VALIDITIES: readonly (readonly [string, string])[] = [
+const VALIDITIES: readonly (readonly [`${Validity}`, string])[] = [
   ['5475', '15 years'],
   ['1095', '3 years'],
   ['365', '1 year'],
@@ -49,18 +36,23 @@ interface Issued {
 /** Origin certificates per zone: list, create (key made in the browser, or a pasted CSR), revoke. */
 export function CertificatesPage(_: PageProps) {
   const { account } = useAccount();
-  const zones = useApi<Zone[]>(`/zones?account.id=${encodeURIComponent(account.id)}&per_page=50`);
+  const zones = useApiQuery('/zones', { query: { 'account.id': account.id, per_page: 50 } });
   const [zoneId, setZoneId] = useState<string | undefined>(undefined);
   const zone = zones.data?.find((z) => z.id === zoneId) ?? zones.data?.[0];
-  const certs = useApi<Certificate[]>(zone === undefined ? undefined : `/certificates?zone_id=${zone.id}&per_page=100`);
+  const certs = useApiQuery(
+    '/certificates',
+    { query: { zone_id: zone?.id ?? '', per_page: 100 } },
+    { enabled: zone !== undefined },
+  );
+  const change = useApiMutation([apiKey('/certificates')]);
+  const confirm = useConfirm();
   const [creating, setCreating] = useState(false);
   const [hostnames, setHostnames] = useState('');
   const [mode, setMode] = useState<'ecdsa' | 'rsa' | 'csr'>('ecdsa');
   const [csr, setCsr] = useState('');
-  const [validity, setValidity] = useState('5475');
+  const [validity, setValidity] = useState<`${Validity}`>('5475');
   const [hostError, setHostError] = useState<string | undefined>(undefined);
   const [issued, setIssued] = useState<Issued | undefined>(undefined);
-  const [revoking, setRevoking] = useState<Certificate | undefined>(undefined);
   const [notice, setNotice] = useState<string | undefined>(undefined);
 
   const create = async () => {
@@ -74,45 +66,55 @@ export function CertificatesPage(_: PageProps) {
     const csrPem = key?.csr ?? csr;
     const requestType = key?.requestType ?? csrRequestType(csrPem);
     try {
-      const cert = await api.post<Certificate>('/certificates', {
+      const body = {
         csr: csrPem,
         hostnames: names,
         request_type: requestType,
-        requested_validity: Number(validity),
-      });
+        requested_validity: Number(validity) as Validity,
+      };
+      const cert = await change(() => api.post('/certificates', { body }));
       setCreating(false);
       setIssued({ cert, key });
-      certs.reload();
     } catch (err) {
       // Hostname problems go next to the hostnames field; the rest above the form.
-      const hostProblem =
-        err instanceof ApiError &&
-        err.errors.some((e) => e.warren_code === 'WARREN_CERT_HOSTNAME' || e.source?.pointer?.startsWith('/hostnames'));
-      if (hostProblem) setHostError(messageOf(err));
-      else throw err;
+      const hostProblem = err instanceof ApiError ? err.forField('hostnames', ['WARREN_CERT_HOSTNAME']) : undefined;
+      if (hostProblem === undefined) throw err;
+      setHostError(hostProblem);
     }
   };
+
+  const revoke = (c: Certificate) =>
+    confirm.ask({
+      title: 'Revoke this certificate?',
+      confirmLabel: 'Revoke',
+      body: (
+        <p>
+          Origins that serve it for <strong>{c.hostnames.join(', ')}</strong> stop being trusted by the edge. This
+          cannot be undone.
+        </p>
+      ),
+      run: async () => {
+        await change(() => api.del('/certificates/{certificate_id}', { path: { certificate_id: c.id } }));
+        setNotice(`Revoked the certificate for ${c.hostnames.join(', ')}.`);
+      },
+    });
 
   return (
     <>
       <PageHeader
         title="Origin certificates"
         description="Certificates signed by warren's origin CA, for your origin servers: the edge trusts them."
-        actions={
-          <Button
-            variant="primary"
-            disabled={zone === undefined}
-            onClick={() => {
-              setHostnames(zone === undefined ? '' : `${zone.name}, *.${zone.name}`);
-              setHostError(undefined);
-              setCreating(true);
-            }}
-          >
-            Create a certificate
-          </Button>
-        }
+        primary={{
+          label: 'Create a certificate',
+          disabled: zone === undefined,
+          onClick: () => {
+            setHostnames(zone === undefined ? '' : `${zone.name}, *.${zone.name}`);
+            setHostError(undefined);
+            setCreating(true);
+          },
+        }}
       />
-      {zones.error === undefined ? null : <Alert>{messageOf(zones.error)}</Alert>}
+      {zones.error === null ? null : <Alert>{messageOf(zones.error)}</Alert>}
       {notice === undefined ? null : <Alert kind="success">{notice}</Alert>}
       {zones.data !== undefined && zones.data.length > 1 ? (
         <SelectField
@@ -123,70 +125,59 @@ export function CertificatesPage(_: PageProps) {
         />
       ) : null}
       {issued === undefined ? null : (
-        <section className="card" aria-labelledby="issued-title">
-          <h2 id="issued-title">Certificate issued for {issued.cert.hostnames.join(', ')}</h2>
-          {issued.key === undefined ? null : (
-            <>
-              <Alert kind="info">
-                This is the only time the private key is shown: warren never had it. Save it now.
-              </Alert>
-              <h3>Private key</h3>
-              <div className="secret-box">
-                <pre data-secret="private-key">{issued.key.privateKeyPem}</pre>
-                <CopyButton text={issued.key.privateKeyPem} />
-                <Button
-                  onClick={() => issued.key !== undefined && download('origin-key.pem', issued.key.privateKeyPem)}
-                >
-                  Download key
-                </Button>
-              </div>
-            </>
-          )}
-          <h3>Certificate</h3>
-          <div className="secret-box">
-            <pre data-secret="certificate">{issued.cert.certificate}</pre>
-            <CopyButton text={issued.cert.certificate} />
-            <Button onClick={() => download('origin-cert.pem', issued.cert.certificate)}>Download certificate</Button>
-          </div>
-          <Button onClick={() => setIssued(undefined)}>Done</Button>
-        </section>
+        <ShownOnce
+          title={`Certificate issued for ${issued.cert.hostnames.join(', ')}`}
+          notice={
+            issued.key === undefined
+              ? null
+              : 'This is the only time the private key is shown: warren never had it. Save it now.'
+          }
+          values={[
+            ...(issued.key === undefined
+              ? []
+              : [
+                  {
+                    label: 'Private key',
+                    kind: 'private-key',
+                    value: issued.key.privateKeyPem,
+                    download: { file: 'origin-key.pem', label: 'Download key' },
+                  },
+                ]),
+            {
+              label: 'Certificate',
+              kind: 'certificate',
+              value: issued.cert.certificate,
+              download: { file: 'origin-cert.pem', label: 'Download certificate' },
+            },
+          ]}
+          onDone={() => setIssued(undefined)}
+        />
       )}
-      {certs.error === undefined ? null : <Alert>{messageOf(certs.error)}</Alert>}
-      {certs.data === undefined ? (
-        zone === undefined && zones.data !== undefined ? (
-          <p>No zone yet: origin certificates cover names in your zones.</p>
-        ) : (
-          <p>Loading…</p>
-        )
+      {zone === undefined && zones.data !== undefined ? (
+        <p>No zone yet: origin certificates cover names in your zones.</p>
       ) : (
-        <Table
+        <QueryTable
+          query={certs}
           caption={`Origin certificates of ${zone?.name ?? ''}`}
-          rows={certs.data}
           rowKey={(c) => c.id}
           empty={<p>No origin certificate for this zone yet.</p>}
           columns={[
             { header: 'Hostnames', cell: (c) => c.hostnames.join(', ') },
-            {
-              header: 'Status',
-              cell: (c) => <StatusBadge status={c.status} />,
-            },
+            { header: 'Status', cell: (c) => <StatusBadge status={c.status} /> },
             {
               header: 'Expires',
               cell: (c) => <time dateTime={c.expires_on}>{new Date(c.expires_on).toLocaleDateString()}</time>,
             },
-            {
-              header: 'Key',
-              cell: (c) => (c.request_type === 'origin-rsa' ? 'RSA' : 'ECDSA'),
-            },
+            { header: 'Key', cell: (c) => (c.request_type === 'origin-rsa' ? 'RSA' : 'ECDSA') },
             {
               header: 'Actions',
               cell: (c) =>
                 c.status === 'revoked' ? (
                   <span className="muted">Revoked</span>
                 ) : (
-                  <Button variant="link" onClick={() => setRevoking(c)} aria-label={`Revoke ${c.hostnames.join(', ')}`}>
-                    Revoke
-                  </Button>
+                  <RowActions
+                    actions={[{ label: 'Revoke', name: `Revoke ${c.hostnames.join(', ')}`, onClick: () => revoke(c) }]}
+                  />
                 ),
             },
           ]}
@@ -227,27 +218,11 @@ export function CertificatesPage(_: PageProps) {
         <SelectField
           label="Validity"
           value={validity}
-          onChange={(e) => setValidity(e.target.value)}
+          onChange={(e) => setValidity(e.target.value as `${Validity}`)}
           options={VALIDITIES}
         />
       </Dialog>
-      <ConfirmDialog
-        open={revoking !== undefined}
-        title="Revoke this certificate?"
-        confirmLabel="Revoke"
-        onConfirm={async () => {
-          if (revoking === undefined) return;
-          await api.del(`/certificates/${revoking.id}`);
-          setNotice(`Revoked the certificate for ${revoking.hostnames.join(', ')}.`);
-          certs.reload();
-        }}
-        onClose={() => setRevoking(undefined)}
-      >
-        <p>
-          Origins that serve it for <strong>{revoking?.hostnames.join(', ')}</strong> stop being trusted by the edge.
-          This cannot be undone.
-        </p>
-      </ConfirmDialog>
+      {confirm.dialog}
     </>
   );
 }

@@ -1,11 +1,20 @@
-import { useEffect, useState } from 'react';
-import { api, messageOf, request, withQuery } from '../../api';
+import { useState } from 'react';
+import { api, apiKey, type DnsRecord, messageOf, useApiMutation, useApiPage, useApiQuery, type Zone } from '../../api';
 import { Link } from '../../router';
 import type { PageProps } from '../../routes';
-import { Alert, Button, ConfirmDialog, CopyButton, Field, PageHeader, SelectField, StatusBadge, Table } from '../../ui';
-import { useApi } from '../../use-api';
-import { type DnsRecord, RECORD_TYPES, ttlText, type Zone } from './dns-types';
-import { draftOf, type RecordDraft, RecordForm } from './record-form';
+import {
+  Alert,
+  CopyButton,
+  Field,
+  FilterForm,
+  PagedTable,
+  PageHeader,
+  SelectField,
+  StatusBadge,
+  useConfirm,
+} from '../../ui';
+import { draftOf, type RecordBody, type RecordDraft, RecordForm } from './record-form';
+import { RECORD_TYPES, ttlText } from './record-options';
 
 const PER_PAGE = 25;
 
@@ -41,66 +50,51 @@ function PartialZoneSetup({ zone, records }: { zone: Zone; records: readonly Dns
 
 /** One zone's DNS records: search, paging, add, edit, delete, the proxied toggle. */
 export function DnsRecordsPage({ params }: PageProps) {
-  const zoneId = params.zone ?? '';
-  const zone = useApi<Zone>(`/zones/${encodeURIComponent(zoneId)}`);
+  const path = { zone_id: params.zone ?? '' };
+  const zone = useApiQuery('/zones/{zone_id}', { path });
   const [search, setSearch] = useState('');
   const [typed, setTyped] = useState('');
-  const [type, setType] = useState('');
-  const [page, setPage] = useState(1);
-  const [records, setRecords] = useState<{ rows: DnsRecord[]; total: number; pages: number } | undefined>(undefined);
-  const [loadError, setLoadError] = useState<unknown>(undefined);
-  const [tick, setTick] = useState(0);
+  const [type, setType] = useState<RecordBody['type'] | ''>('');
+  const query = { search, order: 'name' as const, ...(type === '' ? {} : { type }) };
+  const records = useApiPage('/zones/{zone_id}/dns_records', { path, query }, PER_PAGE);
+  const change = useApiMutation([apiKey('/zones/{zone_id}', path)]);
+  const confirm = useConfirm();
   const [editing, setEditing] = useState<DnsRecord | undefined>(undefined);
   const [formOpen, setFormOpen] = useState(false);
   const [draft, setDraft] = useState<RecordDraft>(draftOf(undefined, ''));
-  const [deleting, setDeleting] = useState<DnsRecord | undefined>(undefined);
   const [notice, setNotice] = useState<string | undefined>(undefined);
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: tick reloads after a change
-  useEffect(() => {
-    const ctl = new AbortController();
-    const path = withQuery(`/zones/${encodeURIComponent(zoneId)}/dns_records`, {
-      search,
-      type,
-      page,
-      per_page: PER_PAGE,
-      order: 'name',
-    });
-    request<DnsRecord[]>('GET', path, undefined, ctl.signal).then(
-      (env) => {
-        const total = env.result_info?.total_count ?? env.result.length;
-        setRecords({
-          rows: env.result,
-          total,
-          pages: Math.max(1, Math.ceil(total / PER_PAGE)),
-        });
-        setLoadError(undefined);
-      },
-      (err: unknown) => {
-        if (!ctl.signal.aborted) setLoadError(err);
-      },
-    );
-    return () => ctl.abort();
-  }, [zoneId, search, type, page, tick]);
-
   const z = zone.data;
-  const reload = () => setTick((t) => t + 1);
-  const base = `/zones/${encodeURIComponent(zoneId)}/dns_records`;
   const openForm = (r: DnsRecord | undefined) => {
     setEditing(r);
     setDraft(draftOf(r, z?.name ?? ''));
     setFormOpen(true);
   };
+  const record = (r: DnsRecord) => ({ path: { ...path, record_id: r.id } });
   const toggleProxied = async (r: DnsRecord) => {
     setNotice(undefined);
     try {
-      await api.patch(`${base}/${r.id}`, { proxied: !r.proxied });
+      const body = { proxied: !r.proxied };
+      await change(() => api.patch('/zones/{zone_id}/dns_records/{record_id}', { ...record(r), body }));
       setNotice(`${r.name} is ${r.proxied ? 'DNS only' : 'proxied'} now.`);
-      reload();
     } catch (err) {
       setNotice(messageOf(err));
     }
   };
+  const remove = (r: DnsRecord) =>
+    confirm.ask({
+      title: 'Delete this record?',
+      confirmLabel: 'Delete',
+      body: (
+        <p>
+          {r.type} <strong>{r.name}</strong> → <code>{r.content}</code> stops resolving at once.
+        </p>
+      ),
+      run: async () => {
+        await change(() => api.del('/zones/{zone_id}/dns_records/{record_id}', record(r)));
+        setNotice(`Deleted ${r.type} ${r.name}.`);
+      },
+    });
 
   return (
     <>
@@ -118,21 +112,16 @@ export function DnsRecordsPage({ params }: PageProps) {
             </>
           )
         }
-        actions={
-          <Button variant="primary" onClick={() => openForm(undefined)} disabled={z === undefined}>
-            Add a record
-          </Button>
-        }
+        primary={{ label: 'Add a record', onClick: () => openForm(undefined), disabled: z === undefined }}
       />
-      {zone.error === undefined ? null : <Alert>{messageOf(zone.error)}</Alert>}
+      {zone.error === null ? null : <Alert>{messageOf(zone.error)}</Alert>}
       {notice === undefined ? null : <Alert kind="info">{notice}</Alert>}
-      {z === undefined ? null : <PartialZoneSetup zone={z} records={records?.rows ?? []} />}
-      <form
-        className="form-row"
-        aria-label="Search the records"
-        onSubmit={(e) => {
-          e.preventDefault();
-          setPage(1);
+      {z === undefined ? null : <PartialZoneSetup zone={z} records={records.rows ?? []} />}
+      <FilterForm
+        label="Search the records"
+        submitLabel="Search"
+        onSubmit={() => {
+          records.setPage(1);
           setSearch(typed.trim());
         }}
       >
@@ -147,72 +136,42 @@ export function DnsRecordsPage({ params }: PageProps) {
           label="Type"
           value={type}
           onChange={(e) => {
-            setPage(1);
-            setType(e.target.value);
+            records.setPage(1);
+            setType(e.target.value as RecordBody['type'] | '');
           }}
           options={[['', 'All types'], ...RECORD_TYPES.map((t) => [t, t] as const)]}
         />
-        <div className="field">
-          <span aria-hidden="true">&nbsp;</span>
-          <Button type="submit">Search</Button>
-        </div>
-      </form>
-      {loadError === undefined ? null : <Alert>{messageOf(loadError)}</Alert>}
-      {records === undefined ? (
-        <p>Loading…</p>
-      ) : (
-        <>
-          <Table
-            caption="DNS records"
-            rows={records.rows}
-            rowKey={(r) => r.id}
-            empty={<p>{search === '' && type === '' ? 'No record yet.' : 'No record matches.'}</p>}
-            columns={[
-              { header: 'Type', cell: (r) => r.type },
-              { header: 'Name', cell: (r) => r.name },
-              { header: 'Content', cell: (r) => <code>{r.content}</code> },
-              {
-                header: 'Proxy',
-                cell: (r) =>
-                  r.proxiable ? (
-                    <label>
-                      <input type="checkbox" checked={r.proxied} onChange={() => void toggleProxied(r)} />{' '}
-                      {r.proxied ? 'Proxied' : 'DNS only'}
-                      <span className="visually-hidden"> ({r.name})</span>
-                    </label>
-                  ) : (
-                    'DNS only'
-                  ),
-              },
-              { header: 'TTL', cell: (r) => ttlText(r.ttl) },
-              {
-                header: 'Actions',
-                cell: (r) => (
-                  <>
-                    <Button variant="link" onClick={() => openForm(r)} aria-label={`Edit ${r.type} ${r.name}`}>
-                      Edit
-                    </Button>{' '}
-                    <Button variant="link" onClick={() => setDeleting(r)} aria-label={`Delete ${r.type} ${r.name}`}>
-                      Delete
-                    </Button>
-                  </>
-                ),
-              },
-            ]}
-          />
-          <nav className="form-row" aria-label="Pages">
-            <Button onClick={() => setPage((p) => p - 1)} disabled={page <= 1}>
-              Previous
-            </Button>
-            <span>
-              Page {page} of {records.pages} ({records.total} records)
-            </span>
-            <Button onClick={() => setPage((p) => p + 1)} disabled={page >= records.pages}>
-              Next
-            </Button>
-          </nav>
-        </>
-      )}
+      </FilterForm>
+      <PagedTable
+        load={records}
+        noun="records"
+        caption="DNS records"
+        rowKey={(r) => r.id}
+        empty={<p>{search === '' && type === '' ? 'No record yet.' : 'No record matches.'}</p>}
+        columns={[
+          { header: 'Type', cell: (r) => r.type },
+          { header: 'Name', cell: (r) => r.name },
+          { header: 'Content', cell: (r) => <code>{r.content}</code> },
+          {
+            header: 'Proxy',
+            cell: (r) =>
+              r.proxiable ? (
+                <label>
+                  <input type="checkbox" checked={r.proxied} onChange={() => void toggleProxied(r)} />{' '}
+                  {r.proxied ? 'Proxied' : 'DNS only'}
+                  <span className="visually-hidden"> ({r.name})</span>
+                </label>
+              ) : (
+                'DNS only'
+              ),
+          },
+          { header: 'TTL', cell: (r) => ttlText(r.ttl) },
+        ]}
+        actions={(r) => [
+          { label: 'Edit', name: `Edit ${r.type} ${r.name}`, onClick: () => openForm(r) },
+          { label: 'Delete', name: `Delete ${r.type} ${r.name}`, onClick: () => remove(r) },
+        ]}
+      />
       <RecordForm
         open={formOpen}
         zoneName={z?.name ?? ''}
@@ -220,30 +179,17 @@ export function DnsRecordsPage({ params }: PageProps) {
         draft={draft}
         setDraft={setDraft}
         save={async (body) => {
-          if (editing === undefined) await api.post(base, body);
-          else await api.put(`${base}/${editing.id}`, body);
+          await change(() =>
+            editing === undefined
+              ? api.post('/zones/{zone_id}/dns_records', { path, body })
+              : api.put('/zones/{zone_id}/dns_records/{record_id}', { ...record(editing), body }),
+          );
           setFormOpen(false);
-          setNotice(editing === undefined ? `Added ${String(body.type)} ${String(body.name)}.` : 'Saved.');
-          reload();
+          setNotice(editing === undefined ? `Added ${body.type} ${body.name}.` : 'Saved.');
         }}
         onClose={() => setFormOpen(false)}
       />
-      <ConfirmDialog
-        open={deleting !== undefined}
-        title="Delete this record?"
-        confirmLabel="Delete"
-        onConfirm={async () => {
-          if (deleting === undefined) return;
-          await api.del(`${base}/${deleting.id}`);
-          setNotice(`Deleted ${deleting.type} ${deleting.name}.`);
-          reload();
-        }}
-        onClose={() => setDeleting(undefined)}
-      >
-        <p>
-          {deleting?.type} <strong>{deleting?.name}</strong> → <code>{deleting?.content}</code> stops resolving at once.
-        </p>
-      </ConfirmDialog>
+      {confirm.dialog}
     </>
   );
 }

@@ -1,45 +1,27 @@
-import { messageOf } from '../../api';
+import { useApiQuery } from '../../api';
 import { Link } from '../../router';
 import type { PageProps } from '../../routes';
 import { useAccount } from '../../session';
-import { Alert, PageHeader, StatusBadge, Table } from '../../ui';
-import { useApi } from '../../use-api';
-import type { Zone } from './dns-types';
+import { PageHeader, QueryTable, StatusBadge } from '../../ui';
 
 /** The account's zones; each links to its DNS editor. */
 export function DnsZonesPage(_: PageProps) {
   const { account } = useAccount();
-  const zones = useApi<Zone[]>(`/zones?account.id=${encodeURIComponent(account.id)}&per_page=50`);
+  const zones = useApiQuery('/zones', { query: { 'account.id': account.id, per_page: 50 } });
   return (
     <>
       <PageHeader title="DNS" description="Pick a zone to see and edit its records." />
-      {zones.error === undefined ? null : <Alert>{messageOf(zones.error)}</Alert>}
-      {zones.data === undefined ? (
-        zones.error === undefined ? (
-          <p>Loading…</p>
-        ) : null
-      ) : (
-        <Table
-          caption="Zones"
-          rows={zones.data}
-          rowKey={(z) => z.id}
-          empty={<p>No zone yet. Add one with the API or `warren admin zone add`.</p>}
-          columns={[
-            {
-              header: 'Zone',
-              cell: (z) => <Link to={`/dns/${z.id}`}>{z.name}</Link>,
-            },
-            {
-              header: 'Status',
-              cell: (z) => <StatusBadge status={z.status} />,
-            },
-            {
-              header: 'Setup',
-              cell: (z) => (z.type === 'full' ? 'Full (warren serves it)' : 'Partial (CNAME)'),
-            },
-          ]}
-        />
-      )}
+      <QueryTable
+        query={zones}
+        caption="Zones"
+        rowKey={(z) => z.id}
+        empty={<p>No zone yet. Add one with the API or `warren admin zone add`.</p>}
+        columns={[
+          { header: 'Zone', cell: (z) => <Link to={`/dns/${z.id}`}>{z.name}</Link> },
+          { header: 'Status', cell: (z) => <StatusBadge status={z.status} /> },
+          { header: 'Setup', cell: (z) => (z.type === 'full' ? 'Full (warren serves it)' : 'Partial (CNAME)') },
+        ]}
+      />
     </>
   );
 }

@@ -1,14 +1,17 @@
 import { useState } from 'react';
 import '../access/forms.css';
+import { ApiError, type Body, type DnsRecord, messageOf } from '../../api';
 import { Alert, Dialog, Field, SelectField } from '../../ui';
-import { type DnsRecord, errorFor, generalErrors, RECORD_TYPES } from './dns-types';
+import { RECORD_TYPES } from './record-options';
+
+export type RecordBody = Body<'post', '/zones/{zone_id}/dns_records'>;
 
 const FIELDS = ['name', 'type', 'content', 'ttl', 'priority', 'proxied', 'comment'] as const;
 const PROXIABLE = new Set(['A', 'AAAA', 'CNAME']);
 
 export interface RecordDraft {
   name: string;
-  type: string;
+  type: RecordBody['type'];
   content: string;
   ttl: string;
   priority: string;
@@ -32,7 +35,7 @@ export function draftOf(r: DnsRecord | undefined, zoneName: string): RecordDraft
     r.name === zoneName ? '@' : r.name.endsWith(`.${zoneName}`) ? r.name.slice(0, -zoneName.length - 1) : r.name;
   return {
     name: rel,
-    type: r.type,
+    type: r.type as RecordBody['type'],
     content: r.content,
     ttl: String(r.ttl),
     priority: r.priority === undefined ? '10' : String(r.priority),
@@ -42,8 +45,8 @@ export function draftOf(r: DnsRecord | undefined, zoneName: string): RecordDraft
 }
 
 /** The body the API takes; the server validates everything (its messages go next to the fields). */
-function bodyOf(d: RecordDraft, zoneName: string): Record<string, unknown> {
-  const body: Record<string, unknown> = {
+function bodyOf(d: RecordDraft, zoneName: string): RecordBody {
+  const body: RecordBody = {
     name: d.name.trim() === '@' ? zoneName : d.name.trim(),
     type: d.type,
     content: d.content.trim(),
@@ -62,14 +65,15 @@ export function RecordForm(props: {
   editing: DnsRecord | undefined;
   draft: RecordDraft;
   setDraft: (d: RecordDraft) => void;
-  save: (body: Record<string, unknown>) => Promise<void>;
+  save: (body: RecordBody) => Promise<void>;
   onClose: () => void;
 }) {
   const [err, setErr] = useState<unknown>(undefined);
   const d = props.draft;
   const set = (patch: Partial<RecordDraft>) => props.setDraft({ ...d, ...patch });
-  const fieldError = (f: (typeof FIELDS)[number]) => errorFor(err, f, FIELDS);
-  const general = err === undefined ? [] : generalErrors(err, FIELDS);
+  // Every refusal of a record names its field (source.pointer); what points elsewhere goes above the form.
+  const fieldError = (f: (typeof FIELDS)[number]) => (err instanceof ApiError ? err.forField(f) : undefined);
+  const general = err === undefined ? [] : err instanceof ApiError ? err.general(FIELDS) : [messageOf(err)];
   return (
     <Dialog
       open={props.open}
@@ -95,7 +99,7 @@ export function RecordForm(props: {
         <SelectField
           label="Type"
           value={d.type}
-          onChange={(e) => set({ type: e.target.value })}
+          onChange={(e) => set({ type: e.target.value as RecordBody['type'] })}
           options={RECORD_TYPES.map((t) => [t, t] as const)}
           error={fieldError('type')}
         />

@@ -1,35 +1,31 @@
 import { useState } from 'react';
 import '../access/forms.css';
-import { api, messageOf } from '../../api';
+import { type ApiToken, api, apiKey, type Body, type PermissionGroup, useApiMutation, useApiQuery } from '../../api';
 import type { PageProps } from '../../routes';
 import { useAccount } from '../../session';
-import { Alert, Button, ConfirmDialog, Dialog, Field, PageHeader, StatusBadge, Table } from '../../ui';
-import { useApi } from '../../use-api';
-import type { Zone } from '../dns/dns-types';
-import type { ApiToken, PermissionGroup } from './members-types';
-import { ShownOnce } from './shown-once';
+import { Alert, Dialog, Field, PageHeader, QueryTable, ShownOnce, StatusBadge, useConfirm } from '../../ui';
 
 const ZONE_SCOPE = 'com.cloudflare.api.account.zone';
 
 /** Your API tokens: create with permissions in the current account, roll, delete; values shown once. */
 export function TokensPage(_: PageProps) {
   const { account } = useAccount();
-  const tokens = useApi<ApiToken[]>('/user/tokens?per_page=100');
-  const groups = useApi<PermissionGroup[]>('/user/tokens/permission_groups');
-  const zones = useApi<Zone[]>(`/zones?account.id=${encodeURIComponent(account.id)}&per_page=50`);
+  const tokens = useApiQuery('/user/tokens', { query: { per_page: 100 } });
+  const groups = useApiQuery('/user/tokens/permission_groups', {});
+  const zones = useApiQuery('/zones', { query: { 'account.id': account.id, per_page: 50 } });
+  const change = useApiMutation([apiKey('/user/tokens')]);
+  const confirm = useConfirm();
   const [creating, setCreating] = useState(false);
   const [name, setName] = useState('');
   const [picked, setPicked] = useState<ReadonlySet<string>>(new Set());
   const [secret, setSecret] = useState<{ name: string; value: string } | undefined>(undefined);
-  const [rolling, setRolling] = useState<ApiToken | undefined>(undefined);
-  const [deleting, setDeleting] = useState<ApiToken | undefined>(undefined);
   const [notice, setNotice] = useState<string | undefined>(undefined);
 
   const create = async () => {
     const chosen = (groups.data ?? []).filter((g) => picked.has(g.id));
     if (chosen.length === 0) throw new Error('pick at least one permission');
     const isZone = (g: PermissionGroup) => g.scopes.includes(ZONE_SCOPE);
-    const policies = [];
+    const policies: Body<'post', '/user/tokens'>['policies'] = [];
     const accountGroups = chosen.filter((g) => !isZone(g));
     if (accountGroups.length > 0) {
       policies.push({
@@ -49,81 +45,91 @@ export function TokensPage(_: PageProps) {
         permission_groups: zoneGroups.map((g) => ({ id: g.id })),
       });
     }
-    const out = await api.post<ApiToken & { value: string }>('/user/tokens', {
-      name: name.trim(),
-      policies,
-    });
+    const out = await change(() => api.post('/user/tokens', { body: { name: name.trim(), policies } }));
     setCreating(false);
     setSecret({ name: out.name, value: out.value });
-    tokens.reload();
   };
+  const roll = (t: ApiToken) =>
+    confirm.ask({
+      title: 'Roll this token?',
+      confirmLabel: 'Roll',
+      body: (
+        <p>
+          <strong>{t.name}</strong> gets a new value; the old one stops working at once.
+        </p>
+      ),
+      run: async () => {
+        const value = await change(() => api.put('/user/tokens/{token_id}/value', { path: { token_id: t.id } }));
+        setSecret({ name: t.name, value });
+      },
+    });
+  const remove = (t: ApiToken) =>
+    confirm.ask({
+      title: 'Delete this token?',
+      confirmLabel: 'Delete',
+      body: (
+        <p>
+          Whatever uses <strong>{t.name}</strong> loses access at once.
+        </p>
+      ),
+      run: async () => {
+        await change(() => api.del('/user/tokens/{token_id}', { path: { token_id: t.id } }));
+        setNotice(`Deleted ${t.name}.`);
+      },
+    });
 
   return (
     <>
       <PageHeader
         title="API tokens"
         description={`Your tokens for the API and SDKs; new ones act in ${account.name}.`}
-        actions={
-          <Button
-            variant="primary"
-            onClick={() => {
-              setName('');
-              setPicked(new Set());
-              setCreating(true);
-            }}
-          >
-            Create a token
-          </Button>
-        }
+        primary={{
+          label: 'Create a token',
+          onClick: () => {
+            setName('');
+            setPicked(new Set());
+            setCreating(true);
+          },
+        }}
       />
       {notice === undefined ? null : <Alert kind="success">{notice}</Alert>}
       {secret === undefined ? null : (
-        <ShownOnce title={`Token ${secret.name}`} value={secret.value} onDone={() => setSecret(undefined)} />
-      )}
-      {tokens.error === undefined ? null : <Alert>{messageOf(tokens.error)}</Alert>}
-      {tokens.data === undefined ? (
-        <p>Loading…</p>
-      ) : (
-        <Table
-          caption="API tokens"
-          rows={tokens.data}
-          rowKey={(t) => t.id}
-          empty={<p>No API token yet.</p>}
-          columns={[
-            { header: 'Name', cell: (t) => t.name },
-            {
-              header: 'Permissions',
-              cell: (t) => t.policies.flatMap((p) => p.permission_groups.map((g) => g.name)).join(', '),
-            },
-            {
-              header: 'Status',
-              cell: (t) => (
-                <StatusBadge
-                  status={t.status === 'active' ? 'active' : t.status === 'expired' ? 'expired' : 'inactive'}
-                  label={t.status}
-                />
-              ),
-            },
-            {
-              header: 'Last used',
-              cell: (t) => (t.last_used_on === null ? 'Never' : new Date(t.last_used_on).toLocaleString()),
-            },
-            {
-              header: 'Actions',
-              cell: (t) => (
-                <>
-                  <Button variant="link" onClick={() => setRolling(t)} aria-label={`Roll ${t.name}`}>
-                    Roll
-                  </Button>{' '}
-                  <Button variant="link" onClick={() => setDeleting(t)} aria-label={`Delete ${t.name}`}>
-                    Delete
-                  </Button>
-                </>
-              ),
-            },
-          ]}
+        <ShownOnce
+          title={`Token ${secret.name}`}
+          values={[{ kind: 'shown-once', value: secret.value }]}
+          onDone={() => setSecret(undefined)}
         />
       )}
+      <QueryTable
+        query={tokens}
+        caption="API tokens"
+        rowKey={(t) => t.id}
+        empty={<p>No API token yet.</p>}
+        columns={[
+          { header: 'Name', cell: (t) => t.name },
+          {
+            header: 'Permissions',
+            cell: (t) => t.policies.flatMap((p) => p.permission_groups.map((g) => g.name)).join(', '),
+          },
+          {
+            header: 'Status',
+            cell: (t) => (
+              <StatusBadge
+                status={t.status === 'active' ? 'active' : t.status === 'expired' ? 'expired' : 'inactive'}
+                label={t.status}
+              />
+            ),
+          },
+          {
+            header: 'Last used',
+            cell: (t) => (t.last_used_on === null ? 'Never' : new Date(t.last_used_on).toLocaleString()),
+          },
+        ]}
+        actions={(t) => [
+          { label: 'Roll', name: `Roll ${t.name}`, onClick: () => roll(t) },
+          { label: 'Delete', name: `Delete ${t.name}`, onClick: () => remove(t) },
+        ]}
+      />
       <Dialog
         open={creating}
         title="Create an API token"
@@ -159,37 +165,7 @@ export function TokensPage(_: PageProps) {
           ))}
         </fieldset>
       </Dialog>
-      <ConfirmDialog
-        open={rolling !== undefined}
-        title="Roll this token?"
-        confirmLabel="Roll"
-        onConfirm={async () => {
-          if (rolling === undefined) return;
-          const value = await api.put<string>(`/user/tokens/${rolling.id}/value`, {});
-          setSecret({ name: rolling.name, value });
-        }}
-        onClose={() => setRolling(undefined)}
-      >
-        <p>
-          <strong>{rolling?.name}</strong> gets a new value; the old one stops working at once.
-        </p>
-      </ConfirmDialog>
-      <ConfirmDialog
-        open={deleting !== undefined}
-        title="Delete this token?"
-        confirmLabel="Delete"
-        onConfirm={async () => {
-          if (deleting === undefined) return;
-          await api.del(`/user/tokens/${deleting.id}`);
-          setNotice(`Deleted ${deleting.name}.`);
-          tokens.reload();
-        }}
-        onClose={() => setDeleting(undefined)}
-      >
-        <p>
-          Whatever uses <strong>{deleting?.name}</strong> loses access at once.
-        </p>
-      </ConfirmDialog>
+      {confirm.dialog}
     </>
   );
 }

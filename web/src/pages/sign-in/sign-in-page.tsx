@@ -1,6 +1,5 @@
 import { type FormEvent, useEffect, useState } from 'react';
-import { ApiError, api, messageOf } from '../../api';
-import type { Session } from '../../session';
+import { ApiError, api, messageOf, type Session } from '../../api';
 import { Alert, Button, Field } from '../../ui';
 
 /** E-mail and password → a session cookie (POST /user/sessions). */
@@ -18,7 +17,7 @@ export function SignInPage({ onSignedIn }: { onSignedIn: (s: Session) => void })
     setBusy(true);
     setError(undefined);
     try {
-      onSignedIn(await api.post<Session>('/user/sessions', { email, password }));
+      onSignedIn(await api.post('/user/sessions', { body: { email, password } }));
     } catch (err) {
       setError(err instanceof ApiError ? err : messageOf(err));
     } finally {
@@ -44,26 +43,24 @@ export function SignInPage({ onSignedIn }: { onSignedIn: (s: Session) => void })
           </Alert>
         )}
         <form onSubmit={submit} noValidate>
-          <Field
-            label="E-mail"
-            type="email"
-            name="email"
-            autoComplete="username"
-            required
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-            error={error instanceof ApiError ? error.forField('email') : undefined}
-          />
-          <Field
-            label="Password"
-            type="password"
-            name="password"
-            autoComplete="current-password"
-            required
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            error={error instanceof ApiError ? error.forField('password') : undefined}
-          />
+          {(
+            [
+              ['email', 'E-mail', 'username', email, setEmail],
+              ['password', 'Password', 'current-password', password, setPassword],
+            ] as const
+          ).map(([field, label, autoComplete, value, set]) => (
+            <Field
+              key={field}
+              label={label}
+              type={field}
+              name={field}
+              autoComplete={autoComplete}
+              required
+              value={value}
+              onChange={(e) => set(e.target.value)}
+              error={error instanceof ApiError ? error.forField(field) : undefined}
+            />
+          ))}
           <Button type="submit" variant="primary" busy={busy} className="btn-block">
             Sign in
           </Button>

@@ -1,31 +1,10 @@
 import { useState } from 'react';
-import { ApiError, api, messageOf } from '../../api';
-import { Alert, Button, ConfirmDialog, Dialog, Field, Table } from '../../ui';
-import { useApi } from '../../use-api';
-
-/** One ingress rule, in cloudflared's (and Cloudflare's API) shape. */
-export interface IngressRule {
-  hostname?: string;
-  path?: string;
-  service: string;
-  originRequest?: Record<string, unknown>;
-}
-
-/** `GET /accounts/{a}/cfd_tunnel/{t}/configurations`. */
-export interface TunnelConfiguration {
-  tunnel_id?: string;
-  version: number;
-  config: { ingress?: IngressRule[]; originRequest?: Record<string, unknown> } | null;
-  source?: string;
-  created_at?: string;
-}
-
-interface Zone {
-  id: string;
-  name: string;
-}
+import { ApiError, api, apiKey, type IngressRule, messageOf, useApiMutation, useApiQuery, type Zone } from '../../api';
+import { Alert, Button, Dialog, Field, Table, useConfirm } from '../../ui';
 
 const CATCH_ALL: IngressRule = { service: 'http_status:404' };
+type RuleField = 'hostname' | 'path' | 'service';
+type FieldErrors = Partial<Record<RuleField, string>>;
 
 /** The zone of `host`: the longest zone name it equals or ends in. */
 function zoneOf(host: string, zones: readonly Zone[]): Zone | undefined {
@@ -34,16 +13,27 @@ function zoneOf(host: string, zones: readonly Zone[]): Zone | undefined {
 }
 
 /**
- * Which form field an error of PUT /configurations belongs to: its `source.pointer`, else the
- * field its message names (the connector's own validation says "ingress[0].service …").
+ * Where the errors of PUT /configurations go: an error whose `source.pointer` ends in a field
+ * goes under that field. The endpoint names no pointer for the connector's own checks of a rule
+ * (WARREN_API_INVALID): by then its hostname passed the route and its path the check here, so
+ * such an error goes under the service.
  */
-function fieldOf(err: ApiError, field: 'hostname' | 'path' | 'service'): string | undefined {
-  const pointed = err.errors.find((e) => e.source?.pointer?.endsWith(`/${field}`) === true);
-  if (pointed !== undefined) return pointed.message;
-  if (err.errors.some((e) => e.source?.pointer !== undefined)) return undefined;
-  const order = ['service', 'path', 'hostname'] as const;
-  const named = (m: string) => order.find((f) => new RegExp(`\\b${f}\\b`, 'i').test(m));
-  return err.errors.find((e) => named(e.message) === field)?.message;
+function configErrors(err: ApiError): FieldErrors | undefined {
+  const pointed = (f: RuleField) => err.errors.find((e) => e.source?.pointer?.endsWith(`/${f}`) === true)?.message;
+  const found: FieldErrors = { hostname: pointed('hostname'), path: pointed('path'), service: pointed('service') };
+  if (found.hostname !== undefined || found.path !== undefined || found.service !== undefined) return found;
+  const rule = err.errors.find((e) => e.source?.pointer === undefined && e.warren_code === 'WARREN_API_INVALID');
+  return rule === undefined ? undefined : { service: rule.message };
+}
+
+/** What is wrong with a path pattern, checked here so the server's unpointed errors are about the service. */
+function pathProblem(path: string): string | undefined {
+  try {
+    new RegExp(path);
+    return undefined;
+  } catch (err) {
+    return `path is not a regular expression: ${err instanceof Error ? err.message : String(err)}`;
+  }
 }
 
 interface Draft {
@@ -59,22 +49,14 @@ interface Draft {
  * whole ingress list (the catch-all stays last) with PUT /configurations, which the edge pushes
  * to the running connectors, and creates the hostname's DNS route.
  */
-export function PublicHostnames({
-  accountId,
-  tunnelId,
-  onRouted,
-}: {
-  accountId: string;
-  tunnelId: string;
-  /** Called after a save created a DNS route (the page's route list shows it at once). */
-  onRouted?: () => void;
-}) {
-  const base = `/accounts/${accountId}/cfd_tunnel/${tunnelId}`;
-  const conf = useApi<TunnelConfiguration>(`${base}/configurations`);
-  const zones = useApi<Zone[]>(`/zones?account.id=${accountId}&per_page=50`);
+export function PublicHostnames({ path }: { path: { account_id: string; tunnel_id: string } }) {
+  const conf = useApiQuery('/accounts/{account_id}/cfd_tunnel/{tunnel_id}/configurations', { path });
+  const zones = useApiQuery('/zones', { query: { 'account.id': path.account_id, per_page: 50 } });
+  // A save changes the configuration and the tunnel's routes (and a zone's records).
+  const change = useApiMutation([apiKey('/accounts/{account_id}/cfd_tunnel/{tunnel_id}', path), apiKey('/zones')]);
+  const confirm = useConfirm();
   const [draft, setDraft] = useState<Draft | undefined>(undefined);
-  const [errors, setErrors] = useState<Partial<Record<'hostname' | 'path' | 'service', string>>>({});
-  const [removing, setRemoving] = useState<number | undefined>(undefined);
+  const [errors, setErrors] = useState<FieldErrors>({});
   const [notice, setNotice] = useState<string | undefined>(undefined);
 
   const ingress = conf.data?.config?.ingress ?? [];
@@ -83,9 +65,16 @@ export function PublicHostnames({
   const rules = ingress.filter((r) => r !== catchAll);
 
   const put = (next: IngressRule[]) =>
-    api.put<TunnelConfiguration>(`${base}/configurations`, {
-      config: { ...(conf.data?.config ?? {}), ingress: [...next, catchAll] },
-    });
+    change(() =>
+      api.put('/accounts/{account_id}/cfd_tunnel/{tunnel_id}/configurations', {
+        path,
+        body: { config: { ...(conf.data?.config ?? {}), ingress: [...next, catchAll] } },
+      }),
+    );
+  const edit = (d: Draft) => {
+    setErrors({});
+    setDraft(d);
+  };
 
   const save = async () => {
     if (draft === undefined) return;
@@ -93,43 +82,39 @@ export function PublicHostnames({
     const hostname = draft.hostname.trim().toLowerCase();
     const rule: IngressRule = { hostname, service: draft.service.trim() };
     if (draft.path.trim() !== '') rule.path = draft.path.trim();
+    const badPath = rule.path === undefined ? undefined : pathProblem(rule.path);
+    if (badPath !== undefined) return setErrors({ path: badPath });
     const prior = draft.index === undefined ? undefined : rules[draft.index];
     if (prior?.originRequest !== undefined) rule.originRequest = prior.originRequest;
     const next = draft.index === undefined ? [...rules, rule] : rules.map((r, i) => (i === draft.index ? rule : r));
     if (prior?.hostname !== hostname) {
       const zone = zoneOf(hostname, zones.data ?? []);
       if (zone === undefined) {
-        setErrors({
-          hostname: `${hostname || 'this hostname'} is not inside a zone of this account; add its zone first`,
-        });
-        return;
+        const what = hostname || 'this hostname';
+        return setErrors({ hostname: `${what} is not inside a zone of this account; add its zone first` });
       }
       try {
-        await api.put(`/zones/${zone.id}/tunnels/${tunnelId}/routes`, { type: 'dns', user_hostname: hostname });
-        onRouted?.();
+        await change(() =>
+          api.put('/zones/{zone_id}/tunnels/{tunnel_id}/routes', {
+            path: { zone_id: zone.id, tunnel_id: path.tunnel_id },
+            body: { type: 'dns', user_hostname: hostname },
+          }),
+        );
       } catch (err) {
         // Everything the route refuses (outside the zone, the apex, a record in the way) is about the hostname.
         if (!(err instanceof ApiError) || err.status >= 500) throw err;
-        setErrors({ hostname: err.message });
-        return;
+        return setErrors({ hostname: err.message });
       }
     }
     try {
       await put(next);
     } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      const found = {
-        hostname: fieldOf(err, 'hostname'),
-        path: fieldOf(err, 'path'),
-        service: fieldOf(err, 'service'),
-      };
-      if (found.hostname === undefined && found.path === undefined && found.service === undefined) throw err;
-      setErrors(found);
-      return;
+      const found = err instanceof ApiError ? configErrors(err) : undefined;
+      if (found === undefined) throw err;
+      return setErrors(found);
     }
     setDraft(undefined);
     setNotice(`Saved: ${hostname} goes to ${rule.service}. Running connectors pick it up without a restart.`);
-    conf.reload();
   };
 
   const notAvailable = conf.error instanceof ApiError && conf.error.status === 404 && conf.data === undefined;
@@ -140,10 +125,7 @@ export function PublicHostnames({
         <Button
           variant="primary"
           disabled={conf.data === undefined}
-          onClick={() => {
-            setErrors({});
-            setDraft({ index: undefined, hostname: '', path: '', service: 'http://localhost:8000' });
-          }}
+          onClick={() => edit({ index: undefined, hostname: '', path: '', service: 'http://localhost:8000' })}
         >
           Add a public hostname
         </Button>
@@ -151,45 +133,49 @@ export function PublicHostnames({
       {notice === undefined ? null : <Alert kind="success">{notice}</Alert>}
       {notAvailable ? (
         <Alert kind="info">This warren has no remote tunnel configuration yet; use a config file.</Alert>
-      ) : conf.error === undefined ? null : (
+      ) : conf.error === null ? null : (
         <Alert>{messageOf(conf.error)}</Alert>
       )}
       {conf.data === undefined ? null : (
-        <Table
-          caption="Public hostnames"
-          rows={rules.map((r, i) => ({ r, i }))}
-          rowKey={({ r, i }) => `${i}:${r.hostname ?? ''}:${r.path ?? ''}`}
-          empty={<p>No public hostname yet. Add one to send a hostname to a service next to the connector.</p>}
-          columns={[
-            { header: 'Hostname', cell: ({ r }) => r.hostname ?? '*' },
-            { header: 'Path', cell: ({ r }) => (r.path === undefined ? '*' : <code>{r.path}</code>) },
-            { header: 'Service', cell: ({ r }) => <code>{r.service}</code> },
-            {
-              header: 'Actions',
-              cell: ({ r, i }) => (
-                <span className="page-actions">
-                  <Button
-                    aria-label={`Edit ${r.hostname ?? 'rule'}`}
-                    onClick={() => {
-                      setErrors({});
-                      setDraft({ index: i, hostname: r.hostname ?? '', path: r.path ?? '', service: r.service });
-                    }}
-                  >
-                    Edit
-                  </Button>
-                  <Button aria-label={`Delete ${r.hostname ?? 'rule'}`} onClick={() => setRemoving(i)}>
-                    Delete
-                  </Button>
-                </span>
-              ),
-            },
-          ]}
-        />
-      )}
-      {conf.data === undefined ? null : (
-        <p className="muted">
-          Anything else gets <code>{catchAll.service}</code>. Configuration version {conf.data.version}.
-        </p>
+        <>
+          <Table
+            caption="Public hostnames"
+            rows={rules.map((r, i) => ({ r, i }))}
+            rowKey={({ r, i }) => `${i}:${r.hostname ?? ''}:${r.path ?? ''}`}
+            empty={<p>No public hostname yet. Add one to send a hostname to a service next to the connector.</p>}
+            columns={[
+              { header: 'Hostname', cell: ({ r }) => r.hostname ?? '*' },
+              { header: 'Path', cell: ({ r }) => (r.path === undefined ? '*' : <code>{r.path}</code>) },
+              { header: 'Service', cell: ({ r }) => <code>{r.service}</code> },
+            ]}
+            actions={({ r, i }) => [
+              {
+                label: 'Edit',
+                name: `Edit ${r.hostname ?? 'rule'}`,
+                onClick: () => edit({ index: i, hostname: r.hostname ?? '', path: r.path ?? '', service: r.service }),
+              },
+              {
+                label: 'Delete',
+                name: `Delete ${r.hostname ?? 'rule'}`,
+                onClick: () =>
+                  confirm.ask({
+                    title: 'Delete public hostname',
+                    confirmLabel: 'Delete',
+                    body: (
+                      <p>
+                        {r.hostname ?? 'This rule'} stops reaching its service. Its DNS route stays until you delete it
+                        under DNS.
+                      </p>
+                    ),
+                    run: () => put(rules.filter((_, j) => j !== i)),
+                  }),
+              },
+            ]}
+          />
+          <p className="muted">
+            Anything else gets <code>{catchAll.service}</code>. Configuration version {conf.data.version}.
+          </p>
+        </>
       )}
       <Dialog
         open={draft !== undefined}
@@ -232,22 +218,7 @@ export function PublicHostnames({
           </>
         )}
       </Dialog>
-      <ConfirmDialog
-        open={removing !== undefined}
-        title="Delete public hostname"
-        confirmLabel="Delete"
-        onConfirm={async () => {
-          if (removing === undefined) return;
-          await put(rules.filter((_, i) => i !== removing));
-          conf.reload();
-        }}
-        onClose={() => setRemoving(undefined)}
-      >
-        <p>
-          {rules[removing ?? -1]?.hostname ?? 'This rule'} stops reaching its service. Its DNS route stays until you
-          delete it under DNS.
-        </p>
-      </ConfirmDialog>
+      {confirm.dialog}
     </section>
   );
 }

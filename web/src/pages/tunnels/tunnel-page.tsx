@@ -1,48 +1,36 @@
 import { useState } from 'react';
-import { ApiError, api, messageOf } from '../../api';
+import { api, apiKey, messageOf, useApiMutation, useApiQuery } from '../../api';
 import { Link, navigate } from '../../router';
 import type { PageProps } from '../../routes';
 import { useAccount } from '../../session';
-import { Alert, Button, ConfirmDialog, Dialog, Field, PageHeader, StatusBadge, Table } from '../../ui';
-import { useApi } from '../../use-api';
+import { Alert, Button, PageHeader, QueryTable, StatusBadge, useConfirm, when } from '../../ui';
+import { connectionsPerEdge } from './connection-words';
 import { PublicHostnames } from './public-hostnames';
 import { TunnelConnectors } from './tunnel-connectors';
+import { TunnelNameDialog } from './tunnel-name-dialog';
 import { TunnelToken } from './tunnel-token';
-import { connectionsPerEdge, type Tunnel, when } from './tunnel-types';
 import { TUNNEL_POLL_MS } from './tunnels-page';
-
-interface TunnelRoute {
-  hostname: string;
-  zone_name: string;
-  record_id: string;
-}
 
 /** One tunnel: status, connectors, public hostnames, routes, its token; rename, clean up, delete. */
 export function TunnelPage({ params }: PageProps) {
   const { account } = useAccount();
-  const id = encodeURIComponent(params.id ?? '');
-  const base = `/accounts/${account.id}/cfd_tunnel/${id}`;
-  const tunnel = useApi<Tunnel>(base, { pollMs: TUNNEL_POLL_MS });
-  const routes = useApi<TunnelRoute[]>(`${base}/routes`, { pollMs: TUNNEL_POLL_MS * 5 });
-  const [dialog, setDialog] = useState<'rename' | 'delete' | 'cleanup' | undefined>(undefined);
-  const [name, setName] = useState('');
-  const [nameError, setNameError] = useState<string | undefined>(undefined);
+  const path = { account_id: account.id, tunnel_id: params.id ?? '' };
+  const tunnel = useApiQuery(
+    '/accounts/{account_id}/cfd_tunnel/{tunnel_id}',
+    { path },
+    { refetchInterval: TUNNEL_POLL_MS },
+  );
+  const routes = useApiQuery(
+    '/accounts/{account_id}/cfd_tunnel/{tunnel_id}/routes',
+    { path },
+    { refetchInterval: TUNNEL_POLL_MS * 5 },
+  );
+  // The list holds this tunnel's name and status too: a change here refreshes both.
+  const change = useApiMutation([apiKey('/accounts/{account_id}/cfd_tunnel', path)]);
+  const confirm = useConfirm();
+  const [renaming, setRenaming] = useState(false);
   const [notice, setNotice] = useState<string | undefined>(undefined);
   const t = tunnel.data;
-
-  const rename = async () => {
-    setNameError(undefined);
-    try {
-      await api.patch(base, { name });
-    } catch (err) {
-      const field = err instanceof ApiError ? err.forField('name') : undefined;
-      if (field === undefined) throw err;
-      setNameError(field);
-      return;
-    }
-    setDialog(undefined);
-    tunnel.reload();
-  };
 
   return (
     <>
@@ -55,24 +43,56 @@ export function TunnelPage({ params }: PageProps) {
               <span aria-live="polite">
                 <StatusBadge status={t.status} />
               </span>
+              <Button onClick={() => setRenaming(true)}>Rename</Button>
               <Button
-                onClick={() => {
-                  setName(t.name);
-                  setNameError(undefined);
-                  setDialog('rename');
-                }}
+                onClick={() =>
+                  confirm.ask({
+                    title: 'Clean up connections',
+                    confirmLabel: 'Clean up',
+                    body: (
+                      <p>Every edge connection of this tunnel is closed. Connectors that still run connect again.</p>
+                    ),
+                    run: async () => {
+                      const r = await change(() =>
+                        api.del('/accounts/{account_id}/cfd_tunnel/{tunnel_id}/connections', { path }),
+                      );
+                      setNotice(
+                        `Closed ${r.closed} connection${r.closed === 1 ? '' : 's'}. Running connectors register again.`,
+                      );
+                    },
+                  })
+                }
               >
-                Rename
+                Clean up connections
               </Button>
-              <Button onClick={() => setDialog('cleanup')}>Clean up connections</Button>
-              <Button variant="danger" onClick={() => setDialog('delete')}>
+              <Button
+                variant="danger"
+                onClick={() =>
+                  confirm.ask({
+                    title: `Delete ${t.name}`,
+                    confirmLabel: 'Delete tunnel',
+                    body: (
+                      <p>
+                        The tunnel stops serving its hostnames at once and its connectors are disconnected. Its DNS
+                        routes stay until you delete them.
+                      </p>
+                    ),
+                    run: async () => {
+                      await change(() =>
+                        api.del('/accounts/{account_id}/cfd_tunnel/{tunnel_id}', { path, query: { cascade: true } }),
+                      );
+                      navigate('/tunnels');
+                    },
+                  })
+                }
+              >
                 Delete
               </Button>
             </>
           )
         }
       />
-      {tunnel.error === undefined ? null : <Alert>{messageOf(tunnel.error)}</Alert>}
+      {tunnel.error === null ? null : <Alert>{messageOf(tunnel.error)}</Alert>}
       {notice === undefined ? null : <Alert kind="success">{notice}</Alert>}
       {t === undefined ? null : (
         <>
@@ -94,72 +114,37 @@ export function TunnelPage({ params }: PageProps) {
               </dd>
             </dl>
           </section>
-          <TunnelConnectors accountId={account.id} tunnelId={id} />
-          <PublicHostnames accountId={account.id} tunnelId={id} onRouted={routes.reload} />
+          <TunnelConnectors path={path} />
+          <PublicHostnames path={path} />
           <section aria-labelledby="routes-heading">
             <h2 id="routes-heading">DNS routes</h2>
-            {routes.error === undefined ? null : <Alert>{messageOf(routes.error)}</Alert>}
-            {routes.data === undefined ? null : (
-              <Table
-                caption="DNS routes"
-                rows={routes.data}
-                rowKey={(r) => r.record_id}
-                empty={<p>No hostname is routed to this tunnel.</p>}
-                columns={[
-                  { header: 'Hostname', cell: (r) => r.hostname },
-                  { header: 'Zone', cell: (r) => r.zone_name },
-                ]}
-              />
-            )}
+            <QueryTable
+              query={routes}
+              loading={null}
+              caption="DNS routes"
+              rowKey={(r) => r.record_id}
+              empty={<p>No hostname is routed to this tunnel.</p>}
+              columns={[
+                { header: 'Hostname', cell: (r) => r.hostname },
+                { header: 'Zone', cell: (r) => r.zone_name },
+              ]}
+            />
           </section>
-          <TunnelToken accountId={account.id} tunnelId={id} />
+          <TunnelToken path={path} />
         </>
       )}
-      <Dialog
-        open={dialog === 'rename'}
+      <TunnelNameDialog
+        open={renaming}
         title="Rename tunnel"
         submitLabel="Rename"
-        onSubmit={rename}
-        onClose={() => setDialog(undefined)}
-      >
-        <Field
-          label="Name"
-          name="name"
-          required
-          autoComplete="off"
-          value={name}
-          onChange={(e) => setName(e.target.value)}
-          error={nameError}
-        />
-      </Dialog>
-      <ConfirmDialog
-        open={dialog === 'cleanup'}
-        title="Clean up connections"
-        confirmLabel="Clean up"
-        onConfirm={async () => {
-          const r = await api.del<{ closed: number }>(`${base}/connections`);
-          setNotice(`Closed ${r.closed} connection${r.closed === 1 ? '' : 's'}. Running connectors register again.`);
-          tunnel.reload();
+        initial={t?.name ?? ''}
+        onSave={async (name) => {
+          await change(() => api.patch('/accounts/{account_id}/cfd_tunnel/{tunnel_id}', { path, body: { name } }));
+          setRenaming(false);
         }}
-        onClose={() => setDialog(undefined)}
-      >
-        <p>Every edge connection of this tunnel is closed. Connectors that still run connect again.</p>
-      </ConfirmDialog>
-      <ConfirmDialog
-        open={dialog === 'delete'}
-        title={`Delete ${t?.name ?? 'tunnel'}`}
-        confirmLabel="Delete tunnel"
-        onConfirm={async () => {
-          await api.del(`${base}?cascade=true`);
-          navigate('/tunnels');
-        }}
-        onClose={() => setDialog(undefined)}
-      >
-        <p>
-          The tunnel stops serving its hostnames at once and its connectors are disconnected. Its DNS routes stay until
-          you delete them.
-        </p>
-      </ConfirmDialog>
+        onClose={() => setRenaming(false)}
+      />
+      {confirm.dialog}
     </>
   );
 }

@@ -4,9 +4,10 @@ import { Alert, Button, CopyButton } from '../../ui';
 
 /**
  * The tunnel's token, hidden until asked for (reading it takes tunnel write permission), with
- * the exact command that runs a connector with it.
+ * the exact command that runs a connector with it. Not a cached query: the secret lives only in
+ * this component's state while it is shown.
  */
-export function TunnelToken({ accountId, tunnelId }: { accountId: string; tunnelId: string }) {
+export function TunnelToken({ path }: { path: { account_id: string; tunnel_id: string } }) {
   const [token, setToken] = useState<string | undefined>(undefined);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>(undefined);
@@ -14,7 +15,7 @@ export function TunnelToken({ accountId, tunnelId }: { accountId: string; tunnel
     setBusy(true);
     setError(undefined);
     try {
-      setToken(await api.get<string>(`/accounts/${accountId}/cfd_tunnel/${tunnelId}/token`));
+      setToken(await api.get('/accounts/{account_id}/cfd_tunnel/{tunnel_id}/token', { path }));
     } catch (err) {
       setError(messageOf(err));
     } finally {

@@ -1,11 +1,12 @@
 import type { OriginRequestConfig } from './origin-request.js';
 import { describeService, type OriginService } from './origin-service.js';
+import type { PathPattern } from './path-pattern.js';
 
 export interface IngressRuleInit {
   index: number;
   hostname: string;
   punycodeHostname: string | undefined;
-  path: RegExp | undefined;
+  path: PathPattern | undefined;
   pathSource: string;
   service: OriginService;
   originRequest: OriginRequestConfig;
@@ -29,7 +30,8 @@ export class IngressRule {
   readonly hostname: string;
   /** The hostname in punycode when it differs (IDN), matched as well. */
   readonly punycodeHostname: string | undefined;
-  readonly path: RegExp | undefined;
+  /** RE2 (linear time), as cloudflared's. */
+  readonly path: PathPattern | undefined;
   /** The `path` as written. */
   readonly pathSource: string;
   readonly service: OriginService;

@@ -18,6 +18,7 @@ import {
   type OriginRequestOverrides,
 } from './origin-request.js';
 import { describeService, type OriginService, parseOriginService } from './origin-service.js';
+import { PathPattern } from './path-pattern.js';
 import { requestHost, requestPath } from './request-target.js';
 import type { UnvalidatedIngressRule } from './unvalidated-ingress-rule.js';
 
@@ -144,7 +145,7 @@ function validateRule(
     const puny = wild ? `*.${ascii}` : ascii;
     if (puny !== hostname) punycodeHostname = puny;
   }
-  const path = pathSource === '' ? undefined : compilePath(pathSource, n);
+  const path = pathSource === '' ? undefined : PathPattern.compile(pathSource, n);
   const originRequest = mergeOriginRequest(defaults, r.originRequest ?? {});
   checkOriginRequest(n, originRequest);
   originRequest.healthCheck = ruleHealthCheck(n, service, globalHealth, r.originRequest?.healthCheck);
@@ -187,26 +188,6 @@ function validateHostname(raw: string, n: number): string {
     );
   }
   return h;
-}
-
-/** Go's regexp syntax mostly is JavaScript's; a leading `(?i)`-style flag group becomes flags. */
-function compilePath(source: string, n: number): RegExp {
-  let pattern = source;
-  let flags = '';
-  const m = /^\(\?([ims]+)\)/.exec(pattern);
-  if (m !== null) {
-    flags = [...new Set(m[1])].join('');
-    pattern = pattern.slice(m[0].length);
-  }
-  try {
-    return new RegExp(pattern, flags);
-  } catch (err) {
-    throw new IngressError(
-      n,
-      `path "${source}" is not a valid regular expression (${(err as Error).message})`,
-      'escape special characters, e.g. "^/api/v1\\.0/"; the path is matched anywhere unless anchored with ^ and $',
-    );
-  }
 }
 
 function checkOriginRequest(n: number | undefined, o: OriginRequestConfig): void {

@@ -4,6 +4,7 @@ import { createSecureContext, type SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import { WarrenError } from '../errors/index.js';
 import {
+  type ConfigStatus,
   connectorTagsProblem,
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_INITIAL_WINDOW,
@@ -59,8 +60,11 @@ export interface ConnectorOptions {
   tags?: Readonly<Record<string, string>> | undefined;
   /** `warren tail`: gets the edge's Management frames and learns when a link closes. */
   tap?: LogTap | undefined;
-  /** A ConfigPush arrived on any link (the same version comes once per link). */
-  onConfigPush?: (payload: Buffer) => void;
+  /**
+   * A ConfigPush arrived on any link (the same version comes once per link); `report` tells that
+   * link's edge what became of it (when the edge takes such reports).
+   */
+  onConfigPush?: (payload: Buffer, report: (status: ConfigStatus) => void) => void;
   /** Called on every successful registration of any link. */
   onRegistered?: (reg: Registration, connIndex: number) => void;
 }

@@ -51,6 +51,8 @@ export interface EdgeServerOptions {
   access?: AccessEdge | undefined;
   onRegistered?: (link: EdgeLink) => void;
   onUnregistered?: (link: EdgeLink) => void;
+  /** A connector's ConfigStatus frame: what it did with a pushed configuration (control records it). */
+  onConfigStatus?: (link: EdgeLink, payload: Buffer) => void;
   logger: Logger;
   /** Tunnel-port timers, link heartbeats and the shutdown drain (default SYSTEM_TIMERS); tests pass a ManualClock. */
   timers?: Timers | undefined;
@@ -167,6 +169,7 @@ export class EdgeServer {
       publicUrl: (hostname) => (options.publicUrl ?? ((h) => `http://${h}:${this.#httpPort}`))(hostname),
       limits: options.tunnelLimits,
       onManagement: (link, payload) => this.management.onFrame(link, payload),
+      onConfigStatus: options.onConfigStatus,
       logger,
       timers: options.timers,
     });

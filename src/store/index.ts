@@ -42,6 +42,7 @@ export type {
   OriginCaRow,
   OriginCertificateRow,
   SetupLinkRow,
+  TunnelConfigurationReportRow,
   TunnelConfigurationRow,
   TunnelConnectionRow,
   TunnelRow,

@@ -124,6 +124,19 @@ export interface TunnelConfigurationRow {
   created_at: string;
 }
 
+/** A connector's report on the newest version pushed to it (one row per tunnel and connector). */
+export interface TunnelConfigurationReportRow {
+  tunnel_id: string;
+  connector_id: string;
+  version: number;
+  state: 'applied' | 'refused' | 'ignored';
+  /** The remote version the connector serves (0: none). */
+  running_version: number;
+  /** Why it refused or ignored `version`. */
+  reason: string | null;
+  reported_at: string;
+}
+
 export interface TunnelConnectionRow {
   id: string;
   tunnel_id: string;
@@ -336,6 +349,7 @@ export interface Database {
   tunnels: TunnelRow;
   tunnel_connections: TunnelConnectionRow;
   tunnel_configurations: TunnelConfigurationRow;
+  tunnel_configuration_reports: TunnelConfigurationReportRow;
   audit_logs: AuditLogRow;
   origin_ca: OriginCaRow;
   origin_certificates: OriginCertificateRow;

@@ -155,7 +155,13 @@ test('orchestrator-applies-pushed-rules-to-new-requests-and-refuses-a-file-reloa
   const a = await named('a');
   const b = await named('b');
   const { logger, lines } = capture();
-  const run = await Orchestrator.create({ config: undefined, url: urlOf(a), connectTimeoutMs: undefined, quick: false, logger });
+  const run = await Orchestrator.create({
+    config: undefined,
+    url: urlOf(a),
+    connectTimeoutMs: undefined,
+    quick: false,
+    logger,
+  });
   cleanups.push(() => run.close());
   const h = await startProxyHarness(run.origin);
   cleanups.push(() => h.close());

@@ -9,7 +9,6 @@ import {
 } from '../src/connector/ingress/index.js';
 import { WarrenError } from '../src/errors/index.js';
 
-
 const CATCH_ALL: UnvalidatedIngressRule = { service: 'http_status:404' };
 const ok = (r: UnvalidatedIngressRule): UnvalidatedIngressRule[] => [
   { hostname: 'fine.example.com', service: 'http://localhost:1' },
@@ -161,7 +160,7 @@ const cases: [string, UnvalidatedIngressRule[], OriginRequestOverrides, number |
     /add "teamName: <your team>"/,
   ],
   [
-    'caPool of another user\'s home',
+    "caPool of another user's home",
     ok({ hostname: 'a.example.com', service: 'https://localhost:1', originRequest: { caPool: '~bob/ca.pem' } }),
     {},
     2,
@@ -197,7 +196,7 @@ const cases: [string, UnvalidatedIngressRule[], OriginRequestOverrides, number |
     /sets tlsClientCert without tlsClientKey; set both/,
   ],
   [
-    'unix socket of another user\'s home',
+    "unix socket of another user's home",
     ok({ hostname: 'a.example.com', service: 'unix:~bob/app.sock' }),
     {},
     2,

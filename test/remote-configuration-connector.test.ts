@@ -87,7 +87,10 @@ test('connector refuses a pushed configuration over the cap on receipt and keeps
   assert.ok(big.length > MAX_CONFIG_PUSH_BYTES && big.length < MAX_CONTROL_FRAME_PAYLOAD);
   assert.equal((await run.applyRemoteConfig(big)).changed, false);
   assert.equal(await get(), 'A');
-  assert.match(lines.join(''), /remote configuration refused, keeping the running rules \(version 1\): config push: \d+ bytes, over/);
+  assert.match(
+    lines.join(''),
+    /remote configuration refused, keeping the running rules \(version 1\): config push: \d+ bytes, over/,
+  );
 });
 
 test('connector logs an invalid pushed configuration once and keeps its rules', async () => {
@@ -98,7 +101,9 @@ test('connector logs an invalid pushed configuration once and keeps its rules', 
   // Each HA link delivers the same push.
   for (let i = 0; i < 4; i++) assert.equal((await run.applyRemoteConfig(bad)).changed, false);
   assert.equal(await get(), 'A');
-  const refusals = lines.filter((l) => /remote configuration version 2 refused, keeping the running rules \(version 1\)/.test(l));
+  const refusals = lines.filter((l) =>
+    /remote configuration version 2 refused, keeping the running rules \(version 1\)/.test(l),
+  );
   assert.equal(refusals.length, 1);
   assert.match(refusals[0] ?? '', /ingress rule #1: .*last rule must match every request/);
   assert.equal(run.remoteVersion, 1);
@@ -107,7 +112,13 @@ test('connector logs an invalid pushed configuration once and keeps its rules', 
 test('connector with a local --url ignores pushes and says which configuration it uses', async () => {
   const [a, b] = await Promise.all([named('A'), named('B')]);
   const { logger, lines } = capture();
-  const run = await Orchestrator.create({ config: undefined, url: a, connectTimeoutMs: undefined, quick: false, logger });
+  const run = await Orchestrator.create({
+    config: undefined,
+    url: a,
+    connectTimeoutMs: undefined,
+    quick: false,
+    logger,
+  });
   cleanups.push(() => run.close());
   const h = await startProxyHarness(run.origin);
   cleanups.push(() => h.close());

@@ -5,9 +5,9 @@ import type { AccessVerifier } from './access-check.js';
 import { accessProblemOf } from './access-jwt-verifier.js';
 import {
   type ConnectorConfig,
+  ingressErrorIn,
   ingressOf,
   loadConfigFile,
-  ingressErrorIn,
   parseRemoteConfig,
   singleOriginOverrides,
 } from './config/index.js';
@@ -15,8 +15,8 @@ import type { ConnectorMetrics } from './connector-metrics.js';
 import { HealthMonitor } from './health-monitor.js';
 import { Ingress, IngressError, type OriginRequestOverrides } from './ingress/index.js';
 import { LogTap } from './log-tap.js';
-import { healthTargetsOf } from './origin-health-check.js';
 import { loadOriginFiles } from './origin-files/index.js';
+import { healthTargetsOf } from './origin-health-check.js';
 import { OriginProxy } from './origin-proxy.js';
 
 export interface OrchestratorOptions {

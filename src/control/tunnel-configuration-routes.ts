@@ -140,7 +140,9 @@ export function tunnelConfigurationRoutes(ctx: ControlContext): ApiRoute[] {
         });
         // Every edge (this process and the others on the database) pushes it to its links.
         await store.feed.publish('tunnel_configs');
-        return ok(configurationView({ ...t, config_src: 'cloudflare' }, row, await store.tunnelConfigs.reportsOf(t.id)));
+        return ok(
+          configurationView({ ...t, config_src: 'cloudflare' }, row, await store.tunnelConfigs.reportsOf(t.id)),
+        );
       },
     }),
   ];

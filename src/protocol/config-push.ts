@@ -73,11 +73,13 @@ export interface ConfigStatus {
 /** Longest reason carried; the connector cuts a longer one. */
 export const MAX_CONFIG_STATUS_REASON_CHARS = 1000;
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters would forge lines wherever a reason is shown
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g;
+
 const STATES: ReadonlySet<string> = new Set(['applied', 'refused', 'ignored']);
 
 export function encodeConfigStatus(status: ConfigStatus): Buffer {
-  const reason =
-    status.reason === undefined ? undefined : status.reason.slice(0, MAX_CONFIG_STATUS_REASON_CHARS);
+  const reason = status.reason === undefined ? undefined : status.reason.slice(0, MAX_CONFIG_STATUS_REASON_CHARS);
   return Buffer.from(
     JSON.stringify({ version: status.version, state: status.state, running: status.running, reason }),
     'utf8',
@@ -95,7 +97,8 @@ export function parseConfigStatus(payload: Buffer): ConfigStatus {
   } catch {
     throw new MessageError('config status: payload is not JSON');
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new MessageError('config status: expected an object');
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new MessageError('config status: expected an object');
   const o = v as Record<string, unknown>;
   const version = versionOf(o.version, 1, 'version');
   const running = versionOf(o.running, 0, 'running');
@@ -105,14 +108,15 @@ export function parseConfigStatus(payload: Buffer): ConfigStatus {
   }
   const reason = o.reason;
   if (reason !== undefined && (typeof reason !== 'string' || reason.length > MAX_CONFIG_STATUS_REASON_CHARS)) {
-    throw new MessageError(`config status: reason must be a string of at most ${MAX_CONFIG_STATUS_REASON_CHARS} characters`);
+    throw new MessageError(
+      `config status: reason must be a string of at most ${MAX_CONFIG_STATUS_REASON_CHARS} characters`,
+    );
   }
   return {
     version,
     state: state as ConfigStatus['state'],
     running,
-    // Control characters would forge lines wherever the reason is shown.
-    ...(reason === undefined ? {} : { reason: reason.replace(/[\u0000-\u001f\u007f]/g, ' ') }),
+    ...(reason === undefined ? {} : { reason: reason.replace(CONTROL_CHARACTERS, ' ') }),
   };
 }
 

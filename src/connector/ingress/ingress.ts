@@ -262,7 +262,8 @@ function checkFilePaths(n: number | undefined, o: OriginRequestConfig): void {
     }
   }
   if ((o.tlsClientCert === undefined) !== (o.tlsClientKey === undefined)) {
-    const [set, missing] = o.tlsClientCert === undefined ? ['tlsClientKey', 'tlsClientCert'] : ['tlsClientCert', 'tlsClientKey'];
+    const [set, missing] =
+      o.tlsClientCert === undefined ? ['tlsClientKey', 'tlsClientCert'] : ['tlsClientCert', 'tlsClientKey'];
     throw new IngressError(
       n,
       `originRequest sets ${set} without ${missing}`,

@@ -40,7 +40,7 @@ export function parseOriginService(service: string): OriginService {
     if (problem !== undefined) {
       throw invalidService(
         `"${s}": the socket path ${problem}`,
-        "write the path of the origin's socket on the connector's host, e.g. \"unix:/run/app.sock\" or \"unix:~/app.sock\"",
+        'write the path of the origin\'s socket on the connector\'s host, e.g. "unix:/run/app.sock" or "unix:~/app.sock"',
       );
     }
     return { kind: 'unix', path, tls };

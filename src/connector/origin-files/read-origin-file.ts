@@ -36,7 +36,7 @@ export async function readOriginFile(ref: OriginFileRef, home?: string): Promise
   try {
     file = expandHome(ref.path, `originRequest.${ref.field}`, home);
   } catch {
-    return fail('names another user\'s home (~user), which is not expanded', readable);
+    return fail("names another user's home (~user), which is not expanded", readable);
   }
   let handle: Awaited<ReturnType<typeof open>>;
   try {

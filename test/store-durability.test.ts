@@ -31,6 +31,7 @@ for (const dialect of DIALECTS) {
               '0007_tunnel_configurations',
               '0008_dashboard_sessions',
               '0009_connection_tags',
+              '0010_tunnel_configuration_reports',
             ],
           );
           await store.close();

@@ -58,11 +58,11 @@ export const PATH_ENV: readonly string[] = [
  */
 export function expandPathArgs(args: readonly string[], home?: string): string[] {
   const out: string[] = [];
-  let valueOf: string | undefined;
+  let pendingFlag: string | undefined;
   for (const arg of args) {
-    if (valueOf !== undefined) {
-      out.push(expandHome(arg, valueOf, home));
-      valueOf = undefined;
+    if (pendingFlag !== undefined) {
+      out.push(expandHome(arg, pendingFlag, home));
+      pendingFlag = undefined;
       continue;
     }
     if (arg === '--') {
@@ -78,7 +78,7 @@ export function expandPathArgs(args: readonly string[], home?: string): string[]
     const inline = m[3];
     if (inline === undefined) {
       out.push(arg);
-      valueOf = `--${name}`;
+      pendingFlag = `--${name}`;
     } else out.push(`${arg.slice(0, arg.length - inline.length)}${expandHome(inline, `--${name}`, home)}`);
   }
   return out;
@@ -88,6 +88,6 @@ export function expandPathArgs(args: readonly string[], home?: string): string[]
 export function expandPathEnv(env: NodeJS.ProcessEnv, home?: string): void {
   for (const name of PATH_ENV) {
     const v = env[name];
-    if (v !== undefined && v.startsWith('~')) env[name] = expandHome(v, name, home);
+    if (v?.startsWith('~')) env[name] = expandHome(v, name, home);
   }
 }

@@ -65,7 +65,7 @@ test('access-required-rule-without-a-usable-verifier-answers-403-and-logs-why', 
   );
   const saved = process.env.WARREN_DOMAIN;
   delete process.env.WARREN_DOMAIN;
-  const run = new Orchestrator({
+  const run = await Orchestrator.create({
     config: loadConfigFile(file),
     url: undefined,
     connectTimeoutMs: undefined,
@@ -124,7 +124,7 @@ test('a config.yml rule with teamName and jwksUrl verifies the edge-added JWT be
 `,
   );
   const logger = pino({ level: 'silent' });
-  const run = new Orchestrator({
+  const run = await Orchestrator.create({
     config: loadConfigFile(file),
     url: undefined,
     connectTimeoutMs: undefined,

@@ -73,6 +73,25 @@ describe('the cloudflared command-line corpus against a real serve and connector
         '',
       ].join('\n'),
     );
+    // The same, written as cloudflared users write it: every path under ~ (issue 30).
+    const configTilde = join(home, 'config-tilde.yml');
+    writeFileSync(
+      configTilde,
+      [
+        `tunnel: ${created.id}`,
+        `credentials-file: ~/${created.id}.json`,
+        'origincert: ~/.warren/cert.pem',
+        'logfile: ~/connector-tilde.log',
+        'pidfile: ~/connector-tilde.pid',
+        'ingress:',
+        `  - hostname: ${HOST}`,
+        `    service: ${origin.url}`,
+        '    originRequest:',
+        '      caPool: ~/.warren/edge-ca.pem',
+        '  - service: http_status:404',
+        '',
+      ].join('\n'),
+    );
     // The corpus logs in itself, as a user following the docs does.
     rmSync(join(home, '.warren', 'cert.pem'));
     lines = readCorpus(
@@ -85,6 +104,8 @@ describe('the cloudflared command-line corpus against a real serve and connector
         TOKEN_FILE: tokenFile,
         CRED_FILE: credFile,
         CONFIG: config,
+        CONFIG_TILDE: configTilde,
+        CRED_FILE_TILDE: `~/${created.id}.json`,
         ORIGIN_URL: origin.url,
         EDGE: `127.0.0.1:${serve.tunnelPort}`,
         EDGE_CA: serve.caPath,

@@ -44,12 +44,12 @@ async function named(name: string): Promise<Server> {
 }
 const urlOf = (s: Server): string => `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
 
-test('config-url-with-ingress-rules-is-an-error', () => {
+test('config-url-with-ingress-rules-is-an-error', async () => {
   const file = join(dir, 'rules.yml');
   writeFileSync(file, 'ingress:\n  - service: http_status:404\n');
-  assert.throws(
+  await assert.rejects(
     () =>
-      new Orchestrator({
+      Orchestrator.create({
         config: loadConfigFile(file),
         url: 'http://localhost:1',
         connectTimeoutMs: undefined,
@@ -66,7 +66,7 @@ test('config-quick-tunnel-ignores-ingress-and-says-so', async () => {
   writeFileSync(file, 'ingress:\n  - service: http_status:404\n');
   const a = await named('a');
   const { logger, lines } = capture();
-  const run = new Orchestrator({
+  const run = await Orchestrator.create({
     config: loadConfigFile(file),
     url: urlOf(a),
     connectTimeoutMs: undefined,
@@ -84,7 +84,7 @@ test('config-no-rules-no-url-answers-503-and-warns', async () => {
   const empty = join(dir, 'empty.yml');
   writeFileSync(empty, 'tunnel: abc\nloglevel: info\n');
   const { logger, lines } = capture();
-  const run = new Orchestrator({
+  const run = await Orchestrator.create({
     config: loadConfigFile(empty),
     url: undefined,
     connectTimeoutMs: undefined,
@@ -108,7 +108,7 @@ test('config-sighup-reloads-rules-without-dropping-a-websocket', async () => {
     `ingress:\n  - hostname: app.example.com\n    service: ${urlOf(a)}\n  - service: http_status:404\n`,
   );
   const { logger, lines } = capture();
-  const run = new Orchestrator({
+  const run = await Orchestrator.create({
     config: loadConfigFile(file),
     url: undefined,
     connectTimeoutMs: undefined,
@@ -155,17 +155,23 @@ test('orchestrator-applies-pushed-rules-to-new-requests-and-refuses-a-file-reloa
   const a = await named('a');
   const b = await named('b');
   const { logger, lines } = capture();
-  const run = new Orchestrator({ config: undefined, url: urlOf(a), connectTimeoutMs: undefined, quick: false, logger });
+  const run = await Orchestrator.create({
+    config: undefined,
+    url: urlOf(a),
+    connectTimeoutMs: undefined,
+    quick: false,
+    logger,
+  });
   cleanups.push(() => run.close());
   const h = await startProxyHarness(run.origin);
   cleanups.push(() => h.close());
   assert.equal((await visit(h, '/')).body, 'a');
   // SIGHUP with rules from --url: nothing to re-read, the rules stay.
   assert.equal(run.reloadable, false);
-  assert.equal(run.updateIngress(), false);
+  assert.equal(await run.updateIngress(), false);
   assert.match(lines.join(''), /nothing to reload/);
   assert.equal((await visit(h, '/')).body, 'a');
   // Remotely pushed configuration arrives as a validated Ingress.
-  assert.equal(run.updateIngress(Ingress.fromUrl(urlOf(b))), true);
+  assert.equal(await run.updateIngress(Ingress.fromUrl(urlOf(b))), true);
   assert.equal((await visit(h, '/')).body, 'b');
 });

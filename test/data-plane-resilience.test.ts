@@ -115,7 +115,10 @@ test('a-silent-link-is-dropped-by-heartbeats-and-redialed', async () => {
     assert.equal(await probe(serve.httpPort, host), 200);
     const frozenAt = Date.now();
     proxy.freeze();
-    await tunnel.waitFor(/connection lost; reconnecting/, { from: 'stderr', timeoutMs: 5_000 });
+    await tunnel.waitFor(/connection to the edge \S+ lost \(.*\); reconnecting in /, {
+      from: 'stderr',
+      timeoutMs: 5_000,
+    });
     await eventually(async () => (await probe(serve.httpPort, host, 500)) === 200, 5_000, 'served again after redial');
     // Both sides noticed: the edge no longer picks the dead link, so a run of requests all succeed.
     for (let i = 0; i < 10; i++) assert.equal(await probe(serve.httpPort, host, 1_000), 200);

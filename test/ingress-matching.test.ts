@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Ingress, requestHost, requestPath } from '../src/connector/ingress/index.js';
+import { Worker } from 'node:worker_threads';
+import { Ingress, IngressError, requestHost, requestPath } from '../src/connector/ingress/index.js';
 
 // Rule numbers below are 1-based, as users read them.
 const ingress = Ingress.validate([
@@ -66,4 +67,65 @@ test('ingress-match: request helpers normalise host and path', () => {
 test('ingress-match: a rule prints as cloudflared prints it', () => {
   assert.equal(String(ingress.rules[1]), '\thostname: *.example.com\n\tpath: ^/api/\n\tservice: http://localhost:1002');
   assert.equal(String(ingress.rules[8]), '\tservice: http_status:404');
+});
+
+/** Matches `path` against a rule with `pattern` in a worker, so a stalled match fails the test at the deadline instead of holding it. */
+async function matchWithin(pattern: string, path: string, deadlineMs: number): Promise<number> {
+  const module = new URL('../src/connector/ingress/index.js', import.meta.url).href;
+  const worker = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads');
+     import(workerData.module).then(({ Ingress }) => {
+       const ingress = Ingress.validate([{ path: workerData.pattern, service: 'http_status:200' }, { service: 'http_status:404' }]);
+       parentPort.postMessage(ingress.match('a.example.com', workerData.path).index);
+     });`,
+    { eval: true, workerData: { module, pattern, path } },
+  );
+  try {
+    const answer = new Promise<number>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    const deadline = new Promise<never>((_, reject) => {
+      const t = setTimeout(
+        () => reject(new Error(`"${pattern}" on ${path.length} characters took over ${deadlineMs} ms`)),
+        deadlineMs,
+      );
+      t.unref();
+    });
+    return await Promise.race([answer, deadline]);
+  } finally {
+    await worker.terminate();
+  }
+}
+
+test('ingress-match: a path pattern that backtracks exponentially matches in linear time (RE2)', async () => {
+  // A backtracking engine takes 2.6 s at 29 characters and doubles per character: 40 is hours.
+  const path = `/${'a'.repeat(40)}!`;
+  assert.equal(await matchWithin('^/(a+)+$', path, 5_000), 1, 'falls through to the catch-all');
+  assert.equal(await matchWithin('^/(a+)+$', `/${'a'.repeat(40)}`, 5_000), 0);
+  // Long paths stay linear too (a request target is bounded by the header limit anyway).
+  assert.equal(await matchWithin('(x+x+)+y', `/${'x'.repeat(20_000)}`, 5_000), 1);
+});
+
+test('ingress-match: a pattern RE2 cannot compile is refused, naming the rule and the pattern', () => {
+  for (const pattern of ['^/(?=admin)', '^/(a)\\1$', '(?<!x)y']) {
+    assert.throws(
+      () =>
+        Ingress.validate([
+          { hostname: 'a.example.com', service: 'http://localhost:1' },
+          { hostname: 'b.example.com', path: pattern, service: 'http://localhost:1' },
+          { service: 'http_status:404' },
+        ]),
+      (err: unknown) => {
+        assert.ok(err instanceof IngressError);
+        assert.equal(err.ruleNumber, 2);
+        assert.ok(
+          err.message.startsWith(`ingress rule #2: path "${pattern}" is not a regular expression RE2 accepts (`),
+          err.message,
+        );
+        assert.match(err.message, /no lookaround or backreferences/);
+        return true;
+      },
+    );
+  }
 });

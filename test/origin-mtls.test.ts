@@ -11,8 +11,9 @@ import { after, test } from 'node:test';
 import type { TLSSocket } from 'node:tls';
 import * as x509 from '@peculiar/x509';
 import { pino } from 'pino';
-import { ingressOf, parseConfig } from '../src/connector/config/index.js';
-import { OriginProxy } from '../src/connector/index.js';
+import { type ConnectorConfig, ingressOf, parseConfig } from '../src/connector/config/index.js';
+import { loadOriginFiles, OriginProxy } from '../src/connector/index.js';
+import type { Ingress } from '../src/connector/ingress/index.js';
 import { WarrenError } from '../src/errors/index.js';
 import { loadOrCreateEdgeTls } from '../src/pki/index.js';
 import { startProxyHarness, visit } from './origin-harness.js';
@@ -25,6 +26,13 @@ after(async () => {
   for (const c of cleanups.reverse()) await c();
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** The file's rules with the files they name read, as the connector applies them. */
+async function applied(config: ConnectorConfig): Promise<Ingress> {
+  const ingress = ingressOf(config);
+  assert.ok(ingress);
+  return loadOriginFiles(ingress);
+}
 
 async function selfSigned(cn: string): Promise<{ cert: string; key: string }> {
   const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
@@ -92,8 +100,7 @@ test('an-mtls-origin-is-served-only-to-a-rule-with-tlsClientCert-and-tlsClientKe
     'config.yml',
   );
   assert.deepEqual(config.warnings, []);
-  const ingress = ingressOf(config);
-  assert.ok(ingress);
+  const ingress = await applied(config);
   const lines: string[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
   const proxy = new OriginProxy({ ingress, logger });
@@ -136,10 +143,10 @@ test('a-client-certificate-that-cannot-be-used-stops-the-connector-at-start-nami
   chmodSync(unreadable, 0o000);
   const rule = (origin: string): string =>
     `  - hostname: app.example.com\n    service: https://localhost:8443\n    originRequest:\n${origin}`;
-  const fails = (origin: string, pattern: RegExp): void => {
+  const fails = async (origin: string, pattern: RegExp): Promise<void> => {
     const config = parseConfig(configYaml(rule(origin)), 'config.yml');
-    assert.throws(
-      () => ingressOf(config),
+    await assert.rejects(
+      () => applied(config),
       (err: unknown) => {
         assert.ok(err instanceof WarrenError);
         assert.match(err.message, pattern);
@@ -148,25 +155,25 @@ test('a-client-certificate-that-cannot-be-used-stops-the-connector-at-start-nami
       },
     );
   };
-  fails(
+  await fails(
     `      tlsClientCert: ${certA}\n      tlsClientKey: ${keyB}\n`,
     /b-key\.pem" is not the private key of tlsClientCert ".*a\.pem"/,
   );
-  fails(
+  await fails(
     `      tlsClientCert: ${join(dir, 'missing.pem')}\n      tlsClientKey: ${keyA}\n`,
-    /tlsClientCert ".*missing\.pem" cannot be read \(ENOENT\)/,
+    /tlsClientCert ".*missing\.pem" cannot be read \(ENOENT: no such file\)/,
   );
-  fails(
+  await fails(
     `      tlsClientCert: ${notPem}\n      tlsClientKey: ${keyA}\n`,
     /tlsClientCert ".*not-pem\.txt" holds no PEM certificate/,
   );
-  fails(
+  await fails(
     `      tlsClientCert: ${certA}\n      tlsClientKey: ${notPem}\n`,
     /tlsClientKey ".*not-pem\.txt" holds no unencrypted PEM private key/,
   );
-  fails(`      tlsClientCert: ${certA}\n`, /sets tlsClientCert without tlsClientKey/);
+  await fails(`      tlsClientCert: ${certA}\n`, /sets tlsClientCert without tlsClientKey/);
   if (process.getuid?.() !== 0) {
-    fails(
+    await fails(
       `      tlsClientCert: ${certA}\n      tlsClientKey: ${unreadable}\n`,
       /unreadable-key\.pem" cannot be read \(EACCES\)/,
     );
@@ -176,8 +183,8 @@ test('a-client-certificate-that-cannot-be-used-stops-the-connector-at-start-nami
     `originRequest:\n  tlsClientCert: ${certA}\n  tlsClientKey: ${keyB}\n${configYaml('')}`,
     'config.yml',
   );
-  assert.throws(
-    () => ingressOf(global),
+  await assert.rejects(
+    () => applied(global),
     /^.*ingress: originRequest.tlsClientKey ".*b-key\.pem" is not the private key/,
   );
   // A good pair is accepted.
@@ -185,5 +192,5 @@ test('a-client-certificate-that-cannot-be-used-stops-the-connector-at-start-nami
     configYaml(rule(`      tlsClientCert: ${certA}\n      tlsClientKey: ${keyA}\n`)),
     'config.yml',
   );
-  assert.ok(ingressOf(good));
+  assert.ok((await applied(good)).filesLoaded);
 });

@@ -12,7 +12,7 @@ import { after, test } from 'node:test';
 import * as x509 from '@peculiar/x509';
 import { pino } from 'pino';
 import { WebSocket } from 'ws';
-import { ConnectorMetrics, OriginProxy } from '../src/connector/index.js';
+import { ConnectorMetrics, loadOriginFiles, OriginProxy } from '../src/connector/index.js';
 import { Ingress, type UnvalidatedIngressRule } from '../src/connector/ingress/index.js';
 import { loadOrCreateEdgeTls } from '../src/pki/index.js';
 import { type ProxyHarness, startProxyHarness, visit } from './origin-harness.js';
@@ -80,7 +80,7 @@ async function harness(
 ): Promise<{ h: ProxyHarness; proxy: OriginProxy; logged: LoggedUnder }> {
   const lines: string[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
-  const proxy = new OriginProxy({ ingress: Ingress.validate(rules), metrics, logger });
+  const proxy = new OriginProxy({ ingress: await loadOriginFiles(Ingress.validate(rules)), metrics, logger });
   const h = await startProxyHarness(proxy);
   cleanups.push(async () => {
     await h.close();

@@ -48,7 +48,7 @@ const only = (service: string) => ({ ingress: [{ service }] });
 /** A token-only connector's orchestrator (no file, no --url) behind a loopback proxy harness. */
 async function remoteOrchestrator(): Promise<{ run: Orchestrator; lines: string[]; get: () => Promise<string> }> {
   const { logger, lines } = capture();
-  const run = new Orchestrator({
+  const run = await Orchestrator.create({
     config: undefined,
     url: undefined,
     connectTimeoutMs: undefined,
@@ -66,13 +66,13 @@ test('connector applies only strictly newer remote versions', async () => {
   const { run, lines, get } = await remoteOrchestrator();
   assert.equal(run.source, 'remote');
   assert.match(lines.join(''), /configuration: remote \(no config file with ingress rules, no --url\)/);
-  assert.equal(run.applyRemoteConfig(push(2, only(a))), true);
+  assert.equal((await run.applyRemoteConfig(push(2, only(a)))).changed, true);
   assert.equal(await get(), 'A');
   assert.match(lines.join(''), /configuration: remote version 2/);
-  assert.equal(run.applyRemoteConfig(push(1, only(b))), false, 'an older version');
-  assert.equal(run.applyRemoteConfig(push(2, only(b))), false, 'the same version again');
+  assert.equal((await run.applyRemoteConfig(push(1, only(b)))).changed, false, 'an older version');
+  assert.equal((await run.applyRemoteConfig(push(2, only(b)))).changed, false, 'the same version again');
   assert.equal(await get(), 'A');
-  assert.equal(run.applyRemoteConfig(push(3, only(b))), true);
+  assert.equal((await run.applyRemoteConfig(push(3, only(b)))).changed, true);
   assert.equal(await get(), 'B');
   assert.equal(run.remoteVersion, 3);
 });
@@ -80,25 +80,30 @@ test('connector applies only strictly newer remote versions', async () => {
 test('connector refuses a pushed configuration over the cap on receipt and keeps its rules', async () => {
   const [a, b] = await Promise.all([named('A'), named('B')]);
   const { run, lines, get } = await remoteOrchestrator();
-  run.applyRemoteConfig(push(1, only(a)));
+  await run.applyRemoteConfig(push(1, only(a)));
   // Valid rules, only too many bytes of them: without the cap they would be applied.
   const rules = Array.from({ length: 12_000 }, (_, i) => ({ hostname: `h${i}.example.com`, service: b }));
   const big = encodeJson({ version: 2, config: { ingress: [...rules, { service: b }] } });
   assert.ok(big.length > MAX_CONFIG_PUSH_BYTES && big.length < MAX_CONTROL_FRAME_PAYLOAD);
-  assert.equal(run.applyRemoteConfig(big), false);
+  assert.equal((await run.applyRemoteConfig(big)).changed, false);
   assert.equal(await get(), 'A');
-  assert.match(lines.join(''), /remote configuration refused, keeping the running rules: config push: \d+ bytes, over/);
+  assert.match(
+    lines.join(''),
+    /remote configuration refused, keeping the running rules \(version 1\): config push: \d+ bytes, over/,
+  );
 });
 
 test('connector logs an invalid pushed configuration once and keeps its rules', async () => {
   const a = await named('A');
   const { run, lines, get } = await remoteOrchestrator();
-  run.applyRemoteConfig(push(1, only(a)));
+  await run.applyRemoteConfig(push(1, only(a)));
   const bad = push(2, { ingress: [{ hostname: 'x.example.com', service: a }] });
   // Each HA link delivers the same push.
-  for (let i = 0; i < 4; i++) assert.equal(run.applyRemoteConfig(bad), false);
+  for (let i = 0; i < 4; i++) assert.equal((await run.applyRemoteConfig(bad)).changed, false);
   assert.equal(await get(), 'A');
-  const refusals = lines.filter((l) => /remote configuration refused/.test(l));
+  const refusals = lines.filter((l) =>
+    /remote configuration version 2 refused, keeping the running rules \(version 1\)/.test(l),
+  );
   assert.equal(refusals.length, 1);
   assert.match(refusals[0] ?? '', /ingress rule #1: .*last rule must match every request/);
   assert.equal(run.remoteVersion, 1);
@@ -107,14 +112,20 @@ test('connector logs an invalid pushed configuration once and keeps its rules', 
 test('connector with a local --url ignores pushes and says which configuration it uses', async () => {
   const [a, b] = await Promise.all([named('A'), named('B')]);
   const { logger, lines } = capture();
-  const run = new Orchestrator({ config: undefined, url: a, connectTimeoutMs: undefined, quick: false, logger });
+  const run = await Orchestrator.create({
+    config: undefined,
+    url: a,
+    connectTimeoutMs: undefined,
+    quick: false,
+    logger,
+  });
   cleanups.push(() => run.close());
   const h = await startProxyHarness(run.origin);
   cleanups.push(() => h.close());
   assert.equal(run.source, 'local');
   assert.match(lines.join(''), /configuration: http:\/\/127\.0\.0\.1:\d+ \(remote configuration ignored\)/);
-  assert.equal(run.applyRemoteConfig(push(1, only(b))), false);
-  assert.equal(run.applyRemoteConfig(push(2, only(b))), false);
+  assert.equal((await run.applyRemoteConfig(push(1, only(b)))).changed, false);
+  assert.equal((await run.applyRemoteConfig(push(2, only(b)))).changed, false);
   assert.equal((await visit(h, '/')).body, 'A');
   assert.equal(lines.filter((l) => /ignored, the local one wins/.test(l)).length, 1);
 });

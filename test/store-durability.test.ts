@@ -32,6 +32,7 @@ for (const dialect of DIALECTS) {
               '0008_dashboard_sessions',
               '0009_connection_tags',
               '0010_app_revocations_pending_zones',
+              '0011_tunnel_configuration_reports',
             ],
           );
           await store.close();

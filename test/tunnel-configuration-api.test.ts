@@ -81,6 +81,7 @@ for (const dialect of DIALECTS) {
           config: null,
           source: 'local',
           created_at: null,
+          warren_connectors: [],
         },
       );
     });

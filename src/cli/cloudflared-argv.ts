@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { CLOUDFLARED_ENV_OF_WARREN_ENV, CLOUDFLARED_FLAGS } from './cloudflared-flags.js';
+import { expandPathArgs, expandPathEnv } from './path-args.js';
 
 /** Every long option name any command declares (for Go's single-dash spelling `-url`). */
 function longNames(cmd: Command, into: Set<string>): Set<string> {
@@ -15,10 +16,11 @@ const ROOT_OWN = new Set(['-v', '-V', '--version', '-h', '--help']);
  * commander's, and flags before `tunnel` (`warren --no-autoupdate tunnel run`, as cloudflared's
  * service unit writes it) moved after it, where the tunnel command declares them. For `tunnel`
  * commands, cloudflared's environment names (TUNNEL_*) are copied to warren's where those are unset.
+ * A leading `~` in path options and their environment variables becomes the home directory.
  */
 export function cloudflaredArgv(program: Command, argv: readonly string[], env: NodeJS.ProcessEnv): string[] {
   const [node = 'node', script = 'warren', ...rest] = argv;
-  let args = normalizeCloudflaredArgs(rest, longNames(program, new Set()));
+  let args = expandPathArgs(normalizeCloudflaredArgs(rest, longNames(program, new Set())));
   // -v is cloudflared's (and now warren's) short --version; warren's earlier -V still works.
   if (args.length === 1 && args[0] === '-V') args = ['--version'];
   const at = args.indexOf('tunnel');
@@ -27,6 +29,7 @@ export function cloudflaredArgv(program: Command, argv: readonly string[], env: 
     args = ['tunnel', ...leading, ...args.slice(at + 1)];
   }
   if (args[0] === 'tunnel') applyCloudflaredEnv(env);
+  expandPathEnv(env);
   return [node, script, ...args];
 }
 

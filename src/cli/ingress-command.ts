@@ -1,5 +1,12 @@
-import { findConfigFile, ingressOf, loadConfigFile } from '../connector/config/index.js';
-import type { Ingress } from '../connector/ingress/index.js';
+import {
+  type ConnectorConfig,
+  findConfigFile,
+  ingressErrorIn,
+  ingressOf,
+  loadConfigFile,
+} from '../connector/config/index.js';
+import { type Ingress, IngressError } from '../connector/ingress/index.js';
+import { loadOriginFiles } from '../connector/origin-files/index.js';
 import { WarrenError } from '../errors/index.js';
 
 export interface IngressCommandOptions {
@@ -8,7 +15,7 @@ export interface IngressCommandOptions {
   warn?: (line: string) => void;
 }
 
-function loadIngress(o: IngressCommandOptions): { path: string; ingress: Ingress } {
+function loadIngress(o: IngressCommandOptions): { path: string; config: ConnectorConfig; ingress: Ingress } {
   const path = findConfigFile({ explicit: o.config });
   if (path === undefined) {
     throw new WarrenError(
@@ -25,12 +32,21 @@ function loadIngress(o: IngressCommandOptions): { path: string; ingress: Ingress
       `${path}: has no ingress rules; add an "ingress:" list ending with a catch-all rule, e.g. "- service: http_status:404"`,
     );
   }
-  return { path, ingress };
+  return { path, config, ingress };
 }
 
-/** `warren tunnel ingress validate`: the text to print (cloudflared's wording), or throws. */
-export function validateIngressCommand(o: IngressCommandOptions): string {
-  const { path } = loadIngress(o);
+/**
+ * `warren tunnel ingress validate`: the text to print (cloudflared's wording), or throws. Run on
+ * the connector's host, it also reads the files the rules name, as the connector would.
+ */
+export async function validateIngressCommand(o: IngressCommandOptions): Promise<string> {
+  const { path, config, ingress } = loadIngress(o);
+  try {
+    await loadOriginFiles(ingress);
+  } catch (err) {
+    if (err instanceof IngressError) throw ingressErrorIn(config, err);
+    throw err;
+  }
   return `Validating rules from ${path}\nOK\n`;
 }
 

@@ -14,7 +14,7 @@ export function registerIngressCommands(tunnel: Command): Command {
     .action(async (f: { config?: string }) => {
       const { validateIngressCommand } = await import('./ingress-command.js');
       process.stdout.write(
-        validateIngressCommand({ config: f.config, warn: (line) => process.stderr.write(`${line}\n`) }),
+        await validateIngressCommand({ config: f.config, warn: (line) => process.stderr.write(`${line}\n`) }),
       );
     });
   ingress

@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander';
+import { secretFlagValue } from './secret-flag.js';
 
 /** `warren login` flags; the work is in login-command.ts. */
 export function registerLoginCommand(program: Command): void {
@@ -9,7 +10,10 @@ export function registerLoginCommand(program: Command): void {
     )
     .addOption(new Option('--api <url>', 'the warren control API').default('http://127.0.0.1:8081').env('WARREN_API'))
     .addOption(
-      new Option('--api-token <token>', 'headless login with this API token (needs --zone)').env('WARREN_API_TOKEN'),
+      new Option(
+        '--api-token <token>',
+        'headless login with this API token (needs --zone); "-" reads it from stdin (a value here shows in `ps`: prefer - or WARREN_API_TOKEN)',
+      ).env('WARREN_API_TOKEN'),
     )
     .addOption(new Option('--zone <zone>', 'headless login: the zone name (or id) the certificate is for'))
     .addOption(new Option('--force', 'replace an existing cert.pem').default(false))
@@ -20,18 +24,29 @@ export function registerLoginCommand(program: Command): void {
       ),
     )
     .action(
-      async (f: {
-        api: string;
-        apiToken?: string;
-        zone?: string;
-        force: boolean;
-        browser: boolean;
-        origincert?: string;
-      }) => {
+      async (
+        f: {
+          api: string;
+          apiToken?: string;
+          zone?: string;
+          force: boolean;
+          browser: boolean;
+          origincert?: string;
+        },
+        cmd: Command,
+      ) => {
+        const apiToken = await secretFlagValue({
+          flag: '--api-token',
+          env: 'WARREN_API_TOKEN',
+          value: f.apiToken,
+          source: cmd.getOptionValueSource('apiToken'),
+          stdin: process.stdin,
+          warn: (line) => process.stderr.write(`${line}\n`),
+        });
         const { runLogin } = await import('./login-command.js');
         await runLogin({
           api: f.api,
-          apiToken: f.apiToken,
+          apiToken,
           zone: f.zone,
           force: f.force,
           path: f.origincert,

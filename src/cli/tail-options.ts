@@ -1,4 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { secretFlagValue } from './secret-flag.js';
 
 const EVENTS = ['http', 'tcp', 'ws'] as const;
 
@@ -47,7 +48,12 @@ export function registerTailCommand(program: Command): void {
       ),
     )
     .addOption(new Option('--api <url>', 'control API base URL instead of the one in cert.pem').env('WARREN_API'))
-    .addOption(new Option('--api-token <token>', 'API token instead of the one in cert.pem').env('WARREN_API_TOKEN'))
+    .addOption(
+      new Option(
+        '--api-token <token>',
+        'API token instead of the one in cert.pem; "-" reads it from stdin (prefer - or WARREN_API_TOKEN: a value here shows in `ps`)',
+      ).env('WARREN_API_TOKEN'),
+    )
     .addOption(new Option('--account <id>', 'account of the tunnel (with --api-token, when it sees several)'))
     .addOption(
       new Option(
@@ -85,7 +91,15 @@ export function registerTailCommand(program: Command): void {
         .default('default')
         .env('WARREN_MANAGEMENT_OUTPUT'),
     )
-    .action(async (tunnel: string | undefined, f: TailFlags) => {
-      await (await import('./tail-command.js')).tail(tunnel, f);
+    .action(async (tunnel: string | undefined, f: TailFlags, cmd: Command) => {
+      const apiToken = await secretFlagValue({
+        flag: '--api-token',
+        env: 'WARREN_API_TOKEN',
+        value: f.apiToken,
+        source: cmd.getOptionValueSource('apiToken'),
+        stdin: process.stdin,
+        warn: (line) => process.stderr.write(`${line}\n`),
+      });
+      await (await import('./tail-command.js')).tail(tunnel, { ...f, apiToken });
     });
 }

@@ -100,7 +100,7 @@ export async function runTunnel(o: TunnelRunOptions): Promise<void> {
   const transportLogger =
     o.transportLoglevel === undefined ? logger : logger.child({}, { level: parseLogLevel(o.transportLoglevel) });
   const metrics = new ConnectorMetrics();
-  const run = new Orchestrator({
+  const run = await Orchestrator.create({
     config: o.config ?? loadRunConfig(o.configPath),
     url: o.url,
     connectTimeoutMs: o.connectTimeoutMs,
@@ -110,7 +110,7 @@ export async function runTunnel(o: TunnelRunOptions): Promise<void> {
     logger,
   });
   // Rules from a file are reloaded on SIGHUP; without one, SIGHUP keeps its default (exit).
-  const stopReload = run.reloadable ? onReloadSignal(() => run.updateIngress()) : () => {};
+  const stopReload = run.reloadable ? onReloadSignal(() => void run.updateIngress()) : () => {};
   const origin = run.origin;
   let announced = false;
   const connector = new Connector({
@@ -126,7 +126,11 @@ export async function runTunnel(o: TunnelRunOptions): Promise<void> {
     handle: (stream, head) => origin.handle(stream, head),
     tags,
     tap: run.tap,
-    onConfigPush: (payload) => run.applyRemoteConfig(payload),
+    // What became of each pushed version goes back on the link it came by: the API shows it.
+    onConfigPush: (payload, report) =>
+      void run.applyRemoteConfig(payload).then((outcome) => {
+        if (outcome.status !== undefined) report(outcome.status);
+      }),
     logger: transportLogger,
     metrics,
     // The connector drops a link after HEARTBEAT_MISSES_ALLOWED silent intervals of this.
@@ -153,6 +157,7 @@ export async function runTunnel(o: TunnelRunOptions): Promise<void> {
       readyConnections: () => connector.readyConnections,
       connectorId: connector.connectorId,
       paused: () => connector.paused,
+      configuration: () => run.state,
       tags,
       label: o.label,
       diag: {

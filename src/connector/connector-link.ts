@@ -1,7 +1,10 @@
 import { connect, type SecureContext, type TLSSocket } from 'node:tls';
 import { WarrenError } from '../errors/index.js';
 import {
+  type ConfigStatus,
   type ConnectorInfo,
+  encodeConfigStatus,
+  FEATURE_CONFIG_STATUS,
   type Frame,
   FrameType,
   MuxConnection,
@@ -63,8 +66,11 @@ export interface ConnectorLinkOptions {
   timers?: Timers | undefined;
   /** A Management frame (`warren tail`) from the edge; without a handler the link drops, as for any unknown frame. */
   onManagement?: ((conn: MuxConnection, payload: Buffer) => void) | undefined;
-  /** A ConfigPush frame's payload (the tunnel's remotely-managed configuration), unparsed. */
-  onConfigPush?: ((payload: Buffer) => void) | undefined;
+  /**
+   * A ConfigPush frame's payload (the tunnel's remotely-managed configuration), unparsed, and
+   * how to report on this link what became of it.
+   */
+  onConfigPush?: ((payload: Buffer, report: (status: ConfigStatus) => void) => void) | undefined;
 }
 
 /** One HA connection: dial the edge over TLS, prove the tunnel secret, then serve the streams the edge opens. */
@@ -216,7 +222,7 @@ export class ConnectorLink {
         return;
       case FrameType.ConfigPush:
         // Parsed and judged by the orchestrator: a bad configuration is refused, the link stays.
-        this.options.onConfigPush?.(frame.payload);
+        this.options.onConfigPush?.(frame.payload, (status) => this.#reportConfig(conn, status));
         return;
       case FrameType.GoAway:
         this.#goingAway = true;
@@ -228,6 +234,12 @@ export class ConnectorLink {
         return;
     }
     conn.destroy(new WarrenError('WARREN_PROTOCOL', `unexpected control frame ${frame.type}`));
+  }
+
+  /** Tells the edge what became of a pushed version, when it takes such reports (an older edge would drop the link). */
+  #reportConfig(conn: MuxConnection, status: ConfigStatus): void {
+    if (conn.closed || this.registration?.features?.includes(FEATURE_CONFIG_STATUS) !== true) return;
+    conn.sendFrame(FrameType.ConfigStatus, 0, encodeConfigStatus(status));
   }
 
   /**

@@ -4,6 +4,7 @@ import { createSecureContext, type SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import { WarrenError } from '../errors/index.js';
 import {
+  type ConfigStatus,
   connectorTagsProblem,
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_INITIAL_WINDOW,
@@ -59,8 +60,11 @@ export interface ConnectorOptions {
   tags?: Readonly<Record<string, string>> | undefined;
   /** `warren tail`: gets the edge's Management frames and learns when a link closes. */
   tap?: LogTap | undefined;
-  /** A ConfigPush arrived on any link (the same version comes once per link). */
-  onConfigPush?: (payload: Buffer) => void;
+  /**
+   * A ConfigPush arrived on any link (the same version comes once per link); `report` tells that
+   * link's edge what became of it (when the edge takes such reports).
+   */
+  onConfigPush?: (payload: Buffer, report: (status: ConfigStatus) => void) => void;
   /** Called on every successful registration of any link. */
   onRegistered?: (reg: Registration, connIndex: number) => void;
 }
@@ -89,8 +93,13 @@ export class Connector {
   readonly #links: (ConnectorLink | undefined)[];
   readonly #abort = new AbortController();
   #credentials: TunnelCredentials | undefined;
-  #haveCredentials: Promise<void>;
-  #gotCredentials!: () => void;
+  /**
+   * Resolves when link 0 first registers. The other links start only then (cloudflared's
+   * supervisor does the same): a quick tunnel's credentials come with that registration, and a
+   * connector that cannot reach its edge retries on one link, one line per backoff step.
+   */
+  readonly #firstRegistered: Promise<void>;
+  #resolveFirstRegistered!: () => void;
   #fatal: ((err: WarrenError) => void) | undefined;
   #stopping = false;
   #paused = false;
@@ -113,10 +122,9 @@ export class Connector {
     this.#secureContext = secureContextFor(options.ca);
     this.#links = new Array(options.haConnections).fill(undefined);
     this.#credentials = options.credentials;
-    this.#haveCredentials = new Promise((r) => {
-      this.#gotCredentials = r;
+    this.#firstRegistered = new Promise((r) => {
+      this.#resolveFirstRegistered = r;
     });
-    if (this.#credentials !== undefined) this.#gotCredentials();
   }
 
   get credentials(): TunnelCredentials | undefined {
@@ -160,10 +168,11 @@ export class Connector {
     const log = o.logger.child({ connIndex: index });
     const backoff = new Backoff(o.backoff ?? DEFAULT_BACKOFF);
     const signal = this.#abort.signal;
+    const edgeAddress = `${o.edge.host}:${o.edge.port}`;
     let failures = 0;
     while (!this.#stopping) {
-      if (this.#credentials === undefined && index > 0) {
-        await Promise.race([this.#haveCredentials, abortPromise(signal)]);
+      if (index > 0) {
+        await untilOrAbort(this.#firstRegistered, signal);
         if (this.#stopping) return;
       }
       const link = new ConnectorLink({
@@ -200,8 +209,8 @@ export class Connector {
             tunnelId: reg.quick.tunnelId,
             secret: Buffer.from(reg.quick.secret, 'base64'),
           };
-          this.#gotCredentials();
         }
+        if (index === 0) this.#resolveFirstRegistered();
         backoff.reset();
         failures = 0;
         this.#links[index] = link;
@@ -219,10 +228,13 @@ export class Connector {
         this.#links[index] = undefined;
         o.metrics?.haConnections.set(this.readyConnections);
         if (this.#stopping) return;
+        const delay = backoff.next();
+        const reason = err?.message ?? (link.goingAway ? 'edge going away' : 'closed by the edge');
         log.warn(
-          { reason: err?.message ?? (link.goingAway ? 'edge going away' : 'closed by the edge') },
-          'connection lost; reconnecting',
+          { edge: edgeAddress, reason, retryInMs: delay },
+          `connection to the edge ${edgeAddress} lost (${reason}); reconnecting in ${seconds(delay)}`,
         );
+        await sleep(this.#timers, delay, signal);
       } catch (e) {
         if (this.#stopping) return;
         const err =
@@ -245,10 +257,14 @@ export class Connector {
           );
           return;
         }
-        log.warn({ code: err.code, reason: err.message }, 'could not register; retrying');
+        // One line per backoff step: what failed (the message names the edge), and when the next try is.
+        const delay = backoff.next();
+        log.warn(
+          { code: err.code, edge: edgeAddress, attempt: failures, retryInMs: delay },
+          `${err.message}; retrying in ${seconds(delay)} (attempt ${failures}${hintFor(err)})`,
+        );
+        await sleep(this.#timers, delay, signal);
       }
-      const delay = backoff.next();
-      await sleep(this.#timers, delay, signal);
     }
   }
 
@@ -293,25 +309,44 @@ export class Connector {
   }
 }
 
-/** A wait the process stays alive for (a connector between reconnects has nothing else pending). */
+/**
+ * A wait the process stays alive for (a connector between reconnects has nothing else pending).
+ * Its abort listener goes when the wait ends, either way: one left per wait piled up on the
+ * connector's one signal while registration kept failing (MaxListenersExceededWarning).
+ */
 function sleep(timers: Timers, ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
-    const cancel = timers.after(ms, resolve, { ref: true });
-    signal?.addEventListener(
-      'abort',
-      () => {
-        cancel();
-        resolve();
-      },
-      { once: true },
-    );
+    const done = (): void => {
+      cancel();
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const cancel = timers.after(ms, done, { ref: true });
+    signal?.addEventListener('abort', done, { once: true });
   });
 }
 
-function abortPromise(signal: AbortSignal): Promise<void> {
+/** Resolves with `until`, or when `signal` aborts; the abort listener goes either way. */
+function untilOrAbort(until: Promise<void>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
   return new Promise((resolve) => {
-    if (signal.aborted) resolve();
-    else signal.addEventListener('abort', () => resolve(), { once: true });
+    const done = (): void => {
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    signal.addEventListener('abort', done, { once: true });
+    until.then(done, done);
   });
+}
+
+/** What to check when the edge cannot be reached at all; registration refusals say it themselves. */
+function hintFor(err: WarrenError): string {
+  if (err.code !== 'WARREN_EDGE_UNREACHABLE') return '';
+  return '; check that the edge runs there: --edge is HOST:PORT of its tunnel port, 7844 by default';
+}
+
+/** "0.25 s", "8 s": a backoff delay as the retry line says it. */
+function seconds(ms: number): string {
+  return `${ms < 10_000 ? Number((ms / 1000).toFixed(2)) : Math.round(ms / 1000)} s`;
 }

@@ -19,7 +19,13 @@ export {
 export { LogRing } from './log-ring.js';
 export { LogTap, type LogTapOptions, MAX_TAP_SESSIONS, TAP_EVENTS_PER_SECOND } from './log-tap.js';
 export { type MetricsServerOptions, startMetricsServer } from './metrics-server.js';
-export { Orchestrator, type OrchestratorOptions } from './orchestrator.js';
+export {
+  type ConfigurationState,
+  Orchestrator,
+  type OrchestratorOptions,
+  type RemoteConfigOutcome,
+} from './orchestrator.js';
+export { type LoadOriginFilesOptions, loadOriginFiles, MAX_ORIGIN_FILE_BYTES } from './origin-files/index.js';
 export {
   checkOriginHealth,
   healthRequestOf,

@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ConnectorMetrics } from './connector-metrics.js';
 import { type DiagSource, handleDiag } from './diag-endpoints.js';
+import type { ConfigurationState } from './orchestrator.js';
 
 export interface MetricsServerOptions {
   metrics: ConnectorMetrics;
@@ -10,6 +11,11 @@ export interface MetricsServerOptions {
   connectorId: string;
   /** True while the connector is paused (an origin failed its health check): /ready then answers 503. */
   paused?: () => boolean;
+  /**
+   * The configuration in use, shown in /ready: its source, the remote version served, and the
+   * newest remote version refused since with the reason (the connector keeps serving the last good one).
+   */
+  configuration?: () => ConfigurationState;
   /** `--tag KEY=VAL` and `--label`, shown in /ready so an operator can tell replicas apart. */
   tags?: Readonly<Record<string, string>> | undefined;
   label?: string | undefined;
@@ -55,6 +61,7 @@ export async function startMetricsServer(
           status: n > 0 ? 200 : 503,
           readyConnections: n,
           connectorId: o.connectorId,
+          ...(o.configuration !== undefined ? { configuration: o.configuration() } : {}),
           ...(o.tags !== undefined ? { tags: o.tags } : {}),
           ...(o.label !== undefined ? { label: o.label } : {}),
         }),

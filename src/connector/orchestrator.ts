@@ -1,10 +1,11 @@
 import type { Logger } from 'pino';
 import { WarrenError } from '../errors/index.js';
-import { parseConfigPush } from '../protocol/index.js';
+import { type ConfigStatus, parseConfigPush } from '../protocol/index.js';
 import type { AccessVerifier } from './access-check.js';
 import { accessProblemOf } from './access-jwt-verifier.js';
 import {
   type ConnectorConfig,
+  ingressErrorIn,
   ingressOf,
   loadConfigFile,
   parseRemoteConfig,
@@ -12,8 +13,9 @@ import {
 } from './config/index.js';
 import type { ConnectorMetrics } from './connector-metrics.js';
 import { HealthMonitor } from './health-monitor.js';
-import { Ingress, type OriginRequestOverrides } from './ingress/index.js';
+import { Ingress, IngressError, type OriginRequestOverrides } from './ingress/index.js';
 import { LogTap } from './log-tap.js';
+import { loadOriginFiles } from './origin-files/index.js';
 import { healthTargetsOf } from './origin-health-check.js';
 import { OriginProxy } from './origin-proxy.js';
 
@@ -35,11 +37,38 @@ export interface OrchestratorOptions {
   accessDomain?: string | undefined;
 }
 
+/** What a ConfigPush came to, for the link it arrived on and for the caller. */
+export interface RemoteConfigOutcome {
+  /** The rules changed for new streams. */
+  changed: boolean;
+  /** What to report to the edge; undefined for a push that names no usable version, or an older one. */
+  status: ConfigStatus | undefined;
+}
+
+/** The configuration in use, for /ready and the logs. */
+export interface ConfigurationState {
+  source: 'local' | 'remote';
+  /** The remote version served (0: none yet, or a local configuration). */
+  version: number;
+  /** The newest remote version refused since, and why (the connector serves `version`). */
+  refused?: { version: number; reason: string };
+}
+
+/** The rules the orchestrator starts with, before their files are read. */
+interface InitialIngress {
+  ingress: Ingress;
+  target: string;
+  fromFile: boolean;
+  fallback: boolean;
+}
+
 /**
  * Owns what the connector dispatches streams to (cloudflared's `orchestration/`): the ingress
  * built from the config file plus flags, the origin proxy serving it, and the health checks that
  * follow its rules. `updateIngress()` swaps the rules for new streams without touching those in
- * flight; the CLI calls it on SIGHUP, and remotely pushed configuration will call it too.
+ * flight; the CLI calls it on SIGHUP, and a remotely pushed configuration goes through
+ * `applyRemoteConfig`. Files the rules name are read (loadOriginFiles) before rules are applied,
+ * one application at a time; rules whose files cannot be read leave the running ones in place.
  */
 export class Orchestrator {
   readonly origin: OriginProxy;
@@ -65,20 +94,36 @@ export class Orchestrator {
   readonly #logger: Logger;
   /** The remote version in use (0: none yet). */
   #remoteVersion = 0;
-  /** The newest version refused, so its copies on the other links are not logged again. */
-  #refusedVersion = 0;
+  /** The newest version refused since, so its copies on the other links are answered, not tried again. */
+  #refused: { version: number; reason: string } | undefined;
   #ignoredPush = false;
+  /** Applications (SIGHUP, pushes) one at a time, in arrival order. */
+  #queue: Promise<unknown> = Promise.resolve();
 
   /**
    * The config file's ingress rules, or `--url` as one catch-all rule (with cloudflared's
-   * single-origin flags). `--url` together with ingress rules is an error, as in cloudflared.
+   * single-origin flags), with the files they name read. `--url` together with ingress rules is
+   * an error, as in cloudflared; so are rules whose files cannot be read.
    */
-  constructor(o: OrchestratorOptions) {
+  static async create(o: OrchestratorOptions): Promise<Orchestrator> {
+    const initial = initialIngress(o);
+    let ingress: Ingress;
+    try {
+      ingress = await loadOriginFiles(initial.ingress);
+    } catch (err) {
+      if (!(err instanceof IngressError)) throw err;
+      if (initial.fromFile && o.config !== undefined) throw ingressErrorIn(o.config, err);
+      throw new WarrenError('WARREN_INGRESS_INVALID', err.message, { cause: err });
+    }
+    return new Orchestrator(o, { ...initial, ingress });
+  }
+
+  private constructor(o: OrchestratorOptions, initial: InitialIngress) {
     const config = o.config;
     this.config = config;
     this.#logger = o.logger;
     for (const w of config?.warnings ?? []) o.logger.warn(w);
-    const { ingress, target, fromFile, fallback } = initialIngress(o);
+    const { ingress, target, fromFile, fallback } = initial;
     this.source = fallback && !o.quick ? 'remote' : 'local';
     this.target = this.source === 'remote' ? 'the remotely-managed configuration' : target;
     this.reloadable = fromFile;
@@ -108,79 +153,109 @@ export class Orchestrator {
 
   /**
    * New rules for new streams; streams in flight (WebSockets included) keep going where they
-   * were. Without an argument, reads the config file again (SIGHUP): a file that fails
-   * validation leaves the running rules in place and logs why. Returns whether rules changed.
+   * were. Without an argument, reads the config file again (SIGHUP). Rules that fail validation,
+   * or whose files cannot be read, leave the running rules in place and are logged. Resolves
+   * with whether rules changed.
    */
-  updateIngress(next?: Ingress): boolean {
-    let ingress = next;
-    const path = this.config?.source;
-    if (ingress === undefined) {
-      if (!this.reloadable || path === undefined) {
-        this.#logger.info('reload: the rules come from --url or flags, not a config file; nothing to reload');
-        return false;
-      }
+  updateIngress(next?: Ingress): Promise<boolean> {
+    return this.#serially(async () => {
+      const path = this.config?.source;
+      let ingress = next;
+      let config: ConnectorConfig | undefined;
       try {
-        const config = loadConfigFile(path);
-        for (const w of config.warnings) this.#logger.warn(w);
-        ingress = ingressOf(config);
+        if (ingress === undefined) {
+          if (!this.reloadable || path === undefined) {
+            this.#logger.info('reload: the rules come from --url or flags, not a config file; nothing to reload');
+            return false;
+          }
+          config = loadConfigFile(path);
+          for (const w of config.warnings) this.#logger.warn(w);
+          ingress = ingressOf(config);
+          if (ingress === undefined) {
+            this.#logger.error(
+              { config: path },
+              'reload: the file has no ingress rules any more; keeping the running rules',
+            );
+            return false;
+          }
+        }
+        ingress = await loadOriginFiles(ingress);
       } catch (err) {
-        const code = err instanceof WarrenError ? err.code : undefined;
-        this.#logger.error(
-          { config: path, code },
-          `reload failed, keeping the running rules: ${(err as Error).message}`,
-        );
+        const e = err instanceof IngressError && config !== undefined ? ingressErrorIn(config, err) : err;
+        const code = e instanceof WarrenError ? e.code : undefined;
+        this.#logger.error({ config: path, code }, `reload failed, keeping the running rules: ${(e as Error).message}`);
         return false;
       }
-      if (ingress === undefined) {
-        this.#logger.error(
-          { config: path },
-          'reload: the file has no ingress rules any more; keeping the running rules',
-        );
-        return false;
-      }
-    }
-    this.origin.setIngress(ingress);
-    this.#logger.info({ config: path, rules: ingress.rules.length }, 'reloaded ingress rules');
-    this.#watchHealth(ingress);
-    return true;
+      this.#install(ingress);
+      this.#logger.info({ config: path, rules: ingress.rules.length }, 'reloaded ingress rules');
+      return true;
+    });
   }
 
   /**
    * A ConfigPush from the edge: applied like SIGHUP (streams in flight keep going) when this
    * connector is remotely managed and the version is newer than the running one. Anything else
-   * (a local config, an old or repeated version, a push over the cap, rules that fail
-   * validation) keeps the running rules; a refusal is logged once per version. Returns whether
-   * rules changed.
+   * (a local config, an old or repeated version, a push over the cap, rules that fail validation
+   * or name files that cannot be read) keeps the running rules; a refusal is logged once per
+   * version. The outcome's status goes back to the edge, which the API shows.
    */
-  applyRemoteConfig(payload: Buffer): boolean {
+  applyRemoteConfig(payload: Buffer): Promise<RemoteConfigOutcome> {
     if (this.source !== 'remote') {
       if (!this.#ignoredPush) {
         this.#ignoredPush = true;
         this.#logger.info('configuration: the edge sent a remote configuration; ignored, the local one wins');
       }
-      return false;
+      const version = versionOf(payload);
+      const reason = `this connector runs a local configuration (${this.target}), which wins over the remote one`;
+      return Promise.resolve({
+        changed: false,
+        status: version === undefined ? undefined : { version, state: 'ignored', running: 0, reason },
+      });
     }
+    return this.#serially(() => this.#applyRemote(payload));
+  }
+
+  async #applyRemote(payload: Buffer): Promise<RemoteConfigOutcome> {
     let version = 0;
     try {
       const push = parseConfigPush(payload);
       version = push.version;
-      if (version <= this.#remoteVersion || version === this.#refusedVersion) return false;
+      const running = this.#remoteVersion;
+      if (version === running) return { changed: false, status: { version, state: 'applied', running } };
+      if (version < running) return { changed: false, status: undefined };
+      const refused = this.#refused;
+      if (refused?.version === version) {
+        return { changed: false, status: { version, state: 'refused', running, reason: refused.reason } };
+      }
       const remote = parseRemoteConfig(push.config);
       for (const w of remote.warnings) this.#logger.warn(w);
+      // The files the version names are read here, on the connector's host (never by the API).
+      const ingress = await loadOriginFiles(remote.ingress);
       this.#remoteVersion = version;
-      this.origin.setIngress(remote.ingress);
-      this.#watchHealth(remote.ingress);
+      if (this.#refused !== undefined && this.#refused.version < version) this.#refused = undefined;
+      this.#install(ingress);
     } catch (err) {
-      if (version !== 0) this.#refusedVersion = version;
       const code = err instanceof WarrenError ? err.code : undefined;
+      const reason = (err as Error).message;
       this.#logger.error(
-        { code, version: version === 0 ? undefined : version },
-        `remote configuration refused, keeping the running rules: ${(err as Error).message}`,
+        { code, version: version === 0 ? undefined : version, running: this.#remoteVersion },
+        `remote configuration${version === 0 ? '' : ` version ${version}`} refused, keeping the running rules (${this.#remoteVersion === 0 ? 'none yet: 503' : `version ${this.#remoteVersion}`}): ${reason}`,
       );
-      return false;
+      if (version === 0) return { changed: false, status: undefined };
+      this.#refused = { version, reason };
+      return { changed: false, status: { version, state: 'refused', running: this.#remoteVersion, reason } };
     }
     this.#logger.info({ version }, `configuration: remote version ${version}`);
-    return true;
+    return { changed: true, status: { version, state: 'applied', running: version } };
+  }
+
+  /** What /ready shows: the configuration in use and the newest refusal since. */
+  get state(): ConfigurationState {
+    return {
+      source: this.source,
+      version: this.#remoteVersion,
+      ...(this.#refused === undefined ? {} : { refused: { ...this.#refused } }),
+    };
   }
 
   /** The remote version in use; 0 before the first (or when the configuration is local). */
@@ -192,6 +267,17 @@ export class Orchestrator {
   close(): void {
     this.health.stop();
     this.origin.close();
+  }
+
+  #install(ingress: Ingress): void {
+    this.origin.setIngress(ingress);
+    this.#watchHealth(ingress);
+  }
+
+  #serially<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(work, work);
+    this.#queue = run.catch(() => undefined);
+    return run;
   }
 
   #watchHealth(rules: Ingress): void {
@@ -206,13 +292,17 @@ export class Orchestrator {
   }
 }
 
+/** The version a push names, if it names one (for answering a push that is not applied). */
+function versionOf(payload: Buffer): number | undefined {
+  try {
+    return parseConfigPush(payload).version;
+  } catch {
+    return undefined;
+  }
+}
+
 /** `fallback`: nothing local gave rules, so every request gets 503 (until a remote configuration, for a named tunnel). */
-function initialIngress(o: OrchestratorOptions): {
-  ingress: Ingress;
-  target: string;
-  fromFile: boolean;
-  fallback: boolean;
-} {
+function initialIngress(o: OrchestratorOptions): InitialIngress {
   const config = o.config;
   if (o.quick) {
     if (config?.ingress !== undefined) {

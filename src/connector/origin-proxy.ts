@@ -74,6 +74,10 @@ export class OriginProxy implements OriginContext {
    * Pools of origins still in use (same address and options) are kept, the others retired.
    */
   setIngress(ingress: Ingress): void {
+    if (!ingress.filesLoaded) {
+      // A programming error: the rules' PEMs (and `~` in socket paths) would be missing.
+      throw new TypeError('OriginProxy: the rules name files that were not read; pass them through loadOriginFiles');
+    }
     const keep = new Set<string>();
     const routes = ingress.rules.map((rule) => this.#routeFor(rule, keep));
     for (const [key, pool] of this.#pools) {

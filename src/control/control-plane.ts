@@ -206,6 +206,7 @@ export class ControlPlane {
     named: { authenticator: TunnelAuthenticator; router: HostRouter };
     onRegistered: (link: EdgeLink) => void;
     onUnregistered: (link: EdgeLink) => void;
+    onConfigStatus: (link: EdgeLink, payload: Buffer) => void;
   } {
     return {
       named: { authenticator: this.authenticator, router: this.router },
@@ -217,6 +218,7 @@ export class ControlPlane {
         this.tracker.unregistered(link);
         this.configPusher.unregistered(link);
       },
+      onConfigStatus: (link, payload) => this.configPusher.reported(link, payload),
     };
   }
 

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { EdgeLink } from '../edge/index.js';
-import { encodeConfigPush, FEATURE_CONFIG_PUSH, FrameType } from '../protocol/index.js';
+import { encodeConfigPush, FEATURE_CONFIG_PUSH, FrameType, parseConfigStatus } from '../protocol/index.js';
 import { FeedReload, type Store } from '../store/index.js';
 
 /** A burst of PUTs within this long causes one look at the store (milliseconds). */
@@ -22,6 +22,8 @@ export class TunnelConfigurationPusher {
   readonly #links = new Map<string, Set<EdgeLink>>();
   /** The newest version each link was sent. */
   readonly #sent = new WeakMap<EdgeLink, number>();
+  /** The version each link last reported on: one report per push is recorded, no more. */
+  readonly #reported = new WeakMap<EdgeLink, number>();
   readonly #reload: FeedReload;
 
   constructor(store: Store, logger: Logger) {
@@ -64,6 +66,35 @@ export class TunnelConfigurationPusher {
     const links = this.#links.get(link.tunnelId);
     links?.delete(link);
     if (links?.size === 0) this.#links.delete(link.tunnelId);
+  };
+
+  /**
+   * A connector's ConfigStatus on a link: recorded (the API shows it) when it answers the newest
+   * version this link was sent, once. Anything else from the untrusted connector is dropped.
+   */
+  readonly reported = (link: EdgeLink, payload: Buffer): void => {
+    let status: ReturnType<typeof parseConfigStatus>;
+    try {
+      status = parseConfigStatus(payload);
+    } catch (err) {
+      this.#logger.debug({ tunnelId: link.tunnelId, reason: (err as Error).message }, 'config status dropped');
+      return;
+    }
+    const sent = this.#sent.get(link);
+    if (sent === undefined || status.version !== sent || this.#reported.get(link) === sent) return;
+    this.#reported.set(link, sent);
+    this.#store.tunnelConfigs
+      .report({
+        tunnel_id: link.tunnelId,
+        connector_id: link.connector.connectorId,
+        version: status.version,
+        state: status.state,
+        running_version: status.running,
+        reason: status.reason ?? null,
+      })
+      .catch((err: unknown) =>
+        this.#logger.error({ err, tunnelId: link.tunnelId }, 'store: could not record a configuration report'),
+      );
   };
 
   /** After a change: the tunnels with a link here whose stored version is newer than what a link got. */

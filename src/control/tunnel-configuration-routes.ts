@@ -1,7 +1,11 @@
-import { parseRemoteConfig } from '../connector/config/index.js';
+// Straight from the module, not the folder's index: this path must never reach a module that
+// touches a filesystem (the index also exports config.yml's reader). A tenant's configuration
+// is checked by shape here; the files it names are read by the connector on its own host.
+// test/configuration-paths-control.test.ts walks this import graph.
+import { parseRemoteConfig } from '../connector/config/remote-config.js';
 import { WarrenError } from '../errors/index.js';
 import { MAX_CONFIG_PUSH_BYTES } from '../protocol/index.js';
-import type { TunnelConfigurationRow, TunnelRow } from '../store/index.js';
+import type { TunnelConfigurationReportRow, TunnelConfigurationRow, TunnelRow } from '../store/index.js';
 import { ApiError } from './api-error.js';
 import { type ApiRoute, ID_PARAM, route } from './api-route.js';
 import { audit, byApi } from './audit-trail.js';
@@ -22,9 +26,29 @@ export interface TunnelConfigurationView {
   config: Record<string, unknown> | null;
   source: 'local' | 'cloudflare';
   created_at: string | null;
+  /**
+   * warren's addition: what each connected connector did with the newest version it was pushed.
+   * `refused` names why (a file it names cannot be read on the connector's host, …) and the
+   * version it keeps serving; `ignored` means its local config file or --url wins.
+   */
+  warren_connectors: ConnectorConfigurationReport[];
 }
 
-function configurationView(t: TunnelRow, row: TunnelConfigurationRow | undefined): TunnelConfigurationView {
+export interface ConnectorConfigurationReport {
+  connector_id: string;
+  version: number;
+  status: 'applied' | 'refused' | 'ignored';
+  /** The remote version the connector serves (0: none). */
+  running_version: number;
+  reason: string | null;
+  reported_at: string;
+}
+
+function configurationView(
+  t: TunnelRow,
+  row: TunnelConfigurationRow | undefined,
+  reports: readonly TunnelConfigurationReportRow[],
+): TunnelConfigurationView {
   return {
     account_id: t.account_id,
     tunnel_id: t.id,
@@ -32,14 +56,24 @@ function configurationView(t: TunnelRow, row: TunnelConfigurationRow | undefined
     config: row === undefined ? null : (JSON.parse(row.config) as Record<string, unknown>),
     source: row === undefined ? t.config_src : 'cloudflare',
     created_at: row?.created_at ?? null,
+    warren_connectors: reports.map((r) => ({
+      connector_id: r.connector_id,
+      version: Number(r.version),
+      status: r.state,
+      running_version: Number(r.running_version),
+      reason: r.reason,
+      reported_at: r.reported_at,
+    })),
   };
 }
 
 /**
  * `/accounts/{a}/cfd_tunnel/{t}/configurations`: a remotely-managed tunnel's ingress rules and
- * originRequest, in Cloudflare's shape. A PUT is validated by the connector's own rules
- * (parseRemoteConfig), stored as the next version, and pushed to the tunnel's connectors by
- * every edge (TunnelConfigurationPusher, on the `tunnel_configs` change).
+ * originRequest, in Cloudflare's shape. A PUT is validated by the connector's own shape rules
+ * (parseRemoteConfig: no file it names is opened here, see DESIGN §5), stored as the next
+ * version, and pushed to the tunnel's connectors by every edge (TunnelConfigurationPusher, on the
+ * `tunnel_configs` change). Each connector reports what became of a version (applied, refused
+ * with the reason, or ignored for a local config); GET shows those reports.
  */
 export function tunnelConfigurationRoutes(ctx: ControlContext): ApiRoute[] {
   const { store } = ctx;
@@ -52,7 +86,11 @@ export function tunnelConfigurationRoutes(ctx: ControlContext): ApiRoute[] {
       params: { account_id: ID_PARAM, tunnel_id: ID_PARAM },
       handler: async ({ principal: p, params }) => {
         const t = await tunnelFor(ctx, p, params.account_id, params.tunnel_id, 'tunnel:read');
-        return ok(configurationView(t, await store.tunnelConfigs.current(t.id)));
+        const [row, reports] = await Promise.all([
+          store.tunnelConfigs.current(t.id),
+          store.tunnelConfigs.reportsOf(t.id),
+        ]);
+        return ok(configurationView(t, row, reports));
       },
     }),
     route<{ account_id: string; tunnel_id: string }, unknown, { config: Record<string, unknown> }>({
@@ -102,7 +140,9 @@ export function tunnelConfigurationRoutes(ctx: ControlContext): ApiRoute[] {
         });
         // Every edge (this process and the others on the database) pushes it to its links.
         await store.feed.publish('tunnel_configs');
-        return ok(configurationView({ ...t, config_src: 'cloudflare' }, row));
+        return ok(
+          configurationView({ ...t, config_src: 'cloudflare' }, row, await store.tunnelConfigs.reportsOf(t.id)),
+        );
       },
     }),
   ];

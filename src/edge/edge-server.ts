@@ -52,6 +52,8 @@ export interface EdgeServerOptions {
   access?: AccessEdge | undefined;
   onRegistered?: (link: EdgeLink) => void;
   onUnregistered?: (link: EdgeLink) => void;
+  /** A connector's ConfigStatus frame: what it did with a pushed configuration (control records it). */
+  onConfigStatus?: (link: EdgeLink, payload: Buffer) => void;
   logger: Logger;
   /** How soon a link that owes bytes and sends none is probed, and then stalled (defaults 1 s and 1 s). */
   linkStall?: Partial<LinkStallTimes> | undefined;
@@ -179,6 +181,7 @@ export class EdgeServer {
       publicUrl: (hostname) => (options.publicUrl ?? ((h) => `http://${h}:${this.#httpPort}`))(hostname),
       limits: options.tunnelLimits,
       onManagement: (link, payload) => this.management.onFrame(link, payload),
+      onConfigStatus: options.onConfigStatus,
       logger,
       timers: options.timers,
     });

@@ -7,6 +7,7 @@ import {
   acceptRegistration,
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_HEARTBEAT_TIMEOUT_MS,
+  FEATURE_CONFIG_STATUS,
   type Frame,
   FrameType,
   HEARTBEAT_MISSES_ALLOWED,
@@ -58,6 +59,11 @@ export interface TunnelListenerOptions {
   limits?: Partial<TunnelPortLimits> | undefined;
   /** Management frames (`warren tail`) from a registered link. */
   onManagement?: ((link: EdgeLink, payload: Buffer) => void) | undefined;
+  /**
+   * ConfigStatus frames (what a connector did with a pushed configuration) from a named-tunnel
+   * link. When set, Registration lists `config-status` so connectors send them.
+   */
+  onConfigStatus?: ((link: EdgeLink, payload: Buffer) => void) | undefined;
   logger: Logger;
   /** Handshake and refusal timers, link heartbeats and connectedAt (default SYSTEM_TIMERS); tests pass a ManualClock. */
   timers?: Timers | undefined;
@@ -172,6 +178,10 @@ export class TunnelListener {
             registration.url = this.#o.publicUrl(result.hostname);
           }
           if (result.quick !== undefined) registration.quick = result.quick;
+          // Only named tunnels get configurations pushed, so only they are asked to report on them.
+          if (this.#o.onConfigStatus !== undefined && result.accountId !== undefined) {
+            registration.features = [FEATURE_CONFIG_STATUS];
+          }
           return { ok: true, registration };
         },
         accepted: () => {
@@ -225,6 +235,10 @@ export class TunnelListener {
         }
         if (frame.type === FrameType.Management && this.#o.onManagement !== undefined) {
           this.#o.onManagement(registered, frame.payload);
+          return;
+        }
+        if (frame.type === FrameType.ConfigStatus && registration.features?.includes(FEATURE_CONFIG_STATUS) === true) {
+          this.#o.onConfigStatus?.(registered, frame.payload);
           return;
         }
         conn.destroy(new WarrenError('WARREN_PROTOCOL', `unexpected control frame ${frame.type}`));

@@ -55,3 +55,74 @@ export function parseConfigPush(payload: Buffer): ConfigPush {
   }
   return { version, config: config as Record<string, unknown> };
 }
+
+/**
+ * connector → edge, stream 0 (FrameType.ConfigStatus): what the connector did with a pushed
+ * version, so the API can show it (GET …/configurations). One per ConfigPush received on a link.
+ */
+export interface ConfigStatus {
+  version: number;
+  /** applied: it serves this version; refused: it keeps `running`; ignored: a local config wins. */
+  state: 'applied' | 'refused' | 'ignored';
+  /** The remote version the connector serves (0: none). */
+  running: number;
+  /** Why it refused or ignored the version: one line, bounded, naming files but never their contents. */
+  reason?: string;
+}
+
+/** Longest reason carried; the connector cuts a longer one. */
+export const MAX_CONFIG_STATUS_REASON_CHARS = 1000;
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters would forge lines wherever a reason is shown
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g;
+
+const STATES: ReadonlySet<string> = new Set(['applied', 'refused', 'ignored']);
+
+export function encodeConfigStatus(status: ConfigStatus): Buffer {
+  const reason = status.reason === undefined ? undefined : status.reason.slice(0, MAX_CONFIG_STATUS_REASON_CHARS);
+  return Buffer.from(
+    JSON.stringify({ version: status.version, state: status.state, running: status.running, reason }),
+    'utf8',
+  );
+}
+
+/** Throws MessageError on anything but a well-formed, bounded status (the connector is not trusted). */
+export function parseConfigStatus(payload: Buffer): ConfigStatus {
+  if (payload.length > 4 * MAX_CONFIG_STATUS_REASON_CHARS + 256) {
+    throw new MessageError(`config status: ${payload.length} bytes, too large`);
+  }
+  let v: unknown;
+  try {
+    v = JSON.parse(payload.toString('utf8'));
+  } catch {
+    throw new MessageError('config status: payload is not JSON');
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new MessageError('config status: expected an object');
+  const o = v as Record<string, unknown>;
+  const version = versionOf(o.version, 1, 'version');
+  const running = versionOf(o.running, 0, 'running');
+  const state = o.state;
+  if (typeof state !== 'string' || !STATES.has(state)) {
+    throw new MessageError('config status: state must be applied, refused or ignored');
+  }
+  const reason = o.reason;
+  if (reason !== undefined && (typeof reason !== 'string' || reason.length > MAX_CONFIG_STATUS_REASON_CHARS)) {
+    throw new MessageError(
+      `config status: reason must be a string of at most ${MAX_CONFIG_STATUS_REASON_CHARS} characters`,
+    );
+  }
+  return {
+    version,
+    state: state as ConfigStatus['state'],
+    running,
+    ...(reason === undefined ? {} : { reason: reason.replace(CONTROL_CHARACTERS, ' ') }),
+  };
+}
+
+function versionOf(v: unknown, min: number, name: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > MAX_VERSION) {
+    throw new MessageError(`config status: ${name} must be an integer in [${min}, ${MAX_VERSION}]`);
+  }
+  return v;
+}

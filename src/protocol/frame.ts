@@ -57,6 +57,11 @@ export const FrameType = {
   ConfigPush: 11,
   /** both, stream 0: JSON ManagementMessage (live logs for `warren tail`, see management.ts). */
   Management: 12,
+  /**
+   * connector → edge, stream 0: JSON ConfigStatus, what the connector did with a ConfigPush
+   * (config-push.ts). Sent only to an edge whose Registration lists `config-status`.
+   */
+  ConfigStatus: 13,
   /** edge → connector: RequestHead (NUL-joined, see messages.ts), opens the stream. */
   Request: 16,
   /** connector → edge: ResponseHead (NUL-joined, see messages.ts). */

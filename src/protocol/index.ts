@@ -1,4 +1,13 @@
-export { type ConfigPush, encodeConfigPush, MAX_CONFIG_PUSH_BYTES, parseConfigPush } from './config-push.js';
+export {
+  type ConfigPush,
+  type ConfigStatus,
+  encodeConfigPush,
+  encodeConfigStatus,
+  MAX_CONFIG_PUSH_BYTES,
+  MAX_CONFIG_STATUS_REASON_CHARS,
+  parseConfigPush,
+  parseConfigStatus,
+} from './config-push.js';
 export {
   connectorTagsProblem,
   MAX_CONNECTOR_TAGS,
@@ -38,6 +47,7 @@ export {
   type ConnectorInfo,
   encodeJson,
   FEATURE_CONFIG_PUSH,
+  FEATURE_CONFIG_STATUS,
   FEATURE_MANAGEMENT_LOGS,
   HeadError,
   MAX_HEAD_BYTES,

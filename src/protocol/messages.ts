@@ -56,6 +56,12 @@ export interface Registration {
   quick?: { tunnelId: string; secret: string; hostname: string };
   /** Per-stream receive window the edge grants. */
   initialWindow: number;
+  /**
+   * Optional messages the edge accepts from the connector (`config-status`). A connector sends
+   * such a message only to an edge that lists it, since an older edge drops the link over an
+   * unknown frame; an older connector ignores the field.
+   */
+  features?: string[];
 }
 
 export interface RegisterFailure {
@@ -212,7 +218,13 @@ function featuresOf(v: unknown): { features?: string[] } {
 export const FEATURE_CONFIG_PUSH = 'config-push';
 /** The connector streams its request log when asked (Management frames, `warren tail`). */
 export const FEATURE_MANAGEMENT_LOGS = 'management-logs';
-const KNOWN_FEATURES: ReadonlySet<string> = new Set([FEATURE_CONFIG_PUSH, FEATURE_MANAGEMENT_LOGS]);
+/** edge feature: it takes ConfigStatus frames (what the connector did with a pushed version). */
+export const FEATURE_CONFIG_STATUS = 'config-status';
+const KNOWN_FEATURES: ReadonlySet<string> = new Set([
+  FEATURE_CONFIG_PUSH,
+  FEATURE_MANAGEMENT_LOGS,
+  FEATURE_CONFIG_STATUS,
+]);
 
 export function parseRegistration(payload: Buffer): Registration {
   const what = 'registered';
@@ -225,6 +237,8 @@ export function parseRegistration(payload: Buffer): Registration {
   };
   if (typeof o.url === 'string') r.url = o.url;
   if (typeof o.hostname === 'string') r.hostname = o.hostname;
+  const edgeFeatures = featuresOf(o.features).features;
+  if (edgeFeatures !== undefined) r.features = edgeFeatures;
   const q = o.quick;
   if (typeof q === 'object' && q !== null) {
     const qo = q as Record<string, unknown>;

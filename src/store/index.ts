@@ -52,6 +52,7 @@ export type {
   OriginCaRow,
   OriginCertificateRow,
   SetupLinkRow,
+  TunnelConfigurationReportRow,
   TunnelConfigurationRow,
   TunnelConnectionRow,
   TunnelRow,

@@ -372,6 +372,22 @@ const MIGRATIONS: Record<string, Migration> = {
     },
   },
   '0010_app_revocations_pending_zones': { up: revocationsAndPendingZones },
+  '0011_tunnel_configuration_reports': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // What each connector did with the newest pushed version it got (applied, refused and why, ignored).
+      await db.schema
+        .createTable('tunnel_configuration_reports')
+        .addColumn('tunnel_id', 'text', (c) => c.notNull())
+        .addColumn('connector_id', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('running_version', 'integer', (c) => c.notNull())
+        .addColumn('reason', 'text')
+        .addColumn('reported_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('tunnel_configuration_reports_pk', ['tunnel_id', 'connector_id'])
+        .execute();
+    },
+  },
 };
 
 /** Hands Kysely's Migrator the migrations compiled into this build. */

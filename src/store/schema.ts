@@ -129,6 +129,19 @@ export interface TunnelConfigurationRow {
   created_at: string;
 }
 
+/** A connector's report on the newest version pushed to it (one row per tunnel and connector). */
+export interface TunnelConfigurationReportRow {
+  tunnel_id: string;
+  connector_id: string;
+  version: number;
+  state: 'applied' | 'refused' | 'ignored';
+  /** The remote version the connector serves (0: none). */
+  running_version: number;
+  /** Why it refused or ignored `version`. */
+  reason: string | null;
+  reported_at: string;
+}
+
 export interface TunnelConnectionRow {
   id: string;
   tunnel_id: string;
@@ -346,6 +359,7 @@ export interface Database {
   tunnels: TunnelRow;
   tunnel_connections: TunnelConnectionRow;
   tunnel_configurations: TunnelConfigurationRow;
+  tunnel_configuration_reports: TunnelConfigurationReportRow;
   audit_logs: AuditLogRow;
   origin_ca: OriginCaRow;
   origin_certificates: OriginCertificateRow;

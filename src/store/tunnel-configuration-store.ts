@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Clock } from '../time/index.js';
-import type { Database, TunnelConfigurationRow } from './schema.js';
+import type { Database, TunnelConfigurationReportRow, TunnelConfigurationRow } from './schema.js';
 
 /** How many tunnel ids one `versionsOf` query names (PostgreSQL and SQLite both take this many parameters easily). */
 const IDS_PER_QUERY = 500;
@@ -62,5 +62,61 @@ export class TunnelConfigurationStore {
       for (const r of rows) out.set(r.tunnel_id, Number(r.version));
     }
     return out;
+  }
+
+  /**
+   * Records what a connector did with a pushed version (its newest report replaces the older),
+   * and drops the reports of connectors of the tunnel that no longer have a connection.
+   */
+  async report(row: Omit<TunnelConfigurationReportRow, 'reported_at'>): Promise<void> {
+    const reported_at = this.#clock.now().toISOString();
+    await this.#db
+      .insertInto('tunnel_configuration_reports')
+      .values({ ...row, reported_at })
+      .onConflict((oc) =>
+        oc.columns(['tunnel_id', 'connector_id']).doUpdateSet({
+          version: (eb) => eb.ref('excluded.version'),
+          state: (eb) => eb.ref('excluded.state'),
+          running_version: (eb) => eb.ref('excluded.running_version'),
+          reason: (eb) => eb.ref('excluded.reason'),
+          reported_at: (eb) => eb.ref('excluded.reported_at'),
+        }),
+      )
+      .execute();
+    await this.#db
+      .deleteFrom('tunnel_configuration_reports')
+      .where('tunnel_id', '=', row.tunnel_id)
+      .where('connector_id', '!=', row.connector_id)
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('tunnel_connections')
+              .select('tunnel_connections.id')
+              .whereRef('tunnel_connections.tunnel_id', '=', 'tunnel_configuration_reports.tunnel_id')
+              .whereRef('tunnel_connections.connector_id', '=', 'tunnel_configuration_reports.connector_id'),
+          ),
+        ),
+      )
+      .execute();
+  }
+
+  /** The reports of the tunnel's connected connectors, by connector id. */
+  reportsOf(tunnelId: string): Promise<TunnelConfigurationReportRow[]> {
+    return this.#db
+      .selectFrom('tunnel_configuration_reports')
+      .selectAll()
+      .where('tunnel_id', '=', tunnelId)
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('tunnel_connections')
+            .select('tunnel_connections.id')
+            .whereRef('tunnel_connections.tunnel_id', '=', 'tunnel_configuration_reports.tunnel_id')
+            .whereRef('tunnel_connections.connector_id', '=', 'tunnel_configuration_reports.connector_id'),
+        ),
+      )
+      .orderBy('connector_id')
+      .execute();
   }
 }

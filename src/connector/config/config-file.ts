@@ -60,7 +60,8 @@ export function parseConfig(text: string, source: string): ConnectorConfig {
 }
 
 /**
- * Validates the file's ingress rules into an `Ingress`; errors name the file, the line and the rule.
+ * Validates the file's ingress rules into an `Ingress` (shapes only: the files they name are read
+ * by the connector, see loadOriginFiles); errors name the file, the line and the rule.
  * Returns undefined when the file has no `ingress` key.
  */
 export function ingressOf(config: ConnectorConfig): Ingress | undefined {
@@ -69,15 +70,18 @@ export function ingressOf(config: ConnectorConfig): Ingress | undefined {
     return Ingress.validate(config.ingress, config.originRequest);
   } catch (err) {
     if (!(err instanceof IngressError)) throw err;
-    const line = err.ruleNumber === undefined ? undefined : config.ingressLines[err.ruleNumber - 1];
-    throw new WarrenError(
-      'WARREN_INGRESS_INVALID',
-      `${config.source}${line === undefined ? '' : `:${line}`}: ${err.message}`,
-      {
-        cause: err,
-      },
-    );
+    throw ingressErrorIn(config, err);
   }
+}
+
+/** An IngressError about the file's rules, as one error naming the file and the rule's line. */
+export function ingressErrorIn(config: ConnectorConfig, err: IngressError): WarrenError {
+  const line = err.ruleNumber === undefined ? undefined : config.ingressLines[err.ruleNumber - 1];
+  return new WarrenError(
+    'WARREN_INGRESS_INVALID',
+    `${config.source}${line === undefined ? '' : `:${line}`}: ${err.message}`,
+    { cause: err },
+  );
 }
 
 /** The originRequest that cloudflared's single-origin flags (`proxy-connect-timeout`, `no-tls-verify` …) set. */

@@ -1,5 +1,6 @@
 /** The type a config key's value must have. */
-export type ConfigValueType = 'string' | 'bool' | 'int' | 'duration' | 'strings';
+/** `path`: a string with a leading `~` expanded to the home directory (cloudflared's homedir.Expand). */
+export type ConfigValueType = 'string' | 'path' | 'bool' | 'int' | 'duration' | 'strings';
 
 export interface FlagKey {
   type: ConfigValueType;
@@ -15,22 +16,22 @@ export const FLAG_KEYS: Readonly<Record<string, FlagKey>> = {
   // warren's connector flags
   url: { type: 'string', supported: true },
   edge: { type: 'strings', supported: true },
-  'edge-ca': { type: 'string', supported: true },
+  'edge-ca': { type: 'path', supported: true },
   'ha-connections': { type: 'int', supported: true },
   metrics: { type: 'string', supported: true },
   'grace-period': { type: 'duration', supported: true },
   'connect-timeout': { type: 'duration', supported: true },
   'heartbeat-interval': { type: 'duration', supported: true },
   loglevel: { type: 'string', supported: true },
-  logfile: { type: 'string', supported: true },
+  logfile: { type: 'path', supported: true },
   output: { type: 'string', supported: true },
   token: { type: 'string', supported: true },
-  'token-file': { type: 'string', supported: true },
+  'token-file': { type: 'path', supported: true },
   hostname: { type: 'string', supported: true },
   // cloudflared connector flags warren implements
   retries: { type: 'int', supported: true },
-  pidfile: { type: 'string', supported: true },
-  'log-directory': { type: 'string', supported: true },
+  pidfile: { type: 'path', supported: true },
+  'log-directory': { type: 'path', supported: true },
   'transport-loglevel': { type: 'string', supported: true },
   tag: { type: 'strings', supported: true },
   label: { type: 'string', supported: true },
@@ -39,7 +40,7 @@ export const FLAG_KEYS: Readonly<Record<string, FlagKey>> = {
   'credentials-contents': { type: 'string', supported: true },
   // cloudflared's single-origin flags (apply to --url / url:)
   'hello-world': { type: 'bool', supported: true },
-  'unix-socket': { type: 'string', supported: true },
+  'unix-socket': { type: 'path', supported: true },
   'proxy-connect-timeout': { type: 'duration', supported: true },
   'proxy-tls-timeout': { type: 'duration', supported: true },
   'proxy-tcp-keepalive': { type: 'duration', supported: true },
@@ -47,7 +48,7 @@ export const FLAG_KEYS: Readonly<Record<string, FlagKey>> = {
   'proxy-keepalive-timeout': { type: 'duration', supported: true },
   'http-host-header': { type: 'string', supported: true },
   'origin-server-name': { type: 'string', supported: true },
-  'origin-ca-pool': { type: 'string', supported: true },
+  'origin-ca-pool': { type: 'path', supported: true },
   'no-tls-verify': { type: 'bool', supported: true },
   'no-chunked-encoding': { type: 'bool', supported: true },
   'match-sni-to-host': { type: 'bool', supported: true },

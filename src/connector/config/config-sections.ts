@@ -15,6 +15,7 @@ import { type Field, into, type Section, type YamlReader } from './yaml-reader.j
  */
 
 const str = (r: YamlReader, v: Node | null, name: string): string => r.string(v, name);
+const path = (r: YamlReader, v: Node | null, name: string): string => r.path(v, name);
 const bool = (r: YamlReader, v: Node | null, name: string): boolean => r.bool(v, name);
 const int = (r: YamlReader, v: Node | null, name: string): number => r.int(v, name);
 const ms = (r: YamlReader, v: Node | null, name: string): number => r.durationMs(v, name);
@@ -115,8 +116,8 @@ export const CONFIG_FILE: Section<ConnectorConfig> = {
   notAMap: { problem: 'the file is not a map of keys', fix: 'write "key: value" lines, e.g. "tunnel: <id>"' },
   fields: {
     tunnel: into('tunnel', str),
-    'credentials-file': into('credentialsFile', str),
-    origincert: into('originCert', str),
+    'credentials-file': into('credentialsFile', path),
+    origincert: into('originCert', path),
     ingress,
     originRequest: into('originRequest', originRequest),
   },

@@ -2,6 +2,7 @@ export {
   type ConfigSearch,
   defaultConfigPaths,
   findConfigFile,
+  ingressErrorIn,
   ingressOf,
   loadConfigFile,
   parseConfig,
@@ -10,4 +11,5 @@ export {
 export { type ConfigValueType, FLAG_KEYS, type FlagKey } from './config-keys.js';
 export { type ConnectorConfig, emptyConnectorConfig, type FlagValue } from './connector-config.js';
 export { type DurationOptions, parseDurationMs } from './duration.js';
+export { expandHome, homeFormProblem } from './expand-home.js';
 export { parseRemoteConfig, type RemoteConfig } from './remote-config.js';

@@ -17,8 +17,10 @@ export interface RemoteConfig {
 /**
  * Validates Cloudflare's `config` object (`{ingress: [{hostname?, path?, service, originRequest?}],
  * originRequest?, "warp-routing"?}`) with the very tables and rules that check config.yml, so the
- * API refuses exactly what a connector would. Both the API (on PUT) and the connector (on a push)
- * call it. Unknown keys are errors here, not warnings: the API caller reads the answer at once.
+ * API refuses every shape a connector would. Both the API (on PUT) and the connector (on a push)
+ * call it. Shapes only: the files a configuration names (caPool, tlsClientCert/Key, `unix:`
+ * sockets) are on the connector's host, read there by loadOriginFiles when it applies the version;
+ * the control plane never opens them (a path like /dev/zero or a FIFO froze it). Unknown keys are errors here, not warnings: the API caller reads the answer at once.
  * Durations may be bare numbers of seconds, as Cloudflare's API sends them.
  *
  * @example parseRemoteConfig({ ingress: [{ hostname: 'app.example.com', service: 'http://localhost:3000' }, { service: 'http_status:404' }] })

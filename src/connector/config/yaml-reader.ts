@@ -13,6 +13,7 @@ import { WarrenError } from '../../errors/index.js';
 import { type ConfigValueType, suggestKey } from './config-keys.js';
 import type { FlagValue } from './connector-config.js';
 import { parseDurationMs } from './duration.js';
+import { expandHome, homeFormProblem } from './expand-home.js';
 
 /** Reads one key's value into the section being built; `name` is the key as messages show it. */
 export type Field<T> = (out: T, value: Node | null, name: string, r: YamlReader) => void;
@@ -55,6 +56,7 @@ const TYPE_HINT: Record<ConfigValueType, string> = {
   int: 'a whole number',
   duration: 'a duration such as "30s", "1m30s" or "500ms"',
   strings: 'a string or a list of strings',
+  path: 'a file path, e.g. ~/.warren/cert.pem',
 };
 
 export interface YamlReaderOptions {
@@ -144,6 +146,24 @@ export class YamlReader {
     );
   }
 
+  /**
+   * A file path on this machine (the config file is read where it is used): a leading `~` is the
+   * home directory, as cloudflared's `homedir.Expand`; `~user/…` is refused.
+   */
+  path(node: Node | null, name: string): string {
+    const v = this.string(node, name);
+    const problem = homeFormProblem(v);
+    if (problem !== undefined) {
+      return this.fail(
+        node,
+        `${name}: `,
+        problem,
+        'write the full path, or ~/… for the home of the user running warren',
+      );
+    }
+    return expandHome(v, name);
+  }
+
   bool(node: Node | null, name: string): boolean {
     const v = this.#scalar(node, name, 'bool');
     if (typeof v === 'boolean') return v;
@@ -202,6 +222,8 @@ export class YamlReader {
     switch (type) {
       case 'string':
         return this.string(node, name);
+      case 'path':
+        return this.path(node, name);
       case 'bool':
         return this.bool(node, name);
       case 'int':

@@ -1,18 +1,27 @@
 import type { OriginRequestConfig } from './origin-request.js';
 import { describeService, type OriginService } from './origin-service.js';
+import type { PathPattern } from './path-pattern.js';
 
 export interface IngressRuleInit {
   index: number;
   hostname: string;
   punycodeHostname: string | undefined;
-  path: RegExp | undefined;
+  path: PathPattern | undefined;
   pathSource: string;
   service: OriginService;
   originRequest: OriginRequestConfig;
-  /** PEM text of `originRequest.caPool`, read when the rules were validated. */
+  /** PEM text of `originRequest.caPool`, read by the connector (`loadOriginFiles`); undefined until then. */
   caPem: string | undefined;
-  /** PEM texts of `originRequest.tlsClientCert` and `tlsClientKey`, read and matched when the rules were validated. */
+  /** PEM texts of `originRequest.tlsClientCert` and `tlsClientKey`, read and matched by the connector. */
   clientCert: OriginClientCert | undefined;
+}
+
+/** What the connector read for one rule (`Ingress.withFiles`). */
+export interface RuleFiles {
+  caPem?: string | undefined;
+  clientCert?: OriginClientCert | undefined;
+  /** A `unix:` service with `~` expanded to the connector's home. */
+  service?: OriginService | undefined;
 }
 
 /** A client certificate and its key, presented to https origins that ask for one. */
@@ -29,7 +38,8 @@ export class IngressRule {
   readonly hostname: string;
   /** The hostname in punycode when it differs (IDN), matched as well. */
   readonly punycodeHostname: string | undefined;
-  readonly path: RegExp | undefined;
+  /** RE2 (linear time), as cloudflared's. */
+  readonly path: PathPattern | undefined;
   /** The `path` as written. */
   readonly pathSource: string;
   readonly service: OriginService;
@@ -37,8 +47,10 @@ export class IngressRule {
   readonly caPem: string | undefined;
   readonly clientCert: OriginClientCert | undefined;
   readonly #anyHost: boolean;
+  readonly #init: IngressRuleInit;
 
   constructor(init: IngressRuleInit) {
+    this.#init = init;
     this.index = init.index;
     this.hostname = init.hostname;
     this.punycodeHostname = init.punycodeHostname;
@@ -49,6 +61,23 @@ export class IngressRule {
     this.caPem = init.caPem;
     this.clientCert = init.clientCert;
     this.#anyHost = init.hostname === '' || init.hostname === '*';
+  }
+
+  /** The rule names files on the connector's host that `loadOriginFiles` reads (or a socket under `~`). */
+  get namesFiles(): boolean {
+    const o = this.originRequest;
+    if (o.caPool !== undefined || o.tlsClientCert !== undefined || o.tlsClientKey !== undefined) return true;
+    return this.service.kind === 'unix' && this.service.path.startsWith('~');
+  }
+
+  /** This rule with what the connector read for it. */
+  withFiles(files: RuleFiles): IngressRule {
+    return new IngressRule({
+      ...this.#init,
+      caPem: files.caPem,
+      clientCert: files.clientCert,
+      service: files.service ?? this.#init.service,
+    });
   }
 
   get isCatchAll(): boolean {

@@ -1,10 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { domainToASCII } from 'node:url';
 import { WarrenError } from '../../errors/index.js';
+import { filePathProblem } from './file-path-problem.js';
 import { IngressError } from './ingress-error.js';
-import { IngressRule } from './ingress-rule.js';
-import { readOriginClientCert } from './origin-client-cert.js';
+import { IngressRule, type RuleFiles } from './ingress-rule.js';
 import {
   type AccessConfig,
   DEFAULT_HEALTH_CHECK_TIMEOUT_MS,
@@ -18,12 +16,18 @@ import {
   type OriginRequestOverrides,
 } from './origin-request.js';
 import { describeService, type OriginService, parseOriginService } from './origin-service.js';
+import { PathPattern } from './path-pattern.js';
 import { requestHost, requestPath } from './request-target.js';
 import type { UnvalidatedIngressRule } from './unvalidated-ingress-rule.js';
 
 /**
  * Validated ingress rules (cloudflared's `Ingress`): the first rule matching a request's
  * host and path wins; the last rule, and only the last, matches everything.
+ *
+ * `validate` checks shapes only and never touches a filesystem: the control plane runs it on a
+ * tenant's configuration, and the paths in it (caPool, tlsClientCert/Key, `unix:` sockets)
+ * name files on the connector's host. The connector reads them with `loadOriginFiles`
+ * (src/connector/origin-files/), which returns the same rules with `filesLoaded` true.
  *
  * @example
  * const ingress = Ingress.validate([
@@ -36,22 +40,35 @@ export class Ingress {
   readonly rules: readonly IngressRule[];
   /** The global `originRequest`, every value resolved. */
   readonly defaults: OriginRequestConfig;
+  /**
+   * The files the rules name have been read (or they name none). An `OriginProxy` takes only such
+   * rules: the PEMs live in the rules, and `~` in a socket path is the connector's home.
+   */
+  readonly filesLoaded: boolean;
   readonly #only: IngressRule | undefined;
   readonly #last: IngressRule;
 
-  private constructor(rules: IngressRule[], defaults: OriginRequestConfig) {
+  private constructor(rules: IngressRule[], defaults: OriginRequestConfig, loaded: boolean) {
     this.rules = rules;
     this.defaults = defaults;
+    this.filesLoaded = loaded || !rules.some((r) => r.namesFiles);
     this.#last = rules[rules.length - 1] as IngressRule;
     this.#only = rules.length === 1 ? this.#last : undefined;
+  }
+
+  /** The same rules with what the connector read for each (one entry per rule, in order). */
+  withFiles(files: readonly (RuleFiles | undefined)[]): Ingress {
+    if (files.length !== this.rules.length) {
+      throw new TypeError(`withFiles: ${files.length} entries for ${this.rules.length} rules`);
+    }
+    const rules = this.rules.map((r, i) => r.withFiles(files[i] ?? {}));
+    return new Ingress(rules, this.defaults, true);
   }
 
   /** Turns raw rules into an `Ingress`, or throws an `IngressError` naming the rule and the fix. */
   static validate(raw: readonly UnvalidatedIngressRule[], globalOverrides: OriginRequestOverrides = {}): Ingress {
     const defaults = mergeOriginRequest(DEFAULT_ORIGIN_REQUEST, globalOverrides);
     checkOriginRequest(undefined, defaults);
-    // A bad global client certificate is named as the global one, not as rule #1's.
-    readOriginClientCert(defaults, undefined);
     defaults.healthCheck = globalHealthCheck(globalOverrides.healthCheck);
     if (raw.length === 0) {
       throw new IngressError(
@@ -61,7 +78,7 @@ export class Ingress {
       );
     }
     const rules = raw.map((r, i) => validateRule(r, i, raw.length, defaults, globalOverrides.healthCheck));
-    return new Ingress(rules, defaults);
+    return new Ingress(rules, defaults, false);
   }
 
   /** One catch-all rule for a single origin (`--url`), like cloudflared's CLI ingress. */
@@ -144,7 +161,7 @@ function validateRule(
     const puny = wild ? `*.${ascii}` : ascii;
     if (puny !== hostname) punycodeHostname = puny;
   }
-  const path = pathSource === '' ? undefined : compilePath(pathSource, n);
+  const path = pathSource === '' ? undefined : PathPattern.compile(pathSource, n);
   const originRequest = mergeOriginRequest(defaults, r.originRequest ?? {});
   checkOriginRequest(n, originRequest);
   originRequest.healthCheck = ruleHealthCheck(n, service, globalHealth, r.originRequest?.healthCheck);
@@ -156,8 +173,8 @@ function validateRule(
     pathSource,
     service,
     originRequest,
-    caPem: readCaPool(originRequest.caPool, n),
-    clientCert: readOriginClientCert(originRequest, n),
+    caPem: undefined,
+    clientCert: undefined,
   });
 }
 
@@ -187,26 +204,6 @@ function validateHostname(raw: string, n: number): string {
     );
   }
   return h;
-}
-
-/** Go's regexp syntax mostly is JavaScript's; a leading `(?i)`-style flag group becomes flags. */
-function compilePath(source: string, n: number): RegExp {
-  let pattern = source;
-  let flags = '';
-  const m = /^\(\?([ims]+)\)/.exec(pattern);
-  if (m !== null) {
-    flags = [...new Set(m[1])].join('');
-    pattern = pattern.slice(m[0].length);
-  }
-  try {
-    return new RegExp(pattern, flags);
-  } catch (err) {
-    throw new IngressError(
-      n,
-      `path "${source}" is not a valid regular expression (${(err as Error).message})`,
-      'escape special characters, e.g. "^/api/v1\\.0/"; the path is matched anywhere unless anchored with ^ and $',
-    );
-  }
 }
 
 function checkOriginRequest(n: number | undefined, o: OriginRequestConfig): void {
@@ -240,6 +237,39 @@ function checkOriginRequest(n: number | undefined, o: OriginRequestConfig): void
     );
   }
   if (o.access !== undefined) checkAccess(n, o.access);
+  checkFilePaths(n, o);
+}
+
+/**
+ * The file paths of an originRequest, by shape only: they name files on the connector's host,
+ * read when the connector applies the rules (never here: see the class comment).
+ */
+function checkFilePaths(n: number | undefined, o: OriginRequestConfig): void {
+  const fields = [
+    ['caPool', o.caPool],
+    ['tlsClientCert', o.tlsClientCert],
+    ['tlsClientKey', o.tlsClientKey],
+  ] as const;
+  for (const [name, path] of fields) {
+    if (path === undefined) continue;
+    const problem = filePathProblem(path);
+    if (problem !== undefined) {
+      throw new IngressError(
+        n,
+        `originRequest.${name} ${problem}`,
+        "write the path of a PEM file on the connector's host, e.g. /etc/warren/origin.pem or ~/origin.pem",
+      );
+    }
+  }
+  if ((o.tlsClientCert === undefined) !== (o.tlsClientKey === undefined)) {
+    const [set, missing] =
+      o.tlsClientCert === undefined ? ['tlsClientKey', 'tlsClientCert'] : ['tlsClientCert', 'tlsClientKey'];
+    throw new IngressError(
+      n,
+      `originRequest sets ${set} without ${missing}`,
+      'set both: tlsClientCert to the PEM certificate and tlsClientKey to its PEM private key',
+    );
+  }
 }
 
 function checkAccess(n: number | undefined, a: AccessConfig): void {
@@ -337,25 +367,4 @@ function checkHealthCheckFields(n: number | undefined, h: HealthCheckOverrides):
       'write e.g. "unhealthyThreshold: 2"',
     );
   }
-}
-
-function readCaPool(path: string | undefined, n: number): string | undefined {
-  if (path === undefined) return undefined;
-  const file = path.startsWith('~/') ? `${homedir()}${path.slice(1)}` : path;
-  if (!existsSync(file)) {
-    throw new IngressError(
-      n,
-      `originRequest.caPool "${path}" does not exist`,
-      'write the path of a PEM file with the CA that signed the origin certificate',
-    );
-  }
-  const pem = readFileSync(file, 'utf8');
-  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
-    throw new IngressError(
-      n,
-      `originRequest.caPool "${path}" holds no PEM certificate`,
-      'point it at a file starting with "-----BEGIN CERTIFICATE-----"',
-    );
-  }
-  return pem;
 }

@@ -1,3 +1,4 @@
+import { filePathProblem } from './file-path-problem.js';
 import { IngressError } from './ingress-error.js';
 
 /** Where a rule sends its requests; parsed from the rule's `service` string. */
@@ -33,6 +34,14 @@ export function parseOriginService(service: string): OriginService {
     const path = s.slice(tls ? 9 : 5);
     if (path === '') {
       throw invalidService(`"${s}" names no socket`, 'write the socket path, e.g. "unix:/run/app.sock"');
+    }
+    // A socket on the connector's host: its shape is checked here, `~` expanded where the connector runs.
+    const problem = filePathProblem(path);
+    if (problem !== undefined) {
+      throw invalidService(
+        `"${s}": the socket path ${problem}`,
+        'write the path of the origin\'s socket on the connector\'s host, e.g. "unix:/run/app.sock" or "unix:~/app.sock"',
+      );
     }
     return { kind: 'unix', path, tls };
   }

@@ -996,7 +996,7 @@ export interface paths {
         get: operations["getZonesZoneId"];
         put?: never;
         post?: never;
-        /** Deletes a zone and all its DNS records */
+        /** Deletes a zone, all its DNS records, and the account's Access apps that no other zone of the account covers */
         delete: operations["deleteZonesZoneId"];
         options?: never;
         head?: never;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { AccessGate, AccessKeyRing, signAccessJwt } from '../src/access/index.js';
-import { SignInThrottle } from '../src/control/sign-in-throttle.js';
+import { SignInThrottle } from '../src/access/sign-in-throttle.js';
 import { AccessEdge } from '../src/edge/index.js';
 import { Store } from '../src/store/index.js';
 

@@ -1,5 +1,4 @@
-export { AccessEdge, type AccessEdgeOptions, type AccessVerdict } from './access-edge.js';
-export type { EdgeLink } from './edge-link.js';
+export { AccessEdge, type AccessEdgeOptions, type AccessVerdict } from './access/access-edge.js';
 export { EdgeMetrics } from './edge-metrics.js';
 export {
   DEFAULT_QUICK_TUNNELS_PER_MINUTE,
@@ -26,11 +25,15 @@ export {
   type TailClientMessage,
   type TailSession,
 } from './management-hub.js';
-export { QuickHostRouter } from './quick-host-router.js';
-export { QUICK_ACCOUNT_TAG, QuickTunnelAuthority, type QuickTunnelCredentials } from './quick-tunnel-authority.js';
 export { reasonPhrase } from './reason-phrase.js';
-export { type AdmissionRefusal, TunnelAdmission, type TunnelPortLimits } from './tunnel-admission.js';
-export { type AuthResult, credentialsRejected, type TunnelAuthenticator } from './tunnel-authenticator.js';
+export type { EdgeLink } from './registration/edge-link.js';
+export {
+  QUICK_ACCOUNT_TAG,
+  QuickTunnelAuthority,
+  type QuickTunnelCredentials,
+} from './registration/quick-tunnel-authority.js';
+export { type AdmissionRefusal, TunnelAdmission, type TunnelPortLimits } from './registration/tunnel-admission.js';
+export { type AuthResult, credentialsRejected, type TunnelAuthenticator } from './registration/tunnel-authenticator.js';
 export {
   DEFAULT_MAX_CONNECTIONS_PER_SOURCE,
   DEFAULT_MAX_PENDING_HANDSHAKES,
@@ -38,8 +41,9 @@ export {
   DEFAULT_TUNNEL_PORT_LIMITS,
   HANDSHAKE_TIMEOUT_MS,
   TunnelListener,
-} from './tunnel-listener.js';
-export { TunnelRegistry } from './tunnel-registry.js';
+} from './registration/tunnel-listener.js';
+export { QuickHostRouter } from './routing/quick-host-router.js';
+export { TunnelRegistry } from './routing/tunnel-registry.js';
 export {
   DEFAULT_ORIGIN_RESPONSE_TIMEOUT_MS,
   DEFAULT_REQUEST_BODY_IDLE_TIMEOUT_MS,

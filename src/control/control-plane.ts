@@ -1,14 +1,16 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { SignInThrottle } from '../access/sign-in-throttle.js';
-import type { EdgeLink, HostRouter, TunnelAuthenticator } from '../edge/index.js';
-import { ConnectionTracker } from '../edge/registration/connection-tracker.js';
+import { SignInThrottle } from '../access/index.js';
 import {
+  ConnectionTracker,
   DEFAULT_MAX_TUNNELS_PER_ACCOUNT,
+  DnsHostRouter,
+  type EdgeLink,
+  type HostRouter,
   NamedTunnelAuthenticator,
-} from '../edge/registration/named-tunnel-authenticator.js';
-import { TunnelConfigurationPusher } from '../edge/registration/tunnel-configuration-pusher.js';
-import { DnsHostRouter } from '../edge/routing/dns-host-router.js';
+  type TunnelAuthenticator,
+  TunnelConfigurationPusher,
+} from '../edge/index.js';
 import type { OriginCa } from '../pki/index.js';
 import type { SecretBox, Store } from '../store/index.js';
 import { SYSTEM_TIMERS, type Timers } from '../time/index.js';

@@ -1,22 +1,3 @@
-export {
-  ADDRESS_LOCKOUT,
-  type LockoutPolicy,
-  type SignInAttempt,
-  type SignInRefusal,
-  SignInThrottle,
-  SOURCE_LOCKOUT,
-} from '../access/sign-in-throttle.js';
-export {
-  CONNECTION_RECONCILE_INTERVAL_MS,
-  CONNECTION_RETRY_MAX_MS,
-  CONNECTION_RETRY_MIN_MS,
-  ConnectionTracker,
-} from '../edge/registration/connection-tracker.js';
-export {
-  DEFAULT_MAX_TUNNELS_PER_ACCOUNT,
-  NamedTunnelAuthenticator,
-} from '../edge/registration/named-tunnel-authenticator.js';
-export { DnsHostRouter } from '../edge/routing/dns-host-router.js';
 export { ApiError } from './api/api-error.js';
 export type { ApiCall, ApiRoute, RouteSpec } from './api/api-route.js';
 export { API_PREFIX, type ApiServerOptions, createApiServer } from './api/api-server.js';

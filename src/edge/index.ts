@@ -26,7 +26,17 @@ export {
   type TailSession,
 } from './management-hub.js';
 export { reasonPhrase } from './reason-phrase.js';
+export {
+  CONNECTION_RECONCILE_INTERVAL_MS,
+  CONNECTION_RETRY_MAX_MS,
+  CONNECTION_RETRY_MIN_MS,
+  ConnectionTracker,
+} from './registration/connection-tracker.js';
 export type { EdgeLink } from './registration/edge-link.js';
+export {
+  DEFAULT_MAX_TUNNELS_PER_ACCOUNT,
+  NamedTunnelAuthenticator,
+} from './registration/named-tunnel-authenticator.js';
 export {
   QUICK_ACCOUNT_TAG,
   QuickTunnelAuthority,
@@ -34,6 +44,7 @@ export {
 } from './registration/quick-tunnel-authority.js';
 export { type AdmissionRefusal, TunnelAdmission, type TunnelPortLimits } from './registration/tunnel-admission.js';
 export { type AuthResult, credentialsRejected, type TunnelAuthenticator } from './registration/tunnel-authenticator.js';
+export { TunnelConfigurationPusher } from './registration/tunnel-configuration-pusher.js';
 export {
   DEFAULT_MAX_CONNECTIONS_PER_SOURCE,
   DEFAULT_MAX_PENDING_HANDSHAKES,
@@ -42,6 +53,7 @@ export {
   HANDSHAKE_TIMEOUT_MS,
   TunnelListener,
 } from './registration/tunnel-listener.js';
+export { DnsHostRouter } from './routing/dns-host-router.js';
 export { QuickHostRouter } from './routing/quick-host-router.js';
 export { TunnelRegistry } from './routing/tunnel-registry.js';
 export {

@@ -2,8 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
-import { AccessGate, idpFetch, OtpMailer } from '../../access/index.js';
-import { SignInThrottle } from '../../access/sign-in-throttle.js';
+import { AccessGate, idpFetch, OtpMailer, SignInThrottle } from '../../access/index.js';
 import { checkPassword } from '../../control/identity/user-admin.js';
 import {
   bootstrapAdmin,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { SignInThrottle } from '../../access/sign-in-throttle.js';
+import type { SignInThrottle } from '../../access/index.js';
 import { hashToken, verifyPasswordOrDummy } from '../../store/index.js';
 import { ApiError } from '../api/api-error.js';
 import type { ControlContext } from '../api/control-context.js';

@@ -1,4 +1,4 @@
-import type { SignInThrottle } from '../../access/sign-in-throttle.js';
+import type { SignInThrottle } from '../../access/index.js';
 import type { DashboardSessionRow } from '../../store/index.js';
 import { verifyPasswordOrDummy } from '../../store/index.js';
 import { ApiError } from '../api/api-error.js';

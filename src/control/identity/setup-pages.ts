@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { SignInThrottle } from '../../access/sign-in-throttle.js';
+import type { SignInThrottle } from '../../access/index.js';
 import { WarrenError } from '../../errors/index.js';
 import type { ControlContext } from '../api/control-context.js';
 import { SIGN_IN_PATH } from '../api/home-page.js';

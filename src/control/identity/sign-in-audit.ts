@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import type { SignInRefusal } from '../../access/sign-in-throttle.js';
+import type { SignInRefusal } from '../../access/index.js';
 import type { UserRow } from '../../store/index.js';
 import type { ControlContext } from '../api/control-context.js';
 import { esc, htmlPage } from '../api/html-page.js';

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
+import type { SignInThrottle } from '../../access/index.js';
 import {
   type AccessGate,
   type AccessKeyRing,
@@ -12,7 +13,6 @@ import {
   type OtpMailer,
   signAccessJwt,
 } from '../../access/index.js';
-import type { SignInThrottle } from '../../access/sign-in-throttle.js';
 import type { Store } from '../../store/index.js';
 import { hostOf } from '../host-of.js';
 import { normalizeIp } from '../registration/tunnel-listener.js';

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { AuditEntry, Store, TunnelConnectionRow } from '../../store/index.js';
 import { type Cancel, PeriodicJob, SYSTEM_TIMERS, type Timers } from '../../time/index.js';
-import type { EdgeLink } from '../index.js';
+import type { EdgeLink } from './edge-link.js';
 
 export const CONNECTION_RECONCILE_INTERVAL_MS = 30_000; // 30 seconds between checks of every recorded link against the live ones
 export const CONNECTION_RETRY_MIN_MS = 250; // first retry of a connection write that failed

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { type RegisterRequest, verifyProof } from '../../protocol/index.js';
 import type { Store } from '../../store/index.js';
-import { type AuthResult, credentialsRejected, type TunnelAuthenticator } from '../index.js';
 import type { ConnectionTracker } from './connection-tracker.js';
+import { type AuthResult, credentialsRejected, type TunnelAuthenticator } from './tunnel-authenticator.js';
 
 export const DEFAULT_MAX_TUNNELS_PER_ACCOUNT = 1000;
 /** How long an accepted registration counts toward the limit before its link shows up (10 seconds). */

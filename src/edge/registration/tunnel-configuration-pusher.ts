@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { encodeConfigPush, FEATURE_CONFIG_PUSH, FrameType, parseConfigStatus } from '../../protocol/index.js';
 import { FeedReload, type Store } from '../../store/index.js';
-import type { EdgeLink } from '../index.js';
+import type { EdgeLink } from './edge-link.js';
 
 /** A burst of PUTs within this long causes one look at the store (milliseconds). */
 const PUSH_DEBOUNCE_MS = 10; // 10 milliseconds: well inside the one second a new version may take

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { FeedReload, type Store } from '../../store/index.js';
-import type { HostRouter } from '../index.js';
+import type { HostRouter } from '../visitor-proxy.js';
 
 export const ROUTER_DEBOUNCE_MS = 20; // coalesce bursts of changes into one reload
 export const ROUTER_SAFETY_REFRESH_MS = 60_000; // 1 minute: a full reload even without notifications

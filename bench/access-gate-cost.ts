@@ -3,8 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { AccessGate, AccessKeyRing, signAccessJwt } from '../src/access/index.js';
-import { SignInThrottle } from '../src/control/sign-in-throttle.js';
+import { AccessGate, AccessKeyRing, SignInThrottle, signAccessJwt } from '../src/access/index.js';
 import { AccessEdge } from '../src/edge/index.js';
 import { Store } from '../src/store/index.js';
 

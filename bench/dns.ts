@@ -19,7 +19,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import dnsPacket from 'dns-packet';
 import pino from 'pino';
 import { bootstrapAdmin } from '../src/control/index.js';
-import { formatZoneFile } from '../src/control/zone-file.js';
+import { formatZoneFile } from '../src/control/zones/zone-file.js';
 import { Store } from '../src/store/index.js';
 import { freePort } from './lib/net.js';
 import { spawnChild, stopAll } from './lib/proc.js';

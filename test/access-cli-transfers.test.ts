@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { accessCliCode } from '../src/edge/access-cli-code.js';
+import { accessCliCode } from '../src/edge/access/access-cli-code.js';
 import {
   ACCESS_CLI_TRANSFER_TTL_MS,
   ACCESS_CLI_TRANSFERS_PER_USER,
   ACCESS_CLI_TRANSFERS_TOTAL,
   AccessCliTransfers,
-} from '../src/edge/access-cli-transfers.js';
+} from '../src/edge/access/access-cli-transfers.js';
 
 const AUD = 'a'.repeat(64);
 const id = (n: number) => `transfer-${String(n).padStart(40, '0')}`;

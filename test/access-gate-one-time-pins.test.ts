@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { OneTimePins, OTP_MAX_ATTEMPTS, OTP_TTL_MS } from '../src/access/index.js';
-import { sameHostPath } from '../src/edge/access-http.js';
-import { gatePath } from '../src/edge/gate-path.js';
+import { sameHostPath } from '../src/edge/access/access-http.js';
+import { gatePath } from '../src/edge/access/gate-path.js';
 
 describe('one-time PINs', { timeout: 10_000 }, () => {
   test('a code is six digits, works once, and only for the app it was sent for', () => {

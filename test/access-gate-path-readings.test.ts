@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { appCoversHost, isHostname, matchApp, parseAppDomain } from '../src/access/index.js';
-import { edgeUrl } from '../src/edge/access-http.js';
-import { gatePath } from '../src/edge/gate-path.js';
+import { edgeUrl } from '../src/edge/access/access-http.js';
+import { gatePath } from '../src/edge/access/gate-path.js';
 
 const read = (t: string) => {
   const p = gatePath(t);

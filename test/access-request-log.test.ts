@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { parseAppDomain } from '../src/access/index.js';
 import { SUPER_ADMIN_ROLE_ID } from '../src/control/index.js';
-import { auditLogin } from '../src/edge/access-login-audit.js';
+import { auditLogin } from '../src/edge/access/access-login-audit.js';
 import { ManualClock } from '../src/time/index.js';
 import { type ControlHarness, DIALECTS, quietLogger, startControl } from './support/control-harness.js';
 

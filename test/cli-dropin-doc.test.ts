@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import type { Command } from 'commander';
-import { normalizeCloudflaredArgs } from '../src/cli/cloudflared-argv.js';
-import { CLOUDFLARED_FLAGS } from '../src/cli/cloudflared-flags.js';
+import { normalizeCloudflaredArgs } from '../src/cli/cloudflared/cloudflared-argv.js';
+import { CLOUDFLARED_FLAGS } from '../src/cli/cloudflared/cloudflared-flags.js';
 import { buildProgram } from '../src/cli/program.js';
 
 const DOC = new URL('../../docs/migrating-from-cloudflared.md', import.meta.url);

@@ -23,7 +23,7 @@ function importsOf(file: string): { local: string[]; packages: string[] } {
 }
 
 test('the-configuration-API-reaches-no-connector-module-that-touches-a-filesystem', () => {
-  const start = join(DIST_SRC, 'control', 'tunnel-configuration-routes.js');
+  const start = join(DIST_SRC, 'control', 'tunnels', 'tunnel-configuration-routes.js');
   const connectorDir = join(DIST_SRC, 'connector');
   const seen = new Set<string>();
   const queue = [start];

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import { bootstrapAdmin, ControlPlane, createApiServer } from '../src/control/index.js';
 import {
-  bootstrapAdmin,
   CONNECTION_RECONCILE_INTERVAL_MS,
   CONNECTION_RETRY_MAX_MS,
-  ControlPlane,
-  createApiServer,
-} from '../src/control/index.js';
-import { EdgeServer, QuickTunnelAuthority } from '../src/edge/index.js';
+  EdgeServer,
+  QuickTunnelAuthority,
+} from '../src/edge/index.js';
 import { loadOrCreateEdgeTls } from '../src/pki/index.js';
 import { Store } from '../src/store/index.js';
 import { ManualClock } from '../src/time/index.js';

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { CONTROL_RETRY_MIN_MS, ControlClient, type ControlRetry } from '../src/control/control-client.js';
+import { CONTROL_RETRY_MIN_MS, ControlClient, type ControlRetry } from '../src/control/client/control-client.js';
 import { WarrenError } from '../src/errors/index.js';
 import type { Timers } from '../src/time/index.js';
 

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import Cloudflare from 'cloudflare';
 import { parseAppDomain } from '../src/access/index.js';
 import { createUserWithToken, SUPER_ADMIN_ROLE_ID } from '../src/control/index.js';
-import { auditLogin } from '../src/edge/access-login-audit.js';
+import { auditLogin } from '../src/edge/access/access-login-audit.js';
 import {
   ADMIN_EMAIL,
   ADMIN_TOKEN,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { SESSION_IDLE_MS, SESSION_LIFETIME_MS } from '../src/control/dashboard-session.js';
+import { SESSION_IDLE_MS, SESSION_LIFETIME_MS } from '../src/control/identity/dashboard-session.js';
 import { Store } from '../src/store/index.js';
 import { ManualClock } from '../src/time/index.js';
 import { ADMIN_EMAIL, type ControlHarness, DIALECTS, type Envelope, startControl } from './support/control-harness.js';

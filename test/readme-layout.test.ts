@@ -12,6 +12,8 @@ test('the-readme-layout-names-every-src-folder-and-only-folders-that-exist', { t
   assert.ok(at >= 0, 'README.md has a "## Layout" section');
   const next = readme.indexOf('\n## ', at + 1);
   const layout = readme.slice(at, next < 0 ? undefined : next);
+  assert.ok(layout.includes('(docs/architecture.md)'), 'the layout section links docs/architecture.md');
+  assert.ok(existsSync(join(ROOT, 'docs', 'architecture.md')), 'docs/architecture.md exists');
   const folders = readdirSync(join(ROOT, 'src'), { withFileTypes: true })
     .filter((e) => e.isDirectory())
     .map((e) => e.name);

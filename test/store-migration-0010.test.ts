@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
-import { BuiltInMigrations } from '../src/store/migrations.js';
+import { BuiltInMigrations } from '../src/store/schema/migrations.js';
 
 test('migration 0010 moves a revocation out of the app settings into its own column, and dates pending zones', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'warren-migrate-'));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { lineOf } from '../src/cli/tail-command.js';
+import { lineOf } from '../src/cli/tunnel/tail-command.js';
 
 test('warren tail prints one line per event, with terminal escapes from the network made harmless', () => {
   const line = lineOf({

@@ -10,7 +10,7 @@ import {
 } from '../src/control/index.js';
 import { parseOriginCertBundle } from '../src/pki/index.js';
 import { hashToken, Store } from '../src/store/index.js';
-import { narrowLegacyLoginTokens } from '../src/store/legacy-login-tokens.js';
+import { narrowLegacyLoginTokens } from '../src/store/schema/legacy-login-tokens.js';
 import { ADMIN_EMAIL, type ControlHarness, DIALECTS, startControl } from './support/control-harness.js';
 import type { ZoneResult } from './support/control-types.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { ConnectionTracker, NamedTunnelAuthenticator } from '../src/control/index.js';
+import { ConnectionTracker, NamedTunnelAuthenticator } from '../src/edge/index.js';
 import { PROTOCOL_VERSION, proveSecret, type RegisterRequest } from '../src/protocol/index.js';
 import { type ControlHarness, DIALECTS, quietLogger, startControl } from './support/control-harness.js';
 import type { AuditResult, TunnelResult } from './support/control-types.js';

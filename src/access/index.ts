@@ -37,4 +37,12 @@ export {
   type PolicyVerdict,
 } from './policy-engine.js';
 export { hashServiceSecret, SERVICE_TOKEN_ROTATE_GRACE_MS, serviceSecretValid } from './service-token-check.js';
+export {
+  ADDRESS_LOCKOUT,
+  type LockoutPolicy,
+  type SignInAttempt,
+  type SignInRefusal,
+  SignInThrottle,
+  SOURCE_LOCKOUT,
+} from './sign-in-throttle.js';
 export { generateSigningKey, importSigningKey, type SigningKey, type SigningKeyMaterial } from './signing-key.js';

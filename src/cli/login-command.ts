@@ -3,7 +3,7 @@ import { randomBytes, X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { ControlClient } from '../control/control-client.js';
+import { ControlClient } from '../control/client/control-client.js';
 import { WarrenError } from '../errors/index.js';
 import { parseOriginCertBundle } from '../pki/origin-cert-bundle.js';
 import { defaultOriginCertPath } from '../pki/origin-cert-file.js';

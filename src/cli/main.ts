@@ -1,5 +1,5 @@
 import { WarrenError } from '../errors/index.js';
-import { cloudflaredArgv } from './cloudflared-argv.js';
+import { cloudflaredArgv } from './cloudflared/cloudflared-argv.js';
 import { buildProgram } from './program.js';
 
 const program = buildProgram();

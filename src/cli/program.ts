@@ -1,16 +1,16 @@
 import { Command } from 'commander';
 import { CONNECTOR_VERSION } from '../connector/index.js';
-import { registerAccessCommand } from './access-options.js';
-import { registerAdminCommand } from './admin-options.js';
-import { registerTunnelDiagCommand } from './diag-options.js';
-import { registerDnsCommand } from './dns-options.js';
+import { registerAccessCommand } from './access/access-options.js';
+import { registerUnsupportedCommands } from './cloudflared/unsupported-options.js';
 import { registerLoginCommand } from './login-options.js';
-import { registerServeCommand } from './serve-options.js';
-import { registerServiceCommand } from './service-options.js';
-import { registerTailCommand } from './tail-options.js';
-import { registerTunnelCommand } from './tunnel-options.js';
-import { registerTunnelReadyCommand } from './tunnel-ready-options.js';
-import { registerUnsupportedCommands } from './unsupported-options.js';
+import { registerAdminCommand } from './serve/admin-options.js';
+import { registerDnsCommand } from './serve/dns-options.js';
+import { registerServeCommand } from './serve/serve-options.js';
+import { registerTunnelDiagCommand } from './tunnel/diag-options.js';
+import { registerServiceCommand } from './tunnel/service-options.js';
+import { registerTailCommand } from './tunnel/tail-options.js';
+import { registerTunnelCommand } from './tunnel/tunnel-options.js';
+import { registerTunnelReadyCommand } from './tunnel/tunnel-ready-options.js';
 import { registerUpdateCommands } from './update-options.js';
 
 /**

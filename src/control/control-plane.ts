@@ -1,44 +1,49 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import type { EdgeLink, HostRouter, TunnelAuthenticator } from '../edge/index.js';
+import { SignInThrottle } from '../access/index.js';
+import {
+  ConnectionTracker,
+  DEFAULT_MAX_TUNNELS_PER_ACCOUNT,
+  DnsHostRouter,
+  type EdgeLink,
+  type HostRouter,
+  NamedTunnelAuthenticator,
+  type TunnelAuthenticator,
+  TunnelConfigurationPusher,
+} from '../edge/index.js';
 import type { OriginCa } from '../pki/index.js';
 import type { SecretBox, Store } from '../store/index.js';
 import { SYSTEM_TIMERS, type Timers } from '../time/index.js';
-import { AccessControl } from './access-control.js';
-import { accountRoutes } from './account-routes.js';
-import type { ApiRoute } from './api-route.js';
-import { auditLogRoutes } from './audit-log-routes.js';
-import { certificateRoutes } from './certificate-routes.js';
-import { CLASSIC_CLEANUP_INTERVAL_MS, ClassicDnsCleanup } from './classic-dns-cleanup.js';
-import { classicTunnelRoutes } from './classic-tunnel-routes.js';
-import { ConnectionTracker } from './connection-tracker.js';
-import type { ControlContext } from './control-context.js';
-import { DashboardBundle, DEFAULT_DASHBOARD_DIR, dashboardFallback } from './dashboard-static.js';
-import { dnsNsLookup, type NsLookup } from './delegation-lookup.js';
-import { DnsHostRouter } from './dns-host-router.js';
-import { dnsRecordFileRoutes } from './dns-record-file-routes.js';
-import { dnsRecordRoutes } from './dns-record-routes.js';
-import { registerHomePage } from './home-page.js';
-import { registerLoginPages } from './login-pages.js';
-import { loginRoutes } from './login-routes.js';
-import { membershipRoutes } from './membership-routes.js';
-import { DEFAULT_MAX_TUNNELS_PER_ACCOUNT, NamedTunnelAuthenticator } from './named-tunnel-authenticator.js';
-import { loadOriginCa } from './origin-ca-keeper.js';
-import { DEFAULT_PENDING_ZONE_EXPIRY_DAYS, PendingZoneExpiry } from './pending-zone-expiry.js';
-import { sessionRoutes } from './session-routes.js';
-import { registerSetupPages } from './setup-pages.js';
-import { SignInThrottle } from './sign-in-throttle.js';
-import { TunnelConfigurationPusher } from './tunnel-configuration-pusher.js';
-import { tunnelConfigurationRoutes } from './tunnel-configuration-routes.js';
-import { tunnelDnsRoutes } from './tunnel-dns-route.js';
-import { tunnelManagementRoutes } from './tunnel-management-routes.js';
-import { tunnelRouteDeleteRoutes } from './tunnel-route-delete-routes.js';
-import { tunnelRouteListRoutes } from './tunnel-route-list-routes.js';
-import { tunnelRoutes } from './tunnel-routes.js';
-import { userRoutes } from './user-routes.js';
-import { ZoneDelegationCheck } from './zone-activation.js';
-import { zoneRoutes } from './zone-routes.js';
-import { dnsTxtLookup, type TxtLookup, ZONE_VERIFY_RECHECK_MS, ZoneVerifier } from './zone-verifier.js';
+import { AccessControl } from './access/access-control.js';
+import type { ApiRoute } from './api/api-route.js';
+import type { ControlContext } from './api/control-context.js';
+import { DashboardBundle, DEFAULT_DASHBOARD_DIR, dashboardFallback } from './api/dashboard-static.js';
+import { registerHomePage } from './api/home-page.js';
+import { auditLogRoutes } from './audit/audit-log-routes.js';
+import { certificateRoutes } from './certificates/certificate-routes.js';
+import { loadOriginCa } from './certificates/origin-ca-keeper.js';
+import { accountRoutes } from './identity/account-routes.js';
+import { registerLoginPages } from './identity/login-pages.js';
+import { loginRoutes } from './identity/login-routes.js';
+import { membershipRoutes } from './identity/membership-routes.js';
+import { sessionRoutes } from './identity/session-routes.js';
+import { registerSetupPages } from './identity/setup-pages.js';
+import { userRoutes } from './identity/user-routes.js';
+import { CLASSIC_CLEANUP_INTERVAL_MS, ClassicDnsCleanup } from './jobs/classic-dns-cleanup.js';
+import { DEFAULT_PENDING_ZONE_EXPIRY_DAYS, PendingZoneExpiry } from './jobs/pending-zone-expiry.js';
+import { ZoneDelegationCheck } from './jobs/zone-activation.js';
+import { classicTunnelRoutes } from './tunnels/classic-tunnel-routes.js';
+import { tunnelConfigurationRoutes } from './tunnels/tunnel-configuration-routes.js';
+import { tunnelDnsRoutes } from './tunnels/tunnel-dns-route.js';
+import { tunnelManagementRoutes } from './tunnels/tunnel-management-routes.js';
+import { tunnelRouteDeleteRoutes } from './tunnels/tunnel-route-delete-routes.js';
+import { tunnelRouteListRoutes } from './tunnels/tunnel-route-list-routes.js';
+import { tunnelRoutes } from './tunnels/tunnel-routes.js';
+import { dnsNsLookup, type NsLookup } from './zones/delegation-lookup.js';
+import { dnsRecordFileRoutes } from './zones/dns-record-file-routes.js';
+import { dnsRecordRoutes } from './zones/dns-record-routes.js';
+import { zoneRoutes } from './zones/zone-routes.js';
+import { dnsTxtLookup, type TxtLookup, ZONE_VERIFY_RECHECK_MS, ZoneVerifier } from './zones/zone-verifier.js';
 
 export interface ControlPlaneOptions {
   store: Store;

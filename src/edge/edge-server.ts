@@ -6,20 +6,20 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { DEFAULT_INITIAL_WINDOW } from '../protocol/index.js';
 import { SYSTEM_TIMERS, type Timers } from '../time/index.js';
-import type { AccessEdge } from './access-edge.js';
-import type { EdgeLink } from './edge-link.js';
+import type { AccessEdge } from './access/access-edge.js';
 import { EdgeMetrics } from './edge-metrics.js';
 import { type LinkStallTimes, LinkStallWatch } from './link-stall-watch.js';
 import { ManagementHub } from './management-hub.js';
-import { QuickHostRouter } from './quick-host-router.js';
-import { QuickTunnelAuthenticator } from './quick-tunnel-authenticator.js';
-import type { QuickTunnelAuthority } from './quick-tunnel-authority.js';
 import { RateLimiter } from './rate-limiter.js';
 import { reasonPhrase } from './reason-phrase.js';
-import type { TunnelPortLimits } from './tunnel-admission.js';
-import type { TunnelAuthenticator } from './tunnel-authenticator.js';
-import { TunnelListener } from './tunnel-listener.js';
-import { TunnelRegistry } from './tunnel-registry.js';
+import type { EdgeLink } from './registration/edge-link.js';
+import { QuickTunnelAuthenticator } from './registration/quick-tunnel-authenticator.js';
+import type { QuickTunnelAuthority } from './registration/quick-tunnel-authority.js';
+import type { TunnelPortLimits } from './registration/tunnel-admission.js';
+import type { TunnelAuthenticator } from './registration/tunnel-authenticator.js';
+import { TunnelListener } from './registration/tunnel-listener.js';
+import { QuickHostRouter } from './routing/quick-host-router.js';
+import { TunnelRegistry } from './routing/tunnel-registry.js';
 import {
   DEFAULT_ORIGIN_RESPONSE_TIMEOUT_MS,
   DEFAULT_REQUEST_BODY_IDLE_TIMEOUT_MS,

@@ -1,5 +1,4 @@
-export { AccessEdge, type AccessEdgeOptions, type AccessVerdict } from './access-edge.js';
-export type { EdgeLink } from './edge-link.js';
+export { AccessEdge, type AccessEdgeOptions, type AccessVerdict } from './access/access-edge.js';
 export { EdgeMetrics } from './edge-metrics.js';
 export {
   DEFAULT_QUICK_TUNNELS_PER_MINUTE,
@@ -26,11 +25,26 @@ export {
   type TailClientMessage,
   type TailSession,
 } from './management-hub.js';
-export { QuickHostRouter } from './quick-host-router.js';
-export { QUICK_ACCOUNT_TAG, QuickTunnelAuthority, type QuickTunnelCredentials } from './quick-tunnel-authority.js';
 export { reasonPhrase } from './reason-phrase.js';
-export { type AdmissionRefusal, TunnelAdmission, type TunnelPortLimits } from './tunnel-admission.js';
-export { type AuthResult, credentialsRejected, type TunnelAuthenticator } from './tunnel-authenticator.js';
+export {
+  CONNECTION_RECONCILE_INTERVAL_MS,
+  CONNECTION_RETRY_MAX_MS,
+  CONNECTION_RETRY_MIN_MS,
+  ConnectionTracker,
+} from './registration/connection-tracker.js';
+export type { EdgeLink } from './registration/edge-link.js';
+export {
+  DEFAULT_MAX_TUNNELS_PER_ACCOUNT,
+  NamedTunnelAuthenticator,
+} from './registration/named-tunnel-authenticator.js';
+export {
+  QUICK_ACCOUNT_TAG,
+  QuickTunnelAuthority,
+  type QuickTunnelCredentials,
+} from './registration/quick-tunnel-authority.js';
+export { type AdmissionRefusal, TunnelAdmission, type TunnelPortLimits } from './registration/tunnel-admission.js';
+export { type AuthResult, credentialsRejected, type TunnelAuthenticator } from './registration/tunnel-authenticator.js';
+export { TunnelConfigurationPusher } from './registration/tunnel-configuration-pusher.js';
 export {
   DEFAULT_MAX_CONNECTIONS_PER_SOURCE,
   DEFAULT_MAX_PENDING_HANDSHAKES,
@@ -38,8 +52,10 @@ export {
   DEFAULT_TUNNEL_PORT_LIMITS,
   HANDSHAKE_TIMEOUT_MS,
   TunnelListener,
-} from './tunnel-listener.js';
-export { TunnelRegistry } from './tunnel-registry.js';
+} from './registration/tunnel-listener.js';
+export { DnsHostRouter } from './routing/dns-host-router.js';
+export { QuickHostRouter } from './routing/quick-host-router.js';
+export { TunnelRegistry } from './routing/tunnel-registry.js';
 export {
   DEFAULT_ORIGIN_RESPONSE_TIMEOUT_MS,
   DEFAULT_REQUEST_BODY_IDLE_TIMEOUT_MS,

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import { type Cancel, SYSTEM_TIMERS, type Timers } from '../time/index.js';
-import type { EdgeLink } from './edge-link.js';
 import type { EdgeMetrics } from './edge-metrics.js';
-import type { TunnelRegistry } from './tunnel-registry.js';
+import type { EdgeLink } from './registration/edge-link.js';
+import type { TunnelRegistry } from './routing/tunnel-registry.js';
 
 /** Silence on a link with open streams (it owes bytes) after which the edge pings it. */
 export const LINK_STALL_PROBE_AFTER_MS = 1_000; // 1 second

@@ -12,8 +12,8 @@ import {
   parseManagement,
   type TailFilters,
 } from '../protocol/index.js';
-import type { EdgeLink } from './edge-link.js';
-import type { TunnelRegistry } from './tunnel-registry.js';
+import type { EdgeLink } from './registration/edge-link.js';
+import type { TunnelRegistry } from './routing/tunnel-registry.js';
 
 /** `warren tail` sessions one tunnel may have open on one edge. */
 export const MAX_TAIL_SESSIONS_PER_TUNNEL = 4;

@@ -3,10 +3,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { HeadError, type MuxStream, type RequestHead } from '../protocol/index.js';
-import { type AccessAnswer, writeAccessAnswer, writeRawAccessAnswer } from './access-answer.js';
-import type { AccessEdge, AccessVerdict } from './access-edge.js';
+import { type AccessAnswer, writeAccessAnswer, writeRawAccessAnswer } from './access/access-answer.js';
+import type { AccessEdge, AccessVerdict } from './access/access-edge.js';
 import { BodyIdleWatch, sweepIntervalMs } from './body-idle-watch.js';
-import type { EdgeLink } from './edge-link.js';
 import type { EdgeMetrics } from './edge-metrics.js';
 import { sendVisitorError, VISITOR_ERRORS, type VisitorError, visitorErrorFor, wantsJson } from './error-page.js';
 import { originRequestHeaders } from './forwarded-headers.js';
@@ -14,10 +13,11 @@ import { hostOf } from './host-of.js';
 import { mayReplay } from './may-replay.js';
 import { serializeHead, writeRawError } from './raw-response.js';
 import { reasonPhrase } from './reason-phrase.js';
+import type { EdgeLink } from './registration/edge-link.js';
+import { normalizeIp } from './registration/tunnel-listener.js';
 import { type RequestTarget, requestTarget } from './request-target.js';
 import { frameResponse, frameSwitchingResponse } from './response-framing.js';
-import { normalizeIp } from './tunnel-listener.js';
-import type { TunnelRegistry } from './tunnel-registry.js';
+import type { TunnelRegistry } from './routing/tunnel-registry.js';
 import { attachVisit, Visit } from './visit.js';
 
 /** Maps a visitor's Host (lower case, no port) to a tunnel id. */

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../time/index.js';
-import type { AccessKeyRow, AccessKeySettingsRow, Database } from './schema.js';
+import type { AccessKeyRow, AccessKeySettingsRow, Database } from './schema/schema.js';
 
 /** Access JWT signing keys (current, next, retired) and each account's rotation settings. */
 export class AccessKeyStore {

@@ -10,7 +10,7 @@ import type {
   AccessPolicyRow,
   AccessServiceTokenRow,
   Database,
-} from './schema.js';
+} from './schema/schema.js';
 
 /**
  * Access: applications, policies, groups, service tokens, identity providers and the organization

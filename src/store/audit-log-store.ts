@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../time/index.js';
 import { newSortableUuid } from './ids.js';
-import type { AuditLogRow, Database } from './schema.js';
+import type { AuditLogRow, Database } from './schema/schema.js';
 import type { Page, Paged } from './zone-store.js';
 
 export interface AuditEntry {

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../time/index.js';
-import type { Database, OriginCaRow, OriginCertificateRow } from './schema.js';
+import type { Database, OriginCaRow, OriginCertificateRow } from './schema/schema.js';
 import { isUniqueViolation } from './unique-violation.js';
 import type { Page, Paged } from './zone-store.js';
 

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../time/index.js';
-import type { ClassicRecordRow, Database } from './schema.js';
+import type { ClassicRecordRow, Database } from './schema/schema.js';
 
 /** DNS records created for classic (`--hostname`) tunnels, remembered so the cleanup job deletes only those. */
 export class ClassicRecordStore {

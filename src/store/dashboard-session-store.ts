@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../time/index.js';
 import { newId } from './ids.js';
-import type { DashboardSessionRow, Database } from './schema.js';
+import type { DashboardSessionRow, Database } from './schema/schema.js';
 
 /**
  * Dashboard sessions, keyed by the hash of their cookie value. Expiry is decided by the caller

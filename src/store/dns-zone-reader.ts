@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Database, DnsRecordRow, ZoneRow } from './schema.js';
+import type { Database, DnsRecordRow, ZoneRow } from './schema/schema.js';
 
 export type ServedZone = Pick<ZoneRow, 'id' | 'account_id' | 'name' | 'paused' | 'modified_on'>;
 export type ServedRecord = Pick<

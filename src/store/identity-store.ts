@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../time/index.js';
 import { hashToken, newId, newTokenValue } from './ids.js';
 import { hashPassword, verifyPasswordOrDummy } from './password-hash.js';
-import type { AccountRow, ApiTokenRow, Database, MembershipRow, UserRow } from './schema.js';
+import type { AccountRow, ApiTokenRow, Database, MembershipRow, UserRow } from './schema/schema.js';
 
 /** A membership with its roles parsed (the JSON column never leaves the store). */
 export interface Membership {

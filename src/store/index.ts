@@ -58,7 +58,7 @@ export type {
   TunnelRow,
   UserRow,
   ZoneRow,
-} from './schema.js';
+} from './schema/schema.js';
 export { fingerprint, SecretBox } from './secret-box.js';
 export { SetupLinkStore } from './setup-link-store.js';
 export { type Dialect, isUniqueViolation, type Repositories, Store, type StoreOptions } from './store.js';

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../time/index.js';
-import type { Database, LoginTransferRow } from './schema.js';
+import type { Database, LoginTransferRow } from './schema/schema.js';
 
 /**
  * `warren login` hand-overs, keyed by the hash of the CLI's key: the browser signs in and

@@ -1,4 +1,4 @@
-import type { ZoneRow } from './schema.js';
+import type { ZoneRow } from './schema/schema.js';
 
 /** What the longest-zone rule needs of a zone. */
 export type OwnedZone = Pick<ZoneRow, 'id' | 'account_id' | 'name' | 'status'>;

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../time/index.js';
-import type { Database, SetupLinkRow } from './schema.js';
+import type { Database, SetupLinkRow } from './schema/schema.js';
 
 /**
  * First-run setup links, keyed by the hash of their token. A new link replaces every unused

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Clock } from '../time/index.js';
-import type { Database, TunnelConfigurationReportRow, TunnelConfigurationRow } from './schema.js';
+import type { Database, TunnelConfigurationReportRow, TunnelConfigurationRow } from './schema/schema.js';
 
 /** How many tunnel ids one `versionsOf` query names (PostgreSQL and SQLite both take this many parameters easily). */
 const IDS_PER_QUERY = 500;

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Clock } from '../time/index.js';
-import type { Database, TunnelConnectionRow, TunnelRow } from './schema.js';
+import type { Database, TunnelConnectionRow, TunnelRow } from './schema/schema.js';
 import type { Page, Paged } from './zone-store.js';
 
 export interface TunnelFilter {

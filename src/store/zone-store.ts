@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import type { Clock } from '../time/index.js';
 import { newId } from './ids.js';
-import type { Database, DnsRecordRow, ZoneRow } from './schema.js';
+import type { Database, DnsRecordRow, ZoneRow } from './schema/schema.js';
 
 export interface Page {
   page: number;

@@ -1,6 +1,6 @@
 import { WarrenError } from '../../errors/index.js';
-import type { ControlClient } from '../control-client.js';
-import type { ConnectorView, CreatedTunnelView, TunnelView } from '../tunnel-view.js';
+import type { ConnectorView, CreatedTunnelView, TunnelView } from '../tunnels/tunnel-view.js';
+import type { ControlClient } from './control-client.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -1,0 +1,124 @@
+import { type Command, Option } from 'commander';
+import { WarrenError } from '../../errors/index.js';
+import type { Resolve } from './access-http-client.js';
+
+const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+
+function resolveOption(): Option {
+  return new Option(
+    '--resolve <host:port:address>',
+    "connect to this address for this name and port, as curl's --resolve (repeatable; also passed to curl)",
+  ).argParser(collect);
+}
+
+async function target(raw: string, resolveSpecs: string[] | undefined) {
+  const { parseResolve } = await import('./access-http-client.js');
+  let url: URL;
+  try {
+    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `https://${raw}`);
+  } catch {
+    throw new WarrenError(
+      'WARREN_CONFIG_INVALID',
+      `"${raw}" is not a URL; give the application's address, e.g. https://app.example.com`,
+    );
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new WarrenError('WARREN_CONFIG_INVALID', `${url.protocol} URLs are not supported; use https:// (or http://)`);
+  }
+  const resolve: Resolve[] = (resolveSpecs ?? []).map(parseResolve);
+  return { url, resolve };
+}
+
+/** `warren access login|curl|token|tcp`: the client side of Access (cloudflared's `access` commands). */
+export function registerAccessCommand(program: Command): void {
+  const access = program
+    .command('access')
+    .description('use applications behind Access from the command line: log in, curl, print the token');
+
+  access
+    .command('login')
+    .description(
+      'log in to the Access application at URL in a browser and cache its token under ~/.warren/access/ (0600)',
+    )
+    .argument('<url>', 'the application URL, e.g. https://app.example.com')
+    .addOption(new Option('--no-browser', 'only print the URL to open'))
+    .addOption(resolveOption())
+    .action(async (url: string, f: { browser: boolean; resolve?: string[] }) => {
+      const { accessLogin } = await import('./access-command.js');
+      await accessLogin(await target(url, f.resolve), f.browser);
+    });
+
+  access
+    .command('curl')
+    .description('run curl against URL with the Access token (logs in first when none is cached) or a service token')
+    .argument('<url>', 'the application URL')
+    .argument('[curl-args...]', 'passed to curl as they are')
+    .addOption(
+      new Option('--service-token-id <id>', 'send this service token (CF-Access-Client-Id) instead of logging in').env(
+        'TUNNEL_SERVICE_TOKEN_ID',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--service-token-secret <secret>',
+        'the service token secret (prefer the environment variable: the command line shows in ps)',
+      ).env('TUNNEL_SERVICE_TOKEN_SECRET'),
+    )
+    .addOption(new Option('--no-browser', 'only print the login URL to open'))
+    .addOption(resolveOption())
+    .allowUnknownOption()
+    .passThroughOptions()
+    .action(
+      async (
+        url: string,
+        curlArgs: string[],
+        f: { serviceTokenId?: string; serviceTokenSecret?: string; browser: boolean; resolve?: string[] },
+        cmd: Command,
+      ) => {
+        if ((f.serviceTokenId === undefined) !== (f.serviceTokenSecret === undefined)) {
+          throw new WarrenError(
+            'WARREN_CONFIG_INVALID',
+            'a service token needs both --service-token-id and --service-token-secret (or TUNNEL_SERVICE_TOKEN_ID and _SECRET)',
+          );
+        }
+        if (cmd.getOptionValueSource('serviceTokenSecret') === 'cli') {
+          process.stderr.write(
+            'warren: --service-token-secret on the command line shows in ps; prefer TUNNEL_SERVICE_TOKEN_SECRET\n',
+          );
+        }
+        const serviceToken =
+          f.serviceTokenId !== undefined && f.serviceTokenSecret !== undefined
+            ? { id: f.serviceTokenId, secret: f.serviceTokenSecret }
+            : undefined;
+        const { accessCurl } = await import('./access-command.js');
+        process.exitCode = await accessCurl(await target(url, f.resolve), curlArgs, {
+          serviceToken,
+          browser: f.browser,
+        });
+      },
+    );
+
+  access
+    .command('token')
+    .description('print the cached Access token of the application at URL (exits 1 when there is none or it expired)')
+    .requiredOption('--app <url>', 'the application URL')
+    .addOption(resolveOption())
+    .action(async (f: { app: string; resolve?: string[] }) => {
+      const { accessToken } = await import('./access-command.js');
+      process.stdout.write(`${await accessToken(await target(f.app, f.resolve))}\n`);
+    });
+
+  access
+    .command('tcp')
+    .description('(not supported yet) forward a local TCP port to a TCP application behind Access')
+    .option('--hostname <hostname>', 'the application hostname')
+    .option('--url <address>', 'the local address to listen on, e.g. 127.0.0.1:2222')
+    .allowUnknownOption()
+    .action(() => {
+      // Tunnels carry HTTP and WebSocket only so far; say so plainly rather than half-work.
+      process.stderr.write(
+        'warren: `warren access tcp` is not supported yet: tunnels carry HTTP and WebSocket only [WARREN_ACCESS_TCP_UNSUPPORTED]\n',
+      );
+      process.exitCode = 2;
+    });
+}

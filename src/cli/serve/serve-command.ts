@@ -1,0 +1,325 @@
+import { readFile } from 'node:fs/promises';
+import { hostname as osHostname } from 'node:os';
+import { resolve } from 'node:path';
+import { createSecureContext } from 'node:tls';
+import { AccessGate, idpFetch, OtpMailer, SignInThrottle } from '../../access/index.js';
+import { checkPassword } from '../../control/identity/user-admin.js';
+import {
+  bootstrapAdmin,
+  ControlPlane,
+  createApiServer,
+  issueSetupLink,
+  ManagementTokens,
+} from '../../control/index.js';
+import { DnsMetrics, type DnsService, startDnsService } from '../../dns/index.js';
+import {
+  AccessEdge,
+  EdgeServer,
+  ManagementEndpoint,
+  QuickTunnelAuthority,
+  type TunnelPortLimits,
+} from '../../edge/index.js';
+import { WarrenError } from '../../errors/index.js';
+import { loadOrCreateEdgeTls } from '../../pki/index.js';
+import { DatabaseMetrics, ensureDataDir, Store } from '../../store/index.js';
+import { createLogger, type LoggerOptions } from '../logger.js';
+import { onShutdownSignals } from '../shutdown-signals.js';
+import { dnsAddresses } from './dns-command.js';
+
+export interface ServeOptions {
+  dataDir: string;
+  bind: string;
+  httpPort: number;
+  /** Visitor HTTPS: listens when both files are given. */
+  https: { port: number; cert: string | undefined; key: string | undefined };
+  /** `--tls-cert/--tls-key`: the tunnel listener's own certificate instead of the generated edge CA's. */
+  tunnelTls: { cert: string | undefined; key: string | undefined };
+  tunnelPort: number;
+  /** `--tunnel-handshake-timeout`, `--tunnel-max-pending[-per-source]`, `--tunnel-max-connections-per-source`. */
+  tunnelLimits: TunnelPortLimits;
+  apiPort: number;
+  domain: string;
+  edgeName: string | undefined;
+  quickTunnelsPerMinute: number;
+  originResponseTimeoutMs: number;
+  /** `--request-body-idle-timeout`, in milliseconds. */
+  requestBodyIdleTimeoutMs: number;
+  /** postgres://… for PostgreSQL; undefined for SQLite in the data directory. */
+  databaseUrl: string | undefined;
+  maxTunnelsPerAccount: number;
+  /** `--classic-dns-cleanup-after`: fixed delay (ms); undefined: a random point in 24–48 hours per record. */
+  classicDnsCleanupAfterMs: number | undefined;
+  /** `--verify-resolver` (IP:PORT): where partial zones' TXT verification records are looked up. */
+  verifyResolver: string | undefined;
+  /** `--zone-auto-activate`; undefined: on when `bind` is a loopback address. */
+  zoneAutoActivate?: boolean | undefined;
+  /** `--pending-zone-expiry-days`: how long a pending zone reserves its name. */
+  pendingZoneExpiryDays: number;
+  /** `--allow-private-idp-addresses`: OIDC providers may live on loopback/private/link-local addresses. */
+  allowPrivateIdpAddresses: boolean;
+  /** `--dns-port` (`portIsDefault`: not given, so a taken port only disables DNS), `--edge-address`, `--ns-address`. */
+  dns: { port: number; portIsDefault: boolean; edgeAddresses: string[] | undefined; nsAddresses: string[] | undefined };
+  /** `--smtp-url` / `--smtp-from`: one-time PIN mail for Access (no mail without a URL). */
+  smtp?: { url: string | undefined; from: string | undefined } | undefined;
+  /** WARREN_ADMIN_EMAIL / WARREN_ADMIN_TOKEN / WARREN_ADMIN_PASSWORD. */
+  admin: { email: string | undefined; token: string | undefined; password: string | undefined };
+  log: LoggerOptions;
+}
+
+/** `addr` only reaches this host: 127.0.0.0/8, ::1 or localhost. */
+export function isLoopback(addr: string): boolean {
+  const a = addr
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1');
+  return a === 'localhost' || a === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a) || a === '::ffff:127.0.0.1';
+}
+
+/** `warren serve`: edge + control API in one process. */
+export async function serve(options: ServeOptions): Promise<void> {
+  const logger = createLogger(options.log);
+  const dataDir = resolve(options.dataDir);
+  // 0700 before anything (edge CA key, quick-tunnel key, database) is written into it.
+  ensureDataDir(dataDir);
+  const edgeName =
+    options.edgeName ??
+    osHostname()
+      .split('.')[0]
+      ?.toLowerCase()
+      .replace(/[^a-z0-9-]/g, '') ??
+    'edge';
+  const httpsPair = await loadCertificatePair(
+    { cert: '--https-cert', key: '--https-key', purpose: 'visitor HTTPS' },
+    options.https,
+  );
+  const https = httpsPair === undefined ? undefined : { port: options.https.port, ...httpsPair };
+  // The tunnel listener's certificate: the operator's (--tls-cert, e.g. publicly trusted, so
+  // connectors need no --edge-ca), else one signed by the edge CA generated in the data directory.
+  const ownTls = await loadCertificatePair(
+    { cert: '--tls-cert', key: '--tls-key', purpose: 'the tunnel listener' },
+    options.tunnelTls,
+  );
+  const tls =
+    ownTls === undefined
+      ? await loadOrCreateEdgeTls({ dataDir, hostnames: [options.bind, `edge.${options.domain}`] })
+      : { certPem: ownTls.cert, keyPem: ownTls.key, caPem: undefined, caPath: undefined };
+  const quick = await QuickTunnelAuthority.open(dataDir, options.domain);
+  const store = await Store.open({
+    dataDir,
+    databaseUrl: options.databaseUrl,
+    secretKey: process.env.WARREN_SECRET_KEY,
+    logger,
+  });
+  let admin = await bootstrap(store, options.admin);
+  // Nobody but local users reaches a loopback-only edge, so a full zone may route before its
+  // delegation is proven (the README tour). Anywhere else a zone waits for its activation check.
+  const loopbackOnly = isLoopback(options.bind);
+  const zoneAutoActivate = options.zoneAutoActivate ?? loopbackOnly;
+  const control = await ControlPlane.start({
+    store,
+    domain: options.domain,
+    edgeName,
+    maxTunnelsPerAccount: options.maxTunnelsPerAccount,
+    logger,
+    edgeCaPem: tls.caPem,
+    classicCleanupAfterMs: options.classicDnsCleanupAfterMs,
+    verifyResolver: options.verifyResolver,
+    zoneAutoActivate,
+    pendingZoneExpiryMs: options.pendingZoneExpiryDays * 86_400_000,
+  });
+  // The Access gate: apps, policies and service tokens in memory, reloaded by the change feed.
+  const accessGate = new AccessGate(store, logger);
+  await accessGate.start();
+  const smtpUrl = options.smtp?.url;
+  const access = new AccessEdge({
+    gate: accessGate,
+    ring: control.access.ring,
+    store,
+    mailer:
+      smtpUrl === undefined ? undefined : new OtpMailer(smtpUrl, options.smtp?.from ?? `access@${options.domain}`),
+    throttle: new SignInThrottle(store.clock),
+    idpFetch: idpFetch({ allowPrivate: options.allowPrivateIdpAddresses }),
+    logger,
+  });
+  const edge = new EdgeServer({
+    ...control.edgeHooks(),
+    access,
+    edgeName,
+    bind: options.bind,
+    httpPort: options.httpPort,
+    tunnelPort: options.tunnelPort,
+    tunnelLimits: options.tunnelLimits,
+    tls: { cert: tls.certPem, key: tls.keyPem },
+    https,
+    quick,
+    quickTunnelsPerMinute: options.quickTunnelsPerMinute,
+    originResponseTimeoutMs: options.originResponseTimeoutMs,
+    requestBodyIdleTimeoutMs: options.requestBodyIdleTimeoutMs,
+    logger,
+  });
+  let ready = false;
+  const api = createApiServer({
+    logger,
+    ready: () => ready,
+    database: store.health,
+    metrics: edge.metrics.registry,
+    control: control.api(),
+  });
+  // `warren tail`'s WebSocket shares the API port: edge and control are one process, and the CLI
+  // already knows the API's address from cert.pem.
+  const managementTokens = new ManagementTokens(store.secrets, store.clock);
+  const management = new ManagementEndpoint({
+    hub: edge.management,
+    verify: (token, tunnelId) => managementTokens.verify(token, tunnelId, 'logs'),
+    logger,
+  });
+  api.server.on('upgrade', management.onUpgrade);
+  const ports = await edge.listen();
+  const host = options.bind.includes(':') ? `[${options.bind}]` : options.bind;
+  // One /metrics on the API port: the edge's counters and the DNS server's (queries by type, answers by rcode).
+  const dnsMetrics = new DnsMetrics(edge.metrics.registry);
+  new DatabaseMetrics(edge.metrics.registry, store.health);
+  const dns = await startServeDns(store, options, dnsMetrics, logger);
+
+  control.setEdgeAddress(`${host}:${ports.tunnelPort}`);
+  await api.listen({ port: options.apiPort, host: options.bind });
+  const apiAddr = api.server.address();
+  const apiPort = typeof apiAddr === 'object' && apiAddr !== null ? apiAddr.port : options.apiPort;
+  ready = true;
+  if (admin === undefined) {
+    // No user yet and no WARREN_ADMIN_*: a one-time link to the setup page (DESIGN §3). Printed on
+    // stdout for the operator, never logged; only its hash is stored.
+    const link = await issueSetupLink(store);
+    const browserHost = options.bind === '0.0.0.0' ? '127.0.0.1' : options.bind === '::' ? '[::1]' : host;
+    admin = [
+      `  setup          http://${browserHost}:${apiPort}/setup?token=${link.token}`,
+      `                 open it to create the first administrator (works once, until ${link.expiresOn})`,
+    ].join('\n');
+  }
+  process.stdout.write(
+    [
+      'warren is running',
+      `  visitor http   http://${host}:${ports.httpPort}  (quick tunnels: http://<name>.quick.${options.domain}:${ports.httpPort})`,
+      ...(ports.httpsPort === undefined
+        ? []
+        : [`  visitor https  https://${host}:${ports.httpsPort}  (certificate ${resolve(options.https.cert ?? '')})`]),
+      `  tunnel         ${host}:${ports.tunnelPort}`,
+      dns === undefined
+        ? `  dns            off (port ${options.dns.port} is taken; pass --dns-port)`
+        : `  dns            ${host}:${dns.port} (UDP and TCP)`,
+      `  api            http://${host}:${apiPort}/client/v4`,
+      control.servesDashboard
+        ? `  dashboard      http://${host}:${apiPort}/`
+        : '  dashboard      not built (web/dist is missing: npm run build)',
+      tls.caPath !== undefined
+        ? `  edge CA        ${tls.caPath}`
+        : `  tunnel cert    ${resolve(options.tunnelTls.cert ?? '')}  (connectors trust its issuer: the system's CAs, or --edge-ca)`,
+      `  data           ${store.dialect === 'postgres' ? 'PostgreSQL (--database-url)' : `${dataDir}/warren.db`}`,
+      admin,
+      zoneAutoActivate
+        ? `  zones          full zones activate on creation (${loopbackOnly ? 'loopback-only deployment' : '--zone-auto-activate'}; --no-zone-auto-activate to change)`
+        : `  zones          full zones activate when their parent delegates them to ns1/ns2.${options.domain} (checked in the background, or PUT /zones/{id}/activation_check) or by warren admin activate-zone`,
+      `Try it: warren tunnel --url http://localhost:3000${ports.tunnelPort === 7844 ? '' : ` --edge ${host}:${ports.tunnelPort}`}`,
+      '',
+    ].join('\n'),
+  );
+  logger.info({ edgeName, httpPort: ports.httpPort, tunnelPort: ports.tunnelPort, apiPort }, 'serve ready');
+  onShutdownSignals(logger, async () => {
+    ready = false;
+    management.close();
+    await Promise.all([edge.close(), api.close(), dns?.close()]);
+    accessGate.close();
+    access.close();
+    await control.close();
+    await store.close();
+  });
+}
+
+/** The DNS server; undefined when the default port is taken (an explicit --dns-port must bind). */
+async function startServeDns(
+  store: Store,
+  options: ServeOptions,
+  metrics: DnsMetrics,
+  logger: ReturnType<typeof createLogger>,
+): Promise<DnsService | undefined> {
+  try {
+    return await startDnsService({
+      store,
+      domain: options.domain,
+      bind: options.bind,
+      port: options.dns.port,
+      addresses: dnsAddresses(options.bind, options.dns.edgeAddresses, options.dns.nsAddresses, logger),
+      logger,
+      metrics,
+    });
+  } catch (err) {
+    if (!(err instanceof WarrenError) || !options.dns.portIsDefault) throw err;
+    process.stderr.write(`warren: ${err.message}; serving without DNS [${err.code}]\n`);
+    return undefined;
+  }
+}
+
+/**
+ * A certificate chain and its key from two PEM files (`--https-cert/--https-key`,
+ * `--tls-cert/--tls-key`), read and checked to belong together before anything listens;
+ * undefined when neither file is given.
+ */
+async function loadCertificatePair(
+  flags: { cert: string; key: string; purpose: string },
+  files: { cert: string | undefined; key: string | undefined },
+): Promise<{ cert: string; key: string } | undefined> {
+  if (files.cert === undefined && files.key === undefined) return undefined;
+  if (files.cert === undefined || files.key === undefined) {
+    throw new WarrenError(
+      'WARREN_CONFIG_INVALID',
+      `${flags.purpose} needs both ${flags.cert} and ${flags.key} (PEM files); pass both, or neither`,
+    );
+  }
+  const read = async (flag: string, file: string): Promise<string> => {
+    try {
+      return await readFile(file, 'utf8');
+    } catch (err) {
+      throw new WarrenError(
+        'WARREN_CONFIG_INVALID',
+        `${flag} ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      );
+    }
+  };
+  const cert = await read(flags.cert, files.cert);
+  const key = await read(flags.key, files.key);
+  try {
+    createSecureContext({ cert, key });
+  } catch (err) {
+    throw new WarrenError(
+      'WARREN_CONFIG_INVALID',
+      `${flags.cert} ${files.cert} / ${flags.key} ${files.key}: ${(err as Error).message}; pass a PEM certificate chain and the private key it was issued for`,
+    );
+  }
+  return { cert, key };
+}
+
+/** One line for the start banner: who can log in; undefined when nobody can yet (setup link). */
+async function bootstrap(store: Store, admin: ServeOptions['admin']): Promise<string | undefined> {
+  if (admin.email !== undefined && admin.token !== undefined) {
+    try {
+      // The same rules as every other way of setting a password (setup page, `warren admin`).
+      if (admin.password !== undefined) {
+        try {
+          checkPassword(admin.password);
+        } catch (err) {
+          throw new WarrenError('WARREN_CONFIG_INVALID', `WARREN_ADMIN_PASSWORD: ${(err as Error).message}`);
+        }
+      }
+      const r = await bootstrapAdmin(store, { email: admin.email, token: admin.token, password: admin.password });
+      return `  admin          ${admin.email} (account ${r.accountId}; API token from WARREN_ADMIN_TOKEN)`;
+    } catch (err) {
+      if (err instanceof TypeError) throw new WarrenError('WARREN_CONFIG_INVALID', err.message);
+      throw err;
+    }
+  }
+  if (admin.email !== undefined || admin.token !== undefined) {
+    throw new WarrenError('WARREN_CONFIG_INVALID', 'set both WARREN_ADMIN_EMAIL and WARREN_ADMIN_TOKEN (or neither)');
+  }
+  if ((await store.identity.countUsers()) === 0) return undefined;
+  return '  admin          (existing users)';
+}

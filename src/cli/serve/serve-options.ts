@@ -1,0 +1,264 @@
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import {
+  DEFAULT_ACCOUNT_NAME,
+  MAX_PASSWORD_LENGTH,
+  MIN_PASSWORD_LENGTH,
+  MIN_TOKEN_LENGTH,
+} from '../../control/identity/bootstrap.js';
+import { DEFAULT_PENDING_ZONE_EXPIRY_DAYS } from '../../control/jobs/pending-zone-expiry.js';
+import { parseResolverAddress } from '../../control/zones/zone-verifier.js';
+import {
+  DEFAULT_MAX_CONNECTIONS_PER_SOURCE,
+  DEFAULT_MAX_PENDING_HANDSHAKES,
+  DEFAULT_MAX_PENDING_HANDSHAKES_PER_SOURCE,
+  HANDSHAKE_TIMEOUT_MS,
+} from '../../edge/registration/tunnel-listener.js';
+import { durationArg, intArg, logOptionsOf, withLogOptions } from '../cli-options.js';
+import { withDnsAddressOptions } from './dns-options.js';
+
+/** `true`/`false` (also `1`/`0`, `yes`/`no`); a bare flag is true. */
+function boolArg(flag: string): (value: string | undefined) => boolean {
+  return (value) => {
+    const v = (value ?? 'true').trim().toLowerCase();
+    if (['true', '1', 'yes', 'on'].includes(v)) return true;
+    if (['false', '0', 'no', 'off'].includes(v)) return false;
+    throw new InvalidArgumentError(`${flag} takes true or false (got "${value}")`);
+  };
+}
+
+/** `warren serve` flags (DESIGN.md §2); the process itself lives in serve-command.ts. */
+export function registerServeCommand(program: Command): void {
+  withLogOptions(
+    withDnsAddressOptions(program.command('serve'))
+      .description('run edge + control API + dashboard in one process (SQLite in --data-dir)')
+      .addOption(new Option('--data-dir <dir>', 'data directory').default('.warren').env('WARREN_DATA_DIR'))
+      .addOption(new Option('--bind <addr>', 'address every listener binds').default('127.0.0.1').env('WARREN_BIND'))
+      .addOption(
+        new Option('--http-port <port>', 'visitor HTTP port')
+          .default(8080)
+          .argParser(intArg('--http-port', 0, 65535))
+          .env('WARREN_HTTP_PORT'),
+      )
+      .addOption(
+        new Option('--https-port <port>', 'visitor HTTPS port (listens when --https-cert and --https-key are given)')
+          .default(8443)
+          .argParser(intArg('--https-port', 0, 65535))
+          .env('WARREN_HTTPS_PORT'),
+      )
+      .addOption(
+        new Option(
+          '--https-cert <file>',
+          "visitor HTTPS certificate chain (PEM), e.g. a wildcard for your zones' hostnames",
+        ).env('WARREN_HTTPS_CERT'),
+      )
+      .addOption(new Option('--https-key <file>', 'private key (PEM) of --https-cert').env('WARREN_HTTPS_KEY'))
+      .addOption(
+        new Option('--tunnel-port <port>', 'tunnel (TLS) port')
+          .default(7844)
+          .argParser(intArg('--tunnel-port', 0, 65535))
+          .env('WARREN_TUNNEL_PORT'),
+      )
+      .addOption(
+        new Option(
+          '--tunnel-handshake-timeout <duration>',
+          'close a tunnel-port connection that has not registered this long after TCP accept (TLS included)',
+        )
+          .default(HANDSHAKE_TIMEOUT_MS, '10s')
+          .argParser((v: string) => {
+            const ms = Math.round(durationArg('--tunnel-handshake-timeout')(v));
+            if (ms < 1) throw new InvalidArgumentError('--tunnel-handshake-timeout must be at least 1ms, e.g. 10s');
+            return ms;
+          })
+          .env('WARREN_TUNNEL_HANDSHAKE_TIMEOUT'),
+      )
+      .addOption(
+        new Option('--tunnel-max-pending <n>', 'tunnel-port connections not yet registered, all sources together')
+          .default(DEFAULT_MAX_PENDING_HANDSHAKES)
+          .argParser(intArg('--tunnel-max-pending', 1, 1_000_000))
+          .env('WARREN_TUNNEL_MAX_PENDING'),
+      )
+      .addOption(
+        new Option(
+          '--tunnel-max-pending-per-source <n>',
+          'tunnel-port connections not yet registered from one address (IPv6: one /64)',
+        )
+          .default(DEFAULT_MAX_PENDING_HANDSHAKES_PER_SOURCE)
+          .argParser(intArg('--tunnel-max-pending-per-source', 1, 1_000_000))
+          .env('WARREN_TUNNEL_MAX_PENDING_PER_SOURCE'),
+      )
+      .addOption(
+        new Option(
+          '--tunnel-max-connections-per-source <n>',
+          'tunnel-port connections from one address (IPv6: one /64), registered or not',
+        )
+          .default(DEFAULT_MAX_CONNECTIONS_PER_SOURCE)
+          .argParser(intArg('--tunnel-max-connections-per-source', 1, 1_000_000))
+          .env('WARREN_TUNNEL_MAX_CONNECTIONS_PER_SOURCE'),
+      )
+      .addOption(
+        new Option(
+          '--tls-cert <file>',
+          'tunnel listener certificate chain (PEM) instead of one from the edge CA generated in --data-dir',
+        ).env('WARREN_TLS_CERT'),
+      )
+      .addOption(new Option('--tls-key <file>', 'private key (PEM) of --tls-cert').env('WARREN_TLS_KEY'))
+      .addOption(
+        new Option('--api-port <port>', 'control API port')
+          .default(8081)
+          .argParser(intArg('--api-port', 0, 65535))
+          .env('WARREN_API_PORT'),
+      )
+      .addOption(new Option('--domain <domain>', 'service domain').default('warren.localhost').env('WARREN_DOMAIN'))
+      .addOption(
+        new Option('--edge-name <name>', 'name in Cf-Ray ids and logs (default: host name)').env('WARREN_EDGE_NAME'),
+      )
+      .addOption(
+        new Option('--quick-tunnels-per-minute <n>', 'quick tunnels one address may create per minute')
+          .default(30)
+          .argParser(intArg('--quick-tunnels-per-minute', 1, 1_000_000))
+          .env('WARREN_QUICK_TUNNELS_PER_MINUTE'),
+      )
+      .addOption(
+        new Option(
+          '--database-url <url>',
+          'PostgreSQL (postgres://user@host:port/db) instead of SQLite in --data-dir',
+        ).env('WARREN_DATABASE_URL'),
+      )
+      .addOption(
+        new Option('--max-tunnels-per-account <n>', 'concurrently running tunnels one account may have')
+          .default(1000)
+          .argParser(intArg('--max-tunnels-per-account', 1, 10_000_000))
+          .env('WARREN_MAX_TUNNELS_PER_ACCOUNT'),
+      )
+      .addOption(
+        new Option(
+          '--classic-dns-cleanup-after <duration>',
+          'delete DNS records of classic (--hostname) tunnels unregistered this long (default: a random point in 24h–48h)',
+        )
+          .argParser(durationArg('--classic-dns-cleanup-after'))
+          .env('WARREN_CLASSIC_DNS_CLEANUP_AFTER'),
+      )
+      .addOption(
+        new Option(
+          '--verify-resolver <ip:port>',
+          "DNS resolver for partial zones' TXT verification (default: the system's resolvers)",
+        )
+          .argParser((v: string) => {
+            try {
+              return parseResolverAddress(v);
+            } catch (err) {
+              throw new InvalidArgumentError((err as Error).message);
+            }
+          })
+          .env('WARREN_VERIFY_RESOLVER'),
+      )
+      .addOption(
+        new Option(
+          '--zone-auto-activate [bool]',
+          'full zones are active on creation, without their NS activation check (default: on when --bind is loopback only)',
+        )
+          .argParser(boolArg('--zone-auto-activate'))
+          .env('WARREN_ZONE_AUTO_ACTIVATE'),
+      )
+      .addOption(new Option('--no-zone-auto-activate', 'full zones wait for PUT /zones/{id}/activation_check'))
+      .addOption(
+        new Option(
+          '--pending-zone-expiry-days <n>',
+          'a pending zone reserves its name this many days after it became pending, then it is removed (as Cloudflare)',
+        )
+          .default(DEFAULT_PENDING_ZONE_EXPIRY_DAYS)
+          .argParser(intArg('--pending-zone-expiry-days', 1, 3650))
+          .env('WARREN_PENDING_ZONE_EXPIRY_DAYS'),
+      )
+      .addOption(
+        new Option(
+          '--allow-private-idp-addresses [bool]',
+          'let OIDC identity providers live on loopback, private and link-local addresses (off: the server never fetches a tenant-given URL there)',
+        )
+          .default(false)
+          .argParser(boolArg('--allow-private-idp-addresses'))
+          .env('WARREN_ALLOW_PRIVATE_IDP_ADDRESSES'),
+      )
+      .addOption(
+        new Option('--origin-response-timeout <duration>', 'how long the edge waits for a response head (then 504)')
+          .default(100_000, '100s')
+          .argParser(durationArg('--origin-response-timeout'))
+          .env('WARREN_ORIGIN_RESPONSE_TIMEOUT'),
+      )
+      .addOption(
+        new Option(
+          '--smtp-url <url>',
+          'SMTP server for Access one-time PIN mail, smtp://[user:pass@]host:port or smtps://… (prefer the environment variable: a password in a flag shows in ps)',
+        ).env('WARREN_SMTP_URL'),
+      )
+      .addOption(
+        new Option('--smtp-from <address>', 'From address of one-time PIN mail (default: access@<domain>)').env(
+          'WARREN_SMTP_FROM',
+        ),
+      )
+      .addOption(
+        new Option(
+          '--request-body-idle-timeout <duration>',
+          'how long a visitor request body may send nothing (then 408, and the origin request is cancelled)',
+        )
+          .default(100_000, '100s')
+          .argParser(durationArg('--request-body-idle-timeout'))
+          .env('WARREN_REQUEST_BODY_IDLE_TIMEOUT'),
+      ),
+  )
+    .addHelpText(
+      'after',
+      `
+Environment (secrets are read from the environment only: flags would show in \`ps\`):
+  WARREN_ADMIN_EMAIL, WARREN_ADMIN_TOKEN  make sure this super administrator exists (account "${DEFAULT_ACCOUNT_NAME}"),
+                                          with this API token: at least ${MIN_TOKEN_LENGTH} characters, no spaces
+                                          (e.g. $(openssl rand -hex 24)); set both or neither
+  WARREN_ADMIN_PASSWORD                   their password for \`warren login\`: ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters
+Without them, while no user exists, serve prints a one-time /setup link instead.`,
+    )
+    .action(async (f, cmd: Command) => {
+      const { serve } = await import('./serve-command.js');
+      await serve({
+        dataDir: f.dataDir,
+        bind: f.bind,
+        httpPort: f.httpPort,
+        https: { port: f.httpsPort, cert: f.httpsCert, key: f.httpsKey },
+        tunnelPort: f.tunnelPort,
+        tunnelTls: { cert: f.tlsCert, key: f.tlsKey },
+        apiPort: f.apiPort,
+        domain: f.domain,
+        edgeName: f.edgeName,
+        quickTunnelsPerMinute: f.quickTunnelsPerMinute,
+        originResponseTimeoutMs: f.originResponseTimeout,
+        databaseUrl: f.databaseUrl,
+        maxTunnelsPerAccount: f.maxTunnelsPerAccount,
+        classicDnsCleanupAfterMs: f.classicDnsCleanupAfter,
+        verifyResolver: f.verifyResolver,
+        zoneAutoActivate: f.zoneAutoActivate as boolean | undefined,
+        pendingZoneExpiryDays: f.pendingZoneExpiryDays,
+        allowPrivateIdpAddresses: f.allowPrivateIdpAddresses === true,
+        requestBodyIdleTimeoutMs: f.requestBodyIdleTimeout,
+        smtp: { url: f.smtpUrl, from: f.smtpFrom },
+        tunnelLimits: {
+          handshakeTimeoutMs: f.tunnelHandshakeTimeout,
+          maxPendingHandshakes: f.tunnelMaxPending,
+          maxPendingHandshakesPerSource: f.tunnelMaxPendingPerSource,
+          maxConnectionsPerSource: f.tunnelMaxConnectionsPerSource,
+        },
+        dns: {
+          port: f.dnsPort,
+          // The default port may be taken (an mDNS responder on 5353): then serve runs without DNS.
+          portIsDefault: cmd.getOptionValueSource('dnsPort') === 'default',
+          edgeAddresses: f.edgeAddress,
+          nsAddresses: f.nsAddress,
+        },
+        // Secrets come from the environment only, never from flags (they would show in `ps`).
+        admin: {
+          email: process.env.WARREN_ADMIN_EMAIL || undefined,
+          token: process.env.WARREN_ADMIN_TOKEN || undefined,
+          password: process.env.WARREN_ADMIN_PASSWORD || undefined,
+        },
+        log: logOptionsOf(f),
+      });
+    });
+}

@@ -1,0 +1,104 @@
+import { parseAppDomain } from '../../access/index.js';
+import { ApiError } from '../api/api-error.js';
+import type { JsonSchema } from '../api/api-route.js';
+import type { ControlContext } from '../api/control-context.js';
+
+const BOOL = { type: 'boolean' };
+const STR = { type: 'string', maxLength: 1024 };
+const DURATION = {
+  type: 'string',
+  pattern: '^[0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h)([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))*$',
+};
+
+/** The self-hosted application fields warren keeps (Cloudflare's names). */
+export const APP_SCHEMA: JsonSchema = {
+  type: 'object',
+  required: ['domain'],
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 350 },
+    domain: { type: 'string', minLength: 1, maxLength: 500 },
+    type: { type: 'string' },
+    destinations: {
+      type: 'array',
+      maxItems: 50,
+      items: {
+        type: 'object',
+        required: ['uri'],
+        additionalProperties: false,
+        properties: { type: { enum: ['public'] }, uri: { type: 'string', minLength: 1, maxLength: 500 } },
+      },
+    },
+    self_hosted_domains: { type: 'array', maxItems: 50, items: { type: 'string', maxLength: 500 } },
+    session_duration: DURATION,
+    allowed_idps: { type: 'array', maxItems: 50, items: { type: 'string', maxLength: 64 } },
+    auto_redirect_to_identity: BOOL,
+    app_launcher_visible: BOOL,
+    cors_headers: { type: 'object' },
+    options_preflight_bypass: BOOL,
+    http_only_cookie_attribute: BOOL,
+    same_site_cookie_attribute: { enum: ['strict', 'lax', 'none'] },
+    path_cookie_attribute: BOOL,
+    enable_binding_cookie: BOOL,
+    service_auth_401_redirect: BOOL,
+    skip_interstitial: BOOL,
+    read_service_tokens_from_header: STR,
+    custom_deny_url: STR,
+    custom_deny_message: STR,
+    custom_non_identity_deny_url: STR,
+    logo_url: STR,
+    tags: { type: 'array', maxItems: 50, items: { type: 'string', maxLength: 100 } },
+    policies: {
+      type: 'array',
+      maxItems: 100,
+      items: {
+        anyOf: [
+          { type: 'string', minLength: 1, maxLength: 64 },
+          {
+            type: 'object',
+            required: ['id'],
+            properties: { id: { type: 'string', minLength: 1, maxLength: 64 }, precedence: { type: 'integer' } },
+          },
+        ],
+      },
+    },
+  },
+};
+
+export type AppBody = Record<string, unknown> & {
+  domain: string;
+  name?: string;
+  type?: string;
+  policies?: (string | { id: string; precedence?: number })[];
+};
+
+const HOST = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+/**
+ * Normalises an app's domain (`host[/path]`, optional leading `*.`) and checks that its host lies
+ * in one of the account's zones: an account cannot put its Access app in front of another
+ * account's hostnames.
+ */
+export async function checkAppDomain(ctx: ControlContext, accountId: string, raw: string): Promise<string> {
+  const domain = raw.trim().toLowerCase().replace(/\/+$/, '');
+  const d = parseAppDomain(domain);
+  const host = `${d.wildcard ? '*.' : ''}${d.host}`;
+  if (!HOST.test(host) || /[\s#?]/.test(d.path)) {
+    throw ApiError.invalid(
+      `domain "${raw}" is not a hostname with an optional path (app.example.com/admin, *.example.com)`,
+    );
+  }
+  const zones = await ctx.store.zones.zonesOfAccount(accountId);
+  if (!zones.some((z) => d.host === z.name || d.host.endsWith(`.${z.name}`))) {
+    throw ApiError.invalid(
+      `domain "${raw}" is not in a zone of this account; add the zone first (POST /zones) or use one of: ${zones.map((z) => z.name).join(', ') || 'none yet'}`,
+    );
+  }
+  return domain;
+}
+
+/** The policy references of an app body: reusable policy ids with their precedence (list order by default). */
+export function policyRefs(body: AppBody): { id: string; precedence: number }[] {
+  return (body.policies ?? []).map((p, i) =>
+    typeof p === 'string' ? { id: p, precedence: i + 1 } : { id: p.id, precedence: p.precedence ?? i + 1 },
+  );
+}

@@ -1,0 +1,228 @@
+import type { AccessIdentityProviderRow, AccessOrganizationRow } from '../../store/index.js';
+import { isUniqueViolation, newUuid } from '../../store/index.js';
+import { ApiError } from '../api/api-error.js';
+import { type ApiRoute, ID_PARAM, route } from '../api/api-route.js';
+import type { ControlContext } from '../api/control-context.js';
+import { ok } from '../api/envelope.js';
+import { authorize, type Principal } from '../api/principal.js';
+import { auditAccess } from './access-audit.js';
+import { accessCrud } from './access-crud-routes.js';
+import { checkOidcConfig, isRedactedSecret, redactedIdpView } from './access-idp-oidc.js';
+
+const A = { account_id: ID_PARAM };
+/** Config fields that are secrets: sealed at rest, never in an answer. */
+const SECRET_FIELDS = ['client_secret'] as const;
+
+interface IdpBody {
+  name: string;
+  type: 'onetimepin' | 'oidc';
+  config?: Record<string, unknown>;
+  scim_config?: Record<string, unknown>;
+}
+
+const IDP_SCHEMA = {
+  type: 'object',
+  required: ['name', 'type'],
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 350 },
+    type: { type: 'string' },
+    config: { type: 'object' },
+    scim_config: { type: 'object' },
+  },
+};
+
+function splitConfig(
+  ctx: ControlContext,
+  body: IdpBody,
+  keepSecrets: string | null,
+): { data: string; secrets_sealed: string | null } {
+  if (body.type !== 'onetimepin' && body.type !== 'oidc') {
+    throw ApiError.invalid(`type "${String(body.type)}" is not supported by warren yet; use "onetimepin" or "oidc"`);
+  }
+  const config: Record<string, unknown> = { ...(body.config ?? {}) };
+  const secrets: Record<string, unknown> =
+    keepSecrets === null
+      ? {}
+      : (JSON.parse(ctx.store.secrets.open(keepSecrets).toString('utf8')) as Record<string, unknown>);
+  for (const f of SECRET_FIELDS) {
+    if (config[f] !== undefined && !isRedactedSecret(config[f])) secrets[f] = config[f];
+    delete config[f];
+  }
+  if (body.type === 'oidc') checkOidcConfig(config, secrets);
+  return {
+    data: JSON.stringify({
+      name: body.name,
+      type: body.type,
+      config,
+      ...(body.scim_config === undefined ? {} : { scim_config: body.scim_config }),
+    }),
+    secrets_sealed:
+      Object.keys(secrets).length === 0 ? null : ctx.store.secrets.seal(Buffer.from(JSON.stringify(secrets))),
+  };
+}
+
+function idpView(r: AccessIdentityProviderRow): Record<string, unknown> {
+  return redactedIdpView(
+    {
+      id: r.id,
+      ...(JSON.parse(r.data) as Record<string, unknown>),
+      created_at: r.created_at,
+      updated_at: r.updated_at,
+    },
+    r.secrets_sealed !== null,
+  );
+}
+
+interface OrgBody {
+  name: string;
+  auth_domain: string;
+  [more: string]: unknown;
+}
+
+function orgView(r: AccessOrganizationRow): Record<string, unknown> {
+  return {
+    ...(JSON.parse(r.data) as Record<string, unknown>),
+    auth_domain: r.auth_domain,
+    created_at: r.created_at,
+    updated_at: r.updated_at,
+  };
+}
+
+/** `/accounts/{a}/access/identity_providers` and `/accounts/{a}/access/organizations` (the team domain). */
+export function accessIdpRoutes(ctx: ControlContext): ApiRoute[] {
+  const { store } = ctx;
+  // Cloudflare's "Access: Organizations, Identity Providers, and Groups Read/Write" permission groups.
+  const can = (p: Principal, accountId: string, mode: 'access:read' | 'access:write') =>
+    authorize(store, p, {
+      accountId,
+      scope: mode === 'access:read' ? 'access_org:read' : 'access_org:write',
+      what: `account ${accountId}`,
+    });
+  const changed = () => store.feed.publish('access');
+  const now = (): string => store.clock.now().toISOString();
+  const idps = accessCrud(ctx, {
+    collection: 'identity_providers',
+    idParam: 'id',
+    noun: 'identity provider',
+    audit: 'access_identity_provider',
+    scopes: { read: 'access_org:read', write: 'access_org:write' },
+    summaries: {
+      create: 'Adds an identity provider (onetimepin or oidc); client_secret is sealed and never returned',
+      list: 'Lists identity providers',
+      get: 'Reads an identity provider',
+      update: 'Replaces an identity provider (a client_secret left out is kept)',
+      delete: 'Deletes an identity provider',
+    },
+    schema: { create: IDP_SCHEMA },
+    find: (r, accountId, id) => r.access.identityProvider(accountId, id),
+    list: (r, accountId) => r.access.identityProviders(accountId),
+    view: (_r, row) => idpView(row),
+    prepareCreate: (accountId, body: IdpBody) => {
+      const at = now();
+      const row: AccessIdentityProviderRow = {
+        id: newUuid(),
+        account_id: accountId,
+        type: body.type,
+        ...splitConfig(ctx, body, null),
+        created_at: at,
+        updated_at: at,
+      };
+      return { row };
+    },
+    insert: (tx, { row }) => tx.access.insertIdentityProvider(row),
+    prepareUpdate: (_accountId, old, body) => {
+      const set = { type: body.type, ...splitConfig(ctx, body, old.secrets_sealed) };
+      return { set, next: { ...old, ...set, updated_at: now() } };
+    },
+    update: async (tx, accountId, old, { set, next }) => {
+      await tx.access.updateIdentityProvider(accountId, old.id, set);
+      return next;
+    },
+    remove: (tx, accountId, row) => tx.access.deleteIdentityProvider(accountId, row.id),
+  });
+  const teamSuffix = `.access.${ctx.domain}`;
+  const checkAuthDomain = (d: string): string => {
+    const v = d.trim().toLowerCase();
+    const team = v.endsWith(teamSuffix) ? v.slice(0, -teamSuffix.length) : '';
+    if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(team)) {
+      throw ApiError.invalid(`auth_domain must be <team>${teamSuffix} with a team name of letters, digits and dashes`);
+    }
+    return v;
+  };
+  const putOrg = (method: 'POST' | 'PUT') =>
+    route<{ account_id: string }, unknown, OrgBody>({
+      method,
+      url: '/accounts/:account_id/access/organizations',
+      summary: `${method === 'POST' ? 'Creates' : 'Updates'} the Access organization: its name and team domain (auth_domain)`,
+      tag: 'Access',
+      params: A,
+      body: {
+        type: 'object',
+        required: ['name', 'auth_domain'],
+        additionalProperties: true,
+        properties: {
+          name: { type: 'string', minLength: 1, maxLength: 350 },
+          auth_domain: { type: 'string', maxLength: 253 },
+        },
+      },
+      handler: async ({ principal: p, params, body }) => {
+        const accountId = params.account_id;
+        await can(p, accountId, 'access:write');
+        const authDomain = checkAuthDomain(body.auth_domain);
+        const now = store.clock.now().toISOString();
+        const old = await store.access.organization(accountId);
+        const row: AccessOrganizationRow = {
+          account_id: accountId,
+          auth_domain: authDomain,
+          data: JSON.stringify({
+            ...(old === undefined ? {} : (JSON.parse(old.data) as object)),
+            ...body,
+            auth_domain: authDomain,
+          }),
+          created_at: old?.created_at ?? now,
+          updated_at: now,
+        };
+        try {
+          await store.transaction(async (tx) => {
+            await tx.access.putOrganization(row);
+            await auditAccess(
+              tx,
+              p,
+              accountId,
+              'access_organization_update',
+              { id: accountId, type: 'access_organization' },
+              {
+                ...(old === undefined ? {} : { oldValue: orgView(old) }),
+                newValue: orgView(row),
+              },
+            );
+          });
+        } catch (err) {
+          if (isUniqueViolation(err))
+            throw new ApiError('WARREN_API_CONFLICT', `the team domain ${authDomain} is taken; pick another team name`);
+          throw err;
+        }
+        await changed();
+        return ok(orgView(row));
+      },
+    });
+  return [
+    putOrg('POST'),
+    putOrg('PUT'),
+    route<{ account_id: string }, unknown, unknown>({
+      method: 'GET',
+      url: '/accounts/:account_id/access/organizations',
+      summary: 'Reads the Access organization',
+      tag: 'Access',
+      params: A,
+      handler: async ({ principal: p, params }) => {
+        await can(p, params.account_id, 'access:read');
+        const org = await store.access.organization(params.account_id);
+        if (org === undefined)
+          throw ApiError.notFound('the Access organization (create it with POST …/access/organizations)');
+        return ok(orgView(org));
+      },
+    }),
+    ...idps.routes,
+  ];
+}

@@ -1,0 +1,98 @@
+import type { AuditLogRow } from '../../store/index.js';
+import { ApiError } from '../api/api-error.js';
+import { type ApiRoute, ID_PARAM, route } from '../api/api-route.js';
+import type { ControlContext } from '../api/control-context.js';
+import { okPage, pageOf, pagingQuery } from '../api/envelope.js';
+import { authorize } from '../api/principal.js';
+
+function parse(v: string | null): unknown {
+  return v === null ? undefined : (JSON.parse(v) as unknown);
+}
+
+/** Cloudflare's v1 audit log entry. */
+export function auditView(r: AuditLogRow): Record<string, unknown> {
+  return {
+    id: r.id,
+    action: { type: r.action_type, result: r.action_result === 1, info: '' },
+    actor: { id: r.actor_id, email: r.actor_email, ip: r.actor_ip, type: r.actor_type },
+    interface: r.interface,
+    metadata: JSON.parse(r.metadata) as unknown,
+    newValue: r.new_value ?? '',
+    newValueJson: parse(r.new_value) ?? {},
+    oldValue: r.old_value ?? '',
+    oldValueJson: parse(r.old_value) ?? {},
+    owner: { id: r.account_id },
+    resource: { id: r.resource_id, type: r.resource_type },
+    when: r.when_at,
+  };
+}
+
+function instant(v: string | undefined, field: string): string | undefined {
+  if (v === undefined) return undefined;
+  const d = new Date(v);
+  if (Number.isNaN(d.getTime())) throw ApiError.invalid(`${field} must be a date (2024-01-31) or an RFC 3339 time`);
+  return d.toISOString();
+}
+
+interface AuditQuery {
+  page?: number;
+  per_page?: number;
+  id?: string;
+  'action.type'?: string;
+  'actor.email'?: string;
+  'actor.ip'?: string;
+  since?: string;
+  before?: string;
+  direction?: 'asc' | 'desc';
+  hide_user_logs?: boolean;
+  export?: boolean;
+}
+
+/** `GET /accounts/{account_id}/audit_logs`: read-only; nothing in the API edits or deletes an entry. */
+export function auditLogRoutes(ctx: ControlContext): ApiRoute[] {
+  return [
+    route<{ account_id: string }, AuditQuery, unknown>({
+      method: 'GET',
+      url: '/accounts/:account_id/audit_logs',
+      summary: "The account's audit log, newest first (filters: action.type, actor.email, actor.ip, since, before, id)",
+      tag: 'Audit logs',
+      params: { account_id: ID_PARAM },
+      query: {
+        ...pagingQuery(1000),
+        id: { type: 'string' },
+        'action.type': { type: 'string' },
+        'actor.email': { type: 'string' },
+        'actor.ip': { type: 'string' },
+        since: { type: 'string', description: 'Entries at or after this time' },
+        before: { type: 'string', description: 'Entries before this time' },
+        direction: { enum: ['asc', 'desc'] },
+        hide_user_logs: { type: 'boolean', description: 'Only entries made by warren itself (edge events)' },
+        export: { type: 'boolean', description: 'Accepted for compatibility' },
+      },
+      handler: async ({ principal: p, params, query }) => {
+        await authorize(ctx.store, p, {
+          accountId: params.account_id,
+          scope: 'audit:read',
+          what: `account ${params.account_id}`,
+        });
+        const page = pageOf(query, 25);
+        const paged = await ctx.store.audit.entries(
+          params.account_id,
+          {
+            actionType: query['action.type'],
+            actorEmail: query['actor.email'],
+            actorIp: query['actor.ip'],
+            resourceId: undefined,
+            id: query.id,
+            actorType: query.hide_user_logs === true ? 'Cloudflare' : undefined,
+            since: instant(query.since, 'since'),
+            before: instant(query.before, 'before'),
+            direction: query.direction ?? 'desc',
+          },
+          page,
+        );
+        return okPage(paged, page, auditView);
+      },
+    }),
+  ];
+}

@@ -1,0 +1,254 @@
+import type { ApiTokenRow } from '../../store/index.js';
+import { newId } from '../../store/index.js';
+import { ApiError } from '../api/api-error.js';
+import { type ApiRoute, ID_PARAM, type JsonSchema, route } from '../api/api-route.js';
+import type { ControlContext } from '../api/control-context.js';
+import { ok, okPage, pageOf, pageSlice, pagingQuery } from '../api/envelope.js';
+import { authorizeTokens, type Principal, parentTokenOf } from '../api/principal.js';
+import { audit, byApi } from '../audit/audit-trail.js';
+import { PERMISSION_GROUPS } from './roles.js';
+import { assertWithinRights, depthOf, MAX_TOKEN_DEPTH } from './token-bounds.js';
+import { parsePolicies, parseStoredPolicies, type RawPolicy } from './token-policy.js';
+
+const POLICY: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['effect', 'resources', 'permission_groups'],
+  properties: {
+    id: { type: 'string', maxLength: 64 },
+    effect: { enum: ['allow', 'deny'] },
+    resources: { type: 'object', additionalProperties: { type: 'string' }, maxProperties: 100 },
+    permission_groups: {
+      type: 'array',
+      maxItems: 100,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id'],
+        properties: { id: { type: 'string', maxLength: 64 }, name: { type: 'string' }, meta: { type: 'object' } },
+      },
+    },
+  },
+};
+
+const TOKEN_FIELDS: Record<string, JsonSchema> = {
+  name: { type: 'string', minLength: 1, maxLength: 120 },
+  policies: { type: 'array', items: POLICY, maxItems: 50 },
+  not_before: { type: ['string', 'null'], format: 'date-time' },
+  expires_on: { type: ['string', 'null'], format: 'date-time' },
+  condition: { type: 'object', maxProperties: 0, description: 'IP conditions are not supported: must be {}' },
+  status: { enum: ['active', 'disabled', 'expired'] },
+};
+
+interface TokenBody {
+  name: string;
+  policies: RawPolicy[];
+  not_before?: string | null;
+  expires_on?: string | null;
+  status?: ApiTokenRow['status'];
+}
+
+export function tokenView(t: ApiTokenRow): Record<string, unknown> {
+  return {
+    id: t.id,
+    name: t.name,
+    status: t.status,
+    issued_on: t.issued_on,
+    modified_on: t.modified_on,
+    last_used_on: t.last_used_on,
+    not_before: t.not_before,
+    expires_on: t.expires_on,
+    policies: parseStoredPolicies(t.policies),
+    condition: {},
+  };
+}
+
+function iso(v: string | null | undefined): string | null | undefined {
+  return v === undefined || v === null ? v : new Date(v).toISOString();
+}
+
+/** Token audit entries go to every account the user belongs to (tokens are the user's, not an account's). */
+async function auditTokens(ctx: ControlContext, p: Principal, action: string, token: ApiTokenRow): Promise<void> {
+  const accounts = await ctx.store.identity.accountsOf(p.user.id);
+  for (const { account } of accounts) {
+    await audit(ctx.store, byApi(p), {
+      accountId: account.id,
+      action,
+      resource: { id: token.id, type: 'api_token' },
+      metadata: { name: token.name },
+    });
+  }
+}
+
+/** `/user` and `/user/tokens`. */
+export function userRoutes(ctx: ControlContext): ApiRoute[] {
+  const { store } = ctx;
+  const mine = async (p: Principal, id: string): Promise<ApiTokenRow> => {
+    const t = await store.identity.token(p.user.id, id);
+    if (t === undefined) throw ApiError.notFound(`API token ${id}`);
+    return t;
+  };
+  return [
+    route({
+      method: 'GET',
+      url: '/user',
+      summary: 'The calling user',
+      tag: 'User',
+      handler: async ({ principal: p }) =>
+        ok({
+          id: p.user.id,
+          email: p.user.email,
+          username: p.user.email,
+          first_name: null,
+          last_name: null,
+          telephone: null,
+          country: null,
+          zipcode: null,
+          two_factor_authentication_enabled: false,
+          suspended: false,
+          has_pro_zones: false,
+          has_business_zones: false,
+          has_enterprise_zones: false,
+          betas: [],
+          organizations: [],
+          created_on: p.user.created_on,
+          modified_on: p.user.modified_on,
+          service_user: p.user.kind === 'service',
+        }),
+    }),
+    route({
+      method: 'GET',
+      url: '/user/tokens/verify',
+      summary: 'Checks the token used for this request',
+      tag: 'API tokens',
+      handler: async ({ principal: p }) =>
+        ok({
+          id: p.token.id,
+          status: p.token.status,
+          not_before: p.token.not_before,
+          expires_on: p.token.expires_on,
+          message: 'This API Token is valid and active',
+        }),
+    }),
+    route({
+      method: 'GET',
+      url: '/user/tokens/permission_groups',
+      summary: 'Permission groups a token policy can grant',
+      tag: 'API tokens',
+      handler: async () =>
+        ok(PERMISSION_GROUPS.map((g) => ({ id: g.id, name: g.name, description: g.name, scopes: [g.scope] }))),
+    }),
+    route<unknown, { page?: number; per_page?: number }, unknown>({
+      method: 'GET',
+      url: '/user/tokens',
+      summary: "The calling user's API tokens",
+      tag: 'API tokens',
+      query: pagingQuery(100),
+      handler: async ({ principal: p, query }) => {
+        authorizeTokens(p, 'read');
+        const page = pageOf(query, 20);
+        const all = await store.identity.tokensOf(p.user.id);
+        return okPage(pageSlice(all, page), page, tokenView);
+      },
+    }),
+    route<unknown, unknown, TokenBody>({
+      method: 'POST',
+      url: '/user/tokens',
+      summary: 'Creates an API token; its value is in the response and never shown again',
+      tag: 'API tokens',
+      body: { type: 'object', required: ['name', 'policies'], properties: TOKEN_FIELDS },
+      handler: async ({ principal: p, body }) => {
+        authorizeTokens(p, 'write');
+        if (body.status !== undefined) throw ApiError.invalid('body.status cannot be set when creating a token');
+        const policies = parsePolicies(body.policies, newId);
+        await assertWithinRights(store, p, policies);
+        // A token never outlives the credential that made it: it dies with its parent token, and
+        // with the API key when the parent was bound to it (cert.pem's token, the global API key).
+        const parent = parentTokenOf(p) ?? null;
+        if (parent !== null && (await depthOf(store, parent)) >= MAX_TOKEN_DEPTH) {
+          throw ApiError.invalid(
+            `this API token is ${MAX_TOKEN_DEPTH} generations from a token made without one; create new tokens with an older one`,
+          );
+        }
+        const { row, value } = await store.identity.createToken({
+          userId: p.user.id,
+          name: body.name,
+          policies,
+          boundToKey: p.token.key_generation !== null,
+          parentTokenId: parent?.id ?? null,
+          notBefore: iso(body.not_before) ?? null,
+          expiresOn: iso(body.expires_on) ?? null,
+        });
+        await auditTokens(ctx, p, 'token_create', row);
+        return ok({ ...tokenView(row), value });
+      },
+    }),
+    route<{ token_id: string }, unknown, unknown>({
+      method: 'GET',
+      url: '/user/tokens/:token_id',
+      summary: 'One API token (without its value)',
+      tag: 'API tokens',
+      params: { token_id: ID_PARAM },
+      handler: async ({ principal: p, params }) => {
+        authorizeTokens(p, 'read');
+        return ok(tokenView(await mine(p, params.token_id)));
+      },
+    }),
+    route<{ token_id: string }, unknown, TokenBody>({
+      method: 'PUT',
+      url: '/user/tokens/:token_id',
+      summary: 'Updates an API token (name, policies, status, validity)',
+      tag: 'API tokens',
+      params: { token_id: ID_PARAM },
+      body: { type: 'object', required: ['name', 'policies'], properties: TOKEN_FIELDS },
+      handler: async ({ principal: p, params, body }) => {
+        authorizeTokens(p, 'write');
+        const t = await mine(p, params.token_id);
+        const policies = parsePolicies(body.policies, newId);
+        // Neither widen a token nor take over one that is already wider than the caller.
+        await assertWithinRights(store, p, parseStoredPolicies(t.policies));
+        await assertWithinRights(store, p, policies);
+        await store.identity.updateToken(t.id, {
+          name: body.name,
+          policies,
+          status: body.status,
+          notBefore: iso(body.not_before),
+          expiresOn: iso(body.expires_on),
+        });
+        const updated = await mine(p, t.id);
+        await auditTokens(ctx, p, 'token_update', updated);
+        return ok(tokenView(updated));
+      },
+    }),
+    route<{ token_id: string }, unknown, unknown>({
+      method: 'PUT',
+      url: '/user/tokens/:token_id/value',
+      summary: 'Rolls the token: a new value (returned once); the old one stops working',
+      tag: 'API tokens',
+      params: { token_id: ID_PARAM },
+      handler: async ({ principal: p, params }) => {
+        authorizeTokens(p, 'write');
+        const t = await mine(p, params.token_id);
+        // A new value of a wider token would hand the caller that token's rights.
+        await assertWithinRights(store, p, parseStoredPolicies(t.policies));
+        const value = await store.identity.rollToken(t.id);
+        await auditTokens(ctx, p, 'token_roll', t);
+        return ok(value);
+      },
+    }),
+    route<{ token_id: string }, unknown, unknown>({
+      method: 'DELETE',
+      url: '/user/tokens/:token_id',
+      summary: 'Deletes an API token',
+      tag: 'API tokens',
+      params: { token_id: ID_PARAM },
+      handler: async ({ principal: p, params }) => {
+        authorizeTokens(p, 'write');
+        const t = await mine(p, params.token_id);
+        await store.identity.deleteToken(t.id);
+        await auditTokens(ctx, p, 'token_delete', t);
+        return ok({ id: t.id });
+      },
+    }),
+  ];
+}

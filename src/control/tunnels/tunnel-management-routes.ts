@@ -1,0 +1,55 @@
+import { ApiError } from '../api/api-error.js';
+import { type ApiRoute, ID_PARAM, route } from '../api/api-route.js';
+import type { ControlContext } from '../api/control-context.js';
+import { ok } from '../api/envelope.js';
+import { audit, byApi } from '../audit/audit-trail.js';
+import { MANAGEMENT_RESOURCES, type ManagementResource, ManagementTokens } from './tunnel-management-token.js';
+import { tunnelFor } from './tunnel-routes.js';
+
+/** `POST /accounts/{a}/cfd_tunnel/{t}/management`: a short-lived token for the edge's management endpoint. */
+export function tunnelManagementRoutes(ctx: ControlContext): ApiRoute[] {
+  const { store } = ctx;
+  const tokens = new ManagementTokens(store.secrets, store.clock);
+  return [
+    route<{ account_id: string; tunnel_id: string }, unknown, { resources: ManagementResource[] }>({
+      method: 'POST',
+      url: '/accounts/:account_id/cfd_tunnel/:tunnel_id/management',
+      summary:
+        "A management token for the tunnel's live logs (`warren tail`): opens a session within 5 minutes, which then lives while connected",
+      tag: 'Tunnels',
+      params: { account_id: ID_PARAM, tunnel_id: ID_PARAM },
+      body: {
+        type: 'object',
+        required: ['resources'],
+        properties: {
+          resources: {
+            type: 'array',
+            minItems: 1,
+            maxItems: MANAGEMENT_RESOURCES.length,
+            uniqueItems: true,
+            items: { enum: [...MANAGEMENT_RESOURCES] },
+          },
+        },
+      },
+      handler: async ({ principal: p, params, body }) => {
+        // Logs show what the tunnel serves: the same right as reading the tunnel.
+        const t = await tunnelFor(ctx, p, params.account_id, params.tunnel_id, 'tunnel:read');
+        if (t.deleted_at !== null) {
+          throw new ApiError('WARREN_TUNNEL_NOT_FOUND', `tunnel ${t.id} was deleted on ${t.deleted_at}`);
+        }
+        const { token, claims } = tokens.issue(t.account_id, t.id, body.resources);
+        await audit(store, byApi(p), {
+          accountId: t.account_id,
+          action: 'tunnel_management_token',
+          resource: { id: t.id, type: 'cfd_tunnel' },
+          metadata: {
+            resources: body.resources,
+            token_id: claims.id,
+            expires_on: new Date(claims.expiresAt).toISOString(),
+          },
+        });
+        return ok({ token });
+      },
+    }),
+  ];
+}

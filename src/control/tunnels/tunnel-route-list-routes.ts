@@ -1,0 +1,69 @@
+import { ApiError } from '../api/api-error.js';
+import { type ApiRoute, ID_PARAM, route } from '../api/api-route.js';
+import type { ControlContext } from '../api/control-context.js';
+import { ok } from '../api/envelope.js';
+import { authorize } from '../api/principal.js';
+import { tunnelTarget } from './tunnel-dns-route.js';
+import { tunnelFor } from './tunnel-routes.js';
+
+const MAX_ROUTES_PER_ZONE = 10_000;
+
+/** "Not allowed" (the caller's roles or token do not reach the zone): the one refusal that skips a zone. */
+function notAllowed(err: unknown): boolean {
+  return err instanceof ApiError && (err.code === 'WARREN_API_FORBIDDEN' || err.code === 'WARREN_API_NOT_FOUND');
+}
+
+/**
+ * `GET /accounts/{a}/cfd_tunnel/{t}/routes`: the hostnames routed to a tunnel (proxied CNAMEs to
+ * `<uuid>.tunnel.<domain>`) in the zones of its account the caller may read DNS of; zones it
+ * may not read are left out, not refused, so a tunnel page works for narrower roles too. Any
+ * other failure of the check (the database) fails the request: a list with zones silently
+ * missing would look complete.
+ */
+export function tunnelRouteListRoutes(ctx: ControlContext): ApiRoute[] {
+  const { store, domain } = ctx;
+  return [
+    route<{ account_id: string; tunnel_id: string }, unknown, unknown>({
+      method: 'GET',
+      url: '/accounts/:account_id/cfd_tunnel/:tunnel_id/routes',
+      summary: 'The hostnames routed to the tunnel (its DNS routes), in zones whose DNS the caller may read',
+      tag: 'Tunnels',
+      params: { account_id: ID_PARAM, tunnel_id: ID_PARAM },
+      handler: async ({ principal: p, params }) => {
+        const t = await tunnelFor(ctx, p, params.account_id, params.tunnel_id, 'tunnel:read');
+        const target = tunnelTarget(t.id, domain);
+        const found: { hostname: string; zone_id: string; zone_name: string; record_id: string; created_on: string }[] =
+          [];
+        for (const zone of await store.zones.zonesOfAccount(t.account_id)) {
+          try {
+            await authorize(store, p, {
+              accountId: zone.account_id,
+              zoneId: zone.id,
+              scope: 'dns:read',
+              what: `zone ${zone.name}`,
+            });
+          } catch (err) {
+            if (notAllowed(err)) continue;
+            throw err;
+          }
+          const { rows } = await store.zones.records(
+            zone.id,
+            { type: 'CNAME', content: target },
+            { page: 1, perPage: MAX_ROUTES_PER_ZONE },
+          );
+          for (const r of rows) {
+            found.push({
+              hostname: r.name,
+              zone_id: zone.id,
+              zone_name: zone.name,
+              record_id: r.id,
+              created_on: r.created_on,
+            });
+          }
+        }
+        found.sort((a, b) => a.hostname.localeCompare(b.hostname));
+        return ok(found);
+      },
+    }),
+  ];
+}

@@ -1,0 +1,260 @@
+import { type DnsRecordRow, RECORD_ORDERS, type RecordOrder, type ZoneRow } from '../../store/index.js';
+import { ApiError } from '../api/api-error.js';
+import { type ApiRoute, ID_PARAM, type JsonSchema, route } from '../api/api-route.js';
+import type { ControlContext } from '../api/control-context.js';
+import { ok, okPage, pageOf, pagingQuery } from '../api/envelope.js';
+import type { Principal } from '../api/principal.js';
+import { audit, byApi } from '../audit/audit-trail.js';
+import { assertNotApexRoute, isTunnelTarget } from '../tunnels/tunnel-dns-route.js';
+import { checkConflicts, isProxiable, RECORD_TYPES, type RecordInput, validateRecord } from './dns-record-input.js';
+import { zoneFor } from './zone-routes.js';
+
+export function recordView(r: DnsRecordRow, zone: ZoneRow, domain: string): Record<string, unknown> {
+  return {
+    id: r.id,
+    zone_id: r.zone_id,
+    zone_name: zone.name,
+    name: r.name,
+    type: r.type,
+    content: r.content,
+    proxiable: isProxiable(r.type),
+    proxied: r.proxied === 1,
+    ttl: r.ttl,
+    locked: false,
+    settings: {},
+    meta: {
+      auto_added: false,
+      managed_by_apps: false,
+      managed_by_argo_tunnel: r.type === 'CNAME' && r.content.endsWith(`.tunnel.${domain}`),
+      source: 'primary',
+    },
+    comment: r.comment,
+    tags: JSON.parse(r.tags) as string[],
+    created_on: r.created_on,
+    modified_on: r.modified_on,
+    ...(r.priority === null ? {} : { priority: r.priority }),
+    ...(r.data === null ? {} : { data: JSON.parse(r.data) as unknown }),
+  };
+}
+
+const RECORD_FIELDS: Record<string, JsonSchema> = {
+  name: { type: 'string', minLength: 1, maxLength: 255 },
+  type: { enum: [...RECORD_TYPES] },
+  content: { type: 'string', maxLength: 4096 },
+  data: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      priority: { type: 'integer' },
+      weight: { type: 'integer' },
+      port: { type: 'integer' },
+      target: { type: 'string' },
+      flags: { type: 'integer' },
+      tag: { type: 'string' },
+      value: { type: 'string' },
+    },
+  },
+  proxied: { type: 'boolean' },
+  ttl: { type: 'integer' },
+  priority: { type: 'integer' },
+  comment: { type: ['string', 'null'] },
+  tags: { type: 'array', items: { type: 'string' }, maxItems: 20 },
+  settings: { type: 'object', maxProperties: 0, description: 'Accepted for compatibility; must be {}' },
+};
+
+type RecordBody = RecordInput & { settings?: Record<string, never> };
+
+function audited(r: { name: string; type: string; content: string; proxied: number }): Record<string, unknown> {
+  return { name: r.name, type: r.type, content: r.content, proxied: r.proxied === 1 };
+}
+
+/** `/zones/{zone_id}/dns_records`. */
+export function dnsRecordRoutes(ctx: ControlContext): ApiRoute[] {
+  const { store, domain } = ctx;
+  const recordOf = async (zone: ZoneRow, id: string): Promise<DnsRecordRow> => {
+    const r = await store.zones.record(zone.id, id);
+    if (r === undefined) throw ApiError.notFound(`DNS record ${id}`);
+    return r;
+  };
+  const save = async (
+    p: Principal,
+    zone: ZoneRow,
+    input: RecordInput,
+    existing?: DnsRecordRow,
+  ): Promise<DnsRecordRow> => {
+    const valid = validateRecord(input, zone.name);
+    // The DNS records API may not do what the routes API refuses: a tunnel at the apex.
+    if (valid.type === 'CNAME' && valid.proxied === 1 && isTunnelTarget(valid.content, domain)) {
+      assertNotApexRoute(valid.name, zone);
+    }
+    const row = await store.transaction(async (tx) => {
+      checkConflicts(valid, await tx.zones.recordsNamed(zone.id, valid.name), existing?.id);
+      let row: DnsRecordRow;
+      if (existing === undefined) {
+        row = await tx.zones.createRecord({ ...valid, zone_id: zone.id, account_id: zone.account_id });
+      } else {
+        await tx.zones.updateRecord(existing.id, valid);
+        row = (await tx.zones.record(zone.id, existing.id)) as DnsRecordRow;
+      }
+      await audit(tx, byApi(p), {
+        accountId: zone.account_id,
+        action: existing === undefined ? 'rec_add' : 'rec_set',
+        resource: { id: row.id, type: 'DNS_record' },
+        metadata: { zone_id: zone.id, zone_name: zone.name, ...audited(row) },
+        newValue: audited(row),
+        ...(existing === undefined ? {} : { oldValue: audited(existing) }),
+      });
+      return row;
+    });
+    await store.feed.publish('dns');
+    return row;
+  };
+
+  return [
+    route<
+      { zone_id: string },
+      {
+        page?: number;
+        per_page?: number;
+        name?: string;
+        type?: string;
+        content?: string;
+        proxied?: boolean;
+        comment?: string;
+        search?: string;
+        match?: 'all' | 'any';
+        order?: RecordOrder;
+        direction?: 'asc' | 'desc';
+      },
+      unknown
+    >({
+      method: 'GET',
+      url: '/zones/:zone_id/dns_records',
+      summary:
+        "The zone's DNS records (filters: name, type, content, proxied, comment, joined by match; search in name, content and comment; order, direction)",
+      tag: 'DNS records',
+      params: { zone_id: ID_PARAM },
+      query: {
+        ...pagingQuery(5000),
+        name: { type: 'string' },
+        type: { enum: [...RECORD_TYPES] },
+        content: { type: 'string' },
+        proxied: { type: 'boolean' },
+        comment: { type: 'string' },
+        search: {
+          type: 'string',
+          maxLength: 255,
+          description: 'Case-insensitive text in the name, content or comment',
+        },
+        match: { enum: ['all', 'any'], description: 'all (default): every filter must match; any: at least one' },
+        order: { enum: [...RECORD_ORDERS] },
+        direction: { enum: ['asc', 'desc'] },
+      },
+      handler: async ({ principal: p, params, query }) => {
+        const zone = await zoneFor(ctx, p, params.zone_id, 'dns:read');
+        const page = pageOf(query, 100);
+        const name = query.name?.toLowerCase();
+        const paged = await store.zones.records(
+          zone.id,
+          {
+            name,
+            type: query.type,
+            content: query.content,
+            proxied: query.proxied,
+            comment: query.comment,
+            search: query.search,
+            match: query.match,
+            order: query.order,
+            direction: query.direction,
+          },
+          page,
+        );
+        return okPage(paged, page, (r) => recordView(r, zone, domain));
+      },
+    }),
+    route<{ zone_id: string }, unknown, RecordBody>({
+      method: 'POST',
+      url: '/zones/:zone_id/dns_records',
+      summary: 'Creates a DNS record (A, AAAA, CNAME, TXT, MX, SRV, CAA)',
+      tag: 'DNS records',
+      params: { zone_id: ID_PARAM },
+      body: { type: 'object', required: ['name', 'type'], properties: RECORD_FIELDS },
+      handler: async ({ principal: p, params, body }) => {
+        const zone = await zoneFor(ctx, p, params.zone_id, 'dns:write');
+        return ok(recordView(await save(p, zone, body), zone, domain));
+      },
+    }),
+    route<{ zone_id: string; record_id: string }, unknown, unknown>({
+      method: 'GET',
+      url: '/zones/:zone_id/dns_records/:record_id',
+      summary: 'One DNS record',
+      tag: 'DNS records',
+      params: { zone_id: ID_PARAM, record_id: ID_PARAM },
+      handler: async ({ principal: p, params }) => {
+        const zone = await zoneFor(ctx, p, params.zone_id, 'dns:read');
+        return ok(recordView(await recordOf(zone, params.record_id), zone, domain));
+      },
+    }),
+    route<{ zone_id: string; record_id: string }, unknown, RecordBody>({
+      method: 'PUT',
+      url: '/zones/:zone_id/dns_records/:record_id',
+      summary: 'Replaces a DNS record',
+      tag: 'DNS records',
+      params: { zone_id: ID_PARAM, record_id: ID_PARAM },
+      body: { type: 'object', required: ['name', 'type'], properties: RECORD_FIELDS },
+      handler: async ({ principal: p, params, body }) => {
+        const zone = await zoneFor(ctx, p, params.zone_id, 'dns:write');
+        const existing = await recordOf(zone, params.record_id);
+        return ok(recordView(await save(p, zone, body, existing), zone, domain));
+      },
+    }),
+    route<{ zone_id: string; record_id: string }, unknown, Partial<RecordBody>>({
+      method: 'PATCH',
+      url: '/zones/:zone_id/dns_records/:record_id',
+      summary: 'Changes some fields of a DNS record',
+      tag: 'DNS records',
+      params: { zone_id: ID_PARAM, record_id: ID_PARAM },
+      body: { type: 'object', properties: RECORD_FIELDS },
+      handler: async ({ principal: p, params, body }) => {
+        const zone = await zoneFor(ctx, p, params.zone_id, 'dns:write');
+        const existing = await recordOf(zone, params.record_id);
+        const merged: RecordInput = {
+          name: body.name ?? existing.name,
+          type: body.type ?? existing.type,
+          content: body.content ?? (body.data === undefined ? existing.content : undefined),
+          data:
+            body.data ?? (existing.data === null ? undefined : (JSON.parse(existing.data) as Record<string, unknown>)),
+          proxied: body.proxied ?? existing.proxied === 1,
+          ttl: body.ttl ?? existing.ttl,
+          priority: body.priority ?? existing.priority ?? undefined,
+          comment: body.comment === undefined ? existing.comment : body.comment,
+          tags: body.tags ?? (JSON.parse(existing.tags) as string[]),
+        };
+        return ok(recordView(await save(p, zone, merged, existing), zone, domain));
+      },
+    }),
+    route<{ zone_id: string; record_id: string }, unknown, unknown>({
+      method: 'DELETE',
+      url: '/zones/:zone_id/dns_records/:record_id',
+      summary: 'Deletes a DNS record',
+      tag: 'DNS records',
+      params: { zone_id: ID_PARAM, record_id: ID_PARAM },
+      handler: async ({ principal: p, params }) => {
+        const zone = await zoneFor(ctx, p, params.zone_id, 'dns:write');
+        const r = await recordOf(zone, params.record_id);
+        await store.transaction(async (tx) => {
+          await tx.zones.deleteRecord(r.id);
+          await audit(tx, byApi(p), {
+            accountId: zone.account_id,
+            action: 'rec_del',
+            resource: { id: r.id, type: 'DNS_record' },
+            metadata: { zone_id: zone.id, zone_name: zone.name, ...audited(r) },
+            oldValue: audited(r),
+          });
+        });
+        await store.feed.publish('dns');
+        return ok({ id: r.id });
+      },
+    }),
+  ];
+}

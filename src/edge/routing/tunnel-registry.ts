@@ -1,0 +1,90 @@
+import type { EdgeLink } from '../registration/edge-link.js';
+
+interface LiveTunnel {
+  links: EdgeLink[];
+  next: number;
+}
+
+export interface RegistryEvents {
+  registered?: (link: EdgeLink) => void;
+  unregistered?: (link: EdgeLink) => void;
+}
+
+/**
+ * Live links per tunnel, and the round-robin pick over them. All of a tunnel's
+ * links (every HA connection of every replica) share one rotation.
+ */
+export class TunnelRegistry {
+  readonly #tunnels = new Map<string, LiveTunnel>();
+  readonly #events: RegistryEvents;
+
+  constructor(events: RegistryEvents = {}) {
+    this.#events = events;
+  }
+
+  add(link: EdgeLink): void {
+    let t = this.#tunnels.get(link.tunnelId);
+    if (t === undefined) {
+      t = { links: [], next: 0 };
+      this.#tunnels.set(link.tunnelId, t);
+    }
+    t.links.push(link);
+    this.#events.registered?.(link);
+  }
+
+  remove(link: EdgeLink): void {
+    const t = this.#tunnels.get(link.tunnelId);
+    if (t === undefined) return;
+    const i = t.links.indexOf(link);
+    if (i < 0) return;
+    t.links.splice(i, 1);
+    if (t.links.length === 0) this.#tunnels.delete(link.tunnelId);
+    this.#events.unregistered?.(link);
+  }
+
+  /**
+   * A link to send the next request of this tunnel on, or undefined when none is usable. A stalled
+   * link is picked only when every live link is stalled: a wait on one that may wake up serves a
+   * visitor better than a refusal (a load balancer's "fail open").
+   */
+  pick(tunnelId: string): EdgeLink | undefined {
+    const t = this.#tunnels.get(tunnelId);
+    if (t === undefined) return undefined;
+    const links = t.links;
+    const n = links.length;
+    let stalled: number | undefined;
+    for (let i = 0; i < n; i++) {
+      const idx = (t.next + i) % n;
+      const link = links[idx] as EdgeLink;
+      if (link.draining || link.conn.closed) continue;
+      if (link.stalled === true) {
+        stalled ??= idx;
+        continue;
+      }
+      t.next = idx + 1;
+      return link;
+    }
+    if (stalled === undefined) return undefined;
+    t.next = stalled + 1;
+    return links[stalled];
+  }
+
+  /** Whether the tunnel has a link that is neither draining, closed nor stalled. */
+  hasResponsiveLink(tunnelId: string): boolean {
+    const links = this.#tunnels.get(tunnelId)?.links ?? [];
+    return links.some((l) => !l.draining && !l.conn.closed && l.stalled !== true);
+  }
+
+  links(tunnelId: string): readonly EdgeLink[] {
+    return this.#tunnels.get(tunnelId)?.links ?? [];
+  }
+
+  /** Tunnels with at least one live link. */
+  get tunnelCount(): number {
+    return this.#tunnels.size;
+  }
+
+  *allLinks(): Iterable<EdgeLink> {
+    for (const t of this.#tunnels.values()) yield* t.links;
+  }
+}

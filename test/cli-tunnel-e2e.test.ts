@@ -38,7 +38,7 @@ for (const dialect of DIALECTS) {
       return (await res.json()) as Envelope<R>;
     };
     const login = (h = home, token = ADMIN_TOKEN, extra: string[] = []) =>
-      runCli(h, ['login', '--api', serve.apiBase, '--api-token', token, '--zone', 'example.com', ...extra]);
+      runCli(h, ['login', '--api', serve.apiBase, '--zone', 'example.com', ...extra], { WARREN_API_TOKEN: token });
 
     before(async () => {
       db = await dialect.fresh();

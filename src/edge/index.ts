@@ -9,6 +9,7 @@ export {
 } from './edge-server.js';
 export { errorBody, sendVisitorError, VISITOR_ERRORS, type VisitorError } from './error-page.js';
 export { hostOf } from './host-of.js';
+export { type LinkClaim, LinkQuota, type LinkQuotaLimits } from './link-quota.js';
 export { ManagementEndpoint, type ManagementEndpointOptions, TAIL_PING_INTERVAL_MS } from './management-endpoint.js';
 export {
   MAX_TAIL_SESSIONS_PER_TUNNEL,
@@ -25,9 +26,11 @@ export { reasonPhrase } from './reason-phrase.js';
 export { type AdmissionRefusal, TunnelAdmission, type TunnelPortLimits } from './tunnel-admission.js';
 export { type AuthResult, credentialsRejected, type TunnelAuthenticator } from './tunnel-authenticator.js';
 export {
-  DEFAULT_MAX_CONNECTIONS_PER_SOURCE,
+  DEFAULT_MAX_LINKS_PER_TUNNEL,
   DEFAULT_MAX_PENDING_HANDSHAKES,
   DEFAULT_MAX_PENDING_HANDSHAKES_PER_SOURCE,
+  DEFAULT_MAX_QUICK_LINKS,
+  DEFAULT_MAX_QUICK_LINKS_PER_SOURCE,
   DEFAULT_TUNNEL_PORT_LIMITS,
   HANDSHAKE_TIMEOUT_MS,
   TunnelListener,

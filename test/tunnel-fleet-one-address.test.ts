@@ -8,6 +8,7 @@ import { eventually } from './support/eventually.js';
 import { type NamedTunnelFixture, startNamedTunnelFixture } from './support/named-tunnel-fixture.js';
 import { startTestOrigin, type TestOrigin } from './support/test-origin.js';
 import { visit } from './support/visit.js';
+import { startServe } from './support/warren-processes.js';
 
 /*
  * A fleet behind one address (issue 26): `warren serve` on its default flags takes 80 named
@@ -73,4 +74,18 @@ test('more-than-64-connectors-of-4-links-register-from-one-address-on-the-defaul
   assert.ok(connectors.every((c) => c.readyConnections === HA));
   // The first tunnel is routed at app.example.com: it serves through its four links.
   for (let i = 0; i < 8; i++) assert.equal((await visit(f.serve.httpPort, f.hostname, '/echo')).status, 200);
+});
+
+test('the-removed-per-source-connection-cap-is-accepted-and-said-to-be-ignored', async () => {
+  const serve = await startServe({ env: { WARREN_TUNNEL_MAX_CONNECTIONS_PER_SOURCE: '5000' } });
+  try {
+    const log = `${serve.stdout()}${serve.stderr()}`;
+    assert.match(
+      log,
+      /--tunnel-max-connections-per-source \(WARREN_TUNNEL_MAX_CONNECTIONS_PER_SOURCE\) no longer applies/,
+    );
+    assert.match(log, /--tunnel-max-links-per-tunnel/);
+  } finally {
+    await serve.stop();
+  }
 });

@@ -103,6 +103,13 @@ export class Connector {
   #credentials: TunnelCredentials | undefined;
   #haveCredentials: Promise<void>;
   #gotCredentials!: () => void;
+  /**
+   * Settles when link 0's first registration attempt has: the other links dial after it (as
+   * cloudflared does), so they resume its TLS session, and a fleet restarting behind one address
+   * does not dial all of its links in the same instant.
+   */
+  readonly #firstAttempt: Promise<void>;
+  #firstAttemptDone!: () => void;
   #fatal: ((err: WarrenError) => void) | undefined;
   #stopping = false;
   #paused = false;
@@ -129,6 +136,9 @@ export class Connector {
       this.#gotCredentials = r;
     });
     if (this.#credentials !== undefined) this.#gotCredentials();
+    this.#firstAttempt = new Promise((r) => {
+      this.#firstAttemptDone = r;
+    });
   }
 
   get credentials(): TunnelCredentials | undefined {
@@ -174,8 +184,9 @@ export class Connector {
     const signal = this.#abort.signal;
     let failures = 0;
     while (!this.#stopping) {
-      if (this.#credentials === undefined && index > 0) {
-        await Promise.race([this.#haveCredentials, abortPromise(signal)]);
+      if (index > 0) {
+        await Promise.race([this.#firstAttempt, abortPromise(signal)]);
+        if (this.#credentials === undefined) await Promise.race([this.#haveCredentials, abortPromise(signal)]);
         if (this.#stopping) return;
       }
       const link = new ConnectorLink({
@@ -205,7 +216,9 @@ export class Connector {
         onConfigPush: o.onConfigPush,
       });
       try {
-        const reg = await link.connect(signal);
+        const reg = await link.connect(signal).finally(() => {
+          if (index === 0) this.#firstAttemptDone();
+        });
         if (reg.quick !== undefined && this.#credentials === undefined) {
           this.#credentials = {
             accountTag: 'quick',

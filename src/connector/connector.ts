@@ -110,6 +110,7 @@ export class Connector {
    */
   readonly #firstAttempt: Promise<void>;
   #firstAttemptDone!: () => void;
+  #firstAttemptSettled = false;
   #fatal: ((err: WarrenError) => void) | undefined;
   #stopping = false;
   #paused = false;
@@ -184,9 +185,9 @@ export class Connector {
     const signal = this.#abort.signal;
     let failures = 0;
     while (!this.#stopping) {
-      if (index > 0) {
-        await Promise.race([this.#firstAttempt, abortPromise(signal)]);
-        if (this.#credentials === undefined) await Promise.race([this.#haveCredentials, abortPromise(signal)]);
+      // One wait (each adds a listener to the shared abort signal), and only until then.
+      if (index > 0 && (!this.#firstAttemptSettled || this.#credentials === undefined)) {
+        await Promise.race([Promise.all([this.#firstAttempt, this.#haveCredentials]), abortPromise(signal)]);
         if (this.#stopping) return;
       }
       const link = new ConnectorLink({
@@ -217,7 +218,10 @@ export class Connector {
       });
       try {
         const reg = await link.connect(signal).finally(() => {
-          if (index === 0) this.#firstAttemptDone();
+          if (index === 0 && !this.#firstAttemptSettled) {
+            this.#firstAttemptSettled = true;
+            this.#firstAttemptDone();
+          }
         });
         if (reg.quick !== undefined && this.#credentials === undefined) {
           this.#credentials = {

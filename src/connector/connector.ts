@@ -337,15 +337,20 @@ export class Connector {
 function sleep(timers: Timers, ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
-    const cancel = timers.after(ms, resolve, { ref: true });
-    signal?.addEventListener(
-      'abort',
+    const onAbort = (): void => {
+      cancel();
+      resolve();
+    };
+    // The listener goes when the wait ends: a link retrying through a long outage must not pile them up.
+    const cancel = timers.after(
+      ms,
       () => {
-        cancel();
+        signal?.removeEventListener('abort', onAbort);
         resolve();
       },
-      { once: true },
+      { ref: true },
     );
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
 

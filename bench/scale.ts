@@ -6,6 +6,7 @@ import { type Child, spawnChild, treeCpuSeconds, treeMemory } from './lib/proc.j
 import { nowUs } from './lib/profile.js';
 import type { PeerContext } from './peers/peer.js';
 import { nodeArgs, startEdge } from './peers/warren.js';
+import { FLEET_ADMIN, provisionFleet } from './scale-fleet.js';
 import type { ScaleWorkerMessage, ScaleWorkerSpec } from './scale-worker.js';
 
 export interface ScaleOptions {
@@ -42,31 +43,43 @@ export interface ScaleResult {
 }
 
 /**
- * 1000 quick tunnels × 4 links on one fresh edge, from `workers` processes running the real Connector class;
- * then c=50 spread round-robin over `spread` of them.
+ * 1000 named tunnels of one account × 4 links on one fresh edge on its default flags, all from
+ * 127.0.0.1, from `workers` processes running the real Connector class; then c=50 spread
+ * round-robin over `spread` of them (each routed at its own hostname).
  */
 export async function runScale(ctx: PeerContext, o: ScaleOptions): Promise<ScaleResult> {
-  const edge = await startEdge(ctx, 'warren-scale-edge', ['--quick-tunnels-per-minute', '1000000'], 'scale-edge');
+  const edge = await startEdge(ctx, 'warren-scale-edge', [], 'scale-edge', {
+    WARREN_ADMIN_EMAIL: FLEET_ADMIN.email,
+    WARREN_ADMIN_TOKEN: FLEET_ADMIN.token,
+  });
   const workers: Child[] = [];
   try {
+    const per = Math.ceil(o.tunnels / o.workers);
+    // Routed tunnels round robin over the workers, so the load reaches every connector process.
+    const routed: number[] = [];
+    for (let k = 0; routed.length < Math.min(o.spread, o.tunnels); k++) {
+      const i = (k % o.workers) * per + Math.floor(k / o.workers);
+      if (i < o.tunnels) routed.push(i);
+    }
+    const fleet = await provisionFleet(edge, o.tunnels, routed);
     const edgeRssIdle = treeMemory([edge.child.pid]).rss;
     const ca = readFileSync(edge.caPath, 'utf8');
     const script = fileURLToPath(new URL('./scale-worker.js', import.meta.url));
     const inbox: { worker: number; m: ScaleWorkerMessage }[] = [];
     let notify: () => void = () => {};
-    const per = Math.ceil(o.tunnels / o.workers);
     for (let w = 0; w < o.workers; w++) {
-      const tunnels = Math.min(per, o.tunnels - w * per);
-      if (tunnels <= 0) break;
-      const spec: ScaleWorkerSpec = { edgePort: edge.tunnelPort, ca, originPort: ctx.originPort, tunnels, ha: o.ha };
+      const tokens = fleet.tokens.slice(w * per, (w + 1) * per);
+      if (tokens.length === 0) break;
+      const spec: ScaleWorkerSpec = { edgePort: edge.tunnelPort, ca, originPort: ctx.originPort, tokens, ha: o.ha };
       const c = spawnChild(
         `scale-worker-${w}`,
         process.execPath,
-        [...(w === 0 ? nodeArgs(ctx, 'scale-worker-0') : []), script, JSON.stringify(spec)],
+        [...(w === 0 ? nodeArgs(ctx, 'scale-worker-0') : []), script],
         {
           stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
         },
       );
+      c.proc.send({ spec });
       c.proc.on('message', (m: ScaleWorkerMessage) => {
         inbox.push({ worker: w, m });
         notify();
@@ -112,20 +125,12 @@ export async function runScale(ctx: PeerContext, o: ScaleOptions): Promise<Scale
     const edgeRssRegistered = treeMemory([edge.child.pid]).rss;
     let retries = 0;
     let lastWarning = '';
-    const byWorker: string[][] = [];
     for (const m of done) {
       if (m.type !== 'registered') continue;
       retries += m.retries;
       if (m.lastWarning !== '') lastWarning = m.lastWarning;
-      byWorker.push(m.hostnames);
     }
-    // Round robin over the workers, so the load reaches every connector process.
-    const hosts: string[] = [];
-    for (let i = 0; hosts.length < Math.min(o.spread, o.tunnels); i++) {
-      const list = byWorker[i % byWorker.length] as string[];
-      const h = list[Math.floor(i / byWorker.length)];
-      if (h !== undefined && h !== '') hosts.push(h);
-    }
+    const hosts = [...fleet.hosts.values()];
     const base = `http://${LOOPBACK}:${edge.httpPort}`;
     for (const h of hosts) await waitForOk({ base, host: h }, '/', 'Hello', 10_000);
     await o.load({ target: { base, host: undefined }, hosts, connections: 50, durationS: o.warmupS });

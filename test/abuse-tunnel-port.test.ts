@@ -45,8 +45,6 @@ before(async () => {
       '5000',
       '--tunnel-max-pending-per-source',
       String(PER_SOURCE),
-      '--tunnel-max-connections-per-source',
-      String(PER_SOURCE),
     ],
   });
   tunnel = await startQuickTunnel(serve, origin.url);

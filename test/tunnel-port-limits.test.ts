@@ -141,7 +141,6 @@ describe('tunnel port caps', () => {
     h = await startEdge({
       limits: {
         maxPendingHandshakesPerSource: 3,
-        maxConnectionsPerSource: 5,
         maxPendingHandshakes: 6,
         handshakeTimeoutMs: 30_000,
       },
@@ -160,7 +159,7 @@ describe('tunnel port caps', () => {
     }
   }
 
-  test('pending-handshakes-per-source-total-and-connections-per-source-are-capped', async () => {
+  test('pending-handshakes-per-source-and-in-total-are-capped', async () => {
     const open: net.Socket[] = [];
     try {
       // Three unregistered from 127.0.0.2 are let in, the fourth is refused at accept.
@@ -176,19 +175,40 @@ describe('tunnel port caps', () => {
         assert.ok(s, `connection ${i + 1} from 127.0.0.3 accepted`);
         open.push(s);
       }
-      assert.equal(await accepted('127.0.0.4'), undefined, 'the seventh pending overall is refused');
+      // All six places are taken: a newcomer holding none takes the oldest place of a source holding three.
+      const oldest = open[0] as net.Socket;
+      const newcomer = await accepted('127.0.0.4');
+      assert.ok(newcomer, 'a source holding none gets a place when the total is full');
+      open.push(newcomer);
+      await closesWithin(oldest, 2_000, "127.0.0.2's oldest pending connection, evicted");
+      assert.equal(h.edge.tunnels.stats().evicted, 1);
       assert.equal(h.edge.tunnels.stats().pendingHandshakes, 6);
+      assert.equal(h.edge.tunnels.stats().refused, 1);
+      for (const s of open.splice(0)) s.destroy();
+      await eventually(() => h.edge.tunnels.stats().pendingHandshakes === 0, 5_000, 'pending connections released');
+      // Six sources holding one each: no one holds two more than a newcomer, so the seventh is refused.
+      for (let i = 0; i < 6; i++) {
+        const s = await accepted(`127.0.1.${10 + i}`);
+        assert.ok(s, `one pending from 127.0.1.${10 + i}`);
+        open.push(s);
+      }
+      assert.equal(await accepted('127.0.1.99'), undefined, 'the seventh pending overall is refused');
       assert.equal(h.edge.tunnels.stats().refused, 2);
       for (const s of open.splice(0)) s.destroy();
       await eventually(() => h.edge.tunnels.stats().pendingHandshakes === 0, 5_000, 'pending connections released');
-      // Registered links stop being pending but still count per source: 127.0.0.5 registers five.
+      // Registered links stop being pending: 127.0.0.5 registers five, and still has its three pending places.
       for (let i = 0; i < 5; i++) {
         const link = await dial(h.tunnelPort, h.ca, '127.0.0.5');
         open.push(link.socket);
         const reg = await register(link, { kind: 'quick-new' });
         assert.ok('connectionId' in reg, JSON.stringify(reg));
       }
-      assert.equal(await accepted('127.0.0.5'), undefined, 'the sixth connection from one source is refused');
+      for (let i = 0; i < 3; i++) {
+        const s = await accepted('127.0.0.5');
+        assert.ok(s, `pending connection ${i + 1} from 127.0.0.5 next to its five registered links`);
+        open.push(s);
+      }
+      assert.equal(await accepted('127.0.0.5'), undefined, 'the fourth pending from 127.0.0.5 is refused');
     } finally {
       for (const s of open) s.destroy();
     }

@@ -149,7 +149,8 @@ function scaleTable(res: BenchResults): string[] {
   const rows = [
     '### Scale (warren, one edge)',
     '',
-    `A fresh \`warren serve\`; ${v.workers} node processes (bench/scale-worker.ts) start ${v.tunnels} quick tunnels at once ` +
+    `A fresh \`warren serve\` on its default flags; ${v.workers} node processes (bench/scale-worker.ts), all from 127.0.0.1, ` +
+      `start ${v.tunnels} named tunnels of one account at once ` +
       `with the \`Connector\` class (${v.connections / v.tunnels} links each, the connector's own retry and backoff); ` +
       'the time runs from the start signal to the last link registered. The load below rotates the Host header over ' +
       `${v.spread} of those tunnels (${res.options.loadgen === 'wrk' ? 'a wrk Lua script' : 'the node load generator'}), so consecutive requests use different links.`,
@@ -160,7 +161,7 @@ function scaleTable(res: BenchResults): string[] {
     `| … CPU used meanwhile: edge / connector processes | ${v.registerCpu.edge.toFixed(1)} s / ${v.registerCpu.connectors.toFixed(1)} s |`,
     `| register attempts retried | ${v.retries} |`,
     `| edge RSS idle → with ${v.connections} connections | ${mib(v.edgeRssIdle)} → ${mib(v.edgeRssRegistered)} |`,
-    `| edge RSS per connection | ${(v.edgeRssPerConnection / 1024).toFixed(1)} KiB |`,
+    `| edge RSS per link (connection) | ${(v.edgeRssPerConnection / 1024).toFixed(1)} KiB |`,
     `| edge RSS after the load below | ${mib(v.edgeRssAfterLoad)} |`,
     `| idle connector RSS (\`warren tunnel\`, 4 links) | ${warren?.extra.idleConnectorRss !== undefined ? mib(warren.extra.idleConnectorRss) : '–'} |`,
     `| req/s at c=50 spread over ${v.spread} tunnels (ratio to direct c=50) | ${v.spreadLoad.rps.toFixed(0)}${d50 !== undefined ? ` (${(v.spreadLoad.rps / d50).toFixed(2)})` : ''} |`,

@@ -131,6 +131,7 @@ export class ConnectorLink {
         session: o.sessions.get(),
         minVersion: 'TLSv1.2',
       });
+      let secured = false;
       socket.on('session', (session: Buffer) => o.sessions.set(session));
       socket.setNoDelay(true);
       socket.setKeepAlive(true, LINK_TCP_KEEPALIVE_MS);
@@ -145,10 +146,15 @@ export class ConnectorLink {
           );
           return;
         }
+        // The edge's caps on unregistered connections close at TCP accept, before TLS could carry a reason.
+        const hint =
+          err.code === 'ECONNRESET' && !secured
+            ? ' before the TLS handshake (the edge may be at its cap of unregistered connections from this address, --tunnel-max-pending-per-source, or in all, --tunnel-max-pending)'
+            : '';
         settle(
           new WarrenError(
             'WARREN_EDGE_UNREACHABLE',
-            `cannot reach the edge at ${o.host}:${o.port}: ${err.code ?? err.message}`,
+            `cannot reach the edge at ${o.host}:${o.port}: ${err.code ?? err.message}${hint}`,
             {
               cause: err,
               retryable: true,
@@ -157,6 +163,7 @@ export class ConnectorLink {
         );
       });
       socket.once('secureConnect', () => {
+        secured = true;
         cancelTimer();
         cancelTimer = timers.after(REGISTER_TIMEOUT_MS, expire('registration', REGISTER_TIMEOUT_MS));
         const conn = new MuxConnection(socket, {

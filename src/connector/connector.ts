@@ -29,6 +29,18 @@ const UNREGISTER_ACK_TIMEOUT_MS = 5_000; // 5 seconds for the edge to confirm it
 const DRAIN_POLL_MS = 50; // 50 milliseconds
 /** How long a graceful stop waits for the links to close before it destroys them. */
 const LINK_CLOSE_WAIT_MS = 2_000; // 2 seconds
+/**
+ * After the edge refused a registration for a limit, the next try waits at least half of this
+ * and at most all of it (jittered, so a refused fleet does not come back in step): a limit lifts
+ * when a link or tunnel goes away, not within the first backoff steps.
+ */
+export const LIMIT_RETRY_MS = 30_000; // 30 seconds
+/** Refusals that name a limit (its flag): retried slowly, see LIMIT_RETRY_MS. */
+const LIMIT_CODES: ReadonlySet<string> = new Set([
+  'WARREN_TUNNEL_LINK_LIMIT',
+  'WARREN_QUICK_LINK_LIMIT',
+  'WARREN_QUICK_RATE_LIMITED',
+]);
 
 export interface EdgeDialOptions {
   /** IP version of the edge address; undefined: whatever DNS answers first. */
@@ -256,6 +268,17 @@ export class Connector {
             ),
           );
           return;
+        }
+        if (LIMIT_CODES.has(err.code)) {
+          const random = o.backoff?.random ?? Math.random;
+          const delay = Math.max(backoff.next(), Math.round(LIMIT_RETRY_MS / 2 + (random() * LIMIT_RETRY_MS) / 2));
+          // One line that names the limit (the edge's message carries its flag), then a slow retry.
+          log.warn(
+            { code: err.code, reason: err.message, retryInMs: delay },
+            `refused by the edge's limit: ${err.message}; retrying in ${Math.round(delay / 1000)} s`,
+          );
+          await sleep(this.#timers, delay, signal);
+          continue;
         }
         // One line per backoff step: what failed (the message names the edge), and when the next try is.
         const delay = backoff.next();

@@ -46,9 +46,11 @@ export { type AdmissionRefusal, TunnelAdmission, type TunnelPortLimits } from '.
 export { type AuthResult, credentialsRejected, type TunnelAuthenticator } from './registration/tunnel-authenticator.js';
 export { TunnelConfigurationPusher } from './registration/tunnel-configuration-pusher.js';
 export {
-  DEFAULT_MAX_CONNECTIONS_PER_SOURCE,
+  DEFAULT_MAX_LINKS_PER_TUNNEL,
   DEFAULT_MAX_PENDING_HANDSHAKES,
   DEFAULT_MAX_PENDING_HANDSHAKES_PER_SOURCE,
+  DEFAULT_MAX_QUICK_LINKS,
+  DEFAULT_MAX_QUICK_LINKS_PER_SOURCE,
   DEFAULT_TUNNEL_PORT_LIMITS,
   HANDSHAKE_TIMEOUT_MS,
   TunnelListener,

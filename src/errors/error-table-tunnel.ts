@@ -59,6 +59,22 @@ export const TUNNEL_ERRORS = {
     meaning: 'The account already runs as many tunnels as it may.',
     action: 'Stop a tunnel or raise `--max-tunnels-per-account`. Not retried.',
   },
+  WARREN_TUNNEL_LINK_LIMIT: {
+    where: 'edge → connector',
+    retryable: true,
+    meaning:
+      'The tunnel already has as many connections to this edge as one tunnel may (`--tunnel-max-links-per-tunnel`, default 100: 25 replicas of 4 connections).',
+    action:
+      'Stop a replica or lower `--ha-connections`. The connector retries every 15-30 s and joins when a connection of the tunnel closes.',
+  },
+  WARREN_QUICK_LINK_LIMIT: {
+    where: 'edge → connector',
+    retryable: true,
+    meaning:
+      'Quick tunnels have no account: their connections are bounded per address (`--quick-tunnel-max-links-per-source`, default 256) and on the edge in all (`--quick-tunnel-max-links`, default 4096). One of them is reached.',
+    action:
+      'Stop a quick tunnel, or run a named tunnel (`warren tunnel create`), which is bounded by its account instead. The connector retries every 15-30 s.',
+  },
   WARREN_LINK_CLOSED: {
     where: 'stream reset',
     retryable: true,

@@ -35,8 +35,13 @@ export interface ServeOptions {
   /** `--tls-cert/--tls-key`: the tunnel listener's own certificate instead of the generated edge CA's. */
   tunnelTls: { cert: string | undefined; key: string | undefined };
   tunnelPort: number;
-  /** `--tunnel-handshake-timeout`, `--tunnel-max-pending[-per-source]`, `--tunnel-max-connections-per-source`. */
+  /**
+   * `--tunnel-handshake-timeout`, `--tunnel-max-pending[-per-source]`, `--tunnel-max-links-per-tunnel`,
+   * `--quick-tunnel-max-links[-per-source]`.
+   */
   tunnelLimits: TunnelPortLimits;
+  /** Flags given that no longer apply: one warning each at start. */
+  ignoredFlags?: string[];
   apiPort: number;
   domain: string;
   edgeName: string | undefined;
@@ -78,6 +83,7 @@ export function isLoopback(addr: string): boolean {
 /** `warren serve`: edge + control API in one process. */
 export async function serve(options: ServeOptions): Promise<void> {
   const logger = createLogger(options.log);
+  for (const warning of options.ignoredFlags ?? []) logger.warn(warning);
   const dataDir = resolve(options.dataDir);
   // 0700 before anything (edge CA key, quick-tunnel key, database) is written into it.
   ensureDataDir(dataDir);

@@ -8,9 +8,11 @@ import {
 import { DEFAULT_PENDING_ZONE_EXPIRY_DAYS } from '../../control/jobs/pending-zone-expiry.js';
 import { parseResolverAddress } from '../../control/zones/zone-verifier.js';
 import {
-  DEFAULT_MAX_CONNECTIONS_PER_SOURCE,
+  DEFAULT_MAX_LINKS_PER_TUNNEL,
   DEFAULT_MAX_PENDING_HANDSHAKES,
   DEFAULT_MAX_PENDING_HANDSHAKES_PER_SOURCE,
+  DEFAULT_MAX_QUICK_LINKS,
+  DEFAULT_MAX_QUICK_LINKS_PER_SOURCE,
   HANDSHAKE_TIMEOUT_MS,
 } from '../../edge/registration/tunnel-listener.js';
 import { durationArg, intArg, logOptionsOf, withLogOptions } from '../cli-options.js';
@@ -88,12 +90,35 @@ export function registerServeCommand(program: Command): void {
       )
       .addOption(
         new Option(
-          '--tunnel-max-connections-per-source <n>',
-          'tunnel-port connections from one address (IPv6: one /64), registered or not',
+          '--tunnel-max-links-per-tunnel <n>',
+          'registered connections of one tunnel on this edge (its replicas × their HA connections)',
         )
-          .default(DEFAULT_MAX_CONNECTIONS_PER_SOURCE)
+          .default(DEFAULT_MAX_LINKS_PER_TUNNEL)
+          .argParser(intArg('--tunnel-max-links-per-tunnel', 1, 1_000_000))
+          .env('WARREN_TUNNEL_MAX_LINKS_PER_TUNNEL'),
+      )
+      .addOption(
+        new Option(
+          '--quick-tunnel-max-links-per-source <n>',
+          'registered quick-tunnel connections from one address (IPv6: one /64); named tunnels are bounded by their account',
+        )
+          .default(DEFAULT_MAX_QUICK_LINKS_PER_SOURCE)
+          .argParser(intArg('--quick-tunnel-max-links-per-source', 1, 1_000_000))
+          .env('WARREN_QUICK_TUNNEL_MAX_LINKS_PER_SOURCE'),
+      )
+      .addOption(
+        new Option('--quick-tunnel-max-links <n>', 'registered quick-tunnel connections on this edge, all addresses')
+          .default(DEFAULT_MAX_QUICK_LINKS)
+          .argParser(intArg('--quick-tunnel-max-links', 1, 10_000_000))
+          .env('WARREN_QUICK_TUNNEL_MAX_LINKS'),
+      )
+      .addOption(
+        // Gone: it counted registered links per address, which refused fleets behind one NAT. Still
+        // accepted so that deployments which set it keep starting; serve says it is ignored.
+        new Option('--tunnel-max-connections-per-source <n>', 'no longer applies (ignored)')
           .argParser(intArg('--tunnel-max-connections-per-source', 1, 1_000_000))
-          .env('WARREN_TUNNEL_MAX_CONNECTIONS_PER_SOURCE'),
+          .env('WARREN_TUNNEL_MAX_CONNECTIONS_PER_SOURCE')
+          .hideHelp(),
       )
       .addOption(
         new Option(
@@ -243,8 +268,18 @@ Without them, while no user exists, serve prints a one-time /setup link instead.
           handshakeTimeoutMs: f.tunnelHandshakeTimeout,
           maxPendingHandshakes: f.tunnelMaxPending,
           maxPendingHandshakesPerSource: f.tunnelMaxPendingPerSource,
-          maxConnectionsPerSource: f.tunnelMaxConnectionsPerSource,
+          maxLinksPerTunnel: f.tunnelMaxLinksPerTunnel,
+          maxQuickLinksPerSource: f.quickTunnelMaxLinksPerSource,
+          maxQuickLinks: f.quickTunnelMaxLinks,
         },
+        ignoredFlags:
+          f.tunnelMaxConnectionsPerSource === undefined
+            ? []
+            : [
+                '--tunnel-max-connections-per-source (WARREN_TUNNEL_MAX_CONNECTIONS_PER_SOURCE) no longer applies: ' +
+                  'registered links are bounded by their account (--max-tunnels-per-account × --tunnel-max-links-per-tunnel), ' +
+                  'quick tunnels by --quick-tunnel-max-links-per-source, handshakes by --tunnel-max-pending-per-source; ignoring it',
+              ],
         dns: {
           port: f.dnsPort,
           // The default port may be taken (an mDNS responder on 5353): then serve runs without DNS.

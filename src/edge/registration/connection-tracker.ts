@@ -6,6 +6,15 @@ import type { EdgeLink } from './edge-link.js';
 export const CONNECTION_RECONCILE_INTERVAL_MS = 30_000; // 30 seconds between checks of every recorded link against the live ones
 export const CONNECTION_RETRY_MIN_MS = 250; // first retry of a connection write that failed
 export const CONNECTION_RETRY_MAX_MS = 4_000; // 4 seconds at most between retries while the database fails
+/**
+ * How long a link change waits for others to share its commit (50 milliseconds). SQLite's commit
+ * blocks the event loop with an fsync, so nothing queues up while one runs: a batch only forms if
+ * it waits. A fleet of 1000 tunnels × 4 links registering at once would otherwise stall the edge
+ * with thousands of commits (issue 26).
+ */
+export const CONNECTION_BATCH_DELAY_MS = 50;
+/** Most tunnels reconciled in one transaction. */
+const MAX_BATCH_TUNNELS = 200;
 
 /** A named link as this edge knows it, until the database says the same. */
 interface Tracked {
@@ -44,6 +53,8 @@ export class ConnectionTracker {
   readonly #reconcile: PeriodicJob<void>;
   #syncing: Promise<void> | undefined;
   #retry: Cancel | undefined;
+  /** The short wait that lets link changes share one commit. */
+  #batch: Cancel | undefined;
   /** Failed syncs in a row (0 when the last one passed). */
   #failures = 0;
   #failingSince: Date | undefined;
@@ -130,7 +141,12 @@ export class ConnectionTracker {
   #touch(tunnelId: string): void {
     this.#dirty.add(tunnelId);
     // While a retry is pending the database is failing: the retry takes this change along.
-    if (this.#retry === undefined) this.#kick().catch(() => {});
+    // Otherwise the first change of a batch waits a moment for others to share its commit.
+    if (this.#retry !== undefined || this.#batch !== undefined || this.#syncing !== undefined) return;
+    this.#batch = this.#timers.after(CONNECTION_BATCH_DELAY_MS, () => {
+      this.#batch = undefined;
+      this.#kick().catch(() => {});
+    });
   }
 
   /** Runs the sync loop unless it runs already (it picks up what was marked dirty meanwhile). */
@@ -144,16 +160,22 @@ export class ConnectionTracker {
   async #sync(): Promise<void> {
     // Bounded: each pass empties the dirty set, and a pass with a failure ends the loop.
     while (this.#dirty.size > 0 && !this.#closed) {
-      const tunnels = [...this.#dirty];
-      this.#dirty.clear();
+      const tunnels = [...this.#dirty].slice(0, MAX_BATCH_TUNNELS);
+      for (const id of tunnels) this.#dirty.delete(id);
       let failure: unknown;
-      for (const tunnelId of tunnels) {
-        try {
-          if (await this.#syncTunnel(tunnelId)) await this.#store.feed.publish('connections');
-        } catch (err) {
-          failure ??= err;
-          this.#dirty.add(tunnelId);
-          for (const t of this.#tracked.values()) if (t.link.tunnelId === tunnelId) t.late = true;
+      try {
+        // One transaction for the whole batch (a group commit).
+        if (await this.#syncTunnels(tunnels)) await this.#store.feed.publish('connections');
+      } catch {
+        // One tunnel's failure must not hold the others: each on its own, as before.
+        for (const tunnelId of tunnels) {
+          try {
+            if (await this.#syncTunnels([tunnelId])) await this.#store.feed.publish('connections');
+          } catch (err) {
+            failure ??= err;
+            this.#dirty.add(tunnelId);
+            for (const t of this.#tracked.values()) if (t.link.tunnelId === tunnelId) t.late = true;
+          }
         }
       }
       if (failure !== undefined) {
@@ -189,47 +211,50 @@ export class ConnectionTracker {
     });
   }
 
-  /** One tunnel's rows of this edge made equal to its links, in one transaction; true when something changed. */
-  async #syncTunnel(tunnelId: string): Promise<boolean> {
+  /** These tunnels' rows of this edge made equal to their links, in one transaction; true when something changed. */
+  async #syncTunnels(tunnelIds: readonly string[]): Promise<boolean> {
     const added: Tracked[] = [];
     const done: Tracked[] = [];
+    const wanted = new Set(tunnelIds);
     const changed = await this.#store.transaction(async (tx) => {
-      const rows = new Map((await tx.tunnels.connectionsOfEdge(this.#edgeName, tunnelId)).map((r) => [r.id, r]));
       let n = 0;
-      for (const t of this.#tracked.values()) {
-        if (t.link.tunnelId !== tunnelId) continue;
-        const id = t.link.connectionId;
-        const row = rows.get(id);
-        rows.delete(id);
-        if (t.unregisteredAt === undefined) {
-          if (row === undefined) {
-            await tx.tunnels.addConnection(this.#row(t));
-            // Re-added after someone removed the row: it was announced already.
-            if (!t.recorded) await tx.audit.append(this.#entry(t, 'Registered'));
-            n++;
+      for (const tunnelId of tunnelIds) {
+        const rows = new Map((await tx.tunnels.connectionsOfEdge(this.#edgeName, tunnelId)).map((r) => [r.id, r]));
+        for (const t of this.#tracked.values()) {
+          if (t.link.tunnelId !== tunnelId) continue;
+          const id = t.link.connectionId;
+          const row = rows.get(id);
+          rows.delete(id);
+          if (t.unregisteredAt === undefined) {
+            if (row === undefined) {
+              await tx.tunnels.addConnection(this.#row(t));
+              // Re-added after someone removed the row: it was announced already.
+              if (!t.recorded) await tx.audit.append(this.#entry(t, 'Registered'));
+              n++;
+            }
+            added.push(t);
+            continue;
           }
-          added.push(t);
-          continue;
+          if (row !== undefined) {
+            await tx.tunnels.removeConnection(id, tunnelId);
+            n++;
+          } else if (!t.recorded) {
+            // It opened and closed while the database failed: its Registered entry is still owed.
+            await tx.audit.append(this.#entry(t, 'Registered'));
+          }
+          if (row !== undefined || !t.recorded) await tx.audit.append(this.#entry(t, 'Unregistered'));
+          done.push(t);
         }
-        if (row !== undefined) {
-          await tx.tunnels.removeConnection(id, tunnelId);
+        // Rows of this edge with no link behind them (a removal that was lost): they go too.
+        for (const row of rows.values()) {
+          await tx.tunnels.removeConnection(row.id, tunnelId);
+          await tx.audit.append(staleEntry(row, this.#edgeName));
           n++;
-        } else if (!t.recorded) {
-          // It opened and closed while the database failed: its Registered entry is still owed.
-          await tx.audit.append(this.#entry(t, 'Registered'));
         }
-        if (row !== undefined || !t.recorded) await tx.audit.append(this.#entry(t, 'Unregistered'));
-        done.push(t);
-      }
-      // Rows of this edge with no link behind them (a removal that was lost): they go too.
-      for (const row of rows.values()) {
-        await tx.tunnels.removeConnection(row.id, tunnelId);
-        await tx.audit.append(staleEntry(row, this.#edgeName));
-        n++;
       }
       return n > 0;
     });
-    for (const t of added) t.recorded = true;
+    for (const t of added) if (wanted.has(t.link.tunnelId)) t.recorded = true;
     for (const t of done) this.#tracked.delete(t.link.connectionId);
     return changed;
   }
@@ -302,6 +327,8 @@ export class ConnectionTracker {
 
   /** Resolves when the writes of every link event so far have been attempted (shutdown, tests). */
   async idle(): Promise<void> {
+    this.#batch?.();
+    this.#batch = undefined;
     if (this.#dirty.size > 0 && this.#retry === undefined) await this.#kick();
     await this.#syncing;
   }
@@ -309,6 +336,8 @@ export class ConnectionTracker {
   /** Stops the schedule and the retries; a sync in flight ends first. */
   async close(): Promise<void> {
     this.#unsubscribe?.();
+    this.#batch?.();
+    this.#batch = undefined;
     this.#retry?.();
     this.#retry = undefined;
     await this.#reconcile.stop();

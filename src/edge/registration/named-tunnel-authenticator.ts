@@ -62,10 +62,18 @@ export class NamedTunnelAuthenticator implements TunnelAuthenticator {
     const next = prev
       .catch(() => {})
       .then(async (): Promise<AuthResult> => {
-        const running = await this.#store.tunnels.runningTunnels(accountId);
-        for (const id of this.#tracker.localTunnels(accountId)) running.add(id);
         const now = Date.now();
         const reserved = this.#reserved.get(accountId) ?? new Map<string, number>();
+        // Another link of a tunnel already running here never raises the count: no need to ask
+        // the database (a fleet's 4 links per tunnel would otherwise query it 4 times each).
+        const until = reserved.get(tunnelId);
+        if ((until !== undefined && until >= now) || this.#tracker.localTunnels(accountId).includes(tunnelId)) {
+          reserved.set(tunnelId, now + RESERVATION_MS);
+          this.#reserved.set(accountId, reserved);
+          return { ok: true, tunnelId, accountId };
+        }
+        const running = await this.#store.tunnels.runningTunnels(accountId);
+        for (const id of this.#tracker.localTunnels(accountId)) running.add(id);
         for (const [id, until] of reserved) {
           if (until < now) reserved.delete(id);
           else running.add(id);

@@ -15,11 +15,14 @@ import {
   MuxConnection,
   PRE_REGISTRATION_MAX_FRAME_PAYLOAD,
   PROTOCOL_VERSION,
+  type RegisterAuth,
   type Registration,
 } from '../../protocol/index.js';
 import { type Cancel, SYSTEM_TIMERS, type Timers } from '../../time/index.js';
 import type { TunnelRegistry } from '../routing/tunnel-registry.js';
 import type { EdgeLink } from './edge-link.js';
+import { type LinkClaim, LinkQuota } from './link-quota.js';
+import { QUICK_ACCOUNT_TAG } from './quick-tunnel-authority.js';
 import { type AdmissionTicket, TunnelAdmission, type TunnelPortLimits } from './tunnel-admission.js';
 import type { AuthResult, TunnelAuthenticator } from './tunnel-authenticator.js';
 
@@ -29,10 +32,18 @@ export const HANDSHAKE_TIMEOUT_MS = 10_000; // 10 seconds from TCP accept to a r
  * session for at most HANDSHAKE_TIMEOUT_MS; a real connector needs one for milliseconds.
  */
 export const DEFAULT_MAX_PENDING_HANDSHAKES = 1024;
-/** Unregistered connections from one source: 16 connectors of 4 links starting at once behind one NAT. */
+/**
+ * Unregistered connections from one source (IPv4 address or IPv6 /64): 16 connectors of 4 links
+ * handshaking at the same moment behind one NAT. More wait for their backoff; registered links do
+ * not count, so a fleet of any size behind one address gets in, 64 handshakes at a time.
+ */
 export const DEFAULT_MAX_PENDING_HANDSHAKES_PER_SOURCE = 64;
-/** Connections from one source (IPv4 address or IPv6 /64), registered or not: 64 connectors of 4 links. */
-export const DEFAULT_MAX_CONNECTIONS_PER_SOURCE = 256;
+/** Registered links of one tunnel on one edge process: cloudflared's 25 replicas per tunnel × 4 connections. */
+export const DEFAULT_MAX_LINKS_PER_TUNNEL = 100;
+/** Registered quick-tunnel links from one source (no account answers for them): 64 quick tunnels × 4. */
+export const DEFAULT_MAX_QUICK_LINKS_PER_SOURCE = 256;
+/** Registered quick-tunnel links on one edge process, all sources: 1024 quick tunnels × 4. */
+export const DEFAULT_MAX_QUICK_LINKS = 4096;
 /** A refused connector gets this long to read its RegisterError before the socket is destroyed. */
 export const REFUSAL_LINGER_MS = 2_000; // 2 seconds
 /** TCP keep-alive probes on idle links, so a vanished peer's socket is noticed by the kernel too. */
@@ -42,7 +53,9 @@ export const DEFAULT_TUNNEL_PORT_LIMITS: TunnelPortLimits = {
   handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS,
   maxPendingHandshakes: DEFAULT_MAX_PENDING_HANDSHAKES,
   maxPendingHandshakesPerSource: DEFAULT_MAX_PENDING_HANDSHAKES_PER_SOURCE,
-  maxConnectionsPerSource: DEFAULT_MAX_CONNECTIONS_PER_SOURCE,
+  maxLinksPerTunnel: DEFAULT_MAX_LINKS_PER_TUNNEL,
+  maxQuickLinksPerSource: DEFAULT_MAX_QUICK_LINKS_PER_SOURCE,
+  maxQuickLinks: DEFAULT_MAX_QUICK_LINKS,
 };
 
 export interface TunnelListenerOptions {
@@ -55,7 +68,7 @@ export interface TunnelListenerOptions {
   initialWindow: number;
   /** Visitor URL for a hostname, shown to the connector (e.g. http://h:8080). */
   publicUrl: (hostname: string) => string;
-  /** Caps and timeout for connections that have not registered yet (defaults: DEFAULT_TUNNEL_PORT_LIMITS). */
+  /** Caps and timeout before registration, and the bounds on registered links (defaults: DEFAULT_TUNNEL_PORT_LIMITS). */
   limits?: Partial<TunnelPortLimits> | undefined;
   /** Management frames (`warren tail`) from a registered link. */
   onManagement?: ((link: EdgeLink, payload: Buffer) => void) | undefined;
@@ -75,6 +88,7 @@ export class TunnelListener {
   readonly #o: TunnelListenerOptions;
   readonly #pending = new Set<MuxConnection>();
   readonly #admission: TunnelAdmission;
+  readonly #quota: LinkQuota;
   /** Admitted TCP connections by `address|port` until their socket closes: how #accept finds its ticket. */
   readonly #admitted = new Map<string, { raw: Socket; ticket: AdmissionTicket; stopHandshakeTimer: Cancel }>();
   readonly #stats = { refused: 0, handshakeTimeouts: 0 };
@@ -85,6 +99,7 @@ export class TunnelListener {
     this.#timers = options.timers ?? SYSTEM_TIMERS;
     const limits = { ...DEFAULT_TUNNEL_PORT_LIMITS, ...options.limits };
     this.#admission = new TunnelAdmission(limits);
+    this.#quota = new LinkQuota(limits);
     this.server = tls.createServer(
       // handshakeTimeout is node's own bound on the TLS part (absolute, also for a silent client);
       // the admission timer below bounds the whole way to registration.
@@ -97,15 +112,32 @@ export class TunnelListener {
     });
   }
 
-  /** Connections not yet registered, and how many were refused by a cap or closed by the handshake timeout. */
-  stats(): { pendingHandshakes: number; refused: number; handshakeTimeouts: number } {
-    return { pendingHandshakes: this.#admission.pending, ...this.#stats };
+  /**
+   * Connections not yet registered; how many were refused at accept by a cap, closed by the
+   * handshake timeout, or closed to make room for a source holding fewer (`evicted`); how many
+   * registrations a link limit refused; registered quick-tunnel links.
+   */
+  stats(): {
+    pendingHandshakes: number;
+    refused: number;
+    handshakeTimeouts: number;
+    evicted: number;
+    linkLimitRefusals: number;
+    quickLinks: number;
+  } {
+    return {
+      pendingHandshakes: this.#admission.pending,
+      ...this.#stats,
+      evicted: this.#admission.evicted,
+      linkLimitRefusals: this.#quota.refused,
+      quickLinks: this.#quota.quickLinks,
+    };
   }
 
   /** At TCP accept, before any TLS work: apply the caps and start the handshake clock. */
   #admit(raw: Socket, handshakeTimeoutMs: number): void {
     const ip = normalizeIp(raw.remoteAddress);
-    const admitted = this.#admission.admit(ip);
+    const admitted = this.#admission.admit(ip, () => raw.destroy());
     if (!admitted.ok) {
       this.#stats.refused++;
       this.#o.logger.debug({ remote: ip, reason: admitted.reason }, 'tunnel listener: connection refused by a cap');
@@ -153,19 +185,37 @@ export class TunnelListener {
     this.#pending.add(conn);
     conn.onClose = (err) => {
       this.#pending.delete(conn);
+      claim?.release();
       if (link !== undefined) this.#o.registry.remove(link);
       if (err !== undefined && err.code !== 'WARREN_LINK_CLOSED') {
         logger.info({ code: err.code, reason: err.message, remote: remoteIp }, 'tunnel link dropped');
       }
     };
     let auth: Extract<AuthResult, { ok: true }> | undefined;
+    /** This link's place under the link limits, from the accepted registration until the link closes. */
+    let claim: LinkClaim | undefined;
     void acceptRegistration(
       conn,
       { version: PROTOCOL_VERSION, nonce, edgeName: this.#o.edgeName },
       {
         decide: async (request) => {
+          // A quick tunnel over its limits is refused before a name is minted for it.
+          if (isQuickAuth(request.auth)) {
+            const full = this.#quota.quickRefusal(admitted.ticket.source);
+            if (full !== undefined) {
+              this.#quota.countRefusal();
+              return { ok: false, failure: full };
+            }
+          }
           const result = await this.#o.authenticator.authenticate(request, nonce, remoteIp);
           if (!result.ok) return result;
+          // No account answers for a quick tunnel: its links count against its source address.
+          const placed = this.#quota.claim(
+            result.tunnelId,
+            result.accountId === undefined ? admitted.ticket.source : undefined,
+          );
+          if (!placed.ok) return placed;
+          claim = placed.claim;
           auth = result;
           const registration: Registration = {
             connectionId: randomUUID(),
@@ -194,6 +244,8 @@ export class TunnelListener {
       },
     ).then((outcome) => {
       this.#pending.delete(conn);
+      // Closed while it was decided (onClose ran before the claim), or not accepted after all.
+      if (!outcome.accepted || conn.closed) claim?.release();
       if (!outcome.accepted) {
         if (outcome.failure === undefined) return;
         if (outcome.cause !== undefined) logger.error({ err: outcome.cause }, 'registration failed inside the edge');
@@ -260,6 +312,11 @@ export class TunnelListener {
     for (const { raw } of [...this.#admitted.values()]) raw.destroy();
     for (const link of [...links]) link.conn.destroy();
   }
+}
+
+/** A registration for a quick tunnel: a new one, or a re-join with quick credentials. */
+function isQuickAuth(auth: RegisterAuth): boolean {
+  return auth.kind === 'quick-new' || auth.accountTag === QUICK_ACCOUNT_TAG;
 }
 
 function socketKey(address: string | undefined, port: number | undefined): string {

@@ -40,6 +40,8 @@ export interface EdgeDialOptions {
 export interface ConnectorOptions {
   edge: { host: string; port: number };
   ca: string | undefined;
+  /** Trust the edge by this SPKI pin instead of `ca` (a tunnel token's `p`, when no --edge-ca is given). */
+  edgePin?: string | undefined;
   /** undefined: ask the edge for a quick tunnel. */
   credentials: TunnelCredentials | undefined;
   haConnections: number;
@@ -180,6 +182,7 @@ export class Connector {
         port: o.edge.port,
         secureContext: this.#secureContext,
         sessions: this.#sessions,
+        edgePin: o.edgePin,
         servername: o.edge.host,
         ...(o.dial ?? {}),
         connector: {

@@ -57,6 +57,8 @@ export interface ControlPlaneOptions {
   edgeAddress?: string | undefined;
   /** The tunnel listener's CA (PEM), served at /client/v4/edge_ca.pem for `warren login`. */
   edgeCaPem?: string | undefined;
+  /** How printed commands start (`warren`, or the launcher's absolute path); default `warren`. */
+  launcher?: string | undefined;
   /** Fixed delay before a classic tunnel's DNS records are deleted; default a random point in 24–48 hours. */
   classicCleanupAfterMs?: number | undefined;
   /** Run the classic DNS cleanup sweep on a timer (default true; tests call `dnsCleanup.runOnce()`). */
@@ -149,6 +151,7 @@ export class ControlPlane {
       originCa,
       edgeAddress: options.edgeAddress ?? '127.0.0.1:7844',
       edgeCaPem: options.edgeCaPem,
+      launcher: options.launcher ?? 'warren',
       classicCleanupAfterMs: options.classicCleanupAfterMs,
       dropTunnelLinks: (id, connectorId) => this.tracker.dropTunnel(id, connectorId),
       verifyZone: (zone) => this.zoneVerifier.verify(zone),

@@ -14,6 +14,8 @@ export interface ControlContext {
   edgeAddress: string;
   /** PEM of the CA that signs the tunnel listener's certificate (served at /edge_ca.pem). */
   edgeCaPem: string | undefined;
+  /** How the commands the dashboard shows start: `warren`, or the launcher's absolute path. */
+  launcher: string;
   /** Fixed delay before a classic tunnel's records are deleted; undefined: a random point in 24–48 hours per record. */
   classicCleanupAfterMs: number | undefined;
   /** Closes this process's edge links of a tunnel; returns how many (`tunnel cleanup`). */

@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { ADMIN_EMAIL, ADMIN_TOKEN } from './support/control-harness.js';
 import type { Envelope, TunnelResult } from './support/control-types.js';
 import { startTestOrigin, type TestOrigin } from './support/test-origin.js';
+import { visit } from './support/visit.js';
 import { type Proc, type ServeHandle, startServe, startShellLine, tempDir } from './support/warren-processes.js';
 
 const CONNECTED = /Tunnel [0-9a-f-]{36} is connected/;
@@ -58,17 +59,13 @@ describe('printed commands run as is from another directory', () => {
     const [, url] = await c.waitFor(/Your quick tunnel is ready: (http:\/\/\S+)/, { timeoutMs: 30_000 });
     // localhost:3000 has nothing listening: the edge reaches the connector, which answers 502.
     const host = new URL(url as string).hostname;
-    const res = await fetch(`${serve.visitorBase}/`, { headers: { host } });
-    assert.equal(res.status, 502);
+    assert.equal((await visit(serve.httpPort, host, '/')).status, 502);
   });
 
   test("the API's run command (token with the edge address and CA pin) serves a tunnel with no --edge or --edge-ca", async () => {
     const tunnel = (await api<TunnelResult>('POST', `/accounts/${account}/cfd_tunnel`, { name: 'printed' })).result;
     const { command, token } = (
-      await api<{ command: string; token: string }>(
-        'GET',
-        `/accounts/${account}/cfd_tunnel/${tunnel.id}/run_command`,
-      )
+      await api<{ command: string; token: string }>('GET', `/accounts/${account}/cfd_tunnel/${tunnel.id}/run_command`)
     ).result;
     assert.equal(command.endsWith(` tunnel run --token ${token}`), true, command);
     assert.doesNotMatch(command, /--edge/);
@@ -84,10 +81,7 @@ describe('printed commands run as is from another directory', () => {
   test('a token whose pin names another CA is refused in one line, not retried', async () => {
     const tunnel = (await api<TunnelResult>('POST', `/accounts/${account}/cfd_tunnel`, { name: 'wrong-pin' })).result;
     const { command, token } = (
-      await api<{ command: string; token: string }>(
-        'GET',
-        `/accounts/${account}/cfd_tunnel/${tunnel.id}/run_command`,
-      )
+      await api<{ command: string; token: string }>('GET', `/accounts/${account}/cfd_tunnel/${tunnel.id}/run_command`)
     ).result;
     const fields = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as Record<string, string>;
     fields.p = createHash('sha256').update('another CA').digest('base64');

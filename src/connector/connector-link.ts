@@ -169,7 +169,9 @@ export class ConnectorLink {
       });
       socket.once('secureConnect', () => {
         const pinProblem =
-          o.edgePin === undefined ? undefined : pinnedChainProblem(socket.getPeerCertificate(true), o.edgePin, new Date());
+          o.edgePin === undefined
+            ? undefined
+            : pinnedChainProblem(socket.getPeerCertificate(true), o.edgePin, new Date());
         if (pinProblem !== undefined) {
           settle(
             new WarrenError(

@@ -14,7 +14,11 @@ export function spkiPin(pem: string | Buffer): string {
  * SPKI pin, and every certificate below it is signed by the one above and is within its validity
  * dates. Returns what is wrong, or undefined when the chain holds.
  */
-export function pinnedChainProblem(peer: DetailedPeerCertificate | undefined, pin: string, now: Date): string | undefined {
+export function pinnedChainProblem(
+  peer: DetailedPeerCertificate | undefined,
+  pin: string,
+  now: Date,
+): string | undefined {
   if (peer === undefined || peer.raw === undefined) return 'it sent no certificate';
   const chain: X509Certificate[] = [];
   let c: DetailedPeerCertificate | undefined = peer;
@@ -29,15 +33,19 @@ export function pinnedChainProblem(peer: DetailedPeerCertificate | undefined, pi
   if (at < 0) return 'no certificate of its chain has the pinned edge CA key';
   for (let i = 0; i <= at; i++) {
     const x = chain[i] as X509Certificate;
-    if (now < new Date(x.validFrom) || now > new Date(x.validTo)) return `certificate "${x.subject}" is outside its validity dates`;
+    if (now < new Date(x.validFrom) || now > new Date(x.validTo))
+      return `certificate "${x.subject}" is outside its validity dates`;
     if (i < at) {
       const issuer = chain[i + 1] as X509Certificate;
-      if (!x.checkIssued(issuer) || !x.verify(issuer.publicKey)) return `certificate "${x.subject}" is not signed by the next one`;
+      if (!x.checkIssued(issuer) || !x.verify(issuer.publicKey))
+        return `certificate "${x.subject}" is not signed by the next one`;
     }
   }
   return undefined;
 }
 
 function pinOf(cert: X509Certificate): string {
-  return createHash('sha256').update(cert.publicKey.export({ type: 'spki', format: 'der' })).digest('base64');
+  return createHash('sha256')
+    .update(cert.publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('base64');
 }

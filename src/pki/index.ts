@@ -1,3 +1,4 @@
+export { pinnedChainProblem, spkiPin } from './edge-pin.js';
 export { type EdgeTlsMaterial, type EdgeTlsOptions, loadOrCreateEdgeTls } from './edge-tls.js';
 export {
   DEFAULT_ORIGIN_CERT_VALIDITY,
@@ -14,4 +15,3 @@ export {
   parseOriginCertBundle,
 } from './origin-cert-bundle.js';
 export { defaultOriginCertPath, loadOriginCert, originCertPath, warrenHome } from './origin-cert-file.js';
-export { pinnedChainProblem, spkiPin } from './edge-pin.js';

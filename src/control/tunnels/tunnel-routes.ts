@@ -309,7 +309,8 @@ export function tunnelRoutes(ctx: ControlContext): ApiRoute[] {
     route<{ account_id: string; tunnel_id: string }, unknown, unknown>({
       method: 'GET',
       url: '/accounts/:account_id/cfd_tunnel/:tunnel_id/token',
-      summary: "The token `warren tunnel run --token` takes (base64 JSON {a, t, s}, with warren's edge address e and edge CA pin p)",
+      summary:
+        "The token `warren tunnel run --token` takes (base64 JSON {a, t, s}, with warren's edge address e and edge CA pin p)",
       tag: 'Tunnels',
       params: { account_id: ID_PARAM, tunnel_id: ID_PARAM },
       handler: async ({ principal: p, params }) => {

@@ -119,6 +119,9 @@ export async function serve(options: ServeOptions): Promise<void> {
   const launcher = launcherCommand();
   const control = await ControlPlane.start({
     launcher,
+    ...(options.smtp?.url === undefined
+      ? {}
+      : { mail: { smtpUrl: options.smtp.url, from: options.smtp.from ?? `access@${options.domain}` } }),
     store,
     domain: options.domain,
     edgeName,

@@ -17,6 +17,11 @@ export function inviteToken(store: Store, m: Pick<Membership, 'id' | 'created_on
   return `${m.id}.${macOf(store, m).toString('base64url')}`;
 }
 
+/** 2026-12-14T03:20:24.567Z as 2026-12-14 03:20 UTC. */
+export function readableTime(iso: string): string {
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+}
+
 export function inviteLink(base: string, token: string): string {
   return `${base}${INVITE_PATH}?token=${encodeURIComponent(token)}`;
 }
@@ -71,7 +76,7 @@ export async function sendInvitation(
       invitedBy,
       roles: membership.roles.map((id) => roleById(id)?.name ?? id),
       link,
-      expiresOn: inviteExpiresOn(membership),
+      expiresOn: readableTime(inviteExpiresOn(membership)),
     });
     return { invite_link: link, invite_mailed: true };
   } catch (err) {

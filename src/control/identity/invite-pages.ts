@@ -4,7 +4,7 @@ import type { ControlContext } from '../api/control-context.js';
 import { SIGN_IN_PATH } from '../api/home-page.js';
 import { acceptForms, esc, formField, htmlPage } from '../api/html-page.js';
 import { rolesOf } from './account-routes.js';
-import { INVITE_PATH, type OpenedInvite, openInviteToken } from './invite-link.js';
+import { INVITE_PATH, type OpenedInvite, openInviteToken, readableTime } from './invite-link.js';
 import { answerInvite, inviteExpired, inviteExpiresOn } from './membership.js';
 import { throttledPage } from './sign-in-audit.js';
 import { checkPassword, MIN_PASSWORD_LENGTH } from './user-admin.js';
@@ -25,7 +25,7 @@ function inviteForm(token: string, i: OpenedInvite, error: string | undefined): 
   return (
     `<p><strong>${esc(i.membership.invited_by ?? 'An administrator')}</strong> invited <strong>${esc(i.user.email)}</strong> ` +
     `to the account <strong>${esc(i.account.name)}</strong> as ${esc(roles)}.</p>` +
-    `<p>The invitation can be accepted until ${esc(inviteExpiresOn(i.membership))}.</p>` +
+    `<p>The invitation can be accepted until ${esc(readableTime(inviteExpiresOn(i.membership)))}.</p>` +
     (error === undefined ? '' : `<p class="err" role="alert">${esc(error)}</p>`) +
     `<form method="post" action="${INVITE_PATH}">` +
     `<input type="hidden" name="token" value="${esc(token)}">` +

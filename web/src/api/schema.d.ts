@@ -571,7 +571,7 @@ export interface paths {
         /** The account's members (people and service users) with their roles */
         get: operations["getAccountsAccountIdMembers"];
         put?: never;
-        /** Invites a user by e-mail with roles: the membership is pending (grants nothing) until they accept it with PUT /memberships/{id} */
+        /** Invites a user by e-mail with roles: the membership is pending (grants nothing) until they accept it with PUT /memberships/{id} or the link (invite_link: mailed with --smtp-url, invite_mailed says whether it was) */
         post: operations["postAccountsAccountIdMembers"];
         delete?: never;
         options?: never;

@@ -24,7 +24,9 @@ export function parseTunnelToken(token: string): TunnelCredentials {
     return fail('not base64 JSON');
   }
   if (typeof o !== 'object' || o === null) return fail('not an object');
-  const { a, t, s, e, p } = o as Record<string, unknown>;
+  const { a, t, s, p } = o as Record<string, unknown>;
+  // cloudflared's own token has an optional `e` (Endpoint) too, often empty: empty means none.
+  const e = (o as Record<string, unknown>).e === '' ? undefined : (o as Record<string, unknown>).e;
   if (typeof a !== 'string' || a === '') return fail('no account tag "a"');
   if (typeof t !== 'string' || !UUID.test(t)) return fail('no tunnel id "t"');
   if (typeof s !== 'string' || s === '') return fail('no secret "s"');

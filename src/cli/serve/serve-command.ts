@@ -224,7 +224,7 @@ export async function serve(options: ServeOptions): Promise<void> {
       admin,
       zoneAutoActivate
         ? `  zones          full zones activate on creation (${loopbackOnly ? 'loopback-only deployment' : '--zone-auto-activate'}; --no-zone-auto-activate to change)`
-        : `  zones          full zones activate when their parent delegates them to ns1/ns2.${options.domain} (checked in the background, or PUT /zones/{id}/activation_check) or by warren admin activate-zone`,
+        : `  zones          full zones activate when their parent delegates them to ns1/ns2.${options.domain} (checked in the background, or PUT /zones/{id}/activation_check) or by ${launcher} admin activate-zone`,
       `Try it: ${tryItCommand(launcher, `${host}:${ports.tunnelPort}`, tls.caPath)}`,
       '',
     ].join('\n'),

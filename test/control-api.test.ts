@@ -200,12 +200,19 @@ for (const dialect of DIALECTS) {
       const dup = await h.call('POST', `/accounts/${h.accountId}/cfd_tunnel`, { name: 'api-tunnel' });
       assert.equal(dup.status, 409);
       const token = await h.call<string>('GET', `/accounts/${h.accountId}/cfd_tunnel/${t.json.result.id}/token`);
-      const decoded = JSON.parse(Buffer.from(token.json.result, 'base64').toString()) as {
+      const {
+        a,
+        t: id,
+        s,
+        ...warrens
+      } = JSON.parse(Buffer.from(token.json.result, 'base64').toString()) as {
         a: string;
         t: string;
         s: string;
       };
-      assert.deepEqual(decoded, { a: h.accountId, t: t.json.result.id, s: secret });
+      // cloudflared's fields, then warren's own: the edge to dial (and its CA pin when it has one).
+      assert.deepEqual({ a, t: id, s }, { a: h.accountId, t: t.json.result.id, s: secret });
+      assert.deepEqual(warrens, { e: '127.0.0.1:7844' });
       const row = await h.store.tunnels.tunnel(t.json.result.id);
       assert.ok(row !== undefined && !row.secret_sealed.includes(secret), 'the secret is sealed at rest');
       const conns = await h.call<unknown[]>(

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type SignedInDashboard, screenshot, startSignedInDashboard } from './support/dashboard-browser.js';
+import {
+  type SignedInDashboard,
+  screenshot,
+  signIn,
+  startSignedInDashboard,
+  WatchedContext,
+} from './support/dashboard-browser.js';
 
 describe('dashboard members and API tokens in Chromium', () => {
   let d: SignedInDashboard;
@@ -61,15 +67,40 @@ describe('dashboard members and API tokens in Chromium', () => {
     d.watched.assertClean();
   });
 
-  test('invites a member and warns that changing roles rolls their API key', async () => {
+  test('invites a member (no SMTP: a copyable link), who accepts from it and signs in; changing roles warns', async () => {
     const { page } = d;
     await page.goto(`${d.serve.apiBase}/members`);
     await page.getByRole('button', { name: 'Invite a member' }).click();
     await page.getByRole('dialog').getByLabel('E-mail').fill('bob@example.com');
     await page.getByRole('dialog').getByRole('button', { name: 'Invite' }).click();
-    await page.getByRole('status').getByText('Invited bob@example.com').waitFor();
+    // serve has no --smtp-url: the page shows the link to pass on, with a copy button.
+    await page.getByRole('heading', { name: 'Invitation link for bob@example.com' }).waitFor();
+    const shown = (await page.getByTestId('invite-link').textContent()) ?? '';
+    assert.match(shown, /^http:\/\/\S+\/invite\?token=\S+$/);
+    await page.getByRole('button', { name: 'Copy link' }).click();
+    await page.getByText('Copied').waitFor();
+    assert.equal(String(await page.evaluate('navigator.clipboard.readText()')), shown);
     await page.getByRole('cell', { name: 'bob@example.com', exact: true }).waitFor();
+    await page
+      .getByText(/^Invited, expires \d{4}-\d{2}-\d{2}$/)
+      .first()
+      .waitFor();
     await screenshot(page, 'members');
+    const invitee = await WatchedContext.open(d.browser, d.serve.apiBase);
+    try {
+      const p = await invitee.newPage();
+      await p.goto(shown);
+      await p.getByLabel(/Choose a password/).fill('bob picked a passphrase');
+      await p.getByLabel('Repeat the password').fill('bob picked a passphrase');
+      await p.getByRole('button', { name: 'Set password and join' }).click();
+      await p.getByRole('link', { name: 'Sign in to the dashboard' }).click();
+      await signIn(p, d.serve.apiBase, 'bob@example.com', 'bob picked a passphrase');
+      invitee.assertClean();
+    } finally {
+      await invitee.close();
+    }
+    await page.getByRole('button', { name: 'Done' }).click();
+    await page.reload();
     await page.getByRole('button', { name: 'Change role of bob@example.com' }).click();
     await page.getByRole('dialog').getByText("rolls this member's API key").waitFor();
     await screenshot(page, 'members-change-role');

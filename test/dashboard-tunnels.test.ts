@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { type SignedInDashboard, screenshot, startSignedInDashboard } from './support/dashboard-browser.js';
 import { eventually } from './support/eventually.js';
 import { visit } from './support/visit.js';
-import { type Proc, startCli, tempDir } from './support/warren-processes.js';
+import { type Proc, startShellLine, tempDir } from './support/warren-processes.js';
 
 /** An origin that answers every request with `name`. */
 async function namedOrigin(name: string): Promise<{ server: Server; url: string }> {
@@ -83,31 +83,22 @@ describe('dashboard: create a tunnel, route a public hostname, run its connector
     // The token, revealed on click, and the exact command line, copied with the button.
     await page.getByRole('button', { name: 'Reveal token' }).click();
     const line = (await page.getByTestId('run-command').textContent()) ?? '';
-    assert.match(line, /^warren tunnel run --token [A-Za-z0-9+/=]+$/);
+    // The launcher runs from any directory (`warren` after npm link, else bin/warren's absolute path).
+    assert.match(line, /^(?:warren|\/\S+\/bin\/warren) tunnel run --token [A-Za-z0-9+/=]+$/);
+    assert.doesNotMatch(line, /--edge/);
     await page.getByRole('button', { name: 'Copy command' }).click();
     await page.getByText('Copied').waitFor();
     const copied = String(await page.evaluate('navigator.clipboard.readText()'));
     assert.equal(copied, line);
     await screenshot(page, 'tunnel-token');
 
-    // Run the connector exactly as the page says (plus where the test edge is).
-    const token = line.split(' ').pop() as string;
+    // Run the copied command verbatim, from another directory with another HOME: the token alone
+    // names this edge (on its ephemeral port) and pins its CA.
     const home = tempDir('warren-home-');
-    connector = startCli(
-      [
-        'tunnel',
-        'run',
-        '--token',
-        token,
-        '--edge',
-        `127.0.0.1:${d.serve.tunnelPort}`,
-        '--edge-ca',
-        d.serve.caPath,
-        '--loglevel',
-        'warn',
-      ],
-      { env: { HOME: home, WARREN_DATA_DIR: join(home, 'none') }, cwd: home },
-    );
+    connector = startShellLine(copied, {
+      env: { HOME: home, WARREN_DATA_DIR: join(home, 'none') },
+      cwd: tempDir('warren-cwd-'),
+    });
 
     // Healthy on screen, without a reload: the page polls.
     await page.getByText('Healthy', { exact: true }).first().waitFor({ timeout: 20_000 });

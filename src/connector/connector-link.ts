@@ -1,5 +1,6 @@
 import { connect, type SecureContext, type TLSSocket } from 'node:tls';
 import { WarrenError } from '../errors/index.js';
+import { pinnedChainProblem } from '../pki/index.js';
 import {
   type ConfigStatus,
   type ConnectorInfo,
@@ -27,6 +28,10 @@ export interface TunnelCredentials {
   accountTag: string;
   tunnelId: string;
   secret: Buffer;
+  /** The edge's HOST:PORT, when the tunnel token names it (warren's `e`). */
+  edge?: string | undefined;
+  /** The edge CA's SPKI pin (base64 SHA-256), when the tunnel token carries it (warren's `p`). */
+  edgePin?: string | undefined;
 }
 
 /** The newest TLS session ticket from the edge (one per connector; the edge issues them per handshake). */
@@ -49,6 +54,11 @@ export interface ConnectorLinkOptions {
   secureContext: SecureContext;
   /** TLS sessions shared by a connector's links: later dials resume instead of a full handshake. */
   sessions: TlsSessionCache;
+  /**
+   * Trust the edge by this SPKI pin (base64 SHA-256) of a certificate in the chain it sends,
+   * instead of `secureContext`'s CAs: a tunnel token's `p`, when no --edge-ca is given.
+   */
+  edgePin?: string | undefined;
   /** Name checked against the edge certificate. */
   servername: string;
   /** IP version to dial (`--edge-ip-version`); undefined: either. */
@@ -128,11 +138,12 @@ export class ConnectorLink {
         ...(o.localAddress !== undefined ? { localAddress: o.localAddress } : {}),
         servername: isIpLiteral(o.servername) ? undefined : o.servername,
         secureContext: o.secureContext,
-        session: o.sessions.get(),
+        // A pinned edge is checked below on every full handshake: no session resumption then.
+        ...(o.edgePin === undefined ? { session: o.sessions.get() } : { rejectUnauthorized: false }),
         minVersion: 'TLSv1.2',
       });
       let secured = false;
-      socket.on('session', (session: Buffer) => o.sessions.set(session));
+      if (o.edgePin === undefined) socket.on('session', (session: Buffer) => o.sessions.set(session));
       socket.setNoDelay(true);
       socket.setKeepAlive(true, LINK_TCP_KEEPALIVE_MS);
       socket.once('error', (err: NodeJS.ErrnoException) => {
@@ -163,6 +174,20 @@ export class ConnectorLink {
         );
       });
       socket.once('secureConnect', () => {
+        const pinProblem =
+          o.edgePin === undefined
+            ? undefined
+            : pinnedChainProblem(socket.getPeerCertificate(true), o.edgePin, new Date());
+        if (pinProblem !== undefined) {
+          settle(
+            new WarrenError(
+              'WARREN_EDGE_UNTRUSTED',
+              `the edge at ${o.host}:${o.port} does not match the edge CA pin of the tunnel token (${pinProblem}); copy the command again from the dashboard, or pass --edge-ca with the edge's <data-dir>/edge-ca.pem`,
+              { retryable: false },
+            ),
+          );
+          return;
+        }
         secured = true;
         cancelTimer();
         cancelTimer = timers.after(REGISTER_TIMEOUT_MS, expire('registration', REGISTER_TIMEOUT_MS));

@@ -52,6 +52,8 @@ export interface EdgeDialOptions {
 export interface ConnectorOptions {
   edge: { host: string; port: number };
   ca: string | undefined;
+  /** Trust the edge by this SPKI pin instead of `ca` (a tunnel token's `p`, when no --edge-ca is given). */
+  edgePin?: string | undefined;
   /** undefined: ask the edge for a quick tunnel. */
   credentials: TunnelCredentials | undefined;
   haConnections: number;
@@ -192,6 +194,7 @@ export class Connector {
         port: o.edge.port,
         secureContext: this.#secureContext,
         sessions: this.#sessions,
+        edgePin: o.edgePin,
         servername: o.edge.host,
         ...(o.dial ?? {}),
         connector: {

@@ -6,7 +6,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * `warren tunnel token T` output (cloudflared's shape): base64 of JSON `{a, t, s}` —
- * account tag, tunnel id, base64 tunnel secret.
+ * account tag, tunnel id, base64 tunnel secret — and warren's own optional fields: `e`, the
+ * edge's HOST:PORT, and `p`, the edge CA's SPKI pin (base64 SHA-256), so the token alone
+ * reaches and trusts a serve on any ports.
  */
 export function parseTunnelToken(token: string): TunnelCredentials {
   const fail = (why: string): never => {
@@ -22,13 +24,27 @@ export function parseTunnelToken(token: string): TunnelCredentials {
     return fail('not base64 JSON');
   }
   if (typeof o !== 'object' || o === null) return fail('not an object');
-  const { a, t, s } = o as Record<string, unknown>;
+  const { a, t, s, p } = o as Record<string, unknown>;
+  // cloudflared's own token has an optional `e` (Endpoint) too, often empty: empty means none.
+  const e = (o as Record<string, unknown>).e === '' ? undefined : (o as Record<string, unknown>).e;
   if (typeof a !== 'string' || a === '') return fail('no account tag "a"');
   if (typeof t !== 'string' || !UUID.test(t)) return fail('no tunnel id "t"');
   if (typeof s !== 'string' || s === '') return fail('no secret "s"');
   const secret = Buffer.from(s, 'base64');
   if (secret.length < 32) return fail('the secret is shorter than 32 bytes');
-  return { accountTag: a, tunnelId: t.toLowerCase(), secret };
+  if (e !== undefined && (typeof e !== 'string' || !/^(?:\[[^\]]+\]|[^:\s]+):\d{1,5}$/.test(e))) {
+    return fail('its edge "e" is not HOST:PORT');
+  }
+  if (p !== undefined && (typeof p !== 'string' || Buffer.from(p, 'base64').length !== 32)) {
+    return fail('its edge pin "p" is not base64 of 32 bytes');
+  }
+  return {
+    accountTag: a,
+    tunnelId: t.toLowerCase(),
+    secret,
+    ...(typeof e === 'string' ? { edge: e } : {}),
+    ...(typeof p === 'string' ? { edgePin: p } : {}),
+  };
 }
 
 /** `~/.warren/<TunnelID>.json`: `{AccountTag, TunnelSecret, TunnelID, Endpoint}` (cloudflared's field names). */

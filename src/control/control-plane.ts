@@ -23,6 +23,8 @@ import { auditLogRoutes } from './audit/audit-log-routes.js';
 import { certificateRoutes } from './certificates/certificate-routes.js';
 import { loadOriginCa } from './certificates/origin-ca-keeper.js';
 import { accountRoutes } from './identity/account-routes.js';
+import { InviteMailer } from './identity/invite-mailer.js';
+import { registerInvitePages } from './identity/invite-pages.js';
 import { registerLoginPages } from './identity/login-pages.js';
 import { loginRoutes } from './identity/login-routes.js';
 import { membershipRoutes } from './identity/membership-routes.js';
@@ -57,6 +59,10 @@ export interface ControlPlaneOptions {
   edgeAddress?: string | undefined;
   /** The tunnel listener's CA (PEM), served at /client/v4/edge_ca.pem for `warren login`. */
   edgeCaPem?: string | undefined;
+  /** `--smtp-url` and sender: member invitations are mailed (else the inviter copies the link). */
+  mail?: { smtpUrl: string; from: string } | undefined;
+  /** How printed commands start (`warren`, or the launcher's absolute path); default `warren`. */
+  launcher?: string | undefined;
   /** Fixed delay before a classic tunnel's DNS records are deleted; default a random point in 24–48 hours. */
   classicCleanupAfterMs?: number | undefined;
   /** Run the classic DNS cleanup sweep on a timer (default true; tests call `dnsCleanup.runOnce()`). */
@@ -149,6 +155,8 @@ export class ControlPlane {
       originCa,
       edgeAddress: options.edgeAddress ?? '127.0.0.1:7844',
       edgeCaPem: options.edgeCaPem,
+      launcher: options.launcher ?? 'warren',
+      inviteMailer: options.mail === undefined ? undefined : new InviteMailer(options.mail.smtpUrl, options.mail.from),
       classicCleanupAfterMs: options.classicCleanupAfterMs,
       dropTunnelLinks: (id, connectorId) => this.tracker.dropTunnel(id, connectorId),
       verifyZone: (zone) => this.zoneVerifier.verify(zone),
@@ -250,6 +258,7 @@ export class ControlPlane {
         registerLoginPages(app, this.#ctx, this.signInThrottle);
         registerHomePage(app, this.#ctx, this.#dashboard);
         registerSetupPages(app, this.#ctx, this.signInThrottle);
+        registerInvitePages(app, this.#ctx, this.signInThrottle);
         this.access.registerPages(app);
       },
       ...(this.#dashboard === undefined ? {} : { fallback: dashboardFallback(this.#dashboard) }),
@@ -260,6 +269,7 @@ export class ControlPlane {
   async close(): Promise<void> {
     this.router.close();
     this.configPusher.close();
+    this.#ctx.inviteMailer?.close();
     this.zoneDelegation.stop();
     await Promise.all([
       this.dnsCleanup.stop(),

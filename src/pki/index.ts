@@ -1,3 +1,4 @@
+export { pinnedChainProblem, spkiPin } from './edge-pin.js';
 export { type EdgeTlsMaterial, type EdgeTlsOptions, loadOrCreateEdgeTls } from './edge-tls.js';
 export {
   DEFAULT_ORIGIN_CERT_VALIDITY,

@@ -22,7 +22,16 @@ export interface Proc {
 
 /** Starts `node dist/src/cli/main.js ...args` with output captured. */
 export function startCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Proc {
-  const child = spawn(process.execPath, [CLI, ...args], {
+  return startProcess(process.execPath, [CLI, ...args], options);
+}
+
+/** Runs a printed command line through `sh -c` exactly as a user would paste it (`exec`, so stop() reaches it). */
+export function startShellLine(line: string, options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Proc {
+  return startProcess('/bin/sh', ['-c', `exec ${line}`], options);
+}
+
+function startProcess(file: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string }): Proc {
+  const child = spawn(file, args, {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -22,6 +22,7 @@ import {
 import { WarrenError } from '../../errors/index.js';
 import { loadOrCreateEdgeTls } from '../../pki/index.js';
 import { DatabaseMetrics, ensureDataDir, Store } from '../../store/index.js';
+import { launcherCommand, shellWord } from '../launcher-command.js';
 import { createLogger, type LoggerOptions } from '../logger.js';
 import { onShutdownSignals } from '../shutdown-signals.js';
 import { dnsAddresses } from './dns-command.js';
@@ -121,7 +122,12 @@ export async function serve(options: ServeOptions): Promise<void> {
   // delegation is proven (the README tour). Anywhere else a zone waits for its activation check.
   const loopbackOnly = isLoopback(options.bind);
   const zoneAutoActivate = options.zoneAutoActivate ?? loopbackOnly;
+  const launcher = launcherCommand();
   const control = await ControlPlane.start({
+    launcher,
+    ...(options.smtp?.url === undefined
+      ? {}
+      : { mail: { smtpUrl: options.smtp.url, from: options.smtp.from ?? `access@${options.domain}` } }),
     store,
     domain: options.domain,
     edgeName,
@@ -224,8 +230,8 @@ export async function serve(options: ServeOptions): Promise<void> {
       admin,
       zoneAutoActivate
         ? `  zones          full zones activate on creation (${loopbackOnly ? 'loopback-only deployment' : '--zone-auto-activate'}; --no-zone-auto-activate to change)`
-        : `  zones          full zones activate when their parent delegates them to ns1/ns2.${options.domain} (checked in the background, or PUT /zones/{id}/activation_check) or by warren admin activate-zone`,
-      `Try it: warren tunnel --url http://localhost:3000${ports.tunnelPort === 7844 ? '' : ` --edge ${host}:${ports.tunnelPort}`}`,
+        : `  zones          full zones activate when their parent delegates them to ns1/ns2.${options.domain} (checked in the background, or PUT /zones/{id}/activation_check) or by ${launcher} admin activate-zone`,
+      `Try it: ${tryItCommand(launcher, `${host}:${ports.tunnelPort}`, tls.caPath)}`,
       '',
     ].join('\n'),
   );
@@ -239,6 +245,18 @@ export async function serve(options: ServeOptions): Promise<void> {
     await control.close();
     await store.close();
   });
+}
+
+/**
+ * The banner's quick tunnel line, runnable as printed from any directory: the launcher, and the
+ * edge and its CA file by absolute path when they are not what a connector finds by default.
+ */
+export function tryItCommand(launcher: string, edge: string, caPath: string | undefined): string {
+  return [
+    `${launcher} tunnel --url http://localhost:3000`,
+    ...(edge === '127.0.0.1:7844' ? [] : [`--edge ${shellWord(edge)}`]),
+    ...(caPath === undefined ? [] : [`--edge-ca ${shellWord(resolve(caPath))}`]),
+  ].join(' ');
 }
 
 /** The DNS server; undefined when the default port is taken (an explicit --dns-port must bind). */

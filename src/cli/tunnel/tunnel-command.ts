@@ -115,7 +115,10 @@ export async function runTunnel(o: TunnelRunOptions): Promise<void> {
   let announced = false;
   const connector = new Connector({
     edge: parseEdgeAddress(o.edge),
-    ca: findEdgeCa(o.edgeCa),
+    // A token's edge pin stands in for the CA file, unless --edge-ca names one.
+    ...(o.edgeCa === undefined && o.credentials?.edgePin !== undefined
+      ? { ca: undefined, edgePin: o.credentials.edgePin }
+      : { ca: findEdgeCa(o.edgeCa) }),
     credentials: o.credentials,
     haConnections: o.haConnections,
     ...(o.retries !== undefined ? { maxRetries: o.retries } : {}),

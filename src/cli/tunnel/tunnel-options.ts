@@ -114,9 +114,13 @@ function withConnectorFlags(cmd: Command): Command {
   );
 }
 
-/** `--edge` left at its default (and not set in config.yml): the edge cert.pem names, when there is one. */
-async function edgeOf(cmd: Command, f: ConnectorFlags, configEdge: unknown): Promise<string> {
+/**
+ * `--edge` left at its default (and not set in config.yml): the edge the tunnel token names (its
+ * `e`), else the one cert.pem names, when there is one.
+ */
+async function edgeOf(cmd: Command, f: ConnectorFlags, configEdge: unknown, tokenEdge?: string): Promise<string> {
   if (cmd.getOptionValueSource('edge') !== 'default' || configEdge !== undefined) return f.edge;
+  if (tokenEdge !== undefined) return tokenEdge;
   const { edgeFromOriginCert } = await import('./tunnel-manage-command.js');
   return (await edgeFromOriginCert(f.origincert)) ?? f.edge;
 }
@@ -296,7 +300,7 @@ export function registerTunnelCommand(program: Command): Command {
         const { resolveRunCredentials } = await import('./tunnel-run-command.js');
         credentials = await resolveRunCredentials({ token, credentialsContents: contents, credentialsFile });
       }
-      const edge = await edgeOf(cmd, { ...f, origincert }, config?.flags.edge);
+      const edge = await edgeOf(cmd, { ...f, origincert }, config?.flags.edge, credentials.edge);
       const { runTunnel } = await import('./tunnel-command.js');
       await runTunnel({ ...connectorOptionsOf(cmd, f), edge, config, credentials });
     },

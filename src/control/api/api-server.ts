@@ -107,8 +107,9 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
   app.setErrorHandler((err: FastifyError | WarrenError, req, reply) => {
     const e = toWarrenError(err);
     // `err` is the driver's own error (SQLITE_FULL, 57P01, …): a failed rollback no longer replaces it.
+    // The path only: a query may hold a one-time token (/setup, /invite).
     if (e.status >= 500)
-      req.log.error({ err, warrenCode: e.code, url: req.url, method: req.method }, 'api: request failed');
+      req.log.error({ err, warrenCode: e.code, url: req.url.split('?')[0], method: req.method }, 'api: request failed');
     if (e instanceof ApiError && e.retryAfterSeconds !== undefined) {
       void reply.header('retry-after', String(e.retryAfterSeconds));
     }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { OriginCa } from '../../pki/index.js';
 import type { Store, ZoneRow } from '../../store/index.js';
+import type { InviteMailer } from '../identity/invite-mailer.js';
 
 export interface ControlContext {
   store: Store;
@@ -14,6 +15,10 @@ export interface ControlContext {
   edgeAddress: string;
   /** PEM of the CA that signs the tunnel listener's certificate (served at /edge_ca.pem). */
   edgeCaPem: string | undefined;
+  /** Mails member invitations (serve's `--smtp-url`); undefined: the inviter copies the link. */
+  inviteMailer: InviteMailer | undefined;
+  /** How the commands the dashboard shows start: `warren`, or the launcher's absolute path. */
+  launcher: string;
   /** Fixed delay before a classic tunnel's records are deleted; undefined: a random point in 24–48 hours per record. */
   classicCleanupAfterMs: number | undefined;
   /** Closes this process's edge links of a tunnel; returns how many (`tunnel cleanup`). */

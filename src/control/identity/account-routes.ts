@@ -6,6 +6,8 @@ import type { ControlContext } from '../api/control-context.js';
 import { ok, okPage, pageOf, pageSlice, pagingQuery } from '../api/envelope.js';
 import { authorize, type Principal, rolesIn } from '../api/principal.js';
 import { audit, byApi } from '../audit/audit-trail.js';
+import { sendInvitation } from './invite-link.js';
+import { apiUrlOf } from './login-routes.js';
 import {
   addCreatedMember,
   addMember,
@@ -227,7 +229,7 @@ export function accountRoutes(ctx: ControlContext): ApiRoute[] {
       method: 'POST',
       url: '/accounts/:account_id/members',
       summary:
-        'Invites a user by e-mail with roles: the membership is pending (grants nothing) until they accept it with PUT /memberships/{id}',
+        'Invites a user by e-mail with roles: the membership is pending (grants nothing) until they accept it with PUT /memberships/{id} or the link (invite_link: mailed with --smtp-url, invite_mailed says whether it was)',
       tag: 'Members',
       params: { account_id: ID_PARAM },
       body: {
@@ -240,12 +242,15 @@ export function accountRoutes(ctx: ControlContext): ApiRoute[] {
           status: { enum: ['accepted', 'pending'] },
         },
       },
-      handler: async ({ principal: p, params, body }) => {
+      handler: async ({ principal: p, params, body, req }) => {
         const a = await account(p, params.account_id, 'members:write');
         const ids = roleIds(body.roles);
         await requireSuperAdminFor(ctx, p, a.id, ids);
-        const { membership, user } = await addMember(store, byApi(p), { account: a, email: body.email, roles: ids });
-        return ok(memberView(membership, user));
+        const added = await addMember(store, byApi(p), { account: a, email: body.email, roles: ids });
+        // Re-read: a re-invitation restarts its 7 days, and the link is bound to that start.
+        const membership = (await store.identity.membershipById(added.membership.id)) ?? added.membership;
+        const sent = await sendInvitation(ctx, apiUrlOf(req), a, membership, added.user, p.user.email);
+        return ok({ ...memberView(membership, added.user), ...sent });
       },
     }),
     route<{ account_id: string; member_id: string }, unknown, unknown>({

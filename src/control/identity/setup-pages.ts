@@ -103,7 +103,7 @@ export function registerSetupPages(app: FastifyInstance, ctx: ControlContext, th
         `<p role="status">${esc(made.user.email)} is the super administrator of the account <strong>${esc(made.account.name)}</strong> (<code>${esc(made.account.id)}</code>).</p>` +
           '<p>Your first API token, shown this once (copy it now; only its hash is kept):</p>' +
           `<p><code class="secret" id="api-token">${esc(made.token)}</code></p>` +
-          `<p>Use it as <code>Authorization: Bearer &lt;token&gt;</code> with the API at <code>${esc(api)}</code>, or sign in with <code>warren login --api ${esc(apiUrlOf(req))}</code>.</p>` +
+          `<p>Use it as <code>Authorization: Bearer &lt;token&gt;</code> with the API at <code>${esc(api)}</code>, or sign in with <code>${esc(ctx.launcher)} login --api ${esc(apiUrlOf(req))}</code>.</p>` +
           `<p><a href="${SIGN_IN_PATH}">Open the dashboard</a> and sign in with this e-mail and password.</p>`,
       );
     });

@@ -121,7 +121,10 @@ export function classicTunnelRoutes(ctx: ControlContext): ApiRoute[] {
           name: tunnel.name,
           hostname: host,
           cname,
-          token: tunnelToken(tunnel.account_id, tunnel.id, store.secrets.open(tunnel.secret_sealed)),
+          token: tunnelToken(tunnel.account_id, tunnel.id, store.secrets.open(tunnel.secret_sealed), {
+            address: ctx.edgeAddress,
+            caPem: ctx.edgeCaPem,
+          }),
         });
       },
     }),

@@ -55,6 +55,11 @@ export async function tunnelFor(
 /** `/accounts/{account_id}/cfd_tunnel` and below. */
 export function tunnelRoutes(ctx: ControlContext): ApiRoute[] {
   const { store } = ctx;
+  const tokenOf = (t: TunnelRow): string =>
+    tunnelToken(t.account_id, t.id, store.secrets.open(t.secret_sealed), {
+      address: ctx.edgeAddress,
+      caPem: ctx.edgeCaPem,
+    });
   return [
     route<
       { account_id: string },
@@ -304,7 +309,8 @@ export function tunnelRoutes(ctx: ControlContext): ApiRoute[] {
     route<{ account_id: string; tunnel_id: string }, unknown, unknown>({
       method: 'GET',
       url: '/accounts/:account_id/cfd_tunnel/:tunnel_id/token',
-      summary: 'The token `warren tunnel run --token` takes (base64 JSON {a, t, s})',
+      summary:
+        "The token `warren tunnel run --token` takes (base64 JSON {a, t, s}, with warren's edge address e and edge CA pin p)",
       tag: 'Tunnels',
       params: { account_id: ID_PARAM, tunnel_id: ID_PARAM },
       handler: async ({ principal: p, params }) => {
@@ -312,7 +318,22 @@ export function tunnelRoutes(ctx: ControlContext): ApiRoute[] {
         const t = await tunnelFor(ctx, p, params.account_id, params.tunnel_id, 'tunnel:write');
         if (t.deleted_at !== null)
           throw new ApiError('WARREN_TUNNEL_NOT_FOUND', `tunnel ${t.id} was deleted on ${t.deleted_at}`);
-        return ok(tunnelToken(t.account_id, t.id, store.secrets.open(t.secret_sealed)));
+        return ok(tokenOf(t));
+      },
+    }),
+    route<{ account_id: string; tunnel_id: string }, unknown, unknown>({
+      method: 'GET',
+      url: '/accounts/:account_id/cfd_tunnel/:tunnel_id/run_command',
+      summary:
+        "The command line that runs a connector for this tunnel as is, from any directory (warren's own; holds the token)",
+      tag: 'Tunnels',
+      params: { account_id: ID_PARAM, tunnel_id: ID_PARAM },
+      handler: async ({ principal: p, params }) => {
+        const t = await tunnelFor(ctx, p, params.account_id, params.tunnel_id, 'tunnel:write');
+        if (t.deleted_at !== null)
+          throw new ApiError('WARREN_TUNNEL_NOT_FOUND', `tunnel ${t.id} was deleted on ${t.deleted_at}`);
+        const token = tokenOf(t);
+        return ok({ token, command: `${ctx.launcher} tunnel run --token ${token}` });
       },
     }),
   ];

@@ -1,3 +1,4 @@
+import { spkiPin } from '../../pki/index.js';
 import type { TunnelConnectionRow, TunnelRow } from '../../store/index.js';
 
 export type TunnelStatus = 'inactive' | 'healthy' | 'degraded' | 'down';
@@ -120,9 +121,26 @@ export function connectorsView(conns: readonly TunnelConnectionRow[]): Connector
   });
 }
 
-/** What `warren tunnel run --token` takes: base64 JSON `{a, t, s}`, cloudflared's shape. */
-export function tunnelToken(accountId: string, tunnelId: string, secret: Buffer): string {
-  return Buffer.from(JSON.stringify({ a: accountId, t: tunnelId, s: secret.toString('base64') })).toString('base64');
+/** Where connectors dial and whom they trust: a tunnel token's `e` and `p`. */
+export interface TokenEdge {
+  /** HOST:PORT of the tunnel listener. */
+  address: string;
+  /** PEM of the tunnel listener's CA; undefined when it has a publicly trusted certificate. */
+  caPem: string | undefined;
+}
+
+/**
+ * What `warren tunnel run --token` takes: base64 JSON `{a, t, s}`, cloudflared's shape, plus
+ * warren's `e` (the edge's HOST:PORT) and `p` (its CA's SPKI pin), so that the token alone
+ * reaches and trusts this edge from any directory.
+ */
+export function tunnelToken(accountId: string, tunnelId: string, secret: Buffer, edge?: TokenEdge): string {
+  const fields: Record<string, string> = { a: accountId, t: tunnelId, s: secret.toString('base64') };
+  if (edge !== undefined) {
+    fields.e = edge.address;
+    if (edge.caPem !== undefined) fields.p = spkiPin(edge.caPem);
+  }
+  return Buffer.from(JSON.stringify(fields)).toString('base64');
 }
 
 /** Stored tags; a row the edge wrote is valid JSON of strings, anything else shows as none. */

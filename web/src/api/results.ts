@@ -184,12 +184,16 @@ export interface AccessRequest {
 export interface Role {
   id: string;
   name: string;
+  /** The scopes the role grants (GET …/roles has them; a member's roles may not). */
+  permissions?: Record<string, boolean>;
 }
 
 export interface Member {
   id: string;
   user: { id: string; email: string; service_user: boolean };
   status: 'accepted' | 'pending' | 'rejected';
+  /** While pending: when the invitation stops being acceptable (7 days after it was sent). */
+  invitation_expires_on?: string;
   roles: Role[];
 }
 
@@ -237,6 +241,7 @@ interface Results {
     '/accounts/{account_id}/cfd_tunnel/{tunnel_id}/connections': Connector[];
     '/accounts/{account_id}/cfd_tunnel/{tunnel_id}/routes': TunnelRoute[];
     '/accounts/{account_id}/cfd_tunnel/{tunnel_id}/token': string;
+    '/accounts/{account_id}/cfd_tunnel/{tunnel_id}/run_command': { token: string; command: string };
     '/accounts/{account_id}/members': Member[];
     '/accounts/{account_id}/roles': Role[];
     '/certificates': Certificate[];
@@ -253,6 +258,7 @@ interface Results {
     '/accounts/{account_id}/access/service_tokens': ServiceToken & { client_secret: string };
     '/accounts/{account_id}/access/service_tokens/{id}/rotate': ServiceToken & { client_secret: string };
     '/accounts/{account_id}/cfd_tunnel': Tunnel;
+    '/accounts/{account_id}/members': Member & { invite_link: string; invite_mailed: boolean };
     '/accounts/{account_id}/service_users': Member & { token: { value: string } };
     '/certificates': Certificate;
     '/user/sessions': Session;

@@ -527,6 +527,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/accounts/{account_id}/cfd_tunnel/{tunnel_id}/run_command": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The command line that runs a connector for this tunnel as is, from any directory (warren's own; holds the token) */
+        get: operations["getAccountsAccountIdCfdTunnelTunnelIdRunCommand"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/accounts/{account_id}/cfd_tunnel/{tunnel_id}/token": {
         parameters: {
             query?: never;
@@ -534,7 +551,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The token `warren tunnel run --token` takes (base64 JSON {a, t, s}) */
+        /** The token `warren tunnel run --token` takes (base64 JSON {a, t, s}, with warren's edge address e and edge CA pin p) */
         get: operations["getAccountsAccountIdCfdTunnelTunnelIdToken"];
         put?: never;
         post?: never;
@@ -554,7 +571,7 @@ export interface paths {
         /** The account's members (people and service users) with their roles */
         get: operations["getAccountsAccountIdMembers"];
         put?: never;
-        /** Invites a user by e-mail with roles: the membership is pending (grants nothing) until they accept it with PUT /memberships/{id} */
+        /** Invites a user by e-mail with roles: the membership is pending (grants nothing) until they accept it with PUT /memberships/{id} or the link (invite_link: mailed with --smtp-url, invite_mailed says whether it was) */
         post: operations["postAccountsAccountIdMembers"];
         delete?: never;
         options?: never;
@@ -3304,6 +3321,38 @@ export interface operations {
         };
     };
     deleteAccountsAccountIdCfdTunnelTunnelIdRoutes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: string;
+                tunnel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Failure */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+        };
+    };
+    getAccountsAccountIdCfdTunnelTunnelIdRunCommand: {
         parameters: {
             query?: never;
             header?: never;

@@ -17,7 +17,8 @@ export function MemberDialog(props: {
     setName('');
     setRoleId(typeof which === 'object' ? (which.roles[0]?.id ?? '') : '');
   }, [which]);
-  const role = roleId === '' ? (props.roles[0]?.id ?? '') : roleId;
+  // New members start with the least role (fewest permissions), never Super Administrator.
+  const role = roleId === '' ? (leastRole(props.roles)?.id ?? '') : roleId;
   const roleField = (
     <SelectField
       label="Role"
@@ -59,5 +60,14 @@ export function MemberDialog(props: {
       />
       {roleField}
     </Dialog>
+  );
+}
+
+/** The role that grants the fewest permissions (the first such in the API's order). */
+export function leastRole(roles: readonly Role[]): Role | undefined {
+  const count = (r: Role) => Object.values(r.permissions ?? {}).filter(Boolean).length;
+  return roles.reduce<Role | undefined>(
+    (least, r) => (least === undefined || count(r) < count(least) ? r : least),
+    undefined,
   );
 }

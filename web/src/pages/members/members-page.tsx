@@ -2,8 +2,18 @@ import { useState } from 'react';
 import { api, apiKey, type Member, useApiMutation, useApiPage, useApiQuery } from '../../api';
 import type { PageProps } from '../../routes';
 import { useAccount } from '../../session';
-import { Alert, Button, PagedTable, PageHeader, ShownOnce, StatusBadge, useConfirm } from '../../ui';
+import { Alert, Button, CopyButton, PagedTable, PageHeader, ShownOnce, StatusBadge, useConfirm } from '../../ui';
 import { MemberDialog } from './member-dialog';
+
+/** A pending invitation past its 7 days (the API still lists it; it can no longer be accepted). */
+function inviteExpired(m: Member): boolean {
+  return m.invitation_expires_on !== undefined && Date.parse(m.invitation_expires_on) <= Date.now();
+}
+
+/** The date part of an ISO time, e.g. 2026-12-14. */
+function day(iso: string | undefined): string {
+  return iso === undefined ? '' : iso.slice(0, 10);
+}
 
 /** The API's cap on `per_page` for members. */
 const PER_PAGE = 50;
@@ -19,6 +29,8 @@ export function MembersPage(_: PageProps) {
   const [dialog, setDialog] = useState<'invite' | 'service' | Member | undefined>(undefined);
   const [secret, setSecret] = useState<{ name: string; value: string } | undefined>(undefined);
   const [notice, setNotice] = useState<string | undefined>(undefined);
+  // Without --smtp-url (or when the mail failed) the inviter passes the link on themselves.
+  const [inviteLink, setInviteLink] = useState<{ email: string; link: string } | undefined>(undefined);
 
   const remove = (m: Member) =>
     confirm.ask({
@@ -44,8 +56,16 @@ export function MembersPage(_: PageProps) {
       const out = await change(() => api.post('/accounts/{account_id}/service_users', { path, body }));
       setSecret({ name: out.user.email, value: out.token.value });
     } else if (dialog === 'invite') {
-      await change(() => api.post('/accounts/{account_id}/members', { path, body: { email: name, roles: roleIds } }));
-      setNotice(`Invited ${name}: they join once they accept.`);
+      const out = await change(() =>
+        api.post('/accounts/{account_id}/members', { path, body: { email: name, roles: roleIds } }),
+      );
+      if (out.invite_mailed) {
+        setInviteLink(undefined);
+        setNotice(`Invited ${name}: we mailed them a link; they join once they accept (within 7 days).`);
+      } else {
+        setNotice(undefined);
+        setInviteLink({ email: name, link: out.invite_link });
+      }
     } else if (dialog !== undefined) {
       const call = { path: { ...path, member_id: dialog.id }, body: { roles: roleIds } };
       await change(() => api.put('/accounts/{account_id}/members/{member_id}', call));
@@ -63,6 +83,24 @@ export function MembersPage(_: PageProps) {
         actions={<Button onClick={() => setDialog('service')}>Create a service user</Button>}
       />
       {notice === undefined ? null : <Alert kind="success">{notice}</Alert>}
+      {inviteLink === undefined ? null : (
+        <section className="card" aria-labelledby="invite-link-heading">
+          <h2 id="invite-link-heading">Invitation link for {inviteLink.email}</h2>
+          <p>
+            No mail was sent (this warren has no <code>--smtp-url</code>, or the mail failed). Send this link to{' '}
+            {inviteLink.email} yourself: it works until they accept, for 7 days.
+          </p>
+          <div className="secret-box">
+            <pre data-testid="invite-link">{inviteLink.link}</pre>
+          </div>
+          <div className="page-actions">
+            <CopyButton text={inviteLink.link} label="Copy link" />
+            <Button variant="link" onClick={() => setInviteLink(undefined)}>
+              Done
+            </Button>
+          </div>
+        </section>
+      )}
       {secret === undefined ? null : (
         <ShownOnce
           title={`API token of ${secret.name}`}
@@ -84,8 +122,12 @@ export function MembersPage(_: PageProps) {
             cell: (m) =>
               m.status === 'accepted' ? (
                 <StatusBadge status="active" label="Accepted" />
+              ) : m.status === 'rejected' ? (
+                <StatusBadge status="inactive" label="Declined" />
+              ) : inviteExpired(m) ? (
+                <StatusBadge status="expired" label={`Expired ${day(m.invitation_expires_on)}`} />
               ) : (
-                <StatusBadge status="pending" label="Invited" />
+                <StatusBadge status="pending" label={`Invited, expires ${day(m.invitation_expires_on)}`} />
               ),
           },
         ]}

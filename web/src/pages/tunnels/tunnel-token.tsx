@@ -8,21 +8,24 @@ import { Alert, Button, CopyButton } from '../../ui';
  * this component's state while it is shown.
  */
 export function TunnelToken({ path }: { path: { account_id: string; tunnel_id: string } }) {
-  const [token, setToken] = useState<string | undefined>(undefined);
+  const [run, setRun] = useState<{ token: string; command: string } | undefined>(undefined);
+  const token = run?.token;
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>(undefined);
   const reveal = async () => {
     setBusy(true);
     setError(undefined);
     try {
-      setToken(await api.get('/accounts/{account_id}/cfd_tunnel/{tunnel_id}/token', { path }));
+      // The command as the server prints it: the launcher that runs from any directory, and a token
+      // that carries the edge's address and CA pin.
+      setRun(await api.get('/accounts/{account_id}/cfd_tunnel/{tunnel_id}/run_command', { path }));
     } catch (err) {
       setError(messageOf(err));
     } finally {
       setBusy(false);
     }
   };
-  const command = token === undefined ? '' : `warren tunnel run --token ${token}`;
+  const command = run?.command ?? '';
   return (
     <section className="card" aria-labelledby="run-heading">
       <h2 id="run-heading">Run a connector</h2>
@@ -43,7 +46,7 @@ export function TunnelToken({ path }: { path: { account_id: string; tunnel_id: s
           <div className="page-actions">
             <CopyButton text={command} label="Copy command" />
             <CopyButton text={token} label="Copy token" />
-            <Button variant="link" onClick={() => setToken(undefined)}>
+            <Button variant="link" onClick={() => setRun(undefined)}>
               Hide token
             </Button>
           </div>

@@ -1,9 +1,9 @@
+import { tunnelTarget } from '../../protocol/index.js';
 import { ApiError } from '../api/api-error.js';
 import { type ApiRoute, ID_PARAM, route } from '../api/api-route.js';
 import type { ControlContext } from '../api/control-context.js';
 import { ok } from '../api/envelope.js';
 import { authorize } from '../api/principal.js';
-import { tunnelTarget } from './tunnel-dns-route.js';
 import { tunnelFor } from './tunnel-routes.js';
 
 const MAX_ROUTES_PER_ZONE = 10_000;

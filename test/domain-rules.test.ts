@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { parseCredentialsJson } from '../src/connector/index.js';
 import { isUnderTunnelDomain, isUuid, tunnelIdOfTarget, tunnelTarget } from '../src/protocol/index.js';
 import { isWithin, longestZone, owningZone, owningZoneIn } from '../src/store/index.js';
+import { cookieValue } from '../src/verify/cookie-value.js';
 
 /*
  * The domain rules written once (issue 25 §2): each has one function, and this file is its table.
@@ -108,4 +109,21 @@ test('parseCredentialsJson: one rule for the credentials file and --credentials-
       text,
     );
   }
+});
+
+test('cookieValue: one cookie reader (edge Access gate, dashboard session, warren/verify)', () => {
+  const rows: [string | undefined, string | undefined][] = [
+    [undefined, undefined],
+    ['', undefined],
+    ['CF_Authorization=abc', 'abc'],
+    ['a=1; CF_Authorization=abc; b=2', 'abc'],
+    ['a=1;CF_Authorization=abc;b=2', 'abc'],
+    ['CF_Authorization=first; CF_Authorization=second', 'first'],
+    ['CF_Authorization=', undefined],
+    ['XCF_Authorization=abc', undefined],
+    ['CF_Authorization_x=abc', undefined],
+    ['CF_Authorization="quoted"', '"quoted"'], // the raw value: a JWT is never quoted
+    ['garbage; CF_Authorization=abc', 'abc'],
+  ];
+  for (const [header, want] of rows) assert.equal(cookieValue(header, 'CF_Authorization'), want, String(header));
 });

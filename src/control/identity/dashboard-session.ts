@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiTokenRow, DashboardSessionRow, Repositories, UserRow } from '../../store/index.js';
 import { hashToken } from '../../store/index.js';
+import { cookieValue } from '../../verify/cookie-value.js';
 import { ApiError } from '../api/api-error.js';
 import type { Principal } from '../api/principal.js';
 
@@ -19,15 +20,8 @@ const COOKIE_VALUE = /^[A-Za-z0-9_-]{43}$/; // 32 random bytes, base64url
 
 /** The session cookie's value in a request, when it has a well-formed one. */
 export function sessionCookieOf(req: FastifyRequest): string | undefined {
-  const header = req.headers.cookie;
-  if (header === undefined) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0 || part.slice(0, eq).trim() !== SESSION_COOKIE) continue;
-    const v = part.slice(eq + 1).trim();
-    if (COOKIE_VALUE.test(v)) return v;
-  }
-  return undefined;
+  const v = cookieValue(req.headers.cookie, SESSION_COOKIE);
+  return v !== undefined && COOKIE_VALUE.test(v) ? v : undefined;
 }
 
 /**

@@ -127,3 +127,19 @@ test('cookieValue: one cookie reader (edge Access gate, dashboard session, warre
   ];
   for (const [header, want] of rows) assert.equal(cookieValue(header, 'CF_Authorization'), want, String(header));
 });
+
+test('syntheticToken: the token row of the global API key and of a dashboard session', async () => {
+  const { syntheticToken } = await import('../src/control/api/principal.js');
+  const user = { id: 'u1', api_key_generation: 3 };
+  const rows: [string, string | null][] = [
+    ['2026-01-01T00:00:00Z', null],
+    ['2026-02-01T00:00:00Z', '2026-02-02T00:00:00Z'],
+  ];
+  for (const [issued, expires] of rows) {
+    const t = syntheticToken('id', 'name', user, issued, expires);
+    assert.deepEqual(
+      [t.user_id, t.status, t.policies, t.key_generation, t.token_hash, t.issued_on, t.modified_on, t.expires_on],
+      ['u1', 'active', '[]', 3, '', issued, issued, expires],
+    );
+  }
+});

@@ -8,6 +8,7 @@ import { authorize, type Principal } from '../api/principal.js';
 import { byApi } from '../audit/audit-trail.js';
 import { parseHostname } from '../zones/hostname.js';
 import { deleteRecordAudited, zoneOfHost } from './tunnel-dns-route.js';
+import { MAX_TUNNEL_ROUTES } from './tunnel-route-list-routes.js';
 import { tunnelFor } from './tunnel-routes.js';
 
 async function deleteRoutes(
@@ -103,13 +104,7 @@ export function tunnelRouteDeleteRoutes(ctx: ControlContext): ApiRoute[] {
         const t = await tunnelFor(ctx, p, params.account_id, params.tunnel_id, 'tunnel:write');
         const target = tunnelTarget(t.id, domain);
         const deleted: string[] = [];
-        for (const zone of await store.zones.zonesOfAccount(t.account_id)) {
-          const { rows } = await store.zones.records(
-            zone.id,
-            { type: 'CNAME', content: target },
-            { page: 1, perPage: 10_000 },
-          );
-          if (rows.length === 0) continue;
+        for (const { zone, records: rows } of await store.zones.cnamesTo(t.account_id, target, MAX_TUNNEL_ROUTES)) {
           await authorize(store, p, {
             accountId: zone.account_id,
             zoneId: zone.id,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createLocalJWKSet, type JWTPayload, jwtVerify } from 'jose';
+import { createLocalJWKSet, type JWTPayload } from 'jose';
+import { acceptAccessJwt } from '../verify/access-jwt-rules.js';
 import type { JwksDocument } from './jwks-document.js';
 
 /** What a verified Access token says, kept in memory so the next request with it is a map lookup. */
@@ -81,15 +82,13 @@ export class AccessSessionCache {
     if (this.#ended.has(token)) return null;
     try {
       const keys = await this.#keySet(expected.accountId, kidOf(token));
-      const { payload } = await jwtVerify(token, keys.verify, {
-        algorithms: ['RS256'],
+      const payload = await acceptAccessJwt(token, keys.verify, {
         audience: expected.aud,
         issuer: `https://${expected.teamDomain}`,
-        currentDate: new Date(nowSeconds * 1000),
+        now: new Date(nowSeconds * 1000),
         // Edge processes' clocks differ a little, and a token issued just after a revocation has
         // an iat (and nbf) up to a second ahead.
-        clockTolerance: CLOCK_TOLERANCE_S,
-        requiredClaims: ['exp', 'iat'],
+        clockToleranceSeconds: CLOCK_TOLERANCE_S,
       });
       const s = sessionOf(payload, expected.accountId, expected.aud);
       this.remember(token, s);

@@ -34,4 +34,4 @@ export {
 } from './origin-health-check.js';
 export { OriginProxy, type OriginProxyOptions } from './origin-proxy.js';
 export { type SystemFacts, systemFacts } from './system-facts.js';
-export { parseTunnelToken, readCredentialsFile } from './tunnel-credentials.js';
+export { parseCredentialsJson, parseTunnelToken, readCredentialsFile } from './tunnel-credentials.js';

@@ -19,9 +19,14 @@ import type { OriginRequest, OriginResponseHandler, OriginUpgradeHandler } from 
 
 export type { OriginEndpoint } from './origin-connect.js';
 
-// Only undici's Pool, not its package entry: the entry also loads fetch, WebSocket, caches and
-// mocks, 9 MiB more resident memory in every connector (idle RSS is a target of the benchmark).
-const Pool = createRequire(import.meta.url)('undici/lib/dispatcher/pool.js') as typeof UndiciPool;
+// undici's Pool from its public entry (its files under lib/ are not an API and move between
+// releases). The entry also loads fetch, WebSocket, caches and mocks (about 8 MiB resident), so
+// it is loaded on the first plain-http origin, not at start: a connector without one pays nothing.
+let undiciPool: typeof UndiciPool | undefined;
+function newUndiciPool(...args: ConstructorParameters<typeof UndiciPool>): UndiciPool {
+  undiciPool ??= (createRequire(import.meta.url)('undici') as { Pool: typeof UndiciPool }).Pool;
+  return new undiciPool(...args);
+}
 
 /**
  * Keep-alive connections to one origin (cloudflared keeps one http.Transport per origin):
@@ -85,7 +90,7 @@ export class OriginPool {
         );
     } else {
       this.#fast = pooled
-        ? new Pool(
+        ? newUndiciPool(
             endpoint.socketPath !== undefined
               ? 'http://localhost'
               : `http://${hostForUrl(endpoint.host)}:${endpoint.port}`,

@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { WarrenError } from '../errors/index.js';
+import { isUuid } from '../protocol/index.js';
 import type { TunnelCredentials } from './connector-link.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * `warren tunnel token T` output (cloudflared's shape): base64 of JSON `{a, t, s}` —
@@ -28,7 +27,7 @@ export function parseTunnelToken(token: string): TunnelCredentials {
   // cloudflared's own token has an optional `e` (Endpoint) too, often empty: empty means none.
   const e = (o as Record<string, unknown>).e === '' ? undefined : (o as Record<string, unknown>).e;
   if (typeof a !== 'string' || a === '') return fail('no account tag "a"');
-  if (typeof t !== 'string' || !UUID.test(t)) return fail('no tunnel id "t"');
+  if (typeof t !== 'string' || !isUuid(t)) return fail('no tunnel id "t"');
   if (typeof s !== 'string' || s === '') return fail('no secret "s"');
   const secret = Buffer.from(s, 'base64');
   if (secret.length < 32) return fail('the secret is shorter than 32 bytes');
@@ -59,30 +58,31 @@ export async function readCredentialsFile(path: string): Promise<TunnelCredentia
       { cause: err },
     );
   }
-  let o: Record<string, unknown>;
+  return parseCredentialsJson(text, path, 'recreate it with `warren tunnel create NAME` or use --token');
+}
+
+/**
+ * cloudflared's credentials JSON `{AccountTag, TunnelSecret, TunnelID}` (a credentials file, or
+ * `--credentials-contents`): one rule for both. `what` names the source in errors; `fix` says
+ * what to do. Errors never repeat the text (it holds the secret).
+ */
+export function parseCredentialsJson(text: string, what: string, fix: string): TunnelCredentials {
+  const fail = (why: string): never => {
+    throw new WarrenError('WARREN_CONFIG_INVALID', `${what} ${why}; ${fix}`);
+  };
+  let o: unknown;
   try {
-    o = JSON.parse(text) as Record<string, unknown>;
+    o = JSON.parse(text);
   } catch {
-    throw new WarrenError(
-      'WARREN_CONFIG_INVALID',
-      `${path} is not JSON; it should hold {AccountTag, TunnelSecret, TunnelID}`,
-    );
+    return fail('is not JSON: it should hold {AccountTag, TunnelSecret, TunnelID}');
   }
-  const { AccountTag, TunnelSecret, TunnelID } = o;
-  if (
-    typeof AccountTag !== 'string' ||
-    typeof TunnelSecret !== 'string' ||
-    typeof TunnelID !== 'string' ||
-    !UUID.test(TunnelID)
-  ) {
-    throw new WarrenError(
-      'WARREN_CONFIG_INVALID',
-      `${path} lacks AccountTag, TunnelSecret or TunnelID; recreate it with \`warren tunnel create NAME\` or use --token`,
-    );
-  }
+  if (typeof o !== 'object' || o === null) return fail('is not a JSON object {AccountTag, TunnelSecret, TunnelID}');
+  const { AccountTag, TunnelSecret, TunnelID } = o as Record<string, unknown>;
+  const lacks = (field: string): never => fail(`lacks AccountTag, TunnelSecret or TunnelID (${field})`);
+  if (typeof AccountTag !== 'string' || AccountTag === '') return lacks('no AccountTag');
+  if (typeof TunnelID !== 'string' || !isUuid(TunnelID)) return lacks('no TunnelID that is a UUID');
+  if (typeof TunnelSecret !== 'string') return lacks('no TunnelSecret');
   const secret = Buffer.from(TunnelSecret, 'base64');
-  if (secret.length < 32) {
-    throw new WarrenError('WARREN_CONFIG_INVALID', `${path}: TunnelSecret must be base64 of at least 32 bytes`);
-  }
+  if (secret.length < 32) return fail('has a TunnelSecret shorter than 32 bytes (it must be base64 of at least 32)');
   return { accountTag: AccountTag, tunnelId: TunnelID.toLowerCase(), secret };
 }

@@ -1,3 +1,4 @@
+export { tunnelTarget } from '../protocol/index.js';
 export { ApiError } from './api/api-error.js';
 export type { ApiCall, ApiRoute, RouteSpec } from './api/api-route.js';
 export { API_PREFIX, type ApiServerOptions, createApiServer } from './api/api-server.js';
@@ -32,7 +33,6 @@ export {
   type UserListing,
 } from './identity/user-admin.js';
 export { serviceNameservers, ZoneDelegationCheck } from './jobs/zone-activation.js';
-export { tunnelTarget } from './tunnels/tunnel-dns-route.js';
 export { MANAGEMENT_TOKEN_TTL_MS, type ManagementClaims, ManagementTokens } from './tunnels/tunnel-management-token.js';
 export { tunnelStatus, tunnelToken } from './tunnels/tunnel-view.js';
 export { dnsNsLookup, type NsLookup } from './zones/delegation-lookup.js';

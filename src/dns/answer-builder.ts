@@ -1,4 +1,5 @@
 import type { Answer } from 'dns-packet';
+import { owningZoneIn } from '../store/index.js';
 import type { Rdata, ServedZoneData, ZoneIndex, ZoneNode } from './zone-index.js';
 
 export const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
@@ -47,13 +48,7 @@ function refused(): Built {
 
 /** The zone a name belongs to: the longest suffix that is a zone we serve. */
 function zoneOf(index: ZoneIndex, name: string): ServedZoneData | undefined {
-  for (let n = name; ; ) {
-    const z = index.get(n);
-    if (z !== undefined) return z;
-    const dot = n.indexOf('.');
-    if (dot < 0) return undefined;
-    n = n.slice(dot + 1);
-  }
+  return owningZoneIn(name, index);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { isIPv4, isIPv6 } from 'node:net';
+import { isUnderTunnelDomain } from '../protocol/index.js';
 import type { ServedRecord, ServedZone } from '../store/index.js';
 
 export const AUTO_TTL_S = 300; // 5 minutes: Cloudflare's "automatic" TTL, also for proxied records
@@ -192,11 +193,10 @@ export function userZone(
   addresses: DnsAddresses,
 ): ServedZoneData {
   const z = newZone(zone.name, serial, domain);
-  const tunnels = `.tunnel.${domain}`;
   const proxied = new Set<string>();
   for (const r of records) {
     if (r.type === 'A' || r.type === 'AAAA' || r.type === 'CNAME') {
-      const toTunnel = r.type === 'CNAME' && (r.content.endsWith(tunnels) || r.content === tunnels.slice(1));
+      const toTunnel = r.type === 'CNAME' && isUnderTunnelDomain(r.content, domain);
       if (toTunnel || (r.proxied === 1 && zone.paused !== 1)) proxied.add(r.name);
     }
   }

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { WarrenError } from '../errors/index.js';
 import {
+  isUuid,
   TAIL_EVENT_KINDS,
   TAIL_LEVELS,
   type TailEventKind,
@@ -15,7 +16,6 @@ import { reasonPhrase } from './reason-phrase.js';
 
 /** `GET /management/tunnels/{tunnel_id}/logs` (WebSocket), on the port that serves the API. */
 const LOGS_PATH = /^\/management\/tunnels\/([0-9a-fA-F-]{36})\/logs$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A tail client that answers no ping for this long is gone: its session ends and its connectors stop. */
 export const TAIL_PING_INTERVAL_MS = 30_000; // 30 seconds
 
@@ -130,8 +130,7 @@ export class ManagementEndpoint {
 function filtersOf(q: URLSearchParams): { filters: TailFilters; connectorId: string | undefined } {
   const invalid = (m: string): WarrenError => new WarrenError('WARREN_API_INVALID', m);
   const connectorId = q.get('connector_id') ?? undefined;
-  if (connectorId !== undefined && !UUID.test(connectorId))
-    throw invalid('connector_id must be a connector id (a UUID)');
+  if (connectorId !== undefined && !isUuid(connectorId)) throw invalid('connector_id must be a connector id (a UUID)');
   const events: TailEventKind[] = [];
   for (const e of (q.get('events') ?? '').split(',')) {
     if (e === '') continue;

@@ -84,3 +84,4 @@ export {
   registerAsConnector,
 } from './registration.js';
 export { proveSecret, verifyProof } from './secret-proof.js';
+export { isUnderTunnelDomain, isUuid, tunnelIdOfTarget, tunnelTarget } from './tunnel-id.js';

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { owningZone } from './owning-zone.js';
 import type { Database, DnsRecordRow, ZoneRow } from './schema/schema.js';
 
 export type ServedZone = Pick<ZoneRow, 'id' | 'account_id' | 'name' | 'paused' | 'modified_on'>;
@@ -28,9 +29,9 @@ export class DnsZoneReader {
       .where('status', 'in', ['active', 'pending'])
       .execute();
     // A pending zone never takes names over from an active zone around it (the longest *active* zone rule).
-    const active = rows.filter((z) => z.status === 'active').map((z) => z.name);
+    // A pending zone at or below an active one is not served: the active zone owns its names.
     const zones: ServedZone[] = rows
-      .filter((z) => z.status === 'active' || !active.some((a) => z.name.endsWith(`.${a}`)))
+      .filter((z) => z.status === 'active' || owningZone(z.name, rows) === undefined)
       .map(({ status: _status, ...z }) => z);
     if (zones.length === 0) return { zones, records: [] };
     const records = await this.#db

@@ -28,7 +28,14 @@ export { FeedReload, type FeedReloadOptions } from './feed-reload.js';
 export { IdentityStore, type Membership, type NewToken, type TokenChange } from './identity-store.js';
 export { hashToken, newId, newTokenValue, newUuid } from './ids.js';
 export { LoginTransferStore } from './login-transfer-store.js';
-export { appDomainHost, isWithin, type OwnedZone, owningZone } from './owning-zone.js';
+export {
+  appDomainHost,
+  isWithin,
+  longestZone,
+  type OwnedZone,
+  owningZone,
+  owningZoneIn,
+} from './owning-zone.js';
 export { verifyPasswordOrDummy } from './password-hash.js';
 export type {
   AccessAppPolicyRow,

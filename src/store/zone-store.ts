@@ -231,6 +231,32 @@ export class ZoneStore {
     return this.#db.selectFrom('zones').selectAll().where('account_id', '=', accountId).execute();
   }
 
+  /**
+   * The CNAME records of an account's zones whose content is `target` (a tunnel's DNS routes),
+   * grouped by zone; zones without one are left out. At most `limit` records in all.
+   */
+  async cnamesTo(
+    accountId: string,
+    target: string,
+    limit: number,
+  ): Promise<{ zone: ZoneRow; records: DnsRecordRow[] }[]> {
+    const [zones, records] = await Promise.all([
+      this.zonesOfAccount(accountId),
+      this.#db
+        .selectFrom('dns_records')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .where('type', '=', 'CNAME')
+        .where('content', '=', target)
+        .orderBy('name')
+        .limit(limit)
+        .execute(),
+    ]);
+    return zones
+      .map((zone) => ({ zone, records: records.filter((r) => r.zone_id === zone.id) }))
+      .filter((z) => z.records.length > 0);
+  }
+
   /** Deletes the zone and all its records. */
   async deleteZone(id: string): Promise<void> {
     await this.#db.deleteFrom('dns_records').where('zone_id', '=', id).execute();

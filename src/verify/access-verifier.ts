@@ -1,5 +1,6 @@
-import { createRemoteJWKSet, errors, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import { createRemoteJWKSet, errors, type JWTVerifyGetKey } from 'jose';
 import { type AccessJwtClaims, readAccessClaims } from './access-claims.js';
+import { acceptAccessJwt } from './access-jwt-rules.js';
 import { AccessVerifyError } from './access-verify-error.js';
 import { accessTokenOf, type RequestLike } from './token-from-request.js';
 
@@ -93,28 +94,18 @@ export function createAccessVerifier(options: AccessVerifierOptions): AccessVeri
       }
       let payload: Record<string, unknown>;
       try {
-        ({ payload } = await jwtVerify(token, keys, {
-          algorithms: ['RS256'],
+        payload = await acceptAccessJwt(token, keys, {
           issuer,
           audience,
-          clockTolerance: tolerance,
-          requiredClaims: ['exp', 'iat', 'iss', 'aud'],
-          ...(now === undefined ? {} : { currentDate: now() }),
-        }));
+          clockToleranceSeconds: tolerance,
+          now: now?.(),
+        });
       } catch (err) {
         throw refusal(err, issuer, url);
       }
       const claims = readAccessClaims(payload);
       if (claims === undefined) {
         throw new AccessVerifyError('WARREN_ACCESS_TOKEN_MALFORMED', 'the Access token has a claim of the wrong type');
-      }
-      // jose checks nbf and exp; an iat in the future is as suspicious as an early nbf.
-      const nowSeconds = Math.floor((now?.() ?? new Date()).getTime() / 1000);
-      if (claims.iat > nowSeconds + tolerance) {
-        throw new AccessVerifyError(
-          'WARREN_ACCESS_TOKEN_NOT_YET_VALID',
-          'the Access token was issued in the future (iat)',
-        );
       }
       return claims;
     },
@@ -142,8 +133,13 @@ function refusal(err: unknown, issuer: string, url: URL): AccessVerifyError {
           cause,
         );
       case 'nbf':
-      case 'iat':
         return new AccessVerifyError('WARREN_ACCESS_TOKEN_NOT_YET_VALID', 'the Access token is not valid yet', cause);
+      case 'iat':
+        return new AccessVerifyError(
+          'WARREN_ACCESS_TOKEN_NOT_YET_VALID',
+          'the Access token was issued in the future (iat)',
+          cause,
+        );
       default:
         return new AccessVerifyError(
           'WARREN_ACCESS_TOKEN_MALFORMED',

@@ -1,3 +1,5 @@
+import { cookieValue } from './cookie-value.js';
+
 /** Fetch's `Headers` (Request, Next.js, undici) or node's `IncomingHttpHeaders`. */
 export type HeaderSource =
   | { get(name: string): string | null }
@@ -24,14 +26,5 @@ function header(h: HeaderSource, name: string): string | undefined {
 export function accessTokenOf(req: RequestLike): string | undefined {
   const assertion = header(req.headers, ACCESS_JWT_HEADER);
   if (assertion !== undefined && assertion !== '') return assertion.trim();
-  const cookie = header(req.headers, 'cookie');
-  if (cookie === undefined) return undefined;
-  for (const part of cookie.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === ACCESS_COOKIE) {
-      const v = part.slice(eq + 1).trim();
-      return v === '' ? undefined : v;
-    }
-  }
-  return undefined;
+  return cookieValue(header(req.headers, 'cookie'), ACCESS_COOKIE);
 }

@@ -8,8 +8,7 @@ import { ControlApiClient } from '../../control/client/index.js';
 import { WarrenError } from '../../errors/index.js';
 import type { OriginCertBundle } from '../../pki/origin-cert-bundle.js';
 import { loadOriginCert, warrenHome } from '../../pki/origin-cert-file.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '../../protocol/index.js';
 
 /** The account and API that cert.pem points at, with a client authenticated by its token. */
 export interface ManageSession {
@@ -206,7 +205,7 @@ export async function routeDelete(o: { origincert: string | undefined }, host: s
  * there, else the tunnel's token fetched with cert.pem (a name always needs cert.pem).
  */
 export async function credentialsByRef(ref: string, origincert: string | undefined): Promise<TunnelCredentials> {
-  if (UUID.test(ref) && existsSync(credentialsPath(ref.toLowerCase()))) {
+  if (isUuid(ref) && existsSync(credentialsPath(ref.toLowerCase()))) {
     return readCredentialsFile(credentialsPath(ref.toLowerCase()));
   }
   const s = await openSession(origincert);

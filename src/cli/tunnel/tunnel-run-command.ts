@@ -2,7 +2,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ConnectorConfig, findConfigFile, loadConfigFile } from '../../connector/config/index.js';
-import { parseTunnelToken, readCredentialsFile, type TunnelCredentials } from '../../connector/index.js';
+import {
+  parseCredentialsJson,
+  parseTunnelToken,
+  readCredentialsFile,
+  type TunnelCredentials,
+} from '../../connector/index.js';
 import { WarrenError } from '../../errors/index.js';
 import { warrenHome } from '../../pki/origin-cert-file.js';
 
@@ -92,30 +97,13 @@ export interface RunCredentialFlags {
   credentialsFile: string | undefined;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** `--credentials-contents`: cloudflared's credentials JSON; errors never repeat it (it holds the secret). */
 export function credentialsFromContents(text: string): TunnelCredentials {
-  const fail = (why: string): never => {
-    throw new WarrenError(
-      'WARREN_CONFIG_INVALID',
-      `--credentials-contents ${why}; pass the JSON \`warren tunnel create\` wrote ({AccountTag, TunnelSecret, TunnelID})`,
-    );
-  };
-  let o: unknown;
-  try {
-    o = JSON.parse(text);
-  } catch {
-    return fail('is not JSON');
-  }
-  if (typeof o !== 'object' || o === null) return fail('is not a JSON object');
-  const { AccountTag, TunnelSecret, TunnelID } = o as Record<string, unknown>;
-  if (typeof AccountTag !== 'string' || AccountTag === '') return fail('lacks AccountTag');
-  if (typeof TunnelID !== 'string' || !UUID.test(TunnelID)) return fail('lacks a TunnelID');
-  if (typeof TunnelSecret !== 'string') return fail('lacks TunnelSecret');
-  const secret = Buffer.from(TunnelSecret, 'base64');
-  if (secret.length < 32) return fail('has a TunnelSecret shorter than 32 bytes');
-  return { accountTag: AccountTag, tunnelId: TunnelID.toLowerCase(), secret };
+  return parseCredentialsJson(
+    text,
+    '--credentials-contents',
+    'pass the JSON `warren tunnel create` wrote ({AccountTag, TunnelSecret, TunnelID})',
+  );
 }
 
 /**

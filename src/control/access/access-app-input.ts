@@ -2,6 +2,7 @@ import { parseAppDomain } from '../../access/index.js';
 import { ApiError } from '../api/api-error.js';
 import type { JsonSchema } from '../api/api-route.js';
 import type { ControlContext } from '../api/control-context.js';
+import { isWithin } from '../zones/hostname.js';
 
 const BOOL = { type: 'boolean' };
 const STR = { type: 'string', maxLength: 1024 };
@@ -88,7 +89,7 @@ export async function checkAppDomain(ctx: ControlContext, accountId: string, raw
     );
   }
   const zones = await ctx.store.zones.zonesOfAccount(accountId);
-  if (!zones.some((z) => d.host === z.name || d.host.endsWith(`.${z.name}`))) {
+  if (!zones.some((z) => isWithin(d.host, z.name))) {
     throw ApiError.invalid(
       `domain "${raw}" is not in a zone of this account; add the zone first (POST /zones) or use one of: ${zones.map((z) => z.name).join(', ') || 'none yet'}`,
     );

@@ -60,22 +60,38 @@ async function authenticateGlobalKey(
       'X-Auth-Email / X-Auth-Key are not valid: the global API key changes when the API key rolls (role or membership changes); ask an operator for the new one (`warren admin roll-key`) or use an API token',
     );
   }
-  const token: ApiTokenRow = {
-    id: GLOBAL_API_KEY_TOKEN_ID,
+  const issued = user.api_key_rolled_on ?? user.created_on;
+  const token = syntheticToken(GLOBAL_API_KEY_TOKEN_ID, 'Global API Key', user, issued, null);
+  return { user, token, policies: [], ip: req.ip };
+}
+
+/**
+ * The token row of a principal that has no API token (the global API key, a dashboard session):
+ * active, no policies of its own (it acts with every permission of the user's roles), and bound
+ * to the user's API key generation, so what it creates dies when the key rolls.
+ */
+export function syntheticToken(
+  id: string,
+  name: string,
+  user: Pick<UserRow, 'id' | 'api_key_generation'>,
+  issuedOn: string,
+  expiresOn: string | null,
+): ApiTokenRow {
+  return {
+    id,
     user_id: user.id,
-    name: 'Global API Key',
+    name,
     token_hash: '',
     status: 'active',
     policies: '[]',
     key_generation: user.api_key_generation,
     parent_token_id: null,
     not_before: null,
-    expires_on: null,
-    issued_on: user.api_key_rolled_on ?? user.created_on,
-    modified_on: user.api_key_rolled_on ?? user.created_on,
+    expires_on: expiresOn,
+    issued_on: issuedOn,
+    modified_on: issuedOn,
     last_used_on: null,
   };
-  return { user, token, policies: [], ip: req.ip };
 }
 
 /**

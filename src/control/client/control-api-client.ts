@@ -1,8 +1,7 @@
 import { WarrenError } from '../../errors/index.js';
+import { isUuid } from '../../protocol/index.js';
 import type { ConnectorView, CreatedTunnelView, TunnelView } from '../tunnels/tunnel-view.js';
 import type { ControlClient } from './control-client.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** `PUT /zones/{zone}/tunnels/{tunnel}/routes`: whether the CNAME was added, replaced or already there. */
 export interface DnsRouteResult {
@@ -71,7 +70,7 @@ export class ControlApiClient {
 
   /** A tunnel by id or by name (live tunnels only); the error says how to see what exists. */
   async findTunnel(ref: string): Promise<TunnelView> {
-    if (UUID.test(ref)) return this.getTunnel(ref);
+    if (isUuid(ref)) return this.getTunnel(ref);
     const t = (await this.listTunnels({ name: ref, isDeleted: false }))[0];
     if (t === undefined) {
       throw new WarrenError(

@@ -1,9 +1,10 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ApiTokenRow, DashboardSessionRow, Repositories, UserRow } from '../../store/index.js';
+import type { DashboardSessionRow, Repositories, UserRow } from '../../store/index.js';
 import { hashToken } from '../../store/index.js';
+import { cookieValue } from '../../verify/cookie-value.js';
 import { ApiError } from '../api/api-error.js';
-import type { Principal } from '../api/principal.js';
+import { type Principal, syntheticToken } from '../api/principal.js';
 
 /** The dashboard's session cookie (HttpOnly, SameSite=Lax, Secure on HTTPS). */
 export const SESSION_COOKIE = 'warren_session';
@@ -19,15 +20,8 @@ const COOKIE_VALUE = /^[A-Za-z0-9_-]{43}$/; // 32 random bytes, base64url
 
 /** The session cookie's value in a request, when it has a well-formed one. */
 export function sessionCookieOf(req: FastifyRequest): string | undefined {
-  const header = req.headers.cookie;
-  if (header === undefined) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0 || part.slice(0, eq).trim() !== SESSION_COOKIE) continue;
-    const v = part.slice(eq + 1).trim();
-    if (COOKIE_VALUE.test(v)) return v;
-  }
-  return undefined;
+  const v = cookieValue(req.headers.cookie, SESSION_COOKIE);
+  return v !== undefined && COOKIE_VALUE.test(v) ? v : undefined;
 }
 
 /**
@@ -105,22 +99,8 @@ export async function liveSession(
 
 /** The principal of a session: the user with every permission of their roles, like the global API key. */
 export function sessionPrincipal(req: FastifyRequest, user: UserRow, row: DashboardSessionRow): Principal {
-  const token: ApiTokenRow = {
-    id: SESSION_TOKEN_ID,
-    user_id: user.id,
-    name: 'Dashboard session',
-    token_hash: '',
-    status: 'active',
-    policies: '[]',
-    // Tokens made in the dashboard are bound to the API key, so they die when it rolls.
-    key_generation: user.api_key_generation,
-    parent_token_id: null,
-    not_before: null,
-    expires_on: row.expires_on,
-    issued_on: row.created_on,
-    modified_on: row.created_on,
-    last_used_on: null,
-  };
+  // Tokens made in the dashboard are bound to the API key, so they die when it rolls.
+  const token = syntheticToken(SESSION_TOKEN_ID, 'Dashboard session', user, row.created_on, row.expires_on);
   return { user, token, policies: [], ip: req.ip, session: { id: row.id } };
 }
 

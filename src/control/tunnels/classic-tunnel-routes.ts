@@ -1,4 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
+import { tunnelTarget } from '../../protocol/index.js';
 import type { DnsRecordRow, TunnelRow } from '../../store/index.js';
 import { fingerprint, newUuid } from '../../store/index.js';
 import { ApiError } from '../api/api-error.js';
@@ -9,7 +10,7 @@ import { authorize } from '../api/principal.js';
 import { audit, byApi } from '../audit/audit-trail.js';
 import { parseHostname } from '../zones/hostname.js';
 import { zoneFor } from '../zones/zone-routes.js';
-import { assertNotApexRoute, createTunnelCname, tunnelTarget, zoneOfHost } from './tunnel-dns-route.js';
+import { assertNotApexRoute, createTunnelCname, zoneOfHost } from './tunnel-dns-route.js';
 import { tunnelToken } from './tunnel-view.js';
 
 const HOUR_MS = 3_600_000;

@@ -1,25 +1,21 @@
-import type { DnsRecordRow, Repositories, ZoneRow } from '../../store/index.js';
+import { tunnelTarget } from '../../protocol/index.js';
+import { type DnsRecordRow, longestZone, type Repositories, type ZoneRow } from '../../store/index.js';
 import { ApiError } from '../api/api-error.js';
 import { type ApiRoute, ID_PARAM, route } from '../api/api-route.js';
 import type { ControlContext } from '../api/control-context.js';
 import { ok } from '../api/envelope.js';
 import { type AuditBy, audit, byApi } from '../audit/audit-trail.js';
 import { hostSetupAdvice } from '../zones/dns-setup-advice.js';
-import { isWithin, parseHostname } from '../zones/hostname.js';
+import { parseHostname } from '../zones/hostname.js';
 import { zoneFor } from '../zones/zone-routes.js';
 import { tunnelFor } from './tunnel-routes.js';
 
-/** The CNAME target of a tunnel: `<uuid>.tunnel.<service domain>`. */
-export function tunnelTarget(tunnelId: string, domain: string): string {
-  return `${tunnelId}.tunnel.${domain}`;
-}
-
-/** The zone of `host` among `zones`: the longest suffix match, never a zone of another account. */
+/**
+ * The zone of the account's `zones` a route for `host` goes in: the longest that contains it,
+ * pending or active (a route may be made before the zone is active, as a DNS record may).
+ */
 export function zoneOfHost(host: string, zones: readonly ZoneRow[]): ZoneRow | undefined {
-  let best: ZoneRow | undefined;
-  for (const z of zones)
-    if (isWithin(host, z.name) && (best === undefined || z.name.length > best.name.length)) best = z;
-  return best;
+  return longestZone(host, zones, false);
 }
 
 /**
@@ -33,16 +29,6 @@ export function assertNotApexRoute(host: string, zone: Pick<ZoneRow, 'name'>): v
       `${host} is the apex of the zone ${zone.name}; tunnel routes are subdomains only: route e.g. app.${zone.name}`,
     );
   }
-}
-
-/** `content` is a tunnel's CNAME target `<uuid>.tunnel.<domain>` (any case, trailing dot or not). */
-export function isTunnelTarget(content: string, domain: string): boolean {
-  const c = content.toLowerCase().replace(/\.$/, '');
-  const suffix = `.tunnel.${domain.toLowerCase()}`;
-  return (
-    c.endsWith(suffix) &&
-    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(c.slice(0, -suffix.length))
-  );
 }
 
 interface RouteBody {

@@ -1,3 +1,4 @@
+import { tunnelIdOfTarget, tunnelTarget } from '../../protocol/index.js';
 import type { DnsRecordRow, ZoneRow } from '../../store/index.js';
 import { ApiError } from '../api/api-error.js';
 import { type ApiRoute, ID_PARAM, route } from '../api/api-route.js';
@@ -6,10 +7,9 @@ import { ok } from '../api/envelope.js';
 import { authorize, type Principal } from '../api/principal.js';
 import { byApi } from '../audit/audit-trail.js';
 import { parseHostname } from '../zones/hostname.js';
-import { deleteRecordAudited, tunnelTarget, zoneOfHost } from './tunnel-dns-route.js';
+import { deleteRecordAudited, zoneOfHost } from './tunnel-dns-route.js';
+import { MAX_TUNNEL_ROUTES } from './tunnel-route-list-routes.js';
 import { tunnelFor } from './tunnel-routes.js';
-
-const TUNNEL_TARGET = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.tunnel\./;
 
 async function deleteRoutes(
   ctx: ControlContext,
@@ -65,7 +65,7 @@ export function tunnelRouteDeleteRoutes(ctx: ControlContext): ApiRoute[] {
         });
         const records = await store.zones.recordsNamed(zone.id, host);
         if (records.length === 0) throw ApiError.notFound(`a DNS record named ${host}`);
-        const routes = records.filter((r) => r.type === 'CNAME' && TUNNEL_TARGET.test(r.content));
+        const routes = records.filter((r) => r.type === 'CNAME' && tunnelIdOfTarget(r.content, domain) !== undefined);
         if (routes.length === 0) {
           throw ApiError.invalid(
             `${host} is not a tunnel route (it has ${records.map((r) => `a ${r.type} record`).join(', ')}); delete it with the DNS records API instead`,
@@ -104,13 +104,7 @@ export function tunnelRouteDeleteRoutes(ctx: ControlContext): ApiRoute[] {
         const t = await tunnelFor(ctx, p, params.account_id, params.tunnel_id, 'tunnel:write');
         const target = tunnelTarget(t.id, domain);
         const deleted: string[] = [];
-        for (const zone of await store.zones.zonesOfAccount(t.account_id)) {
-          const { rows } = await store.zones.records(
-            zone.id,
-            { type: 'CNAME', content: target },
-            { page: 1, perPage: 10_000 },
-          );
-          if (rows.length === 0) continue;
+        for (const { zone, records: rows } of await store.zones.cnamesTo(t.account_id, target, MAX_TUNNEL_ROUTES)) {
           await authorize(store, p, {
             accountId: zone.account_id,
             zoneId: zone.id,

@@ -1,12 +1,13 @@
+import { tunnelTarget } from '../../protocol/index.js';
 import { ApiError } from '../api/api-error.js';
 import { type ApiRoute, ID_PARAM, route } from '../api/api-route.js';
 import type { ControlContext } from '../api/control-context.js';
 import { ok } from '../api/envelope.js';
 import { authorize } from '../api/principal.js';
-import { tunnelTarget } from './tunnel-dns-route.js';
 import { tunnelFor } from './tunnel-routes.js';
 
-const MAX_ROUTES_PER_ZONE = 10_000;
+/** The most routes of one tunnel the routes API lists or deletes in one call. */
+export const MAX_TUNNEL_ROUTES = 10_000;
 
 /** "Not allowed" (the caller's roles or token do not reach the zone): the one refusal that skips a zone. */
 function notAllowed(err: unknown): boolean {
@@ -34,7 +35,7 @@ export function tunnelRouteListRoutes(ctx: ControlContext): ApiRoute[] {
         const target = tunnelTarget(t.id, domain);
         const found: { hostname: string; zone_id: string; zone_name: string; record_id: string; created_on: string }[] =
           [];
-        for (const zone of await store.zones.zonesOfAccount(t.account_id)) {
+        for (const { zone, records: rows } of await store.zones.cnamesTo(t.account_id, target, MAX_TUNNEL_ROUTES)) {
           try {
             await authorize(store, p, {
               accountId: zone.account_id,
@@ -46,11 +47,6 @@ export function tunnelRouteListRoutes(ctx: ControlContext): ApiRoute[] {
             if (notAllowed(err)) continue;
             throw err;
           }
-          const { rows } = await store.zones.records(
-            zone.id,
-            { type: 'CNAME', content: target },
-            { page: 1, perPage: MAX_ROUTES_PER_ZONE },
-          );
           for (const r of rows) {
             found.push({
               hostname: r.name,

@@ -1,3 +1,4 @@
+import { tunnelIdOfTarget } from '../../protocol/index.js';
 import { type DnsRecordRow, RECORD_ORDERS, type RecordOrder, type ZoneRow } from '../../store/index.js';
 import { ApiError } from '../api/api-error.js';
 import { type ApiRoute, ID_PARAM, type JsonSchema, route } from '../api/api-route.js';
@@ -5,7 +6,7 @@ import type { ControlContext } from '../api/control-context.js';
 import { ok, okPage, pageOf, pagingQuery } from '../api/envelope.js';
 import type { Principal } from '../api/principal.js';
 import { audit, byApi } from '../audit/audit-trail.js';
-import { assertNotApexRoute, isTunnelTarget } from '../tunnels/tunnel-dns-route.js';
+import { assertNotApexRoute } from '../tunnels/tunnel-dns-route.js';
 import { checkConflicts, isProxiable, RECORD_TYPES, type RecordInput, validateRecord } from './dns-record-input.js';
 import { zoneFor } from './zone-routes.js';
 
@@ -25,7 +26,7 @@ export function recordView(r: DnsRecordRow, zone: ZoneRow, domain: string): Reco
     meta: {
       auto_added: false,
       managed_by_apps: false,
-      managed_by_argo_tunnel: r.type === 'CNAME' && r.content.endsWith(`.tunnel.${domain}`),
+      managed_by_argo_tunnel: r.type === 'CNAME' && tunnelIdOfTarget(r.content, domain) !== undefined,
       source: 'primary',
     },
     comment: r.comment,
@@ -84,7 +85,7 @@ export function dnsRecordRoutes(ctx: ControlContext): ApiRoute[] {
   ): Promise<DnsRecordRow> => {
     const valid = validateRecord(input, zone.name);
     // The DNS records API may not do what the routes API refuses: a tunnel at the apex.
-    if (valid.type === 'CNAME' && valid.proxied === 1 && isTunnelTarget(valid.content, domain)) {
+    if (valid.type === 'CNAME' && valid.proxied === 1 && tunnelIdOfTarget(valid.content, domain) !== undefined) {
       assertNotApexRoute(valid.name, zone);
     }
     const row = await store.transaction(async (tx) => {

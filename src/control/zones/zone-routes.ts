@@ -7,7 +7,7 @@ import { ok, okPage, pageOf, pageSlice, pagingQuery } from '../api/envelope.js';
 import { authorize, type Principal } from '../api/principal.js';
 import { audit, byApi } from '../audit/audit-trail.js';
 import { zoneSetupAdvice } from './dns-setup-advice.js';
-import { parseHostname } from './hostname.js';
+import { isWithin, parseHostname } from './hostname.js';
 import { createOwnedZone, publishZoneRemoval, removeZone } from './zone-ownership.js';
 import { VERIFICATION_LABEL } from './zone-verifier.js';
 
@@ -167,7 +167,7 @@ export function zoneRoutes(ctx: ControlContext): ApiRoute[] {
           const name = parseHostname(body.name, 'name');
           if (!name.includes('.'))
             throw ApiError.invalid(`zone name "${name}" must be a registered domain such as example.com`);
-          if (name === domain || name.endsWith(`.${domain}`) || domain.endsWith(`.${name}`)) {
+          if (isWithin(name, domain) || isWithin(domain, name)) {
             throw ApiError.invalid(
               `zone name "${name}" overlaps warren's service domain ${domain}; pick a domain of your own`,
             );

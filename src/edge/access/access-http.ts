@@ -14,21 +14,8 @@ export const ACCESS_COOKIE = 'CF_Authorization';
 export const CSRF_COOKIE = 'CF_Access_CSRF';
 const MAX_FORM_BYTES = 8 * 1024; // 8 KiB: an e-mail address, a code and a few ids
 
-/** The value of cookie `name` in a Cookie header, without parsing the others. */
-export function cookieValue(header: string | undefined, name: string): string | undefined {
-  if (header === undefined) return undefined;
-  let at = 0;
-  while (at < header.length) {
-    const end = header.indexOf(';', at);
-    const part = header.slice(at, end === -1 ? header.length : end).trim();
-    if (part.length > name.length && part.startsWith(name) && part.charCodeAt(name.length) === 61 /* = */) {
-      return part.slice(name.length + 1);
-    }
-    if (end === -1) break;
-    at = end + 1;
-  }
-  return undefined;
-}
+/** The value of cookie `name` in a Cookie header (one reader for every cookie: `warren/verify`'s). */
+export { cookieValue } from '../../verify/cookie-value.js';
 
 /** `:port` of a Host header ('' when it has none), for links between the team domain and the apps. */
 export function portSuffix(hostHeader: string | undefined): string {

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { FeedReload, type Store } from '../../store/index.js';
+import { tunnelIdOfTarget } from '../../protocol/index.js';
+import { FeedReload, owningZoneIn, type Store } from '../../store/index.js';
 import type { HostRouter } from '../visitor-proxy.js';
 
 export const ROUTER_DEBOUNCE_MS = 20; // coalesce bursts of changes into one reload
@@ -23,7 +24,7 @@ interface Route {
  */
 export class DnsHostRouter implements HostRouter {
   readonly #store: Store;
-  readonly #target: RegExp;
+  readonly #domain: string;
   /** Exact-name records, keyed `<zone id>/<name>`. */
   #exact = new Map<string, Route>();
   /** `*.example.com` records, keyed `<zone id>/example.com`. */
@@ -36,7 +37,6 @@ export class DnsHostRouter implements HostRouter {
 
   constructor(store: Store, domain: string, logger: Logger) {
     this.#store = store;
-    const d = domain.toLowerCase().replaceAll('.', '\\.');
     this.#reload = new FeedReload({
       feed: store.feed,
       topics: ['dns', 'zones', 'tunnels'],
@@ -45,7 +45,7 @@ export class DnsHostRouter implements HostRouter {
       safetyMs: ROUTER_SAFETY_REFRESH_MS,
       onError: (err) => logger.error({ err }, 'router: reload from the store failed; keeping the last routes'),
     });
-    this.#target = new RegExp(`^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\\.tunnel\\.${d}$`);
+    this.#domain = domain;
   }
 
   start(): Promise<void> {
@@ -63,15 +63,7 @@ export class DnsHostRouter implements HostRouter {
 
   /** The longest active zone containing `host` (the host itself, then each parent). */
   #owner(host: string): { id: string; paused: boolean } | undefined {
-    let name = host;
-    // Ends: each turn drops one label.
-    for (;;) {
-      const z = this.#zones.get(name);
-      if (z !== undefined) return z;
-      const dot = name.indexOf('.');
-      if (dot < 0) return undefined;
-      name = name.slice(dot + 1);
-    }
+    return owningZoneIn(host, this.#zones);
   }
 
   /** The tunnel exists and is not deleted (as of the last reload). */
@@ -116,9 +108,8 @@ export class DnsHostRouter implements HostRouter {
       let target: string | undefined = r.content;
       let tunnelId: string | undefined;
       for (let i = 0; i < MAX_CNAME_CHAIN && target !== undefined; i++) {
-        const m = this.#target.exec(target);
-        if (m !== null) {
-          const id = m[1] as string;
+        const id = tunnelIdOfTarget(target, this.#domain);
+        if (id !== undefined) {
           if (tunnelAccount.get(id) === r.account_id) tunnelId = id;
           break;
         }

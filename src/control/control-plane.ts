@@ -40,6 +40,7 @@ import { tunnelRouteDeleteRoutes } from './tunnels/tunnel-route-delete-routes.js
 import { tunnelRouteListRoutes } from './tunnels/tunnel-route-list-routes.js';
 import { tunnelRoutes } from './tunnels/tunnel-routes.js';
 import { dnsNsLookup, type NsLookup } from './zones/delegation-lookup.js';
+import { dnsRecordBatchRoutes } from './zones/dns-record-batch-routes.js';
 import { dnsRecordFileRoutes } from './zones/dns-record-file-routes.js';
 import { dnsRecordRoutes } from './zones/dns-record-routes.js';
 import { zoneRoutes } from './zones/zone-routes.js';
@@ -169,6 +170,7 @@ export class ControlPlane {
       ...membershipRoutes(ctx),
       ...zoneRoutes(ctx),
       ...dnsRecordFileRoutes(ctx),
+      ...dnsRecordBatchRoutes(ctx),
       ...dnsRecordRoutes(ctx),
       ...tunnelRoutes(ctx),
       ...tunnelManagementRoutes(ctx),

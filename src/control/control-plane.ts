@@ -23,6 +23,7 @@ import { auditLogRoutes } from './audit/audit-log-routes.js';
 import { certificateRoutes } from './certificates/certificate-routes.js';
 import { loadOriginCa } from './certificates/origin-ca-keeper.js';
 import { accountRoutes } from './identity/account-routes.js';
+import { accountTokenRoutes } from './identity/account-token-routes.js';
 import { registerLoginPages } from './identity/login-pages.js';
 import { loginRoutes } from './identity/login-routes.js';
 import { membershipRoutes } from './identity/membership-routes.js';
@@ -167,6 +168,7 @@ export class ControlPlane {
     this.routes = [
       ...userRoutes(ctx),
       ...accountRoutes(ctx),
+      ...accountTokenRoutes(ctx),
       ...membershipRoutes(ctx),
       ...zoneRoutes(ctx),
       ...dnsRecordFileRoutes(ctx),

@@ -239,6 +239,8 @@ interface Results {
     '/accounts/{account_id}/cfd_tunnel/{tunnel_id}/token': string;
     '/accounts/{account_id}/members': Member[];
     '/accounts/{account_id}/roles': Role[];
+    '/accounts/{account_id}/tokens': ApiToken[];
+    '/accounts/{account_id}/tokens/permission_groups': PermissionGroup[];
     '/certificates': Certificate[];
     '/user/sessions': SessionRow[];
     '/user/sessions/current': Session;
@@ -254,12 +256,14 @@ interface Results {
     '/accounts/{account_id}/access/service_tokens/{id}/rotate': ServiceToken & { client_secret: string };
     '/accounts/{account_id}/cfd_tunnel': Tunnel;
     '/accounts/{account_id}/service_users': Member & { token: { value: string } };
+    '/accounts/{account_id}/tokens': ApiToken & { value: string };
     '/certificates': Certificate;
     '/user/sessions': Session;
     '/user/tokens': ApiToken & { value: string };
   };
   put: {
     '/accounts/{account_id}/cfd_tunnel/{tunnel_id}/configurations': TunnelConfiguration;
+    '/accounts/{account_id}/tokens/{token_id}/value': string;
     '/user/tokens/{token_id}/value': string;
   };
   patch: Record<never, never>;

@@ -67,6 +67,41 @@ describe('dashboard members and API tokens in Chromium', () => {
     d.watched.assertClean();
   });
 
+  test('the account tokens section creates, rolls and deletes an account-owned token', async () => {
+    const { page } = d;
+    const verifyIn = async (token: string) =>
+      (
+        await fetch(`${d.serve.apiBase}/client/v4/accounts/${d.accountId}/tokens/verify`, {
+          headers: { authorization: `Bearer ${token}` },
+        })
+      ).status;
+    await page.goto(`${d.serve.apiBase}/tokens`);
+    await page.getByRole('button', { name: 'Create an account token' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Name').fill('deploy bot');
+    await dialog.getByLabel('Cloudflare Tunnel Read').check();
+    assert.equal(await dialog.getByLabel('API Tokens Write').count(), 0, 'no user permission for an account token');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    const value = (await page.locator('[data-secret="shown-once"]').textContent()) ?? '';
+    assert.equal(await verifyIn(value), 200, 'the account token shown works');
+    await page.getByRole('button', { name: 'Done' }).click();
+    const section = page.getByRole('region', { name: /^Account tokens of / });
+    await section.getByRole('cell', { name: 'deploy bot', exact: true }).waitFor();
+    await screenshot(page, 'tokens-account');
+
+    await page.getByRole('button', { name: 'Roll account token deploy bot' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Roll' }).click();
+    const rolled = (await page.locator('[data-secret="shown-once"]').textContent()) ?? '';
+    assert.equal(await verifyIn(rolled), 200);
+    assert.equal(await verifyIn(value), 401, 'the old value stops working');
+    await page.getByRole('button', { name: 'Done' }).click();
+    await page.getByRole('button', { name: 'Delete account token deploy bot' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('status').getByText('Deleted deploy bot.').waitFor();
+    assert.equal(await verifyIn(rolled), 401);
+    d.watched.assertClean();
+  });
+
   test('invites a member (no SMTP: a copyable link), who accepts from it and signs in; changing roles warns', async () => {
     const { page } = d;
     await page.goto(`${d.serve.apiBase}/members`);

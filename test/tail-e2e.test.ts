@@ -67,10 +67,10 @@ describe('warren tail: live request logs through the edge', () => {
   };
   const managementToken = async (tunnelId: string): Promise<string> =>
     (
-      await f.api<{ token: string }>('POST', `/accounts/${f.accountId}/cfd_tunnel/${tunnelId}/management`, {
+      await f.api<string>('POST', `/accounts/${f.accountId}/cfd_tunnel/${tunnelId}/management`, {
         resources: ['logs'],
       })
-    ).result.token;
+    ).result;
   const logsUrl = (tunnelId: string) => `ws://127.0.0.1:${f.serve.apiPort}/management/tunnels/${tunnelId}/logs`;
 
   before(async () => {

@@ -23,6 +23,7 @@ import { auditLogRoutes } from './audit/audit-log-routes.js';
 import { certificateRoutes } from './certificates/certificate-routes.js';
 import { loadOriginCa } from './certificates/origin-ca-keeper.js';
 import { accountRoutes } from './identity/account-routes.js';
+import { accountTokenRoutes } from './identity/account-token-routes.js';
 import { InviteMailer } from './identity/invite-mailer.js';
 import { registerInvitePages } from './identity/invite-pages.js';
 import { registerLoginPages } from './identity/login-pages.js';
@@ -42,6 +43,7 @@ import { tunnelRouteDeleteRoutes } from './tunnels/tunnel-route-delete-routes.js
 import { tunnelRouteListRoutes } from './tunnels/tunnel-route-list-routes.js';
 import { tunnelRoutes } from './tunnels/tunnel-routes.js';
 import { dnsNsLookup, type NsLookup } from './zones/delegation-lookup.js';
+import { dnsRecordBatchRoutes } from './zones/dns-record-batch-routes.js';
 import { dnsRecordFileRoutes } from './zones/dns-record-file-routes.js';
 import { dnsRecordRoutes } from './zones/dns-record-routes.js';
 import { zoneRoutes } from './zones/zone-routes.js';
@@ -174,9 +176,11 @@ export class ControlPlane {
     this.routes = [
       ...userRoutes(ctx),
       ...accountRoutes(ctx),
+      ...accountTokenRoutes(ctx),
       ...membershipRoutes(ctx),
       ...zoneRoutes(ctx),
       ...dnsRecordFileRoutes(ctx),
+      ...dnsRecordBatchRoutes(ctx),
       ...dnsRecordRoutes(ctx),
       ...tunnelRoutes(ctx),
       ...tunnelManagementRoutes(ctx),

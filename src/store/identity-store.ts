@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../time/index.js';
+import { isAccountTokenOwner } from './account-token-owner.js';
 import { hashToken, newId, newTokenValue } from './ids.js';
 import { hashPassword, verifyPasswordOrDummy } from './password-hash.js';
 import type { AccountRow, ApiTokenRow, Database, MembershipRow, UserRow } from './schema/schema.js';
@@ -276,7 +277,9 @@ export class IdentityStore {
       .where('memberships.account_id', '=', accountId)
       .orderBy('memberships.created_on')
       .execute();
-    return rows.map(({ m_id, m_roles, m_status, m_invited_by, m_created_on, ...user }) => ({
+    // The owner of the account's own API tokens is no member anyone manages (account-token-owner.ts).
+    const people = rows.filter((r) => !isAccountTokenOwner(r.email));
+    return people.map(({ m_id, m_roles, m_status, m_invited_by, m_created_on, ...user }) => ({
       membership: {
         id: m_id,
         account_id: accountId,
@@ -360,12 +363,8 @@ export class IdentityStore {
   }
 
   token(userId: string, id: string): Promise<ApiTokenRow | undefined> {
-    return this.#db
-      .selectFrom('api_tokens')
-      .selectAll()
-      .where('user_id', '=', userId)
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const q = this.#db.selectFrom('api_tokens').selectAll().where('user_id', '=', userId);
+    return q.where('id', '=', id).executeTakeFirst();
   }
 
   async updateToken(id: string, change: TokenChange): Promise<void> {

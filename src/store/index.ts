@@ -1,6 +1,7 @@
 export { type Clock, SYSTEM_CLOCK } from '../time/index.js';
 export { AccessKeyStore } from './access-key-store.js';
 export { AccessStore } from './access-store.js';
+export { accountTokenOwnerEmail, isAccountTokenOwner } from './account-token-owner.js';
 export { type AuditEntry, type AuditFilter, AuditLogStore } from './audit-log-store.js';
 export { type CertificateFilter, CertificateStore } from './certificate-store.js';
 export { ChangeFeed, type ChangeTopic } from './change-feed.js';

@@ -111,9 +111,8 @@ export class ControlApiClient {
   }
 
   /** A short-lived token for the edge's management endpoint (`warren tail`). */
-  async managementToken(tunnelId: string, resources: 'logs'[] = ['logs']): Promise<string> {
-    return (await this.#http.call<{ token: string }>('POST', `${this.#tunnels}/${tunnelId}/management`, { resources }))
-      .token;
+  managementToken(tunnelId: string, resources: 'logs'[] = ['logs']): Promise<string> {
+    return this.#http.call<string>('POST', `${this.#tunnels}/${tunnelId}/management`, { resources });
   }
 
   /** The token `warren tunnel run --token` takes. */

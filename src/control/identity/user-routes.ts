@@ -31,7 +31,7 @@ const POLICY: JsonSchema = {
   },
 };
 
-const TOKEN_FIELDS: Record<string, JsonSchema> = {
+export const TOKEN_FIELDS: Record<string, JsonSchema> = {
   name: { type: 'string', minLength: 1, maxLength: 120 },
   policies: { type: 'array', items: POLICY, maxItems: 50 },
   not_before: { type: ['string', 'null'], format: 'date-time' },
@@ -40,7 +40,7 @@ const TOKEN_FIELDS: Record<string, JsonSchema> = {
   status: { enum: ['active', 'disabled', 'expired'] },
 };
 
-interface TokenBody {
+export interface TokenBody {
   name: string;
   policies: RawPolicy[];
   not_before?: string | null;
@@ -63,7 +63,7 @@ export function tokenView(t: ApiTokenRow): Record<string, unknown> {
   };
 }
 
-function iso(v: string | null | undefined): string | null | undefined {
+export function iso(v: string | null | undefined): string | null | undefined {
   return v === undefined || v === null ? v : new Date(v).toISOString();
 }
 

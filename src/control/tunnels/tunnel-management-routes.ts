@@ -15,7 +15,7 @@ export function tunnelManagementRoutes(ctx: ControlContext): ApiRoute[] {
       method: 'POST',
       url: '/accounts/:account_id/cfd_tunnel/:tunnel_id/management',
       summary:
-        "A management token for the tunnel's live logs (`warren tail`): opens a session within 5 minutes, which then lives while connected",
+        "A management token for the tunnel's live logs (`warren tail`); `result` is the token string, as Cloudflare answers. It opens a session within 5 minutes, which then lives while connected",
       tag: 'Tunnels',
       params: { account_id: ID_PARAM, tunnel_id: ID_PARAM },
       body: {
@@ -48,7 +48,8 @@ export function tunnelManagementRoutes(ctx: ControlContext): ApiRoute[] {
             expires_on: new Date(claims.expiresAt).toISOString(),
           },
         });
-        return ok({ token });
+        // Cloudflare's shape: `result` is the token itself (its client types it as a string).
+        return ok(token);
       },
     }),
   ];

@@ -1,13 +1,13 @@
 import { tunnelIdOfTarget } from '../../protocol/index.js';
 import { type DnsRecordRow, RECORD_ORDERS, type RecordOrder, type ZoneRow } from '../../store/index.js';
 import { ApiError } from '../api/api-error.js';
-import { type ApiRoute, ID_PARAM, type JsonSchema, route } from '../api/api-route.js';
+import { type ApiRoute, ID_PARAM, route } from '../api/api-route.js';
 import type { ControlContext } from '../api/control-context.js';
 import { ok, okPage, pageOf, pagingQuery } from '../api/envelope.js';
 import type { Principal } from '../api/principal.js';
-import { audit, byApi } from '../audit/audit-trail.js';
-import { assertNotApexRoute } from '../tunnels/tunnel-dns-route.js';
-import { checkConflicts, isProxiable, RECORD_TYPES, type RecordInput, validateRecord } from './dns-record-input.js';
+import { byApi } from '../audit/audit-trail.js';
+import { isProxiable, RECORD_TYPES, type RecordInput } from './dns-record-input.js';
+import { deleteRecord, mergePatch, RECORD_FIELDS, type RecordBody, writeRecord } from './dns-record-writes.js';
 import { zoneFor } from './zone-routes.js';
 
 export function recordView(r: DnsRecordRow, zone: ZoneRow, domain: string): Record<string, unknown> {
@@ -38,37 +38,6 @@ export function recordView(r: DnsRecordRow, zone: ZoneRow, domain: string): Reco
   };
 }
 
-const RECORD_FIELDS: Record<string, JsonSchema> = {
-  name: { type: 'string', minLength: 1, maxLength: 255 },
-  type: { enum: [...RECORD_TYPES] },
-  content: { type: 'string', maxLength: 4096 },
-  data: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      priority: { type: 'integer' },
-      weight: { type: 'integer' },
-      port: { type: 'integer' },
-      target: { type: 'string' },
-      flags: { type: 'integer' },
-      tag: { type: 'string' },
-      value: { type: 'string' },
-    },
-  },
-  proxied: { type: 'boolean' },
-  ttl: { type: 'integer' },
-  priority: { type: 'integer' },
-  comment: { type: ['string', 'null'] },
-  tags: { type: 'array', items: { type: 'string' }, maxItems: 20 },
-  settings: { type: 'object', maxProperties: 0, description: 'Accepted for compatibility; must be {}' },
-};
-
-type RecordBody = RecordInput & { settings?: Record<string, never> };
-
-function audited(r: { name: string; type: string; content: string; proxied: number }): Record<string, unknown> {
-  return { name: r.name, type: r.type, content: r.content, proxied: r.proxied === 1 };
-}
-
 /** `/zones/{zone_id}/dns_records`. */
 export function dnsRecordRoutes(ctx: ControlContext): ApiRoute[] {
   const { store, domain } = ctx;
@@ -83,30 +52,7 @@ export function dnsRecordRoutes(ctx: ControlContext): ApiRoute[] {
     input: RecordInput,
     existing?: DnsRecordRow,
   ): Promise<DnsRecordRow> => {
-    const valid = validateRecord(input, zone.name);
-    // The DNS records API may not do what the routes API refuses: a tunnel at the apex.
-    if (valid.type === 'CNAME' && valid.proxied === 1 && tunnelIdOfTarget(valid.content, domain) !== undefined) {
-      assertNotApexRoute(valid.name, zone);
-    }
-    const row = await store.transaction(async (tx) => {
-      checkConflicts(valid, await tx.zones.recordsNamed(zone.id, valid.name), existing?.id);
-      let row: DnsRecordRow;
-      if (existing === undefined) {
-        row = await tx.zones.createRecord({ ...valid, zone_id: zone.id, account_id: zone.account_id });
-      } else {
-        await tx.zones.updateRecord(existing.id, valid);
-        row = (await tx.zones.record(zone.id, existing.id)) as DnsRecordRow;
-      }
-      await audit(tx, byApi(p), {
-        accountId: zone.account_id,
-        action: existing === undefined ? 'rec_add' : 'rec_set',
-        resource: { id: row.id, type: 'DNS_record' },
-        metadata: { zone_id: zone.id, zone_name: zone.name, ...audited(row) },
-        newValue: audited(row),
-        ...(existing === undefined ? {} : { oldValue: audited(existing) }),
-      });
-      return row;
-    });
+    const row = await store.transaction((tx) => writeRecord(tx, byApi(p), zone, domain, input, existing));
     await store.feed.publish('dns');
     return row;
   };
@@ -219,18 +165,7 @@ export function dnsRecordRoutes(ctx: ControlContext): ApiRoute[] {
       handler: async ({ principal: p, params, body }) => {
         const zone = await zoneFor(ctx, p, params.zone_id, 'dns:write');
         const existing = await recordOf(zone, params.record_id);
-        const merged: RecordInput = {
-          name: body.name ?? existing.name,
-          type: body.type ?? existing.type,
-          content: body.content ?? (body.data === undefined ? existing.content : undefined),
-          data:
-            body.data ?? (existing.data === null ? undefined : (JSON.parse(existing.data) as Record<string, unknown>)),
-          proxied: body.proxied ?? existing.proxied === 1,
-          ttl: body.ttl ?? existing.ttl,
-          priority: body.priority ?? existing.priority ?? undefined,
-          comment: body.comment === undefined ? existing.comment : body.comment,
-          tags: body.tags ?? (JSON.parse(existing.tags) as string[]),
-        };
+        const merged = mergePatch(existing, body);
         return ok(recordView(await save(p, zone, merged, existing), zone, domain));
       },
     }),
@@ -243,16 +178,7 @@ export function dnsRecordRoutes(ctx: ControlContext): ApiRoute[] {
       handler: async ({ principal: p, params }) => {
         const zone = await zoneFor(ctx, p, params.zone_id, 'dns:write');
         const r = await recordOf(zone, params.record_id);
-        await store.transaction(async (tx) => {
-          await tx.zones.deleteRecord(r.id);
-          await audit(tx, byApi(p), {
-            accountId: zone.account_id,
-            action: 'rec_del',
-            resource: { id: r.id, type: 'DNS_record' },
-            metadata: { zone_id: zone.id, zone_name: zone.name, ...audited(r) },
-            oldValue: audited(r),
-          });
-        });
+        await store.transaction((tx) => deleteRecord(tx, byApi(p), zone, r));
         await store.feed.publish('dns');
         return ok({ id: r.id });
       },

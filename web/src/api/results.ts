@@ -244,6 +244,8 @@ interface Results {
     '/accounts/{account_id}/cfd_tunnel/{tunnel_id}/run_command': { token: string; command: string };
     '/accounts/{account_id}/members': Member[];
     '/accounts/{account_id}/roles': Role[];
+    '/accounts/{account_id}/tokens': ApiToken[];
+    '/accounts/{account_id}/tokens/permission_groups': PermissionGroup[];
     '/certificates': Certificate[];
     '/user/sessions': SessionRow[];
     '/user/sessions/current': Session;
@@ -260,12 +262,14 @@ interface Results {
     '/accounts/{account_id}/cfd_tunnel': Tunnel;
     '/accounts/{account_id}/members': Member & { invite_link: string; invite_mailed: boolean };
     '/accounts/{account_id}/service_users': Member & { token: { value: string } };
+    '/accounts/{account_id}/tokens': ApiToken & { value: string };
     '/certificates': Certificate;
     '/user/sessions': Session;
     '/user/tokens': ApiToken & { value: string };
   };
   put: {
     '/accounts/{account_id}/cfd_tunnel/{tunnel_id}/configurations': TunnelConfiguration;
+    '/accounts/{account_id}/tokens/{token_id}/value': string;
     '/user/tokens/{token_id}/value': string;
   };
   patch: Record<never, never>;

@@ -501,7 +501,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A management token for the tunnel's live logs (`warren tail`): opens a session within 5 minutes, which then lives while connected */
+        /** A management token for the tunnel's live logs (`warren tail`); `result` is the token string, as Cloudflare answers. It opens a session within 5 minutes, which then lives while connected */
         post: operations["postAccountsAccountIdCfdTunnelTunnelIdManagement"];
         delete?: never;
         options?: never;
@@ -626,6 +626,94 @@ export interface paths {
         put?: never;
         /** Creates a service user (automation identity, not a person) with roles and one API token, shown once */
         post: operations["postAccountsAccountIdServiceUsers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/accounts/{account_id}/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's own API tokens */
+        get: operations["getAccountsAccountIdTokens"];
+        put?: never;
+        /** Creates an account API token (it outlives its creator; at most the rights of the creator); its value is in the response and never shown again */
+        post: operations["postAccountsAccountIdTokens"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/accounts/{account_id}/tokens/{token_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One account API token (without its value) */
+        get: operations["getAccountsAccountIdTokensTokenId"];
+        /** Updates an account API token (name, policies, status, validity) */
+        put: operations["putAccountsAccountIdTokensTokenId"];
+        post?: never;
+        /** Deletes an account API token */
+        delete: operations["deleteAccountsAccountIdTokensTokenId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/accounts/{account_id}/tokens/{token_id}/value": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Rolls the account API token: a new value (returned once); the old one stops working */
+        put: operations["putAccountsAccountIdTokensTokenIdValue"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/accounts/{account_id}/tokens/permission_groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Permission groups an account API token can grant (account and zone ones) */
+        get: operations["getAccountsAccountIdTokensPermissionGroups"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/accounts/{account_id}/tokens/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Checks that the token of this request is an active API token of this account */
+        get: operations["getAccountsAccountIdTokensVerify"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1091,6 +1179,23 @@ export interface paths {
         head?: never;
         /** Changes some fields of a DNS record */
         patch: operations["patchZonesZoneIdDnsRecordsRecordId"];
+        trace?: never;
+    };
+    "/zones/{zone_id}/dns_records/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Many DNS record changes at once, in Cloudflare's order (deletes, patches, puts, posts), in one transaction: all of them or none (at most 1000 changes) */
+        post: operations["postZonesZoneIdDnsRecordsBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/zones/{zone_id}/dns_records/export": {
@@ -3674,6 +3779,317 @@ export interface operations {
             };
         };
     };
+    getAccountsAccountIdTokens: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1 */
+                page?: number;
+                /** @description Results per page (max 100) */
+                per_page?: number;
+            };
+            header?: never;
+            path: {
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Failure */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+        };
+    };
+    postAccountsAccountIdTokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description IP conditions are not supported: must be {} */
+                    condition?: Record<string, unknown>;
+                    /** Format: date-time */
+                    expires_on?: string | null;
+                    name: string;
+                    /** Format: date-time */
+                    not_before?: string | null;
+                    policies: {
+                        /** @enum {unknown} */
+                        effect: "allow" | "deny";
+                        id?: string;
+                        permission_groups: {
+                            id: string;
+                            meta?: Record<string, unknown>;
+                            name?: string;
+                        }[];
+                        resources: {
+                            [key: string]: string;
+                        };
+                    }[];
+                    /** @enum {unknown} */
+                    status?: "active" | "disabled" | "expired";
+                };
+            };
+        };
+        responses: {
+            /** @description Failure */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+        };
+    };
+    getAccountsAccountIdTokensTokenId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: string;
+                token_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Failure */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+        };
+    };
+    putAccountsAccountIdTokensTokenId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: string;
+                token_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description IP conditions are not supported: must be {} */
+                    condition?: Record<string, unknown>;
+                    /** Format: date-time */
+                    expires_on?: string | null;
+                    name: string;
+                    /** Format: date-time */
+                    not_before?: string | null;
+                    policies: {
+                        /** @enum {unknown} */
+                        effect: "allow" | "deny";
+                        id?: string;
+                        permission_groups: {
+                            id: string;
+                            meta?: Record<string, unknown>;
+                            name?: string;
+                        }[];
+                        resources: {
+                            [key: string]: string;
+                        };
+                    }[];
+                    /** @enum {unknown} */
+                    status?: "active" | "disabled" | "expired";
+                };
+            };
+        };
+        responses: {
+            /** @description Failure */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+        };
+    };
+    deleteAccountsAccountIdTokensTokenId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: string;
+                token_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Failure */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+        };
+    };
+    putAccountsAccountIdTokensTokenIdValue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: string;
+                token_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Failure */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+        };
+    };
+    getAccountsAccountIdTokensPermissionGroups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Failure */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+        };
+    };
+    getAccountsAccountIdTokensVerify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Failure */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+        };
+    };
     deleteAccountsAccountIdTunnelRoutes: {
         parameters: {
             query?: {
@@ -5266,6 +5682,113 @@ export interface operations {
                     ttl?: number;
                     /** @enum {unknown} */
                     type?: "A" | "AAAA" | "CNAME" | "TXT" | "MX" | "SRV" | "CAA" | "NS" | "PTR";
+                };
+            };
+        };
+        responses: {
+            /** @description Failure */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+        };
+    };
+    postZonesZoneIdDnsRecordsBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                zone_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    deletes?: {
+                        id: string;
+                    }[];
+                    patches?: {
+                        comment?: string | null;
+                        content?: string;
+                        data?: {
+                            flags?: number;
+                            port?: number;
+                            priority?: number;
+                            tag?: string;
+                            target?: string;
+                            value?: string;
+                            weight?: number;
+                        };
+                        id: string;
+                        name?: string;
+                        priority?: number;
+                        proxied?: boolean;
+                        /** @description Accepted for compatibility; must be {} */
+                        settings?: Record<string, unknown>;
+                        tags?: string[];
+                        ttl?: number;
+                        /** @enum {unknown} */
+                        type?: "A" | "AAAA" | "CNAME" | "TXT" | "MX" | "SRV" | "CAA" | "NS" | "PTR";
+                    }[];
+                    posts?: {
+                        comment?: string | null;
+                        content?: string;
+                        data?: {
+                            flags?: number;
+                            port?: number;
+                            priority?: number;
+                            tag?: string;
+                            target?: string;
+                            value?: string;
+                            weight?: number;
+                        };
+                        name: string;
+                        priority?: number;
+                        proxied?: boolean;
+                        /** @description Accepted for compatibility; must be {} */
+                        settings?: Record<string, unknown>;
+                        tags?: string[];
+                        ttl?: number;
+                        /** @enum {unknown} */
+                        type: "A" | "AAAA" | "CNAME" | "TXT" | "MX" | "SRV" | "CAA" | "NS" | "PTR";
+                    }[];
+                    puts?: {
+                        comment?: string | null;
+                        content?: string;
+                        data?: {
+                            flags?: number;
+                            port?: number;
+                            priority?: number;
+                            tag?: string;
+                            target?: string;
+                            value?: string;
+                            weight?: number;
+                        };
+                        id: string;
+                        name: string;
+                        priority?: number;
+                        proxied?: boolean;
+                        /** @description Accepted for compatibility; must be {} */
+                        settings?: Record<string, unknown>;
+                        tags?: string[];
+                        ttl?: number;
+                        /** @enum {unknown} */
+                        type: "A" | "AAAA" | "CNAME" | "TXT" | "MX" | "SRV" | "CAA" | "NS" | "PTR";
+                    }[];
                 };
             };
         };

@@ -9,8 +9,8 @@ export const LOGIN_DESIGN_SCHEMA: JsonSchema = {
   type: 'object',
   description: "The look of the team's sign-in, denied and App Launcher pages",
   properties: {
-    background_color: { type: 'string', maxLength: 7, description: 'Page background, #rrggbb' },
-    text_color: { type: 'string', maxLength: 7, description: 'Header and footer text, #rrggbb' },
+    background_color: { type: 'string', maxLength: 64, description: 'Page background, #rrggbb' },
+    text_color: { type: 'string', maxLength: 64, description: 'Header and footer text, #rrggbb' },
     logo_path: { type: 'string', maxLength: 1024, description: 'An https URL of the team logo' },
     header_text: TEXT,
     footer_text: TEXT,

@@ -2350,6 +2350,17 @@ export interface operations {
             content: {
                 "application/json": {
                     auth_domain: string;
+                    /** @description The look of the team's sign-in, denied and App Launcher pages */
+                    login_design?: {
+                        /** @description Page background, #rrggbb */
+                        background_color?: string;
+                        footer_text?: string;
+                        header_text?: string;
+                        /** @description An https URL of the team logo */
+                        logo_path?: string;
+                        /** @description Header and footer text, #rrggbb */
+                        text_color?: string;
+                    };
                     name: string;
                 } & {
                     [key: string]: unknown;
@@ -2390,6 +2401,17 @@ export interface operations {
             content: {
                 "application/json": {
                     auth_domain: string;
+                    /** @description The look of the team's sign-in, denied and App Launcher pages */
+                    login_design?: {
+                        /** @description Page background, #rrggbb */
+                        background_color?: string;
+                        footer_text?: string;
+                        header_text?: string;
+                        /** @description An https URL of the team logo */
+                        logo_path?: string;
+                        /** @description Header and footer text, #rrggbb */
+                        text_color?: string;
+                    };
                     name: string;
                 } & {
                     [key: string]: unknown;

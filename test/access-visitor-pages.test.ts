@@ -285,7 +285,7 @@ describe('Access visitor pages: one look, team design, denied, code, launcher (C
     await page.close();
   });
 
-  test('error pages share the look: unknown app, unknown sign-in method, not found', async () => {
+  test('error pages share the look: unknown app, unknown sign-in method, too many attempts, not found', async () => {
     const page = await context.newPage();
     let res = await page.goto(`${teamBase}/cdn-cgi/access/login/${f.hostname}?kid=nope&redirect_url=%2F`);
     assert.equal(res?.status(), 404);
@@ -297,6 +297,19 @@ describe('Access visitor pages: one look, team design, denied, code, launcher (C
     res = await page.goto(`${login}&idp=nope`);
     assert.equal(res?.status(), 400);
     await capture(page, 'error-unknown-method');
+    // Too many code requests for one address: the throttle's page (bounded: the 6th request locks).
+    let locked = false;
+    for (let i = 0; i < 8 && !locked; i++) {
+      await page.goto(login);
+      await page.getByLabel('E-mail address').fill('zed@example.test');
+      const sent = page.waitForResponse((r) => r.request().method() === 'POST');
+      await page.getByRole('button', { name: 'Send me a code' }).click();
+      locked = (await sent).status() === 429;
+    }
+    assert.ok(locked, 'the address locks within 8 requests');
+    await page.waitForLoadState();
+    assert.match((await page.textContent('h1')) ?? '', /Too many attempts/);
+    await capture(page, 'error-too-many');
     res = await page.goto(`${teamBase}/nothing-here`);
     assert.equal(res?.status(), 404);
     await capture(page, 'error-not-found');

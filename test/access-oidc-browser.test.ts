@@ -122,7 +122,7 @@ describe('Access login through an OpenID Connect provider in Chromium', {
     await page.goto(`${base}/echo?from=oidc`);
     assert.ok(page.url().startsWith(`http://${TEAM}:${f.serve.httpPort}/cdn-cgi/access/login/`), page.url());
     assert.equal(await page.getByLabel('E-mail address').count(), 0, 'no PIN form: the app admits only the IdP');
-    await page.getByRole('link', { name: 'Log in with Test IdP' }).click();
+    await page.getByRole('link', { name: 'Sign in with Test IdP' }).click();
     await logInAtIdp(page, idp, 'alice');
     await page.waitForURL(`${base}/echo?from=oidc`);
     const seen = JSON.parse((await page.textContent('body')) ?? '{}') as { headers: Record<string, string> };
@@ -153,7 +153,7 @@ describe('Access login through an OpenID Connect provider in Chromium', {
     assert.equal(callbacks.length, 1);
     const replay = await page.goto(callbacks[0] as string);
     assert.equal(replay?.status(), 400);
-    assert.match((await page.textContent('h1')) ?? '', /Login failed/);
+    assert.match((await page.textContent('h1')) ?? '', /Sign-in failed/);
     assert.match((await page.textContent('body')) ?? '', /already used/);
 
     await page.goto(`${base}/cdn-cgi/access/logout`);
@@ -187,7 +187,7 @@ describe('Access login through an OpenID Connect provider in Chromium', {
     // click, the IdP remembering him.
     await pb.goto(`${base}/echo?bob`);
     assert.ok(pb.url().includes('/cdn-cgi/access/login/'), pb.url());
-    await pb.getByRole('link', { name: 'Log in with Test IdP' }).click();
+    await pb.getByRole('link', { name: 'Sign in with Test IdP' }).click();
     await pb.waitForURL(`${base}/echo?bob`);
     await bob.close();
   });
@@ -207,7 +207,7 @@ describe('Access login through an OpenID Connect provider in Chromium', {
 
     const forged = await a.request(callback('code=abc&state=forged-state-0123456789abcdef'));
     assert.equal(forged.status, 400);
-    assert.match(forged.text, /Login failed/);
+    assert.match(forged.text, /Sign-in failed/);
     assert.doesNotMatch(forged.text, /Error:|at \w+ \(/, 'no stack trace');
 
     const other = new AccessBrowser(port);

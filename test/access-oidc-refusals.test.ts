@@ -137,7 +137,7 @@ describe('Access OIDC login refuses an id token that does not verify', { timeout
         `http://${TEAM}:${f.serve.httpPort}/cdn-cgi/access/callback?code=${defect}.${nonce}&state=${state}`,
       );
       assert.equal(r.status, 400, r.text);
-      assert.match(r.text, /Login failed/);
+      assert.match(r.text, /Sign-in failed/);
       assert.doesNotMatch(r.text, /at \w+ \(|rogue-secret/, 'no stack trace, no secret');
       assert.equal(b.jar.get(TEAM)?.get('CF_Authorization'), undefined, 'no team session');
       const logged = await eventually(
@@ -220,7 +220,7 @@ describe('a tenant cannot make the server fetch its own loopback or private addr
         `http://${TEAM}:${f.serve.httpPort}/cdn-cgi/access/callback?code=good.${auth.searchParams.get('nonce')}&state=${auth.searchParams.get('state')}`,
       );
       assert.equal(r.status, 400, r.text);
-      assert.match(r.text, /Login failed/);
+      assert.match(r.text, /Sign-in failed/);
       assert.deepEqual(idp.requests.slice(before), [], 'the server sent nothing to the loopback service');
       assert.equal(b.jar.get(TEAM)?.get('CF_Authorization'), undefined, 'no team session');
     });

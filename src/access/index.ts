@@ -22,6 +22,7 @@ export { KEY_ROTATION_CHECK_MS, KeyRotationJob } from './key-rotation-job.js';
 export { isLoopbackHost, type OidcIdp, oidcConfigProblem, parseOidcIdp } from './oidc-idp.js';
 export { OneTimePins, OTP_MAX_ATTEMPTS, OTP_TTL_MS, type PinCheck } from './one-time-pins.js';
 export { type OtpMail, OtpMailer } from './otp-mailer.js';
+export { hexColour, pageUrl, pageUrlProblem } from './page-url.js';
 export {
   MAX_PENDING_OIDC_LOGINS,
   OIDC_LOGIN_TTL_MS,

@@ -1,4 +1,4 @@
-import { parseAppDomain } from '../../access/index.js';
+import { pageUrlProblem, parseAppDomain } from '../../access/index.js';
 import { ApiError } from '../api/api-error.js';
 import type { JsonSchema } from '../api/api-route.js';
 import type { ControlContext } from '../api/control-context.js';
@@ -102,4 +102,19 @@ export function policyRefs(body: AppBody): { id: string; precedence: number }[] 
   return (body.policies ?? []).map((p, i) =>
     typeof p === 'string' ? { id: p, precedence: i + 1 } : { id: p.id, precedence: p.precedence ?? i + 1 },
   );
+}
+
+/** The app's fields that visitors' pages show or send them to: https URLs only (see pageUrlProblem). */
+const PAGE_URL_FIELDS = ['logo_url', 'custom_deny_url', 'custom_non_identity_deny_url'] as const;
+
+/** Refuses a `javascript:`, `data:`, relative or plain-http URL in an app's page fields, naming the field. */
+export function checkAppUrls(body: AppBody): void {
+  for (const f of PAGE_URL_FIELDS) {
+    const v = body[f];
+    if (typeof v !== 'string' || v === '') continue;
+    const problem = pageUrlProblem(v);
+    if (problem !== undefined) {
+      throw ApiError.invalid(`${f} ${problem}; give an https:// URL, or leave it empty`).at(`/${f}`);
+    }
+  }
 }

@@ -5,7 +5,7 @@ import { ApiError } from '../api/api-error.js';
 import { type ApiRoute, ID_PARAM, route } from '../api/api-route.js';
 import type { ControlContext } from '../api/control-context.js';
 import { ok, okPage, pageOf, pageSlice, pagingQuery } from '../api/envelope.js';
-import { APP_SCHEMA, type AppBody, checkAppDomain, policyRefs } from './access-app-input.js';
+import { APP_SCHEMA, type AppBody, checkAppDomain, checkAppUrls, policyRefs } from './access-app-input.js';
 import { auditAccess } from './access-audit.js';
 import { accessCrud } from './access-crud-routes.js';
 import { POLICY_SCHEMA, type PolicyBody, policyData, policyView } from './access-policy-input.js';
@@ -94,6 +94,7 @@ export function accessAppRoutes(ctx: ControlContext): ApiRoute[] {
     list: (r, accountId) => r.access.apps(accountId),
     view: appView,
     prepareCreate: async (accountId, body: AppBody) => {
+      checkAppUrls(body);
       const domain = await checkAppDomain(ctx, accountId, body.domain);
       const now = store.clock.now().toISOString();
       const row: AccessAppRow = {
@@ -113,6 +114,7 @@ export function accessAppRoutes(ctx: ControlContext): ApiRoute[] {
       await linkPolicies(tx, row.account_id, row.id, body);
     },
     prepareUpdate: async (accountId, _old, body) => {
+      checkAppUrls(body);
       const domain = await checkAppDomain(ctx, accountId, body.domain);
       return { domain, data: appData(body, domain), body };
     },

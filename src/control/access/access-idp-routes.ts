@@ -8,6 +8,7 @@ import { authorize, type Principal } from '../api/principal.js';
 import { auditAccess } from './access-audit.js';
 import { accessCrud } from './access-crud-routes.js';
 import { checkOidcConfig, isRedactedSecret, redactedIdpView } from './access-idp-oidc.js';
+import { checkLoginDesign, LOGIN_DESIGN_SCHEMA } from './access-org-input.js';
 
 const A = { account_id: ID_PARAM };
 /** Config fields that are secrets: sealed at rest, never in an answer. */
@@ -163,11 +164,13 @@ export function accessIdpRoutes(ctx: ControlContext): ApiRoute[] {
         properties: {
           name: { type: 'string', minLength: 1, maxLength: 350 },
           auth_domain: { type: 'string', maxLength: 253 },
+          login_design: LOGIN_DESIGN_SCHEMA,
         },
       },
       handler: async ({ principal: p, params, body }) => {
         const accountId = params.account_id;
         await can(p, accountId, 'access:write');
+        checkLoginDesign(body);
         const authDomain = checkAuthDomain(body.auth_domain);
         const now = store.clock.now().toISOString();
         const old = await store.access.organization(accountId);

@@ -19,6 +19,7 @@ import { normalizeIp } from '../registration/tunnel-listener.js';
 import type { RequestTarget } from '../request-target.js';
 import { AccessAppEndpoints } from './access-app-endpoints.js';
 import { AccessCliEndpoints } from './access-cli-endpoints.js';
+import { nonIdentityDenial } from './access-denial.js';
 import { type AccessAnswer, loginRedirect, text } from './access-http.js';
 import { AccessLogin } from './access-login.js';
 import { auditLogin } from './access-login-audit.js';
@@ -225,6 +226,9 @@ export class AccessEdge {
       if (serviceTokenId === undefined || typeof clientId !== 'string') return NO_HEADERS;
       return this.#serviceJwt(app, serviceTokenId, clientId, ip, nowS);
     }
+    // A service-token request that no policy admits: the app's custom_non_identity_deny_url, if set.
+    const refused = typeof clientId === 'string' ? nonIdentityDenial(app) : undefined;
+    if (refused !== undefined) return refused;
     if (String(req.headers['x-requested-with'] ?? '').toLowerCase() === 'xmlhttprequest') {
       return text(401, 'Access to this application requires a login (Cloudflare Access-style; no session).\n');
     }

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { type GateApp, isHostname } from '../../access/index.js';
 
@@ -115,4 +116,11 @@ export function json(status: number, value: unknown): AccessAnswer {
 
 export function text(status: number, body: string): AccessAnswer {
   return { status, headers: ['content-type', 'text/plain; charset=utf-8', 'cache-control', 'no-store'], body };
+}
+
+/** Whether two secrets are equal, in time independent of where they differ. */
+export function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
 }

@@ -49,3 +49,8 @@ export async function auditLogin(
     o.logger.error({ appId: app.id, err: (err as Error).message }, 'access: the login audit entry failed');
   }
 }
+
+/** The audit reason of a lockout. */
+export function lockoutReason(r: { scope: string; retryAfterSeconds: number }): string {
+  return `too many code requests or wrong codes: ${r.scope} locked out for ${r.retryAfterSeconds} s`;
+}

@@ -1,13 +1,15 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import {
   type AccessSessionCache,
   appCoversHost,
   type GateApp,
   OneTimePins,
+  OTP_TTL_MS,
   signAccessJwt,
 } from '../../access/index.js';
 import { normalizeIp } from '../registration/tunnel-listener.js';
+import { denial } from './access-denial.js';
 import type { AccessEdgeOptions } from './access-edge.js';
 import {
   ACCESS_COOKIE,
@@ -20,10 +22,13 @@ import {
   readForm,
   redirect,
   sameHostPath,
+  sameSecret,
 } from './access-http.js';
-import { auditLogin } from './access-login-audit.js';
-import { html, launcherPage, loginPage, messagePage, tooMany, userUuid } from './access-login-page.js';
+import { launcher } from './access-launcher.js';
+import { auditLogin, lockoutReason } from './access-login-audit.js';
+import { appFace, html, loginPage, messageAnswer, messagePage, tooMany, userUuid } from './access-login-page.js';
 import { AccessOidc, OIDC_CALLBACK_PATH } from './access-oidc.js';
+import { type PageOptions, teamLookOf } from './access-page-shell.js';
 import { issueTime, sessionSeconds } from './access-tokens.js';
 
 const LOGIN_PREFIX = '/cdn-cgi/access/login/';
@@ -43,12 +48,6 @@ interface Who {
   email: string;
   idp: { id: string; type: string };
   custom?: Readonly<Record<string, unknown>> | undefined;
-}
-
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 /**
@@ -83,7 +82,8 @@ export class AccessLogin {
       .map((r) => {
         const name = (JSON.parse(r.data) as { name?: unknown }).name;
         return { id: r.id, type: r.type, name: typeof name === 'string' ? name : r.type };
-      });
+      })
+      .sort((x, y) => (Array.isArray(allowed) ? allowed.indexOf(x.id) - allowed.indexOf(y.id) : 0));
   }
 
   async serve(
@@ -103,19 +103,23 @@ export class AccessLogin {
         headers: ['content-type', 'application/json', 'cache-control', 'public, max-age=300'],
       };
     }
+    const view: PageOptions = { look: teamLookOf((await this.#o.store.access.organization(accountId))?.data) };
     if (path === '/cdn-cgi/access/logout') {
       const token = cookieValue(req.headers.cookie, ACCESS_COOKIE);
       const s = token === undefined ? null : await this.#teamSession(token, team, accountId);
       if (token !== undefined && s !== null) this.#sessions.end(token, s.exp);
-      return html(200, messagePage('Logged out', 'You are logged out of every application of this team.'), [
+      return html(200, messagePage('Logged out', 'You are signed out of every application of this team.', view), [
         'set-cookie',
         `${ACCESS_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax${scheme === 'https' ? '; Secure' : ''}`,
       ]);
     }
-    if (path.startsWith(LOGIN_PREFIX)) return this.#login(req, team, accountId, path, query, scheme);
-    if (path === OIDC_CALLBACK_PATH) return this.#callback(req, team, accountId, query, scheme);
-    if (path === '/') return this.#launcher(req, team, accountId, scheme);
-    return html(404, messagePage('Not found', 'There is nothing here.'));
+    if (path.startsWith(LOGIN_PREFIX)) return this.#login(req, team, accountId, path, query, scheme, view);
+    if (path === OIDC_CALLBACK_PATH) return this.#callback(req, team, accountId, query, scheme, view);
+    if (path === '/') return this.#launcher(req, team, accountId, scheme, view);
+    return messageAnswer(404, 'Not found', 'There is nothing at this address.', view, {
+      href: '/',
+      text: 'App Launcher',
+    });
   }
 
   async #login(
@@ -125,41 +129,46 @@ export class AccessLogin {
     path: string,
     query: URLSearchParams,
     scheme: 'http' | 'https',
+    view: PageOptions,
   ): Promise<AccessAnswer> {
     let appHost: string;
     try {
       appHost = decodeURIComponent(path.slice(LOGIN_PREFIX.length)).toLowerCase();
     } catch {
-      return html(400, messagePage('Bad login link', 'The login link is malformed.'));
+      return messageAnswer(400, 'Bad sign-in link', 'The sign-in link is malformed. Open the application again.', view);
     }
     const post = req.method === 'POST';
     const form = post ? await readForm(req) : undefined;
-    if (post && form === undefined) return html(400, messagePage('Bad form', 'The form could not be read.'));
+    if (post && form === undefined) return messageAnswer(400, 'Bad form', 'The form could not be read.', view);
     const field = (name: string): string => (form ?? query).get(name) ?? '';
     const app = this.#appFor(accountId, appHost, field('kid'));
     if (app === undefined) {
-      return html(
+      return messageAnswer(
         404,
-        messagePage('Unknown application', 'This login link does not lead to an application of this team.'),
+        'Unknown application',
+        'This sign-in link does not lead to an application of this team.',
+        view,
       );
     }
     const back = sameHostPath(field('redirect_url') || '/');
     if (back === undefined) {
-      return html(400, messagePage('Bad login link', "redirect_url must be a path on the application's own host."));
+      return messageAnswer(400, 'Bad sign-in link', "redirect_url must be a path on the application's own host.", view);
     }
     const ip = normalizeIp(req.socket.remoteAddress);
     const idps = await this.#idpsOf(accountId, app);
     const otp = idps.find((i) => i.type === 'onetimepin');
     const oidcs = idps.filter((i) => i.type === 'oidc');
     if (idps.length === 0) {
-      return html(503, messagePage('No login method', 'No identity provider is set up for this application.'));
+      return messageAnswer(503, 'No sign-in method', 'No identity provider is set up for this application yet.', view);
     }
     // Single sign-on: a team session logs into every app of the account that admits its provider.
     const teamToken = cookieValue(req.headers.cookie, ACCESS_COOKIE);
     const s = teamToken === undefined ? null : await this.#teamSession(teamToken, team, accountId);
     const sIdp = s?.idp ?? (otp === undefined ? undefined : { id: otp.id, type: otp.type });
-    if (!post && s?.email !== undefined && sIdp !== undefined && idps.some((i) => i.id === sIdp.id)) {
-      return this.#finish(req, team, app, appHost, back, { email: s.email, idp: sIdp, custom: s.custom }, ip, scheme);
+    const another = !post && query.get('another') === '1';
+    if (!post && !another && s?.email !== undefined && sIdp !== undefined && idps.some((i) => i.id === sIdp.id)) {
+      const who = { email: s.email, idp: sIdp, custom: s.custom };
+      return this.#finish(req, team, app, appHost, back, who, ip, scheme, view);
     }
     const loginLink = `${LOGIN_PREFIX}${encodeURIComponent(appHost)}?kid=${app.aud}&redirect_url=${encodeURIComponent(back)}`;
     const chosen = post ? null : query.get('idp');
@@ -167,20 +176,34 @@ export class AccessLogin {
     const auto = app.settings.auto_redirect_to_identity === true && idps.length === 1 ? oidcs[0] : undefined;
     const target = chosen === null ? auto : oidcs.find((i) => i.id === chosen);
     if (chosen !== null && target === undefined) {
-      return html(400, messagePage('Unknown login method', 'This application does not offer that login method.'));
+      return messageAnswer(400, 'Unknown sign-in method', 'This application does not offer that way to sign in.', view);
     }
     if (target !== undefined) {
       const p = await this.#oidc.provider(accountId, target.id);
       if (p === undefined)
-        return html(503, messagePage('Login method unavailable', 'This identity provider is not usable.'));
+        return messageAnswer(
+          503,
+          'Sign-in method unavailable',
+          'This identity provider is not usable right now.',
+          view,
+          {
+            href: loginLink,
+            text: 'Choose another way to sign in',
+          },
+        );
       const redirectUri = edgeUrl(scheme, team, portSuffix(req.headers.host), OIDC_CALLBACK_PATH);
       return this.#oidc.start(p, { accountId, aud: app.aud, appHost, back, redirectUri }, scheme === 'https');
     }
-    const providers = oidcs.map((i) => ({ name: i.name, href: `${loginLink}&idp=${encodeURIComponent(i.id)}` }));
-    if (otp === undefined && post) return html(400, messagePage('Bad form', 'This application has no PIN login.'));
+    const providers = oidcs.map((i) => ({
+      name: i.name,
+      href: `${loginLink}${another ? '&another=1' : ''}&idp=${encodeURIComponent(i.id)}`,
+    }));
+    if (otp === undefined && post) {
+      return messageAnswer(400, 'Bad form', 'This application has no one-time PIN sign-in.', view);
+    }
     const idp = { id: otp?.id ?? '', type: 'onetimepin' };
     const done = (email: string): Promise<AccessAnswer> =>
-      this.#finish(req, team, app, appHost, back, { email, idp }, ip, scheme);
+      this.#finish(req, team, app, appHost, back, { email, idp }, ip, scheme, view);
 
     const csrf = cookieValue(req.headers.cookie, CSRF_COOKIE);
     const fresh =
@@ -190,9 +213,11 @@ export class AccessLogin {
       html(
         status,
         loginPage({
-          appName: app.name,
-          teamDomain: team,
+          ...view,
+          app: { name: app.name, logoUrl: appFace(app).logoUrl },
           action: `${LOGIN_PREFIX}${encodeURIComponent(appHost)}`,
+          restart: loginLink,
+          codeMinutes: OTP_TTL_MS / 60_000,
           csrf: fresh,
           kid: app.aud,
           redirectUrl: back,
@@ -212,7 +237,7 @@ export class AccessLogin {
       const email = field('email').trim().toLowerCase();
       if (!EMAIL.test(email)) return render(400, 'email', { message: 'Enter an e-mail address.' });
       const refusal = throttle.check({ address: email, source: ip });
-      if (refusal !== undefined) return tooMany(refusal.retryAfterSeconds);
+      if (refusal !== undefined) return tooMany(refusal.retryAfterSeconds, view);
       // Each code request draws on the address's and the source's budget (mail bombing, enumeration).
       const locked = throttle.failed({ address: email, source: ip });
       if (locked !== undefined) await this.#audit(app, email, ip, idp, false, lockoutReason(locked));
@@ -234,7 +259,7 @@ export class AccessLogin {
     const otpId = field('otp_id');
     const address = this.#pins.emailOf(otpId);
     const refusal = throttle.check({ address, source: ip });
-    if (refusal !== undefined) return tooMany(refusal.retryAfterSeconds);
+    if (refusal !== undefined) return tooMany(refusal.retryAfterSeconds, view);
     const r = this.#pins.check(otpId, app.aud, field('code'));
     if (r.ok) {
       throttle.succeeded({ address: r.email, source: ip });
@@ -251,28 +276,14 @@ export class AccessLogin {
     return render(401, 'email', { message: 'This code has expired or was tried too often. Ask for a new one.' });
   }
 
-  /**
-   * The app launcher: apps with `app_launcher_visible` (and no wildcard, which has no one address)
-   * that the team session's user may open under their policies now.
-   */
-  async #launcher(req: IncomingMessage, team: string, accountId: string, scheme: 'http' | 'https') {
+  async #launcher(req: IncomingMessage, team: string, accountId: string, scheme: 'http' | 'https', view: PageOptions) {
     const token = cookieValue(req.headers.cookie, ACCESS_COOKIE);
     const s = token === undefined ? null : await this.#teamSession(token, team, accountId);
-    const email = s?.email;
-    if (email === undefined) return html(200, launcherPage(team, undefined, []));
-    const idp = s?.idp ?? (await this.idpOf(accountId));
-    const ip = normalizeIp(req.socket.remoteAddress);
-    const port = portSuffix(req.headers.host);
-    const apps = this.#o.gate
-      .appsOf(accountId)
-      .filter((a) => a.settings.app_launcher_visible !== false && !a.domain.wildcard)
-      .filter(
-        (a) =>
-          this.#o.gate.evaluate(a, { ip, email, loginMethod: idp?.id, oidcClaims: s?.custom }).decision === 'allow',
-      )
-      .map((a) => ({ name: a.name, url: `${scheme}://${a.domain.host}${port}${a.domain.path || '/'}` }))
-      .sort((x, y) => x.name.localeCompare(y.name));
-    return html(200, launcherPage(team, email, apps));
+    const user =
+      s?.email === undefined
+        ? undefined
+        : { email: s.email, idp: s.idp ?? (await this.idpOf(accountId)), custom: s.custom };
+    return launcher(this.#o.gate, req, team, accountId, scheme, view, user);
   }
 
   /** The app `kid` names, when it belongs to this team and covers `appHost`. */
@@ -299,11 +310,12 @@ export class AccessLogin {
     accountId: string,
     query: URLSearchParams,
     scheme: 'http' | 'https',
+    view: PageOptions,
   ): Promise<AccessAnswer> {
     const ip = normalizeIp(req.socket.remoteAddress);
     const clear = AccessOidc.clearCookie(query, scheme === 'https');
     const refusal = this.#o.throttle.check({ source: ip });
-    if (refusal !== undefined) return tooMany(refusal.retryAfterSeconds);
+    if (refusal !== undefined) return tooMany(refusal.retryAfterSeconds, view);
     const r = await this.#oidc.callback(req, accountId, query);
     const app = r.login === undefined ? undefined : this.#appFor(accountId, r.login.appHost, r.login.aud);
     if (!r.ok || app === undefined) {
@@ -320,9 +332,9 @@ export class AccessLogin {
         reason,
       });
       const message = r.ok ? 'This application no longer exists.' : r.message;
-      return html(400, messagePage('Login failed', message), clear);
+      return html(400, messagePage('Sign-in failed', message, view, { href: '/', text: 'App Launcher' }), clear);
     }
-    const answer = await this.#finish(req, team, app, r.login.appHost, r.login.back, r.identity, ip, scheme);
+    const answer = await this.#finish(req, team, app, r.login.appHost, r.login.back, r.identity, ip, scheme, view);
     answer.headers.push(...clear);
     return answer;
   }
@@ -337,12 +349,14 @@ export class AccessLogin {
     who: Who,
     ip: string,
     scheme: 'http' | 'https',
+    view: PageOptions,
   ): Promise<AccessAnswer> {
     const { email, idp, custom } = who;
     const verdict = this.#o.gate.evaluate(app, { ip, email, loginMethod: idp.id, oidcClaims: custom });
     if (verdict.decision !== 'allow') {
       await this.#audit(app, email, ip, idp, false, 'no policy allows this identity');
-      return html(403, messagePage('Access denied', `${email} may not use ${app.name}.`));
+      const another = `${LOGIN_PREFIX}${encodeURIComponent(appHost)}?kid=${app.aud}&redirect_url=${encodeURIComponent(back)}&another=1`;
+      return denial(app, email, another, view);
     }
     await this.#audit(app, email, ip, idp, true, undefined);
     const now = issueTime(app, new Date());
@@ -383,8 +397,4 @@ export class AccessLogin {
   ): Promise<void> {
     return auditLogin(this.#o, app, { email, actorId: userUuid(app.accountId, email), ip, idp, allowed, reason });
   }
-}
-
-function lockoutReason(r: { scope: string; retryAfterSeconds: number }): string {
-  return `too many code requests or wrong codes: ${r.scope} locked out for ${r.retryAfterSeconds} s`;
 }

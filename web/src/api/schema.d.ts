@@ -2472,6 +2472,17 @@ export interface operations {
             content: {
                 "application/json": {
                     auth_domain: string;
+                    /** @description The look of the team's sign-in, denied and App Launcher pages */
+                    login_design?: {
+                        /** @description Page background, #rrggbb */
+                        background_color?: string;
+                        footer_text?: string;
+                        header_text?: string;
+                        /** @description An https URL of the team logo */
+                        logo_path?: string;
+                        /** @description Header and footer text, #rrggbb */
+                        text_color?: string;
+                    };
                     name: string;
                 } & {
                     [key: string]: unknown;
@@ -2512,6 +2523,17 @@ export interface operations {
             content: {
                 "application/json": {
                     auth_domain: string;
+                    /** @description The look of the team's sign-in, denied and App Launcher pages */
+                    login_design?: {
+                        /** @description Page background, #rrggbb */
+                        background_color?: string;
+                        footer_text?: string;
+                        header_text?: string;
+                        /** @description An https URL of the team logo */
+                        logo_path?: string;
+                        /** @description Header and footer text, #rrggbb */
+                        text_color?: string;
+                    };
                     name: string;
                 } & {
                     [key: string]: unknown;

@@ -1,6 +1,7 @@
 export { type Clock, SYSTEM_CLOCK } from '../time/index.js';
 export { AccessKeyStore } from './access-key-store.js';
 export { AccessStore } from './access-store.js';
+export { AcmeStore } from './acme-store.js';
 export { type AuditEntry, type AuditFilter, AuditLogStore } from './audit-log-store.js';
 export { type CertificateFilter, CertificateStore } from './certificate-store.js';
 export { ChangeFeed, type ChangeTopic } from './change-feed.js';
@@ -23,6 +24,7 @@ export {
 } from './database-fault.js';
 export { DATABASE_PROBE_INTERVAL_MS, DatabaseHealth, type DatabaseStatus } from './database-health.js';
 export { DatabaseMetrics } from './database-metrics.js';
+export { EdgeCertificateStore } from './edge-certificate-store.js';
 export { DnsZoneReader, type ServedRecord, type ServedZone } from './dns-zone-reader.js';
 export { FeedReload, type FeedReloadOptions } from './feed-reload.js';
 export { IdentityStore, type Membership, type NewToken, type TokenChange } from './identity-store.js';
@@ -41,12 +43,15 @@ export type {
   AccessPolicyRow,
   AccessServiceTokenRow,
   AccountRow,
+  AcmeAccountRow,
+  AcmeNameRow,
   ApiTokenRow,
   AuditLogRow,
   ClassicRecordRow,
   DashboardSessionRow,
   Database,
   DnsRecordRow,
+  EdgeCertificateRow,
   LoginTransferRow,
   MembershipRow,
   OriginCaRow,

@@ -29,7 +29,8 @@ export class EdgeCertificates {
       load: () => this.#load(),
       debounceMs: RELOAD_DEBOUNCE_MS,
       safetyMs: RELOAD_SAFETY_MS,
-      onError: (err) => logger.warn({ err: (err as Error).message }, 'edge: certificate reload failed; serving the previous set'),
+      onError: (err) =>
+        logger.warn({ err: (err as Error).message }, 'edge: certificate reload failed; serving the previous set'),
     });
   }
 
@@ -69,7 +70,10 @@ export class EdgeCertificates {
           priority: r.priority,
         });
       } catch (err) {
-        this.#logger.warn({ certificateId: r.id, err: (err as Error).message }, 'edge: a stored certificate cannot be read; skipped');
+        this.#logger.warn(
+          { certificateId: r.id, err: (err as Error).message },
+          'edge: a stored certificate cannot be read; skipped',
+        );
       }
     }
     const table = new SniTable(certs, this.#store.clock.now(), this.#fallback);

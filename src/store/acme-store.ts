@@ -29,6 +29,41 @@ export class AcmeStore {
     }
   }
 
+  /**
+   * Names visitors reach over the edge in active, unpaused zones: proxied records (tunnel routes
+   * are proxied CNAMEs) and Access application domains (without their path). Wildcards are left
+   * out: HTTP-01 cannot prove them.
+   */
+  async servedNames(): Promise<{ name: string; zoneId: string; accountId: string }[]> {
+    const zones = await this.#db
+      .selectFrom('zones')
+      .select(['id', 'name', 'account_id'])
+      .where('status', '=', 'active')
+      .where('paused', '=', 0)
+      .execute();
+    const records = await this.#db
+      .selectFrom('dns_records')
+      .innerJoin('zones', 'zones.id', 'dns_records.zone_id')
+      .select(['dns_records.name as name', 'zones.id as zoneId', 'zones.account_id as accountId'])
+      .where('zones.status', '=', 'active')
+      .where('zones.paused', '=', 0)
+      .where('dns_records.proxied', '=', 1)
+      .execute();
+    const apps = await this.#db.selectFrom('access_apps').select(['domain', 'account_id']).execute();
+    const out = new Map<string, { name: string; zoneId: string; accountId: string }>();
+    for (const r of records) if (!r.name.startsWith('*')) out.set(r.name, r);
+    for (const a of apps) {
+      const host = a.domain.split('/')[0] ?? '';
+      if (host === '' || host.includes('*') || out.has(host)) continue;
+      // The longest active zone of the app's account that holds the host.
+      const zone = zones
+        .filter((z) => z.account_id === a.account_id && (host === z.name || host.endsWith(`.${z.name}`)))
+        .sort((x, y) => y.name.length - x.name.length)[0];
+      if (zone !== undefined) out.set(host, { name: host, zoneId: zone.id, accountId: zone.account_id });
+    }
+    return [...out.values()];
+  }
+
   names(): Promise<AcmeNameRow[]> {
     return this.#db.selectFrom('acme_names').selectAll().orderBy('name').execute();
   }
@@ -79,7 +114,11 @@ export class AcmeStore {
   }
 
   /** Orders placed since `since` by one account (null: warren's own names) and by one zone. */
-  async ordersSince(since: Date, accountId: string | null, zoneId: string | null): Promise<{ account: number; zone: number }> {
+  async ordersSince(
+    since: Date,
+    accountId: string | null,
+    zoneId: string | null,
+  ): Promise<{ account: number; zone: number }> {
     const iso = since.toISOString();
     const count = async (col: 'account_id' | 'zone_id', v: string | null): Promise<number> => {
       let q = this.#db.selectFrom('acme_orders').where('created_at', '>=', iso);

@@ -7,7 +7,15 @@ import type { Logger } from 'pino';
  * What changed: routing caches listen for `dns`, `zones` and `tunnels`; the Access gate for `access`;
  * edges push new remotely-managed tunnel configurations on `tunnel_configs`.
  */
-export type ChangeTopic = 'dns' | 'zones' | 'tunnels' | 'connections' | 'logins' | 'access' | 'tunnel_configs' | 'certificates';
+export type ChangeTopic =
+  | 'dns'
+  | 'zones'
+  | 'tunnels'
+  | 'connections'
+  | 'logins'
+  | 'access'
+  | 'tunnel_configs'
+  | 'certificates';
 
 const TOPICS: ReadonlySet<string> = new Set<ChangeTopic>([
   'dns',

@@ -24,8 +24,8 @@ export {
 } from './database-fault.js';
 export { DATABASE_PROBE_INTERVAL_MS, DatabaseHealth, type DatabaseStatus } from './database-health.js';
 export { DatabaseMetrics } from './database-metrics.js';
-export { EdgeCertificateStore } from './edge-certificate-store.js';
 export { DnsZoneReader, type ServedRecord, type ServedZone } from './dns-zone-reader.js';
+export { EdgeCertificateStore } from './edge-certificate-store.js';
 export { FeedReload, type FeedReloadOptions } from './feed-reload.js';
 export { IdentityStore, type Membership, type NewToken, type TokenChange } from './identity-store.js';
 export { hashToken, newId, newTokenValue, newUuid } from './ids.js';

@@ -1,11 +1,4 @@
 import type {
-  AcmeAccountRow,
-  AcmeChallengeRow,
-  AcmeNameRow,
-  AcmeOrderRow,
-  EdgeCertificateRow,
-} from './edge-certificate-rows.js';
-import type {
   AccessAppPolicyRow,
   AccessAppRow,
   AccessGroupRow,
@@ -16,6 +9,13 @@ import type {
   AccessPolicyRow,
   AccessServiceTokenRow,
 } from './access-rows.js';
+import type {
+  AcmeAccountRow,
+  AcmeChallengeRow,
+  AcmeNameRow,
+  AcmeOrderRow,
+  EdgeCertificateRow,
+} from './edge-certificate-rows.js';
 
 export type {
   AccessAppPolicyRow,

@@ -19,6 +19,7 @@ const FLOOR: Record<string, number> = {
   connector: 3,
   dns: 3,
   access: 3,
+  acme: 3,
   protocol: 2,
   store: 2,
   pki: 2,

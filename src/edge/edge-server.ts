@@ -3,10 +3,12 @@ import { createServer, type Server, type ServerOptions } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import { DEFAULT_INITIAL_WINDOW } from '../protocol/index.js';
 import { SYSTEM_TIMERS, type Timers } from '../time/index.js';
 import type { AccessEdge } from './access/access-edge.js';
+import { acmeChallengeAnswer } from './acme-challenge-answer.js';
 import { EdgeMetrics } from './edge-metrics.js';
 import { type LinkStallTimes, LinkStallWatch } from './link-stall-watch.js';
 import { ManagementHub } from './management-hub.js';
@@ -33,8 +35,14 @@ export interface EdgeServerOptions {
   httpPort: number;
   tunnelPort: number;
   tls: { cert: string; key: string };
-  /** Visitor HTTPS listener with this certificate chain and key (PEM); none without. */
-  https?: { port: number; cert: string; key: string } | undefined;
+  /**
+   * Visitor HTTPS listener. `certificates` picks one by SNI (uploaded and ACME ones); `cert`/`key`
+   * (PEM, `--https-cert`) is the fallback for names it does not cover. No listener without either.
+   */
+  https?: { port: number; cert?: string | undefined; key?: string | undefined } | undefined;
+  certificates?: { contextFor(servername: string | undefined): SecureContext | undefined } | undefined;
+  /** ACME HTTP-01: the key authorization for a token in flight (read from the store by every edge). */
+  acmeChallenge?: ((token: string) => Promise<string | undefined>) | undefined;
   quick: QuickTunnelAuthority;
   /** Quick tunnels one source address may create per minute (burst as many). */
   quickTunnelsPerMinute?: number;
@@ -158,13 +166,29 @@ export class EdgeServer {
         logger,
       });
     this.proxy = proxyFor('http');
-    this.visitor = createServer(VISITOR_SERVER_OPTIONS, this.proxy.handleRequest);
+    const acme = options.acmeChallenge;
+    this.visitor = createServer(
+      VISITOR_SERVER_OPTIONS,
+      acme === undefined ? this.proxy.handleRequest : acmeChallengeAnswer(acme, this.proxy.handleRequest, logger),
+    );
     this.visitor.on('upgrade', this.proxy.handleUpgrade);
     this.visitor.on('clientError', onClientError);
-    if (options.https !== undefined) {
+    const https = options.https;
+    if (https !== undefined && (options.certificates !== undefined || https.cert !== undefined)) {
       const tlsProxy = proxyFor('https');
+      const sni = options.certificates;
       const server = createHttpsServer(
-        { ...VISITOR_SERVER_OPTIONS, cert: options.https.cert, key: options.https.key, minVersion: 'TLSv1.2' },
+        {
+          ...VISITOR_SERVER_OPTIONS,
+          ...(https.cert === undefined ? {} : { cert: https.cert, key: https.key }),
+          minVersion: 'TLSv1.2',
+          ...(sni === undefined
+            ? {}
+            : {
+                SNICallback: (name: string, cb: (err: Error | null, ctx?: SecureContext) => void) =>
+                  cb(null, sni.contextFor(name)),
+              }),
+        },
         tlsProxy.handleRequest,
       );
       server.on('upgrade', tlsProxy.handleUpgrade);

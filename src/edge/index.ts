@@ -1,4 +1,5 @@
 export { AccessEdge, type AccessEdgeOptions, type AccessVerdict } from './access/access-edge.js';
+export { EdgeCertificates } from './edge-certificates.js';
 export { EdgeMetrics } from './edge-metrics.js';
 export {
   DEFAULT_QUICK_TUNNELS_PER_MINUTE,

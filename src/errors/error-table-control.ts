@@ -188,6 +188,15 @@ export const CONTROL_ERRORS = {
       'An origin certificate hostname is not in a zone of your account, or is a wildcard other than one leading `*.` label.',
     action: 'Use names in one of your zones; `*.example.com` covers one level only.',
   },
+  WARREN_CUSTOM_CERT_INVALID: {
+    where: 'API',
+    status: 400,
+    cf: 1212,
+    retryable: false,
+    meaning:
+      'An uploaded custom certificate does not parse, has expired, does not match its private key, or names a host outside the zone.',
+    action: 'Upload the PEM chain (leaf first) and its unencrypted PEM key, for names of this zone only.',
+  },
   WARREN_CERT_REVOKED: {
     where: 'API, CLI',
     status: 401,

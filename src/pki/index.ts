@@ -15,3 +15,4 @@ export {
   parseOriginCertBundle,
 } from './origin-cert-bundle.js';
 export { defaultOriginCertPath, loadOriginCert, originCertPath, warrenHome } from './origin-cert-file.js';
+export { type LeafFacts, leafFacts, type ServedCertificate, SniTable } from './sni-table.js';

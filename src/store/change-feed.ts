@@ -7,7 +7,15 @@ import type { Logger } from 'pino';
  * What changed: routing caches listen for `dns`, `zones` and `tunnels`; the Access gate for `access`;
  * edges push new remotely-managed tunnel configurations on `tunnel_configs`.
  */
-export type ChangeTopic = 'dns' | 'zones' | 'tunnels' | 'connections' | 'logins' | 'access' | 'tunnel_configs';
+export type ChangeTopic =
+  | 'dns'
+  | 'zones'
+  | 'tunnels'
+  | 'connections'
+  | 'logins'
+  | 'access'
+  | 'tunnel_configs'
+  | 'certificates';
 
 const TOPICS: ReadonlySet<string> = new Set<ChangeTopic>([
   'dns',
@@ -17,6 +25,7 @@ const TOPICS: ReadonlySet<string> = new Set<ChangeTopic>([
   'logins',
   'access',
   'tunnel_configs',
+  'certificates',
 ]);
 export const NOTIFY_CHANNEL = 'warren_changes';
 const RELISTEN_DELAY_MS = 1_000; // 1 second between attempts to re-open a dropped LISTEN connection

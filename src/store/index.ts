@@ -2,6 +2,7 @@ export { type Clock, SYSTEM_CLOCK } from '../time/index.js';
 export { AccessKeyStore } from './access-key-store.js';
 export { AccessStore } from './access-store.js';
 export { accountTokenOwnerEmail, isAccountTokenOwner } from './account-token-owner.js';
+export { AcmeStore } from './acme-store.js';
 export { type AuditEntry, type AuditFilter, AuditLogStore } from './audit-log-store.js';
 export { type CertificateFilter, CertificateStore } from './certificate-store.js';
 export { ChangeFeed, type ChangeTopic } from './change-feed.js';
@@ -15,17 +16,18 @@ export {
   PRIVATE_FILE_MODE,
   warnLoosePermissions,
 } from './data-dir.js';
+export { DnsZoneReader, type ServedRecord, type ServedZone } from './dns-zone-reader.js';
+export { EdgeCertificateStore } from './edge-certificate-store.js';
+export { FeedReload, type FeedReloadOptions } from './feed-reload.js';
 export {
   DATABASE_FAULT_CODES,
   DATABASE_FAULT_WORDS,
   type DatabaseFault,
   type DatabaseFaultReason,
   databaseFault,
-} from './database-fault.js';
-export { DATABASE_PROBE_INTERVAL_MS, DatabaseHealth, type DatabaseStatus } from './database-health.js';
-export { DatabaseMetrics } from './database-metrics.js';
-export { DnsZoneReader, type ServedRecord, type ServedZone } from './dns-zone-reader.js';
-export { FeedReload, type FeedReloadOptions } from './feed-reload.js';
+} from './health/database-fault.js';
+export { DATABASE_PROBE_INTERVAL_MS, DatabaseHealth, type DatabaseStatus } from './health/database-health.js';
+export { DatabaseMetrics } from './health/database-metrics.js';
 export { IdentityStore, type Membership, type NewToken, type TokenChange } from './identity-store.js';
 export { hashToken, newId, newTokenValue, newUuid } from './ids.js';
 export { LoginTransferStore } from './login-transfer-store.js';
@@ -49,12 +51,15 @@ export type {
   AccessPolicyRow,
   AccessServiceTokenRow,
   AccountRow,
+  AcmeAccountRow,
+  AcmeNameRow,
   ApiTokenRow,
   AuditLogRow,
   ClassicRecordRow,
   DashboardSessionRow,
   Database,
   DnsRecordRow,
+  EdgeCertificateRow,
   LoginTransferRow,
   MembershipRow,
   OriginCaRow,

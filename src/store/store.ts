@@ -7,17 +7,19 @@ import { WarrenError } from '../errors/index.js';
 import { type Clock, SYSTEM_TIMERS, type Timers } from '../time/index.js';
 import { AccessKeyStore } from './access-key-store.js';
 import { AccessStore } from './access-store.js';
+import { AcmeStore } from './acme-store.js';
 import { AuditLogStore } from './audit-log-store.js';
 import { CertificateStore } from './certificate-store.js';
 import { ChangeFeed, NOTIFY_CHANNEL, PgListener } from './change-feed.js';
 import { ClassicRecordStore } from './classic-record-store.js';
 import { DashboardSessionStore } from './dashboard-session-store.js';
 import { ensureDataDir, ensurePrivateFile, warnLoosePermissions } from './data-dir.js';
-import { DatabaseHealth } from './database-health.js';
 import { DnsZoneReader } from './dns-zone-reader.js';
+import { EdgeCertificateStore } from './edge-certificate-store.js';
+import { DatabaseHealth } from './health/database-health.js';
+import { ObservedDialect } from './health/observed-dialect.js';
 import { IdentityStore } from './identity-store.js';
 import { LoginTransferStore } from './login-transfer-store.js';
-import { ObservedDialect } from './observed-dialect.js';
 import { BuiltInMigrations } from './schema/migrations.js';
 import type { Database } from './schema/schema.js';
 import { SecretBox } from './secret-box.js';
@@ -40,6 +42,8 @@ export interface Repositories {
   access: AccessStore;
   accessKeys: AccessKeyStore;
   sessions: DashboardSessionStore;
+  edgeCertificates: EdgeCertificateStore;
+  acme: AcmeStore;
 }
 
 function repositories(db: Kysely<Database>, clock: Clock): Repositories {
@@ -56,6 +60,8 @@ function repositories(db: Kysely<Database>, clock: Clock): Repositories {
     access: new AccessStore(db, clock),
     accessKeys: new AccessKeyStore(db, clock),
     sessions: new DashboardSessionStore(db, clock),
+    edgeCertificates: new EdgeCertificateStore(db, clock),
+    acme: new AcmeStore(db, clock),
   };
 }
 
@@ -94,6 +100,8 @@ export class Store implements Repositories {
   readonly access: AccessStore;
   readonly accessKeys: AccessKeyStore;
   readonly sessions: DashboardSessionStore;
+  readonly edgeCertificates: EdgeCertificateStore;
+  readonly acme: AcmeStore;
   readonly dialect: Dialect;
   readonly feed: ChangeFeed;
   readonly secrets: SecretBox;
@@ -132,6 +140,8 @@ export class Store implements Repositories {
     this.access = r.access;
     this.accessKeys = r.accessKeys;
     this.sessions = r.sessions;
+    this.edgeCertificates = r.edgeCertificates;
+    this.acme = r.acme;
   }
 
   /**

@@ -14,6 +14,7 @@ import {
 import { DnsMetrics, type DnsService, startDnsService } from '../../dns/index.js';
 import {
   AccessEdge,
+  EdgeCertificates,
   EdgeServer,
   ManagementEndpoint,
   QuickTunnelAuthority,
@@ -26,6 +27,7 @@ import { launcherCommand, shellWord } from '../launcher-command.js';
 import { createLogger, type LoggerOptions } from '../logger.js';
 import { onShutdownSignals } from '../shutdown-signals.js';
 import { dnsAddresses } from './dns-command.js';
+import { type AcmeFlags, acmeSettings, startAcme } from './serve-acme.js';
 
 export interface ServeOptions {
   dataDir: string;
@@ -33,6 +35,8 @@ export interface ServeOptions {
   httpPort: number;
   /** Visitor HTTPS: listens when both files are given. */
   https: { port: number; cert: string | undefined; key: string | undefined };
+  /** `--acme-email` / `--acme-directory`: certificates by ACME (off without an e-mail). */
+  acme?: AcmeFlags | undefined;
   /** `--tls-cert/--tls-key`: the tunnel listener's own certificate instead of the generated edge CA's. */
   tunnelTls: { cert: string | undefined; key: string | undefined };
   tunnelPort: number;
@@ -99,7 +103,10 @@ export async function serve(options: ServeOptions): Promise<void> {
     { cert: '--https-cert', key: '--https-key', purpose: 'visitor HTTPS' },
     options.https,
   );
-  const https = httpsPair === undefined ? undefined : { port: options.https.port, ...httpsPair };
+  const acmeOn = acmeSettings(options.acme ?? { email: undefined, directory: undefined });
+  // The HTTPS listener runs with --https-cert (the fallback) or ACME; SNI serves stored certificates.
+  const https =
+    httpsPair === undefined && acmeOn === undefined ? undefined : { port: options.https.port, ...httpsPair };
   // The tunnel listener's certificate: the operator's (--tls-cert, e.g. publicly trusted, so
   // connectors need no --edge-ca), else one signed by the edge CA generated in the data directory.
   const ownTls = await loadCertificatePair(
@@ -153,7 +160,11 @@ export async function serve(options: ServeOptions): Promise<void> {
     idpFetch: idpFetch({ allowPrivate: options.allowPrivateIdpAddresses }),
     logger,
   });
+  const certificates = new EdgeCertificates(store, httpsPair, logger);
+  if (https !== undefined) await certificates.start();
   const edge = new EdgeServer({
+    certificates: https === undefined ? undefined : certificates,
+    acmeChallenge: acmeOn === undefined ? undefined : (token) => store.acme.challenge(token),
     ...control.edgeHooks(),
     access,
     edgeName,
@@ -192,6 +203,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   const dnsMetrics = new DnsMetrics(edge.metrics.registry);
   new DatabaseMetrics(edge.metrics.registry, store.health);
   const dns = await startServeDns(store, options, dnsMetrics, logger);
+  const acme = acmeOn === undefined ? undefined : startAcme(acmeOn, store, edge.metrics.registry, logger);
 
   control.setEdgeAddress(`${host}:${ports.tunnelPort}`);
   await api.listen({ port: options.apiPort, host: options.bind });
@@ -214,7 +226,14 @@ export async function serve(options: ServeOptions): Promise<void> {
       `  visitor http   http://${host}:${ports.httpPort}  (quick tunnels: http://<name>.quick.${options.domain}:${ports.httpPort})`,
       ...(ports.httpsPort === undefined
         ? []
-        : [`  visitor https  https://${host}:${ports.httpsPort}  (certificate ${resolve(options.https.cert ?? '')})`]),
+        : [
+            `  visitor https  https://${host}:${ports.httpsPort}  (${[
+              acmeOn === undefined ? '' : `ACME ${acmeOn.directoryUrl}`,
+              options.https.cert === undefined ? '' : `fallback certificate ${resolve(options.https.cert)}`,
+            ]
+              .filter((t) => t !== '')
+              .join('; ')})`,
+          ]),
       `  tunnel         ${host}:${ports.tunnelPort}`,
       dns === undefined
         ? `  dns            off (port ${options.dns.port} is taken; pass --dns-port)`
@@ -239,6 +258,8 @@ export async function serve(options: ServeOptions): Promise<void> {
   onShutdownSignals(logger, async () => {
     ready = false;
     management.close();
+    await acme?.close();
+    certificates.stop();
     await Promise.all([edge.close(), api.close(), dns?.close()]);
     accessGate.close();
     access.close();

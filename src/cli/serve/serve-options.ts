@@ -55,6 +55,18 @@ export function registerServeCommand(program: Command): void {
       )
       .addOption(new Option('--https-key <file>', 'private key (PEM) of --https-cert').env('WARREN_HTTPS_KEY'))
       .addOption(
+        new Option(
+          '--acme-email <address>',
+          'obtain certificates by ACME for every hostname served (HTTP-01 on the visitor HTTP port); the ACME account e-mail',
+        ).env('WARREN_ACME_EMAIL'),
+      )
+      .addOption(
+        new Option(
+          '--acme-directory <url>',
+          "ACME directory URL (default with --acme-email: Let's Encrypt production)",
+        ).env('WARREN_ACME_DIRECTORY'),
+      )
+      .addOption(
         new Option('--tunnel-port <port>', 'tunnel (TLS) port')
           .default(7844)
           .argParser(intArg('--tunnel-port', 0, 65535))
@@ -248,6 +260,7 @@ Without them, while no user exists, serve prints a one-time /setup link instead.
         bind: f.bind,
         httpPort: f.httpPort,
         https: { port: f.httpsPort, cert: f.httpsCert, key: f.httpsKey },
+        acme: { email: f.acmeEmail, directory: f.acmeDirectory },
         tunnelPort: f.tunnelPort,
         tunnelTls: { cert: f.tlsCert, key: f.tlsKey },
         apiPort: f.apiPort,

@@ -9,6 +9,13 @@ import type {
   AccessPolicyRow,
   AccessServiceTokenRow,
 } from './access-rows.js';
+import type {
+  AcmeAccountRow,
+  AcmeChallengeRow,
+  AcmeNameRow,
+  AcmeOrderRow,
+  EdgeCertificateRow,
+} from './edge-certificate-rows.js';
 
 export type {
   AccessAppPolicyRow,
@@ -21,6 +28,13 @@ export type {
   AccessPolicyRow,
   AccessServiceTokenRow,
 } from './access-rows.js';
+export type {
+  AcmeAccountRow,
+  AcmeChallengeRow,
+  AcmeNameRow,
+  AcmeOrderRow,
+  EdgeCertificateRow,
+} from './edge-certificate-rows.js';
 
 /**
  * Row shapes of every table, as Kysely sees them. Both dialects store the same
@@ -293,6 +307,11 @@ export interface Database {
   access_service_tokens: AccessServiceTokenRow;
   access_identity_providers: AccessIdentityProviderRow;
   dashboard_sessions: DashboardSessionRow;
+  edge_certificates: EdgeCertificateRow;
+  acme_names: AcmeNameRow;
+  acme_orders: AcmeOrderRow;
+  acme_challenges: AcmeChallengeRow;
+  acme_accounts: AcmeAccountRow;
 }
 
 /** A signed-in dashboard session (the `warren_session` cookie); only the cookie value's hash is stored. */

@@ -1143,6 +1143,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/zones/{zone_id}/custom_certificates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The zone's uploaded certificates (never their keys) */
+        get: operations["getZonesZoneIdCustomCertificates"];
+        put?: never;
+        /** Uploads a certificate and its key for the zone's names; served by SNI before ACME ones */
+        post: operations["postZonesZoneIdCustomCertificates"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/zones/{zone_id}/custom_certificates/{certificate_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One uploaded certificate */
+        get: operations["getZonesZoneIdCustomCertificatesCertificateId"];
+        put?: never;
+        post?: never;
+        /** Removes an uploaded certificate; its names fall back to ACME or --https-cert */
+        delete: operations["deleteZonesZoneIdCustomCertificatesCertificateId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/zones/{zone_id}/dns_records": {
         parameters: {
             query?: never;
@@ -5426,6 +5462,144 @@ export interface operations {
                 };
             };
         };
+        responses: {
+            /** @description Failure */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+        };
+    };
+    getZonesZoneIdCustomCertificates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                zone_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Failure */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+        };
+    };
+    postZonesZoneIdCustomCertificates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                zone_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {unknown} */
+                    bundle_method?: "ubiquitous" | "optimal" | "force";
+                    certificate: string;
+                    priority?: number;
+                    private_key: string;
+                    /** @enum {unknown} */
+                    type?: "legacy_custom" | "sni_custom";
+                };
+            };
+        };
+        responses: {
+            /** @description Failure */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+        };
+    };
+    getZonesZoneIdCustomCertificatesCertificateId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                certificate_id: string;
+                zone_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Failure */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+        };
+    };
+    deleteZonesZoneIdCustomCertificatesCertificateId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                certificate_id: string;
+                zone_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
         responses: {
             /** @description Failure */
             "4XX": {

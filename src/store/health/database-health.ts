@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { PeriodicJob, type Timers } from '../time/index.js';
+import { PeriodicJob, type Timers } from '../../time/index.js';
 import { DATABASE_FAULT_WORDS, type DatabaseFault, type DatabaseFaultReason, databaseFault } from './database-fault.js';
 
 export const DATABASE_PROBE_INTERVAL_MS = 2_000; // 2 seconds between write probes while writes fail

@@ -1,4 +1,4 @@
-import type { WarrenErrorCode } from '../errors/index.js';
+import type { WarrenErrorCode } from '../../errors/index.js';
 
 /**
  * What kind of transient fault a database error is:

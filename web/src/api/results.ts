@@ -255,12 +255,14 @@ interface Results {
     '/accounts/{account_id}/cfd_tunnel': Tunnel;
     '/accounts/{account_id}/service_users': Member & { token: { value: string } };
     '/certificates': Certificate;
+    '/zones': Zone;
     '/user/sessions': Session;
     '/user/tokens': ApiToken & { value: string };
   };
   put: {
     '/accounts/{account_id}/cfd_tunnel/{tunnel_id}/configurations': TunnelConfiguration;
     '/user/tokens/{token_id}/value': string;
+    '/zones/{zone_id}/activation_check': { id: string; zone_status: Zone['status']; instructions: string[] };
   };
   patch: Record<never, never>;
   delete: {

@@ -136,7 +136,16 @@ export interface AccessApp {
   name?: string;
   domain: string;
   session_duration?: string;
+  /** Ids of the login methods this app offers; empty or absent: all of the account's. */
+  allowed_idps?: string[];
   policies: AccessPolicy[];
+}
+
+/** GET …/access/organizations: the account's team domain and login settings. */
+export interface AccessOrganization {
+  name: string;
+  auth_domain: string;
+  session_duration?: string;
 }
 
 export interface AccessGroup {
@@ -227,6 +236,7 @@ interface Results {
     '/accounts/{account_id}/access/groups': AccessGroup[];
     '/accounts/{account_id}/access/identity_providers': IdentityProvider[];
     '/accounts/{account_id}/access/keys': KeySettings;
+    '/accounts/{account_id}/access/organizations': AccessOrganization;
     '/accounts/{account_id}/access/logs/access_requests': AccessRequest[];
     '/accounts/{account_id}/access/policies': AccessPolicy[];
     '/accounts/{account_id}/access/service_tokens': ServiceToken[];
@@ -260,6 +270,7 @@ interface Results {
     '/user/tokens': ApiToken & { value: string };
   };
   put: {
+    '/accounts/{account_id}/access/organizations': AccessOrganization;
     '/accounts/{account_id}/cfd_tunnel/{tunnel_id}/configurations': TunnelConfiguration;
     '/user/tokens/{token_id}/value': string;
     '/zones/{zone_id}/activation_check': { id: string; zone_status: Zone['status']; instructions: string[] };

@@ -52,7 +52,8 @@ describe('dashboard Access settings, then a PIN login to an app made in the dash
     await page.goto(`${base}/access/settings`);
     await page.getByRole('heading', { level: 1, name: 'Access settings' }).waitFor();
     await page.getByText('No team domain yet').waitFor();
-    await page.getByText('Never rotated: the first key is still in use').waitFor();
+    await page.getByText('Never rotated: no key yet').waitFor();
+    await page.getByText('42 days after the first key (automatic)').waitFor();
     await screenshot(page, 'access-settings-empty');
 
     // The first application: the dialog says a team domain will be made; the app page warns of no login method.

@@ -84,14 +84,16 @@ export function AccessIdentityPage(_: PageProps) {
               <dt>Last rotation</dt>
               <dd>
                 {k.last_key_rotation_at === null
-                  ? 'Never rotated: the first key is still in use'
+                  ? 'Never rotated: no key yet (Access makes the first one at the first login)'
                   : new Date(k.last_key_rotation_at).toLocaleString()}
               </dd>
               <dt>Next rotation</dt>
               <dd>
-                {k.days_until_next_rotation <= 0
-                  ? 'due now (automatic)'
-                  : `in ${k.days_until_next_rotation} days (automatic)`}
+                {k.last_key_rotation_at === null
+                  ? `${k.key_rotation_interval_days} days after the first key (automatic)`
+                  : k.days_until_next_rotation <= 0
+                    ? 'due now (automatic)'
+                    : `in ${k.days_until_next_rotation} days (automatic)`}
               </dd>
             </dl>
           )}

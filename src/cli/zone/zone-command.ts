@@ -86,9 +86,7 @@ export function zoneNextSteps(z: ZoneResult): string[] {
     return [
       ...steps,
       `For each hostname you route through warren, create a CNAME there: <host>.${z.name}. CNAME <host>.${z.name}.${z.cname_suffix ?? ''}.`,
-      ...(z.status === 'pending'
-        ? ['Then run `warren zone check ' + z.name + '` (warren also checks by itself).']
-        : []),
+      ...(z.status === 'pending' ? [`Then run \`warren zone check ${z.name}\` (warren also checks by itself).`] : []),
     ];
   }
   if (z.status !== 'pending') return [];

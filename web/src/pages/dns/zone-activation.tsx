@@ -51,7 +51,9 @@ export function ZoneActivation({ zone }: { zone: Zone }) {
           : `At the DNS provider of ${zone.name}, create this TXT record:`}
       </p>
       <div className="secret-box">
-        <pre aria-label={full ? 'Name servers' : 'TXT record'}>{lines.join('\n')}</pre>
+        <figure className="setup-lines" aria-label={full ? 'Name servers' : 'TXT record'}>
+          <pre>{lines.join('\n')}</pre>
+        </figure>
         <CopyButton text={lines.join('\n')} />
       </div>
       {full ? null : (

@@ -1,47 +1,12 @@
 import assert from 'node:assert/strict';
-import { createSocket, type Socket } from 'node:dgram';
-import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
-import dnsPacket from 'dns-packet';
 import type { FastifyInstance } from 'fastify';
 import { bootstrapAdmin, ControlPlane, createApiServer, ZONE_VERIFY_RECHECK_MS } from '../src/control/index.js';
 import { Store } from '../src/store/index.js';
 import { ManualClock } from '../src/time/index.js';
 import { ADMIN_EMAIL, ADMIN_TOKEN, DIALECTS, type Envelope, quietLogger } from './support/control-harness.js';
+import { TxtServer } from './support/txt-server.js';
 import { startServe } from './support/warren-processes.js';
-
-/** A tiny authoritative DNS server on UDP loopback: TXT records by name, NXDOMAIN otherwise. */
-class TxtServer {
-  readonly records = new Map<string, string[][]>();
-  readonly queries: string[] = [];
-  readonly #socket: Socket = createSocket('udp4');
-
-  async listen(): Promise<string> {
-    this.#socket.on('message', (msg, peer) => {
-      const q = dnsPacket.decode(msg);
-      const question = q.questions?.[0];
-      if (question === undefined) return;
-      const name = question.name.toLowerCase();
-      this.queries.push(`${name} ${question.type}`);
-      const txt = question.type === 'TXT' ? this.records.get(name) : undefined;
-      const answer = dnsPacket.encode({
-        type: 'response',
-        id: q.id,
-        flags: dnsPacket.AUTHORITATIVE_ANSWER | (txt === undefined ? 3 : 0), // rcode 3: NXDOMAIN
-        questions: [question],
-        answers: (txt ?? []).map((strings) => ({ type: 'TXT', name: question.name, ttl: 60, data: strings })),
-      });
-      this.#socket.send(answer, peer.port, peer.address);
-    });
-    this.#socket.bind(0, '127.0.0.1');
-    await once(this.#socket, 'listening');
-    return `127.0.0.1:${this.#socket.address().port}`;
-  }
-
-  close(): void {
-    this.#socket.close();
-  }
-}
 
 interface ZoneResult {
   id: string;

@@ -12,6 +12,7 @@ import { registerTailCommand } from './tunnel/tail-options.js';
 import { registerTunnelCommand } from './tunnel/tunnel-options.js';
 import { registerTunnelReadyCommand } from './tunnel/tunnel-ready-options.js';
 import { registerUpdateCommands } from './update-options.js';
+import { registerZoneCommand } from './zone/zone-options.js';
 
 /**
  * Every command and flag of the CLI. Each command file registers its flags here; the work itself
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerServiceCommand(program);
   registerAccessCommand(program);
   registerTailCommand(program);
+  registerZoneCommand(program);
   registerUnsupportedCommands(program);
   return program;
 }

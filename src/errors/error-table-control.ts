@@ -97,6 +97,16 @@ export const CONTROL_ERRORS = {
     meaning: 'No such path, or no such resource in an account you can see.',
     action: 'Check the ids (list them first); resources of other accounts are never visible.',
   },
+  WARREN_ACCESS_NO_ORGANIZATION: {
+    where: 'API',
+    status: 404,
+    cf: 12130,
+    retryable: false,
+    meaning:
+      'The account has no Access organization (team domain) yet, so `GET …/access/organizations` has nothing to answer and protected hostnames have no login page.',
+    action:
+      'Set the team name in the dashboard (Access → Settings) or `POST /accounts/{a}/access/organizations`; the first Access application of an account creates a default one.',
+  },
   WARREN_API_INVALID: {
     where: 'API',
     status: 400,

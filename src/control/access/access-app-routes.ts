@@ -9,6 +9,7 @@ import { APP_SCHEMA, type AppBody, checkAppDomain, checkAppUrls, policyRefs } fr
 import { auditAccess } from './access-audit.js';
 import { accessCrud } from './access-crud-routes.js';
 import { POLICY_SCHEMA, type PolicyBody, policyData, policyView } from './access-policy-input.js';
+import { ensureTeamDomain, organizationView } from './access-team-domain.js';
 
 const AI = { account_id: ID_PARAM, app_id: ID_PARAM };
 const AIP = { account_id: ID_PARAM, app_id: ID_PARAM, policy_id: ID_PARAM };
@@ -38,7 +39,7 @@ async function appView(r: Repositories, app: AccessAppRow): Promise<Record<strin
   };
 }
 
-function appData(body: AppBody, domain: string, old: Record<string, unknown> = {}): string {
+function appData(body: AppBody, domain: string, old: Record<string, unknown> = {}, sessionDuration = '24h'): string {
   // tokens_revoked_at is the app's own column, written by revoke_tokens only: never from a body.
   const { policies: _p, domain: _d, tokens_revoked_at: _r, ...rest } = body;
   if (rest.type !== undefined && rest.type !== 'self_hosted') {
@@ -47,7 +48,7 @@ function appData(body: AppBody, domain: string, old: Record<string, unknown> = {
   return JSON.stringify({
     name: domain,
     type: 'self_hosted',
-    session_duration: '24h',
+    session_duration: sessionDuration,
     app_launcher_visible: true,
     http_only_cookie_attribute: true,
     same_site_cookie_attribute: 'lax',
@@ -97,22 +98,38 @@ export function accessAppRoutes(ctx: ControlContext): ApiRoute[] {
       checkAppUrls(body);
       const domain = await checkAppDomain(ctx, accountId, body.domain);
       const now = store.clock.now().toISOString();
+      // A new app's session lasts what the organization says (Access → Settings), unless the body says.
+      const org = await store.access.organization(accountId);
+      const orgSession = org === undefined ? undefined : organizationView(org).session_duration;
       const row: AccessAppRow = {
         id: newUuid(),
         account_id: accountId,
         domain,
         aud: randomBytes(32).toString('hex'),
-        data: appData(body, domain),
+        data: appData(body, domain, {}, typeof orgSession === 'string' ? orgSession : '24h'),
         created_at: now,
         updated_at: now,
         tokens_revoked_at: null,
       };
-      return { row, body };
+      return { row, body, createdTeam: undefined as string | undefined };
     },
-    insert: async (tx, { row, body }) => {
+    insert: async (tx, prepared, p) => {
+      const { row, body } = prepared;
       await tx.access.insertApp(row);
       await linkPolicies(tx, row.account_id, row.id, body);
+      // The account's first app: without a team domain nobody could log in to it.
+      const team = await ensureTeamDomain(tx, p, row.account_id, ctx.domain, row.created_at);
+      prepared.createdTeam = team?.auth_domain;
     },
+    createMessages: ({ createdTeam }) =>
+      createdTeam === undefined
+        ? []
+        : [
+            {
+              code: 0,
+              message: `This account had no Access team domain, so ${createdTeam} was created for it; change it with PUT …/access/organizations or in the dashboard (Access → Settings).`,
+            },
+          ],
     prepareUpdate: async (accountId, _old, body) => {
       checkAppUrls(body);
       const domain = await checkAppDomain(ctx, accountId, body.domain);

@@ -2,7 +2,7 @@ import type { Repositories } from '../../store/index.js';
 import { ApiError } from '../api/api-error.js';
 import { type ApiRoute, ID_PARAM, type JsonSchema, route } from '../api/api-route.js';
 import type { ControlContext } from '../api/control-context.js';
-import { ok, okPage, pageOf, pageSlice, pagingQuery } from '../api/envelope.js';
+import { type ApiMessage, ok, okPage, pageOf, pageSlice, pagingQuery } from '../api/envelope.js';
 import { authorize, type Principal } from '../api/principal.js';
 import type { Scope } from '../identity/roles.js';
 import { auditAccess } from './access-audit.js';
@@ -37,9 +37,12 @@ export interface AccessResource<Row extends { id: string }, Body, C extends { ro
   view(r: Repositories, row: Row): AccessView | Promise<AccessView>;
   /** Validates a create body into a new row (and whatever else insert needs). */
   prepareCreate(accountId: string, body: Body): C | Promise<C>;
-  insert(tx: Repositories, prepared: C): Promise<void>;
+  /** Writes the new row (in the create's transaction); `p` is who creates it, for side effects' audit. */
+  insert(tx: Repositories, prepared: C, p: Principal): Promise<void>;
   /** The create answer; default the view. (A service token adds its secret, shown once.) */
   createAnswer?(prepared: C, view: AccessView): unknown;
+  /** Notes for the envelope's `messages` (what the create did besides the resource). */
+  createMessages?(prepared: C): ApiMessage[];
   /** Validates an update body against the current row. */
   prepareUpdate(accountId: string, old: Row, body: Body): U | Promise<U>;
   /** Writes the update and returns the row as it now is. */
@@ -99,13 +102,14 @@ export function accessCrud<Row extends { id: string }, Body, C extends { row: Ro
         await can(p, accountId, 'write');
         const prepared = await res.prepareCreate(accountId, body);
         const view = await store.transaction(async (tx) => {
-          await res.insert(tx, prepared);
+          await res.insert(tx, prepared, p);
           const v = await res.view(tx, prepared.row);
           await auditAccess(tx, p, accountId, `${res.audit}_create`, target(prepared.row.id), { newValue: v });
           return v;
         });
         await changed();
-        return ok(res.createAnswer === undefined ? view : res.createAnswer(prepared, view));
+        const answer = ok(res.createAnswer === undefined ? view : res.createAnswer(prepared, view));
+        return { ...answer, messages: res.createMessages?.(prepared) ?? [] };
       },
     }),
     route<AccountParams, { page?: number; per_page?: number }, unknown>({

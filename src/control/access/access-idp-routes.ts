@@ -9,6 +9,7 @@ import { auditAccess } from './access-audit.js';
 import { accessCrud } from './access-crud-routes.js';
 import { checkOidcConfig, isRedactedSecret, redactedIdpView } from './access-idp-oidc.js';
 import { checkLoginDesign, LOGIN_DESIGN_SCHEMA } from './access-org-input.js';
+import { checkAuthDomain, organizationView } from './access-team-domain.js';
 
 const A = { account_id: ID_PARAM };
 /** Config fields that are secrets: sealed at rest, never in an answer. */
@@ -77,16 +78,8 @@ function idpView(r: AccessIdentityProviderRow): Record<string, unknown> {
 interface OrgBody {
   name: string;
   auth_domain: string;
+  session_duration?: string;
   [more: string]: unknown;
-}
-
-function orgView(r: AccessOrganizationRow): Record<string, unknown> {
-  return {
-    ...(JSON.parse(r.data) as Record<string, unknown>),
-    auth_domain: r.auth_domain,
-    created_at: r.created_at,
-    updated_at: r.updated_at,
-  };
 }
 
 /** `/accounts/{a}/access/identity_providers` and `/accounts/{a}/access/organizations` (the team domain). */
@@ -141,15 +134,6 @@ export function accessIdpRoutes(ctx: ControlContext): ApiRoute[] {
     },
     remove: (tx, accountId, row) => tx.access.deleteIdentityProvider(accountId, row.id),
   });
-  const teamSuffix = `.access.${ctx.domain}`;
-  const checkAuthDomain = (d: string): string => {
-    const v = d.trim().toLowerCase();
-    const team = v.endsWith(teamSuffix) ? v.slice(0, -teamSuffix.length) : '';
-    if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(team)) {
-      throw ApiError.invalid(`auth_domain must be <team>${teamSuffix} with a team name of letters, digits and dashes`);
-    }
-    return v;
-  };
   const putOrg = (method: 'POST' | 'PUT') =>
     route<{ account_id: string }, unknown, OrgBody>({
       method,
@@ -163,15 +147,24 @@ export function accessIdpRoutes(ctx: ControlContext): ApiRoute[] {
         additionalProperties: true,
         properties: {
           name: { type: 'string', minLength: 1, maxLength: 350 },
-          auth_domain: { type: 'string', maxLength: 253 },
           login_design: LOGIN_DESIGN_SCHEMA,
+          auth_domain: {
+            type: 'string',
+            maxLength: 253,
+            description: 'The team domain <team>.access.<domain>, or the team name alone',
+          },
+          session_duration: {
+            type: 'string',
+            pattern: '^[0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h)([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))*$',
+            description: 'How long a login lasts (24h, 30m): the default of new applications',
+          },
         },
       },
       handler: async ({ principal: p, params, body }) => {
         const accountId = params.account_id;
         await can(p, accountId, 'access:write');
         checkLoginDesign(body);
-        const authDomain = checkAuthDomain(body.auth_domain);
+        const authDomain = checkAuthDomain(body.auth_domain, ctx.domain);
         const now = store.clock.now().toISOString();
         const old = await store.access.organization(accountId);
         const row: AccessOrganizationRow = {
@@ -195,18 +188,21 @@ export function accessIdpRoutes(ctx: ControlContext): ApiRoute[] {
               'access_organization_update',
               { id: accountId, type: 'access_organization' },
               {
-                ...(old === undefined ? {} : { oldValue: orgView(old) }),
-                newValue: orgView(row),
+                ...(old === undefined ? {} : { oldValue: organizationView(old) }),
+                newValue: organizationView(row),
               },
             );
           });
         } catch (err) {
           if (isUniqueViolation(err))
-            throw new ApiError('WARREN_API_CONFLICT', `the team domain ${authDomain} is taken; pick another team name`);
+            throw new ApiError(
+              'WARREN_API_CONFLICT',
+              `the team domain ${authDomain} is taken; pick another team name`,
+            ).at('/auth_domain');
           throw err;
         }
         await changed();
-        return ok(orgView(row));
+        return ok(organizationView(row));
       },
     });
   return [
@@ -215,15 +211,20 @@ export function accessIdpRoutes(ctx: ControlContext): ApiRoute[] {
     route<{ account_id: string }, unknown, unknown>({
       method: 'GET',
       url: '/accounts/:account_id/access/organizations',
-      summary: 'Reads the Access organization',
+      summary:
+        "Reads the account's Access organization (its team domain); 404 WARREN_ACCESS_NO_ORGANIZATION when it has none",
       tag: 'Access',
       params: A,
       handler: async ({ principal: p, params }) => {
         await can(p, params.account_id, 'access:read');
         const org = await store.access.organization(params.account_id);
-        if (org === undefined)
-          throw ApiError.notFound('the Access organization (create it with POST …/access/organizations)');
-        return ok(orgView(org));
+        if (org === undefined) {
+          throw new ApiError(
+            'WARREN_ACCESS_NO_ORGANIZATION',
+            `account ${params.account_id} has no Access organization (team domain) yet: set one in the dashboard (Access → Settings) or with POST /accounts/${params.account_id}/access/organizations {"name": …, "auth_domain": "<team>"}; the account's first application also creates one`,
+          );
+        }
+        return ok(organizationView(org));
       },
     }),
     ...idps.routes,

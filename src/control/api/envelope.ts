@@ -8,10 +8,16 @@ export interface ResultInfo {
   total_pages: number;
 }
 
+/** One entry of the envelope's `messages`: something the call did that the caller should know. */
+export interface ApiMessage {
+  code: number;
+  message: string;
+}
+
 export interface Envelope<T> {
   success: true;
   errors: [];
-  messages: [];
+  messages: ApiMessage[];
   result: T;
   result_info?: ResultInfo;
 }

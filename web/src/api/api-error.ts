@@ -17,6 +17,7 @@ export type ApiErrorItem = Required<Pick<EnvelopeError, 'code' | 'message'>> &
  * message goes by these codes and by `source.pointer`, never by the wording of the message.
  */
 export type WarrenCode =
+  | 'WARREN_ACCESS_NO_ORGANIZATION'
   | 'WARREN_API_INVALID'
   | 'WARREN_API_CONFLICT'
   | 'WARREN_API_NOT_FOUND'

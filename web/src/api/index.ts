@@ -17,6 +17,7 @@ export { createQueryClient, QUERY_RETRIES } from './query-client';
 export type {
   AccessApp,
   AccessGroup,
+  AccessOrganization,
   AccessPolicy,
   AccessRequest,
   Account,

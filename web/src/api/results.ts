@@ -136,7 +136,16 @@ export interface AccessApp {
   name?: string;
   domain: string;
   session_duration?: string;
+  /** Ids of the login methods this app offers; empty or absent: all of the account's. */
+  allowed_idps?: string[];
   policies: AccessPolicy[];
+}
+
+/** GET …/access/organizations: the account's team domain and login settings. */
+export interface AccessOrganization {
+  name: string;
+  auth_domain: string;
+  session_duration?: string;
 }
 
 export interface AccessGroup {
@@ -231,6 +240,7 @@ interface Results {
     '/accounts/{account_id}/access/groups': AccessGroup[];
     '/accounts/{account_id}/access/identity_providers': IdentityProvider[];
     '/accounts/{account_id}/access/keys': KeySettings;
+    '/accounts/{account_id}/access/organizations': AccessOrganization;
     '/accounts/{account_id}/access/logs/access_requests': AccessRequest[];
     '/accounts/{account_id}/access/policies': AccessPolicy[];
     '/accounts/{account_id}/access/service_tokens': ServiceToken[];
@@ -264,13 +274,16 @@ interface Results {
     '/accounts/{account_id}/service_users': Member & { token: { value: string } };
     '/accounts/{account_id}/tokens': ApiToken & { value: string };
     '/certificates': Certificate;
+    '/zones': Zone;
     '/user/sessions': Session;
     '/user/tokens': ApiToken & { value: string };
   };
   put: {
+    '/accounts/{account_id}/access/organizations': AccessOrganization;
     '/accounts/{account_id}/cfd_tunnel/{tunnel_id}/configurations': TunnelConfiguration;
     '/accounts/{account_id}/tokens/{token_id}/value': string;
     '/user/tokens/{token_id}/value': string;
+    '/zones/{zone_id}/activation_check': { id: string; zone_status: Zone['status']; instructions: string[] };
   };
   patch: Record<never, never>;
   delete: {

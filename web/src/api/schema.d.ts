@@ -282,7 +282,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Reads the Access organization */
+        /** Reads the account's Access organization (its team domain); 404 WARREN_ACCESS_NO_ORGANIZATION when it has none */
         get: operations["getAccountsAccountIdAccessOrganizations"];
         /** Updates the Access organization: its name and team domain (auth_domain) */
         put: operations["putAccountsAccountIdAccessOrganizations"];
@@ -2507,6 +2507,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description The team domain <team>.access.<domain>, or the team name alone */
                     auth_domain: string;
                     /** @description The look of the team's sign-in, denied and App Launcher pages */
                     login_design?: {
@@ -2520,6 +2521,8 @@ export interface operations {
                         text_color?: string;
                     };
                     name: string;
+                    /** @description How long a login lasts (24h, 30m): the default of new applications */
+                    session_duration?: string;
                 } & {
                     [key: string]: unknown;
                 };
@@ -2558,6 +2561,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description The team domain <team>.access.<domain>, or the team name alone */
                     auth_domain: string;
                     /** @description The look of the team's sign-in, denied and App Launcher pages */
                     login_design?: {
@@ -2571,6 +2575,8 @@ export interface operations {
                         text_color?: string;
                     };
                     name: string;
+                    /** @description How long a login lasts (24h, 30m): the default of new applications */
+                    session_duration?: string;
                 } & {
                     [key: string]: unknown;
                 };

@@ -4,6 +4,7 @@ import { Link, navigate } from '../../router';
 import type { PageProps } from '../../routes';
 import { useAccount } from '../../session';
 import { Alert, Button, Loaded, PageHeader, Table, useConfirm } from '../../ui';
+import { AppLoginWarnings } from './app-login-warnings';
 import { AppSettingsDialog } from './app-settings-dialog';
 import { decisionWords, policyWords } from './policy-words';
 import { useRuleNames } from './rule-names';
@@ -14,6 +15,10 @@ export function AccessAppPage({ params }: PageProps) {
   const { account } = useAccount();
   const path = { account_id: account.id, app_id: params.id ?? '' };
   const app = useApiQuery('/accounts/{account_id}/access/apps/{app_id}', { path });
+  const idps = useApiQuery('/accounts/{account_id}/access/identity_providers', {
+    path: { account_id: account.id },
+    query: { per_page: 100 },
+  });
   const { groupList, tokenList, names } = useRuleNames(account.id);
   const change = useApiMutation([apiKey('/accounts/{account_id}/access/apps', path)]);
   const confirm = useConfirm();
@@ -72,6 +77,7 @@ export function AccessAppPage({ params }: PageProps) {
         }
       />
       {notice === undefined ? null : <Alert kind="success">{notice}</Alert>}
+      <AppLoginWarnings accountId={account.id} app={a} />
       <Loaded query={app} loading={null}>
         {(loaded) => (
           <Table
@@ -114,6 +120,7 @@ export function AccessAppPage({ params }: PageProps) {
       />
       <AppSettingsDialog
         app={settings}
+        idps={idps.data ?? []}
         onSave={async (body) => {
           await change(() => api.put('/accounts/{account_id}/access/apps/{app_id}', { path, body }));
           setSettings(undefined);

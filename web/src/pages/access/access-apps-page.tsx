@@ -5,13 +5,19 @@ import type { PageProps } from '../../routes';
 import { useAccount } from '../../session';
 import { Dialog, Field, PageHeader, QueryTable } from '../../ui';
 import { appDomainError } from './app-domain-error';
+import { useOrganization } from './use-organization';
 
 /** The account's Access applications; a new one opens on its page to add policies. */
 export function AccessAppsPage(_: PageProps) {
   const { account } = useAccount();
   const path = { account_id: account.id };
   const apps = useApiQuery('/accounts/{account_id}/access/apps', { path, query: { per_page: 100 } });
-  const change = useApiMutation([apiKey('/accounts/{account_id}/access/apps', path)]);
+  const change = useApiMutation([
+    apiKey('/accounts/{account_id}/access/apps', path),
+    // The first app creates a default team domain.
+    apiKey('/accounts/{account_id}/access/organizations', path),
+  ]);
+  const { missing: noTeam } = useOrganization(account.id);
   const [creating, setCreating] = useState(false);
   const [name, setName] = useState('');
   const [domain, setDomain] = useState('');
@@ -78,6 +84,12 @@ export function AccessAppsPage(_: PageProps) {
           error={domainError}
           autoComplete="off"
         />
+        {noTeam ? (
+          <p className="field-hint">
+            This account has no team domain yet: adding this application creates one from the account's name, where
+            visitors will log in. You can change it in Access settings.
+          </p>
+        ) : null}
       </Dialog>
     </>
   );

@@ -1,26 +1,17 @@
 import { useEffect, useState } from 'react';
-import type { AccessApp, Body } from '../../api';
+import type { AccessApp, Body, IdentityProvider } from '../../api';
 import { Dialog, Field, SelectField } from '../../ui';
 import { appDomainError } from './app-domain-error';
+import './forms.css';
+import { sessionOptions } from './session-options';
 
 type AppBody = Body<'put', '/accounts/{account_id}/access/apps/{app_id}'>;
 
-const SESSIONS: readonly (readonly [string, string])[] = [
-  ['30m', '30 minutes'],
-  ['6h', '6 hours'],
-  ['24h', '24 hours'],
-  ['168h', '1 week'],
-  ['720h', '1 month'],
-];
-
-/** The usual durations, plus the app's own when it is another (so saving never changes it unasked). */
-function sessionOptions(current: string): readonly (readonly [string, string])[] {
-  return SESSIONS.some(([v]) => v === current) ? SESSIONS : [...SESSIONS, [current, current]];
-}
-
-/** An application's name, domain and session duration (open while `app` is set). */
+/** An application's name, domain, session duration and login methods (open while `app` is set). */
 export function AppSettingsDialog(props: {
   app: AccessApp | undefined;
+  /** The account's login methods, to pick from. */
+  idps: readonly IdentityProvider[];
   onSave: (body: AppBody) => Promise<void>;
   onClose: () => void;
 }) {
@@ -28,12 +19,15 @@ export function AppSettingsDialog(props: {
   const [name, setName] = useState('');
   const [domain, setDomain] = useState('');
   const [session, setSession] = useState('24h');
+  // Empty: every login method of the account (Cloudflare's allowed_idps).
+  const [allowed, setAllowed] = useState<readonly string[]>([]);
   const [domainError, setDomainError] = useState<string | undefined>(undefined);
   useEffect(() => {
     if (app === undefined) return;
     setName(app.name ?? '');
     setDomain(app.domain);
     setSession(app.session_duration ?? '24h');
+    setAllowed(app.allowed_idps ?? []);
     setDomainError(undefined);
   }, [app]);
 
@@ -46,7 +40,13 @@ export function AppSettingsDialog(props: {
     delete rest.created_at;
     delete rest.updated_at;
     try {
-      await props.onSave({ ...rest, name: name.trim(), domain: domain.trim(), session_duration: session });
+      await props.onSave({
+        ...rest,
+        name: name.trim(),
+        domain: domain.trim(),
+        session_duration: session,
+        allowed_idps: [...allowed],
+      });
     } catch (err) {
       const m = appDomainError(err);
       if (m === undefined) throw err;
@@ -69,6 +69,28 @@ export function AppSettingsDialog(props: {
         onChange={(e) => setSession(e.target.value)}
         options={sessionOptions(session)}
       />
+      <fieldset className="field">
+        <legend>Login methods</legend>
+        {props.idps.length === 0 ? (
+          <p className="field-hint">The account has no login method yet: add one in Access settings.</p>
+        ) : (
+          <>
+            <p className="field-hint">None ticked: every login method of the account.</p>
+            {props.idps.map((i) => (
+              <label key={i.id} className="check">
+                <input
+                  type="checkbox"
+                  checked={allowed.includes(i.id)}
+                  onChange={(e) =>
+                    setAllowed(e.target.checked ? [...allowed, i.id] : allowed.filter((id) => id !== i.id))
+                  }
+                />{' '}
+                {i.name}
+              </label>
+            ))}
+          </>
+        )}
+      </fieldset>
     </Dialog>
   );
 }

@@ -3,10 +3,11 @@ import { api, apiKey, type IdentityProvider, useApiMutation, useApiQuery } from 
 import type { PageProps } from '../../routes';
 import { useAccount } from '../../session';
 import { Alert, Button, Dialog, Field, Loaded, PageHeader, QueryTable, SelectField, useConfirm } from '../../ui';
+import { TeamSettings } from './team-settings';
 
 const OIDC_FIELDS = ['client_id', 'client_secret', 'auth_url', 'token_url', 'certs_url'] as const;
 
-/** Identity providers (one-time PIN, OIDC) and the Access signing keys (rotate). */
+/** Access settings: the team domain, login methods (one-time PIN, OIDC) and the signing keys (rotate). */
 export function AccessIdentityPage(_: PageProps) {
   const { account } = useAccount();
   const path = { account_id: account.id };
@@ -45,8 +46,8 @@ export function AccessIdentityPage(_: PageProps) {
   return (
     <>
       <PageHeader
-        title="Login methods and keys"
-        description="How people prove who they are to Access, and the keys Access signs its tokens with."
+        title="Access settings"
+        description="Where visitors log in, how people prove who they are to Access, and the keys Access signs its tokens with."
         primary={{
           label: 'Add a login method',
           onClick: () => {
@@ -57,6 +58,7 @@ export function AccessIdentityPage(_: PageProps) {
         }}
       />
       {notice === undefined ? null : <Alert kind="success">{notice}</Alert>}
+      <TeamSettings />
       <h2>Login methods</h2>
       <QueryTable
         query={idps}
@@ -80,9 +82,19 @@ export function AccessIdentityPage(_: PageProps) {
               <dt>Rotated every</dt>
               <dd>{k.key_rotation_interval_days} days</dd>
               <dt>Last rotation</dt>
-              <dd>{k.last_key_rotation_at === null ? 'Never' : new Date(k.last_key_rotation_at).toLocaleString()}</dd>
+              <dd>
+                {k.last_key_rotation_at === null
+                  ? 'Never rotated: no key yet (Access makes the first one at the first login)'
+                  : new Date(k.last_key_rotation_at).toLocaleString()}
+              </dd>
               <dt>Next rotation</dt>
-              <dd>in {k.days_until_next_rotation} days</dd>
+              <dd>
+                {k.last_key_rotation_at === null
+                  ? `${k.key_rotation_interval_days} days after the first key (automatic)`
+                  : k.days_until_next_rotation <= 0
+                    ? 'due now (automatic)'
+                    : `in ${k.days_until_next_rotation} days (automatic)`}
+              </dd>
             </dl>
           )}
         </Loaded>

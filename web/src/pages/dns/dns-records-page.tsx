@@ -15,6 +15,7 @@ import {
 } from '../../ui';
 import { draftOf, type RecordBody, type RecordDraft, RecordForm } from './record-form';
 import { RECORD_TYPES, ttlText } from './record-options';
+import { ZoneActivation } from './zone-activation';
 
 const PER_PAGE = 25;
 
@@ -116,6 +117,7 @@ export function DnsRecordsPage({ params }: PageProps) {
       />
       {zone.error === null ? null : <Alert>{messageOf(zone.error)}</Alert>}
       {notice === undefined ? null : <Alert kind="info">{notice}</Alert>}
+      {z === undefined ? null : <ZoneActivation zone={z} />}
       {z === undefined ? null : <PartialZoneSetup zone={z} records={records.rows ?? []} />}
       <FilterForm
         label="Search the records"

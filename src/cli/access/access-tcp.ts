@@ -81,19 +81,28 @@ export async function accessHeaders(t: TcpTarget): Promise<Record<string, string
 }
 
 /** What a refusal means, in one line. */
-function refusal(hostname: string, res: IncomingMessage): WarrenError<'WARREN_ACCESS_TCP_REFUSED'> {
+function refusal(
+  hostname: string,
+  res: IncomingMessage,
+  sent: Record<string, string>,
+): WarrenError<'WARREN_ACCESS_TCP_REFUSED'> {
   const s = res.statusCode ?? 0;
   const location = String(res.headers.location ?? '');
+  const toLogin = s === 302 && location.includes('/cdn-cgi/access/login');
   const why =
-    s === 302 && location.includes('/cdn-cgi/access/login')
-      ? 'Access wants a login and no valid token was sent; run `warren access login` for it, or pass a service token'
-      : s === 401 || s === 403
-        ? `Access denied this user or service token (${s})`
-        : s === 404 || s === 530
-          ? `the edge has no tunnel for this hostname (${s})`
-          : s === 502 || s === 503 || s === 504
-            ? `the tunnel could not reach the TCP origin, or the rule is not a tcp:// service (${s})`
-            : `the edge answered ${s} instead of opening the session`;
+    toLogin && sent['cf-access-client-id'] !== undefined
+      ? 'Access denied this service token (no policy of the application allows it)'
+      : toLogin && sent['cf-access-token'] !== undefined
+        ? `Access denied this token (expired, or no policy allows the user); run \`warren access login https://${hostname}\``
+        : toLogin
+          ? `Access wants a login; run \`warren access login https://${hostname}\`, or pass a service token`
+          : s === 401 || s === 403
+            ? `Access denied this user or service token (${s})`
+            : s === 404 || s === 530
+              ? `the edge has no tunnel for this hostname (${s})`
+              : s === 502 || s === 503 || s === 504
+                ? `the tunnel could not reach the TCP origin, or the rule is not a tcp:// service (${s})`
+                : `the edge answered ${s} instead of opening the session`;
   return new WarrenError('WARREN_ACCESS_TCP_REFUSED', `${hostname} refused the TCP session: ${why}`);
 }
 
@@ -137,7 +146,7 @@ export function openSession(t: TcpTarget, headers: Record<string, string>): Prom
     );
     req.on('response', (res) => {
       res.resume();
-      reject(refusal(t.hostname, res));
+      reject(refusal(t.hostname, res, headers));
     });
     req.on('upgrade', (res, socket: Socket, head: Buffer) => {
       if (res.headers['sec-websocket-accept'] !== websocketAccept(key)) {

@@ -145,6 +145,16 @@ describe('raw TCP through the tunnel behind Access: real sshd and PostgreSQL', {
     const toOrigin = Number(/warren_tunnel_tcp_bytes_total\{direction="to_origin"\} (\d+)/.exec(metrics)?.[1]);
     assert.ok(toOrigin > 64 * 1024 * 1024, `to_origin bytes ${toOrigin}`);
     assert.match(metrics, /warren_tunnel_tcp_sessions_total [1-9]/);
+    // The edge counts switched visitor connections and their bytes once they close.
+    await eventually(
+      async () => {
+        const edge = await (await fetch(`${f.serve.apiBase}/metrics`)).text();
+        const up = Number(/warren_edge_upgraded_bytes_total\{direction="from_visitor"\} (\d+)/.exec(edge)?.[1]);
+        return up > 64 * 1024 * 1024 && /warren_edge_upgraded_sessions_total [1-9]/.test(edge);
+      },
+      10_000,
+      'edge metrics count the session',
+    );
   });
 
   test("half-close: `ssh host 'cat > f' < file` completes with the whole file", async () => {

@@ -211,6 +211,15 @@ export async function accessTcp(t: TcpTarget, listen: { host: string; port: numb
       },
     );
   });
+  // The signal handlers go in before the "listening" line: whoever reads it may stop us at once.
+  const stopped = new Promise<void>((resolve) => {
+    const stop = (): void => {
+      server.close();
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err) =>
       reject(
@@ -222,12 +231,5 @@ export async function accessTcp(t: TcpTarget, listen: { host: string; port: numb
   const a = server.address();
   const shown = a !== null && typeof a === 'object' ? `${a.address}:${a.port}` : `${listen.host}:${listen.port}`;
   process.stderr.write(`warren: listening on ${shown}, forwarding to ${t.hostname}\n`);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      server.close();
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await stopped;
 }

@@ -249,7 +249,7 @@ describe('warren access login, curl and token against a real edge, connector and
     assert.ok(!line.includes(expired), 'the token is not shown');
   });
 
-  test('one clear line when curl is missing, when the URL is not behind Access, and for access tcp', async () => {
+  test('one clear line when curl is missing, when the URL is not behind Access, and for access tcp without a hostname', async () => {
     const home = tempDir();
     const noCurl = oneLineError(await runCli(home, ['access', 'curl', ...resolve, appUrl], { PATH: home }));
     assert.match(noCurl, /curl is not installed or not on PATH.*WARREN_CURL_MISSING/);
@@ -268,8 +268,8 @@ describe('warren access login, curl and token against a real edge, connector and
       ]),
     );
     assert.match(open, /is not behind Access.*WARREN_ACCESS_NOT_PROTECTED/);
-    const tcp = await runCli(home, ['access', 'tcp', '--hostname', 'ssh.example.com', '--url', '127.0.0.1:2222']);
-    assert.equal(tcp.code, 2);
-    assert.match(oneLineError(tcp), /not supported yet/);
+    const tcp = await runCli(home, ['access', 'tcp', '--url', '127.0.0.1:2222']);
+    assert.equal(tcp.code, 1);
+    assert.match(oneLineError(tcp), /--hostname is missing.*WARREN_CONFIG_INVALID/);
   });
 });

@@ -113,6 +113,7 @@ describe('the cloudflared command-line corpus against a real serve and connector
         API_TOKEN: ADMIN_TOKEN,
         HOME: home,
         APP_URL: `http://${HOST}:${serve.httpPort}`,
+        EDGE_HTTP: `http://127.0.0.1:${serve.httpPort}`,
         // Docs' hostnames resolve through public DNS; here they are sent to the edge on loopback.
         RESOLVE: `${HOST}:${serve.httpPort}:127.0.0.1`,
       }),

@@ -91,6 +91,37 @@ export class ConnectorMetrics {
     registers: [this.registry],
   });
 
+  /** Raw TCP sessions (tcp://, ssh://, rdp://, smb:// rules): plain numbers, copied when scraped. */
+  readonly tcp = { active: 0, total: 0, toOrigin: 0, fromOrigin: 0 };
+  readonly tcpSessionsActive = new Gauge({
+    name: 'warren_tunnel_tcp_sessions_active',
+    help: 'Raw TCP sessions open to origins (warren access tcp|ssh|rdp|smb)',
+    registers: [this.registry],
+    collect: (): void => {
+      this.tcpSessionsActive.set(this.tcp.active);
+    },
+  });
+  readonly tcpSessionsTotal: Counter = new Counter({
+    name: 'warren_tunnel_tcp_sessions_total',
+    help: 'Raw TCP sessions opened to origins',
+    registers: [this.registry],
+    collect: (): void => {
+      this.tcpSessionsTotal.reset();
+      this.tcpSessionsTotal.inc(this.tcp.total);
+    },
+  });
+  readonly tcpBytes: Counter = new Counter({
+    name: 'warren_tunnel_tcp_bytes_total',
+    help: 'Bytes carried by raw TCP sessions, by direction (to_origin, from_origin)',
+    labelNames: ['direction'],
+    registers: [this.registry],
+    collect: (): void => {
+      this.tcpBytes.reset();
+      this.tcpBytes.inc({ direction: 'to_origin' }, this.tcp.toOrigin);
+      this.tcpBytes.inc({ direction: 'from_origin' }, this.tcp.fromOrigin);
+    },
+  });
+
   /** A request arrived; with `inFlight` it counts as concurrent until `requestFinished`. */
   requestStarted(inFlight: boolean): void {
     this.#requests++;

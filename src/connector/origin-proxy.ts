@@ -149,7 +149,7 @@ export class OriginProxy implements OriginContext {
         handler = new StatusOrigin(s.status, this);
         break;
       case 'tcp':
-        handler = new TcpOrigin(rule, label, this);
+        handler = new TcpOrigin(rule, label, this, s.url);
         break;
     }
     const access = rule.originRequest.access;

@@ -1,31 +1,130 @@
+import { connect, type Socket } from 'node:net';
 import type { MuxStream, RequestHead } from '../protocol/index.js';
 import { headerValue, type IngressRule } from './ingress/index.js';
 import type { OriginContext, OriginHandler } from './origin-handler.js';
+import { WsDecoder, WsEncoder, websocketAccept } from './tcp/ws-frames.js';
+
+/** Default ports of the TCP schemes (cloudflared's). */
+const DEFAULT_PORTS: Readonly<Record<string, number>> = { 'ssh:': 22, 'rdp:': 3389, 'smb:': 445 };
+const CONNECT_TIMEOUT_MS = 30_000; // 30 seconds, cloudflared's connectTimeout default
 
 /**
- * tcp://, ssh://, rdp://, smb:// services are for `warren access tcp` clients, which this
- * connector does not serve yet: an HTTP request to one fails its stream (502 at the edge).
+ * tcp://, ssh://, rdp://, smb:// services (cloudflared's `tcpOverWSService`): a client
+ * (`warren access tcp|ssh|rdp|smb`, or cloudflared's) opens a WebSocket on the app's hostname;
+ * the connector ends the WebSocket and carries the payload bytes to a plain TCP connection to
+ * the origin. Backpressure is the stream's credit window on one side and the socket's buffer
+ * on the other, through node's pipes; each side's end is passed on as a half-close.
  */
 export class TcpOrigin implements OriginHandler {
   readonly #rule: IngressRule;
   readonly #label: string;
   readonly #context: OriginContext;
+  readonly #host: string;
+  readonly #port: number;
 
-  constructor(rule: IngressRule, label: string, context: OriginContext) {
+  constructor(rule: IngressRule, label: string, context: OriginContext, url: URL) {
     this.#rule = rule;
     this.#label = label;
     this.#context = context;
+    this.#host = url.hostname.replace(/^\[|\]$/g, '');
+    this.#port = Number(url.port || DEFAULT_PORTS[url.protocol] || 0);
   }
 
   serve(stream: MuxStream, head: RequestHead): void {
     const { metrics, logger } = this.#context;
+    const ray = headerValue(head.headers, 'cf-ray');
+    const key = headerValue(head.headers, 'sec-websocket-key');
+    const upgrade = headerValue(head.headers, 'upgrade')?.toLowerCase();
     metrics?.requestStarted(false);
-    metrics?.requestErrors.inc({ code: 'WARREN_ORIGIN_ERROR' });
-    const message = `${this.#label} is a TCP service for \`warren access tcp\` clients, which this connector does not serve yet`;
-    logger?.warn(
-      { rayId: headerValue(head.headers, 'cf-ray'), code: 'WARREN_ORIGIN_ERROR', rule: this.#rule.index + 1 },
-      message,
+    if (head.upgrade !== true || upgrade !== 'websocket' || key === undefined) {
+      metrics?.requestErrors.inc({ code: 'WARREN_ORIGIN_ERROR' });
+      const message = `${this.#label} is a TCP service: reach it with \`warren access tcp --hostname HOST\` (or ssh, rdp, smb), not with HTTP`;
+      logger?.info({ rayId: ray, code: 'WARREN_ORIGIN_ERROR', rule: this.#rule.index + 1 }, message);
+      stream.reset('WARREN_ORIGIN_ERROR', message);
+      return;
+    }
+    const socket = connect({ host: this.#host, port: this.#port, allowHalfOpen: true });
+    socket.setNoDelay(true);
+    const timer = setTimeout(
+      () => socket.destroy(new Error(`no connection within ${CONNECT_TIMEOUT_MS} ms`)),
+      CONNECT_TIMEOUT_MS,
     );
-    stream.reset('WARREN_ORIGIN_ERROR', message);
+    let open = false;
+    stream.onReset = () => socket.destroy();
+    socket.once('error', (err) => {
+      clearTimeout(timer);
+      const message = open
+        ? `the TCP origin ${this.#label} failed: ${err.message}`
+        : `cannot connect to the TCP origin ${this.#label}: ${err.message}`;
+      if (!open) metrics?.requestErrors.inc({ code: 'WARREN_ORIGIN_ERROR' });
+      logger?.warn({ rayId: ray, code: 'WARREN_ORIGIN_ERROR', rule: this.#rule.index + 1 }, message);
+      stream.reset('WARREN_ORIGIN_ERROR', message);
+    });
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      if (stream.closed) {
+        socket.destroy();
+        return;
+      }
+      open = true;
+      this.#splice(stream, socket, key, ray);
+    });
+  }
+
+  #splice(stream: MuxStream, socket: Socket, key: string, ray: string | undefined): void {
+    const { metrics, logger } = this.#context;
+    const tcp = metrics?.tcp;
+    if (tcp !== undefined) {
+      tcp.active++;
+      tcp.total++;
+    }
+    metrics?.responded(101);
+    const started = Date.now();
+    let up = 0;
+    let down = 0;
+    stream.respond({
+      status: 101,
+      headers: ['upgrade', 'websocket', 'connection', 'Upgrade', 'sec-websocket-accept', websocketAccept(key)],
+    });
+    const decoder = new WsDecoder((n) => {
+      up += n;
+      if (tcp !== undefined) tcp.toOrigin += n;
+    });
+    const encoder = new WsEncoder({
+      mask: false,
+      count: (n) => {
+        down += n;
+        if (tcp !== undefined) tcp.fromOrigin += n;
+      },
+    });
+    decoder.once('error', (err) => {
+      stream.reset('WARREN_STREAM_RESET', `the client sent a bad WebSocket frame: ${err.message}`);
+      socket.destroy();
+    });
+    // visitor → origin: the stream's bytes, unframed; its end ends our half to the origin.
+    stream.pipeTo(decoder);
+    decoder.pipe(socket);
+    // origin → visitor: framed; the origin's FIN ends the stream's half.
+    socket.pipe(encoder);
+    stream.pipeFrom(encoder);
+    let done = false;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      if (tcp !== undefined) tcp.active--;
+      logger?.info(
+        { rayId: ray, rule: this.#rule.index + 1, bytesToOrigin: up, bytesFromOrigin: down, ms: Date.now() - started },
+        'tcp session closed',
+      );
+    };
+    stream.onClose = () => {
+      finish();
+      if (!socket.destroyed && socket.writableFinished && socket.readableEnded) socket.destroy();
+    };
+    socket.once('close', (hadError) => {
+      finish();
+      if (hadError && !stream.closed)
+        stream.reset('WARREN_ORIGIN_ERROR', `the TCP origin ${this.#label} reset the connection`);
+    });
   }
 }

@@ -1,4 +1,5 @@
-import { Counter, Registry } from 'prom-client';
+import type { Duplex } from 'node:stream';
+import { Counter, Gauge, Registry } from 'prom-client';
 
 /**
  * The edge's Prometheus counters of refused visitors, served by `warren serve` on the API port
@@ -19,6 +20,8 @@ export class EdgeMetrics {
   linkRecoveries = 0;
   /** Requests moved off a stalled link to another one (idempotent, no body, no response byte yet). */
   stalledRequestsRetried = 0;
+  /** Visitor connections switched to a byte pipe by a 101 (WebSocket, and raw TCP, which rides on one). */
+  readonly upgradedSessions = { active: 0, total: 0, fromVisitor: 0, toVisitor: 0 };
 
   constructor() {
     const counter = (name: string, help: string, read: () => number): Counter =>
@@ -61,5 +64,43 @@ export class EdgeMetrics {
       'Requests sent again on another link because theirs stalled before any response byte (idempotent, no body)',
       () => this.stalledRequestsRetried,
     );
+    const u = this.upgradedSessions;
+    new Gauge({
+      name: 'warren_edge_upgraded_sessions_active',
+      help: 'Visitor connections switched by a 101 and still open: WebSocket sessions and raw TCP sessions (warren access tcp|ssh)',
+      registers: [this.registry],
+      collect(this: Gauge): void {
+        this.set(u.active);
+      },
+    });
+    counter(
+      'warren_edge_upgraded_sessions_total',
+      'Visitor connections switched by a 101: WebSocket sessions and raw TCP sessions (warren access tcp|ssh)',
+      () => u.total,
+    );
+    new Counter({
+      name: 'warren_edge_upgraded_bytes_total',
+      help: 'Bytes on switched visitor connections once they closed (heads included), by direction (from_visitor, to_visitor)',
+      labelNames: ['direction'],
+      registers: [this.registry],
+      collect(this: Counter): void {
+        this.reset();
+        this.inc({ direction: 'from_visitor' }, u.fromVisitor);
+        this.inc({ direction: 'to_visitor' }, u.toVisitor);
+      },
+    });
+  }
+
+  /** A visitor connection was switched by a 101: counted until it closes, with its bytes. */
+  switched(socket: Duplex): void {
+    const u = this.upgradedSessions;
+    u.active++;
+    u.total++;
+    socket.once('close', () => {
+      u.active--;
+      const s = socket as Duplex & { bytesRead?: number; bytesWritten?: number };
+      u.fromVisitor += s.bytesRead ?? 0;
+      u.toVisitor += s.bytesWritten ?? 0;
+    });
   }
 }

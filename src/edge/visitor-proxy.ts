@@ -348,6 +348,7 @@ export class VisitorProxy {
       stream.pipeTo(socket, length);
       if (rh.status === 101) {
         switched = true;
+        this.#o.metrics?.switched(socket);
         if (early.length > 0) stream.write(early);
         stream.pipeFrom(socket);
       } else {

@@ -122,11 +122,12 @@ export const ACCESS_ERRORS = {
     action:
       'Install curl (e.g. `apt-get install curl`), or send `cf-access-token: $(warren access token --app URL)` with another client.',
   },
-  WARREN_ACCESS_TCP_UNSUPPORTED: {
-    where: '`warren access tcp`',
+  WARREN_ACCESS_TCP_REFUSED: {
+    where: '`warren access tcp|ssh|rdp|smb`',
     retryable: false,
     meaning:
-      'Raw TCP through Access (`warren access tcp`) is not implemented yet; tunnels carry HTTP and WebSocket only.',
-    action: 'Use an HTTP or WebSocket origin for now.',
+      'The edge did not open the TCP session: Access refused the user or service token, the hostname has no tunnel, or the tunnel could not reach the TCP origin.',
+    action:
+      'Read the reason on the line; log in with `warren access login https://HOST` or pass `--service-token-id/--service-token-secret`, and check that the hostname routes to a `tcp://`, `ssh://`, `rdp://` or `smb://` ingress rule.',
   },
 } as const satisfies Record<string, ErrorSpec>;

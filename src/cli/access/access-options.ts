@@ -108,17 +108,102 @@ export function registerAccessCommand(program: Command): void {
       process.stdout.write(`${await accessToken(await target(f.app, f.resolve))}\n`);
     });
 
-  access
-    .command('tcp')
-    .description('(not supported yet) forward a local TCP port to a TCP application behind Access')
-    .option('--hostname <hostname>', 'the application hostname')
-    .option('--url <address>', 'the local address to listen on, e.g. 127.0.0.1:2222')
+  registerTcpCommands(access);
+}
+
+interface TcpFlags {
+  hostname?: string;
+  url?: string;
+  edge?: string;
+  serviceTokenId?: string;
+  serviceTokenSecret?: string;
+  browser: boolean;
+}
+
+function tcpOptions(c: Command, listener: boolean): Command {
+  c.option('--hostname <hostname>', 'the TCP application hostname (an ssh://, tcp://, rdp:// or smb:// ingress rule)')
+    .option('--edge <url>', "the edge's visitor address when HOSTNAME has no public DNS, e.g. http://127.0.0.1:8080")
+    .addOption(
+      new Option('--service-token-id <id>', 'send this service token instead of logging in').env(
+        'TUNNEL_SERVICE_TOKEN_ID',
+      ),
+    )
+    .addOption(
+      new Option('--service-token-secret <secret>', 'the service token secret (prefer the environment variable)').env(
+        'TUNNEL_SERVICE_TOKEN_SECRET',
+      ),
+    )
+    .addOption(new Option('--no-browser', 'only print the login URL to open'));
+  if (listener) c.option('--url <address>', 'the local address to listen on, e.g. 127.0.0.1:2222');
+  return c;
+}
+
+async function tcpTargetOf(f: TcpFlags) {
+  if ((f.serviceTokenId === undefined) !== (f.serviceTokenSecret === undefined)) {
+    throw new WarrenError(
+      'WARREN_CONFIG_INVALID',
+      'a service token needs both --service-token-id and --service-token-secret (or TUNNEL_SERVICE_TOKEN_ID and _SECRET)',
+    );
+  }
+  const serviceToken =
+    f.serviceTokenId !== undefined && f.serviceTokenSecret !== undefined
+      ? { id: f.serviceTokenId, secret: f.serviceTokenSecret }
+      : undefined;
+  const { tcpTarget } = await import('./access-tcp.js');
+  return tcpTarget(f.hostname, f.edge, serviceToken, f.browser);
+}
+
+/** `--url [scheme://]host[:port]`: where the local listener binds (the port defaults by command). */
+function listenAddress(raw: string | undefined, defaultPort: number | undefined): { host: string; port: number } {
+  const m = /^(?:[a-z]+:\/\/)?(\[[^\]]+\]|[^:/]+)(?::(\d{1,5}))?\/?$/i.exec(raw ?? '');
+  const port = m?.[2] !== undefined ? Number(m[2]) : defaultPort;
+  if (m === null || port === undefined || port > 65535) {
+    throw new WarrenError(
+      'WARREN_CONFIG_INVALID',
+      `--url ${raw === undefined ? 'is missing' : `"${raw}" is not host:port`}; give the local address to listen on, e.g. --url 127.0.0.1:2222`,
+    );
+  }
+  return { host: (m[1] as string).replace(/^\[|\]$/g, ''), port };
+}
+
+/** `warren access tcp|rdp|smb|ssh|ssh-config` (cloudflared's carrier commands). */
+function registerTcpCommands(access: Command): void {
+  const listeners: [string, string, number | undefined][] = [
+    ['tcp', 'forward a local TCP port to a TCP application behind Access', undefined],
+    ['rdp', 'as tcp, for an rdp:// application (local port 3389 by default)', 3389],
+    ['smb', 'as tcp, for an smb:// application (local port 445 by default)', 445],
+  ];
+  for (const [name, what, port] of listeners) {
+    tcpOptions(access.command(name).description(what), true).action(async (f: TcpFlags) => {
+      const listen = listenAddress(f.url ?? (port === undefined ? undefined : `127.0.0.1:${port}`), port);
+      const { accessTcp } = await import('./access-tcp.js');
+      await accessTcp(await tcpTargetOf(f), listen);
+    });
+  }
+  tcpOptions(
+    access.command('ssh').description("carry stdin/stdout to an ssh:// application (OpenSSH's ProxyCommand)"),
+    false,
+  )
     .allowUnknownOption()
-    .action(() => {
-      // Tunnels carry HTTP and WebSocket only so far; say so plainly rather than half-work.
-      process.stderr.write(
-        'warren: `warren access tcp` is not supported yet: tunnels carry HTTP and WebSocket only [WARREN_ACCESS_TCP_UNSUPPORTED]\n',
+    .action(async (f: TcpFlags) => {
+      const { accessSsh } = await import('./access-tcp.js');
+      process.exitCode = await accessSsh(await tcpTargetOf(f));
+    });
+  access
+    .command('ssh-config')
+    .description('print the ~/.ssh/config stanza that reaches HOSTNAME through `warren access ssh`')
+    .option('--hostname <hostname>', 'the ssh:// application hostname')
+    .option('--edge <url>', "the edge's visitor address, when HOSTNAME has no public DNS")
+    .allowUnknownOption()
+    .action((f: { hostname?: string; edge?: string }) => {
+      const host = f.hostname ?? '';
+      if (!/^[a-z0-9.*-]+$/i.test(host)) {
+        throw new WarrenError('WARREN_CONFIG_INVALID', '--hostname is missing; give the ssh application hostname');
+      }
+      const bin = process.argv[1] ?? 'warren';
+      const edge = f.edge === undefined ? '' : ` --edge ${f.edge}`;
+      process.stdout.write(
+        `Add to your ~/.ssh/config:\n\nHost ${host}\n  ProxyCommand ${process.execPath} ${bin} access ssh --hostname %h${edge}\n`,
       );
-      process.exitCode = 2;
     });
 }

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 /**
  * cloudflared commands warren does not have. Pasted from Cloudflare's docs they would otherwise draw
  * commander's "unknown command"; instead each prints one line saying what differs and exits 2,
- * as `warren access tcp` does. Unknown options are allowed so the pasted line reaches that one line.
+ * as other unsupported commands do. Unknown options are allowed so the pasted line reaches that one line.
  */
 function unsupported(parent: Command, name: string, what: string, why: string, code: string): void {
   parent
@@ -45,13 +45,4 @@ export function registerUnsupportedCommands(program: Command): void {
     'warren has no DNS-over-HTTPS proxy (cloudflared removed it too)',
     'WARREN_COMMAND_UNSUPPORTED',
   );
-  const access = sub(program, 'access');
-  for (const name of ['ssh', 'rdp', 'smb'])
-    unsupported(
-      access,
-      name,
-      `warren access ${name}`,
-      'tunnels carry HTTP and WebSocket only, not raw TCP',
-      'WARREN_ACCESS_TCP_UNSUPPORTED',
-    );
 }

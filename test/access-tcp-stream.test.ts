@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
+import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { eventually } from './support/eventually.js';
+import { freePort } from './support/free-port.js';
+import { type NamedTunnelFixture, startNamedTunnelFixture, untilConnectors } from './support/named-tunnel-fixture.js';
+import { type Proc, startCli, tempDir } from './support/warren-processes.js';
+
+type Behaviour = (s: Socket) => void;
+
+/**
+ * Half-close both ways and backpressure through `warren access tcp`, the edge and the connector
+ * to a plain TCP origin (no Access app: the client connects without a token).
+ */
+describe('warren access tcp: half-close both ways and a slow reader', { timeout: 120_000 }, () => {
+  let f: NamedTunnelFixture;
+  let origin: Server;
+  let connector: Proc;
+  let fwd: Proc;
+  let local: number;
+  let behaviour: Behaviour = (s) => s.destroy();
+
+  before(async () => {
+    origin = createServer({ allowHalfOpen: true }, (s) => behaviour(s)).listen(0, '127.0.0.1');
+    await once(origin, 'listening');
+    f = await startNamedTunnelFixture();
+    const config = join(tempDir(), 'config.yml');
+    const originPort = (origin.address() as AddressInfo).port;
+    writeFileSync(config, `ingress:\n  - service: tcp://127.0.0.1:${originPort}\n`);
+    connector = f.run(['--token', f.token, '--config', config]);
+    await untilConnectors(f, 1);
+    local = await freePort();
+    fwd = startCli([
+      'access',
+      'tcp',
+      '--hostname',
+      f.hostname,
+      '--url',
+      `127.0.0.1:${local}`,
+      '--edge',
+      `http://127.0.0.1:${f.serve.httpPort}`,
+    ]);
+    await fwd.waitFor(/listening on/, { from: 'stderr' });
+  });
+  after(async () => {
+    await fwd?.stop();
+    await connector?.stop();
+    await f?.serve.stop();
+    origin?.close();
+  });
+
+  function dial(): Promise<Socket> {
+    const s = connect({ host: '127.0.0.1', port: local, allowHalfOpen: true });
+    return once(s, 'connect').then(() => s);
+  }
+
+  function readAll(s: Socket): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    s.on('data', (c: Buffer) => chunks.push(c));
+    return once(s, 'end').then(() => Buffer.concat(chunks));
+  }
+
+  test("the client's FIN reaches the origin, which answers after it", async () => {
+    behaviour = (s) => {
+      const hash = createHash('sha256');
+      let n = 0;
+      s.on('data', (c: Buffer) => {
+        n += c.length;
+        hash.update(c);
+      });
+      s.on('end', () => s.end(`${n} ${hash.digest('hex')}`));
+    };
+    const body = randomBytes(3 * 1024 * 1024 + 17);
+    const s = await dial();
+    const answer = readAll(s);
+    s.end(body);
+    assert.equal((await answer).toString(), `${body.length} ${createHash('sha256').update(body).digest('hex')}`);
+  });
+
+  test("the origin's FIN reaches the client, which can still send after it", async () => {
+    let got = '';
+    let originSawEnd = false;
+    behaviour = (s) => {
+      s.setEncoding('utf8').on('data', (c: string) => {
+        got += c;
+      });
+      s.on('end', () => {
+        originSawEnd = true;
+      });
+      s.end('hello, then silence');
+    };
+    const s = await dial();
+    const first = await readAll(s);
+    assert.equal(first.toString(), 'hello, then silence');
+    s.end('sent after the origin finished');
+    await eventually(() => originSawEnd, 10_000, 'the origin sees the client end');
+    assert.equal(got, 'sent after the origin finished');
+  });
+
+  test('a client that stops reading stalls the origin within a bound, then gets every byte', async () => {
+    const TOTAL = 256 * 1024 * 1024; // 256 MiB offered
+    const CHUNK = Buffer.alloc(1024 * 1024, 7);
+    let written = 0;
+    let blocked = false;
+    behaviour = (s) => {
+      const pump = (): void => {
+        while (written < TOTAL) {
+          written += CHUNK.length;
+          if (!s.write(CHUNK)) {
+            blocked = true;
+            s.once('drain', () => {
+              blocked = false;
+              pump();
+            });
+            return;
+          }
+        }
+        s.end();
+      };
+      s.on('data', () => undefined);
+      pump();
+    };
+    const s = await dial();
+    s.pause();
+    // The origin is held back: blocked on its socket, and no further progress between two polls.
+    let last = -1;
+    await eventually(
+      () => {
+        const still = blocked && written === last;
+        last = written;
+        return still;
+      },
+      20_000,
+      'the origin stalls',
+      250,
+    );
+    assert.ok(written < 64 * 1024 * 1024, `the origin got ${written} bytes out to a reader that reads nothing`);
+    let received = 0;
+    s.on('data', (c: Buffer) => {
+      received += c.length;
+    });
+    s.resume();
+    await once(s, 'end');
+    assert.equal(received, TOTAL);
+    s.end();
+  });
+});

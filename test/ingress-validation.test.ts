@@ -4,6 +4,7 @@ import {
   Ingress,
   IngressError,
   type OriginRequestOverrides,
+  originUrlOf,
   parseOriginService,
   type UnvalidatedIngressRule,
 } from '../src/connector/ingress/index.js';
@@ -276,6 +277,28 @@ test('ingress-validation: --url errors speak of --url, not of rule #1', () => {
       err.code === 'WARREN_CONFIG_INVALID' &&
       /^--url "http:\/\/localhost:3000\/app" has a path/.test(err.message),
   );
+});
+
+test('ingress-validation: an unsupported or empty service says "service" once (issue 20)', () => {
+  for (const service of ['bastion', 'socks-proxy']) {
+    assert.throws(
+      () => Ingress.validate(ok({ hostname: 'a.example.com', service })),
+      (err: unknown) =>
+        err instanceof IngressError && /rule #2: service "/.test(err.message) && !/service service/.test(err.message),
+    );
+  }
+  assert.throws(
+    () => parseOriginService(''),
+    (err: unknown) => err instanceof IngressError && err.problem === 'is empty',
+  );
+});
+
+test('ingress-validation: --url without a scheme is http://, as in cloudflared (issue 20)', () => {
+  assert.equal(originUrlOf('localhost:3000'), 'http://localhost:3000');
+  assert.equal(originUrlOf('127.0.0.1:8080'), 'http://127.0.0.1:8080');
+  assert.equal(originUrlOf('https://localhost:3000'), 'https://localhost:3000');
+  assert.equal(originUrlOf('unix:/run/app.sock'), 'unix:/run/app.sock');
+  assert.equal(originUrlOf('hello_world'), 'hello_world');
 });
 
 test('ingress-validation: healthCheck fills from the global one and the defaults, on HTTP origins only', () => {

@@ -219,3 +219,16 @@ test('service-install-refuses-a-token-that-would-add-lines-to-the-environment-fi
   assert.equal(none.code, 1);
   assert.match(none.stderr, /no TOKEN and no config file.*WARREN_CONFIG_NOT_FOUND/);
 });
+
+test('service-install-dry-run-names-a-path-under-tmp-that-PrivateTmp-hides (issue 20)', () => {
+  // tempDir is under /tmp: a config.yml there is invisible to a unit with PrivateTmp=yes.
+  const d = fresh();
+  const config = join(d, 'config.yml');
+  writeFileSync(config, 'tunnel: x\n');
+  const r = warren(['service', 'install', '--dry-run', '--config', config]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /PrivateTmp=yes/);
+  const lines = r.stderr.split('\n').filter((l) => l.includes(config));
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0] ?? '', /PrivateTmp=yes.*move it out of the temporary directory/);
+});

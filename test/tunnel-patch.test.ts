@@ -24,6 +24,19 @@ for (const dialect of DIALECTS) {
       await h.close();
     });
 
+    test('a tunnel name keeps to the hint (letters, digits, dots, dashes, underscores) on create and rename (issue 20)', async () => {
+      const base = `/accounts/${h.accountId}/cfd_tunnel`;
+      const bad = await h.call('POST', base, { name: 'bad name!' });
+      assert.equal(bad.status, 400, JSON.stringify(bad.json));
+      const e = bad.json.errors[0] as { message?: string; source?: { pointer?: string } } | undefined;
+      assert.equal(e?.source?.pointer, '/name');
+      assert.match(e?.message ?? '', /letters, digits, dots, dashes and underscores/);
+      const good = await h.call<TunnelResult>('POST', base, { name: 'web_app-1.v2' });
+      assert.equal(good.status, 200);
+      const renamed = await h.call('PATCH', `${base}/${good.json.result.id}`, { name: 'also bad!' });
+      assert.equal(renamed.status, 400, JSON.stringify(renamed.json));
+    });
+
     test('tunnel_secret rotates the secret: the old one no longer registers, the new one does, the audit log shows fingerprints only', async () => {
       const base = `/accounts/${h.accountId}/cfd_tunnel`;
       const created = await h.call<TunnelResult>('POST', base, { name: 'rotating' });

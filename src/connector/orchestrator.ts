@@ -13,7 +13,7 @@ import {
 } from './config/index.js';
 import type { ConnectorMetrics } from './connector-metrics.js';
 import { HealthMonitor } from './health-monitor.js';
-import { Ingress, IngressError, type OriginRequestOverrides } from './ingress/index.js';
+import { Ingress, IngressError, type OriginRequestOverrides, originUrlOf } from './ingress/index.js';
 import { LogTap } from './log-tap.js';
 import { loadOriginFiles } from './origin-files/index.js';
 import { healthTargetsOf } from './origin-health-check.js';
@@ -301,6 +301,11 @@ function versionOf(payload: Buffer): number | undefined {
   }
 }
 
+function helloWorldIngress(o: OrchestratorOptions): InitialIngress {
+  const ingress = Ingress.validate([{ service: 'hello_world' }], singleOrigin(o));
+  return { ingress, target: 'the built-in hello_world origin', fromFile: false, fallback: false };
+}
+
 /** `fallback`: nothing local gave rules, so every request gets 503 (until a remote configuration, for a named tunnel). */
 function initialIngress(o: OrchestratorOptions): InitialIngress {
   const config = o.config;
@@ -311,9 +316,11 @@ function initialIngress(o: OrchestratorOptions): InitialIngress {
         `a quick tunnel ignores the ingress rules in ${config.source} and serves --url only; use \`warren tunnel run\` to serve them`,
       );
     }
+    if (o.url === undefined && config?.flags['hello-world'] === true) return helloWorldIngress(o);
     if (o.url === undefined)
-      throw new WarrenError('WARREN_CONFIG_INVALID', 'a quick tunnel needs --url http://host:port');
-    return { ingress: Ingress.fromUrl(o.url, singleOrigin(o)), target: o.url, fromFile: false, fallback: false };
+      throw new WarrenError('WARREN_CONFIG_INVALID', 'a quick tunnel needs --url http://host:port or --hello-world');
+    const url = originUrlOf(o.url);
+    return { ingress: Ingress.fromUrl(url, singleOrigin(o)), target: url, fromFile: false, fallback: false };
   }
   const fileIngress = config === undefined ? undefined : ingressOf(config);
   if (config !== undefined && fileIngress !== undefined) {
@@ -327,14 +334,12 @@ function initialIngress(o: OrchestratorOptions): InitialIngress {
     return { ingress: fileIngress, target, fromFile: true, fallback: false };
   }
   const flags = config?.flags ?? {};
-  const url = o.url ?? (typeof flags.url === 'string' ? flags.url : undefined);
-  if (url !== undefined) {
+  const rawUrl = o.url ?? (typeof flags.url === 'string' ? flags.url : undefined);
+  if (rawUrl !== undefined) {
+    const url = originUrlOf(rawUrl);
     return { ingress: Ingress.fromUrl(url, singleOrigin(o)), target: url, fromFile: false, fallback: false };
   }
-  if (flags['hello-world'] === true) {
-    const ingress = Ingress.validate([{ service: 'hello_world' }], singleOrigin(o));
-    return { ingress, target: 'the built-in hello_world origin', fromFile: false, fallback: false };
-  }
+  if (flags['hello-world'] === true) return helloWorldIngress(o);
   const socket = flags['unix-socket'];
   if (typeof socket === 'string') {
     const ingress = Ingress.validate([{ service: `unix:${socket}` }], singleOrigin(o));

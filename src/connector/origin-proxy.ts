@@ -5,7 +5,7 @@ import { accessJwtVerifier } from './access-jwt-verifier.js';
 import type { ConnectorMetrics } from './connector-metrics.js';
 import { HelloWorldOriginHandler, HelloWorldServer } from './hello-world-origin.js';
 import { HttpOrigin } from './http-origin.js';
-import { type AccessConfig, describeService, type Ingress, type IngressRule } from './ingress/index.js';
+import { type AccessConfig, describeService, type Ingress, type IngressRule, requestHost } from './ingress/index.js';
 import type { LogTap } from './log-tap.js';
 import type { OriginContext, OriginHandler } from './origin-handler.js';
 import { type OriginEndpoint, OriginPool } from './origin-pool.js';
@@ -112,6 +112,16 @@ export class OriginProxy implements OriginContext {
     const tap = this.#tap;
     if (tap?.active === true)
       tap.observe(stream, head, route.rule.service.kind === 'tcp' ? 'tcp' : head.upgrade === true ? 'ws' : 'http');
+    // --loglevel debug: one line per request (cloudflared logs each one at debug); a level check when off.
+    const logger = this.logger;
+    if (logger?.isLevelEnabled('debug') === true) {
+      // The path without its query: a query may carry a token, and secrets never reach the logs.
+      const path = head.path.split('?')[0] ?? '';
+      logger.debug(
+        { method: head.method, host: requestHost(head.headers), path, rule: rule.index + 1 },
+        `${head.method} ${path} → rule #${rule.index + 1} (${describeService(rule.service)})`,
+      );
+    }
     if (route.access !== undefined) {
       // Fail closed: the verifier refuses (403) whatever it cannot verify, including its own misconfiguration.
       checkAccess(stream, head, route as Route & { access: AccessConfig }, this.#verifier, this.metrics, this.logger);

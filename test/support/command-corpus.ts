@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
  * `tail`) once it printed a line matching `line`; or exit with `code` and a line matching `line`.
  */
 export type CorpusOutcome =
-  | { kind: 'serves'; host: string }
+  | { kind: 'serves'; host: string; path: string }
   | { kind: 'runs'; line: RegExp }
   | { kind: 'exit'; code: number; line: RegExp };
 
@@ -20,7 +20,7 @@ export interface CorpusLine {
 
 const ENV_WORD = /^([A-Z][A-Z0-9_]*)=(.*)$/;
 const EXIT = /^exit (\d+) \/(.*)\/$/;
-const SERVES = /^serves (\S+)$/;
+const SERVES = /^serves (\S+)(?: at (\/\S*))?$/;
 const RUNS = /^runs \/(.*)\/$/;
 
 /**
@@ -53,7 +53,7 @@ export function readCorpus(path: string, expand: (s: string, forRegex: boolean) 
       } else if (runs !== null) {
         outcome = { kind: 'runs', line: new RegExp(expand(runs[1] as string, true), 'm') };
       } else if (serves !== null) {
-        outcome = { kind: 'serves', host: expand(serves[1] as string, false) };
+        outcome = { kind: 'serves', host: expand(serves[1] as string, false), path: serves[2] ?? '/echo' };
       } else throw new Error(`line ${i + 1}: unknown outcome ${expected}`);
       lines.push({ text, lineNumber: i + 1, env, args: words.map((w) => expand(w, false)), outcome });
     });

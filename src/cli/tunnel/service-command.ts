@@ -131,26 +131,35 @@ function ensureUser(user: string, home: string): void {
   process.stdout.write(`Created the system user ${user}.\n`);
 }
 
-/** Files under a home directory are hidden from the unit (ProtectHome=yes): say so before it fails to start. */
-function warnHomePaths(s: ServiceSpec): void {
-  for (const p of [s.node, s.script]) {
+/**
+ * Paths the unit cannot see: under a home directory (ProtectHome=yes) or under /tmp and /var/tmp
+ * (PrivateTmp=yes gives the service an empty one). One line each, before the unit fails to start.
+ */
+export function hiddenPathLines(s: ServiceSpec): string[] {
+  const lines: string[] = [];
+  for (const p of [s.node, s.script, ...(s.config !== undefined ? [s.config] : [])]) {
     if (/^\/(home|root|run\/user)(\/|$)/.test(p)) {
-      process.stderr.write(
-        `warren: ${p} is under a home directory, which the unit cannot see (ProtectHome=yes); install node and warren system-wide (npm install -g warren)\n`,
+      lines.push(
+        `warren: ${p} is under a home directory, which the unit cannot see (ProtectHome=yes); install node and warren system-wide (npm install -g warren) and keep config.yml under /etc/warren`,
+      );
+    } else if (/^\/(var\/)?tmp(\/|$)/.test(p)) {
+      lines.push(
+        `warren: ${p} is under ${p.startsWith('/var/') ? '/var/tmp' : '/tmp'}, which the unit does not see (PrivateTmp=yes gives it an empty one); move it out of the temporary directory (e.g. npm install -g warren, config.yml under /etc/warren) and install again`,
       );
     }
   }
+  return lines;
 }
 
 export function serviceInstall(o: ServiceInstallOptions): void {
   const s = specOf(o);
   const unit = serviceUnit(s);
+  for (const line of hiddenPathLines(s)) process.stderr.write(`${line}\n`);
   if (o.dryRun) {
     process.stdout.write(`# ${s.unitPath}\n${unit}\n# ${s.envPath} (mode 0600)\n${serviceEnvFile(s, false)}`);
     return;
   }
   needRoot('install');
-  warnHomePaths(s);
   for (const path of [s.unitPath, s.envPath]) {
     if (existsSync(path) && !readFileSync(path, 'utf8').startsWith(SERVICE_MARKER)) {
       throw new WarrenError(

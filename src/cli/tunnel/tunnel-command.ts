@@ -9,6 +9,7 @@ import {
   startMetricsServer,
   type TunnelCredentials,
 } from '../../connector/index.js';
+import { originUrlOf } from '../../connector/ingress/index.js';
 import { WarrenError } from '../../errors/index.js';
 import { warrenHome } from '../../pki/origin-cert-file.js';
 import { createLogger, type LoggerOptions, parseLogLevel } from '../logger.js';
@@ -89,7 +90,7 @@ export async function runTunnel(o: TunnelRunOptions): Promise<void> {
   // Recent lines for `warren tunnel diag` (the metrics server's local-only /diag/logs).
   const logRing = new LogRing();
   const logger = createLogger({ ...o.log, onLine: (line) => logRing.push(line) });
-  if (o.url !== undefined && !URL.canParse(o.url)) {
+  if (o.url !== undefined && !URL.canParse(originUrlOf(o.url))) {
     throw new WarrenError('WARREN_CONFIG_INVALID', `--url "${o.url}" is not a URL: write e.g. http://localhost:3000`);
   }
   if (o.edgeIpVersion !== undefined && !['4', '6', 'auto'].includes(o.edgeIpVersion)) {

@@ -133,18 +133,23 @@ async function withConfigFile(cmd: Command, f: ConnectorFlags) {
   const { loadRunConfig } = await import('./tunnel-run-command.js');
   const config = loadRunConfig(f.config);
   const flags = f as unknown as Record<string, unknown>;
+  // cloudflared's single-origin flags on the command line override the file's keys of the same name.
+  const origin = originFlagsOf(cmd);
+  // An origin chosen on the command line (--hello-world, --unix-socket) beats the file's `url:`.
+  const originChosen = origin['hello-world'] === true || origin['unix-socket'] !== undefined;
   for (const [key, value] of Object.entries(config?.flags ?? {})) {
     const option = CONFIG_FLAG_OPTIONS[key];
     if (option === undefined) continue;
+    if (option === 'url' && originChosen) continue;
     const source = cmd.getOptionValueSource(option);
     if (source === 'cli' || source === 'env') continue;
     flags[option] = Array.isArray(value) && option !== 'tag' ? value[0] : value;
   }
-  // cloudflared's single-origin flags on the command line override the file's keys of the same name.
-  const origin = originFlagsOf(cmd);
   if (Object.keys(origin).length === 0) return config;
   const base: ConnectorConfig = config ?? emptyConnectorConfig('the command line');
-  return { ...base, flags: { ...base.flags, ...origin } };
+  const fileFlags = { ...base.flags };
+  if (originChosen) delete fileFlags.url;
+  return { ...base, flags: { ...fileFlags, ...origin } };
 }
 
 function connectorOptionsOf(cmd: Command, f: ConnectorFlags) {
@@ -209,8 +214,8 @@ export function registerTunnelCommand(program: Command): Command {
         .env('WARREN_OVERWRITE_DNS'),
     )
     .action(async (f: ConnectorFlags & { hostname?: string; name?: string; overwriteDns: boolean }, cmd: Command) => {
-      if (f.url === undefined) tunnel.help({ error: true });
       const config = await withConfigFile(cmd, f);
+      if (f.url === undefined && config?.flags['hello-world'] !== true) tunnel.help({ error: true });
       const { runTunnel } = await import('./tunnel-command.js');
       if (f.name !== undefined) {
         // cloudflared's ad hoc named tunnel: create, route and run in one line.

@@ -14,6 +14,6 @@ export {
   type OriginRequestConfig,
   type OriginRequestOverrides,
 } from './origin-request.js';
-export { describeService, type OriginService, parseOriginService } from './origin-service.js';
+export { describeService, type OriginService, originUrlOf, parseOriginService } from './origin-service.js';
 export { headerValue, normalizeHost, requestHost, requestPath } from './request-target.js';
 export type { UnvalidatedIngressRule } from './unvalidated-ingress-rule.js';

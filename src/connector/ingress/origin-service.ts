@@ -27,7 +27,7 @@ const UNSUPPORTED = new Set(['bastion', 'socks-proxy', 'warp-routing']);
 export function parseOriginService(service: string): OriginService {
   const s = service.trim();
   if (s === '') {
-    throw invalidService('service is empty', 'write e.g. "service: http://localhost:8080"');
+    throw invalidService('is empty', 'write e.g. "service: http://localhost:8080"');
   }
   if (s.startsWith('unix:') || s.startsWith('unix+tls:')) {
     const tls = s.startsWith('unix+tls:');
@@ -59,7 +59,7 @@ export function parseOriginService(service: string): OriginService {
   if (s === 'hello_world' || s === 'hello-world') return { kind: 'hello_world' };
   if (UNSUPPORTED.has(s)) {
     throw invalidService(
-      `service "${s}" is not supported by warren`,
+      `"${s}" is not supported by warren`,
       'use an http://, https://, unix:, tcp:// or http_status: service',
     );
   }
@@ -107,6 +107,18 @@ export function parseOriginService(service: string): OriginService {
     `"${s}" has the unknown scheme "${p.slice(0, -1)}"`,
     'use http://, https://, unix:, unix+tls:, tcp://, ssh://, http_status:NNN or hello_world',
   );
+}
+
+/**
+ * `--url` as cloudflared reads it: `localhost:3000` (no `scheme://`) means http://localhost:3000.
+ * unix: sockets and the named services (hello_world, http_status:N) are kept as written.
+ */
+export function originUrlOf(raw: string): string {
+  const s = raw.trim();
+  if (s.includes('://') || /^(unix|unix\+tls|http_status):/.test(s) || s === 'hello_world' || s === 'hello-world') {
+    return s;
+  }
+  return `http://${s}`;
 }
 
 /** How a service is shown back to users (as written, normalised). */

@@ -33,6 +33,15 @@ function secretOf(base64: string): Buffer {
 }
 const NAME = { type: 'string', minLength: 1, maxLength: 100, pattern: '^[^\\u0000-\\u001f/]+$' };
 
+/** The tunnel-name rule the dashboard's hint states (issue 20): one clear error, tied to /name. */
+function checkTunnelName(name: string): void {
+  if (!/^[A-Za-z0-9._-]+$/.test(name)) {
+    throw ApiError.invalid(
+      `tunnel name ${JSON.stringify(name)} may hold only letters, digits, dots, dashes and underscores; write e.g. "web-app"`,
+    ).at('/name');
+  }
+}
+
 /** Reads a tunnel of the account, or 404 (also for tunnels of other accounts). */
 export async function tunnelFor(
   ctx: ControlContext,
@@ -86,6 +95,7 @@ export function tunnelRoutes(ctx: ControlContext): ApiRoute[] {
           scope: 'tunnel:write',
           what: `account ${params.account_id}`,
         });
+        checkTunnelName(body.name);
         const secret =
           body.tunnel_secret === undefined ? randomBytes(MIN_SECRET_BYTES) : Buffer.from(body.tunnel_secret, 'base64');
         if (secret.length < MIN_SECRET_BYTES) {
@@ -223,6 +233,7 @@ export function tunnelRoutes(ctx: ControlContext): ApiRoute[] {
           throw new ApiError('WARREN_TUNNEL_NOT_FOUND', `tunnel ${t.id} was deleted on ${t.deleted_at}`);
         const secret = body.tunnel_secret === undefined ? undefined : secretOf(body.tunnel_secret);
         const rename = body.name !== undefined && body.name !== t.name ? body.name : undefined;
+        if (rename !== undefined) checkTunnelName(rename);
         if (rename !== undefined || secret !== undefined) {
           try {
             await store.transaction(async (tx) => {

@@ -33,6 +33,7 @@ for (const dialect of DIALECTS) {
               '0009_connection_tags',
               '0010_app_revocations_pending_zones',
               '0011_tunnel_configuration_reports',
+              '0012_edge_certificates',
             ],
           );
           await store.close();

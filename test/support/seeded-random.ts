@@ -14,9 +14,10 @@ export interface SeededRandom {
  * test's diagnostics (shown with its result), so a failing run is replayed with
  * `WARREN_TEST_SEED=<seed> node --test dist/test/<file>.test.js`.
  */
-export function seededRandom(t: TestContext): SeededRandom {
+export function seededRandom(t: TestContext, fixedSeed?: number): SeededRandom {
   const fromEnv = process.env.WARREN_TEST_SEED;
-  const seed = fromEnv !== undefined && /^\d+$/.test(fromEnv) ? Number(fromEnv) >>> 0 : randomInt(2 ** 32 - 1);
+  const seed =
+    fromEnv !== undefined && /^\d+$/.test(fromEnv) ? Number(fromEnv) >>> 0 : (fixedSeed ?? randomInt(2 ** 32 - 1));
   t.diagnostic(`seed ${seed} (replay: WARREN_TEST_SEED=${seed})`);
   let state = seed;
   const next = (): number => {

@@ -165,11 +165,18 @@ describe('Access gate: the path the gate matches is the path the origin serves',
     assert.equal(files.seen.at(-1), '/public/%zz/./x');
   });
 
-  // A known counterexample, found by a random seed in CI's own run: python http.server serves a
-  // protected file for it. Open (issue 19 stays open for it); replay with WARREN_TEST_SEED=1108053009.
-  test.todo(
-    'py.example.com/docs/admin.%5csub%5c..;/..%2f%2e%2e\\admin/s%75b\\ must not reach a protected path without a login',
-  );
+  test('seed 1108053009\'s counterexample: %5C literal but %2F a separator, resolved through `..;`, is refused', async () => {
+    // The edge forwards its normal form (`\\` read as `/`), which Python's http.server reads as
+    // /admin/sub/: it decodes %2F to a separator, keeps %5C a literal `\\`, and resolves `..` past
+    // the name `admin.\\sub\\..;`. So the bare origin lists the protected folder for that form.
+    const path = '/docs/admin.%5csub%5c..;/..%2f%2e%2e\\admin/s%75b\\';
+    const forwarded = '/docs/admin.%5Csub%5C..;/..%2F../admin/sub/';
+    assert.ok(servesProtected(await visit(Number(new URL(py.url).port), '127.0.0.1', forwarded)));
+    const r = await visit(port, PY, path);
+    assert.ok(!servesProtected(r), `${r.status}: ${r.text.slice(0, 80)}`);
+    assert.equal(r.status, 400);
+    assert.match(r.text, /different Access applications/);
+  });
 
   test('seeded fuzz: random paths of segments, dots and encodings never get a protected file without a login', async (t) => {
     // A fixed seed by default, so CI is repeatable; WARREN_TEST_SEED explores others.

@@ -57,3 +57,22 @@ export async function signAccessJwt(key: SigningKey, input: AccessJwtInput): Pro
     .setExpirationTime(iat + input.ttlSeconds)
     .sign(key.privateKey);
 }
+
+/**
+ * The first time (ms) a token may be issued after a `revoke_tokens` at `revokedAt` (ISO): the next
+ * whole second, since `iat` has whole seconds and a revocation refuses every `iat` up to it.
+ */
+export function firstIssueAfter(revokedAt: string): number {
+  return (Math.floor(Date.parse(revokedAt) / 1000) + 1) * 1000;
+}
+
+/**
+ * When a `revoke_tokens` at `now` takes effect: now, or — when the previous revocation was within
+ * this second, so tokens issued since carry the next second's `iat` — that next second, so they
+ * are refused too.
+ */
+export function revocationTime(previous: string | null | undefined, now: Date): string {
+  if (!previous) return now.toISOString();
+  const after = firstIssueAfter(previous);
+  return now.getTime() >= after ? now.toISOString() : new Date(after).toISOString();
+}

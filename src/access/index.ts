@@ -1,5 +1,11 @@
 export { AccessGate, type GateApp } from './access-gate.js';
-export { type AccessJwtInput, type AccessSubject, signAccessJwt } from './access-jwt.js';
+export {
+  type AccessJwtInput,
+  type AccessSubject,
+  firstIssueAfter,
+  revocationTime,
+  signAccessJwt,
+} from './access-jwt.js';
 export {
   type AccessGroupDef,
   type AccessIdentity,

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { revocationTime } from '../../access/index.js';
 import type { AccessAppRow, Repositories } from '../../store/index.js';
 import { newUuid } from '../../store/index.js';
 import { ApiError } from '../api/api-error.js';
@@ -155,10 +156,11 @@ export function accessAppRoutes(ctx: ControlContext): ApiRoute[] {
         const accountId = params.account_id;
         await can(p, accountId, 'write');
         const app = await appOf(accountId, params.app_id);
-        const now = store.clock.now().toISOString();
+        // Covers the tokens issued since a revocation earlier in this second (their iat is ahead).
+        const at = revocationTime(app.tokens_revoked_at, store.clock.now());
         await store.transaction(async (tx) => {
           // Its own column: a later PUT of the app (which rebuilds `data`) cannot undo it.
-          await tx.access.revokeAppTokens(accountId, app.id, now);
+          await tx.access.revokeAppTokens(accountId, app.id, at);
           await auditAccess(tx, p, accountId, 'access_app_revoke_tokens', { id: app.id, type: 'access_app' });
         });
         await changed();

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { AccessSession, GateApp } from '../../access/index.js';
+import { type AccessSession, firstIssueAfter, type GateApp } from '../../access/index.js';
 import { ACCESS_COOKIE, cookieValue } from './access-http.js';
 
 /** `cf-access-token` (as `cloudflared access curl` sends it), else the `CF_Authorization` cookie. */
@@ -33,6 +33,6 @@ export function sessionSeconds(app: GateApp): number {
  */
 export function issueTime(app: GateApp, now: Date): Date {
   if (app.tokensRevokedAt === undefined) return now;
-  const firstValid = (Math.floor(Date.parse(app.tokensRevokedAt) / 1000) + 1) * 1000;
+  const firstValid = firstIssueAfter(app.tokensRevokedAt);
   return now.getTime() >= firstValid ? now : new Date(firstValid);
 }

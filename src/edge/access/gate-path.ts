@@ -8,13 +8,14 @@
  * - `forward`: escapes of unreserved characters decoded (`%61` → `a`, `%2e` → `.`), other escapes
  *   upper-cased, `\` read as `/` (as browsers do), slashes merged, dot segments resolved, the
  *   fragment dropped; the query passes unchanged.
- * - `views`: `forward`'s path fully decoded, lower case, read as an origin might: with `%2F`/`%5C`
- *   as literal characters (routers matching raw segments), as separators without resolving (a
- *   string-prefix router), as separators then resolved (file servers: Python's http.server, node's
- *   `send`), with `;params` removed per segment (servlet containers), with trailing dots and
- *   spaces removed per segment (Windows), and decoded twice. The gate refuses a request whose views
- *   fall under different applications (400), and serves `/cdn-cgi/access/*` itself when any view
- *   lies there.
+ * - `views`: `forward`'s path fully decoded, lower case, read every way origins are known to read it,
+ *   as a product of independent choices (see addReadings): `%2F` and `%5C` each as a literal
+ *   character (routers matching raw segments; Python's http.server for `\`) or a separator; dot
+ *   segments resolved (file servers: Python's http.server, node's `send`) or not (string-prefix
+ *   routers); `;params` removed per segment (servlet containers) or not; trailing dots and spaces
+ *   removed per segment (Windows) or not; and all of it again on the path decoded twice. The gate
+ *   refuses a request whose views fall under different applications (400), and serves
+ *   `/cdn-cgi/access/*` itself when any view lies there.
  */
 export interface GatePath {
   /** Path and query for the origin (origin-form). */
@@ -62,19 +63,32 @@ function resolveDots(path: string): string {
   return trailing && out.length > 0 ? `${joined}/` : joined;
 }
 
+/** How one reading treats an encoded `/` (`%2F`) and an encoded `\\` (`%5C`): a separator, or a literal character. */
+interface SlashReading {
+  slash: boolean;
+  backslash: boolean;
+}
+
+const SLASH_READINGS: readonly SlashReading[] = [
+  { slash: false, backslash: false },
+  { slash: true, backslash: true },
+  { slash: true, backslash: false },
+  { slash: false, backslash: true },
+];
+
 /**
  * Percent-decodes `s` (invalid escapes stay as they are: only the second decoding meets them).
- * With `keepSlashes`, `%2F` and `%5C` stay escaped (lower case), so they do not become separators;
- * without, both become `/`.
+ * An escaped `/` or `\\` becomes a separator where `how` says so, and otherwise stays escaped
+ * (lower case), a character inside its segment.
  */
-function decode(s: string, keepSlashes: boolean): string {
+function decode(s: string, how: SlashReading): string {
   if (!s.includes('%')) return s;
   const bytes: number[] = [];
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c === 37 /* % */ && HEX.test(s.slice(i + 1, i + 3))) {
       const b = Number.parseInt(s.slice(i + 1, i + 3), 16);
-      if (keepSlashes && (b === 0x2f || b === 0x5c)) {
+      if ((b === 0x2f && !how.slash) || (b === 0x5c && !how.backslash)) {
         bytes.push(37, ...Buffer.from(s.slice(i + 1, i + 3).toLowerCase(), 'latin1'));
       } else bytes.push(b === 0x5c ? 0x2f : b);
       i += 2;
@@ -97,6 +111,32 @@ function perSegment(path: string, f: (seg: string) => string): string {
       .map((seg) => (seg === '.' || seg === '..' ? seg : f(seg)))
       .join('/'),
   );
+}
+
+const stripParams = (seg: string): string => seg.replace(/;.*$/, '');
+
+/**
+ * Adds every reading of `path` an origin might make, as the product of independent choices (origins
+ * combine them: Python's http.server decodes `%2F` to a separator but keeps `\\` literal, then
+ * resolves `..;` as a name): each encoded slash kind a separator or not; dot segments resolved or
+ * not; `;params` removed per segment or not; trailing dots and spaces removed per segment or not;
+ * and, `depth` times, all of it again on the path decoded once more.
+ */
+function addReadings(path: string, views: Set<string>, depth: number): void {
+  for (const how of SLASH_READINGS) {
+    const d = decode(path, how).toLowerCase();
+    views.add(d);
+    views.add(resolveDots(d));
+    const params = d.includes(';');
+    const dots = /[. ](\/|%2f|%5c|$)/.test(d);
+    if (params) views.add(perSegment(d, stripParams));
+    if (dots) views.add(perSegment(d, windowsName));
+    if (params && dots) {
+      views.add(perSegment(d, (seg) => windowsName(stripParams(seg))));
+      views.add(perSegment(d, (seg) => stripParams(windowsName(seg))));
+    }
+    if (depth > 1 && d.includes('%')) addReadings(d, views, depth - 1);
+  }
 }
 
 /** A segment as Windows reads a file name: trailing dots and spaces dropped (`admin.` is `admin`, `.. ` is `..`). */
@@ -176,12 +216,9 @@ export function gatePath(target: string): GatePathResult {
     return { error: 'The path has percent-escapes that are not UTF-8; encode the path as UTF-8.' };
   }
   const forwardPath = resolveDots(norm);
-  const literal = decode(forwardPath, true).toLowerCase();
-  const separated = decode(forwardPath, false).toLowerCase();
-  const canonical = resolveDots(separated);
-  const views = new Set([literal, separated, canonical]);
-  if (canonical.includes(';')) views.add(perSegment(separated, (seg) => seg.replace(/;.*$/, '')));
-  if (/[. ](\/|$)/.test(canonical)) views.add(perSegment(separated, windowsName));
-  if (separated.includes('%')) views.add(resolveDots(decode(separated, false).toLowerCase()));
+  const canonical = resolveDots(decode(forwardPath, SLASH_READINGS[1] as SlashReading).toLowerCase());
+  const views = new Set<string>();
+  addReadings(forwardPath, views, 2);
+  views.add(canonical);
   return { forward: `${forwardPath}${query}`, views: [...views], canonical };
 }

@@ -165,7 +165,7 @@ describe('Access gate: the path the gate matches is the path the origin serves',
     assert.equal(files.seen.at(-1), '/public/%zz/./x');
   });
 
-  test('seed 1108053009\'s counterexample: %5C literal but %2F a separator, resolved through `..;`, is refused', async () => {
+  test("seed 1108053009's counterexample: %5C literal but %2F a separator, resolved through `..;`, is refused", async () => {
     // The edge forwards its normal form (`\\` read as `/`), which Python's http.server reads as
     // /admin/sub/: it decodes %2F to a separator, keeps %5C a literal `\\`, and resolves `..` past
     // the name `admin.\\sub\\..;`. So the bare origin lists the protected folder for that form.

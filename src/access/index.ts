@@ -12,6 +12,7 @@ export { type AccessSession, AccessSessionCache, type JwksSource } from './acces
 export { type AppDomain, appCoversHost, isHostname, matchApp, parseAppDomain } from './app-matcher.js';
 export {
   commonNameOf,
+  parseCertificate,
   type TrustedClientCa,
   type VerifiedClientCertificate,
   verifyClientCertificate,

@@ -63,6 +63,9 @@ describe('Access mutual TLS: client certificates from an uploaded CA, end to end
     certs.theirs = await opensslClientCert(dir, 'theirs', 'device-1', theirs);
     certs.stranger = await opensslClientCert(dir, 'stranger', 'device-1', stranger);
     certs.selfSigned = await opensslClientCert(dir, 'self', 'device-1');
+    // A CA named exactly as ours with another key: names alone must not pass.
+    const forger = await opensslCa(dir, 'forger-ca', { cn: 'our-ca' });
+    certs.forged = await opensslClientCert(dir, 'forged', 'device-1', forger);
 
     origin = await startTestOrigin();
     f = await startNamedTunnelFixture([
@@ -134,8 +137,8 @@ describe('Access mutual TLS: client certificates from an uploaded CA, end to end
     assert.equal(origin.seen.length, before);
   });
 
-  test('mtls-refuses-foreign-ca: a stranger CA, another account CA, a self-signed certificate', async () => {
-    for (const which of ['stranger', 'theirs', 'selfSigned'] as const) {
+  test('mtls-refuses-foreign-ca: a stranger CA, another account CA, a self-signed certificate, a CA named as ours', async () => {
+    for (const which of ['stranger', 'theirs', 'selfSigned', 'forged'] as const) {
       const r = await curl('mtls.example.com', certs[which]);
       assert.equal(r.status, 403, `${which}: ${r.body}`);
     }

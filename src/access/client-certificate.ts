@@ -35,20 +35,31 @@ function signedBy(child: X509Certificate, parent: X509Certificate): boolean {
   }
 }
 
-/** The subject's CN; node quotes a value with special characters as a JSON string. */
-export function commonNameOf(c: X509Certificate): string {
-  for (const line of c.subject.split('\n')) {
-    if (!line.startsWith('CN=')) continue;
-    const v = line.slice(3);
-    if (!v.startsWith('"')) return v;
-    try {
-      const parsed: unknown = JSON.parse(v);
-      return typeof parsed === 'string' ? parsed : '';
-    } catch {
-      return '';
+/** A value of node's subject text with its RFC 4514 escapes (`\,`, `\"`, `\C3\A9`) undone. */
+function unescapeDn(v: string): string {
+  const bytes: number[] = [];
+  const chars = Array.from(v);
+  for (let i = 0; i < chars.length; i++) {
+    let ch = chars[i] as string;
+    if (ch === '\\' && i + 1 < chars.length) {
+      const hex = `${chars[i + 1]}${chars[i + 2] ?? ''}`;
+      if (/^[0-9a-fA-F]{2}$/.test(hex)) {
+        bytes.push(Number.parseInt(hex, 16));
+        i += 2;
+        continue;
+      }
+      i += 1;
+      ch = chars[i] as string;
     }
+    bytes.push(...Buffer.from(ch, 'utf8'));
   }
-  return '';
+  return Buffer.from(bytes).toString('utf8');
+}
+
+/** The subject's common name, unescaped; '' when it has none. */
+export function commonNameOf(c: X509Certificate): string {
+  const line = c.subject.split('\n').find((l) => l.startsWith('CN='));
+  return line === undefined ? '' : unescapeDn(line.slice(3));
 }
 
 /**

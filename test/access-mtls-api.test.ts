@@ -118,7 +118,8 @@ for (const dialect of DIALECTS) {
         certificate: ca.pem,
       });
       const listed = [];
-      for await (const x of them.zeroTrust.access.certificates.list({ account_id: other.account.id })) listed.push(x.id);
+      for await (const x of them.zeroTrust.access.certificates.list({ account_id: other.account.id }))
+        listed.push(x.id);
       assert.deepEqual(listed, [theirs.id]);
       await cf.zeroTrust.access.certificates.delete(mine.id as string, { account_id: a });
     });

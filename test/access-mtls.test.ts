@@ -21,7 +21,9 @@ interface CurlAnswer {
   trace: string;
 }
 
-describe('Access mutual TLS: client certificates from an uploaded CA, end to end with curl', { timeout: 180_000 }, () => {
+describe('Access mutual TLS: client certificates from an uploaded CA, end to end with curl', {
+  timeout: 180_000,
+}, () => {
   let f: NamedTunnelFixture;
   let origin: TestOrigin;
   let connector: Proc;

@@ -211,11 +211,7 @@ export class AccessGate {
   }
 
   /** The client certificate (chain as sent, leaf first) when it chains to one of the app's account's CAs. */
-  clientCertificate(
-    app: GateApp,
-    chain: readonly X509Certificate[],
-    now: Date,
-  ): VerifiedClientCertificate | undefined {
+  clientCertificate(app: GateApp, chain: readonly X509Certificate[], now: Date): VerifiedClientCertificate | undefined {
     const cas = this.#snapshot.cas.get(app.accountId);
     return cas === undefined ? undefined : verifyClientCertificate(chain, cas, now);
   }
@@ -255,7 +251,10 @@ export class AccessGate {
     for (const row of caRows) {
       const cert = parseCertificate(row.certificate);
       if (cert === undefined) continue;
-      next.cas.set(row.account_id, [...(next.cas.get(row.account_id) ?? []), { id: row.id, accountId: row.account_id, cert }]);
+      next.cas.set(row.account_id, [
+        ...(next.cas.get(row.account_id) ?? []),
+        { id: row.id, accountId: row.account_id, cert },
+      ]);
       for (const h of JSON.parse(row.associated_hostnames) as string[]) next.mtlsHosts.add(h.toLowerCase());
     }
     for (const g of groups) {

@@ -188,7 +188,9 @@ export class EdgeServer {
           minVersion: 'TLSv1.2',
           ...(sni === undefined && mtls === undefined
             ? {}
-            : { SNICallback: sniWithClientCertificates(sni === undefined ? undefined : (n) => sni.contextFor(n), mtls) }),
+            : {
+                SNICallback: sniWithClientCertificates(sni === undefined ? undefined : (n) => sni.contextFor(n), mtls),
+              }),
         },
         tlsProxy.handleRequest,
       );

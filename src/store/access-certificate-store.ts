@@ -54,10 +54,6 @@ export class AccessCertificateStore {
   }
 
   async delete(accountId: string, id: string): Promise<void> {
-    await this.#db
-      .deleteFrom('access_certificates')
-      .where('account_id', '=', accountId)
-      .where('id', '=', id)
-      .execute();
+    await this.#db.deleteFrom('access_certificates').where('account_id', '=', accountId).where('id', '=', id).execute();
   }
 }

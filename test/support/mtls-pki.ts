@@ -32,7 +32,20 @@ export async function opensslCa(dir: string, name: string, o: { cn?: string; sig
   const ext = ['basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign,cRLSign'];
   if (o.signer === undefined) {
     const exts = ext.flatMap((e) => ['-addext', e]);
-    await run('openssl', ['req', '-x509', ...EC, '-keyout', keyPath, '-out', certPath, '-subj', subj, '-days', '2', ...exts]);
+    await run('openssl', [
+      'req',
+      '-x509',
+      ...EC,
+      '-keyout',
+      keyPath,
+      '-out',
+      certPath,
+      '-subj',
+      subj,
+      '-days',
+      '2',
+      ...exts,
+    ]);
   } else {
     await signed(dir, name, subj, o.signer, ext);
   }
@@ -78,7 +91,19 @@ export async function opensslClientCert(
   const certPath = join(dir, `${file}.crt`);
   const keyPath = join(dir, `${file}.key`);
   if (ca === undefined) {
-    await run('openssl', ['req', '-x509', ...EC, '-keyout', keyPath, '-out', certPath, '-subj', `/CN=${cn}`, '-days', '2']);
+    await run('openssl', [
+      'req',
+      '-x509',
+      ...EC,
+      '-keyout',
+      keyPath,
+      '-out',
+      certPath,
+      '-subj',
+      `/CN=${cn}`,
+      '-days',
+      '2',
+    ]);
   } else {
     await signed(dir, file, `/CN=${cn}`, ca, ['basicConstraints=CA:FALSE', `extendedKeyUsage=${usage}`]);
   }

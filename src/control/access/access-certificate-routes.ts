@@ -91,7 +91,8 @@ export function accessCertificateRoutes(ctx: ControlContext): ApiRoute[] {
     audit: 'access_certificate',
     scopes: { read: 'access:read', write: 'access:write' },
     summaries: {
-      create: 'Uploads a certificate authority for Access mutual TLS (client certificates it signed pass certificate rules)',
+      create:
+        'Uploads a certificate authority for Access mutual TLS (client certificates it signed pass certificate rules)',
       list: 'Lists the mTLS certificate authorities of the account',
       get: 'Reads an mTLS certificate authority',
       update: 'Renames an mTLS certificate authority or replaces its associated hostnames',

@@ -39,7 +39,8 @@ function parseRule(r: unknown, at: string): AccessRule {
     case 'certificate':
       return { certificate: {} };
     case 'common_name':
-      if (!str(o.common_name)) throw ApiError.invalid(`${at}.common_name.common_name must be a certificate's common name`);
+      if (!str(o.common_name))
+        throw ApiError.invalid(`${at}.common_name.common_name must be a certificate's common name`);
       return { common_name: { common_name: o.common_name } };
     case 'email':
       if (!str(o.email) || !o.email.includes('@'))

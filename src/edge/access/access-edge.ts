@@ -5,8 +5,8 @@ import {
   type AccessGate,
   type AccessKeyRing,
   type AccessSession,
-  type AccessSubject,
   AccessSessionCache,
+  type AccessSubject,
   appCoversHost,
   type GateApp,
   type IdpFetch,
@@ -237,10 +237,17 @@ export class AccessEdge {
         });
       }
       if (cert === undefined) return NO_HEADERS;
-      return this.#nonIdentityJwt(app, `c:${cert.fingerprint256}`, { kind: 'certificate', commonName: cert.commonName }, ip, nowS, {
-        actorId: cert.commonName,
-        idp: { id: cert.caId, type: 'mtls' },
-      });
+      return this.#nonIdentityJwt(
+        app,
+        `c:${cert.fingerprint256}`,
+        { kind: 'certificate', commonName: cert.commonName },
+        ip,
+        nowS,
+        {
+          actorId: cert.commonName,
+          idp: { id: cert.caId, type: 'mtls' },
+        },
+      );
     }
     // A service-token request that no policy admits: the app's custom_non_identity_deny_url, if set.
     const refused = typeof clientId === 'string' ? nonIdentityDenial(app) : certificateDenial(app);

@@ -368,7 +368,9 @@ const MIGRATIONS: Record<string, Migration> = {
     },
   },
   // JSON object of the connector's --tag KEY=VALUE pairs; NULL when it sent none.
-  '0009_connection_tags': { up: (db) => db.schema.alterTable('tunnel_connections').addColumn('tags', 'text').execute() },
+  '0009_connection_tags': {
+    up: (db) => db.schema.alterTable('tunnel_connections').addColumn('tags', 'text').execute(),
+  },
   '0010_app_revocations_pending_zones': { up: revocationsAndPendingZones },
   '0011_tunnel_configuration_reports': {
     async up(db: Kysely<unknown>): Promise<void> {

@@ -129,6 +129,17 @@ describe('Access mutual TLS: client certificates from an uploaded CA, end to end
     assert.equal(claims.sub, '');
     assert.equal(claims.email, undefined);
     assert.equal(seen.headers['cf-access-authenticated-user-email'], undefined);
+    await eventually(
+      async () => {
+        const log = await f.api<{ connection: string; allowed: boolean; app_uid: string }[]>(
+          'GET',
+          acc(f.accountId, '/logs/access_requests'),
+        );
+        return log.result.some((e) => e.connection === 'mtls' && e.allowed && e.app_uid === apps.mtls?.id);
+      },
+      10_000,
+      'the access request log shows the mTLS login',
+    );
   });
 
   test('mtls-refuses-without-certificate: the 403 page, and the origin never sees the request', async () => {

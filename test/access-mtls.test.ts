@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadOrCreateEdgeTls } from '../src/pki/index.js';
@@ -174,11 +175,47 @@ describe('Access mutual TLS: client certificates from an uploaded CA, end to end
     assert.equal(fronted.status, 403);
   });
 
-  test('mtls-ca-delete-takes-effect: deleting the CA refuses its devices', async () => {
-    const list = await f.api<{ id: string }[]>('GET', acc(f.accountId, '/certificates'));
-    const id = list.result[0]?.id as string;
-    const del = await f.api('DELETE', acc(f.accountId, `/certificates/${id}`));
-    assert.equal(del.success, true);
-    await eventually(async () => (await curl('mtls.example.com', certs.device1)).status === 403, 10_000, 'CA gone');
+  test('mtls-ca-delete-takes-effect: deleting the CA refuses its devices, on an open keep-alive connection too', async () => {
+    const device = certs.device1 as TestClientCert;
+    const agent = new Agent({
+      keepAlive: true,
+      maxSockets: 1,
+      ca: readFileSync(edgeCa),
+      cert: readFileSync(device.certPath),
+      key: readFileSync(device.keyPath),
+    });
+    const get = () =>
+      new Promise<{ status: number; reused: boolean }>((resolve, reject) => {
+        const req = request(
+          { host: '127.0.0.1', port: httpsPort, path: '/echo', servername: 'mtls.example.com', agent },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, reused: req.reusedSocket }));
+          },
+        );
+        req.setHeader('host', 'mtls.example.com');
+        req.on('error', reject);
+        req.end();
+      });
+    try {
+      assert.equal((await get()).status, 200);
+      const list = await f.api<{ id: string }[]>('GET', acc(f.accountId, '/certificates'));
+      const id = list.result[0]?.id as string;
+      const del = await f.api('DELETE', acc(f.accountId, `/certificates/${id}`));
+      assert.equal(del.success, true);
+      let last = { status: 0, reused: false };
+      await eventually(
+        async () => {
+          last = await get();
+          return last.status === 403;
+        },
+        10_000,
+        'CA gone on the open connection',
+      );
+      assert.equal(last.reused, true, 'the refusal came on the connection that was admitted before');
+      assert.equal((await curl('mtls.example.com', device)).status, 403, 'and on a new connection');
+    } finally {
+      agent.destroy();
+    }
   });
 });

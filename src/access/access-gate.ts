@@ -34,6 +34,8 @@ export interface GateApp {
 /** A full reload this often regardless of the change feed (ms): a notification can be lost, and
  * SQLite has no cross-process feed (`warren admin move-zone` writes from another process). */
 const SAFETY_RELOAD_MS = 60_000; // 1 minute, as the routing caches
+/** How long one connection's client certificate verdict is reused (ms): bounds a lapse of validity. */
+const CERT_VERDICT_TTL_MS = 60_000; // 1 minute
 
 interface Snapshot {
   /** Apps by exact host, and wildcard apps by the suffix after `*.`; groups by `<account>:<id>`. */
@@ -74,6 +76,10 @@ function policyDefOf(row: AccessPolicyRow, precedence: number): AccessPolicyDef 
  */
 export class AccessGate {
   readonly #store: Store;
+  readonly #certVerdicts = new WeakMap<
+    readonly X509Certificate[],
+    { cas: readonly TrustedClientCa[]; until: number; verdict: VerifiedClientCertificate | undefined }
+  >();
   readonly #logger: Logger | undefined;
   #snapshot: Snapshot = EMPTY;
   #unsubscribe: (() => void) | undefined;
@@ -210,10 +216,20 @@ export class AccessGate {
     return this.#snapshot.mtlsHosts.has(h) || this.hostApps(h).some((a) => a.usesCertificate);
   }
 
-  /** The client certificate (chain as sent, leaf first) when it chains to one of the app's account's CAs. */
+  /**
+   * The client certificate (chain as sent, leaf first) when it chains to one of the app's account's
+   * CAs. A chain is one connection's (the edge keeps one array per socket), so its answer is kept
+   * for {@link CERT_VERDICT_TTL_MS} while the account's CA list is the same object: a reload (a CA
+   * uploaded or deleted) makes a new list, and the next request verifies again.
+   */
   clientCertificate(app: GateApp, chain: readonly X509Certificate[], now: Date): VerifiedClientCertificate | undefined {
     const cas = this.#snapshot.cas.get(app.accountId);
-    return cas === undefined ? undefined : verifyClientCertificate(chain, cas, now);
+    if (cas === undefined || chain.length === 0) return undefined;
+    const kept = this.#certVerdicts.get(chain);
+    if (kept !== undefined && kept.cas === cas && now.getTime() < kept.until) return kept.verdict;
+    const verdict = verifyClientCertificate(chain, cas, now);
+    this.#certVerdicts.set(chain, { cas, until: now.getTime() + CERT_VERDICT_TTL_MS, verdict });
+    return verdict;
   }
 
   async #load(): Promise<void> {

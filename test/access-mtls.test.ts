@@ -31,6 +31,7 @@ describe('Access mutual TLS: client certificates from an uploaded CA, end to end
   let httpsPort = 0;
   let edgeCa = '';
   let otherAccount = '';
+  let spareCa = '';
   const apps: Record<string, { id: string; aud: string }> = {};
   const certs: Record<string, TestClientCert> = {};
   const acc = (a: string, p: string) => `/accounts/${a}/access${p}`;
@@ -61,6 +62,7 @@ describe('Access mutual TLS: client certificates from an uploaded CA, end to end
     const ours = await opensslCa(dir, 'our-ca');
     const theirs = await opensslCa(dir, 'their-ca');
     const stranger = await opensslCa(dir, 'stranger-ca');
+    spareCa = (await opensslCa(dir, 'spare-ca')).pem;
     certs.device1 = await opensslClientCert(dir, 'device1', 'device-1', ours);
     certs.device2 = await opensslClientCert(dir, 'device2', 'device-2', ours);
     certs.theirs = await opensslClientCert(dir, 'theirs', 'device-1', theirs);
@@ -199,8 +201,11 @@ describe('Access mutual TLS: client certificates from an uploaded CA, end to end
       });
     try {
       assert.equal((await get()).status, 200);
-      const list = await f.api<{ id: string }[]>('GET', acc(f.accountId, '/certificates'));
-      const id = list.result[0]?.id as string;
+      // The account keeps another CA: what changed is its list, not whether it has one.
+      const spare = await f.api('POST', acc(f.accountId, '/certificates'), { name: 'spare', certificate: spareCa });
+      assert.equal(spare.success, true, JSON.stringify(spare));
+      const list = await f.api<{ id: string; name: string }[]>('GET', acc(f.accountId, '/certificates'));
+      const id = list.result.find((c) => c.name === 'devices')?.id as string;
       const del = await f.api('DELETE', acc(f.accountId, `/certificates/${id}`));
       assert.equal(del.success, true);
       let last = { status: 0, reused: false };

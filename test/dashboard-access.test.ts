@@ -159,4 +159,36 @@ describe('dashboard Access in Chromium', () => {
     assert.deepEqual((await d.api<Policy[]>('GET', path)).json.result, []);
     d.watched.assertClean();
   });
+
+  test('the rule builder writes client certificate rules (mTLS) into a service-auth policy', async () => {
+    const { page } = d;
+    const path = `/accounts/${d.accountId}/access/policies`;
+    await page.goto(`${d.serve.apiBase}/access/policies`);
+    await page.getByRole('button', { name: 'Add a policy' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Policy name').fill('Devices');
+    await dialog.getByLabel('Action').selectOption('non_identity');
+    await dialog.getByLabel('Rule 1: selector').selectOption('certificate');
+    await dialog.getByRole('button', { name: 'Add a rule' }).click();
+    await dialog.getByLabel('Rule 2: list').selectOption('require');
+    await dialog.getByLabel('Rule 2: selector').selectOption('common_name');
+    await dialog.getByLabel('Rule 2: Common name').fill('device-1');
+    await dialog.getByRole('button', { name: 'Save policy' }).click();
+    await page.getByRole('status').getByText('Saved the policy Devices.').waitFor();
+    await page
+      .getByRole('cell', {
+        name: 'include a valid client certificate; require client certificate common name device-1',
+      })
+      .waitFor();
+    const made = (await d.api<Policy[]>('GET', path)).json.result.find((p) => p.name === 'Devices');
+    assert.deepEqual(
+      { decision: made?.decision, include: made?.include, require: made?.require },
+      {
+        decision: 'non_identity',
+        include: [{ certificate: {} }],
+        require: [{ common_name: { common_name: 'device-1' } }],
+      },
+    );
+    d.watched.assertClean();
+  });
 });

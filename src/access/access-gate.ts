@@ -1,7 +1,15 @@
+import type { X509Certificate } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AccessAppRow, AccessPolicyRow, AccessServiceTokenRow, Store } from '../store/index.js';
 import type { AccessGroupDef, AccessIdentity } from './access-rule.js';
 import { type AppDomain, appCoversHost, matchApp, parseAppDomain } from './app-matcher.js';
+import {
+  parseCertificate,
+  rulesNameCertificate,
+  type TrustedClientCa,
+  type VerifiedClientCertificate,
+  verifyClientCertificate,
+} from './client-certificate.js';
 import { type AccessPolicyDef, evaluatePolicies, type PolicyVerdict } from './policy-engine.js';
 import { serviceSecretValid } from './service-token-check.js';
 
@@ -19,11 +27,15 @@ export interface GateApp {
   /** Every Cloudflare field of the app (session_duration, cookie attributes, allowed_idps …). */
   settings: Readonly<Record<string, unknown>>;
   policies: readonly AccessPolicyDef[];
+  /** Whether a policy (or a group it names) has a `certificate` or `common_name` rule: the edge asks for a client certificate. */
+  usesCertificate: boolean;
 }
 
 /** A full reload this often regardless of the change feed (ms): a notification can be lost, and
  * SQLite has no cross-process feed (`warren admin move-zone` writes from another process). */
 const SAFETY_RELOAD_MS = 60_000; // 1 minute, as the routing caches
+/** How long one connection's client certificate verdict is reused (ms): bounds a lapse of validity. */
+const CERT_VERDICT_TTL_MS = 60_000; // 1 minute
 
 interface Snapshot {
   /** Apps by exact host, and wildcard apps by the suffix after `*.`; groups by `<account>:<id>`. */
@@ -35,6 +47,9 @@ interface Snapshot {
   /** Apps by AUD tag; account ids by team domain (`auth_domain`). */
   byAud: Map<string, GateApp>;
   teams: Map<string, string>;
+  /** Uploaded mTLS CAs by account; hosts where some account's CA asks for a client certificate. */
+  cas: Map<string, TrustedClientCa[]>;
+  mtlsHosts: Set<string>;
 }
 
 const EMPTY: Snapshot = {
@@ -44,6 +59,8 @@ const EMPTY: Snapshot = {
   serviceTokens: new Map(),
   byAud: new Map(),
   teams: new Map(),
+  cas: new Map(),
+  mtlsHosts: new Set(),
 };
 
 function policyDefOf(row: AccessPolicyRow, precedence: number): AccessPolicyDef {
@@ -59,6 +76,10 @@ function policyDefOf(row: AccessPolicyRow, precedence: number): AccessPolicyDef 
  */
 export class AccessGate {
   readonly #store: Store;
+  readonly #certVerdicts = new WeakMap<
+    readonly X509Certificate[],
+    { cas: readonly TrustedClientCa[]; until: number; verdict: VerifiedClientCertificate | undefined }
+  >();
   readonly #logger: Logger | undefined;
   #snapshot: Snapshot = EMPTY;
   #unsubscribe: (() => void) | undefined;
@@ -186,9 +207,34 @@ export class AccessGate {
     return serviceSecretValid(row, secret, now) ? row.id : undefined;
   }
 
+  /**
+   * Whether the visitor HTTPS listener asks for a client certificate on the SNI name `host`: one
+   * of an uploaded CA's `associated_hostnames`, or covered by an app with a certificate rule.
+   */
+  wantsClientCertificate(host: string): boolean {
+    const h = host.toLowerCase().replace(/\.$/, '');
+    return this.#snapshot.mtlsHosts.has(h) || this.hostApps(h).some((a) => a.usesCertificate);
+  }
+
+  /**
+   * The client certificate (chain as sent, leaf first) when it chains to one of the app's account's
+   * CAs. A chain is one connection's (the edge keeps one array per socket), so its answer is kept
+   * for {@link CERT_VERDICT_TTL_MS} while the account's CA list is the same object: a reload (a CA
+   * uploaded or deleted) makes a new list, and the next request verifies again.
+   */
+  clientCertificate(app: GateApp, chain: readonly X509Certificate[], now: Date): VerifiedClientCertificate | undefined {
+    const cas = this.#snapshot.cas.get(app.accountId);
+    if (cas === undefined || chain.length === 0) return undefined;
+    const kept = this.#certVerdicts.get(chain);
+    if (kept !== undefined && kept.cas === cas && now.getTime() < kept.until) return kept.verdict;
+    const verdict = verifyClientCertificate(chain, cas, now);
+    this.#certVerdicts.set(chain, { cas, until: now.getTime() + CERT_VERDICT_TTL_MS, verdict });
+    return verdict;
+  }
+
   async #load(): Promise<void> {
     const a = this.#store.access;
-    const [apps, policies, links, groups, orgs, tokens] = await Promise.all([
+    const [apps, policies, links, groups, orgs, tokens, caRows] = await Promise.all([
       // Only apps whose domain an active zone of their own account owns (the store enforces it).
       a.effectiveApps(),
       a.allPolicies(),
@@ -196,6 +242,7 @@ export class AccessGate {
       a.allGroups(),
       a.allOrganizations(),
       a.allServiceTokens(),
+      this.#store.accessCertificates.all(),
     ]);
     const byId = new Map(policies.map((p) => [p.id, p]));
     const teams = new Map(orgs.map((o) => [o.account_id, o.auth_domain]));
@@ -214,12 +261,17 @@ export class AccessGate {
       serviceTokens: new Map(tokens.map((t) => [t.client_id, t])),
       byAud: new Map(),
       teams: new Map(orgs.map((o) => [o.auth_domain.toLowerCase(), o.account_id])),
+      cas: new Map(),
+      mtlsHosts: new Set(),
     };
-    for (const row of apps) {
-      const app = gateApp(row, teams.get(row.account_id), perApp.get(row.id) ?? []);
-      const index = app.domain.wildcard ? next.wildcard : next.exact;
-      index.set(app.domain.host, [...(index.get(app.domain.host) ?? []), app]);
-      next.byAud.set(app.aud, app);
+    for (const row of caRows) {
+      const cert = parseCertificate(row.certificate);
+      if (cert === undefined) continue;
+      next.cas.set(row.account_id, [
+        ...(next.cas.get(row.account_id) ?? []),
+        { id: row.id, accountId: row.account_id, cert },
+      ]);
+      for (const h of JSON.parse(row.associated_hostnames) as string[]) next.mtlsHosts.add(h.toLowerCase());
     }
     for (const g of groups) {
       const d = JSON.parse(g.data) as Omit<AccessGroupDef, 'id'>;
@@ -229,6 +281,17 @@ export class AccessGate {
         require: d.require,
         exclude: d.exclude,
       });
+    }
+    for (const row of apps) {
+      const app = gateApp(row, teams.get(row.account_id), perApp.get(row.id) ?? []);
+      const g = (id: string) => {
+        const d = next.groups.get(`${row.account_id}:${id}`);
+        return d === undefined ? undefined : [d.include, d.require, d.exclude];
+      };
+      app.usesCertificate = app.policies.some((p) => rulesNameCertificate([p.include, p.require, p.exclude], g));
+      const index = app.domain.wildcard ? next.wildcard : next.exact;
+      index.set(app.domain.host, [...(index.get(app.domain.host) ?? []), app]);
+      next.byAud.set(app.aud, app);
     }
     this.#snapshot = next;
   }
@@ -247,5 +310,6 @@ function gateApp(row: AccessAppRow, teamDomain: string | undefined, policies: Ac
     tokensRevokedAt: row.tokens_revoked_at ?? undefined,
     settings,
     policies: policies.sort((x, y) => x.precedence - y.precedence),
+    usesCertificate: false,
   };
 }

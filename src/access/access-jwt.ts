@@ -15,7 +15,9 @@ export type AccessSubject =
       /** Claims mapped from the OIDC id token (`claims` of the provider), under `custom` as Cloudflare's. */
       custom?: Readonly<Record<string, unknown>> | undefined;
     }
-  | { kind: 'service_token'; clientId: string };
+  | { kind: 'service_token'; clientId: string }
+  /** A device with a client certificate from the account's CA (mutual TLS), through a `non_identity` policy. */
+  | { kind: 'certificate'; commonName: string };
 
 export interface AccessJwtInput {
   /** `<team>.access.<domain>`: the issuer is `https://<teamDomain>`. */
@@ -31,7 +33,8 @@ export interface AccessJwtInput {
 /**
  * Signs an application token with the claims of DESIGN.md §6, as Cloudflare Access does: `aud`
  * is an array holding the app's AUD tag; `type` is `app`; a service token has no `email`, an
- * empty `sub` and its client id as `common_name`.
+ * empty `sub` and its client id as `common_name`; a client certificate (mTLS) likewise, with the
+ * certificate's common name as `common_name`.
  */
 export async function signAccessJwt(key: SigningKey, input: AccessJwtInput): Promise<string> {
   const iat = Math.floor(input.issuedAt.getTime() / 1000);
@@ -46,7 +49,7 @@ export async function signAccessJwt(key: SigningKey, input: AccessJwtInput): Pro
           ...(s.idp === undefined ? {} : { idp: s.idp }),
           ...(s.custom === undefined || Object.keys(s.custom).length === 0 ? {} : { custom: s.custom }),
         }
-      : { type: 'app', common_name: s.clientId, identity_nonce: '' };
+      : { type: 'app', common_name: s.kind === 'service_token' ? s.clientId : s.commonName, identity_nonce: '' };
   return new SignJWT(claims)
     .setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: 'JWT' })
     .setAudience([input.aud])

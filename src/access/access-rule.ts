@@ -10,7 +10,9 @@ export type AccessRule =
   | { any_valid_service_token: Record<string, never> }
   | { group: { id: string } }
   | { login_method: { id: string } }
-  | { oidc: { claim_name: string; claim_value: string; identity_provider_id?: string } };
+  | { oidc: { claim_name: string; claim_value: string; identity_provider_id?: string } }
+  | { certificate: Record<string, never> }
+  | { common_name: { common_name: string } };
 
 /** What the gate knows about a request: a signed-in user, a service token, or neither; and its address. */
 export interface AccessIdentity {
@@ -22,6 +24,11 @@ export interface AccessIdentity {
   oidcClaims?: Readonly<Record<string, unknown>> | undefined;
   /** A valid service token's id (`service_token`, `any_valid_service_token`). */
   serviceTokenId?: string | undefined;
+  /**
+   * The common name of a client certificate that chains to one of the app's account's uploaded
+   * CAs (mutual TLS, `certificate` and `common_name` rules); undefined: none, or not valid.
+   */
+  certificateCommonName?: string | undefined;
 }
 
 /** An Access group: rules matched like a policy's. */
@@ -80,6 +87,12 @@ export function ruleMatches(rule: AccessRule, who: AccessIdentity, groups: Group
     if (o.identity_provider_id !== undefined && o.identity_provider_id !== who.loginMethod) return false;
     const v = who.oidcClaims?.[o.claim_name];
     return Array.isArray(v) ? v.some((x) => x === o.claim_value) : v === o.claim_value;
+  }
+  if ('certificate' in rule) return who.certificateCommonName !== undefined;
+  if ('common_name' in rule) {
+    // Exact, as Cloudflare compares it; a certificate without a CN never matches.
+    const cn = who.certificateCommonName;
+    return cn !== undefined && cn !== '' && cn === rule.common_name.common_name;
   }
   if ('group' in rule) {
     const g = groups(rule.group.id);

@@ -16,6 +16,13 @@ export {
 } from './access-rule.js';
 export { type AccessSession, AccessSessionCache, type JwksSource } from './access-session-cache.js';
 export { type AppDomain, appCoversHost, isHostname, matchApp, parseAppDomain } from './app-matcher.js';
+export {
+  commonNameOf,
+  parseCertificate,
+  type TrustedClientCa,
+  type VerifiedClientCertificate,
+  verifyClientCertificate,
+} from './client-certificate.js';
 export { type IdpFetch, idpFetch, isPublicAddress } from './idp-fetch.js';
 export { type JwksDocument, jwksDocument, type PublishedKey } from './jwks-document.js';
 export {

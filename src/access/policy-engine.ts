@@ -24,7 +24,7 @@ const byPrecedence = (a: AccessPolicyDef, b: AccessPolicyDef): number => a.prece
  * Evaluates an application's policies as Cloudflare's docs state it: `bypass` and `non_identity`
  * policies first, top to bottom; then `allow` and `deny` by precedence, where the first match
  * ends evaluation; deny by default. A `non_identity` policy sees only what is not an identity
- * (address, service token), and a service token alone is never enough for an `allow` policy:
+ * (address, service token, client certificate), and a service token alone is never enough for an `allow` policy:
  * service tokens get in only where a `non_identity` policy matches.
  */
 export function evaluatePolicies(
@@ -33,7 +33,12 @@ export function evaluatePolicies(
   groups: GroupLookup = () => undefined,
 ): PolicyVerdict {
   const sorted = [...policies].sort(byPrecedence);
-  const anonymous: AccessIdentity = { ip: who.ip, serviceTokenId: who.serviceTokenId };
+  // A client certificate is no identity either: mTLS devices pass `non_identity` policies.
+  const anonymous: AccessIdentity = {
+    ip: who.ip,
+    serviceTokenId: who.serviceTokenId,
+    certificateCommonName: who.certificateCommonName,
+  };
   for (const p of sorted) {
     if (p.decision === 'bypass' && rulesMatch(p, who, groups)) return { decision: 'bypass', policyId: p.id };
     if (p.decision === 'non_identity' && rulesMatch(p, anonymous, groups)) {

@@ -9,6 +9,7 @@ import { DEFAULT_INITIAL_WINDOW } from '../protocol/index.js';
 import { SYSTEM_TIMERS, type Timers } from '../time/index.js';
 import type { AccessEdge } from './access/access-edge.js';
 import { acmeChallengeAnswer } from './acme-challenge-answer.js';
+import { type ClientCertificateDemand, sniWithClientCertificates } from './client-certificate-request.js';
 import { EdgeMetrics } from './edge-metrics.js';
 import { type LinkStallTimes, LinkStallWatch } from './link-stall-watch.js';
 import { ManagementHub } from './management-hub.js';
@@ -41,6 +42,8 @@ export interface EdgeServerOptions {
    */
   https?: { port: number; cert?: string | undefined; key?: string | undefined } | undefined;
   certificates?: { contextFor(servername: string | undefined): SecureContext | undefined } | undefined;
+  /** Access mutual TLS: the SNI names on which the HTTPS listener asks for a client certificate. */
+  clientCertificates?: ClientCertificateDemand | undefined;
   /** ACME HTTP-01: the key authorization for a token in flight (read from the store by every edge). */
   acmeChallenge?: ((token: string) => Promise<string | undefined>) | undefined;
   quick: QuickTunnelAuthority;
@@ -177,16 +180,16 @@ export class EdgeServer {
     if (https !== undefined && (options.certificates !== undefined || https.cert !== undefined)) {
       const tlsProxy = proxyFor('https');
       const sni = options.certificates;
+      const mtls = options.clientCertificates;
       const server = createHttpsServer(
         {
           ...VISITOR_SERVER_OPTIONS,
           ...(https.cert === undefined ? {} : { cert: https.cert, key: https.key }),
           minVersion: 'TLSv1.2',
-          ...(sni === undefined
+          ...(sni === undefined && mtls === undefined
             ? {}
             : {
-                SNICallback: (name: string, cb: (err: Error | null, ctx?: SecureContext) => void) =>
-                  cb(null, sni.contextFor(name)),
+                SNICallback: sniWithClientCertificates(sni === undefined ? undefined : (n) => sni.contextFor(n), mtls),
               }),
         },
         tlsProxy.handleRequest,

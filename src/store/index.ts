@@ -1,4 +1,5 @@
 export { type Clock, SYSTEM_CLOCK } from '../time/index.js';
+export { AccessCertificateStore } from './access-certificate-store.js';
 export { AccessKeyStore } from './access-key-store.js';
 export { AccessStore } from './access-store.js';
 export { accountTokenOwnerEmail, isAccountTokenOwner } from './account-token-owner.js';
@@ -43,6 +44,7 @@ export { verifyPasswordOrDummy } from './password-hash.js';
 export type {
   AccessAppPolicyRow,
   AccessAppRow,
+  AccessCertificateRow,
   AccessGroupRow,
   AccessIdentityProviderRow,
   AccessKeyRow,

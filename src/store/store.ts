@@ -5,6 +5,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { WarrenError } from '../errors/index.js';
 import { type Clock, SYSTEM_TIMERS, type Timers } from '../time/index.js';
+import { AccessCertificateStore } from './access-certificate-store.js';
 import { AccessKeyStore } from './access-key-store.js';
 import { AccessStore } from './access-store.js';
 import { AcmeStore } from './acme-store.js';
@@ -41,6 +42,7 @@ export interface Repositories {
   setupLinks: SetupLinkStore;
   access: AccessStore;
   accessKeys: AccessKeyStore;
+  accessCertificates: AccessCertificateStore;
   sessions: DashboardSessionStore;
   edgeCertificates: EdgeCertificateStore;
   acme: AcmeStore;
@@ -59,6 +61,7 @@ function repositories(db: Kysely<Database>, clock: Clock): Repositories {
     setupLinks: new SetupLinkStore(db, clock),
     access: new AccessStore(db, clock),
     accessKeys: new AccessKeyStore(db, clock),
+    accessCertificates: new AccessCertificateStore(db),
     sessions: new DashboardSessionStore(db, clock),
     edgeCertificates: new EdgeCertificateStore(db, clock),
     acme: new AcmeStore(db, clock),
@@ -99,6 +102,7 @@ export class Store implements Repositories {
   readonly setupLinks: SetupLinkStore;
   readonly access: AccessStore;
   readonly accessKeys: AccessKeyStore;
+  readonly accessCertificates: AccessCertificateStore;
   readonly sessions: DashboardSessionStore;
   readonly edgeCertificates: EdgeCertificateStore;
   readonly acme: AcmeStore;
@@ -139,6 +143,7 @@ export class Store implements Repositories {
     this.setupLinks = r.setupLinks;
     this.access = r.access;
     this.accessKeys = r.accessKeys;
+    this.accessCertificates = r.accessCertificates;
     this.sessions = r.sessions;
     this.edgeCertificates = r.edgeCertificates;
     this.acme = r.acme;

@@ -164,6 +164,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   if (https !== undefined) await certificates.start();
   const edge = new EdgeServer({
     certificates: https === undefined ? undefined : certificates,
+    clientCertificates: accessGate,
     acmeChallenge: acmeOn === undefined ? undefined : (token) => store.acme.challenge(token),
     ...control.edgeHooks(),
     access,

@@ -4,6 +4,7 @@ import { SYSTEM_TIMERS, type Timers } from '../../time/index.js';
 import type { ApiRoute } from '../api/api-route.js';
 import type { ControlContext } from '../api/control-context.js';
 import { accessAppRoutes } from './access-app-routes.js';
+import { accessCertificateRoutes } from './access-certificate-routes.js';
 import { accessIdpRoutes } from './access-idp-routes.js';
 import { accessKeyRoutes } from './access-key-routes.js';
 import { accessLogRoutes } from './access-log-routes.js';
@@ -29,6 +30,7 @@ export class AccessControl {
       ...accessServiceTokenRoutes(ctx),
       ...accessIdpRoutes(ctx),
       ...accessLogRoutes(ctx),
+      ...accessCertificateRoutes(ctx),
     ];
   }
 

@@ -6,7 +6,7 @@ import type { JsonSchema } from '../api/api-route.js';
 export const RULES_SCHEMA: JsonSchema = { type: 'array', maxItems: 200, items: { type: 'object' } };
 
 const SUPPORTED =
-  'everyone, email, email_domain, ip, service_token, any_valid_service_token, group, login_method, oidc';
+  'everyone, email, email_domain, ip, service_token, any_valid_service_token, group, login_method, oidc, certificate, common_name';
 
 function str(v: unknown): v is string {
   return typeof v === 'string' && v.length > 0 && v.length <= 1024;
@@ -36,6 +36,12 @@ function parseRule(r: unknown, at: string): AccessRule {
       return { everyone: {} };
     case 'any_valid_service_token':
       return { any_valid_service_token: {} };
+    case 'certificate':
+      return { certificate: {} };
+    case 'common_name':
+      if (!str(o.common_name))
+        throw ApiError.invalid(`${at}.common_name.common_name must be a certificate's common name`);
+      return { common_name: { common_name: o.common_name } };
     case 'email':
       if (!str(o.email) || !o.email.includes('@'))
         throw ApiError.invalid(`${at}.email.email must be an e-mail address`);

@@ -1,6 +1,6 @@
 import { type GateApp, pageUrl } from '../../access/index.js';
 import { type AccessAnswer, redirect } from './access-http.js';
-import { appFace, deniedPage, html } from './access-login-page.js';
+import { appFace, deniedPage, html, messageAnswer } from './access-login-page.js';
 import type { PageOptions } from './access-page-shell.js';
 
 /**
@@ -31,4 +31,19 @@ export function denial(app: GateApp, email: string, another: string, view: PageO
 export function nonIdentityDenial(app: GateApp): AccessAnswer | undefined {
   const url = pageUrl(app.settings.custom_non_identity_deny_url);
   return url === undefined ? undefined : redirect(url);
+}
+
+/**
+ * A request without a valid client certificate to an app that asks for one (a `certificate` or
+ * `common_name` rule) and has no `allow` policy a login could satisfy: the 403 page, as
+ * Cloudflare answers it, instead of a login that could never admit anyone.
+ */
+export function certificateDenial(app: GateApp): AccessAnswer | undefined {
+  if (!app.usesCertificate || app.policies.some((p) => p.decision === 'allow')) return undefined;
+  return messageAnswer(
+    403,
+    'Forbidden',
+    `${app.name} needs a valid client certificate from its organization's certificate authority. ` +
+      'Install the certificate your administrator gave you (or pass it, e.g. curl --cert), then try again.',
+  );
 }

@@ -6,6 +6,7 @@ import {
   type AccessKeyRing,
   type AccessSession,
   AccessSessionCache,
+  type AccessSubject,
   appCoversHost,
   type GateApp,
   type IdpFetch,
@@ -19,12 +20,13 @@ import { normalizeIp } from '../registration/tunnel-listener.js';
 import type { RequestTarget } from '../request-target.js';
 import { AccessAppEndpoints } from './access-app-endpoints.js';
 import { AccessCliEndpoints } from './access-cli-endpoints.js';
-import { nonIdentityDenial } from './access-denial.js';
+import { certificateDenial, nonIdentityDenial } from './access-denial.js';
 import { type AccessAnswer, loginRedirect, text } from './access-http.js';
 import { AccessLogin } from './access-login.js';
 import { auditLogin } from './access-login-audit.js';
 import { issueTime, revoked, sessionSeconds, tokenOf } from './access-tokens.js';
 import { gatePath } from './gate-path.js';
+import { peerCertificateChain } from './peer-certificate-chain.js';
 
 export interface AccessEdgeOptions {
   gate: AccessGate;
@@ -220,14 +222,35 @@ export class AccessEdge {
     if (typeof clientId === 'string' && typeof secret === 'string') {
       serviceTokenId = gate.serviceToken(app, clientId, secret, new Date(nowS * 1000));
     }
-    const verdict = gate.evaluate(app, { ip, serviceTokenId });
+    // Mutual TLS: only apps with a certificate rule look, and only at their own account's CAs.
+    const cert =
+      app.usesCertificate && scheme === 'https'
+        ? gate.clientCertificate(app, peerCertificateChain(req.socket), new Date(nowS * 1000))
+        : undefined;
+    const verdict = gate.evaluate(app, { ip, serviceTokenId, certificateCommonName: cert?.commonName });
     if (verdict.decision === 'bypass') return NO_HEADERS;
     if (verdict.decision === 'non_identity') {
-      if (serviceTokenId === undefined || typeof clientId !== 'string') return NO_HEADERS;
-      return this.#serviceJwt(app, serviceTokenId, clientId, ip, nowS);
+      if (serviceTokenId !== undefined && typeof clientId === 'string') {
+        return this.#nonIdentityJwt(app, `s:${serviceTokenId}`, { kind: 'service_token', clientId }, ip, nowS, {
+          actorId: clientId,
+          idp: { id: serviceTokenId, type: 'service_token' },
+        });
+      }
+      if (cert === undefined) return NO_HEADERS;
+      return this.#nonIdentityJwt(
+        app,
+        `c:${cert.fingerprint256}`,
+        { kind: 'certificate', commonName: cert.commonName },
+        ip,
+        nowS,
+        {
+          actorId: cert.commonName,
+          idp: { id: cert.caId, type: 'mtls' },
+        },
+      );
     }
     // A service-token request that no policy admits: the app's custom_non_identity_deny_url, if set.
-    const refused = typeof clientId === 'string' ? nonIdentityDenial(app) : undefined;
+    const refused = typeof clientId === 'string' ? nonIdentityDenial(app) : certificateDenial(app);
     if (refused !== undefined) return refused;
     if (String(req.headers['x-requested-with'] ?? '').toLowerCase() === 'xmlhttprequest') {
       return text(401, 'Access to this application requires a login (Cloudflare Access-style; no session).\n');
@@ -235,8 +258,16 @@ export class AccessEdge {
     return loginRedirect(req, app, host, target, scheme);
   }
 
-  #serviceJwt(app: GateApp, tokenId: string, clientId: string, ip: string, nowS: number): string[] | Promise<string[]> {
-    const key = `${tokenId}:${app.aud}`;
+  /** The JWT of a service token or a client certificate (cached per credential and app), and its audit row. */
+  #nonIdentityJwt(
+    app: GateApp,
+    credential: string,
+    subject: AccessSubject,
+    ip: string,
+    nowS: number,
+    who: { actorId: string; idp: { id: string; type: string } },
+  ): string[] | Promise<string[]> {
+    const key = `${credential}:${app.aud}`;
     const have = this.#serviceJwts.get(key);
     if (have !== undefined && have.exp - nowS > SERVICE_JWT_RENEW_S && !revoked(app, have)) {
       return ['Cf-Access-Jwt-Assertion', have.jwt];
@@ -249,7 +280,7 @@ export class AccessEdge {
       const jwt = await signAccessJwt(await this.#o.ring.signingKey(app.accountId), {
         teamDomain,
         aud: app.aud,
-        subject: { kind: 'service_token', clientId },
+        subject,
         issuedAt,
         ttlSeconds: ttl,
       });
@@ -257,13 +288,7 @@ export class AccessEdge {
       const iat = Math.floor(issuedAt.getTime() / 1000);
       this.#serviceJwts.set(key, { jwt, iat, exp: iat + ttl });
       // One login per session (each JWT minted), not per request: the access request log's row.
-      void auditLogin(this.#o, app, {
-        email: undefined,
-        actorId: clientId,
-        ip,
-        idp: { id: tokenId, type: 'service_token' },
-        allowed: true,
-      });
+      void auditLogin(this.#o, app, { email: undefined, actorId: who.actorId, ip, idp: who.idp, allowed: true });
       return ['Cf-Access-Jwt-Assertion', jwt];
     })();
   }

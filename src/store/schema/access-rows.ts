@@ -106,3 +106,19 @@ export interface AccessIdentityProviderRow {
   created_at: string;
   updated_at: string;
 }
+
+/** An uploaded mTLS certificate authority (`/access/certificates`, migration 0015). */
+export interface AccessCertificateRow {
+  id: string;
+  account_id: string;
+  name: string;
+  /** PEM of the CA certificate (public; client certificates are verified against it). */
+  certificate: string;
+  /** `SHA256 Fingerprint=AB:CD:…` of the CA certificate; one upload per account and fingerprint. */
+  fingerprint: string;
+  /** JSON array of host names on which the edge asks visitors for a client certificate. */
+  associated_hostnames: string;
+  expires_on: string;
+  created_at: string;
+  updated_at: string;
+}

@@ -1,4 +1,5 @@
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
+import { accessCertificates } from './access-certificates-migration.js';
 import { edgeCertificates } from './edge-certificates-migration.js';
 import { narrowLegacyLoginTokens } from './legacy-login-tokens.js';
 import { revocationsAndPendingZones } from './revocations-pending-zones.js';
@@ -366,11 +367,9 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.createIndex('dashboard_sessions_user').on('dashboard_sessions').column('user_id').execute();
     },
   },
+  // JSON object of the connector's --tag KEY=VALUE pairs; NULL when it sent none.
   '0009_connection_tags': {
-    async up(db: Kysely<unknown>): Promise<void> {
-      // JSON object of the connector's --tag KEY=VALUE pairs; NULL when it sent none.
-      await db.schema.alterTable('tunnel_connections').addColumn('tags', 'text').execute();
-    },
+    up: (db) => db.schema.alterTable('tunnel_connections').addColumn('tags', 'text').execute(),
   },
   '0010_app_revocations_pending_zones': { up: revocationsAndPendingZones },
   '0011_tunnel_configuration_reports': {
@@ -390,6 +389,7 @@ const MIGRATIONS: Record<string, Migration> = {
     },
   },
   '0012_edge_certificates': { up: edgeCertificates },
+  '0015_access_certificates': { up: accessCertificates },
 };
 
 /** Hands Kysely's Migrator the migrations compiled into this build. */

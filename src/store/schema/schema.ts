@@ -1,6 +1,7 @@
 import type {
   AccessAppPolicyRow,
   AccessAppRow,
+  AccessCertificateRow,
   AccessGroupRow,
   AccessIdentityProviderRow,
   AccessKeyRow,
@@ -20,6 +21,7 @@ import type {
 export type {
   AccessAppPolicyRow,
   AccessAppRow,
+  AccessCertificateRow,
   AccessGroupRow,
   AccessIdentityProviderRow,
   AccessKeyRow,
@@ -306,6 +308,7 @@ export interface Database {
   access_groups: AccessGroupRow;
   access_service_tokens: AccessServiceTokenRow;
   access_identity_providers: AccessIdentityProviderRow;
+  access_certificates: AccessCertificateRow;
   dashboard_sessions: DashboardSessionRow;
   edge_certificates: EdgeCertificateRow;
   acme_names: AcmeNameRow;

@@ -132,6 +132,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/accounts/{account_id}/access/certificates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Lists the mTLS certificate authorities of the account */
+        get: operations["getAccountsAccountIdAccessCertificates"];
+        put?: never;
+        /** Uploads a certificate authority for Access mutual TLS (client certificates it signed pass certificate rules) */
+        post: operations["postAccountsAccountIdAccessCertificates"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/accounts/{account_id}/access/certificates/{certificate_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Reads an mTLS certificate authority */
+        get: operations["getAccountsAccountIdAccessCertificatesCertificateId"];
+        /** Renames an mTLS certificate authority or replaces its associated hostnames */
+        put: operations["putAccountsAccountIdAccessCertificatesCertificateId"];
+        post?: never;
+        /** Deletes an mTLS certificate authority: client certificates it signed are refused at once */
+        delete: operations["deleteAccountsAccountIdAccessCertificatesCertificateId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/accounts/{account_id}/access/certs": {
         parameters: {
             query?: never;
@@ -1904,6 +1941,184 @@ export interface operations {
             path: {
                 account_id: string;
                 app_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Failure */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+        };
+    };
+    getAccountsAccountIdAccessCertificates: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1 */
+                page?: number;
+                /** @description Results per page (max 1000) */
+                per_page?: number;
+            };
+            header?: never;
+            path: {
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Failure */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+        };
+    };
+    postAccountsAccountIdAccessCertificates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    associated_hostnames?: string[];
+                    certificate: string;
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Failure */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+        };
+    };
+    getAccountsAccountIdAccessCertificatesCertificateId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: string;
+                certificate_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Failure */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+        };
+    };
+    putAccountsAccountIdAccessCertificatesCertificateId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: string;
+                certificate_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    associated_hostnames: string[];
+                    name?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Failure */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+        };
+    };
+    deleteAccountsAccountIdAccessCertificatesCertificateId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: string;
+                certificate_id: string;
             };
             cookie?: never;
         };

@@ -32,6 +32,10 @@ export function ruleWords(r: Rule, names: ReadonlyMap<string, string>): string {
       return `service token ${names.get(v.token_id ?? '') ?? v.token_id ?? ''}`;
     case 'any_valid_service_token':
       return 'any valid service token';
+    case 'certificate':
+      return 'a valid client certificate';
+    case 'common_name':
+      return `client certificate common name ${v.common_name ?? ''}`;
     default:
       return kind.replaceAll('_', ' ');
   }

@@ -9,7 +9,9 @@ export type RuleKind =
   | 'ip'
   | 'group'
   | 'service_token'
-  | 'any_valid_service_token';
+  | 'any_valid_service_token'
+  | 'certificate'
+  | 'common_name';
 export type Section = 'include' | 'require' | 'exclude';
 
 /** One editable rule line: `value` is the e-mail, domain, CIDR, group id or service token id. */
@@ -28,6 +30,8 @@ const KINDS: readonly (readonly [RuleKind, string])[] = [
   ['group', 'Access group'],
   ['service_token', 'Service token'],
   ['any_valid_service_token', 'Any valid service token'],
+  ['certificate', 'Valid client certificate (mTLS)'],
+  ['common_name', 'Client certificate common name'],
 ];
 const SECTIONS: readonly (readonly [Section, string])[] = [
   ['include', 'Include (any of)'],
@@ -38,6 +42,7 @@ const VALUE_LABEL: Partial<Record<RuleKind, string>> = {
   email: 'E-mail address',
   email_domain: 'Domain',
   ip: 'IP or CIDR',
+  common_name: 'Common name',
 };
 
 let nextKey = 1;
@@ -61,6 +66,10 @@ function ruleOf(l: RuleLine): Rule {
       return { group: { id: l.value } };
     case 'service_token':
       return { service_token: { token_id: l.value } };
+    case 'certificate':
+      return { certificate: {} };
+    case 'common_name':
+      return { common_name: { common_name: l.value.trim() } };
   }
 }
 
@@ -84,7 +93,7 @@ export function linesOf(p: { include: Rule[]; require?: Rule[]; exclude?: Rule[]
   for (const section of ['include', 'require', 'exclude'] as const) {
     for (const r of p[section] ?? []) {
       const [kind, v] = Object.entries(r)[0] ?? ['everyone', {}];
-      const value = v.email ?? v.domain ?? v.ip ?? v.id ?? v.token_id ?? '';
+      const value = v.email ?? v.domain ?? v.ip ?? v.id ?? v.token_id ?? v.common_name ?? '';
       if (KINDS.some(([k]) => k === kind)) out.push(newLine(section, kind as RuleKind, value));
     }
   }

@@ -1,7 +1,16 @@
 import type { Duplex } from 'node:stream';
 import { WarrenError } from '../errors/index.js';
 import { type Cancel, SYSTEM_TIMERS, type Timers } from '../time/index.js';
-import { encodeFrame, type Frame, FrameParser, FrameType, type FrameTypeValue, MAX_FRAME_PAYLOAD } from './frame.js';
+import {
+  COALESCE_LIMIT,
+  FRAME_HEADER_SIZE,
+  type Frame,
+  FrameParser,
+  FrameType,
+  type FrameTypeValue,
+  MAX_FRAME_PAYLOAD,
+  writeFrameHeader,
+} from './frame.js';
 import {
   encodeJson,
   encodeRequestHead,
@@ -45,11 +54,16 @@ export const DEFAULT_HEARTBEAT_TIMEOUT_MS = HEARTBEAT_MISSES_ALLOWED * DEFAULT_H
 const CONGESTION_MARK = 1024 * 1024; // 1 MiB
 /** Ping and Pong carry 8 opaque bytes (the sender's clock). */
 const PING_SIZE = 8;
+/** First size of a loop turn's batch of small frames (a pool slice: no allocation of its own). */
+const BATCH_START = 2048;
 
 /**
  * One multiplexed link over a (TLS) socket. Link-level frames on stream 0 go to
- * `onControl`; proxied requests are MuxStreams. Writes made within one event-loop turn are
- * corked into a single writev.
+ * `onControl`; proxied requests are MuxStreams. Frames sent within one event-loop turn leave in
+ * one socket write: small frames (payload ≤ 16 KiB: heads, small bodies, End, Window) are encoded
+ * straight into one batch buffer, so the TLS layer gets a single buffer (no writev, no copy of
+ * its own) and the stream machinery one write instead of one per frame; larger Data payloads are
+ * written as they are (never copied here) on the corked socket, in order with the batch.
  */
 export class MuxConnection {
   readonly socket: Duplex;
@@ -68,16 +82,30 @@ export class MuxConnection {
   #nextStreamId = 1;
   #lastPeerStreamId = 0;
   #parser: FrameParser;
+  #flushScheduled = false;
+  /** The socket is corked for this loop turn (a large payload was written). */
   #corked = false;
+  /** Small frames of this loop turn, encoded back to back; `#batchFill` bytes used. */
+  #batch: Buffer | undefined;
+  #batchFill = 0;
   #congested = false;
   #waiting = new Set<MuxStream>();
   #recvCount = 0;
   #stopHeartbeat: Cancel | undefined;
   #closed = false;
   #closeError: WarrenError | undefined;
-  readonly #uncork = (): void => {
-    this.#corked = false;
-    this.socket.uncork();
+  readonly #flush = (): void => {
+    this.#flushScheduled = false;
+    if (this.#closed) return;
+    this.#writeBatch();
+    const socket = this.socket;
+    if (this.#corked) {
+      this.#corked = false;
+      socket.uncork();
+    }
+    // The batch counted towards congestion while it waited here; if the socket took it all
+    // without backing up, no 'drain' will come to release the streams that waited on it.
+    if (this.#congested && !socket.writableNeedDrain) this.#onDrain();
   };
 
   constructor(socket: Duplex, options: MuxConnectionOptions) {
@@ -166,20 +194,63 @@ export class MuxConnection {
 
   sendFrame(type: FrameTypeValue, streamId: number, payload?: Uint8Array): void {
     if (this.#closed) return;
-    const socket = this.socket;
-    if (!this.#corked) {
-      this.#corked = true;
-      socket.cork();
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
       // With several streams open, flush after the poll phase: every frame that the I/O callbacks
       // of this loop turn produced (many visitors' requests, many origins' responses) leaves in one
       // TLS write. With one stream there is nothing to wait for: flush as soon as the current
       // callback returns, which spares a round through the event loop on every hop of a request.
-      if (this.streams.size > 1) setImmediate(this.#uncork);
-      else process.nextTick(this.#uncork);
+      if (this.streams.size > 1) setImmediate(this.#flush);
+      else process.nextTick(this.#flush);
     }
-    const bufs = encodeFrame(type, streamId, payload);
-    for (let i = 0; i < bufs.length; i++) socket.write(bufs[i]);
-    if (!this.#congested && socket.writableLength > CONGESTION_MARK) this.#congested = true;
+    const length = payload === undefined ? 0 : payload.byteLength;
+    const socket = this.socket;
+    if (length > COALESCE_LIMIT) {
+      // Frames leave in the order they were sent: the batch so far first.
+      if (!this.#corked) {
+        this.#corked = true;
+        socket.cork();
+      }
+      this.#writeBatch();
+      const header = Buffer.allocUnsafe(FRAME_HEADER_SIZE);
+      writeFrameHeader(header, 0, length, type, streamId);
+      socket.write(header);
+      socket.write(payload);
+    } else {
+      const at = this.#reserve(FRAME_HEADER_SIZE + length);
+      const batch = this.#batch as Buffer;
+      writeFrameHeader(batch, at, length, type, streamId);
+      if (payload !== undefined && length > 0) batch.set(payload, at + FRAME_HEADER_SIZE);
+    }
+    if (!this.#congested && socket.writableLength + this.#batchFill > CONGESTION_MARK) this.#congested = true;
+  }
+
+  /** Bytes waiting to leave: the socket's queue and this loop turn's batch (the edge's stall watch, `warren tail`). */
+  get writableLength(): number {
+    return this.socket.writableLength + this.#batchFill;
+  }
+
+  /** Makes room for `n` more bytes in the batch; returns where they go. */
+  #reserve(n: number): number {
+    const at = this.#batchFill;
+    const batch = this.#batch;
+    if (batch === undefined || at + n > batch.length) {
+      const grown = Buffer.allocUnsafe(Math.max(BATCH_START, 2 * (batch?.length ?? 0), at + n));
+      if (batch !== undefined && at > 0) batch.copy(grown, 0, 0, at);
+      this.#batch = grown;
+    }
+    this.#batchFill = at + n;
+    return at;
+  }
+
+  #writeBatch(): void {
+    const batch = this.#batch;
+    if (batch === undefined || this.#batchFill === 0) return;
+    const fill = this.#batchFill;
+    // The socket keeps the bytes it was given: the next batch is a new buffer.
+    this.#batch = undefined;
+    this.#batchFill = 0;
+    this.socket.write(fill === batch.length ? batch : batch.subarray(0, fill));
   }
 
   /** @internal */
@@ -225,6 +296,7 @@ export class MuxConnection {
   /** Flushes what is queued and closes the socket. */
   close(): void {
     if (this.#closed) return;
+    this.#writeBatch();
     this.socket.end();
   }
 
@@ -246,7 +318,7 @@ export class MuxConnection {
         }
         // A peer that pings but never reads would otherwise grow our send queue without bound;
         // while it is backed up, any frame it reads proves we are alive anyway.
-        if (this.socket.writableLength <= CONGESTION_MARK) this.sendFrame(FrameType.Pong, 0, payload);
+        if (this.writableLength <= CONGESTION_MARK) this.sendFrame(FrameType.Pong, 0, payload);
         return;
       }
       if (type === FrameType.Pong) return;
@@ -335,6 +407,8 @@ export class MuxConnection {
   #onSocketClose(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#batch = undefined;
+    this.#batchFill = 0;
     this.#stopHeartbeat?.();
     const err = this.#closeError;
     const reset: StreamReset = {

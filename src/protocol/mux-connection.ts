@@ -1,20 +1,10 @@
 import type { Duplex } from 'node:stream';
 import { WarrenError } from '../errors/index.js';
 import { type Cancel, SYSTEM_TIMERS, type Timers } from '../time/index.js';
-import {
-  COALESCE_LIMIT,
-  FRAME_HEADER_SIZE,
-  type Frame,
-  FrameParser,
-  FrameType,
-  type FrameTypeValue,
-  MAX_FRAME_PAYLOAD,
-  writeFrameHeader,
-} from './frame.js';
+import { type Frame, FrameParser, FrameType, type FrameTypeValue, MAX_FRAME_PAYLOAD } from './frame.js';
+import { LinkWriter } from './link-writer.js';
 import {
   encodeJson,
-  encodeRequestHead,
-  encodeResponseHead,
   HeadError,
   MessageError,
   parseRequestHead,
@@ -22,6 +12,9 @@ import {
   parseStreamReset,
   type RequestHead,
   type ResponseHead,
+  requestHeadText,
+  requestHeadTooLarge,
+  responseHeadText,
   type StreamReset,
 } from './messages.js';
 import { MuxStream } from './mux-stream.js';
@@ -54,16 +47,11 @@ export const DEFAULT_HEARTBEAT_TIMEOUT_MS = HEARTBEAT_MISSES_ALLOWED * DEFAULT_H
 const CONGESTION_MARK = 1024 * 1024; // 1 MiB
 /** Ping and Pong carry 8 opaque bytes (the sender's clock). */
 const PING_SIZE = 8;
-/** First size of a loop turn's batch of small frames (a pool slice: no allocation of its own). */
-const BATCH_START = 2048;
 
 /**
  * One multiplexed link over a (TLS) socket. Link-level frames on stream 0 go to
  * `onControl`; proxied requests are MuxStreams. Frames sent within one event-loop turn leave in
- * one socket write: small frames (payload ≤ 16 KiB: heads, small bodies, End, Window) are encoded
- * straight into one batch buffer, so the TLS layer gets a single buffer (no writev, no copy of
- * its own) and the stream machinery one write instead of one per frame; larger Data payloads are
- * written as they are (never copied here) on the corked socket, in order with the batch.
+ * one socket write (link-writer.ts).
  */
 export class MuxConnection {
   readonly socket: Duplex;
@@ -82,36 +70,26 @@ export class MuxConnection {
   #nextStreamId = 1;
   #lastPeerStreamId = 0;
   #parser: FrameParser;
-  #flushScheduled = false;
-  /** The socket is corked for this loop turn (a large payload was written). */
-  #corked = false;
-  /** Small frames of this loop turn, encoded back to back; `#batchFill` bytes used. */
-  #batch: Buffer | undefined;
-  #batchFill = 0;
+  readonly #writer: LinkWriter;
   #congested = false;
   #waiting = new Set<MuxStream>();
   #recvCount = 0;
   #stopHeartbeat: Cancel | undefined;
   #closed = false;
   #closeError: WarrenError | undefined;
-  readonly #flush = (): void => {
-    this.#flushScheduled = false;
-    if (this.#closed) return;
-    this.#writeBatch();
-    const socket = this.socket;
-    if (this.#corked) {
-      this.#corked = false;
-      socket.uncork();
-    }
-    // The batch counted towards congestion while it waited here; if the socket took it all
-    // without backing up, no 'drain' will come to release the streams that waited on it.
-    if (this.#congested && !socket.writableNeedDrain) this.#onDrain();
-  };
-
   constructor(socket: Duplex, options: MuxConnectionOptions) {
     this.socket = socket;
     this.options = options;
     this.creditThreshold = Math.max(16 * 1024, Math.floor(options.initialWindow / 4));
+    // The batch counted towards congestion while it waited; if the socket took it all without
+    // backing up, no 'drain' will come to release the streams that waited on it.
+    this.#writer = new LinkWriter(
+      socket,
+      () => this.streams.size > 1,
+      () => {
+        if (this.#congested && !socket.writableNeedDrain) this.#onDrain();
+      },
+    );
     this.#parser = new FrameParser((f) => this.#onFrame(f), options.maxFramePayload ?? MAX_FRAME_PAYLOAD);
     socket.on('data', (chunk: Buffer) => {
       this.#recvCount++;
@@ -177,80 +155,44 @@ export class MuxConnection {
 
   /** Edge side: opens a stream carrying a request. Throws HeadError (nothing sent) when the head breaks a limit. */
   openStream(head: RequestHead): MuxStream {
-    const payload = encodeRequestHead(head);
+    const text = requestHeadText(head);
+    const bytes = Buffer.byteLength(text, 'utf8');
+    const tooLarge = requestHeadTooLarge(bytes);
+    if (tooLarge !== undefined) throw tooLarge;
     const id = this.#nextStreamId;
     this.#nextStreamId = id >= 0xfffffffe ? 1 : id + 1;
     const stream = new MuxStream(this, id, this.peerInitialWindow);
     this.streams.set(id, stream);
-    this.sendFrame(FrameType.Request, id, payload);
+    this.#sendText(FrameType.Request, id, text, bytes);
     if (head.endOfStream === true) stream.markLocalEnded();
     return stream;
   }
 
   /** @internal use MuxStream.respond. */
   respond(stream: MuxStream, head: ResponseHead): void {
-    this.sendFrame(FrameType.Response, stream.id, encodeResponseHead(head));
+    const text = responseHeadText(head);
+    this.#sendText(FrameType.Response, stream.id, text, Buffer.byteLength(text, 'utf8'));
   }
 
   sendFrame(type: FrameTypeValue, streamId: number, payload?: Uint8Array): void {
     if (this.#closed) return;
-    if (!this.#flushScheduled) {
-      this.#flushScheduled = true;
-      // With several streams open, flush after the poll phase: every frame that the I/O callbacks
-      // of this loop turn produced (many visitors' requests, many origins' responses) leaves in one
-      // TLS write. With one stream there is nothing to wait for: flush as soon as the current
-      // callback returns, which spares a round through the event loop on every hop of a request.
-      if (this.streams.size > 1) setImmediate(this.#flush);
-      else process.nextTick(this.#flush);
-    }
-    const length = payload === undefined ? 0 : payload.byteLength;
-    const socket = this.socket;
-    if (length > COALESCE_LIMIT) {
-      // Frames leave in the order they were sent: the batch so far first.
-      if (!this.#corked) {
-        this.#corked = true;
-        socket.cork();
-      }
-      this.#writeBatch();
-      const header = Buffer.allocUnsafe(FRAME_HEADER_SIZE);
-      writeFrameHeader(header, 0, length, type, streamId);
-      socket.write(header);
-      socket.write(payload);
-    } else {
-      const at = this.#reserve(FRAME_HEADER_SIZE + length);
-      const batch = this.#batch as Buffer;
-      writeFrameHeader(batch, at, length, type, streamId);
-      if (payload !== undefined && length > 0) batch.set(payload, at + FRAME_HEADER_SIZE);
-    }
-    if (!this.#congested && socket.writableLength + this.#batchFill > CONGESTION_MARK) this.#congested = true;
+    this.#writer.frame(type, streamId, payload);
+    this.#checkCongestion();
   }
 
-  /** Bytes waiting to leave: the socket's queue and this loop turn's batch (the edge's stall watch, `warren tail`). */
+  /** Bytes waiting to leave: the socket's queue and this loop turn's batch (`warren tail`'s backlog check). */
   get writableLength(): number {
-    return this.socket.writableLength + this.#batchFill;
+    return this.#writer.writableLength;
   }
 
-  /** Makes room for `n` more bytes in the batch; returns where they go. */
-  #reserve(n: number): number {
-    const at = this.#batchFill;
-    const batch = this.#batch;
-    if (batch === undefined || at + n > batch.length) {
-      const grown = Buffer.allocUnsafe(Math.max(BATCH_START, 2 * (batch?.length ?? 0), at + n));
-      if (batch !== undefined && at > 0) batch.copy(grown, 0, 0, at);
-      this.#batch = grown;
-    }
-    this.#batchFill = at + n;
-    return at;
+  #sendText(type: FrameTypeValue, streamId: number, text: string, bytes: number): void {
+    if (this.#closed) return;
+    this.#writer.text(type, streamId, text, bytes);
+    this.#checkCongestion();
   }
 
-  #writeBatch(): void {
-    const batch = this.#batch;
-    if (batch === undefined || this.#batchFill === 0) return;
-    const fill = this.#batchFill;
-    // The socket keeps the bytes it was given: the next batch is a new buffer.
-    this.#batch = undefined;
-    this.#batchFill = 0;
-    this.socket.write(fill === batch.length ? batch : batch.subarray(0, fill));
+  #checkCongestion(): void {
+    if (!this.#congested && this.#writer.writableLength > CONGESTION_MARK) this.#congested = true;
   }
 
   /** @internal */
@@ -296,7 +238,7 @@ export class MuxConnection {
   /** Flushes what is queued and closes the socket. */
   close(): void {
     if (this.#closed) return;
-    this.#writeBatch();
+    this.#writer.writeBatch();
     this.socket.end();
   }
 
@@ -407,8 +349,7 @@ export class MuxConnection {
   #onSocketClose(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#batch = undefined;
-    this.#batchFill = 0;
+    this.#writer.stop();
     this.#stopHeartbeat?.();
     const err = this.#closeError;
     const reset: StreamReset = {

@@ -1,15 +1,21 @@
 import type { Duplex } from 'node:stream';
-import { COALESCE_LIMIT, FRAME_HEADER_SIZE, type FrameTypeValue, writeFrameHeader } from './frame.js';
+import { FRAME_HEADER_SIZE, type FrameTypeValue, writeFrameHeader } from './frame.js';
 
 /** First size of a loop turn's batch of small frames (a pool slice: no allocation of its own). */
 const BATCH_START = 2048;
+/**
+ * Payloads up to this size are copied into the batch beside their header. Larger ones (a 10 KiB
+ * page, bulk Data) are written as they are after the batch that holds their header: copying them
+ * would grow the batch (measured: 10 KiB pages cost more hop CPU when copied).
+ */
+const BATCH_PAYLOAD_LIMIT = 2048;
 
 /**
  * The sending half of a link. Frames sent within one event-loop turn leave in one socket write:
- * small frames (payload ≤ 16 KiB: heads, small bodies, End, Window) are encoded straight into one
+ * small frames (payload ≤ 2 KiB: heads, small bodies, End, Window) are encoded straight into one
  * batch buffer, so the TLS layer gets a single buffer (no writev, no copy of its own) and the
- * stream machinery one write instead of one per frame; larger Data payloads are written as they
- * are (never copied here) on the corked socket, in order with the batch.
+ * stream machinery one write instead of one per frame; a larger payload gets its header in the
+ * batch and is written as it is (never copied here) right after it, on the corked socket.
  */
 export class LinkWriter {
   readonly #socket: Duplex;
@@ -50,33 +56,30 @@ export class LinkWriter {
     if (this.#stopped) return;
     this.#scheduleFlush();
     const length = payload === undefined ? 0 : payload.byteLength;
-    if (length > COALESCE_LIMIT) {
-      const socket = this.#socket;
-      // Frames leave in the order they were sent: the batch so far first.
+    if (length > BATCH_PAYLOAD_LIMIT) {
       if (!this.#corked) {
         this.#corked = true;
-        socket.cork();
+        this.#socket.cork();
       }
+      // Frames leave in the order they were sent: the batch so far, with this frame's header last.
+      this.#batchFrame(type, streamId, length, 0);
       this.writeBatch();
-      const header = Buffer.allocUnsafe(FRAME_HEADER_SIZE);
-      writeFrameHeader(header, 0, length, type, streamId);
-      socket.write(header);
-      socket.write(payload);
+      this.#socket.write(payload);
       return;
     }
-    const at = this.#batchFrame(type, streamId, length);
+    const at = this.#batchFrame(type, streamId, length, length);
     if (payload !== undefined && length > 0) (this.#batch as Buffer).set(payload, at);
   }
 
   /** A frame whose payload is `text` as UTF-8, `bytes` long (a head): encoded straight into the batch. */
   text(type: FrameTypeValue, streamId: number, text: string, bytes: number): void {
-    if (bytes > COALESCE_LIMIT) {
+    if (bytes > BATCH_PAYLOAD_LIMIT) {
       this.frame(type, streamId, Buffer.from(text, 'utf8'));
       return;
     }
     if (this.#stopped) return;
     this.#scheduleFlush();
-    const at = this.#batchFrame(type, streamId, bytes);
+    const at = this.#batchFrame(type, streamId, bytes, bytes);
     (this.#batch as Buffer).write(text, at, bytes, 'utf8');
   }
 
@@ -109,9 +112,9 @@ export class LinkWriter {
     else process.nextTick(this.#flush);
   }
 
-  /** Appends a frame header to the batch with room for `length` payload bytes; returns where they go. */
-  #batchFrame(type: FrameTypeValue, streamId: number, length: number): number {
-    const n = FRAME_HEADER_SIZE + length;
+  /** Appends the header of a `length`-byte frame to the batch, with room for `room` of its bytes; returns where they go. */
+  #batchFrame(type: FrameTypeValue, streamId: number, length: number, room: number): number {
+    const n = FRAME_HEADER_SIZE + room;
     const at = this.#fill;
     let batch = this.#batch;
     if (batch === undefined || at + n > batch.length) {

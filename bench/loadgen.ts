@@ -12,6 +12,8 @@ interface Spec {
   durationS: number;
   /** Extra request headers (e.g. an Access cookie). */
   headers?: Record<string, string>;
+  /** The request target (default `/`). */
+  path?: string;
 }
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as Spec;
@@ -23,7 +25,7 @@ const hosts = spec.hosts.length > 0 ? spec.hosts : [defaultHost];
 const extra = Object.entries(spec.headers ?? {})
   .map(([k, v]) => `${k}: ${v}\r\n`)
   .join('');
-const requests = hosts.map((h) => Buffer.from(`GET / HTTP/1.1\r\nHost: ${h}\r\n${extra}\r\n`));
+const requests = hosts.map((h) => Buffer.from(`GET ${spec.path ?? '/'} HTTP/1.1\r\nHost: ${h}\r\n${extra}\r\n`));
 const latencies: number[] = [];
 let errors = 0;
 let next = 0;

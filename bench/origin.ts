@@ -1,6 +1,7 @@
 /**
  * The origin every row proxies to, in its own process: `node dist/bench/origin.js [port]`.
  *   GET /                 13-byte body "Hello, world\n" (keep-alive)
+ *   GET /page             10 KiB HTML with a browser-like response head (the realistic row, bench/lib/page.ts)
  *   GET /bytes?n=N        N bytes, streamed with backpressure (Content-Length set)
  *   POST /upload          consumes the body, answers with the byte count
  *   WebSocket /ws         echoes every message
@@ -9,9 +10,19 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
+import { PAGE_PATH, pageBody } from './lib/page.js';
 
 const HELLO = Buffer.from('Hello, world\n');
 const CHUNK = Buffer.alloc(256 * 1024, 'x');
+const PAGE = pageBody();
+const PAGE_HEAD = {
+  'content-type': 'text/html; charset=utf-8',
+  'content-length': String(PAGE.length),
+  'cache-control': 'private, max-age=0',
+  'last-modified': 'Mon, 07 Dec 2026 00:00:00 GMT',
+  vary: 'Accept-Encoding',
+  'x-content-type-options': 'nosniff',
+};
 const MAX_BYTES = 4 * 1024 * 1024 * 1024;
 
 function sendBytes(res: ServerResponse, total: number): void {
@@ -37,6 +48,11 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
   if (req.method === 'GET' && url === '/') {
     res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '13' });
     res.end(HELLO);
+    return;
+  }
+  if (req.method === 'GET' && url === PAGE_PATH) {
+    res.writeHead(200, PAGE_HEAD);
+    res.end(PAGE);
     return;
   }
   if (req.method === 'GET' && url.startsWith('/bytes?n=')) {

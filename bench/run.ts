@@ -5,8 +5,11 @@
  *   node dist/bench/run.js [--smoke] [--only direct,relay,nginx,ssh,localtunnel,warren,scale,dns,access]
  *                          (direct runs too, except with --only access alone: that runs just the Access pair)
  *                          [--duration 10s] [--warmup 3s] [--transfers 5] [--transfer-mib 64] [--ws 10s]
- *                          [--tunnels 1000] [--scale-workers 4] [--no-profile] [--no-install]
+ *                          [--tunnels 1000] [--scale-workers 4] [--no-profile] [--no-install] [--loads-only]
  *                          [--loadgen wrk|node] [--out DIR]
+ *
+ * --loads-only measures the request loads (c=1, c=50, the 10 KiB page) and their CPU, without the transfers,
+ * WebSocket echo and RSS: a quick before/after of a change's hop CPU per request ÷ ssh -R's (`--only warren,ssh`).
  *
  * Writes DIR/RESULTS.md and DIR/results.json (DIR = bench/ by default; --smoke writes to a temporary folder
  * unless --out is given). Every child process runs in its own process group and is stopped at the end,
@@ -20,6 +23,7 @@ import { runAccessBench } from './access.js';
 import { runDnsBench } from './dns.js';
 import { type LoadResult, type LoadSpec, mergeLoads, runNodeLoad, runWrk } from './lib/load.js';
 import { LOOPBACK } from './lib/net.js';
+import { PAGE_HEADERS, PAGE_PATH } from './lib/page.js';
 import { run, spawnChild, stopAll, treeCpuSeconds, treeMemory } from './lib/proc.js';
 import { nowUs, type ProfileSummary, summariseProfile } from './lib/profile.js';
 import { ratiosOf, renderMarkdown } from './lib/report.js';
@@ -49,6 +53,7 @@ interface Options {
   scaleWorkers: number;
   profile: boolean;
   install: boolean;
+  loadsOnly: boolean;
   loadgen: 'wrk' | 'node' | undefined;
   out: string | undefined;
 }
@@ -81,6 +86,7 @@ function parseArgs(argv: string[]): Options {
     scaleWorkers: smoke ? 1 : 4,
     profile: !smoke,
     install: !smoke,
+    loadsOnly: false,
     loadgen: smoke ? 'node' : undefined,
     out: undefined,
   };
@@ -122,6 +128,9 @@ function parseArgs(argv: string[]): Options {
         break;
       case '--no-install':
         o.install = false;
+        break;
+      case '--loads-only':
+        o.loadsOnly = true;
         break;
       case '--loadgen': {
         const v = next();
@@ -181,7 +190,20 @@ async function measure<T>(what: string, f: () => Promise<T>): Promise<Measured<T
 }
 
 function emptyRow(name: string, status: RowResult['status'], note: string): RowResult {
-  return { name, status, note, c1: {}, c50: {}, download: {}, upload: {}, ws: {}, rss: {}, extra: {}, cpu: {} };
+  return {
+    name,
+    status,
+    note,
+    c1: {},
+    c50: {},
+    page: {},
+    download: {},
+    upload: {},
+    ws: {},
+    rss: {},
+    extra: {},
+    cpu: {},
+  };
 }
 
 async function benchPeer(
@@ -222,14 +244,16 @@ async function benchPeer(
     /** A load in slices (each after the same slice on direct), and the CPU each process spent on it (µs per request). */
     const withCpu = async (
       connections: number,
+      request: Pick<LoadSpec, 'path' | 'headers'> = {},
     ): Promise<{ r: LoadResult; direct: LoadResult | undefined; cpu: Record<string, number> }> => {
       const spent: Record<string, number> = {};
       const parts: LoadResult[] = [];
       const directParts: LoadResult[] = [];
       for (let i = 0; i < slices; i++) {
-        if (base !== undefined) directParts.push(await load({ target: base, connections, durationS: sliceS }));
+        if (base !== undefined)
+          directParts.push(await load({ target: base, connections, durationS: sliceS, ...request }));
         const before = Object.fromEntries(Object.entries(roles).map(([k, pid]) => [k, treeCpuSeconds([pid])]));
-        parts.push(await load({ target: t, connections, durationS: sliceS }));
+        parts.push(await load({ target: t, connections, durationS: sliceS, ...request }));
         for (const [k, pid] of Object.entries(roles)) {
           spent[k] = (spent[k] ?? 0) + treeCpuSeconds([pid]) - (before[k] ?? 0);
         }
@@ -247,7 +271,16 @@ async function benchPeer(
     row.c50 = c50.value !== undefined ? { value: c50.value.r } : { error: c50.error ?? 'failed' };
     if (c50.value !== undefined) row.cpu.c50 = c50.value.cpu;
     if (c50.value?.direct !== undefined) baseline.c50 = c50.value.direct;
-    log(`${peer.name}: c=1 ${row.c1.value?.rps.toFixed(0)} req/s, c=50 ${row.c50.value?.rps.toFixed(0)} req/s`);
+    const page = await measure(`${peer.name} 10 KiB page c=50`, () =>
+      withCpu(50, { path: PAGE_PATH, headers: PAGE_HEADERS }),
+    );
+    row.page = page.value !== undefined ? { value: page.value.r } : { error: page.error ?? 'failed' };
+    if (page.value !== undefined) row.cpu.page = page.value.cpu;
+    if (page.value?.direct !== undefined) baseline.page = page.value.direct;
+    log(
+      `${peer.name}: c=1 ${row.c1.value?.rps.toFixed(0)} req/s, c=50 ${row.c50.value?.rps.toFixed(0)} req/s, page c=50 ${row.page.value?.rps.toFixed(0)} req/s`,
+    );
+    if (o.loadsOnly) return row;
     /** `transfers` runs of `f`, each after the same run on direct; medians of both. */
     const transfers = async (
       what: 'download' | 'upload',

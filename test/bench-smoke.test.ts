@@ -49,11 +49,13 @@ test('bench-smoke-measures-every-figure-for-direct-and-warren', { timeout: 90_00
       const row = res.rows.find((r) => r.name === name);
       assert.ok(row !== undefined, `row ${name}`);
       assert.equal(row.status, 'ok', `${name}: ${row.note}`);
-      for (const k of ['c1', 'c50', 'download', 'upload', 'ws', 'rss'] as const) {
+      for (const k of ['c1', 'c50', 'page', 'download', 'upload', 'ws', 'rss'] as const) {
         assert.equal(row[k].error, undefined, `${name} ${k}: ${row[k].error}`);
       }
       assert.ok((row.c1.value?.rps ?? 0) > 0 && (row.c50.value?.rps ?? 0) > 0, `${name} req/s`);
       assert.equal(row.c50.value?.errors, 0, `${name}: errors during the c=50 load`);
+      assert.ok((row.page.value?.rps ?? 0) > 0, `${name}: the 10 KiB page row`);
+      assert.equal(row.page.value?.errors, 0, `${name}: errors during the 10 KiB page load`);
       assert.ok((row.download.value?.median ?? 0) > 0 && (row.upload.value?.median ?? 0) > 0, `${name} MB/s`);
       assert.ok((row.ws.value ?? 0) > 0, `${name} WebSocket round trips`);
       assert.ok((row.rss.value?.rss ?? 0) > 0, `${name} RSS`);

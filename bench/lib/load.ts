@@ -6,7 +6,7 @@ import { assertLoopback, type Target } from './net.js';
 import { spawnChild } from './proc.js';
 import { median } from './transfer.js';
 
-/** One bounded keep-alive load of 13-byte GETs. */
+/** One bounded keep-alive load of GETs (13-byte `/` by default). */
 export interface LoadResult {
   tool: 'wrk' | 'node';
   connections: number;
@@ -28,11 +28,13 @@ export interface LoadSpec {
   hosts?: string[];
   /** Extra request headers (e.g. an Access cookie), sent on every request. */
   headers?: Record<string, string>;
+  /** The request target (default `/`). */
+  path?: string;
 }
 
 /** `wrk -t1 -cN -dTs --latency` (with a Lua script when requests rotate over several Host headers). */
 export async function runWrk(spec: LoadSpec): Promise<LoadResult> {
-  const url = new URL('/', spec.target.base);
+  const url = new URL(spec.path ?? '/', spec.target.base);
   assertLoopback(url);
   const args = ['-t1', `-c${spec.connections}`, `-d${spec.durationS}s`, '--latency', '--timeout', '10s'];
   let dir: string | undefined;
@@ -46,7 +48,7 @@ export async function runWrk(spec: LoadSpec): Promise<LoadResult> {
         'local i = 0',
         'request = function()',
         '  i = i % #hosts + 1',
-        '  return wrk.format("GET", "/", { ["Host"] = hosts[i] })',
+        `  return wrk.format("GET", ${JSON.stringify(url.pathname + url.search)}, { ["Host"] = hosts[i] })`,
         'end',
         '',
       ].join('\n'),
@@ -116,6 +118,7 @@ export async function runNodeLoad(spec: LoadSpec): Promise<LoadResult> {
     connections: spec.connections,
     durationS: spec.durationS,
     headers: spec.headers ?? {},
+    path: spec.path ?? '/',
   });
   const c = spawnChild('loadgen', process.execPath, [script, arg]);
   const timer = setTimeout(() => c.stop(1_000), (spec.durationS + 30) * 1000);

@@ -40,6 +40,8 @@ function figures(r: RowResult) {
     c50: r.c50.value?.rps,
     c50p50: r.c50.value?.p50,
     c50p99: r.c50.value?.p99,
+    page: r.page?.value?.rps,
+    pagep99: r.page?.value?.p99,
     down: r.download.value?.median,
     up: r.upload.value?.median,
     ws: r.ws.value,
@@ -59,6 +61,8 @@ function baselineOf(r: RowResult, direct: RowResult | undefined): ReturnType<typ
     c50: b.c50?.rps ?? d.c50,
     c50p50: b.c50?.p50 ?? d.c50p50,
     c50p99: b.c50?.p99 ?? d.c50p99,
+    page: b.page?.rps ?? d.page,
+    pagep99: b.page?.p99 ?? d.pagep99,
     down: b.download ?? d.down,
     up: b.upload ?? d.up,
     ws: b.ws ?? d.ws,
@@ -301,22 +305,66 @@ export function profileLines(title: string, p: ProfileSummary, top = 12): string
   return lines;
 }
 
+/** A row's hop CPU per request (every process but the origin), µs. */
+export function hopCpu(m: Record<string, number> | undefined): number | undefined {
+  if (m === undefined) return undefined;
+  const hop = Object.entries(m).filter(([k]) => k !== 'origin');
+  return hop.length === 0 ? undefined : hop.reduce((a, [, v]) => a + v, 0);
+}
+
+const LOADS = ['c1', 'c50', 'page'] as const;
+
 function cpuTable(res: BenchResults): string[] {
-  const rows = res.rows.filter((r) => r.cpu.c1 !== undefined || r.cpu.c50 !== undefined);
+  const rows = res.rows.filter((r) => LOADS.some((k) => r.cpu[k] !== undefined));
   if (rows.length === 0) return [];
   const fmt = (m: Record<string, number> | undefined): string => {
     if (m === undefined) return '–';
-    const hop = Object.entries(m).filter(([k]) => k !== 'origin');
-    const total = hop.reduce((a, [, v]) => a + v, 0);
+    const total = hopCpu(m);
     const parts = Object.entries(m).map(([k, v]) => `${k} ${v.toFixed(0)}`);
-    return hop.length > 0 ? `**${total.toFixed(0)}** (${parts.join(', ')})` : parts.join(', ');
+    return total !== undefined ? `**${total.toFixed(0)}** (${parts.join(', ')})` : parts.join(', ');
   };
-  return [
+  const lines = [
     'CPU time per request, µs (user + system, from /proc; **hop total**, then by process, origin included for reference):',
     '',
-    '| peer | c=1 | c=50 |',
-    '|---|---|---|',
-    ...rows.map((r) => `| ${r.name} | ${fmt(r.cpu.c1)} | ${fmt(r.cpu.c50)} |`),
+    '| peer | c=1 | c=50 | 10 KiB page c=50 |',
+    '|---|---|---|---|',
+    ...rows.map((r) => `| ${r.name} | ${fmt(r.cpu.c1)} | ${fmt(r.cpu.c50)} | ${fmt(r.cpu.page)} |`),
+    '',
+  ];
+  const ssh = res.rows.find((r) => r.name === 'ssh -R' && r.status === 'ok');
+  if (ssh === undefined) return lines;
+  const multiple = (r: RowResult, k: (typeof LOADS)[number]): string => {
+    const v = hopCpu(r.cpu[k]);
+    const s = hopCpu(ssh.cpu[k]);
+    return v === undefined || s === undefined || s === 0 ? '–' : `${(v / s).toFixed(2)}×`;
+  };
+  lines.push(
+    "Hop CPU per request as a multiple of ssh -R's in this run (issue 24: warren ≤ 1.8× at c=50, ≤ 2.5× at c=1; aim ≤ 1.0×):",
+    '',
+    '| peer | c=1 | c=50 | 10 KiB page c=50 |',
+    '|---|---:|---:|---:|',
+    ...rows
+      .filter((r) => r !== ssh && hopCpu(r.cpu.c50) !== undefined)
+      .map((r) => `| ${r.name} | ${multiple(r, 'c1')} | ${multiple(r, 'c50')} | ${multiple(r, 'page')} |`),
+    '',
+  );
+  return lines;
+}
+
+function pageTable(res: BenchResults): string[] {
+  const rows = res.rows.filter((r) => r.status === 'ok' && r.page?.value !== undefined);
+  if (rows.length === 0) return [];
+  const direct = res.rows.find((r) => r.name === 'direct' && r.status === 'ok');
+  return [
+    'The realistic row: `GET /page`, 10 KiB of HTML, with the 12 request headers of a browser navigation (cookies, user agent, accept-*, fetch metadata; bench/lib/page.ts), c=50. No target yet.',
+    '',
+    '| peer | req/s (÷ direct) | p99 ms (× direct) |',
+    '|---|---:|---:|',
+    ...rows.map((r) => {
+      const f = figures(r);
+      const d = baselineOf(r, direct);
+      return `| ${r.name} | ${cell(r.page, f.page, d?.page, (n) => num(n))} | ${cell(r.page, f.pagep99, d?.pagep99, ms, true)} |`;
+    }),
     '',
   ];
 }
@@ -357,7 +405,7 @@ export function renderMarkdown(res: BenchResults): string {
   if (errs.length > 0 || loadErrors.length > 0) {
     lines.push('¹ Errors:', '', ...[...errs, ...loadErrors].map((e) => `- ${e.split('\n')[0]}`), '');
   }
-  lines.push(...cpuTable(res));
+  lines.push(...pageTable(res), ...cpuTable(res));
   if (res.rows.length > 0) {
     lines.push('Peers (² = skipped or failed, with the reason):', '');
     for (const r of res.rows) lines.push(`- **${r.name}** (${r.status}): ${r.note.split('\n')[0]}`);

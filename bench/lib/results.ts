@@ -16,6 +16,8 @@ export interface RowResult {
   note: string;
   c1: Measured<LoadResult>;
   c50: Measured<LoadResult>;
+  /** The realistic row: 10 KiB HTML with 12 browser request headers, c=50 (bench/lib/page.ts). */
+  page: Measured<LoadResult>;
   /** MB/s (10^6 bytes/s), median of `transfers` runs, and every run. */
   download: Measured<{ median: number; runs: number[] }>;
   upload: Measured<{ median: number; runs: number[] }>;
@@ -31,6 +33,7 @@ export interface RowResult {
   baseline?: {
     c1?: LoadResult;
     c50?: LoadResult;
+    page?: LoadResult;
     download?: number;
     upload?: number;
     ws?: number;
@@ -38,7 +41,7 @@ export interface RowResult {
   /** Each figure divided by direct's (filled in at the end of the run; for tools). */
   ratios?: Record<string, number | undefined>;
   /** CPU time per request by process role (µs), during the c=1 and c=50 loads. */
-  cpu: { c1?: Record<string, number>; c50?: Record<string, number> };
+  cpu: { c1?: Record<string, number>; c50?: Record<string, number>; page?: Record<string, number> };
 }
 
 export interface ProfilePhase {

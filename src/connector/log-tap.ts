@@ -151,7 +151,7 @@ export class LogTap {
         s.windowStart = now;
         s.windowCount = 0;
       }
-      if (s.windowCount >= TAP_EVENTS_PER_SECOND || s.conn.closed || s.conn.socket.writableLength > TAP_LINK_BACKLOG) {
+      if (s.windowCount >= TAP_EVENTS_PER_SECOND || s.conn.closed || s.conn.writableLength > TAP_LINK_BACKLOG) {
         s.dropped++;
         this.#metrics?.tailEventsDropped.inc();
         continue;

@@ -84,24 +84,36 @@ export function isKnownFrameType(type: number): type is FrameTypeValue {
   return KNOWN_TYPES.has(type);
 }
 
-/** Payloads at or below this size are copied into the header's buffer: one write instead of two. */
-const COALESCE_LIMIT = 16 * 1024;
+/**
+ * Payloads at or below this size are copied next to their header (into one buffer, or a link's
+ * batch of frames): one write instead of two. Larger ones are written as they are.
+ */
+export const COALESCE_LIMIT = 16 * 1024;
+
+/** Writes a frame header at `offset` of `buf` (FRAME_HEADER_SIZE bytes). */
+export function writeFrameHeader(
+  buf: Buffer,
+  offset: number,
+  length: number,
+  type: FrameTypeValue,
+  streamId: number,
+): void {
+  buf.writeUInt32BE(length, offset);
+  buf[offset + 4] = type;
+  buf.writeUInt32BE(streamId, offset + 5);
+}
 
 /** Encodes one frame as one or two buffers (header and payload), ready for a corked socket. */
 export function encodeFrame(type: FrameTypeValue, streamId: number, payload?: Uint8Array): Buffer[] {
   const length = payload === undefined ? 0 : payload.byteLength;
   if (length <= COALESCE_LIMIT) {
     const buf = Buffer.allocUnsafe(FRAME_HEADER_SIZE + length);
-    buf.writeUInt32BE(length, 0);
-    buf[4] = type;
-    buf.writeUInt32BE(streamId, 5);
+    writeFrameHeader(buf, 0, length, type, streamId);
     if (payload !== undefined && length > 0) buf.set(payload, FRAME_HEADER_SIZE);
     return [buf];
   }
   const header = Buffer.allocUnsafe(FRAME_HEADER_SIZE);
-  header.writeUInt32BE(length, 0);
-  header[4] = type;
-  header.writeUInt32BE(streamId, 5);
+  writeFrameHeader(header, 0, length, type, streamId);
   return [header, payload as Buffer];
 }
 

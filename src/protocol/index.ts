@@ -25,7 +25,7 @@ export {
   MAX_FRAME_PAYLOAD,
   PRE_REGISTRATION_MAX_FRAME_PAYLOAD,
 } from './frame.js';
-export { stripHopByHop } from './hop-by-hop.js';
+export { HOP_BY_HOP, stripHopByHop } from './hop-by-hop.js';
 export {
   EVENT_FIELD_LIMITS,
   encodeManagement,

@@ -273,35 +273,68 @@ function clean(s: string): string {
   return s.indexOf(NUL) === -1 ? s : s.replaceAll(NUL, ' ');
 }
 
-function joinHeaders(head: string, h: readonly string[]): Buffer {
+function joinHeaders(head: string, h: readonly string[]): string {
   let s = head;
   for (let i = 0; i < h.length; i++) s += NUL + clean(h[i] as string);
-  return Buffer.from(s, 'utf8');
+  return s;
 }
 
-/** Throws HeadError when the head breaks MAX_HEAD_FIELDS or MAX_HEAD_BYTES: the edge answers 431 then. */
-export function encodeRequestHead(head: RequestHead): Buffer {
+/**
+ * The request head's wire text (encoded as UTF-8 it is the frame's payload): MuxConnection writes
+ * it straight into its batch of frames, with no Buffer of its own. Throws HeadError past
+ * MAX_HEAD_FIELDS; the caller checks MAX_HEAD_BYTES on the encoded length.
+ */
+export function requestHeadText(head: RequestHead): string {
   if (head.headers.length > MAX_HEADER_ENTRIES) {
     throw new HeadError(`request: more than ${MAX_HEAD_FIELDS} header fields`);
   }
   const flags = (head.endOfStream === true ? 1 : 0) | (head.upgrade === true ? 2 : 0);
-  const buf = joinHeaders(`${flags}${NUL}${clean(head.method)}${NUL}${clean(head.path)}`, head.headers);
-  if (buf.length > MAX_HEAD_BYTES) throw new HeadError(`request: head larger than ${MAX_HEAD_BYTES} bytes`);
+  return joinHeaders(`${flags}${NUL}${clean(head.method)}${NUL}${clean(head.path)}`, head.headers);
+}
+
+/** The HeadError for a request head whose encoding is `bytes` long, if that breaks MAX_HEAD_BYTES. */
+export function requestHeadTooLarge(bytes: number): HeadError | undefined {
+  return bytes > MAX_HEAD_BYTES ? new HeadError(`request: head larger than ${MAX_HEAD_BYTES} bytes`) : undefined;
+}
+
+/** Throws HeadError when the head breaks MAX_HEAD_FIELDS or MAX_HEAD_BYTES: the edge answers 431 then. */
+export function encodeRequestHead(head: RequestHead): Buffer {
+  const buf = Buffer.from(requestHeadText(head), 'utf8');
+  const tooLarge = requestHeadTooLarge(buf.length);
+  if (tooLarge !== undefined) throw tooLarge;
   return buf;
 }
 
-export function encodeResponseHead(head: ResponseHead): Buffer {
+/** The response head's wire text (see requestHeadText). */
+export function responseHeadText(head: ResponseHead): string {
   return joinHeaders(`${head.status}${NUL}${head.endOfStream === true ? 1 : 0}`, head.headers);
 }
 
-/** Splits a head into its fixed fields (removed from the returned list) and the header list left in it. */
+export function encodeResponseHead(head: ResponseHead): Buffer {
+  return Buffer.from(responseHeadText(head), 'utf8');
+}
+
+/** Splits a head into its `fixed` leading fields and the header list after them. */
 function splitHead(payload: Buffer, fixed: number, what: string): { fields: string[]; headers: string[] } {
   if (payload.length > MAX_HEAD_BYTES) throw new HeadError(`${what}: head larger than ${MAX_HEAD_BYTES} bytes`);
-  const h = payload.toString('utf8').split(NUL);
-  if (h.length < fixed || (h.length - fixed) % 2 !== 0 || h.length - fixed > MAX_HEADER_ENTRIES) {
-    throw new HeadError(`${what}: malformed head (${h.length} fields)`);
+  const text = payload.toString('utf8');
+  const fields: string[] = [];
+  let at = 0;
+  for (let i = 0; i < fixed; i++) {
+    const end = text.indexOf(NUL, at);
+    if (end === -1) {
+      if (i < fixed - 1) throw new HeadError(`${what}: malformed head (${i + 1} fields)`);
+      fields.push(text.slice(at));
+      return { fields, headers: [] };
+    }
+    fields.push(text.slice(at, end));
+    at = end + 1;
   }
-  return { fields: h.splice(0, fixed), headers: h };
+  const headers = text.slice(at).split(NUL);
+  if (headers.length % 2 !== 0 || headers.length > MAX_HEADER_ENTRIES) {
+    throw new HeadError(`${what}: malformed head (${fixed + headers.length} fields)`);
+  }
+  return { fields, headers };
 }
 
 function flagsOf(v: string | undefined, max: number, what: string): number {

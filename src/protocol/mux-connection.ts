@@ -1,11 +1,10 @@
 import type { Duplex } from 'node:stream';
 import { WarrenError } from '../errors/index.js';
 import { type Cancel, SYSTEM_TIMERS, type Timers } from '../time/index.js';
-import { encodeFrame, type Frame, FrameParser, FrameType, type FrameTypeValue, MAX_FRAME_PAYLOAD } from './frame.js';
+import { type Frame, FrameParser, FrameType, type FrameTypeValue, MAX_FRAME_PAYLOAD } from './frame.js';
+import { LinkWriter } from './link-writer.js';
 import {
   encodeJson,
-  encodeRequestHead,
-  encodeResponseHead,
   HeadError,
   MessageError,
   parseRequestHead,
@@ -13,6 +12,9 @@ import {
   parseStreamReset,
   type RequestHead,
   type ResponseHead,
+  requestHeadText,
+  requestHeadTooLarge,
+  responseHeadText,
   type StreamReset,
 } from './messages.js';
 import { MuxStream } from './mux-stream.js';
@@ -48,8 +50,8 @@ const PING_SIZE = 8;
 
 /**
  * One multiplexed link over a (TLS) socket. Link-level frames on stream 0 go to
- * `onControl`; proxied requests are MuxStreams. Writes made within one event-loop turn are
- * corked into a single writev.
+ * `onControl`; proxied requests are MuxStreams. Frames sent within one event-loop turn leave in
+ * one socket write (link-writer.ts).
  */
 export class MuxConnection {
   readonly socket: Duplex;
@@ -68,22 +70,26 @@ export class MuxConnection {
   #nextStreamId = 1;
   #lastPeerStreamId = 0;
   #parser: FrameParser;
-  #corked = false;
+  readonly #writer: LinkWriter;
   #congested = false;
   #waiting = new Set<MuxStream>();
   #recvCount = 0;
   #stopHeartbeat: Cancel | undefined;
   #closed = false;
   #closeError: WarrenError | undefined;
-  readonly #uncork = (): void => {
-    this.#corked = false;
-    this.socket.uncork();
-  };
-
   constructor(socket: Duplex, options: MuxConnectionOptions) {
     this.socket = socket;
     this.options = options;
     this.creditThreshold = Math.max(16 * 1024, Math.floor(options.initialWindow / 4));
+    // The batch counted towards congestion while it waited; if the socket took it all without
+    // backing up, no 'drain' will come to release the streams that waited on it.
+    this.#writer = new LinkWriter(
+      socket,
+      () => this.streams.size > 1,
+      () => {
+        if (this.#congested && !socket.writableNeedDrain) this.#onDrain();
+      },
+    );
     this.#parser = new FrameParser((f) => this.#onFrame(f), options.maxFramePayload ?? MAX_FRAME_PAYLOAD);
     socket.on('data', (chunk: Buffer) => {
       this.#recvCount++;
@@ -149,37 +155,44 @@ export class MuxConnection {
 
   /** Edge side: opens a stream carrying a request. Throws HeadError (nothing sent) when the head breaks a limit. */
   openStream(head: RequestHead): MuxStream {
-    const payload = encodeRequestHead(head);
+    const text = requestHeadText(head);
+    const bytes = Buffer.byteLength(text, 'utf8');
+    const tooLarge = requestHeadTooLarge(bytes);
+    if (tooLarge !== undefined) throw tooLarge;
     const id = this.#nextStreamId;
     this.#nextStreamId = id >= 0xfffffffe ? 1 : id + 1;
     const stream = new MuxStream(this, id, this.peerInitialWindow);
     this.streams.set(id, stream);
-    this.sendFrame(FrameType.Request, id, payload);
+    this.#sendText(FrameType.Request, id, text, bytes);
     if (head.endOfStream === true) stream.markLocalEnded();
     return stream;
   }
 
   /** @internal use MuxStream.respond. */
   respond(stream: MuxStream, head: ResponseHead): void {
-    this.sendFrame(FrameType.Response, stream.id, encodeResponseHead(head));
+    const text = responseHeadText(head);
+    this.#sendText(FrameType.Response, stream.id, text, Buffer.byteLength(text, 'utf8'));
   }
 
   sendFrame(type: FrameTypeValue, streamId: number, payload?: Uint8Array): void {
     if (this.#closed) return;
-    const socket = this.socket;
-    if (!this.#corked) {
-      this.#corked = true;
-      socket.cork();
-      // With several streams open, flush after the poll phase: every frame that the I/O callbacks
-      // of this loop turn produced (many visitors' requests, many origins' responses) leaves in one
-      // TLS write. With one stream there is nothing to wait for: flush as soon as the current
-      // callback returns, which spares a round through the event loop on every hop of a request.
-      if (this.streams.size > 1) setImmediate(this.#uncork);
-      else process.nextTick(this.#uncork);
-    }
-    const bufs = encodeFrame(type, streamId, payload);
-    for (let i = 0; i < bufs.length; i++) socket.write(bufs[i]);
-    if (!this.#congested && socket.writableLength > CONGESTION_MARK) this.#congested = true;
+    this.#writer.frame(type, streamId, payload);
+    this.#checkCongestion();
+  }
+
+  /** Bytes waiting to leave: the socket's queue and this loop turn's batch (`warren tail`'s backlog check). */
+  get writableLength(): number {
+    return this.#writer.writableLength;
+  }
+
+  #sendText(type: FrameTypeValue, streamId: number, text: string, bytes: number): void {
+    if (this.#closed) return;
+    this.#writer.text(type, streamId, text, bytes);
+    this.#checkCongestion();
+  }
+
+  #checkCongestion(): void {
+    if (!this.#congested && this.#writer.writableLength > CONGESTION_MARK) this.#congested = true;
   }
 
   /** @internal */
@@ -225,6 +238,7 @@ export class MuxConnection {
   /** Flushes what is queued and closes the socket. */
   close(): void {
     if (this.#closed) return;
+    this.#writer.writeBatch();
     this.socket.end();
   }
 
@@ -246,7 +260,7 @@ export class MuxConnection {
         }
         // A peer that pings but never reads would otherwise grow our send queue without bound;
         // while it is backed up, any frame it reads proves we are alive anyway.
-        if (this.socket.writableLength <= CONGESTION_MARK) this.sendFrame(FrameType.Pong, 0, payload);
+        if (this.writableLength <= CONGESTION_MARK) this.sendFrame(FrameType.Pong, 0, payload);
         return;
       }
       if (type === FrameType.Pong) return;
@@ -335,6 +349,7 @@ export class MuxConnection {
   #onSocketClose(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#writer.stop();
     this.#stopHeartbeat?.();
     const err = this.#closeError;
     const reset: StreamReset = {

@@ -10,6 +10,8 @@ export interface TestOrigin {
   port: number;
   /** Requests seen, newest last (method, url, headers). */
   seen: { method: string; url: string; headers: IncomingMessage['headers']; rawHeaders: string[] }[];
+  /** Requests /echo answered with their whole body, newest last (body as UTF-8). */
+  bodies: { url: string; body: string }[];
   /** Requests whose socket closed before the response finished (visitor cancellation reached the origin). */
   aborted: string[];
   /** Release held /sse events or /hold requests. */
@@ -35,6 +37,7 @@ const CHUNK = Buffer.alloc(64 * 1024, 0x61);
  */
 export async function startTestOrigin(): Promise<TestOrigin> {
   const seen: TestOrigin['seen'] = [];
+  const bodies: TestOrigin['bodies'] = [];
   const aborted: string[] = [];
   const sse = new Set<ServerResponse>();
   const held = new Set<ServerResponse>();
@@ -50,6 +53,7 @@ export async function startTestOrigin(): Promise<TestOrigin> {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
+        bodies.push({ url: req.url ?? '', body: Buffer.concat(chunks).toString('utf8') });
         const body = JSON.stringify({
           method: req.method,
           url: req.url,
@@ -157,6 +161,7 @@ export async function startTestOrigin(): Promise<TestOrigin> {
     port,
     url: `http://127.0.0.1:${port}`,
     seen,
+    bodies,
     aborted,
     emit(event) {
       if (event === 'release') {

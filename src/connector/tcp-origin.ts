@@ -67,12 +67,12 @@ export class TcpOrigin implements OriginHandler {
         return;
       }
       open = true;
-      this.#splice(stream, socket, key, ray);
+      this.#splice(stream, head, socket, key);
     });
   }
 
-  #splice(stream: MuxStream, socket: Socket, key: string, ray: string | undefined): void {
-    const { metrics, logger } = this.#context;
+  #splice(stream: MuxStream, head: RequestHead, socket: Socket, key: string): void {
+    const { metrics } = this.#context;
     const tcp = metrics?.tcp;
     if (tcp !== undefined) {
       tcp.active++;
@@ -108,20 +108,43 @@ export class TcpOrigin implements OriginHandler {
     socket.pipe(encoder);
     stream.pipeFrom(encoder);
     let done = false;
+    let reason: string | undefined;
+    let failed = false;
+    decoder.once('end', () => {
+      reason ??= 'client closed';
+    });
+    socket.once('end', () => {
+      reason ??= 'origin closed';
+    });
     const finish = (): void => {
       if (done) return;
       done = true;
       if (tcp !== undefined) tcp.active--;
-      logger?.info(
-        { rayId: ray, rule: this.#rule.index + 1, bytesToOrigin: up, bytesFromOrigin: down, ms: Date.now() - started },
-        'tcp session closed',
-      );
+      this.#context.sessionClosed(head, {
+        kind: 'tcp',
+        rule: this.#rule.index + 1,
+        toOrigin: up,
+        fromOrigin: down,
+        ms: Date.now() - started,
+        reason: reason ?? 'closed',
+        failed,
+      });
+    };
+    stream.onReset = (r) => {
+      reason = `reset: ${r.message}`;
+      failed = true;
+      socket.destroy();
+      finish();
     };
     stream.onClose = () => {
       finish();
       if (!socket.destroyed && socket.writableFinished && socket.readableEnded) socket.destroy();
     };
     socket.once('close', (hadError) => {
+      if (hadError) {
+        reason = 'origin reset the connection';
+        failed = true;
+      }
       finish();
       if (hadError && !stream.closed)
         stream.reset('WARREN_ORIGIN_ERROR', `the TCP origin ${this.#label} reset the connection`);

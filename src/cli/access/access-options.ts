@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander';
 import { WarrenError } from '../../errors/index.js';
+import { durationArg } from '../cli-options.js';
 import type { Resolve } from './access-http-client.js';
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
@@ -180,6 +181,20 @@ function registerTcpCommands(access: Command): void {
       await accessTcp(await tcpTargetOf(f), listen);
     });
   }
+  tcpOptions(
+    access.command('udp').description('forward a local UDP port to a udp:// application, one session per client flow'),
+    true,
+  )
+    .addOption(
+      new Option('--idle-timeout <duration>', 'close a flow with no datagram either way for this long')
+        .default(60_000, '60s')
+        .argParser(durationArg('--idle-timeout')),
+    )
+    .action(async (f: TcpFlags & { idleTimeout: number }) => {
+      const listen = listenAddress(f.url, undefined);
+      const { accessUdp } = await import('./access-udp.js');
+      await accessUdp(await tcpTargetOf(f), listen, f.idleTimeout);
+    });
   tcpOptions(
     access.command('ssh').description("carry stdin/stdout to an ssh:// application (OpenSSH's ProxyCommand)"),
     false,

@@ -119,6 +119,7 @@ interface TcpFlags {
   serviceTokenId?: string;
   serviceTokenSecret?: string;
   browser: boolean;
+  destination?: string;
 }
 
 function tcpOptions(c: Command, listener: boolean): Command {
@@ -134,7 +135,8 @@ function tcpOptions(c: Command, listener: boolean): Command {
         'TUNNEL_SERVICE_TOKEN_SECRET',
       ),
     )
-    .addOption(new Option('--no-browser', 'only print the login URL to open'));
+    .addOption(new Option('--no-browser', 'only print the login URL to open'))
+    .option('--destination <host:port>', "a bastion rule's destination (sent as Cf-Access-Jump-Destination)");
   if (listener) c.option('--url <address>', 'the local address to listen on, e.g. 127.0.0.1:2222');
   return c;
 }
@@ -151,7 +153,9 @@ async function tcpTargetOf(f: TcpFlags) {
       ? { id: f.serviceTokenId, secret: f.serviceTokenSecret }
       : undefined;
   const { tcpTarget } = await import('./access-tcp.js');
-  return tcpTarget(f.hostname, f.edge, serviceToken, f.browser);
+  const t = await tcpTarget(f.hostname, f.edge, serviceToken, f.browser);
+  if (f.destination !== undefined) t.destination = f.destination;
+  return t;
 }
 
 /** `--url [scheme://]host[:port]`: where the local listener binds (the port defaults by command). */

@@ -62,7 +62,9 @@ export function parseOriginService(service: string): OriginService {
   if (UNSUPPORTED.has(s)) {
     throw invalidService(
       `"${s}" is not supported by warren`,
-      'use an http://, https://, unix:, tcp:// or http_status: service',
+      s === 'bastion'
+        ? 'write a tcp:// service with "originRequest: { bastionMode: true, bastionDestinations: [HOST:PORT] }"'
+        : 'use an http://, https://, unix:, tcp:// or http_status: service',
     );
   }
   let url: URL;

@@ -122,8 +122,8 @@ interface TcpFlags {
   destination?: string;
 }
 
-function tcpOptions(c: Command, listener: boolean): Command {
-  c.option('--hostname <hostname>', 'the TCP application hostname (an ssh://, tcp://, rdp:// or smb:// ingress rule)')
+function tcpOptions(c: Command, listener: boolean, bastion = true): Command {
+  c.option('--hostname <hostname>', 'the application hostname (an ssh://, tcp://, rdp://, smb:// or udp:// ingress rule)')
     .option('--edge <url>', "the edge's visitor address when HOSTNAME has no public DNS, e.g. http://127.0.0.1:8080")
     .addOption(
       new Option('--service-token-id <id>', 'send this service token instead of logging in').env(
@@ -135,8 +135,9 @@ function tcpOptions(c: Command, listener: boolean): Command {
         'TUNNEL_SERVICE_TOKEN_SECRET',
       ),
     )
-    .addOption(new Option('--no-browser', 'only print the login URL to open'))
-    .option('--destination <host:port>', "a bastion rule's destination (sent as Cf-Access-Jump-Destination)");
+    .addOption(new Option('--no-browser', 'only print the login URL to open'));
+  if (bastion)
+    c.option('--destination <host:port>', "a bastion rule's destination (sent as Cf-Access-Jump-Destination)");
   if (listener) c.option('--url <address>', 'the local address to listen on, e.g. 127.0.0.1:2222');
   return c;
 }
@@ -188,6 +189,7 @@ function registerTcpCommands(access: Command): void {
   tcpOptions(
     access.command('udp').description('forward a local UDP port to a udp:// application, one session per client flow'),
     true,
+    false,
   )
     .addOption(
       new Option('--idle-timeout <duration>', 'close a flow with no datagram either way for this long')

@@ -123,7 +123,10 @@ interface TcpFlags {
 }
 
 function tcpOptions(c: Command, listener: boolean, bastion = true): Command {
-  c.option('--hostname <hostname>', 'the application hostname (an ssh://, tcp://, rdp://, smb:// or udp:// ingress rule)')
+  c.option(
+    '--hostname <hostname>',
+    'the application hostname (an ssh://, tcp://, rdp://, smb:// or udp:// ingress rule)',
+  )
     .option('--edge <url>', "the edge's visitor address when HOSTNAME has no public DNS, e.g. http://127.0.0.1:8080")
     .addOption(
       new Option('--service-token-id <id>', 'send this service token instead of logging in').env(

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -63,6 +63,80 @@ describe('warren access tcp: half-close both ways and a slow reader', { timeout:
     s.on('data', (c: Buffer) => chunks.push(c));
     return once(s, 'end').then(() => Buffer.concat(chunks));
   }
+
+  test('RSS stays flat: a 1 GiB stream to a reader reading 1 MiB/s for 10 s grows no process by 100 MiB', async (t) => {
+    const TOTAL = 1024 * 1024 * 1024; // 1 GiB offered
+    const CHUNK = Buffer.alloc(1024 * 1024, 9);
+    let written = 0;
+    behaviour = (s) => {
+      s.on('error', () => undefined);
+      const pump = (): void => {
+        while (written < TOTAL && !s.destroyed) {
+          written += CHUNK.length;
+          if (!s.write(CHUNK)) {
+            s.once('drain', pump);
+            return;
+          }
+        }
+        if (!s.destroyed) s.end();
+      };
+      s.on('data', () => undefined);
+      pump();
+    };
+    const procs = { edge: f.serve.child.pid, connector: connector.child.pid, client: fwd.child.pid };
+    const rss = (pid: number | undefined): number => {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      return Number(m?.[1]) * 1024;
+    };
+    const start = Object.fromEntries(Object.entries(procs).map(([k, pid]) => [k, rss(pid)]));
+    const peak = { ...start };
+    const s = await dial();
+    s.on('error', () => undefined);
+    // The reader's own rate: at most 1 MiB per elapsed second, paused in between (a paced reader, not a wait).
+    const RATE = 1024 * 1024;
+    const began = Date.now();
+    let received = 0;
+    const sampler = setInterval(() => {
+      for (const [k, pid] of Object.entries(procs)) peak[k] = Math.max(peak[k] ?? 0, rss(pid));
+    }, 200);
+    let resumeTimer: NodeJS.Timeout | undefined;
+    const TARGET = 10 * RATE; // 10 s at the reader's rate
+    let reached: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    s.on('data', (c: Buffer) => {
+      received += c.length;
+      if (received >= TARGET) {
+        s.pause();
+        reached();
+        return;
+      }
+      const allowed = ((Date.now() - began) / 1000) * RATE;
+      if (received > allowed) {
+        s.pause();
+        clearTimeout(resumeTimer);
+        resumeTimer = setTimeout(() => s.resume(), Math.ceil(((received - allowed) / RATE) * 1000));
+      }
+    });
+    await done;
+    const READ_MS = Date.now() - began;
+    clearInterval(sampler);
+    clearTimeout(resumeTimer);
+    s.destroy();
+    const growth = Object.fromEntries(Object.keys(procs).map((k) => [k, (peak[k] ?? 0) - (start[k] ?? 0)]));
+    t.diagnostic(
+      `read ${(received / 1048576).toFixed(1)} MiB in ${READ_MS} ms; origin wrote ${(written / 1048576).toFixed(0)} MiB; ` +
+        `RSS at start MiB: ${Object.entries(start)
+          .map(([k, v]) => `${k} ${((v ?? 0) / 1048576).toFixed(1)}`)
+          .join(', ')}; peak growth MiB: ${Object.entries(growth)
+          .map(([k, v]) => `${k} ${(v / 1048576).toFixed(1)}`)
+          .join(', ')}`,
+    );
+    assert.ok(READ_MS >= 9_000, `the reader kept its pace (${READ_MS} ms for 10 MiB)`);
+    assert.ok(written < 256 * 1024 * 1024, `the origin got ${written} bytes out to a 1 MiB/s reader`);
+    for (const [k, v] of Object.entries(growth)) assert.ok(v < 100 * 1024 * 1024, `${k} grew by ${v} bytes`);
+  });
 
   test("the client's FIN reaches the origin, which answers after it", async () => {
     behaviour = (s) => {

@@ -122,6 +122,38 @@ export class ConnectorMetrics {
     },
   });
 
+  /** UDP flows (udp:// rules): plain numbers, copied when scraped. */
+  readonly udp = { active: 0, total: 0, toOrigin: 0, fromOrigin: 0, dropped: 0 };
+  readonly udpFlowsActive = new Gauge({
+    name: 'warren_tunnel_udp_flows_active',
+    help: 'UDP flows open to origins (warren access udp)',
+    registers: [this.registry],
+    collect: (): void => {
+      this.udpFlowsActive.set(this.udp.active);
+    },
+  });
+  readonly udpFlowsTotal: Counter = new Counter({
+    name: 'warren_tunnel_udp_flows_total',
+    help: 'UDP flows opened to origins',
+    registers: [this.registry],
+    collect: (): void => {
+      this.udpFlowsTotal.reset();
+      this.udpFlowsTotal.inc(this.udp.total);
+    },
+  });
+  readonly udpDatagrams: Counter = new Counter({
+    name: 'warren_tunnel_udp_datagrams_total',
+    help: 'Datagrams carried by UDP flows, by direction (to_origin, from_origin), and dropped on a full queue',
+    labelNames: ['direction'],
+    registers: [this.registry],
+    collect: (): void => {
+      this.udpDatagrams.reset();
+      this.udpDatagrams.inc({ direction: 'to_origin' }, this.udp.toOrigin);
+      this.udpDatagrams.inc({ direction: 'from_origin' }, this.udp.fromOrigin);
+      this.udpDatagrams.inc({ direction: 'dropped' }, this.udp.dropped);
+    },
+  });
+
   /** A request arrived; with `inFlight` it counts as concurrent until `requestFinished`. */
   requestStarted(inFlight: boolean): void {
     this.#requests++;

@@ -136,7 +136,22 @@ export class LogTap {
     };
   }
 
-  #log(head: RequestHead, kind: TailEventKind, status: number, started: number, error: string | undefined): void {
+  /**
+   * A raw TCP session or UDP flow ended (called only while `active`): one more event after the
+   * 101 one, with `message` saying what it carried and why it ended.
+   */
+  session(head: RequestHead, failed: boolean, durationMs: number, message: string): void {
+    this.#log(head, 'tcp', failed ? 0 : 101, this.#now() - durationMs, failed ? message : undefined, message);
+  }
+
+  #log(
+    head: RequestHead,
+    kind: TailEventKind,
+    status: number,
+    started: number,
+    error: string | undefined,
+    message?: string,
+  ): void {
     if (this.#sessions.size === 0) return;
     const level: TailLevel = status === 0 || status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
     // Which sessions want it, grouped by the link each listens on.
@@ -162,7 +177,7 @@ export class LogTap {
       else list.push(s);
     }
     if (byConn.size === 0) return;
-    const event = eventOf(head, kind, level, status, now - started, error);
+    const event = eventOf(head, kind, level, status, now - started, error, message);
     for (const [conn, sessions] of byConn) {
       for (const s of sessions) {
         if (s.dropped === 0) continue;
@@ -196,6 +211,7 @@ function eventOf(
   status: number,
   durationMs: number,
   error: string | undefined,
+  message?: string,
 ): LogEvent {
   const L = EVENT_FIELD_LIMITS;
   const q = head.path.indexOf('?');
@@ -210,7 +226,7 @@ function eventOf(
     event: kind,
     // The edge fills in the connector it got the event from; a connector cannot speak for another.
     connector_id: '',
-    message: clip(`${method} ${host}${path} ${status === 0 ? 'failed' : status} ${duration}ms`, L.message),
+    message: clip(message ?? `${method} ${host}${path} ${status === 0 ? 'failed' : status} ${duration}ms`, L.message),
     method,
     host,
     path,

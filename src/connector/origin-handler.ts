@@ -14,4 +14,20 @@ export interface OriginHandler {
 export interface OriginContext {
   readonly metrics: ConnectorMetrics | undefined;
   readonly logger: Logger | undefined;
+  /** A raw TCP session or UDP flow ended: its log line, and its `warren tail` event while someone tails. */
+  sessionClosed(head: RequestHead, summary: SessionSummary): void;
+}
+
+/** How a TCP session or UDP flow went, for the log and `warren tail`. */
+export interface SessionSummary {
+  kind: 'tcp' | 'udp';
+  rule: number;
+  /** Bytes (TCP) or datagrams (UDP) each way, and datagrams dropped on a full queue (UDP). */
+  toOrigin: number;
+  fromOrigin: number;
+  dropped?: number;
+  ms: number;
+  /** Why it ended: "client closed", "origin closed", "idle 60 s", "origin reset: …". */
+  reason: string;
+  failed: boolean;
 }

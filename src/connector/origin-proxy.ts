@@ -5,12 +5,20 @@ import { accessJwtVerifier } from './access-jwt-verifier.js';
 import type { ConnectorMetrics } from './connector-metrics.js';
 import { HelloWorldOriginHandler, HelloWorldServer } from './hello-world-origin.js';
 import { HttpOrigin } from './http-origin.js';
-import { type AccessConfig, describeService, type Ingress, type IngressRule, requestHost } from './ingress/index.js';
+import {
+  type AccessConfig,
+  describeService,
+  headerValue,
+  type Ingress,
+  type IngressRule,
+  requestHost,
+} from './ingress/index.js';
 import type { LogTap } from './log-tap.js';
-import type { OriginContext, OriginHandler } from './origin-handler.js';
+import type { OriginContext, OriginHandler, SessionSummary } from './origin-handler.js';
 import { type OriginEndpoint, OriginPool } from './origin-pool.js';
 import { StatusOrigin } from './status-origin.js';
 import { TcpOrigin } from './tcp-origin.js';
+import { UdpOrigin } from './udp-origin.js';
 
 export type { AccessVerifier } from './access-check.js';
 export { MAX_UNCHUNKED_BODY } from './http-origin.js';
@@ -105,13 +113,40 @@ export class OriginProxy implements OriginContext {
     this.#hello.close();
   }
 
+  sessionClosed(head: RequestHead, s: SessionSummary): void {
+    const unit = s.kind === 'tcp' ? 'bytes' : 'datagrams';
+    const dropped = s.dropped === undefined || s.dropped === 0 ? '' : `, ${s.dropped} dropped`;
+    const message = `${s.kind} session closed (${s.reason}): ${s.toOrigin} ${unit} to origin, ${s.fromOrigin} from origin${dropped}, ${s.ms} ms`;
+    this.logger?.info(
+      {
+        rayId: headerValue(head.headers, 'cf-ray'),
+        rule: s.rule,
+        [s.kind === 'tcp' ? 'bytesToOrigin' : 'datagramsToOrigin']: s.toOrigin,
+        [s.kind === 'tcp' ? 'bytesFromOrigin' : 'datagramsFromOrigin']: s.fromOrigin,
+        ms: s.ms,
+        reason: s.reason,
+      },
+      message,
+    );
+    const tap = this.#tap;
+    if (tap?.active === true) tap.session(head, s.failed, s.ms, message);
+  }
+
   handle(stream: MuxStream, head: RequestHead): void {
     const rule = this.#ingress.matchRequest(head.headers, head.path);
     const route = this.#routes[rule.index] as Route;
     // Tailing costs one boolean when no one tails.
     const tap = this.#tap;
     if (tap?.active === true)
-      tap.observe(stream, head, route.rule.service.kind === 'tcp' ? 'tcp' : head.upgrade === true ? 'ws' : 'http');
+      tap.observe(
+        stream,
+        head,
+        route.rule.service.kind === 'tcp' || route.rule.service.kind === 'udp'
+          ? 'tcp'
+          : head.upgrade === true
+            ? 'ws'
+            : 'http',
+      );
     // --loglevel debug: one line per request (cloudflared logs each one at debug); a level check when off.
     const logger = this.logger;
     if (logger?.isLevelEnabled('debug') === true) {
@@ -160,6 +195,9 @@ export class OriginProxy implements OriginContext {
         break;
       case 'tcp':
         handler = new TcpOrigin(rule, label, this, s.url);
+        break;
+      case 'udp':
+        handler = new UdpOrigin(rule, label, this, s.host, s.port);
         break;
     }
     const access = rule.originRequest.access;

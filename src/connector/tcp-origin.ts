@@ -1,7 +1,8 @@
 import { connect, type Socket } from 'node:net';
 import type { MuxStream, RequestHead } from '../protocol/index.js';
-import { headerValue, type IngressRule } from './ingress/index.js';
+import { bastionAllows, headerValue, type IngressRule } from './ingress/index.js';
 import type { OriginContext, OriginHandler } from './origin-handler.js';
+import { proxyProtocolHeader } from './tcp/proxy-protocol.js';
 import { WsDecoder, WsEncoder, websocketAccept } from './tcp/ws-frames.js';
 
 /** Default ports of the TCP schemes (cloudflared's). */
@@ -43,7 +44,27 @@ export class TcpOrigin implements OriginHandler {
       stream.reset('WARREN_ORIGIN_ERROR', message);
       return;
     }
-    const socket = connect({ host: this.#host, port: this.#port, allowHalfOpen: true });
+    let host = this.#host;
+    let port = this.#port;
+    const o = this.#rule.originRequest;
+    if (o.bastionMode) {
+      const to = this.#destination(headerValue(head.headers, 'cf-access-jump-destination'), o.bastionDestinations);
+      if (typeof to === 'string') {
+        metrics?.requestErrors.inc({ code: 'WARREN_ORIGIN_ERROR' });
+        logger?.warn({ rayId: ray, code: 'WARREN_ORIGIN_ERROR', rule: this.#rule.index + 1 }, to);
+        // A 403 whose body is the one line `warren access tcp` prints (the header tells it so).
+        stream.respond({
+          status: 403,
+          headers: ['content-type', 'text/plain; charset=utf-8', 'warren-tcp-refused', '1'],
+        });
+        stream.write(Buffer.from(`${to}\n`));
+        stream.end();
+        return;
+      }
+      host = to.host;
+      port = to.port;
+    }
+    const socket = connect({ host, port, allowHalfOpen: true });
     socket.setNoDelay(true);
     const timer = setTimeout(
       () => socket.destroy(new Error(`no connection within ${CONNECT_TIMEOUT_MS} ms`)),
@@ -67,12 +88,46 @@ export class TcpOrigin implements OriginHandler {
         return;
       }
       open = true;
-      this.#splice(stream, socket, key, ray);
+      if (o.proxyProtocol !== undefined) {
+        // The visitor as the edge saw it; its port is not carried, so 0 (the spec's "unknown" for ports).
+        const ip = headerValue(head.headers, 'cf-connecting-ip');
+        const source = ip === undefined ? undefined : { address: ip, port: 0 };
+        const destination = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? port };
+        socket.write(proxyProtocolHeader(o.proxyProtocol, source, destination));
+      }
+      this.#splice(stream, head, socket, key);
     });
   }
 
-  #splice(stream: MuxStream, socket: Socket, key: string, ray: string | undefined): void {
-    const { metrics, logger } = this.#context;
+  /** The bastion's destination from `Cf-Access-Jump-Destination`, or why it is refused (one line). */
+  #destination(raw: string | undefined, allowed: readonly string[]): { host: string; port: number } | string {
+    if (raw === undefined || raw.trim() === '') {
+      return `${this.#label} is a bastion: name the destination with \`warren access tcp --destination HOST:PORT\``;
+    }
+    const v = raw
+      .trim()
+      .replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')
+      .replace(/\/$/, '');
+    let url: URL | undefined;
+    try {
+      url = new URL(`tcp://${v}`);
+    } catch {
+      url = undefined;
+    }
+    const shown = JSON.stringify(v.slice(0, 100));
+    if (url === undefined || url.port === '' || url.pathname !== '' || url.username !== '') {
+      return `the bastion destination ${shown} is not HOST:PORT; pass e.g. --destination 10.0.0.5:22`;
+    }
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    const port = Number(url.port);
+    if (!bastionAllows(allowed, host, port)) {
+      return `the bastion destination ${shown} is not in this rule's bastionDestinations; ask the tunnel's owner to add it`;
+    }
+    return { host, port };
+  }
+
+  #splice(stream: MuxStream, head: RequestHead, socket: Socket, key: string): void {
+    const { metrics } = this.#context;
     const tcp = metrics?.tcp;
     if (tcp !== undefined) {
       tcp.active++;
@@ -108,20 +163,43 @@ export class TcpOrigin implements OriginHandler {
     socket.pipe(encoder);
     stream.pipeFrom(encoder);
     let done = false;
+    let reason: string | undefined;
+    let failed = false;
+    decoder.once('end', () => {
+      reason ??= 'client closed';
+    });
+    socket.once('end', () => {
+      reason ??= 'origin closed';
+    });
     const finish = (): void => {
       if (done) return;
       done = true;
       if (tcp !== undefined) tcp.active--;
-      logger?.info(
-        { rayId: ray, rule: this.#rule.index + 1, bytesToOrigin: up, bytesFromOrigin: down, ms: Date.now() - started },
-        'tcp session closed',
-      );
+      this.#context.sessionClosed(head, {
+        kind: 'tcp',
+        rule: this.#rule.index + 1,
+        toOrigin: up,
+        fromOrigin: down,
+        ms: Date.now() - started,
+        reason: reason ?? 'closed',
+        failed,
+      });
+    };
+    stream.onReset = (r) => {
+      reason = `reset: ${r.message}`;
+      failed = true;
+      socket.destroy();
+      finish();
     };
     stream.onClose = () => {
       finish();
       if (!socket.destroyed && socket.writableFinished && socket.readableEnded) socket.destroy();
     };
     socket.once('close', (hadError) => {
+      if (hadError) {
+        reason = 'origin reset the connection';
+        failed = true;
+      }
       finish();
       if (hadError && !stream.closed)
         stream.reset('WARREN_ORIGIN_ERROR', `the TCP origin ${this.#label} reset the connection`);

@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander';
 import { WarrenError } from '../../errors/index.js';
+import { durationArg } from '../cli-options.js';
 import type { Resolve } from './access-http-client.js';
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
@@ -118,10 +119,14 @@ interface TcpFlags {
   serviceTokenId?: string;
   serviceTokenSecret?: string;
   browser: boolean;
+  destination?: string;
 }
 
-function tcpOptions(c: Command, listener: boolean): Command {
-  c.option('--hostname <hostname>', 'the TCP application hostname (an ssh://, tcp://, rdp:// or smb:// ingress rule)')
+function tcpOptions(c: Command, listener: boolean, bastion = true): Command {
+  c.option(
+    '--hostname <hostname>',
+    'the application hostname (an ssh://, tcp://, rdp://, smb:// or udp:// ingress rule)',
+  )
     .option('--edge <url>', "the edge's visitor address when HOSTNAME has no public DNS, e.g. http://127.0.0.1:8080")
     .addOption(
       new Option('--service-token-id <id>', 'send this service token instead of logging in').env(
@@ -134,6 +139,8 @@ function tcpOptions(c: Command, listener: boolean): Command {
       ),
     )
     .addOption(new Option('--no-browser', 'only print the login URL to open'));
+  if (bastion)
+    c.option('--destination <host:port>', "a bastion rule's destination (sent as Cf-Access-Jump-Destination)");
   if (listener) c.option('--url <address>', 'the local address to listen on, e.g. 127.0.0.1:2222');
   return c;
 }
@@ -150,7 +157,9 @@ async function tcpTargetOf(f: TcpFlags) {
       ? { id: f.serviceTokenId, secret: f.serviceTokenSecret }
       : undefined;
   const { tcpTarget } = await import('./access-tcp.js');
-  return tcpTarget(f.hostname, f.edge, serviceToken, f.browser);
+  const t = await tcpTarget(f.hostname, f.edge, serviceToken, f.browser);
+  if (f.destination !== undefined) t.destination = f.destination;
+  return t;
 }
 
 /** `--url [scheme://]host[:port]`: where the local listener binds (the port defaults by command). */
@@ -180,6 +189,21 @@ function registerTcpCommands(access: Command): void {
       await accessTcp(await tcpTargetOf(f), listen);
     });
   }
+  tcpOptions(
+    access.command('udp').description('forward a local UDP port to a udp:// application, one session per client flow'),
+    true,
+    false,
+  )
+    .addOption(
+      new Option('--idle-timeout <duration>', 'close a flow with no datagram either way for this long')
+        .default(60_000, '60s')
+        .argParser(durationArg('--idle-timeout')),
+    )
+    .action(async (f: TcpFlags & { idleTimeout: number }) => {
+      const listen = listenAddress(f.url, undefined);
+      const { accessUdp } = await import('./access-udp.js');
+      await accessUdp(await tcpTargetOf(f), listen, f.idleTimeout);
+    });
   tcpOptions(
     access.command('ssh').description("carry stdin/stdout to an ssh:// application (OpenSSH's ProxyCommand)"),
     false,

@@ -20,6 +20,8 @@ export interface TcpTarget {
   address: string;
   serviceToken: ServiceToken | undefined;
   browser: boolean;
+  /** `--destination HOST:PORT`: what a bastion rule connects to (`Cf-Access-Jump-Destination`). */
+  destination?: string | undefined;
 }
 
 /** Reads `--hostname` and `--edge` into a target. */
@@ -127,6 +129,7 @@ export function openSession(t: TcpTarget, headers: Record<string, string>): Prom
         'sec-websocket-version': '13',
         'sec-websocket-key': key,
         'user-agent': 'warren-access-tcp',
+        ...(t.destination === undefined ? {} : { 'cf-access-jump-destination': t.destination }),
         ...headers,
       },
       // Half-open sockets: each side's end travels on its own (`ssh host 'cat > f' < file`).
@@ -145,8 +148,22 @@ export function openSession(t: TcpTarget, headers: Record<string, string>): Prom
       ),
     );
     req.on('response', (res) => {
-      res.resume();
-      reject(refusal(t.hostname, res, headers));
+      if (res.headers['warren-tcp-refused'] !== '1') {
+        res.resume();
+        reject(refusal(t.hostname, res, headers));
+        return;
+      }
+      // The connector's own refusal (a bastion destination): its one line, read up to 1 KiB.
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => {
+        if (body.length < 1024) body += c;
+      });
+      res.on('end', () => {
+        const line = (body.split('\n')[0] ?? '').replace(/[^\x20-\x7e]/g, '?').slice(0, 300);
+        reject(new WarrenError('WARREN_ACCESS_TCP_REFUSED', `${t.hostname} refused the TCP session: ${line}`));
+      });
+      res.on('error', () => reject(refusal(t.hostname, res, headers)));
     });
     req.on('upgrade', (res, socket: Socket, head: Buffer) => {
       if (res.headers['sec-websocket-accept'] !== websocketAccept(key)) {

@@ -80,6 +80,10 @@ function originRequestView(o: OriginRequestConfig): Record<string, unknown> {
     tlsClientCert: o.tlsClientCert,
     tlsClientKey: o.tlsClientKey,
     disableChunkedEncoding: o.disableChunkedEncoding,
+    udpIdleTimeoutMs: o.udpIdleTimeoutMs,
+    proxyProtocol: o.proxyProtocol,
+    bastionMode: o.bastionMode,
+    bastionDestinations: o.bastionDestinations,
     access:
       o.access === undefined
         ? undefined

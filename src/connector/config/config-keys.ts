@@ -106,7 +106,6 @@ export const FLAG_KEYS: Readonly<Record<string, FlagKey>> = {
 export const IGNORED_ORIGIN_REQUEST_KEYS: ReadonlySet<string> = new Set([
   'noHappyEyeballs',
   'http2Origin',
-  'bastionMode',
   'proxyAddress',
   'proxyPort',
   'proxyType',

@@ -16,4 +16,5 @@ export {
 } from './origin-request.js';
 export { describeService, type OriginService, originUrlOf, parseOriginService } from './origin-service.js';
 export { headerValue, normalizeHost, requestHost, requestPath } from './request-target.js';
+export { bastionAllows } from './tcp-options-check.js';
 export type { UnvalidatedIngressRule } from './unvalidated-ingress-rule.js';

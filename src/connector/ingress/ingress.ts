@@ -18,6 +18,7 @@ import {
 import { describeService, type OriginService, parseOriginService } from './origin-service.js';
 import { PathPattern } from './path-pattern.js';
 import { requestHost, requestPath } from './request-target.js';
+import { checkTcpOptions } from './tcp-options-check.js';
 import type { UnvalidatedIngressRule } from './unvalidated-ingress-rule.js';
 
 /**
@@ -69,6 +70,7 @@ export class Ingress {
   static validate(raw: readonly UnvalidatedIngressRule[], globalOverrides: OriginRequestOverrides = {}): Ingress {
     const defaults = mergeOriginRequest(DEFAULT_ORIGIN_REQUEST, globalOverrides);
     checkOriginRequest(undefined, defaults);
+    checkTcpOptions(undefined, undefined, defaults, undefined);
     defaults.healthCheck = globalHealthCheck(globalOverrides.healthCheck);
     if (raw.length === 0) {
       throw new IngressError(
@@ -164,6 +166,7 @@ function validateRule(
   const path = pathSource === '' ? undefined : PathPattern.compile(pathSource, n);
   const originRequest = mergeOriginRequest(defaults, r.originRequest ?? {});
   checkOriginRequest(n, originRequest);
+  checkTcpOptions(n, service, originRequest, r.originRequest);
   originRequest.healthCheck = ruleHealthCheck(n, service, globalHealth, r.originRequest?.healthCheck);
   return new IngressRule({
     index,

@@ -59,6 +59,17 @@ export interface OriginRequestConfig {
   /** Never send a chunked request body: bodies of unknown length are buffered and sent with Content-Length. */
   disableChunkedEncoding: boolean;
   access: AccessConfig | undefined;
+  /** udp:// rules: a client flow with no datagram either way for this long is closed (warren's addition). */
+  udpIdleTimeoutMs: number;
+  /** tcp:// rules: send a PROXY protocol header (v1 text, v2 binary) with the visitor's address first. */
+  proxyProtocol: 'v1' | 'v2' | undefined;
+  /** tcp:// rules: the client names the destination (`Cf-Access-Jump-Destination`), as cloudflared's bastion. */
+  bastionMode: boolean;
+  /**
+   * warren's addition: the destinations a bastion rule may reach, `host:port` or `host:*`; any
+   * other is refused. A bastion rule must have at least one (an open relay is never the default).
+   */
+  bastionDestinations: readonly string[];
   /**
    * Only on http(s) and unix: rules; a global one is not inherited by other kinds. In
    * `Ingress.defaults`: the global one when it is complete by itself, else undefined.
@@ -87,6 +98,10 @@ export const DEFAULT_ORIGIN_REQUEST: Readonly<OriginRequestConfig> = Object.free
   tlsClientKey: undefined,
   disableChunkedEncoding: false,
   access: undefined,
+  udpIdleTimeoutMs: 60_000, // 60 seconds, as a NAT's UDP mapping lives
+  proxyProtocol: undefined,
+  bastionMode: false,
+  bastionDestinations: [],
   healthCheck: undefined,
 });
 

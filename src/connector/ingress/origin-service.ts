@@ -10,7 +10,9 @@ export type OriginService =
   | { kind: 'http_status'; status: number }
   | { kind: 'hello_world' }
   /** tcp://, ssh://, rdp://, smb://: reached by `warren access tcp` clients. */
-  | { kind: 'tcp'; url: URL };
+  | { kind: 'tcp'; url: URL }
+  /** udp://host:port: datagrams from `warren access udp` clients, one stream per client flow. */
+  | { kind: 'udp'; url: URL; host: string; port: number };
 
 /**
  * A service string that cannot work: an `IngressError` (WARREN_INGRESS_INVALID) without a rule
@@ -60,7 +62,9 @@ export function parseOriginService(service: string): OriginService {
   if (UNSUPPORTED.has(s)) {
     throw invalidService(
       `"${s}" is not supported by warren`,
-      'use an http://, https://, unix:, tcp:// or http_status: service',
+      s === 'bastion'
+        ? 'write a tcp:// service with "originRequest: { bastionMode: true, bastionDestinations: [HOST:PORT] }"'
+        : 'use an http://, https://, unix:, tcp:// or http_status: service',
     );
   }
   let url: URL;
@@ -103,9 +107,15 @@ export function parseOriginService(service: string): OriginService {
     }
     return { kind: 'tcp', url };
   }
+  if (p === 'udp:') {
+    if (url.port === '') {
+      throw invalidService(`"${s}" has no port`, 'write the port, e.g. "udp://localhost:53"');
+    }
+    return { kind: 'udp', url, host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port) };
+  }
   throw invalidService(
     `"${s}" has the unknown scheme "${p.slice(0, -1)}"`,
-    'use http://, https://, unix:, unix+tls:, tcp://, ssh://, http_status:NNN or hello_world',
+    'use http://, https://, unix:, unix+tls:, tcp://, ssh://, udp://, http_status:NNN or hello_world',
   );
 }
 
@@ -133,6 +143,7 @@ export function describeService(service: OriginService): string {
     case 'hello_world':
       return 'hello_world';
     case 'tcp':
+    case 'udp':
       return `${service.url.protocol}//${service.url.host}`;
   }
 }

@@ -22,8 +22,29 @@ export function websocketKey(): string {
   return randomBytes(16).toString('base64');
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
+ * XORs `buf` with the 4-byte mask, starting at mask byte `offset`. Bytes go one at a time up to a
+ * 4-byte boundary of the underlying memory, then 4 at a time (a 32-bit view), then the tail: the
+ * byte-wise loop alone held a masked upload to a few tens of MB/s.
+ */
 function xorInPlace(buf: Buffer, mask: Buffer, offset: number): void {
-  for (let i = 0; i < buf.length; i++) buf[i] = (buf[i] as number) ^ (mask[(offset + i) & 3] as number);
+  const n = buf.length;
+  let i = 0;
+  const lead = Math.min(n, (4 - (buf.byteOffset & 3)) & 3);
+  for (; i < lead; i++) buf[i] = (buf[i] as number) ^ (mask[(offset + i) & 3] as number);
+  const words = (n - i) >>> 2;
+  if (words > 0) {
+    const m = (k: number): number => mask[(offset + i + k) & 3] as number;
+    const word = LITTLE_ENDIAN
+      ? (m(0) | (m(1) << 8) | (m(2) << 16) | (m(3) << 24)) >>> 0
+      : ((m(0) << 24) | (m(1) << 16) | (m(2) << 8) | m(3)) >>> 0;
+    const view = new Uint32Array(buf.buffer, buf.byteOffset + i, words);
+    for (let w = 0; w < words; w++) view[w] = ((view[w] as number) ^ word) >>> 0;
+    i += words * 4;
+  }
+  for (; i < n; i++) buf[i] = (buf[i] as number) ^ (mask[(offset + i) & 3] as number);
 }
 
 /** A frame that breaks RFC 6455 in a way the session cannot go on from. */

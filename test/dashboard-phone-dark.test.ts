@@ -16,10 +16,12 @@ const PAGES = [
 
 describe('dashboard on a phone (menu) and in dark mode (prefers-color-scheme), in Chromium', () => {
   let d: SignedInDashboard;
+  let zoneId: string;
 
   before(async () => {
     d = await startSignedInDashboard();
-    await d.api('POST', '/zones', { account: { id: d.accountId }, name: 'example.com' });
+    zoneId = (await d.api<{ id: string }>('POST', '/zones', { account: { id: d.accountId }, name: 'example.com' })).json
+      .result.id;
     await d.api('POST', `/accounts/${d.accountId}/cfd_tunnel`, { name: 'web' });
   });
   after(async () => {
@@ -57,12 +59,34 @@ describe('dashboard on a phone (menu) and in dark mode (prefers-color-scheme), i
       await page.goto(`${d.serve.apiBase}${path}`);
       await page.getByRole('heading', { level: 1 }).first().waitFor();
       await page.waitForLoadState('networkidle');
-      assert.equal(await page.evaluate('getComputedStyle(document.documentElement).backgroundColor'), 'rgb(15, 17, 21)', path);
+      assert.equal(
+        await page.evaluate('getComputedStyle(document.documentElement).backgroundColor'),
+        'rgb(15, 17, 21)',
+        path,
+      );
       await screenshot(page, `dark${path.replaceAll('/', '-')}`);
     }
     await page.emulateMedia({ colorScheme: 'light' });
     await page.goto(`${d.serve.apiBase}/tunnels`);
-    assert.equal(await page.evaluate('getComputedStyle(document.documentElement).backgroundColor'), 'rgb(246, 247, 249)');
+    assert.equal(
+      await page.evaluate('getComputedStyle(document.documentElement).backgroundColor'),
+      'rgb(246, 247, 249)',
+    );
+    d.watched.assertClean();
+  });
+
+  test("a classic tunnel's page tells of its 24-48 h DNS cleanup and offers no public-hostname edits", async () => {
+    const { page } = d;
+    const classic = await d.api<{ id: string }>('POST', `/zones/${zoneId}/classic_tunnels`, {
+      hostname: 'old.example.com',
+    });
+    assert.equal(classic.status, 200, JSON.stringify(classic.json.errors));
+    await page.goto(`${d.serve.apiBase}/tunnels/${classic.json.result.id}`);
+    const note = page.getByText(/A classic tunnel for old\.example\.com/);
+    await note.waitFor();
+    assert.match((await note.textContent()) ?? '', /deleted 24 to 48 hours after its last connector disconnects/);
+    assert.equal(await page.getByRole('button', { name: 'Add a public hostname' }).count(), 0);
+    await screenshot(page, 'tunnel-classic');
     d.watched.assertClean();
   });
 });

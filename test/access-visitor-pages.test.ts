@@ -285,6 +285,45 @@ describe('Access visitor pages: one look, team design, denied, code, launcher (C
     await page.close();
   });
 
+  test('the CLI authorisation page (warren access login) and the broken-IdP page share the look', async () => {
+    const fresh = await browser.newContext();
+    const page = await fresh.newPage();
+    await page.goto(`${base}/wiki`);
+    await page.getByLabel('E-mail address').fill(CAROL);
+    const before = smtp.mails.length;
+    await page.getByRole('button', { name: 'Send me a code' }).click();
+    await page.getByLabel('Code from the e-mail').waitFor();
+    const mail = await eventually(() => smtp.mails[before], 10_000, 'code mail');
+    await page.getByLabel('Code from the e-mail').fill(/\b(\d{6})\b/.exec(mail.raw)?.[1] as string);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.waitForURL(`${base}/wiki`);
+    const transfer = 'T'.repeat(43);
+    await page.goto(`${base}/cdn-cgi/access/cli?transfer=${transfer}&app_path=%2Fwiki`);
+    assert.match((await page.textContent('h1')) ?? '', /Authorize warren CLI\?/);
+    assert.match((await page.textContent('main')) ?? '', /carol@example\.test/);
+    assert.match((await page.textContent('#code')) ?? '', /^[A-Z2-9]{4}-[A-Z2-9]{4}$/);
+    await capture(page, 'cli-authorize');
+    await page.getByRole('button', { name: 'Authorize' }).click();
+    await page.getByRole('heading', { name: 'warren CLI authorized' }).waitFor();
+    await capture(page, 'cli-authorized');
+    // A provider whose login answers but whose token endpoint is down (127.0.0.1:9): the page
+    // says the answer could not be verified. The provider's login page is played by a route.
+    await fresh.clearCookies();
+    const idp = await fresh.newPage();
+    await idp.route('http://127.0.0.1:9/**', async (route) => {
+      const u = new URL(route.request().url());
+      const back = new URL(u.searchParams.get('redirect_uri') ?? '');
+      back.search = new URLSearchParams({ code: 'c', state: u.searchParams.get('state') ?? '' }).toString();
+      await route.fulfill({ status: 302, headers: { location: back.href } });
+    });
+    await idp.goto(`${base}/wiki`);
+    await idp.getByRole('link', { name: 'Sign in with Alpha SSO' }).click();
+    await idp.getByRole('heading', { name: 'Sign-in failed' }).waitFor();
+    assert.match((await idp.textContent('main')) ?? '', /could not be verified/);
+    await capture(idp, 'error-broken-idp');
+    await fresh.close();
+  });
+
   test('error pages share the look: unknown app, unknown sign-in method, too many attempts, not found', async () => {
     const page = await context.newPage();
     let res = await page.goto(`${teamBase}/cdn-cgi/access/login/${f.hostname}?kid=nope&redirect_url=%2F`);

@@ -131,4 +131,14 @@ describe('warren tunnel route dns says what to set outside warren (pending full 
     assert.deepEqual(full.result.dns_setup.name_servers, [`ns1.${DOMAIN}`, `ns2.${DOMAIN}`]);
     assert.equal(full.result.dns_setup.cname, undefined);
   });
+
+  test("a hostname in another zone of the account than cert.pem's: route dns says to log in for that zone, not which token policy refused it", async () => {
+    const routed = await runCli(home, ['tunnel', 'route', 'dns', 'web', 'other.part.test']);
+    assert.notEqual(routed.code, 0);
+    assert.match(
+      routed.stderr,
+      /other\.part\.test is in another zone than the one \S+cert\.pem was issued for.*log in for the zone of other\.part\.test \(`warren login --zone <that zone>`/,
+    );
+    assert.doesNotMatch(routed.stderr, /policies|permission group/);
+  });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
+import { AUDIT_ACTIONS } from '../src/store/index.js';
 import { type SignedInDashboard, screenshot, startSignedInDashboard } from './support/dashboard-browser.js';
 import { eventually } from './support/eventually.js';
 import { startTestOrigin, type TestOrigin } from './support/test-origin.js';
@@ -40,9 +41,9 @@ describe('dashboard audit log in Chromium', () => {
     await eventually(
       async () =>
         (await d.api<unknown[]>('GET', `/accounts/${d.accountId}/audit_logs?action.type=Registered&per_page=10`)).json
-          .result.length > 0,
+          .result.length === 4,
       20_000,
-      'a Registered audit entry',
+      "the connector's four Registered audit entries",
     );
   });
   after(async () => {
@@ -51,13 +52,26 @@ describe('dashboard audit log in Chromium', () => {
     await origin?.close();
   });
 
-  test('shows the connector registering and the CNAME add in words, the raw entry on demand, and filters by action', async () => {
+  test('the API names the tunnel on connection entries (metadata.tunnel_name)', async () => {
+    const r = await d.api<{ metadata: { tunnel_name?: string } }[]>(
+      'GET',
+      `/accounts/${d.accountId}/audit_logs?action.type=Registered&per_page=10`,
+    );
+    assert.deepEqual(
+      r.json.result.map((e) => e.metadata.tunnel_name),
+      ['web', 'web', 'web', 'web'],
+    );
+  });
+
+  test('shows the connector registering (one row for its four links, naming the tunnel) and the CNAME add in words, the raw entry on demand, and filters by action', async () => {
     const { page } = d;
     await page.goto(`${d.serve.apiBase}/audit`);
     await page.getByRole('heading', { level: 1, name: 'Audit log' }).waitFor();
     // The words are in the entries' summaries (the Action filter lists them too, as options).
     const entries = page.locator('td[data-label="Action"] summary');
-    await entries.filter({ hasText: 'Tunnel connection registered' }).first().waitFor();
+    const connected = entries.filter({ hasText: 'Connector connected to tunnel web (4 connections)' });
+    await connected.waitFor();
+    assert.equal(await entries.filter({ hasText: 'Connector connected' }).count(), 1, 'one row, not four');
     await entries.filter({ hasText: 'CNAME record added' }).waitFor();
     await screenshot(page, 'audit');
 
@@ -73,16 +87,35 @@ describe('dashboard audit log in Chromium', () => {
     await screenshot(page, 'audit-raw-entry');
 
     await page.getByLabel('Action').selectOption('Registered');
+    await page.getByLabel('Actor').fill('127.0.0.1');
     await page.getByRole('button', { name: 'Filter' }).click();
-    await page.getByText(/Page 1 of 1 \(\d+ entries\)/).waitFor();
+    await page.getByText('Page 1 of 1 (4 entries)').waitFor();
     await eventually(
       async () => {
         const actions = await entries.allTextContents();
-        return actions.length > 0 && actions.every((a) => a === 'Tunnel connection registered');
+        return actions.length === 1 && actions[0] === 'Connector connected to tunnel web (4 connections)';
       },
       5_000,
-      'only Registered entries',
+      'only the Registered row',
     );
+    // The filters are in the address: a reload (or a shared link) shows the same view.
+    const url = new URL(page.url());
+    assert.equal(url.searchParams.get('action'), 'Registered');
+    assert.equal(url.searchParams.get('actor'), '127.0.0.1');
+    await page.reload();
+    await page.getByText('Page 1 of 1 (4 entries)').waitFor();
+    assert.equal(await page.getByLabel('Action').inputValue(), 'Registered');
+    assert.equal(await page.getByLabel('Actor').inputValue(), '127.0.0.1');
+    // Back goes to the unfiltered log, and the form follows.
+    await page.goBack();
+    await eventually(async () => (await page.getByLabel('Action').inputValue()) === '', 5_000, 'filter cleared');
+    await entries.filter({ hasText: 'CNAME record added' }).waitFor();
+    // Every action warren writes is in the filter, in words.
+    const options = await page
+      .getByLabel('Action')
+      .locator('option')
+      .evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value));
+    assert.deepEqual(options.filter((o) => o !== '').sort(), [...AUDIT_ACTIONS].sort());
     d.watched.assertClean();
   });
 

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { type SignedInDashboard, startSignedInDashboard } from './support/dashboard-browser.js';
+import { type SignedInDashboard, screenshot, startSignedInDashboard } from './support/dashboard-browser.js';
 import { CLI } from './support/warren-processes.js';
 
 /** `warren admin create-user` with a password, on the running serve's data directory. */
@@ -97,6 +97,34 @@ describe('dashboard server state and form errors in Chromium', () => {
     assert.match(await fieldError(page, 'Path (optional)'), /^path is not a regular expression/);
     const routes = await d.api<unknown[]>('GET', `/accounts/${d.accountId}/cfd_tunnel/${tunnelId}/routes`);
     assert.deepEqual(routes.json.result, [], 'no DNS route was created for a rule that was refused');
+    d.watched.assertClean();
+  });
+
+  test('the public-hostname form shows every field error at once, each under its field, and writes nothing', async () => {
+    const { page } = d;
+    const tunnel = await d.api<{ id: string }>('POST', `/accounts/${d.accountId}/cfd_tunnel`, {
+      name: 'all-errors',
+      config_src: 'cloudflare',
+    });
+    const tunnelId = tunnel.json.result.id;
+    await page.goto(`${d.serve.apiBase}/tunnels/${tunnelId}`);
+    await page.getByRole('button', { name: 'Add a public hostname' }).click();
+    const add = page.getByRole('dialog', { name: 'Add a public hostname' });
+    await add.getByLabel('Hostname').fill('app.not-my-zone.test');
+    await add.getByLabel('Path (optional)').fill('(');
+    await add.getByLabel('Service').fill('ftp://127.0.0.1:21');
+    await add.getByRole('button', { name: 'Save' }).click();
+    assert.match(await fieldError(page, 'Hostname'), /is not inside a zone of this account/);
+    assert.match(await fieldError(page, 'Path (optional)'), /^path is not a regular expression/);
+    assert.match(await fieldError(page, 'Service'), /unknown scheme "ftp"/);
+    await screenshot(page, 'public-hostname-all-errors');
+    const routes = await d.api<unknown[]>('GET', `/accounts/${d.accountId}/cfd_tunnel/${tunnelId}/routes`);
+    assert.deepEqual(routes.json.result, []);
+    const conf = await d.api<{ version: number }>(
+      'GET',
+      `/accounts/${d.accountId}/cfd_tunnel/${tunnelId}/configurations`,
+    );
+    assert.equal(conf.json.result.version, 0, 'no configuration was written');
     d.watched.assertClean();
   });
 

@@ -1,12 +1,13 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../time/index.js';
 import { newSortableUuid } from './ids.js';
+import type { AuditAction } from './schema/audit-actions.js';
 import type { AuditLogRow, Database } from './schema/schema.js';
 import type { Page, Paged } from './zone-store.js';
 
 export interface AuditEntry {
   accountId: string;
-  action: string;
+  action: AuditAction;
   /** false when the action was refused. */
   result?: boolean;
   actor: { id: string; email: string; ip: string; type: AuditLogRow['actor_type'] };

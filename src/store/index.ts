@@ -41,6 +41,7 @@ export {
   owningZoneIn,
 } from './owning-zone.js';
 export { verifyPasswordOrDummy } from './password-hash.js';
+export { AUDIT_ACTIONS, type AuditAction } from './schema/audit-actions.js';
 export type {
   AccessAppPolicyRow,
   AccessAppRow,

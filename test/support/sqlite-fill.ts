@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import { Store } from '../../src/store/index.js';
+import { type AuditEntry, Store } from '../../src/store/index.js';
 
 /** An audit entry padded to about `bytes`, to fill a database with. */
-export const paddedEntry = (accountId: string, bytes: number) => ({
+export const paddedEntry = (accountId: string, bytes: number): AuditEntry => ({
   accountId,
-  action: 'fill',
+  action: 'account_update',
   actor: { id: 'test', email: '', ip: '127.0.0.1', type: 'user' as const },
   interface: 'test',
   resource: { id: 'fill', type: 'test' },

@@ -22,6 +22,8 @@ export function Shell({ session, signOut }: { session: Session; signOut: () => P
   const [accountId, setAccountId] = useState<string | null>(() => window.localStorage.getItem(ACCOUNT_KEY));
   const [signOutError, setSignOutError] = useState<string | undefined>(undefined);
   const main = useRef<HTMLElement>(null);
+  // On a phone the nav is a menu behind the top bar's button; it closes when a page opens.
+  const [menuOpen, setMenuOpen] = useState(false);
 
   // "/" shows the first page of the nav.
   useEffect(() => {
@@ -31,6 +33,7 @@ export function Shell({ session, signOut }: { session: Session; signOut: () => P
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs on every navigation
   useEffect(() => {
     main.current?.focus({ preventScroll: true });
+    setMenuOpen(false);
   }, [path]);
 
   const list = accounts.data ?? [];
@@ -88,6 +91,15 @@ export function Shell({ session, signOut }: { session: Session; signOut: () => P
             </span>{' '}
             warren
           </Link>
+          <button
+            type="button"
+            className="menu-toggle"
+            aria-expanded={menuOpen}
+            aria-controls="sidenav"
+            onClick={() => setMenuOpen(!menuOpen)}
+          >
+            {menuOpen ? 'Close menu' : 'Menu'}
+          </button>
           <div className="topbar-right">
             {list.length > 1 && accountState !== undefined ? (
               <label className="account-switch">
@@ -115,7 +127,7 @@ export function Shell({ session, signOut }: { session: Session; signOut: () => P
             </Button>
           </div>
         </header>
-        <nav className="sidenav" aria-label="Dashboard">
+        <nav id="sidenav" className={menuOpen ? 'sidenav open' : 'sidenav'} aria-label="Dashboard">
           {NAV_SECTIONS.map((section) => {
             const items = routes.filter((r) => r.nav === section);
             if (items.length === 0) return null;

@@ -184,7 +184,21 @@ export async function routeDns(
 ): Promise<void> {
   const s = await openSession(o.origincert);
   const t = await s.api.findTunnel(ref);
-  const r = await s.api.routeDns(t.id, host, { overwrite: o.overwriteDns });
+  let r: Awaited<ReturnType<typeof s.api.routeDns>>;
+  try {
+    r = await s.api.routeDns(t.id, host, { overwrite: o.overwriteDns });
+  } catch (err) {
+    // cert.pem's token may write DNS in its own zone only: a hostname in another zone of the
+    // account is refused by the token's policy. Say what to do, not which policy refused it.
+    if (err instanceof WarrenError && err.code === 'WARREN_API_FORBIDDEN') {
+      throw new WarrenError(
+        'WARREN_API_FORBIDDEN',
+        `${host} is in another zone than the one ${s.cert.path} was issued for, and that cert.pem may change DNS records only in its own zone: log in for the zone of ${host} (\`warren login --zone <that zone>\`, or --origincert with a cert.pem for it), then run route dns again`,
+        { cause: err },
+      );
+    }
+    throw err;
+  }
   const what = { new: 'Added CNAME', updated: 'Overwrote the records of', unchanged: 'CNAME already in place:' }[
     r.cname
   ];

@@ -1,4 +1,4 @@
-import type { Repositories } from '../../store/index.js';
+import type { AuditAction, Repositories } from '../../store/index.js';
 import type { Principal } from '../api/principal.js';
 import { audit, byApi } from '../audit/audit-trail.js';
 
@@ -7,7 +7,7 @@ export async function auditAccess(
   tx: Repositories,
   p: Principal,
   accountId: string,
-  action: string,
+  action: AuditAction,
   resource: { id: string; type: string },
   values: { newValue?: unknown; oldValue?: unknown; metadata?: Record<string, unknown> } = {},
 ): Promise<void> {

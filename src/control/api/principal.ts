@@ -169,7 +169,22 @@ export async function authenticate(
       `the API token ${token.id} no longer works: ${orphaned}, and a token never outlives the one that made it; create a new one`,
     );
   }
+  await touch(store, token, now);
   return { user, token, policies: parseStoredPolicies(token.policies), ip: req.ip };
+}
+
+/** `last_used_on` moves at most once a minute per token: one write, not one per request. */
+const TOKEN_USE_GRANULARITY_MS = 60_000;
+
+/** Records the token's use; a store that refuses writes (a read-only failover) does not refuse the request. */
+async function touch(store: Repositories, token: ApiTokenRow, now: Date): Promise<void> {
+  const last = token.last_used_on === null ? Number.NaN : Date.parse(token.last_used_on);
+  if (now.getTime() - last < TOKEN_USE_GRANULARITY_MS) return;
+  try {
+    await store.identity.touchToken(token.id);
+  } catch {
+    // The next request tries again; the token's use is a hint, not a record.
+  }
 }
 
 /** The caller's roles in an account, or a not-found error that does not reveal whether the account exists. */

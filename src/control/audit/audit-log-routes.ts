@@ -27,6 +27,31 @@ export function auditView(r: AuditLogRow): Record<string, unknown> {
   };
 }
 
+/**
+ * The names of the tunnels the page's connection entries (written by the edge, which knows only
+ * ids) are about, deleted tunnels included, so the log can say which tunnel a connector joined.
+ */
+async function tunnelNames(
+  ctx: ControlContext,
+  accountId: string,
+  rows: readonly AuditLogRow[],
+): Promise<Map<string, string>> {
+  const ids = new Set(rows.filter((r) => r.resource_type === 'cfd_tunnel').map((r) => r.resource_id));
+  const names = new Map<string, string>();
+  for (const id of ids) {
+    const t = await ctx.store.tunnels.tunnelOf(accountId, id);
+    if (t !== undefined) names.set(id, t.name);
+  }
+  return names;
+}
+
+/** `metadata.tunnel_name` on an entry about a tunnel, unless the entry has one already. */
+function withTunnelName(view: Record<string, unknown>, name: string | undefined): Record<string, unknown> {
+  const m = view.metadata;
+  if (name === undefined || typeof m !== 'object' || m === null || Array.isArray(m) || 'tunnel_name' in m) return view;
+  return { ...view, metadata: { ...m, tunnel_name: name } };
+}
+
 function instant(v: string | undefined, field: string): string | undefined {
   if (v === undefined) return undefined;
   const d = new Date(v);
@@ -91,7 +116,8 @@ export function auditLogRoutes(ctx: ControlContext): ApiRoute[] {
           },
           page,
         );
-        return okPage(paged, page, auditView);
+        const names = await tunnelNames(ctx, params.account_id, paged.rows);
+        return okPage(paged, page, (r) => withTunnelName(auditView(r), names.get(r.resource_id)));
       },
     }),
   ];

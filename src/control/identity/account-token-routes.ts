@@ -1,4 +1,4 @@
-import type { ApiTokenRow, Repositories, UserRow } from '../../store/index.js';
+import type { ApiTokenRow, AuditAction, Repositories, UserRow } from '../../store/index.js';
 import { accountTokenOwnerEmail, isUniqueViolation, newId } from '../../store/index.js';
 import { ApiError } from '../api/api-error.js';
 import { type ApiRoute, ID_PARAM, route } from '../api/api-route.js';
@@ -75,7 +75,7 @@ export function accountTokenRoutes(ctx: ControlContext): ApiRoute[] {
       scope: access === 'read' ? 'members:read' : 'members:write',
       what: `account ${accountId}`,
     });
-  const audited = (p: Principal, accountId: string, action: string, t: ApiTokenRow) =>
+  const audited = (p: Principal, accountId: string, action: AuditAction, t: ApiTokenRow) =>
     audit(store, byApi(p), {
       accountId,
       action,

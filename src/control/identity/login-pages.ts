@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { SignInThrottle } from '../../access/index.js';
-import { hashToken, verifyPasswordOrDummy } from '../../store/index.js';
+import { hashToken, type UserRow, verifyPasswordOrDummy } from '../../store/index.js';
 import { ApiError } from '../api/api-error.js';
 import type { ControlContext } from '../api/control-context.js';
 import { acceptForms, esc, formField, htmlPage } from '../api/html-page.js';
+import { liveSession, sessionCookieOf } from './dashboard-session.js';
 import { loginZones, makeLoginBundle } from './login-bundle.js';
 import { apiUrlOf } from './login-routes.js';
 import { LOGIN_BUNDLE_TTL_MS, loginKeyHash, usableTransfer } from './login-transfer.js';
@@ -64,9 +65,53 @@ export function registerLoginPages(app: FastifyInstance, ctx: ControlContext, th
         typeof (req.query as Record<string, unknown>).callback === 'string'
           ? ((req.query as Record<string, string>).callback as string)
           : '';
-      if ((await transferOr(reply, callback)) === undefined) return reply;
+      const found = await transferOr(reply, callback);
+      if (found === undefined) return reply;
+      // A live dashboard session in this browser signs in: straight to the zone, as Cloudflare's does.
+      const cookie = sessionCookieOf(req);
+      const session =
+        cookie === undefined ? undefined : await liveSession(store, cookie, store.clock.now()).catch(() => undefined);
+      if (session !== undefined && session.user.kind === 'person') {
+        return chooseZone(reply, callback, found.hash, session.user, 'your dashboard session');
+      }
       return htmlPage(reply, 200, 'Authorize warren', signInForm(callback, '', undefined));
     });
+
+    /** The zone chooser for a signed-in user, with the one-time grant the authorize form posts back. */
+    const chooseZone = async (
+      reply: FastifyReply,
+      callback: string,
+      hash: string,
+      user: UserRow,
+      how: string,
+    ): Promise<FastifyReply> => {
+      const zones = await loginZones(ctx, user.id);
+      if (zones.length === 0) {
+        return htmlPage(
+          reply,
+          403,
+          'No zone to authorize',
+          '<p class="err" role="alert">You have no zone in an account where your role may run tunnels and edit DNS. Add a zone (POST /client/v4/zones) or ask an administrator for such a role, then run <code>warren login</code> again.</p>',
+        );
+      }
+      const grant = randomBytes(32).toString('base64url');
+      await store.logins.signIn(hash, user.id, hashToken(grant));
+      const options = zones
+        .map(
+          (z, i) =>
+            `<label><input type="radio" name="zone_id" value="${esc(z.id)}"${i === 0 ? ' checked' : ''}> ${esc(z.name)}</label>`,
+        )
+        .join('');
+      return htmlPage(
+        reply,
+        200,
+        'Choose a zone',
+        `<p>Signed in as ${esc(user.email)} (${esc(how)}). <code>warren login</code> gets a certificate for the zone you choose and may then create tunnels and DNS routes in it. Authorize only if you ran <code>warren login</code> on your computer just now.</p>` +
+          '<form method="post" action="/argotunnel/authorize">' +
+          `<input type="hidden" name="callback" value="${esc(callback)}"><input type="hidden" name="grant" value="${esc(grant)}">` +
+          `<fieldset><legend>Zone</legend>${options}</fieldset><button type="submit">Authorize</button></form>`,
+      );
+    };
 
     scope.post('/argotunnel/signin', async (req, reply) => {
       const callback = formField(req.body, 'callback');
@@ -91,32 +136,7 @@ export function registerLoginPages(app: FastifyInstance, ctx: ControlContext, th
       }
       throttle.succeeded(attempt);
       recordSignIn(ctx, { interface: 'dashboard', email, user, ip: req.ip, result: 'success' });
-      const zones = await loginZones(ctx, user.id);
-      if (zones.length === 0) {
-        return htmlPage(
-          reply,
-          403,
-          'No zone to authorize',
-          '<p class="err" role="alert">You have no zone in an account where your role may run tunnels and edit DNS. Add a zone (POST /client/v4/zones) or ask an administrator for such a role, then run <code>warren login</code> again.</p>',
-        );
-      }
-      const grant = randomBytes(32).toString('base64url');
-      await store.logins.signIn(found.hash, user.id, hashToken(grant));
-      const options = zones
-        .map(
-          (z, i) =>
-            `<label><input type="radio" name="zone_id" value="${esc(z.id)}"${i === 0 ? ' checked' : ''}> ${esc(z.name)}</label>`,
-        )
-        .join('');
-      return htmlPage(
-        reply,
-        200,
-        'Choose a zone',
-        `<p>Signed in as ${esc(user.email)}. <code>warren login</code> gets a certificate for the zone you choose and may then create tunnels and DNS routes in it.</p>` +
-          '<form method="post" action="/argotunnel/authorize">' +
-          `<input type="hidden" name="callback" value="${esc(callback)}"><input type="hidden" name="grant" value="${esc(grant)}">` +
-          `<fieldset><legend>Zone</legend>${options}</fieldset><button type="submit">Authorize</button></form>`,
-      );
+      return chooseZone(reply, callback, found.hash, user, 'password');
     });
 
     scope.post('/argotunnel/authorize', async (req, reply) => {

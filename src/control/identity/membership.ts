@@ -1,4 +1,4 @@
-import type { AccountRow, Membership, Repositories, Store, UserRow } from '../../store/index.js';
+import type { AccountRow, AuditAction, Membership, Repositories, Store, UserRow } from '../../store/index.js';
 import { isUniqueViolation } from '../../store/index.js';
 import { ApiError } from '../api/api-error.js';
 import { type AuditBy, type AuditEvent, audit } from '../audit/audit-trail.js';
@@ -46,7 +46,7 @@ async function tellOtherAccounts(
   by: AuditBy,
   user: UserRow,
   account: AccountRow,
-  action: string,
+  action: AuditAction,
   extra: Record<string, unknown> = {},
 ): Promise<void> {
   for (const other of await otherAccounts(tx, user.id, account.id)) {

@@ -1,4 +1,4 @@
-import type { ApiTokenRow } from '../../store/index.js';
+import type { ApiTokenRow, AuditAction } from '../../store/index.js';
 import { newId } from '../../store/index.js';
 import { ApiError } from '../api/api-error.js';
 import { type ApiRoute, ID_PARAM, type JsonSchema, route } from '../api/api-route.js';
@@ -68,7 +68,7 @@ export function iso(v: string | null | undefined): string | null | undefined {
 }
 
 /** Token audit entries go to every account the user belongs to (tokens are the user's, not an account's). */
-async function auditTokens(ctx: ControlContext, p: Principal, action: string, token: ApiTokenRow): Promise<void> {
+async function auditTokens(ctx: ControlContext, p: Principal, action: AuditAction, token: ApiTokenRow): Promise<void> {
   const accounts = await ctx.store.identity.accountsOf(p.user.id);
   for (const { account } of accounts) {
     await audit(ctx.store, byApi(p), {

@@ -1,4 +1,4 @@
-import type { Repositories, Store, ZoneRow } from '../../store/index.js';
+import type { AuditAction, Repositories, Store, ZoneRow } from '../../store/index.js';
 import { ApiError } from '../api/api-error.js';
 import { type AuditBy, type AuditEvent, audit } from '../audit/audit-trail.js';
 import { isWithin } from './hostname.js';
@@ -40,7 +40,7 @@ export async function assertNoForeignOverlap(
 async function zoneAudit(
   tx: Repositories,
   z: ZoneRow,
-  action: string,
+  action: AuditAction,
   by: AuditBy,
   extra: Partial<AuditEvent> = {},
 ): Promise<void> {

@@ -1,11 +1,13 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import '../access/forms.css';
 import { type AuditEntry, messageOf, request, urlOf, useApiPage } from '../../api';
+import { navigate, useLocation } from '../../router';
 import type { PageProps } from '../../routes';
 import { useAccount } from '../../session';
 import { Alert, Button, download, Field, FilterForm, PagedTable, PageHeader, SelectField } from '../../ui';
-import { ACTION_WORDS, actionWords } from './action-words';
+import { ACTION_WORDS } from './action-words';
 import { auditCsv } from './audit-csv';
+import { type AuditRow, auditRows, rowWords } from './connection-rows';
 
 const PER_PAGE = 25;
 /** CSV export reads at most this many pages of 1000 (bounded, whatever the log's size). */
@@ -18,7 +20,24 @@ interface Filters {
   before: string;
 }
 
-const NO_FILTERS: Filters = { action: '', actor: '', since: '', before: '' };
+const FILTER_KEYS = ['action', 'actor', 'since', 'before'] as const;
+
+/** The filters kept in the address (`/audit?action=rec_add&actor=…`): a filtered view is a link. */
+function filtersOf(search: URLSearchParams): Filters {
+  return {
+    action: search.get('action') ?? '',
+    actor: search.get('actor') ?? '',
+    since: search.get('since') ?? '',
+    before: search.get('before') ?? '',
+  };
+}
+
+function addressOf(f: Filters): string {
+  const q = new URLSearchParams();
+  for (const k of FILTER_KEYS) if (f[k] !== '') q.set(k, f[k]);
+  const s = q.toString();
+  return s === '' ? '/audit' : `/audit?${s}`;
+}
 
 /** A datetime-local value (the browser's local time) as RFC 3339, or undefined. */
 function instant(v: string): string | undefined {
@@ -50,9 +69,14 @@ const ACTION_OPTIONS: readonly (readonly [string, string])[] = [
 export function AuditPage(_: PageProps) {
   const { account } = useAccount();
   const path = { account_id: account.id };
-  const [draft, setDraft] = useState<Filters>(NO_FILTERS);
-  const [filters, setFilters] = useState<Filters>(NO_FILTERS);
+  const { search } = useLocation();
+  const address = search.toString();
+  const filters = filtersOf(search);
+  const [draft, setDraft] = useState<Filters>(filters);
+  // Back, forward or a pasted link: the form shows the address's filters.
+  useEffect(() => setDraft(filtersOf(new URLSearchParams(address))), [address]);
   const entries = useApiPage('/accounts/{account_id}/audit_logs', { path, query: query(filters) }, PER_PAGE);
+  const rows = entries.rows === undefined ? undefined : auditRows(entries.rows);
   const [exportError, setExportError] = useState<unknown>(undefined);
   const [exporting, setExporting] = useState(false);
 
@@ -96,7 +120,7 @@ export function AuditPage(_: PageProps) {
         submitLabel="Filter"
         onSubmit={() => {
           entries.setPage(1);
-          setFilters(draft);
+          navigate(addressOf(draft));
         }}
       >
         <SelectField
@@ -126,40 +150,40 @@ export function AuditPage(_: PageProps) {
       </FilterForm>
       {exportError === undefined ? null : <Alert>{messageOf(exportError)}</Alert>}
       <PagedTable
-        load={entries}
+        load={{ ...entries, rows }}
         noun="entries"
         labels={['Newer', 'Older']}
         caption="Audit log entries"
-        rowKey={(e) => e.id}
+        rowKey={(r: AuditRow) => r.id}
         empty={<p>No entry matches.</p>}
         columns={[
           {
             header: 'When',
-            cell: (e) => <time dateTime={e.when}>{new Date(e.when).toLocaleString()}</time>,
+            cell: ({ first: e }) => <time dateTime={e.when}>{new Date(e.when).toLocaleString()}</time>,
           },
           {
             header: 'Action',
-            cell: (e) => (
+            cell: (r) => (
               <details>
                 <summary>
-                  {actionWords(e.action.type, e.metadata)}
-                  {e.action.result ? '' : ' (failed)'}
+                  {rowWords(r)}
+                  {r.first.action.result ? '' : ' (failed)'}
                 </summary>
                 {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard (axe scrollable-region-focusable) */}
                 <pre className="raw-json" tabIndex={0}>
-                  {JSON.stringify(e, null, 2)}
+                  {JSON.stringify(r.entries.length === 1 ? r.first : r.entries, null, 2)}
                 </pre>
               </details>
             ),
           },
           {
             header: 'Actor',
-            cell: (e) => (e.actor.type === 'user' ? (e.actor.email ?? '') : 'warren'),
+            cell: ({ first: e }) => (e.actor.type === 'user' ? (e.actor.email ?? '') : 'warren'),
           },
-          { header: 'IP', cell: (e) => e.actor.ip ?? '' },
+          { header: 'IP', cell: ({ first: e }) => e.actor.ip ?? '' },
           {
             header: 'Resource',
-            cell: (e) => `${e.resource.type ?? ''} ${resourceName(e)}`.trim(),
+            cell: ({ first: e }) => `${e.resource.type ?? ''} ${resourceName(e)}`.trim(),
           },
         ]}
       />

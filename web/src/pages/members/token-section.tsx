@@ -8,32 +8,26 @@ const ZONE_SCOPE = 'com.cloudflare.api.account.zone';
 export type TokenPolicies = Body<'post', '/user/tokens'>['policies'];
 
 /**
- * The policies for the picked permission groups in one account: account groups on the account,
- * zone groups on each of its zones (never every zone the user can see).
+ * The policy for the picked permission groups in one account, on the account's resource: its
+ * account groups on the account, its zone groups on every zone of the account, today's and
+ * those added later (Cloudflare's "All zones from an account"), never on another account's.
+ * Not a list of zone ids: that list was the first page of zones only.
  */
-export function policiesFor(
-  chosen: readonly PermissionGroup[],
-  accountId: string,
-  zoneIds: readonly string[],
-): TokenPolicies {
+export function policiesFor(chosen: readonly PermissionGroup[], accountId: string): TokenPolicies {
   if (chosen.length === 0) throw new Error('pick at least one permission');
-  const isZone = (g: PermissionGroup) => g.scopes.includes(ZONE_SCOPE);
-  const policies: TokenPolicies = [];
-  const accountGroups = chosen.filter((g) => !isZone(g));
-  if (accountGroups.length > 0) {
-    policies.push({
+  return [
+    {
       effect: 'allow',
       resources: { [`com.cloudflare.api.account.${accountId}`]: '*' },
-      permission_groups: accountGroups.map((g) => ({ id: g.id })),
-    });
-  }
-  const zoneGroups = chosen.filter(isZone);
-  if (zoneGroups.length > 0) {
-    const resources = Object.fromEntries(zoneIds.map((id) => [`${ZONE_SCOPE}.${id}`, '*']));
-    if (zoneIds.length === 0) throw new Error('this account has no zone for the zone permissions');
-    policies.push({ effect: 'allow', resources, permission_groups: zoneGroups.map((g) => ({ id: g.id })) });
-  }
-  return policies;
+      permission_groups: chosen.map((g) => ({ id: g.id })),
+    },
+  ];
+}
+
+/** A token's permissions in words; one without policies (the setup token) acts as its user. */
+export function permissionsOf(t: ApiToken): string {
+  const names = t.policies.flatMap((p) => p.permission_groups.map((g) => g.name));
+  return names.length === 0 ? 'All of your roles (no policy limits it)' : names.join(', ');
 }
 
 export interface TokenSectionProps {
@@ -44,7 +38,6 @@ export interface TokenSectionProps {
   tokens: { data: readonly ApiToken[] | undefined; error: unknown };
   groups: readonly PermissionGroup[];
   accountId: string;
-  zoneIds: readonly string[];
   /** Opens the create dialog from outside (the page header's primary button). */
   creating: boolean;
   setCreating: (open: boolean) => void;
@@ -71,7 +64,6 @@ export function TokenSection(props: TokenSectionProps) {
     const policies = policiesFor(
       groups.filter((g) => picked.has(g.id)),
       props.accountId,
-      props.zoneIds,
     );
     const out = await props.create(name.trim(), policies);
     close();
@@ -131,7 +123,7 @@ export function TokenSection(props: TokenSectionProps) {
           { header: 'Name', cell: (t) => t.name },
           {
             header: 'Permissions',
-            cell: (t) => t.policies.flatMap((p) => p.permission_groups.map((g) => g.name)).join(', '),
+            cell: permissionsOf,
           },
           {
             header: 'Status',
@@ -182,7 +174,7 @@ export function TokenSection(props: TokenSectionProps) {
                 }}
               />{' '}
               {g.name}
-              {g.scopes.includes(ZONE_SCOPE) ? ' (zones of this account)' : ''}
+              {g.scopes.includes(ZONE_SCOPE) ? ' (all zones of this account)' : ''}
             </label>
           ))}
         </fieldset>

@@ -17,8 +17,6 @@ export function TokensPage(_: PageProps) {
   const groups = useApiQuery('/user/tokens/permission_groups', {});
   const accountTokens = useApiQuery('/accounts/{account_id}/tokens', { path, query: { per_page: 100 } });
   const accountGroups = useApiQuery('/accounts/{account_id}/tokens/permission_groups', { path });
-  const zones = useApiQuery('/zones', { query: { 'account.id': account.id, per_page: 50 } });
-  const zoneIds = (zones.data ?? []).map((z) => z.id);
   const change = useApiMutation([apiKey('/user/tokens')]);
   const changeAccount = useApiMutation([apiKey('/accounts/{account_id}/tokens', path)]);
   const [creating, setCreating] = useState(false);
@@ -36,7 +34,6 @@ export function TokensPage(_: PageProps) {
         tokens={tokens}
         groups={groups.data ?? []}
         accountId={account.id}
-        zoneIds={zoneIds}
         creating={creating}
         setCreating={setCreating}
         create={(name, policies) => change(() => api.post('/user/tokens', { body: { name, policies } }))}
@@ -56,7 +53,6 @@ export function TokensPage(_: PageProps) {
           tokens={accountTokens}
           groups={accountGroups.data ?? []}
           accountId={account.id}
-          zoneIds={zoneIds}
           creating={creatingAccount}
           setCreating={setCreatingAccount}
           create={(name, policies) =>

@@ -36,6 +36,26 @@ function pathProblem(path: string): string | undefined {
   }
 }
 
+/**
+ * The service's shape, as the connector reads it (src/connector/ingress/origin-service.ts): a
+ * URL with a known scheme and a host, unix:, http_status:NNN or hello_world. The server checks
+ * the rest (a path on the URL, …) and its answer goes under the service too.
+ */
+function serviceProblem(service: string): string | undefined {
+  const s = service.trim();
+  if (s === '') return 'service is empty: write e.g. http://localhost:8000';
+  if (/^(unix|unix\+tls):./.test(s) || /^http_status:[2-5]\d\d$/.test(s) || s === 'hello_world') return undefined;
+  const m = /^([a-z][a-z0-9+.-]*):\/\/[^/?#\s]+/i.exec(s);
+  if (m === null) {
+    return `"${s}" is not a service: write a URL with a scheme and a host (http://localhost:8000), unix:/path, http_status:404 or hello_world`;
+  }
+  const scheme = (m[1] ?? '').toLowerCase();
+  if (!['http', 'https', 'ws', 'wss', 'tcp', 'ssh', 'rdp', 'smb'].includes(scheme)) {
+    return `"${s}" has the unknown scheme "${scheme}": use http://, https://, tcp://, ssh://, rdp://, smb://, unix:, http_status:NNN or hello_world`;
+  }
+  return undefined;
+}
+
 interface Draft {
   /** Index in the rules being edited; undefined: a new rule. */
   index: number | undefined;
@@ -82,17 +102,23 @@ export function PublicHostnames({ path }: { path: { account_id: string; tunnel_i
     const hostname = draft.hostname.trim().toLowerCase();
     const rule: IngressRule = { hostname, service: draft.service.trim() };
     if (draft.path.trim() !== '') rule.path = draft.path.trim();
-    const badPath = rule.path === undefined ? undefined : pathProblem(rule.path);
-    if (badPath !== undefined) return setErrors({ path: badPath });
     const prior = draft.index === undefined ? undefined : rules[draft.index];
     if (prior?.originRequest !== undefined) rule.originRequest = prior.originRequest;
     const next = draft.index === undefined ? [...rules, rule] : rules.map((r, i) => (i === draft.index ? rule : r));
-    if (prior?.hostname !== hostname) {
-      const zone = zoneOf(hostname, zones.data ?? []);
-      if (zone === undefined) {
-        const what = hostname || 'this hostname';
-        return setErrors({ hostname: `${what} is not inside a zone of this account; add its zone first` });
-      }
+    const zone = zoneOf(hostname, zones.data ?? []);
+    // Every field's problem at once, before anything is written.
+    const local: FieldErrors = {
+      hostname:
+        prior?.hostname === hostname || zone !== undefined
+          ? undefined
+          : `${hostname || 'this hostname'} is not inside a zone of this account; add its zone first`,
+      path: rule.path === undefined ? undefined : pathProblem(rule.path),
+      service: serviceProblem(rule.service),
+    };
+    if (local.hostname !== undefined || local.path !== undefined || local.service !== undefined) {
+      return setErrors(local);
+    }
+    if (prior?.hostname !== hostname && zone !== undefined) {
       try {
         await change(() =>
           api.put('/zones/{zone_id}/tunnels/{tunnel_id}/routes', {

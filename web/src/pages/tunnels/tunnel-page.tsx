@@ -115,7 +115,16 @@ export function TunnelPage({ params }: PageProps) {
             </dl>
           </section>
           <TunnelConnectors path={path} />
-          <PublicHostnames path={path} />
+          {classicHost(t.name) === undefined ? (
+            <PublicHostnames path={path} />
+          ) : (
+            <Alert kind="info">
+              A classic tunnel for <strong>{classicHost(t.name)}</strong>, made by{' '}
+              <code>warren tunnel --hostname {classicHost(t.name)}</code>: its connector serves what its command line
+              says, so it has no public hostnames to edit here. Its DNS record is deleted 24 to 48 hours after its last
+              connector disconnects, as cloudflared's classic tunnels are.
+            </Alert>
+          )}
           <section aria-labelledby="routes-heading">
             <h2 id="routes-heading">DNS routes</h2>
             <QueryTable
@@ -147,4 +156,9 @@ export function TunnelPage({ params }: PageProps) {
       {confirm.dialog}
     </>
   );
+}
+
+/** The hostname of a classic tunnel (named `classic:<host>` by POST /zones/{z}/classic_tunnels), else undefined. */
+function classicHost(name: string): string | undefined {
+  return name.startsWith('classic:') ? name.slice('classic:'.length) : undefined;
 }

@@ -27,7 +27,13 @@ export interface AccessResource<Row extends { id: string }, Body, C extends { ro
   /** For "… not found": `identity provider`. */
   noun: string;
   /** Audit resource type, and the prefix of its actions (`<audit>_create`, `_update`, `_delete`). */
-  audit: 'access_app' | 'access_policy' | 'access_group' | 'access_identity_provider' | 'access_service_token';
+  audit:
+    | 'access_app'
+    | 'access_policy'
+    | 'access_group'
+    | 'access_identity_provider'
+    | 'access_service_token'
+    | 'access_certificate';
   scopes: { read: Scope; write: Scope };
   summaries: { create: string; list: string; get: string; update: string; delete: string };
   /** Body schema of create and update (update defaults to create's). */

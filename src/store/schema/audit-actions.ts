@@ -69,6 +69,9 @@ export const AUDIT_ACTIONS = [
   'access_service_token_delete',
   'access_service_token_refresh',
   'access_service_token_rotate',
+  'access_certificate_create',
+  'access_certificate_update',
+  'access_certificate_delete',
 ] as const;
 
 /** One audit action type. */

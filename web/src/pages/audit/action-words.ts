@@ -67,6 +67,9 @@ export const ACTION_WORDS: Readonly<Record<string, string>> = {
   access_service_token_refresh: 'Service token extended',
   access_service_token_rotate: 'Service token secret rotated',
   access_service_token_delete: 'Service token deleted',
+  access_certificate_create: 'mTLS certificate uploaded',
+  access_certificate_update: 'mTLS certificate updated',
+  access_certificate_delete: 'mTLS certificate deleted',
 };
 
 /** `rec_add` of a CNAME reads "CNAME record added", as Cloudflare's "CNAME add". */

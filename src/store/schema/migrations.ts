@@ -1,5 +1,6 @@
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
 import { edgeCertificates } from './edge-certificates-migration.js';
+import { edgeMembers } from './edge-members-migration.js';
 import { narrowLegacyLoginTokens } from './legacy-login-tokens.js';
 import { revocationsAndPendingZones } from './revocations-pending-zones.js';
 import type { Database } from './schema.js';
@@ -390,6 +391,7 @@ const MIGRATIONS: Record<string, Migration> = {
     },
   },
   '0012_edge_certificates': { up: edgeCertificates },
+  '0013_edge_members': { up: edgeMembers },
 };
 
 /** Hands Kysely's Migrator the migrations compiled into this build. */

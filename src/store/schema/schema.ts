@@ -16,6 +16,7 @@ import type {
   AcmeOrderRow,
   EdgeCertificateRow,
 } from './edge-certificate-rows.js';
+import type { EdgeAuthorityRow, EdgeMemberRow } from './edge-member-rows.js';
 
 export type {
   AccessAppPolicyRow,
@@ -35,6 +36,7 @@ export type {
   AcmeOrderRow,
   EdgeCertificateRow,
 } from './edge-certificate-rows.js';
+export type { EdgeAuthorityRow, EdgeMemberRow } from './edge-member-rows.js';
 
 /**
  * Row shapes of every table, as Kysely sees them. Both dialects store the same
@@ -312,6 +314,8 @@ export interface Database {
   acme_orders: AcmeOrderRow;
   acme_challenges: AcmeChallengeRow;
   acme_accounts: AcmeAccountRow;
+  edge_members: EdgeMemberRow;
+  edge_authority: EdgeAuthorityRow;
 }
 
 /** A signed-in dashboard session (the `warren_session` cookie); only the cookie value's hash is stored. */

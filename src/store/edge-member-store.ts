@@ -68,11 +68,7 @@ export class EdgeMemberStore {
 
   /** Members that have not beaten since `before`: gone. */
   silent(before: Date): Promise<EdgeMemberRow[]> {
-    return this.#db
-      .selectFrom('edge_members')
-      .selectAll()
-      .where('heartbeat_at', '<', before.toISOString())
-      .execute();
+    return this.#db.selectFrom('edge_members').selectAll().where('heartbeat_at', '<', before.toISOString()).execute();
   }
 
   /** Removes a silent member's row unless it beat meanwhile; true when this call removed it. */

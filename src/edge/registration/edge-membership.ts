@@ -89,7 +89,10 @@ export class EdgeMembership {
       if (!(await this.#store.edges.removeSilent(m.id, before))) continue;
       await this.#store.tunnels.clearEdge(m.name);
       gone.push(m.name);
-      this.#logger.warn({ edge: m.name, lastHeartbeat: m.heartbeat_at }, 'edge membership: an edge stopped; its connections are removed');
+      this.#logger.warn(
+        { edge: m.name, lastHeartbeat: m.heartbeat_at },
+        'edge membership: an edge stopped; its connections are removed',
+      );
     }
     if (gone.length > 0) {
       await this.#store.feed.publish('edges');

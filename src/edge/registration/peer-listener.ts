@@ -58,7 +58,10 @@ export class PeerListener {
     const cert = socket.getPeerCertificate();
     // The tunnel listener's certificate comes from the same CA: only a peer certificate is an edge.
     if (!socket.authorized || cert.subject?.CN !== PEER_COMMON_NAME) {
-      this.#o.logger.warn({ remote: socket.remoteAddress }, 'peer listener: refused a client without an edge peer certificate');
+      this.#o.logger.warn(
+        { remote: socket.remoteAddress },
+        'peer listener: refused a client without an edge peer certificate',
+      );
       socket.destroy();
       return;
     }

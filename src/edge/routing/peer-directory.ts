@@ -178,7 +178,10 @@ export class PeerDirectory implements PeerLinks {
       peer.dialing = false;
       peer.failures++;
       peer.redialAt = this.#timers.now().getTime() + Math.min(REDIAL_MAX_MS, REDIAL_MIN_MS * 2 ** (peer.failures - 1));
-      this.#o.logger.debug({ peer: peer.name, address: peer.address, err: err.message }, 'peers: could not reach an edge');
+      this.#o.logger.debug(
+        { peer: peer.name, address: peer.address, err: err.message },
+        'peers: could not reach an edge',
+      );
       socket.destroy();
     };
     socket.once('error', failed);

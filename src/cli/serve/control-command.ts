@@ -6,7 +6,7 @@ import { DatabaseMetrics, ensureDataDir, Store } from '../../store/index.js';
 import { launcherCommand } from '../launcher-command.js';
 import { createLogger, type LoggerOptions } from '../logger.js';
 import { onShutdownSignals } from '../shutdown-signals.js';
-import { bootstrap, type ServeOptions } from './serve-command.js';
+import { bootstrap, isLoopback, type ServeOptions } from './serve-command.js';
 
 export interface ControlCommandOptions {
   dataDir: string;
@@ -18,7 +18,8 @@ export interface ControlCommandOptions {
   domain: string;
   maxTunnelsPerAccount: number;
   classicDnsCleanupAfterMs: number | undefined;
-  zoneAutoActivate: boolean;
+  /** Undefined: on when `bind` is loopback only, as `warren serve`. */
+  zoneAutoActivate: boolean | undefined;
   pendingZoneExpiryDays: number;
   smtp: { url: string | undefined; from: string | undefined };
   admin: ServeOptions['admin'];
@@ -51,7 +52,7 @@ export async function runControl(o: ControlCommandOptions): Promise<void> {
     edgeAddress: o.edgeAddress,
     edgeCaPem: ca.caPem,
     classicCleanupAfterMs: o.classicDnsCleanupAfterMs,
-    zoneAutoActivate: o.zoneAutoActivate,
+    zoneAutoActivate: o.zoneAutoActivate ?? isLoopback(o.bind),
     pendingZoneExpiryMs: o.pendingZoneExpiryDays * 86_400_000,
   });
   let ready = false;

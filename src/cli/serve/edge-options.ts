@@ -164,7 +164,10 @@ export function registerSplitCommands(program: Command): void {
           .env('WARREN_CLASSIC_DNS_CLEANUP_AFTER'),
       )
       .addOption(
-        new Option('--zone-auto-activate', 'full zones are active on creation').env('WARREN_ZONE_AUTO_ACTIVATE'),
+        new Option(
+          '--zone-auto-activate',
+          'full zones are active on creation (default: on when --bind is loopback only, as serve)',
+        ).env('WARREN_ZONE_AUTO_ACTIVATE'),
       )
       .addOption(
         new Option('--pending-zone-expiry-days <n>', 'days a pending zone reserves its name')
@@ -186,7 +189,7 @@ export function registerSplitCommands(program: Command): void {
       domain: f.domain,
       maxTunnelsPerAccount: f.maxTunnelsPerAccount,
       classicDnsCleanupAfterMs: f.classicDnsCleanupAfter,
-      zoneAutoActivate: f.zoneAutoActivate === true,
+      zoneAutoActivate: f.zoneAutoActivate as boolean | undefined,
       pendingZoneExpiryDays: f.pendingZoneExpiryDays,
       smtp: { url: f.smtpUrl, from: f.smtpFrom },
       admin: {

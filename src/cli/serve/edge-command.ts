@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { ControlPlane } from '../../control/index.js';
-import { EdgeCluster, type TunnelPortLimits } from '../../edge/index.js';
+import { EdgeCluster, EdgeMembership, type TunnelPortLimits } from '../../edge/index.js';
 import { ensureDataDir, Store } from '../../store/index.js';
 import { launcherCommand } from '../launcher-command.js';
 import { createLogger, type LoggerOptions } from '../logger.js';
@@ -44,6 +44,9 @@ export async function runEdge(o: EdgeCommandOptions): Promise<void> {
     secretKey: process.env.WARREN_SECRET_KEY,
     logger,
   });
+  // Before the connection tracker starts: it forgets the rows of its name (a restart's), and must
+  // not wipe those of a running edge given the same --name by mistake.
+  await EdgeMembership.assertNameFree(store, o.edgeName);
   const { ca, tls } = await tunnelTlsOf(store, dataDir, [o.bind, `edge.${o.domain}`], o.tunnelTls);
   // The control plane's edge half only: tunnel authentication, host routing, connection records
   // and configuration pushes. Its jobs run in `warren control`, its routes are not served here.

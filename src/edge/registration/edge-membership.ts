@@ -43,16 +43,24 @@ export class EdgeMembership {
     return this.#me;
   }
 
-  /** Joins; refuses to start beside a live edge of the same name (their connections would mix). */
-  async start(): Promise<void> {
-    const since = new Date(this.#store.clock.now().getTime() - EDGE_SILENT_MS);
-    const twin = (await this.#store.edges.live(since)).find((m) => m.name === this.#me.name);
+  /**
+   * Refuses to start beside a live edge of the same name: their connection rows would mix, and
+   * the newcomer's start-up (which forgets the rows its name held before a restart) would wipe
+   * the running edge's. Call before anything of the edge starts.
+   */
+  static async assertNameFree(store: Store, name: string): Promise<void> {
+    const since = new Date(store.clock.now().getTime() - EDGE_SILENT_MS);
+    const twin = (await store.edges.live(since)).find((m) => m.name === name);
     if (twin !== undefined) {
       throw new WarrenError(
         'WARREN_CONFIG_INVALID',
-        `an edge named "${this.#me.name}" is running (at ${twin.peer_address}, last heartbeat ${twin.heartbeat_at}); give every edge its own --name`,
+        `an edge named "${name}" is running (at ${twin.peer_address}, last heartbeat ${twin.heartbeat_at}); give every edge its own --name`,
       );
     }
+  }
+
+  /** Joins and starts beating. */
+  async start(): Promise<void> {
     await this.#join();
     this.#stop = this.#timers.every(EDGE_HEARTBEAT_MS, () => {
       this.#beating ??= this.#beat().finally(() => {

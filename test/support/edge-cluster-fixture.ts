@@ -37,7 +37,7 @@ export async function startCluster(): Promise<Cluster> {
     ['control', '--database-url', databaseUrl, '--data-dir', tempDir(), '--api-port', '0', '--loglevel', 'warn'],
     { env },
   );
-  const [, apiPort] = await control.waitFor(/api\s+http:\/\/[^:]+:(\d+)/);
+  const [, apiPort] = await control.waitFor(/api\s+http:\/\/[^:]+:(\d+)/, { timeoutMs: 60_000 });
   const apiBase = `http://127.0.0.1:${apiPort}`;
   const edges = new Map<string, EdgeProc>();
   const cluster: Cluster = {
@@ -65,7 +65,7 @@ export async function startCluster(): Promise<Cluster> {
         ],
         { env: { WARREN_SECRET_KEY: secretKey, ...extraEnv } },
       );
-      const [, http] = await proc.waitFor(/visitor http\s+http:\/\/[^:]+:(\d+)/);
+      const [, http] = await proc.waitFor(/visitor http\s+http:\/\/[^:]+:(\d+)/, { timeoutMs: 60_000 });
       const [, tunnel] = await proc.waitFor(/tunnel\s+\S+:(\d+)/);
       const [, caPath] = await proc.waitFor(/edge CA\s+(\S+)/);
       const [, peer] = await proc.waitFor(/peers\s+(\S+)/);

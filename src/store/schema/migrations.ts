@@ -5,10 +5,7 @@ import { narrowLegacyLoginTokens } from './legacy-login-tokens.js';
 import { revocationsAndPendingZones } from './revocations-pending-zones.js';
 import type { Database } from './schema.js';
 
-/**
- * Versioned schema migrations, applied in name order on start. Never edit a
- * released migration: add the next one. Names sort lexically, hence the padding.
- */
+/** Schema migrations, applied in name order (padded: names sort lexically); never edit a released one, add the next. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_identity_zones_tunnels_audit': {
     async up(db: Kysely<unknown>): Promise<void> {

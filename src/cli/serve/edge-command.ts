@@ -47,7 +47,7 @@ export async function runEdge(o: EdgeCommandOptions): Promise<void> {
   // Before the connection tracker starts: it forgets the rows of its name (a restart's), and must
   // not wipe those of a running edge given the same --name by mistake.
   await EdgeMembership.assertNameFree(store, o.edgeName);
-  const { ca, tls } = await tunnelTlsOf(store, dataDir, [o.bind, `edge.${o.domain}`], o.tunnelTls);
+  const { ca, tls } = await tunnelTlsOf(store, dataDir, [o.bind, `edge.${o.domain}`], o.tunnelTls, true);
   // The control plane's edge half only: tunnel authentication, host routing, connection records
   // and configuration pushes. Its jobs run in `warren control`, its routes are not served here.
   const control = await ControlPlane.start({

@@ -40,22 +40,37 @@ export interface EdgeWiringOptions {
   tls: { certPem: string; keyPem: string };
 }
 
-/** The tunnel listener's TLS material: `--tls-cert/--tls-key`, else a leaf from the deployment's edge CA. */
+/**
+ * The tunnel listener's TLS material: `--tls-cert/--tls-key`, else a leaf from the deployment's
+ * edge CA. With `peers` (`warren edge`) the CA is loaded either way: edges authenticate each
+ * other with it. `warren serve` with its own certificate makes no edge CA at all.
+ */
+export async function tunnelTlsOf<P extends boolean>(
+  store: Store,
+  dataDir: string,
+  hostnames: readonly string[],
+  own: { cert: string | undefined; key: string | undefined },
+  peers: P,
+): Promise<{
+  ca: P extends true ? SharedEdgeCa : SharedEdgeCa | undefined;
+  tls: { certPem: string; keyPem: string; caPem: string | undefined; caPath: string | undefined };
+}>;
 export async function tunnelTlsOf(
   store: Store,
   dataDir: string,
   hostnames: readonly string[],
   own: { cert: string | undefined; key: string | undefined },
+  peers: boolean,
 ): Promise<{
-  ca: SharedEdgeCa;
+  ca: SharedEdgeCa | undefined;
   tls: { certPem: string; keyPem: string; caPem: string | undefined; caPath: string | undefined };
 }> {
-  // The CA is loaded (and its key opened) either way: peers authenticate each other with it.
-  const ca = await sharedEdgeCa(store, dataDir);
   const pair = await loadCertificatePair({ cert: '--tls-cert', key: '--tls-key', purpose: 'the tunnel listener' }, own);
   if (pair !== undefined) {
+    const ca = peers ? await sharedEdgeCa(store, dataDir) : undefined;
     return { ca, tls: { certPem: pair.cert, keyPem: pair.key, caPem: undefined, caPath: undefined } };
   }
+  const ca = await sharedEdgeCa(store, dataDir);
   return { ca, tls: await sharedEdgeTls(ca, hostnames) };
 }
 

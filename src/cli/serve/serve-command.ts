@@ -95,7 +95,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     secretKey: process.env.WARREN_SECRET_KEY,
     logger,
   });
-  const { tls } = await tunnelTlsOf(store, dataDir, [options.bind, `edge.${options.domain}`], options.tunnelTls);
+  const { tls } = await tunnelTlsOf(store, dataDir, [options.bind, `edge.${options.domain}`], options.tunnelTls, false);
   let admin = await bootstrap(store, options.admin);
   // Nobody but local users reaches a loopback-only edge, so a full zone may route before its
   // delegation is proven (the README tour). Anywhere else a zone waits for its activation check.

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { Agent } from 'node:http';
+import { Agent, type IncomingMessage, request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import tls from 'node:tls';
 import WebSocket from 'ws';
@@ -212,6 +212,37 @@ describe('several edges on one PostgreSQL', { skip: PG_SKIP }, () => {
     }
     ws.close();
     await once(ws, 'close');
+  });
+
+  test('server-sent-events-arrive-one-by-one-through-the-forwarded-hop', async () => {
+    const req = request({ host: '127.0.0.1', port: c.httpPort, path: '/sse', headers: { host: 'app.example.com' } });
+    req.end();
+    const [res] = (await once(req, 'response')) as [IncomingMessage];
+    assert.equal(res.statusCode, 200);
+    res.setEncoding('utf8');
+    let text = '';
+    const until = (want: string): Promise<void> =>
+      new Promise((resolve, reject) => {
+        const check = (): void => {
+          if (!text.includes(want)) return;
+          res.off('data', onData);
+          resolve();
+        };
+        const onData = (chunk: string): void => {
+          text += chunk;
+          check();
+        };
+        res.on('data', onData);
+        res.once('error', reject);
+        check();
+      });
+    await until(': open');
+    // Each event is relayed as it is written, not when the response ends.
+    for (const name of ['first', 'second']) {
+      origin.emit(name);
+      await until(`data: ${name}`);
+    }
+    res.destroy();
   });
 
   test('sigkill-of-a-holding-edge-fails-no-request-that-arrived-at-b-or-c', async () => {

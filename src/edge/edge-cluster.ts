@@ -77,9 +77,13 @@ export class EdgeCluster {
     return new EdgeCluster(membership, peers, listener, peerAddress);
   }
 
-  /** Leaves the membership (other edges stop forwarding here) and closes the edge-to-edge links. */
-  async close(): Promise<void> {
+  /** Leaves the membership: other edges stop forwarding here (requests already relayed go on). */
+  async leave(): Promise<void> {
     await this.membership.close();
+  }
+
+  /** Closes the edge-to-edge links (after `leave` and the edge's drain). */
+  close(): void {
     this.peers.close();
     this.listener.close();
   }

@@ -98,8 +98,10 @@ export async function runEdge(o: EdgeCommandOptions): Promise<void> {
     'edge ready',
   );
   onShutdownSignals(logger, async () => {
-    await cluster.close();
+    // Stop being picked first, then drain (relayed requests are streams on this edge's links), then unlink.
+    await cluster.leave();
     await wired.close();
+    cluster.close();
     await control.close();
     await store.close();
   });

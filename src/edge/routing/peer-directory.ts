@@ -119,8 +119,9 @@ export class PeerDirectory implements PeerLinks {
     }
     for (const [id, p] of this.#peers) {
       if (live.has(id)) continue;
+      // No longer picked; requests under way on its link finish (a stopping edge drains, then closes it).
       this.#peers.delete(id);
-      p.conn?.close();
+      if (p.conn !== undefined && p.conn.streams.size === 0) p.conn.close();
     }
     const byTunnel = new Map<string, { rows: PeerLinkRow[]; next: number }>();
     for (const r of rows) {

@@ -40,7 +40,7 @@ describe('several edges on one PostgreSQL', { skip: PG_SKIP }, () => {
   let b: EdgeProc;
   let c: EdgeProc;
   const connectors: Proc[] = [];
-  let ids: { accountId: string; tunnelId: string; token: string };
+  let ids: { accountId: string; zoneId: string; tunnelId: string; token: string };
 
   const colos = async (): Promise<string[]> => {
     const r = await cluster.api<ConnectorView[]>(
@@ -243,6 +243,45 @@ describe('several edges on one PostgreSQL', { skip: PG_SKIP }, () => {
       await until(`data: ${name}`);
     }
     res.destroy();
+  });
+
+  test('the-receiving-edge-applies-access-before-forwarding', async () => {
+    const acc = (p: string) => `/accounts/${ids.accountId}/access${p}`;
+    await cluster.api('PUT', `/zones/${ids.zoneId}/tunnels/${ids.tunnelId}/routes`, {
+      type: 'dns',
+      user_hostname: 'api.example.com',
+    });
+    await cluster.api('POST', acc('/organizations'), { name: 'Svc', auth_domain: 'svc.cloudflareaccess.com' });
+    const token = (
+      await cluster.api<{ id: string; client_id: string; client_secret: string }>('POST', acc('/service_tokens'), {
+        name: 'ci',
+      })
+    ).result;
+    const app = (await cluster.api<{ id: string }>('POST', acc('/apps'), { name: 'api', domain: 'api.example.com' }))
+      .result;
+    await cluster.api('POST', acc(`/apps/${app.id}/policies`), {
+      name: 'ci only',
+      decision: 'non_identity',
+      include: [{ service_token: { token_id: token.id } }],
+    });
+    const refused = new Set([302, 401, 403]);
+    let last = 0;
+    await eventually(
+      async () => refused.has((last = (await visit(c.httpPort, '/echo', { host: 'api.example.com' })).status)),
+      15_000,
+      'c refuses a request without the service token (last status: see test)',
+    ).catch((err: Error) => assert.fail(`${err.message}; last status ${last}`));
+    const before = origin.seen.length;
+    assert.ok(refused.has((await visit(c.httpPort, '/echo?again', { host: 'api.example.com' })).status));
+    assert.equal(origin.seen.length, before, 'a refused request never reached the origin');
+    const ok = await visit(c.httpPort, '/echo', {
+      host: 'api.example.com',
+      headers: { 'cf-access-client-id': token.client_id, 'cf-access-client-secret': token.client_secret },
+    });
+    assert.equal(ok.status, 200);
+    const echoed = JSON.parse(ok.body.toString()) as { headers: Record<string, string> };
+    assert.ok(echoed.headers['cf-access-jwt-assertion'], 'the origin gets the JWT c minted');
+    assert.match(String(ok.headers['cf-ray']), /-c$/);
   });
 
   test('sigkill-of-a-holding-edge-fails-no-request-that-arrived-at-b-or-c', async () => {

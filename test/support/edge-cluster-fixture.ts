@@ -100,7 +100,9 @@ export async function startCluster(): Promise<Cluster> {
 }
 
 /** A zone example.com and a tunnel routed at app.example.com; its token. */
-export async function routedTunnel(c: Cluster): Promise<{ accountId: string; tunnelId: string; token: string }> {
+export async function routedTunnel(
+  c: Cluster,
+): Promise<{ accountId: string; zoneId: string; tunnelId: string; token: string }> {
   const accountId = (await c.api<{ id: string }[]>('GET', '/accounts')).result[0]?.id as string;
   const zoneId = (await c.api<{ id: string }>('POST', '/zones', { account: { id: accountId }, name: 'example.com' }))
     .result.id;
@@ -108,14 +110,21 @@ export async function routedTunnel(c: Cluster): Promise<{ accountId: string; tun
     .id;
   await c.api('PUT', `/zones/${zoneId}/tunnels/${tunnelId}/routes`, { type: 'dns', user_hostname: 'app.example.com' });
   const token = (await c.api<string>('GET', `/accounts/${accountId}/cfd_tunnel/${tunnelId}/token`)).result;
-  return { accountId, tunnelId, token };
+  return { accountId, zoneId, tunnelId, token };
 }
 
 /** A visitor request to one edge's HTTP port for app.example.com; the whole body read (or hashed by `onData`). */
 export function visit(
   port: number,
   path: string,
-  options: { method?: string; body?: Buffer; agent?: import('node:http').Agent; onData?: (b: Buffer) => void } = {},
+  options: {
+    method?: string;
+    body?: Buffer;
+    agent?: import('node:http').Agent;
+    onData?: (b: Buffer) => void;
+    host?: string;
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<{ status: number; body: Buffer; headers: import('node:http').IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
     const req = request(
@@ -124,7 +133,7 @@ export function visit(
         port,
         path,
         method: options.method ?? 'GET',
-        headers: { host: 'app.example.com' },
+        headers: { host: options.host ?? 'app.example.com', ...options.headers },
         agent: options.agent,
       },
       (res) => {

@@ -5,6 +5,7 @@ import { registerUnsupportedCommands } from './cloudflared/unsupported-options.j
 import { registerLoginCommand } from './login-options.js';
 import { registerAdminCommand } from './serve/admin-options.js';
 import { registerDnsCommand } from './serve/dns-options.js';
+import { registerSplitCommands } from './serve/edge-options.js';
 import { registerServeCommand } from './serve/serve-options.js';
 import { registerTunnelDiagCommand } from './tunnel/diag-options.js';
 import { registerServiceCommand } from './tunnel/service-options.js';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
     // `tunnel` and `tunnel run` share flag names: flags after a subcommand belong to it.
     .enablePositionalOptions();
   registerServeCommand(program);
+  registerSplitCommands(program);
   registerAdminCommand(program);
   registerDnsCommand(program);
   const tunnel = registerTunnelCommand(program);

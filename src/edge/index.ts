@@ -1,5 +1,6 @@
 export { AccessEdge, type AccessEdgeOptions, type AccessVerdict } from './access/access-edge.js';
 export { EdgeCertificates } from './edge-certificates.js';
+export { EdgeCluster, type EdgeClusterOptions } from './edge-cluster.js';
 export { EdgeMetrics } from './edge-metrics.js';
 export {
   DEFAULT_QUICK_TUNNELS_PER_MINUTE,
@@ -33,7 +34,9 @@ export {
   CONNECTION_RETRY_MIN_MS,
   ConnectionTracker,
 } from './registration/connection-tracker.js';
+export { type SharedEdgeCa, sharedEdgeCa, sharedEdgeTls } from './registration/edge-authority.js';
 export type { EdgeLink } from './registration/edge-link.js';
+export { EDGE_HEARTBEAT_MS, EDGE_SILENT_MS, EdgeMembership } from './registration/edge-membership.js';
 export {
   DEFAULT_MAX_TUNNELS_PER_ACCOUNT,
   NamedTunnelAuthenticator,
@@ -57,6 +60,7 @@ export {
   TunnelListener,
 } from './registration/tunnel-listener.js';
 export { DnsHostRouter } from './routing/dns-host-router.js';
+export { PeerDirectory } from './routing/peer-directory.js';
 export { QuickHostRouter } from './routing/quick-host-router.js';
 export { TunnelRegistry } from './routing/tunnel-registry.js';
 export {

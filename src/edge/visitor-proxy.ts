@@ -13,7 +13,7 @@ import { hostOf } from './host-of.js';
 import { mayReplay } from './may-replay.js';
 import { serializeHead, writeRawError } from './raw-response.js';
 import { reasonPhrase } from './reason-phrase.js';
-import type { EdgeLink } from './registration/edge-link.js';
+import { type EdgeLink, openLinkStream } from './registration/edge-link.js';
 import { normalizeIp } from './registration/tunnel-listener.js';
 import { type RequestTarget, requestTarget } from './request-target.js';
 import { frameResponse, frameSwitchingResponse } from './response-framing.js';
@@ -134,7 +134,7 @@ export class VisitorProxy {
     if (!visit.hasBody) head.endOfStream = true;
     let stream: MuxStream;
     try {
-      stream = link.conn.openStream(head);
+      stream = openLinkStream(link, head);
     } catch (err) {
       if (!(err instanceof HeadError)) throw err;
       // The connector would refuse this head: answer here, before anything reaches the link.
@@ -303,7 +303,7 @@ export class VisitorProxy {
     }
     let stream: MuxStream;
     try {
-      stream = link.conn.openStream({ method: req.method ?? 'GET', path: target.path, headers: h, upgrade: true });
+      stream = openLinkStream(link, { method: req.method ?? 'GET', path: target.path, headers: h, upgrade: true });
     } catch (err) {
       if (!(err instanceof HeadError)) throw err;
       if (this.#o.metrics !== undefined) this.#o.metrics.headersTooLarge++;

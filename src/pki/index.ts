@@ -1,5 +1,15 @@
 export { pinnedChainProblem, spkiPin } from './edge-pin.js';
-export { type EdgeTlsMaterial, type EdgeTlsOptions, loadOrCreateEdgeTls } from './edge-tls.js';
+export {
+  createEdgeCa,
+  EDGE_PEER_SUBJECT,
+  type EdgeCaPair,
+  type EdgeTlsMaterial,
+  type EdgeTlsOptions,
+  issueEdgeLeaf,
+  loadOrCreateEdgeTls,
+  readEdgeCaFiles,
+  writeEdgeCaFile,
+} from './edge-tls.js';
 export {
   DEFAULT_ORIGIN_CERT_VALIDITY,
   type IssuedCertificate,

@@ -19,6 +19,7 @@ export {
 } from './data-dir.js';
 export { DnsZoneReader, type ServedRecord, type ServedZone } from './dns-zone-reader.js';
 export { EdgeCertificateStore } from './edge-certificate-store.js';
+export { EdgeMemberStore, type PeerLinkRow } from './edge-member-store.js';
 export { FeedReload, type FeedReloadOptions } from './feed-reload.js';
 export {
   DATABASE_FAULT_CODES,
@@ -62,7 +63,9 @@ export type {
   DashboardSessionRow,
   Database,
   DnsRecordRow,
+  EdgeAuthorityRow,
   EdgeCertificateRow,
+  EdgeMemberRow,
   LoginTransferRow,
   MembershipRow,
   OriginCaRow,

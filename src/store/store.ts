@@ -17,6 +17,7 @@ import { DashboardSessionStore } from './dashboard-session-store.js';
 import { ensureDataDir, ensurePrivateFile, warnLoosePermissions } from './data-dir.js';
 import { DnsZoneReader } from './dns-zone-reader.js';
 import { EdgeCertificateStore } from './edge-certificate-store.js';
+import { EdgeMemberStore } from './edge-member-store.js';
 import { DatabaseHealth } from './health/database-health.js';
 import { ObservedDialect } from './health/observed-dialect.js';
 import { IdentityStore } from './identity-store.js';
@@ -46,6 +47,7 @@ export interface Repositories {
   sessions: DashboardSessionStore;
   edgeCertificates: EdgeCertificateStore;
   acme: AcmeStore;
+  edges: EdgeMemberStore;
 }
 
 function repositories(db: Kysely<Database>, clock: Clock): Repositories {
@@ -65,6 +67,7 @@ function repositories(db: Kysely<Database>, clock: Clock): Repositories {
     sessions: new DashboardSessionStore(db, clock),
     edgeCertificates: new EdgeCertificateStore(db, clock),
     acme: new AcmeStore(db, clock),
+    edges: new EdgeMemberStore(db, clock),
   };
 }
 
@@ -106,6 +109,7 @@ export class Store implements Repositories {
   readonly sessions: DashboardSessionStore;
   readonly edgeCertificates: EdgeCertificateStore;
   readonly acme: AcmeStore;
+  readonly edges: EdgeMemberStore;
   readonly dialect: Dialect;
   readonly feed: ChangeFeed;
   readonly secrets: SecretBox;
@@ -147,6 +151,7 @@ export class Store implements Repositories {
     this.sessions = r.sessions;
     this.edgeCertificates = r.edgeCertificates;
     this.acme = r.acme;
+    this.edges = r.edges;
   }
 
   /**

@@ -1,8 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { resolve } from 'node:path';
-import { createSecureContext } from 'node:tls';
-import { AccessGate, idpFetch, OtpMailer, SignInThrottle } from '../../access/index.js';
 import { checkPassword } from '../../control/identity/user-admin.js';
 import {
   bootstrapAdmin,
@@ -12,22 +9,15 @@ import {
   ManagementTokens,
 } from '../../control/index.js';
 import { DnsMetrics, type DnsService, startDnsService } from '../../dns/index.js';
-import {
-  AccessEdge,
-  EdgeCertificates,
-  EdgeServer,
-  ManagementEndpoint,
-  QuickTunnelAuthority,
-  type TunnelPortLimits,
-} from '../../edge/index.js';
+import { ManagementEndpoint, type TunnelPortLimits } from '../../edge/index.js';
 import { WarrenError } from '../../errors/index.js';
-import { loadOrCreateEdgeTls } from '../../pki/index.js';
 import { DatabaseMetrics, ensureDataDir, Store } from '../../store/index.js';
 import { launcherCommand, shellWord } from '../launcher-command.js';
 import { createLogger, type LoggerOptions } from '../logger.js';
 import { onShutdownSignals } from '../shutdown-signals.js';
 import { dnsAddresses } from './dns-command.js';
-import { type AcmeFlags, acmeSettings, startAcme } from './serve-acme.js';
+import { tunnelTlsOf, wireEdge } from './edge-wiring.js';
+import { type AcmeFlags, startAcme } from './serve-acme.js';
 
 export interface ServeOptions {
   dataDir: string;
@@ -99,31 +89,13 @@ export async function serve(options: ServeOptions): Promise<void> {
       ?.toLowerCase()
       .replace(/[^a-z0-9-]/g, '') ??
     'edge';
-  const httpsPair = await loadCertificatePair(
-    { cert: '--https-cert', key: '--https-key', purpose: 'visitor HTTPS' },
-    options.https,
-  );
-  const acmeOn = acmeSettings(options.acme ?? { email: undefined, directory: undefined });
-  // The HTTPS listener runs with --https-cert (the fallback) or ACME; SNI serves stored certificates.
-  const https =
-    httpsPair === undefined && acmeOn === undefined ? undefined : { port: options.https.port, ...httpsPair };
-  // The tunnel listener's certificate: the operator's (--tls-cert, e.g. publicly trusted, so
-  // connectors need no --edge-ca), else one signed by the edge CA generated in the data directory.
-  const ownTls = await loadCertificatePair(
-    { cert: '--tls-cert', key: '--tls-key', purpose: 'the tunnel listener' },
-    options.tunnelTls,
-  );
-  const tls =
-    ownTls === undefined
-      ? await loadOrCreateEdgeTls({ dataDir, hostnames: [options.bind, `edge.${options.domain}`] })
-      : { certPem: ownTls.cert, keyPem: ownTls.key, caPem: undefined, caPath: undefined };
-  const quick = await QuickTunnelAuthority.open(dataDir, options.domain);
   const store = await Store.open({
     dataDir,
     databaseUrl: options.databaseUrl,
     secretKey: process.env.WARREN_SECRET_KEY,
     logger,
   });
+  const { tls } = await tunnelTlsOf(store, dataDir, [options.bind, `edge.${options.domain}`], options.tunnelTls, false);
   let admin = await bootstrap(store, options.admin);
   // Nobody but local users reaches a loopback-only edge, so a full zone may route before its
   // delegation is proven (the README tour). Anywhere else a zone waits for its activation check.
@@ -146,41 +118,8 @@ export async function serve(options: ServeOptions): Promise<void> {
     zoneAutoActivate,
     pendingZoneExpiryMs: options.pendingZoneExpiryDays * 86_400_000,
   });
-  // The Access gate: apps, policies and service tokens in memory, reloaded by the change feed.
-  const accessGate = new AccessGate(store, logger);
-  await accessGate.start();
-  const smtpUrl = options.smtp?.url;
-  const access = new AccessEdge({
-    gate: accessGate,
-    ring: control.access.ring,
-    store,
-    mailer:
-      smtpUrl === undefined ? undefined : new OtpMailer(smtpUrl, options.smtp?.from ?? `access@${options.domain}`),
-    throttle: new SignInThrottle(store.clock),
-    idpFetch: idpFetch({ allowPrivate: options.allowPrivateIdpAddresses }),
-    logger,
-  });
-  const certificates = new EdgeCertificates(store, httpsPair, logger);
-  if (https !== undefined) await certificates.start();
-  const edge = new EdgeServer({
-    certificates: https === undefined ? undefined : certificates,
-    clientCertificates: accessGate,
-    acmeChallenge: acmeOn === undefined ? undefined : (token) => store.acme.challenge(token),
-    ...control.edgeHooks(),
-    access,
-    edgeName,
-    bind: options.bind,
-    httpPort: options.httpPort,
-    tunnelPort: options.tunnelPort,
-    tunnelLimits: options.tunnelLimits,
-    tls: { cert: tls.certPem, key: tls.keyPem },
-    https,
-    quick,
-    quickTunnelsPerMinute: options.quickTunnelsPerMinute,
-    originResponseTimeoutMs: options.originResponseTimeoutMs,
-    requestBodyIdleTimeoutMs: options.requestBodyIdleTimeoutMs,
-    logger,
-  });
+  const wired = await wireEdge({ ...options, store, control, logger, dataDir, edgeName, tls });
+  const { edge, acmeOn } = wired;
   let ready = false;
   const api = createApiServer({
     logger,
@@ -260,10 +199,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     ready = false;
     management.close();
     await acme?.close();
-    certificates.stop();
-    await Promise.all([edge.close(), api.close(), dns?.close()]);
-    accessGate.close();
-    access.close();
+    await Promise.all([wired.close(), api.close(), dns?.close()]);
     await control.close();
     await store.close();
   });
@@ -305,47 +241,8 @@ async function startServeDns(
   }
 }
 
-/**
- * A certificate chain and its key from two PEM files (`--https-cert/--https-key`,
- * `--tls-cert/--tls-key`), read and checked to belong together before anything listens;
- * undefined when neither file is given.
- */
-async function loadCertificatePair(
-  flags: { cert: string; key: string; purpose: string },
-  files: { cert: string | undefined; key: string | undefined },
-): Promise<{ cert: string; key: string } | undefined> {
-  if (files.cert === undefined && files.key === undefined) return undefined;
-  if (files.cert === undefined || files.key === undefined) {
-    throw new WarrenError(
-      'WARREN_CONFIG_INVALID',
-      `${flags.purpose} needs both ${flags.cert} and ${flags.key} (PEM files); pass both, or neither`,
-    );
-  }
-  const read = async (flag: string, file: string): Promise<string> => {
-    try {
-      return await readFile(file, 'utf8');
-    } catch (err) {
-      throw new WarrenError(
-        'WARREN_CONFIG_INVALID',
-        `${flag} ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-      );
-    }
-  };
-  const cert = await read(flags.cert, files.cert);
-  const key = await read(flags.key, files.key);
-  try {
-    createSecureContext({ cert, key });
-  } catch (err) {
-    throw new WarrenError(
-      'WARREN_CONFIG_INVALID',
-      `${flags.cert} ${files.cert} / ${flags.key} ${files.key}: ${(err as Error).message}; pass a PEM certificate chain and the private key it was issued for`,
-    );
-  }
-  return { cert, key };
-}
-
 /** One line for the start banner: who can log in; undefined when nobody can yet (setup link). */
-async function bootstrap(store: Store, admin: ServeOptions['admin']): Promise<string | undefined> {
+export async function bootstrap(store: Store, admin: ServeOptions['admin']): Promise<string | undefined> {
   if (admin.email !== undefined && admin.token !== undefined) {
     try {
       // The same rules as every other way of setting a password (setup page, `warren admin`).

@@ -1,4 +1,4 @@
-import type { ConnectorInfo, MuxConnection } from '../../protocol/index.js';
+import type { ConnectorInfo, MuxConnection, MuxStream, RequestHead } from '../../protocol/index.js';
 
 /** One registered connector connection, as the edge sees it. */
 export interface EdgeLink {
@@ -18,4 +18,14 @@ export interface EdgeLink {
    * another link of the tunnel is usable, until anything arrives from it again. Absent: false.
    */
   stalled?: boolean;
+  /**
+   * A link held by another edge (routing/peer-directory.ts): `conn` is the edge-to-edge link, and
+   * a request is opened with this (it names the tunnel and the connection to the holder).
+   */
+  openStream?: ((head: RequestHead) => MuxStream) | undefined;
+}
+
+/** Opens a request stream on a link: the connector's own link, or through the edge that holds it. */
+export function openLinkStream(link: EdgeLink, head: RequestHead): MuxStream {
+  return link.openStream === undefined ? link.conn.openStream(head) : link.openStream(head);
 }

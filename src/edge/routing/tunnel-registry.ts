@@ -5,6 +5,11 @@ interface LiveTunnel {
   next: number;
 }
 
+/** Links of tunnels this edge holds none of: the other edges' (routing/peer-directory.ts). */
+export interface PeerLinks {
+  pick(tunnelId: string): EdgeLink | undefined;
+}
+
 export interface RegistryEvents {
   registered?: (link: EdgeLink) => void;
   unregistered?: (link: EdgeLink) => void;
@@ -17,6 +22,8 @@ export interface RegistryEvents {
 export class TunnelRegistry {
   readonly #tunnels = new Map<string, LiveTunnel>();
   readonly #events: RegistryEvents;
+  /** Asked when this edge has no usable link of a tunnel (several edges on one database). */
+  peers: PeerLinks | undefined;
 
   constructor(events: RegistryEvents = {}) {
     this.#events = events;
@@ -43,11 +50,20 @@ export class TunnelRegistry {
   }
 
   /**
-   * A link to send the next request of this tunnel on, or undefined when none is usable. A stalled
+   * A link to send the next request of this tunnel on: one of this edge's own when it has a
+   * usable one (a local link costs no extra hop), else one another edge holds; undefined when
+   * there is none.
+   */
+  pick(tunnelId: string): EdgeLink | undefined {
+    return this.pickLocal(tunnelId) ?? this.peers?.pick(tunnelId);
+  }
+
+  /**
+   * One of this edge's own links of the tunnel, or undefined when none is usable. A stalled
    * link is picked only when every live link is stalled: a wait on one that may wake up serves a
    * visitor better than a refusal (a load balancer's "fail open").
    */
-  pick(tunnelId: string): EdgeLink | undefined {
+  pickLocal(tunnelId: string): EdgeLink | undefined {
     const t = this.#tunnels.get(tunnelId);
     if (t === undefined) return undefined;
     const links = t.links;
@@ -73,6 +89,12 @@ export class TunnelRegistry {
   hasResponsiveLink(tunnelId: string): boolean {
     const links = this.#tunnels.get(tunnelId)?.links ?? [];
     return links.some((l) => !l.draining && !l.conn.closed && l.stalled !== true);
+  }
+
+  /** This edge's live link with this connection id, if any. */
+  linkById(tunnelId: string, connectionId: string): EdgeLink | undefined {
+    const link = this.#tunnels.get(tunnelId)?.links.find((l) => l.connectionId === connectionId);
+    return link === undefined || link.draining || link.conn.closed || link.stalled === true ? undefined : link;
   }
 
   links(tunnelId: string): readonly EdgeLink[] {

@@ -1,14 +1,12 @@
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
 import { accessCertificates } from './access-certificates-migration.js';
 import { edgeCertificates } from './edge-certificates-migration.js';
+import { edgeMembers } from './edge-members-migration.js';
 import { narrowLegacyLoginTokens } from './legacy-login-tokens.js';
 import { revocationsAndPendingZones } from './revocations-pending-zones.js';
 import type { Database } from './schema.js';
 
-/**
- * Versioned schema migrations, applied in name order on start. Never edit a
- * released migration: add the next one. Names sort lexically, hence the padding.
- */
+/** Schema migrations, applied in name order (padded: names sort lexically); never edit a released one, add the next. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_identity_zones_tunnels_audit': {
     async up(db: Kysely<unknown>): Promise<void> {
@@ -389,6 +387,7 @@ const MIGRATIONS: Record<string, Migration> = {
     },
   },
   '0012_edge_certificates': { up: edgeCertificates },
+  '0013_edge_members': { up: edgeMembers },
   '0015_access_certificates': { up: accessCertificates },
 };
 

@@ -17,6 +17,7 @@ import type {
   AcmeOrderRow,
   EdgeCertificateRow,
 } from './edge-certificate-rows.js';
+import type { EdgeAuthorityRow, EdgeMemberRow } from './edge-member-rows.js';
 
 export type {
   AccessAppPolicyRow,
@@ -37,6 +38,7 @@ export type {
   AcmeOrderRow,
   EdgeCertificateRow,
 } from './edge-certificate-rows.js';
+export type { EdgeAuthorityRow, EdgeMemberRow } from './edge-member-rows.js';
 
 /**
  * Row shapes of every table, as Kysely sees them. Both dialects store the same
@@ -315,6 +317,8 @@ export interface Database {
   acme_orders: AcmeOrderRow;
   acme_challenges: AcmeChallengeRow;
   acme_accounts: AcmeAccountRow;
+  edge_members: EdgeMemberRow;
+  edge_authority: EdgeAuthorityRow;
 }
 
 /** A signed-in dashboard session (the `warren_session` cookie); only the cookie value's hash is stored. */

@@ -1,13 +1,11 @@
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
+import { clusterState } from './cluster-state-migration.js';
 import { edgeCertificates } from './edge-certificates-migration.js';
 import { narrowLegacyLoginTokens } from './legacy-login-tokens.js';
 import { revocationsAndPendingZones } from './revocations-pending-zones.js';
 import type { Database } from './schema.js';
 
-/**
- * Versioned schema migrations, applied in name order on start. Never edit a
- * released migration: add the next one. Names sort lexically, hence the padding.
- */
+/** Schema migrations, applied in name order on start; never edit a released one: add the next (names sort lexically). */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_identity_zones_tunnels_audit': {
     async up(db: Kysely<unknown>): Promise<void> {
@@ -390,6 +388,7 @@ const MIGRATIONS: Record<string, Migration> = {
     },
   },
   '0012_edge_certificates': { up: edgeCertificates },
+  '0014_cluster_state': { up: clusterState },
 };
 
 /** Hands Kysely's Migrator the migrations compiled into this build. */

@@ -9,6 +9,7 @@ import type {
   AccessPolicyRow,
   AccessServiceTokenRow,
 } from './access-rows.js';
+import type { AccessPendingRow, BackoffLedgerRow, TunnelSlotRow } from './cluster-state-rows.js';
 import type {
   AcmeAccountRow,
   AcmeChallengeRow,
@@ -28,6 +29,7 @@ export type {
   AccessPolicyRow,
   AccessServiceTokenRow,
 } from './access-rows.js';
+export type { AccessPendingRow, BackoffLedgerRow, TunnelSlotRow } from './cluster-state-rows.js';
 export type {
   AcmeAccountRow,
   AcmeChallengeRow,
@@ -312,6 +314,9 @@ export interface Database {
   acme_orders: AcmeOrderRow;
   acme_challenges: AcmeChallengeRow;
   acme_accounts: AcmeAccountRow;
+  backoff_ledgers: BackoffLedgerRow;
+  access_pending: AccessPendingRow;
+  tunnel_slots: TunnelSlotRow;
 }
 
 /** A signed-in dashboard session (the `warren_session` cookie); only the cookie value's hash is stored. */

@@ -156,7 +156,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     store,
     mailer:
       smtpUrl === undefined ? undefined : new OtpMailer(smtpUrl, options.smtp?.from ?? `access@${options.domain}`),
-    throttle: new SignInThrottle(store.clock),
+    throttle: new SignInThrottle(store, 'access'),
     idpFetch: idpFetch({ allowPrivate: options.allowPrivateIdpAddresses }),
     logger,
   });

@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
+import { promises as dnsPromises } from 'node:dns';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
+import { resolveEdgeAddresses } from '../src/connector/index.js';
 import { AccessBrowser } from './support/access-login-client.js';
 import { ADMIN_EMAIL, ADMIN_TOKEN, DIALECTS } from './support/control-harness.js';
 import { dig } from './support/dig.js';
 import { eventually } from './support/eventually.js';
 import { startSmtpCatcher } from './support/smtp-catcher.js';
 import { visit } from './support/visit.js';
-import { type ServeHandle, startServe } from './support/warren-processes.js';
+import { type Proc, type ServeHandle, startCli, startServe } from './support/warren-processes.js';
 
 const postgres = DIALECTS.find((d) => d.name === 'postgres') as (typeof DIALECTS)[number];
 const TEAM = 'team.access.warren.localhost';
@@ -47,7 +49,16 @@ describe('three warren serve processes on one PostgreSQL', { skip: postgres.skip
     for (let i = 0; i < 3; i++) {
       const serve = await startServe({
         ...(i === 0 ? {} : { dataDir: edge(0).serve.dataDir }),
-        args: ['--database-url', db.databaseUrl as string, '--dns-port', '0', '--smtp-url', smtp.url],
+        args: [
+          '--database-url',
+          db.databaseUrl as string,
+          '--dns-port',
+          '0',
+          '--smtp-url',
+          smtp.url,
+          '--edge-name',
+          `edge-${'abc'[i]}`,
+        ],
         env: { WARREN_ADMIN_EMAIL: ADMIN_EMAIL, WARREN_ADMIN_TOKEN: ADMIN_TOKEN, WARREN_ADMIN_PASSWORD: PASSWORD },
       });
       const dnsPort = Number((await serve.waitFor(/dns\s+\S+:(\d+) \(UDP and TCP\)/))[1]);
@@ -165,5 +176,85 @@ describe('three warren serve processes on one PostgreSQL', { skip: postgres.skip
     });
     assert.equal(put.status, 200, JSON.stringify(put.json));
     await eventually(async () => (await answer()).endsWith('198.51.100.2'), 5_000, 'B answers after its resync');
+  });
+
+  test('an SRV name _warren._tcp.D resolves to its edges, by priority then weight', async () => {
+    const a = edge(0).serve.apiBase;
+    for (const [target, priority, weight, port] of [
+      ['edge-b.example.com', 10, 5, 7002],
+      ['edge-a.example.com', 10, 50, 7001],
+      ['edge-c.example.com', 20, 100, 7003],
+    ] as const) {
+      const r = await api(a, 'POST', `/zones/${zoneId}/dns_records`, {
+        type: 'SRV',
+        name: '_warren._tcp.example.com',
+        data: { priority, weight, port, target },
+      });
+      assert.ok(r.json.success, JSON.stringify(r.json));
+    }
+    const resolver = new dnsPromises.Resolver();
+    resolver.setServers([`127.0.0.1:${edge(1).dnsPort}`]);
+    await eventually(
+      async () => (await resolver.resolveSrv('_warren._tcp.example.com').catch(() => [])).length === 3,
+      5_000,
+      'the SRV records are served',
+    );
+    assert.deepEqual(await resolveEdgeAddresses('_warren._tcp.example.com', resolver), [
+      { host: 'edge-a.example.com', port: 7001 },
+      { host: 'edge-b.example.com', port: 7002 },
+      { host: 'edge-c.example.com', port: 7003 },
+    ]);
+  });
+
+  test('--edge A --edge C spreads the 4 links over two processes, and they re-link to A when C is killed', async () => {
+    const a = edge(0).serve;
+    const c = edge(2).serve;
+    const created = await api<{ id: string }>(a.apiBase, 'POST', `/accounts/${accountId}/cfd_tunnel`, {
+      name: 'spread',
+    });
+    const tunnelId = created.json.result.id;
+    const token = (await api<string>(a.apiBase, 'GET', `/accounts/${accountId}/cfd_tunnel/${tunnelId}/token`)).json
+      .result;
+    const colos = async (): Promise<string[]> => {
+      const r = await api<{ conns: { colo_name: string }[] }[]>(
+        a.apiBase,
+        'GET',
+        `/accounts/${accountId}/cfd_tunnel/${tunnelId}/connections`,
+      );
+      return r.json.result.flatMap((x) => x.conns.map((k) => k.colo_name)).sort();
+    };
+    let connector: Proc | undefined;
+    try {
+      connector = startCli([
+        'tunnel',
+        'run',
+        '--token',
+        token,
+        '--edge',
+        `127.0.0.1:${a.tunnelPort}`,
+        '--edge',
+        `127.0.0.1:${c.tunnelPort}`,
+        '--edge-ca',
+        a.caPath,
+        '--url',
+        'http://127.0.0.1:9',
+        '--loglevel',
+        'warn',
+      ]);
+      await eventually(
+        async () => JSON.stringify(await colos()) === JSON.stringify(['edge-a', 'edge-a', 'edge-c', 'edge-c']),
+        15_000,
+        'two links on each edge',
+      );
+      await c.stop('SIGKILL');
+      // C's rows stay until its heartbeats expire (another item of issue 23); A's own links are what count.
+      await eventually(
+        async () => (await colos()).filter((n) => n === 'edge-a').length === 4,
+        15_000,
+        'all four links on A',
+      );
+    } finally {
+      await connector?.stop();
+    }
   });
 });

@@ -8,6 +8,7 @@ import { ADMIN_EMAIL, ADMIN_TOKEN, DIALECTS } from './support/control-harness.js
 import { dig } from './support/dig.js';
 import { eventually } from './support/eventually.js';
 import { startSmtpCatcher } from './support/smtp-catcher.js';
+import { startTestOrigin } from './support/test-origin.js';
 import { visit } from './support/visit.js';
 import { type Proc, type ServeHandle, startCli, startServe } from './support/warren-processes.js';
 
@@ -165,7 +166,7 @@ describe('three warren serve processes on one PostgreSQL', { skip: postgres.skip
     try {
       const killed = await admin.query<{ pid: number }>(
         `SELECT pg_terminate_backend(pid) AS ok, pid FROM pg_stat_activity
-          WHERE datname = current_database() AND query = 'LISTEN warren_changes' AND pid <> pg_backend_pid()`,
+          WHERE datname = current_database() AND query LIKE 'LISTEN %' AND pid <> pg_backend_pid()`,
       );
       assert.equal(killed.rows.length, 3, 'one LISTEN connection per process');
     } finally {
@@ -176,6 +177,60 @@ describe('three warren serve processes on one PostgreSQL', { skip: postgres.skip
     });
     assert.equal(put.status, 200, JSON.stringify(put.json));
     await eventually(async () => (await answer()).endsWith('198.51.100.2'), 5_000, 'B answers after its resync');
+  });
+
+  test('warren tail through process B shows a request served by process A', async () => {
+    const a = edge(0).serve;
+    const b = edge(1).serve;
+    const origin = await startTestOrigin();
+    const created = await api<{ id: string }>(a.apiBase, 'POST', `/accounts/${accountId}/cfd_tunnel`, { name: 'tailed' });
+    const tunnelId = created.json.result.id;
+    await api(a.apiBase, 'PUT', `/zones/${zoneId}/tunnels/${tunnelId}/routes`, {
+      type: 'dns',
+      user_hostname: 'tailed.example.com',
+    });
+    const token = (await api<string>(a.apiBase, 'GET', `/accounts/${accountId}/cfd_tunnel/${tunnelId}/token`)).json
+      .result;
+    const procs: Proc[] = [];
+    try {
+      const connector = startCli([
+        'tunnel',
+        'run',
+        '--token',
+        token,
+        '--edge',
+        `127.0.0.1:${a.tunnelPort}`,
+        '--edge-ca',
+        a.caPath,
+        '--url',
+        origin.url,
+        '--loglevel',
+        'warn',
+      ]);
+      procs.push(connector);
+      await eventually(
+        async () => (await visit(a.httpPort, 'tailed.example.com', '/status/204')).status === 204,
+        15_000,
+        'the tunnel serves at A',
+      );
+      const tail = startCli(['tail', 'tailed', '--api', b.apiBase, '--api-token', ADMIN_TOKEN, '--output', 'json']);
+      procs.push(tail);
+      // B holds no link of the tunnel: the connector's answer comes through A.
+      await tail.waitFor(/connector \S+ is streaming/, { from: 'stderr', timeoutMs: 15_000 });
+      assert.equal((await visit(a.httpPort, 'tailed.example.com', '/status/201')).status, 201);
+      await eventually(
+        () =>
+          tail
+            .stdout()
+            .split('\n')
+            .some((l) => l.startsWith('{') && (JSON.parse(l) as { path?: string }).path === '/status/201'),
+        5_000,
+        'the event in the tail at B',
+      );
+    } finally {
+      for (const p of procs.reverse()) await p.stop();
+      await origin.close();
+    }
   });
 
   test('an SRV name _warren._tcp.D resolves to its edges, by priority then weight', async () => {

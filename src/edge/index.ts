@@ -59,6 +59,7 @@ export {
 export { DnsHostRouter } from './routing/dns-host-router.js';
 export { QuickHostRouter } from './routing/quick-host-router.js';
 export { TunnelRegistry } from './routing/tunnel-registry.js';
+export { TAIL_ANNOUNCE_MS, TailRelay } from './tail-relay.js';
 export {
   DEFAULT_ORIGIN_RESPONSE_TIMEOUT_MS,
   DEFAULT_REQUEST_BODY_IDLE_TIMEOUT_MS,

@@ -213,8 +213,8 @@ export class Store implements Repositories {
       kysely = new PostgresDialect({ pool });
       dialect = 'postgres';
       feed = new ChangeFeed(
-        async (payload) => {
-          await pool.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, payload]);
+        async (payload, channel = NOTIFY_CHANNEL) => {
+          await pool.query('SELECT pg_notify($1, $2)', [channel, payload]);
         },
         (err, topic) =>
           logger.warn(

@@ -18,6 +18,7 @@ import {
   EdgeServer,
   ManagementEndpoint,
   QuickTunnelAuthority,
+  TailRelay,
   type TunnelPortLimits,
 } from '../../edge/index.js';
 import { WarrenError } from '../../errors/index.js';
@@ -197,6 +198,8 @@ export async function serve(options: ServeOptions): Promise<void> {
     logger,
   });
   api.server.on('upgrade', management.onUpgrade);
+  // A tail on this process also sees the connectors linked to other processes on the database.
+  const tailRelay = new TailRelay(edge.management, store.feed, logger);
   const ports = await edge.listen();
   const host = options.bind.includes(':') ? `[${options.bind}]` : options.bind;
   // One /metrics on the API port: the edge's counters and the DNS server's (queries by type, answers by rcode).
@@ -258,6 +261,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   onShutdownSignals(logger, async () => {
     ready = false;
     management.close();
+    tailRelay.close();
     await acme?.close();
     certificates.stop();
     await Promise.all([edge.close(), api.close(), dns?.close()]);

@@ -77,9 +77,30 @@ export class ClusterStateStore {
 
   // ---- logins in flight ----
 
-  async putPending(row: AccessPendingRow, nowMs: number): Promise<void> {
+  /**
+   * Stores a login in flight. Every {@link SWEEP_EVERY} writes, expired rows go, and with `max`
+   * the oldest rows of the kind past `max` (so a flood of started logins stays bounded).
+   */
+  async putPending(row: AccessPendingRow, nowMs: number, max?: number): Promise<void> {
     if (++this.#pendingWrites % SWEEP_EVERY === 0) {
       await this.#db.deleteFrom('access_pending').where('expires_ms', '<=', nowMs).execute();
+      if (max !== undefined) {
+        const cut = await this.#db
+          .selectFrom('access_pending')
+          .select('expires_ms')
+          .where('kind', '=', row.kind)
+          .orderBy('expires_ms', 'desc')
+          .offset(max - 1)
+          .limit(1)
+          .executeTakeFirst();
+        if (cut !== undefined) {
+          await this.#db
+            .deleteFrom('access_pending')
+            .where('kind', '=', row.kind)
+            .where('expires_ms', '<=', cut.expires_ms)
+            .execute();
+        }
+      }
     }
     await this.#db.insertInto('access_pending').values(row).execute();
   }

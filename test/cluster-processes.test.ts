@@ -183,7 +183,9 @@ describe('three warren serve processes on one PostgreSQL', { skip: postgres.skip
     const a = edge(0).serve;
     const b = edge(1).serve;
     const origin = await startTestOrigin();
-    const created = await api<{ id: string }>(a.apiBase, 'POST', `/accounts/${accountId}/cfd_tunnel`, { name: 'tailed' });
+    const created = await api<{ id: string }>(a.apiBase, 'POST', `/accounts/${accountId}/cfd_tunnel`, {
+      name: 'tailed',
+    });
     const tunnelId = created.json.result.id;
     await api(a.apiBase, 'PUT', `/zones/${zoneId}/tunnels/${tunnelId}/routes`, {
       type: 'dns',

@@ -244,8 +244,7 @@ export class AccessLogin {
       if (locked !== undefined) await this.#audit(app, email, ip, idp, false, lockoutReason(locked));
       const pin = await this.#pins.issue(email, app.aud);
       const verdict = this.#o.gate.evaluate(app, { ip, email, loginMethod: idp.id });
-      // Mail only goes to addresses the app's policies would let in; the page reads the same either way,
-      // and the mail is not awaited, so neither the answer nor its timing tells them apart.
+      // Mail only to addresses the policies admit; the page is the same and the mail not awaited (no oracle).
       if (verdict.decision === 'allow' && this.#o.mailer !== undefined) {
         this.#o.mailer
           .send({ to: email, code: pin.code, appName: app.name, teamDomain: team })

@@ -114,6 +114,17 @@ export class ClusterStateStore {
       .executeTakeFirst();
   }
 
+  /** Rows of `kind` not expired at `nowMs` (with `secretHash`: only those). */
+  async countPending(kind: string, nowMs: number, secretHash?: string): Promise<number> {
+    let q = this.#db
+      .selectFrom('access_pending')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('kind', '=', kind)
+      .where('expires_ms', '>', nowMs);
+    if (secretHash !== undefined) q = q.where('secret_hash', '=', secretHash);
+    return Number((await q.executeTakeFirst())?.n ?? 0);
+  }
+
   /** Deletes it; true only for the one caller (of any process) that did. */
   async takePending(kind: string, id: string): Promise<boolean> {
     const r = await this.#db

@@ -60,7 +60,7 @@ const edge = new AccessEdge({
   ring,
   store,
   mailer: undefined,
-  throttle: new SignInThrottle(store.clock),
+  throttle: new SignInThrottle(store, 'access'),
   logger,
 });
 const jwt = await signAccessJwt(await ring.signingKey(account.id), {

@@ -35,6 +35,7 @@ for (const dialect of DIALECTS) {
               '0011_tunnel_configuration_reports',
               '0012_edge_certificates',
               '0013_edge_members',
+              '0014_cluster_state',
               '0015_access_certificates',
             ],
           );

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Store } from '../store/index.js';
 import { PeriodicJob, SYSTEM_TIMERS, type Timers } from '../time/index.js';
 import type { AccessKeyRing } from './key-ring.js';
 
@@ -14,12 +15,17 @@ export class KeyRotationJob {
   readonly #logger: Logger;
   readonly #job: PeriodicJob<string[]>;
 
-  constructor(ring: AccessKeyRing, logger: Logger, timers: Timers = SYSTEM_TIMERS) {
+  /** With `store`, a check runs in one process at a time across the database (the others skip it). */
+  constructor(ring: AccessKeyRing, logger: Logger, timers: Timers = SYSTEM_TIMERS, store?: Store) {
     this.#ring = ring;
     this.#logger = logger;
     this.#job = new PeriodicJob(
       timers,
-      () => this.#rotate(),
+      async () => {
+        if (store === undefined) return this.#rotate();
+        const r = await store.exclusive('access-key-rotation', () => this.#rotate());
+        return r.ran ? r.value : [];
+      },
       (err) => this.#logger.warn({ err: (err as Error).message }, 'access: key rotation check failed'),
     );
   }

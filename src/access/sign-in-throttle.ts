@@ -1,5 +1,5 @@
 import { isIPv6 } from 'node:net';
-import type { Clock } from '../store/index.js';
+import type { Clock, Store } from '../store/index.js';
 
 /** How one key (an e-mail address, or a source IP) is let off and then locked out. */
 export interface LockoutPolicy {
@@ -29,10 +29,6 @@ export const SOURCE_LOCKOUT: LockoutPolicy = {
   forgetAfterMs: 60 * 60_000, // 1 hour without a failure
 };
 
-// Memory bound under floods of distinct addresses or sources: past this many keys the
-// oldest-touched are dropped (an attacker would need that many keys to push a victim's out).
-const MAX_KEYS = 100_000;
-
 /** Who is signing in: the address as typed (any case), and the source IP. */
 export interface SignInAttempt {
   /** The e-mail address (or other account name) the form was sent for; omit for forms without one. */
@@ -48,59 +44,37 @@ export interface SignInRefusal {
   retryAfterSeconds: number;
 }
 
-interface Ledger {
-  failures: number;
-  lastFailureMs: number;
-  lockedUntilMs: number;
-}
-
+/** One budget (addresses, or sources) of one throttle, kept in the store's backoff ledgers. */
 class LockoutBook {
-  readonly #keys = new Map<string, Ledger>();
+  readonly #store: Store;
+  readonly #book: string;
   readonly #policy: LockoutPolicy;
 
-  constructor(policy: LockoutPolicy) {
+  constructor(store: Store, book: string, policy: LockoutPolicy) {
+    this.#store = store;
+    this.#book = book;
     this.#policy = policy;
   }
 
   /** Milliseconds of lock-out left for `key` (0: not locked). */
-  lockedFor(key: string, now: number): number {
-    const l = this.#live(key, now);
-    return l === undefined ? 0 : Math.max(0, l.lockedUntilMs - now);
+  async lockedFor(key: string, now: number): Promise<number> {
+    const l = await this.#store.cluster.failures(this.#book, key);
+    return l === undefined ? 0 : Math.max(0, l.locked_until_ms - now);
   }
 
   /** Counts a failure; returns the lock-out it starts in ms (0: still within the free failures). */
-  fail(key: string, now: number): number {
-    let l = this.#live(key, now);
-    if (l === undefined) {
-      if (this.#keys.size >= MAX_KEYS) {
-        const oldest = this.#keys.keys().next();
-        if (oldest.done !== true) this.#keys.delete(oldest.value);
-      }
-      l = { failures: 0, lastFailureMs: now, lockedUntilMs: 0 };
-    }
-    this.#keys.delete(key); // re-insert: Map order is then least recently failed first
-    this.#keys.set(key, l);
-    l.failures += 1;
-    l.lastFailureMs = now;
-    const over = l.failures - this.#policy.freeFailures;
+  async fail(key: string, now: number): Promise<number> {
+    const failures = await this.#store.cluster.fail(this.#book, key, now, now - this.#policy.forgetAfterMs);
+    const over = failures - this.#policy.freeFailures;
     if (over <= 0) return 0;
     // 2^min(over-1, 30): the cap on the exponent keeps the number finite; maxLockoutMs cuts it anyway.
     const ms = Math.min(this.#policy.maxLockoutMs, this.#policy.firstLockoutMs * 2 ** Math.min(over - 1, 30));
-    l.lockedUntilMs = now + ms;
+    await this.#store.cluster.lockUntil(this.#book, key, now + ms);
     return ms;
   }
 
-  clear(key: string): void {
-    this.#keys.delete(key);
-  }
-
-  #live(key: string, now: number): Ledger | undefined {
-    const l = this.#keys.get(key);
-    if (l !== undefined && now - l.lastFailureMs >= this.#policy.forgetAfterMs && now >= l.lockedUntilMs) {
-      this.#keys.delete(key);
-      return undefined;
-    }
-    return l;
+  clear(key: string): Promise<void> {
+    return this.#store.cluster.clearFailures(this.#book, key);
   }
 }
 
@@ -111,17 +85,18 @@ class LockoutBook {
  * guesser learns nothing; unknown addresses are counted exactly like known ones, so the
  * refusal does not reveal which addresses have an account.
  *
- * In memory, per process: with several control processes each keeps its own counts (an
- * attacker spreading attempts over N processes gets N budgets); a restart forgets them.
+ * The counts live in the store (issue 23): every process on one database draws on the same
+ * budgets, so spreading attempts over N edges gives no more tries than one, and a restart
+ * forgets nothing. Each throttle has its own `name` (its budgets are not another form's).
  *
  * Use, in a form handler (check before the secret is verified, report the outcome after):
  * ```ts
  * const attempt = { address: email, source: req.ip };
- * const refusal = throttle.check(attempt);
+ * const refusal = await throttle.check(attempt);
  * if (refusal !== undefined) return answer429(refusal.retryAfterSeconds);
- * if (await secretIsRight()) throttle.succeeded(attempt);
+ * if (await secretIsRight()) await throttle.succeeded(attempt);
  * else {
- *   const lockout = throttle.failed(attempt); // a refusal when this failure started a lock-out
+ *   const lockout = await throttle.failed(attempt); // a refusal when this failure started a lock-out
  *   …
  * }
  * ```
@@ -131,36 +106,36 @@ export class SignInThrottle {
   readonly #addresses: LockoutBook;
   readonly #sources: LockoutBook;
 
-  constructor(clock: Clock, policy: { address?: LockoutPolicy; source?: LockoutPolicy } = {}) {
-    this.#clock = clock;
-    this.#addresses = new LockoutBook(policy.address ?? ADDRESS_LOCKOUT);
-    this.#sources = new LockoutBook(policy.source ?? SOURCE_LOCKOUT);
+  constructor(store: Store, name: string, policy: { address?: LockoutPolicy; source?: LockoutPolicy } = {}) {
+    this.#clock = store.clock;
+    this.#addresses = new LockoutBook(store, `${name}:address`, policy.address ?? ADDRESS_LOCKOUT);
+    this.#sources = new LockoutBook(store, `${name}:source`, policy.source ?? SOURCE_LOCKOUT);
   }
 
   /** A refusal when the address or the source is locked out now; undefined: go on and check the secret. */
-  check(attempt: SignInAttempt): SignInRefusal | undefined {
+  async check(attempt: SignInAttempt): Promise<SignInRefusal | undefined> {
     const now = this.#clock.now().getTime();
     const address = addressKey(attempt.address);
-    const a = address === undefined ? 0 : this.#addresses.lockedFor(address, now);
-    const s = this.#sources.lockedFor(sourceKey(attempt.source), now);
+    const a = address === undefined ? 0 : await this.#addresses.lockedFor(address, now);
+    const s = await this.#sources.lockedFor(sourceKey(attempt.source), now);
     if (a === 0 && s === 0) return undefined;
     return a >= s ? refusal('address', a) : refusal('source', s);
   }
 
   /** Counts a failed attempt; returns a refusal when this failure started a lock-out (audit it). */
-  failed(attempt: SignInAttempt): SignInRefusal | undefined {
+  async failed(attempt: SignInAttempt): Promise<SignInRefusal | undefined> {
     const now = this.#clock.now().getTime();
     const address = addressKey(attempt.address);
-    const a = address === undefined ? 0 : this.#addresses.fail(address, now);
-    const s = this.#sources.fail(sourceKey(attempt.source), now);
+    const a = address === undefined ? 0 : await this.#addresses.fail(address, now);
+    const s = await this.#sources.fail(sourceKey(attempt.source), now);
     if (a === 0 && s === 0) return undefined;
     return a >= s ? refusal('address', a) : refusal('source', s);
   }
 
   /** A right secret: the address starts afresh (the source's count stays: it may be spraying). */
-  succeeded(attempt: SignInAttempt): void {
+  async succeeded(attempt: SignInAttempt): Promise<void> {
     const address = addressKey(attempt.address);
-    if (address !== undefined) this.#addresses.clear(address);
+    if (address !== undefined) await this.#addresses.clear(address);
   }
 }
 

@@ -19,6 +19,7 @@ import { SYSTEM_TIMERS, type Timers } from '../time/index.js';
 import { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from './backoff.js';
 import { ConnectorLink, TlsSessionCache, type TunnelCredentials } from './connector-link.js';
 import type { ConnectorMetrics } from './connector-metrics.js';
+import type { EdgeAddress } from './edge-addresses.js';
 import type { LogTap } from './log-tap.js';
 
 export const CONNECTOR_VERSION = '0.1.0';
@@ -50,7 +51,13 @@ export interface EdgeDialOptions {
 }
 
 export interface ConnectorOptions {
-  edge: { host: string; port: number };
+  edge: EdgeAddress;
+  /**
+   * Several edges (`--edge A --edge B`, or an SRV name): link i dials edge i mod n, so 4 links
+   * spread over 2 edges as cloudflared spreads over two data centres, and a link that fails or
+   * is lost dials the next edge, so links move off an edge that went away. Default: `[edge]`.
+   */
+  edges?: readonly EdgeAddress[] | undefined;
   ca: string | undefined;
   /** Trust the edge by this SPKI pin instead of `ca` (a tunnel token's `p`, when no --edge-ca is given). */
   edgePin?: string | undefined;
@@ -182,20 +189,25 @@ export class Connector {
     const log = o.logger.child({ connIndex: index });
     const backoff = new Backoff(o.backoff ?? DEFAULT_BACKOFF);
     const signal = this.#abort.signal;
-    const edgeAddress = `${o.edge.host}:${o.edge.port}`;
+    const edges = o.edges !== undefined && o.edges.length > 0 ? o.edges : [o.edge];
+    let at = index % edges.length;
     let failures = 0;
     while (!this.#stopping) {
+      const edge = edges[at] as EdgeAddress;
+      const edgeAddress = `${edge.host}:${edge.port}`;
+      // Whatever ends this attempt (a lost link, a failed dial), the next one tries the next edge.
+      at = (at + 1) % edges.length;
       if (index > 0) {
         await untilOrAbort(this.#firstRegistered, signal);
         if (this.#stopping) return;
       }
       const link = new ConnectorLink({
-        host: o.edge.host,
-        port: o.edge.port,
+        host: edge.host,
+        port: edge.port,
         secureContext: this.#secureContext,
         sessions: this.#sessions,
         edgePin: o.edgePin,
-        servername: o.edge.host,
+        servername: edge.host,
         ...(o.dial ?? {}),
         connector: {
           connectorId: this.connectorId,

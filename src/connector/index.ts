@@ -10,6 +10,13 @@ export { ConnectorLink, type TunnelCredentials } from './connector-link.js';
 export { ConnectorMetrics } from './connector-metrics.js';
 export { type DiagSource, isLoopbackPeer, scrubSecrets } from './diag-endpoints.js';
 export {
+  type EdgeAddress,
+  isSrvName,
+  parseEdgeAddress,
+  resolveEdgeAddresses,
+  type SrvResolver,
+} from './edge-addresses.js';
+export {
   HealthMonitor,
   type HealthMonitorOptions,
   type HealthProbe,

@@ -135,7 +135,7 @@ export class ControlPlane {
   private constructor(options: ControlPlaneOptions, originCa: OriginCa) {
     const { store, logger } = options;
     this.store = store;
-    this.signInThrottle = new SignInThrottle(store.clock);
+    this.signInThrottle = new SignInThrottle(store, 'control');
     const timers = options.timers ?? SYSTEM_TIMERS;
     this.zoneVerifier = new ZoneVerifier(
       store,

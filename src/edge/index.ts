@@ -63,6 +63,7 @@ export { DnsHostRouter } from './routing/dns-host-router.js';
 export { PeerDirectory } from './routing/peer-directory.js';
 export { QuickHostRouter } from './routing/quick-host-router.js';
 export { TunnelRegistry } from './routing/tunnel-registry.js';
+export { TAIL_ANNOUNCE_MS, TailRelay } from './tail-relay.js';
 export {
   DEFAULT_ORIGIN_RESPONSE_TIMEOUT_MS,
   DEFAULT_REQUEST_BODY_IDLE_TIMEOUT_MS,

@@ -60,6 +60,8 @@ export class ManagementHub {
   readonly #logger: Logger;
   readonly #byTunnel = new Map<string, Map<string, TailSession>>();
   #noticeTimer: NodeJS.Timeout | undefined;
+  /** Hears sessions open and close (the relay to other processes, `TailRelay`). */
+  #observer: { opened(s: TailSession): void; closed(s: TailSession): void } | undefined;
   /** Counters, also on /metrics. */
   readonly stats = { unsolicited: 0, relayed: 0, dropped: 0 };
 
@@ -67,6 +69,11 @@ export class ManagementHub {
     this.#registry = registry;
     this.#logger = logger;
     if (metrics !== undefined) this.#registerMetrics(metrics);
+  }
+
+  /** Sets who hears sessions open and close (one observer). */
+  observe(observer: { opened(s: TailSession): void; closed(s: TailSession): void }): void {
+    this.#observer = observer;
   }
 
   /** Opens a session and asks the tunnel's connectors (or the one named) to stream. */
@@ -97,6 +104,7 @@ export class ManagementHub {
     for (const link of this.#registry.links(tunnelId)) this.#bind(session, link);
     this.#toClient(session, { type: 'ready', tunnel_id: tunnelId, connectors: session.bound.size });
     this.#noticeTimer ??= setInterval(() => this.#flushNotices(), DROP_NOTICE_INTERVAL_MS).unref();
+    this.#observer?.opened(session);
     return session;
   }
 
@@ -108,6 +116,7 @@ export class ManagementHub {
     if (sessions.size === 0) this.#byTunnel.delete(session.tunnelId);
     for (const link of session.bound.values()) send(link, { type: 'stop', session: session.id });
     session.bound.clear();
+    this.#observer?.closed(session);
     if (this.#byTunnel.size === 0 && this.#noticeTimer !== undefined) {
       clearInterval(this.#noticeTimer);
       this.#noticeTimer = undefined;

@@ -30,6 +30,10 @@ const TOPICS: ReadonlySet<string> = new Set<ChangeTopic>([
   'edges',
 ]);
 export const NOTIFY_CHANNEL = 'warren_changes';
+/** Messages between processes (e.g. `warren tail` sessions and their events); each under NOTIFY's 8000 bytes. */
+export const MESSAGE_CHANNEL = 'warren_messages';
+/** The longest message `send` passes on (NOTIFY refuses payloads of 8000 bytes and more). */
+export const MAX_MESSAGE_BYTES = 7_900;
 const RELISTEN_DELAY_MS = 1_000; // 1 second between attempts to re-open a dropped LISTEN connection
 
 /**
@@ -40,12 +44,12 @@ const RELISTEN_DELAY_MS = 1_000; // 1 second between attempts to re-open a dropp
 export class ChangeFeed {
   readonly #events = new EventEmitter();
   readonly #origin = randomUUID();
-  readonly #notify: ((payload: string) => Promise<void>) | undefined;
+  readonly #notify: ((payload: string, channel?: string) => Promise<void>) | undefined;
   readonly #onNotifyError: (err: unknown, topic: ChangeTopic) => void;
 
   /** `onNotifyError` hears a NOTIFY that failed twice (the change itself is committed). */
   constructor(
-    notify?: (payload: string) => Promise<void>,
+    notify?: (payload: string, channel?: string) => Promise<void>,
     onNotifyError: (err: unknown, topic: ChangeTopic) => void = () => {},
   ) {
     this.#notify = notify;
@@ -80,6 +84,40 @@ export class ChangeFeed {
     return () => this.#events.off('change', listener);
   }
 
+  /** Whether other processes can hear `send` (PostgreSQL); SQLite has only this one. */
+  get shared(): boolean {
+    return this.#notify !== undefined;
+  }
+
+  /**
+   * Sends `message` to every other process (not this one); false when it is too long for NOTIFY
+   * or the send failed (messages are best effort, as the events they carry).
+   */
+  async send(message: string): Promise<boolean> {
+    const notify = this.#notify;
+    const payload = `${this.#origin}:${message}`;
+    if (notify === undefined || Buffer.byteLength(payload) > MAX_MESSAGE_BYTES) return false;
+    try {
+      await notify(payload, MESSAGE_CHANNEL);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Hears the messages other processes `send`. */
+  onMessage(listener: (message: string) => void): () => void {
+    this.#events.on('message', listener);
+    return () => this.#events.off('message', listener);
+  }
+
+  /** A message from another process (its own echoes are ignored). */
+  receiveMessage(payload: string): void {
+    const colon = payload.indexOf(':');
+    if (colon < 0 || payload.slice(0, colon) === this.#origin) return;
+    this.#events.emit('message', payload.slice(colon + 1));
+  }
+
   /** A notification from another process. */
   receive(payload: string): void {
     const colon = payload.lastIndexOf(':');
@@ -108,7 +146,9 @@ export class PgListener {
   async start(): Promise<void> {
     const client = this.#connect();
     client.on('notification', (n) => {
-      if (n.channel === NOTIFY_CHANNEL && n.payload !== undefined) this.#feed.receive(n.payload);
+      if (n.payload === undefined) return;
+      if (n.channel === NOTIFY_CHANNEL) this.#feed.receive(n.payload);
+      else if (n.channel === MESSAGE_CHANNEL) this.#feed.receiveMessage(n.payload);
     });
     client.on('error', (err) => {
       this.#logger.warn({ err: err.message }, 'store: LISTEN connection failed; re-opening');
@@ -117,6 +157,7 @@ export class PgListener {
     client.on('end', () => this.#restart());
     await client.connect();
     await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
+    await client.query(`LISTEN ${MESSAGE_CHANNEL}`);
     this.#client = client;
   }
 

@@ -8,6 +8,7 @@ export { type AuditEntry, type AuditFilter, AuditLogStore } from './audit-log-st
 export { type CertificateFilter, CertificateStore } from './certificate-store.js';
 export { ChangeFeed, type ChangeTopic } from './change-feed.js';
 export { ClassicRecordStore } from './classic-record-store.js';
+export { ClusterStateStore, type TunnelSlot } from './cluster-state-store.js';
 export { DashboardSessionStore } from './dashboard-session-store.js';
 export {
   DATA_DIR_MODE,
@@ -52,6 +53,7 @@ export type {
   AccessKeyRow,
   AccessKeySettingsRow,
   AccessOrganizationRow,
+  AccessPendingRow,
   AccessPolicyRow,
   AccessServiceTokenRow,
   AccountRow,

@@ -13,6 +13,7 @@ import { AuditLogStore } from './audit-log-store.js';
 import { CertificateStore } from './certificate-store.js';
 import { ChangeFeed, NOTIFY_CHANNEL, PgListener } from './change-feed.js';
 import { ClassicRecordStore } from './classic-record-store.js';
+import { ClusterStateStore } from './cluster-state-store.js';
 import { DashboardSessionStore } from './dashboard-session-store.js';
 import { ensureDataDir, ensurePrivateFile, warnLoosePermissions } from './data-dir.js';
 import { DnsZoneReader } from './dns-zone-reader.js';
@@ -116,6 +117,8 @@ export class Store implements Repositories {
   readonly clock: Clock;
   /** Whether writes pass: /readyz, /metrics, and the connection tracker's cue to reconcile. */
   readonly health: DatabaseHealth;
+  /** Throttles, logins in flight and tunnel slots: shared by every process on the database. */
+  readonly cluster: ClusterStateStore;
   readonly #listener: PgListener | undefined;
 
   private constructor(
@@ -135,6 +138,7 @@ export class Store implements Repositories {
     this.secrets = secrets;
     this.clock = clock;
     this.#listener = listener;
+    this.cluster = new ClusterStateStore(db, dialect);
     const r = repositories(db, clock);
     this.identity = r.identity;
     this.zones = r.zones;
@@ -165,6 +169,22 @@ export class Store implements Repositories {
   /** Runs `fn` in one transaction: all of its writes (the change and its audit entry) commit together. */
   transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T> {
     return this.#db.transaction().execute((trx) => fn(repositories(trx, this.clock)));
+  }
+
+  /**
+   * Runs `job` unless another process runs the job of the same `name` now (PostgreSQL: under
+   * `pg_try_advisory_xact_lock`, held by a transaction open for the run); resolves
+   * `{ ran: false }` when it was skipped. SQLite has one process, so the job always runs.
+   */
+  async exclusive<T>(name: string, job: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
+    if (this.dialect !== 'postgres') return { ran: true, value: await job() };
+    return this.#db.transaction().execute(async (trx) => {
+      const { rows } = await sql<{
+        locked: boolean;
+      }>`SELECT pg_try_advisory_xact_lock(hashtext(${`warren.job.${name}`})) AS locked`.execute(trx);
+      if (rows[0]?.locked !== true) return { ran: false };
+      return { ran: true, value: await job() };
+    });
   }
 
   /** Opens (creating if needed) and migrates the database. */
@@ -203,8 +223,8 @@ export class Store implements Repositories {
       kysely = new PostgresDialect({ pool });
       dialect = 'postgres';
       feed = new ChangeFeed(
-        async (payload) => {
-          await pool.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, payload]);
+        async (payload, channel = NOTIFY_CHANNEL) => {
+          await pool.query('SELECT pg_notify($1, $2)', [channel, payload]);
         },
         (err, topic) =>
           logger.warn(

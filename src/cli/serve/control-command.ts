@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
-import { ControlPlane, createApiServer, issueSetupLink } from '../../control/index.js';
-import { EdgeMetrics, sharedEdgeCa } from '../../edge/index.js';
+import { ControlPlane, createApiServer, issueSetupLink, ManagementTokens } from '../../control/index.js';
+import {
+  EdgeMetrics,
+  ManagementEndpoint,
+  ManagementHub,
+  sharedEdgeCa,
+  TailRelay,
+  TunnelRegistry,
+} from '../../edge/index.js';
 import { DatabaseMetrics, ensureDataDir, Store } from '../../store/index.js';
 import { launcherCommand } from '../launcher-command.js';
 import { createLogger, type LoggerOptions } from '../logger.js';
@@ -65,6 +72,17 @@ export async function runControl(o: ControlCommandOptions): Promise<void> {
     metrics: metrics.registry,
     control: control.api(),
   });
+  // `warren tail` on the API port: this process holds no links, so every event comes from the
+  // edges that do, through the relay (PostgreSQL NOTIFY).
+  const hub = new ManagementHub(new TunnelRegistry(), logger, metrics.registry);
+  const managementTokens = new ManagementTokens(store.secrets, store.clock);
+  const management = new ManagementEndpoint({
+    hub,
+    verify: (token, tunnelId) => managementTokens.verify(token, tunnelId, 'logs'),
+    logger,
+  });
+  api.server.on('upgrade', management.onUpgrade);
+  const tailRelay = new TailRelay(hub, store.feed, logger);
   await api.listen({ port: o.apiPort, host: o.bind });
   const addr = api.server.address();
   const apiPort = typeof addr === 'object' && addr !== null ? addr.port : o.apiPort;
@@ -86,6 +104,7 @@ export async function runControl(o: ControlCommandOptions): Promise<void> {
   logger.info({ apiPort }, 'control ready');
   onShutdownSignals(logger, async () => {
     ready = false;
+    tailRelay.close();
     await api.close();
     await control.close();
     await store.close();

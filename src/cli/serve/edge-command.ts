@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { ControlPlane } from '../../control/index.js';
-import { EdgeCluster, EdgeMembership, type TunnelPortLimits } from '../../edge/index.js';
+import { EdgeCluster, EdgeMembership, TailRelay, type TunnelPortLimits } from '../../edge/index.js';
 import { ensureDataDir, Store } from '../../store/index.js';
 import { launcherCommand } from '../launcher-command.js';
 import { createLogger, type LoggerOptions } from '../logger.js';
@@ -66,6 +66,8 @@ export async function runEdge(o: EdgeCommandOptions): Promise<void> {
   });
   const wired = await wireEdge({ ...o, store, control, logger, dataDir, tls });
   const { edge } = wired;
+  // `warren tail` through `warren control` (or any process) sees this edge's connectors.
+  const tailRelay = new TailRelay(edge.management, store.feed, logger);
   const ports = await edge.listen();
   const cluster = await EdgeCluster.start({
     store,
@@ -100,6 +102,7 @@ export async function runEdge(o: EdgeCommandOptions): Promise<void> {
   onShutdownSignals(logger, async () => {
     // Stop being picked first, then drain (relayed requests are streams on this edge's links), then unlink.
     await cluster.leave();
+    tailRelay.close();
     await wired.close();
     cluster.close();
     await control.close();

@@ -98,7 +98,7 @@ export async function wireEdge(o: EdgeWiringOptions): Promise<{
     ring: control.access.ring,
     store,
     mailer: smtpUrl === undefined ? undefined : new OtpMailer(smtpUrl, o.smtp?.from ?? `access@${o.domain}`),
-    throttle: new SignInThrottle(store.clock),
+    throttle: new SignInThrottle(store, 'access'),
     idpFetch: idpFetch({ allowPrivate: o.allowPrivateIdpAddresses }),
     logger,
   });

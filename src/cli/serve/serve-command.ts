@@ -9,7 +9,7 @@ import {
   ManagementTokens,
 } from '../../control/index.js';
 import { DnsMetrics, type DnsService, startDnsService } from '../../dns/index.js';
-import { ManagementEndpoint, type TunnelPortLimits } from '../../edge/index.js';
+import { ManagementEndpoint, TailRelay, type TunnelPortLimits } from '../../edge/index.js';
 import { WarrenError } from '../../errors/index.js';
 import { DatabaseMetrics, ensureDataDir, Store } from '../../store/index.js';
 import { launcherCommand, shellWord } from '../launcher-command.js';
@@ -137,6 +137,8 @@ export async function serve(options: ServeOptions): Promise<void> {
     logger,
   });
   api.server.on('upgrade', management.onUpgrade);
+  // A tail on this process also sees the connectors linked to other processes on the database.
+  const tailRelay = new TailRelay(edge.management, store.feed, logger);
   const ports = await edge.listen();
   const host = options.bind.includes(':') ? `[${options.bind}]` : options.bind;
   // One /metrics on the API port: the edge's counters and the DNS server's (queries by type, answers by rcode).
@@ -198,6 +200,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   onShutdownSignals(logger, async () => {
     ready = false;
     management.close();
+    tailRelay.close();
     await acme?.close();
     await Promise.all([wired.close(), api.close(), dns?.close()]);
     await control.close();

@@ -4,8 +4,10 @@ import type { ConnectorConfig } from '../../connector/config/index.js';
 import {
   Connector,
   ConnectorMetrics,
+  type EdgeAddress,
   LogRing,
   Orchestrator,
+  resolveEdgeAddresses,
   startMetricsServer,
   type TunnelCredentials,
 } from '../../connector/index.js';
@@ -63,14 +65,8 @@ export function findEdgeCa(explicit: string | undefined): string | undefined {
   return undefined;
 }
 
-export function parseEdgeAddress(edge: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d+))?$/.exec(edge.trim());
-  const port = Number(m?.[3] ?? 7844);
-  if (m === null || port < 1 || port > 65535) {
-    throw new WarrenError('WARREN_CONFIG_INVALID', `--edge "${edge}": expected HOST:PORT, e.g. 127.0.0.1:7844`);
-  }
-  return { host: (m[1] ?? m[2]) as string, port };
-}
+// Kept for the existing imports; it lives in connector/edge-addresses.ts.
+export { parseEdgeAddress } from '../../connector/index.js';
 
 /** `--pidfile`: written once connected (as cloudflared does), so a supervisor sees a live tunnel. */
 function writePidfile(path: string): void {
@@ -115,7 +111,7 @@ export async function runTunnel(o: TunnelRunOptions): Promise<void> {
   const origin = run.origin;
   let announced = false;
   const connector = new Connector({
-    edge: parseEdgeAddress(o.edge),
+    ...(await edgesOf(o.edge)),
     // A token's edge pin stands in for the CA file, unless --edge-ca names one.
     ...(o.edgeCa === undefined && o.credentials?.edgePin !== undefined
       ? { ca: undefined, edgePin: o.credentials.edgePin }
@@ -206,4 +202,10 @@ function secretsOf(o: TunnelRunOptions): string[] {
     else if (/^--?token$/.test(a) && argv[i + 1] !== undefined) out.push(argv[i + 1] as string);
   }
   return out;
+}
+
+/** `--edge` as given (repeated, comma-joined, or an SRV name): the first edge and all of them. */
+async function edgesOf(edge: string): Promise<{ edge: EdgeAddress; edges: EdgeAddress[] }> {
+  const edges = await resolveEdgeAddresses(edge);
+  return { edge: edges[0] as EdgeAddress, edges };
 }

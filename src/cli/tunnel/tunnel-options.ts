@@ -64,6 +64,8 @@ function withConnectorOptions(cmd: Command, o: { run: boolean }): Command {
 }
 
 function withConnectorFlags(cmd: Command): Command {
+  // `--edge` more than once: the values are joined with commas (the connector splits them).
+  let edgesGiven = 0;
   return withLogOptions(
     cmd
       .addOption(
@@ -72,7 +74,15 @@ function withConnectorFlags(cmd: Command): Command {
         ),
       )
       .addOption(new Option('--url <url>', 'origin to expose, e.g. http://localhost:3000').env('WARREN_URL'))
-      .addOption(new Option('--edge <host:port>', 'edge tunnel address').default('127.0.0.1:7844').env('WARREN_EDGE'))
+      .addOption(
+        new Option(
+          '--edge <host:port>',
+          'edge tunnel address; give it again (or an SRV name _warren._tcp.DOMAIN) to spread the links over several edges',
+        )
+          .default('127.0.0.1:7844')
+          .env('WARREN_EDGE')
+          .argParser((value: string, previous: string) => (edgesGiven++ === 0 ? value : `${previous},${value}`)),
+      )
       .addOption(
         new Option(
           '--edge-ca <file>',
@@ -143,7 +153,8 @@ async function withConfigFile(cmd: Command, f: ConnectorFlags) {
     if (option === 'url' && originChosen) continue;
     const source = cmd.getOptionValueSource(option);
     if (source === 'cli' || source === 'env') continue;
-    flags[option] = Array.isArray(value) && option !== 'tag' ? value[0] : value;
+    // config.yml's `edge:` list is every edge, as repeated --edge flags are.
+    flags[option] = Array.isArray(value) && option !== 'tag' ? (option === 'edge' ? value.join(',') : value[0]) : value;
   }
   if (Object.keys(origin).length === 0) return config;
   const base: ConnectorConfig = config ?? emptyConnectorConfig('the command line');

@@ -22,7 +22,7 @@ export class AccessControl {
   constructor(ctx: ControlContext, timers: Timers = SYSTEM_TIMERS) {
     this.#ctx = ctx;
     this.ring = new AccessKeyRing(ctx.store);
-    this.rotation = new KeyRotationJob(this.ring, ctx.logger, timers);
+    this.rotation = new KeyRotationJob(this.ring, ctx.logger, timers, ctx.store);
     this.routes = [
       ...accessKeyRoutes(ctx, this.ring),
       ...accessAppRoutes(ctx),

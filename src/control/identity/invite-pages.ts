@@ -46,8 +46,8 @@ function inviteForm(token: string, i: OpenedInvite, error: string | undefined): 
  */
 export function registerInvitePages(app: FastifyInstance, ctx: ControlContext, throttle: SignInThrottle): void {
   const { store } = ctx;
-  const unusable = (reply: FastifyReply, ip: string, why: string, status = 410): FastifyReply => {
-    const lockout = throttle.failed({ source: ip });
+  const unusable = async (reply: FastifyReply, ip: string, why: string, status = 410): Promise<FastifyReply> => {
+    const lockout = await throttle.failed({ source: ip });
     if (lockout !== undefined) return throttledPage(reply, lockout, TITLE, REFUSALS);
     return htmlPage(
       reply,
@@ -89,7 +89,7 @@ export function registerInvitePages(app: FastifyInstance, ctx: ControlContext, t
     acceptForms(scope);
 
     scope.get(INVITE_PATH, async (req, reply) => {
-      const refusal = throttle.check({ source: req.ip });
+      const refusal = await throttle.check({ source: req.ip });
       if (refusal !== undefined) return throttledPage(reply, refusal, TITLE, REFUSALS);
       const token = formField(req.query, 'token');
       const i = await open(reply, req.ip, token);
@@ -99,7 +99,7 @@ export function registerInvitePages(app: FastifyInstance, ctx: ControlContext, t
 
     scope.post(INVITE_PATH, async (req, reply) => {
       const token = formField(req.body, 'token');
-      const refusal = throttle.check({ source: req.ip });
+      const refusal = await throttle.check({ source: req.ip });
       if (refusal !== undefined) return throttledPage(reply, refusal, TITLE, REFUSALS);
       const i = await open(reply, req.ip, token);
       if (!('membership' in i)) return i;
@@ -115,14 +115,14 @@ export function registerInvitePages(app: FastifyInstance, ctx: ControlContext, t
         }
         await store.identity.claimInvitedUser(i.user.id, password);
       } else {
-        const addressRefusal = throttle.check(attempt);
+        const addressRefusal = await throttle.check(attempt);
         if (addressRefusal !== undefined) return throttledPage(reply, addressRefusal, TITLE, REFUSALS);
         if (!(await store.identity.checkPassword(i.user, password))) {
-          const lockout = throttle.failed(attempt);
+          const lockout = await throttle.failed(attempt);
           if (lockout !== undefined) return throttledPage(reply, lockout, TITLE, REFUSALS);
           return htmlPage(reply, 401, TITLE, inviteForm(token, i, 'That is not the password of this user.'));
         }
-        throttle.succeeded(attempt);
+        await throttle.succeeded(attempt);
       }
       const by = {
         actor: { id: i.user.id, email: i.user.email, ip: req.ip, type: 'user' as const },

@@ -119,13 +119,13 @@ export function registerLoginPages(app: FastifyInstance, ctx: ControlContext, th
       const found = await transferOr(reply, callback);
       if (found === undefined) return reply;
       const attempt = { address: email, source: req.ip };
-      const refusal = throttle.check(attempt);
+      const refusal = await throttle.check(attempt);
       if (refusal !== undefined) return throttledPage(reply, refusal, 'Authorize warren');
       const named = email === '' ? undefined : await store.identity.findUserByEmail(email);
       const user = named?.kind === 'person' ? named : undefined;
       // Unknown addresses (and users without a password) run the same scrypt on a dummy hash.
       if (!(await verifyPasswordOrDummy(formField(req.body, 'password'), user?.password_hash)) || user === undefined) {
-        const lockout = throttle.failed(attempt);
+        const lockout = await throttle.failed(attempt);
         const outcome = { interface: 'dashboard', email, user, ip: req.ip };
         recordSignIn(ctx, { ...outcome, result: 'failure' });
         if (lockout !== undefined) {
@@ -134,7 +134,7 @@ export function registerLoginPages(app: FastifyInstance, ctx: ControlContext, th
         }
         return htmlPage(reply, 401, 'Authorize warren', signInForm(callback, email, 'Wrong e-mail or password.'));
       }
-      throttle.succeeded(attempt);
+      await throttle.succeeded(attempt);
       recordSignIn(ctx, { interface: 'dashboard', email, user, ip: req.ip, result: 'success' });
       return chooseZone(reply, callback, found.hash, user, 'password');
     });

@@ -67,7 +67,7 @@ export function sessionRoutes(ctx: ControlContext, throttle: SignInThrottle): Ap
         assertSameOrigin(req);
         const email = body.email.trim();
         const attempt = { address: email, source: req.ip };
-        const refusal = throttle.check(attempt);
+        const refusal = await throttle.check(attempt);
         const throttled = (seconds: number) => {
           const e = new ApiError(
             'WARREN_SIGN_IN_THROTTLED',
@@ -81,7 +81,7 @@ export function sessionRoutes(ctx: ControlContext, throttle: SignInThrottle): Ap
         const user = named?.kind === 'person' ? named : undefined;
         // Unknown addresses run the same scrypt on a dummy hash: the answer time tells nothing.
         if (!(await verifyPasswordOrDummy(body.password, user?.password_hash)) || user === undefined) {
-          const lockout = throttle.failed(attempt);
+          const lockout = await throttle.failed(attempt);
           const outcome = { interface: 'dashboard', email, user, ip: req.ip };
           recordSignIn(ctx, { ...outcome, result: 'failure' });
           if (lockout !== undefined) {
@@ -90,7 +90,7 @@ export function sessionRoutes(ctx: ControlContext, throttle: SignInThrottle): Ap
           }
           throw new ApiError('WARREN_API_UNAUTHORIZED', 'wrong e-mail or password');
         }
-        throttle.succeeded(attempt);
+        await throttle.succeeded(attempt);
         recordSignIn(ctx, { interface: 'dashboard', email, user, ip: req.ip, result: 'success' });
         await store.sessions.prune(new Date(store.clock.now().getTime() - SESSION_IDLE_MS).toISOString());
         const { value, row } = await startSession(store, user, req);

@@ -34,9 +34,9 @@ export function registerSetupPages(app: FastifyInstance, ctx: ControlContext, th
   const { store } = ctx;
   // The setup token is a secret (256 bits, so not guessable), but every refused token still
   // counts against the source like a failed sign-in: the form is no oracle at any rate.
-  const refused = (reply: FastifyReply, ip: string, err: unknown): FastifyReply => {
+  const refused = async (reply: FastifyReply, ip: string, err: unknown): Promise<FastifyReply> => {
     if (!(err instanceof WarrenError) || err.code !== 'WARREN_SETUP_LINK_INVALID') throw err;
-    const lockout = throttle.failed({ source: ip });
+    const lockout = await throttle.failed({ source: ip });
     if (lockout !== undefined) {
       ctx.logger.warn(
         { interface: 'setup', ip, scope: lockout.scope, retryAfterSeconds: lockout.retryAfterSeconds },
@@ -56,7 +56,7 @@ export function registerSetupPages(app: FastifyInstance, ctx: ControlContext, th
 
     scope.get('/setup', async (req, reply) => {
       const token = formField(req.query, 'token');
-      const refusal = throttle.check({ source: req.ip });
+      const refusal = await throttle.check({ source: req.ip });
       if (refusal !== undefined) return throttledPage(reply, refusal, 'Set up warren', SETUP_REFUSALS);
       try {
         await checkSetupLink(store, store.clock.now(), token);
@@ -73,7 +73,7 @@ export function registerSetupPages(app: FastifyInstance, ctx: ControlContext, th
 
     scope.post('/setup', async (req, reply) => {
       const token = formField(req.body, 'token');
-      const refusal = throttle.check({ source: req.ip });
+      const refusal = await throttle.check({ source: req.ip });
       if (refusal !== undefined) return throttledPage(reply, refusal, 'Set up warren', SETUP_REFUSALS);
       const values = { email: formField(req.body, 'email').trim(), account: formField(req.body, 'account').trim() };
       let made: Awaited<ReturnType<typeof createUserWithToken>>;

@@ -22,7 +22,11 @@ export class ClassicDnsCleanup {
     this.#intervalMs = intervalMs;
     this.#job = new PeriodicJob(
       timers,
-      () => this.#sweep(),
+      // Once across every process on the database (issue 23): the others skip the sweep.
+      async () => {
+        const r = await store.exclusive('classic-dns-cleanup', () => this.#sweep());
+        return r.ran ? r.value : 0;
+      },
       (err) => this.#logger.error({ err }, 'classic DNS cleanup failed; it runs again at the next sweep'),
     );
   }

@@ -25,7 +25,10 @@ export class PendingZoneExpiry {
     this.#expiryMs = expiryMs;
     this.#job = new PeriodicJob(
       timers,
-      () => this.#sweep(),
+      async () => {
+        const r = await store.exclusive('pending-zone-expiry', () => this.#sweep());
+        return r.ran ? r.value : 0;
+      },
       (err) => this.#logger.error({ err }, 'pending zone expiry failed; it runs again at the next sweep'),
     );
   }

@@ -6,6 +6,8 @@ import { activateZone } from '../zones/zone-ownership.js';
 export const ZONE_DELEGATION_SWEEP_MS = 60_000; // 1 minute between sweeps of pending full zones
 export const ZONE_DELEGATION_FIRST_RETRY_MS = 60_000; // 1 minute after a zone's first unsuccessful check
 export const ZONE_DELEGATION_MAX_RETRY_MS = 3_600_000; // 1 hour: the longest wait between two checks of one zone
+/** The store's backoff book of unsuccessful checks, shared by every process. */
+const BACKOFF_BOOK = 'zone-activation';
 
 /** The nameservers a full zone must be delegated to: `ns1.<domain>`, `ns2.<domain>`. */
 export function serviceNameservers(domain: string): string[] {
@@ -28,8 +30,6 @@ export class ZoneDelegationCheck {
   readonly #lookup: NsLookup;
   readonly #ours: ReadonlySet<string>;
   readonly #abort = new AbortController();
-  /** zone id → when the sweep checks it next, and the wait after that (ms, store clock). */
-  readonly #due = new Map<string, { at: number; interval: number }>();
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<number> | undefined;
 
@@ -51,34 +51,40 @@ export class ZoneDelegationCheck {
 
   /** One sweep over pending full zones that are due (one at a time); resolves with how many went active. */
   runOnce(): Promise<number> {
-    this.#running ??= this.#sweep().finally(() => {
-      this.#running = undefined;
-    });
+    this.#running ??= this.#store
+      .exclusive('zone-activation', () => this.#sweep())
+      .then((r) => (r.ran ? r.value : 0))
+      .finally(() => {
+        this.#running = undefined;
+      });
     return this.#running;
   }
 
   /** When the sweep checks `zoneId` next (ms since the epoch, store clock); undefined before its first check. */
-  nextCheckAt(zoneId: string): number | undefined {
-    return this.#due.get(zoneId)?.at;
+  async nextCheckAt(zoneId: string): Promise<number | undefined> {
+    return (await this.#store.cluster.failures(BACKOFF_BOOK, zoneId))?.locked_until_ms;
   }
 
   async #sweep(): Promise<number> {
     const now = this.#store.clock.now().getTime();
     const pending = await this.#store.zones.pendingFullZones();
-    const live = new Set(pending.map((z) => z.id));
-    for (const id of this.#due.keys()) if (!live.has(id)) this.#due.delete(id);
     let activated = 0;
     for (const z of pending) {
       if (this.#abort.signal.aborted) break;
-      const due = this.#due.get(z.id);
-      if (due !== undefined && now < due.at) continue;
+      // The backoff lives in the store, so whichever process sweeps next honours it (issue 23).
+      const due = await this.#store.cluster.failures(BACKOFF_BOOK, z.id);
+      if (due !== undefined && now < due.locked_until_ms) continue;
       if (await this.check(z)) {
         activated++;
-        this.#due.delete(z.id);
+        await this.#store.cluster.clearFailures(BACKOFF_BOOK, z.id);
         continue;
       }
-      const interval = due === undefined ? ZONE_DELEGATION_FIRST_RETRY_MS : due.interval;
-      this.#due.set(z.id, { at: now + interval, interval: Math.min(interval * 2, ZONE_DELEGATION_MAX_RETRY_MS) });
+      const misses = await this.#store.cluster.fail(BACKOFF_BOOK, z.id, now, 0);
+      const wait = Math.min(
+        ZONE_DELEGATION_FIRST_RETRY_MS * 2 ** Math.min(misses - 1, 30),
+        ZONE_DELEGATION_MAX_RETRY_MS,
+      );
+      await this.#store.cluster.lockUntil(BACKOFF_BOOK, z.id, now + wait);
     }
     return activated;
   }

@@ -90,7 +90,10 @@ export class ZoneVerifier {
     this.#recheckMs = recheckMs;
     this.#job = new PeriodicJob(
       timers,
-      () => this.#sweep(),
+      async () => {
+        const r = await store.exclusive('zone-verification', () => this.#sweep());
+        return r.ran ? r.value : 0;
+      },
       (err) => this.#logger.error({ err }, 'zone verification failed; it runs again at the next sweep'),
     );
   }

@@ -31,7 +31,7 @@ export class AccessCliEndpoints {
     o: AccessEdgeOptions,
     sessions: AccessSessionCache,
     verify: Verify,
-    transfers = new AccessCliTransfers(),
+    transfers = new AccessCliTransfers(o.store),
   ) {
     this.#o = o;
     this.#sessions = sessions;
@@ -65,7 +65,7 @@ export class AccessCliEndpoints {
       return html(404, messagePage('Not protected', 'No Access application protects this address.'));
     }
     if (path === ACCESS_CLI_TOKEN_PATH) {
-      const token = this.transfers.take(transfer, app.aud);
+      const token = await this.transfers.take(transfer, app.aud);
       // Unknown, not yet confirmed, used and expired read the same: the CLI keeps polling until its own deadline.
       return token === undefined ? json(202, { status: 'pending' }) : json(200, { status: 'ready', token });
     }
@@ -106,7 +106,7 @@ export class AccessCliEndpoints {
       issuedAt,
       ttlSeconds: ttl,
     });
-    const put = this.transfers.put(transfer, { token, aud: app.aud, user: s.sub });
+    const put = await this.transfers.put(transfer, { token, aud: app.aud, user: s.sub });
     if (put === 'exists') {
       return html(409, messagePage('Already authorized', 'This login was authorized already; nothing changed.'));
     }

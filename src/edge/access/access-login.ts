@@ -57,12 +57,13 @@ interface Who {
 export class AccessLogin {
   readonly #o: AccessEdgeOptions;
   readonly #sessions: AccessSessionCache;
-  readonly #pins = new OneTimePins();
+  readonly #pins: OneTimePins;
   readonly #oidc: AccessOidc;
 
   constructor(options: AccessEdgeOptions, sessions: AccessSessionCache) {
     this.#o = options;
     this.#sessions = sessions;
+    this.#pins = new OneTimePins(options.store);
     this.#oidc = new AccessOidc(options.store, undefined, options.idpFetch);
   }
 
@@ -236,15 +237,14 @@ export class AccessLogin {
     if (field('step') === 'email') {
       const email = field('email').trim().toLowerCase();
       if (!EMAIL.test(email)) return render(400, 'email', { message: 'Enter an e-mail address.' });
-      const refusal = throttle.check({ address: email, source: ip });
+      const refusal = await throttle.check({ address: email, source: ip });
       if (refusal !== undefined) return tooMany(refusal.retryAfterSeconds, view);
       // Each code request draws on the address's and the source's budget (mail bombing, enumeration).
-      const locked = throttle.failed({ address: email, source: ip });
+      const locked = await throttle.failed({ address: email, source: ip });
       if (locked !== undefined) await this.#audit(app, email, ip, idp, false, lockoutReason(locked));
-      const pin = this.#pins.issue(email, app.aud);
+      const pin = await this.#pins.issue(email, app.aud);
       const verdict = this.#o.gate.evaluate(app, { ip, email, loginMethod: idp.id });
-      // Mail only goes to addresses the app's policies would let in; the page reads the same either way,
-      // and the mail is not awaited, so neither the answer nor its timing tells them apart.
+      // Mail only to addresses the policies admit; the page is the same and the mail not awaited (no oracle).
       if (verdict.decision === 'allow' && this.#o.mailer !== undefined) {
         this.#o.mailer
           .send({ to: email, code: pin.code, appName: app.name, teamDomain: team })
@@ -257,15 +257,15 @@ export class AccessLogin {
       return render(200, 'code', { email, otpId: pin.id });
     }
     const otpId = field('otp_id');
-    const address = this.#pins.emailOf(otpId);
-    const refusal = throttle.check({ address, source: ip });
+    const address = await this.#pins.emailOf(otpId);
+    const refusal = await throttle.check({ address, source: ip });
     if (refusal !== undefined) return tooMany(refusal.retryAfterSeconds, view);
-    const r = this.#pins.check(otpId, app.aud, field('code'));
+    const r = await this.#pins.check(otpId, app.aud, field('code'));
     if (r.ok) {
-      throttle.succeeded({ address: r.email, source: ip });
+      await throttle.succeeded({ address: r.email, source: ip });
       return done(r.email);
     }
-    const locked = throttle.failed({ address: r.email, source: ip });
+    const locked = await throttle.failed({ address: r.email, source: ip });
     if (locked !== undefined && r.email !== undefined) {
       await this.#audit(app, r.email, ip, idp, false, lockoutReason(locked));
     }
@@ -314,13 +314,13 @@ export class AccessLogin {
   ): Promise<AccessAnswer> {
     const ip = normalizeIp(req.socket.remoteAddress);
     const clear = AccessOidc.clearCookie(query, scheme === 'https');
-    const refusal = this.#o.throttle.check({ source: ip });
+    const refusal = await this.#o.throttle.check({ source: ip });
     if (refusal !== undefined) return tooMany(refusal.retryAfterSeconds, view);
     const r = await this.#oidc.callback(req, accountId, query);
     const app = r.login === undefined ? undefined : this.#appFor(accountId, r.login.appHost, r.login.aud);
     if (!r.ok || app === undefined) {
       const reason = r.ok ? 'oidc: the application is gone' : r.reason;
-      this.#o.throttle.failed({ source: ip });
+      await this.#o.throttle.failed({ source: ip });
       this.#o.logger.warn({ team, reason }, 'access: an OIDC login failed');
       const email = r.ok ? r.identity.email : r.email;
       await auditLogin(this.#o, app ?? { id: '', accountId, name: '', aud: '', domain: NO_DOMAIN }, {

@@ -58,7 +58,11 @@ export class AccessOidc {
   /** Every request to a provider (token, keys) goes through it: public addresses only, by default. */
   readonly #fetch: IdpFetch;
 
-  constructor(store: Store, pending = new PendingOidcLogins(), fetch: IdpFetch = idpFetch({ allowPrivate: false })) {
+  constructor(
+    store: Store,
+    pending = new PendingOidcLogins(store),
+    fetch: IdpFetch = idpFetch({ allowPrivate: false }),
+  ) {
     this.#store = store;
     this.#pending = pending;
     this.#fetch = fetch;
@@ -108,7 +112,7 @@ export class AccessOidc {
   ): Promise<AccessAnswer> {
     const nonce = client.randomNonce();
     const codeVerifier = client.randomPKCECodeVerifier();
-    const { state, binding } = this.#pending.start({ ...login, idpId: p.idp.id, nonce, codeVerifier });
+    const { state, binding } = await this.#pending.start({ ...login, idpId: p.idp.id, nonce, codeVerifier });
     const url = client.buildAuthorizationUrl(p.config, {
       redirect_uri: login.redirectUri,
       scope: p.idp.scopes.join(' '),
@@ -143,7 +147,7 @@ export class AccessOidc {
       email?: string,
     ): OidcCallback => ({ ok: false, login, email, idpId: login?.idpId, reason, message });
     const state = query.get('state') ?? '';
-    const taken = this.#pending.take(state, cookieValue(req.headers.cookie, bindingCookie(state)));
+    const taken = await this.#pending.take(state, cookieValue(req.headers.cookie, bindingCookie(state)));
     if (!taken.ok) {
       return fail(
         undefined,

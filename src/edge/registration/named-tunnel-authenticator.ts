@@ -72,16 +72,21 @@ export class NamedTunnelAuthenticator implements TunnelAuthenticator {
           this.#reserved.set(accountId, reserved);
           return { ok: true, tunnelId, accountId };
         }
-        const running = await this.#store.tunnels.runningTunnels(accountId);
-        for (const id of this.#tracker.localTunnels(accountId)) running.add(id);
-        for (const [id, until] of reserved) {
-          if (until < now) reserved.delete(id);
-          else running.add(id);
-        }
-        if (!running.has(tunnelId) && running.size >= this.#max) {
+        for (const [id, until] of reserved) if (until < now) reserved.delete(id);
+        // One transaction under a per-account lock in the store: every edge process counts the
+        // same running tunnels and slots, so two edges cannot both admit the last one (issue 23).
+        const slot = await this.#store.cluster.reserveTunnel(
+          accountId,
+          tunnelId,
+          this.#max,
+          now,
+          now + RESERVATION_MS,
+          this.#tracker.localTunnels(accountId),
+        );
+        if (!slot.ok) {
           return refuse(
             'WARREN_TUNNEL_LIMIT',
-            `account ${accountId} already runs ${running.size} tunnels, the most it may (--max-tunnels-per-account ${this.#max}); stop one of them, or ask the operator to raise the limit`,
+            `account ${accountId} already runs ${slot.running} tunnels, the most it may (--max-tunnels-per-account ${this.#max}); stop one of them, or ask the operator to raise the limit`,
           );
         }
         reserved.set(tunnelId, now + RESERVATION_MS);

@@ -1,5 +1,6 @@
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
 import { accessCertificates } from './access-certificates-migration.js';
+import { clusterState } from './cluster-state-migration.js';
 import { edgeCertificates } from './edge-certificates-migration.js';
 import { edgeMembers } from './edge-members-migration.js';
 import { narrowLegacyLoginTokens } from './legacy-login-tokens.js';
@@ -388,12 +389,11 @@ const MIGRATIONS: Record<string, Migration> = {
   },
   '0012_edge_certificates': { up: edgeCertificates },
   '0013_edge_members': { up: edgeMembers },
+  '0014_cluster_state': { up: clusterState },
   '0015_access_certificates': { up: accessCertificates },
 };
 
 /** Hands Kysely's Migrator the migrations compiled into this build. */
 export class BuiltInMigrations implements MigrationProvider {
-  async getMigrations(): Promise<Record<string, Migration>> {
-    return MIGRATIONS;
-  }
+  getMigrations = async (): Promise<Record<string, Migration>> => MIGRATIONS;
 }

@@ -10,6 +10,7 @@ import type {
   AccessPolicyRow,
   AccessServiceTokenRow,
 } from './access-rows.js';
+import type { AccessPendingRow, BackoffLedgerRow, TunnelSlotRow } from './cluster-state-rows.js';
 import type {
   AcmeAccountRow,
   AcmeChallengeRow,
@@ -31,6 +32,7 @@ export type {
   AccessPolicyRow,
   AccessServiceTokenRow,
 } from './access-rows.js';
+export type { AccessPendingRow, BackoffLedgerRow, TunnelSlotRow } from './cluster-state-rows.js';
 export type {
   AcmeAccountRow,
   AcmeChallengeRow,
@@ -319,6 +321,9 @@ export interface Database {
   acme_accounts: AcmeAccountRow;
   edge_members: EdgeMemberRow;
   edge_authority: EdgeAuthorityRow;
+  backoff_ledgers: BackoffLedgerRow;
+  access_pending: AccessPendingRow;
+  tunnel_slots: TunnelSlotRow;
 }
 
 /** A signed-in dashboard session (the `warren_session` cookie); only the cookie value's hash is stored. */

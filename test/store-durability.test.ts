@@ -34,6 +34,7 @@ for (const dialect of DIALECTS) {
               '0010_app_revocations_pending_zones',
               '0011_tunnel_configuration_reports',
               '0012_edge_certificates',
+              '0016_zone_settings',
             ],
           );
           await store.close();

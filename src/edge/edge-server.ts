@@ -28,6 +28,8 @@ import {
   type HostRouter,
   VisitorProxy,
 } from './visitor-proxy.js';
+import type { ZoneSettingsTable } from './zone-edge-settings.js';
+import { alwaysUseHttps, enforceMinTls, withSecurityHeaders } from './zone-settings-gate.js';
 
 export interface EdgeServerOptions {
   edgeName: string;
@@ -43,6 +45,8 @@ export interface EdgeServerOptions {
   certificates?: { contextFor(servername: string | undefined): SecureContext | undefined } | undefined;
   /** ACME HTTP-01: the key authorization for a token in flight (read from the store by every edge). */
   acmeChallenge?: ((token: string) => Promise<string | undefined>) | undefined;
+  /** Zone settings enforced here: always_use_https, min_tls_version (per SNI), security_header. */
+  zoneSettings?: ZoneSettingsTable | undefined;
   quick: QuickTunnelAuthority;
   /** Quick tunnels one source address may create per minute (burst as many). */
   quickTunnelsPerMinute?: number;
@@ -112,6 +116,7 @@ export class EdgeServer {
   readonly stallWatch: LinkStallWatch;
   readonly #o: EdgeServerOptions;
   #httpPort = 0;
+  #httpsPort: number | undefined;
 
   constructor(options: EdgeServerOptions) {
     this.#o = options;
@@ -167,9 +172,14 @@ export class EdgeServer {
       });
     this.proxy = proxyFor('http');
     const acme = options.acmeChallenge;
+    const zoneSettings = options.zoneSettings;
+    const plain =
+      zoneSettings === undefined
+        ? this.proxy.handleRequest
+        : alwaysUseHttps(zoneSettings, () => this.#httpsPort, this.proxy.handleRequest);
     this.visitor = createServer(
       VISITOR_SERVER_OPTIONS,
-      acme === undefined ? this.proxy.handleRequest : acmeChallengeAnswer(acme, this.proxy.handleRequest, logger),
+      acme === undefined ? plain : acmeChallengeAnswer(acme, plain, logger),
     );
     this.visitor.on('upgrade', this.proxy.handleUpgrade);
     this.visitor.on('clientError', onClientError);
@@ -189,8 +199,9 @@ export class EdgeServer {
                   cb(null, sni.contextFor(name)),
               }),
         },
-        tlsProxy.handleRequest,
+        zoneSettings === undefined ? tlsProxy.handleRequest : withSecurityHeaders(zoneSettings, tlsProxy.handleRequest),
       );
+      if (zoneSettings !== undefined) enforceMinTls(server, zoneSettings, logger);
       server.on('upgrade', tlsProxy.handleUpgrade);
       server.on('clientError', onClientError);
       this.visitorTls = server;
@@ -223,10 +234,11 @@ export class EdgeServer {
     await Promise.all(servers.map((srv) => once(srv, 'listening')));
     this.stallWatch.start();
     this.#httpPort = (this.visitor.address() as AddressInfo).port;
+    this.#httpsPort = this.visitorTls === undefined ? undefined : (this.visitorTls.address() as AddressInfo).port;
     return {
       httpPort: this.#httpPort,
       tunnelPort: (this.tunnels.server.address() as AddressInfo).port,
-      httpsPort: this.visitorTls === undefined ? undefined : (this.visitorTls.address() as AddressInfo).port,
+      httpsPort: this.#httpsPort,
     };
   }
 

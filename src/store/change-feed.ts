@@ -15,7 +15,8 @@ export type ChangeTopic =
   | 'logins'
   | 'access'
   | 'tunnel_configs'
-  | 'certificates';
+  | 'certificates'
+  | 'zone_settings';
 
 const TOPICS: ReadonlySet<string> = new Set<ChangeTopic>([
   'dns',
@@ -26,6 +27,7 @@ const TOPICS: ReadonlySet<string> = new Set<ChangeTopic>([
   'access',
   'tunnel_configs',
   'certificates',
+  'zone_settings',
 ]);
 export const NOTIFY_CHANNEL = 'warren_changes';
 const RELISTEN_DELAY_MS = 1_000; // 1 second between attempts to re-open a dropped LISTEN connection

@@ -71,6 +71,7 @@ export type {
   TunnelRow,
   UserRow,
   ZoneRow,
+  ZoneSettingRow,
 } from './schema/schema.js';
 export { fingerprint, SecretBox } from './secret-box.js';
 export { SetupLinkStore } from './setup-link-store.js';

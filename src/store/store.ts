@@ -26,6 +26,7 @@ import { SecretBox } from './secret-box.js';
 import { SetupLinkStore } from './setup-link-store.js';
 import { TunnelConfigurationStore } from './tunnel-configuration-store.js';
 import { TunnelStore } from './tunnel-store.js';
+import { ZoneSettingsStore } from './zone-settings-store.js';
 import { ZoneStore } from './zone-store.js';
 
 /** The query objects, bound to the database or to one transaction. */
@@ -44,6 +45,7 @@ export interface Repositories {
   sessions: DashboardSessionStore;
   edgeCertificates: EdgeCertificateStore;
   acme: AcmeStore;
+  zoneSettings: ZoneSettingsStore;
 }
 
 function repositories(db: Kysely<Database>, clock: Clock): Repositories {
@@ -62,6 +64,7 @@ function repositories(db: Kysely<Database>, clock: Clock): Repositories {
     sessions: new DashboardSessionStore(db, clock),
     edgeCertificates: new EdgeCertificateStore(db, clock),
     acme: new AcmeStore(db, clock),
+    zoneSettings: new ZoneSettingsStore(db, clock),
   };
 }
 
@@ -102,6 +105,7 @@ export class Store implements Repositories {
   readonly sessions: DashboardSessionStore;
   readonly edgeCertificates: EdgeCertificateStore;
   readonly acme: AcmeStore;
+  readonly zoneSettings: ZoneSettingsStore;
   readonly dialect: Dialect;
   readonly feed: ChangeFeed;
   readonly secrets: SecretBox;
@@ -142,6 +146,7 @@ export class Store implements Repositories {
     this.sessions = r.sessions;
     this.edgeCertificates = r.edgeCertificates;
     this.acme = r.acme;
+    this.zoneSettings = r.zoneSettings;
   }
 
   /**

@@ -19,6 +19,7 @@ import {
   ManagementEndpoint,
   QuickTunnelAuthority,
   type TunnelPortLimits,
+  ZoneSettingsTable,
 } from '../../edge/index.js';
 import { WarrenError } from '../../errors/index.js';
 import { loadOrCreateEdgeTls } from '../../pki/index.js';
@@ -162,9 +163,12 @@ export async function serve(options: ServeOptions): Promise<void> {
   });
   const certificates = new EdgeCertificates(store, httpsPair, logger);
   if (https !== undefined) await certificates.start();
+  const zoneSettings = new ZoneSettingsTable(store, logger);
+  await zoneSettings.start();
   const edge = new EdgeServer({
     certificates: https === undefined ? undefined : certificates,
     acmeChallenge: acmeOn === undefined ? undefined : (token) => store.acme.challenge(token),
+    zoneSettings,
     ...control.edgeHooks(),
     access,
     edgeName,
@@ -260,6 +264,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     management.close();
     await acme?.close();
     certificates.stop();
+    zoneSettings.stop();
     await Promise.all([edge.close(), api.close(), dns?.close()]);
     accessGate.close();
     access.close();

@@ -1,5 +1,5 @@
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
-import { edgeCertificates } from './edge-certificates-migration.js';
+import { HTTPS_MIGRATIONS } from './edge-certificates-migration.js';
 import { narrowLegacyLoginTokens } from './legacy-login-tokens.js';
 import { revocationsAndPendingZones } from './revocations-pending-zones.js';
 import type { Database } from './schema.js';
@@ -389,7 +389,7 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
-  '0012_edge_certificates': { up: edgeCertificates },
+  ...HTTPS_MIGRATIONS,
 };
 
 /** Hands Kysely's Migrator the migrations compiled into this build. */

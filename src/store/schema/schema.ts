@@ -15,6 +15,7 @@ import type {
   AcmeNameRow,
   AcmeOrderRow,
   EdgeCertificateRow,
+  ZoneSettingRow,
 } from './edge-certificate-rows.js';
 
 export type {
@@ -34,6 +35,7 @@ export type {
   AcmeNameRow,
   AcmeOrderRow,
   EdgeCertificateRow,
+  ZoneSettingRow,
 } from './edge-certificate-rows.js';
 
 /**
@@ -312,6 +314,7 @@ export interface Database {
   acme_orders: AcmeOrderRow;
   acme_challenges: AcmeChallengeRow;
   acme_accounts: AcmeAccountRow;
+  zone_settings: ZoneSettingRow;
 }
 
 /** A signed-in dashboard session (the `warren_session` cookie); only the cookie value's hash is stored. */

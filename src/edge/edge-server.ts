@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createServer, type Server, type ServerOptions } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import type { Http2SecureServer } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { SecureContext } from 'node:tls';
@@ -28,6 +28,7 @@ import {
   type HostRouter,
   VisitorProxy,
 } from './visitor-proxy.js';
+import { createVisitorTlsServer, type VisitorTlsListener } from './visitor-tls-server.js';
 import type { ZoneSettingsTable } from './zone-edge-settings.js';
 import { alwaysUseHttps, enforceMinTls, withSecurityHeaders } from './zone-settings-gate.js';
 
@@ -78,12 +79,16 @@ export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000; // 10 seconds for in-flight req
 /** How often close() looks whether the in-flight requests have finished. */
 const SHUTDOWN_DRAIN_POLL_MS = 50;
 
-const VISITOR_SERVER_OPTIONS: ServerOptions = {
-  keepAlive: true,
+const VISITOR_HTTP1_LIMITS = {
   keepAliveTimeout: 75_000, // 75 seconds, longer than common client pools' idle timeouts
   headersTimeout: 60_000, // 60 seconds for the whole request head
   requestTimeout: 0, // bodies may stream for hours (1 GiB uploads); idle sockets are reaped by keepAliveTimeout
   maxHeaderSize: 32 * 1024, // 32 KiB; larger heads get 431
+};
+
+const VISITOR_SERVER_OPTIONS: ServerOptions = {
+  ...VISITOR_HTTP1_LIMITS,
+  keepAlive: true,
   noDelay: true,
 };
 
@@ -104,8 +109,10 @@ function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
 export class EdgeServer {
   readonly registry: TunnelRegistry;
   readonly visitor: Server;
-  /** The visitor HTTPS listener, when a certificate is configured. */
-  readonly visitorTls: Server | undefined;
+  /** The visitor HTTPS listener (h2 and http/1.1 by ALPN), when a certificate is configured. */
+  get visitorTls(): Http2SecureServer | undefined {
+    return this.#tls?.server;
+  }
   readonly tunnels: TunnelListener;
   readonly proxy: VisitorProxy;
   /** Counters of refused visitors and connector responses (served on the API port's /metrics). */
@@ -117,6 +124,7 @@ export class EdgeServer {
   readonly #o: EdgeServerOptions;
   #httpPort = 0;
   #httpsPort: number | undefined;
+  #tls: VisitorTlsListener | undefined;
 
   constructor(options: EdgeServerOptions) {
     this.#o = options;
@@ -187,9 +195,8 @@ export class EdgeServer {
     if (https !== undefined && (options.certificates !== undefined || https.cert !== undefined)) {
       const tlsProxy = proxyFor('https');
       const sni = options.certificates;
-      const server = createHttpsServer(
-        {
-          ...VISITOR_SERVER_OPTIONS,
+      const listener = createVisitorTlsServer({
+        tls: {
           ...(https.cert === undefined ? {} : { cert: https.cert, key: https.key }),
           minVersion: 'TLSv1.2',
           ...(sni === undefined
@@ -199,12 +206,16 @@ export class EdgeServer {
                   cb(null, sni.contextFor(name)),
               }),
         },
-        zoneSettings === undefined ? tlsProxy.handleRequest : withSecurityHeaders(zoneSettings, tlsProxy.handleRequest),
-      );
-      if (zoneSettings !== undefined) enforceMinTls(server, zoneSettings, logger);
-      server.on('upgrade', tlsProxy.handleUpgrade);
-      server.on('clientError', onClientError);
-      this.visitorTls = server;
+        http1: VISITOR_HTTP1_LIMITS,
+        request:
+          zoneSettings === undefined
+            ? tlsProxy.handleRequest
+            : withSecurityHeaders(zoneSettings, tlsProxy.handleRequest),
+        upgrade: tlsProxy.handleUpgrade,
+        clientError: onClientError,
+      });
+      if (zoneSettings !== undefined) enforceMinTls(listener.server, zoneSettings, logger);
+      this.#tls = listener;
     }
     this.tunnels = new TunnelListener({
       edgeName: options.edgeName,
@@ -247,10 +258,9 @@ export class EdgeServer {
     this.tunnels.server.close();
     this.stallWatch.stop();
     this.management.closeAll();
-    for (const v of [this.visitor, this.visitorTls]) {
-      v?.close();
-      v?.closeIdleConnections();
-    }
+    this.visitor.close();
+    this.visitor.closeIdleConnections();
+    this.#tls?.drain();
     this.tunnels.goAway(this.registry.allLinks());
     const timers = this.#o.timers ?? SYSTEM_TIMERS;
     const deadline = timers.now().getTime() + graceMs;
@@ -260,6 +270,6 @@ export class EdgeServer {
     }
     this.tunnels.destroyAll(this.registry.allLinks());
     this.visitor.closeAllConnections();
-    this.visitorTls?.closeAllConnections();
+    this.#tls?.destroyAll();
   }
 }

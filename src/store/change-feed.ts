@@ -16,7 +16,8 @@ export type ChangeTopic =
   | 'access'
   | 'tunnel_configs'
   | 'certificates'
-  | 'zone_settings';
+  | 'zone_settings'
+  | 'acme_challenges';
 
 const TOPICS: ReadonlySet<string> = new Set<ChangeTopic>([
   'dns',
@@ -28,6 +29,7 @@ const TOPICS: ReadonlySet<string> = new Set<ChangeTopic>([
   'tunnel_configs',
   'certificates',
   'zone_settings',
+  'acme_challenges',
 ]);
 export const NOTIFY_CHANNEL = 'warren_changes';
 const RELISTEN_DELAY_MS = 1_000; // 1 second between attempts to re-open a dropped LISTEN connection

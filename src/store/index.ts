@@ -2,7 +2,7 @@ export { type Clock, SYSTEM_CLOCK } from '../time/index.js';
 export { AccessKeyStore } from './access-key-store.js';
 export { AccessStore } from './access-store.js';
 export { accountTokenOwnerEmail, isAccountTokenOwner } from './account-token-owner.js';
-export { AcmeStore } from './acme-store.js';
+export { AcmeStore, dnsChallengeKey } from './acme-store.js';
 export { type AuditEntry, type AuditFilter, AuditLogStore } from './audit-log-store.js';
 export { type CertificateFilter, CertificateStore } from './certificate-store.js';
 export { ChangeFeed, type ChangeTopic } from './change-feed.js';

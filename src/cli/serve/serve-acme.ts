@@ -52,10 +52,16 @@ export function startAcme(
   store: Store,
   registry: Registry,
   logger: Logger,
+  /** warren's DNS in this process: DNS-01 (wildcards) waits for it to serve a new TXT value. */
+  dns: { refresh(): Promise<void> } | undefined,
 ): AcmeManager {
   const manager = new AcmeManager({
     store,
-    issuer: new AcmeIssuer({ store, ...settings }),
+    issuer: new AcmeIssuer({
+      store,
+      ...settings,
+      dnsReady: dns === undefined ? undefined : () => dns.refresh(),
+    }),
     logger,
     timers: SYSTEM_TIMERS,
     registry,

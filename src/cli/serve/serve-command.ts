@@ -207,7 +207,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   const dnsMetrics = new DnsMetrics(edge.metrics.registry);
   new DatabaseMetrics(edge.metrics.registry, store.health);
   const dns = await startServeDns(store, options, dnsMetrics, logger);
-  const acme = acmeOn === undefined ? undefined : startAcme(acmeOn, store, edge.metrics.registry, logger);
+  const acme = acmeOn === undefined ? undefined : startAcme(acmeOn, store, edge.metrics.registry, logger, dns?.cache);
 
   control.setEdgeAddress(`${host}:${ports.tunnelPort}`);
   await api.listen({ port: options.apiPort, host: options.bind });

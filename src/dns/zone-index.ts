@@ -171,7 +171,11 @@ export function serviceZone(domain: string, serial: number, addresses: DnsAddres
     addressRecords(node(z, name), addresses.ns, NS_TTL_S);
     addName(z, name);
   }
-  for (const name of [`edge.${domain}`, ...['tunnel', 'cdn', 'quick', 'access'].map((l) => `*.${l}.${domain}`)]) {
+  for (const name of [
+    `edge.${domain}`,
+    `dash.${domain}`,
+    ...['tunnel', 'cdn', 'quick', 'access'].map((l) => `*.${l}.${domain}`),
+  ]) {
     addressRecords(node(z, name), addresses.edge, AUTO_TTL_S);
     addName(z, name);
   }

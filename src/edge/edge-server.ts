@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createServer, type Server, type ServerOptions } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import type { Http2SecureServer } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -9,6 +9,7 @@ import { DEFAULT_INITIAL_WINDOW } from '../protocol/index.js';
 import { SYSTEM_TIMERS, type Timers } from '../time/index.js';
 import type { AccessEdge } from './access/access-edge.js';
 import { acmeChallengeAnswer } from './acme-challenge-answer.js';
+import { type DashboardHost, dashboardOnHttps } from './dashboard-host.js';
 import { EdgeMetrics } from './edge-metrics.js';
 import { type LinkStallTimes, LinkStallWatch } from './link-stall-watch.js';
 import { ManagementHub } from './management-hub.js';
@@ -48,6 +49,8 @@ export interface EdgeServerOptions {
   acmeChallenge?: ((token: string) => Promise<string | undefined>) | undefined;
   /** Zone settings enforced here: always_use_https, min_tls_version (per SNI), security_header. */
   zoneSettings?: ZoneSettingsTable | undefined;
+  /** `dash.D` on the HTTPS port: the control API's handler (UI and /client/v4) for that Host. */
+  dashboard?: DashboardHost | undefined;
   quick: QuickTunnelAuthority;
   /** Quick tunnels one source address may create per minute (burst as many). */
   quickTunnelsPerMinute?: number;
@@ -207,10 +210,7 @@ export class EdgeServer {
               }),
         },
         http1: VISITOR_HTTP1_LIMITS,
-        request:
-          zoneSettings === undefined
-            ? tlsProxy.handleRequest
-            : withSecurityHeaders(zoneSettings, tlsProxy.handleRequest),
+        request: this.#tlsHandler(tlsProxy),
         upgrade: tlsProxy.handleUpgrade,
         clientError: onClientError,
       });
@@ -231,6 +231,14 @@ export class EdgeServer {
       logger,
       timers: options.timers,
     });
+  }
+
+  /** The HTTPS port's request path: dash.D to the API, else HSTS (zone settings) and the proxy. */
+  #tlsHandler(proxy: VisitorProxy): (req: IncomingMessage, res: ServerResponse) => void {
+    const { zoneSettings, dashboard } = this.#o;
+    const visitors =
+      zoneSettings === undefined ? proxy.handleRequest : withSecurityHeaders(zoneSettings, proxy.handleRequest);
+    return dashboard === undefined ? visitors : dashboardOnHttps(dashboard, visitors);
   }
 
   async listen(): Promise<{ httpPort: number; tunnelPort: number; httpsPort: number | undefined }> {

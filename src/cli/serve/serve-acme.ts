@@ -54,6 +54,8 @@ export function startAcme(
   logger: Logger,
   /** warren's DNS in this process: DNS-01 (wildcards) waits for it to serve a new TXT value. */
   dns: { refresh(): Promise<void> } | undefined,
+  /** Names warren owns and serves on the HTTPS port (`dash.D`). */
+  ownNames: readonly string[],
 ): AcmeManager {
   const manager = new AcmeManager({
     store,
@@ -63,6 +65,7 @@ export function startAcme(
       dnsReady: dns === undefined ? undefined : () => dns.refresh(),
     }),
     logger,
+    ownNames,
     timers: SYSTEM_TIMERS,
     registry,
   });

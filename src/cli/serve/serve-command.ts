@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostname as osHostname } from 'node:os';
 import { resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
@@ -161,6 +162,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     idpFetch: idpFetch({ allowPrivate: options.allowPrivateIdpAddresses }),
     logger,
   });
+  let apiRequest: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   const certificates = new EdgeCertificates(store, httpsPair, logger);
   if (https !== undefined) await certificates.start();
   const zoneSettings = new ZoneSettingsTable(store, logger);
@@ -169,6 +171,8 @@ export async function serve(options: ServeOptions): Promise<void> {
     certificates: https === undefined ? undefined : certificates,
     acmeChallenge: acmeOn === undefined ? undefined : (token) => store.acme.challenge(token),
     zoneSettings,
+    // dash.D on the HTTPS port: the same handler as the API port (bound once the API exists).
+    dashboard: { host: `dash.${options.domain}`, handler: (req, res) => apiRequest?.(req, res) },
     ...control.edgeHooks(),
     access,
     edgeName,
@@ -201,13 +205,17 @@ export async function serve(options: ServeOptions): Promise<void> {
     logger,
   });
   api.server.on('upgrade', management.onUpgrade);
+  apiRequest = (req, res) => api.server.emit('request', req, res);
   const ports = await edge.listen();
   const host = options.bind.includes(':') ? `[${options.bind}]` : options.bind;
   // One /metrics on the API port: the edge's counters and the DNS server's (queries by type, answers by rcode).
   const dnsMetrics = new DnsMetrics(edge.metrics.registry);
   new DatabaseMetrics(edge.metrics.registry, store.health);
   const dns = await startServeDns(store, options, dnsMetrics, logger);
-  const acme = acmeOn === undefined ? undefined : startAcme(acmeOn, store, edge.metrics.registry, logger, dns?.cache);
+  const acme =
+    acmeOn === undefined
+      ? undefined
+      : startAcme(acmeOn, store, edge.metrics.registry, logger, dns?.cache, [`dash.${options.domain}`]);
 
   control.setEdgeAddress(`${host}:${ports.tunnelPort}`);
   await api.listen({ port: options.apiPort, host: options.bind });

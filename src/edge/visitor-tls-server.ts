@@ -104,6 +104,8 @@ export function createVisitorTlsServer(o: VisitorTlsServerOptions): VisitorTlsLi
     {
       ...o.tls,
       allowHTTP1: true,
+      noDelay: true,
+      keepAlive: true,
       // 32 KiB of header list, as the HTTP/1.1 side's maxHeaderSize (larger heads are refused).
       maxHeaderListPairs: 256,
       settings: { maxHeaderListSize: o.http1.maxHeaderSize, maxConcurrentStreams: 128 },

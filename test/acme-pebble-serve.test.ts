@@ -161,6 +161,22 @@ test('serve-acme-dash-on-the-https-port-answers-the-api-with-a-pebble-certificat
     200,
   );
   assert.equal(cert.subjectaltname, `DNS:${DASH}`);
+  // warren's other own names are wildcards, issued by DNS-01 through its DNS.
+  for (const [name, san] of [
+    ['abc-def.quick.warren.localhost', 'DNS:*.quick.warren.localhost'],
+    ['team.access.warren.localhost', 'DNS:*.access.warren.localhost'],
+  ] as const) {
+    const own = await eventually(
+      async () => {
+        const c = await servedCertificate(name);
+        return /Pebble/i.test(String(c.issuer.CN)) ? c : undefined;
+      },
+      20_000,
+      `a pebble certificate for ${name}`,
+      200,
+    );
+    assert.equal(own.subjectaltname, san);
+  }
   const base = `https://${DASH}:${httpsPort}`;
   const tls = ['--cacert', rootPath, '--resolve', `${DASH}:${httpsPort}:127.0.0.1`];
   for (const http of ['--http1.1', '--http2']) {

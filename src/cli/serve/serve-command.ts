@@ -215,7 +215,12 @@ export async function serve(options: ServeOptions): Promise<void> {
   const acme =
     acmeOn === undefined
       ? undefined
-      : startAcme(acmeOn, store, edge.metrics.registry, logger, dns?.cache, [`dash.${options.domain}`]);
+      : startAcme(acmeOn, store, edge.metrics.registry, logger, dns?.cache, [
+          // warren's own names: the dashboard, and (DNS-01 through warren's DNS) quick tunnels and team domains
+          `dash.${options.domain}`,
+          `*.quick.${options.domain}`,
+          `*.access.${options.domain}`,
+        ]);
 
   control.setEdgeAddress(`${host}:${ports.tunnelPort}`);
   await api.listen({ port: options.apiPort, host: options.bind });

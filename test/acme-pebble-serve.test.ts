@@ -12,6 +12,8 @@ import { type Pebble, startPebble } from './support/pebble.js';
 import { type ServeHandle, startServe, tempDir } from './support/warren-processes.js';
 
 const run = promisify(execFile);
+const ADMIN_PASSWORD = 'pebble-test-password-1';
+const DASH = 'dash.warren.localhost';
 
 let pebble: Pebble;
 let serve: ServeHandle;
@@ -66,6 +68,7 @@ before(async () => {
     env: {
       WARREN_ADMIN_EMAIL: ADMIN_EMAIL,
       WARREN_ADMIN_TOKEN: ADMIN_TOKEN,
+      WARREN_ADMIN_PASSWORD: ADMIN_PASSWORD,
       NODE_EXTRA_CA_CERTS: pebble.listenerCaPath,
     },
   });
@@ -145,4 +148,77 @@ test('serve-acme-a-name-without-dns-fails-visibly-and-others-are-unaffected', as
   // The routed name keeps its certificate.
   const cert = await servedCertificate('app.example.com');
   assert.match(String(cert.issuer.CN), /Pebble/i);
+});
+
+test('serve-acme-dash-on-the-https-port-answers-the-api-with-a-pebble-certificate-and-secure-cookies', async () => {
+  const cert = await eventually(
+    async () => {
+      const c = await servedCertificate(DASH);
+      return /Pebble/i.test(String(c.issuer.CN)) ? c : undefined;
+    },
+    20_000,
+    `a pebble certificate for ${DASH}`,
+    200,
+  );
+  assert.equal(cert.subjectaltname, `DNS:${DASH}`);
+  // warren's other own names are wildcards, issued by DNS-01 through its DNS.
+  for (const [name, san] of [
+    ['abc-def.quick.warren.localhost', 'DNS:*.quick.warren.localhost'],
+    ['team.access.warren.localhost', 'DNS:*.access.warren.localhost'],
+  ] as const) {
+    const own = await eventually(
+      async () => {
+        const c = await servedCertificate(name);
+        return /Pebble/i.test(String(c.issuer.CN)) ? c : undefined;
+      },
+      20_000,
+      `a pebble certificate for ${name}`,
+      200,
+    );
+    assert.equal(own.subjectaltname, san);
+  }
+  const base = `https://${DASH}:${httpsPort}`;
+  const tls = ['--cacert', rootPath, '--resolve', `${DASH}:${httpsPort}:127.0.0.1`];
+  for (const http of ['--http1.1', '--http2']) {
+    const { stdout } = await run('curl', [
+      '-sS',
+      http,
+      ...tls,
+      '-H',
+      `authorization: Bearer ${ADMIN_TOKEN}`,
+      `${base}/client/v4/user/tokens/verify`,
+    ]);
+    assert.equal((JSON.parse(stdout) as { success: boolean }).success, true, `the API over ${http}`);
+  }
+  const ui = await run('curl', ['-sS', ...tls, '-o', '/dev/null', '-w', '%{http_code}', `${base}/`]);
+  assert.equal(ui.stdout, '200', 'the dashboard UI at /');
+  const signIn = await run('curl', [
+    '-sS',
+    ...tls,
+    '-D',
+    '-',
+    '-o',
+    '/dev/null',
+    '-H',
+    'content-type: application/json',
+    '-H',
+    `origin: ${base}`,
+    '--data',
+    JSON.stringify({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD }),
+    `${base}/client/v4/user/sessions`,
+  ]);
+  assert.match(signIn.stdout, /^HTTP\/\S+ 200/);
+  assert.match(
+    signIn.stdout,
+    /\r\nset-cookie: warren_session=[^\r]*; Secure/i,
+    'the session cookie is Secure over TLS',
+  );
+  // The API port (plain HTTP, for loopback and scripts) stays as it was.
+  const plain = await fetch(`${serve.apiBase}/client/v4/user/sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: serve.apiBase },
+    body: JSON.stringify({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD }),
+  });
+  assert.equal(plain.status, 200);
+  assert.doesNotMatch(plain.headers.get('set-cookie') ?? '', /Secure/);
 });

@@ -37,6 +37,7 @@ for (const dialect of DIALECTS) {
               '0013_edge_members',
               '0014_cluster_state',
               '0015_access_certificates',
+              '0016_zone_settings',
             ],
           );
           await store.close();

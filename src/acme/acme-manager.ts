@@ -23,6 +23,8 @@ export interface AcmeManagerOptions {
   /** /metrics registry for warren_acme_* counters. */
   registry: Registry;
   limits?: Partial<AcmeLimits> | undefined;
+  /** Names warren itself serves (`dash.D`), kept with no zone and no account. */
+  ownNames?: readonly string[] | undefined;
 }
 
 /**
@@ -100,7 +102,10 @@ export class AcmeManager {
 
   async #passOnce(): Promise<void> {
     const { store } = this.#o;
-    const served = await store.acme.servedNames();
+    const served = [
+      ...(await store.acme.servedNames()),
+      ...(this.#o.ownNames ?? []).map((name) => ({ name, zoneId: null, accountId: null })),
+    ];
     const wanted = new Set(served.map((s) => s.name));
     for (const s of served) await store.acme.want(s.name, s.zoneId, s.accountId);
     const now = this.#o.timers.now();

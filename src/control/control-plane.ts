@@ -48,6 +48,7 @@ import { dnsRecordBatchRoutes } from './zones/dns-record-batch-routes.js';
 import { dnsRecordFileRoutes } from './zones/dns-record-file-routes.js';
 import { dnsRecordRoutes } from './zones/dns-record-routes.js';
 import { zoneRoutes } from './zones/zone-routes.js';
+import { zoneSettingsRoutes } from './zones/zone-settings-routes.js';
 import { dnsTxtLookup, type TxtLookup, ZONE_VERIFY_RECHECK_MS, ZoneVerifier } from './zones/zone-verifier.js';
 
 export interface ControlPlaneOptions {
@@ -190,6 +191,7 @@ export class ControlPlane {
       ...auditLogRoutes(ctx),
       ...certificateRoutes(ctx),
       ...customCertificateRoutes(ctx),
+      ...zoneSettingsRoutes(ctx),
       ...loginRoutes(ctx),
       ...classicTunnelRoutes(ctx),
       ...tunnelRouteDeleteRoutes(ctx),

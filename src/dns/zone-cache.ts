@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { type DnsZoneReader, FeedReload, type ServedRecord, type Store } from '../store/index.js';
-import { type DnsAddresses, serviceZone, userZone, type ZoneIndex } from './zone-index.js';
+import { addAcmeChallenge, type DnsAddresses, serviceZone, userZone, type ZoneIndex } from './zone-index.js';
 
 export const DNS_RELOAD_DEBOUNCE_MS = 20; // coalesce a burst of API changes into one reload
 export const DNS_SAFETY_RELOAD_MS = 60_000; // 1 minute: a full reload even without notifications
 
 /**
  * The zones the DNS server answers for, in memory (no database round trip per query), reloaded
- * on every `dns`/`zones` change notification, the way DnsHostRouter does: in-process at once,
+ * on every `dns`/`zones` change notification (and `acme_challenges`: DNS-01 TXT values in flight), the way DnsHostRouter does: in-process at once,
  * across processes through PostgreSQL's LISTEN/NOTIFY.
  *
  * SOA serial: there is no serial column, and a deleted record leaves no modification time, so
@@ -18,6 +18,7 @@ export const DNS_SAFETY_RELOAD_MS = 60_000; // 1 minute: a full reload even with
  */
 export class DnsZoneCache {
   readonly #reader: DnsZoneReader;
+  readonly #store: Store;
   readonly #domain: string;
   readonly #addresses: DnsAddresses;
   readonly #now: () => number;
@@ -35,12 +36,13 @@ export class DnsZoneCache {
     now?: () => number;
   }) {
     this.#reader = options.store.dnsZones;
+    this.#store = options.store;
     this.#domain = options.domain.toLowerCase();
     this.#addresses = options.addresses;
     this.#now = options.now ?? Date.now;
     this.#reload = new FeedReload({
       feed: options.store.feed,
-      topics: ['dns', 'zones'],
+      topics: ['dns', 'zones', 'acme_challenges'],
       load: () => this.#load(),
       debounceMs: DNS_RELOAD_DEBOUNCE_MS,
       safetyMs: DNS_SAFETY_RELOAD_MS,
@@ -102,6 +104,7 @@ export class DnsZoneCache {
     }
     for (const id of this.#serials.keys()) if (!live.has(id) && id !== '') this.#serials.delete(id);
     index.set(this.#domain, serviceZone(this.#domain, this.#serial('', 'service'), this.#addresses));
+    for (const c of await this.#store.acme.dnsChallenges()) addAcmeChallenge(index, c.name, c.value);
     this.#index = index;
   }
 

@@ -1,6 +1,6 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { isUnderTunnelDomain } from '../protocol/index.js';
-import type { ServedRecord, ServedZone } from '../store/index.js';
+import { owningZoneIn, type ServedRecord, type ServedZone } from '../store/index.js';
 
 export const AUTO_TTL_S = 300; // 5 minutes: Cloudflare's "automatic" TTL, also for proxied records
 export const SOA_TTL_S = 3600; // 1 hour
@@ -171,7 +171,11 @@ export function serviceZone(domain: string, serial: number, addresses: DnsAddres
     addressRecords(node(z, name), addresses.ns, NS_TTL_S);
     addName(z, name);
   }
-  for (const name of [`edge.${domain}`, ...['tunnel', 'cdn', 'quick', 'access'].map((l) => `*.${l}.${domain}`)]) {
+  for (const name of [
+    `edge.${domain}`,
+    `dash.${domain}`,
+    ...['tunnel', 'cdn', 'quick', 'access'].map((l) => `*.${l}.${domain}`),
+  ]) {
     addressRecords(node(z, name), addresses.edge, AUTO_TTL_S);
     addName(z, name);
   }
@@ -215,4 +219,20 @@ export function userZone(
   }
   for (const name of proxied) addressRecords(node(z, name), addresses.edge, AUTO_TTL_S);
   return z;
+}
+
+export const ACME_CHALLENGE_TTL_S = 60; // 1 minute: a DNS-01 value lives only while its order is validated
+
+/**
+ * An ACME DNS-01 value in flight at `name` (`_acme-challenge.<host>`) of the zone serving it,
+ * beside any TXT the zone has there. A name the zone delegates or CNAMEs elsewhere is left alone.
+ */
+export function addAcmeChallenge(index: ZoneIndex, name: string, value: string): void {
+  const z = owningZoneIn(name, index);
+  if (z === undefined || name === z.name) return;
+  for (let n = name; n !== z.name; n = n.slice(n.indexOf('.') + 1)) if (z.cuts.has(n)) return;
+  const n = node(z, name);
+  if (n.cname !== undefined) return;
+  addName(z, name);
+  add(n, { type: 'TXT', ttl: ACME_CHALLENGE_TTL_S, data: [Buffer.from(value, 'utf8')] });
 }

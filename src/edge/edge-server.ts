@@ -1,6 +1,6 @@
 import { once } from 'node:events';
-import { createServer, type Server, type ServerOptions } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
+import type { Http2SecureServer } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { SecureContext } from 'node:tls';
@@ -10,6 +10,7 @@ import { SYSTEM_TIMERS, type Timers } from '../time/index.js';
 import type { AccessEdge } from './access/access-edge.js';
 import { acmeChallengeAnswer } from './acme-challenge-answer.js';
 import { type ClientCertificateDemand, sniWithClientCertificates } from './client-certificate-request.js';
+import { type DashboardHost, dashboardOnHttps } from './dashboard-host.js';
 import { EdgeMetrics } from './edge-metrics.js';
 import { type LinkStallTimes, LinkStallWatch } from './link-stall-watch.js';
 import { ManagementHub } from './management-hub.js';
@@ -29,6 +30,9 @@ import {
   type HostRouter,
   VisitorProxy,
 } from './visitor-proxy.js';
+import { createVisitorTlsServer, type VisitorTlsListener } from './visitor-tls-server.js';
+import type { ZoneSettingsTable } from './zone-edge-settings.js';
+import { alwaysUseHttps, enforceMinTls, withSecurityHeaders } from './zone-settings-gate.js';
 
 export interface EdgeServerOptions {
   edgeName: string;
@@ -46,6 +50,10 @@ export interface EdgeServerOptions {
   clientCertificates?: ClientCertificateDemand | undefined;
   /** ACME HTTP-01: the key authorization for a token in flight (read from the store by every edge). */
   acmeChallenge?: ((token: string) => Promise<string | undefined>) | undefined;
+  /** Zone settings enforced here: always_use_https, min_tls_version (per SNI), security_header. */
+  zoneSettings?: ZoneSettingsTable | undefined;
+  /** `dash.D` on the HTTPS port: the control API's handler (UI and /client/v4) for that Host. */
+  dashboard?: DashboardHost | undefined;
   quick: QuickTunnelAuthority;
   /** Quick tunnels one source address may create per minute (burst as many). */
   quickTunnelsPerMinute?: number;
@@ -77,12 +85,16 @@ export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000; // 10 seconds for in-flight req
 /** How often close() looks whether the in-flight requests have finished. */
 const SHUTDOWN_DRAIN_POLL_MS = 50;
 
-const VISITOR_SERVER_OPTIONS: ServerOptions = {
-  keepAlive: true,
+const VISITOR_HTTP1_LIMITS = {
   keepAliveTimeout: 75_000, // 75 seconds, longer than common client pools' idle timeouts
   headersTimeout: 60_000, // 60 seconds for the whole request head
   requestTimeout: 0, // bodies may stream for hours (1 GiB uploads); idle sockets are reaped by keepAliveTimeout
   maxHeaderSize: 32 * 1024, // 32 KiB; larger heads get 431
+};
+
+const VISITOR_SERVER_OPTIONS: ServerOptions = {
+  ...VISITOR_HTTP1_LIMITS,
+  keepAlive: true,
   noDelay: true,
 };
 
@@ -103,8 +115,10 @@ function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
 export class EdgeServer {
   readonly registry: TunnelRegistry;
   readonly visitor: Server;
-  /** The visitor HTTPS listener, when a certificate is configured. */
-  readonly visitorTls: Server | undefined;
+  /** The visitor HTTPS listener (h2 and http/1.1 by ALPN), when a certificate is configured. */
+  get visitorTls(): Http2SecureServer | undefined {
+    return this.#tls?.server;
+  }
   readonly tunnels: TunnelListener;
   readonly proxy: VisitorProxy;
   /** Counters of refused visitors and connector responses (served on the API port's /metrics). */
@@ -115,6 +129,8 @@ export class EdgeServer {
   readonly stallWatch: LinkStallWatch;
   readonly #o: EdgeServerOptions;
   #httpPort = 0;
+  #httpsPort: number | undefined;
+  #tls: VisitorTlsListener | undefined;
 
   constructor(options: EdgeServerOptions) {
     this.#o = options;
@@ -170,9 +186,14 @@ export class EdgeServer {
       });
     this.proxy = proxyFor('http');
     const acme = options.acmeChallenge;
+    const zoneSettings = options.zoneSettings;
+    const plain =
+      zoneSettings === undefined
+        ? this.proxy.handleRequest
+        : alwaysUseHttps(zoneSettings, () => this.#httpsPort, this.proxy.handleRequest);
     this.visitor = createServer(
       VISITOR_SERVER_OPTIONS,
-      acme === undefined ? this.proxy.handleRequest : acmeChallengeAnswer(acme, this.proxy.handleRequest, logger),
+      acme === undefined ? plain : acmeChallengeAnswer(acme, plain, logger),
     );
     this.visitor.on('upgrade', this.proxy.handleUpgrade);
     this.visitor.on('clientError', onClientError);
@@ -181,9 +202,8 @@ export class EdgeServer {
       const tlsProxy = proxyFor('https');
       const sni = options.certificates;
       const mtls = options.clientCertificates;
-      const server = createHttpsServer(
-        {
-          ...VISITOR_SERVER_OPTIONS,
+      const listener = createVisitorTlsServer({
+        tls: {
           ...(https.cert === undefined ? {} : { cert: https.cert, key: https.key }),
           minVersion: 'TLSv1.2',
           ...(sni === undefined && mtls === undefined
@@ -192,11 +212,13 @@ export class EdgeServer {
                 SNICallback: sniWithClientCertificates(sni === undefined ? undefined : (n) => sni.contextFor(n), mtls),
               }),
         },
-        tlsProxy.handleRequest,
-      );
-      server.on('upgrade', tlsProxy.handleUpgrade);
-      server.on('clientError', onClientError);
-      this.visitorTls = server;
+        http1: VISITOR_HTTP1_LIMITS,
+        request: this.#tlsHandler(tlsProxy),
+        upgrade: tlsProxy.handleUpgrade,
+        clientError: onClientError,
+      });
+      if (zoneSettings !== undefined) enforceMinTls(listener.server, zoneSettings, logger);
+      this.#tls = listener;
     }
     this.tunnels = new TunnelListener({
       edgeName: options.edgeName,
@@ -214,6 +236,14 @@ export class EdgeServer {
     });
   }
 
+  /** The HTTPS port's request path: dash.D to the API, else HSTS (zone settings) and the proxy. */
+  #tlsHandler(proxy: VisitorProxy): (req: IncomingMessage, res: ServerResponse) => void {
+    const { zoneSettings, dashboard } = this.#o;
+    const visitors =
+      zoneSettings === undefined ? proxy.handleRequest : withSecurityHeaders(zoneSettings, proxy.handleRequest);
+    return dashboard === undefined ? visitors : dashboardOnHttps(dashboard, visitors);
+  }
+
   async listen(): Promise<{ httpPort: number; tunnelPort: number; httpsPort: number | undefined }> {
     const { bind } = this.#o;
     const servers: NodeJS.EventEmitter[] = [this.visitor, this.tunnels.server];
@@ -226,10 +256,11 @@ export class EdgeServer {
     await Promise.all(servers.map((srv) => once(srv, 'listening')));
     this.stallWatch.start();
     this.#httpPort = (this.visitor.address() as AddressInfo).port;
+    this.#httpsPort = this.visitorTls === undefined ? undefined : (this.visitorTls.address() as AddressInfo).port;
     return {
       httpPort: this.#httpPort,
       tunnelPort: (this.tunnels.server.address() as AddressInfo).port,
-      httpsPort: this.visitorTls === undefined ? undefined : (this.visitorTls.address() as AddressInfo).port,
+      httpsPort: this.#httpsPort,
     };
   }
 
@@ -238,10 +269,9 @@ export class EdgeServer {
     this.tunnels.server.close();
     this.stallWatch.stop();
     this.management.closeAll();
-    for (const v of [this.visitor, this.visitorTls]) {
-      v?.close();
-      v?.closeIdleConnections();
-    }
+    this.visitor.close();
+    this.visitor.closeIdleConnections();
+    this.#tls?.drain();
     this.tunnels.goAway(this.registry.allLinks());
     const timers = this.#o.timers ?? SYSTEM_TIMERS;
     const deadline = timers.now().getTime() + graceMs;
@@ -251,6 +281,6 @@ export class EdgeServer {
     }
     this.tunnels.destroyAll(this.registry.allLinks());
     this.visitor.closeAllConnections();
-    this.visitorTls?.closeAllConnections();
+    this.#tls?.destroyAll();
   }
 }

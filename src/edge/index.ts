@@ -1,4 +1,5 @@
 export { AccessEdge, type AccessEdgeOptions, type AccessVerdict } from './access/access-edge.js';
+export type { DashboardHost } from './dashboard-host.js';
 export { EdgeCertificates } from './edge-certificates.js';
 export { EdgeCluster, type EdgeClusterOptions } from './edge-cluster.js';
 export { EdgeMetrics } from './edge-metrics.js';
@@ -70,3 +71,13 @@ export {
   type HostRouter,
   VisitorProxy,
 } from './visitor-proxy.js';
+export {
+  defaultZoneSettings,
+  MIN_TLS_VERSIONS,
+  type MinTlsVersion,
+  type SecurityHeader,
+  ZONE_SETTING_NAMES,
+  type ZoneEdgeSettings,
+  type ZoneSettingName,
+  ZoneSettingsTable,
+} from './zone-edge-settings.js';

@@ -4,6 +4,13 @@ import type { AcmeAccountRow, AcmeNameRow, AcmeOrderRow } from './schema/edge-ce
 import type { Database } from './schema/schema.js';
 import { isUniqueViolation } from './unique-violation.js';
 
+const DNS_CHALLENGE_PREFIX = 'dns-01:';
+
+/** The acme_challenges key of a DNS-01 TXT value for `record` (`_acme-challenge.example.com`). */
+export function dnsChallengeKey(record: string, token: string): string {
+  return `${DNS_CHALLENGE_PREFIX}${record.toLowerCase()}:${token}`;
+}
+
 /** ACME's shared state: the account key, each name's state and backoff, orders placed, HTTP-01 tokens. */
 export class AcmeStore {
   readonly #db: Kysely<Database>;
@@ -31,8 +38,8 @@ export class AcmeStore {
 
   /**
    * Names visitors reach over the edge in active, unpaused zones: proxied records (tunnel routes
-   * are proxied CNAMEs) and Access application domains (without their path). Wildcards are left
-   * out: HTTP-01 cannot prove them.
+   * are proxied CNAMEs) and Access application domains (without their path). Wildcard records
+   * (`*.example.com`) count in full zones only (DNS-01 through warren's DNS proves them).
    */
   async servedNames(): Promise<{ name: string; zoneId: string; accountId: string }[]> {
     const zones = await this.#db
@@ -44,14 +51,20 @@ export class AcmeStore {
     const records = await this.#db
       .selectFrom('dns_records')
       .innerJoin('zones', 'zones.id', 'dns_records.zone_id')
-      .select(['dns_records.name as name', 'zones.id as zoneId', 'zones.account_id as accountId'])
+      .select(['dns_records.name as name', 'zones.id as zoneId', 'zones.account_id as accountId', 'zones.type as type'])
       .where('zones.status', '=', 'active')
       .where('zones.paused', '=', 0)
       .where('dns_records.proxied', '=', 1)
       .execute();
     const apps = await this.#db.selectFrom('access_apps').select(['domain', 'account_id']).execute();
     const out = new Map<string, { name: string; zoneId: string; accountId: string }>();
-    for (const r of records) if (!r.name.startsWith('*')) out.set(r.name, r);
+    for (const r of records) {
+      // A wildcard is proved by DNS-01, which warren answers only for the full zones it serves.
+      if (r.name.startsWith('*') && (r.type !== 'full' || !r.name.startsWith('*.') || r.name.indexOf('*', 1) >= 0)) {
+        continue;
+      }
+      out.set(r.name, { name: r.name, zoneId: r.zoneId, accountId: r.accountId });
+    }
     for (const a of apps) {
       const host = a.domain.split('/')[0] ?? '';
       if (host === '' || host.includes('*') || out.has(host)) continue;
@@ -147,6 +160,22 @@ export class AcmeStore {
       .where('token', '=', token)
       .executeTakeFirst();
     return row?.key_authorization;
+  }
+
+  /**
+   * DNS-01 TXT values in flight (rows keyed `dns-01:<record name>:<token>`, which the HTTP-01
+   * path never matches), for warren's DNS to serve at `_acme-challenge.<name>`.
+   */
+  async dnsChallenges(): Promise<{ name: string; value: string }[]> {
+    const rows = await this.#db
+      .selectFrom('acme_challenges')
+      .select(['token', 'key_authorization'])
+      .where('token', 'like', `${DNS_CHALLENGE_PREFIX}%`)
+      .execute();
+    return rows.map((r) => ({
+      name: r.token.slice(DNS_CHALLENGE_PREFIX.length, r.token.lastIndexOf(':')),
+      value: r.key_authorization,
+    }));
   }
 
   async dropChallenge(token: string): Promise<void> {

@@ -16,7 +16,9 @@ export type ChangeTopic =
   | 'access'
   | 'tunnel_configs'
   | 'certificates'
-  | 'edges';
+  | 'edges'
+  | 'zone_settings'
+  | 'acme_challenges';
 
 const TOPICS: ReadonlySet<string> = new Set<ChangeTopic>([
   'dns',
@@ -28,6 +30,8 @@ const TOPICS: ReadonlySet<string> = new Set<ChangeTopic>([
   'tunnel_configs',
   'certificates',
   'edges',
+  'zone_settings',
+  'acme_challenges',
 ]);
 export const NOTIFY_CHANNEL = 'warren_changes';
 /** Messages between processes (e.g. `warren tail` sessions and their events); each under NOTIFY's 8000 bytes. */

@@ -3,7 +3,7 @@ export { AccessCertificateStore } from './access-certificate-store.js';
 export { AccessKeyStore } from './access-key-store.js';
 export { AccessStore } from './access-store.js';
 export { accountTokenOwnerEmail, isAccountTokenOwner } from './account-token-owner.js';
-export { AcmeStore } from './acme-store.js';
+export { AcmeStore, dnsChallengeKey } from './acme-store.js';
 export { type AuditEntry, type AuditFilter, AuditLogStore } from './audit-log-store.js';
 export { type CertificateFilter, CertificateStore } from './certificate-store.js';
 export { ChangeFeed, type ChangeTopic } from './change-feed.js';
@@ -79,6 +79,7 @@ export type {
   TunnelRow,
   UserRow,
   ZoneRow,
+  ZoneSettingRow,
 } from './schema/schema.js';
 export { fingerprint, SecretBox } from './secret-box.js';
 export { SetupLinkStore } from './setup-link-store.js';

@@ -29,6 +29,7 @@ import { SecretBox } from './secret-box.js';
 import { SetupLinkStore } from './setup-link-store.js';
 import { TunnelConfigurationStore } from './tunnel-configuration-store.js';
 import { TunnelStore } from './tunnel-store.js';
+import { ZoneSettingsStore } from './zone-settings-store.js';
 import { ZoneStore } from './zone-store.js';
 
 /** The query objects, bound to the database or to one transaction. */
@@ -49,6 +50,7 @@ export interface Repositories {
   edgeCertificates: EdgeCertificateStore;
   acme: AcmeStore;
   edges: EdgeMemberStore;
+  zoneSettings: ZoneSettingsStore;
 }
 
 function repositories(db: Kysely<Database>, clock: Clock): Repositories {
@@ -69,6 +71,7 @@ function repositories(db: Kysely<Database>, clock: Clock): Repositories {
     edgeCertificates: new EdgeCertificateStore(db, clock),
     acme: new AcmeStore(db, clock),
     edges: new EdgeMemberStore(db, clock),
+    zoneSettings: new ZoneSettingsStore(db, clock),
   };
 }
 
@@ -111,6 +114,7 @@ export class Store implements Repositories {
   readonly edgeCertificates: EdgeCertificateStore;
   readonly acme: AcmeStore;
   readonly edges: EdgeMemberStore;
+  readonly zoneSettings: ZoneSettingsStore;
   readonly dialect: Dialect;
   readonly feed: ChangeFeed;
   readonly secrets: SecretBox;
@@ -156,6 +160,7 @@ export class Store implements Repositories {
     this.edgeCertificates = r.edgeCertificates;
     this.acme = r.acme;
     this.edges = r.edges;
+    this.zoneSettings = r.zoneSettings;
   }
 
   /**

@@ -260,6 +260,7 @@ export class ZoneStore {
   /** Deletes the zone and all its records. */
   async deleteZone(id: string): Promise<void> {
     await this.#db.deleteFrom('dns_records').where('zone_id', '=', id).execute();
+    await this.#db.deleteFrom('zone_settings').where('zone_id', '=', id).execute();
     await this.#db.deleteFrom('zones').where('id', '=', id).execute();
   }
 

@@ -5,6 +5,7 @@ import { AccessGate, idpFetch, OtpMailer, SignInThrottle } from '../../access/in
 import type { ControlPlane } from '../../control/index.js';
 import {
   AccessEdge,
+  type DashboardHost,
   EdgeCertificates,
   EdgeServer,
   QuickTunnelAuthority,
@@ -12,6 +13,7 @@ import {
   sharedEdgeCa,
   sharedEdgeTls,
   type TunnelPortLimits,
+  ZoneSettingsTable,
 } from '../../edge/index.js';
 import { WarrenError } from '../../errors/index.js';
 import type { Store } from '../../store/index.js';
@@ -38,6 +40,8 @@ export interface EdgeWiringOptions {
   allowPrivateIdpAddresses: boolean;
   /** The tunnel listener's certificate (PEM) and key. */
   tls: { certPem: string; keyPem: string };
+  /** `dash.D` on the HTTPS port (`warren serve`: the API's own handler); none on a bare edge. */
+  dashboard?: DashboardHost | undefined;
 }
 
 /**
@@ -104,7 +108,11 @@ export async function wireEdge(o: EdgeWiringOptions): Promise<{
   });
   const certificates = new EdgeCertificates(store, httpsPair, logger);
   if (https !== undefined) await certificates.start();
+  const zoneSettings = new ZoneSettingsTable(store, logger);
+  await zoneSettings.start();
   const edge = new EdgeServer({
+    zoneSettings,
+    dashboard: o.dashboard,
     certificates: https === undefined ? undefined : certificates,
     clientCertificates: accessGate,
     acmeChallenge: acmeOn === undefined ? undefined : (token) => store.acme.challenge(token),
@@ -128,6 +136,7 @@ export async function wireEdge(o: EdgeWiringOptions): Promise<{
     acmeOn,
     close: async () => {
       certificates.stop();
+      zoneSettings.stop();
       await edge.close();
       accessGate.close();
       access.close();

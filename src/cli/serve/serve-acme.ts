@@ -52,11 +52,20 @@ export function startAcme(
   store: Store,
   registry: Registry,
   logger: Logger,
+  /** warren's DNS in this process: DNS-01 (wildcards) waits for it to serve a new TXT value. */
+  dns: { refresh(): Promise<void> } | undefined,
+  /** Names warren owns and serves on the HTTPS port (`dash.D`). */
+  ownNames: readonly string[],
 ): AcmeManager {
   const manager = new AcmeManager({
     store,
-    issuer: new AcmeIssuer({ store, ...settings }),
+    issuer: new AcmeIssuer({
+      store,
+      ...settings,
+      dnsReady: dns === undefined ? undefined : () => dns.refresh(),
+    }),
     logger,
+    ownNames,
     timers: SYSTEM_TIMERS,
     registry,
   });

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostname as osHostname } from 'node:os';
 import { resolve } from 'node:path';
 import { checkPassword } from '../../control/identity/user-admin.js';
@@ -118,7 +119,18 @@ export async function serve(options: ServeOptions): Promise<void> {
     zoneAutoActivate,
     pendingZoneExpiryMs: options.pendingZoneExpiryDays * 86_400_000,
   });
-  const wired = await wireEdge({ ...options, store, control, logger, dataDir, edgeName, tls });
+  let apiRequest: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  const wired = await wireEdge({
+    ...options,
+    store,
+    control,
+    logger,
+    dataDir,
+    edgeName,
+    tls,
+    // dash.D on the HTTPS port: the same handler as the API port (bound once the API exists).
+    dashboard: { host: `dash.${options.domain}`, handler: (req, res) => apiRequest?.(req, res) },
+  });
   const { edge, acmeOn } = wired;
   let ready = false;
   const api = createApiServer({
@@ -139,13 +151,22 @@ export async function serve(options: ServeOptions): Promise<void> {
   api.server.on('upgrade', management.onUpgrade);
   // A tail on this process also sees the connectors linked to other processes on the database.
   const tailRelay = new TailRelay(edge.management, store.feed, logger);
+  apiRequest = (req, res) => api.server.emit('request', req, res);
   const ports = await edge.listen();
   const host = options.bind.includes(':') ? `[${options.bind}]` : options.bind;
   // One /metrics on the API port: the edge's counters and the DNS server's (queries by type, answers by rcode).
   const dnsMetrics = new DnsMetrics(edge.metrics.registry);
   new DatabaseMetrics(edge.metrics.registry, store.health);
   const dns = await startServeDns(store, options, dnsMetrics, logger);
-  const acme = acmeOn === undefined ? undefined : startAcme(acmeOn, store, edge.metrics.registry, logger);
+  const acme =
+    acmeOn === undefined
+      ? undefined
+      : startAcme(acmeOn, store, edge.metrics.registry, logger, dns?.cache, [
+          // warren's own names: the dashboard, and (DNS-01 through warren's DNS) quick tunnels and team domains
+          `dash.${options.domain}`,
+          `*.quick.${options.domain}`,
+          `*.access.${options.domain}`,
+        ]);
 
   control.setEdgeAddress(`${host}:${ports.tunnelPort}`);
   await api.listen({ port: options.apiPort, host: options.bind });

@@ -72,6 +72,7 @@ export const AUDIT_ACTIONS = [
   'access_certificate_create',
   'access_certificate_update',
   'access_certificate_delete',
+  'zone_setting_update',
 ] as const;
 
 /** One audit action type. */

@@ -59,3 +59,13 @@ export interface AcmeAccountRow {
   key_sealed: string;
   created_at: string;
 }
+
+/** One zone setting warren enforces at the edge (`always_use_https`, `min_tls_version`, `security_header`). */
+export interface ZoneSettingRow {
+  zone_id: string;
+  /** Cloudflare's setting id. */
+  name: string;
+  /** JSON of the setting's `value`. */
+  value: string;
+  modified_on: string;
+}

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Migration } from 'kysely';
 
 /** Migration 0012 (issue 21): the certificates the visitor HTTPS listener serves, and ACME's state. */
 export async function edgeCertificates(db: Kysely<unknown>): Promise<void> {
@@ -52,3 +52,21 @@ export async function edgeCertificates(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute();
 }
+
+/** Migration 0016 (issue 21): zone settings the edge enforces; a missing row is Cloudflare's default. */
+export async function zoneSettings(db: Kysely<unknown>): Promise<void> {
+  await db.schema
+    .createTable('zone_settings')
+    .addColumn('zone_id', 'text', (c) => c.notNull())
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('value', 'text', (c) => c.notNull())
+    .addColumn('modified_on', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('zone_settings_pk', ['zone_id', 'name'])
+    .execute();
+}
+
+/** Issue 21's migrations (certificates and ACME; zone settings), spread into the list in migrations.ts. */
+export const HTTPS_MIGRATIONS: Record<string, Migration> = {
+  '0012_edge_certificates': { up: edgeCertificates },
+  '0016_zone_settings': { up: zoneSettings },
+};

@@ -1,7 +1,7 @@
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
 import { accessCertificates } from './access-certificates-migration.js';
 import { clusterState } from './cluster-state-migration.js';
-import { edgeCertificates } from './edge-certificates-migration.js';
+import { HTTPS_MIGRATIONS } from './edge-certificates-migration.js';
 import { edgeMembers } from './edge-members-migration.js';
 import { narrowLegacyLoginTokens } from './legacy-login-tokens.js';
 import { revocationsAndPendingZones } from './revocations-pending-zones.js';
@@ -387,7 +387,7 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
-  '0012_edge_certificates': { up: edgeCertificates },
+  ...HTTPS_MIGRATIONS,
   '0013_edge_members': { up: edgeMembers },
   '0014_cluster_state': { up: clusterState },
   '0015_access_certificates': { up: accessCertificates },

@@ -17,6 +17,7 @@ import type {
   AcmeNameRow,
   AcmeOrderRow,
   EdgeCertificateRow,
+  ZoneSettingRow,
 } from './edge-certificate-rows.js';
 import type { EdgeAuthorityRow, EdgeMemberRow } from './edge-member-rows.js';
 
@@ -39,6 +40,7 @@ export type {
   AcmeNameRow,
   AcmeOrderRow,
   EdgeCertificateRow,
+  ZoneSettingRow,
 } from './edge-certificate-rows.js';
 export type { EdgeAuthorityRow, EdgeMemberRow } from './edge-member-rows.js';
 
@@ -324,6 +326,7 @@ export interface Database {
   backoff_ledgers: BackoffLedgerRow;
   access_pending: AccessPendingRow;
   tunnel_slots: TunnelSlotRow;
+  zone_settings: ZoneSettingRow;
 }
 
 /** A signed-in dashboard session (the `warren_session` cookie); only the cookie value's hash is stored. */

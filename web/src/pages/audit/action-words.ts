@@ -70,6 +70,7 @@ export const ACTION_WORDS: Readonly<Record<string, string>> = {
   access_certificate_create: 'mTLS certificate uploaded',
   access_certificate_update: 'mTLS certificate updated',
   access_certificate_delete: 'mTLS certificate deleted',
+  zone_setting_update: 'Zone setting changed',
 };
 
 /** `rec_add` of a CNAME reads "CNAME record added", as Cloudflare's "CNAME add". */

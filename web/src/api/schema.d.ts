@@ -1029,7 +1029,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Rolls the token: a new value (returned once); the old one stops working */
+        /** Rolls the API token: a new value (returned once); the old one stops working */
         put: operations["putUserTokensTokenIdValue"];
         post?: never;
         delete?: never;

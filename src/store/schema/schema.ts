@@ -17,24 +17,8 @@ import type {
   EdgeCertificateRow,
 } from './edge-certificate-rows.js';
 
-export type {
-  AccessAppPolicyRow,
-  AccessAppRow,
-  AccessGroupRow,
-  AccessIdentityProviderRow,
-  AccessKeyRow,
-  AccessKeySettingsRow,
-  AccessOrganizationRow,
-  AccessPolicyRow,
-  AccessServiceTokenRow,
-} from './access-rows.js';
-export type {
-  AcmeAccountRow,
-  AcmeChallengeRow,
-  AcmeNameRow,
-  AcmeOrderRow,
-  EdgeCertificateRow,
-} from './edge-certificate-rows.js';
+export type * from './access-rows.js';
+export type * from './edge-certificate-rows.js';
 
 /**
  * Row shapes of every table, as Kysely sees them. Both dialects store the same

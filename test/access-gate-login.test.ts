@@ -324,5 +324,7 @@ describe('Access gate at the edge: one-time PIN login end to end', { timeout: 12
       form: { step: 'email', email: ALICE, csrf: 'A'.repeat(32), kid: aud, redirect_url: '/' },
     });
     assert.equal(r.status, 403);
+    assert.match(r.text, /The form expired/, 'the page says why and what to do');
+    assert.doesNotMatch(r.text, /code was sent|check your e-?mail/i, 'no PIN was sent');
   });
 });

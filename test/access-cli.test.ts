@@ -2,12 +2,11 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { type AccessGateFixture, type SmtpCatcher, startAccessGateFixture } from './support/access-gate-fixture.js';
 import { AccessBrowser } from './support/access-login-client.js';
 import { oneLineError, runCli } from './support/cli-home.js';
 import { eventually } from './support/eventually.js';
-import { type NamedTunnelFixture, startNamedTunnelFixture, untilConnectors } from './support/named-tunnel-fixture.js';
-import { startSmtpCatcher } from './support/smtp-catcher.js';
-import { startTestOrigin, type TestOrigin } from './support/test-origin.js';
+import type { NamedTunnelFixture } from './support/named-tunnel-fixture.js';
 import { type VisitResult, visit } from './support/visit.js';
 import { type Proc, startCli, tempDir } from './support/warren-processes.js';
 
@@ -22,57 +21,36 @@ function realCurl(): string {
 const ALICE = 'alice@example.test';
 
 describe('warren access login, curl and token against a real edge, connector and origin', { timeout: 180_000 }, () => {
+  let g: AccessGateFixture | undefined;
   let f: NamedTunnelFixture;
-  let origin: TestOrigin;
-  let connector: Proc;
-  let smtp: Awaited<ReturnType<typeof startSmtpCatcher>>;
+  let smtp: SmtpCatcher;
   let aud: string;
   let port: number;
   let appUrl: string;
   let resolve: string[];
   let service: { id: string; client_id: string; client_secret: string };
-  const acc = (p: string) => `/accounts/${f.accountId}/access${p}`;
 
   before(async () => {
-    smtp = await startSmtpCatcher();
-    origin = await startTestOrigin();
-    f = await startNamedTunnelFixture(['--smtp-url', smtp.url, '--smtp-from', 'access@warren.test']);
-    port = f.serve.httpPort;
+    g = await startAccessGateFixture({
+      team: TEAM,
+      allow: ALICE,
+      appFields: { type: 'self_hosted' },
+      setup: async (f, acc, app) => {
+        service = (await f.api<typeof service>('POST', acc('/service_tokens'), { name: 'ci' })).result;
+        await f.api('POST', acc(`/apps/${app.id}/policies`), {
+          name: 'ci',
+          decision: 'non_identity',
+          include: [{ service_token: { token_id: service.id } }],
+        });
+      },
+    });
+    ({ f, smtp, port } = g);
+    aud = g.app.aud;
     appUrl = `http://app.example.com:${port}/echo`;
     resolve = ['--resolve', `app.example.com:${port}:127.0.0.1`];
-    await f.api('POST', acc('/organizations'), { name: 'Team', auth_domain: TEAM });
-    await f.api('POST', acc('/identity_providers'), { name: 'PIN', type: 'onetimepin', config: {} });
-    service = (await f.api<typeof service>('POST', acc('/service_tokens'), { name: 'ci' })).result;
-    const app = await f.api<{ id: string; aud: string }>('POST', acc('/apps'), {
-      name: 'App',
-      domain: 'app.example.com',
-      type: 'self_hosted',
-    });
-    assert.ok(app.success, JSON.stringify(app));
-    aud = app.result.aud;
-    await f.api('POST', acc(`/apps/${app.result.id}/policies`), {
-      name: 'alice',
-      decision: 'allow',
-      include: [{ email: { email: ALICE } }],
-    });
-    await f.api('POST', acc(`/apps/${app.result.id}/policies`), {
-      name: 'ci',
-      decision: 'non_identity',
-      include: [{ service_token: { token_id: service.id } }],
-    });
-    connector = f.run(['--token', f.token, '--url', origin.url]);
-    await untilConnectors(f, 1);
-    await eventually(
-      async () => (await visit(port, 'app.example.com', '/echo')).status === 302,
-      10_000,
-      'app protected',
-    );
   });
   after(async () => {
-    await connector?.stop();
-    await f?.serve.stop();
-    await origin?.close();
-    await smtp?.close();
+    await g?.stop();
   });
 
   /** Starts `warren access login` and returns it with the page URL and code it printed. */

@@ -1,64 +1,43 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createAccessVerifier } from '../src/verify/index.js';
+import { type AccessGateFixture, type SmtpCatcher, startAccessGateFixture } from './support/access-gate-fixture.js';
 import { AccessBrowser } from './support/access-login-client.js';
 import { eventually } from './support/eventually.js';
-import { type NamedTunnelFixture, startNamedTunnelFixture, untilConnectors } from './support/named-tunnel-fixture.js';
-import { startSmtpCatcher } from './support/smtp-catcher.js';
-import { startTestOrigin, type TestOrigin } from './support/test-origin.js';
+import type { NamedTunnelFixture } from './support/named-tunnel-fixture.js';
+import type { TestOrigin } from './support/test-origin.js';
 import { visit } from './support/visit.js';
-import type { Proc } from './support/warren-processes.js';
 
 const TEAM = 'team.access.warren.localhost';
 const ALICE = 'alice@example.test';
 
 describe('Access gate at the edge: one-time PIN login end to end', { timeout: 120_000 }, () => {
+  let g: AccessGateFixture | undefined;
   let f: NamedTunnelFixture;
   let origin: TestOrigin;
-  let connector: Proc;
-  let smtp: Awaited<ReturnType<typeof startSmtpCatcher>>;
+  let smtp: SmtpCatcher;
   let aud: string;
   let appId: string;
   let port: number;
   const acc = (p: string) => `/accounts/${f.accountId}/access${p}`;
 
   before(async () => {
-    smtp = await startSmtpCatcher();
-    origin = await startTestOrigin();
-    f = await startNamedTunnelFixture(['--smtp-url', smtp.url, '--smtp-from', 'access@warren.test']);
-    port = f.serve.httpPort;
-    for (const h of ['open.example.com', 'svc.example.com']) {
-      await f.api('PUT', `/zones/${f.zoneId}/tunnels/${f.tunnelId}/routes`, { type: 'dns', user_hostname: h });
-    }
-    await f.api('POST', acc('/organizations'), { name: 'Team', auth_domain: TEAM });
-    await f.api('POST', acc('/identity_providers'), { name: 'PIN', type: 'onetimepin', config: {} });
-    const app = await f.api<{ id: string; aud: string }>('POST', acc('/apps'), {
-      name: 'App',
-      domain: 'app.example.com',
-      type: 'self_hosted',
+    g = await startAccessGateFixture({
+      team: TEAM,
+      allow: ALICE,
+      appFields: { type: 'self_hosted' },
+      setup: async (f) => {
+        for (const h of ['open.example.com', 'svc.example.com']) {
+          await f.api('PUT', `/zones/${f.zoneId}/tunnels/${f.tunnelId}/routes`, { type: 'dns', user_hostname: h });
+        }
+      },
     });
-    assert.ok(app.success, JSON.stringify(app));
-    aud = app.result.aud;
-    appId = app.result.id;
-    await f.api('POST', acc(`/apps/${appId}/policies`), {
-      name: 'alice',
-      decision: 'allow',
-      include: [{ email: { email: ALICE } }],
-    });
-    connector = f.run(['--token', f.token, '--url', origin.url]);
-    await untilConnectors(f, 1);
-    // The gate follows the change feed: wait until the app protects its host.
-    await eventually(
-      async () => (await visit(port, 'app.example.com', '/echo')).status === 302,
-      10_000,
-      'app protected',
-    );
+    ({ f, origin, smtp, port } = g);
+    aud = g.app.aud;
+    appId = g.app.id;
   });
   after(async () => {
-    await connector?.stop();
-    await f?.serve.stop();
-    await origin?.close();
-    await smtp?.close();
+    await g?.stop();
   });
 
   /** Protected page → team login → code by mail → back on the app with its cookie. */
@@ -343,5 +322,7 @@ describe('Access gate at the edge: one-time PIN login end to end', { timeout: 12
       form: { step: 'email', email: ALICE, csrf: 'A'.repeat(32), kid: aud, redirect_url: '/' },
     });
     assert.equal(r.status, 403);
+    assert.match(r.text, /The form expired/, 'the page says why and what to do');
+    assert.doesNotMatch(r.text, /code was sent|check your e-?mail/i, 'no PIN was sent');
   });
 });

@@ -1,52 +1,32 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { type AccessGateFixture, type SmtpCatcher, startAccessGateFixture } from './support/access-gate-fixture.js';
 import { AccessBrowser } from './support/access-login-client.js';
 import { eventually } from './support/eventually.js';
-import { type NamedTunnelFixture, startNamedTunnelFixture, untilConnectors } from './support/named-tunnel-fixture.js';
-import { startSmtpCatcher } from './support/smtp-catcher.js';
-import { startTestOrigin, type TestOrigin } from './support/test-origin.js';
+import type { TestOrigin } from './support/test-origin.js';
 import { visit } from './support/visit.js';
-import type { Proc } from './support/warren-processes.js';
 
 const TEAM = 'team.access.warren.localhost';
 const ALICE = 'alice@example.test';
 
 describe('Access gate: an app on a path (app.example.com/admin)', { timeout: 120_000 }, () => {
-  let f: NamedTunnelFixture;
+  let g: AccessGateFixture | undefined;
   let origin: TestOrigin;
-  let connector: Proc;
-  let smtp: Awaited<ReturnType<typeof startSmtpCatcher>>;
+  let smtp: SmtpCatcher;
   let port: number;
 
   before(async () => {
-    smtp = await startSmtpCatcher();
-    origin = await startTestOrigin();
-    f = await startNamedTunnelFixture(['--smtp-url', smtp.url, '--smtp-from', 'access@warren.test']);
-    port = f.serve.httpPort;
-    const acc = (p: string) => `/accounts/${f.accountId}/access${p}`;
-    await f.api('POST', acc('/organizations'), { name: 'Team', auth_domain: TEAM });
-    await f.api('POST', acc('/identity_providers'), { name: 'PIN', type: 'onetimepin', config: {} });
-    // Only the path has an app: nothing covers the host's root, nor /cdn-cgi/access/*.
-    const app = await f.api<{ id: string }>('POST', acc('/apps'), { name: 'Admin', domain: 'app.example.com/admin' });
-    assert.ok(app.success, JSON.stringify(app));
-    await f.api('POST', acc(`/apps/${app.result.id}/policies`), {
-      name: 'alice',
-      decision: 'allow',
-      include: [{ email: { email: ALICE } }],
+    g = await startAccessGateFixture({
+      team: TEAM,
+      allow: ALICE,
+      // Only the path has an app: nothing covers the host's root, nor /cdn-cgi/access/*.
+      domain: 'app.example.com/admin',
+      probe: '/admin/echo',
     });
-    connector = f.run(['--token', f.token, '--url', origin.url]);
-    await untilConnectors(f, 1);
-    await eventually(
-      async () => (await visit(port, 'app.example.com', '/admin/echo')).status === 302,
-      10_000,
-      'app protected',
-    );
+    ({ origin, smtp, port } = g);
   });
   after(async () => {
-    await connector?.stop();
-    await f?.serve.stop();
-    await origin?.close();
-    await smtp?.close();
+    await g?.stop();
   });
 
   test('completes a PIN login end to end; /cdn-cgi/access/* never reaches the origin', async () => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { connect, type PeerCertificate } from 'node:tls';
 import { promisify } from 'node:util';
+import { apiClient } from './support/api-client.js';
 import { ADMIN_EMAIL, ADMIN_TOKEN } from './support/control-harness.js';
 import { eventually } from './support/eventually.js';
 import { freePort } from './support/free-port.js';
@@ -23,17 +24,7 @@ let root: string;
 let accountId: string;
 let zoneId: string;
 
-async function api<R>(method: string, path: string, body?: unknown): Promise<{ success: boolean; result: R }> {
-  const res = await fetch(`${serve.apiBase}/client/v4${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${ADMIN_TOKEN}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return (await res.json()) as { success: boolean; result: R };
-}
+const api = apiClient(() => serve.apiBase);
 
 /** The certificate served for `name` on the HTTPS port, verified against pebble's root. */
 function servedCertificate(name: string): Promise<PeerCertificate> {

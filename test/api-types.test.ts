@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { API_TYPES_FILE, apiTypesSource } from '../scripts/api-types.js';
+import { fileURLToPath } from 'node:url';
+import { API_TYPES_DIR, apiTypesFiles, MAX_LINES } from '../scripts/api-types.js';
+
+const dir = fileURLToPath(new URL(`../../${API_TYPES_DIR}`, import.meta.url));
 
 /** The first line where two texts part, for a message that says where the drift is. */
 function firstDifference(have: string, want: string): string {
@@ -14,17 +18,25 @@ function firstDifference(have: string, want: string): string {
 }
 
 test('the dashboard API types are the ones openapi-typescript makes from the current openapi.json (npm run gen:api-types)', async () => {
-  const have = readFileSync(new URL(`../../${API_TYPES_FILE}`, import.meta.url), 'utf8');
-  const want = await apiTypesSource();
-  assert.ok(
-    have === want,
-    `${API_TYPES_FILE} is stale (${firstDifference(have, want)}): run \`npm run gen:api-types\` and commit it`,
-  );
+  const want = await apiTypesFiles();
+  const have = readdirSync(dir).sort();
+  assert.deepEqual(have, [...want.keys()].sort(), `${API_TYPES_DIR}: run \`npm run gen:api-types\` and commit it`);
+  for (const [name, text] of want) {
+    const committed = readFileSync(join(dir, name), 'utf8');
+    assert.ok(
+      committed === text,
+      `${API_TYPES_DIR}/${name} is stale (${firstDifference(committed, text)}): run \`npm run gen:api-types\` and commit it`,
+    );
+  }
 });
 
-test('the generated types carry the envelope with warren_code and the request bodies the dashboard sends', () => {
-  const have = readFileSync(new URL(`../../${API_TYPES_FILE}`, import.meta.url), 'utf8');
-  assert.match(have, /warren_code\?: string;/);
-  assert.match(have, /"\/accounts\/\{account_id\}\/cfd_tunnel": \{/);
-  assert.match(have, /"\/zones\/\{zone_id\}\/dns_records": \{/);
+test(`every generated file is at most ${MAX_LINES} lines, and together they carry the envelope and the bodies`, () => {
+  const names = readdirSync(dir);
+  const texts = names.map((n) => readFileSync(join(dir, n), 'utf8'));
+  const long = names.filter((_, i) => (texts[i] ?? '').split('\n').length - 1 > MAX_LINES);
+  assert.deepEqual(long, [], `files over ${MAX_LINES} lines`);
+  const all = texts.join('\n');
+  assert.match(all, /warren_code\?: string;/);
+  assert.match(all, /"\/accounts\/\{account_id\}\/cfd_tunnel": \{/);
+  assert.match(all, /"\/zones\/\{zone_id\}\/dns_records": \{/);
 });

@@ -5,9 +5,9 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parse as parseYaml } from 'yaml';
+import { apiClient } from './support/api-client.js';
 import { oneLineError, runCli } from './support/cli-home.js';
 import { ADMIN_EMAIL, ADMIN_TOKEN, DIALECTS } from './support/control-harness.js';
-import type { Envelope } from './support/control-types.js';
 import { eventually } from './support/eventually.js';
 import { startTestOrigin, type TestOrigin } from './support/test-origin.js';
 import { visit } from './support/visit.js';
@@ -160,17 +160,7 @@ for (const dialect of DIALECTS) {
     const home = tempDir('warren-dropin-home-');
     const procs: Proc[] = [];
     const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(home, args, env);
-    const api = async <R>(method: string, path: string, body?: unknown): Promise<Envelope<R>> => {
-      const res = await fetch(`${serve.apiBase}/client/v4${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${ADMIN_TOKEN}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      return (await res.json()) as Envelope<R>;
-    };
+    const api = apiClient(() => serve.apiBase);
     const listed = async (args: string[]): Promise<string[]> => {
       const r = await cli(['tunnel', 'list', '-o', 'json', ...args]);
       assert.equal(r.code, 0, r.stderr);

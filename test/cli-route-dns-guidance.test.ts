@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { apiClient } from './support/api-client.js';
 import { runCli } from './support/cli-home.js';
 import { ADMIN_EMAIL, ADMIN_TOKEN, DIALECTS } from './support/control-harness.js';
-import type { Envelope } from './support/control-types.js';
 import { type ServeHandle, startServe, tempDir } from './support/warren-processes.js';
 
 const DOMAIN = 'warren.localhost';
@@ -25,17 +25,7 @@ describe('warren tunnel route dns says what to set outside warren (pending full 
   let account: string;
   const zones: Record<string, string> = {};
   const home = tempDir('warren-home-');
-  const api = async <R>(method: string, path: string, body?: unknown): Promise<Envelope<R>> => {
-    const res = await fetch(`${serve.apiBase}/client/v4${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${ADMIN_TOKEN}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return (await res.json()) as Envelope<R>;
-  };
+  const api = apiClient(() => serve.apiBase);
 
   before(async () => {
     db = await sqlite.fresh();

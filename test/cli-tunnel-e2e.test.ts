@@ -3,9 +3,10 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { apiClient } from './support/api-client.js';
 import { oneLineError, runCli } from './support/cli-home.js';
 import { ADMIN_EMAIL, ADMIN_TOKEN, DIALECTS } from './support/control-harness.js';
-import type { Envelope, RecordResult, TunnelResult } from './support/control-types.js';
+import type { RecordResult, TunnelResult } from './support/control-types.js';
 import { eventually } from './support/eventually.js';
 import { startTestOrigin, type TestOrigin } from './support/test-origin.js';
 import { visit } from './support/visit.js';
@@ -26,17 +27,8 @@ for (const dialect of DIALECTS) {
     const home = tempDir('warren-home-');
     const certPath = join(home, '.warren', 'cert.pem');
     const procs: Proc[] = [];
-    const api = async <R>(method: string, path: string, body?: unknown, token = ADMIN_TOKEN): Promise<Envelope<R>> => {
-      const res = await fetch(`${serve.apiBase}/client/v4${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      return (await res.json()) as Envelope<R>;
-    };
+    const api = <R>(method: string, path: string, body?: unknown, token = ADMIN_TOKEN) =>
+      apiClient(() => serve.apiBase, token)<R>(method, path, body);
     const login = (h = home, token = ADMIN_TOKEN, extra: string[] = []) =>
       runCli(h, ['login', '--api', serve.apiBase, '--zone', 'example.com', ...extra], { WARREN_API_TOKEN: token });
 

@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { apiClient } from './support/api-client.js';
 import { oneLineError } from './support/cli-home.js';
 import { ADMIN_EMAIL, ADMIN_TOKEN } from './support/control-harness.js';
-import type { Envelope, TunnelResult } from './support/control-types.js';
+import type { TunnelResult } from './support/control-types.js';
 import { startTestOrigin, type TestOrigin } from './support/test-origin.js';
 import { type Proc, type ServeHandle, startCli, startServe, tempDir } from './support/warren-processes.js';
 
@@ -46,17 +47,7 @@ describe('warren tunnel run takes its token from a file or the environment, not 
     origin = await startTestOrigin();
     serve = await startServe({ env: { WARREN_ADMIN_EMAIL: ADMIN_EMAIL, WARREN_ADMIN_TOKEN: ADMIN_TOKEN } });
     procs.push(serve);
-    const api = async <R>(method: string, path: string, body?: unknown): Promise<Envelope<R>> => {
-      const res = await fetch(`${serve.apiBase}/client/v4${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${ADMIN_TOKEN}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      return (await res.json()) as Envelope<R>;
-    };
+    const api = apiClient(() => serve.apiBase);
     const account = (await api<{ id: string }[]>('GET', '/accounts')).result[0]?.id as string;
     const tunnel = (await api<TunnelResult>('POST', `/accounts/${account}/cfd_tunnel`, { name: 'by-file' })).result;
     token = (await api<string>('GET', `/accounts/${account}/cfd_tunnel/${tunnel.id}/token`)).result;

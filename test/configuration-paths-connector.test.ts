@@ -6,7 +6,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ADMIN_EMAIL, ADMIN_TOKEN, DIALECTS, type Envelope } from './support/control-harness.js';
+import { apiClient } from './support/api-client.js';
+import { ADMIN_EMAIL, ADMIN_TOKEN, DIALECTS } from './support/control-harness.js';
 import { eventually } from './support/eventually.js';
 import { visit } from './support/visit.js';
 import { type Proc, type ServeHandle, startCli, startServe, tempDir } from './support/warren-processes.js';
@@ -40,18 +41,7 @@ for (const dialect of DIALECTS) {
     const fifo = join(home, 'client.pem');
     execFileSync('mkfifo', [fifo]);
 
-    const api = async <R>(method: string, path: string, body?: unknown): Promise<Envelope<R>> => {
-      const res = await fetch(`${serve.apiBase}/client/v4${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${ADMIN_TOKEN}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(10_000),
-      });
-      return (await res.json()) as Envelope<R>;
-    };
+    const api = apiClient(() => serve.apiBase);
     const putRule = async (rule: Record<string, unknown>): Promise<number> => {
       const r = await api<{ version: number }>('PUT', `/accounts/${account}/cfd_tunnel/${tunnel}/configurations`, {
         config: { ingress: [{ hostname: 'app.example.com', ...rule }, { service: 'http_status:404' }] },

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
+import { apiClient } from './support/api-client.js';
 import { DIALECTS } from './support/control-harness.js';
 import { dig } from './support/dig.js';
 import { eventually } from './support/eventually.js';
@@ -11,15 +12,8 @@ const TOKEN = 'dns-serve-admin-token-0123456789abcdef';
 const UUID_RE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 const postgres = DIALECTS[1] as (typeof DIALECTS)[number];
 
-async function api<R>(base: string, method: string, path: string, body?: unknown): Promise<R> {
-  const res = await fetch(`${base}/client/v4${path}`, {
-    method,
-    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const json = (await res.json()) as { success: boolean; result: R; errors: unknown };
-  assert.ok(json.success, JSON.stringify(json.errors));
-  return json.result;
+function api<R>(base: string, method: string, path: string, body?: unknown): Promise<R> {
+  return apiClient(base, TOKEN).result<R>(method, path, body);
 }
 
 async function dnsPortOf(p: Proc): Promise<number> {

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
+import { apiClient } from './support/api-client.js';
 import { chromiumSkip, launchChromium } from './support/chromium.js';
 import { ADMIN_EMAIL, ADMIN_TOKEN } from './support/control-harness.js';
 import { type Proc, type ServeHandle, startCli, startServe, tempDir } from './support/warren-processes.js';
@@ -14,17 +15,7 @@ describe('warren login in a browser', { skip: chromiumSkip }, () => {
   let serve: ServeHandle;
   let browser: Browser;
   const procs: Proc[] = [];
-  const api = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${serve.apiBase}/client/v4${path}`, {
-      method,
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return {
-      status: res.status,
-      json: (await res.json()) as { result: { id: string }[] & { id: string }; errors: { warren_code: string }[] },
-    };
-  };
+  const api = apiClient(() => serve.apiBase).call<{ id: string }[] & { id: string }>;
 
   before(async () => {
     serve = await startServe({

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { apiClient } from './support/api-client.js';
 import { ADMIN_EMAIL, ADMIN_TOKEN, DIALECTS } from './support/control-harness.js';
-import type { AuditResult, Envelope, RecordResult, TunnelResult, ZoneResult } from './support/control-types.js';
+import type { AuditResult, RecordResult, TunnelResult, ZoneResult } from './support/control-types.js';
 import { eventually } from './support/eventually.js';
 import { startTestOrigin, type TestOrigin } from './support/test-origin.js';
 import { visit } from './support/visit.js';
@@ -41,17 +42,7 @@ for (const dialect of DIALECTS) {
     let connector: Proc | undefined;
     const procs: Proc[] = [];
 
-    const api = async <R>(method: string, path: string, body?: unknown): Promise<Envelope<R>> => {
-      const res = await fetch(`${serve.apiBase}/client/v4${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${ADMIN_TOKEN}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      return (await res.json()) as Envelope<R>;
-    };
+    const api = apiClient(() => serve.apiBase);
     const audit = async (type: string): Promise<AuditResult[]> =>
       (await api<AuditResult[]>('GET', `/accounts/${account}/audit_logs?action.type=${type}&per_page=100`)).result;
 

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { apiClient } from './support/api-client.js';
 import { ADMIN_EMAIL, ADMIN_TOKEN } from './support/control-harness.js';
-import type { Envelope, TunnelResult } from './support/control-types.js';
+import type { TunnelResult } from './support/control-types.js';
 import { startTestOrigin, type TestOrigin } from './support/test-origin.js';
 import { visit } from './support/visit.js';
 import { type Proc, type ServeHandle, startServe, startShellLine, tempDir } from './support/warren-processes.js';
@@ -20,17 +21,7 @@ describe('printed commands run as is from another directory', () => {
   let account: string;
   const procs: Proc[] = [];
   const elsewhere = (): NodeJS.ProcessEnv => ({ HOME: tempDir('warren-home-') });
-  const api = async <R>(method: string, path: string, body?: unknown): Promise<Envelope<R>> => {
-    const res = await fetch(`${serve.apiBase}/client/v4${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${ADMIN_TOKEN}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return (await res.json()) as Envelope<R>;
-  };
+  const api = apiClient(() => serve.apiBase);
   const run = (line: string): Proc => {
     const p = startShellLine(line, { cwd: tempDir('warren-cwd-'), env: elsewhere() });
     procs.push(p);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { WebSocket, WebSocketServer } from 'ws';
 import { FEATURE_CONFIG_PUSH, type Frame, FrameType, parseConfigPush, proveSecret } from '../src/protocol/index.js';
+import { apiClient } from './support/api-client.js';
 import { ADMIN_EMAIL, ADMIN_TOKEN, DIALECTS } from './support/control-harness.js';
 import { eventually } from './support/eventually.js';
 import { dialTunnel, type RawLink, register } from './support/raw-tunnel-client.js';
@@ -74,17 +75,7 @@ for (const dialect of DIALECTS) {
     const procs: Proc[] = [];
     const home = tempDir('warren-remote-home-');
 
-    const api = async <R>(method: string, path: string, body?: unknown): Promise<{ success: boolean; result: R }> => {
-      const res = await fetch(`${apiServe.apiBase}/client/v4${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${ADMIN_TOKEN}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      return (await res.json()) as { success: boolean; result: R };
-    };
+    const api = apiClient(() => apiServe.apiBase);
     /** A tunnel routed at `hostname`; returns its id and token. */
     const tunnelAt = async (name: string, hostname: string): Promise<{ id: string; token: string }> => {
       const id = (await api<{ id: string }>('POST', `/accounts/${account}/cfd_tunnel`, { name })).result.id;

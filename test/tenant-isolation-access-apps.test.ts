@@ -3,8 +3,9 @@ import { after, before, describe, test } from 'node:test';
 import { AccessGate } from '../src/access/index.js';
 import { SUPER_ADMIN_ROLE_ID } from '../src/control/index.js';
 import { newUuid } from '../src/store/index.js';
+import { apiClient } from './support/api-client.js';
 import { ADMIN_EMAIL, ADMIN_TOKEN, type ControlHarness, DIALECTS, startControl } from './support/control-harness.js';
-import type { Envelope, ZoneResult } from './support/control-types.js';
+import type { ZoneResult } from './support/control-types.js';
 import { eventually } from './support/eventually.js';
 import { visit } from './support/visit.js';
 import { type ServeHandle, startCli, startServe } from './support/warren-processes.js';
@@ -14,17 +15,7 @@ const TEAM_B = 'team-b.access.warren.localhost';
 
 /** The API of `serve` as the holder of `token`. */
 function apiOf(serve: () => ServeHandle, token: string) {
-  return async <R>(method: string, path: string, body?: unknown): Promise<{ status: number; json: Envelope<R> }> => {
-    const res = await fetch(`${serve().apiBase}/client/v4${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: res.status, json: (await res.json()) as Envelope<R> };
-  };
+  return apiClient(() => serve().apiBase, token).call;
 }
 
 /** `warren admin …` on serve's database, to completion. */

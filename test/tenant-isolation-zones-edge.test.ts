@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { apiClient } from './support/api-client.js';
 import { ADMIN_EMAIL, ADMIN_TOKEN, DIALECTS } from './support/control-harness.js';
-import type { Envelope, TunnelResult, ZoneResult } from './support/control-types.js';
+import type { TunnelResult, ZoneResult } from './support/control-types.js';
 import { eventually } from './support/eventually.js';
 import { startTestOrigin, type TestOrigin } from './support/test-origin.js';
 import { visit } from './support/visit.js';
@@ -27,17 +28,7 @@ function runTunnel(serve: ServeHandle, token: string, url: string): Proc {
 
 /** The API of `serve` as the holder of `token`. */
 function apiOf(serve: ServeHandle, token: string) {
-  return async <R>(method: string, path: string, body?: unknown): Promise<{ status: number; json: Envelope<R> }> => {
-    const res = await fetch(`${serve.apiBase}/client/v4${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: res.status, json: (await res.json()) as Envelope<R> };
-  };
+  return apiClient(() => serve.apiBase, token).call;
 }
 
 /** `warren admin …` on serve's database, to completion. */

@@ -160,6 +160,8 @@ for (const dialect of DIALECTS) {
           h.call('POST', '/zones', { account: { id: accountB }, name: `www.race${i}.test` }, tokenB),
         ]);
         assert.equal([a.status, b.status].filter((s) => s === 200).length, 1, `round ${i}: ${a.status} ${b.status}`);
+        const loser = a.status === 200 ? b : a;
+        assert.equal(loser.json.errors[0]?.warren_code, 'WARREN_ZONE_OVERLAP', JSON.stringify(loser.json));
       }
     });
 

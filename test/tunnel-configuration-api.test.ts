@@ -204,6 +204,8 @@ for (const dialect of DIALECTS) {
       await h.call('DELETE', `/accounts/${h.accountId}/cfd_tunnel/${t.id}`);
       const r = await h.call('PUT', `/accounts/${h.accountId}/cfd_tunnel/${t.id}/configurations`, { config: GOOD });
       assert.equal(r.status, 404);
+      assert.equal(r.json.errors[0]?.warren_code, 'WARREN_TUNNEL_NOT_FOUND', JSON.stringify(r.json));
+      assert.match(r.json.errors[0]?.message ?? '', /deleted/);
     });
   });
 }

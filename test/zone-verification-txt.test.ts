@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { bootstrapAdmin, ControlPlane, createApiServer, ZONE_VERIFY_RECHECK_MS } from '../src/control/index.js';
 import { Store } from '../src/store/index.js';
 import { ManualClock } from '../src/time/index.js';
+import { apiClient } from './support/api-client.js';
 import { ADMIN_EMAIL, ADMIN_TOKEN, DIALECTS, type Envelope, quietLogger } from './support/control-harness.js';
 import { TxtServer } from './support/txt-server.js';
 import { startServe } from './support/warren-processes.js';
@@ -218,14 +219,7 @@ describe('warren serve --verify-resolver', () => {
       env: { WARREN_ADMIN_EMAIL: ADMIN_EMAIL, WARREN_ADMIN_TOKEN: ADMIN_TOKEN },
     });
     try {
-      const api = async <R>(method: string, path: string, body?: unknown) => {
-        const res = await fetch(`${serve.apiBase}/client/v4${path}`, {
-          method,
-          headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        });
-        return (await res.json()) as Envelope<R>;
-      };
+      const api = apiClient(() => serve.apiBase);
       const account = (await api<{ id: string }[]>('GET', '/accounts')).result[0]?.id as string;
       const zone = (
         await api<ZoneResult>('POST', '/zones', { account: { id: account }, name: 'cname.test', type: 'partial' })

@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { secretFlagValue } from './secret-flag.js';
+import { apiTokenFlag } from './secret-flag.js';
 
 /** `warren login` flags; the work is in login-command.ts. */
 export function registerLoginCommand(program: Command): void {
@@ -35,14 +35,7 @@ export function registerLoginCommand(program: Command): void {
         },
         cmd: Command,
       ) => {
-        const apiToken = await secretFlagValue({
-          flag: '--api-token',
-          env: 'WARREN_API_TOKEN',
-          value: f.apiToken,
-          source: cmd.getOptionValueSource('apiToken'),
-          stdin: process.stdin,
-          warn: (line) => process.stderr.write(`${line}\n`),
-        });
+        const apiToken = await apiTokenFlag(f.apiToken, cmd.getOptionValueSource('apiToken'));
         const { runLogin } = await import('./login-command.js');
         await runLogin({
           api: f.api,

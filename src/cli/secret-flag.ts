@@ -37,6 +37,24 @@ export async function secretFlagValue(s: SecretFlag): Promise<string | undefined
   return s.value;
 }
 
+/**
+ * `--api-token` (or `WARREN_API_TOKEN`) of a command, read by {@link secretFlagValue} from the
+ * process's stdin, warning on stderr.
+ *
+ * @example
+ * const apiToken = await apiTokenFlag(flags.apiToken, cmd.getOptionValueSource('apiToken'));
+ */
+export function apiTokenFlag(value: string | undefined, source: string | undefined): Promise<string | undefined> {
+  return secretFlagValue({
+    flag: '--api-token',
+    env: 'WARREN_API_TOKEN',
+    value,
+    source,
+    stdin: process.stdin,
+    warn: (line) => process.stderr.write(`${line}\n`),
+  });
+}
+
 /** The first line of stdin, trimmed; a prompt on stderr when stdin is a terminal. */
 async function readSecretLine(s: SecretFlag): Promise<string> {
   if (s.stdin.isTTY === true) process.stderr.write(`${s.flag}: paste it, then press Enter: `);

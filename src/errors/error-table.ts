@@ -4,6 +4,7 @@ import { CONTROL_ERRORS } from './error-table-control.js';
 import { MANAGEMENT_ERRORS } from './error-table-management.js';
 import { STORE_ERRORS } from './error-table-store.js';
 import { TUNNEL_ERRORS } from './error-table-tunnel.js';
+import { installErrorTable } from './warren-error.js';
 
 /**
  * The one table of error codes: HTTP status, Cloudflare code, retryable flag and what to do.
@@ -28,3 +29,5 @@ export function errorSpec(code: WarrenErrorCode): ErrorSpec {
 export function isWarrenErrorCode(value: unknown): value is WarrenErrorCode {
   return typeof value === 'string' && Object.hasOwn(ERROR_TABLE, value);
 }
+
+installErrorTable(errorSpec);

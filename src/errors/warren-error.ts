@@ -1,4 +1,17 @@
-import { errorSpec, type WarrenErrorCode } from './error-table.js';
+import type { ErrorSpec } from './error-spec.js';
+import type { WarrenErrorCode } from './error-table.js';
+
+/**
+ * The error table's lookup, installed by error-table.ts when it loads. This module does not import
+ * the table itself, so a subclass (`warren/verify`'s AccessVerifyError) can extend WarrenError
+ * without shipping every code's prose; everything else imports errors/index.ts, which loads it.
+ */
+let specOf: ((code: WarrenErrorCode) => ErrorSpec) | undefined;
+
+/** Called once by error-table.ts. */
+export function installErrorTable(lookup: (code: WarrenErrorCode) => ErrorSpec): void {
+  specOf = lookup;
+}
 
 export interface WarrenErrorOptions {
   cause?: unknown;
@@ -19,16 +32,16 @@ export class WarrenError<C extends WarrenErrorCode = WarrenErrorCode> extends Er
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'WarrenError';
     this.code = code;
-    this.retryable = options.retryable ?? errorSpec(code).retryable;
+    this.retryable = options.retryable ?? specOf?.(code).retryable ?? false;
   }
 
   /** The HTTP status the code answers with (500 for codes that never answer HTTP themselves). */
   get status(): number {
-    return errorSpec(this.code).status ?? 500;
+    return specOf?.(this.code).status ?? 500;
   }
 
   /** Cloudflare's numeric code for the API envelope (10002, their "internal error", when the code has none). */
   get cfCode(): number {
-    return errorSpec(this.code).cf ?? 10002;
+    return specOf?.(this.code).cf ?? 10002;
   }
 }

@@ -1,6 +1,13 @@
 /**
  * The claims of a warren (and Cloudflare) Access application token. For a service token there is
  * no `email`, `sub` is empty and `common_name` is the token's client id.
+ *
+ * @example
+ * ```ts
+ * import type { AccessJwtClaims } from 'warren/verify';
+ *
+ * const who = (c: AccessJwtClaims): string => c.email ?? `service token ${c.common_name}`;
+ * ```
  */
 export interface AccessJwtClaims {
   /** Holds the application's AUD tag. */

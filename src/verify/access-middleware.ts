@@ -3,7 +3,16 @@ import type { AccessJwtClaims } from './access-claims.js';
 import type { AccessVerifier } from './access-verifier.js';
 import { AccessVerifyError } from './access-verify-error.js';
 
-/** A request the middleware has let through carries its verified claims here. */
+/**
+ * A request the middleware has let through carries its verified claims here.
+ *
+ * @example
+ * ```ts
+ * import type { AccessVerifiedRequest } from 'warren/verify';
+ *
+ * app.get('/', (req: Request & AccessVerifiedRequest, res) => res.send(req.accessClaims?.email));
+ * ```
+ */
 export interface AccessVerifiedRequest {
   accessClaims?: AccessJwtClaims;
 }
@@ -72,7 +81,17 @@ export function accessExpress(
   };
 }
 
-/** What the Fastify hook uses of a reply (typed structurally: no dependency on fastify). */
+/**
+ * What the Fastify hook uses of a reply (typed structurally: no dependency on fastify). A
+ * FastifyReply is one; so is a stub in a test.
+ *
+ * @example
+ * ```ts
+ * import type { FastifyReplyLike } from 'warren/verify';
+ *
+ * const reply: FastifyReplyLike = { code: () => reply, header: () => reply, send: (body) => console.log(body) };
+ * ```
+ */
 export interface FastifyReplyLike {
   code(status: number): FastifyReplyLike;
   header(name: string, value: string): FastifyReplyLike;

@@ -4,17 +4,64 @@ import { acceptAccessJwt } from './access-jwt-rules.js';
 import { AccessVerifyError } from './access-verify-error.js';
 import { accessTokenOf, type RequestLike } from './token-from-request.js';
 
-/** Default for {@link AccessVerifierOptions.clockToleranceSeconds}. */
+/**
+ * Default for {@link AccessVerifierOptions.clockToleranceSeconds}.
+ *
+ * @example
+ * ```ts
+ * createAccessVerifier({ teamDomain, audience, clockToleranceSeconds: DEFAULT_CLOCK_TOLERANCE_SECONDS * 2 });
+ * ```
+ */
 export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 5; // 5 seconds of clock skew between edge and origin
-/** Default for {@link AccessVerifierOptions.jwksTimeoutMs}. */
+/**
+ * Default for {@link AccessVerifierOptions.jwksTimeoutMs}.
+ *
+ * @example
+ * ```ts
+ * createAccessVerifier({ teamDomain, audience, jwksTimeoutMs: DEFAULT_JWKS_TIMEOUT_MS * 2 });
+ * ```
+ */
 export const DEFAULT_JWKS_TIMEOUT_MS = 5_000; // 5 seconds for the team domain to answer
-/** Default for {@link AccessVerifierOptions.jwksCooldownMs}. */
+/**
+ * Default for {@link AccessVerifierOptions.jwksCooldownMs}.
+ *
+ * @example
+ * ```ts
+ * createAccessVerifier({ teamDomain, audience, jwksCooldownMs: DEFAULT_JWKS_COOLDOWN_MS / 2 });
+ * ```
+ */
 export const DEFAULT_JWKS_COOLDOWN_MS = 30_000; // 30 seconds between refetches for unknown kids
-/** Default for {@link AccessVerifierOptions.jwksCacheMaxAgeMs}. */
+/**
+ * Default for {@link AccessVerifierOptions.jwksCacheMaxAgeMs}.
+ *
+ * @example
+ * ```ts
+ * createAccessVerifier({ teamDomain, audience, jwksCacheMaxAgeMs: DEFAULT_JWKS_CACHE_MAX_AGE_MS * 6 });
+ * ```
+ */
 export const DEFAULT_JWKS_CACHE_MAX_AGE_MS = 10 * 60_000; // 10 minutes before keys are refetched anyway
-/** Longer strings are refused before any parsing (a real Access token is about 1 KiB). */
+/**
+ * Longer strings are refused before any parsing (a real Access token is about 1 KiB).
+ *
+ * @example
+ * ```ts
+ * if (token.length > MAX_TOKEN_LENGTH) return res.writeHead(431).end();
+ * ```
+ */
 export const MAX_TOKEN_LENGTH = 16 * 1024;
 
+/**
+ * What {@link createAccessVerifier} takes: the team domain and the app's AUD tag are required.
+ *
+ * @example
+ * ```ts
+ * const options: AccessVerifierOptions = {
+ *   teamDomain: 'myteam.access.example.com',
+ *   audience: process.env.ACCESS_AUD ?? '',
+ *   jwksUrl: 'http://10.0.0.5/cdn-cgi/access/certs', // a private address of the team domain
+ * };
+ * ```
+ */
 export interface AccessVerifierOptions {
   /** The team domain, `<team>.access.<domain>` (an `https://` prefix is accepted). Tokens must have `iss` = `https://<teamDomain>`. */
   teamDomain: string;
@@ -31,6 +78,15 @@ export interface AccessVerifierOptions {
   now?: () => Date;
 }
 
+/**
+ * One application's verifier, from {@link createAccessVerifier}.
+ *
+ * @example
+ * ```ts
+ * const access: AccessVerifier = createAccessVerifier({ teamDomain, audience });
+ * const claims = await access.verify(request.headers.get('cf-access-jwt-assertion') ?? '');
+ * ```
+ */
 export interface AccessVerifier {
   /** The issuer tokens must carry: `https://<teamDomain>`. */
   readonly issuer: string;

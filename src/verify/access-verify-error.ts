@@ -1,8 +1,16 @@
-import { WarrenError } from '../errors/index.js';
+// Not errors/index.ts: that would load the whole error table into the public library.
+import { WarrenError } from '../errors/warren-error.js';
 
 /**
  * Why a token was refused. A literal union, so `switch (err.code)` narrows (as jose's codes do).
  * Each code is documented in docs/errors.md.
+ *
+ * @example
+ * ```ts
+ * function retryLater(code: AccessVerifyErrorCode): boolean {
+ *   return code === 'WARREN_ACCESS_JWKS_UNAVAILABLE';
+ * }
+ * ```
  */
 export type AccessVerifyErrorCode =
   | 'WARREN_ACCESS_TOKEN_MISSING'
@@ -37,5 +45,10 @@ export class AccessVerifyError extends WarrenError {
     // JWKS outages pass; a bad token stays bad.
     super(code, message, { cause: options.cause, retryable: code === 'WARREN_ACCESS_JWKS_UNAVAILABLE' });
     this.name = 'AccessVerifyError';
+  }
+
+  /** 403: every refusal of a token (the error table says the same, without being loaded here). */
+  override get status(): number {
+    return 403;
   }
 }

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { apiClient } from './api-client.js';
 import { ADMIN_EMAIL, ADMIN_TOKEN } from './control-harness.js';
 import { eventually } from './eventually.js';
 import { type Proc, type ServeHandle, startCli, startServe, tempDir } from './warren-processes.js';
@@ -25,17 +26,7 @@ export async function startNamedTunnelFixture(serveArgs: string[] = []): Promise
     args: serveArgs,
     env: { WARREN_ADMIN_EMAIL: ADMIN_EMAIL, WARREN_ADMIN_TOKEN: ADMIN_TOKEN },
   });
-  const api = async <R>(method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${serve.apiBase}/client/v4${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${ADMIN_TOKEN}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return (await res.json()) as { success: boolean; result: R };
-  };
+  const api = apiClient(() => serve.apiBase);
   const accountId = (await api<{ id: string }[]>('GET', '/accounts')).result[0]?.id as string;
   const zoneId = (await api<{ id: string }>('POST', '/zones', { account: { id: accountId }, name: 'example.com' }))
     .result.id;

@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { secretFlagValue } from '../secret-flag.js';
+import { apiTokenFlag } from '../secret-flag.js';
 
 const EVENTS = ['http', 'tcp', 'ws'] as const;
 
@@ -92,14 +92,7 @@ export function registerTailCommand(program: Command): void {
         .env('WARREN_MANAGEMENT_OUTPUT'),
     )
     .action(async (tunnel: string | undefined, f: TailFlags, cmd: Command) => {
-      const apiToken = await secretFlagValue({
-        flag: '--api-token',
-        env: 'WARREN_API_TOKEN',
-        value: f.apiToken,
-        source: cmd.getOptionValueSource('apiToken'),
-        stdin: process.stdin,
-        warn: (line) => process.stderr.write(`${line}\n`),
-      });
+      const apiToken = await apiTokenFlag(f.apiToken, cmd.getOptionValueSource('apiToken'));
       await (await import('./tail-command.js')).tail(tunnel, { ...f, apiToken });
     });
 }

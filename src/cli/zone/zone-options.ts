@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { secretFlagValue } from '../secret-flag.js';
+import { apiTokenFlag } from '../secret-flag.js';
 import type { ZoneCommandOptions } from './zone-command.js';
 
 interface ZoneFlags {
@@ -29,14 +29,7 @@ function withApiOptions(cmd: Command): Command {
 }
 
 async function optionsOf(f: ZoneFlags, cmd: Command): Promise<ZoneCommandOptions> {
-  const apiToken = await secretFlagValue({
-    flag: '--api-token',
-    env: 'WARREN_API_TOKEN',
-    value: f.apiToken,
-    source: cmd.getOptionValueSource('apiToken'),
-    stdin: process.stdin,
-    warn: (line) => process.stderr.write(`${line}\n`),
-  });
+  const apiToken = await apiTokenFlag(f.apiToken, cmd.getOptionValueSource('apiToken'));
   return { api: f.api, apiToken, account: f.account, origincert: f.origincert };
 }
 

@@ -146,25 +146,18 @@ export function accessAppRoutes(ctx: ControlContext): ApiRoute[] {
   const { can, rowOf: appOf, changed } = apps;
   return [
     ...apps.routes,
-    route<{ account_id: string; app_id: string }, unknown, unknown>({
-      method: 'POST',
-      url: '/accounts/:account_id/access/apps/:app_id/revoke_tokens',
+    apps.itemAction<unknown>({
+      verb: 'revoke_tokens',
       summary: "Ends every session of the application: tokens issued before now are refused by the edge's gate",
-      tag: 'Access',
-      params: AI,
-      handler: async ({ principal: p, params }) => {
-        const accountId = params.account_id;
-        await can(p, accountId, 'write');
-        const app = await appOf(accountId, params.app_id);
+      prepare: ({ p, accountId, row: app }) => {
         // Covers the tokens issued since a revocation earlier in this second (their iat is ahead).
         const at = revocationTime(app.tokens_revoked_at, store.clock.now());
-        await store.transaction(async (tx) => {
+        return async (tx) => {
           // Its own column: a later PUT of the app (which rebuilds `data`) cannot undo it.
           await tx.access.revokeAppTokens(accountId, app.id, at);
           await auditAccess(tx, p, accountId, 'access_app_revoke_tokens', { id: app.id, type: 'access_app' });
-        });
-        await changed();
-        return ok(null);
+          return null;
+        };
       },
     }),
     // ---- app-scoped policies ----

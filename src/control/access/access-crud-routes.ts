@@ -67,6 +67,19 @@ export interface AccessCrud<Row> {
   rowOf(accountId: string, id: string): Promise<Row>;
   /** Publishes an Access change to the edges' caches. */
   changed(): Promise<void>;
+  /**
+   * `POST …/:id/<verb>` (revoke, refresh, rotate): authorizes write, finds the row (404), lets
+   * `prepare` validate outside any transaction, runs the step it returns in one transaction (its
+   * value is the answer's result), then publishes the change.
+   */
+  itemAction<B>(a: ItemAction<Row, B>): ApiRoute;
+}
+
+export interface ItemAction<Row, B> {
+  verb: string;
+  summary: string;
+  body?: JsonSchema;
+  prepare(c: { p: Principal; accountId: string; row: Row; body: B }): (tx: Repositories) => Promise<unknown>;
 }
 
 type AccountParams = { account_id: string };
@@ -187,5 +200,23 @@ export function accessCrud<Row extends { id: string }, Body, C extends { row: Ro
       },
     }),
   ];
-  return { routes, can, rowOf, changed };
+  const itemAction = <B>(a: ItemAction<Row, B>): ApiRoute =>
+    route<ItemParams, unknown, B>({
+      method: 'POST',
+      url: `${item}/${a.verb}`,
+      summary: a.summary,
+      tag: 'Access',
+      params: AI,
+      ...(a.body === undefined ? {} : { body: a.body }),
+      handler: async ({ principal: p, params, body }) => {
+        const accountId = params.account_id;
+        await can(p, accountId, 'write');
+        const row = await rowOf(accountId, idOf(params));
+        const step = a.prepare({ p, accountId, row, body });
+        const result = await store.transaction(step);
+        await changed();
+        return ok(result);
+      },
+    });
+  return { routes, can, rowOf, changed, itemAction };
 }

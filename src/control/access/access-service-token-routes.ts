@@ -3,13 +3,11 @@ import { hashServiceSecret, SERVICE_TOKEN_ROTATE_GRACE_MS } from '../../access/i
 import type { AccessServiceTokenRow } from '../../store/index.js';
 import { newUuid } from '../../store/index.js';
 import { ApiError } from '../api/api-error.js';
-import { type ApiRoute, ID_PARAM, route } from '../api/api-route.js';
+import type { ApiRoute } from '../api/api-route.js';
 import type { ControlContext } from '../api/control-context.js';
-import { ok } from '../api/envelope.js';
 import { auditAccess } from './access-audit.js';
 import { accessCrud } from './access-crud-routes.js';
 
-const AI = { account_id: ID_PARAM, id: ID_PARAM };
 const DEFAULT_DURATION = '8760h'; // one year, Cloudflare's default
 const MAX_GRACE_MS = 30 * 86_400_000; // a rotated secret may be kept for at most 30 days
 const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -118,48 +116,30 @@ export function accessServiceTokenRoutes(ctx: ControlContext): ApiRoute[] {
     remove: (tx, accountId, t) => tx.access.deleteServiceToken(accountId, t.id),
     deleteAnswer: 'view',
   });
-  const { can, rowOf: tokenOf, changed } = tokens;
   return [
     ...tokens.routes,
-    route<{ account_id: string; id: string }, unknown, unknown>({
-      method: 'POST',
-      url: '/accounts/:account_id/access/service_tokens/:id/refresh',
+    tokens.itemAction<unknown>({
+      verb: 'refresh',
       summary: "Extends a service token's expiry by its duration, from now",
-      tag: 'Access',
-      params: AI,
-      handler: async ({ principal: p, params }) => {
-        const accountId = params.account_id;
-        await can(p, accountId, 'write');
-        const t = await tokenOf(accountId, params.id);
-        const next = await store.transaction(async (tx) => {
+      prepare:
+        ({ p, accountId, row: t }) =>
+        async (tx) => {
           await tx.access.updateServiceToken(accountId, t.id, { expires_at: expiry(t.duration) });
           const n = (await tx.access.serviceToken(accountId, t.id)) ?? t;
-          await auditAccess(
-            tx,
-            p,
-            accountId,
-            'access_service_token_refresh',
-            { id: t.id, type: 'access_service_token' },
-            { oldValue: view(t), newValue: view(n) },
-          );
-          return n;
-        });
-        await changed();
-        return ok(view(next));
-      },
+          const target = { id: t.id, type: 'access_service_token' };
+          await auditAccess(tx, p, accountId, 'access_service_token_refresh', target, {
+            oldValue: view(t),
+            newValue: view(n),
+          });
+          return view(n);
+        },
     }),
-    route<{ account_id: string; id: string }, unknown, { previous_client_secret_expires_at?: string }>({
-      method: 'POST',
-      url: '/accounts/:account_id/access/service_tokens/:id/rotate',
+    tokens.itemAction<{ previous_client_secret_expires_at?: string } | undefined>({
+      verb: 'rotate',
       summary:
         'Issues a new client_secret (shown once); the previous one works for 24 hours or until previous_client_secret_expires_at',
-      tag: 'Access',
-      params: AI,
       body: { type: 'object', properties: { previous_client_secret_expires_at: { type: 'string', maxLength: 40 } } },
-      handler: async ({ principal: p, params, body }) => {
-        const accountId = params.account_id;
-        await can(p, accountId, 'write');
-        const t = await tokenOf(accountId, params.id);
+      prepare: ({ p, accountId, row: t, body }) => {
         const now = store.clock.now().getTime();
         let until = now + SERVICE_TOKEN_ROTATE_GRACE_MS;
         const asked = body?.previous_client_secret_expires_at;
@@ -172,25 +152,17 @@ export function accessServiceTokenRoutes(ctx: ControlContext): ApiRoute[] {
           }
         }
         const secret = newSecret();
-        const next = await store.transaction(async (tx) => {
+        return async (tx) => {
           await tx.access.updateServiceToken(accountId, t.id, {
             secret_hash: hashServiceSecret(secret),
             previous_secret_hash: t.secret_hash,
             previous_valid_until: new Date(Math.max(until, now)).toISOString(),
           });
           const n = (await tx.access.serviceToken(accountId, t.id)) ?? t;
-          await auditAccess(
-            tx,
-            p,
-            accountId,
-            'access_service_token_rotate',
-            { id: t.id, type: 'access_service_token' },
-            { newValue: view(n) },
-          );
-          return n;
-        });
-        await changed();
-        return ok({ ...view(next), client_secret: secret });
+          const target = { id: t.id, type: 'access_service_token' };
+          await auditAccess(tx, p, accountId, 'access_service_token_rotate', target, { newValue: view(n) });
+          return { ...view(n), client_secret: secret };
+        };
       },
     }),
   ];

@@ -1,14 +1,16 @@
+import type { Static, TObject, TProperties, TSchema } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from './principal.js';
 
 export type JsonSchema = Record<string, unknown>;
 
-export interface ApiCall<P, Q, B> {
+export interface ApiCall<P, Q, B, Who = Principal> {
   params: P;
   query: Q;
   body: B;
-  /** Undefined only on routes with `auth: false`. */
-  principal: Principal;
+  /** The caller; `undefined` on routes with `auth: false` (typed routes say so in the type). */
+  principal: Who;
   req: FastifyRequest;
   reply: FastifyReply;
 }
@@ -32,12 +34,64 @@ export interface RouteSpec<P, Q, B> {
   handler: (call: ApiCall<P, Q, B>) => Promise<unknown>;
 }
 
-export type ApiRoute = RouteSpec<unknown, unknown, unknown>;
+/** A route of any shape, as the server registers it: the principal is undefined on `auth: false`. */
+export type ApiRoute = Omit<RouteSpec<unknown, unknown, unknown>, 'handler'> & {
+  handler: (call: ApiCall<unknown, unknown, unknown, Principal | undefined>) => Promise<unknown>;
+};
 
-/** Erases the route's parameter types so routes of every shape fit one list (the schema validated them). */
+/**
+ * Erases the route's parameter types so routes of every shape fit one list (the schema validated them).
+ * Older routes restate their schemas as generics; new ones use {@link typedRoute}.
+ */
 export function route<P, Q, B>(spec: RouteSpec<P, Q, B>): ApiRoute {
   return spec as unknown as ApiRoute;
 }
 
+/**
+ * A route whose handler types come from its TypeBox schemas (the schema is the type, as with
+ * fastify's TypeBox type provider): params are all required, query fields all optional, the body
+ * is `Static<body>`, and `principal` is `undefined` exactly when `auth: false`.
+ */
+export interface TypedRouteSpec<
+  PS extends TProperties,
+  QS extends TProperties,
+  BS extends TSchema | undefined,
+  Auth extends boolean,
+> {
+  method: RouteSpec<unknown, unknown, unknown>['method'];
+  url: string;
+  summary: string;
+  tag: string;
+  params?: PS;
+  query?: QS;
+  /** An object schema; `additionalProperties: false` is added when absent. */
+  body?: BS;
+  /** `false`: no Bearer token needed, and the handler gets no principal. */
+  auth?: Auth;
+  handler: (
+    call: ApiCall<
+      Static<TObject<PS>>,
+      Partial<Static<TObject<QS>>>,
+      BS extends TSchema ? Static<BS> : undefined,
+      [Auth] extends [false] ? undefined : Principal
+    >,
+  ) => Promise<unknown>;
+}
+
+/** See {@link TypedRouteSpec}; the result fits the same list as {@link route}'s. */
+export function typedRoute<
+  PS extends TProperties = Record<never, never>,
+  QS extends TProperties = Record<never, never>,
+  BS extends TSchema | undefined = undefined,
+  Auth extends boolean = true,
+>(spec: TypedRouteSpec<PS, QS, BS, Auth>): ApiRoute {
+  return spec as unknown as ApiRoute;
+}
+
+/** One of `values`, as JSON Schema's `enum` (what Cloudflare's own schemas use; TypeBox would write anyOf). */
+export function Enum<const T extends readonly (string | number)[]>(values: T) {
+  return Type.Unsafe<T[number]>({ enum: [...values] });
+}
+
 /** Path parameter schema for an id. */
-export const ID_PARAM: JsonSchema = { type: 'string', minLength: 1, maxLength: 64 };
+export const ID_PARAM = Type.String({ minLength: 1, maxLength: 64 });

@@ -14,7 +14,7 @@ import type { ApiRoute, JsonSchema } from './api-route.js';
 import { databaseApiError } from './database-api-error.js';
 import { type HealthSources, registerHealthRoutes } from './health-routes.js';
 import { openApiDocument } from './openapi.js';
-import { authenticate, type Principal } from './principal.js';
+import { authenticate } from './principal.js';
 
 export const API_PREFIX = '/client/v4';
 export const API_BODY_LIMIT = 1024 * 1024; // 1 MiB; no control-plane body is anywhere near
@@ -204,9 +204,7 @@ function registerRoute(app: FastifyInstance, r: ApiRoute, control: NonNullable<A
     },
     handler: async (req, reply) => {
       const principal =
-        r.auth === false
-          ? (undefined as unknown as Principal)
-          : await authenticate(req, control.store, control.now(), control.secrets);
+        r.auth === false ? undefined : await authenticate(req, control.store, control.now(), control.secrets);
       if (r.method !== 'GET' && r.body !== undefined && req.body === undefined) {
         throw ApiError.invalid('this request needs a JSON body (Content-Type: application/json)');
       }

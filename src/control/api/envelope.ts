@@ -1,3 +1,4 @@
+import { Type } from '@sinclair/typebox';
 import type { Page, Paged } from '../../store/index.js';
 
 export interface ResultInfo {
@@ -53,9 +54,9 @@ export function pageOf(query: { page?: number; per_page?: number }, defaultPerPa
 }
 
 /** JSON schema of the paging query parameters, shared by every list route. */
-export function pagingQuery(maxPerPage: number): Record<string, Record<string, unknown>> {
+export function pagingQuery(maxPerPage: number) {
   return {
-    page: { type: 'integer', minimum: 1, description: 'Page number, from 1' },
-    per_page: { type: 'integer', minimum: 1, maximum: maxPerPage, description: `Results per page (max ${maxPerPage})` },
+    page: Type.Integer({ minimum: 1, description: 'Page number, from 1' }),
+    per_page: Type.Integer({ minimum: 1, maximum: maxPerPage, description: `Results per page (max ${maxPerPage})` }),
   };
 }

@@ -1,6 +1,7 @@
+import { Type } from '@sinclair/typebox';
 import type { AuditLogRow } from '../../store/index.js';
 import { ApiError } from '../api/api-error.js';
-import { type ApiRoute, ID_PARAM, route } from '../api/api-route.js';
+import { type ApiRoute, Enum, ID_PARAM, typedRoute } from '../api/api-route.js';
 import type { ControlContext } from '../api/control-context.js';
 import { okPage, pageOf, pagingQuery } from '../api/envelope.js';
 import { authorize } from '../api/principal.js';
@@ -59,24 +60,10 @@ function instant(v: string | undefined, field: string): string | undefined {
   return d.toISOString();
 }
 
-interface AuditQuery {
-  page?: number;
-  per_page?: number;
-  id?: string;
-  'action.type'?: string;
-  'actor.email'?: string;
-  'actor.ip'?: string;
-  since?: string;
-  before?: string;
-  direction?: 'asc' | 'desc';
-  hide_user_logs?: boolean;
-  export?: boolean;
-}
-
 /** `GET /accounts/{account_id}/audit_logs`: read-only; nothing in the API edits or deletes an entry. */
 export function auditLogRoutes(ctx: ControlContext): ApiRoute[] {
   return [
-    route<{ account_id: string }, AuditQuery, unknown>({
+    typedRoute({
       method: 'GET',
       url: '/accounts/:account_id/audit_logs',
       summary: "The account's audit log, newest first (filters: action.type, actor.email, actor.ip, since, before, id)",
@@ -84,15 +71,15 @@ export function auditLogRoutes(ctx: ControlContext): ApiRoute[] {
       params: { account_id: ID_PARAM },
       query: {
         ...pagingQuery(1000),
-        id: { type: 'string' },
-        'action.type': { type: 'string' },
-        'actor.email': { type: 'string' },
-        'actor.ip': { type: 'string' },
-        since: { type: 'string', description: 'Entries at or after this time' },
-        before: { type: 'string', description: 'Entries before this time' },
-        direction: { enum: ['asc', 'desc'] },
-        hide_user_logs: { type: 'boolean', description: 'Only entries made by warren itself (edge events)' },
-        export: { type: 'boolean', description: 'Accepted for compatibility' },
+        id: Type.String(),
+        'action.type': Type.String(),
+        'actor.email': Type.String(),
+        'actor.ip': Type.String(),
+        since: Type.String({ description: 'Entries at or after this time' }),
+        before: Type.String({ description: 'Entries before this time' }),
+        direction: Enum(['asc', 'desc']),
+        hide_user_logs: Type.Boolean({ description: 'Only entries made by warren itself (edge events)' }),
+        export: Type.Boolean({ description: 'Accepted for compatibility' }),
       },
       handler: async ({ principal: p, params, query }) => {
         await authorize(ctx.store, p, {

@@ -1,7 +1,8 @@
+import { Type } from '@sinclair/typebox';
 import { DEFAULT_ORIGIN_CERT_VALIDITY, ORIGIN_CERT_VALIDITIES, type OriginKeyType } from '../../pki/index.js';
 import type { OriginCertificateRow, ZoneRow } from '../../store/index.js';
 import { ApiError } from '../api/api-error.js';
-import { type ApiRoute, ID_PARAM, route } from '../api/api-route.js';
+import { type ApiRoute, Enum, ID_PARAM, typedRoute } from '../api/api-route.js';
 import type { ControlContext } from '../api/control-context.js';
 import { ok, okPage, pageOf, pagingQuery } from '../api/envelope.js';
 import { authorize, type Principal } from '../api/principal.js';
@@ -90,12 +91,12 @@ export async function certificateZone(
   return { zone: first, hostnames: out };
 }
 
-interface CreateBody {
-  csr: string;
-  hostnames: string[];
-  request_type: OriginKeyType;
-  requested_validity?: number;
-}
+const CREATE_BODY = Type.Object({
+  csr: Type.String({ minLength: 1, maxLength: 16_384 }),
+  hostnames: Type.Array(Type.String({ maxLength: 253 }), { minItems: 1, maxItems: 100 }),
+  request_type: Enum(['origin-rsa', 'origin-ecc'] satisfies OriginKeyType[]),
+  requested_validity: Type.Optional(Enum(ORIGIN_CERT_VALIDITIES)),
+});
 
 /** `/certificates` (origin CA), its root, and the edge CA connectors pin. */
 export function certificateRoutes(ctx: ControlContext): ApiRoute[] {
@@ -107,7 +108,7 @@ export function certificateRoutes(ctx: ControlContext): ApiRoute[] {
     return c;
   };
   return [
-    route<unknown, unknown, unknown>({
+    typedRoute({
       method: 'GET',
       url: '/certificates/origin_ca_root.pem',
       summary: "The origin CA's root certificate (PEM), for origin web servers and clients to trust",
@@ -115,7 +116,7 @@ export function certificateRoutes(ctx: ControlContext): ApiRoute[] {
       auth: false,
       handler: async ({ reply }) => reply.type(PEM_TYPE).send(ctx.originCa.rootPem),
     }),
-    route<unknown, unknown, unknown>({
+    typedRoute({
       method: 'GET',
       url: '/edge_ca.pem',
       summary: 'The CA of the tunnel listener (PEM): what connectors pin (~/.warren/edge-ca.pem)',
@@ -128,21 +129,12 @@ export function certificateRoutes(ctx: ControlContext): ApiRoute[] {
         return reply.type(PEM_TYPE).send(ctx.edgeCaPem);
       },
     }),
-    route<unknown, unknown, CreateBody>({
+    typedRoute({
       method: 'POST',
       url: '/certificates',
       summary: 'Issues an origin certificate from a CSR (RSA: origin-rsa, ECDSA: origin-ecc)',
       tag: 'Origin CA',
-      body: {
-        type: 'object',
-        required: ['csr', 'hostnames', 'request_type'],
-        properties: {
-          csr: { type: 'string', minLength: 1, maxLength: 16_384 },
-          hostnames: { type: 'array', minItems: 1, maxItems: 100, items: { type: 'string', maxLength: 253 } },
-          request_type: { enum: ['origin-rsa', 'origin-ecc'] },
-          requested_validity: { enum: [...ORIGIN_CERT_VALIDITIES] },
-        },
-      },
+      body: CREATE_BODY,
       handler: async ({ principal: p, body }) => {
         const { zone, hostnames } = await certificateZone(ctx, p, body.hostnames).catch((err: unknown) => {
           // A refused name is the hostnames field's fault (the dashboard shows it there).
@@ -178,12 +170,12 @@ export function certificateRoutes(ctx: ControlContext): ApiRoute[] {
         return ok(certificateView(row, store.clock.now()));
       },
     }),
-    route<unknown, { zone_id?: string; page?: number; per_page?: number }, unknown>({
+    typedRoute({
       method: 'GET',
       url: '/certificates',
       summary: 'Origin certificates (revoked ones too, with revoked_at), optionally of one zone',
       tag: 'Origin CA',
-      query: { ...pagingQuery(100), zone_id: { type: 'string', maxLength: 64 } },
+      query: { ...pagingQuery(100), zone_id: Type.String({ maxLength: 64 }) },
       handler: async ({ principal: p, query }) => {
         const page = pageOf(query, 20);
         if (query.zone_id !== undefined) {
@@ -198,7 +190,7 @@ export function certificateRoutes(ctx: ControlContext): ApiRoute[] {
         );
       },
     }),
-    route<{ certificate_id: string }, unknown, unknown>({
+    typedRoute({
       method: 'GET',
       url: '/certificates/:certificate_id',
       summary: 'One origin certificate',
@@ -207,7 +199,7 @@ export function certificateRoutes(ctx: ControlContext): ApiRoute[] {
       handler: async ({ principal: p, params }) =>
         ok(certificateView(await mine(p, params.certificate_id), store.clock.now())),
     }),
-    route<{ certificate_id: string }, unknown, unknown>({
+    typedRoute({
       method: 'DELETE',
       url: '/certificates/:certificate_id',
       summary: 'Revokes an origin certificate (it stays listed with revoked_at; a cert.pem holding it stops working)',

@@ -1,8 +1,9 @@
 import { createPrivateKey, createPublicKey, randomUUID } from 'node:crypto';
+import { Type } from '@sinclair/typebox';
 import { leafFacts } from '../../pki/index.js';
 import type { EdgeCertificateRow, ZoneRow } from '../../store/index.js';
 import { ApiError } from '../api/api-error.js';
-import { type ApiRoute, ID_PARAM, route } from '../api/api-route.js';
+import { type ApiRoute, Enum, ID_PARAM, typedRoute } from '../api/api-route.js';
 import type { ControlContext } from '../api/control-context.js';
 import { ok } from '../api/envelope.js';
 import { audit, byApi } from '../audit/audit-trail.js';
@@ -65,13 +66,13 @@ function checkUpload(zone: ZoneRow, certificate: string, privateKey: string, now
   return facts;
 }
 
-interface UploadBody {
-  certificate: string;
-  private_key: string;
-  bundle_method?: 'ubiquitous' | 'optimal' | 'force';
-  type?: 'legacy_custom' | 'sni_custom';
-  priority?: number;
-}
+const UPLOAD_BODY = Type.Object({
+  certificate: Type.String({ minLength: 1, maxLength: MAX_PEM }),
+  private_key: Type.String({ minLength: 1, maxLength: MAX_PEM }),
+  bundle_method: Type.Optional(Enum(['ubiquitous', 'optimal', 'force'])),
+  type: Type.Optional(Enum(['legacy_custom', 'sni_custom'])),
+  priority: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
+});
 
 /**
  * `/zones/{z}/custom_certificates` (Cloudflare's shape): certificates the operator uploads for
@@ -81,23 +82,13 @@ export function customCertificateRoutes(ctx: ControlContext): ApiRoute[] {
   const { store } = ctx;
   const zoneParams = { zone_id: ID_PARAM };
   return [
-    route<{ zone_id: string }, unknown, UploadBody>({
+    typedRoute({
       method: 'POST',
       url: '/zones/:zone_id/custom_certificates',
       summary: "Uploads a certificate and its key for the zone's names; served by SNI before ACME ones",
       tag: 'SSL',
       params: zoneParams,
-      body: {
-        type: 'object',
-        required: ['certificate', 'private_key'],
-        properties: {
-          certificate: { type: 'string', minLength: 1, maxLength: MAX_PEM },
-          private_key: { type: 'string', minLength: 1, maxLength: MAX_PEM },
-          bundle_method: { enum: ['ubiquitous', 'optimal', 'force'] },
-          type: { enum: ['legacy_custom', 'sni_custom'] },
-          priority: { type: 'integer', minimum: 0, maximum: 1_000_000 },
-        },
-      },
+      body: UPLOAD_BODY,
       handler: async ({ principal: p, params, body }) => {
         const zone = await zoneFor(ctx, p, params.zone_id, 'zone:write');
         const now = store.clock.now();
@@ -129,7 +120,7 @@ export function customCertificateRoutes(ctx: ControlContext): ApiRoute[] {
         return ok(customCertificateView(row));
       },
     }),
-    route<{ zone_id: string }, unknown, unknown>({
+    typedRoute({
       method: 'GET',
       url: '/zones/:zone_id/custom_certificates',
       summary: "The zone's uploaded certificates (never their keys)",
@@ -140,7 +131,7 @@ export function customCertificateRoutes(ctx: ControlContext): ApiRoute[] {
         return ok((await store.edgeCertificates.byZone(zone.id, 'custom')).map(customCertificateView));
       },
     }),
-    route<{ zone_id: string; certificate_id: string }, unknown, unknown>({
+    typedRoute({
       method: 'GET',
       url: '/zones/:zone_id/custom_certificates/:certificate_id',
       summary: 'One uploaded certificate',
@@ -155,7 +146,7 @@ export function customCertificateRoutes(ctx: ControlContext): ApiRoute[] {
         return ok(customCertificateView(c));
       },
     }),
-    route<{ zone_id: string; certificate_id: string }, unknown, unknown>({
+    typedRoute({
       method: 'DELETE',
       url: '/zones/:zone_id/custom_certificates/:certificate_id',
       summary: 'Removes an uploaded certificate; its names fall back to ACME or --https-cert',

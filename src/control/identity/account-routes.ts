@@ -18,7 +18,7 @@ import {
   SERVICE_USER_DOMAIN,
 } from './membership.js';
 import { ROLES, type Role, roleById, SUPER_ADMIN_ROLE_ID } from './roles.js';
-import { tokenView } from './user-routes.js';
+import { tokenView } from './token-item-routes.js';
 
 export function accountView(a: AccountRow): Record<string, unknown> {
   return {

@@ -8,8 +8,8 @@ import { authorize, type Principal } from '../api/principal.js';
 import { audit, byApi } from '../audit/audit-trail.js';
 import { PERMISSION_GROUPS, permissionGroupById, SUPER_ADMIN_ROLE_ID } from './roles.js';
 import { assertWithinRights } from './token-bounds.js';
-import { parsePolicies, parseStoredPolicies, type TokenPolicy } from './token-policy.js';
-import { iso, TOKEN_FIELDS, type TokenBody, tokenView } from './user-routes.js';
+import { iso, TOKEN_FIELDS, type TokenBody, tokenItemRoutes, tokenView } from './token-item-routes.js';
+import { parsePolicies, type TokenPolicy } from './token-policy.js';
 
 /**
  * An account token may reach only its own account: the account itself or its zones, never a
@@ -159,75 +159,15 @@ export function accountTokenRoutes(ctx: ControlContext): ApiRoute[] {
         return ok({ ...tokenView(row), value });
       },
     }),
-    route<TokenParams, unknown, unknown>({
-      method: 'GET',
+    ...tokenItemRoutes<TokenParams>({
       url: '/accounts/:account_id/tokens/:token_id',
-      summary: 'One account API token (without its value)',
       tag,
-      params: { account_id: ID_PARAM, token_id: ID_PARAM },
-      handler: async ({ principal: p, params }) => {
-        await allowed(p, params.account_id, 'read');
-        return ok(tokenView((await tokenOf(params.account_id, params.token_id)).token));
-      },
-    }),
-    route<TokenParams, unknown, TokenBody>({
-      method: 'PUT',
-      url: '/accounts/:account_id/tokens/:token_id',
-      summary: 'Updates an account API token (name, policies, status, validity)',
-      tag,
-      params: { account_id: ID_PARAM, token_id: ID_PARAM },
-      body: { type: 'object', required: ['name', 'policies'], properties: TOKEN_FIELDS },
-      handler: async ({ principal: p, params, body }) => {
-        const a = params.account_id;
-        await allowed(p, a, 'write');
-        const { owner, token } = await tokenOf(a, params.token_id);
-        const policies = parsePolicies(body.policies, newId);
-        await assertAccountScoped(store, a, policies);
-        // Neither widen a token nor take over one that is already wider than the caller.
-        await assertWithinRights(store, p, parseStoredPolicies(token.policies));
-        await assertWithinRights(store, p, policies);
-        await store.identity.updateToken(token.id, {
-          name: body.name,
-          policies,
-          status: body.status,
-          notBefore: iso(body.not_before),
-          expiresOn: iso(body.expires_on),
-        });
-        const updated = await store.identity.token(owner.id, token.id);
-        if (updated === undefined) throw ApiError.notFound(`account API token ${token.id}`);
-        await audited(p, a, 'token_update', updated);
-        return ok(tokenView(updated));
-      },
-    }),
-    route<TokenParams, unknown, unknown>({
-      method: 'PUT',
-      url: '/accounts/:account_id/tokens/:token_id/value',
-      summary: 'Rolls the account API token: a new value (returned once); the old one stops working',
-      tag,
-      params: { account_id: ID_PARAM, token_id: ID_PARAM },
-      handler: async ({ principal: p, params }) => {
-        await allowed(p, params.account_id, 'write');
-        const { token } = await tokenOf(params.account_id, params.token_id);
-        // A new value of a wider token would hand the caller that token's rights.
-        await assertWithinRights(store, p, parseStoredPolicies(token.policies));
-        const value = await store.identity.rollToken(token.id);
-        await audited(p, params.account_id, 'token_roll', token);
-        return ok(value);
-      },
-    }),
-    route<TokenParams, unknown, unknown>({
-      method: 'DELETE',
-      url: '/accounts/:account_id/tokens/:token_id',
-      summary: 'Deletes an account API token',
-      tag,
-      params: { account_id: ID_PARAM, token_id: ID_PARAM },
-      handler: async ({ principal: p, params }) => {
-        await allowed(p, params.account_id, 'write');
-        const { token } = await tokenOf(params.account_id, params.token_id);
-        await store.identity.deleteToken(token.id);
-        await audited(p, params.account_id, 'token_delete', token);
-        return ok({ id: token.id });
-      },
+      noun: 'account API token',
+      store,
+      allowed: (p, params, access) => allowed(p, params.account_id, access),
+      find: async (_p, params) => (await tokenOf(params.account_id, params.token_id)).token,
+      checkPolicies: (params, policies) => assertAccountScoped(store, params.account_id, policies),
+      audited: (p, params, action, token) => audited(p, params.account_id, action, token),
     }),
   ];
 }

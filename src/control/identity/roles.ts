@@ -134,75 +134,87 @@ function group(
   return tokens === undefined ? { id, name, scope, grants } : { id, name, scope, grants, tokens };
 }
 
+type Writable = Extract<Scope, `${string}:write`> extends `${infer R}:write` ? R : never;
+const ACCOUNT = 'com.cloudflare.api.account';
+const ZONE = 'com.cloudflare.api.account.zone';
+
+/**
+ * A "NAME Read" / "NAME Write" pair: Read grants `base` + `RESOURCE:read`, Write adds
+ * `RESOURCE:write`. One row per resource so the two halves cannot drift apart.
+ */
+function readWrite(
+  readId: string,
+  writeId: string,
+  name: string,
+  scope: PermissionGroup['scope'],
+  base: readonly Scope[],
+  resource: Writable,
+): PermissionGroup[] {
+  const readScope: Scope = `${resource}:read`;
+  const writeScope: Scope = `${resource}:write`;
+  const read = [...base, readScope];
+  return [group(readId, `${name} Read`, scope, read), group(writeId, `${name} Write`, scope, [...read, writeScope])];
+}
+
 /** Token permission groups (Cloudflare's names; ids fixed). */
 export const PERMISSION_GROUPS: readonly PermissionGroup[] = [
-  group('c1fde68c7bcc44588cbb6ddbc16d6480', 'Account Settings Read', 'com.cloudflare.api.account', ['account:read']),
-  group('1af1fa2adc104452b74a9a3364202f20', 'Account Settings Write', 'com.cloudflare.api.account', [
-    'account:read',
-    'account:write',
-  ]),
-  group('3518d0f75557482e952c6762d3e64903', 'Account Memberships Read', 'com.cloudflare.api.account', [
-    'account:read',
-    'members:read',
-  ]),
-  group('5bc3f8b21c554832afc660159ab75fa4', 'Account Memberships Write', 'com.cloudflare.api.account', [
-    'account:read',
-    'members:read',
-    'members:write',
-  ]),
-  group('c8fed203ed3043cba015a93ad1616f1f', 'Zone Read', 'com.cloudflare.api.account.zone', ['zone:read']),
-  group('e6d2666161e84845a636613608cee8d5', 'Zone Write', 'com.cloudflare.api.account.zone', [
-    'zone:read',
-    'zone:write',
-  ]),
-  group('82e64a83756745bbbb1c9c2701bf816b', 'DNS Read', 'com.cloudflare.api.account.zone', ['zone:read', 'dns:read']),
-  group('4755a26eedb94da69e1066d98aa820be', 'DNS Write', 'com.cloudflare.api.account.zone', [
-    'zone:read',
-    'dns:read',
-    'dns:write',
-  ]),
-  group('efea2ab8357b47888938f101ae5e053f', 'Cloudflare Tunnel Read', 'com.cloudflare.api.account', [
-    'account:read',
-    'tunnel:read',
-  ]),
-  group('c07321b023e944ff818fec44d8203567', 'Cloudflare Tunnel Write', 'com.cloudflare.api.account', [
-    'account:read',
-    'tunnel:read',
-    'tunnel:write',
-  ]),
-  group('b89a480218d04ceb98b4fe57ca29dc1f', 'Access: Audit Logs Read', 'com.cloudflare.api.account', [
-    'account:read',
-    'audit:read',
-  ]),
-  group('7ea222f6d5064cfa89ea366d7c1fee89', 'Access: Apps and Policies Read', 'com.cloudflare.api.account', [
-    'account:read',
-    'access:read',
-  ]),
-  group('959972745952452f8be2452be8cbb9f2', 'Access: Apps and Policies Write', 'com.cloudflare.api.account', [
-    'account:read',
-    'access:read',
-    'access:write',
-  ]),
-  group('3f376c8e6f764a938b848bd01e8995c4', 'Access: Service Tokens Read', 'com.cloudflare.api.account', [
-    'account:read',
-    'access_tokens:read',
-  ]),
-  group('a1c0fec57cf94af79479a6d827fa518c', 'Access: Service Tokens Write', 'com.cloudflare.api.account', [
-    'account:read',
-    'access_tokens:read',
-    'access_tokens:write',
-  ]),
-  group(
-    '26bc23f853634eb4bff59983b9064fde',
-    'Access: Organizations, Identity Providers, and Groups Read',
-    'com.cloudflare.api.account',
-    ['account:read', 'access_org:read'],
+  ...readWrite(
+    'c1fde68c7bcc44588cbb6ddbc16d6480',
+    '1af1fa2adc104452b74a9a3364202f20',
+    'Account Settings',
+    ACCOUNT,
+    [],
+    'account',
   ),
-  group(
+  ...readWrite(
+    '3518d0f75557482e952c6762d3e64903',
+    '5bc3f8b21c554832afc660159ab75fa4',
+    'Account Memberships',
+    ACCOUNT,
+    ['account:read'],
+    'members',
+  ),
+  ...readWrite('c8fed203ed3043cba015a93ad1616f1f', 'e6d2666161e84845a636613608cee8d5', 'Zone', ZONE, [], 'zone'),
+  ...readWrite(
+    '82e64a83756745bbbb1c9c2701bf816b',
+    '4755a26eedb94da69e1066d98aa820be',
+    'DNS',
+    ZONE,
+    ['zone:read'],
+    'dns',
+  ),
+  ...readWrite(
+    'efea2ab8357b47888938f101ae5e053f',
+    'c07321b023e944ff818fec44d8203567',
+    'Cloudflare Tunnel',
+    ACCOUNT,
+    ['account:read'],
+    'tunnel',
+  ),
+  group('b89a480218d04ceb98b4fe57ca29dc1f', 'Access: Audit Logs Read', ACCOUNT, ['account:read', 'audit:read']),
+  ...readWrite(
+    '7ea222f6d5064cfa89ea366d7c1fee89',
+    '959972745952452f8be2452be8cbb9f2',
+    'Access: Apps and Policies',
+    ACCOUNT,
+    ['account:read'],
+    'access',
+  ),
+  ...readWrite(
+    '3f376c8e6f764a938b848bd01e8995c4',
+    'a1c0fec57cf94af79479a6d827fa518c',
+    'Access: Service Tokens',
+    ACCOUNT,
+    ['account:read'],
+    'access_tokens',
+  ),
+  ...readWrite(
+    '26bc23f853634eb4bff59983b9064fde',
     'bfe0d8686a584fa680f4c53b5eb0de6d',
-    'Access: Organizations, Identity Providers, and Groups Write',
-    'com.cloudflare.api.account',
-    ['account:read', 'access_org:read', 'access_org:write'],
+    'Access: Organizations, Identity Providers, and Groups',
+    ACCOUNT,
+    ['account:read'],
+    'access_org',
   ),
   group('0cc3a61731504c89b99ec1be78b77aa0', 'API Tokens Read', 'com.cloudflare.api.user', [], 'read'),
   group('686d18d5ac6c441c867cbf6771e58a0a', 'API Tokens Write', 'com.cloudflare.api.user', [], 'write'),

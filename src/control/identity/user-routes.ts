@@ -1,71 +1,15 @@
 import type { ApiTokenRow, AuditAction } from '../../store/index.js';
 import { newId } from '../../store/index.js';
 import { ApiError } from '../api/api-error.js';
-import { type ApiRoute, ID_PARAM, type JsonSchema, route } from '../api/api-route.js';
+import { type ApiRoute, route } from '../api/api-route.js';
 import type { ControlContext } from '../api/control-context.js';
 import { ok, okPage, pageOf, pageSlice, pagingQuery } from '../api/envelope.js';
 import { authorizeTokens, type Principal, parentTokenOf } from '../api/principal.js';
 import { audit, byApi } from '../audit/audit-trail.js';
 import { PERMISSION_GROUPS } from './roles.js';
 import { assertWithinRights, depthOf, MAX_TOKEN_DEPTH } from './token-bounds.js';
-import { parsePolicies, parseStoredPolicies, type RawPolicy } from './token-policy.js';
-
-const POLICY: JsonSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['effect', 'resources', 'permission_groups'],
-  properties: {
-    id: { type: 'string', maxLength: 64 },
-    effect: { enum: ['allow', 'deny'] },
-    resources: { type: 'object', additionalProperties: { type: 'string' }, maxProperties: 100 },
-    permission_groups: {
-      type: 'array',
-      maxItems: 100,
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['id'],
-        properties: { id: { type: 'string', maxLength: 64 }, name: { type: 'string' }, meta: { type: 'object' } },
-      },
-    },
-  },
-};
-
-export const TOKEN_FIELDS: Record<string, JsonSchema> = {
-  name: { type: 'string', minLength: 1, maxLength: 120 },
-  policies: { type: 'array', items: POLICY, maxItems: 50 },
-  not_before: { type: ['string', 'null'], format: 'date-time' },
-  expires_on: { type: ['string', 'null'], format: 'date-time' },
-  condition: { type: 'object', maxProperties: 0, description: 'IP conditions are not supported: must be {}' },
-  status: { enum: ['active', 'disabled', 'expired'] },
-};
-
-export interface TokenBody {
-  name: string;
-  policies: RawPolicy[];
-  not_before?: string | null;
-  expires_on?: string | null;
-  status?: ApiTokenRow['status'];
-}
-
-export function tokenView(t: ApiTokenRow): Record<string, unknown> {
-  return {
-    id: t.id,
-    name: t.name,
-    status: t.status,
-    issued_on: t.issued_on,
-    modified_on: t.modified_on,
-    last_used_on: t.last_used_on,
-    not_before: t.not_before,
-    expires_on: t.expires_on,
-    policies: parseStoredPolicies(t.policies),
-    condition: {},
-  };
-}
-
-export function iso(v: string | null | undefined): string | null | undefined {
-  return v === undefined || v === null ? v : new Date(v).toISOString();
-}
+import { iso, TOKEN_FIELDS, type TokenBody, tokenItemRoutes, tokenView } from './token-item-routes.js';
+import { parsePolicies } from './token-policy.js';
 
 /** Token audit entries go to every account the user belongs to (tokens are the user's, not an account's). */
 async function auditTokens(ctx: ControlContext, p: Principal, action: AuditAction, token: ApiTokenRow): Promise<void> {
@@ -183,72 +127,14 @@ export function userRoutes(ctx: ControlContext): ApiRoute[] {
         return ok({ ...tokenView(row), value });
       },
     }),
-    route<{ token_id: string }, unknown, unknown>({
-      method: 'GET',
+    ...tokenItemRoutes<{ token_id: string }>({
       url: '/user/tokens/:token_id',
-      summary: 'One API token (without its value)',
       tag: 'API tokens',
-      params: { token_id: ID_PARAM },
-      handler: async ({ principal: p, params }) => {
-        authorizeTokens(p, 'read');
-        return ok(tokenView(await mine(p, params.token_id)));
-      },
-    }),
-    route<{ token_id: string }, unknown, TokenBody>({
-      method: 'PUT',
-      url: '/user/tokens/:token_id',
-      summary: 'Updates an API token (name, policies, status, validity)',
-      tag: 'API tokens',
-      params: { token_id: ID_PARAM },
-      body: { type: 'object', required: ['name', 'policies'], properties: TOKEN_FIELDS },
-      handler: async ({ principal: p, params, body }) => {
-        authorizeTokens(p, 'write');
-        const t = await mine(p, params.token_id);
-        const policies = parsePolicies(body.policies, newId);
-        // Neither widen a token nor take over one that is already wider than the caller.
-        await assertWithinRights(store, p, parseStoredPolicies(t.policies));
-        await assertWithinRights(store, p, policies);
-        await store.identity.updateToken(t.id, {
-          name: body.name,
-          policies,
-          status: body.status,
-          notBefore: iso(body.not_before),
-          expiresOn: iso(body.expires_on),
-        });
-        const updated = await mine(p, t.id);
-        await auditTokens(ctx, p, 'token_update', updated);
-        return ok(tokenView(updated));
-      },
-    }),
-    route<{ token_id: string }, unknown, unknown>({
-      method: 'PUT',
-      url: '/user/tokens/:token_id/value',
-      summary: 'Rolls the token: a new value (returned once); the old one stops working',
-      tag: 'API tokens',
-      params: { token_id: ID_PARAM },
-      handler: async ({ principal: p, params }) => {
-        authorizeTokens(p, 'write');
-        const t = await mine(p, params.token_id);
-        // A new value of a wider token would hand the caller that token's rights.
-        await assertWithinRights(store, p, parseStoredPolicies(t.policies));
-        const value = await store.identity.rollToken(t.id);
-        await auditTokens(ctx, p, 'token_roll', t);
-        return ok(value);
-      },
-    }),
-    route<{ token_id: string }, unknown, unknown>({
-      method: 'DELETE',
-      url: '/user/tokens/:token_id',
-      summary: 'Deletes an API token',
-      tag: 'API tokens',
-      params: { token_id: ID_PARAM },
-      handler: async ({ principal: p, params }) => {
-        authorizeTokens(p, 'write');
-        const t = await mine(p, params.token_id);
-        await store.identity.deleteToken(t.id);
-        await auditTokens(ctx, p, 'token_delete', t);
-        return ok({ id: t.id });
-      },
+      noun: 'API token',
+      store,
+      allowed: (p, _params, access) => authorizeTokens(p, access),
+      find: (p, params) => mine(p, params.token_id),
+      audited: (p, _params, action, token) => auditTokens(ctx, p, action, token),
     }),
   ];
 }

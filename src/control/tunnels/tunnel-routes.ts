@@ -64,6 +64,14 @@ export async function tunnelFor(
 /** `/accounts/{account_id}/cfd_tunnel` and below. */
 export function tunnelRoutes(ctx: ControlContext): ApiRoute[] {
   const { store } = ctx;
+  /** Reading a tunnel's token reveals its secret: that takes write permission, as Cloudflare's. */
+  const liveTunnelToRun = async (p: Principal, params: { account_id: string; tunnel_id: string }) => {
+    const t = await tunnelFor(ctx, p, params.account_id, params.tunnel_id, 'tunnel:write');
+    if (t.deleted_at !== null) {
+      throw new ApiError('WARREN_TUNNEL_NOT_FOUND', `tunnel ${t.id} was deleted on ${t.deleted_at}`);
+    }
+    return t;
+  };
   const tokenOf = (t: TunnelRow): string =>
     tunnelToken(t.account_id, t.id, store.secrets.open(t.secret_sealed), {
       address: ctx.edgeAddress,
@@ -325,11 +333,7 @@ export function tunnelRoutes(ctx: ControlContext): ApiRoute[] {
       tag: 'Tunnels',
       params: { account_id: ID_PARAM, tunnel_id: ID_PARAM },
       handler: async ({ principal: p, params }) => {
-        // Reading the token reveals the secret: that takes write permission, as Cloudflare's.
-        const t = await tunnelFor(ctx, p, params.account_id, params.tunnel_id, 'tunnel:write');
-        if (t.deleted_at !== null)
-          throw new ApiError('WARREN_TUNNEL_NOT_FOUND', `tunnel ${t.id} was deleted on ${t.deleted_at}`);
-        return ok(tokenOf(t));
+        return ok(tokenOf(await liveTunnelToRun(p, params)));
       },
     }),
     route<{ account_id: string; tunnel_id: string }, unknown, unknown>({
@@ -340,10 +344,7 @@ export function tunnelRoutes(ctx: ControlContext): ApiRoute[] {
       tag: 'Tunnels',
       params: { account_id: ID_PARAM, tunnel_id: ID_PARAM },
       handler: async ({ principal: p, params }) => {
-        const t = await tunnelFor(ctx, p, params.account_id, params.tunnel_id, 'tunnel:write');
-        if (t.deleted_at !== null)
-          throw new ApiError('WARREN_TUNNEL_NOT_FOUND', `tunnel ${t.id} was deleted on ${t.deleted_at}`);
-        const token = tokenOf(t);
+        const token = tokenOf(await liveTunnelToRun(p, params));
         return ok({ token, command: `${ctx.launcher} tunnel run --token ${token}` });
       },
     }),

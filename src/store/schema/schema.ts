@@ -21,28 +21,10 @@ import type {
 } from './edge-certificate-rows.js';
 import type { EdgeAuthorityRow, EdgeMemberRow } from './edge-member-rows.js';
 
-export type {
-  AccessAppPolicyRow,
-  AccessAppRow,
-  AccessCertificateRow,
-  AccessGroupRow,
-  AccessIdentityProviderRow,
-  AccessKeyRow,
-  AccessKeySettingsRow,
-  AccessOrganizationRow,
-  AccessPolicyRow,
-  AccessServiceTokenRow,
-} from './access-rows.js';
-export type { AccessPendingRow, BackoffLedgerRow, TunnelSlotRow } from './cluster-state-rows.js';
-export type {
-  AcmeAccountRow,
-  AcmeChallengeRow,
-  AcmeNameRow,
-  AcmeOrderRow,
-  EdgeCertificateRow,
-  ZoneSettingRow,
-} from './edge-certificate-rows.js';
-export type { EdgeAuthorityRow, EdgeMemberRow } from './edge-member-rows.js';
+export type * from './access-rows.js';
+export type * from './cluster-state-rows.js';
+export type * from './edge-certificate-rows.js';
+export type * from './edge-member-rows.js';
 
 /**
  * Row shapes of every table, as Kysely sees them. Both dialects store the same

@@ -2,7 +2,7 @@
  * The dashboard's one way to the control API: `/client/v4/...` with the session cookie, the
  * CSRF header on every state-changing request, and Cloudflare's envelope unwrapped. Routes are
  * named by their OpenAPI template (`/accounts/{account_id}/cfd_tunnel`), so the path, its
- * parameters, the query and the body are checked against the generated `schema.d.ts`; the
+ * parameters, the query and the body are checked against the generated `schema/*.d.ts`; the
  * result's type comes from `results.ts`. A failure throws `ApiError`.
  */
 import { ApiError, type ApiErrorItem } from './api-error';

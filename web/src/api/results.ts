@@ -1,6 +1,6 @@
 /**
  * What the API answers in `result`, per route. openapi.json describes every route's path, query
- * and body (schema.d.ts is generated from it) but not its results: each answers the shared
+ * and body (schema/*.d.ts is generated from it) but not its results: each answers the shared
  * Envelope with `result: {}`. So the result shapes the dashboard reads are written here, by
  * hand, once, and looked up by route (`ResultOf`). Fields the request schemas do define (enums
  * such as a policy's decision) are taken from the generated types.

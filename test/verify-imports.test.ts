@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const distSrc = fileURLToPath(new URL('../src/', import.meta.url));
+const entry = join(distSrc, 'verify', 'index.js');
+
+/** Every module `warren/verify` loads at run time (compiled JS: `import type` is gone), and its packages. */
+function closure(): { files: string[]; packages: Set<string> } {
+  const seen = new Set<string>();
+  const packages = new Set<string>();
+  const todo = [entry];
+  for (let file = todo.pop(); file !== undefined && seen.size < 500; file = todo.pop()) {
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/^(?:import|export)\s[^;]*?from\s+'([^']+)'|^import\s+'([^']+)'/gms)) {
+      const spec = m[1] ?? m[2] ?? '';
+      if (spec.startsWith('.')) todo.push(join(dirname(file), spec));
+      else packages.add(spec.startsWith('node:') ? 'node:' : (spec.split('/')[0] ?? spec));
+    }
+  }
+  return { files: [...seen].map((f) => relative(distSrc, f)).sort(), packages };
+}
+
+test('warren/verify loads neither the error table nor anything outside verify/ but the error class', () => {
+  const { files, packages } = closure();
+  const outside = files.filter((f) => !f.startsWith('verify/'));
+  assert.deepEqual(outside, ['errors/warren-error.js'], 'the public library pulls in only the error class');
+  const allowed = new Set(['cookie', 'jose', 'node:']);
+  assert.deepEqual(
+    [...packages].filter((p) => !allowed.has(p)),
+    [],
+    'only jose, cookie and node built-ins',
+  );
+});
+
+test('AccessVerifyError keeps its status and retry flag without the error table loaded', () => {
+  // A fresh process that imports only the library: the table is not there to answer.
+  const out = execFileSync(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `const v = await import(${JSON.stringify(entry)});
+       const a = new v.AccessVerifyError('WARREN_ACCESS_TOKEN_EXPIRED', 'exp is past');
+       const b = new v.AccessVerifyError('WARREN_ACCESS_JWKS_UNAVAILABLE', 'down');
+       console.log(JSON.stringify([a.status, a.retryable, b.status, b.retryable, a.code, a.name]));`,
+    ],
+    { encoding: 'utf8' },
+  );
+  assert.deepEqual(JSON.parse(out), [403, false, 403, true, 'WARREN_ACCESS_TOKEN_EXPIRED', 'AccessVerifyError']);
+});
+
+test('every export of warren/verify has TSDoc with an @example', () => {
+  const srcDir = fileURLToPath(new URL('../../src/verify/', import.meta.url));
+  const index = readFileSync(join(srcDir, 'index.ts'), 'utf8');
+  const names = [...index.matchAll(/\b(?:type\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*[,}]/g)].map((m) => m[1] ?? '');
+  assert.ok(names.length >= 15, `found ${names.length} exports`);
+  const sources = ['access-claims', 'access-middleware', 'access-verifier', 'access-verify-error', 'token-from-request']
+    .map((f) => readFileSync(join(srcDir, `${f}.ts`), 'utf8'))
+    .join('\n');
+  const missing = names.filter((name) => {
+    const decl = new RegExp(
+      `/\\*\\*((?:(?!\\*/)[\\s\\S])*)\\*/\\s*export (?:async )?(?:function|const|interface|type|class) ${name}\\b`,
+    );
+    return !(decl.exec(sources)?.[1] ?? '').includes('@example');
+  });
+  assert.deepEqual(missing, [], 'exports without a TSDoc @example');
+});

@@ -2,7 +2,7 @@
  * `npm run bench`: warren side by side with the direct origin, nginx, ssh -R and localtunnel, in one run,
  * plus a reference row: two bare node TCP relays (what any node two-hop tunnel can reach here).
  *
- *   node dist/bench/run.js [--smoke] [--only direct,relay,nginx,ssh,localtunnel,warren,scale,dns,access]
+ *   node dist/bench/run.js [--smoke] [--only direct,relay,nginx,ssh,localtunnel,warren,scale,dns,access,tcp]
  *                          (direct runs too, except with --only access alone: that runs just the Access pair)
  *                          [--duration 10s] [--warmup 3s] [--transfers 5] [--transfer-mib 64] [--ws 10s]
  *                          [--tunnels 1000] [--scale-workers 4] [--no-profile] [--no-install] [--loads-only]
@@ -37,6 +37,7 @@ import type { Peer, PeerContext } from './peers/peer.js';
 import { ssh } from './peers/ssh.js';
 import { HA_CONNECTIONS, warren } from './peers/warren.js';
 import { runScale } from './scale.js';
+import { runTcp } from './tcp.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
 const MiB = 1024 * 1024;
@@ -430,6 +431,7 @@ async function main(): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   const tmp = mkdtempSync(join(tmpdir(), 'warren-bench-'));
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+  let tcpLines: string[] = [];
   const results: BenchResults = {
     date: new Date().toISOString(),
     command,
@@ -511,6 +513,13 @@ async function main(): Promise<void> {
         );
       }
     }
+    if (o.only?.has('tcp') === true || (o.only === undefined && !o.smoke)) {
+      // The TCP row (issue 22): 256 MiB each way through `warren access tcp` beside `ssh -L` and direct.
+      log('tcp: 256 MiB each way, direct / ssh -L / warren access tcp, median of 3');
+      const tcp = await measure('tcp', () => runTcp(256, 3));
+      results.tcp = tcp.value === undefined ? { error: tcp.error ?? 'failed' } : { value: tcp.value.rows };
+      if (tcp.value !== undefined) tcpLines = tcp.value.lines;
+    }
     if (o.profile && (wanted('warren') || results.scale !== undefined)) {
       const dir = profileDir(o);
       rmSync(dir, { recursive: true, force: true });
@@ -572,7 +581,10 @@ async function main(): Promise<void> {
   results.machine.loadavg.end = loadavg()[0] ?? 0;
   const directRow = results.rows.find((r) => r.name === 'direct' && r.status === 'ok');
   for (const r of results.rows) if (r.status === 'ok') r.ratios = ratiosOf(r, directRow);
-  const md = renderMarkdown(results);
+  const md =
+    tcpLines.length === 0
+      ? renderMarkdown(results)
+      : `${renderMarkdown(results).trimEnd()}\n\n### TCP (warren access tcp)\n\n${tcpLines.join('\n')}\n`;
   writeFileSync(join(outDir, 'RESULTS.md'), md);
   const json = join(outDir, 'results.json');
   // Figures rounded to 3 decimals; then biome's own formatting, so `npm run lint` stays clean on the committed file.

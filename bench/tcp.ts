@@ -4,6 +4,8 @@
  *
  *   npm run build && node dist/bench/tcp.js [--mib 256] [--runs 3]
  *
+ * `npm run bench` runs it too (`--only tcp`), and puts its table in RESULTS.md.
+ *
  * The origin answers "D" by sending N bytes and "U" by reading N bytes and answering "ok"; a
  * transfer is timed from the client's connect to its last byte (down) or to "ok" (up). Runs of
  * the three paths alternate, so a slow spell of the shared machine hits them all; the median is
@@ -25,9 +27,7 @@ const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(name);
   return i < 0 ? fallback : Number(process.argv[i + 1]);
 };
-const MIB = arg('--mib', 256);
-const RUNS = arg('--runs', 3);
-const BYTES = MIB * 1024 * 1024;
+let BYTES = 256 * 1024 * 1024;
 const CHUNK = Buffer.alloc(1024 * 1024, 0x5a);
 
 function origin(): Server {
@@ -171,8 +171,25 @@ async function warrenForward(tmp: string, originPort: number): Promise<{ port: n
   return { port, children: [edge.child, connector, client] };
 }
 
-async function main(): Promise<void> {
+/** One path's figures: median MB/s each way (and its ratio to direct), the hop's RSS after. */
+export interface TcpRow {
+  path: string;
+  downMBs: number;
+  upMBs: number;
+  downRatio: number;
+  upRatio: number;
+  rssMiB: number | undefined;
+}
+
+/** The TCP row: direct, `ssh -L` and `warren access tcp`, `mib` MiB each way, median of `runs`; markdown lines and figures. */
+export async function runTcp(mib: number, runs: number): Promise<{ lines: string[]; rows: TcpRow[] }> {
+  BYTES = mib * 1024 * 1024;
+  const MIB = mib;
+  const RUNS = runs;
+  const lines: string[] = [];
+  const rows: TcpRow[] = [];
   const tmp = mkdtempSync(join(tmpdir(), 'warren-bench-tcp-'));
+  const started: Child[] = [];
   const server = origin().listen(0, LOOPBACK);
   await once(server, 'listening');
   const originPort = (server.address() as { port: number }).port;
@@ -182,6 +199,7 @@ async function main(): Promise<void> {
       ['ssh -L', await sshForward(tmp, originPort)],
       ['warren access tcp', await warrenForward(tmp, originPort)],
     ];
+    for (const [, p] of paths) started.push(...p.children);
     const figures = new Map<string, { down: number[]; up: number[] }>(paths.map(([n]) => [n, { down: [], up: [] }]));
     for (let r = 0; r < RUNS; r++) {
       for (const [name, p] of paths) {
@@ -191,26 +209,45 @@ async function main(): Promise<void> {
       }
     }
     const load = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
-    console.log(
+    lines.push(
       `TCP row: ${MIB} MiB each way, median of ${RUNS}, on ${LOOPBACK}; 1-minute load average ${load} at the end`,
+      '',
+      `| path | ${MIB} MiB down MB/s | ${MIB} MiB up MB/s | RSS MiB (hop's processes) |`,
+      '|---|---:|---:|---:|',
     );
-    console.log(`| path | ${MIB} MiB down MB/s | ${MIB} MiB up MB/s | RSS MiB (hop's processes) |`);
-    console.log('|---|---:|---:|---:|');
     const direct = figures.get('direct') as { down: number[]; up: number[] };
     for (const [name, p] of paths) {
       const f = figures.get(name) as { down: number[]; up: number[] };
       const d = median(f.down);
       const u = median(f.up);
-      const rss = p.children.length === 0 ? '–' : (treeMemory(p.children.map((c) => c.pid)).rss / 1048576).toFixed(1);
-      console.log(
-        `| ${name} | ${d.toFixed(1)} (${(d / median(direct.down)).toFixed(2)}) | ${u.toFixed(1)} (${(u / median(direct.up)).toFixed(2)}) | ${rss} |`,
+      const rss = p.children.length === 0 ? undefined : treeMemory(p.children.map((c) => c.pid)).rss / 1048576;
+      const row: TcpRow = {
+        path: name,
+        downMBs: d,
+        upMBs: u,
+        downRatio: d / median(direct.down),
+        upRatio: u / median(direct.up),
+        rssMiB: rss,
+      };
+      rows.push(row);
+      lines.push(
+        `| ${name} | ${d.toFixed(1)} (${row.downRatio.toFixed(2)}) | ${u.toFixed(1)} (${row.upRatio.toFixed(2)}) | ${rss === undefined ? '–' : rss.toFixed(1)} |`,
       );
     }
   } finally {
     server.close();
-    await stopAll();
+    // Only this row's processes: `npm run bench` may still hold others.
+    await Promise.all(started.map((c) => c.stop()));
     rmSync(tmp, { recursive: true, force: true });
   }
+  return { lines, rows };
 }
 
-await main();
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  try {
+    const { lines } = await runTcp(arg('--mib', 256), arg('--runs', 3));
+    console.log(lines.join('\n'));
+  } finally {
+    await stopAll();
+  }
+}

@@ -1,6 +1,7 @@
 import type { AccessBenchResult } from '../access.js';
 import type { DnsBenchResult } from '../dns.js';
 import type { ScaleResult } from '../scale.js';
+import type { TcpRow } from '../tcp.js';
 import type { LoadResult } from './load.js';
 import type { ProfileSummary } from './profile.js';
 
@@ -77,6 +78,8 @@ export interface BenchResults {
   };
   rows: RowResult[];
   scale: Measured<ScaleResult> | undefined;
+  /** The TCP row (bench/tcp.ts): `warren access tcp` beside `ssh -L` and direct, MB/s each way. */
+  tcp?: Measured<TcpRow[]> | undefined;
   /** The DNS row (bench/dns.ts): warren dns beside NSD. */
   dns?: Measured<DnsBenchResult> | undefined;
   /** The Access pair (bench/access.ts): protected with a valid cookie beside unprotected, same edge and tunnel. */

@@ -8,9 +8,10 @@ export const chromiumSkip: false | string = existsSync(CHROMIUM) ? false : `${CH
 
 /**
  * Debian's Chromium, headless, every host name resolved to 127.0.0.1: app hosts, the Access team
- * domain and a loopback identity provider all lead to servers of the test.
+ * domain and a loopback identity provider all lead to servers of the test. `extraArgs` adds
+ * flags, e.g. `--ignore-certificate-errors-spki-list` to trust only the named keys (a test CA's).
  */
-export function launchChromium(): Promise<Browser> {
+export function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -21,6 +22,7 @@ export function launchChromium(): Promise<Browser> {
       '--disable-sync',
       '--no-first-run',
       '--host-resolver-rules=MAP * 127.0.0.1',
+      ...extraArgs,
     ],
   });
 }

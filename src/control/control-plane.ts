@@ -21,6 +21,7 @@ import { DashboardBundle, DEFAULT_DASHBOARD_DIR, dashboardFallback } from './api
 import { registerHomePage } from './api/home-page.js';
 import { auditLogRoutes } from './audit/audit-log-routes.js';
 import { certificateRoutes } from './certificates/certificate-routes.js';
+import { certificatePackRoutes } from './certificates/certificate-pack-routes.js';
 import { customCertificateRoutes } from './certificates/custom-certificate-routes.js';
 import { loadOriginCa } from './certificates/origin-ca-keeper.js';
 import { accountRoutes } from './identity/account-routes.js';
@@ -191,6 +192,7 @@ export class ControlPlane {
       ...auditLogRoutes(ctx),
       ...certificateRoutes(ctx),
       ...customCertificateRoutes(ctx),
+      ...certificatePackRoutes(ctx),
       ...zoneSettingsRoutes(ctx),
       ...loginRoutes(ctx),
       ...classicTunnelRoutes(ctx),

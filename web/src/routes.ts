@@ -8,6 +8,7 @@ import { AccessIdentityPage } from './pages/access/identity-page';
 import { ServiceTokensPage } from './pages/access/service-tokens-page';
 import { AuditPage } from './pages/audit/audit-page';
 import { CertificatesPage } from './pages/certificates/certificates-page';
+import { EdgeCertificatesPage } from './pages/certificates/edge-certificates-page';
 import { DnsRecordsPage } from './pages/dns/dns-records-page';
 import { DnsZonesPage } from './pages/dns/dns-zones-page';
 import { MembersPage } from './pages/members/members-page';
@@ -42,6 +43,7 @@ export const routes: readonly RouteDef[] = [
   { path: '/dns', title: 'DNS', nav: 'DNS & SSL', component: DnsZonesPage },
   { path: '/dns/:zone', title: 'DNS records', nav: false, component: DnsRecordsPage },
   { path: '/certificates', title: 'Origin certificates', nav: 'DNS & SSL', component: CertificatesPage },
+  { path: '/ssl', title: 'Edge certificates', nav: 'DNS & SSL', component: EdgeCertificatesPage },
   { path: '/access/apps', title: 'Applications', nav: 'Access', component: AccessAppsPage },
   { path: '/access/apps/:id', title: 'Application', nav: false, component: AccessAppPage },
   { path: '/access/policies', title: 'Policies', nav: 'Access', component: AccessPoliciesPage },

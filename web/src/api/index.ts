@@ -24,6 +24,7 @@ export type {
   ApiToken,
   AuditEntry,
   Certificate,
+  CertificatePack,
   Connection,
   Connector,
   DnsRecord,

@@ -116,6 +116,19 @@ export interface Certificate {
   status: 'active' | 'revoked' | 'expired';
 }
 
+/** A zone's ACME certificate for one name (`/zones/{z}/ssl/certificate_packs`). */
+export interface CertificatePack {
+  id: string;
+  hosts: string[];
+  status: 'active' | 'pending_validation' | 'validation_timed_out';
+  acme_state: 'issued' | 'pending' | 'failed';
+  failures: number;
+  next_attempt_at: string | null;
+  validation_errors: { message: string }[];
+  issuer: string | null;
+  expires_on: string | null;
+}
+
 /** One Access rule: `{email: {email}}`, `{group: {id}}`, … */
 export type Rule = Record<string, Record<string, string>>;
 type PolicyBody = Body<'post', '/accounts/{account_id}/access/policies'>;
@@ -264,6 +277,7 @@ interface Results {
     '/zones': Zone[];
     '/zones/{zone_id}': Zone;
     '/zones/{zone_id}/dns_records': DnsRecord[];
+    '/zones/{zone_id}/ssl/certificate_packs': CertificatePack[];
   };
   post: {
     '/accounts/{account_id}/access/apps': AccessApp;

@@ -9,7 +9,8 @@ export type Status =
   | 'moved'
   | 'revoked'
   | 'expired'
-  | 'deleted';
+  | 'deleted'
+  | 'failing';
 
 const LOOK: Record<Status, { icon: string; tone: 'good' | 'warn' | 'bad' | 'idle' }> = {
   healthy: { icon: '●', tone: 'good' },
@@ -19,6 +20,7 @@ const LOOK: Record<Status, { icon: string; tone: 'good' | 'warn' | 'bad' | 'idle
   down: { icon: '✕', tone: 'bad' },
   revoked: { icon: '✕', tone: 'bad' },
   expired: { icon: '✕', tone: 'bad' },
+  failing: { icon: '✕', tone: 'bad' },
   inactive: { icon: '○', tone: 'idle' },
   moved: { icon: '○', tone: 'idle' },
   deleted: { icon: '○', tone: 'idle' },

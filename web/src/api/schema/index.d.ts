@@ -25,7 +25,7 @@ import type { operations as p17o, paths as p17 } from './zones';
 import type { operations as p18o, paths as p18 } from './zones-custom-certificates';
 import type { operations as p19o, paths as p19 } from './zones-dns-records-batch';
 import type { operations as p20o, paths as p20 } from './zones-dns-records';
-import type { operations as p21o, paths as p21 } from './zones-tunnels-routes';
+import type { operations as p21o, paths as p21 } from './zones-ssl-certificate-packs';
 
 export type { $defs, components, webhooks } from './components';
 export type paths = p0 & p1 & p2 & p3 & p4 & p5 & p6 & p7 & p8 & p9 & p10 & p11 & p12 & p13 & p14 & p15 & p16 & p17 & p18 & p19 & p20 & p21;

@@ -5,6 +5,23 @@
  */
 
 export interface paths {
+    "/zones/{zone_id}/ssl/certificate_packs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The zone's ACME certificates per name: issued, pending, or failing with the reason and next retry */
+        get: operations["getZonesZoneIdSslCertificatePacks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/zones/{zone_id}/tunnels/{tunnel_id}/routes": {
         parameters: {
             query?: never;
@@ -54,6 +71,37 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    getZonesZoneIdSslCertificatePacks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                zone_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Failure */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope"];
+                };
+            };
+        };
+    };
     putZonesZoneIdTunnelsTunnelIdRoutes: {
         parameters: {
             query?: never;

@@ -123,15 +123,18 @@ export async function signIn(page: Page, base: string, email: string, password: 
 
 /**
  * Starts a real `warren serve` with a super administrator (e-mail, password, API token), opens
- * Chromium on its dashboard and signs in through the form. `args` go to serve.
+ * Chromium on its dashboard and signs in through the form. `args`, `ports` and `env` go to serve.
  */
-export async function startSignedInDashboard(options: { args?: string[] } = {}): Promise<SignedInDashboard> {
+export async function startSignedInDashboard(
+  options: { args?: string[]; ports?: { http: number; tunnel: number; api: number }; env?: NodeJS.ProcessEnv } = {},
+): Promise<SignedInDashboard> {
   const email = 'admin@example.com';
   const password = 'a long enough passphrase';
   const adminToken = randomBytes(24).toString('hex');
   const serve = await startServe({
-    env: { WARREN_ADMIN_EMAIL: email, WARREN_ADMIN_TOKEN: adminToken, WARREN_ADMIN_PASSWORD: password },
+    env: { ...options.env, WARREN_ADMIN_EMAIL: email, WARREN_ADMIN_TOKEN: adminToken, WARREN_ADMIN_PASSWORD: password },
     ...(options.args === undefined ? {} : { args: options.args }),
+    ...(options.ports === undefined ? {} : { ports: options.ports }),
   });
   const api = async <R = unknown>(
     method: string,

@@ -61,8 +61,15 @@ export function EdgeCertificatesPage(_: PageProps) {
                 p.validation_errors.length === 0 ? '—' : p.validation_errors.map((e) => e.message).join('; '),
             },
             { header: 'Next retry', cell: (p) => (p.acme_state === 'failed' ? when(p.next_attempt_at) : '—') },
-            { header: 'Expires', cell: (p) => when(p.expires_on) },
-            { header: 'Issuer', cell: (p) => p.issuer ?? '—' },
+            {
+              header: 'Expires',
+              cell: (p) =>
+                p.expires_on === null ? (
+                  '—'
+                ) : (
+                  <time dateTime={p.expires_on}>{new Date(p.expires_on).toLocaleDateString()}</time>
+                ),
+            },
           ]}
         />
       )}

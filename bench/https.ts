@@ -1,0 +1,294 @@
+/**
+ * The HTTPS row (issue 21): warren's visitor HTTPS port (`warren serve --https-port --https-cert --https-key`,
+ * one quick tunnel to bench/origin) beside nginx terminating TLS with the SAME throwaway certificate in
+ * front of the same origin. Measures, alternating warren and nginx slice by slice:
+ *   (a) full TLS handshakes per second: a new connection per request (no session resumption), one GET each;
+ *   (b) req/s at c=50 over HTTP/1.1 keep-alive (wrk, https);
+ *   (c) req/s at c=50 over h2 (node http2 client: 50 concurrent streams on 5 sessions).
+ * The node clients run in their own process (bench/https-client.ts).
+ *
+ *   node dist/bench/https.js [--duration 10s] [--handshake-concurrency 16]
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runWrk } from './lib/load.js';
+import { freePort, LOOPBACK } from './lib/net.js';
+import { type Child, run, spawnChild, stopAll, treeCpuSeconds } from './lib/proc.js';
+import { startConnector, startEdge } from './peers/warren.js';
+
+const repo = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
+const NGINX = '/usr/sbin/nginx';
+const SLICES = 2;
+
+/** One server's figures; the ratios are warren ÷ nginx (on nginx's own line they are 1). */
+export interface HttpsRow {
+  server: 'warren' | 'nginx';
+  handshakesPerS: number;
+  h1Rps: number;
+  h2Rps: number;
+  /** Failed requests over all three loads (a row with errors is flagged, never hidden). */
+  errors: number;
+  /** CPU of the server's processes (warren: edge + connector; nginx: master + workers), µs per handshake. */
+  cpuUsPerHandshake: number;
+}
+
+export interface HttpsOptions {
+  durationS: number;
+  handshakeConcurrency: number;
+}
+
+interface ClientResult {
+  requests: number;
+  seconds: number;
+  rps: number;
+  errors: number;
+  protocol: string;
+  cipher: string;
+}
+
+interface Server {
+  name: 'warren' | 'nginx';
+  port: number;
+  host: string;
+  pids: number[];
+}
+
+/** A throwaway self-signed ECDSA P-256 certificate for the quick-tunnel wildcard, 127.0.0.1 and localhost. */
+async function makeCert(dir: string): Promise<{ cert: string; key: string }> {
+  const cert = join(dir, 'cert.pem');
+  const key = join(dir, 'key.pem');
+  await run(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=bench.warren.localhost',
+      '-addext',
+      'subjectAltName=DNS:*.quick.warren.localhost,DNS:localhost,IP:127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    20_000,
+  );
+  return { cert, key };
+}
+
+async function startNginx(dir: string, originPort: number, cert: string, key: string): Promise<[Child, number]> {
+  mkdirSync(join(dir, 'tmp'), { recursive: true });
+  const port = await freePort();
+  const conf = join(dir, 'nginx.conf');
+  writeFileSync(
+    conf,
+    `user root;
+worker_processes auto;
+daemon off;
+master_process on;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/tmp/body;
+  proxy_temp_path ${dir}/tmp/proxy;
+  fastcgi_temp_path ${dir}/tmp/fastcgi;
+  uwsgi_temp_path ${dir}/tmp/uwsgi;
+  scgi_temp_path ${dir}/tmp/scgi;
+  keepalive_requests 1000000;
+  keepalive_timeout 120s;
+  http2_max_requests 1000000;
+  upstream origin {
+    server ${LOOPBACK}:${originPort};
+    keepalive 64;
+    keepalive_requests 1000000;
+  }
+  server {
+    listen ${LOOPBACK}:${port} ssl http2;
+    ssl_certificate ${cert};
+    ssl_certificate_key ${key};
+    ssl_protocols TLSv1.2 TLSv1.3;
+    location / {
+      proxy_pass http://origin;
+      proxy_http_version 1.1;
+      proxy_set_header Host $host;
+      proxy_set_header Connection '';
+    }
+  }
+}
+`,
+  );
+  return [spawnChild('nginx-https', NGINX, ['-c', conf, '-p', dir]), port];
+}
+
+async function client(spec: Record<string, unknown>, durationS: number): Promise<ClientResult> {
+  const script = fileURLToPath(new URL('./https-client.js', import.meta.url));
+  const c = spawnChild('https-client', process.execPath, [script, JSON.stringify(spec)]);
+  const timer = setTimeout(() => c.stop(1_000), (durationS + 30) * 1000);
+  try {
+    const code = await c.exited;
+    const line = c
+      .output()
+      .split('\n')
+      .find((l) => l.startsWith('{'));
+    if (code !== 0 || line === undefined) throw new Error(`https-client exited ${code}:\n${c.output()}`);
+    return JSON.parse(line) as ClientResult;
+  } finally {
+    clearTimeout(timer);
+    await c.stop();
+  }
+}
+
+/** Waits until `GET /` through the server answers 200 (h2 client, one stream), with a deadline. */
+async function waitReady(s: Server): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  let last = '';
+  for (;;) {
+    const r = await client({ mode: 'h2', port: s.port, host: s.host, concurrency: 1, sessions: 1, durationS: 0.2 }, 1)
+      .then((x) => (x.requests > 0 ? undefined : `${x.errors} errors`))
+      .catch((err: unknown) => (err as Error).message.split('\n').slice(0, 3).join(' '));
+    if (r === undefined) return;
+    last = r;
+    if (Date.now() > deadline) throw new Error(`${s.name} HTTPS not ready after 20 s (${last})`);
+    await new Promise((res) => setTimeout(res, 200));
+  }
+}
+
+/** The HTTPS row: markdown lines and figures. */
+export async function runHttps(o: HttpsOptions): Promise<{ lines: string[]; rows: HttpsRow[] }> {
+  const tmp = mkdtempSync(join(tmpdir(), 'warren-bench-https-'));
+  const started: Child[] = [];
+  try {
+    const origin = spawnChild('origin', process.execPath, [join(repo, 'dist', 'bench', 'origin.js')]);
+    started.push(origin);
+    const m = await origin.waitFor(/origin listening 127\.0\.0\.1:(\d+)/, 15_000);
+    const originPort = Number(m[1]);
+    const { cert, key } = await makeCert(tmp);
+    const ctx = { originPort, originPid: origin.pid, tmp, repo, log: () => undefined };
+    const edge = await startEdge(ctx, 'warren-https', ['--https-port', '0', '--https-cert', cert, '--https-key', key]);
+    started.push(edge.child);
+    const httpsPort = Number((await edge.child.waitFor(/visitor https\s+https:\/\/127\.0\.0\.1:(\d+)/, 30_000))[1]);
+    const conn = await startConnector(ctx, edge, 'warren-tunnel-https');
+    started.push(conn.child);
+    const nginxDir = join(tmp, 'nginx');
+    const [ngx, ngxPort] = await startNginx(nginxDir, originPort, cert, key);
+    started.push(ngx);
+    const servers: Server[] = [
+      { name: 'warren', port: httpsPort, host: conn.hostname, pids: [edge.child.pid, conn.child.pid] },
+      { name: 'nginx', port: ngxPort, host: conn.hostname, pids: [ngx.pid] },
+    ];
+    for (const s of servers) await waitReady(s);
+    const slice = o.durationS / SLICES;
+    const acc = new Map(servers.map((s) => [s.name, { hs: [0, 0], h1: [0, 0], h2: [0, 0], errors: 0, cpu: 0 }]));
+    let tls = '';
+    let alpn = '';
+    // Warm-up: one short slice of each load on each server, not counted.
+    for (const s of servers) {
+      await client({ mode: 'handshakes', port: s.port, host: s.host, concurrency: 4, durationS: 0.5 }, 0.5);
+      await client({ mode: 'h2', port: s.port, host: s.host, concurrency: 10, sessions: 2, durationS: 0.5 }, 0.5);
+    }
+    for (let i = 0; i < SLICES; i++) {
+      for (const s of servers) {
+        const a = acc.get(s.name) as { hs: number[]; h1: number[]; h2: number[]; errors: number; cpu: number };
+        const cpu0 = treeCpuSeconds(s.pids);
+        const hs = await client(
+          { mode: 'handshakes', port: s.port, host: s.host, concurrency: o.handshakeConcurrency, durationS: slice },
+          slice,
+        );
+        a.cpu += treeCpuSeconds(s.pids) - cpu0;
+        tls = `${hs.protocol} ${hs.cipher}`;
+        a.hs[0] = (a.hs[0] ?? 0) + hs.requests;
+        a.hs[1] = (a.hs[1] ?? 0) + hs.seconds;
+        a.errors += hs.errors;
+        const h1 = await runWrk({
+          target: { base: `https://${LOOPBACK}:${s.port}`, host: s.host },
+          connections: 50,
+          durationS: slice,
+        });
+        a.h1[0] = (a.h1[0] ?? 0) + h1.requests;
+        a.h1[1] = (a.h1[1] ?? 0) + h1.seconds;
+        a.errors += h1.errors;
+        const h2 = await client(
+          { mode: 'h2', port: s.port, host: s.host, concurrency: 50, sessions: 5, durationS: slice },
+          slice,
+        );
+        alpn = h2.protocol;
+        a.h2[0] = (a.h2[0] ?? 0) + h2.requests;
+        a.h2[1] = (a.h2[1] ?? 0) + h2.seconds;
+        a.errors += h2.errors;
+      }
+    }
+    const rate = (x: number[]): number => (x[0] ?? 0) / Math.max(1e-9, x[1] ?? 0);
+    const rows: HttpsRow[] = servers.map((s) => {
+      const a = acc.get(s.name) as { hs: number[]; h1: number[]; h2: number[]; errors: number; cpu: number };
+      return {
+        server: s.name,
+        handshakesPerS: rate(a.hs),
+        h1Rps: rate(a.h1),
+        h2Rps: rate(a.h2),
+        errors: a.errors,
+        cpuUsPerHandshake: (a.cpu * 1e6) / Math.max(1, a.hs[0] ?? 0),
+      };
+    });
+    const ngxVersion = /nginx\/[\d.]+/.exec((await run(NGINX, ['-v'], 10_000)).out)?.[0] ?? 'nginx';
+    return { lines: render(rows, o, tls, alpn, ngxVersion), rows };
+  } finally {
+    // Only this row's processes: `npm run bench` may still hold others.
+    await Promise.all(started.reverse().map((c) => c.stop(15_000)));
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+function render(rows: HttpsRow[], o: HttpsOptions, tls: string, alpn: string, ngx: string): string[] {
+  const load = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
+  const w = rows.find((r) => r.server === 'warren');
+  const n = rows.find((r) => r.server === 'nginx');
+  const ratio = (f: (r: HttpsRow) => number): string =>
+    w === undefined || n === undefined ? '–' : (f(w) / Math.max(1e-9, f(n))).toFixed(2);
+  const lines = [
+    `HTTPS row: warren's HTTPS port (serve + quick tunnel, edge and connector as two node processes) beside ${ngx} ` +
+      `(worker_processes auto) terminating TLS with the same self-signed ECDSA P-256 certificate, same origin; ` +
+      `${o.durationS}s per load in ${SLICES} alternating slices; ${tls}; h2 ${alpn}; ` +
+      `1-minute load average ${load} at the end`,
+    '',
+    `| server | full TLS handshakes/s (new conn + 1 GET, c=${o.handshakeConcurrency}) | HTTP/1.1 keep-alive req/s c=50 (wrk) | h2 req/s c=50 (50 streams, 5 sessions) | µs CPU per handshake | errors |`,
+    '|---|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows)
+    lines.push(
+      `| ${r.server} | ${r.handshakesPerS.toFixed(0)} | ${r.h1Rps.toFixed(0)} | ${r.h2Rps.toFixed(0)} | ${r.cpuUsPerHandshake.toFixed(0)} | ${r.errors} |`,
+    );
+  lines.push(
+    `| warren ÷ nginx | ${ratio((r) => r.handshakesPerS)} | ${ratio((r) => r.h1Rps)} | ${ratio((r) => r.h2Rps)} | ${ratio((r) => r.cpuUsPerHandshake)} | |`,
+  );
+  return lines;
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const argv = process.argv.slice(2);
+  const at = (flag: string): string | undefined => {
+    const i = argv.indexOf(flag);
+    return i < 0 ? undefined : argv[i + 1];
+  };
+  const d = /^(\d+(?:\.\d+)?)s?$/.exec(at('--duration') ?? '10');
+  if (d === null) throw new Error('--duration expects seconds, such as 10s');
+  try {
+    const { lines } = await runHttps({
+      durationS: Number(d[1]),
+      handshakeConcurrency: Number(at('--handshake-concurrency') ?? 16),
+    });
+    console.log(lines.join('\n'));
+  } finally {
+    await stopAll();
+  }
+}

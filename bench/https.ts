@@ -32,6 +32,11 @@ export interface HttpsRow {
   errors: number;
   /** CPU of the server's processes (warren: edge + connector; nginx: master + workers), µs per handshake. */
   cpuUsPerHandshake: number;
+  /** The same CPU per request of the two keep-alive loads (µs). */
+  cpuUsPerH1: number;
+  cpuUsPerH2: number;
+  /** Highest share of one core the node client used (handshakes, h2): near 1 means the client set the pace. */
+  clientBusy: { handshakes: number; h2: number };
 }
 
 export interface HttpsOptions {
@@ -46,6 +51,17 @@ interface ClientResult {
   errors: number;
   protocol: string;
   cipher: string;
+  clientBusy: number;
+}
+
+interface Acc {
+  /** [requests, seconds, server CPU seconds] of each load. */
+  hs: number[];
+  h1: number[];
+  h2: number[];
+  errors: number;
+  busyHs: number;
+  busyH2: number;
 }
 
 interface Server {
@@ -188,8 +204,11 @@ export async function runHttps(o: HttpsOptions): Promise<{ lines: string[]; rows
       { name: 'nginx', port: ngxPort, host: conn.hostname, pids: [ngx.pid] },
     ];
     for (const s of servers) await waitReady(s);
-    const slice = o.durationS / SLICES;
-    const acc = new Map(servers.map((s) => [s.name, { hs: [0, 0], h1: [0, 0], h2: [0, 0], errors: 0, cpu: 0 }]));
+    // Whole seconds: wrk takes no fractions.
+    const slice = Math.max(1, Math.round(o.durationS / SLICES));
+    const acc = new Map(
+      servers.map((s) => [s.name, { hs: [0, 0, 0], h1: [0, 0, 0], h2: [0, 0, 0], errors: 0, busyHs: 0, busyH2: 0 }]),
+    );
     let tls = '';
     let alpn = '';
     // Warm-up: one short slice of each load on each server, not counted.
@@ -199,49 +218,58 @@ export async function runHttps(o: HttpsOptions): Promise<{ lines: string[]; rows
     }
     for (let i = 0; i < SLICES; i++) {
       for (const s of servers) {
-        const a = acc.get(s.name) as { hs: number[]; h1: number[]; h2: number[]; errors: number; cpu: number };
-        const cpu0 = treeCpuSeconds(s.pids);
+        const a = acc.get(s.name) as Acc;
+        const add = (x: number[], r: { requests: number; seconds: number }, cpu0: number): void => {
+          x[0] = (x[0] ?? 0) + r.requests;
+          x[1] = (x[1] ?? 0) + r.seconds;
+          x[2] = (x[2] ?? 0) + treeCpuSeconds(s.pids) - cpu0;
+        };
+        let cpu0 = treeCpuSeconds(s.pids);
         const hs = await client(
           { mode: 'handshakes', port: s.port, host: s.host, concurrency: o.handshakeConcurrency, durationS: slice },
           slice,
         );
-        a.cpu += treeCpuSeconds(s.pids) - cpu0;
+        add(a.hs, hs, cpu0);
         tls = `${hs.protocol} ${hs.cipher}`;
-        a.hs[0] = (a.hs[0] ?? 0) + hs.requests;
-        a.hs[1] = (a.hs[1] ?? 0) + hs.seconds;
         a.errors += hs.errors;
+        a.busyHs = Math.max(a.busyHs, hs.clientBusy);
+        cpu0 = treeCpuSeconds(s.pids);
         const h1 = await runWrk({
           target: { base: `https://${LOOPBACK}:${s.port}`, host: s.host },
           connections: 50,
           durationS: slice,
         });
-        a.h1[0] = (a.h1[0] ?? 0) + h1.requests;
-        a.h1[1] = (a.h1[1] ?? 0) + h1.seconds;
+        add(a.h1, h1, cpu0);
         a.errors += h1.errors;
+        cpu0 = treeCpuSeconds(s.pids);
         const h2 = await client(
           { mode: 'h2', port: s.port, host: s.host, concurrency: 50, sessions: 5, durationS: slice },
           slice,
         );
         alpn = h2.protocol;
-        a.h2[0] = (a.h2[0] ?? 0) + h2.requests;
-        a.h2[1] = (a.h2[1] ?? 0) + h2.seconds;
+        add(a.h2, h2, cpu0);
         a.errors += h2.errors;
+        a.busyH2 = Math.max(a.busyH2, h2.clientBusy);
       }
     }
     const rate = (x: number[]): number => (x[0] ?? 0) / Math.max(1e-9, x[1] ?? 0);
+    const perReq = (x: number[]): number => ((x[2] ?? 0) * 1e6) / Math.max(1, x[0] ?? 0);
     const rows: HttpsRow[] = servers.map((s) => {
-      const a = acc.get(s.name) as { hs: number[]; h1: number[]; h2: number[]; errors: number; cpu: number };
+      const a = acc.get(s.name) as Acc;
       return {
         server: s.name,
         handshakesPerS: rate(a.hs),
         h1Rps: rate(a.h1),
         h2Rps: rate(a.h2),
         errors: a.errors,
-        cpuUsPerHandshake: (a.cpu * 1e6) / Math.max(1, a.hs[0] ?? 0),
+        cpuUsPerHandshake: perReq(a.hs),
+        cpuUsPerH1: perReq(a.h1),
+        cpuUsPerH2: perReq(a.h2),
+        clientBusy: { handshakes: a.busyHs, h2: a.busyH2 },
       };
     });
     const ngxVersion = /nginx\/[\d.]+/.exec((await run(NGINX, ['-v'], 10_000)).out)?.[0] ?? 'nginx';
-    return { lines: render(rows, o, tls, alpn, ngxVersion), rows };
+    return { lines: render(rows, o, slice, tls, alpn, ngxVersion), rows };
   } finally {
     // Only this row's processes: `npm run bench` may still hold others.
     await Promise.all(started.reverse().map((c) => c.stop(15_000)));
@@ -249,27 +277,35 @@ export async function runHttps(o: HttpsOptions): Promise<{ lines: string[]; rows
   }
 }
 
-function render(rows: HttpsRow[], o: HttpsOptions, tls: string, alpn: string, ngx: string): string[] {
+function render(rows: HttpsRow[], o: HttpsOptions, slice: number, tls: string, alpn: string, ngx: string): string[] {
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
   const w = rows.find((r) => r.server === 'warren');
   const n = rows.find((r) => r.server === 'nginx');
   const ratio = (f: (r: HttpsRow) => number): string =>
     w === undefined || n === undefined ? '–' : (f(w) / Math.max(1e-9, f(n))).toFixed(2);
   const lines = [
-    `HTTPS row: warren's HTTPS port (serve + quick tunnel, edge and connector as two node processes) beside ${ngx} ` +
+    `HTTPS row: warren's HTTPS port (serve + quick tunnel, edge and connector as two node processes: TLS at the edge, then the tunnel hop to the origin) beside ${ngx} ` +
       `(worker_processes auto) terminating TLS with the same self-signed ECDSA P-256 certificate, same origin; ` +
-      `${o.durationS}s per load in ${SLICES} alternating slices; ${tls}; h2 ${alpn}; ` +
+      `${slice * SLICES}s per load per server in ${SLICES} alternating ${slice}s slices; ${tls}; h2 ${alpn}; ` +
       `1-minute load average ${load} at the end`,
     '',
-    `| server | full TLS handshakes/s (new conn + 1 GET, c=${o.handshakeConcurrency}) | HTTP/1.1 keep-alive req/s c=50 (wrk) | h2 req/s c=50 (50 streams, 5 sessions) | µs CPU per handshake | errors |`,
+    `| server | full TLS handshakes/s (new conn + 1 GET, c=${o.handshakeConcurrency}) | HTTP/1.1 keep-alive req/s c=50 (wrk) | h2 req/s c=50 (50 streams, 5 sessions) | server µs CPU per handshake / HTTP/1.1 req / h2 req | errors |`,
     '|---|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows)
     lines.push(
-      `| ${r.server} | ${r.handshakesPerS.toFixed(0)} | ${r.h1Rps.toFixed(0)} | ${r.h2Rps.toFixed(0)} | ${r.cpuUsPerHandshake.toFixed(0)} | ${r.errors} |`,
+      `| ${r.server} | ${r.handshakesPerS.toFixed(0)} | ${r.h1Rps.toFixed(0)} | ${r.h2Rps.toFixed(0)} | ${r.cpuUsPerHandshake.toFixed(0)} / ${r.cpuUsPerH1.toFixed(0)} / ${r.cpuUsPerH2.toFixed(0)} | ${r.errors} |`,
     );
   lines.push(
-    `| warren ÷ nginx | ${ratio((r) => r.handshakesPerS)} | ${ratio((r) => r.h1Rps)} | ${ratio((r) => r.h2Rps)} | ${ratio((r) => r.cpuUsPerHandshake)} | |`,
+    `| warren ÷ nginx | ${ratio((r) => r.handshakesPerS)} | ${ratio((r) => r.h1Rps)} | ${ratio((r) => r.h2Rps)} | ${ratio((r) => r.cpuUsPerHandshake)} / ${ratio((r) => r.cpuUsPerH1)} / ${ratio((r) => r.cpuUsPerH2)} | |`,
+  );
+  const busy = rows.map(
+    (r) =>
+      `${r.server}: handshakes ${(r.clientBusy.handshakes * 100).toFixed(0)} %, h2 ${(r.clientBusy.h2 * 100).toFixed(0)} %`,
+  );
+  lines.push(
+    '',
+    `The node clients' own CPU (highest slice, % of one core; near 100 % the client, not the server, set the pace): ${busy.join('; ')}.`,
   );
   return lines;
 }

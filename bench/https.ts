@@ -35,6 +35,8 @@ export interface HttpsRow {
   /** The same CPU per request of the two keep-alive loads (µs). */
   cpuUsPerH1: number;
   cpuUsPerH2: number;
+  /** What the clients negotiated: TLS version and cipher of the handshake load, ALPN of the h2 sessions. */
+  negotiated: { tls: string; h2Alpn: string };
   /** Highest share of one core the node client used (handshakes, h2): near 1 means the client set the pace. */
   clientBusy: { handshakes: number; h2: number };
 }
@@ -62,6 +64,8 @@ interface Acc {
   errors: number;
   busyHs: number;
   busyH2: number;
+  tls: string;
+  alpn: string;
 }
 
 interface Server {
@@ -207,10 +211,11 @@ export async function runHttps(o: HttpsOptions): Promise<{ lines: string[]; rows
     // Whole seconds: wrk takes no fractions.
     const slice = Math.max(1, Math.round(o.durationS / SLICES));
     const acc = new Map(
-      servers.map((s) => [s.name, { hs: [0, 0, 0], h1: [0, 0, 0], h2: [0, 0, 0], errors: 0, busyHs: 0, busyH2: 0 }]),
+      servers.map((s) => [
+        s.name,
+        { hs: [0, 0, 0], h1: [0, 0, 0], h2: [0, 0, 0], errors: 0, busyHs: 0, busyH2: 0, tls: '', alpn: '' },
+      ]),
     );
-    let tls = '';
-    let alpn = '';
     // Warm-up: one short slice of each load on each server, not counted.
     for (const s of servers) {
       await client({ mode: 'handshakes', port: s.port, host: s.host, concurrency: 4, durationS: 0.5 }, 0.5);
@@ -230,7 +235,7 @@ export async function runHttps(o: HttpsOptions): Promise<{ lines: string[]; rows
           slice,
         );
         add(a.hs, hs, cpu0);
-        tls = `${hs.protocol} ${hs.cipher}`;
+        a.tls = `${hs.protocol} ${hs.cipher}`;
         a.errors += hs.errors;
         a.busyHs = Math.max(a.busyHs, hs.clientBusy);
         cpu0 = treeCpuSeconds(s.pids);
@@ -246,7 +251,7 @@ export async function runHttps(o: HttpsOptions): Promise<{ lines: string[]; rows
           { mode: 'h2', port: s.port, host: s.host, concurrency: 50, sessions: 5, durationS: slice },
           slice,
         );
-        alpn = h2.protocol;
+        a.alpn = h2.protocol;
         add(a.h2, h2, cpu0);
         a.errors += h2.errors;
         a.busyH2 = Math.max(a.busyH2, h2.clientBusy);
@@ -265,11 +270,12 @@ export async function runHttps(o: HttpsOptions): Promise<{ lines: string[]; rows
         cpuUsPerHandshake: perReq(a.hs),
         cpuUsPerH1: perReq(a.h1),
         cpuUsPerH2: perReq(a.h2),
+        negotiated: { tls: a.tls, h2Alpn: a.alpn },
         clientBusy: { handshakes: a.busyHs, h2: a.busyH2 },
       };
     });
     const ngxVersion = /nginx\/[\d.]+/.exec((await run(NGINX, ['-v'], 10_000)).out)?.[0] ?? 'nginx';
-    return { lines: render(rows, o, slice, tls, alpn, ngxVersion), rows };
+    return { lines: render(rows, slice, o.handshakeConcurrency, ngxVersion), rows };
   } finally {
     // Only this row's processes: `npm run bench` may still hold others.
     await Promise.all(started.reverse().map((c) => c.stop(15_000)));
@@ -277,7 +283,7 @@ export async function runHttps(o: HttpsOptions): Promise<{ lines: string[]; rows
   }
 }
 
-function render(rows: HttpsRow[], o: HttpsOptions, slice: number, tls: string, alpn: string, ngx: string): string[] {
+function render(rows: HttpsRow[], slice: number, hsConcurrency: number, ngx: string): string[] {
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
   const w = rows.find((r) => r.server === 'warren');
   const n = rows.find((r) => r.server === 'nginx');
@@ -286,10 +292,10 @@ function render(rows: HttpsRow[], o: HttpsOptions, slice: number, tls: string, a
   const lines = [
     `HTTPS row: warren's HTTPS port (serve + quick tunnel, edge and connector as two node processes: TLS at the edge, then the tunnel hop to the origin) beside ${ngx} ` +
       `(worker_processes auto) terminating TLS with the same self-signed ECDSA P-256 certificate, same origin; ` +
-      `${slice * SLICES}s per load per server in ${SLICES} alternating ${slice}s slices; ${tls}; h2 ${alpn}; ` +
+      `${slice * SLICES}s per load per server in ${SLICES} alternating ${slice}s slices; ${rows.map((r) => `${r.server}: ${r.negotiated.tls}, h2 sessions ${r.negotiated.h2Alpn}`).join('; ')}; ` +
       `1-minute load average ${load} at the end`,
     '',
-    `| server | full TLS handshakes/s (new conn + 1 GET, c=${o.handshakeConcurrency}) | HTTP/1.1 keep-alive req/s c=50 (wrk) | h2 req/s c=50 (50 streams, 5 sessions) | server µs CPU per handshake / HTTP/1.1 req / h2 req | errors |`,
+    `| server | full TLS handshakes/s (new conn + 1 GET, c=${hsConcurrency}) | HTTP/1.1 keep-alive req/s c=50 (wrk) | h2 req/s c=50 (50 streams, 5 sessions) | server µs CPU per handshake / HTTP/1.1 req / h2 req | errors |`,
     '|---|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows)

@@ -2,7 +2,7 @@
  * `npm run bench`: warren side by side with the direct origin, nginx, ssh -R and localtunnel, in one run,
  * plus a reference row: two bare node TCP relays (what any node two-hop tunnel can reach here).
  *
- *   node dist/bench/run.js [--smoke] [--only direct,relay,nginx,ssh,localtunnel,warren,scale,dns,access,tcp]
+ *   node dist/bench/run.js [--smoke] [--only direct,relay,nginx,ssh,localtunnel,warren,scale,dns,access,tcp,https]
  *                          (direct runs too, except with --only access alone: that runs just the Access pair)
  *                          [--duration 10s] [--warmup 3s] [--transfers 5] [--transfer-mib 64] [--ws 10s]
  *                          [--tunnels 1000] [--scale-workers 4] [--no-profile] [--no-install] [--loads-only]
@@ -21,6 +21,7 @@ import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runAccessBench } from './access.js';
 import { runDnsBench } from './dns.js';
+import { runHttps } from './https.js';
 import { type LoadResult, type LoadSpec, mergeLoads, runNodeLoad, runWrk } from './lib/load.js';
 import { LOOPBACK } from './lib/net.js';
 import { PAGE_HEADERS, PAGE_PATH } from './lib/page.js';
@@ -432,6 +433,7 @@ async function main(): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), 'warren-bench-'));
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   let tcpLines: string[] = [];
+  let httpsLines: string[] = [];
   const results: BenchResults = {
     date: new Date().toISOString(),
     command,
@@ -520,6 +522,13 @@ async function main(): Promise<void> {
       results.tcp = tcp.value === undefined ? { error: tcp.error ?? 'failed' } : { value: tcp.value.rows };
       if (tcp.value !== undefined) tcpLines = tcp.value.lines;
     }
+    if (o.only?.has('https') === true || (o.only === undefined && !o.smoke)) {
+      // The HTTPS row (issue 21): handshakes/s, HTTP/1.1 and h2 req/s at c=50, warren's HTTPS port beside nginx.
+      log(`https: warren's HTTPS port beside nginx on the same certificate, ${o.durationS}s per load`);
+      const https = await measure('https', () => runHttps({ durationS: o.durationS, handshakeConcurrency: 16 }));
+      results.https = https.value === undefined ? { error: https.error ?? 'failed' } : { value: https.value.rows };
+      if (https.value !== undefined) httpsLines = https.value.lines;
+    }
     if (o.profile && (wanted('warren') || results.scale !== undefined)) {
       const dir = profileDir(o);
       rmSync(dir, { recursive: true, force: true });
@@ -581,10 +590,12 @@ async function main(): Promise<void> {
   results.machine.loadavg.end = loadavg()[0] ?? 0;
   const directRow = results.rows.find((r) => r.name === 'direct' && r.status === 'ok');
   for (const r of results.rows) if (r.status === 'ok') r.ratios = ratiosOf(r, directRow);
-  const md =
+  let md =
     tcpLines.length === 0
       ? renderMarkdown(results)
       : `${renderMarkdown(results).trimEnd()}\n\n### TCP (warren access tcp)\n\n${tcpLines.join('\n')}\n`;
+  if (httpsLines.length > 0)
+    md = `${md.trimEnd()}\n\n### HTTPS port (TLS handshakes, HTTP/1.1 and h2)\n\n${httpsLines.join('\n')}\n`;
   writeFileSync(join(outDir, 'RESULTS.md'), md);
   const json = join(outDir, 'results.json');
   // Figures rounded to 3 decimals; then biome's own formatting, so `npm run lint` stays clean on the committed file.

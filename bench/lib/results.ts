@@ -1,5 +1,6 @@
 import type { AccessBenchResult } from '../access.js';
 import type { DnsBenchResult } from '../dns.js';
+import type { HttpsRow } from '../https.js';
 import type { ScaleResult } from '../scale.js';
 import type { TcpRow } from '../tcp.js';
 import type { LoadResult } from './load.js';
@@ -80,6 +81,8 @@ export interface BenchResults {
   scale: Measured<ScaleResult> | undefined;
   /** The TCP row (bench/tcp.ts): `warren access tcp` beside `ssh -L` and direct, MB/s each way. */
   tcp?: Measured<TcpRow[]> | undefined;
+  /** The HTTPS row (bench/https.ts): warren's HTTPS port beside nginx on the same certificate. */
+  https?: Measured<HttpsRow[]> | undefined;
   /** The DNS row (bench/dns.ts): warren dns beside NSD. */
   dns?: Measured<DnsBenchResult> | undefined;
   /** The Access pair (bench/access.ts): protected with a valid cookie beside unprotected, same edge and tunnel. */

@@ -42,3 +42,4 @@ export {
 export { OriginProxy, type OriginProxyOptions } from './origin-proxy.js';
 export { type SystemFacts, systemFacts } from './system-facts.js';
 export { parseCredentialsJson, parseTunnelToken, readCredentialsFile } from './tunnel-credentials.js';
+export { accessJwtVerifier, CONNECTOR_JWKS_COOLDOWN_MS } from './access-jwt-verifier.js';

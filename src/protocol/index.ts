@@ -1,4 +1,11 @@
 export {
+  type AccessKeysAnswer,
+  type AccessKeysRequest,
+  encodeAccessKeys,
+  parseAccessKeysAnswer,
+  parseAccessKeysRequest,
+} from './access-keys.js';
+export {
   type ConfigPush,
   type ConfigStatus,
   encodeConfigPush,
@@ -46,6 +53,7 @@ export {
 export {
   type ConnectorInfo,
   encodeJson,
+  FEATURE_ACCESS_KEYS,
   FEATURE_CONFIG_PUSH,
   FEATURE_CONFIG_STATUS,
   FEATURE_MANAGEMENT_LOGS,

@@ -101,7 +101,7 @@ export async function runTunnel(o: TunnelRunOptions): Promise<void> {
   // Access rules learn D and read the team's keys over the link (the connector exists below).
   let linked: Connector | undefined;
   const accessVerifier = accessJwtVerifier({
-    accessDomain: () => process.env.WARREN_DOMAIN ?? linked?.accessDomain,
+    accessDomain: () => (process.env.WARREN_DOMAIN || undefined) ?? linked?.accessDomain,
     linkKeys: (team) => linked?.accessKeys(team),
   });
   const run = await Orchestrator.create({

@@ -33,10 +33,12 @@ describe('connector access rule with a short teamName', { timeout: 90_000 }, () 
     await f.api('POST', acc(a, '/organizations'), { name: 'Team', auth_domain: TEAM });
     token = (await f.api<typeof token>('POST', acc(a, '/service_tokens'), { name: 'ci' })).result;
     // The edge's app covers /admin only: other paths reach the connector without any token.
-    const app = (await f.api<{ id: string; aud: string }>('POST', acc(a, '/apps'), {
-      name: 'Admin',
-      domain: 'app.example.com/admin',
-    })).result;
+    const app = (
+      await f.api<{ id: string; aud: string }>('POST', acc(a, '/apps'), {
+        name: 'Admin',
+        domain: 'app.example.com/admin',
+      })
+    ).result;
     await f.api('POST', acc(a, `/apps/${app.id}/policies`), {
       name: 'ci',
       decision: 'non_identity',

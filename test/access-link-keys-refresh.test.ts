@@ -28,7 +28,10 @@ async function tokenOf(m: SigningKeyMaterial): Promise<string> {
   });
 }
 
-function linkOf(published: SigningKeyMaterial[]): { asked: string[]; linkKeys: (team: string) => Promise<{ keys: unknown[] }> } {
+function linkOf(published: SigningKeyMaterial[]): {
+  asked: string[];
+  linkKeys: (team: string) => Promise<{ keys: unknown[] }>;
+} {
   const asked: string[] = [];
   return {
     asked,

@@ -269,7 +269,7 @@ export class ConnectorLink {
         try {
           this.#keys.onAnswer(frame.payload);
         } catch (err) {
-          conn.destroy(err instanceof WarrenError ? err : new WarrenError("WARREN_PROTOCOL", "bad access keys answer"));
+          conn.destroy(err instanceof WarrenError ? err : new WarrenError('WARREN_PROTOCOL', 'bad access keys answer'));
         }
         return;
       case FrameType.Management:

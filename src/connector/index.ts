@@ -1,3 +1,4 @@
+export { accessJwtVerifier, CONNECTOR_JWKS_COOLDOWN_MS } from './access-jwt-verifier.js';
 export { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from './backoff.js';
 export {
   CONNECTOR_VERSION,
@@ -42,4 +43,3 @@ export {
 export { OriginProxy, type OriginProxyOptions } from './origin-proxy.js';
 export { type SystemFacts, systemFacts } from './system-facts.js';
 export { parseCredentialsJson, parseTunnelToken, readCredentialsFile } from './tunnel-credentials.js';
-export { accessJwtVerifier, CONNECTOR_JWKS_COOLDOWN_MS } from './access-jwt-verifier.js';

@@ -14,8 +14,8 @@ import {
   type OtpMailer,
   signAccessJwt,
 } from '../../access/index.js';
-import type { Store } from '../../store/index.js';
 import { WarrenError } from '../../errors/index.js';
+import type { Store } from '../../store/index.js';
 import { hostOf } from '../host-of.js';
 import { normalizeIp } from '../registration/tunnel-listener.js';
 import type { RequestTarget } from '../request-target.js';

@@ -4,14 +4,13 @@ import tls from 'node:tls';
 import type { Logger } from 'pino';
 import { WarrenError } from '../../errors/index.js';
 import {
+  type AccessKeysAnswer,
   acceptRegistration,
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_HEARTBEAT_TIMEOUT_MS,
-  type AccessKeysAnswer,
   encodeAccessKeys,
   FEATURE_ACCESS_KEYS,
   FEATURE_CONFIG_STATUS,
-  parseAccessKeysRequest,
   type Frame,
   FrameType,
   HEARTBEAT_MISSES_ALLOWED,
@@ -19,6 +18,7 @@ import {
   MuxConnection,
   PRE_REGISTRATION_MAX_FRAME_PAYLOAD,
   PROTOCOL_VERSION,
+  parseAccessKeysRequest,
   type RegisterAuth,
   type Registration,
 } from '../../protocol/index.js';

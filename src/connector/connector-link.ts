@@ -9,6 +9,7 @@ import {
   FEATURE_CONFIG_STATUS,
   type Frame,
   FrameType,
+  LinkAccessKeys,
   MuxConnection,
   type MuxStream,
   PROTOCOL_VERSION,
@@ -18,7 +19,6 @@ import {
   registerAsConnector,
 } from '../protocol/index.js';
 import { type Cancel, SYSTEM_TIMERS, type Timers } from '../time/index.js';
-import { LinkAccessKeys } from './link-access-keys.js';
 
 export const DIAL_TIMEOUT_MS = 15_000; // 15 seconds for TCP + TLS
 /** From the TLS handshake to the edge's answer: longer, since an edge busy registering thousands of links queues them. */

@@ -33,6 +33,7 @@ export {
   PRE_REGISTRATION_MAX_FRAME_PAYLOAD,
 } from './frame.js';
 export { HOP_BY_HOP, stripHopByHop } from './hop-by-hop.js';
+export { ACCESS_KEYS_TIMEOUT_MS, LinkAccessKeys } from './link-access-keys.js';
 export {
   EVENT_FIELD_LIMITS,
   encodeManagement,

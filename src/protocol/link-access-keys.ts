@@ -1,6 +1,8 @@
 import { WarrenError } from '../errors/index.js';
-import { encodeAccessKeys, FrameType, type MuxConnection, parseAccessKeysAnswer } from '../protocol/index.js';
 import type { Cancel, Timers } from '../time/index.js';
+import { encodeAccessKeys, parseAccessKeysAnswer } from './access-keys.js';
+import { FrameType } from './frame.js';
+import type { MuxConnection } from './mux-connection.js';
 
 /** How long the connector waits for the edge's AccessKeys answer. */
 export const ACCESS_KEYS_TIMEOUT_MS = 5_000; // 5 seconds, as warren/verify's HTTPS fetch
@@ -13,7 +15,7 @@ interface Pending {
   cancel: Cancel;
 }
 
-/** One link's AccessKeys requests (edge feature `access-keys`): ids, answers, timeouts, the link's end. */
+/** The connector's side of one link's AccessKeys requests (edge feature `access-keys`): ids, answers, timeouts, the link's end. */
 export class LinkAccessKeys {
   readonly #pending = new Map<number, Pending>();
   #next = 1;

@@ -72,3 +72,19 @@ test('link-keys-unknown-kid-refetches-after-the-cooldown', async () => {
   assert.equal(await verify(await tokenOf(k1), RULE, HEAD), true, 'a known kid asks nothing');
   assert.equal(link.asked.length, 2);
 });
+
+test('link-keys-refused-by-the-edge-are-not-asked-again-within-the-cooldown', async () => {
+  const asked: string[] = [];
+  const verify = accessJwtVerifier({
+    accessDomain: () => D,
+    linkKeys: async (team) => {
+      asked.push(team);
+      throw new Error("the edge refused the keys: not the Access team domain of this tunnel's account");
+    },
+  });
+  const token = await tokenOf(await generateSigningKey(new Date()));
+  for (let i = 0; i < 20; i++) {
+    await assert.rejects(async () => verify(token, RULE, HEAD), { code: 'WARREN_ACCESS_JWKS_UNAVAILABLE' });
+  }
+  assert.equal(asked.length, 1, '20 requests within 10 s asked the edge once');
+});

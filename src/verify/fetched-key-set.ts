@@ -3,7 +3,8 @@ import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } f
 /**
  * A key set read with `fetchJwks` instead of an HTTPS address: fetched on first use, cached for
  * `maxAgeMs`, refetched when a token names a `kid` it lacks, at most once per `cooldownMs`.
- * Concurrent fetches are one.
+ * Concurrent fetches are one, and a failed fetch is not retried within `cooldownMs` either
+ * (its error answers meanwhile), so a stream of tokens cannot turn into a stream of fetches.
  */
 export function fetchedKeySet(
   fetchJwks: () => Promise<JSONWebKeySet>,
@@ -13,12 +14,19 @@ export function fetchedKeySet(
   let local: JWTVerifyGetKey | undefined;
   let fetchedAt = Number.NEGATIVE_INFINITY;
   let inflight: Promise<JWTVerifyGetKey> | undefined;
+  let failed: { at: number; err: unknown } | undefined;
   const reload = (): Promise<JWTVerifyGetKey> => {
+    if (failed !== undefined && Date.now() - failed.at < cooldownMs) return Promise.reject(failed.err);
     inflight ??= fetchJwks()
       .then((doc) => {
         local = createLocalJWKSet(doc);
         fetchedAt = Date.now();
+        failed = undefined;
         return local;
+      })
+      .catch((err: unknown) => {
+        failed = { at: Date.now(), err };
+        throw err;
       })
       .finally(() => {
         inflight = undefined;

@@ -95,6 +95,29 @@ describe('the cloudflared command-line corpus against a real serve and connector
     // A file with `url:` only (an origin nothing listens on): a flag on the command line must beat it (issue 20).
     const configUrl = join(home, 'config-url.yml');
     writeFileSync(configUrl, [`credentials-file: ${credFile}`, 'url: http://127.0.0.1:9', ''].join('\n'));
+    // `originRequest.access` with `teamName: myteam` as cloudflared's docs write it (issue 20): the
+    // connector learns D and the keys from its edge (test/access-connector-team-name.test.ts checks tokens).
+    const configTeam = join(home, 'config-team.yml');
+    writeFileSync(
+      configTeam,
+      [
+        `tunnel: ${created.id}`,
+        `credentials-file: ${credFile}`,
+        'ingress:',
+        `  - hostname: ${HOST}`,
+        '    path: ^/locked',
+        `    service: ${origin.url}`,
+        '    originRequest:',
+        '      access:',
+        '        required: true',
+        '        teamName: myteam',
+        `        audTag: [${'a'.repeat(64)}]`,
+        `  - hostname: ${HOST}`,
+        `    service: ${origin.url}`,
+        '  - service: http_status:404',
+        '',
+      ].join('\n'),
+    );
     // The corpus logs in itself, as a user following the docs does.
     rmSync(join(home, '.warren', 'cert.pem'));
     lines = readCorpus(
@@ -109,6 +132,7 @@ describe('the cloudflared command-line corpus against a real serve and connector
         CONFIG: config,
         CONFIG_TILDE: configTilde,
         CONFIG_URL: configUrl,
+        CONFIG_TEAM: configTeam,
         CRED_FILE_TILDE: `~/${created.id}.json`,
         ORIGIN_URL: origin.url,
         ORIGIN_ADDR: new URL(origin.url).host,

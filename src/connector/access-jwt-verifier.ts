@@ -1,3 +1,4 @@
+import type { JSONWebKeySet } from 'jose';
 import { WarrenError } from '../errors/index.js';
 import { AccessVerifyError, createAccessVerifier, type AccessVerifier as TokenVerifier } from '../verify/index.js';
 import type { AccessVerifier } from './access-check.js';
@@ -8,9 +9,27 @@ export interface AccessJwtVerifierOptions {
    * The service domain D, for a `teamName` without a dot: its team domain is `<teamName>.access.D`.
    * A `teamName` with a dot is taken as the whole team domain.
    */
-  accessDomain?: string | undefined;
-  /** Passed to `warren/verify` (tests shorten the unknown-kid refetch cooldown). */
+  accessDomain?: string | (() => string | undefined) | undefined;
+  /** Passed to `warren/verify` (tests shorten the unknown-kid refetch cooldown); default 10 s. */
   jwksCooldownMs?: number | undefined;
+  /**
+   * The team's keys over the tunnel link (edge feature `access-keys`), or undefined when no link
+   * offers them: the keys are then fetched from `https://<team domain>/cdn-cgi/access/certs`.
+   */
+  linkKeys?: ((teamDomain: string) => Promise<{ keys: unknown[] }> | undefined) | undefined;
+}
+
+/** Unknown-`kid` refetches of a team's keys, at most once per this interval. */
+export const CONNECTOR_JWKS_COOLDOWN_MS = 10_000; // 10 seconds
+const JWKS_FETCH_TIMEOUT_MS = 5_000; // 5 seconds, as warren/verify's own fetch
+
+/** The HTTPS fallback when no link answers AccessKeys (an older edge). */
+async function httpsJwks(teamDomain: string): Promise<JSONWebKeySet> {
+  const res = await fetch(`https://${teamDomain}/cdn-cgi/access/certs`, {
+    signal: AbortSignal.timeout(JWKS_FETCH_TIMEOUT_MS),
+  });
+  if (!res.ok) throw new Error(`https://${teamDomain}/cdn-cgi/access/certs answered ${res.status}`);
+  return (await res.json()) as JSONWebKeySet;
 }
 
 /** The team domain of a rule, or why there is none. */
@@ -22,7 +41,7 @@ export function teamDomainOf(access: AccessConfig, accessDomain: string | undefi
   if (accessDomain === undefined || accessDomain === '') {
     return new WarrenError(
       'WARREN_ACCESS_UNVERIFIABLE',
-      `originRequest.access.teamName "${access.teamName}" is not a full team domain and WARREN_DOMAIN is not set; write teamName: ${access.teamName}.access.<domain>`,
+      `originRequest.access.teamName "${access.teamName}" is a short team name, and neither the edge (at registration) nor WARREN_DOMAIN gave the service domain; write teamName: ${access.teamName}.access.<domain>`,
     );
   }
   return `${access.teamName}.access.${accessDomain}`;
@@ -50,10 +69,12 @@ export function accessProblemOf(access: AccessConfig, accessDomain: string | und
  */
 export function accessJwtVerifier(options: AccessJwtVerifierOptions = {}): AccessVerifier {
   const verifiers = new Map<string, TokenVerifier>();
+  const { linkKeys } = options;
   const verifierFor = (access: AccessConfig): TokenVerifier => {
-    const problem = accessProblemOf(access, options.accessDomain);
+    const domain = typeof options.accessDomain === 'function' ? options.accessDomain() : options.accessDomain;
+    const problem = accessProblemOf(access, domain);
     if (problem !== undefined) throw problem;
-    const team = teamDomainOf(access, options.accessDomain) as string;
+    const team = teamDomainOf(access, domain) as string;
     const key = `${team}\n${access.jwksUrl ?? ''}\n${access.audTag.join(',')}`;
     let v = verifiers.get(key);
     if (v === undefined) {
@@ -61,7 +82,11 @@ export function accessJwtVerifier(options: AccessJwtVerifierOptions = {}): Acces
         teamDomain: team,
         audience: access.audTag,
         ...(access.jwksUrl === undefined ? {} : { jwksUrl: access.jwksUrl }),
-        ...(options.jwksCooldownMs === undefined ? {} : { jwksCooldownMs: options.jwksCooldownMs }),
+        // Over the link when one offers it, else HTTPS; a rule's own jwksUrl is always fetched.
+        ...(access.jwksUrl !== undefined || linkKeys === undefined
+          ? {}
+          : { fetchJwks: async () => ((await linkKeys(team)) as JSONWebKeySet | undefined) ?? httpsJwks(team) }),
+        jwksCooldownMs: options.jwksCooldownMs ?? CONNECTOR_JWKS_COOLDOWN_MS,
       });
       verifiers.set(key, v);
     }

@@ -5,9 +5,11 @@ import {
   type ConfigStatus,
   type ConnectorInfo,
   encodeConfigStatus,
+  FEATURE_ACCESS_KEYS,
   FEATURE_CONFIG_STATUS,
   type Frame,
   FrameType,
+  LinkAccessKeys,
   MuxConnection,
   type MuxStream,
   PROTOCOL_VERSION,
@@ -89,6 +91,7 @@ export class ConnectorLink {
   conn: MuxConnection | undefined;
   registration: Registration | undefined;
   #goingAway = false;
+  #keysAsker: LinkAccessKeys | undefined;
   #onUnregistered: (() => void) | undefined;
   /** Resolves when the link is gone (with the reason, if any). */
   readonly closed: Promise<WarrenError | undefined>;
@@ -206,6 +209,7 @@ export class ConnectorLink {
                 retryable: true,
               }),
           );
+          this.#keys.close();
           this.#resolveClosed(err);
         };
         const c = o.credentials;
@@ -260,12 +264,39 @@ export class ConnectorLink {
         this.#goingAway = true;
         // Finish what is in flight; the edge closes the link when it is done.
         return;
+      case FrameType.AccessKeys:
+        if (this.registration?.features?.includes(FEATURE_ACCESS_KEYS) !== true) break;
+        try {
+          this.#keys.onAnswer(frame.payload);
+        } catch (err) {
+          conn.destroy(err instanceof WarrenError ? err : new WarrenError('WARREN_PROTOCOL', 'bad access keys answer'));
+        }
+        return;
       case FrameType.Management:
         if (this.options.onManagement === undefined) break;
         this.options.onManagement(conn, frame.payload);
         return;
     }
     conn.destroy(new WarrenError('WARREN_PROTOCOL', `unexpected control frame ${frame.type}`));
+  }
+
+  get #keys(): LinkAccessKeys {
+    this.#keysAsker ??= new LinkAccessKeys(this.options.timers ?? SYSTEM_TIMERS);
+    return this.#keysAsker;
+  }
+
+  /**
+   * Team domain `team`'s Access JWKS over this link, or undefined when the link is not registered
+   * or its edge does not answer AccessKeys (an older edge would drop the link over the frame).
+   */
+  accessKeys(team: string): Promise<{ keys: unknown[] }> | undefined {
+    const conn = this.conn;
+    return conn === undefined || !this.answersAccessKeys ? undefined : this.#keys.request(conn, team);
+  }
+
+  /** Registered, open, and its edge answers AccessKeys. */
+  get answersAccessKeys(): boolean {
+    return this.conn?.closed === false && this.registration?.features?.includes(FEATURE_ACCESS_KEYS) === true;
   }
 
   /** Tells the edge what became of a pushed version, when it takes such reports (an older edge would drop the link). */

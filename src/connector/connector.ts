@@ -152,6 +152,16 @@ export class Connector {
     return this.#credentials;
   }
 
+  /** D as the edge sent it at registration (`teamName: myteam` → `myteam.access.D`), once a link registered. */
+  get accessDomain(): string | undefined {
+    return this.#links.find((l) => l?.registration?.accessDomain !== undefined)?.registration?.accessDomain;
+  }
+
+  /** Team domain `team`'s Access JWKS over a live link whose edge answers AccessKeys; undefined: none does. */
+  accessKeys(team: string): Promise<{ keys: unknown[] }> | undefined {
+    return this.#links.find((l) => l?.answersAccessKeys === true)?.accessKeys(team);
+  }
+
   /** Registered links right now. */
   get readyConnections(): number {
     let n = 0;

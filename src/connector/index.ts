@@ -1,3 +1,4 @@
+export { accessJwtVerifier, CONNECTOR_JWKS_COOLDOWN_MS } from './access-jwt-verifier.js';
 export { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from './backoff.js';
 export {
   CONNECTOR_VERSION,

@@ -35,6 +35,8 @@ export interface OrchestratorOptions {
   accessVerifier?: AccessVerifier | undefined;
   /** D for Access rules whose teamName has no dot (`<teamName>.access.D`); default WARREN_DOMAIN. */
   accessDomain?: string | undefined;
+  /** A named tunnel: its edge sends D at registration, so a short teamName is not a start-up problem. */
+  accessDomainFromEdge?: boolean | undefined;
 }
 
 /** What a ConfigPush came to, for the link it arrived on and for the caller. */
@@ -146,7 +148,9 @@ export class Orchestrator {
       accessVerifier: o.accessVerifier,
       accessDomain: o.accessDomain ?? process.env.WARREN_DOMAIN,
     });
-    logAccessProblems(ingress, o.accessDomain ?? process.env.WARREN_DOMAIN, o.logger);
+    // Any D stands for the one the edge will send: only problems that remain are logged.
+    const edgeD = o.accessDomainFromEdge === true ? 'edge.invalid' : undefined;
+    logAccessProblems(ingress, o.accessDomain ?? process.env.WARREN_DOMAIN ?? edgeD, o.logger);
     this.health = new HealthMonitor({ logger: o.logger, metrics: o.metrics });
     this.#watchHealth(ingress);
   }

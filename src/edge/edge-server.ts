@@ -69,6 +69,11 @@ export interface EdgeServerOptions {
   tunnelLimits?: Partial<TunnelPortLimits> | undefined;
   /** The Access gate in front of protected hostnames, and the team domains' login pages. */
   access?: AccessEdge | undefined;
+  /**
+   * The service domain D: with `access`, named-tunnel connectors learn it at registration and may
+   * ask for their account's Access JWKS over the link (`teamName: myteam` → `myteam.access.D`).
+   */
+  accessDomain?: string | undefined;
   onRegistered?: (link: EdgeLink) => void;
   onUnregistered?: (link: EdgeLink) => void;
   /** A connector's ConfigStatus frame: what it did with a pushed configuration (control records it). */
@@ -231,6 +236,10 @@ export class EdgeServer {
       limits: options.tunnelLimits,
       onManagement: (link, payload) => this.management.onFrame(link, payload),
       onConfigStatus: options.onConfigStatus,
+      accessKeys:
+        options.access === undefined || options.accessDomain === undefined
+          ? undefined
+          : { domain: options.accessDomain, keys: options.access.teamKeys },
       logger,
       timers: options.timers,
     });

@@ -14,7 +14,7 @@ export const ACCESS_ERRORS = {
     where: 'connector log',
     retryable: false,
     meaning:
-      'A rule has `originRequest.access.required: true` but the connector cannot verify tokens for it (no team domain: `teamName` without a dot and no `WARREN_DOMAIN`, or no verifier). Every request to the rule gets 403; none reaches the origin.',
+      'A rule has `originRequest.access.required: true` but the connector cannot verify tokens for it (no team domain: a short `teamName` while neither the edge, at registration, nor `WARREN_DOMAIN` gave the domain; no `audTag`; or no verifier). Every request to the rule gets 403; none reaches the origin.',
     action:
       'Set `teamName` to the full team domain (`<team>.access.<domain>`) or `WARREN_DOMAIN`; for a private JWKS address set `access.jwksUrl`.',
   },
@@ -85,8 +85,10 @@ export const ACCESS_ERRORS = {
     where: '`warren/verify`, connector',
     status: 403,
     retryable: true,
-    meaning: 'The JWKS at `https://<teamDomain>/cdn-cgi/access/certs` (or `jwksUrl`) could not be fetched or parsed.',
-    action: 'Check that the origin can reach the team domain; requests are refused until it can.',
+    meaning:
+      "The JWKS could not be read: over the tunnel link the edge refused it (not this tunnel's account's team) or did not answer; else `https://<teamDomain>/cdn-cgi/access/certs` (or `jwksUrl`) could not be fetched or parsed.",
+    action:
+      "Set `teamName` to your account's team; check that the origin can reach the team domain when its edge predates the link keys; requests are refused until the keys are read.",
   },
   WARREN_ACCESS_NOT_PROTECTED: {
     where: '`warren access`',

@@ -62,6 +62,11 @@ export const FrameType = {
    * (config-push.ts). Sent only to an edge whose Registration lists `config-status`.
    */
   ConfigStatus: 13,
+  /**
+   * both, stream 0: JSON AccessKeysRequest (connector → edge) or AccessKeysAnswer (edge → connector),
+   * see access-keys.ts. Sent only to an edge whose Registration lists `access-keys`.
+   */
+  AccessKeys: 14,
   /** edge → connector: RequestHead (NUL-joined, see messages.ts), opens the stream. */
   Request: 16,
   /** connector → edge: ResponseHead (NUL-joined, see messages.ts). */

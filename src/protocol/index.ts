@@ -1,4 +1,11 @@
 export {
+  type AccessKeysAnswer,
+  type AccessKeysRequest,
+  encodeAccessKeys,
+  parseAccessKeysAnswer,
+  parseAccessKeysRequest,
+} from './access-keys.js';
+export {
   type ConfigPush,
   type ConfigStatus,
   encodeConfigPush,
@@ -26,6 +33,7 @@ export {
   PRE_REGISTRATION_MAX_FRAME_PAYLOAD,
 } from './frame.js';
 export { HOP_BY_HOP, stripHopByHop } from './hop-by-hop.js';
+export { ACCESS_KEYS_TIMEOUT_MS, LinkAccessKeys } from './link-access-keys.js';
 export {
   EVENT_FIELD_LIMITS,
   encodeManagement,
@@ -46,6 +54,7 @@ export {
 export {
   type ConnectorInfo,
   encodeJson,
+  FEATURE_ACCESS_KEYS,
   FEATURE_CONFIG_PUSH,
   FEATURE_CONFIG_STATUS,
   FEATURE_MANAGEMENT_LOGS,

@@ -62,6 +62,11 @@ export interface Registration {
    * unknown frame; an older connector ignores the field.
    */
   features?: string[];
+  /**
+   * The service domain D (edge feature `access-keys`): a connector rule's `teamName: myteam` is the
+   * team domain `myteam.access.D`. An older connector ignores the field.
+   */
+  accessDomain?: string;
 }
 
 export interface RegisterFailure {
@@ -220,10 +225,13 @@ export const FEATURE_CONFIG_PUSH = 'config-push';
 export const FEATURE_MANAGEMENT_LOGS = 'management-logs';
 /** edge feature: it takes ConfigStatus frames (what the connector did with a pushed version). */
 export const FEATURE_CONFIG_STATUS = 'config-status';
+/** edge feature: it answers AccessKeys frames with the link's account's Access JWKS (access-keys.ts). */
+export const FEATURE_ACCESS_KEYS = 'access-keys';
 const KNOWN_FEATURES: ReadonlySet<string> = new Set([
   FEATURE_CONFIG_PUSH,
   FEATURE_MANAGEMENT_LOGS,
   FEATURE_CONFIG_STATUS,
+  FEATURE_ACCESS_KEYS,
 ]);
 
 export function parseRegistration(payload: Buffer): Registration {
@@ -237,6 +245,7 @@ export function parseRegistration(payload: Buffer): Registration {
   };
   if (typeof o.url === 'string') r.url = o.url;
   if (typeof o.hostname === 'string') r.hostname = o.hostname;
+  if (typeof o.accessDomain === 'string' && o.accessDomain.length <= 253) r.accessDomain = o.accessDomain;
   const edgeFeatures = featuresOf(o.features).features;
   if (edgeFeatures !== undefined) r.features = edgeFeatures;
   const q = o.quick;

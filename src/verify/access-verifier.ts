@@ -1,7 +1,8 @@
-import { createRemoteJWKSet, errors, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import { type AccessJwtClaims, readAccessClaims } from './access-claims.js';
 import { acceptAccessJwt } from './access-jwt-rules.js';
 import { AccessVerifyError } from './access-verify-error.js';
+import { fetchedKeySet } from './fetched-key-set.js';
 import { accessTokenOf, type RequestLike } from './token-from-request.js';
 
 /**
@@ -69,6 +70,11 @@ export interface AccessVerifierOptions {
   audience: string | readonly string[];
   /** Where the signing keys are; default `https://<teamDomain>/cdn-cgi/access/certs`. */
   jwksUrl?: string | URL;
+  /**
+   * Reads the keys some other way than HTTPS (warren's connector asks its edge over the tunnel
+   * link); same caching and unknown-`kid` cooldown as the HTTPS fetch. `jwksUrl` is then only named in errors.
+   */
+  fetchJwks?: () => Promise<JSONWebKeySet>;
   clockToleranceSeconds?: number;
   jwksTimeoutMs?: number;
   /** A token naming an unknown `kid` refetches the keys, at most once per this interval. */
@@ -125,11 +131,16 @@ export function createAccessVerifier(options: AccessVerifierOptions): AccessVeri
   }
   const issuer = `https://${team}`;
   const url = new URL(options.jwksUrl ?? `${issuer}/cdn-cgi/access/certs`);
-  const keys: JWTVerifyGetKey = createRemoteJWKSet(url, {
-    timeoutDuration: options.jwksTimeoutMs ?? DEFAULT_JWKS_TIMEOUT_MS,
-    cooldownDuration: options.jwksCooldownMs ?? DEFAULT_JWKS_COOLDOWN_MS,
-    cacheMaxAge: options.jwksCacheMaxAgeMs ?? DEFAULT_JWKS_CACHE_MAX_AGE_MS,
-  });
+  const cooldownDuration = options.jwksCooldownMs ?? DEFAULT_JWKS_COOLDOWN_MS;
+  const cacheMaxAge = options.jwksCacheMaxAgeMs ?? DEFAULT_JWKS_CACHE_MAX_AGE_MS;
+  const keys: JWTVerifyGetKey =
+    options.fetchJwks === undefined
+      ? createRemoteJWKSet(url, {
+          timeoutDuration: options.jwksTimeoutMs ?? DEFAULT_JWKS_TIMEOUT_MS,
+          cooldownDuration,
+          cacheMaxAge,
+        })
+      : fetchedKeySet(options.fetchJwks, cooldownDuration, cacheMaxAge);
   const tolerance = options.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS;
   const now = options.now;
   return {

@@ -118,6 +118,7 @@ export async function wireEdge(o: EdgeWiringOptions): Promise<{
     acmeChallenge: acmeOn === undefined ? undefined : (token) => store.acme.challenge(token),
     ...control.edgeHooks(),
     access,
+    accessDomain: o.domain,
     edgeName: o.edgeName,
     bind: o.bind,
     httpPort: o.httpPort,

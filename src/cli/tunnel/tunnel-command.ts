@@ -2,6 +2,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ConnectorConfig } from '../../connector/config/index.js';
 import {
+  accessJwtVerifier,
   Connector,
   ConnectorMetrics,
   type EdgeAddress,
@@ -97,7 +98,15 @@ export async function runTunnel(o: TunnelRunOptions): Promise<void> {
   const transportLogger =
     o.transportLoglevel === undefined ? logger : logger.child({}, { level: parseLogLevel(o.transportLoglevel) });
   const metrics = new ConnectorMetrics();
+  // Access rules learn D and read the team's keys over the link (the connector exists below).
+  let linked: Connector | undefined;
+  const accessVerifier = accessJwtVerifier({
+    accessDomain: () => (process.env.WARREN_DOMAIN || undefined) ?? linked?.accessDomain,
+    linkKeys: (team) => linked?.accessKeys(team),
+  });
   const run = await Orchestrator.create({
+    accessVerifier,
+    accessDomainFromEdge: o.credentials !== undefined,
     config: o.config ?? loadRunConfig(o.configPath),
     url: o.url,
     connectTimeoutMs: o.connectTimeoutMs,
@@ -148,6 +157,7 @@ export async function runTunnel(o: TunnelRunOptions): Promise<void> {
       }
     },
   });
+  linked = connector;
   // While a health-checked origin fails, the edge sends this replica nothing (the others serve).
   run.health.onChange = (healthy) => (healthy ? connector.resume() : connector.pause());
   run.health.start();

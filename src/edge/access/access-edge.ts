@@ -14,6 +14,7 @@ import {
   type OtpMailer,
   signAccessJwt,
 } from '../../access/index.js';
+import { WarrenError } from '../../errors/index.js';
 import type { Store } from '../../store/index.js';
 import { hostOf } from '../host-of.js';
 import { normalizeIp } from '../registration/tunnel-listener.js';
@@ -116,6 +117,21 @@ export class AccessEdge {
       failed();
     });
   }
+
+  /**
+   * The JWKS of team domain `team` for a connector of account `accountId` (the AccessKeys frame).
+   * Another account's team, or a name no team has, is refused: a link learns its own keys only.
+   */
+  readonly teamKeys = async (accountId: string, team: string): Promise<{ keys: unknown[] }> => {
+    const owner = this.#o.gate.teamAccount(team.toLowerCase());
+    if (owner !== accountId) {
+      throw new WarrenError(
+        'WARREN_ACCESS_UNVERIFIABLE',
+        `${team} is not the Access team domain of this tunnel's account; set teamName to your account's team (Zero Trust → Settings)`,
+      );
+    }
+    return this.#o.ring.jwks(accountId);
+  };
 
   /** `host`: a valid host name, lower case, no port; `target`: the request's path and query (rewritten, see gate). */
   admit(

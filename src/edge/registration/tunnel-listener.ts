@@ -4,9 +4,12 @@ import tls from 'node:tls';
 import type { Logger } from 'pino';
 import { WarrenError } from '../../errors/index.js';
 import {
+  type AccessKeysAnswer,
   acceptRegistration,
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_HEARTBEAT_TIMEOUT_MS,
+  encodeAccessKeys,
+  FEATURE_ACCESS_KEYS,
   FEATURE_CONFIG_STATUS,
   type Frame,
   FrameType,
@@ -15,6 +18,7 @@ import {
   MuxConnection,
   PRE_REGISTRATION_MAX_FRAME_PAYLOAD,
   PROTOCOL_VERSION,
+  parseAccessKeysRequest,
   type RegisterAuth,
   type Registration,
 } from '../../protocol/index.js';
@@ -77,6 +81,11 @@ export interface TunnelListenerOptions {
    * link. When set, Registration lists `config-status` so connectors send them.
    */
   onConfigStatus?: ((link: EdgeLink, payload: Buffer) => void) | undefined;
+  /**
+   * AccessKeys frames from a named-tunnel link: `keys` answers the JWKS of `team` when it is the
+   * link's account's team domain, else throws. When set, Registration lists `access-keys` and carries D.
+   */
+  accessKeys?: { domain: string; keys: (accountId: string, team: string) => Promise<{ keys: unknown[] }> } | undefined;
   logger: Logger;
   /** Handshake and refusal timers, link heartbeats and connectedAt (default SYSTEM_TIMERS); tests pass a ManualClock. */
   timers?: Timers | undefined;
@@ -232,6 +241,10 @@ export class TunnelListener {
           if (this.#o.onConfigStatus !== undefined && result.accountId !== undefined) {
             registration.features = [FEATURE_CONFIG_STATUS];
           }
+          if (this.#o.accessKeys !== undefined && result.accountId !== undefined) {
+            registration.features = [...(registration.features ?? []), FEATURE_ACCESS_KEYS];
+            registration.accessDomain = this.#o.accessKeys.domain;
+          }
           return { ok: true, registration };
         },
         accepted: () => {
@@ -293,12 +306,43 @@ export class TunnelListener {
           this.#o.onConfigStatus?.(registered, frame.payload);
           return;
         }
+        if (frame.type === FrameType.AccessKeys && registration.features?.includes(FEATURE_ACCESS_KEYS) === true) {
+          this.#answerAccessKeys(registered, frame.payload);
+          return;
+        }
         conn.destroy(new WarrenError('WARREN_PROTOCOL', `unexpected control frame ${frame.type}`));
       };
       // Both sides ping at the connector's pace, so either notices a dead link within the same number of intervals.
       conn.startHeartbeat(request.heartbeatMs, request.heartbeatMs * HEARTBEAT_MISSES_ALLOWED);
       this.#o.registry.add(link);
     });
+  }
+
+  /** One AccessKeys request: the link's own account's JWKS, or a refusal naming why (never another account's keys). */
+  #answerAccessKeys(link: EdgeLink, payload: Buffer): void {
+    const source = this.#o.accessKeys;
+    const accountId = link.accountId;
+    if (source === undefined || accountId === undefined) return;
+    let request: ReturnType<typeof parseAccessKeysRequest>;
+    try {
+      request = parseAccessKeysRequest(payload);
+    } catch (err) {
+      link.conn.destroy(err as WarrenError); // parse throws MessageError only; a malformed request breaks the protocol: the link is dropped
+      return;
+    }
+    const send = (answer: AccessKeysAnswer): void => {
+      if (!link.conn.closed) link.conn.sendFrame(FrameType.AccessKeys, 0, encodeAccessKeys(answer));
+    };
+    source.keys(accountId, request.team).then(
+      (jwks) => send({ id: request.id, jwks }),
+      (err: unknown) => {
+        this.#o.logger.info(
+          { tunnelId: link.tunnelId, team: request.team, reason: err instanceof Error ? err.message : 'error' },
+          'access keys request refused',
+        );
+        send({ id: request.id, error: err instanceof Error ? err.message : 'refused' });
+      },
+    );
   }
 
   /** Tells every connector to go elsewhere; links close once their streams are done (or at `destroyAll`). */

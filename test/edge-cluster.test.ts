@@ -8,6 +8,7 @@ import tls from 'node:tls';
 import WebSocket from 'ws';
 import { peerHead } from '../src/edge/registration/peer-relay.js';
 import { DEFAULT_INITIAL_WINDOW, MuxConnection } from '../src/protocol/index.js';
+import { ADMIN_TOKEN } from './support/control-harness.js';
 import {
   type Cluster,
   type EdgeProc,
@@ -285,6 +286,30 @@ describe('several edges on one PostgreSQL', { skip: PG_SKIP }, () => {
     const echoed = JSON.parse(ok.body.toString()) as { headers: Record<string, string> };
     assert.ok(echoed.headers['cf-access-jwt-assertion'], 'the origin gets the JWT c minted');
     assert.match(String(ok.headers['cf-ray']), /-c$/);
+  });
+
+  test('warren-tail-through-warren-control-shows-a-request-served-through-edge-c', async () => {
+    // The control process holds no link: its tail sessions reach the connectors on a and b through
+    // the relay (PostgreSQL NOTIFY), and the request arrives at c, which holds none either.
+    const tail = startCli(['tail', 'web', '--api', cluster.apiBase, '--output', 'json'], {
+      env: { WARREN_API_TOKEN: ADMIN_TOKEN },
+    });
+    try {
+      await tail.waitFor(/connector \S+ is streaming/, { from: 'stderr', timeoutMs: 20_000 });
+      await eventually(
+        async () => {
+          await visit(c.httpPort, '/echo?tailed=1');
+          return tail
+            .stdout()
+            .split('\n')
+            .some((l) => l.startsWith('{') && (JSON.parse(l) as { path?: string }).path === '/echo');
+        },
+        10_000,
+        'the request at c in the tail through warren control',
+      );
+    } finally {
+      await tail.stop();
+    }
   });
 
   test('sigkill-of-a-holding-edge-fails-no-request-that-arrived-at-b-or-c', async () => {

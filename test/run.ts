@@ -24,6 +24,16 @@ const FILE_TIMEOUT_MS = 300_000; // 5 minutes per test file
 
 const PG_ROOT = '/usr/lib/postgresql';
 
+/**
+ * Test files run at once: `WARREN_TEST_CONCURRENCY` (a positive integer), else 1. Files start real
+ * processes (serve, connectors, sshd, pebble, Chromium) on ephemeral ports and their own databases,
+ * so they may overlap; timing-bound tests then share the CPU.
+ */
+function fileConcurrency(): number {
+  const n = Number(process.env.WARREN_TEST_CONCURRENCY ?? '1');
+  return Number.isInteger(n) && n > 0 ? n : 1;
+}
+
 interface Cluster {
   url: string;
   stop(): void;
@@ -126,7 +136,8 @@ async function main(): Promise<number> {
   process.on('SIGINT', interrupt);
   process.on('SIGTERM', interrupt);
   try {
-    child = spawn(process.execPath, ['--test', '--test-concurrency=1', `--test-timeout=${FILE_TIMEOUT_MS}`, ...files], {
+    const concurrency = `--test-concurrency=${fileConcurrency()}`;
+    child = spawn(process.execPath, ['--test', concurrency, `--test-timeout=${FILE_TIMEOUT_MS}`, ...files], {
       stdio: 'inherit',
     });
     const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];

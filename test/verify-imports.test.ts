@@ -1,29 +1,16 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { DIST_SRC, importClosure } from './support/import-closure.js';
 
-const distSrc = fileURLToPath(new URL('../src/', import.meta.url));
-const entry = join(distSrc, 'verify', 'index.js');
+const entry = join(DIST_SRC, 'verify', 'index.js');
 
-/** Every module `warren/verify` loads at run time (compiled JS: `import type` is gone), and its packages. */
+/** Every module `warren/verify` loads at run time, and its packages. */
 function closure(): { files: string[]; packages: Set<string> } {
-  const seen = new Set<string>();
-  const packages = new Set<string>();
-  const todo = [entry];
-  for (let file = todo.pop(); file !== undefined && seen.size < 500; file = todo.pop()) {
-    if (seen.has(file)) continue;
-    seen.add(file);
-    const text = readFileSync(file, 'utf8');
-    for (const m of text.matchAll(/^(?:import|export)\s[^;]*?from\s+'([^']+)'|^import\s+'([^']+)'/gms)) {
-      const spec = m[1] ?? m[2] ?? '';
-      if (spec.startsWith('.')) todo.push(join(dirname(file), spec));
-      else packages.add(spec.startsWith('node:') ? 'node:' : (spec.split('/')[0] ?? spec));
-    }
-  }
-  return { files: [...seen].map((f) => relative(distSrc, f)).sort(), packages };
+  return importClosure('verify/index.js');
 }
 
 test('warren/verify loads neither the error table nor anything outside verify/ but the error class', () => {

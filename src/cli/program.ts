@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { CONNECTOR_VERSION } from '../connector/index.js';
+import { CONNECTOR_VERSION } from '../connector/config/connector-defaults.js';
 import { registerAccessCommand } from './access/access-options.js';
 import { registerUnsupportedCommands } from './cloudflared/unsupported-options.js';
 import { registerLoginCommand } from './login-options.js';

@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { CONNECTOR_VERSION } from '../connector/index.js';
+import { CONNECTOR_VERSION } from '../connector/config/connector-defaults.js';
 
 /**
  * cloudflared's `update` and `version`. warren never replaces its own files (it is an npm package,

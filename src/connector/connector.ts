@@ -17,13 +17,12 @@ import {
 } from '../protocol/index.js';
 import { SYSTEM_TIMERS, type Timers } from '../time/index.js';
 import { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from './backoff.js';
+import { CONNECTOR_VERSION } from './config/connector-defaults.js';
 import { ConnectorLink, TlsSessionCache, type TunnelCredentials } from './connector-link.js';
 import type { ConnectorMetrics } from './connector-metrics.js';
 import type { EdgeAddress } from './edge-addresses.js';
 import type { LogTap } from './log-tap.js';
 
-export const CONNECTOR_VERSION = '0.1.0';
-export const DEFAULT_HA_CONNECTIONS = 4;
 export const DEFAULT_GRACE_PERIOD_MS = 30_000; // 30 seconds, as cloudflared
 const UNREGISTER_ACK_TIMEOUT_MS = 5_000; // 5 seconds for the edge to confirm it sends no more
 /** How often a graceful stop looks whether the requests in flight have finished. */

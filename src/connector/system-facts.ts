@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { arch, cpus, freemem, loadavg, version as osVersion, platform, release, totalmem, uptime } from 'node:os';
-import { CONNECTOR_VERSION } from './connector.js';
+import { CONNECTOR_VERSION } from './config/connector-defaults.js';
 
 /** What a bug report needs to know about the connector's machine; each fact is cheap to read. */
 export interface SystemFacts {

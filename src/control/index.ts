@@ -36,6 +36,7 @@ export { serviceNameservers, ZoneDelegationCheck } from './jobs/zone-activation.
 export { MANAGEMENT_TOKEN_TTL_MS, type ManagementClaims, ManagementTokens } from './tunnels/tunnel-management-token.js';
 export { tunnelStatus, tunnelToken } from './tunnels/tunnel-view.js';
 export { dnsNsLookup, type NsLookup } from './zones/delegation-lookup.js';
+export { parseResolverAddress } from './zones/resolver-address.js';
 export {
   activateZone,
   assertNoForeignOverlap,
@@ -46,7 +47,6 @@ export {
 } from './zones/zone-ownership.js';
 export {
   dnsTxtLookup,
-  parseResolverAddress,
   type TxtLookup,
   VERIFICATION_LABEL,
   ZONE_VERIFY_RECHECK_MS,

@@ -50,6 +50,7 @@ export {
 export { type AdmissionRefusal, TunnelAdmission, type TunnelPortLimits } from './registration/tunnel-admission.js';
 export { type AuthResult, credentialsRejected, type TunnelAuthenticator } from './registration/tunnel-authenticator.js';
 export { TunnelConfigurationPusher } from './registration/tunnel-configuration-pusher.js';
+export { TunnelListener } from './registration/tunnel-listener.js';
 export {
   DEFAULT_MAX_LINKS_PER_TUNNEL,
   DEFAULT_MAX_PENDING_HANDSHAKES,
@@ -58,8 +59,7 @@ export {
   DEFAULT_MAX_QUICK_LINKS_PER_SOURCE,
   DEFAULT_TUNNEL_PORT_LIMITS,
   HANDSHAKE_TIMEOUT_MS,
-  TunnelListener,
-} from './registration/tunnel-listener.js';
+} from './registration/tunnel-port-defaults.js';
 export { DnsHostRouter } from './routing/dns-host-router.js';
 export { PeerDirectory } from './routing/peer-directory.js';
 export { QuickHostRouter } from './routing/quick-host-router.js';

@@ -1,6 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_PENDING_ZONE_EXPIRY_DAYS } from '../../control/jobs/pending-zone-expiry.js';
-import { DEFAULT_TUNNEL_PORT_LIMITS } from '../../edge/index.js';
+import { DEFAULT_PENDING_ZONE_EXPIRY_DAYS } from '../../control/jobs/job-defaults.js';
+import { DEFAULT_TUNNEL_PORT_LIMITS } from '../../edge/registration/tunnel-port-defaults.js';
 import { durationArg, intArg, logOptionsOf, withLogOptions, withStoreOptions } from '../cli-options.js';
 
 /** `--name`: the Cf-Ray suffix and `colo_name`, one DNS label. */

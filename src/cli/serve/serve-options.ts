@@ -5,8 +5,8 @@ import {
   MIN_PASSWORD_LENGTH,
   MIN_TOKEN_LENGTH,
 } from '../../control/identity/bootstrap.js';
-import { DEFAULT_PENDING_ZONE_EXPIRY_DAYS } from '../../control/jobs/pending-zone-expiry.js';
-import { parseResolverAddress } from '../../control/zones/zone-verifier.js';
+import { DEFAULT_PENDING_ZONE_EXPIRY_DAYS } from '../../control/jobs/job-defaults.js';
+import { parseResolverAddress } from '../../control/zones/resolver-address.js';
 import {
   DEFAULT_MAX_LINKS_PER_TUNNEL,
   DEFAULT_MAX_PENDING_HANDSHAKES,
@@ -14,7 +14,7 @@ import {
   DEFAULT_MAX_QUICK_LINKS,
   DEFAULT_MAX_QUICK_LINKS_PER_SOURCE,
   HANDSHAKE_TIMEOUT_MS,
-} from '../../edge/registration/tunnel-listener.js';
+} from '../../edge/registration/tunnel-port-defaults.js';
 import { durationArg, intArg, logOptionsOf, withLogOptions } from '../cli-options.js';
 import { withDnsAddressOptions } from './dns-options.js';
 

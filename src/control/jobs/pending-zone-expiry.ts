@@ -3,7 +3,6 @@ import type { Store } from '../../store/index.js';
 import { PeriodicJob, SYSTEM_TIMERS, type Timers } from '../../time/index.js';
 import { publishZoneRemoval, removeExpiredPendingZones } from '../zones/zone-ownership.js';
 
-export const DEFAULT_PENDING_ZONE_EXPIRY_DAYS = 28; // as Cloudflare: pending zones are deleted after 28 days
 export const PENDING_ZONE_SWEEP_MS = 60 * 60_000; // 1 hour between sweeps; the bound is days
 
 /**

@@ -1,5 +1,4 @@
 import { Resolver } from 'node:dns/promises';
-import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import type { Store, ZoneRow } from '../../store/index.js';
 import { PeriodicJob, SYSTEM_TIMERS, type Timers } from '../../time/index.js';
@@ -14,20 +13,6 @@ export const VERIFICATION_LABEL = 'warren-verify';
 
 /** TXT records of a name, each as its character strings; [] when the name has none. */
 export type TxtLookup = (name: string, signal: AbortSignal) => Promise<string[][]>;
-
-/**
- * Checks `--verify-resolver` (`IP`, `IP:PORT` or `[IPv6]:PORT`); throws TypeError that says how
- * to write it.
- */
-export function parseResolverAddress(value: string): string {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([0-9.]+))(?::([0-9]{1,5}))?$/.exec(value.trim()) ?? [];
-  const ip = m[1] ?? m[2];
-  const port = m[3] === undefined ? 53 : Number(m[3]);
-  if (ip === undefined || isIP(ip) === 0 || port < 1 || port > 65535) {
-    throw new TypeError(`--verify-resolver must be IP[:PORT] or [IPv6]:PORT, such as 127.0.0.1:53 (got "${value}")`);
-  }
-  return isIP(ip) === 6 ? `[${ip}]:${port}` : `${ip}:${port}`;
-}
 
 /**
  * TXT lookups through `server` (a parsed `--verify-resolver`), or the system's resolvers when

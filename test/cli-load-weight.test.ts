@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { importClosure } from './support/import-closure.js';
+
+// Every warren command builds the whole command tree first, and the connector is a long-lived
+// process on the user's machine: what the tree loads at once, every `warren tunnel run` holds in
+// memory. The flag definitions must load only the small modules that hold their defaults; each
+// command loads its work with import() when it runs.
+
+/** Packages only the server side needs (database, API, mail, OIDC, ACME, metrics). */
+const SERVER_PACKAGES = [
+  'acme-client',
+  'better-sqlite3',
+  'fastify',
+  'kysely',
+  'nodemailer',
+  'openid-client',
+  'pg',
+  'prom-client',
+  '@peculiar/x509',
+  'undici',
+  'ws',
+];
+
+function serverParts(files: string[]): string[] {
+  return files.filter(
+    (f) =>
+      /^(store|access|dns\/(?!response-rate-limiter))/.test(f) ||
+      /^edge\/(?!registration\/tunnel-port-defaults)/.test(f),
+  );
+}
+
+test('the command tree loads no server code: no store, no edge, no database or API package', () => {
+  const { files, packages } = importClosure('cli/program.js');
+  assert.deepEqual(serverParts(files), [], 'edge/store/access/dns modules loaded by the flag definitions');
+  const control = files.filter((f) => f.startsWith('control/'));
+  assert.ok(
+    control.every((f) =>
+      /^control\/(identity\/(bootstrap|roles)|jobs\/job-defaults|zones\/resolver-address)\.js$/.test(f),
+    ),
+    `only constant modules of control/: ${control.join(', ')}`,
+  );
+  assert.deepEqual(
+    SERVER_PACKAGES.filter((p) => packages.has(p)),
+    [],
+    'server packages loaded by every command',
+  );
+  assert.ok(files.length < 100, `the command tree loads ${files.length} modules`);
+});
+
+test('`warren tunnel run` loads the connector and nothing of the edge, control plane or store', () => {
+  const { files, packages } = importClosure('cli/tunnel/tunnel-run-command.js');
+  assert.ok(
+    files.some((f) => f.startsWith('connector/')),
+    'the connector is loaded',
+  );
+  assert.deepEqual(
+    files.filter((f) => /^(edge|control|store|dns|access)\//.test(f)),
+    [],
+    'server modules in the connector process',
+  );
+  for (const p of ['better-sqlite3', 'fastify', 'kysely', 'nodemailer', 'openid-client', 'pg', 'acme-client']) {
+    assert.ok(!packages.has(p), `${p} loaded by the connector`);
+  }
+});

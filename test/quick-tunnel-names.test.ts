@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { after, test } from 'node:test';
 import { QuickTunnelAuthority, type QuickTunnelCredentials } from '../src/edge/index.js';
 import { proveSecret, type Registration } from '../src/protocol/index.js';
@@ -17,6 +18,40 @@ test('quick-tunnel-names-carry-64-bits-as-four-words-and-8-hex-digits', async ()
     names.add(q.hostname);
   }
   assert.equal(names.size, 2000);
+});
+
+test('a-quick-hostname-leads-every-edge-with-the-key-to-its-tunnel-and-back', async () => {
+  const caKey = randomBytes(64).toString('base64');
+  const here = QuickTunnelAuthority.shared(caKey, 'warren.localhost');
+  const there = QuickTunnelAuthority.shared(caKey, 'warren.localhost');
+  const stranger = QuickTunnelAuthority.shared(randomBytes(64).toString('base64'), 'warren.localhost');
+  for (let i = 0; i < 500; i++) {
+    const q = here.create();
+    assert.match(q.tunnelId, /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'a UUIDv8');
+    assert.equal(there.tunnelIdFor(q.hostname), q.tunnelId, 'another edge finds the tunnel by its name');
+    assert.equal(there.hostnameFor(q.tunnelId), q.hostname, 'and the name from the id (a re-join)');
+    assert.equal(there.secretFor(q.tunnelId).toString('base64'), q.secret, 'and accepts its secret');
+    assert.notEqual(stranger.tunnelIdFor(q.hostname), q.tunnelId, 'another deployment does not');
+  }
+  // An id from before names were carried in ids (UUIDv4) keeps its HMAC-derived name.
+  const legacy = randomUUID();
+  const legacyName = here.hostnameFor(legacy);
+  assert.match(legacyName, NAME);
+  assert.equal(here.hostnameFor(legacy), legacyName);
+  // A version-8 id with a forged tag is no id of ours: its name is not the one its bits spell.
+  const q = here.create();
+  const forged = `${q.tunnelId.slice(0, -1)}${q.tunnelId.endsWith('0') ? '1' : '0'}`;
+  assert.notEqual(here.hostnameFor(forged), q.hostname);
+  for (const bad of [
+    q.hostname.replace('.quick.warren.localhost', '.quick.example.com'),
+    q.hostname.toUpperCase(),
+    `zzzz-${q.hostname.slice(5)}`,
+    `x.${q.hostname}`,
+    'able-acid-aged-also-0000000g.quick.warren.localhost',
+    'quick.warren.localhost',
+  ]) {
+    assert.equal(here.tunnelIdFor(bad), undefined, bad);
+  }
 });
 
 /** The first two tunnel ids it mints share one name: a collision, on demand. */

@@ -1,7 +1,7 @@
 export { accessJwtVerifier, CONNECTOR_JWKS_COOLDOWN_MS } from './access-jwt-verifier.js';
 export { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from './backoff.js';
-export { Connector, type ConnectorOptions, DEFAULT_GRACE_PERIOD_MS } from './connector.js';
 export { CONNECTOR_VERSION, DEFAULT_HA_CONNECTIONS } from './config/connector-defaults.js';
+export { Connector, type ConnectorOptions, DEFAULT_GRACE_PERIOD_MS } from './connector.js';
 export { ConnectorLink, type TunnelCredentials } from './connector-link.js';
 export { ConnectorMetrics } from './connector-metrics.js';
 export { type DiagSource, isLoopbackPeer, scrubSecrets } from './diag-endpoints.js';

@@ -55,6 +55,8 @@ export interface EdgeServerOptions {
   /** `dash.D` on the HTTPS port: the control API's handler (UI and /client/v4) for that Host. */
   dashboard?: DashboardHost | undefined;
   quick: QuickTunnelAuthority;
+  /** Several edges share `quick`'s key: a quick hostname resolves by its name, wherever its tunnel linked. */
+  quickAcrossEdges?: boolean | undefined;
   /** Quick tunnels one source address may create per minute (burst as many). */
   quickTunnelsPerMinute?: number;
   /** Named tunnels (control plane); absent in a bare edge. */
@@ -140,7 +142,10 @@ export class EdgeServer {
   constructor(options: EdgeServerOptions) {
     this.#o = options;
     const { logger } = options;
-    const router = new QuickHostRouter(options.named?.router);
+    const router = new QuickHostRouter(
+      options.named?.router,
+      options.quickAcrossEdges === true ? (host) => options.quick.tunnelIdFor(host) : undefined,
+    );
     this.registry = new TunnelRegistry({
       registered: (link) => {
         logger.info(

@@ -64,7 +64,10 @@ export async function runEdge(o: EdgeCommandOptions): Promise<void> {
     pendingZoneExpiryTimer: false,
     dashboardDir: false,
   });
-  const wired = await wireEdge({ ...o, store, control, logger, dataDir, tls });
+  // Quick tunnels too are served by every edge: their links are recorded like named ones, and
+  // every edge derives the same quick-tunnel key from the deployment's CA.
+  control.tracker.alsoRecordQuickLinks();
+  const wired = await wireEdge({ ...o, store, control, logger, dataDir, tls, quickKeyFrom: ca.caKeyPem });
   const { edge } = wired;
   // `warren tail` through `warren control` (or any process) sees this edge's connectors.
   const tailRelay = new TailRelay(edge.management, store.feed, logger);

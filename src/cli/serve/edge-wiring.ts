@@ -40,6 +40,12 @@ export interface EdgeWiringOptions {
   allowPrivateIdpAddresses: boolean;
   /** The tunnel listener's certificate (PEM) and key. */
   tls: { certPem: string; keyPem: string };
+  /**
+   * Several edges (`warren edge`): the deployment's edge CA key, from which every edge derives
+   * one quick-tunnel key, so a quick tunnel is served and re-joins at any edge. Else the key
+   * is `<data-dir>/quick-tunnel.key`.
+   */
+  quickKeyFrom?: string | undefined;
   /** `dash.D` on the HTTPS port (`warren serve`: the API's own handler); none on a bare edge. */
   dashboard?: DashboardHost | undefined;
 }
@@ -92,7 +98,10 @@ export async function wireEdge(o: EdgeWiringOptions): Promise<{
   const acmeOn = acmeSettings(o.acme ?? { email: undefined, directory: undefined });
   // The HTTPS listener runs with --https-cert (the fallback) or ACME; SNI serves stored certificates.
   const https = httpsPair === undefined && acmeOn === undefined ? undefined : { port: o.https.port, ...httpsPair };
-  const quick = await QuickTunnelAuthority.open(o.dataDir, o.domain);
+  const quick =
+    o.quickKeyFrom === undefined
+      ? await QuickTunnelAuthority.open(o.dataDir, o.domain)
+      : QuickTunnelAuthority.shared(o.quickKeyFrom, o.domain);
   // The Access gate: apps, policies and service tokens in memory, reloaded by the change feed.
   const accessGate = new AccessGate(store, logger);
   await accessGate.start();
@@ -127,6 +136,7 @@ export async function wireEdge(o: EdgeWiringOptions): Promise<{
     tls: { cert: o.tls.certPem, key: o.tls.keyPem },
     https,
     quick,
+    quickAcrossEdges: o.quickKeyFrom !== undefined,
     quickTunnelsPerMinute: o.quickTunnelsPerMinute,
     originResponseTimeoutMs: o.originResponseTimeoutMs,
     requestBodyIdleTimeoutMs: o.requestBodyIdleTimeoutMs,

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
-import type { AuditEntry, Store, TunnelConnectionRow } from '../../store/index.js';
+import type { AuditEntry, Repositories, Store, TunnelConnectionRow } from '../../store/index.js';
 import { type Cancel, PeriodicJob, SYSTEM_TIMERS, type Timers } from '../../time/index.js';
 import type { EdgeLink } from './edge-link.js';
+import { QUICK_ACCOUNT_TAG } from './quick-tunnel-authority.js';
 
 export const CONNECTION_RECONCILE_INTERVAL_MS = 30_000; // 30 seconds between checks of every recorded link against the live ones
 export const CONNECTION_RETRY_MIN_MS = 250; // first retry of a connection write that failed
@@ -60,6 +61,7 @@ export class ConnectionTracker {
   #failingSince: Date | undefined;
   #unsubscribe: (() => void) | undefined;
   #closed = false;
+  #recordQuick = false;
 
   constructor(store: Store, edgeName: string, logger: Logger, timers: Timers = SYSTEM_TIMERS) {
     this.#store = store;
@@ -84,9 +86,18 @@ export class ConnectionTracker {
     });
   }
 
+  /**
+   * Records quick tunnels' links too, under the account tag `quick` and with no audit entries (no
+   * account owns them): with several edges, the others find a quick tunnel's links in the rows
+   * and forward its requests (`warren edge`). A lone `warren serve` does not need them.
+   */
+  alsoRecordQuickLinks(): void {
+    this.#recordQuick = true;
+  }
+
   readonly registered = (link: EdgeLink): void => {
-    const accountId = link.accountId;
-    if (accountId === undefined) return; // quick tunnel: no account, nothing to record
+    const accountId = link.accountId ?? (this.#recordQuick ? QUICK_ACCOUNT_TAG : undefined);
+    if (accountId === undefined) return; // quick tunnel on a lone edge: nothing to record
     let t = this.#local.get(link.tunnelId);
     if (t === undefined) {
       t = { accountId, links: new Set() };
@@ -106,7 +117,7 @@ export class ConnectionTracker {
   };
 
   readonly unregistered = (link: EdgeLink): void => {
-    if (link.accountId === undefined) return;
+    if (link.accountId === undefined && !this.#recordQuick) return;
     const t = this.#local.get(link.tunnelId);
     t?.links.delete(link);
     if (t?.links.size === 0) this.#local.delete(link.tunnelId);
@@ -229,7 +240,7 @@ export class ConnectionTracker {
             if (row === undefined) {
               await tx.tunnels.addConnection(this.#row(t));
               // Re-added after someone removed the row: it was announced already.
-              if (!t.recorded) await tx.audit.append(this.#entry(t, 'Registered'));
+              if (!t.recorded) await audit(tx, this.#entry(t, 'Registered'));
               n++;
             }
             added.push(t);
@@ -240,15 +251,15 @@ export class ConnectionTracker {
             n++;
           } else if (!t.recorded) {
             // It opened and closed while the database failed: its Registered entry is still owed.
-            await tx.audit.append(this.#entry(t, 'Registered'));
+            await audit(tx, this.#entry(t, 'Registered'));
           }
-          if (row !== undefined || !t.recorded) await tx.audit.append(this.#entry(t, 'Unregistered'));
+          if (row !== undefined || !t.recorded) await audit(tx, this.#entry(t, 'Unregistered'));
           done.push(t);
         }
         // Rows of this edge with no link behind them (a removal that was lost): they go too.
         for (const row of rows.values()) {
           await tx.tunnels.removeConnection(row.id, tunnelId);
-          await tx.audit.append(staleEntry(row, this.#edgeName));
+          await audit(tx, staleEntry(row, this.#edgeName));
           n++;
         }
       }
@@ -308,7 +319,8 @@ export class ConnectionTracker {
   /** Drops the links of tunnels that are no longer live (deleted, possibly by another process). */
   dropDeleted(isLive: (tunnelId: string) => boolean): void {
     for (const [id, t] of this.#local) {
-      if (isLive(id)) continue;
+      // Quick tunnels are no rows of the tunnels table: never "deleted".
+      if (t.accountId === QUICK_ACCOUNT_TAG || isLive(id)) continue;
       this.#logger.info({ tunnelId: id, links: t.links.size }, 'tunnel deleted: dropping its connections');
       for (const link of [...t.links]) link.conn.destroy();
     }
@@ -364,4 +376,10 @@ function staleEntry(row: TunnelConnectionRow, edgeName: string): AuditEntry {
       reconciled: true,
     },
   };
+}
+
+/** Appends an audit entry, except for quick tunnels' links: no account owns them, no audit log holds them. */
+async function audit(tx: Repositories, entry: AuditEntry): Promise<void> {
+  if (entry.accountId === QUICK_ACCOUNT_TAG) return;
+  await tx.audit.append(entry);
 }

@@ -9,9 +9,16 @@ import type { HostRouter } from '../visitor-proxy.js';
 export class QuickHostRouter implements HostRouter {
   readonly #hosts = new Map<string, string>();
   readonly #next: HostRouter | undefined;
+  readonly #byName: ((host: string) => string | undefined) | undefined;
 
-  constructor(next?: HostRouter) {
+  /**
+   * `byName` (several edges): a quick hostname this edge never saw names its tunnel by itself
+   * (QuickTunnelAuthority.tunnelIdFor), so a request for a quick tunnel linked to another edge
+   * is forwarded there like a named tunnel's.
+   */
+  constructor(next?: HostRouter, byName?: (host: string) => string | undefined) {
     this.#next = next;
+    this.#byName = byName;
   }
 
   /** Gives `hostname` to `tunnelId` unless another tunnel holds it; true when `tunnelId` holds it now. */
@@ -23,6 +30,6 @@ export class QuickHostRouter implements HostRouter {
   }
 
   resolve(host: string): string | undefined {
-    return this.#hosts.get(host) ?? this.#next?.resolve(host);
+    return this.#hosts.get(host) ?? this.#next?.resolve(host) ?? this.#byName?.(host);
   }
 }

@@ -83,7 +83,11 @@ export class Ingress {
         ),
       );
     }
-    const rules = raw.map((r, i) => validateRule(r, i, raw.length, defaults, globalOverrides.healthCheck, problems));
+    // A bad global originRequest is said once: the rules are then checked for their own keys only.
+    const globalOk = problems.length === 0;
+    const base = globalOk ? defaults : mergeOriginRequest(DEFAULT_ORIGIN_REQUEST, {});
+    const health = globalOk ? globalOverrides.healthCheck : undefined;
+    const rules = raw.map((r, i) => validateRule(r, i, raw.length, base, health, problems));
     if (problems.length > 0) throw IngressErrors.of(problems);
     return new Ingress(rules as IngressRule[], defaults, false);
   }

@@ -60,7 +60,8 @@ describe("the README's walkthrough, clone to an Access-protected hostname, runs 
       l
         .replaceAll('http://127.0.0.1:8081', serve.apiBase)
         .replaceAll('http://127.0.0.1:8080', serve.visitorBase)
-        .replaceAll('http://localhost:3000', origin.url);
+        .replaceAll('http://localhost:3000', origin.url)
+        .replaceAll('app.example.com:8080', `app.example.com:${serve.httpPort}`);
     const env = { HOME: home, TOKEN: ADMIN_TOKEN };
     const sh = startShellSession({ env, cwd: ROOT });
     shell = sh;
@@ -154,6 +155,15 @@ describe("the README's walkthrough, clone to an Access-protected hostname, runs 
           const claims = await verifier.verify(String(got));
           const clientId = (await sh.run('echo "$ST" | jq -r .result.client_id')).stdout.trim();
           assert.equal(claims.common_name, clientId);
+        },
+      ],
+      [
+        / access curl /,
+        async (out) => {
+          assert.equal(out, 'hello, world\n');
+          const seen = origin.seen.at(-1);
+          assert.equal(typeof seen?.headers['cf-access-jwt-assertion'], 'string', 'the origin got the Access JWT');
+          assert.equal(seen?.headers['cf-access-client-secret'], undefined, 'the secret is not passed on');
         },
       ],
     ];

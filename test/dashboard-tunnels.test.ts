@@ -92,6 +92,9 @@ describe('dashboard: create a tunnel, route a public hostname, run its connector
       `/accounts/${d.accountId}/cfd_tunnel/${tunnelId}/configurations`,
     );
     assert.equal(unsaved.json.result.version, 0);
+    // The DNS route this save created first is gone again: nothing of a refused save stays.
+    const routes = await d.api<unknown[]>('GET', `/accounts/${d.accountId}/cfd_tunnel/${tunnelId}/routes`);
+    assert.deepEqual(routes.json.result, [], JSON.stringify(routes.json));
     await screenshot(page, 'public-hostname-errors-from-the-api');
     await add.getByLabel('Path (optional)').fill('');
     await add.getByLabel('Service').fill(one.url);

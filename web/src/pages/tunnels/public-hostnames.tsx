@@ -131,14 +131,17 @@ export function PublicHostnames({ path }: { path: { account_id: string; tunnel_i
     if (local.hostname !== undefined || local.path !== undefined || local.service !== undefined) {
       return setErrors(local);
     }
+    // A route this save creates goes again if the configuration is refused: nothing of it stays.
+    let newRoute = false;
     if (prior?.hostname !== hostname && zone !== undefined) {
       try {
-        await change(() =>
+        const routed = await change(() =>
           api.put('/zones/{zone_id}/tunnels/{tunnel_id}/routes', {
             path: { zone_id: zone.id, tunnel_id: path.tunnel_id },
             body: { type: 'dns', user_hostname: hostname },
           }),
         );
+        newRoute = typeof routed === 'object' && routed !== null && 'cname' in routed && routed.cname === 'new';
       } catch (err) {
         // Everything the route refuses (outside the zone, the apex, a record in the way) is about the hostname.
         if (!(err instanceof ApiError) || err.status >= 500) throw err;
@@ -150,6 +153,14 @@ export function PublicHostnames({ path }: { path: { account_id: string; tunnel_i
     } catch (err) {
       const found = err instanceof ApiError ? configErrors(err, draft.index ?? rules.length) : undefined;
       if (found === undefined) throw err;
+      if (newRoute) {
+        await change(() =>
+          api.del('/accounts/{account_id}/tunnel_routes', {
+            path: { account_id: path.account_id },
+            query: { hostname },
+          }),
+        );
+      }
       return setErrors(found);
     }
     setDraft(undefined);

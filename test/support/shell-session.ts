@@ -86,6 +86,8 @@ export function startShellSession(options: { env?: NodeJS.ProcessEnv; cwd?: stri
       if (exited) return;
       const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       child.stdin.end();
+      // A line still running (a failed test left it) would keep the shell: stop it.
+      if (busy) child.kill('SIGKILL');
       await gone;
     },
   };

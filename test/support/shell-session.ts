@@ -44,6 +44,8 @@ export function startShellSession(options: { env?: NodeJS.ProcessEnv; cwd?: stri
   });
   let n = 0;
   let busy = false;
+  /** A line timed out: the shell may still be running it. */
+  let stuck = false;
   return {
     run(line, timeoutMs = 30_000) {
       if (busy) return Promise.reject(new Error('one line at a time'));
@@ -76,6 +78,7 @@ export function startShellSession(options: { env?: NodeJS.ProcessEnv; cwd?: stri
         };
         const timer = setTimeout(() => {
           finish();
+          stuck = true;
           reject(new Error(`timed out after ${timeoutMs} ms running: ${line}\nstdout:\n${out}\nstderr:\n${err}`));
         }, timeoutMs);
         listeners.add(check);
@@ -87,7 +90,7 @@ export function startShellSession(options: { env?: NodeJS.ProcessEnv; cwd?: stri
       const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       child.stdin.end();
       // A line still running (a failed test left it) would keep the shell: stop it.
-      if (busy) child.kill('SIGKILL');
+      if (busy || stuck) child.kill('SIGKILL');
       await gone;
     },
   };

@@ -124,8 +124,8 @@ const failures: [string, string, RegExp][] = [
   ['negative duration', 'originRequest:\n  tcpKeepAlive: -5s\n', /cannot be negative; write e\.g\. "30s"/],
   [
     'bool as a word',
-    'ingress:\n  - service: http://localhost:1\n  - service: http://localhost:2\n    originRequest:\n      noTLSVerify: maybe\n',
-    /^bad\.yml:5: ingress rule #2: originRequest\.noTLSVerify: is "maybe", not true or false; write true or false/,
+    'ingress:\n  - hostname: a.example.com\n    service: http://localhost:1\n  - service: http://localhost:2\n    originRequest:\n      noTLSVerify: maybe\n',
+    /^bad\.yml:6: ingress rule #2: originRequest\.noTLSVerify: is "maybe", not true or false; write true or false/,
   ],
   [
     'int as text',

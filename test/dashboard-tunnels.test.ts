@@ -74,6 +74,29 @@ describe('dashboard: create a tunnel, route a public hostname, run its connector
     await add.getByRole('button', { name: 'Save' }).click();
     await add.locator('.field-error').first().waitFor();
     await screenshot(page, 'public-hostname-error');
+    // What only the server can tell (RE2 has no lookahead; a service URL takes no path) comes
+    // back as two errors of one answer, each under its own field, and nothing is saved.
+    await add.getByLabel('Path (optional)').fill('^/(?=a)');
+    await add.getByLabel('Service').fill(`${one.url}/api`);
+    await add.getByRole('button', { name: 'Save' }).click();
+    await add.locator('.field-error').nth(1).waitFor();
+    const errorOf = async (label: string) =>
+      (await add
+        .locator('.field', { has: page.getByLabel(label) })
+        .locator('.field-error')
+        .textContent()) ?? '';
+    assert.match(await errorOf('Path (optional)'), /path "\^\/\(\?=a\)" is not a regular expression RE2 accepts/);
+    assert.match(await errorOf('Service'), /service "http:\/\/127\.0\.0\.1:\d+\/api" has a path/);
+    const unsaved = await d.api<{ version: number }>(
+      'GET',
+      `/accounts/${d.accountId}/cfd_tunnel/${tunnelId}/configurations`,
+    );
+    assert.equal(unsaved.json.result.version, 0);
+    // The DNS route this save created first is gone again: nothing of a refused save stays.
+    const routes = await d.api<unknown[]>('GET', `/accounts/${d.accountId}/cfd_tunnel/${tunnelId}/routes`);
+    assert.deepEqual(routes.json.result, [], JSON.stringify(routes.json));
+    await screenshot(page, 'public-hostname-errors-from-the-api');
+    await add.getByLabel('Path (optional)').fill('');
     await add.getByLabel('Service').fill(one.url);
     await add.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('cell', { name: one.url }).waitFor();

@@ -77,3 +77,39 @@ test('ingress-cli-rule-prints-the-matched-rule', async () => {
   const other = await warren(['tunnel', 'ingress', 'rule', 'https://example.com/', '--config', good]);
   assert.match(other.stdout, /Matched rule #3\n\tservice: http_status:404\n$/);
 });
+
+test('ingress-cli-validate-prints-every-problem-at-once', async () => {
+  const bad = join(dir, 'several.yml');
+  writeFileSync(
+    bad,
+    `ingress:
+  - hostname: a.example.com:8443
+    service: gopher://x
+  - hostname: b.example.com
+    path: "("
+    service: http://localhost:8000
+    originRequest:
+      connectTimeout: soon
+  - hostname: c.example.com
+    service: http_status:404
+`,
+  );
+  const r = await warren(['tunnel', 'ingress', 'validate', '--config', bad]);
+  assert.equal(r.code, 1);
+  const lines = r.stderr.trimEnd().split('\n');
+  assert.equal(lines[0], `warren: 5 problems in ${bad}:`, r.stderr);
+  // One line each, in the file's order, each with its line, rule, problem and fix.
+  const expected = [
+    new RegExp(`^  ${bad}:2: ingress rule #1: service "gopher://x" has the unknown scheme`),
+    new RegExp(`^  ${bad}:2: ingress rule #1: hostname "a\\.example\\.com:8443" has a port; remove the port`),
+    new RegExp(
+      `^  ${bad}:8: ingress rule #2: originRequest\\.connectTimeout: is "soon", not a duration; write e\\.g\\. "30s"`,
+    ),
+    new RegExp(`^  ${bad}:4: ingress rule #2: path "\\(" `),
+    new RegExp(
+      `^  ${bad}:9: ingress rule #3: is the last rule but matches only hostname "c\\.example\\.com".* \\[WARREN_INGRESS_INVALID\\]$`,
+    ),
+  ];
+  assert.equal(lines.length, 1 + expected.length, r.stderr);
+  for (const [i, re] of expected.entries()) assert.match(lines[i + 1] ?? '', re);
+});

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import {
   Ingress,
   IngressError,
+  IngressErrors,
   type OriginRequestOverrides,
   originUrlOf,
   parseOriginService,
@@ -371,5 +372,42 @@ test('a bad service string is a coded WarrenError that says what to write', () =
       err.code === 'WARREN_INGRESS_INVALID' &&
       /names no socket/.test(err.message) &&
       /unix:\/run\/app\.sock/.test(err.message),
+  );
+});
+
+test('ingress-validation: every rule is checked, each problem naming its rule and field (issue 20)', () => {
+  const rules: UnvalidatedIngressRule[] = [
+    { hostname: 'a.example.com:8443', service: 'gopher://x' },
+    { hostname: 'b.example.com', path: '(', service: 'http://localhost:1', originRequest: { connectTimeoutMs: 0 } },
+    { service: 'http://localhost:2' },
+    { hostname: 'd.example.com', service: 'http://localhost:3' },
+  ];
+  assert.throws(
+    () => Ingress.validate(rules, { tlsTimeoutMs: 0 }),
+    (err: unknown) => {
+      assert.ok(err instanceof IngressErrors);
+      assert.deepEqual(
+        err.all.map((e) => e.at),
+        [
+          'originRequest.tlsTimeout',
+          'ingress[0].service',
+          'ingress[0].hostname',
+          'ingress[1].path',
+          'ingress[1].originRequest.connectTimeout',
+          'ingress[2]',
+          'ingress[3]',
+        ],
+      );
+      // Where one error is expected it reads as the first, and its message lists them all.
+      assert.equal(err.ruleNumber, undefined);
+      assert.match(err.message, /^7 problems in the ingress rules:\n {2}ingress: originRequest\.tlsTimeout must be/);
+      assert.match(err.message, /\n {2}ingress rule #4: is the last rule but matches only hostname "d\.example\.com"/);
+      return true;
+    },
+  );
+  // One problem stays a plain IngressError, as before.
+  assert.throws(
+    () => Ingress.validate([{ hostname: 'a.example.com', service: 'http://localhost:1' }]),
+    (err: unknown) => err instanceof IngressError && !(err instanceof IngressErrors) && err.at === 'ingress[0]',
   );
 });

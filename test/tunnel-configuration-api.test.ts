@@ -169,6 +169,62 @@ for (const dialect of DIALECTS) {
       assert.equal((await h.call<ConfigurationResult>('GET', path)).json.result.version, version);
     });
 
+    test('every invalid field is answered at once, one error each with its pointer, and nothing is written', async () => {
+      const version = (await h.call<ConfigurationResult>('GET', path)).json.result.version;
+      const config = {
+        originRequest: { tlsTimeout: 'soon' },
+        ingress: [
+          { hostname: 'a.example.com:8443', service: 'gopher://x' },
+          { hostname: 'b.example.com', path: '(', service: 'http://127.0.0.1:1', originRequest: { connectTimeot: 5 } },
+          { hostname: 'c.example.com', service: 'http_status:404' },
+        ],
+      };
+      const r = await h.call('PUT', path, { config });
+      assert.equal(r.status, 400);
+      assert.equal(r.json.success, false);
+      const errors = r.json.errors as {
+        code: number;
+        message: string;
+        warren_code: string;
+        source?: { pointer: string };
+      }[];
+      assert.deepEqual(
+        errors.map((e) => e.source?.pointer),
+        [
+          '/config/originRequest/tlsTimeout',
+          '/config/ingress/0/service',
+          '/config/ingress/0/hostname',
+          '/config/ingress/1/originRequest/connectTimeot',
+          '/config/ingress/1/path',
+          '/config/ingress/2',
+        ],
+        JSON.stringify(errors, null, 1),
+      );
+      for (const e of errors) {
+        assert.equal(e.code, 1001);
+        assert.equal(e.warren_code, 'WARREN_API_INVALID');
+        // What, why and what to do: each message names its place and ends with a fix.
+        assert.match(e.message, /^config: .+; .+/);
+      }
+      assert.match(errors[1]?.message ?? '', /ingress rule #1: service "gopher:\/\/x" has the unknown scheme/);
+      assert.match(
+        errors[2]?.message ?? '',
+        /ingress rule #1: hostname "a\.example\.com:8443" has a port; remove the port/,
+      );
+      assert.match(
+        errors[3]?.message ?? '',
+        /ingress rule #2: originRequest\.connectTimeot: unknown key; did you mean "connectTimeout"/,
+      );
+      assert.match(errors[5]?.message ?? '', /ingress rule #3: is the last rule/);
+      assert.equal((await h.call<ConfigurationResult>('GET', path)).json.result.version, version);
+      // A rule whose service is not even a string is said once, not again as "has no service".
+      const once = await h.call('PUT', path, { config: { ingress: [{ service: { url: 'x' } }] } });
+      assert.deepEqual(
+        (once.json.errors as { source?: { pointer: string } }[]).map((e) => e.source?.pointer),
+        ['/config/ingress/0/service'],
+      );
+    });
+
     test('a configuration too large to push to connectors is refused', async () => {
       const rules = Array.from({ length: 12_000 }, (_, i) => ({
         hostname: `host-${i}.example.com`,

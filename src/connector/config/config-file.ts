@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { WarrenError } from '../../errors/index.js';
 import { Ingress, IngressError, type OriginRequestOverrides } from '../ingress/index.js';
+import { ConfigErrors, withIngressProblems } from './config-errors.js';
 import { CONFIG_FILE } from './config-sections.js';
 import type { ConnectorConfig, FlagValue } from './connector-config.js';
 import { YamlReader } from './yaml-reader.js';
@@ -52,11 +53,25 @@ export function loadConfigFile(path: string): ConnectorConfig {
   return parseConfig(text, path);
 }
 
-/** Parses config.yml text; `source` names it in messages. */
+/**
+ * Parses config.yml text; `source` names it in messages. Every key is read before it throws, and
+ * then the rules are checked too, so a `ConfigErrors` names every problem of the file at once.
+ */
 export function parseConfig(text: string, source: string): ConnectorConfig {
   const reader = new YamlReader(source);
-  const config = reader.section(CONFIG_FILE, reader.parse(text).contents, { at: '', keys: '' });
-  return { ...config, source, warnings: reader.warnings };
+  const read = reader.section(CONFIG_FILE, reader.parse(text).contents, { at: '', keys: '' });
+  const config = { ...read, source, warnings: reader.warnings };
+  if (reader.problems.length === 0) return config;
+  let problems = reader.problems;
+  if (config.ingress !== undefined) {
+    try {
+      Ingress.validate(config.ingress, config.originRequest);
+    } catch (err) {
+      if (!(err instanceof IngressError)) throw err;
+      problems = withIngressProblems(problems, err, (e) => ingressMessage(config, e));
+    }
+  }
+  throw ConfigErrors.of(problems, source);
 }
 
 /**
@@ -74,14 +89,17 @@ export function ingressOf(config: ConnectorConfig): Ingress | undefined {
   }
 }
 
-/** An IngressError about the file's rules, as one error naming the file and the rule's line. */
+/** An IngressError (or several) about the file's rules, each naming the file and the rule's line. */
 export function ingressErrorIn(config: ConnectorConfig, err: IngressError): WarrenError {
+  const problems = withIngressProblems([], err, (e) => ingressMessage(config, e));
+  const e = ConfigErrors.of(problems, config.source);
+  e.cause = err;
+  return e;
+}
+
+function ingressMessage(config: ConnectorConfig, err: IngressError): string {
   const line = err.ruleNumber === undefined ? undefined : config.ingressLines[err.ruleNumber - 1];
-  return new WarrenError(
-    'WARREN_INGRESS_INVALID',
-    `${config.source}${line === undefined ? '' : `:${line}`}: ${err.message}`,
-    { cause: err },
-  );
+  return `${config.source}${line === undefined ? '' : `:${line}`}: ${err.message}`;
 }
 
 /** The originRequest that cloudflared's single-origin flags (`proxy-connect-timeout`, `no-tls-verify` …) set. */

@@ -95,12 +95,17 @@ const ingress: Field<ConnectorConfig> = (out, value, name, r) => {
     name,
     'write each rule on a line starting with "- ", e.g. "  - hostname: app.example.com"',
   );
+  // Every rule is read, a bad one standing as an empty rule (its problem is kept by the reader).
   out.ingress = items.map((item, i) => {
     const where = `ingress rule #${i + 1}: `;
     out.ingressLines.push(r.line(item ?? value));
-    // An empty rule ("- ") is as wrong as one that is not a map: say how to write one.
-    if (item === null || !isMap(item)) return r.fail(item ?? value, where, RULE.notAMap.problem, RULE.notAMap.fix);
-    return r.section(RULE, item, { at: where, keys: where });
+    const rule = r.attempt(i, () =>
+      // An empty rule ("- ") is as wrong as one that is not a map: say how to write one.
+      item === null || !isMap(item)
+        ? r.fail(item ?? value, where, RULE.notAMap.problem, RULE.notAMap.fix)
+        : r.section(RULE, item, { at: where, keys: where }),
+    );
+    return rule ?? {};
   });
 };
 

@@ -1,3 +1,4 @@
+export { ConfigErrors, type ConfigProblem } from './config-errors.js';
 export {
   type ConfigSearch,
   defaultConfigPaths,

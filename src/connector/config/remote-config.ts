@@ -1,6 +1,7 @@
 import { Document, type Node } from 'yaml';
 import { WarrenError } from '../../errors/index.js';
 import { Ingress, IngressError } from '../ingress/index.js';
+import { ConfigErrors, type ConfigProblem, withIngressProblems } from './config-errors.js';
 import { REMOTE_CONFIG } from './config-sections.js';
 import { YamlReader } from './yaml-reader.js';
 
@@ -21,7 +22,8 @@ export interface RemoteConfig {
  * call it. Shapes only: the files a configuration names (caPool, tlsClientCert/Key, `unix:`
  * sockets) are on the connector's host, read there by loadOriginFiles when it applies the version;
  * the control plane never opens them (a path like /dev/zero or a FIFO froze it). Unknown keys are errors here, not warnings: the API caller reads the answer at once.
- * Durations may be bare numbers of seconds, as Cloudflare's API sends them.
+ * Durations may be bare numbers of seconds, as Cloudflare's API sends them. Every problem is
+ * found before it throws: a `ConfigErrors` whose `problems` name each place (`ingress[2].service`).
  *
  * @example parseRemoteConfig({ ingress: [{ hostname: 'app.example.com', service: 'http://localhost:3000' }, { service: 'http_status:404' }] })
  */
@@ -36,16 +38,23 @@ export function parseRemoteConfig(value: unknown): RemoteConfig {
   const doc = new Document(value, { aliasDuplicateObjects: false });
   const reader = new YamlReader(SOURCE, { strictKeys: true, bareDurationSeconds: true });
   const config = reader.section(REMOTE_CONFIG, doc.contents as Node | null, { at: '', keys: '' });
-  if (config.ingress === undefined) {
-    throw new WarrenError(
-      'WARREN_INGRESS_INVALID',
-      `${SOURCE}: has no ingress list; send "ingress" with at least a catch-all rule last, e.g. [{"service": "http_status:404"}]`,
-    );
+  let problems: ConfigProblem[] = reader.problems;
+  if (config.ingress === undefined && !problems.some((p) => p.at === 'ingress')) {
+    problems.push({
+      at: 'ingress',
+      message: `${SOURCE}: has no ingress list; send "ingress" with at least a catch-all rule last, e.g. [{"service": "http_status:404"}]`,
+      code: 'WARREN_INGRESS_INVALID',
+    });
   }
-  try {
-    return { ingress: Ingress.validate(config.ingress, config.originRequest), warnings: reader.warnings };
-  } catch (err) {
-    if (!(err instanceof IngressError)) throw err;
-    throw new WarrenError('WARREN_INGRESS_INVALID', `${SOURCE}: ${err.message}`, { cause: err });
+  let ingress: Ingress | undefined;
+  if (config.ingress !== undefined) {
+    try {
+      ingress = Ingress.validate(config.ingress, config.originRequest);
+    } catch (err) {
+      if (!(err instanceof IngressError)) throw err;
+      problems = withIngressProblems(problems, err, (e) => `${SOURCE}: ${e.message}`);
+    }
   }
+  if (problems.length > 0 || ingress === undefined) throw ConfigErrors.of(problems, SOURCE);
+  return { ingress, warnings: reader.warnings };
 }

@@ -10,6 +10,7 @@ import {
   type YAMLMap,
 } from 'yaml';
 import { WarrenError } from '../../errors/index.js';
+import type { ConfigProblem } from './config-errors.js';
 import { type ConfigValueType, suggestKey } from './config-keys.js';
 import type { FlagValue } from './connector-config.js';
 import { parseDurationMs } from './duration.js';
@@ -66,13 +67,20 @@ export interface YamlReaderOptions {
   bareDurationSeconds?: boolean;
 }
 
-/** Walks the YAML tree (not plain JS) so every message can name the file and the line. */
+/**
+ * Walks the YAML tree (not plain JS) so every message can name the file and the line. A key that
+ * cannot be read does not stop the walk: its problem joins `problems` (with where it is) and the
+ * others are read on, so the caller can refuse them all at once.
+ */
 export class YamlReader {
   readonly #source: string;
   readonly #lines = new LineCounter();
   readonly #strictKeys: boolean;
   readonly #bareDurationSeconds: boolean;
   readonly warnings: string[] = [];
+  readonly problems: ConfigProblem[] = [];
+  /** Where the walk is: keys and list indexes from the top. */
+  readonly #at: (string | number)[] = [];
 
   constructor(source: string, options: YamlReaderOptions = {}) {
     this.#source = source;
@@ -107,24 +115,48 @@ export class YamlReader {
       return this.fail(node, place.at, empty ? 'is empty' : spec.notAMap.problem, spec.notAMap.fix);
     }
     for (const [key, value, keyNode] of this.#entries(node, place.at)) {
-      const name = `${place.keys}${key}`;
-      const field = spec.fields[key];
-      if (field !== undefined) {
-        field(out, value, name, this);
-      } else if (spec.ignored !== undefined && key in spec.ignored) {
-        this.warn(keyNode, spec.ignored[key] ?? `${name} has no effect in warren; it is ignored`);
-      } else if (spec.other?.(out, key, value, keyNode, this) !== true) {
-        const hint = suggestKey(key, [...Object.keys(spec.fields), ...(spec.otherKeys ?? [])]);
-        // Nested sections name the key by its path (originRequest.foo); the top level and rules quote it.
-        if (this.#strictKeys) {
-          const fix = hint === undefined ? 'remove it' : `did you mean "${hint}"?`;
-          this.fail(keyNode, '', `${name}: unknown key`, fix);
-        }
-        const what = place.keys.endsWith('.') ? `unknown key ${name}` : `${place.keys}unknown key "${key}"`;
-        this.warn(keyNode, `${what} is ignored${hint === undefined ? '' : ` (did you mean "${hint}"?)`}`);
-      }
+      this.attempt(key, () => this.#entry(spec, out, place, [key, value, keyNode]));
     }
     return out;
+  }
+
+  /**
+   * Runs `read` one step further down (`key`, or list item `index`). A problem it throws is kept
+   * in `problems`, named by the deepest place reached, and undefined returned: the walk goes on.
+   */
+  attempt<T>(step: string | number, read: () => T): T | undefined {
+    this.#at.push(step);
+    try {
+      return read();
+    } catch (err) {
+      if (!(err instanceof WarrenError)) throw err;
+      const at = this.#at.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
+      // The innermost attempt keeps it; the outer ones see it no more.
+      this.problems.push({ at, message: err.message, code: err.code });
+      return undefined;
+    } finally {
+      this.#at.pop();
+    }
+  }
+
+  /** One key of a section: its field, an ignored key's warning, or an unknown key. */
+  #entry<T>(spec: Section<T>, out: T, place: SectionPlace, [key, value, keyNode]: [string, Node | null, Node]): void {
+    const name = `${place.keys}${key}`;
+    const field = spec.fields[key];
+    if (field !== undefined) {
+      field(out, value, name, this);
+    } else if (spec.ignored !== undefined && key in spec.ignored) {
+      this.warn(keyNode, spec.ignored[key] ?? `${name} has no effect in warren; it is ignored`);
+    } else if (spec.other?.(out, key, value, keyNode, this) !== true) {
+      const hint = suggestKey(key, [...Object.keys(spec.fields), ...(spec.otherKeys ?? [])]);
+      // Nested sections name the key by its path (originRequest.foo); the top level and rules quote it.
+      if (this.#strictKeys) {
+        const fix = hint === undefined ? 'remove it' : `did you mean "${hint}"?`;
+        this.fail(keyNode, '', `${name}: unknown key`, fix);
+      }
+      const what = place.keys.endsWith('.') ? `unknown key ${name}` : `${place.keys}unknown key "${key}"`;
+      this.warn(keyNode, `${what} is ignored${hint === undefined ? '' : ` (did you mean "${hint}"?)`}`);
+    }
   }
 
   /** The items of a list; `key:` with nothing after it is an empty list. */

@@ -1,6 +1,6 @@
 export { filePathProblem } from './file-path-problem.js';
 export { Ingress } from './ingress.js';
-export { IngressError } from './ingress-error.js';
+export { IngressError, IngressErrors } from './ingress-error.js';
 export { IngressRule, type IngressRuleInit, type OriginClientCert, type RuleFiles } from './ingress-rule.js';
 export {
   type AccessConfig,

@@ -1,21 +1,16 @@
 import { domainToASCII } from 'node:url';
 import { WarrenError } from '../../errors/index.js';
-import { filePathProblem } from './file-path-problem.js';
-import { IngressError } from './ingress-error.js';
+import { IngressError, IngressErrors } from './ingress-error.js';
 import { IngressRule, type RuleFiles } from './ingress-rule.js';
 import {
-  type AccessConfig,
-  DEFAULT_HEALTH_CHECK_TIMEOUT_MS,
-  DEFAULT_HEALTH_CHECK_UNHEALTHY_THRESHOLD,
   DEFAULT_ORIGIN_REQUEST,
-  type HealthCheckConfig,
   type HealthCheckOverrides,
-  MIN_HEALTH_CHECK_INTERVAL_MS,
   mergeOriginRequest,
   type OriginRequestConfig,
   type OriginRequestOverrides,
 } from './origin-request.js';
-import { describeService, type OriginService, parseOriginService } from './origin-service.js';
+import { checkOriginRequest, globalHealthCheck, ruleHealthCheck } from './origin-request-check.js';
+import { type OriginService, parseOriginService } from './origin-service.js';
 import { PathPattern } from './path-pattern.js';
 import { requestHost, requestPath } from './request-target.js';
 import { checkTcpOptions } from './tcp-options-check.js';
@@ -66,21 +61,35 @@ export class Ingress {
     return new Ingress(rules, this.defaults, true);
   }
 
-  /** Turns raw rules into an `Ingress`, or throws an `IngressError` naming the rule and the fix. */
+  /**
+   * Turns raw rules into an `Ingress`, or throws naming the rule, the field and the fix. Every
+   * rule is checked: several problems throw one `IngressErrors` listing them all, in order.
+   */
   static validate(raw: readonly UnvalidatedIngressRule[], globalOverrides: OriginRequestOverrides = {}): Ingress {
+    const problems: IngressError[] = [];
     const defaults = mergeOriginRequest(DEFAULT_ORIGIN_REQUEST, globalOverrides);
-    checkOriginRequest(undefined, defaults);
-    checkTcpOptions(undefined, undefined, defaults, undefined);
-    defaults.healthCheck = globalHealthCheck(globalOverrides.healthCheck);
+    attempt(problems, 'originRequest', () => {
+      checkOriginRequest(undefined, defaults);
+      checkTcpOptions(undefined, undefined, defaults, undefined);
+      defaults.healthCheck = globalHealthCheck(globalOverrides.healthCheck);
+    });
     if (raw.length === 0) {
-      throw new IngressError(
-        undefined,
-        'there are no ingress rules',
-        'add at least a catch-all rule as the last one, e.g. "- service: http_status:404"',
+      problems.push(
+        new IngressError(
+          undefined,
+          'there are no ingress rules',
+          'add at least a catch-all rule as the last one, e.g. "- service: http_status:404"',
+          'ingress',
+        ),
       );
     }
-    const rules = raw.map((r, i) => validateRule(r, i, raw.length, defaults, globalOverrides.healthCheck));
-    return new Ingress(rules, defaults, false);
+    // A bad global originRequest is said once: the rules are then checked for their own keys only.
+    const globalOk = problems.length === 0;
+    const base = globalOk ? defaults : mergeOriginRequest(DEFAULT_ORIGIN_REQUEST, {});
+    const health = globalOk ? globalOverrides.healthCheck : undefined;
+    const rules = raw.map((r, i) => validateRule(r, i, raw.length, base, health, problems));
+    if (problems.length > 0) throw IngressErrors.of(problems);
+    return new Ingress(rules as IngressRule[], defaults, false);
   }
 
   /** One catch-all rule for a single origin (`--url`), like cloudflared's CLI ingress. */
@@ -114,30 +123,77 @@ export class Ingress {
   }
 }
 
+/**
+ * Runs one check; its IngressError joins `problems`, named by `field` (an originRequest problem
+ * names its own key: `originRequest.connectTimeout must be …` → that key). Returns undefined then.
+ */
+function attempt<T>(problems: IngressError[], field: string | undefined, check: () => T): T | undefined {
+  try {
+    return check();
+  } catch (err) {
+    if (!(err instanceof IngressError)) throw err;
+    const own = /^(originRequest(?:\.[A-Za-z]+)*)\b/.exec(err.problem)?.[1];
+    problems.push(err.withField(field === 'originRequest' ? (own ?? field) : field));
+    return undefined;
+  }
+}
+
+/** One rule, every field checked; undefined (with its problems added) when any is wrong. */
 function validateRule(
   r: UnvalidatedIngressRule,
   index: number,
   total: number,
   defaults: OriginRequestConfig,
   globalHealth: HealthCheckOverrides | undefined,
-): IngressRule {
+  problems: IngressError[],
+): IngressRule | undefined {
   const n = index + 1;
-  if (r.service === undefined || r.service.trim() === '') {
-    throw new IngressError(n, 'has no service', 'add e.g. "service: http://localhost:8080"');
-  }
-  let service: ReturnType<typeof parseOriginService>;
-  try {
-    service = parseOriginService(r.service);
-  } catch (err) {
-    if (err instanceof IngressError && err.ruleNumber === undefined) {
-      throw new IngressError(n, `service ${err.problem}`, err.fix);
+  const before = problems.length;
+  const service = attempt(problems, 'service', (): OriginService => {
+    if (r.service === undefined || r.service.trim() === '') {
+      throw new IngressError(n, 'has no service', 'add e.g. "service: http://localhost:8080"');
     }
-    throw err;
-  }
-  const hostname = validateHostname(r.hostname ?? '', n);
+    try {
+      return parseOriginService(r.service);
+    } catch (err) {
+      if (err instanceof IngressError && err.ruleNumber === undefined) {
+        throw new IngressError(n, `service ${err.problem}`, err.fix);
+      }
+      throw err;
+    }
+  });
+  const host = attempt(problems, 'hostname', () => checkedHostname(r.hostname ?? '', n));
   const pathSource = r.path ?? '';
-  const anyHost = hostname === '' || hostname === '*';
-  const catchAll = anyHost && pathSource === '';
+  if (host !== undefined) {
+    // Where the rule stands: only a hostname that could be read says whether it matches everything.
+    attempt(problems, undefined, () => checkPlace(host.hostname, pathSource, index, total));
+  }
+  const path = pathSource === '' ? undefined : attempt(problems, 'path', () => PathPattern.compile(pathSource, n));
+  const originRequest = mergeOriginRequest(defaults, r.originRequest ?? {});
+  attempt(problems, 'originRequest', () => {
+    checkOriginRequest(n, originRequest);
+    if (service === undefined) return;
+    checkTcpOptions(n, service, originRequest, r.originRequest);
+    originRequest.healthCheck = ruleHealthCheck(n, service, globalHealth, r.originRequest?.healthCheck);
+  });
+  if (problems.length > before || service === undefined || host === undefined) return undefined;
+  return new IngressRule({
+    index,
+    hostname: host.hostname,
+    punycodeHostname: host.punycode,
+    path,
+    pathSource,
+    service,
+    originRequest,
+    caPem: undefined,
+    clientCert: undefined,
+  });
+}
+
+/** Only the last rule, and it always, matches every request. */
+function checkPlace(hostname: string, pathSource: string, index: number, total: number): void {
+  const n = index + 1;
+  const catchAll = (hostname === '' || hostname === '*') && pathSource === '';
   const last = index === total - 1;
   if (last && !catchAll) {
     throw new IngressError(
@@ -153,32 +209,19 @@ function validateRule(
       'give it a hostname or a path, or move it to the end of the list',
     );
   }
-  let punycodeHostname: string | undefined;
-  if (!anyHost) {
-    const wild = hostname.startsWith('*.');
-    const ascii = domainToASCII(wild ? hostname.slice(2) : hostname);
-    if (ascii === '') {
-      throw new IngressError(n, `hostname "${hostname}" is not a valid domain name`, 'write e.g. "app.example.com"');
-    }
-    const puny = wild ? `*.${ascii}` : ascii;
-    if (puny !== hostname) punycodeHostname = puny;
+}
+
+/** The hostname as matched, and its punycode form when that differs. */
+function checkedHostname(raw: string, n: number): { hostname: string; punycode: string | undefined } {
+  const hostname = validateHostname(raw, n);
+  if (hostname === '' || hostname === '*') return { hostname, punycode: undefined };
+  const wild = hostname.startsWith('*.');
+  const ascii = domainToASCII(wild ? hostname.slice(2) : hostname);
+  if (ascii === '') {
+    throw new IngressError(n, `hostname "${hostname}" is not a valid domain name`, 'write e.g. "app.example.com"');
   }
-  const path = pathSource === '' ? undefined : PathPattern.compile(pathSource, n);
-  const originRequest = mergeOriginRequest(defaults, r.originRequest ?? {});
-  checkOriginRequest(n, originRequest);
-  checkTcpOptions(n, service, originRequest, r.originRequest);
-  originRequest.healthCheck = ruleHealthCheck(n, service, globalHealth, r.originRequest?.healthCheck);
-  return new IngressRule({
-    index,
-    hostname,
-    punycodeHostname,
-    path,
-    pathSource,
-    service,
-    originRequest,
-    caPem: undefined,
-    clientCert: undefined,
-  });
+  const puny = wild ? `*.${ascii}` : ascii;
+  return { hostname, punycode: puny === hostname ? undefined : puny };
 }
 
 function validateHostname(raw: string, n: number): string {
@@ -207,167 +250,4 @@ function validateHostname(raw: string, n: number): string {
     );
   }
   return h;
-}
-
-function checkOriginRequest(n: number | undefined, o: OriginRequestConfig): void {
-  const where = 'originRequest';
-  const durations: [keyof OriginRequestConfig, number][] = [
-    ['connectTimeoutMs', o.connectTimeoutMs],
-    ['tlsTimeoutMs', o.tlsTimeoutMs],
-    ['keepAliveTimeoutMs', o.keepAliveTimeoutMs],
-  ];
-  for (const [key, ms] of durations) {
-    if (!(ms > 0)) {
-      const name = key.replace(/Ms$/, '');
-      throw new IngressError(n, `${where}.${name} must be longer than zero`, `write e.g. "${name}: 30s"`);
-    }
-  }
-  if (!(o.tcpKeepAliveMs >= 0)) {
-    throw new IngressError(n, `${where}.tcpKeepAlive cannot be negative`, 'write e.g. "tcpKeepAlive: 30s"');
-  }
-  if (!Number.isInteger(o.keepAliveConnections) || o.keepAliveConnections < 0) {
-    throw new IngressError(
-      n,
-      `${where}.keepAliveConnections must be a whole number of connections, 0 or more`,
-      'write e.g. "keepAliveConnections: 100"',
-    );
-  }
-  if (o.httpHostHeader !== undefined && !/^[^\s/]+$/.test(o.httpHostHeader)) {
-    throw new IngressError(
-      n,
-      `${where}.httpHostHeader "${o.httpHostHeader}" is not a host`,
-      'write a host name with an optional port, e.g. "httpHostHeader: app.internal:8080"',
-    );
-  }
-  if (o.access !== undefined) checkAccess(n, o.access);
-  checkFilePaths(n, o);
-}
-
-/**
- * The file paths of an originRequest, by shape only: they name files on the connector's host,
- * read when the connector applies the rules (never here: see the class comment).
- */
-function checkFilePaths(n: number | undefined, o: OriginRequestConfig): void {
-  const fields = [
-    ['caPool', o.caPool],
-    ['tlsClientCert', o.tlsClientCert],
-    ['tlsClientKey', o.tlsClientKey],
-  ] as const;
-  for (const [name, path] of fields) {
-    if (path === undefined) continue;
-    const problem = filePathProblem(path);
-    if (problem !== undefined) {
-      throw new IngressError(
-        n,
-        `originRequest.${name} ${problem}`,
-        "write the path of a PEM file on the connector's host, e.g. /etc/warren/origin.pem or ~/origin.pem",
-      );
-    }
-  }
-  if ((o.tlsClientCert === undefined) !== (o.tlsClientKey === undefined)) {
-    const [set, missing] =
-      o.tlsClientCert === undefined ? ['tlsClientKey', 'tlsClientCert'] : ['tlsClientCert', 'tlsClientKey'];
-    throw new IngressError(
-      n,
-      `originRequest sets ${set} without ${missing}`,
-      'set both: tlsClientCert to the PEM certificate and tlsClientKey to its PEM private key',
-    );
-  }
-}
-
-function checkAccess(n: number | undefined, a: AccessConfig): void {
-  if (a.required && a.teamName === '' && a.audTag.length > 0) {
-    throw new IngressError(
-      n,
-      'originRequest.access has audTag but no teamName',
-      'add "teamName: <your team>" (the <team> in <team>.access.<domain>)',
-    );
-  }
-}
-
-/**
- * The rule's health check: its own fields over the global ones over the defaults. Only rules
- * reaching an origin over HTTP (http(s), unix:) are checked; the others do not inherit the global one.
- */
-function ruleHealthCheck(
-  n: number,
-  service: OriginService,
-  global: HealthCheckOverrides | undefined,
-  own: HealthCheckOverrides | undefined,
-): HealthCheckConfig | undefined {
-  if (own === undefined && global === undefined) return undefined;
-  if (service.kind !== 'http' && service.kind !== 'unix') {
-    if (own === undefined) return undefined;
-    throw new IngressError(
-      n,
-      `originRequest.healthCheck needs an http(s) or unix: service to check, but the service is "${describeService(service)}"`,
-      'remove healthCheck from this rule, or point the rule at an http://, https:// or unix: origin',
-    );
-  }
-  if (own !== undefined) checkHealthCheckFields(n, own);
-  const where = 'originRequest.healthCheck';
-  const inherited = own === undefined ? ' (the global originRequest.healthCheck sets none)' : '';
-  const path = own?.path ?? global?.path;
-  const intervalMs = own?.intervalMs ?? global?.intervalMs;
-  if (path === undefined) {
-    throw new IngressError(
-      n,
-      `${where} has no path${inherited}`,
-      'add the path the origin answers health checks on, e.g. "path: /healthz"',
-    );
-  }
-  if (intervalMs === undefined) {
-    throw new IngressError(n, `${where} has no interval${inherited}`, 'add how often to check, e.g. "interval: 10s"');
-  }
-  return {
-    path,
-    intervalMs,
-    timeoutMs: own?.timeoutMs ?? global?.timeoutMs ?? DEFAULT_HEALTH_CHECK_TIMEOUT_MS,
-    unhealthyThreshold:
-      own?.unhealthyThreshold ?? global?.unhealthyThreshold ?? DEFAULT_HEALTH_CHECK_UNHEALTHY_THRESHOLD,
-  };
-}
-
-/** The global `healthCheck`, complete (every rule with an HTTP origin inherits it) or undefined. */
-function globalHealthCheck(global: HealthCheckOverrides | undefined): HealthCheckConfig | undefined {
-  if (global === undefined) return undefined;
-  checkHealthCheckFields(undefined, global);
-  if (global.path === undefined || global.intervalMs === undefined) return undefined; // completed by the rules
-  return {
-    path: global.path,
-    intervalMs: global.intervalMs,
-    timeoutMs: global.timeoutMs ?? DEFAULT_HEALTH_CHECK_TIMEOUT_MS,
-    unhealthyThreshold: global.unhealthyThreshold ?? DEFAULT_HEALTH_CHECK_UNHEALTHY_THRESHOLD,
-  };
-}
-
-/** Checks the fields a `healthCheck` sets (whether it is complete is checked per rule). */
-function checkHealthCheckFields(n: number | undefined, h: HealthCheckOverrides): void {
-  const where = 'originRequest.healthCheck';
-  // Printable ASCII only: node refuses to send anything else unencoded.
-  if (h.path !== undefined && !/^\/[!-~]*$/.test(h.path)) {
-    throw new IngressError(
-      n,
-      `${where}.path "${h.path}" is not a URL path`,
-      'write a path starting with "/", with spaces and non-ASCII characters percent-encoded, e.g. "path: /healthz"',
-    );
-  }
-  if (h.intervalMs !== undefined && !(h.intervalMs >= MIN_HEALTH_CHECK_INTERVAL_MS)) {
-    throw new IngressError(
-      n,
-      `${where}.interval must be at least ${MIN_HEALTH_CHECK_INTERVAL_MS}ms`,
-      'write e.g. "interval: 10s"',
-    );
-  }
-  if (h.timeoutMs !== undefined && !(h.timeoutMs > 0)) {
-    throw new IngressError(n, `${where}.timeout must be longer than zero`, 'write e.g. "timeout: 2s"');
-  }
-  const t = h.unhealthyThreshold;
-  if (t !== undefined && (!Number.isInteger(t) || t < 1)) {
-    throw new IngressError(
-      n,
-      `${where}.unhealthyThreshold must be a whole number of failed checks, 1 or more`,
-      'write e.g. "unhealthyThreshold: 2"',
-    );
-  }
 }

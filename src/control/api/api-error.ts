@@ -15,6 +15,8 @@ export class ApiError extends WarrenError {
    * error's `source.pointer` so a form can show the message next to that field.
    */
   pointer: string | undefined;
+  /** More errors answered with this one, each its own entry of `errors` (every invalid field at once). */
+  also: readonly ApiError[] = [];
 
   constructor(code: WarrenErrorCode, message: string, status?: number) {
     super(code, message);
@@ -37,6 +39,14 @@ export class ApiError extends WarrenError {
 
   static invalid(message: string): ApiError {
     return new ApiError('WARREN_API_INVALID', message);
+  }
+
+  /** Several errors in one answer: the first, with the others in `also` (none may be empty). */
+  static several(errors: readonly ApiError[]): ApiError {
+    const [first, ...rest] = errors;
+    if (first === undefined) throw new TypeError('ApiError.several needs at least one error');
+    first.also = rest;
+    return first;
   }
 
   /** This error, tied to one body field (see `pointer`). */

@@ -114,7 +114,12 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
       void reply.header('retry-after', String(e.retryAfterSeconds));
     }
     const pointer = e instanceof ApiError ? e.pointer : undefined;
-    void reply.code(e.status).send(envelopeOf(e.cfCode, e.message, e.code, pointer));
+    const body = envelopeOf(e.cfCode, e.message, e.code, pointer);
+    // Several invalid fields at once: one entry each, in order.
+    for (const more of e instanceof ApiError ? e.also : []) {
+      body.errors.push(envelopeOf(more.cfCode, more.message, more.code, more.pointer).errors[0] as ApiErrorEntry);
+    }
+    void reply.code(e.status).send(body);
   });
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0] ?? '';
@@ -163,6 +168,13 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
 const MAX_PARAM_LENGTH = 100; // fastify's default maxParamLength (characters)
 const ROUTE_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
+interface ApiErrorEntry {
+  code: number;
+  message: string;
+  warren_code: string;
+  source?: { pointer: string };
+}
+
 /** The Cloudflare error envelope: every API failure, from a route or from before routing. */
 function envelopeOf(
   code: number,
@@ -171,7 +183,7 @@ function envelopeOf(
   pointer?: string,
 ): {
   success: false;
-  errors: { code: number; message: string; warren_code: string; source?: { pointer: string } }[];
+  errors: ApiErrorEntry[];
   messages: [];
   result: null;
 } {

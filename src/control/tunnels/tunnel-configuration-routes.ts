@@ -2,6 +2,7 @@
 // touches a filesystem (the index also exports config.yml's reader). A tenant's configuration
 // is checked by shape here; the files it names are read by the connector on its own host.
 // test/configuration-paths-control.test.ts walks this import graph.
+import { ConfigErrors } from '../../connector/config/config-errors.js';
 import { parseRemoteConfig } from '../../connector/config/remote-config.js';
 import { WarrenError } from '../../errors/index.js';
 import { MAX_CONFIG_PUSH_BYTES } from '../../protocol/index.js';
@@ -11,6 +12,7 @@ import { type ApiRoute, ID_PARAM, route } from '../api/api-route.js';
 import type { ControlContext } from '../api/control-context.js';
 import { ok } from '../api/envelope.js';
 import { audit, byApi } from '../audit/audit-trail.js';
+import { configurationErrors } from './configuration-errors.js';
 import { tunnelFor } from './tunnel-routes.js';
 
 /** Room the push's own fields (`{"version":2147483647,"config":…}`) take around the configuration. */
@@ -121,6 +123,7 @@ export function tunnelConfigurationRoutes(ctx: ControlContext): ApiRoute[] {
         try {
           rules = parseRemoteConfig(body.config).ingress.rules.length;
         } catch (err) {
+          if (err instanceof ConfigErrors) throw configurationErrors(err);
           if (err instanceof WarrenError) throw ApiError.invalid(err.message);
           throw err;
         }

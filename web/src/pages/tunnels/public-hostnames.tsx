@@ -13,17 +13,30 @@ function zoneOf(host: string, zones: readonly Zone[]): Zone | undefined {
 }
 
 /**
- * Where the errors of PUT /configurations go: an error whose `source.pointer` ends in a field
- * goes under that field. The endpoint names no pointer for the connector's own checks of a rule
- * (WARREN_API_INVALID): by then its hostname passed the route and its path the check here, so
- * such an error goes under the service.
+ * Where the errors of PUT /configurations go. The API answers every problem at once, one entry
+ * each with its `source.pointer` (`/config/ingress/2/path`): those of the rule being saved go
+ * under its field (all of them, one per line), and anything else about that rule (its
+ * originRequest, its place in the list) under the service. An unpointed WARREN_API_INVALID is
+ * about the rule too.
  */
-function configErrors(err: ApiError): FieldErrors | undefined {
-  const pointed = (f: RuleField) => err.errors.find((e) => e.source?.pointer?.endsWith(`/${f}`) === true)?.message;
-  const found: FieldErrors = { hostname: pointed('hostname'), path: pointed('path'), service: pointed('service') };
-  if (found.hostname !== undefined || found.path !== undefined || found.service !== undefined) return found;
-  const rule = err.errors.find((e) => e.source?.pointer === undefined && e.warren_code === 'WARREN_API_INVALID');
-  return rule === undefined ? undefined : { service: rule.message };
+function configErrors(err: ApiError, index: number): FieldErrors | undefined {
+  const rule = `/config/ingress/${index}`;
+  const found: FieldErrors = {};
+  for (const e of err.errors) {
+    const p = e.source?.pointer;
+    const field: RuleField | undefined =
+      p === `${rule}/hostname`
+        ? 'hostname'
+        : p === `${rule}/path`
+          ? 'path'
+          : p === rule ||
+              p?.startsWith(`${rule}/`) === true ||
+              (p === undefined && e.warren_code === 'WARREN_API_INVALID')
+            ? 'service'
+            : undefined;
+    if (field !== undefined) found[field] = found[field] === undefined ? e.message : `${found[field]}\n${e.message}`;
+  }
+  return Object.keys(found).length > 0 ? found : undefined;
 }
 
 /** What is wrong with a path pattern, checked here so the server's unpointed errors are about the service. */
@@ -118,14 +131,17 @@ export function PublicHostnames({ path }: { path: { account_id: string; tunnel_i
     if (local.hostname !== undefined || local.path !== undefined || local.service !== undefined) {
       return setErrors(local);
     }
+    // A route this save creates goes again if the configuration is refused: nothing of it stays.
+    let newRoute = false;
     if (prior?.hostname !== hostname && zone !== undefined) {
       try {
-        await change(() =>
+        const routed = await change(() =>
           api.put('/zones/{zone_id}/tunnels/{tunnel_id}/routes', {
             path: { zone_id: zone.id, tunnel_id: path.tunnel_id },
             body: { type: 'dns', user_hostname: hostname },
           }),
         );
+        newRoute = typeof routed === 'object' && routed !== null && 'cname' in routed && routed.cname === 'new';
       } catch (err) {
         // Everything the route refuses (outside the zone, the apex, a record in the way) is about the hostname.
         if (!(err instanceof ApiError) || err.status >= 500) throw err;
@@ -135,8 +151,16 @@ export function PublicHostnames({ path }: { path: { account_id: string; tunnel_i
     try {
       await put(next);
     } catch (err) {
-      const found = err instanceof ApiError ? configErrors(err) : undefined;
+      const found = err instanceof ApiError ? configErrors(err, draft.index ?? rules.length) : undefined;
       if (found === undefined) throw err;
+      if (newRoute) {
+        await change(() =>
+          api.del('/accounts/{account_id}/tunnel_routes', {
+            path: { account_id: path.account_id },
+            query: { hostname },
+          }),
+        );
+      }
       return setErrors(found);
     }
     setDraft(undefined);

@@ -57,7 +57,7 @@ describe('quick tunnels on several edges', { skip: PG_SKIP }, () => {
         return last === 200;
       },
       10_000,
-      "the quick tunnel answers at b",
+      'the quick tunnel answers at b',
     );
     assert.ok(
       origin.seen.some((r) => r.url === '/echo?at=b'),
@@ -84,7 +84,7 @@ describe('quick tunnels on several edges', { skip: PG_SKIP }, () => {
         return last === 200;
       },
       15_000,
-      "the quick tunnel answers at b after a was killed",
+      'the quick tunnel answers at b after a was killed',
     );
   });
 });

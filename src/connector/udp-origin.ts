@@ -3,8 +3,9 @@ import { isIP } from 'node:net';
 import type { MuxStream, RequestHead } from '../protocol/index.js';
 import { headerValue, type IngressRule } from './ingress/index.js';
 import type { OriginContext, OriginHandler } from './origin-handler.js';
+import { acceptSession } from './tcp/accept-session.js';
 import { DatagramReader, frameDatagram } from './tcp/datagram-frames.js';
-import { WsDecoder, WsEncoder, websocketAccept } from './tcp/ws-frames.js';
+import { WsDecoder, WsEncoder } from './tcp/ws-frames.js';
 
 /** Bytes of replies held for a stream that has no credit; past it, replies are dropped (UDP may drop). */
 export const UDP_QUEUE_BYTES = 1024 * 1024; // 1 MiB per flow
@@ -69,22 +70,13 @@ export class UdpOrigin implements OriginHandler {
   #flow(stream: MuxStream, head: RequestHead, socket: Socket, key: string): void {
     const { metrics } = this.#context;
     const udp = metrics?.udp;
-    if (udp !== undefined) {
-      udp.active++;
-      udp.total++;
-    }
-    metrics?.responded(101);
-    const started = Date.now();
+    const started = acceptSession(stream, key, metrics, udp);
     const idleMs = this.#rule.originRequest.udpIdleTimeoutMs;
     let up = 0;
     let down = 0;
     let dropped = 0;
     let reason = 'client closed';
     let failed = false;
-    stream.respond({
-      status: 101,
-      headers: ['upgrade', 'websocket', 'connection', 'Upgrade', 'sec-websocket-accept', websocketAccept(key)],
-    });
     let idle: NodeJS.Timeout | undefined;
     const touch = (): void => {
       idle?.refresh();

@@ -150,23 +150,7 @@ export function originRequestHeaders(
     out.push(name, raw[i + 1] as string);
   }
   if (authority !== undefined) out.push('Host', authority);
-  const { ip } = added;
-  out.push(
-    'X-Forwarded-For',
-    priorForwardedFor === undefined || priorForwardedFor === '' ? ip : `${priorForwardedFor}, ${ip}`,
-    'X-Forwarded-Proto',
-    added.scheme,
-    'Cf-Connecting-IP',
-    ip,
-    'Cf-Ray',
-    added.ray,
-    'Cf-Visitor',
-    added.visitor,
-    'Cf-Warp-Tag-Id',
-    added.connectorId,
-  );
-  if (added.access !== undefined) for (const x of added.access) out.push(x);
-  return out;
+  return withEdgeAdded(out, priorForwardedFor, added);
 }
 
 /** The same list as originRequestHeaders, by composition of the steps (kept for tests and readers). */
@@ -180,6 +164,11 @@ export function originRequestHeadersByParts(
   const owned = added.access === undefined ? EDGE_OWNED : EDGE_OWNED_BEHIND_ACCESS;
   const out = forwardedHeaders(withoutOwned(raw, owned), owned, upgrade, authority);
   if (out === undefined) return undefined;
+  return withEdgeAdded(out, priorForwardedFor, added);
+}
+
+/** Appends the edge's own fields to `out` (X-Forwarded-For keeps the visitor's list and adds the address). */
+function withEdgeAdded(out: string[], priorForwardedFor: string | undefined, added: EdgeAddedHeaders): string[] {
   const { ip } = added;
   out.push(
     'X-Forwarded-For',

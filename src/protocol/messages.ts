@@ -131,7 +131,8 @@ export class HeadError extends WarrenError<'WARREN_REQUEST_INVALID'> {
 export const MAX_HEAD_FIELDS = 1000; // header fields (name-value pairs) in one head
 export const MAX_HEAD_BYTES = 128 * 1024; // 128 KiB for one encoded head (UTF-8, NUL-joined)
 
-function parseJson(payload: Buffer, what: string): Record<string, unknown> {
+/** A frame payload that must be one JSON object; anything else is a MessageError naming `what`. */
+export function parseJson(payload: Buffer, what: string): Record<string, unknown> {
   let v: unknown;
   try {
     v = JSON.parse(payload.toString('utf8'));

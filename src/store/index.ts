@@ -21,7 +21,7 @@ export {
 export { DnsZoneReader, type ServedRecord, type ServedZone } from './dns-zone-reader.js';
 export { EdgeCertificateStore } from './edge-certificate-store.js';
 export { EdgeMemberStore, type PeerLinkRow } from './edge-member-store.js';
-export { FeedReload, type FeedReloadOptions } from './feed-reload.js';
+export { FeedCache, FeedReload, type FeedReloadOptions } from './feed-reload.js';
 export {
   DATABASE_FAULT_CODES,
   DATABASE_FAULT_WORDS,

@@ -2,7 +2,7 @@ import { connect, type Socket } from 'node:net';
 import type { MuxStream, RequestHead } from '../protocol/index.js';
 import { bastionAllows, headerValue, type IngressRule } from './ingress/index.js';
 import type { OriginContext, OriginHandler } from './origin-handler.js';
-import { acceptSession } from './tcp/accept-session.js';
+import { acceptSession, sessionKeyOf } from './tcp/accept-session.js';
 import { proxyProtocolHeader } from './tcp/proxy-protocol.js';
 import { WsDecoder, WsEncoder } from './tcp/ws-frames.js';
 
@@ -35,16 +35,14 @@ export class TcpOrigin implements OriginHandler {
   serve(stream: MuxStream, head: RequestHead): void {
     const { metrics, logger } = this.#context;
     const ray = headerValue(head.headers, 'cf-ray');
-    const key = headerValue(head.headers, 'sec-websocket-key');
-    const upgrade = headerValue(head.headers, 'upgrade')?.toLowerCase();
-    metrics?.requestStarted(false);
-    if (head.upgrade !== true || upgrade !== 'websocket' || key === undefined) {
-      metrics?.requestErrors.inc({ code: 'WARREN_ORIGIN_ERROR' });
-      const message = `${this.#label} is a TCP service: reach it with \`warren access tcp --hostname HOST\` (or ssh, rdp, smb), not with HTTP`;
-      logger?.info({ rayId: ray, code: 'WARREN_ORIGIN_ERROR', rule: this.#rule.index + 1 }, message);
-      stream.reset('WARREN_ORIGIN_ERROR', message);
-      return;
-    }
+    const key = sessionKeyOf(
+      stream,
+      head,
+      this.#context,
+      this.#rule.index + 1,
+      `${this.#label} is a TCP service: reach it with \`warren access tcp --hostname HOST\` (or ssh, rdp, smb), not with HTTP`,
+    );
+    if (key === undefined) return;
     let host = this.#host;
     let port = this.#port;
     const o = this.#rule.originRequest;

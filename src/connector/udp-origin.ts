@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import type { MuxStream, RequestHead } from '../protocol/index.js';
 import { headerValue, type IngressRule } from './ingress/index.js';
 import type { OriginContext, OriginHandler } from './origin-handler.js';
-import { acceptSession } from './tcp/accept-session.js';
+import { acceptSession, sessionKeyOf } from './tcp/accept-session.js';
 import { DatagramReader, frameDatagram } from './tcp/datagram-frames.js';
 import { WsDecoder, WsEncoder } from './tcp/ws-frames.js';
 
@@ -36,16 +36,14 @@ export class UdpOrigin implements OriginHandler {
   serve(stream: MuxStream, head: RequestHead): void {
     const { metrics, logger } = this.#context;
     const ray = headerValue(head.headers, 'cf-ray');
-    const key = headerValue(head.headers, 'sec-websocket-key');
-    const upgrade = headerValue(head.headers, 'upgrade')?.toLowerCase();
-    metrics?.requestStarted(false);
-    if (head.upgrade !== true || upgrade !== 'websocket' || key === undefined) {
-      metrics?.requestErrors.inc({ code: 'WARREN_ORIGIN_ERROR' });
-      const message = `${this.#label} is a UDP service: reach it with \`warren access udp --hostname HOST --url 127.0.0.1:PORT\`, not with HTTP`;
-      logger?.info({ rayId: ray, code: 'WARREN_ORIGIN_ERROR', rule: this.#rule.index + 1 }, message);
-      stream.reset('WARREN_ORIGIN_ERROR', message);
-      return;
-    }
+    const key = sessionKeyOf(
+      stream,
+      head,
+      this.#context,
+      this.#rule.index + 1,
+      `${this.#label} is a UDP service: reach it with \`warren access udp --hostname HOST --url 127.0.0.1:PORT\`, not with HTTP`,
+    );
+    if (key === undefined) return;
     const socket = createSocket(isIP(this.#host) === 6 ? 'udp6' : 'udp4');
     let connected = false;
     socket.once('error', (err) => {

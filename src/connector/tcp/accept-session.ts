@@ -1,5 +1,7 @@
-import type { MuxStream } from '../../protocol/index.js';
+import type { MuxStream, RequestHead } from '../../protocol/index.js';
 import type { ConnectorMetrics } from '../connector-metrics.js';
+import { headerValue } from '../ingress/index.js';
+import type { OriginContext } from '../origin-handler.js';
 import { websocketAccept } from './ws-frames.js';
 
 /**
@@ -22,4 +24,27 @@ export function acceptSession(
     headers: ['upgrade', 'websocket', 'connection', 'Upgrade', 'sec-websocket-accept', websocketAccept(key)],
   });
   return Date.now();
+}
+
+/**
+ * The client's Sec-WebSocket-Key of a tcp:// or udp:// request, counted as started; undefined when
+ * it is not a WebSocket upgrade: then it is counted as an origin error, logged, and the stream is
+ * reset with `notHttp` (what to run instead).
+ */
+export function sessionKeyOf(
+  stream: MuxStream,
+  head: RequestHead,
+  context: OriginContext,
+  rule: number,
+  notHttp: string,
+): string | undefined {
+  const { metrics, logger } = context;
+  const key = headerValue(head.headers, 'sec-websocket-key');
+  const upgrade = headerValue(head.headers, 'upgrade')?.toLowerCase();
+  metrics?.requestStarted(false);
+  if (head.upgrade === true && upgrade === 'websocket' && key !== undefined) return key;
+  metrics?.requestErrors.inc({ code: 'WARREN_ORIGIN_ERROR' });
+  logger?.info({ rayId: headerValue(head.headers, 'cf-ray'), code: 'WARREN_ORIGIN_ERROR', rule }, notHttp);
+  stream.reset('WARREN_ORIGIN_ERROR', notHttp);
+  return undefined;
 }

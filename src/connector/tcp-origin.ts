@@ -35,13 +35,7 @@ export class TcpOrigin implements OriginHandler {
   serve(stream: MuxStream, head: RequestHead): void {
     const { metrics, logger } = this.#context;
     const ray = headerValue(head.headers, 'cf-ray');
-    const key = sessionKeyOf(
-      stream,
-      head,
-      this.#context,
-      this.#rule.index + 1,
-      `${this.#label} is a TCP service: reach it with \`warren access tcp --hostname HOST\` (or ssh, rdp, smb), not with HTTP`,
-    );
+    const key = sessionKeyOf(stream, head, this.#context, { index: this.#rule.index, label: this.#label, kind: 'tcp' });
     if (key === undefined) return;
     let host = this.#host;
     let port = this.#port;

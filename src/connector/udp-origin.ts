@@ -36,13 +36,7 @@ export class UdpOrigin implements OriginHandler {
   serve(stream: MuxStream, head: RequestHead): void {
     const { metrics, logger } = this.#context;
     const ray = headerValue(head.headers, 'cf-ray');
-    const key = sessionKeyOf(
-      stream,
-      head,
-      this.#context,
-      this.#rule.index + 1,
-      `${this.#label} is a UDP service: reach it with \`warren access udp --hostname HOST --url 127.0.0.1:PORT\`, not with HTTP`,
-    );
+    const key = sessionKeyOf(stream, head, this.#context, { index: this.#rule.index, label: this.#label, kind: 'udp' });
     if (key === undefined) return;
     const socket = createSocket(isIP(this.#host) === 6 ? 'udp6' : 'udp4');
     let connected = false;

@@ -117,7 +117,7 @@ export function originRequestHeaders(
   authority: string | undefined,
   added: EdgeAddedHeaders,
 ): string[] | undefined {
-  const owned = added.access === undefined ? EDGE_OWNED : EDGE_OWNED_BEHIND_ACCESS;
+  const owned = ownedFieldsOf(added);
   let hosts = 0;
   let named: Set<string> | undefined;
   for (let i = 0; i < raw.length; i += 2) {
@@ -154,17 +154,17 @@ export function originRequestHeaders(
 }
 
 /** The same list as originRequestHeaders, by composition of the steps (kept for tests and readers). */
-export function originRequestHeadersByParts(
-  raw: readonly string[],
-  priorForwardedFor: string | undefined,
-  upgrade: boolean,
-  authority: string | undefined,
-  added: EdgeAddedHeaders,
-): string[] | undefined {
-  const owned = added.access === undefined ? EDGE_OWNED : EDGE_OWNED_BEHIND_ACCESS;
+export function originRequestHeadersByParts(...args: Parameters<typeof originRequestHeaders>): string[] | undefined {
+  const [raw, priorForwardedFor, upgrade, authority, added] = args;
+  const owned = ownedFieldsOf(added);
   const out = forwardedHeaders(withoutOwned(raw, owned), owned, upgrade, authority);
   if (out === undefined) return undefined;
   return withEdgeAdded(out, priorForwardedFor, added);
+}
+
+/** The fields only the edge may set: behind the Access gate, the service token's credentials too. */
+function ownedFieldsOf(added: EdgeAddedHeaders): ReadonlySet<string> {
+  return added.access === undefined ? EDGE_OWNED : EDGE_OWNED_BEHIND_ACCESS;
 }
 
 /** Appends the edge's own fields to `out` (X-Forwarded-For keeps the visitor's list and adds the address). */

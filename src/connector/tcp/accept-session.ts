@@ -26,17 +26,22 @@ export function acceptSession(
   return Date.now();
 }
 
+/** What to run instead of HTTP, per kind of session. */
+const CLIENT_OF: Readonly<Record<'tcp' | 'udp', string>> = {
+  tcp: '`warren access tcp --hostname HOST` (or ssh, rdp, smb)',
+  udp: '`warren access udp --hostname HOST --url 127.0.0.1:PORT`',
+};
+
 /**
  * The client's Sec-WebSocket-Key of a tcp:// or udp:// request, counted as started; undefined when
  * it is not a WebSocket upgrade: then it is counted as an origin error, logged, and the stream is
- * reset with `notHttp` (what to run instead).
+ * reset with a message naming the client to run instead.
  */
 export function sessionKeyOf(
   stream: MuxStream,
   head: RequestHead,
   context: OriginContext,
-  rule: number,
-  notHttp: string,
+  rule: { index: number; label: string; kind: 'tcp' | 'udp' },
 ): string | undefined {
   const { metrics, logger } = context;
   const key = headerValue(head.headers, 'sec-websocket-key');
@@ -44,7 +49,11 @@ export function sessionKeyOf(
   metrics?.requestStarted(false);
   if (head.upgrade === true && upgrade === 'websocket' && key !== undefined) return key;
   metrics?.requestErrors.inc({ code: 'WARREN_ORIGIN_ERROR' });
-  logger?.info({ rayId: headerValue(head.headers, 'cf-ray'), code: 'WARREN_ORIGIN_ERROR', rule }, notHttp);
+  const notHttp = `${rule.label} is a ${rule.kind.toUpperCase()} service: reach it with ${CLIENT_OF[rule.kind]}, not with HTTP`;
+  logger?.info(
+    { rayId: headerValue(head.headers, 'cf-ray'), code: 'WARREN_ORIGIN_ERROR', rule: rule.index + 1 },
+    notHttp,
+  );
   stream.reset('WARREN_ORIGIN_ERROR', notHttp);
   return undefined;
 }

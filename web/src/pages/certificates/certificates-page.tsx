@@ -1,7 +1,6 @@
 import { useState } from 'react';
-import { ApiError, api, apiKey, type Body, type Certificate, messageOf, useApiMutation, useApiQuery } from '../../api';
+import { ApiError, api, apiKey, type Body, type Certificate, useApiMutation, useApiQuery } from '../../api';
 import type { PageProps } from '../../routes';
-import { useAccount } from '../../session';
 import {
   Alert,
   Dialog,
@@ -15,6 +14,7 @@ import {
   useConfirm,
 } from '../../ui';
 import type { BrowserKey } from './browser-csr';
+import { useZoneChoice, ZonePicker } from './zone-choice';
 
 type Validity = NonNullable<Body<'post', '/certificates'>['requested_validity']>;
 
@@ -35,10 +35,8 @@ interface Issued {
 
 /** Origin certificates per zone: list, create (key made in the browser, or a pasted CSR), revoke. */
 export function CertificatesPage(_: PageProps) {
-  const { account } = useAccount();
-  const zones = useApiQuery('/zones', { query: { 'account.id': account.id, per_page: 50 } });
-  const [zoneId, setZoneId] = useState<string | undefined>(undefined);
-  const zone = zones.data?.find((z) => z.id === zoneId) ?? zones.data?.[0];
+  const choice = useZoneChoice();
+  const { zone } = choice;
   const certs = useApiQuery(
     '/certificates',
     { query: { zone_id: zone?.id ?? '', per_page: 100 } },
@@ -114,16 +112,8 @@ export function CertificatesPage(_: PageProps) {
           },
         }}
       />
-      {zones.error === null ? null : <Alert>{messageOf(zones.error)}</Alert>}
       {notice === undefined ? null : <Alert kind="success">{notice}</Alert>}
-      {zones.data !== undefined && zones.data.length > 1 ? (
-        <SelectField
-          label="Zone"
-          value={zone?.id ?? ''}
-          onChange={(e) => setZoneId(e.target.value)}
-          options={zones.data.map((z) => [z.id, z.name] as const)}
-        />
-      ) : null}
+      <ZonePicker choice={choice} what="origin certificates" />
       {issued === undefined ? null : (
         <ShownOnce
           title={`Certificate issued for ${issued.cert.hostnames.join(', ')}`}
@@ -153,9 +143,7 @@ export function CertificatesPage(_: PageProps) {
           onDone={() => setIssued(undefined)}
         />
       )}
-      {zone === undefined && zones.data !== undefined ? (
-        <p>No zone yet: origin certificates cover names in your zones.</p>
-      ) : (
+      {choice.none ? null : (
         <QueryTable
           query={certs}
           caption={`Origin certificates of ${zone?.name ?? ''}`}

@@ -12,6 +12,7 @@ import {
   ShownOnce,
   StatusBadge,
   useConfirm,
+  useTextField,
 } from '../../ui';
 import type { BrowserKey } from './browser-csr';
 import { useZoneChoice, ZonePicker } from './zone-choice';
@@ -45,17 +46,16 @@ export function CertificatesPage(_: PageProps) {
   const change = useApiMutation([apiKey('/certificates')]);
   const confirm = useConfirm();
   const [creating, setCreating] = useState(false);
-  const [hostnames, setHostnames] = useState('');
+  const hostnames = useTextField();
   const [mode, setMode] = useState<'ecdsa' | 'rsa' | 'csr'>('ecdsa');
   const [csr, setCsr] = useState('');
   const [validity, setValidity] = useState<`${Validity}`>('5475');
-  const [hostError, setHostError] = useState<string | undefined>(undefined);
   const [issued, setIssued] = useState<Issued | undefined>(undefined);
   const [notice, setNotice] = useState<string | undefined>(undefined);
 
   const create = async () => {
-    setHostError(undefined);
-    const names = hostnames
+    hostnames.setError(undefined);
+    const names = hostnames.value
       .split(/[\s,]+/)
       .map((h) => h.trim())
       .filter((h) => h !== '');
@@ -77,7 +77,7 @@ export function CertificatesPage(_: PageProps) {
       // Hostname problems go next to the hostnames field; the rest above the form.
       const hostProblem = err instanceof ApiError ? err.forField('hostnames', ['WARREN_CERT_HOSTNAME']) : undefined;
       if (hostProblem === undefined) throw err;
-      setHostError(hostProblem);
+      hostnames.setError(hostProblem);
     }
   };
 
@@ -106,8 +106,7 @@ export function CertificatesPage(_: PageProps) {
           label: 'Create a certificate',
           disabled: zone === undefined,
           onClick: () => {
-            setHostnames(zone === undefined ? '' : `${zone.name}, *.${zone.name}`);
-            setHostError(undefined);
+            hostnames.reset(zone === undefined ? '' : `${zone.name}, *.${zone.name}`);
             setCreating(true);
           },
         }}
@@ -181,11 +180,8 @@ export function CertificatesPage(_: PageProps) {
         <Field
           label="Hostnames"
           required
-          value={hostnames}
-          onChange={(e) => setHostnames(e.target.value)}
+          {...hostnames.props}
           hint="Separated by commas; a wildcard covers one level (*.example.com)."
-          error={hostError}
-          autoComplete="off"
         />
         <SelectField
           label="Private key"

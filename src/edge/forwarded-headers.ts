@@ -1,19 +1,20 @@
 import { HOP_BY_HOP, stripHopByHop } from '../protocol/index.js';
 
-/**
- * Names a visitor's `Connection` header may not remove: Host (the origin routes by it), and the
- * fields the edge itself sets for the origin.
- */
-const NEVER_HOP_BY_HOP = new Set([
-  'host',
+/** The fields the edge sets on every request to the origin (see withEdgeAdded). */
+const EDGE_SET = [
   'x-forwarded-for',
   'x-forwarded-proto',
   'cf-connecting-ip',
   'cf-ray',
   'cf-visitor',
   'cf-warp-tag-id',
-  'content-length',
-]);
+] as const;
+
+/**
+ * Names a visitor's `Connection` header may not remove: Host (the origin routes by it), and the
+ * fields the edge itself sets for the origin.
+ */
+const NEVER_HOP_BY_HOP = new Set(['host', ...EDGE_SET, 'content-length']);
 
 /**
  * The visitor's header list for the origin: without hop-by-hop fields, the fields `Connection`
@@ -48,12 +49,7 @@ export function forwardedHeaders(
 
 /** Headers a visitor may not set: the edge is their only author. */
 const EDGE_OWNED: ReadonlySet<string> = new Set([
-  'x-forwarded-for',
-  'x-forwarded-proto',
-  'cf-connecting-ip',
-  'cf-ray',
-  'cf-visitor',
-  'cf-warp-tag-id',
+  ...EDGE_SET,
   'cf-access-jwt-assertion',
   'cf-access-authenticated-user-email',
 ]);

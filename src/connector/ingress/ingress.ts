@@ -1,7 +1,6 @@
 import { domainToASCII } from 'node:url';
 import { WarrenError } from '../../errors/index.js';
 import { filePathProblem } from './file-path-problem.js';
-import { globalHealthCheck, ruleHealthCheck } from './health-check-rule.js';
 import { IngressError } from './ingress-error.js';
 import { IngressRule, type RuleFiles } from './ingress-rule.js';
 import {
@@ -15,6 +14,7 @@ import {
 import { parseOriginService } from './origin-service.js';
 import { PathPattern } from './path-pattern.js';
 import { requestHost, requestPath } from './request-target.js';
+import { globalHealthCheck, ruleHealthCheck } from './rule-health-check.js';
 import { checkTcpOptions } from './tcp-options-check.js';
 import type { UnvalidatedIngressRule } from './unvalidated-ingress-rule.js';
 

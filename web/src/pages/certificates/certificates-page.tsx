@@ -15,7 +15,7 @@ import {
   useTextField,
 } from '../../ui';
 import type { BrowserKey } from './browser-csr';
-import { useZoneChoice, ZonePicker } from './zone-choice';
+import { useZoneChoice, ZonePicker } from './zone-picker';
 
 type Validity = NonNullable<Body<'post', '/certificates'>['requested_validity']>;
 

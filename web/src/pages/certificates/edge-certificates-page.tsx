@@ -1,7 +1,7 @@
 import { type CertificatePack, useApiQuery } from '../../api';
 import type { PageProps } from '../../routes';
 import { Alert, PageHeader, QueryTable, StatusBadge } from '../../ui';
-import { useZoneChoice, ZonePicker } from './zone-choice';
+import { useZoneChoice, ZonePicker } from './zone-picker';
 
 const when = (iso: string | null) =>
   iso === null ? '—' : <time dateTime={iso}>{new Date(iso).toLocaleString()}</time>;

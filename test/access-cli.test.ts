@@ -151,14 +151,22 @@ describe('warren access login, curl and token against a real edge, connector and
     try {
       const transfer = new URL(page).searchParams.get('transfer') as string;
       const poll = `/cdn-cgi/access/cli/token?transfer=${transfer}&app_path=%2Fecho`;
-      assert.equal((await visit(port, 'app.example.com', poll)).status, 202, 'nothing before a login');
+      /** The poll answers 202 `{"status":"pending"}`: no token. */
+      const pending = async (why: string) => {
+        const r = await visit(port, 'app.example.com', poll);
+        assert.equal(r.status, 202, why);
+        assert.deepEqual(JSON.parse(r.body.toString()), { status: 'pending' }, why);
+      };
+      await pending('nothing before a login');
       const b = new AccessBrowser(port);
       const confirm = await logInAt(b, page);
       assert.equal(confirm.status, 200);
-      assert.equal((await visit(port, 'app.example.com', poll)).status, 202, 'a login alone hands out nothing');
+      assert.match(confirm.text, /Authorize warren CLI\?/);
+      await pending('a login alone hands out nothing');
       const forged = await b.request(page, { form: { csrf: 'x'.repeat(43) } });
       assert.equal(forged.status, 403, 'a confirmation without the page CSRF value is refused');
-      assert.equal((await visit(port, 'app.example.com', poll)).status, 202);
+      assert.match(forged.text, /The form expired\. Confirm again\./);
+      await pending('a forged confirmation hands out nothing');
       // Without a session (a page elsewhere posting the form), only the login redirect answers.
       const anonymous = await visit(port, 'app.example.com', new URL(page).pathname + new URL(page).search, {
         method: 'POST',
@@ -166,7 +174,8 @@ describe('warren access login, curl and token against a real edge, connector and
         body: `csrf=${AccessBrowser.field(confirm.text, 'csrf')}`,
       });
       assert.equal(anonymous.status, 302);
-      assert.equal((await visit(port, 'app.example.com', poll)).status, 202);
+      assert.match(String(anonymous.headers.location), /\/cdn-cgi\/access\/login\/app\.example\.com\?/);
+      await pending('an anonymous confirmation hands out nothing');
     } finally {
       await cli.stop();
     }

@@ -85,8 +85,10 @@ describe('Access gate at the edge: service tokens, bypass, paths, upgrades', { t
   test('a service token is not an identity: an allow policy (even everyone) does not let it in', async () => {
     const r = await visit(port, 'people.example.com', '/echo', { headers: withToken() });
     assert.equal(r.status, 302);
+    assert.match(String(r.headers.location), /\/cdn-cgi\/access\/login\/people\.example\.com\?/, 'to the login');
     const wrong = await visit(port, 'api.example.com', '/echo', { headers: withToken('not-the-secret') });
     assert.equal(wrong.status, 302);
+    assert.match(String(wrong.headers.location), /\/cdn-cgi\/access\/login\/api\.example\.com\?/, 'to the login');
   });
 
   test('bypass lets everyone through without an identity header', async () => {
@@ -100,10 +102,13 @@ describe('Access gate at the edge: service tokens, bypass, paths, upgrades', { t
   });
 
   test('a path-scoped app cannot be skirted with dot segments, escapes or case', async () => {
-    assert.equal((await visit(port, 'paths.example.com', '/other')).status, 200, 'outside the app: the origin answers');
+    const outside = await visit(port, 'paths.example.com', '/other');
+    assert.equal(outside.status, 200, 'outside the app: the origin answers');
+    assert.equal(outside.text, 'hello, world\n', "the origin's own body");
     for (const p of ['/admin', '/admin/', '/x/../admin', '/%61dmin/users', '/ADMIN', '//admin', '/admin?q=1']) {
       const r = await visit(port, 'paths.example.com', p);
       assert.equal(r.status, 302, p);
+      assert.match(String(r.headers.location), /\/cdn-cgi\/access\/login\/paths\.example\.com\?/, p);
     }
   });
 

@@ -157,13 +157,17 @@ describe('Access mutual TLS: client certificates from an uploaded CA, end to end
     for (const which of ['stranger', 'theirs', 'selfSigned', 'forged'] as const) {
       const r = await curl('mtls.example.com', certs[which]);
       assert.equal(r.status, 403, `${which}: ${r.body}`);
+      assert.match(r.body, /needs a valid client certificate/, which);
     }
   });
 
   test('mtls-common-name-rule: only the named device passes', async () => {
-    assert.equal((await curl('cn.example.com', certs.device1)).status, 403);
+    const other = await curl('cn.example.com', certs.device1);
+    assert.equal(other.status, 403);
+    assert.match(other.body, /needs a valid client certificate/);
     const r = await curl('cn.example.com', certs.device2);
     assert.equal(r.status, 200, r.body);
+    assert.doesNotMatch(r.body, /client certificate/, 'the origin answers');
   });
 
   test('mtls-edge-asks-per-sni: a certificate is requested on mTLS names only, and the SNI decides', async () => {

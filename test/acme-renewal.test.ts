@@ -1,8 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { connect, type PeerCertificate, rootCertificates, type TLSSocket } from 'node:tls';
 import * as acme from 'acme-client';
@@ -15,7 +12,7 @@ import { ManualClock } from '../src/time/index.js';
 import { type ControlHarness, DIALECTS, quietLogger, startControl } from './support/control-harness.js';
 import { freePort } from './support/free-port.js';
 import { type Pebble, startPebble } from './support/pebble.js';
-import { tempDir } from './support/warren-processes.js';
+import { selfSigned } from './support/self-signed.js';
 
 const DAY = 86_400_000;
 let pebble: Pebble;
@@ -181,32 +178,9 @@ test('acme-failed-name-backs-off-and-other-names-keep-their-certificates', async
 });
 
 test('custom-certificate-upload-wins-over-acme-and-delete-falls-back', async () => {
-  const dir = tempDir();
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-days',
-      '3650',
-      '-subj',
-      '/CN=uploaded',
-      '-addext',
-      'subjectAltName=DNS:app.example.com,DNS:*.example.com',
-      '-keyout',
-      join(dir, 'k.pem'),
-      '-out',
-      join(dir, 'c.pem'),
-    ],
-    { stdio: 'ignore' },
-  );
-  const certificate = readFileSync(join(dir, 'c.pem'), 'utf8');
-  const privateKey = readFileSync(join(dir, 'k.pem'), 'utf8');
+  const uploaded = selfSigned({ cn: 'uploaded', san: 'DNS:app.example.com,DNS:*.example.com', days: 3650 });
+  const certificate = uploaded.cert;
+  const privateKey = uploaded.key;
   const up = await h.call<{ id: string; hosts: string[] }>('POST', `/zones/${zoneId}/custom_certificates`, {
     certificate,
     private_key: privateKey,
@@ -235,32 +209,10 @@ test('custom-certificate-upload-wins-over-acme-and-delete-falls-back', async () 
   });
   assert.equal(other.status, 400);
   assert.equal(other.json.errors[0]?.warren_code, 'WARREN_CUSTOM_CERT_INVALID');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-days',
-      '3650',
-      '-subj',
-      '/CN=foreign',
-      '-addext',
-      'subjectAltName=DNS:app.example.com,DNS:bank.other.test',
-      '-keyout',
-      join(dir, 'k2.pem'),
-      '-out',
-      join(dir, 'c2.pem'),
-    ],
-    { stdio: 'ignore' },
-  );
+  const foreignCert = selfSigned({ cn: 'foreign', san: 'DNS:app.example.com,DNS:bank.other.test', days: 3650 });
   const foreign = await h.call('POST', `/zones/${zoneId}/custom_certificates`, {
-    certificate: readFileSync(join(dir, 'c2.pem'), 'utf8'),
-    private_key: readFileSync(join(dir, 'k2.pem'), 'utf8'),
+    certificate: foreignCert.cert,
+    private_key: foreignCert.key,
   });
   assert.equal(foreign.status, 400, 'a name outside the zone is refused');
   assert.match(foreign.json.errors[0]?.message ?? '', /bank\.other\.test/);

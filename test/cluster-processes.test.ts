@@ -219,7 +219,9 @@ describe('three warren serve processes on one PostgreSQL', { skip: postgres.skip
       procs.push(tail);
       // B holds no link of the tunnel: the connector's answer comes through A.
       await tail.waitFor(/connector \S+ is streaming/, { from: 'stderr', timeoutMs: 15_000 });
-      assert.equal((await visit(a.httpPort, 'tailed.example.com', '/status/201')).status, 201);
+      const served = await visit(a.httpPort, 'tailed.example.com', '/status/201');
+      assert.equal(served.status, 201);
+      assert.equal(served.text, 'status body\n', "the origin's answer, through A");
       await eventually(
         () =>
           tail

@@ -25,6 +25,7 @@ test('connector --loglevel debug logs each request with its rule (issue 20)', { 
   const [, host] = await p.waitFor(/quick tunnel is ready: https?:\/\/([^:/\s]+)/, { timeoutMs: 20_000 });
   const r = await visit(serve.httpPort, host as string, '/echo/debug-probe');
   assert.equal(r.status, 200);
+  assert.equal(r.text, 'hello, world\n', "the origin's answer");
   const line = async (from: 'stdout' | 'stderr') =>
     p.waitFor(/GET \/echo\/debug-probe → rule #1/, { from, timeoutMs: 10_000 });
   await Promise.any([line('stdout'), line('stderr')]);

@@ -102,13 +102,16 @@ for (const dialect of DIALECTS) {
     });
 
     test("A's admin sees nothing of B either", async () => {
-      for (const url of [
-        `${a}/${accountB}`,
-        `/zones/${zoneB.id}`,
-        `${a}/${accountB}/cfd_tunnel/${tunnelB.id}`,
-        `${a}/${accountB}/audit_logs`,
-      ]) {
-        assert.equal((await h.call('GET', url)).status, 404, url);
+      // Not "forbidden": B's things read as absent, with the not-found code of what was asked for.
+      for (const [url, code] of [
+        [`${a}/${accountB}`, 'WARREN_API_NOT_FOUND'],
+        [`/zones/${zoneB.id}`, 'WARREN_API_NOT_FOUND'],
+        [`${a}/${accountB}/cfd_tunnel/${tunnelB.id}`, 'WARREN_API_NOT_FOUND'],
+        [`${a}/${accountB}/audit_logs`, 'WARREN_API_NOT_FOUND'],
+      ] as const) {
+        const r = await h.call('GET', url);
+        assert.equal(r.status, 404, url);
+        assert.equal(r.json.errors[0]?.warren_code, code, url);
       }
     });
 

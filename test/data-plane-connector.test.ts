@@ -36,6 +36,7 @@ test('api-healthz-answers-200-once-serve-is-ready', async () => {
   try {
     const r = await fetch(`${serve.apiBase}/healthz`);
     assert.equal(r.status, 200);
+    assert.deepEqual(await r.json(), { status: 'ok' });
   } finally {
     await serve.stop();
   }

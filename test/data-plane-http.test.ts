@@ -164,8 +164,10 @@ describe('http through a quick tunnel', () => {
   test('oversized-request-headers-get-431', async () => {
     const r = await visit(f.serve.httpPort, f.tunnel.hostname, '/', { headers: { 'x-big': 'a'.repeat(40 * 1024) } });
     assert.equal(r.status, 431);
+    assert.equal(r.text, 'Request Header Fields Too Large\n');
     const ok = await visit(f.serve.httpPort, f.tunnel.hostname, '/');
     assert.equal(ok.status, 200);
+    assert.equal(ok.text, 'hello, world\n', 'the next request reaches the origin');
   });
 
   test('garbage-on-the-tunnel-port-does-not-hurt-other-tunnels', async () => {
@@ -208,6 +210,7 @@ describe('http through a quick tunnel', () => {
     });
     const r = await visit(f.serve.httpPort, f.tunnel.hostname, '/');
     assert.equal(r.status, 200);
+    assert.equal(r.text, 'hello, world\n', 'the tunnel still reaches its origin');
   });
 
   test('garbage-from-a-visitor-gets-400-and-the-edge-keeps-serving', async () => {
@@ -223,6 +226,7 @@ describe('http through a quick tunnel', () => {
     assert.match(reply, /^HTTP\/1\.1 400/);
     const r = await visit(f.serve.httpPort, f.tunnel.hostname, '/');
     assert.equal(r.status, 200);
+    assert.equal(r.text, 'hello, world\n', 'the tunnel still reaches its origin');
   });
 });
 

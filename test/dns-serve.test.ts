@@ -173,7 +173,9 @@ describe('DNS on the default port', () => {
           from: 'stderr',
         },
       );
-      assert.equal((await fetch(`${serve.apiBase}/healthz`)).status, 200);
+      const health = await fetch(`${serve.apiBase}/healthz`);
+      assert.equal(health.status, 200);
+      assert.deepEqual(await health.json(), { status: 'ok' }, 'the rest of serve runs');
     } finally {
       await serve?.stop();
       if (held) holder.close();

@@ -220,6 +220,7 @@ describe('several edges on one PostgreSQL', { skip: PG_SKIP }, () => {
     req.end();
     const [res] = (await once(req, 'response')) as [IncomingMessage];
     assert.equal(res.statusCode, 200);
+    assert.equal(res.headers['content-type'], 'text/event-stream', "the origin's stream, through the hop");
     res.setEncoding('utf8');
     let text = '';
     const until = (want: string): Promise<void> =>

@@ -53,11 +53,16 @@ for (const dialect of DIALECTS) {
 
     test('a poll for a transfer that already exists is answered whatever the limit', async () => {
       const k = key();
-      assert.equal((await poll('192.0.2.20', k)).status, 200);
+      const first = await poll('192.0.2.20', k);
+      assert.equal(first.status, 200);
+      assert.equal(first.json.success, true);
       for (let i = 0; i < 9; i++) await poll('192.0.2.20');
-      assert.equal((await poll('192.0.2.20')).status, 429);
+      const full = await poll('192.0.2.20');
+      assert.equal(full.status, 429);
+      assert.equal(full.json.errors[0]?.warren_code, 'WARREN_LOGIN_TRANSFER_LIMITED');
       const again = await poll('192.0.2.20', k);
       assert.equal(again.status, 200);
+      assert.equal(again.json.success, true, 'the existing transfer is answered, not refused');
     });
 
     test('all addresses together hold at most 1000 transfers', async () => {

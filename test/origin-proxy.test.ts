@@ -138,8 +138,10 @@ test('origin-http-status-service-answers-and-drains-the-body', async () => {
   const { h } = await harness([{ service: 'http_status:418' }]);
   const r = await visit(h, '/', { body: 'x'.repeat(300_000) });
   assert.equal(r.status, 418);
+  assert.equal(r.body, '', 'an empty body, no origin involved');
   const r2 = await visit(h, '/', { method: 'HEAD' });
   assert.equal(r2.status, 418);
+  assert.equal(r2.body, '');
 });
 
 test('origin-unix-socket-and-unix-tls', async () => {

@@ -165,12 +165,18 @@ for (const dialect of DIALECTS) {
 
     test('addresses of one IPv6 /64 share one source budget; the next /64 has its own', async () => {
       const cb = await newCallback(h);
-      const statuses: number[] = [];
+      const answers: { status: number; body: string }[] = [];
       for (let i = 1; i <= 31; i++) {
-        statuses.push((await signIn(h, cb, `v6-${i}@example.test`, 'guess', `2001:db8:5:6::${i.toString(16)}`)).status);
+        answers.push(await signIn(h, cb, `v6-${i}@example.test`, 'guess', `2001:db8:5:6::${i.toString(16)}`));
       }
-      assert.deepEqual(statuses, [...Array.from({ length: 30 }, () => 401), 429]);
-      assert.equal((await signIn(h, cb, 'v6-new@example.test', 'guess', '2001:db8:5:7::1')).status, 401);
+      assert.deepEqual(
+        answers.map((a) => a.status),
+        [...Array.from({ length: 30 }, () => 401), 429],
+      );
+      assert.match(answers[30]?.body ?? '', /WARREN_SIGN_IN_THROTTLED/, 'the /64 is throttled');
+      const next = await signIn(h, cb, 'v6-new@example.test', 'guess', '2001:db8:5:7::1');
+      assert.equal(next.status, 401);
+      assert.doesNotMatch(next.body, /WARREN_SIGN_IN_THROTTLED/, 'the next /64 is only told the password is wrong');
       h.clock.advance(30_000);
     });
 

@@ -3,30 +3,15 @@ import { after, before, describe, test } from 'node:test';
 import { AccessGate } from '../src/access/index.js';
 import { SUPER_ADMIN_ROLE_ID } from '../src/control/index.js';
 import { newUuid } from '../src/store/index.js';
-import { apiClient } from './support/api-client.js';
-import { ADMIN_EMAIL, ADMIN_TOKEN, type ControlHarness, DIALECTS, startControl } from './support/control-harness.js';
+import { ADMIN_TOKEN, type ControlHarness, DIALECTS, startControl } from './support/control-harness.js';
 import type { ZoneResult } from './support/control-types.js';
 import { eventually } from './support/eventually.js';
+import { accountOfA, adminCli, apiOf, signUpTenantB, tenantAEnv } from './support/two-tenants.js';
 import { visit } from './support/visit.js';
-import { type ServeHandle, startCli, startServe } from './support/warren-processes.js';
+import { type ServeHandle, startServe } from './support/warren-processes.js';
 
 const TEAM_A = 'team-a.access.warren.localhost';
 const TEAM_B = 'team-b.access.warren.localhost';
-
-/** The API of `serve` as the holder of `token`. */
-function apiOf(serve: () => ServeHandle, token: string) {
-  return apiClient(() => serve().apiBase, token).call;
-}
-
-/** `warren admin …` on serve's database, to completion. */
-async function adminCli(serve: ServeHandle, databaseUrl: string | undefined, args: string[]): Promise<string> {
-  const p = startCli(['admin', ...args, '--data-dir', serve.dataDir], {
-    env: databaseUrl === undefined ? {} : { WARREN_DATABASE_URL: databaseUrl },
-  });
-  const code = await p.exited;
-  assert.equal(code, 0, p.stderr());
-  return p.stdout();
-}
 
 /** Where a visitor of `host` is sent: the team domain of the login it is redirected to, or its status. */
 async function gateOf(serve: ServeHandle, host: string): Promise<string> {
@@ -42,11 +27,7 @@ for (const dialect of DIALECTS) {
   }, () => {
     let db: Awaited<ReturnType<typeof dialect.fresh>>;
     let serve: ServeHandle;
-    const env = () => ({
-      WARREN_ADMIN_EMAIL: ADMIN_EMAIL,
-      WARREN_ADMIN_TOKEN: ADMIN_TOKEN,
-      ...(db.databaseUrl === undefined ? {} : { WARREN_DATABASE_URL: db.databaseUrl }),
-    });
+    const env = () => tenantAEnv(db.databaseUrl);
     const a = apiOf(() => serve, ADMIN_TOKEN);
     let b: ReturnType<typeof apiOf>;
     let accountA: string;
@@ -56,20 +37,8 @@ for (const dialect of DIALECTS) {
     before(async () => {
       db = await dialect.fresh();
       serve = await startServe({ dataDir: db.dataDir, env: env() });
-      accountA = (await a<{ id: string }[]>('GET', '/accounts')).json.result[0]?.id as string;
-      const made = JSON.parse(
-        await adminCli(serve, db.databaseUrl, [
-          'create-user',
-          '--email',
-          'b@tenant-b.test',
-          '--account',
-          'tenant-b',
-          '-o',
-          'json',
-        ]),
-      ) as { account: { id: string }; token: { value: string } };
-      accountB = made.account.id;
-      b = apiOf(() => serve, made.token.value);
+      accountA = await accountOfA(() => serve);
+      ({ accountId: accountB, api: b } = await signUpTenantB(() => serve, db.databaseUrl));
       await a('POST', acc(accountA, '/organizations'), { name: 'A', auth_domain: TEAM_A });
       await b('POST', acc(accountB, '/organizations'), { name: 'B', auth_domain: TEAM_B });
     });

@@ -349,6 +349,8 @@ for (const dialect of DIALECTS) {
         made.token,
       );
       assert.equal(tunnels.status, 403);
+      assert.equal(tunnels.json.errors[0]?.warren_code, 'WARREN_API_FORBIDDEN');
+      assert.match(tunnels.json.errors[0]?.message ?? '', /"Cloudflare Tunnel Write" .* is more than you may grant/);
       const dns = await h.call(
         'POST',
         '/user/tokens',
@@ -359,6 +361,7 @@ for (const dialect of DIALECTS) {
         made.token,
       );
       assert.equal(dns.status, 200, JSON.stringify(dns.json.errors));
+      assert.equal((dns.json.result as { name: string }).name, 'd');
     });
 
     test('a token dies with the credential that made it: a rolled API key, a deleted parent token', async () => {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { apiClient } from './support/api-client.js';
-import { ADMIN_EMAIL, ADMIN_TOKEN, DIALECTS } from './support/control-harness.js';
+import { ADMIN_TOKEN, DIALECTS } from './support/control-harness.js';
 import type { TunnelResult, ZoneResult } from './support/control-types.js';
 import { eventually } from './support/eventually.js';
 import { startTestOrigin, type TestOrigin } from './support/test-origin.js';
+import { accountOfA, adminCli, apiOf, signUpTenantB, tenantAEnv } from './support/two-tenants.js';
 import { visit } from './support/visit.js';
 import { type Proc, type ServeHandle, startCli, startServe } from './support/warren-processes.js';
 
@@ -26,21 +26,6 @@ function runTunnel(serve: ServeHandle, token: string, url: string): Proc {
   ]);
 }
 
-/** The API of `serve` as the holder of `token`. */
-function apiOf(serve: ServeHandle, token: string) {
-  return apiClient(() => serve.apiBase, token).call;
-}
-
-/** `warren admin …` on serve's database, to completion. */
-async function adminCli(serve: ServeHandle, databaseUrl: string | undefined, args: string[]): Promise<string> {
-  const p = startCli(['admin', ...args, '--data-dir', serve.dataDir], {
-    env: databaseUrl === undefined ? {} : { WARREN_DATABASE_URL: databaseUrl },
-  });
-  const code = await p.exited;
-  assert.equal(code, 0, p.stderr());
-  return p.stdout();
-}
-
 for (const dialect of DIALECTS) {
   describe(`another account cannot take over a hostname at the edge (${dialect.name})`, { skip: dialect.skip }, () => {
     let db: Awaited<ReturnType<typeof dialect.fresh>>;
@@ -55,11 +40,7 @@ for (const dialect of DIALECTS) {
       originB = await startTestOrigin();
       serve = await startServe({
         dataDir: db.dataDir,
-        env: {
-          WARREN_ADMIN_EMAIL: ADMIN_EMAIL,
-          WARREN_ADMIN_TOKEN: ADMIN_TOKEN,
-          ...(db.databaseUrl === undefined ? {} : { WARREN_DATABASE_URL: db.databaseUrl }),
-        },
+        env: tenantAEnv(db.databaseUrl),
       });
       procs.push(serve);
     });
@@ -76,7 +57,7 @@ for (const dialect of DIALECTS) {
         /zones\s+full zones activate on creation \(loopback-only deployment; --no-zone-auto-activate/,
       );
       const a = apiOf(serve, ADMIN_TOKEN);
-      const accountA = (await a<{ id: string }[]>('GET', '/accounts')).json.result[0]?.id as string;
+      const accountA = await accountOfA(serve);
       const zoneA = (await a<ZoneResult>('POST', '/zones', { account: { id: accountA }, name: 'alice.test' })).json
         .result;
       assert.equal(zoneA.status, 'active');
@@ -89,19 +70,7 @@ for (const dialect of DIALECTS) {
       procs.push(runTunnel(serve, tokenA, originA.url));
 
       // B signs up on the same warren.
-      const made = JSON.parse(
-        await adminCli(serve, db.databaseUrl, [
-          'create-user',
-          '--email',
-          'b@tenant-b.test',
-          '--account',
-          'tenant-b',
-          '-o',
-          'json',
-        ]),
-      ) as { account: { id: string }; token: { value: string } };
-      const b = apiOf(serve, made.token.value);
-      const accountB = made.account.id;
+      const { accountId: accountB, api: b } = await signUpTenantB(serve, db.databaseUrl);
       for (const name of ['app.alice.test', 'alice.test', 'ALICE.TEST.', 'x.app.alice.test']) {
         const r = await b('POST', '/zones', { account: { id: accountB }, name });
         assert.equal(r.json.errors[0]?.warren_code, 'WARREN_ZONE_OVERLAP', name);
@@ -159,14 +128,14 @@ describe('warren serve --no-zone-auto-activate: a full zone routes only once act
   before(async () => {
     serve = await startServe({
       args: ['--no-zone-auto-activate'],
-      env: { WARREN_ADMIN_EMAIL: ADMIN_EMAIL, WARREN_ADMIN_TOKEN: ADMIN_TOKEN },
+      env: tenantAEnv(undefined),
     });
   });
 
   test('the banner says how zones activate; the zone is pending and unrouted until warren admin activate-zone', async () => {
     await serve.waitFor(/zones\s+full zones activate when their parent delegates them to ns1\/ns2\.warren\.localhost/);
     const a = apiOf(serve, ADMIN_TOKEN);
-    const account = (await a<{ id: string }[]>('GET', '/accounts')).json.result[0]?.id as string;
+    const account = await accountOfA(serve);
     const zone = (await a<ZoneResult>('POST', '/zones', { account: { id: account }, name: 'later.test' })).json.result;
     assert.equal(zone.status, 'pending');
     const tunnel = (await a<TunnelResult>('POST', `/accounts/${account}/cfd_tunnel`, { name: 't' })).json.result;
@@ -184,7 +153,7 @@ describe('warren serve --no-zone-auto-activate: a full zone routes only once act
     serve = await startServe({
       dataDir: serve.dataDir,
       args: ['--no-zone-auto-activate'],
-      env: { WARREN_ADMIN_EMAIL: ADMIN_EMAIL, WARREN_ADMIN_TOKEN: ADMIN_TOKEN },
+      env: tenantAEnv(undefined),
     });
     await eventually(async () => (await visit(serve.httpPort, 'app.later.test', '/')).status === 530, 10_000, '530');
   });

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { leafFacts } from '../pki/index.js';
 import type { AcmeNameRow, Store } from '../store/index.js';
-import type { Cancel, Timers } from '../time/index.js';
+import { type Cancel, RerunAfter, type Timers } from '../time/index.js';
 import type { CertificateIssuer } from './acme-issuer.js';
 import { type AcmeLimits, backoffMs, DEFAULT_ACME_LIMITS } from './acme-limits.js';
 import { AcmeMetrics } from './acme-metrics.js';
@@ -39,8 +39,10 @@ export class AcmeManager {
   readonly #o: AcmeManagerOptions;
   readonly #limits: AcmeLimits;
   readonly metrics: AcmeMetrics;
-  #running: Promise<void> | undefined;
-  #again = false;
+  readonly #passes = new RerunAfter(
+    () => this.#passOnce(),
+    () => !this.#closed,
+  );
   #closed = false;
   #cancels: Cancel[] = [];
   #pending: Cancel | undefined;
@@ -70,7 +72,7 @@ export class AcmeManager {
     this.#unsubscribe?.();
     this.#pending?.();
     for (const c of this.#cancels) c();
-    await this.#running?.catch(() => {});
+    await this.#passes.settled();
   }
 
   #schedule(): void {
@@ -85,19 +87,7 @@ export class AcmeManager {
 
   /** One pass over every name (one at a time; a call during a pass makes one more after it). */
   pass(): Promise<void> {
-    if (this.#running !== undefined) {
-      this.#again = true;
-      return this.#running;
-    }
-    this.#running = (async () => {
-      do {
-        this.#again = false;
-        await this.#passOnce();
-      } while (this.#again && !this.#closed);
-    })().finally(() => {
-      this.#running = undefined;
-    });
-    return this.#running;
+    return this.#passes.run();
   }
 
   async #passOnce(): Promise<void> {

@@ -2,8 +2,9 @@ import { connect, type Socket } from 'node:net';
 import type { MuxStream, RequestHead } from '../protocol/index.js';
 import { bastionAllows, headerValue, type IngressRule } from './ingress/index.js';
 import type { OriginContext, OriginHandler } from './origin-handler.js';
+import { acceptSession, sessionKeyOf } from './tcp/accept-session.js';
 import { proxyProtocolHeader } from './tcp/proxy-protocol.js';
-import { WsDecoder, WsEncoder, websocketAccept } from './tcp/ws-frames.js';
+import { WsDecoder, WsEncoder } from './tcp/ws-frames.js';
 
 /** Default ports of the TCP schemes (cloudflared's). */
 const DEFAULT_PORTS: Readonly<Record<string, number>> = { 'ssh:': 22, 'rdp:': 3389, 'smb:': 445 };
@@ -34,16 +35,8 @@ export class TcpOrigin implements OriginHandler {
   serve(stream: MuxStream, head: RequestHead): void {
     const { metrics, logger } = this.#context;
     const ray = headerValue(head.headers, 'cf-ray');
-    const key = headerValue(head.headers, 'sec-websocket-key');
-    const upgrade = headerValue(head.headers, 'upgrade')?.toLowerCase();
-    metrics?.requestStarted(false);
-    if (head.upgrade !== true || upgrade !== 'websocket' || key === undefined) {
-      metrics?.requestErrors.inc({ code: 'WARREN_ORIGIN_ERROR' });
-      const message = `${this.#label} is a TCP service: reach it with \`warren access tcp --hostname HOST\` (or ssh, rdp, smb), not with HTTP`;
-      logger?.info({ rayId: ray, code: 'WARREN_ORIGIN_ERROR', rule: this.#rule.index + 1 }, message);
-      stream.reset('WARREN_ORIGIN_ERROR', message);
-      return;
-    }
+    const key = sessionKeyOf(stream, head, this.#context, { index: this.#rule.index, label: this.#label, kind: 'tcp' });
+    if (key === undefined) return;
     let host = this.#host;
     let port = this.#port;
     const o = this.#rule.originRequest;
@@ -129,18 +122,9 @@ export class TcpOrigin implements OriginHandler {
   #splice(stream: MuxStream, head: RequestHead, socket: Socket, key: string): void {
     const { metrics } = this.#context;
     const tcp = metrics?.tcp;
-    if (tcp !== undefined) {
-      tcp.active++;
-      tcp.total++;
-    }
-    metrics?.responded(101);
-    const started = Date.now();
+    const started = acceptSession(stream, key, metrics, tcp);
     let up = 0;
     let down = 0;
-    stream.respond({
-      status: 101,
-      headers: ['upgrade', 'websocket', 'connection', 'Upgrade', 'sec-websocket-accept', websocketAccept(key)],
-    });
     const decoder = new WsDecoder((n) => {
       up += n;
       if (tcp !== undefined) tcp.toOrigin += n;

@@ -3,8 +3,9 @@ import { isIP } from 'node:net';
 import type { MuxStream, RequestHead } from '../protocol/index.js';
 import { headerValue, type IngressRule } from './ingress/index.js';
 import type { OriginContext, OriginHandler } from './origin-handler.js';
+import { acceptSession, sessionKeyOf } from './tcp/accept-session.js';
 import { DatagramReader, frameDatagram } from './tcp/datagram-frames.js';
-import { WsDecoder, WsEncoder, websocketAccept } from './tcp/ws-frames.js';
+import { WsDecoder, WsEncoder } from './tcp/ws-frames.js';
 
 /** Bytes of replies held for a stream that has no credit; past it, replies are dropped (UDP may drop). */
 export const UDP_QUEUE_BYTES = 1024 * 1024; // 1 MiB per flow
@@ -35,16 +36,8 @@ export class UdpOrigin implements OriginHandler {
   serve(stream: MuxStream, head: RequestHead): void {
     const { metrics, logger } = this.#context;
     const ray = headerValue(head.headers, 'cf-ray');
-    const key = headerValue(head.headers, 'sec-websocket-key');
-    const upgrade = headerValue(head.headers, 'upgrade')?.toLowerCase();
-    metrics?.requestStarted(false);
-    if (head.upgrade !== true || upgrade !== 'websocket' || key === undefined) {
-      metrics?.requestErrors.inc({ code: 'WARREN_ORIGIN_ERROR' });
-      const message = `${this.#label} is a UDP service: reach it with \`warren access udp --hostname HOST --url 127.0.0.1:PORT\`, not with HTTP`;
-      logger?.info({ rayId: ray, code: 'WARREN_ORIGIN_ERROR', rule: this.#rule.index + 1 }, message);
-      stream.reset('WARREN_ORIGIN_ERROR', message);
-      return;
-    }
+    const key = sessionKeyOf(stream, head, this.#context, { index: this.#rule.index, label: this.#label, kind: 'udp' });
+    if (key === undefined) return;
     const socket = createSocket(isIP(this.#host) === 6 ? 'udp6' : 'udp4');
     let connected = false;
     socket.once('error', (err) => {
@@ -69,22 +62,13 @@ export class UdpOrigin implements OriginHandler {
   #flow(stream: MuxStream, head: RequestHead, socket: Socket, key: string): void {
     const { metrics } = this.#context;
     const udp = metrics?.udp;
-    if (udp !== undefined) {
-      udp.active++;
-      udp.total++;
-    }
-    metrics?.responded(101);
-    const started = Date.now();
+    const started = acceptSession(stream, key, metrics, udp);
     const idleMs = this.#rule.originRequest.udpIdleTimeoutMs;
     let up = 0;
     let down = 0;
     let dropped = 0;
     let reason = 'client closed';
     let failed = false;
-    stream.respond({
-      status: 101,
-      headers: ['upgrade', 'websocket', 'connection', 'Upgrade', 'sec-websocket-accept', websocketAccept(key)],
-    });
     let idle: NodeJS.Timeout | undefined;
     const touch = (): void => {
       idle?.refresh();

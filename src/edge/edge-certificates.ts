@@ -1,7 +1,7 @@
 import type { SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import { type ServedCertificate, SniTable } from '../pki/index.js';
-import { FeedReload, type Store } from '../store/index.js';
+import { FeedCache, type Store } from '../store/index.js';
 
 const RELOAD_DEBOUNCE_MS = 50; // 50 ms: a burst of issued certificates causes one rebuild
 const RELOAD_SAFETY_MS = 60_000; // 60 seconds: rebuild anyway, in case a notification was lost
@@ -11,40 +11,25 @@ const RELOAD_SAFETY_MS = 60_000; // 60 seconds: rebuild anyway, in case a notifi
  * `certificates` (an upload, a delete, an ACME issuance or renewal, in any process). The table is
  * swapped whole: a connection keeps the context its handshake got, new ones see the new table.
  */
-export class EdgeCertificates {
+export class EdgeCertificates extends FeedCache {
   readonly #store: Store;
   readonly #fallback: { cert: string; key: string } | undefined;
   readonly #logger: Logger;
-  readonly #reload: FeedReload;
   #table: SniTable;
 
   constructor(store: Store, fallback: { cert: string; key: string } | undefined, logger: Logger) {
-    this.#store = store;
-    this.#fallback = fallback;
-    this.#logger = logger;
-    this.#table = new SniTable([], store.clock.now(), fallback);
-    this.#reload = new FeedReload({
+    super({
       feed: store.feed,
       topics: ['certificates'],
-      load: () => this.#load(),
       debounceMs: RELOAD_DEBOUNCE_MS,
       safetyMs: RELOAD_SAFETY_MS,
       onError: (err) =>
         logger.warn({ err: (err as Error).message }, 'edge: certificate reload failed; serving the previous set'),
     });
-  }
-
-  start(): Promise<void> {
-    return this.#reload.start();
-  }
-
-  /** Reloads now (tests and the ACME manager in the same process call this after a write). */
-  reload(): Promise<void> {
-    return this.#reload.run();
-  }
-
-  stop(): void {
-    this.#reload.close();
+    this.#store = store;
+    this.#fallback = fallback;
+    this.#logger = logger;
+    this.#table = new SniTable([], store.clock.now(), fallback);
   }
 
   get size(): number {
@@ -55,7 +40,7 @@ export class EdgeCertificates {
     return this.#table.contextFor(servername);
   }
 
-  async #load(): Promise<void> {
+  protected async load(): Promise<void> {
     const rows = await this.#store.edgeCertificates.all();
     const certs: ServedCertificate[] = [];
     for (const r of rows) {

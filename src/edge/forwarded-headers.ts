@@ -1,19 +1,20 @@
 import { HOP_BY_HOP, stripHopByHop } from '../protocol/index.js';
 
-/**
- * Names a visitor's `Connection` header may not remove: Host (the origin routes by it), and the
- * fields the edge itself sets for the origin.
- */
-const NEVER_HOP_BY_HOP = new Set([
-  'host',
+/** The fields the edge sets on every request to the origin (see withEdgeAdded). */
+const EDGE_SET = [
   'x-forwarded-for',
   'x-forwarded-proto',
   'cf-connecting-ip',
   'cf-ray',
   'cf-visitor',
   'cf-warp-tag-id',
-  'content-length',
-]);
+] as const;
+
+/**
+ * Names a visitor's `Connection` header may not remove: Host (the origin routes by it), and the
+ * fields the edge itself sets for the origin.
+ */
+const NEVER_HOP_BY_HOP = new Set(['host', ...EDGE_SET, 'content-length']);
 
 /**
  * The visitor's header list for the origin: without hop-by-hop fields, the fields `Connection`
@@ -48,12 +49,7 @@ export function forwardedHeaders(
 
 /** Headers a visitor may not set: the edge is their only author. */
 const EDGE_OWNED: ReadonlySet<string> = new Set([
-  'x-forwarded-for',
-  'x-forwarded-proto',
-  'cf-connecting-ip',
-  'cf-ray',
-  'cf-visitor',
-  'cf-warp-tag-id',
+  ...EDGE_SET,
   'cf-access-jwt-assertion',
   'cf-access-authenticated-user-email',
 ]);
@@ -117,7 +113,7 @@ export function originRequestHeaders(
   authority: string | undefined,
   added: EdgeAddedHeaders,
 ): string[] | undefined {
-  const owned = added.access === undefined ? EDGE_OWNED : EDGE_OWNED_BEHIND_ACCESS;
+  const owned = ownedFieldsOf(added);
   let hosts = 0;
   let named: Set<string> | undefined;
   for (let i = 0; i < raw.length; i += 2) {
@@ -150,36 +146,25 @@ export function originRequestHeaders(
     out.push(name, raw[i + 1] as string);
   }
   if (authority !== undefined) out.push('Host', authority);
-  const { ip } = added;
-  out.push(
-    'X-Forwarded-For',
-    priorForwardedFor === undefined || priorForwardedFor === '' ? ip : `${priorForwardedFor}, ${ip}`,
-    'X-Forwarded-Proto',
-    added.scheme,
-    'Cf-Connecting-IP',
-    ip,
-    'Cf-Ray',
-    added.ray,
-    'Cf-Visitor',
-    added.visitor,
-    'Cf-Warp-Tag-Id',
-    added.connectorId,
-  );
-  if (added.access !== undefined) for (const x of added.access) out.push(x);
-  return out;
+  return withEdgeAdded(out, priorForwardedFor, added);
 }
 
 /** The same list as originRequestHeaders, by composition of the steps (kept for tests and readers). */
-export function originRequestHeadersByParts(
-  raw: readonly string[],
-  priorForwardedFor: string | undefined,
-  upgrade: boolean,
-  authority: string | undefined,
-  added: EdgeAddedHeaders,
-): string[] | undefined {
-  const owned = added.access === undefined ? EDGE_OWNED : EDGE_OWNED_BEHIND_ACCESS;
+export function originRequestHeadersByParts(...args: Parameters<typeof originRequestHeaders>): string[] | undefined {
+  const [raw, priorForwardedFor, upgrade, authority, added] = args;
+  const owned = ownedFieldsOf(added);
   const out = forwardedHeaders(withoutOwned(raw, owned), owned, upgrade, authority);
   if (out === undefined) return undefined;
+  return withEdgeAdded(out, priorForwardedFor, added);
+}
+
+/** The fields only the edge may set: behind the Access gate, the service token's credentials too. */
+function ownedFieldsOf(added: EdgeAddedHeaders): ReadonlySet<string> {
+  return added.access === undefined ? EDGE_OWNED : EDGE_OWNED_BEHIND_ACCESS;
+}
+
+/** Appends the edge's own fields to `out` (X-Forwarded-For keeps the visitor's list and adds the address). */
+function withEdgeAdded(out: string[], priorForwardedFor: string | undefined, added: EdgeAddedHeaders): string[] {
   const { ip } = added;
   out.push(
     'X-Forwarded-For',

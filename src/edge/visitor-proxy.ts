@@ -87,21 +87,22 @@ export class VisitorProxy {
       sendVisitorError(req, res, VISITOR_ERRORS.badRequest(BAD_TARGET), ray);
       return;
     }
-    const access = this.#o.access;
-    if (access === undefined) this.#admitted(req, res, ray, target, undefined);
-    else {
-      access.gate(
-        req,
-        target.authority ?? req.headers.host,
-        target,
-        this.#o.scheme,
-        (v) => this.#admitted(req, res, ray, target, v),
-        () => {
-          if (!res.headersSent && !res.destroyed) sendVisitorError(req, res, VISITOR_ERRORS.originFailed(), ray, true);
-        },
-      );
-    }
+    this.#gate(
+      req,
+      target,
+      (v) => this.#admitted(req, res, ray, target, v),
+      () => {
+        if (!res.headersSent && !res.destroyed) sendVisitorError(req, res, VISITOR_ERRORS.originFailed(), ray, true);
+      },
+    );
   };
+
+  /** The Access gate's verdict for this request (undefined at once without a gate); `failed`: it could not decide. */
+  #gate(req: IncomingMessage, target: RequestTarget, admitted: (v: AccessVerdict) => void, failed: () => void): void {
+    const access = this.#o.access;
+    if (access === undefined) admitted(undefined);
+    else access.gate(req, target.authority ?? req.headers.host, target, this.#o.scheme, admitted, failed);
+  }
 
   /** After the Access gate (or without one): answer its page, or route and forward with its headers. */
   #admitted(req: IncomingMessage, res: ServerResponse, ray: string, target: RequestTarget, v: AccessVerdict): void {
@@ -262,18 +263,12 @@ export class VisitorProxy {
       writeRawError(socket, VISITOR_ERRORS.badRequest(BAD_TARGET), ray, json);
       return;
     }
-    const access = this.#o.access;
-    if (access === undefined) this.#upgradeAdmitted(req, socket, early, ray, json, target, undefined);
-    else {
-      access.gate(
-        req,
-        target.authority ?? req.headers.host,
-        target,
-        this.#o.scheme,
-        (v) => this.#upgradeAdmitted(req, socket, early, ray, json, target, v),
-        () => writeRawError(socket, VISITOR_ERRORS.originFailed(), ray, json),
-      );
-    }
+    this.#gate(
+      req,
+      target,
+      (v) => this.#upgradeAdmitted(req, socket, early, ray, json, target, v),
+      () => writeRawError(socket, VISITOR_ERRORS.originFailed(), ray, json),
+    );
   };
 
   #upgradeAdmitted(

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { FeedReload, owningZoneIn, type Store } from '../store/index.js';
+import { FeedCache, owningZoneIn, type Store } from '../store/index.js';
 
 const RELOAD_DEBOUNCE_MS = 20; // 20 ms: a burst of PATCHes causes one reload
 const RELOAD_SAFETY_MS = 60_000; // 60 seconds: reload anyway, in case a notification was lost
@@ -77,34 +77,20 @@ export function meetsMinTls(protocol: string | null, min: MinTlsVersion): boolea
  * Every active zone's edge settings, in memory, reloaded when the change feed says
  * `zone_settings` or `zones`; the visitor listeners ask `for(host)` on each request or handshake.
  */
-export class ZoneSettingsTable {
+export class ZoneSettingsTable extends FeedCache {
   readonly #store: Store;
-  readonly #reload: FeedReload;
   #byZone = new Map<string, ZoneEdgeSettings>();
 
   constructor(store: Store, logger: Logger) {
-    this.#store = store;
-    this.#reload = new FeedReload({
+    super({
       feed: store.feed,
       topics: ['zone_settings', 'zones'],
-      load: () => this.#load(),
       debounceMs: RELOAD_DEBOUNCE_MS,
       safetyMs: RELOAD_SAFETY_MS,
       onError: (err) =>
         logger.warn({ err: (err as Error).message }, 'edge: zone settings reload failed; keeping the previous ones'),
     });
-  }
-
-  start(): Promise<void> {
-    return this.#reload.start();
-  }
-
-  reload(): Promise<void> {
-    return this.#reload.run();
-  }
-
-  stop(): void {
-    this.#reload.close();
+    this.#store = store;
   }
 
   /** The settings of the zone holding `host` (lower case, no port); undefined: defaults apply. */
@@ -113,7 +99,7 @@ export class ZoneSettingsTable {
     return owningZoneIn(host.toLowerCase(), this.#byZone);
   }
 
-  async #load(): Promise<void> {
+  protected async load(): Promise<void> {
     const next = new Map<string, ZoneEdgeSettings>();
     for (const row of await this.#store.zoneSettings.served()) {
       const zone = row.zone_name.toLowerCase();

@@ -1,4 +1,4 @@
-import { MessageError } from './messages.js';
+import { MessageError, parseJson } from './messages.js';
 
 /**
  * FrameType.AccessKeys (stream 0, both ways; edge feature `access-keys`): the connector asks for
@@ -25,14 +25,7 @@ const MAX_ID = 0x7fffffff;
 
 function objectOf(payload: Buffer, what: string): Record<string, unknown> {
   if (payload.length > MAX_ACCESS_KEYS_PAYLOAD) throw new MessageError(`${what}: ${payload.length} bytes, too large`);
-  let v: unknown;
-  try {
-    v = JSON.parse(payload.toString('utf8'));
-  } catch {
-    throw new MessageError(`${what}: payload is not JSON`);
-  }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new MessageError(`${what}: expected an object`);
-  const o = v as Record<string, unknown>;
+  const o = parseJson(payload, what);
   if (typeof o.id !== 'number' || !Number.isInteger(o.id) || o.id < 0 || o.id > MAX_ID) {
     throw new MessageError(`${what}: id must be an integer in [0, ${MAX_ID}]`);
   }

@@ -1,5 +1,4 @@
 import { isWarrenErrorCode, WarrenError, type WarrenErrorCode } from '../errors/index.js';
-import { connectorTagsProblem } from './connector-tags.js';
 
 /** Bumped on any incompatible change of frames or messages. */
 export const PROTOCOL_VERSION = 2;
@@ -131,7 +130,8 @@ export class HeadError extends WarrenError<'WARREN_REQUEST_INVALID'> {
 export const MAX_HEAD_FIELDS = 1000; // header fields (name-value pairs) in one head
 export const MAX_HEAD_BYTES = 128 * 1024; // 128 KiB for one encoded head (UTF-8, NUL-joined)
 
-function parseJson(payload: Buffer, what: string): Record<string, unknown> {
+/** A frame payload that must be one JSON object; anything else is a MessageError naming `what`. */
+export function parseJson(payload: Buffer, what: string): Record<string, unknown> {
   let v: unknown;
   try {
     v = JSON.parse(payload.toString('utf8'));
@@ -142,128 +142,8 @@ function parseJson(payload: Buffer, what: string): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
-function str(o: Record<string, unknown>, key: string, what: string, max = 4096): string {
-  const v = o[key];
-  if (typeof v !== 'string' || v.length > max) throw new MessageError(`${what}: ${key} must be a string`);
-  return v;
-}
-
-function int(o: Record<string, unknown>, key: string, what: string, min: number, max: number): number {
-  const v = o[key];
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw new MessageError(`${what}: ${key} must be an integer in [${min}, ${max}]`);
-  }
-  return v;
-}
-
 export function encodeJson(value: unknown): Buffer {
   return Buffer.from(JSON.stringify(value), 'utf8');
-}
-
-export function parseServerHello(payload: Buffer): ServerHello {
-  const o = parseJson(payload, 'hello');
-  return {
-    version: int(o, 'version', 'hello', 0, 1e6),
-    nonce: str(o, 'nonce', 'hello'),
-    edgeName: str(o, 'edgeName', 'hello', 255),
-  };
-}
-
-export function parseRegisterRequest(payload: Buffer): RegisterRequest {
-  const what = 'register';
-  const o = parseJson(payload, what);
-  const version = int(o, 'version', what, 0, 1e6);
-  const a = o.auth;
-  if (typeof a !== 'object' || a === null) throw new MessageError(`${what}: auth missing`);
-  const ao = a as Record<string, unknown>;
-  let auth: RegisterAuth;
-  if (ao.kind === 'quick-new') auth = { kind: 'quick-new' };
-  else if (ao.kind === 'secret') {
-    auth = { kind: 'secret', tunnelId: str(ao, 'tunnelId', what, 64), proof: str(ao, 'proof', what, 128) };
-    if (typeof ao.accountTag === 'string') auth.accountTag = ao.accountTag.slice(0, 64);
-  } else throw new MessageError(`${what}: unknown auth kind`);
-  const c = o.connector;
-  if (typeof c !== 'object' || c === null) throw new MessageError(`${what}: connector missing`);
-  const co = c as Record<string, unknown>;
-  const connector: ConnectorInfo = {
-    connectorId: str(co, 'connectorId', what, 64),
-    connIndex: int(co, 'connIndex', what, 0, 63),
-    version: str(co, 'version', what, 64),
-    arch: str(co, 'arch', what, 64),
-    os: str(co, 'os', what, 64),
-    ...featuresOf(co.features),
-  };
-  if (co.tags !== undefined) connector.tags = parseTags(co.tags, what);
-  return {
-    version,
-    auth,
-    connector,
-    heartbeatMs: int(o, 'heartbeatMs', what, 100, 600_000),
-    initialWindow: int(o, 'initialWindow', what, 64 * 1024, 1 << 30),
-  };
-}
-
-function parseTags(v: unknown, what: string): Record<string, string> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v))
-    throw new MessageError(`${what}: tags must be an object`);
-  const problem = connectorTagsProblem(v as Record<string, unknown>);
-  if (problem !== undefined) throw new MessageError(`${what}: ${problem}`);
-  // A fresh object with only the checked own keys ("__proto__" is refused above).
-  return Object.fromEntries(Object.entries(v as Record<string, string>));
-}
-
-/** Known names only, at most a handful: anything else in the list is dropped, not refused. */
-function featuresOf(v: unknown): { features?: string[] } {
-  if (!Array.isArray(v)) return {};
-  const known = v.slice(0, 16).filter((f): f is string => typeof f === 'string' && KNOWN_FEATURES.has(f));
-  return known.length === 0 ? {} : { features: known };
-}
-
-/** Optional connector messages (see ConnectorInfo.features). */
-export const FEATURE_CONFIG_PUSH = 'config-push';
-/** The connector streams its request log when asked (Management frames, `warren tail`). */
-export const FEATURE_MANAGEMENT_LOGS = 'management-logs';
-/** edge feature: it takes ConfigStatus frames (what the connector did with a pushed version). */
-export const FEATURE_CONFIG_STATUS = 'config-status';
-/** edge feature: it answers AccessKeys frames with the link's account's Access JWKS (access-keys.ts). */
-export const FEATURE_ACCESS_KEYS = 'access-keys';
-const KNOWN_FEATURES: ReadonlySet<string> = new Set([
-  FEATURE_CONFIG_PUSH,
-  FEATURE_MANAGEMENT_LOGS,
-  FEATURE_CONFIG_STATUS,
-  FEATURE_ACCESS_KEYS,
-]);
-
-export function parseRegistration(payload: Buffer): Registration {
-  const what = 'registered';
-  const o = parseJson(payload, what);
-  const r: Registration = {
-    connectionId: str(o, 'connectionId', what, 64),
-    edgeName: str(o, 'edgeName', what, 255),
-    tunnelId: str(o, 'tunnelId', what, 64),
-    initialWindow: int(o, 'initialWindow', what, 64 * 1024, 1 << 30),
-  };
-  if (typeof o.url === 'string') r.url = o.url;
-  if (typeof o.hostname === 'string') r.hostname = o.hostname;
-  if (typeof o.accessDomain === 'string' && o.accessDomain.length <= 253) r.accessDomain = o.accessDomain;
-  const edgeFeatures = featuresOf(o.features).features;
-  if (edgeFeatures !== undefined) r.features = edgeFeatures;
-  const q = o.quick;
-  if (typeof q === 'object' && q !== null) {
-    const qo = q as Record<string, unknown>;
-    r.quick = {
-      tunnelId: str(qo, 'tunnelId', what, 64),
-      secret: str(qo, 'secret', what, 256),
-      hostname: str(qo, 'hostname', what, 255),
-    };
-  }
-  return r;
-}
-
-export function parseRegisterFailure(payload: Buffer): RegisterFailure {
-  const o = parseJson(payload, 'register error');
-  const code = isWarrenErrorCode(o.code) ? o.code : 'WARREN_PROTOCOL';
-  return { code, message: str(o, 'message', 'register error'), retryable: o.retryable === true };
 }
 
 /*

@@ -1,3 +1,4 @@
+import { RerunAfter } from '../time/index.js';
 import type { ChangeFeed, ChangeTopic } from './change-feed.js';
 
 export interface FeedReloadOptions {
@@ -24,11 +25,11 @@ export class FeedReload {
   #timer: NodeJS.Timeout | undefined;
   #safety: NodeJS.Timeout | undefined;
   #unsubscribe: (() => void) | undefined;
-  #running: Promise<void> | undefined;
-  #again = false;
+  readonly #reload: RerunAfter;
 
   constructor(options: FeedReloadOptions) {
     this.#o = options;
+    this.#reload = new RerunAfter(() => options.load());
   }
 
   /** Subscribes, starts the safety interval, and resolves after the first load. */
@@ -43,19 +44,7 @@ export class FeedReload {
 
   /** Reloads now (one at a time; a change during a reload triggers one more). */
   run(): Promise<void> {
-    if (this.#running !== undefined) {
-      this.#again = true;
-      return this.#running;
-    }
-    this.#running = (async () => {
-      do {
-        this.#again = false;
-        await this.#o.load();
-      } while (this.#again);
-    })().finally(() => {
-      this.#running = undefined;
-    });
-    return this.#running;
+    return this.#reload.run();
   }
 
   close(): void {
@@ -71,4 +60,32 @@ export class FeedReload {
       this.run().catch(this.#o.onError);
     }, this.#o.debounceMs);
   }
+}
+
+/**
+ * A cache kept in step by a FeedReload: a subclass writes `load()` (read the store, swap the cache
+ * in); starting, reloading on demand and stopping are the same for every such cache.
+ */
+export abstract class FeedCache {
+  readonly #feedReload: FeedReload;
+
+  protected constructor(options: Omit<FeedReloadOptions, 'load'>) {
+    this.#feedReload = new FeedReload({ ...options, load: () => this.load() });
+  }
+
+  /** Subscribes and resolves after the first load. */
+  start(): Promise<void> {
+    return this.#feedReload.start();
+  }
+
+  /** Reloads now (tests, and writers in the same process, call this after a write). */
+  reload(): Promise<void> {
+    return this.#feedReload.run();
+  }
+
+  stop(): void {
+    this.#feedReload.close();
+  }
+
+  protected abstract load(): Promise<void>;
 }

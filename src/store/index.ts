@@ -21,7 +21,7 @@ export {
 export { DnsZoneReader, type ServedRecord, type ServedZone } from './dns-zone-reader.js';
 export { EdgeCertificateStore } from './edge-certificate-store.js';
 export { EdgeMemberStore, type PeerLinkRow } from './edge-member-store.js';
-export { FeedReload, type FeedReloadOptions } from './feed-reload.js';
+export { FeedCache, FeedReload, type FeedReloadOptions } from './feed-reload.js';
 export {
   DATABASE_FAULT_CODES,
   DATABASE_FAULT_WORDS,
@@ -44,43 +44,8 @@ export {
 } from './owning-zone.js';
 export { verifyPasswordOrDummy } from './password-hash.js';
 export { AUDIT_ACTIONS, type AuditAction } from './schema/audit-actions.js';
-export type {
-  AccessAppPolicyRow,
-  AccessAppRow,
-  AccessCertificateRow,
-  AccessGroupRow,
-  AccessIdentityProviderRow,
-  AccessKeyRow,
-  AccessKeySettingsRow,
-  AccessOrganizationRow,
-  AccessPendingRow,
-  AccessPolicyRow,
-  AccessServiceTokenRow,
-  AccountRow,
-  AcmeAccountRow,
-  AcmeNameRow,
-  ApiTokenRow,
-  AuditLogRow,
-  ClassicRecordRow,
-  DashboardSessionRow,
-  Database,
-  DnsRecordRow,
-  EdgeAuthorityRow,
-  EdgeCertificateRow,
-  EdgeMemberRow,
-  LoginTransferRow,
-  MembershipRow,
-  OriginCaRow,
-  OriginCertificateRow,
-  SetupLinkRow,
-  TunnelConfigurationReportRow,
-  TunnelConfigurationRow,
-  TunnelConnectionRow,
-  TunnelRow,
-  UserRow,
-  ZoneRow,
-  ZoneSettingRow,
-} from './schema/schema.js';
+/** Every table's row shape, and the Database that lists them. */
+export type * from './schema/schema.js';
 export { fingerprint, SecretBox } from './secret-box.js';
 export { SetupLinkStore } from './setup-link-store.js';
 export { type Dialect, isUniqueViolation, type Repositories, Store, type StoreOptions } from './store.js';

@@ -1,10 +1,11 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { eventually } from './eventually.js';
 import { freePort } from './free-port.js';
+import { selfSigned } from './self-signed.js';
 import { tempDir } from './warren-processes.js';
 
 export interface Pebble {
@@ -40,31 +41,7 @@ function httpsGet(url: string, ca: string): Promise<string> {
  */
 export async function startPebble(o: { httpPort: number; dnsServer: string }): Promise<Pebble> {
   const dir = tempDir('warren-pebble-');
-  const cert = join(dir, 'listener.pem');
-  const key = join(dir, 'listener-key.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=pebble listener',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1,DNS:localhost',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ],
-    { stdio: 'ignore' },
-  );
+  const listener = selfSigned({ cn: 'pebble listener', san: 'IP:127.0.0.1,DNS:localhost', days: 2 });
   const [listen, management, tls] = [await freePort(), await freePort(), await freePort()];
   const config = join(dir, 'pebble-config.json');
   writeFileSync(
@@ -73,8 +50,8 @@ export async function startPebble(o: { httpPort: number; dnsServer: string }): P
       pebble: {
         listenAddress: `127.0.0.1:${listen}`,
         managementListenAddress: `127.0.0.1:${management}`,
-        certificate: cert,
-        privateKey: key,
+        certificate: listener.certPath,
+        privateKey: listener.keyPath,
         httpPort: o.httpPort,
         tlsPort: tls,
         ocspResponderURL: '',
@@ -93,12 +70,12 @@ export async function startPebble(o: { httpPort: number; dnsServer: string }): P
   child.stderr?.setEncoding('utf8').on('data', (s: string) => {
     out += s;
   });
-  const listenerCa = execFileSync('cat', [cert], { encoding: 'utf8' });
+  const listenerCa = listener.cert;
   const directoryUrl = `https://127.0.0.1:${listen}/dir`;
   await eventually(() => httpsGet(directoryUrl, listenerCa), 15_000, 'pebble listening');
   return {
     directoryUrl,
-    listenerCaPath: cert,
+    listenerCaPath: listener.certPath,
     listenerCa,
     root: () => httpsGet(`https://127.0.0.1:${management}/roots/0`, listenerCa),
     output: () => out,

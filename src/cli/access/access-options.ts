@@ -30,6 +30,38 @@ async function target(raw: string, resolveSpecs: string[] | undefined) {
   return { url, resolve };
 }
 
+/** --service-token-id and --service-token-secret (or TUNNEL_SERVICE_TOKEN_ID and _SECRET), then --no-browser. */
+function withServiceTokenOptions(c: Command): Command {
+  return c
+    .addOption(
+      new Option('--service-token-id <id>', 'send this service token (CF-Access-Client-Id) instead of logging in').env(
+        'TUNNEL_SERVICE_TOKEN_ID',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--service-token-secret <secret>',
+        'the service token secret (prefer the environment variable: the command line shows in ps)',
+      ).env('TUNNEL_SERVICE_TOKEN_SECRET'),
+    )
+    .addOption(new Option('--no-browser', 'only print the login URL to open'));
+}
+
+/** The service token the flags name: both halves, or neither (then the command logs in). */
+function serviceTokenOf(f: {
+  serviceTokenId?: string | undefined;
+  serviceTokenSecret?: string | undefined;
+}): { id: string; secret: string } | undefined {
+  if (f.serviceTokenId !== undefined && f.serviceTokenSecret !== undefined) {
+    return { id: f.serviceTokenId, secret: f.serviceTokenSecret };
+  }
+  if (f.serviceTokenId === undefined && f.serviceTokenSecret === undefined) return undefined;
+  throw new WarrenError(
+    'WARREN_CONFIG_INVALID',
+    'a service token needs both --service-token-id and --service-token-secret (or TUNNEL_SERVICE_TOKEN_ID and _SECRET)',
+  );
+}
+
 /** `warren access login|curl|token|tcp`: the client side of Access (cloudflared's `access` commands). */
 export function registerAccessCommand(program: Command): void {
   const access = program
@@ -49,23 +81,13 @@ export function registerAccessCommand(program: Command): void {
       await accessLogin(await target(url, f.resolve), f.browser);
     });
 
-  access
-    .command('curl')
-    .description('run curl against URL with the Access token (logs in first when none is cached) or a service token')
-    .argument('<url>', 'the application URL')
-    .argument('[curl-args...]', 'passed to curl as they are')
-    .addOption(
-      new Option('--service-token-id <id>', 'send this service token (CF-Access-Client-Id) instead of logging in').env(
-        'TUNNEL_SERVICE_TOKEN_ID',
-      ),
-    )
-    .addOption(
-      new Option(
-        '--service-token-secret <secret>',
-        'the service token secret (prefer the environment variable: the command line shows in ps)',
-      ).env('TUNNEL_SERVICE_TOKEN_SECRET'),
-    )
-    .addOption(new Option('--no-browser', 'only print the login URL to open'))
+  withServiceTokenOptions(
+    access
+      .command('curl')
+      .description('run curl against URL with the Access token (logs in first when none is cached) or a service token')
+      .argument('<url>', 'the application URL')
+      .argument('[curl-args...]', 'passed to curl as they are'),
+  )
     .addOption(resolveOption())
     .allowUnknownOption()
     .passThroughOptions()
@@ -76,21 +98,12 @@ export function registerAccessCommand(program: Command): void {
         f: { serviceTokenId?: string; serviceTokenSecret?: string; browser: boolean; resolve?: string[] },
         cmd: Command,
       ) => {
-        if ((f.serviceTokenId === undefined) !== (f.serviceTokenSecret === undefined)) {
-          throw new WarrenError(
-            'WARREN_CONFIG_INVALID',
-            'a service token needs both --service-token-id and --service-token-secret (or TUNNEL_SERVICE_TOKEN_ID and _SECRET)',
-          );
-        }
+        const serviceToken = serviceTokenOf(f);
         if (cmd.getOptionValueSource('serviceTokenSecret') === 'cli') {
           process.stderr.write(
             'warren: --service-token-secret on the command line shows in ps; prefer TUNNEL_SERVICE_TOKEN_SECRET\n',
           );
         }
-        const serviceToken =
-          f.serviceTokenId !== undefined && f.serviceTokenSecret !== undefined
-            ? { id: f.serviceTokenId, secret: f.serviceTokenSecret }
-            : undefined;
         const { accessCurl } = await import('./access-command.js');
         process.exitCode = await accessCurl(await target(url, f.resolve), curlArgs, {
           serviceToken,
@@ -126,19 +139,8 @@ function tcpOptions(c: Command, listener: boolean, bastion = true): Command {
   c.option(
     '--hostname <hostname>',
     'the application hostname (an ssh://, tcp://, rdp://, smb:// or udp:// ingress rule)',
-  )
-    .option('--edge <url>', "the edge's visitor address when HOSTNAME has no public DNS, e.g. http://127.0.0.1:8080")
-    .addOption(
-      new Option('--service-token-id <id>', 'send this service token instead of logging in').env(
-        'TUNNEL_SERVICE_TOKEN_ID',
-      ),
-    )
-    .addOption(
-      new Option('--service-token-secret <secret>', 'the service token secret (prefer the environment variable)').env(
-        'TUNNEL_SERVICE_TOKEN_SECRET',
-      ),
-    )
-    .addOption(new Option('--no-browser', 'only print the login URL to open'));
+  ).option('--edge <url>', "the edge's visitor address when HOSTNAME has no public DNS, e.g. http://127.0.0.1:8080");
+  withServiceTokenOptions(c);
   if (bastion)
     c.option('--destination <host:port>', "a bastion rule's destination (sent as Cf-Access-Jump-Destination)");
   if (listener) c.option('--url <address>', 'the local address to listen on, e.g. 127.0.0.1:2222');
@@ -146,16 +148,7 @@ function tcpOptions(c: Command, listener: boolean, bastion = true): Command {
 }
 
 async function tcpTargetOf(f: TcpFlags) {
-  if ((f.serviceTokenId === undefined) !== (f.serviceTokenSecret === undefined)) {
-    throw new WarrenError(
-      'WARREN_CONFIG_INVALID',
-      'a service token needs both --service-token-id and --service-token-secret (or TUNNEL_SERVICE_TOKEN_ID and _SECRET)',
-    );
-  }
-  const serviceToken =
-    f.serviceTokenId !== undefined && f.serviceTokenSecret !== undefined
-      ? { id: f.serviceTokenId, secret: f.serviceTokenSecret }
-      : undefined;
+  const serviceToken = serviceTokenOf(f);
   const { tcpTarget } = await import('./access-tcp.js');
   const t = await tcpTarget(f.hostname, f.edge, serviceToken, f.browser);
   if (f.destination !== undefined) t.destination = f.destination;

@@ -8,6 +8,7 @@ import { WsDecoder, WsEncoder, websocketAccept, websocketKey } from '../../conne
 import { WarrenError } from '../../errors/index.js';
 import { type AccessTarget, accessLogin, type ServiceToken } from './access-command.js';
 import { portOf, type Resolve } from './access-http-client.js';
+import { serveUntilSignal } from './serve-until-signal.js';
 
 const UPGRADE_TIMEOUT_MS = 30_000; // 30 seconds for the edge's 101
 
@@ -228,25 +229,15 @@ export async function accessTcp(t: TcpTarget, listen: { host: string; port: numb
       },
     );
   });
-  // The signal handlers go in before the "listening" line: whoever reads it may stop us at once.
-  const stopped = new Promise<void>((resolve) => {
-    const stop = (): void => {
-      server.close();
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+  await serveUntilSignal({
+    server,
+    where: `${listen.host}:${listen.port}`,
+    listen: (ready) => server.listen(listen.port, listen.host, ready),
+    listening: () => {
+      const a = server.address();
+      const shown = a !== null && typeof a === 'object' ? `${a.address}:${a.port}` : `${listen.host}:${listen.port}`;
+      process.stderr.write(`warren: listening on ${shown}, forwarding to ${t.hostname}\n`);
+    },
+    stop: () => server.close(),
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) =>
-      reject(
-        new WarrenError('WARREN_CONFIG_INVALID', `cannot listen on ${listen.host}:${listen.port}: ${err.message}`),
-      ),
-    );
-    server.listen(listen.port, listen.host, () => resolve());
-  });
-  const a = server.address();
-  const shown = a !== null && typeof a === 'object' ? `${a.address}:${a.port}` : `${listen.host}:${listen.port}`;
-  process.stderr.write(`warren: listening on ${shown}, forwarding to ${t.hostname}\n`);
-  await stopped;
 }

@@ -4,6 +4,7 @@ import { DatagramReader, frameDatagram, MAX_DATAGRAM } from '../../connector/tcp
 import { WsDecoder, WsEncoder } from '../../connector/tcp/ws-frames.js';
 import { WarrenError } from '../../errors/index.js';
 import { accessHeaders, openSession, type TcpTarget } from './access-tcp.js';
+import { serveUntilSignal } from './serve-until-signal.js';
 
 /** Client flows (local address and port) open at once; datagrams of more flows are dropped. */
 export const MAX_UDP_FLOWS = 1024;
@@ -148,24 +149,17 @@ export async function accessUdp(t: TcpTarget, listen: { host: string; port: numb
     send(flow, msg);
   });
 
-  const stopped = new Promise<void>((resolve) => {
-    const stop = (): void => {
+  await serveUntilSignal({
+    server,
+    where: `${listen.host}:${listen.port}/udp`,
+    listen: (ready) => server.bind(listen.port, listen.host, ready),
+    listening: () => {
+      const a = server.address();
+      say(`listening on ${a.address}:${a.port}/udp, forwarding to ${t.hostname}`);
+    },
+    stop: () => {
       for (const flow of flows.values()) close(flow, 'stopped');
       server.close();
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    },
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) =>
-      reject(
-        new WarrenError('WARREN_CONFIG_INVALID', `cannot listen on ${listen.host}:${listen.port}/udp: ${err.message}`),
-      ),
-    );
-    server.bind(listen.port, listen.host, () => resolve());
-  });
-  const a = server.address();
-  say(`listening on ${a.address}:${a.port}/udp, forwarding to ${t.hostname}`);
-  await stopped;
 }

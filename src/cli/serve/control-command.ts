@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { resolve } from 'node:path';
 import { ControlPlane, createApiServer, issueSetupLink, ManagementTokens } from '../../control/index.js';
 import {
   EdgeMetrics,
@@ -9,10 +8,11 @@ import {
   TailRelay,
   TunnelRegistry,
 } from '../../edge/index.js';
-import { DatabaseMetrics, ensureDataDir, Store } from '../../store/index.js';
+import { DatabaseMetrics } from '../../store/index.js';
 import { launcherCommand } from '../launcher-command.js';
 import { createLogger, type LoggerOptions } from '../logger.js';
 import { onShutdownSignals } from '../shutdown-signals.js';
+import { openServerStore } from './open-server-store.js';
 import { bootstrap, isLoopback, type ServeOptions } from './serve-command.js';
 
 export interface ControlCommandOptions {
@@ -36,14 +36,7 @@ export interface ControlCommandOptions {
 /** `warren control`: the API, the dashboard and the background jobs, beside any number of `warren edge`. */
 export async function runControl(o: ControlCommandOptions): Promise<void> {
   const logger = createLogger(o.log);
-  const dataDir = resolve(o.dataDir);
-  ensureDataDir(dataDir);
-  const store = await Store.open({
-    dataDir,
-    databaseUrl: o.databaseUrl,
-    secretKey: process.env.WARREN_SECRET_KEY,
-    logger,
-  });
+  const { dataDir, store } = await openServerStore(o.dataDir, o.databaseUrl, logger);
   // Served at /client/v4/edge_ca.pem and pinned in tunnel tokens; opening its key checks WARREN_SECRET_KEY.
   const ca = await sharedEdgeCa(store, dataDir);
   let admin = await bootstrap(store, o.admin);

@@ -1,11 +1,10 @@
-import { resolve } from 'node:path';
 import { ControlPlane } from '../../control/index.js';
 import { EdgeCluster, EdgeMembership, TailRelay, type TunnelPortLimits } from '../../edge/index.js';
-import { ensureDataDir, Store } from '../../store/index.js';
 import { launcherCommand } from '../launcher-command.js';
 import { createLogger, type LoggerOptions } from '../logger.js';
 import { onShutdownSignals } from '../shutdown-signals.js';
 import { tunnelTlsOf, wireEdge } from './edge-wiring.js';
+import { openServerStore } from './open-server-store.js';
 
 export interface EdgeCommandOptions {
   dataDir: string;
@@ -36,14 +35,7 @@ export interface EdgeCommandOptions {
  */
 export async function runEdge(o: EdgeCommandOptions): Promise<void> {
   const logger = createLogger(o.log);
-  const dataDir = resolve(o.dataDir);
-  ensureDataDir(dataDir);
-  const store = await Store.open({
-    dataDir,
-    databaseUrl: o.databaseUrl,
-    secretKey: process.env.WARREN_SECRET_KEY,
-    logger,
-  });
+  const { dataDir, store } = await openServerStore(o.dataDir, o.databaseUrl, logger);
   // Before the connection tracker starts: it forgets the rows of its name (a restart's), and must
   // not wipe those of a running edge given the same --name by mistake.
   await EdgeMembership.assertNameFree(store, o.edgeName);

@@ -1,7 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_PENDING_ZONE_EXPIRY_DAYS } from '../../control/jobs/job-defaults.js';
 import { DEFAULT_TUNNEL_PORT_LIMITS } from '../../edge/registration/tunnel-port-defaults.js';
-import { durationArg, intArg, logOptionsOf, withLogOptions, withStoreOptions } from '../cli-options.js';
+import { logOptionsOf, withLogOptions, withStoreOptions } from '../cli-options.js';
+import { adminFromEnvironment, envOption, intOption, serverFlags } from './server-flags.js';
 
 /** `--name`: the Cf-Ray suffix and `colo_name`, one DNS label. */
 function edgeNameArg(v: string): string {
@@ -32,81 +32,37 @@ export function registerSplitCommands(program: Command): void {
           .makeOptionMandatory()
           .env('WARREN_EDGE_NAME'),
       )
-      .addOption(new Option('--bind <addr>', 'address the listeners bind').default('127.0.0.1').env('WARREN_BIND'))
+      .addOption(serverFlags.bind('address the listeners bind'))
+      .addOption(serverFlags.httpPort())
+      .addOption(serverFlags.httpsPort('visitor HTTPS port'))
+      .addOption(serverFlags.httpsCert('visitor HTTPS certificate chain (PEM)'))
+      .addOption(serverFlags.httpsKey())
+      .addOption(serverFlags.tunnelPort())
+      .addOption(serverFlags.tlsCert('tunnel listener certificate chain (PEM) instead of one from the shared edge CA'))
+      .addOption(serverFlags.tlsKey())
       .addOption(
-        new Option('--http-port <port>', 'visitor HTTP port')
-          .default(8080)
-          .argParser(intArg('--http-port', 0, 65535))
-          .env('WARREN_HTTP_PORT'),
-      )
-      .addOption(
-        new Option('--https-port <port>', 'visitor HTTPS port')
-          .default(8443)
-          .argParser(intArg('--https-port', 0, 65535))
-          .env('WARREN_HTTPS_PORT'),
-      )
-      .addOption(new Option('--https-cert <file>', 'visitor HTTPS certificate chain (PEM)').env('WARREN_HTTPS_CERT'))
-      .addOption(new Option('--https-key <file>', 'private key (PEM) of --https-cert').env('WARREN_HTTPS_KEY'))
-      .addOption(
-        new Option('--tunnel-port <port>', 'tunnel (TLS) port')
-          .default(7844)
-          .argParser(intArg('--tunnel-port', 0, 65535))
-          .env('WARREN_TUNNEL_PORT'),
-      )
-      .addOption(
-        new Option(
-          '--tls-cert <file>',
-          'tunnel listener certificate chain (PEM) instead of one from the shared edge CA',
-        ).env('WARREN_TLS_CERT'),
-      )
-      .addOption(new Option('--tls-key <file>', 'private key (PEM) of --tls-cert').env('WARREN_TLS_KEY'))
-      .addOption(
-        new Option(
+        intOption(
           '--peer-port <port>',
           'edge-to-edge listener port (0: any free port; other edges find it in the database)',
-        )
-          .default(0)
-          .argParser(intArg('--peer-port', 0, 65535))
-          .env('WARREN_PEER_PORT'),
+          0,
+          0,
+          65535,
+        ),
       )
       .addOption(
-        new Option(
+        envOption(
           '--peer-host <host>',
           'address other edges dial for the edge-to-edge listener (default: --bind, or 127.0.0.1 for a wildcard)',
-        ).env('WARREN_PEER_HOST'),
-      )
-      .addOption(new Option('--domain <domain>', 'service domain').default('warren.localhost').env('WARREN_DOMAIN'))
-      .addOption(
-        new Option('--max-tunnels-per-account <n>', 'concurrently running tunnels one account may have')
-          .default(1000)
-          .argParser(intArg('--max-tunnels-per-account', 1, 10_000_000))
-          .env('WARREN_MAX_TUNNELS_PER_ACCOUNT'),
-      )
-      .addOption(
-        new Option('--quick-tunnels-per-minute <n>', 'quick tunnels one address may create per minute')
-          .default(30)
-          .argParser(intArg('--quick-tunnels-per-minute', 1, 1_000_000))
-          .env('WARREN_QUICK_TUNNELS_PER_MINUTE'),
-      )
-      .addOption(
-        new Option('--origin-response-timeout <duration>', 'how long the edge waits for a response head (then 504)')
-          .default(100_000, '100s')
-          .argParser(durationArg('--origin-response-timeout'))
-          .env('WARREN_ORIGIN_RESPONSE_TIMEOUT'),
-      )
-      .addOption(
-        new Option('--request-body-idle-timeout <duration>', 'how long a request body may send nothing (then 408)')
-          .default(100_000, '100s')
-          .argParser(durationArg('--request-body-idle-timeout'))
-          .env('WARREN_REQUEST_BODY_IDLE_TIMEOUT'),
-      )
-      .addOption(new Option('--smtp-url <url>', 'SMTP server for Access one-time PIN mail').env('WARREN_SMTP_URL'))
-      .addOption(new Option('--smtp-from <address>', 'From address of one-time PIN mail').env('WARREN_SMTP_FROM'))
-      .addOption(
-        new Option('--allow-private-idp-addresses', 'let OIDC identity providers live on private addresses').env(
-          'WARREN_ALLOW_PRIVATE_IDP_ADDRESSES',
         ),
-      ),
+      )
+      .addOption(serverFlags.domain())
+      .addOption(serverFlags.maxTunnelsPerAccount())
+      .addOption(serverFlags.quickTunnelsPerMinute())
+      .addOption(serverFlags.originResponseTimeout())
+      .addOption(serverFlags.requestBodyIdleTimeout('how long a request body may send nothing (then 408)'))
+      .addOption(serverFlags.smtpUrl('SMTP server for Access one-time PIN mail'))
+      .addOption(serverFlags.smtpFrom('From address of one-time PIN mail'))
+      .addOption(envOption('--allow-private-idp-addresses', 'let OIDC identity providers live on private addresses')),
   ).action(async (f, cmd: Command) => {
     const databaseUrl = requirePostgres(cmd, f.databaseUrl);
     const { runEdge } = await import('./edge-command.js');
@@ -136,47 +92,26 @@ export function registerSplitCommands(program: Command): void {
   withLogOptions(
     withStoreOptions(program.command('control'))
       .description('run the API, the dashboard and the background jobs of a deployment sharing one PostgreSQL')
-      .addOption(new Option('--bind <addr>', 'address the API binds').default('127.0.0.1').env('WARREN_BIND'))
+      .addOption(serverFlags.bind('address the API binds'))
+      .addOption(serverFlags.apiPort())
       .addOption(
-        new Option('--api-port <port>', 'control API port')
-          .default(8081)
-          .argParser(intArg('--api-port', 0, 65535))
-          .env('WARREN_API_PORT'),
+        envOption(
+          '--edge <host:port>',
+          'the tunnel address connectors dial (written into cert.pem and tunnel tokens)',
+        ).default('127.0.0.1:7844'),
       )
+      .addOption(serverFlags.domain())
+      .addOption(serverFlags.maxTunnelsPerAccount())
+      .addOption(serverFlags.classicDnsCleanupAfter('delete DNS records of classic tunnels unregistered this long'))
       .addOption(
-        new Option('--edge <host:port>', 'the tunnel address connectors dial (written into cert.pem and tunnel tokens)')
-          .default('127.0.0.1:7844')
-          .env('WARREN_EDGE'),
-      )
-      .addOption(new Option('--domain <domain>', 'service domain').default('warren.localhost').env('WARREN_DOMAIN'))
-      .addOption(
-        new Option('--max-tunnels-per-account <n>', 'concurrently running tunnels one account may have')
-          .default(1000)
-          .argParser(intArg('--max-tunnels-per-account', 1, 10_000_000))
-          .env('WARREN_MAX_TUNNELS_PER_ACCOUNT'),
-      )
-      .addOption(
-        new Option(
-          '--classic-dns-cleanup-after <duration>',
-          'delete DNS records of classic tunnels unregistered this long',
-        )
-          .argParser(durationArg('--classic-dns-cleanup-after'))
-          .env('WARREN_CLASSIC_DNS_CLEANUP_AFTER'),
-      )
-      .addOption(
-        new Option(
+        envOption(
           '--zone-auto-activate',
           'full zones are active on creation (default: on when --bind is loopback only, as serve)',
-        ).env('WARREN_ZONE_AUTO_ACTIVATE'),
+        ),
       )
-      .addOption(
-        new Option('--pending-zone-expiry-days <n>', 'days a pending zone reserves its name')
-          .default(DEFAULT_PENDING_ZONE_EXPIRY_DAYS)
-          .argParser(intArg('--pending-zone-expiry-days', 1, 3650))
-          .env('WARREN_PENDING_ZONE_EXPIRY_DAYS'),
-      )
-      .addOption(new Option('--smtp-url <url>', 'SMTP server for invitations').env('WARREN_SMTP_URL'))
-      .addOption(new Option('--smtp-from <address>', 'From address of invitations').env('WARREN_SMTP_FROM')),
+      .addOption(serverFlags.pendingZoneExpiryDays('days a pending zone reserves its name'))
+      .addOption(serverFlags.smtpUrl('SMTP server for invitations'))
+      .addOption(serverFlags.smtpFrom('From address of invitations')),
   ).action(async (f, cmd: Command) => {
     const databaseUrl = requirePostgres(cmd, f.databaseUrl);
     const { runControl } = await import('./control-command.js');
@@ -192,11 +127,7 @@ export function registerSplitCommands(program: Command): void {
       zoneAutoActivate: f.zoneAutoActivate as boolean | undefined,
       pendingZoneExpiryDays: f.pendingZoneExpiryDays,
       smtp: { url: f.smtpUrl, from: f.smtpFrom },
-      admin: {
-        email: process.env.WARREN_ADMIN_EMAIL || undefined,
-        token: process.env.WARREN_ADMIN_TOKEN || undefined,
-        password: process.env.WARREN_ADMIN_PASSWORD || undefined,
-      },
+      admin: adminFromEnvironment(),
       log: logOptionsOf(f),
     });
   });

@@ -12,12 +12,13 @@ import {
 import { DnsMetrics, type DnsService, startDnsService } from '../../dns/index.js';
 import { ManagementEndpoint, TailRelay, type TunnelPortLimits } from '../../edge/index.js';
 import { WarrenError } from '../../errors/index.js';
-import { DatabaseMetrics, ensureDataDir, Store } from '../../store/index.js';
+import { DatabaseMetrics, type Store } from '../../store/index.js';
 import { launcherCommand, shellWord } from '../launcher-command.js';
 import { createLogger, type LoggerOptions } from '../logger.js';
 import { onShutdownSignals } from '../shutdown-signals.js';
 import { dnsAddresses } from './dns-command.js';
 import { tunnelTlsOf, wireEdge } from './edge-wiring.js';
+import { openServerStore } from './open-server-store.js';
 import { type AcmeFlags, startAcme } from './serve-acme.js';
 
 export interface ServeOptions {
@@ -80,9 +81,6 @@ export function isLoopback(addr: string): boolean {
 export async function serve(options: ServeOptions): Promise<void> {
   const logger = createLogger(options.log);
   for (const warning of options.ignoredFlags ?? []) logger.warn(warning);
-  const dataDir = resolve(options.dataDir);
-  // 0700 before anything (edge CA key, quick-tunnel key, database) is written into it.
-  ensureDataDir(dataDir);
   const edgeName =
     options.edgeName ??
     osHostname()
@@ -90,12 +88,7 @@ export async function serve(options: ServeOptions): Promise<void> {
       ?.toLowerCase()
       .replace(/[^a-z0-9-]/g, '') ??
     'edge';
-  const store = await Store.open({
-    dataDir,
-    databaseUrl: options.databaseUrl,
-    secretKey: process.env.WARREN_SECRET_KEY,
-    logger,
-  });
+  const { dataDir, store } = await openServerStore(options.dataDir, options.databaseUrl, logger);
   const { tls } = await tunnelTlsOf(store, dataDir, [options.bind, `edge.${options.domain}`], options.tunnelTls, false);
   let admin = await bootstrap(store, options.admin);
   // Nobody but local users reaches a loopback-only edge, so a full zone may route before its

@@ -5,7 +5,6 @@ import {
   MIN_PASSWORD_LENGTH,
   MIN_TOKEN_LENGTH,
 } from '../../control/identity/bootstrap.js';
-import { DEFAULT_PENDING_ZONE_EXPIRY_DAYS } from '../../control/jobs/job-defaults.js';
 import { parseResolverAddress } from '../../control/zones/resolver-address.js';
 import {
   DEFAULT_MAX_LINKS_PER_TUNNEL,
@@ -17,6 +16,7 @@ import {
 } from '../../edge/registration/tunnel-port-defaults.js';
 import { durationArg, intArg, logOptionsOf, withLogOptions } from '../cli-options.js';
 import { withDnsAddressOptions } from './dns-options.js';
+import { adminFromEnvironment, serverFlags } from './server-flags.js';
 
 /** `true`/`false` (also `1`/`0`, `yes`/`no`); a bare flag is true. */
 function boolArg(flag: string): (value: string | undefined) => boolean {
@@ -34,26 +34,13 @@ export function registerServeCommand(program: Command): void {
     withDnsAddressOptions(program.command('serve'))
       .description('run edge + control API + dashboard in one process (SQLite in --data-dir)')
       .addOption(new Option('--data-dir <dir>', 'data directory').default('.warren').env('WARREN_DATA_DIR'))
-      .addOption(new Option('--bind <addr>', 'address every listener binds').default('127.0.0.1').env('WARREN_BIND'))
+      .addOption(serverFlags.bind('address every listener binds'))
+      .addOption(serverFlags.httpPort())
+      .addOption(serverFlags.httpsPort('visitor HTTPS port (listens when --https-cert and --https-key are given)'))
       .addOption(
-        new Option('--http-port <port>', 'visitor HTTP port')
-          .default(8080)
-          .argParser(intArg('--http-port', 0, 65535))
-          .env('WARREN_HTTP_PORT'),
+        serverFlags.httpsCert("visitor HTTPS certificate chain (PEM), e.g. a wildcard for your zones' hostnames"),
       )
-      .addOption(
-        new Option('--https-port <port>', 'visitor HTTPS port (listens when --https-cert and --https-key are given)')
-          .default(8443)
-          .argParser(intArg('--https-port', 0, 65535))
-          .env('WARREN_HTTPS_PORT'),
-      )
-      .addOption(
-        new Option(
-          '--https-cert <file>',
-          "visitor HTTPS certificate chain (PEM), e.g. a wildcard for your zones' hostnames",
-        ).env('WARREN_HTTPS_CERT'),
-      )
-      .addOption(new Option('--https-key <file>', 'private key (PEM) of --https-cert').env('WARREN_HTTPS_KEY'))
+      .addOption(serverFlags.httpsKey())
       .addOption(
         new Option(
           '--acme-email <address>',
@@ -66,12 +53,7 @@ export function registerServeCommand(program: Command): void {
           "ACME directory URL (default with --acme-email: Let's Encrypt production)",
         ).env('WARREN_ACME_DIRECTORY'),
       )
-      .addOption(
-        new Option('--tunnel-port <port>', 'tunnel (TLS) port')
-          .default(7844)
-          .argParser(intArg('--tunnel-port', 0, 65535))
-          .env('WARREN_TUNNEL_PORT'),
-      )
+      .addOption(serverFlags.tunnelPort())
       .addOption(
         new Option(
           '--tunnel-handshake-timeout <duration>',
@@ -133,47 +115,28 @@ export function registerServeCommand(program: Command): void {
           .hideHelp(),
       )
       .addOption(
-        new Option(
-          '--tls-cert <file>',
+        serverFlags.tlsCert(
           'tunnel listener certificate chain (PEM) instead of one from the edge CA generated in --data-dir',
-        ).env('WARREN_TLS_CERT'),
+        ),
       )
-      .addOption(new Option('--tls-key <file>', 'private key (PEM) of --tls-cert').env('WARREN_TLS_KEY'))
-      .addOption(
-        new Option('--api-port <port>', 'control API port')
-          .default(8081)
-          .argParser(intArg('--api-port', 0, 65535))
-          .env('WARREN_API_PORT'),
-      )
-      .addOption(new Option('--domain <domain>', 'service domain').default('warren.localhost').env('WARREN_DOMAIN'))
+      .addOption(serverFlags.tlsKey())
+      .addOption(serverFlags.apiPort())
+      .addOption(serverFlags.domain())
       .addOption(
         new Option('--edge-name <name>', 'name in Cf-Ray ids and logs (default: host name)').env('WARREN_EDGE_NAME'),
       )
-      .addOption(
-        new Option('--quick-tunnels-per-minute <n>', 'quick tunnels one address may create per minute')
-          .default(30)
-          .argParser(intArg('--quick-tunnels-per-minute', 1, 1_000_000))
-          .env('WARREN_QUICK_TUNNELS_PER_MINUTE'),
-      )
+      .addOption(serverFlags.quickTunnelsPerMinute())
       .addOption(
         new Option(
           '--database-url <url>',
           'PostgreSQL (postgres://user@host:port/db) instead of SQLite in --data-dir',
         ).env('WARREN_DATABASE_URL'),
       )
+      .addOption(serverFlags.maxTunnelsPerAccount())
       .addOption(
-        new Option('--max-tunnels-per-account <n>', 'concurrently running tunnels one account may have')
-          .default(1000)
-          .argParser(intArg('--max-tunnels-per-account', 1, 10_000_000))
-          .env('WARREN_MAX_TUNNELS_PER_ACCOUNT'),
-      )
-      .addOption(
-        new Option(
-          '--classic-dns-cleanup-after <duration>',
+        serverFlags.classicDnsCleanupAfter(
           'delete DNS records of classic (--hostname) tunnels unregistered this long (default: a random point in 24h–48h)',
-        )
-          .argParser(durationArg('--classic-dns-cleanup-after'))
-          .env('WARREN_CLASSIC_DNS_CLEANUP_AFTER'),
+        ),
       )
       .addOption(
         new Option(
@@ -199,13 +162,9 @@ export function registerServeCommand(program: Command): void {
       )
       .addOption(new Option('--no-zone-auto-activate', 'full zones wait for PUT /zones/{id}/activation_check'))
       .addOption(
-        new Option(
-          '--pending-zone-expiry-days <n>',
+        serverFlags.pendingZoneExpiryDays(
           'a pending zone reserves its name this many days after it became pending, then it is removed (as Cloudflare)',
-        )
-          .default(DEFAULT_PENDING_ZONE_EXPIRY_DAYS)
-          .argParser(intArg('--pending-zone-expiry-days', 1, 3650))
-          .env('WARREN_PENDING_ZONE_EXPIRY_DAYS'),
+        ),
       )
       .addOption(
         new Option(
@@ -216,31 +175,17 @@ export function registerServeCommand(program: Command): void {
           .argParser(boolArg('--allow-private-idp-addresses'))
           .env('WARREN_ALLOW_PRIVATE_IDP_ADDRESSES'),
       )
+      .addOption(serverFlags.originResponseTimeout())
       .addOption(
-        new Option('--origin-response-timeout <duration>', 'how long the edge waits for a response head (then 504)')
-          .default(100_000, '100s')
-          .argParser(durationArg('--origin-response-timeout'))
-          .env('WARREN_ORIGIN_RESPONSE_TIMEOUT'),
-      )
-      .addOption(
-        new Option(
-          '--smtp-url <url>',
+        serverFlags.smtpUrl(
           'SMTP server for Access one-time PIN mail, smtp://[user:pass@]host:port or smtps://… (prefer the environment variable: a password in a flag shows in ps)',
-        ).env('WARREN_SMTP_URL'),
-      )
-      .addOption(
-        new Option('--smtp-from <address>', 'From address of one-time PIN mail (default: access@<domain>)').env(
-          'WARREN_SMTP_FROM',
         ),
       )
+      .addOption(serverFlags.smtpFrom('From address of one-time PIN mail (default: access@<domain>)'))
       .addOption(
-        new Option(
-          '--request-body-idle-timeout <duration>',
+        serverFlags.requestBodyIdleTimeout(
           'how long a visitor request body may send nothing (then 408, and the origin request is cancelled)',
-        )
-          .default(100_000, '100s')
-          .argParser(durationArg('--request-body-idle-timeout'))
-          .env('WARREN_REQUEST_BODY_IDLE_TIMEOUT'),
+        ),
       ),
   )
     .addHelpText(
@@ -300,12 +245,7 @@ Without them, while no user exists, serve prints a one-time /setup link instead.
           edgeAddresses: f.edgeAddress,
           nsAddresses: f.nsAddress,
         },
-        // Secrets come from the environment only, never from flags (they would show in `ps`).
-        admin: {
-          email: process.env.WARREN_ADMIN_EMAIL || undefined,
-          token: process.env.WARREN_ADMIN_TOKEN || undefined,
-          password: process.env.WARREN_ADMIN_PASSWORD || undefined,
-        },
+        admin: adminFromEnvironment(),
         log: logOptionsOf(f),
       });
     });

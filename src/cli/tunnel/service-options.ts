@@ -1,14 +1,5 @@
 import { type Command, Option } from 'commander';
-
-interface InstallFlags {
-  serve: boolean;
-  dryRun: boolean;
-  filesOnly: boolean;
-  unitDir: string;
-  envDir: string;
-  user: string;
-  config?: string;
-}
+import type { ServiceInstallOptions, ServiceUninstallOptions } from './service-command.js';
 
 /** `warren service install [TOKEN] [-- ARGS…]` and `warren service uninstall` (cloudflared's, for systemd). */
 export function registerServiceCommand(program: Command): void {
@@ -39,12 +30,12 @@ export function registerServiceCommand(program: Command): void {
         'without TOKEN: the config.yml the connector runs (default /etc/warren/config.yml)',
       ),
     )
-    .action(async (args: string[], f: InstallFlags) => {
+    .action(async (args: string[], f: Omit<ServiceInstallOptions, 'args'>) => {
       const { serviceInstall } = await import('./service-command.js');
-      serviceInstall({ ...f, config: f.config, args });
+      serviceInstall({ ...f, args });
     });
   common(service.command('uninstall').description('stop, disable and remove what `service install` wrote')).action(
-    async (f: Omit<InstallFlags, 'dryRun' | 'user'>) => {
+    async (f: ServiceUninstallOptions) => {
       const { serviceUninstall } = await import('./service-command.js');
       serviceUninstall(f);
     },

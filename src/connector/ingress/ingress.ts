@@ -9,10 +9,11 @@ import {
   type OriginRequestConfig,
   type OriginRequestOverrides,
 } from './origin-request.js';
-import { checkOriginRequest, globalHealthCheck, ruleHealthCheck } from './origin-request-check.js';
+import { checkOriginRequest } from './origin-request-check.js';
 import { type OriginService, parseOriginService } from './origin-service.js';
 import { PathPattern } from './path-pattern.js';
 import { requestHost, requestPath } from './request-target.js';
+import { globalHealthCheck, ruleHealthCheck } from './rule-health-check.js';
 import { checkTcpOptions } from './tcp-options-check.js';
 import type { UnvalidatedIngressRule } from './unvalidated-ingress-rule.js';
 

@@ -1,19 +1,10 @@
 import { filePathProblem } from './file-path-problem.js';
 import { IngressError } from './ingress-error.js';
-import {
-  type AccessConfig,
-  DEFAULT_HEALTH_CHECK_TIMEOUT_MS,
-  DEFAULT_HEALTH_CHECK_UNHEALTHY_THRESHOLD,
-  type HealthCheckConfig,
-  type HealthCheckOverrides,
-  MIN_HEALTH_CHECK_INTERVAL_MS,
-  type OriginRequestConfig,
-} from './origin-request.js';
-import { describeService, type OriginService } from './origin-service.js';
+import type { AccessConfig, OriginRequestConfig } from './origin-request.js';
 
 /*
  * The checks of an `originRequest` once merged (a rule's over the global one over the defaults),
- * and of its health check. Each throws an IngressError whose problem starts with the key at fault
+ * (its health check: rule-health-check.ts). Each throws an IngressError whose problem starts with the key at fault
  * (`originRequest.connectTimeout …`), which Ingress.validate turns into the error's field.
  */
 
@@ -89,93 +80,6 @@ function checkAccess(n: number | undefined, a: AccessConfig): void {
       n,
       'originRequest.access has audTag but no teamName',
       'add "teamName: <your team>" (the <team> in <team>.access.<domain>)',
-    );
-  }
-}
-
-/**
- * The rule's health check: its own fields over the global ones over the defaults. Only rules
- * reaching an origin over HTTP (http(s), unix:) are checked; the others do not inherit the global one.
- */
-export function ruleHealthCheck(
-  n: number,
-  service: OriginService,
-  global: HealthCheckOverrides | undefined,
-  own: HealthCheckOverrides | undefined,
-): HealthCheckConfig | undefined {
-  if (own === undefined && global === undefined) return undefined;
-  if (service.kind !== 'http' && service.kind !== 'unix') {
-    if (own === undefined) return undefined;
-    throw new IngressError(
-      n,
-      `originRequest.healthCheck needs an http(s) or unix: service to check, but the service is "${describeService(service)}"`,
-      'remove healthCheck from this rule, or point the rule at an http://, https:// or unix: origin',
-    );
-  }
-  if (own !== undefined) checkHealthCheckFields(n, own);
-  const where = 'originRequest.healthCheck';
-  const inherited = own === undefined ? ' (the global originRequest.healthCheck sets none)' : '';
-  const path = own?.path ?? global?.path;
-  const intervalMs = own?.intervalMs ?? global?.intervalMs;
-  if (path === undefined) {
-    throw new IngressError(
-      n,
-      `${where} has no path${inherited}`,
-      'add the path the origin answers health checks on, e.g. "path: /healthz"',
-    );
-  }
-  if (intervalMs === undefined) {
-    throw new IngressError(n, `${where} has no interval${inherited}`, 'add how often to check, e.g. "interval: 10s"');
-  }
-  return {
-    path,
-    intervalMs,
-    timeoutMs: own?.timeoutMs ?? global?.timeoutMs ?? DEFAULT_HEALTH_CHECK_TIMEOUT_MS,
-    unhealthyThreshold:
-      own?.unhealthyThreshold ?? global?.unhealthyThreshold ?? DEFAULT_HEALTH_CHECK_UNHEALTHY_THRESHOLD,
-  };
-}
-
-/** The global `healthCheck`, complete (every rule with an HTTP origin inherits it) or undefined. */
-export function globalHealthCheck(global: HealthCheckOverrides | undefined): HealthCheckConfig | undefined {
-  if (global === undefined) return undefined;
-  checkHealthCheckFields(undefined, global);
-  if (global.path === undefined || global.intervalMs === undefined) return undefined; // completed by the rules
-  return {
-    path: global.path,
-    intervalMs: global.intervalMs,
-    timeoutMs: global.timeoutMs ?? DEFAULT_HEALTH_CHECK_TIMEOUT_MS,
-    unhealthyThreshold: global.unhealthyThreshold ?? DEFAULT_HEALTH_CHECK_UNHEALTHY_THRESHOLD,
-  };
-}
-
-/** Checks the fields a `healthCheck` sets (whether it is complete is checked per rule). */
-function checkHealthCheckFields(n: number | undefined, h: HealthCheckOverrides): void {
-  const where = 'originRequest.healthCheck';
-  // Printable ASCII only: node refuses to send anything else unencoded.
-  if (h.path !== undefined && !/^\/[!-~]*$/.test(h.path)) {
-    throw new IngressError(
-      n,
-      `${where}.path "${h.path}" is not a URL path`,
-      'write a path starting with "/", with spaces and non-ASCII characters percent-encoded, e.g. "path: /healthz"',
-    );
-  }
-  if (h.intervalMs !== undefined && !(h.intervalMs >= MIN_HEALTH_CHECK_INTERVAL_MS)) {
-    throw new IngressError(
-      n,
-      `${where}.interval must be at least ${MIN_HEALTH_CHECK_INTERVAL_MS}ms`,
-      'write e.g. "interval: 10s"',
-    );
-  }
-  if (h.timeoutMs !== undefined && !(h.timeoutMs > 0)) {
-    throw new IngressError(n, `${where}.timeout must be longer than zero`, 'write e.g. "timeout: 2s"');
-  }
-  const t = h.unhealthyThreshold;
-  if (t !== undefined && (!Number.isInteger(t) || t < 1)) {
-    throw new IngressError(
-      n,
-      `${where}.unhealthyThreshold must be a whole number of failed checks, 1 or more`,
-      'write e.g. "unhealthyThreshold: 2"',
     );
   }
 }

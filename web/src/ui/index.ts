@@ -14,4 +14,5 @@ export { type RowAction, RowActions } from './row-actions';
 export { ShownOnce, type ShownValue } from './shown-once';
 export { type Status, StatusBadge } from './status-badge';
 export { type Column, Table, type TableProps } from './table';
+export { useTextField } from './use-text-field';
 export { when } from './when';

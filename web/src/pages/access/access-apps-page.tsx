@@ -3,7 +3,7 @@ import { api, apiKey, useApiMutation, useApiQuery } from '../../api';
 import { Link, navigate } from '../../router';
 import type { PageProps } from '../../routes';
 import { useAccount } from '../../session';
-import { Dialog, Field, PageHeader, QueryTable } from '../../ui';
+import { Dialog, Field, PageHeader, QueryTable, useTextField } from '../../ui';
 import { appDomainError } from './app-domain-error';
 import { useOrganization } from './use-organization';
 
@@ -20,20 +20,19 @@ export function AccessAppsPage(_: PageProps) {
   const { missing: noTeam } = useOrganization(account.id);
   const [creating, setCreating] = useState(false);
   const [name, setName] = useState('');
-  const [domain, setDomain] = useState('');
-  const [domainError, setDomainError] = useState<string | undefined>(undefined);
+  const domain = useTextField();
 
   const create = async () => {
-    setDomainError(undefined);
+    domain.setError(undefined);
     try {
-      const body = { name: name.trim(), domain: domain.trim(), type: 'self_hosted' };
+      const body = { name: name.trim(), domain: domain.value.trim(), type: 'self_hosted' };
       const app = await change(() => api.post('/accounts/{account_id}/access/apps', { path, body }));
       setCreating(false);
       navigate(`/access/apps/${app.id}`);
     } catch (err) {
       const m = appDomainError(err);
       if (m === undefined) throw err;
-      setDomainError(m);
+      domain.setError(m);
     }
   };
 
@@ -46,8 +45,7 @@ export function AccessAppsPage(_: PageProps) {
           label: 'Add an application',
           onClick: () => {
             setName('');
-            setDomain('');
-            setDomainError(undefined);
+            domain.reset();
             setCreating(true);
           },
         }}
@@ -78,11 +76,8 @@ export function AccessAppsPage(_: PageProps) {
         <Field
           label="Domain"
           required
-          value={domain}
-          onChange={(e) => setDomain(e.target.value)}
+          {...domain.props}
           hint="A hostname in one of your zones, optionally with a path: app.example.com/admin"
-          error={domainError}
-          autoComplete="off"
         />
         {noTeam ? (
           <p className="field-hint">

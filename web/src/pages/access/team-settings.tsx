@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { ApiError, api, apiKey, messageOf, useApiMutation } from '../../api';
 import { useAccount } from '../../session';
-import { Alert, Button, Field, SelectField } from '../../ui';
+import { Alert, Button, Field, SelectField, useTextField } from '../../ui';
 import { sessionOptions } from './session-options';
 import { useOrganization } from './use-organization';
 
@@ -18,31 +18,30 @@ export function TeamSettings() {
   const { org, missing, error } = useOrganization(account.id);
   const change = useApiMutation([apiKey('/accounts/{account_id}/access/organizations', path)]);
   const [name, setName] = useState('');
-  const [team, setTeam] = useState('');
+  const team = useTextField();
   const [session, setSession] = useState('24h');
-  const [teamError, setTeamError] = useState<string | undefined>(undefined);
   const [notice, setNotice] = useState<string | undefined>(undefined);
   const [failure, setFailure] = useState<string | undefined>(undefined);
   const [busy, setBusy] = useState(false);
   useEffect(() => {
     if (org !== undefined) {
       setName(org.name);
-      setTeam(teamOf(org.auth_domain));
+      team.setValue(teamOf(org.auth_domain));
       setSession(org.session_duration ?? '24h');
     } else if (missing) {
       setName(account.name);
-      setTeam('');
+      team.setValue('');
     }
-  }, [org, missing, account.name]);
+  }, [org, missing, account.name, team.setValue]);
 
   const save = async (e: React.FormEvent) => {
     e.preventDefault();
     setBusy(true);
-    setTeamError(undefined);
+    team.setError(undefined);
     setFailure(undefined);
     setNotice(undefined);
     try {
-      const body = { name: name.trim(), auth_domain: team.trim(), session_duration: session };
+      const body = { name: name.trim(), auth_domain: team.value.trim(), session_duration: session };
       const saved = await change(() =>
         org === undefined
           ? api.post('/accounts/{account_id}/access/organizations', { path, body })
@@ -52,7 +51,7 @@ export function TeamSettings() {
     } catch (err) {
       const m = err instanceof ApiError ? err.forField('auth_domain') : undefined;
       if (m === undefined) setFailure(messageOf(err));
-      else setTeamError(m);
+      else team.setError(m);
     } finally {
       setBusy(false);
     }
@@ -79,11 +78,8 @@ export function TeamSettings() {
         <Field
           label="Team name"
           required
-          value={team}
-          onChange={(e) => setTeam(e.target.value)}
+          {...team.props}
           hint="Letters, digits and dashes: the first label of the team domain (<team>.access.<your warren domain>)"
-          error={teamError}
-          autoComplete="off"
         />
         <SelectField
           label="Session duration"

@@ -1,7 +1,6 @@
 import { useState } from 'react';
-import { ApiError, api, apiKey, type Body, type Certificate, messageOf, useApiMutation, useApiQuery } from '../../api';
+import { ApiError, api, apiKey, type Body, type Certificate, useApiMutation, useApiQuery } from '../../api';
 import type { PageProps } from '../../routes';
-import { useAccount } from '../../session';
 import {
   Alert,
   Dialog,
@@ -13,8 +12,10 @@ import {
   ShownOnce,
   StatusBadge,
   useConfirm,
+  useTextField,
 } from '../../ui';
 import type { BrowserKey } from './browser-csr';
+import { useZoneChoice, ZonePicker } from './zone-picker';
 
 type Validity = NonNullable<Body<'post', '/certificates'>['requested_validity']>;
 
@@ -35,10 +36,8 @@ interface Issued {
 
 /** Origin certificates per zone: list, create (key made in the browser, or a pasted CSR), revoke. */
 export function CertificatesPage(_: PageProps) {
-  const { account } = useAccount();
-  const zones = useApiQuery('/zones', { query: { 'account.id': account.id, per_page: 50 } });
-  const [zoneId, setZoneId] = useState<string | undefined>(undefined);
-  const zone = zones.data?.find((z) => z.id === zoneId) ?? zones.data?.[0];
+  const choice = useZoneChoice();
+  const { zone } = choice;
   const certs = useApiQuery(
     '/certificates',
     { query: { zone_id: zone?.id ?? '', per_page: 100 } },
@@ -47,17 +46,16 @@ export function CertificatesPage(_: PageProps) {
   const change = useApiMutation([apiKey('/certificates')]);
   const confirm = useConfirm();
   const [creating, setCreating] = useState(false);
-  const [hostnames, setHostnames] = useState('');
+  const hostnames = useTextField();
   const [mode, setMode] = useState<'ecdsa' | 'rsa' | 'csr'>('ecdsa');
   const [csr, setCsr] = useState('');
   const [validity, setValidity] = useState<`${Validity}`>('5475');
-  const [hostError, setHostError] = useState<string | undefined>(undefined);
   const [issued, setIssued] = useState<Issued | undefined>(undefined);
   const [notice, setNotice] = useState<string | undefined>(undefined);
 
   const create = async () => {
-    setHostError(undefined);
-    const names = hostnames
+    hostnames.setError(undefined);
+    const names = hostnames.value
       .split(/[\s,]+/)
       .map((h) => h.trim())
       .filter((h) => h !== '');
@@ -79,7 +77,7 @@ export function CertificatesPage(_: PageProps) {
       // Hostname problems go next to the hostnames field; the rest above the form.
       const hostProblem = err instanceof ApiError ? err.forField('hostnames', ['WARREN_CERT_HOSTNAME']) : undefined;
       if (hostProblem === undefined) throw err;
-      setHostError(hostProblem);
+      hostnames.setError(hostProblem);
     }
   };
 
@@ -108,22 +106,13 @@ export function CertificatesPage(_: PageProps) {
           label: 'Create a certificate',
           disabled: zone === undefined,
           onClick: () => {
-            setHostnames(zone === undefined ? '' : `${zone.name}, *.${zone.name}`);
-            setHostError(undefined);
+            hostnames.reset(zone === undefined ? '' : `${zone.name}, *.${zone.name}`);
             setCreating(true);
           },
         }}
       />
-      {zones.error === null ? null : <Alert>{messageOf(zones.error)}</Alert>}
       {notice === undefined ? null : <Alert kind="success">{notice}</Alert>}
-      {zones.data !== undefined && zones.data.length > 1 ? (
-        <SelectField
-          label="Zone"
-          value={zone?.id ?? ''}
-          onChange={(e) => setZoneId(e.target.value)}
-          options={zones.data.map((z) => [z.id, z.name] as const)}
-        />
-      ) : null}
+      <ZonePicker choice={choice} what="origin certificates" />
       {issued === undefined ? null : (
         <ShownOnce
           title={`Certificate issued for ${issued.cert.hostnames.join(', ')}`}
@@ -153,9 +142,7 @@ export function CertificatesPage(_: PageProps) {
           onDone={() => setIssued(undefined)}
         />
       )}
-      {zone === undefined && zones.data !== undefined ? (
-        <p>No zone yet: origin certificates cover names in your zones.</p>
-      ) : (
+      {choice.none ? null : (
         <QueryTable
           query={certs}
           caption={`Origin certificates of ${zone?.name ?? ''}`}
@@ -193,11 +180,8 @@ export function CertificatesPage(_: PageProps) {
         <Field
           label="Hostnames"
           required
-          value={hostnames}
-          onChange={(e) => setHostnames(e.target.value)}
+          {...hostnames.props}
           hint="Separated by commas; a wildcard covers one level (*.example.com)."
-          error={hostError}
-          autoComplete="off"
         />
         <SelectField
           label="Private key"

@@ -1,8 +1,7 @@
-import { useState } from 'react';
-import { type CertificatePack, messageOf, useApiQuery } from '../../api';
+import { type CertificatePack, useApiQuery } from '../../api';
 import type { PageProps } from '../../routes';
-import { useAccount } from '../../session';
-import { Alert, PageHeader, QueryTable, SelectField, StatusBadge } from '../../ui';
+import { Alert, PageHeader, QueryTable, StatusBadge } from '../../ui';
+import { useZoneChoice, ZonePicker } from './zone-picker';
 
 const when = (iso: string | null) =>
   iso === null ? '—' : <time dateTime={iso}>{new Date(iso).toLocaleString()}</time>;
@@ -15,10 +14,8 @@ function Badge({ p }: { p: CertificatePack }) {
 
 /** The zone's edge certificates: those ACME issues per name (issued, pending, failing and why) and uploaded ones. */
 export function EdgeCertificatesPage(_: PageProps) {
-  const { account } = useAccount();
-  const zones = useApiQuery('/zones', { query: { 'account.id': account.id, per_page: 50 } });
-  const [zoneId, setZoneId] = useState<string | undefined>(undefined);
-  const zone = zones.data?.find((z) => z.id === zoneId) ?? zones.data?.[0];
+  const choice = useZoneChoice();
+  const { zone } = choice;
   const path = { zone_id: zone?.id ?? '' };
   const packs = useApiQuery('/zones/{zone_id}/ssl/certificate_packs', { path }, { enabled: zone !== undefined });
   const failing = packs.data?.filter((p) => p.acme_state === 'failed') ?? [];
@@ -28,23 +25,13 @@ export function EdgeCertificatesPage(_: PageProps) {
         title="Edge certificates"
         description="Certificates the edge serves to visitors over HTTPS, by name: issued by ACME on demand, renewed before they expire."
       />
-      {zones.error === null ? null : <Alert>{messageOf(zones.error)}</Alert>}
       {failing.length === 0 ? null : (
         <Alert>
           {`No certificate yet for ${failing.map((p) => p.hosts.join(', ')).join(', ')}: see the reason below; warren retries on its own.`}
         </Alert>
       )}
-      {zones.data !== undefined && zones.data.length > 1 ? (
-        <SelectField
-          label="Zone"
-          value={zone?.id ?? ''}
-          onChange={(e) => setZoneId(e.target.value)}
-          options={zones.data.map((z) => [z.id, z.name] as const)}
-        />
-      ) : null}
-      {zone === undefined && zones.data !== undefined ? (
-        <p>No zone yet: edge certificates cover names in your zones.</p>
-      ) : (
+      <ZonePicker choice={choice} what="edge certificates" />
+      {choice.none ? null : (
         <QueryTable
           query={packs}
           caption={`Edge certificates of ${zone?.name ?? ''}`}

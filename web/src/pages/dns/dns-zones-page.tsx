@@ -3,7 +3,7 @@ import { ApiError, api, apiKey, useApiMutation, useApiQuery } from '../../api';
 import { Link, navigate } from '../../router';
 import type { PageProps } from '../../routes';
 import { useAccount } from '../../session';
-import { Dialog, Field, PageHeader, QueryTable, SelectField, StatusBadge } from '../../ui';
+import { Dialog, Field, PageHeader, QueryTable, SelectField, StatusBadge, useTextField } from '../../ui';
 
 /** The account's zones, each linking to its DNS editor, and "Add a site" (full or partial setup). */
 export function DnsZonesPage(_: PageProps) {
@@ -11,14 +11,13 @@ export function DnsZonesPage(_: PageProps) {
   const zones = useApiQuery('/zones', { query: { 'account.id': account.id, per_page: 50 } });
   const change = useApiMutation([apiKey('/zones')]);
   const [adding, setAdding] = useState(false);
-  const [name, setName] = useState('');
+  const name = useTextField();
   const [type, setType] = useState<'full' | 'partial'>('full');
-  const [nameError, setNameError] = useState<string | undefined>(undefined);
 
   const add = async () => {
-    setNameError(undefined);
+    name.setError(undefined);
     try {
-      const body = { account: { id: account.id }, name: name.trim(), type };
+      const body = { account: { id: account.id }, name: name.value.trim(), type };
       const zone = await change(() => api.post('/zones', { body }));
       setAdding(false);
       // The zone's page shows the steps left: name servers, or the TXT and CNAME lines.
@@ -28,7 +27,7 @@ export function DnsZonesPage(_: PageProps) {
       const m =
         err instanceof ApiError ? err.forField('name', ['WARREN_API_INVALID', 'WARREN_API_CONFLICT']) : undefined;
       if (m === undefined) throw err;
-      setNameError(m);
+      name.setError(m);
     }
   };
 
@@ -40,9 +39,8 @@ export function DnsZonesPage(_: PageProps) {
         primary={{
           label: 'Add a site',
           onClick: () => {
-            setName('');
+            name.reset();
             setType('full');
-            setNameError(undefined);
             setAdding(true);
           },
         }}
@@ -64,15 +62,7 @@ export function DnsZonesPage(_: PageProps) {
         ]}
       />
       <Dialog open={adding} title="Add a site" submitLabel="Add site" onSubmit={add} onClose={() => setAdding(false)}>
-        <Field
-          label="Domain"
-          required
-          value={name}
-          onChange={(e) => setName(e.target.value)}
-          hint="The registered domain, such as example.com"
-          error={nameError}
-          autoComplete="off"
-        />
+        <Field label="Domain" required {...name.props} hint="The registered domain, such as example.com" />
         <SelectField
           label="Setup"
           value={type}

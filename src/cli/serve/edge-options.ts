@@ -2,6 +2,17 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_PENDING_ZONE_EXPIRY_DAYS } from '../../control/jobs/pending-zone-expiry.js';
 import { DEFAULT_TUNNEL_PORT_LIMITS } from '../../edge/index.js';
 import { durationArg, intArg, logOptionsOf, withLogOptions, withStoreOptions } from '../cli-options.js';
+import { defaultWorkers } from './edge-workers.js';
+
+/** `--workers N` of `warren edge` and `warren serve`. */
+export function workersOption(defaultText: string): Option {
+  return new Option(
+    '--workers <n>',
+    `edge processes sharing the visitor and tunnel ports, each an edge <name>-i of the cluster; 1: this process alone (${defaultText})`,
+  )
+    .argParser(intArg('--workers', 1, 64))
+    .env('WARREN_WORKERS');
+}
 
 /** `--name`: the Cf-Ray suffix and `colo_name`, one DNS label. */
 function edgeNameArg(v: string): string {
@@ -106,9 +117,14 @@ export function registerSplitCommands(program: Command): void {
         new Option('--allow-private-idp-addresses', 'let OIDC identity providers live on private addresses').env(
           'WARREN_ALLOW_PRIVATE_IDP_ADDRESSES',
         ),
-      ),
+      )
+      .addOption(workersOption(`default: one per core, at most 8 (here ${defaultWorkers()})`)),
   ).action(async (f, cmd: Command) => {
     const databaseUrl = requirePostgres(cmd, f.databaseUrl);
+    const workers = (f.workers as number | undefined) ?? defaultWorkers();
+    if (workers > 1 && `${f.name}-${workers}`.length > 63) {
+      cmd.error(`warren edge: --name "${f.name}" is too long for --workers ${workers}: worker i is named <name>-i, one DNS label of at most 63 characters; pass a shorter --name`);
+    }
     const { runEdge } = await import('./edge-command.js');
     await runEdge({
       dataDir: f.dataDir,
@@ -129,6 +145,7 @@ export function registerSplitCommands(program: Command): void {
       requestBodyIdleTimeoutMs: f.requestBodyIdleTimeout,
       smtp: { url: f.smtpUrl, from: f.smtpFrom },
       allowPrivateIdpAddresses: f.allowPrivateIdpAddresses === true,
+      workers,
       log: logOptionsOf(f),
     });
   });

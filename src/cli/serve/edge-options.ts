@@ -123,7 +123,9 @@ export function registerSplitCommands(program: Command): void {
     const databaseUrl = requirePostgres(cmd, f.databaseUrl);
     const workers = (f.workers as number | undefined) ?? defaultWorkers();
     if (workers > 1 && `${f.name}-${workers}`.length > 63) {
-      cmd.error(`warren edge: --name "${f.name}" is too long for --workers ${workers}: worker i is named <name>-i, one DNS label of at most 63 characters; pass a shorter --name`);
+      cmd.error(
+        `warren edge: --name "${f.name}" is too long for --workers ${workers}: worker i is named <name>-i, one DNS label of at most 63 characters; pass a shorter --name`,
+      );
     }
     const { runEdge } = await import('./edge-command.js');
     await runEdge({

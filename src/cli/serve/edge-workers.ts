@@ -104,7 +104,10 @@ export async function startWorkers(o: { count: number; baseName: string; logger:
         peerAddress: info.peerAddress,
       };
       if (restart) {
-        logger.warn({ worker: name, workerPid: ready.pid, peer: ready.peerAddress }, 'edge worker restarted and serving');
+        logger.warn(
+          { worker: name, workerPid: ready.pid, peer: ready.peerAddress },
+          'edge worker restarted and serving',
+        );
         return;
       }
       firstReady.set(index, ready);

@@ -1,0 +1,207 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { Agent } from 'node:http';
+import { after, before, describe, test } from 'node:test';
+import {
+  type Cluster,
+  type EdgeProc,
+  PG_SKIP,
+  routedTunnel,
+  startCluster,
+  visit,
+} from './support/edge-cluster-fixture.js';
+import { eventually } from './support/eventually.js';
+import { startTestOrigin, type TestOrigin } from './support/test-origin.js';
+import { type Proc, startCli } from './support/warren-processes.js';
+
+interface ConnectorView {
+  conns: { colo_name: string }[];
+}
+
+/** The worker that received a visitor request: the Cf-Ray suffix is the receiving edge's name. */
+function receivedBy(headers: import('node:http').IncomingHttpHeaders): string {
+  return /-(w-\d+)$/.exec(String(headers['cf-ray']))?.[1] ?? `no worker in cf-ray ${String(headers['cf-ray'])}`;
+}
+
+/** The parent pid of a process, from /proc. */
+function parentOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
+/**
+ * Issue 23 "every core": `warren edge --workers 2` on one host, with real processes on one
+ * PostgreSQL. The workers share the visitor and tunnel ports (the kernel picks which one accepts),
+ * each is an edge `w-1`/`w-2` of the cluster, so any worker serves any tunnel; a SIGKILLed worker
+ * fails only what it held, and the primary forks it again.
+ */
+describe('warren edge --workers 2 on one host', { skip: PG_SKIP, timeout: 240_000 }, () => {
+  let cluster: Cluster;
+  let origin: TestOrigin;
+  let w: EdgeProc;
+  const connectors: Proc[] = [];
+  const pids = new Map<string, number>();
+
+  const colos = async (accountId: string, tunnelId: string): Promise<string[]> => {
+    const r = await cluster.api<ConnectorView[]>('GET', `/accounts/${accountId}/cfd_tunnel/${tunnelId}/connections`);
+    return r.result.flatMap((x) => x.conns.map((k) => k.colo_name)).sort();
+  };
+  const connector = (token: string, extra: string[] = []): Proc => {
+    const p = startCli([
+      'tunnel',
+      'run',
+      '--edge',
+      `127.0.0.1:${w.tunnelPort}`,
+      '--edge-ca',
+      w.caPath,
+      '--loglevel',
+      'warn',
+      ...extra,
+      '--token',
+      token,
+      '--url',
+      origin.url,
+    ]);
+    connectors.push(p);
+    return p;
+  };
+
+  before(async () => {
+    origin = await startTestOrigin();
+    cluster = await startCluster();
+    w = await cluster.startEdge('w', { WARREN_WORKERS: '2' });
+    for (const m of w.stdout().matchAll(/worker\s+(w-\d+) pid (\d+)/g)) pids.set(m[1] as string, Number(m[2]));
+  });
+
+  after(async () => {
+    await Promise.all(connectors.map((p) => p.stop('SIGKILL')));
+    await cluster?.close();
+    await origin?.close();
+  });
+
+  test('the-primary-forks-two-workers-each-an-edge-with-its-own-peer-port', () => {
+    assert.deepEqual([...pids.keys()], ['w-1', 'w-2']);
+    for (const pid of pids.values()) assert.equal(parentOf(pid), w.child.pid);
+    const peers = [...w.stdout().matchAll(/worker\s+w-\d+ pid \d+ peers (\S+)/g)].map((m) => m[1]);
+    assert.equal(new Set(peers).size, 2, w.stdout());
+  });
+
+  test('any-worker-serves-any-tunnel-a-request-at-the-worker-without-a-link-is-forwarded', async (t) => {
+    // One link: exactly one worker holds it, the other has none for this tunnel.
+    const ids = await routedTunnel(cluster);
+    connector(ids.token, ['--ha-connections', '1']);
+    const holder = await eventually(async () => (await colos(ids.accountId, ids.tunnelId))[0], 20_000, 'one link');
+    const agent = new Agent({ keepAlive: false });
+    const seen = new Map<string, number>();
+    const failures: string[] = [];
+    let next = 0;
+    // Fresh connections at c=8: the kernel spreads their accepts over both workers.
+    const client = async (): Promise<void> => {
+      while (next < 200) {
+        const i = next++;
+        const r = await visit(w.httpPort, `/echo?i=${i}`, { agent });
+        if (r.status !== 200) failures.push(`${i}: ${r.status} at ${receivedBy(r.headers)}`);
+        const by = receivedBy(r.headers);
+        seen.set(by, (seen.get(by) ?? 0) + 1);
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, () => client()));
+    agent.destroy();
+    t.diagnostic(`link on ${holder}; requests received by ${JSON.stringify([...seen])}`);
+    assert.deepEqual(failures, []);
+    const other = holder === 'w-1' ? 'w-2' : 'w-1';
+    assert.ok((seen.get(other) ?? 0) > 0, `no request landed on ${other} (no link): ${JSON.stringify([...seen])}`);
+    assert.equal((seen.get(holder) ?? 0) + (seen.get(other) ?? 0), 200);
+  });
+
+  test('sigkill-of-a-worker-fails-only-what-it-held-the-primary-restarts-it-the-connector-relinks', async (t) => {
+    const c = cluster;
+    const accountId = (await c.api<{ id: string }[]>('GET', '/accounts')).result[0]?.id as string;
+    const zoneId = (await c.api<{ id: string }[]>('GET', '/zones')).result[0]?.id as string;
+    const tunnelId = (await c.api<{ id: string }>('POST', `/accounts/${accountId}/cfd_tunnel`, { name: 'steady' }))
+      .result.id;
+    await c.api('PUT', `/zones/${zoneId}/tunnels/${tunnelId}/routes`, {
+      type: 'dns',
+      user_hostname: 'steady.example.com',
+    });
+    const token = (await c.api<string>('GET', `/accounts/${accountId}/cfd_tunnel/${tunnelId}/token`)).result;
+    // Four links; the kernel places each. Both workers must hold some, so that the survivor serves
+    // from its own links while the victim is gone (else its requests wait for the re-link).
+    let placed: string[] = [];
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const p = connector(token);
+      placed = await eventually(
+        async () => {
+          const got = await colos(accountId, tunnelId);
+          return got.length === 4 ? got : undefined;
+        },
+        20_000,
+        'four links',
+      );
+      if (new Set(placed).size === 2) break;
+      await p.stop('SIGKILL');
+      await eventually(async () => (await colos(accountId, tunnelId)).length === 0, 20_000, 'links gone');
+    }
+    assert.equal(new Set(placed).size, 2, `links on one worker only after 8 tries: ${placed.join(',')}`);
+    const victim = 'w-1';
+    const victimPid = pids.get(victim) as number;
+
+    const agent = new Agent({ keepAlive: false });
+    const failures: string[] = [];
+    let next = 0;
+    let done = 0;
+    let inFlight = 0;
+    let inFlightAtKill = -1;
+    const client = async (): Promise<void> => {
+      while (next < 1000) {
+        const i = next++;
+        inFlight++;
+        try {
+          const r = await visit(w.httpPort, `/echo?i=${i}`, { agent, host: 'steady.example.com' });
+          if (r.status !== 200) failures.push(`${i}: ${r.status} at ${receivedBy(r.headers)}`);
+        } catch (err) {
+          failures.push(`${i}: ${(err as Error).message}`);
+        }
+        inFlight--;
+        done++;
+        if (done === 300 && inFlightAtKill < 0) {
+          inFlightAtKill = inFlight;
+          process.kill(victimPid, 'SIGKILL');
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 10 }, () => client()));
+    agent.destroy();
+    t.diagnostic(
+      `links ${placed.join(',')}; ${failures.length} failed of 1000, ${inFlightAtKill} in flight at the kill`,
+    );
+    assert.ok(inFlightAtKill >= 0, 'the victim was killed under load');
+    assert.ok(
+      failures.length <= inFlightAtKill,
+      `${failures.length} failures, but only ${inFlightAtKill} requests were in flight at the kill: ${failures.join('; ')}`,
+    );
+
+    // The primary forks it again: a new pid, a child of the primary, serving under the same name.
+    const [, newPid] = await w.waitFor(
+      new RegExp(`edge worker restarted and serving worker=${victim} workerPid=(\\d+)`),
+      {
+        from: 'stderr',
+        timeoutMs: 30_000,
+      },
+    );
+    assert.notEqual(Number(newPid), victimPid);
+    assert.equal(parentOf(Number(newPid)), w.child.pid);
+    const fresh = new Agent({ keepAlive: false });
+    await eventually(
+      async () => {
+        const r = await visit(w.httpPort, '/echo', { agent: fresh, host: 'steady.example.com' });
+        return r.status === 200 && receivedBy(r.headers) === victim;
+      },
+      20_000,
+      `a request served by the restarted ${victim}`,
+    );
+    fresh.destroy();
+    // The connector's links to the dead worker come back (on either worker).
+    await eventually(async () => (await colos(accountId, tunnelId)).length === 4, 20_000, 'the connector re-links');
+  });
+});

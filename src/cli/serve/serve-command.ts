@@ -41,6 +41,8 @@ export interface ServeOptions {
   apiPort: number;
   domain: string;
   edgeName: string | undefined;
+  /** `--workers`: N > 1 (PostgreSQL only) runs control, DNS and jobs here and N edge worker processes. */
+  workers?: number | undefined;
   quickTunnelsPerMinute: number;
   originResponseTimeoutMs: number;
   /** `--request-body-idle-timeout`, in milliseconds. */
@@ -76,20 +78,30 @@ export function isLoopback(addr: string): boolean {
   return a === 'localhost' || a === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a) || a === '::ffff:127.0.0.1';
 }
 
-/** `warren serve`: edge + control API in one process. */
+/** `--edge-name`, else the host's name: the Cf-Ray suffix (with workers, of `<name>-i`). */
+export function serveEdgeName(given: string | undefined): string {
+  return (
+    given ??
+    osHostname()
+      .split('.')[0]
+      ?.toLowerCase()
+      .replace(/[^a-z0-9-]/g, '') ??
+    'edge'
+  );
+}
+
+/** `warren serve`: edge + control API in one process (with `--workers N` on PostgreSQL: see serve-workers.ts). */
 export async function serve(options: ServeOptions): Promise<void> {
+  if ((options.workers ?? 1) > 1) {
+    const { serveWithWorkers } = await import('./serve-workers.js');
+    return serveWithWorkers(options);
+  }
   const logger = createLogger(options.log);
   for (const warning of options.ignoredFlags ?? []) logger.warn(warning);
   const dataDir = resolve(options.dataDir);
   // 0700 before anything (edge CA key, quick-tunnel key, database) is written into it.
   ensureDataDir(dataDir);
-  const edgeName =
-    options.edgeName ??
-    osHostname()
-      .split('.')[0]
-      ?.toLowerCase()
-      .replace(/[^a-z0-9-]/g, '') ??
-    'edge';
+  const edgeName = serveEdgeName(options.edgeName);
   const store = await Store.open({
     dataDir,
     databaseUrl: options.databaseUrl,
@@ -242,7 +254,7 @@ export function tryItCommand(launcher: string, edge: string, caPath: string | un
 }
 
 /** The DNS server; undefined when the default port is taken (an explicit --dns-port must bind). */
-async function startServeDns(
+export async function startServeDns(
   store: Store,
   options: ServeOptions,
   metrics: DnsMetrics,

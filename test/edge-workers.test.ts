@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { after, before, describe, test } from 'node:test';
+import { ADMIN_EMAIL, ADMIN_TOKEN, DIALECTS } from './support/control-harness.js';
 import {
   type Cluster,
   type EdgeProc,
@@ -12,7 +13,7 @@ import {
 } from './support/edge-cluster-fixture.js';
 import { eventually } from './support/eventually.js';
 import { startTestOrigin, type TestOrigin } from './support/test-origin.js';
-import { type Proc, startCli } from './support/warren-processes.js';
+import { type Proc, type ServeHandle, startCli, startServe, tempDir } from './support/warren-processes.js';
 
 interface ConnectorView {
   conns: { colo_name: string }[];
@@ -203,5 +204,100 @@ describe('warren edge --workers 2 on one host', { skip: PG_SKIP, timeout: 240_00
     fresh.destroy();
     // The connector's links to the dead worker come back (on either worker).
     await eventually(async () => (await colos(accountId, tunnelId)).length === 4, 20_000, 'the connector re-links');
+  });
+});
+
+/**
+ * `warren serve --workers 2` on PostgreSQL: control, DNS and jobs in the primary, two edge workers
+ * that are edges of the cluster (the issue noted that `serve --database-url` did not join it).
+ * On SQLite, more than one worker is refused with one line.
+ */
+describe('warren serve --workers', { skip: PG_SKIP, timeout: 180_000 }, () => {
+  let serve: ServeHandle;
+  let drop: () => Promise<void> = async () => {};
+  let origin: TestOrigin;
+  const connectors: Proc[] = [];
+
+  before(async () => {
+    origin = await startTestOrigin();
+    const db = await (DIALECTS.find((d) => d.name === 'postgres') as (typeof DIALECTS)[number]).fresh();
+    drop = () => db.drop();
+    serve = await startServe({
+      args: ['--database-url', db.databaseUrl as string, '--workers', '2', '--edge-name', 's', '--dns-port', '0'],
+      env: { WARREN_ADMIN_EMAIL: ADMIN_EMAIL, WARREN_ADMIN_TOKEN: ADMIN_TOKEN },
+    });
+  });
+
+  after(async () => {
+    await Promise.all(connectors.map((p) => p.stop('SIGKILL')));
+    await serve?.stop();
+    await drop();
+    await origin?.close();
+  });
+
+  test('serve-on-postgresql-forks-edge-workers-that-forward-to-each-other', async (t) => {
+    assert.match(serve.stdout(), /worker\s+s-1 pid \d+/);
+    assert.match(serve.stdout(), /worker\s+s-2 pid \d+/);
+    const api = async <R>(method: string, path: string, body?: unknown): Promise<{ success: boolean; result: R }> => {
+      const res = await fetch(`${serve.apiBase}/client/v4${path}`, {
+        method,
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return (await res.json()) as { success: boolean; result: R };
+    };
+    const ids = await routedTunnel({ api } as unknown as Cluster);
+    const c = startCli([
+      'tunnel',
+      'run',
+      '--edge',
+      `127.0.0.1:${serve.tunnelPort}`,
+      '--edge-ca',
+      serve.caPath,
+      '--loglevel',
+      'warn',
+      '--ha-connections',
+      '1',
+      '--token',
+      ids.token,
+      '--url',
+      origin.url,
+    ]);
+    connectors.push(c);
+    const holder = await eventually(
+      async () =>
+        (
+          await api<ConnectorView[]>('GET', `/accounts/${ids.accountId}/cfd_tunnel/${ids.tunnelId}/connections`)
+        ).result.flatMap((x) => x.conns.map((k) => k.colo_name))[0],
+      20_000,
+      'one link',
+    );
+    assert.match(holder, /^s-[12]$/);
+    const agent = new Agent({ keepAlive: false });
+    const seen = new Map<string, number>();
+    let next = 0;
+    const client = async (): Promise<void> => {
+      while (next < 100) {
+        next++;
+        const r = await visit(serve.httpPort, '/echo', { agent });
+        assert.equal(r.status, 200);
+        const by = /-(s-\d)$/.exec(String(r.headers['cf-ray']))?.[1] ?? '?';
+        seen.set(by, (seen.get(by) ?? 0) + 1);
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, () => client()));
+    agent.destroy();
+    t.diagnostic(`link on ${holder}; requests received by ${JSON.stringify([...seen])}`);
+    assert.ok((seen.get(holder === 's-1' ? 's-2' : 's-1') ?? 0) > 0, 'a request landed on the worker without a link');
+  });
+
+  test('serve-on-sqlite-refuses-more-than-one-worker-with-one-line', async () => {
+    const p = startCli(['serve', '--data-dir', tempDir(), '--workers', '2']);
+    assert.equal(await p.exited, 1);
+    const lines = p.stderr().trim().split('\n');
+    assert.match(
+      lines[0] as string,
+      /--workers 2 needs --database-url postgres:\/\/….*share tunnels, logins and changes through PostgreSQL.*pass --database-url, or --workers 1/,
+    );
   });
 });

@@ -69,7 +69,8 @@ async function database(tmp: string): Promise<{ url: string; where: string; clos
   if (base === undefined || base === '') {
     const root = '/usr/lib/postgresql';
     const version = existsSync(root) ? readdirSync(root).sort().pop() : undefined;
-    if (version === undefined) throw new Error('no WARREN_BENCH_DATABASE_URL and no PostgreSQL under /usr/lib/postgresql');
+    if (version === undefined)
+      throw new Error('no WARREN_BENCH_DATABASE_URL and no PostgreSQL under /usr/lib/postgresql');
     const bin = join(root, version, 'bin');
     const dir = mkdtempSync(join(tmpdir(), 'warren-bench-pg-'));
     const port = await freePort();
@@ -303,7 +304,12 @@ export async function runCluster(o: { durationS: number }): Promise<{ lines: str
         const c = connector(ctx, token, e.tunnelPort, e.caPath, og.port, layout.edge);
         stops.push(c, e.child);
         await waitForOk({ base: `http://${LOOPBACK}:${e.httpPort}`, host: HOST }, '/', 'Hello', 30_000);
-        const l = { label: `--workers ${n}, ${layout.label}`, port: e.httpPort, host: HOST, pids: [e.child.pid, c.pid] };
+        const l = {
+          label: `--workers ${n}, ${layout.label}`,
+          port: e.httpPort,
+          host: HOST,
+          pids: [e.child.pid, c.pid],
+        };
         loads.push(layout.gen === undefined ? l : { ...l, cpus: layout.gen });
       }
       workers.push(...(await measure(loads, o.durationS)));

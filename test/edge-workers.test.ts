@@ -24,6 +24,20 @@ function receivedBy(headers: import('node:http').IncomingHttpHeaders): string {
   return /-(w-\d+)$/.exec(String(headers['cf-ray']))?.[1] ?? `no worker in cf-ray ${String(headers['cf-ray'])}`;
 }
 
+/** The child pids of a process, from /proc. */
+function childrenOf(pid: number): number[] {
+  return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The parent pid of a process, from /proc. */
 function parentOf(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -205,6 +219,13 @@ describe('warren edge --workers 2 on one host', { skip: PG_SKIP, timeout: 240_00
     // The connector's links to the dead worker come back (on either worker).
     await eventually(async () => (await colos(accountId, tunnelId)).length === 4, 20_000, 'the connector re-links');
   });
+
+  test('sigterm-to-the-primary-stops-every-worker-cleanly', async () => {
+    const workers = childrenOf(w.child.pid as number);
+    assert.equal(workers.length, 2);
+    assert.equal(await w.stop('SIGTERM'), 0);
+    await eventually(() => workers.every((pid) => !alive(pid)), 10_000, 'both workers gone');
+  });
 });
 
 /**
@@ -289,6 +310,13 @@ describe('warren serve --workers', { skip: PG_SKIP, timeout: 180_000 }, () => {
     agent.destroy();
     t.diagnostic(`link on ${holder}; requests received by ${JSON.stringify([...seen])}`);
     assert.ok((seen.get(holder === 's-1' ? 's-2' : 's-1') ?? 0) > 0, 'a request landed on the worker without a link');
+  });
+
+  test('the-workers-of-a-killed-primary-stop-on-their-own', async () => {
+    const workers = childrenOf(serve.child.pid as number);
+    assert.equal(workers.length, 2);
+    await serve.stop('SIGKILL');
+    await eventually(() => workers.every((pid) => !alive(pid)), 15_000, 'orphaned workers gone');
   });
 
   test('serve-on-sqlite-refuses-more-than-one-worker-with-one-line', async () => {

@@ -107,6 +107,16 @@ describe('warren edge --workers 2 on one host', { skip: PG_SKIP, timeout: 240_00
     connector(ids.token, ['--ha-connections', '1']);
     const holder = await eventually(async () => (await colos(ids.accountId, ids.tunnelId))[0], 20_000, 'one link');
     const agent = new Agent({ keepAlive: false });
+    // The other worker learns of the link through the database (a NOTIFY, else its 2 s re-read).
+    const other = holder === 'w-1' ? 'w-2' : 'w-1';
+    await eventually(
+      async () => {
+        const r = await visit(w.httpPort, '/echo', { agent });
+        return r.status === 200 && receivedBy(r.headers) === other;
+      },
+      20_000,
+      `${other} forwards`,
+    );
     const seen = new Map<string, number>();
     const failures: string[] = [];
     let next = 0;
@@ -124,7 +134,6 @@ describe('warren edge --workers 2 on one host', { skip: PG_SKIP, timeout: 240_00
     agent.destroy();
     t.diagnostic(`link on ${holder}; requests received by ${JSON.stringify([...seen])}`);
     assert.deepEqual(failures, []);
-    const other = holder === 'w-1' ? 'w-2' : 'w-1';
     assert.ok((seen.get(other) ?? 0) > 0, `no request landed on ${other} (no link): ${JSON.stringify([...seen])}`);
     assert.equal((seen.get(holder) ?? 0) + (seen.get(other) ?? 0), 200);
   });
@@ -188,7 +197,7 @@ describe('warren edge --workers 2 on one host', { skip: PG_SKIP, timeout: 240_00
     await Promise.all(Array.from({ length: 10 }, () => client()));
     agent.destroy();
     t.diagnostic(
-      `links ${placed.join(',')}; ${failures.length} failed of 1000, ${inFlightAtKill} in flight at the kill`,
+      `links ${placed.join(',')}; ${failures.length} failed of 1000, ${inFlightAtKill} in flight at the kill: ${failures.join('; ')}`,
     );
     assert.ok(inFlightAtKill >= 0, 'the victim was killed under load');
     assert.ok(
@@ -295,6 +304,15 @@ describe('warren serve --workers', { skip: PG_SKIP, timeout: 180_000 }, () => {
     );
     assert.match(holder, /^s-[12]$/);
     const agent = new Agent({ keepAlive: false });
+    const other = holder === 's-1' ? 's-2' : 's-1';
+    await eventually(
+      async () => {
+        const r = await visit(serve.httpPort, '/echo', { agent });
+        return r.status === 200 && String(r.headers['cf-ray']).endsWith(`-${other}`);
+      },
+      20_000,
+      `${other} forwards`,
+    );
     const seen = new Map<string, number>();
     let next = 0;
     const client = async (): Promise<void> => {
@@ -309,7 +327,7 @@ describe('warren serve --workers', { skip: PG_SKIP, timeout: 180_000 }, () => {
     await Promise.all(Array.from({ length: 8 }, () => client()));
     agent.destroy();
     t.diagnostic(`link on ${holder}; requests received by ${JSON.stringify([...seen])}`);
-    assert.ok((seen.get(holder === 's-1' ? 's-2' : 's-1') ?? 0) > 0, 'a request landed on the worker without a link');
+    assert.ok((seen.get(other) ?? 0) > 0, 'a request landed on the worker without a link');
   });
 
   test('the-workers-of-a-killed-primary-stop-on-their-own', async () => {

@@ -77,7 +77,8 @@ export interface WorkerGroup {
  * the others stopped. After that a worker that dies is forked again with a bounded backoff.
  */
 export async function startWorkers(o: { count: number; baseName: string; logger: Logger }): Promise<WorkerGroup> {
-  cluster.schedulingPolicy = cluster.SCHED_NONE;
+  // node's own NODE_CLUSTER_SCHED_POLICY=rr (the primary accepts and hands connections round robin) still applies.
+  if (process.env.NODE_CLUSTER_SCHED_POLICY === undefined) cluster.schedulingPolicy = cluster.SCHED_NONE;
   const { logger } = o;
   let stopping = false;
   const live = new Map<number, Worker>();

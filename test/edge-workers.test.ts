@@ -214,6 +214,11 @@ describe('warren edge --workers 2 on one host', { skip: PG_SKIP, timeout: 240_00
       },
     );
     assert.notEqual(Number(newPid), victimPid);
+    // Forked once: the new worker took over its predecessor's still-fresh row instead of being refused as its twin.
+    assert.equal(
+      w.stderr().match(new RegExp(`edge worker exited; the primary restarts it worker=${victim}`, 'g'))?.length,
+      1,
+    );
     assert.equal(parentOf(Number(newPid)), w.child.pid);
     const fresh = new Agent({ keepAlive: false });
     await eventually(

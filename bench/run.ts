@@ -2,7 +2,7 @@
  * `npm run bench`: warren side by side with the direct origin, nginx, ssh -R and localtunnel, in one run,
  * plus a reference row: two bare node TCP relays (what any node two-hop tunnel can reach here).
  *
- *   node dist/bench/run.js [--smoke] [--only direct,relay,nginx,ssh,localtunnel,warren,scale,dns,access,tcp,https]
+ *   node dist/bench/run.js [--smoke] [--only direct,relay,nginx,ssh,localtunnel,warren,scale,dns,access,tcp,https,cluster]
  *                          (direct runs too, except with --only access alone: that runs just the Access pair)
  *                          [--duration 10s] [--warmup 3s] [--transfers 5] [--transfer-mib 64] [--ws 10s]
  *                          [--tunnels 1000] [--scale-workers 4] [--no-profile] [--no-install] [--loads-only]
@@ -20,6 +20,7 @@ import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runAccessBench } from './access.js';
+import { runCluster } from './cluster.js';
 import { runDnsBench } from './dns.js';
 import { runHttps } from './https.js';
 import { type LoadResult, type LoadSpec, mergeLoads, runNodeLoad, runWrk } from './lib/load.js';
@@ -434,6 +435,7 @@ async function main(): Promise<void> {
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   let tcpLines: string[] = [];
   let httpsLines: string[] = [];
+  let clusterLines: string[] = [];
   const results: BenchResults = {
     date: new Date().toISOString(),
     command,
@@ -529,6 +531,13 @@ async function main(): Promise<void> {
       results.https = https.value === undefined ? { error: https.error ?? 'failed' } : { value: https.value.rows };
       if (https.value !== undefined) httpsLines = https.value.lines;
     }
+    if (o.only?.has('cluster') === true || (o.only === undefined && !o.smoke)) {
+      // The cluster rows (issue 23): a forwarded hop between two edges, and `warren edge --workers 2` vs 1.
+      log(`cluster: two edges on PostgreSQL (forwarded vs local) and --workers 2 vs 1, ${o.durationS}s per load`);
+      const cl = await measure('cluster', () => runCluster({ durationS: o.durationS }));
+      results.cluster = cl.value === undefined ? { error: cl.error ?? 'failed' } : { value: cl.value.value };
+      clusterLines = cl.value?.lines ?? [`Skipped: ${cl.error ?? 'failed'}`];
+    }
     if (o.profile && (wanted('warren') || results.scale !== undefined)) {
       const dir = profileDir(o);
       rmSync(dir, { recursive: true, force: true });
@@ -596,6 +605,8 @@ async function main(): Promise<void> {
       : `${renderMarkdown(results).trimEnd()}\n\n### TCP (warren access tcp)\n\n${tcpLines.join('\n')}\n`;
   if (httpsLines.length > 0)
     md = `${md.trimEnd()}\n\n### HTTPS port (TLS handshakes, HTTP/1.1 and h2)\n\n${httpsLines.join('\n')}\n`;
+  if (clusterLines.length > 0)
+    md = `${md.trimEnd()}\n\n### Cluster (two edges on PostgreSQL; --workers)\n\n${clusterLines.join('\n')}\n`;
   writeFileSync(join(outDir, 'RESULTS.md'), md);
   const json = join(outDir, 'results.json');
   // Figures rounded to 3 decimals; then biome's own formatting, so `npm run lint` stays clean on the committed file.

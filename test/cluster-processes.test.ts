@@ -59,6 +59,9 @@ describe('three warren serve processes on one PostgreSQL', { skip: postgres.skip
           smtp.url,
           '--edge-name',
           `edge-${'abc'[i]}`,
+          // One process each: the tests count LISTEN connections and name edges by process.
+          '--workers',
+          '1',
         ],
         env: { WARREN_ADMIN_EMAIL: ADMIN_EMAIL, WARREN_ADMIN_TOKEN: ADMIN_TOKEN, WARREN_ADMIN_PASSWORD: PASSWORD },
       });

@@ -154,6 +154,8 @@ describe('several edges on one PostgreSQL', { skip: PG_SKIP }, () => {
         '0',
         '--tunnel-port',
         '0',
+        '--workers',
+        '1',
       ],
       { env: { WARREN_SECRET_KEY: cluster.secretKey } },
     );

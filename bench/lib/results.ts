@@ -1,4 +1,5 @@
 import type { AccessBenchResult } from '../access.js';
+import type { ClusterResult } from '../cluster.js';
 import type { DnsBenchResult } from '../dns.js';
 import type { HttpsRow } from '../https.js';
 import type { ScaleResult } from '../scale.js';
@@ -83,6 +84,8 @@ export interface BenchResults {
   tcp?: Measured<TcpRow[]> | undefined;
   /** The HTTPS row (bench/https.ts): warren's HTTPS port beside nginx on the same certificate. */
   https?: Measured<HttpsRow[]> | undefined;
+  /** The cluster rows (bench/cluster.ts): forwarded vs local vs direct, and `--workers 2` vs 1. */
+  cluster?: Measured<ClusterResult> | undefined;
   /** The DNS row (bench/dns.ts): warren dns beside NSD. */
   dns?: Measured<DnsBenchResult> | undefined;
   /** The Access pair (bench/access.ts): protected with a valid cookie beside unprotected, same edge and tunnel. */

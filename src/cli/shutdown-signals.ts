@@ -1,7 +1,10 @@
 import type { Logger } from 'pino';
 
-/** First SIGTERM/SIGINT runs `shutdown` and exits 0; a second one exits at once. */
-export function onShutdownSignals(logger: Logger, shutdown: () => Promise<void>): void {
+/**
+ * First SIGTERM/SIGINT runs `shutdown` and exits 0; a second one exits at once. Returns a function
+ * that starts the same shutdown (once: later calls, and signals after it, change nothing more than a signal would).
+ */
+export function onShutdownSignals(logger: Logger, shutdown: () => Promise<void>): () => void {
   let stopping = false;
   const handler = (signal: NodeJS.Signals): void => {
     if (stopping) {
@@ -20,6 +23,9 @@ export function onShutdownSignals(logger: Logger, shutdown: () => Promise<void>)
   };
   process.on('SIGTERM', handler);
   process.on('SIGINT', handler);
+  return () => {
+    if (!stopping) handler('SIGTERM');
+  };
 }
 
 /** SIGHUP runs `reload` (re-read the config file), as for cloudflared. Returns a function that stops listening. */

@@ -63,7 +63,8 @@ export async function startCluster(): Promise<Cluster> {
           '--loglevel',
           'warn',
         ],
-        { env: { WARREN_SECRET_KEY: secretKey, ...extraEnv } },
+        // One process per edge unless a test asks for workers (`--workers` defaults to one per core).
+        { env: { WARREN_SECRET_KEY: secretKey, WARREN_WORKERS: '1', ...extraEnv } },
       );
       const [, http] = await proc.waitFor(/visitor http\s+http:\/\/[^:]+:(\d+)/, { timeoutMs: 60_000 });
       const [, tunnel] = await proc.waitFor(/tunnel\s+\S+:(\d+)/);

@@ -140,7 +140,8 @@ export async function startServe(
       'warn',
       ...(options.args ?? []),
     ],
-    { env: options.env ?? {} },
+    // One process unless a test passes --workers (on PostgreSQL serve forks one edge worker per core).
+    { env: { WARREN_WORKERS: '1', ...options.env } },
   );
   const [, http] = await proc.waitFor(/visitor http\s+http:\/\/[^:]+:(\d+)/);
   const [, tunnel] = await proc.waitFor(/tunnel\s+\S+:(\d+)/);

@@ -1,7 +1,18 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_TUNNEL_PORT_LIMITS } from '../../edge/registration/tunnel-port-defaults.js';
-import { logOptionsOf, withLogOptions, withStoreOptions } from '../cli-options.js';
+import { intArg, logOptionsOf, withLogOptions, withStoreOptions } from '../cli-options.js';
+import { defaultWorkers } from './edge-workers.js';
 import { adminFromEnvironment, envOption, intOption, serverFlags } from './server-flags.js';
+
+/** `--workers N` of `warren edge` and `warren serve`. */
+export function workersOption(defaultText: string): Option {
+  return new Option(
+    '--workers <n>',
+    `edge processes sharing the visitor and tunnel ports, each an edge <name>-i of the cluster; 1: this process alone (${defaultText})`,
+  )
+    .argParser(intArg('--workers', 1, 64))
+    .env('WARREN_WORKERS');
+}
 
 /** `--name`: the Cf-Ray suffix and `colo_name`, one DNS label. */
 function edgeNameArg(v: string): string {
@@ -62,9 +73,16 @@ export function registerSplitCommands(program: Command): void {
       .addOption(serverFlags.requestBodyIdleTimeout('how long a request body may send nothing (then 408)'))
       .addOption(serverFlags.smtpUrl('SMTP server for Access one-time PIN mail'))
       .addOption(serverFlags.smtpFrom('From address of one-time PIN mail'))
-      .addOption(envOption('--allow-private-idp-addresses', 'let OIDC identity providers live on private addresses')),
+      .addOption(envOption('--allow-private-idp-addresses', 'let OIDC identity providers live on private addresses'))
+      .addOption(workersOption(`default: one per core, at most 8 (here ${defaultWorkers()})`)),
   ).action(async (f, cmd: Command) => {
     const databaseUrl = requirePostgres(cmd, f.databaseUrl);
+    const workers = (f.workers as number | undefined) ?? defaultWorkers();
+    if (workers > 1 && `${f.name}-${workers}`.length > 63) {
+      cmd.error(
+        `warren edge: --name "${f.name}" is too long for --workers ${workers}: worker i is named <name>-i, one DNS label of at most 63 characters; pass a shorter --name`,
+      );
+    }
     const { runEdge } = await import('./edge-command.js');
     await runEdge({
       dataDir: f.dataDir,
@@ -85,6 +103,7 @@ export function registerSplitCommands(program: Command): void {
       requestBodyIdleTimeoutMs: f.requestBodyIdleTimeout,
       smtp: { url: f.smtpUrl, from: f.smtpFrom },
       allowPrivateIdpAddresses: f.allowPrivateIdpAddresses === true,
+      workers,
       log: logOptionsOf(f),
     });
   });

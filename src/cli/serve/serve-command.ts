@@ -42,6 +42,8 @@ export interface ServeOptions {
   apiPort: number;
   domain: string;
   edgeName: string | undefined;
+  /** `--workers`: N > 1 (PostgreSQL only) runs control, DNS and jobs here and N edge worker processes. */
+  workers?: number | undefined;
   quickTunnelsPerMinute: number;
   originResponseTimeoutMs: number;
   /** `--request-body-idle-timeout`, in milliseconds. */
@@ -77,17 +79,27 @@ export function isLoopback(addr: string): boolean {
   return a === 'localhost' || a === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a) || a === '::ffff:127.0.0.1';
 }
 
-/** `warren serve`: edge + control API in one process. */
-export async function serve(options: ServeOptions): Promise<void> {
-  const logger = createLogger(options.log);
-  for (const warning of options.ignoredFlags ?? []) logger.warn(warning);
-  const edgeName =
-    options.edgeName ??
+/** `--edge-name`, else the host's name: the Cf-Ray suffix (with workers, of `<name>-i`). */
+export function serveEdgeName(given: string | undefined): string {
+  return (
+    given ??
     osHostname()
       .split('.')[0]
       ?.toLowerCase()
       .replace(/[^a-z0-9-]/g, '') ??
-    'edge';
+    'edge'
+  );
+}
+
+/** `warren serve`: edge + control API in one process (with `--workers N` on PostgreSQL: see serve-workers.ts). */
+export async function serve(options: ServeOptions): Promise<void> {
+  if ((options.workers ?? 1) > 1) {
+    const { serveWithWorkers } = await import('./serve-workers.js');
+    return serveWithWorkers(options);
+  }
+  const logger = createLogger(options.log);
+  for (const warning of options.ignoredFlags ?? []) logger.warn(warning);
+  const edgeName = serveEdgeName(options.edgeName);
   const { dataDir, store } = await openServerStore(options.dataDir, options.databaseUrl, logger);
   const { tls } = await tunnelTlsOf(store, dataDir, [options.bind, `edge.${options.domain}`], options.tunnelTls, false);
   let admin = await bootstrap(store, options.admin);
@@ -235,7 +247,7 @@ export function tryItCommand(launcher: string, edge: string, caPath: string | un
 }
 
 /** The DNS server; undefined when the default port is taken (an explicit --dns-port must bind). */
-async function startServeDns(
+export async function startServeDns(
   store: Store,
   options: ServeOptions,
   metrics: DnsMetrics,

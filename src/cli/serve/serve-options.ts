@@ -16,6 +16,8 @@ import {
 } from '../../edge/registration/tunnel-port-defaults.js';
 import { durationArg, intArg, logOptionsOf, withLogOptions } from '../cli-options.js';
 import { withDnsAddressOptions } from './dns-options.js';
+import { workersOption } from './edge-options.js';
+import { defaultWorkers } from './edge-workers.js';
 import { adminFromEnvironment, serverFlags } from './server-flags.js';
 
 /** `true`/`false` (also `1`/`0`, `yes`/`no`); a bare flag is true. */
@@ -125,6 +127,11 @@ export function registerServeCommand(program: Command): void {
       .addOption(
         new Option('--edge-name <name>', 'name in Cf-Ray ids and logs (default: host name)').env('WARREN_EDGE_NAME'),
       )
+      .addOption(
+        workersOption(
+          `default: 1 on SQLite; with --database-url postgres://… one per core, at most 8 (here ${defaultWorkers()})`,
+        ),
+      )
       .addOption(serverFlags.quickTunnelsPerMinute())
       .addOption(
         new Option(
@@ -199,6 +206,13 @@ Environment (secrets are read from the environment only: flags would show in \`p
 Without them, while no user exists, serve prints a one-time /setup link instead.`,
     )
     .action(async (f, cmd: Command) => {
+      const onPostgres = typeof f.databaseUrl === 'string' && /^postgres(ql)?:\/\//.test(f.databaseUrl);
+      const workers = (f.workers as number | undefined) ?? (onPostgres ? defaultWorkers() : 1);
+      if (workers > 1 && !onPostgres) {
+        cmd.error(
+          `warren serve: --workers ${workers} needs --database-url postgres://…: the workers are separate processes that share tunnels, logins and changes through PostgreSQL, and SQLite in --data-dir serves one process; pass --database-url, or --workers 1`,
+        );
+      }
       const { serve } = await import('./serve-command.js');
       await serve({
         dataDir: f.dataDir,
@@ -211,6 +225,7 @@ Without them, while no user exists, serve prints a one-time /setup link instead.
         apiPort: f.apiPort,
         domain: f.domain,
         edgeName: f.edgeName,
+        workers,
         quickTunnelsPerMinute: f.quickTunnelsPerMinute,
         originResponseTimeoutMs: f.originResponseTimeout,
         databaseUrl: f.databaseUrl,

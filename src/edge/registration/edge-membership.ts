@@ -59,6 +59,22 @@ export class EdgeMembership {
     }
   }
 
+  /**
+   * For a worker the `--workers` primary forked again after its predecessor of the same name died:
+   * that row is still fresh (it beat less than EDGE_SILENT_MS ago) but nobody holds it, so it and
+   * its connection rows go now instead of at the next sweep. Only the primary, which saw the exit,
+   * asks for this.
+   */
+  static async takeOver(store: Store, name: string): Promise<void> {
+    const since = new Date(store.clock.now().getTime() - EDGE_SILENT_MS);
+    const dead = (await store.edges.live(since)).filter((m) => m.name === name);
+    for (const m of dead) await store.edges.leave(m.id);
+    if (dead.length === 0) return;
+    await store.tunnels.clearEdge(name);
+    await store.feed.publish('edges');
+    await store.feed.publish('connections');
+  }
+
   /** Joins and starts beating. */
   async start(): Promise<void> {
     await this.#join();

@@ -80,7 +80,8 @@ export class PeerListener {
   }
 
   async listen(): Promise<number> {
-    this.server.listen(this.#o.port, this.#o.bind);
+    // Exclusive: each edge worker of `--workers N` has its own peer port (node cluster shares the others).
+    this.server.listen({ port: this.#o.port, host: this.#o.bind, exclusive: true });
     await once(this.server, 'listening');
     return (this.server.address() as AddressInfo).port;
   }

@@ -89,8 +89,8 @@ export function typedRoute<
 }
 
 /** One of `values`, as JSON Schema's `enum` (what Cloudflare's own schemas use; TypeBox would write anyOf). */
-export function Enum<const T extends readonly (string | number)[]>(values: T) {
-  return Type.Unsafe<T[number]>({ enum: [...values] });
+export function Enum<const T extends readonly (string | number)[]>(values: T, options: { description?: string } = {}) {
+  return Type.Unsafe<T[number]>({ enum: [...values], ...options });
 }
 
 /** Path parameter schema for an id. */

@@ -1,3 +1,4 @@
+import { Type } from '@sinclair/typebox';
 import {
   defaultZoneSettings,
   MIN_TLS_VERSIONS,
@@ -9,7 +10,7 @@ import {
 } from '../../edge/index.js';
 import type { ZoneSettingRow } from '../../store/index.js';
 import { ApiError } from '../api/api-error.js';
-import { type ApiRoute, ID_PARAM, route } from '../api/api-route.js';
+import { type ApiRoute, ID_PARAM, typedRoute } from '../api/api-route.js';
 import type { ControlContext } from '../api/control-context.js';
 import { ok } from '../api/envelope.js';
 import { audit, byApi } from '../audit/audit-trail.js';
@@ -87,9 +88,9 @@ function parseValue(name: ZoneSettingName, value: unknown, was: ZoneEdgeSettings
 export function zoneSettingsRoutes(ctx: ControlContext): ApiRoute[] {
   const { store } = ctx;
   const zoneParams = { zone_id: ID_PARAM };
-  const nameParams = { ...zoneParams, setting_id: { type: 'string', pattern: '^[a-z0-9_]{1,64}$' } };
+  const nameParams = { ...zoneParams, setting_id: Type.String({ pattern: '^[a-z0-9_]{1,64}$' }) };
   return [
-    route<{ zone_id: string }, unknown, unknown>({
+    typedRoute({
       method: 'GET',
       url: '/zones/:zone_id/settings',
       summary: 'The zone settings warren enforces at the edge',
@@ -101,7 +102,7 @@ export function zoneSettingsRoutes(ctx: ControlContext): ApiRoute[] {
         return ok(ZONE_SETTING_NAMES.map((n) => settingView(n, values[n], modified.get(n) ?? null)));
       },
     }),
-    route<{ zone_id: string; setting_id: string }, unknown, unknown>({
+    typedRoute({
       method: 'GET',
       url: '/zones/:zone_id/settings/:setting_id',
       summary: 'One zone setting',
@@ -114,13 +115,13 @@ export function zoneSettingsRoutes(ctx: ControlContext): ApiRoute[] {
         return ok(settingView(name, values[name], modified.get(name) ?? null));
       },
     }),
-    route<{ zone_id: string; setting_id: string }, unknown, { value: unknown }>({
+    typedRoute({
       method: 'PATCH',
       url: '/zones/:zone_id/settings/:setting_id',
       summary: 'Changes one zone setting; every edge applies it within a moment',
       tag: 'Zone Settings',
       params: nameParams,
-      body: { type: 'object', required: ['value'], properties: { value: {} } },
+      body: Type.Object({ value: Type.Unknown() }),
       handler: async ({ principal: p, params, body }) => {
         const zone = await zoneFor(ctx, p, params.zone_id, 'zone:write');
         const name = knownName(params.setting_id);

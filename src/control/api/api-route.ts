@@ -93,5 +93,20 @@ export function Enum<const T extends readonly (string | number)[]>(values: T, op
   return Type.Unsafe<T[number]>({ enum: [...values], ...options });
 }
 
+/** Any JSON object (`{type: 'object'}`): its keys are checked by the handler, with messages that name them. */
+export function AnyObject(options: { description?: string } = {}) {
+  return Type.Unsafe<Record<string, unknown>>({ type: 'object', ...options });
+}
+
+/** Only `{}`: a field clients send that warren does not support (`description` says so). */
+export function EmptyObject(description: string) {
+  return Type.Unsafe<Record<string, never>>({ type: 'object', maxProperties: 0, description });
+}
+
+/** A string or null, as one JSON Schema type list (`{type: ['string', 'null']}`, not anyOf). */
+export function NullableString(options: { format?: string; maxLength?: number } = {}) {
+  return Type.Unsafe<string | null>({ type: ['string', 'null'], ...options });
+}
+
 /** Path parameter schema for an id. */
 export const ID_PARAM = Type.String({ minLength: 1, maxLength: 64 });

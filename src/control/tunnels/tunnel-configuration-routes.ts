@@ -8,7 +8,7 @@ import { WarrenError } from '../../errors/index.js';
 import { MAX_CONFIG_PUSH_BYTES } from '../../protocol/index.js';
 import type { TunnelConfigurationReportRow, TunnelConfigurationRow, TunnelRow } from '../../store/index.js';
 import { ApiError } from '../api/api-error.js';
-import { type ApiRoute, ID_PARAM, typedRoute } from '../api/api-route.js';
+import { AnyObject, type ApiRoute, ID_PARAM, typedRoute } from '../api/api-route.js';
 import type { ControlContext } from '../api/control-context.js';
 import { ok } from '../api/envelope.js';
 import { audit, byApi } from '../audit/audit-trail.js';
@@ -103,7 +103,7 @@ export function tunnelConfigurationRoutes(ctx: ControlContext): ApiRoute[] {
       params: { account_id: ID_PARAM, tunnel_id: ID_PARAM },
       body: Type.Object({
         // Its keys are checked by parseRemoteConfig, with messages that name the rule and the field.
-        config: Type.Unsafe<Record<string, unknown>>({ type: 'object' }),
+        config: AnyObject(),
       }),
       handler: async ({ principal: p, params, body }) => {
         const t = await tunnelFor(ctx, p, params.account_id, params.tunnel_id, 'tunnel:write');

@@ -2,7 +2,7 @@ import { type Static, type TObject, Type } from '@sinclair/typebox';
 import { tunnelIdOfTarget } from '../../protocol/index.js';
 import type { DnsRecordRow, Repositories, ZoneRow } from '../../store/index.js';
 import { ApiError } from '../api/api-error.js';
-import { Enum } from '../api/api-route.js';
+import { EmptyObject, Enum, NullableString } from '../api/api-route.js';
 import { type AuditBy, audit } from '../audit/audit-trail.js';
 import { assertNotApexRoute } from '../tunnels/tunnel-dns-route.js';
 import { checkConflicts, RECORD_TYPES, type RecordInput, validateRecord } from './dns-record-input.js';
@@ -29,15 +29,9 @@ export const RECORD_FIELDS = {
   proxied: Type.Optional(Type.Boolean()),
   ttl: Type.Optional(Type.Integer()),
   priority: Type.Optional(Type.Integer()),
-  comment: Type.Optional(Type.Unsafe<string | null>({ type: ['string', 'null'] })),
+  comment: Type.Optional(NullableString()),
   tags: Type.Optional(Type.Array(Type.String(), { maxItems: 20 })),
-  settings: Type.Optional(
-    Type.Unsafe<Record<string, never>>({
-      type: 'object',
-      maxProperties: 0,
-      description: 'Accepted for compatibility; must be {}',
-    }),
-  ),
+  settings: Type.Optional(EmptyObject('Accepted for compatibility; must be {}')),
 };
 
 /** {@link RECORD_FIELDS} with every field optional (PATCH, batch patches). */

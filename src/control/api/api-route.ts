@@ -47,6 +47,12 @@ export function route<P, Q, B>(spec: RouteSpec<P, Q, B>): ApiRoute {
   return spec as unknown as ApiRoute;
 }
 
+/** What a handler gets as `params`: every path parameter, as its schema types it. */
+export type ParamsOf<PS extends TProperties> = { [K in keyof PS]: Static<PS[K]> };
+
+/** What a handler gets as `body` for a body schema `BS`: its static type, or `undefined` without one. */
+export type BodyOf<BS extends TSchema | undefined> = BS extends TSchema ? Static<BS> : undefined;
+
 /**
  * A route whose handler types come from its TypeBox schemas (the schema is the type, as with
  * fastify's TypeBox type provider): params are all required, query fields all optional, the body
@@ -70,9 +76,9 @@ export interface TypedRouteSpec<
   auth?: Auth;
   handler: (
     call: ApiCall<
-      Static<TObject<PS>>,
+      ParamsOf<PS>,
       Partial<Static<TObject<QS>>>,
-      BS extends TSchema ? Static<BS> : undefined,
+      BodyOf<BS>,
       [Auth] extends [false] ? undefined : Principal
     >,
   ) => Promise<unknown>;

@@ -1,7 +1,15 @@
-import { type Static, type TObject, type TProperties, Type } from '@sinclair/typebox';
+import { type TProperties, Type } from '@sinclair/typebox';
 import type { ApiTokenRow, AuditAction, Repositories } from '../../store/index.js';
 import { newId } from '../../store/index.js';
-import { AnyObject, type ApiRoute, EmptyObject, Enum, NullableString, typedRoute } from '../api/api-route.js';
+import {
+  AnyObject,
+  type ApiRoute,
+  EmptyObject,
+  Enum,
+  NullableString,
+  type ParamsOf,
+  typedRoute,
+} from '../api/api-route.js';
 import { ok } from '../api/envelope.js';
 import type { Principal } from '../api/principal.js';
 import { assertWithinRights } from './token-bounds.js';
@@ -57,7 +65,7 @@ export function iso(v: string | null | undefined): string | null | undefined {
 }
 
 /** Where one token lives: `/user/tokens/:token_id` or `/accounts/:account_id/tokens/:token_id`. */
-export interface TokenItemSpec<PS extends TProperties, P = Static<TObject<PS>>> {
+export interface TokenItemSpec<PS extends TProperties, P = ParamsOf<PS>> {
   /** fastify syntax, ending in `/:token_id`. */
   url: string;
   /** The URL's parameters, in its order. */

@@ -35,7 +35,7 @@ function current(rows: ZoneSettingRow[]): { values: ZoneEdgeSettings; modified: 
   const modified = new Map<string, string>();
   for (const r of rows) {
     if (!(ZONE_SETTING_NAMES as readonly string[]).includes(r.name)) continue;
-    (values as unknown as Record<string, unknown>)[r.name] = JSON.parse(r.value);
+    Object.assign(values, { [r.name]: JSON.parse(r.value) as unknown });
     modified.set(r.name, r.modified_on);
   }
   return { values, modified };

@@ -6,6 +6,7 @@ import { ApiError } from '../api/api-error.js';
 import { type ApiRoute, ID_PARAM, typedRoute } from '../api/api-route.js';
 import type { ControlContext } from '../api/control-context.js';
 import { ok, okPage, pageOf, pageSlice, pagingQuery } from '../api/envelope.js';
+import type { Principal } from '../api/principal.js';
 import { APP_SCHEMA, type AppBody, checkAppDomain, checkAppUrls, policyRefs } from './access-app-input.js';
 import { auditAccess } from './access-audit.js';
 import { accessCrud } from './access-crud-routes.js';
@@ -145,6 +146,18 @@ export function accessAppRoutes(ctx: ControlContext): ApiRoute[] {
     remove: (tx, accountId, app) => tx.access.deleteApp(accountId, app.id),
   });
   const { can, rowOf: appOf, changed } = apps;
+  /** An app-scoped policy after checking the caller's `mode` in the account: 404 for the app or the policy. */
+  const appPolicyOf = async (
+    p: Principal,
+    params: { account_id: string; app_id: string; policy_id: string },
+    mode: 'read' | 'write',
+  ) => {
+    await can(p, params.account_id, mode);
+    const app = await appOf(params.account_id, params.app_id);
+    const row = await store.access.policy(params.account_id, app.id, params.policy_id);
+    if (row === undefined) throw ApiError.notFound(`Access policy ${params.policy_id}`);
+    return { app, row };
+  };
   return [
     ...apps.routes,
     apps.itemAction({
@@ -222,13 +235,7 @@ export function accessAppRoutes(ctx: ControlContext): ApiRoute[] {
       summary: 'Reads a policy of an application',
       tag: 'Access',
       params: AIP,
-      handler: async ({ principal: p, params }) => {
-        await can(p, params.account_id, 'read');
-        const app = await appOf(params.account_id, params.app_id);
-        const row = await store.access.policy(params.account_id, app.id, params.policy_id);
-        if (row === undefined) throw ApiError.notFound(`Access policy ${params.policy_id}`);
-        return ok(policyView(row));
-      },
+      handler: async ({ principal: p, params }) => ok(policyView((await appPolicyOf(p, params, 'read')).row)),
     }),
     typedRoute({
       method: 'PUT',
@@ -239,10 +246,7 @@ export function accessAppRoutes(ctx: ControlContext): ApiRoute[] {
       body: POLICY_SCHEMA,
       handler: async ({ principal: p, params, body }) => {
         const accountId = params.account_id;
-        await can(p, accountId, 'write');
-        const app = await appOf(accountId, params.app_id);
-        const row = await store.access.policy(accountId, app.id, params.policy_id);
-        if (row === undefined) throw ApiError.notFound(`Access policy ${params.policy_id}`);
+        const { app, row } = await appPolicyOf(p, params, 'write');
         const data = policyData(body);
         const view = await store.transaction(async (tx) => {
           await tx.access.updatePolicy(accountId, row.id, body.precedence ?? row.precedence, data);
@@ -269,10 +273,7 @@ export function accessAppRoutes(ctx: ControlContext): ApiRoute[] {
       params: AIP,
       handler: async ({ principal: p, params }) => {
         const accountId = params.account_id;
-        await can(p, accountId, 'write');
-        const app = await appOf(accountId, params.app_id);
-        const row = await store.access.policy(accountId, app.id, params.policy_id);
-        if (row === undefined) throw ApiError.notFound(`Access policy ${params.policy_id}`);
+        const { row } = await appPolicyOf(p, params, 'write');
         await store.transaction(async (tx) => {
           await tx.access.deletePolicy(accountId, row.id);
           await auditAccess(

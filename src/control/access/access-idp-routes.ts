@@ -6,11 +6,10 @@ import { AnyObject, type ApiRoute, ID_PARAM, typedRoute } from '../api/api-route
 import type { ControlContext } from '../api/control-context.js';
 import { ok } from '../api/envelope.js';
 import { authorize, type Principal } from '../api/principal.js';
-import { auditAccess } from './access-audit.js';
 import { accessCrud } from './access-crud-routes.js';
 import { checkOidcConfig, isRedactedSecret, redactedIdpView } from './access-idp-oidc.js';
 import { checkLoginDesign, LOGIN_DESIGN_SCHEMA } from './access-org-input.js';
-import { checkAuthDomain, organizationView } from './access-team-domain.js';
+import { checkAuthDomain, organizationView, writeOrganization } from './access-team-domain.js';
 
 const A = { account_id: ID_PARAM };
 /** Config fields that are secrets: sealed at rest, never in an answer. */
@@ -163,20 +162,7 @@ export function accessIdpRoutes(ctx: ControlContext): ApiRoute[] {
           updated_at: now,
         };
         try {
-          await store.transaction(async (tx) => {
-            await tx.access.putOrganization(row);
-            await auditAccess(
-              tx,
-              p,
-              accountId,
-              'access_organization_update',
-              { id: accountId, type: 'access_organization' },
-              {
-                ...(old === undefined ? {} : { oldValue: organizationView(old) }),
-                newValue: organizationView(row),
-              },
-            );
-          });
+          await store.transaction((tx) => writeOrganization(tx, p, row, { old }));
         } catch (err) {
           if (isUniqueViolation(err))
             throw new ApiError(

@@ -8,7 +8,7 @@ import { authorize, type Principal } from '../api/principal.js';
 import { audit, byApi } from '../audit/audit-trail.js';
 import { PERMISSION_GROUPS, permissionGroupById, SUPER_ADMIN_ROLE_ID } from './roles.js';
 import { assertWithinRights } from './token-bounds.js';
-import { iso, TOKEN_BODY, tokenItemRoutes, tokenView } from './token-item-routes.js';
+import { iso, TOKEN_BODY, tokenItemRoutes, tokenVerifyView, tokenView } from './token-item-routes.js';
 import { parsePolicies, type TokenPolicy } from './token-policy.js';
 
 /**
@@ -97,9 +97,7 @@ export function accountTokenRoutes(ctx: ControlContext): ApiRoute[] {
             `this API token is not an API token of account ${params.account_id}; check a user's token with GET /user/tokens/verify`,
           );
         }
-        const t = p.token;
-        const message = 'This API Token is valid and active';
-        return ok({ id: t.id, status: t.status, not_before: t.not_before, expires_on: t.expires_on, message });
+        return ok(tokenVerifyView(p.token));
       },
     }),
     typedRoute({

@@ -60,6 +60,17 @@ export function tokenView(t: ApiTokenRow): Record<string, unknown> {
   };
 }
 
+/** The answer of `…/tokens/verify` (a user's or an account's): the request's token, never its value. */
+export function tokenVerifyView(t: ApiTokenRow): Record<string, unknown> {
+  return {
+    id: t.id,
+    status: t.status,
+    not_before: t.not_before,
+    expires_on: t.expires_on,
+    message: 'This API Token is valid and active',
+  };
+}
+
 export function iso(v: string | null | undefined): string | null | undefined {
   return v === undefined || v === null ? v : new Date(v).toISOString();
 }

@@ -8,7 +8,7 @@ import { authorizeTokens, type Principal, parentTokenOf } from '../api/principal
 import { audit, byApi } from '../audit/audit-trail.js';
 import { PERMISSION_GROUPS } from './roles.js';
 import { assertWithinRights, depthOf, MAX_TOKEN_DEPTH } from './token-bounds.js';
-import { iso, TOKEN_BODY, tokenItemRoutes, tokenView } from './token-item-routes.js';
+import { iso, TOKEN_BODY, tokenItemRoutes, tokenVerifyView, tokenView } from './token-item-routes.js';
 import { parsePolicies } from './token-policy.js';
 
 /** Token audit entries go to every account the user belongs to (tokens are the user's, not an account's). */
@@ -65,14 +65,7 @@ export function userRoutes(ctx: ControlContext): ApiRoute[] {
       url: '/user/tokens/verify',
       summary: 'Checks the token used for this request',
       tag: 'API tokens',
-      handler: async ({ principal: p }) =>
-        ok({
-          id: p.token.id,
-          status: p.token.status,
-          not_before: p.token.not_before,
-          expires_on: p.token.expires_on,
-          message: 'This API Token is valid and active',
-        }),
+      handler: async ({ principal: p }) => ok(tokenVerifyView(p.token)),
     }),
     typedRoute({
       method: 'GET',

@@ -42,10 +42,16 @@ export function recordView(r: DnsRecordRow, zone: ZoneRow, domain: string): Reco
 /** `/zones/{zone_id}/dns_records`. */
 export function dnsRecordRoutes(ctx: ControlContext): ApiRoute[] {
   const { store, domain } = ctx;
-  const recordOf = async (zone: ZoneRow, id: string): Promise<DnsRecordRow> => {
-    const r = await store.zones.record(zone.id, id);
-    if (r === undefined) throw ApiError.notFound(`DNS record ${id}`);
-    return r;
+  /** The record of the URL and its zone, which the caller may act on with `scope`; else 404. */
+  const recordOf = async (
+    p: Principal,
+    params: { zone_id: string; record_id: string },
+    scope: 'dns:read' | 'dns:write',
+  ): Promise<{ zone: ZoneRow; record: DnsRecordRow }> => {
+    const zone = await zoneFor(ctx, p, params.zone_id, scope);
+    const record = await store.zones.record(zone.id, params.record_id);
+    if (record === undefined) throw ApiError.notFound(`DNS record ${params.record_id}`);
+    return { zone, record };
   };
   const save = async (
     p: Principal,
@@ -119,8 +125,8 @@ export function dnsRecordRoutes(ctx: ControlContext): ApiRoute[] {
       tag: 'DNS records',
       params: { zone_id: ID_PARAM, record_id: ID_PARAM },
       handler: async ({ principal: p, params }) => {
-        const zone = await zoneFor(ctx, p, params.zone_id, 'dns:read');
-        return ok(recordView(await recordOf(zone, params.record_id), zone, domain));
+        const { zone, record } = await recordOf(p, params, 'dns:read');
+        return ok(recordView(record, zone, domain));
       },
     }),
     typedRoute({
@@ -131,9 +137,8 @@ export function dnsRecordRoutes(ctx: ControlContext): ApiRoute[] {
       params: { zone_id: ID_PARAM, record_id: ID_PARAM },
       body: Type.Object(RECORD_FIELDS),
       handler: async ({ principal: p, params, body }) => {
-        const zone = await zoneFor(ctx, p, params.zone_id, 'dns:write');
-        const existing = await recordOf(zone, params.record_id);
-        return ok(recordView(await save(p, zone, body, existing), zone, domain));
+        const { zone, record } = await recordOf(p, params, 'dns:write');
+        return ok(recordView(await save(p, zone, body, record), zone, domain));
       },
     }),
     typedRoute({
@@ -144,10 +149,8 @@ export function dnsRecordRoutes(ctx: ControlContext): ApiRoute[] {
       params: { zone_id: ID_PARAM, record_id: ID_PARAM },
       body: Type.Object(RECORD_PATCH_FIELDS),
       handler: async ({ principal: p, params, body }) => {
-        const zone = await zoneFor(ctx, p, params.zone_id, 'dns:write');
-        const existing = await recordOf(zone, params.record_id);
-        const merged = mergePatch(existing, body);
-        return ok(recordView(await save(p, zone, merged, existing), zone, domain));
+        const { zone, record } = await recordOf(p, params, 'dns:write');
+        return ok(recordView(await save(p, zone, mergePatch(record, body), record), zone, domain));
       },
     }),
     typedRoute({
@@ -157,11 +160,10 @@ export function dnsRecordRoutes(ctx: ControlContext): ApiRoute[] {
       tag: 'DNS records',
       params: { zone_id: ID_PARAM, record_id: ID_PARAM },
       handler: async ({ principal: p, params }) => {
-        const zone = await zoneFor(ctx, p, params.zone_id, 'dns:write');
-        const r = await recordOf(zone, params.record_id);
-        await store.transaction((tx) => deleteRecord(tx, byApi(p), zone, r));
+        const { zone, record } = await recordOf(p, params, 'dns:write');
+        await store.transaction((tx) => deleteRecord(tx, byApi(p), zone, record));
         await store.feed.publish('dns');
-        return ok({ id: r.id });
+        return ok({ id: record.id });
       },
     }),
   ];

@@ -111,11 +111,16 @@ export function accountRoutes(ctx: ControlContext): ApiRoute[] {
     if (a === undefined) throw ApiError.notFound(`account ${id}`);
     return a;
   };
-  const member = async (accountId: string, memberId: string) => {
-    const all = await store.identity.members(accountId);
-    const m = all.find((x) => x.membership.id === memberId);
-    if (m === undefined) throw ApiError.notFound(`member ${memberId}`);
-    return m;
+  /** The account of the URL (the caller holding `scope` in it) and its member, or 404. */
+  const member = async (
+    p: Principal,
+    params: { account_id: string; member_id: string },
+    scope: 'members:read' | 'members:write',
+  ) => {
+    const a = await account(p, params.account_id, scope);
+    const m = (await store.identity.members(a.id)).find((x) => x.membership.id === params.member_id);
+    if (m === undefined) throw ApiError.notFound(`member ${params.member_id}`);
+    return { a, m };
   };
 
   return [
@@ -241,8 +246,7 @@ export function accountRoutes(ctx: ControlContext): ApiRoute[] {
       tag: 'Members',
       params: { account_id: ID_PARAM, member_id: ID_PARAM },
       handler: async ({ principal: p, params }) => {
-        const a = await account(p, params.account_id, 'members:read');
-        const m = await member(a.id, params.member_id);
+        const { m } = await member(p, params, 'members:read');
         return ok(memberView(m.membership, m.user));
       },
     }),
@@ -261,8 +265,7 @@ export function accountRoutes(ctx: ControlContext): ApiRoute[] {
         policies: Type.Optional(Type.Unsafe<never[]>({ type: 'array', maxItems: 0 })),
       }),
       handler: async ({ principal: p, params, body }) => {
-        const a = await account(p, params.account_id, 'members:write');
-        const m = await member(a.id, params.member_id);
+        const { a, m } = await member(p, params, 'members:write');
         const ids = roleIds(body.roles);
         await requireSuperAdminFor(ctx, p, a.id, [...ids, ...m.membership.roles]);
         const updated = await changeRoles(store, byApi(p), a, m, ids);
@@ -276,8 +279,7 @@ export function accountRoutes(ctx: ControlContext): ApiRoute[] {
       tag: 'Members',
       params: { account_id: ID_PARAM, member_id: ID_PARAM },
       handler: async ({ principal: p, params }) => {
-        const a = await account(p, params.account_id, 'members:write');
-        const m = await member(a.id, params.member_id);
+        const { a, m } = await member(p, params, 'members:write');
         await requireSuperAdminFor(ctx, p, a.id, m.membership.roles);
         await removeMember(store, byApi(p), a, m);
         return ok({ id: m.membership.id });

@@ -13,6 +13,7 @@ import { ApiError } from '../api/api-error.js';
 import { type ApiRoute, ID_PARAM, typedRoute } from '../api/api-route.js';
 import type { ControlContext } from '../api/control-context.js';
 import { ok } from '../api/envelope.js';
+import type { Principal } from '../api/principal.js';
 import { audit, byApi } from '../audit/audit-trail.js';
 import { zoneFor } from './zone-routes.js';
 
@@ -89,6 +90,11 @@ export function zoneSettingsRoutes(ctx: ControlContext): ApiRoute[] {
   const { store } = ctx;
   const zoneParams = { zone_id: ID_PARAM };
   const nameParams = { ...zoneParams, setting_id: Type.String({ pattern: '^[a-z0-9_]{1,64}$' }) };
+  /** The settings of a zone the caller may read (404 for another account's). */
+  const settingsOf = async (p: Principal, zoneId: string) => {
+    const zone = await zoneFor(ctx, p, zoneId, 'zone:read');
+    return current(await store.zoneSettings.forZone(zone.id));
+  };
   return [
     typedRoute({
       method: 'GET',
@@ -97,8 +103,7 @@ export function zoneSettingsRoutes(ctx: ControlContext): ApiRoute[] {
       tag: 'Zone Settings',
       params: zoneParams,
       handler: async ({ principal: p, params }) => {
-        const zone = await zoneFor(ctx, p, params.zone_id, 'zone:read');
-        const { values, modified } = current(await store.zoneSettings.forZone(zone.id));
+        const { values, modified } = await settingsOf(p, params.zone_id);
         return ok(ZONE_SETTING_NAMES.map((n) => settingView(n, values[n], modified.get(n) ?? null)));
       },
     }),
@@ -109,9 +114,8 @@ export function zoneSettingsRoutes(ctx: ControlContext): ApiRoute[] {
       tag: 'Zone Settings',
       params: nameParams,
       handler: async ({ principal: p, params }) => {
-        const zone = await zoneFor(ctx, p, params.zone_id, 'zone:read');
+        const { values, modified } = await settingsOf(p, params.zone_id);
         const name = knownName(params.setting_id);
-        const { values, modified } = current(await store.zoneSettings.forZone(zone.id));
         return ok(settingView(name, values[name], modified.get(name) ?? null));
       },
     }),

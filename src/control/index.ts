@@ -1,6 +1,6 @@
 export { tunnelTarget } from '../protocol/index.js';
 export { ApiError } from './api/api-error.js';
-export type { ApiCall, ApiRoute, RouteSpec } from './api/api-route.js';
+export type { ApiCall, ApiRoute } from './api/api-route.js';
 export { API_PREFIX, type ApiServerOptions, createApiServer } from './api/api-server.js';
 export { DashboardBundle, DEFAULT_DASHBOARD_DIR } from './api/dashboard-static.js';
 export { DATABASE_RETRY_AFTER_S, databaseApiError } from './api/database-api-error.js';

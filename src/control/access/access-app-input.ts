@@ -1,76 +1,61 @@
+import { type Static, Type } from '@sinclair/typebox';
 import { pageUrlProblem, parseAppDomain } from '../../access/index.js';
 import { ApiError } from '../api/api-error.js';
-import type { JsonSchema } from '../api/api-route.js';
+import { AnyObject, Enum } from '../api/api-route.js';
 import type { ControlContext } from '../api/control-context.js';
 import { isWithin } from '../zones/hostname.js';
 
-const BOOL = { type: 'boolean' };
-const STR = { type: 'string', maxLength: 1024 };
-const DURATION = {
-  type: 'string',
+const BOOL = Type.Optional(Type.Boolean());
+const STR = Type.Optional(Type.String({ maxLength: 1024 }));
+const DURATION = Type.String({
   pattern: '^[0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h)([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))*$',
-};
+});
 
 /** The self-hosted application fields warren keeps (Cloudflare's names). */
-export const APP_SCHEMA: JsonSchema = {
-  type: 'object',
-  required: ['domain'],
-  properties: {
-    name: { type: 'string', minLength: 1, maxLength: 350 },
-    domain: { type: 'string', minLength: 1, maxLength: 500 },
-    type: { type: 'string' },
-    destinations: {
-      type: 'array',
-      maxItems: 50,
-      items: {
-        type: 'object',
-        required: ['uri'],
-        additionalProperties: false,
-        properties: { type: { enum: ['public'] }, uri: { type: 'string', minLength: 1, maxLength: 500 } },
-      },
-    },
-    self_hosted_domains: { type: 'array', maxItems: 50, items: { type: 'string', maxLength: 500 } },
-    session_duration: DURATION,
-    allowed_idps: { type: 'array', maxItems: 50, items: { type: 'string', maxLength: 64 } },
-    auto_redirect_to_identity: BOOL,
-    app_launcher_visible: BOOL,
-    cors_headers: { type: 'object' },
-    options_preflight_bypass: BOOL,
-    http_only_cookie_attribute: BOOL,
-    same_site_cookie_attribute: { enum: ['strict', 'lax', 'none'] },
-    path_cookie_attribute: BOOL,
-    enable_binding_cookie: BOOL,
-    service_auth_401_redirect: BOOL,
-    skip_interstitial: BOOL,
-    read_service_tokens_from_header: STR,
-    custom_deny_url: STR,
-    custom_deny_message: STR,
-    custom_non_identity_deny_url: STR,
-    logo_url: STR,
-    tags: { type: 'array', maxItems: 50, items: { type: 'string', maxLength: 100 } },
-    policies: {
-      type: 'array',
-      maxItems: 100,
-      items: {
-        anyOf: [
-          { type: 'string', minLength: 1, maxLength: 64 },
-          {
-            type: 'object',
-            required: ['id'],
-            properties: { id: { type: 'string', minLength: 1, maxLength: 64 }, precedence: { type: 'integer' } },
-          },
-        ],
-      },
-    },
-  },
-};
+export const APP_SCHEMA = Type.Object({
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 350 })),
+  domain: Type.String({ minLength: 1, maxLength: 500 }),
+  type: Type.Optional(Type.String()),
+  destinations: Type.Optional(
+    Type.Array(
+      Type.Object(
+        { type: Type.Optional(Enum(['public'])), uri: Type.String({ minLength: 1, maxLength: 500 }) },
+        { additionalProperties: false },
+      ),
+      { maxItems: 50 },
+    ),
+  ),
+  self_hosted_domains: Type.Optional(Type.Array(Type.String({ maxLength: 500 }), { maxItems: 50 })),
+  session_duration: Type.Optional(DURATION),
+  allowed_idps: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 50 })),
+  auto_redirect_to_identity: BOOL,
+  app_launcher_visible: BOOL,
+  cors_headers: Type.Optional(AnyObject()),
+  options_preflight_bypass: BOOL,
+  http_only_cookie_attribute: BOOL,
+  same_site_cookie_attribute: Type.Optional(Enum(['strict', 'lax', 'none'])),
+  path_cookie_attribute: BOOL,
+  enable_binding_cookie: BOOL,
+  service_auth_401_redirect: BOOL,
+  skip_interstitial: BOOL,
+  read_service_tokens_from_header: STR,
+  custom_deny_url: STR,
+  custom_deny_message: STR,
+  custom_non_identity_deny_url: STR,
+  logo_url: STR,
+  tags: Type.Optional(Type.Array(Type.String({ maxLength: 100 }), { maxItems: 50 })),
+  policies: Type.Optional(
+    Type.Array(
+      Type.Union([
+        Type.String({ minLength: 1, maxLength: 64 }),
+        Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }), precedence: Type.Optional(Type.Integer()) }),
+      ]),
+      { maxItems: 100 },
+    ),
+  ),
+});
 
-export type AppBody = Record<string, unknown> & {
-  domain: string;
-  name?: string;
-  type?: string;
-  policies?: (string | { id: string; precedence?: number })[];
-};
+export type AppBody = Static<typeof APP_SCHEMA>;
 
 const HOST = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 

@@ -3,13 +3,14 @@ import { revocationTime } from '../../access/index.js';
 import type { AccessAppRow, Repositories } from '../../store/index.js';
 import { newUuid } from '../../store/index.js';
 import { ApiError } from '../api/api-error.js';
-import { type ApiRoute, ID_PARAM, route } from '../api/api-route.js';
+import { type ApiRoute, ID_PARAM, typedRoute } from '../api/api-route.js';
 import type { ControlContext } from '../api/control-context.js';
 import { ok, okPage, pageOf, pageSlice, pagingQuery } from '../api/envelope.js';
+import type { Principal } from '../api/principal.js';
 import { APP_SCHEMA, type AppBody, checkAppDomain, checkAppUrls, policyRefs } from './access-app-input.js';
 import { auditAccess } from './access-audit.js';
 import { accessCrud } from './access-crud-routes.js';
-import { POLICY_SCHEMA, type PolicyBody, policyData, policyView } from './access-policy-input.js';
+import { POLICY_SCHEMA, policyData, policyView } from './access-policy-input.js';
 import { ensureTeamDomain, organizationView } from './access-team-domain.js';
 
 const AI = { account_id: ID_PARAM, app_id: ID_PARAM };
@@ -41,8 +42,9 @@ async function appView(r: Repositories, app: AccessAppRow): Promise<Record<strin
 }
 
 function appData(body: AppBody, domain: string, old: Record<string, unknown> = {}, sessionDuration = '24h'): string {
-  // tokens_revoked_at is the app's own column, written by revoke_tokens only: never from a body.
-  const { policies: _p, domain: _d, tokens_revoked_at: _r, ...rest } = body;
+  // tokens_revoked_at is the app's own column, written by revoke_tokens only: APP_SCHEMA has no
+  // such field, so a body naming it is refused before it gets here.
+  const { policies: _p, domain: _d, ...rest } = body;
   if (rest.type !== undefined && rest.type !== 'self_hosted') {
     throw ApiError.invalid(`type "${String(rest.type)}" is not supported by warren yet; use "self_hosted"`);
   }
@@ -91,11 +93,11 @@ export function accessAppRoutes(ctx: ControlContext): ApiRoute[] {
       update: 'Replaces an Access application (its aud tag stays)',
       delete: 'Deletes an Access application and its app-scoped policies',
     },
-    schema: { create: APP_SCHEMA },
+    schema: { create: APP_SCHEMA, update: APP_SCHEMA },
     find: (r, accountId, id) => r.access.app(accountId, id),
     list: (r, accountId) => r.access.apps(accountId),
     view: appView,
-    prepareCreate: async (accountId, body: AppBody) => {
+    prepareCreate: async (accountId, body) => {
       checkAppUrls(body);
       const domain = await checkAppDomain(ctx, accountId, body.domain);
       const now = store.clock.now().toISOString();
@@ -144,9 +146,21 @@ export function accessAppRoutes(ctx: ControlContext): ApiRoute[] {
     remove: (tx, accountId, app) => tx.access.deleteApp(accountId, app.id),
   });
   const { can, rowOf: appOf, changed } = apps;
+  /** An app-scoped policy after checking the caller's `mode` in the account: 404 for the app or the policy. */
+  const appPolicyOf = async (
+    p: Principal,
+    params: { account_id: string; app_id: string; policy_id: string },
+    mode: 'read' | 'write',
+  ) => {
+    await can(p, params.account_id, mode);
+    const app = await appOf(params.account_id, params.app_id);
+    const row = await store.access.policy(params.account_id, app.id, params.policy_id);
+    if (row === undefined) throw ApiError.notFound(`Access policy ${params.policy_id}`);
+    return { app, row };
+  };
   return [
     ...apps.routes,
-    apps.itemAction<unknown>({
+    apps.itemAction({
       verb: 'revoke_tokens',
       summary: "Ends every session of the application: tokens issued before now are refused by the edge's gate",
       prepare: ({ p, accountId, row: app }) => {
@@ -161,7 +175,7 @@ export function accessAppRoutes(ctx: ControlContext): ApiRoute[] {
       },
     }),
     // ---- app-scoped policies ----
-    route<{ account_id: string; app_id: string }, unknown, PolicyBody>({
+    typedRoute({
       method: 'POST',
       url: '/accounts/:account_id/access/apps/:app_id/policies',
       summary: 'Creates a policy of one application',
@@ -201,7 +215,7 @@ export function accessAppRoutes(ctx: ControlContext): ApiRoute[] {
         return ok(view);
       },
     }),
-    route<{ account_id: string; app_id: string }, { page?: number; per_page?: number }, unknown>({
+    typedRoute({
       method: 'GET',
       url: '/accounts/:account_id/access/apps/:app_id/policies',
       summary: "Lists an application's policies (its own and the reusable ones attached to it)",
@@ -215,21 +229,15 @@ export function accessAppRoutes(ctx: ControlContext): ApiRoute[] {
         return okPage(pageSlice(await appPolicies(store, app), page), page, (v) => v);
       },
     }),
-    route<{ account_id: string; app_id: string; policy_id: string }, unknown, unknown>({
+    typedRoute({
       method: 'GET',
       url: '/accounts/:account_id/access/apps/:app_id/policies/:policy_id',
       summary: 'Reads a policy of an application',
       tag: 'Access',
       params: AIP,
-      handler: async ({ principal: p, params }) => {
-        await can(p, params.account_id, 'read');
-        const app = await appOf(params.account_id, params.app_id);
-        const row = await store.access.policy(params.account_id, app.id, params.policy_id);
-        if (row === undefined) throw ApiError.notFound(`Access policy ${params.policy_id}`);
-        return ok(policyView(row));
-      },
+      handler: async ({ principal: p, params }) => ok(policyView((await appPolicyOf(p, params, 'read')).row)),
     }),
-    route<{ account_id: string; app_id: string; policy_id: string }, unknown, PolicyBody>({
+    typedRoute({
       method: 'PUT',
       url: '/accounts/:account_id/access/apps/:app_id/policies/:policy_id',
       summary: 'Replaces a policy of an application',
@@ -238,10 +246,7 @@ export function accessAppRoutes(ctx: ControlContext): ApiRoute[] {
       body: POLICY_SCHEMA,
       handler: async ({ principal: p, params, body }) => {
         const accountId = params.account_id;
-        await can(p, accountId, 'write');
-        const app = await appOf(accountId, params.app_id);
-        const row = await store.access.policy(accountId, app.id, params.policy_id);
-        if (row === undefined) throw ApiError.notFound(`Access policy ${params.policy_id}`);
+        const { app, row } = await appPolicyOf(p, params, 'write');
         const data = policyData(body);
         const view = await store.transaction(async (tx) => {
           await tx.access.updatePolicy(accountId, row.id, body.precedence ?? row.precedence, data);
@@ -260,7 +265,7 @@ export function accessAppRoutes(ctx: ControlContext): ApiRoute[] {
         return ok(view);
       },
     }),
-    route<{ account_id: string; app_id: string; policy_id: string }, unknown, unknown>({
+    typedRoute({
       method: 'DELETE',
       url: '/accounts/:account_id/access/apps/:app_id/policies/:policy_id',
       summary: 'Deletes a policy of an application',
@@ -268,10 +273,7 @@ export function accessAppRoutes(ctx: ControlContext): ApiRoute[] {
       params: AIP,
       handler: async ({ principal: p, params }) => {
         const accountId = params.account_id;
-        await can(p, accountId, 'write');
-        const app = await appOf(accountId, params.app_id);
-        const row = await store.access.policy(accountId, app.id, params.policy_id);
-        if (row === undefined) throw ApiError.notFound(`Access policy ${params.policy_id}`);
+        const { row } = await appPolicyOf(p, params, 'write');
         await store.transaction(async (tx) => {
           await tx.access.deletePolicy(accountId, row.id);
           await auditAccess(

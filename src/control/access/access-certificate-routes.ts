@@ -1,3 +1,4 @@
+import { Type } from '@sinclair/typebox';
 import { isHostname, parseCertificate } from '../../access/index.js';
 import type { AccessCertificateRow, Repositories } from '../../store/index.js';
 import { isUniqueViolation, newUuid } from '../../store/index.js';
@@ -9,13 +10,7 @@ import { accessCrud } from './access-crud-routes.js';
 
 const MAX_PEM_CHARS = 16 * 1024; // one CA certificate; a bundle is refused with a message
 const MAX_CAS_PER_ACCOUNT = 50; // Cloudflare's limit of mTLS certificates per account
-const HOSTNAMES = { type: 'array', maxItems: 50, items: { type: 'string', minLength: 1, maxLength: 253 } };
-
-interface CertificateBody {
-  name?: string;
-  certificate?: string;
-  associated_hostnames?: string[];
-}
+const HOSTNAMES = Type.Array(Type.String({ minLength: 1, maxLength: 253 }), { maxItems: 50 });
 
 function view(row: AccessCertificateRow): Record<string, unknown> {
   return {
@@ -99,32 +94,27 @@ export function accessCertificateRoutes(ctx: ControlContext): ApiRoute[] {
       delete: 'Deletes an mTLS certificate authority: client certificates it signed are refused at once',
     },
     schema: {
-      create: {
-        type: 'object',
-        required: ['name', 'certificate'],
-        properties: {
-          name: { type: 'string', minLength: 1, maxLength: 350 },
-          certificate: { type: 'string', minLength: 1, maxLength: MAX_PEM_CHARS * 2 },
-          associated_hostnames: HOSTNAMES,
-        },
-      },
-      update: {
-        type: 'object',
-        required: ['associated_hostnames'],
-        properties: { name: { type: 'string', minLength: 1, maxLength: 350 }, associated_hostnames: HOSTNAMES },
-      },
+      create: Type.Object({
+        name: Type.String({ minLength: 1, maxLength: 350 }),
+        certificate: Type.String({ minLength: 1, maxLength: MAX_PEM_CHARS * 2 }),
+        associated_hostnames: Type.Optional(HOSTNAMES),
+      }),
+      update: Type.Object({
+        name: Type.Optional(Type.String({ minLength: 1, maxLength: 350 })),
+        associated_hostnames: HOSTNAMES,
+      }),
     },
     find: (r: Repositories, accountId, id) => r.accessCertificates.get(accountId, id),
     list: (r: Repositories, accountId) => r.accessCertificates.list(accountId),
     view: (_r, row) => view(row),
-    prepareCreate: async (accountId, body: CertificateBody) => {
+    prepareCreate: async (accountId, body) => {
       const now = store.clock.now();
-      const ca = parseCa(body.certificate ?? '', now);
+      const ca = parseCa(body.certificate, now);
       const row: AccessCertificateRow = {
         id: newUuid(),
         account_id: accountId,
-        name: body.name ?? '',
-        certificate: `${(body.certificate ?? '').trim()}\n`,
+        name: body.name,
+        certificate: `${body.certificate.trim()}\n`,
         fingerprint: ca.fingerprint,
         associated_hostnames: JSON.stringify(await hostnames(accountId, body.associated_hostnames)),
         expires_on: ca.expiresOn,
@@ -146,7 +136,7 @@ export function accessCertificateRoutes(ctx: ControlContext): ApiRoute[] {
         ).at('/certificate');
       }
     },
-    prepareUpdate: async (accountId, _old, body: CertificateBody) => ({
+    prepareUpdate: async (accountId, _old, body) => ({
       ...(body.name === undefined ? {} : { name: body.name }),
       associated_hostnames: JSON.stringify(await hostnames(accountId, body.associated_hostnames)),
       updated_at: store.clock.now().toISOString(),

@@ -1,6 +1,7 @@
+import type { TSchema } from '@sinclair/typebox';
 import type { Repositories } from '../../store/index.js';
 import { ApiError } from '../api/api-error.js';
-import { type ApiRoute, ID_PARAM, type JsonSchema, route } from '../api/api-route.js';
+import { type ApiRoute, type BodyOf, ID_PARAM, type ParamsOf, typedRoute } from '../api/api-route.js';
 import type { ControlContext } from '../api/control-context.js';
 import { type ApiMessage, ok, okPage, pageOf, pageSlice, pagingQuery } from '../api/envelope.js';
 import { authorize, type Principal } from '../api/principal.js';
@@ -9,6 +10,14 @@ import { auditAccess } from './access-audit.js';
 
 const MAX_PER_PAGE = 1000;
 
+/** `account_id` and the resource's own id parameter `I` (`id`, `app_id`). */
+type ItemParamSchemas<I extends string> = { account_id: typeof ID_PARAM } & Record<I, typeof ID_PARAM>;
+
+function itemParams<I extends string>(idParam: I): ItemParamSchemas<I> {
+  // A computed key's type is widened to an index signature; the object has exactly these two keys.
+  return { account_id: ID_PARAM, [idParam]: ID_PARAM } as ItemParamSchemas<I>;
+}
+
 export type AccessView = Record<string, unknown>;
 
 /**
@@ -16,14 +25,22 @@ export type AccessView = Record<string, unknown>;
  * into Cloudflare's five routes. Each route authorizes first, then finds the row (404), then
  * validates: so a caller without the scope learns nothing about ids or bodies.
  *
- * Row: the stored row. Body: the create/replace body. C and U: what validation made of a body
- * (computed before the transaction, so a refused body writes nothing and takes no lock).
+ * Row: the stored row. CS and US: the create and replace body schemas (the bodies' types come
+ * from them). C and U: what validation made of a body (computed before the transaction, so a
+ * refused body writes nothing and takes no lock).
  */
-export interface AccessResource<Row extends { id: string }, Body, C extends { row: Row }, U> {
+export interface AccessResource<
+  Row extends { id: string },
+  CS extends TSchema,
+  US extends TSchema,
+  C extends { row: Row },
+  U,
+  I extends string,
+> {
   /** Below /accounts/:account_id/access/, e.g. `identity_providers`. */
   collection: string;
   /** Name of the item's path parameter (`id`, or `app_id` for apps). */
-  idParam: string;
+  idParam: I;
   /** For "… not found": `identity provider`. */
   noun: string;
   /** Audit resource type, and the prefix of its actions (`<audit>_create`, `_update`, `_delete`). */
@@ -36,13 +53,13 @@ export interface AccessResource<Row extends { id: string }, Body, C extends { ro
     | 'access_certificate';
   scopes: { read: Scope; write: Scope };
   summaries: { create: string; list: string; get: string; update: string; delete: string };
-  /** Body schema of create and update (update defaults to create's). */
-  schema: { create: JsonSchema; update?: JsonSchema };
+  /** Body schemas of create (POST) and replace (PUT). */
+  schema: { create: CS; update: US };
   find(r: Repositories, accountId: string, id: string): Promise<Row | undefined>;
   list(r: Repositories, accountId: string): Promise<readonly Row[]>;
   view(r: Repositories, row: Row): AccessView | Promise<AccessView>;
   /** Validates a create body into a new row (and whatever else insert needs). */
-  prepareCreate(accountId: string, body: Body): C | Promise<C>;
+  prepareCreate(accountId: string, body: BodyOf<CS>): C | Promise<C>;
   /** Writes the new row (in the create's transaction); `p` is who creates it, for side effects' audit. */
   insert(tx: Repositories, prepared: C, p: Principal): Promise<void>;
   /** The create answer; default the view. (A service token adds its secret, shown once.) */
@@ -50,7 +67,7 @@ export interface AccessResource<Row extends { id: string }, Body, C extends { ro
   /** Notes for the envelope's `messages` (what the create did besides the resource). */
   createMessages?(prepared: C): ApiMessage[];
   /** Validates an update body against the current row. */
-  prepareUpdate(accountId: string, old: Row, body: Body): U | Promise<U>;
+  prepareUpdate(accountId: string, old: Row, body: BodyOf<US>): U | Promise<U>;
   /** Writes the update and returns the row as it now is. */
   update(tx: Repositories, accountId: string, old: Row, prepared: U): Promise<Row>;
   remove(tx: Repositories, accountId: string, row: Row): Promise<unknown>;
@@ -72,24 +89,25 @@ export interface AccessCrud<Row> {
    * `prepare` validate outside any transaction, runs the step it returns in one transaction (its
    * value is the answer's result), then publishes the change.
    */
-  itemAction<B>(a: ItemAction<Row, B>): ApiRoute;
+  itemAction<BS extends TSchema | undefined = undefined>(a: ItemAction<Row, BS>): ApiRoute;
 }
 
-export interface ItemAction<Row, B> {
+export interface ItemAction<Row, BS extends TSchema | undefined> {
   verb: string;
   summary: string;
-  body?: JsonSchema;
-  prepare(c: { p: Principal; accountId: string; row: Row; body: B }): (tx: Repositories) => Promise<unknown>;
+  body?: BS;
+  prepare(c: { p: Principal; accountId: string; row: Row; body: BodyOf<BS> }): (tx: Repositories) => Promise<unknown>;
 }
 
-type AccountParams = { account_id: string };
-type ItemParams = Record<string, string> & AccountParams;
-
 /** Cloudflare's list/get/create/replace/delete routes of one Access resource, from its declaration. */
-export function accessCrud<Row extends { id: string }, Body, C extends { row: Row }, U>(
-  ctx: ControlContext,
-  res: AccessResource<Row, Body, C, U>,
-): AccessCrud<Row> {
+export function accessCrud<
+  Row extends { id: string },
+  CS extends TSchema,
+  US extends TSchema,
+  C extends { row: Row },
+  U,
+  I extends string,
+>(ctx: ControlContext, res: AccessResource<Row, CS, US, C, U, I>): AccessCrud<Row> {
   const { store } = ctx;
   const can = async (p: Principal, accountId: string, mode: 'read' | 'write'): Promise<void> => {
     await authorize(store, p, { accountId, scope: res.scopes[mode], what: `account ${accountId}` });
@@ -105,11 +123,11 @@ export function accessCrud<Row extends { id: string }, Body, C extends { row: Ro
   const list = `/accounts/:account_id/access/${res.collection}`;
   const item = `${list}/:${res.idParam}`;
   const A = { account_id: ID_PARAM };
-  const AI = { account_id: ID_PARAM, [res.idParam]: ID_PARAM };
-  const idOf = (params: ItemParams): string => params[res.idParam] ?? '';
+  const AI = itemParams(res.idParam);
+  const idOf = (params: ParamsOf<ItemParamSchemas<I>>): string => params[res.idParam];
   const target = (id: string) => ({ id, type: res.audit });
   const routes = [
-    route<AccountParams, unknown, Body>({
+    typedRoute({
       method: 'POST',
       url: list,
       summary: res.summaries.create,
@@ -131,7 +149,7 @@ export function accessCrud<Row extends { id: string }, Body, C extends { row: Ro
         return { ...answer, messages: res.createMessages?.(prepared) ?? [] };
       },
     }),
-    route<AccountParams, { page?: number; per_page?: number }, unknown>({
+    typedRoute({
       method: 'GET',
       url: list,
       summary: res.summaries.list,
@@ -146,7 +164,7 @@ export function accessCrud<Row extends { id: string }, Body, C extends { row: Ro
         return okPage({ rows: views, total: rows.total }, page, (v) => v);
       },
     }),
-    route<ItemParams, unknown, unknown>({
+    typedRoute({
       method: 'GET',
       url: item,
       summary: res.summaries.get,
@@ -157,13 +175,13 @@ export function accessCrud<Row extends { id: string }, Body, C extends { row: Ro
         return ok(await res.view(store, await rowOf(params.account_id, idOf(params))));
       },
     }),
-    route<ItemParams, unknown, Body>({
+    typedRoute({
       method: 'PUT',
       url: item,
       summary: res.summaries.update,
       tag: 'Access',
       params: AI,
-      body: res.schema.update ?? res.schema.create,
+      body: res.schema.update,
       handler: async ({ principal: p, params, body }) => {
         const accountId = params.account_id;
         await can(p, accountId, 'write');
@@ -179,7 +197,7 @@ export function accessCrud<Row extends { id: string }, Body, C extends { row: Ro
         return ok(view);
       },
     }),
-    route<ItemParams, unknown, unknown>({
+    typedRoute({
       method: 'DELETE',
       url: item,
       summary: res.summaries.delete,
@@ -200,8 +218,8 @@ export function accessCrud<Row extends { id: string }, Body, C extends { row: Ro
       },
     }),
   ];
-  const itemAction = <B>(a: ItemAction<Row, B>): ApiRoute =>
-    route<ItemParams, unknown, B>({
+  const itemAction = <BS extends TSchema | undefined = undefined>(a: ItemAction<Row, BS>): ApiRoute =>
+    typedRoute<ItemParamSchemas<I>, Record<never, never>, BS, true>({
       method: 'POST',
       url: `${item}/${a.verb}`,
       summary: a.summary,

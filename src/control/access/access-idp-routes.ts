@@ -1,45 +1,36 @@
+import { type Static, Type } from '@sinclair/typebox';
 import type { AccessIdentityProviderRow, AccessOrganizationRow } from '../../store/index.js';
 import { isUniqueViolation, newUuid } from '../../store/index.js';
 import { ApiError } from '../api/api-error.js';
-import { type ApiRoute, ID_PARAM, route } from '../api/api-route.js';
+import { AnyObject, type ApiRoute, ID_PARAM, typedRoute } from '../api/api-route.js';
 import type { ControlContext } from '../api/control-context.js';
 import { ok } from '../api/envelope.js';
 import { authorize, type Principal } from '../api/principal.js';
-import { auditAccess } from './access-audit.js';
 import { accessCrud } from './access-crud-routes.js';
 import { checkOidcConfig, isRedactedSecret, redactedIdpView } from './access-idp-oidc.js';
 import { checkLoginDesign, LOGIN_DESIGN_SCHEMA } from './access-org-input.js';
-import { checkAuthDomain, organizationView } from './access-team-domain.js';
+import { checkAuthDomain, organizationView, writeOrganization } from './access-team-domain.js';
 
 const A = { account_id: ID_PARAM };
 /** Config fields that are secrets: sealed at rest, never in an answer. */
 const SECRET_FIELDS = ['client_secret'] as const;
 
-interface IdpBody {
-  name: string;
-  type: 'onetimepin' | 'oidc';
-  config?: Record<string, unknown>;
-  scim_config?: Record<string, unknown>;
-}
-
-const IDP_SCHEMA = {
-  type: 'object',
-  required: ['name', 'type'],
-  properties: {
-    name: { type: 'string', minLength: 1, maxLength: 350 },
-    type: { type: 'string' },
-    config: { type: 'object' },
-    scim_config: { type: 'object' },
-  },
-};
+const IDP_SCHEMA = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 350 }),
+  // Any string: a type warren lacks gets a message naming the ones it has (splitConfig).
+  type: Type.String(),
+  config: Type.Optional(AnyObject()),
+  scim_config: Type.Optional(AnyObject()),
+});
 
 function splitConfig(
   ctx: ControlContext,
-  body: IdpBody,
+  body: Static<typeof IDP_SCHEMA>,
   keepSecrets: string | null,
-): { data: string; secrets_sealed: string | null } {
-  if (body.type !== 'onetimepin' && body.type !== 'oidc') {
-    throw ApiError.invalid(`type "${String(body.type)}" is not supported by warren yet; use "onetimepin" or "oidc"`);
+): { type: AccessIdentityProviderRow['type']; data: string; secrets_sealed: string | null } {
+  const type = body.type;
+  if (type !== 'onetimepin' && type !== 'oidc') {
+    throw ApiError.invalid(`type "${type}" is not supported by warren yet; use "onetimepin" or "oidc"`);
   }
   const config: Record<string, unknown> = { ...(body.config ?? {}) };
   const secrets: Record<string, unknown> =
@@ -50,11 +41,12 @@ function splitConfig(
     if (config[f] !== undefined && !isRedactedSecret(config[f])) secrets[f] = config[f];
     delete config[f];
   }
-  if (body.type === 'oidc') checkOidcConfig(config, secrets);
+  if (type === 'oidc') checkOidcConfig(config, secrets);
   return {
+    type,
     data: JSON.stringify({
       name: body.name,
-      type: body.type,
+      type,
       config,
       ...(body.scim_config === undefined ? {} : { scim_config: body.scim_config }),
     }),
@@ -73,13 +65,6 @@ function idpView(r: AccessIdentityProviderRow): Record<string, unknown> {
     },
     r.secrets_sealed !== null,
   );
-}
-
-interface OrgBody {
-  name: string;
-  auth_domain: string;
-  session_duration?: string;
-  [more: string]: unknown;
 }
 
 /** `/accounts/{a}/access/identity_providers` and `/accounts/{a}/access/organizations` (the team domain). */
@@ -107,16 +92,15 @@ export function accessIdpRoutes(ctx: ControlContext): ApiRoute[] {
       update: 'Replaces an identity provider (a client_secret left out is kept)',
       delete: 'Deletes an identity provider',
     },
-    schema: { create: IDP_SCHEMA },
+    schema: { create: IDP_SCHEMA, update: IDP_SCHEMA },
     find: (r, accountId, id) => r.access.identityProvider(accountId, id),
     list: (r, accountId) => r.access.identityProviders(accountId),
     view: (_r, row) => idpView(row),
-    prepareCreate: (accountId, body: IdpBody) => {
+    prepareCreate: (accountId, body) => {
       const at = now();
       const row: AccessIdentityProviderRow = {
         id: newUuid(),
         account_id: accountId,
-        type: body.type,
         ...splitConfig(ctx, body, null),
         created_at: at,
         updated_at: at,
@@ -125,7 +109,7 @@ export function accessIdpRoutes(ctx: ControlContext): ApiRoute[] {
     },
     insert: (tx, { row }) => tx.access.insertIdentityProvider(row),
     prepareUpdate: (_accountId, old, body) => {
-      const set = { type: body.type, ...splitConfig(ctx, body, old.secrets_sealed) };
+      const set = splitConfig(ctx, body, old.secrets_sealed);
       return { set, next: { ...old, ...set, updated_at: now() } };
     },
     update: async (tx, accountId, old, { set, next }) => {
@@ -135,31 +119,30 @@ export function accessIdpRoutes(ctx: ControlContext): ApiRoute[] {
     remove: (tx, accountId, row) => tx.access.deleteIdentityProvider(accountId, row.id),
   });
   const putOrg = (method: 'POST' | 'PUT') =>
-    route<{ account_id: string }, unknown, OrgBody>({
+    typedRoute({
       method,
       url: '/accounts/:account_id/access/organizations',
       summary: `${method === 'POST' ? 'Creates' : 'Updates'} the Access organization: its name and team domain (auth_domain)`,
       tag: 'Access',
       params: A,
-      body: {
-        type: 'object',
-        required: ['name', 'auth_domain'],
-        additionalProperties: true,
-        properties: {
-          name: { type: 'string', minLength: 1, maxLength: 350 },
-          login_design: LOGIN_DESIGN_SCHEMA,
-          auth_domain: {
-            type: 'string',
+      body: Type.Object(
+        {
+          name: Type.String({ minLength: 1, maxLength: 350 }),
+          login_design: Type.Optional(LOGIN_DESIGN_SCHEMA),
+          auth_domain: Type.String({
             maxLength: 253,
             description: 'The team domain <team>.access.<domain>, or the team name alone',
-          },
-          session_duration: {
-            type: 'string',
-            pattern: '^[0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h)([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))*$',
-            description: 'How long a login lasts (24h, 30m): the default of new applications',
-          },
+          }),
+          session_duration: Type.Optional(
+            Type.String({
+              pattern: '^[0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h)([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))*$',
+              description: 'How long a login lasts (24h, 30m): the default of new applications',
+            }),
+          ),
         },
-      },
+        // Cloudflare's other organization fields are kept as given.
+        { additionalProperties: true },
+      ),
       handler: async ({ principal: p, params, body }) => {
         const accountId = params.account_id;
         await can(p, accountId, 'access:write');
@@ -179,20 +162,7 @@ export function accessIdpRoutes(ctx: ControlContext): ApiRoute[] {
           updated_at: now,
         };
         try {
-          await store.transaction(async (tx) => {
-            await tx.access.putOrganization(row);
-            await auditAccess(
-              tx,
-              p,
-              accountId,
-              'access_organization_update',
-              { id: accountId, type: 'access_organization' },
-              {
-                ...(old === undefined ? {} : { oldValue: organizationView(old) }),
-                newValue: organizationView(row),
-              },
-            );
-          });
+          await store.transaction((tx) => writeOrganization(tx, p, row, { old }));
         } catch (err) {
           if (isUniqueViolation(err))
             throw new ApiError(
@@ -208,7 +178,7 @@ export function accessIdpRoutes(ctx: ControlContext): ApiRoute[] {
   return [
     putOrg('POST'),
     putOrg('PUT'),
-    route<{ account_id: string }, unknown, unknown>({
+    typedRoute({
       method: 'GET',
       url: '/accounts/:account_id/access/organizations',
       summary:

@@ -1,5 +1,6 @@
+import { Type } from '@sinclair/typebox';
 import type { AccessKeyRing } from '../../access/index.js';
-import { type ApiRoute, ID_PARAM, route } from '../api/api-route.js';
+import { type ApiRoute, ID_PARAM, typedRoute } from '../api/api-route.js';
 import type { ControlContext } from '../api/control-context.js';
 import { ok } from '../api/envelope.js';
 import { authorize } from '../api/principal.js';
@@ -16,7 +17,7 @@ export function accessKeyRoutes(ctx: ControlContext, ring: AccessKeyRing): ApiRo
   const { store } = ctx;
   const what = (a: string): string => `account ${a}`;
   return [
-    route<{ account_id: string }, unknown, unknown>({
+    typedRoute({
       method: 'GET',
       url: '/accounts/:account_id/access/keys',
       summary: 'Access signing key settings: rotation interval, last and next rotation',
@@ -31,17 +32,15 @@ export function accessKeyRoutes(ctx: ControlContext, ring: AccessKeyRing): ApiRo
         return ok(await ring.settings(params.account_id));
       },
     }),
-    route<{ account_id: string }, unknown, { key_rotation_interval_days: number }>({
+    typedRoute({
       method: 'PUT',
       url: '/accounts/:account_id/access/keys',
       summary: 'Sets key_rotation_interval_days (default 42)',
       tag: 'Access',
       params: { account_id: ID_PARAM },
-      body: {
-        type: 'object',
-        required: ['key_rotation_interval_days'],
-        properties: { key_rotation_interval_days: { type: 'integer', minimum: 1, maximum: MAX_INTERVAL_DAYS } },
-      },
+      body: Type.Object({
+        key_rotation_interval_days: Type.Integer({ minimum: 1, maximum: MAX_INTERVAL_DAYS }),
+      }),
       handler: async ({ principal: p, params, body }) => {
         const accountId = params.account_id;
         await authorize(store, p, { accountId, scope: 'access:write', what: what(accountId) });
@@ -64,7 +63,7 @@ export function accessKeyRoutes(ctx: ControlContext, ring: AccessKeyRing): ApiRo
         return ok(view);
       },
     }),
-    route<{ account_id: string }, unknown, unknown>({
+    typedRoute({
       method: 'POST',
       url: '/accounts/:account_id/access/keys/rotate',
       summary: 'Rotates the signing key now; the previous key still verifies for 7 days',
@@ -80,7 +79,7 @@ export function accessKeyRoutes(ctx: ControlContext, ring: AccessKeyRing): ApiRo
         return ok(await ring.settings(accountId));
       },
     }),
-    route<{ account_id: string }, unknown, unknown>({
+    typedRoute({
       method: 'GET',
       url: '/accounts/:account_id/access/certs',
       summary: "The account's Access JWKS ({keys, public_cert, public_certs}); public, like /cdn-cgi/access/certs",

@@ -1,21 +1,13 @@
+import { Type } from '@sinclair/typebox';
 import type { AuditLogRow } from '../../store/index.js';
 import { ApiError } from '../api/api-error.js';
-import { type ApiRoute, ID_PARAM, route } from '../api/api-route.js';
+import { type ApiRoute, Enum, ID_PARAM, typedRoute } from '../api/api-route.js';
 import type { ControlContext } from '../api/control-context.js';
 import { okPage } from '../api/envelope.js';
 import { authorize } from '../api/principal.js';
 
 const DEFAULT_LIMIT = 25;
 const MAX_LIMIT = 1000;
-
-interface AccessLogQuery {
-  since?: string;
-  until?: string;
-  limit?: number;
-  direction?: 'asc' | 'desc';
-  page?: number;
-  per_page?: number;
-}
 
 /** One row of Cloudflare's access request log, from an Access `login` audit entry. */
 export function accessRequestView(r: AuditLogRow): Record<string, unknown> {
@@ -48,19 +40,19 @@ function instant(v: string | undefined, field: string): Date | undefined {
  */
 export function accessLogRoutes(ctx: ControlContext): ApiRoute[] {
   return [
-    route<{ account_id: string }, AccessLogQuery, unknown>({
+    typedRoute({
       method: 'GET',
       url: '/accounts/:account_id/access/logs/access_requests',
       summary: 'Access login events (allowed and denied): since, until, limit (25, at most 1000), direction',
       tag: 'Access',
       params: { account_id: ID_PARAM },
       query: {
-        since: { type: 'string', description: 'Events at or after this time' },
-        until: { type: 'string', description: 'Events at or before this time' },
-        limit: { type: 'integer', minimum: 1, maximum: MAX_LIMIT, description: `At most this many (default 25)` },
-        direction: { enum: ['asc', 'desc'] },
-        page: { type: 'integer', minimum: 1 },
-        per_page: { type: 'integer', minimum: 1, maximum: MAX_LIMIT },
+        since: Type.String({ description: 'Events at or after this time' }),
+        until: Type.String({ description: 'Events at or before this time' }),
+        limit: Type.Integer({ minimum: 1, maximum: MAX_LIMIT, description: `At most this many (default 25)` }),
+        direction: Enum(['asc', 'desc']),
+        page: Type.Integer({ minimum: 1 }),
+        per_page: Type.Integer({ minimum: 1, maximum: MAX_LIMIT }),
       },
       handler: async ({ principal: p, params, query }) => {
         // Cloudflare's "Access: Audit Logs Read".

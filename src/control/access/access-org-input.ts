@@ -1,21 +1,20 @@
+import { Type } from '@sinclair/typebox';
 import { hexColour, pageUrlProblem } from '../../access/index.js';
 import { ApiError } from '../api/api-error.js';
-import type { JsonSchema } from '../api/api-route.js';
 
-const TEXT = { type: 'string', maxLength: 500 };
+const TEXT = Type.Optional(Type.String({ maxLength: 500 }));
 
 /** `login_design` of an organization (Cloudflare's shape): the look of the team's visitor pages. */
-export const LOGIN_DESIGN_SCHEMA: JsonSchema = {
-  type: 'object',
-  description: "The look of the team's sign-in, denied and App Launcher pages",
-  properties: {
-    background_color: { type: 'string', maxLength: 64, description: 'Page background, #rrggbb' },
-    text_color: { type: 'string', maxLength: 64, description: 'Header and footer text, #rrggbb' },
-    logo_path: { type: 'string', maxLength: 1024, description: 'An https URL of the team logo' },
+export const LOGIN_DESIGN_SCHEMA = Type.Object(
+  {
+    background_color: Type.Optional(Type.String({ maxLength: 64, description: 'Page background, #rrggbb' })),
+    text_color: Type.Optional(Type.String({ maxLength: 64, description: 'Header and footer text, #rrggbb' })),
+    logo_path: Type.Optional(Type.String({ maxLength: 1024, description: 'An https URL of the team logo' })),
     header_text: TEXT,
     footer_text: TEXT,
   },
-};
+  { description: "The look of the team's sign-in, denied and App Launcher pages" },
+);
 
 /**
  * Checks an organization body's `login_design`: colours must be `#rgb` or `#rrggbb` and the logo

@@ -1,35 +1,24 @@
+import { type Static, Type } from '@sinclair/typebox';
 import type { AccessPolicyDef } from '../../access/index.js';
 import type { AccessPolicyRow } from '../../store/index.js';
-import type { JsonSchema } from '../api/api-route.js';
+import { Enum } from '../api/api-route.js';
 import { parseRules, RULES_SCHEMA } from './access-rule-input.js';
 
-export const POLICY_SCHEMA: JsonSchema = {
-  type: 'object',
-  required: ['decision', 'include', 'name'],
-  properties: {
-    name: { type: 'string', minLength: 1, maxLength: 350 },
-    decision: { enum: ['allow', 'deny', 'non_identity', 'bypass'] },
-    include: RULES_SCHEMA,
-    require: RULES_SCHEMA,
-    exclude: RULES_SCHEMA,
-    precedence: { type: 'integer', minimum: 1, maximum: 1_000_000 },
-    session_duration: { type: 'string', maxLength: 32 },
-    approval_required: { type: 'boolean' },
-    isolation_required: { type: 'boolean' },
-    purpose_justification_required: { type: 'boolean' },
-    purpose_justification_prompt: { type: 'string', maxLength: 1024 },
-  },
-};
+export const POLICY_SCHEMA = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 350 }),
+  decision: Enum(['allow', 'deny', 'non_identity', 'bypass'] satisfies AccessPolicyDef['decision'][]),
+  include: RULES_SCHEMA,
+  require: Type.Optional(RULES_SCHEMA),
+  exclude: Type.Optional(RULES_SCHEMA),
+  precedence: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+  session_duration: Type.Optional(Type.String({ maxLength: 32 })),
+  approval_required: Type.Optional(Type.Boolean()),
+  isolation_required: Type.Optional(Type.Boolean()),
+  purpose_justification_required: Type.Optional(Type.Boolean()),
+  purpose_justification_prompt: Type.Optional(Type.String({ maxLength: 1024 })),
+});
 
-export interface PolicyBody {
-  name: string;
-  decision: AccessPolicyDef['decision'];
-  include: unknown[];
-  require?: unknown[];
-  exclude?: unknown[];
-  precedence?: number;
-  [more: string]: unknown;
-}
+export type PolicyBody = Static<typeof POLICY_SCHEMA>;
 
 /** The stored document of a policy: rules checked, precedence kept in its column. */
 export function policyData(body: PolicyBody): string {

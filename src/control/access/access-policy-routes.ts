@@ -1,32 +1,21 @@
+import { type Static, Type } from '@sinclair/typebox';
 import type { AccessGroupRow, AccessPolicyRow } from '../../store/index.js';
 import { newUuid } from '../../store/index.js';
 import type { ApiRoute } from '../api/api-route.js';
 import type { ControlContext } from '../api/control-context.js';
 import { accessCrud } from './access-crud-routes.js';
-import { POLICY_SCHEMA, type PolicyBody, policyData, policyView } from './access-policy-input.js';
+import { POLICY_SCHEMA, policyData, policyView } from './access-policy-input.js';
 import { parseRules, RULES_SCHEMA } from './access-rule-input.js';
 
-interface GroupBody {
-  name: string;
-  include: unknown[];
-  require?: unknown[];
-  exclude?: unknown[];
-  is_default?: boolean;
-}
+const GROUP_SCHEMA = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 350 }),
+  include: RULES_SCHEMA,
+  require: Type.Optional(RULES_SCHEMA),
+  exclude: Type.Optional(RULES_SCHEMA),
+  is_default: Type.Optional(Type.Boolean()),
+});
 
-const GROUP_SCHEMA = {
-  type: 'object',
-  required: ['name', 'include'],
-  properties: {
-    name: { type: 'string', minLength: 1, maxLength: 350 },
-    include: RULES_SCHEMA,
-    require: RULES_SCHEMA,
-    exclude: RULES_SCHEMA,
-    is_default: { type: 'boolean' },
-  },
-};
-
-function groupData(b: GroupBody): string {
+function groupData(b: Static<typeof GROUP_SCHEMA>): string {
   return JSON.stringify({
     name: b.name,
     include: parseRules(b.include, 'include'),
@@ -62,11 +51,11 @@ export function accessPolicyRoutes(ctx: ControlContext): ApiRoute[] {
       update: 'Replaces a reusable Access policy (every app it is attached to follows)',
       delete: 'Deletes a reusable Access policy (and detaches it from its apps)',
     },
-    schema: { create: POLICY_SCHEMA },
+    schema: { create: POLICY_SCHEMA, update: POLICY_SCHEMA },
     find: (r, accountId, id) => r.access.policy(accountId, null, id),
     list: (r, accountId) => r.access.policies(accountId, null),
     view: (_r, row) => policyView(row),
-    prepareCreate: (accountId, body: PolicyBody) => {
+    prepareCreate: (accountId, body) => {
       const at = now();
       const row: AccessPolicyRow = {
         id: newUuid(),
@@ -104,11 +93,11 @@ export function accessPolicyRoutes(ctx: ControlContext): ApiRoute[] {
       update: 'Replaces an Access group',
       delete: 'Deletes an Access group (policies naming it stop matching it)',
     },
-    schema: { create: GROUP_SCHEMA },
+    schema: { create: GROUP_SCHEMA, update: GROUP_SCHEMA },
     find: (r, accountId, id) => r.access.group(accountId, id),
     list: (r, accountId) => r.access.groups(accountId),
     view: (_r, row) => groupView(row),
-    prepareCreate: (accountId, body: GroupBody) => {
+    prepareCreate: (accountId, body) => {
       const at = now();
       const row: AccessGroupRow = {
         id: newUuid(),

@@ -1,9 +1,10 @@
+import { Type } from '@sinclair/typebox';
 import type { AccessRule } from '../../access/index.js';
 import { ApiError } from '../api/api-error.js';
-import type { JsonSchema } from '../api/api-route.js';
+import { AnyObject } from '../api/api-route.js';
 
 /** JSON schema of a rule list; each rule's shape is checked by {@link parseRules}. */
-export const RULES_SCHEMA: JsonSchema = { type: 'array', maxItems: 200, items: { type: 'object' } };
+export const RULES_SCHEMA = Type.Array(AnyObject(), { maxItems: 200 });
 
 const SUPPORTED =
   'everyone, email, email_domain, ip, service_token, any_valid_service_token, group, login_method, oidc, certificate, common_name';

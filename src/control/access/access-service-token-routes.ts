@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Type } from '@sinclair/typebox';
 import { hashServiceSecret, SERVICE_TOKEN_ROTATE_GRACE_MS } from '../../access/index.js';
 import type { AccessServiceTokenRow } from '../../store/index.js';
 import { newUuid } from '../../store/index.js';
@@ -64,34 +65,26 @@ export function accessServiceTokenRoutes(ctx: ControlContext): ApiRoute[] {
       delete: 'Deletes a service token: it is refused at once',
     },
     schema: {
-      create: {
-        type: 'object',
-        required: ['name'],
-        properties: {
-          name: { type: 'string', minLength: 1, maxLength: 350 },
-          duration: { type: 'string', maxLength: 32 },
-        },
-      },
-      update: {
-        type: 'object',
-        properties: {
-          name: { type: 'string', minLength: 1, maxLength: 350 },
-          duration: { type: 'string', maxLength: 32 },
-        },
-      },
+      create: Type.Object({
+        name: Type.String({ minLength: 1, maxLength: 350 }),
+        duration: Type.Optional(Type.String({ maxLength: 32 })),
+      }),
+      update: Type.Object({
+        name: Type.Optional(Type.String({ minLength: 1, maxLength: 350 })),
+        duration: Type.Optional(Type.String({ maxLength: 32 })),
+      }),
     },
     find: (r, accountId, id) => r.access.serviceToken(accountId, id),
     list: (r, accountId) => r.access.serviceTokens(accountId),
     view: (_r, row) => view(row),
-    prepareCreate: (accountId, body: { name?: string; duration?: string }) => {
+    prepareCreate: (accountId, body) => {
       const duration = body.duration ?? DEFAULT_DURATION;
       const secret = newSecret();
       const now = store.clock.now().toISOString();
       const row: AccessServiceTokenRow = {
         id: newUuid(),
         account_id: accountId,
-        // The create schema requires name; only the replace body may leave it out.
-        name: body.name ?? '',
+        name: body.name,
         client_id: `${randomBytes(16).toString('hex')}.access`,
         secret_hash: hashServiceSecret(secret),
         previous_secret_hash: null,
@@ -118,7 +111,7 @@ export function accessServiceTokenRoutes(ctx: ControlContext): ApiRoute[] {
   });
   return [
     ...tokens.routes,
-    tokens.itemAction<unknown>({
+    tokens.itemAction({
       verb: 'refresh',
       summary: "Extends a service token's expiry by its duration, from now",
       prepare:
@@ -134,15 +127,15 @@ export function accessServiceTokenRoutes(ctx: ControlContext): ApiRoute[] {
           return view(n);
         },
     }),
-    tokens.itemAction<{ previous_client_secret_expires_at?: string } | undefined>({
+    tokens.itemAction({
       verb: 'rotate',
       summary:
         'Issues a new client_secret (shown once); the previous one works for 24 hours or until previous_client_secret_expires_at',
-      body: { type: 'object', properties: { previous_client_secret_expires_at: { type: 'string', maxLength: 40 } } },
+      body: Type.Object({ previous_client_secret_expires_at: Type.Optional(Type.String({ maxLength: 40 })) }),
       prepare: ({ p, accountId, row: t, body }) => {
         const now = store.clock.now().getTime();
         let until = now + SERVICE_TOKEN_ROTATE_GRACE_MS;
-        const asked = body?.previous_client_secret_expires_at;
+        const asked = body.previous_client_secret_expires_at;
         if (asked !== undefined) {
           until = Date.parse(asked);
           if (Number.isNaN(until) || until > now + MAX_GRACE_MS) {

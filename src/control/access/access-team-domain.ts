@@ -32,6 +32,31 @@ export function organizationView(r: AccessOrganizationRow): Record<string, unkno
   };
 }
 
+/**
+ * Writes the account's organization with its audit entry (`old`: the one it replaces), in the
+ * caller's transaction: the one path of the API's PUT/POST and of the first app's default.
+ */
+export async function writeOrganization(
+  tx: Repositories,
+  p: Principal,
+  row: AccessOrganizationRow,
+  about: { old?: AccessOrganizationRow | undefined; metadata?: Record<string, unknown> } = {},
+): Promise<void> {
+  await tx.access.putOrganization(row);
+  await auditAccess(
+    tx,
+    p,
+    row.account_id,
+    'access_organization_update',
+    { id: row.account_id, type: 'access_organization' },
+    {
+      ...(about.old === undefined ? {} : { oldValue: organizationView(about.old) }),
+      newValue: organizationView(row),
+      ...(about.metadata === undefined ? {} : { metadata: about.metadata }),
+    },
+  );
+}
+
 /** A team name from the account's name: "Acme Corp" → "acme-corp"; "" when nothing usable is left. */
 function teamNameOf(accountName: string): string {
   return accountName
@@ -72,14 +97,6 @@ export async function ensureTeamDomain(
     created_at: now,
     updated_at: now,
   };
-  await tx.access.putOrganization(row);
-  await auditAccess(
-    tx,
-    p,
-    accountId,
-    'access_organization_update',
-    { id: accountId, type: 'access_organization' },
-    { newValue: organizationView(row), metadata: { reason: 'default team domain for the first application' } },
-  );
+  await writeOrganization(tx, p, row, { metadata: { reason: 'default team domain for the first application' } });
   return row;
 }

@@ -15,37 +15,39 @@ export interface ApiCall<P, Q, B, Who = Principal> {
   reply: FastifyReply;
 }
 
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
 /**
- * One API route: its schemas feed fastify's validation and the OpenAPI document alike,
- * so the two cannot drift apart.
+ * One API route as the server registers it and the OpenAPI document lists it: its TypeBox
+ * schemas feed fastify's validation and the document alike, so the two cannot drift apart.
+ * Routes are written with {@link typedRoute}, the only way to make one: their handlers' types
+ * come from the same schemas.
  */
-export interface RouteSpec<P, Q, B> {
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export interface ApiRoute {
+  method: Method;
   /** Below /client/v4, fastify syntax (`/zones/:zone_id`). */
   url: string;
   summary: string;
   tag: string;
-  params?: Record<string, JsonSchema>;
-  query?: Record<string, JsonSchema>;
+  params?: TProperties;
+  query?: TProperties;
   /** An object schema; `additionalProperties: false` is added when absent. */
-  body?: JsonSchema;
+  body?: TSchema;
   /** Default true: a Bearer token is required. */
   auth?: boolean;
-  handler: (call: ApiCall<P, Q, B>) => Promise<unknown>;
+  /**
+   * Declared as a method on purpose: its parameter is then compared bivariantly, so a typed
+   * route's handler (which takes the types its schemas give) fits this one list of every shape
+   * without a cast. The server calls it only with what those schemas validated.
+   */
+  handler(call: ApiCall<unknown, unknown, unknown, Principal | undefined>): Promise<unknown>;
 }
 
-/** A route of any shape, as the server registers it: the principal is undefined on `auth: false`. */
-export type ApiRoute = Omit<RouteSpec<unknown, unknown, unknown>, 'handler'> & {
-  handler: (call: ApiCall<unknown, unknown, unknown, Principal | undefined>) => Promise<unknown>;
-};
+/** What a handler gets as `params`: every path parameter, as its schema types it. */
+export type ParamsOf<PS extends TProperties> = { [K in keyof PS]: Static<PS[K]> };
 
-/**
- * Erases the route's parameter types so routes of every shape fit one list (the schema validated them).
- * Older routes restate their schemas as generics; new ones use {@link typedRoute}.
- */
-export function route<P, Q, B>(spec: RouteSpec<P, Q, B>): ApiRoute {
-  return spec as unknown as ApiRoute;
-}
+/** What a handler gets as `body` for a body schema `BS`: its static type, or `undefined` without one. */
+export type BodyOf<BS extends TSchema | undefined> = BS extends TSchema ? Static<BS> : undefined;
 
 /**
  * A route whose handler types come from its TypeBox schemas (the schema is the type, as with
@@ -58,7 +60,7 @@ export interface TypedRouteSpec<
   BS extends TSchema | undefined,
   Auth extends boolean,
 > {
-  method: RouteSpec<unknown, unknown, unknown>['method'];
+  method: Method;
   url: string;
   summary: string;
   tag: string;
@@ -70,27 +72,42 @@ export interface TypedRouteSpec<
   auth?: Auth;
   handler: (
     call: ApiCall<
-      Static<TObject<PS>>,
+      ParamsOf<PS>,
       Partial<Static<TObject<QS>>>,
-      BS extends TSchema ? Static<BS> : undefined,
+      BodyOf<BS>,
       [Auth] extends [false] ? undefined : Principal
     >,
   ) => Promise<unknown>;
 }
 
-/** See {@link TypedRouteSpec}; the result fits the same list as {@link route}'s. */
+/** See {@link TypedRouteSpec}; the result fits the one list of every route's shape ({@link ApiRoute}). */
 export function typedRoute<
   PS extends TProperties = Record<never, never>,
   QS extends TProperties = Record<never, never>,
   BS extends TSchema | undefined = undefined,
   Auth extends boolean = true,
 >(spec: TypedRouteSpec<PS, QS, BS, Auth>): ApiRoute {
-  return spec as unknown as ApiRoute;
+  return spec;
 }
 
 /** One of `values`, as JSON Schema's `enum` (what Cloudflare's own schemas use; TypeBox would write anyOf). */
-export function Enum<const T extends readonly (string | number)[]>(values: T) {
-  return Type.Unsafe<T[number]>({ enum: [...values] });
+export function Enum<const T extends readonly (string | number)[]>(values: T, options: { description?: string } = {}) {
+  return Type.Unsafe<T[number]>({ enum: [...values], ...options });
+}
+
+/** Any JSON object (`{type: 'object'}`): its keys are checked by the handler, with messages that name them. */
+export function AnyObject(options: { description?: string } = {}) {
+  return Type.Unsafe<Record<string, unknown>>({ type: 'object', ...options });
+}
+
+/** Only `{}`: a field clients send that warren does not support (`description` says so). */
+export function EmptyObject(description: string) {
+  return Type.Unsafe<Record<string, never>>({ type: 'object', maxProperties: 0, description });
+}
+
+/** A string or null, as one JSON Schema type list (`{type: ['string', 'null']}`, not anyOf). */
+export function NullableString(options: { format?: string; maxLength?: number } = {}) {
+  return Type.Unsafe<string | null>({ type: ['string', 'null'], ...options });
 }
 
 /** Path parameter schema for an id. */

@@ -1,7 +1,8 @@
+import { type Static, Type } from '@sinclair/typebox';
 import type { AccountRow, Membership, UserRow } from '../../store/index.js';
 import { isUniqueViolation } from '../../store/index.js';
 import { ApiError } from '../api/api-error.js';
-import { type ApiRoute, ID_PARAM, type JsonSchema, route } from '../api/api-route.js';
+import { AnyObject, type ApiRoute, Enum, ID_PARAM, typedRoute } from '../api/api-route.js';
 import type { ControlContext } from '../api/control-context.js';
 import { ok, okPage, pageOf, pageSlice, pagingQuery } from '../api/envelope.js';
 import { authorize, type Principal, rolesIn } from '../api/principal.js';
@@ -63,26 +64,15 @@ function memberView(m: Membership, u: UserRow): Record<string, unknown> {
   };
 }
 
-const ROLE_LIST: JsonSchema = {
-  type: 'array',
-  minItems: 1,
-  maxItems: 20,
-  items: {
-    anyOf: [
-      { type: 'string', maxLength: 64 },
-      {
-        type: 'object',
-        additionalProperties: false,
-        required: ['id'],
-        properties: { id: { type: 'string', maxLength: 64 } },
-      },
-    ],
-  },
-};
+const ROLE_LIST = Type.Array(
+  Type.Union([
+    Type.String({ maxLength: 64 }),
+    Type.Object({ id: Type.String({ maxLength: 64 }) }, { additionalProperties: false }),
+  ]),
+  { minItems: 1, maxItems: 20 },
+);
 
-type RoleRef = string | { id: string };
-
-function roleIds(refs: readonly RoleRef[]): string[] {
+function roleIds(refs: Static<typeof ROLE_LIST>): string[] {
   const ids = [...new Set(refs.map((r) => (typeof r === 'string' ? r : r.id)))];
   for (const id of ids) {
     if (roleById(id) === undefined) {
@@ -121,20 +111,25 @@ export function accountRoutes(ctx: ControlContext): ApiRoute[] {
     if (a === undefined) throw ApiError.notFound(`account ${id}`);
     return a;
   };
-  const member = async (accountId: string, memberId: string) => {
-    const all = await store.identity.members(accountId);
-    const m = all.find((x) => x.membership.id === memberId);
-    if (m === undefined) throw ApiError.notFound(`member ${memberId}`);
-    return m;
+  /** The account of the URL (the caller holding `scope` in it) and its member, or 404. */
+  const member = async (
+    p: Principal,
+    params: { account_id: string; member_id: string },
+    scope: 'members:read' | 'members:write',
+  ) => {
+    const a = await account(p, params.account_id, scope);
+    const m = (await store.identity.members(a.id)).find((x) => x.membership.id === params.member_id);
+    if (m === undefined) throw ApiError.notFound(`member ${params.member_id}`);
+    return { a, m };
   };
 
   return [
-    route<unknown, { page?: number; per_page?: number; name?: string }, unknown>({
+    typedRoute({
       method: 'GET',
       url: '/accounts',
       summary: 'Accounts the caller is a member of',
       tag: 'Accounts',
-      query: { ...pagingQuery(50), name: { type: 'string' } },
+      query: { ...pagingQuery(50), name: Type.String() },
       handler: async ({ principal: p, query }) => {
         const page = pageOf(query, 20);
         const all = (await store.identity.accountsOf(p.user.id))
@@ -143,16 +138,15 @@ export function accountRoutes(ctx: ControlContext): ApiRoute[] {
         return okPage(pageSlice(all, page), page, accountView);
       },
     }),
-    route<unknown, unknown, { name: string; type?: 'standard' }>({
+    typedRoute({
       method: 'POST',
       url: '/accounts',
       summary: 'Creates an account (tenant); the caller becomes its super administrator',
       tag: 'Accounts',
-      body: {
-        type: 'object',
-        required: ['name'],
-        properties: { name: { type: 'string', minLength: 1, maxLength: 100 }, type: { const: 'standard' } },
-      },
+      body: Type.Object({
+        name: Type.String({ minLength: 1, maxLength: 100 }),
+        type: Type.Optional(Type.Unsafe<'standard'>({ const: 'standard' })),
+      }),
       handler: async ({ principal: p, body }) => {
         const memberships = await store.identity.accountsOf(p.user.id);
         const isOperator = memberships.some((m) => m.membership.roles.includes(SUPER_ADMIN_ROLE_ID));
@@ -166,7 +160,7 @@ export function accountRoutes(ctx: ControlContext): ApiRoute[] {
         return ok(accountView(a));
       },
     }),
-    route<{ account_id: string }, unknown, unknown>({
+    typedRoute({
       method: 'GET',
       url: '/accounts/:account_id',
       summary: 'One account',
@@ -174,17 +168,13 @@ export function accountRoutes(ctx: ControlContext): ApiRoute[] {
       params: { account_id: ID_PARAM },
       handler: async ({ principal: p, params }) => ok(accountView(await account(p, params.account_id, 'account:read'))),
     }),
-    route<{ account_id: string }, unknown, { name: string; settings?: Record<string, unknown> }>({
+    typedRoute({
       method: 'PUT',
       url: '/accounts/:account_id',
       summary: 'Renames an account',
       tag: 'Accounts',
       params: { account_id: ID_PARAM },
-      body: {
-        type: 'object',
-        required: ['name'],
-        properties: { name: { type: 'string', minLength: 1, maxLength: 100 }, settings: { type: 'object' } },
-      },
+      body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }), settings: Type.Optional(AnyObject()) }),
       handler: async ({ principal: p, params, body }) => {
         const a = await account(p, params.account_id, 'account:write');
         await store.transaction(async (tx) => {
@@ -200,7 +190,7 @@ export function accountRoutes(ctx: ControlContext): ApiRoute[] {
         return ok(accountView({ ...a, name: body.name }));
       },
     }),
-    route<{ account_id: string }, unknown, unknown>({
+    typedRoute({
       method: 'GET',
       url: '/accounts/:account_id/roles',
       summary: 'Roles a member can have',
@@ -211,7 +201,7 @@ export function accountRoutes(ctx: ControlContext): ApiRoute[] {
         return okPage({ rows: [...ROLES], total: ROLES.length }, { page: 1, perPage: ROLES.length }, roleView);
       },
     }),
-    route<{ account_id: string }, { page?: number; per_page?: number }, unknown>({
+    typedRoute({
       method: 'GET',
       url: '/accounts/:account_id/members',
       summary: "The account's members (people and service users) with their roles",
@@ -225,23 +215,19 @@ export function accountRoutes(ctx: ControlContext): ApiRoute[] {
         return okPage(pageSlice(all, page), page, (x) => memberView(x.membership, x.user));
       },
     }),
-    route<{ account_id: string }, unknown, { email: string; roles: RoleRef[]; status?: 'accepted' | 'pending' }>({
+    typedRoute({
       method: 'POST',
       url: '/accounts/:account_id/members',
       summary:
         'Invites a user by e-mail with roles: the membership is pending (grants nothing) until they accept it with PUT /memberships/{id} or the link (invite_link: mailed with --smtp-url, invite_mailed says whether it was)',
       tag: 'Members',
       params: { account_id: ID_PARAM },
-      body: {
-        type: 'object',
-        required: ['email', 'roles'],
-        properties: {
-          email: { type: 'string', format: 'email', maxLength: 254 },
-          roles: ROLE_LIST,
-          // Cloudflare lets some accounts add members as accepted; here only the user accepts.
-          status: { enum: ['accepted', 'pending'] },
-        },
-      },
+      body: Type.Object({
+        email: Type.String({ format: 'email', maxLength: 254 }),
+        roles: ROLE_LIST,
+        // Cloudflare lets some accounts add members as accepted; here only the user accepts.
+        status: Type.Optional(Enum(['accepted', 'pending'])),
+      }),
       handler: async ({ principal: p, params, body, req }) => {
         const a = await account(p, params.account_id, 'members:write');
         const ids = roleIds(body.roles);
@@ -253,74 +239,59 @@ export function accountRoutes(ctx: ControlContext): ApiRoute[] {
         return ok({ ...memberView(membership, added.user), ...sent });
       },
     }),
-    route<{ account_id: string; member_id: string }, unknown, unknown>({
+    typedRoute({
       method: 'GET',
       url: '/accounts/:account_id/members/:member_id',
       summary: 'One member',
       tag: 'Members',
       params: { account_id: ID_PARAM, member_id: ID_PARAM },
       handler: async ({ principal: p, params }) => {
-        const a = await account(p, params.account_id, 'members:read');
-        const m = await member(a.id, params.member_id);
+        const { m } = await member(p, params, 'members:read');
         return ok(memberView(m.membership, m.user));
       },
     }),
-    route<
-      { account_id: string; member_id: string },
-      unknown,
-      { roles: RoleRef[]; status?: string; id?: string; user?: Record<string, unknown>; policies?: unknown[] }
-    >({
+    typedRoute({
       method: 'PUT',
       url: '/accounts/:account_id/members/:member_id',
       summary: "Changes a member's roles (rolls that user's API key once they accepted)",
       tag: 'Members',
       params: { account_id: ID_PARAM, member_id: ID_PARAM },
-      body: {
-        type: 'object',
-        required: ['roles'],
-        properties: {
-          roles: ROLE_LIST,
-          // Echoed back by clients that PUT the object they read; ignored.
-          id: { type: 'string' },
-          status: { type: 'string' },
-          user: { type: 'object' },
-          policies: { type: 'array', maxItems: 0 },
-        },
-      },
+      body: Type.Object({
+        roles: ROLE_LIST,
+        // Echoed back by clients that PUT the object they read; ignored.
+        id: Type.Optional(Type.String()),
+        status: Type.Optional(Type.String()),
+        user: Type.Optional(AnyObject()),
+        policies: Type.Optional(Type.Unsafe<never[]>({ type: 'array', maxItems: 0 })),
+      }),
       handler: async ({ principal: p, params, body }) => {
-        const a = await account(p, params.account_id, 'members:write');
-        const m = await member(a.id, params.member_id);
+        const { a, m } = await member(p, params, 'members:write');
         const ids = roleIds(body.roles);
         await requireSuperAdminFor(ctx, p, a.id, [...ids, ...m.membership.roles]);
         const updated = await changeRoles(store, byApi(p), a, m, ids);
         return ok(memberView(updated, m.user));
       },
     }),
-    route<{ account_id: string; member_id: string }, unknown, unknown>({
+    typedRoute({
       method: 'DELETE',
       url: '/accounts/:account_id/members/:member_id',
       summary: 'Removes a member or withdraws an invitation',
       tag: 'Members',
       params: { account_id: ID_PARAM, member_id: ID_PARAM },
       handler: async ({ principal: p, params }) => {
-        const a = await account(p, params.account_id, 'members:write');
-        const m = await member(a.id, params.member_id);
+        const { a, m } = await member(p, params, 'members:write');
         await requireSuperAdminFor(ctx, p, a.id, m.membership.roles);
         await removeMember(store, byApi(p), a, m);
         return ok({ id: m.membership.id });
       },
     }),
-    route<{ account_id: string }, unknown, { name: string; roles: RoleRef[] }>({
+    typedRoute({
       method: 'POST',
       url: '/accounts/:account_id/service_users',
       summary: 'Creates a service user (automation identity, not a person) with roles and one API token, shown once',
       tag: 'Members',
       params: { account_id: ID_PARAM },
-      body: {
-        type: 'object',
-        required: ['name', 'roles'],
-        properties: { name: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }, roles: ROLE_LIST },
-      },
+      body: Type.Object({ name: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }), roles: ROLE_LIST }),
       handler: async ({ principal: p, params, body }) => {
         const a = await account(p, params.account_id, 'members:write');
         const ids = roleIds(body.roles);

@@ -1,14 +1,14 @@
 import type { ApiTokenRow, AuditAction, Repositories, UserRow } from '../../store/index.js';
 import { accountTokenOwnerEmail, isUniqueViolation, newId } from '../../store/index.js';
 import { ApiError } from '../api/api-error.js';
-import { type ApiRoute, ID_PARAM, route } from '../api/api-route.js';
+import { type ApiRoute, ID_PARAM, typedRoute } from '../api/api-route.js';
 import type { ControlContext } from '../api/control-context.js';
 import { ok, okPage, pageOf, pageSlice, pagingQuery } from '../api/envelope.js';
 import { authorize, type Principal } from '../api/principal.js';
 import { audit, byApi } from '../audit/audit-trail.js';
 import { PERMISSION_GROUPS, permissionGroupById, SUPER_ADMIN_ROLE_ID } from './roles.js';
 import { assertWithinRights } from './token-bounds.js';
-import { iso, TOKEN_FIELDS, type TokenBody, tokenItemRoutes, tokenView } from './token-item-routes.js';
+import { iso, TOKEN_BODY, tokenItemRoutes, tokenVerifyView, tokenView } from './token-item-routes.js';
 import { parsePolicies, type TokenPolicy } from './token-policy.js';
 
 /**
@@ -82,11 +82,9 @@ export function accountTokenRoutes(ctx: ControlContext): ApiRoute[] {
       resource: { id: t.id, type: 'account_api_token' },
       metadata: { name: t.name, account_token: true },
     });
-  type Params = { account_id: string };
-  type TokenParams = Params & { token_id: string };
   const tag = 'Account API tokens';
   return [
-    route<Params, unknown, unknown>({
+    typedRoute({
       method: 'GET',
       url: '/accounts/:account_id/tokens/verify',
       summary: 'Checks that the token of this request is an active API token of this account',
@@ -99,12 +97,10 @@ export function accountTokenRoutes(ctx: ControlContext): ApiRoute[] {
             `this API token is not an API token of account ${params.account_id}; check a user's token with GET /user/tokens/verify`,
           );
         }
-        const t = p.token;
-        const message = 'This API Token is valid and active';
-        return ok({ id: t.id, status: t.status, not_before: t.not_before, expires_on: t.expires_on, message });
+        return ok(tokenVerifyView(p.token));
       },
     }),
-    route<Params, unknown, unknown>({
+    typedRoute({
       method: 'GET',
       url: '/accounts/:account_id/tokens/permission_groups',
       summary: 'Permission groups an account API token can grant (account and zone ones)',
@@ -116,7 +112,7 @@ export function accountTokenRoutes(ctx: ControlContext): ApiRoute[] {
         return ok(groups.map((g) => ({ id: g.id, name: g.name, description: g.name, scopes: [g.scope] })));
       },
     }),
-    route<Params, { page?: number; per_page?: number }, unknown>({
+    typedRoute({
       method: 'GET',
       url: '/accounts/:account_id/tokens',
       summary: "The account's own API tokens",
@@ -131,14 +127,14 @@ export function accountTokenRoutes(ctx: ControlContext): ApiRoute[] {
         return okPage(pageSlice(all, page), page, tokenView);
       },
     }),
-    route<Params, unknown, TokenBody>({
+    typedRoute({
       method: 'POST',
       url: '/accounts/:account_id/tokens',
       summary:
         'Creates an account API token (it outlives its creator; at most the rights of the creator); its value is in the response and never shown again',
       tag,
       params: { account_id: ID_PARAM },
-      body: { type: 'object', required: ['name', 'policies'], properties: TOKEN_FIELDS },
+      body: TOKEN_BODY,
       handler: async ({ principal: p, params, body }) => {
         const a = params.account_id;
         await allowed(p, a, 'write');
@@ -159,8 +155,9 @@ export function accountTokenRoutes(ctx: ControlContext): ApiRoute[] {
         return ok({ ...tokenView(row), value });
       },
     }),
-    ...tokenItemRoutes<TokenParams>({
+    ...tokenItemRoutes({
       url: '/accounts/:account_id/tokens/:token_id',
+      params: { account_id: ID_PARAM, token_id: ID_PARAM },
       tag,
       noun: 'account API token',
       store,

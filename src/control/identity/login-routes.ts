@@ -1,6 +1,7 @@
+import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { ApiError } from '../api/api-error.js';
-import { type ApiRoute, route } from '../api/api-route.js';
+import { type ApiRoute, typedRoute } from '../api/api-route.js';
 import type { ControlContext } from '../api/control-context.js';
 import { ok } from '../api/envelope.js';
 import { authorize } from '../api/principal.js';
@@ -37,21 +38,17 @@ function loginChange(ctx: ControlContext, req: FastifyRequest, ms: number): Prom
 export function loginRoutes(ctx: ControlContext): ApiRoute[] {
   const { store } = ctx;
   return [
-    route<unknown, unknown, { key: string; wait_ms?: number }>({
+    typedRoute({
       method: 'POST',
       url: '/login/transfer',
       summary:
         'Long poll of `warren login`: the cert.pem bundle once the browser authorized (status "ready", handed out once), else status "pending"',
       tag: 'Login',
       auth: false,
-      body: {
-        type: 'object',
-        required: ['key'],
-        properties: {
-          key: { type: 'string', pattern: LOGIN_KEY_PATTERN },
-          wait_ms: { type: 'integer', minimum: 0, maximum: LOGIN_POLL_MAX_WAIT_MS },
-        },
-      },
+      body: Type.Object({
+        key: Type.String({ pattern: LOGIN_KEY_PATTERN }),
+        wait_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: LOGIN_POLL_MAX_WAIT_MS })),
+      }),
       handler: async ({ body, req }) => {
         const hash = loginKeyHash(body.key);
         const deadline = Date.now() + (body.wait_ms ?? LOGIN_POLL_MAX_WAIT_MS);
@@ -70,17 +67,13 @@ export function loginRoutes(ctx: ControlContext): ApiRoute[] {
         }
       },
     }),
-    route<unknown, unknown, { zone: string }>({
+    typedRoute({
       method: 'POST',
       url: '/login/bundle',
       summary:
         "Headless `warren login --api-token T --zone Z`: a cert.pem for the zone, its token bound to the caller's API key",
       tag: 'Login',
-      body: {
-        type: 'object',
-        required: ['zone'],
-        properties: { zone: { type: 'string', minLength: 1, maxLength: 253 } },
-      },
+      body: Type.Object({ zone: Type.String({ minLength: 1, maxLength: 253 }) }),
       handler: async ({ principal: p, body, req }) => {
         const name = body.zone.trim().toLowerCase().replace(/\.$/, '');
         const zone = (await loginZones(ctx, p.user.id)).find((z) => z.name === name || z.id === body.zone);

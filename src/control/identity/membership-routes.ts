@@ -1,6 +1,7 @@
+import { Type } from '@sinclair/typebox';
 import type { AccountRow, Membership } from '../../store/index.js';
 import { ApiError } from '../api/api-error.js';
-import { type ApiRoute, ID_PARAM, route } from '../api/api-route.js';
+import { type ApiRoute, Enum, ID_PARAM, typedRoute } from '../api/api-route.js';
 import type { ControlContext } from '../api/control-context.js';
 import { ok, okPage, pageOf, pageSlice, pagingQuery } from '../api/envelope.js';
 import type { Principal } from '../api/principal.js';
@@ -59,11 +60,7 @@ function inviteView(account: AccountRow, m: Membership, email: string, now: Date
   };
 }
 
-const STATUS_BODY = {
-  type: 'object',
-  required: ['status'],
-  properties: { status: { enum: ['accepted', 'rejected'] } },
-};
+const STATUS_BODY = Type.Object({ status: Enum(['accepted', 'rejected']) });
 
 /** `/memberships` and `/user/invites`: the calling user's side of account membership. */
 export function membershipRoutes(ctx: ControlContext): ApiRoute[] {
@@ -79,12 +76,12 @@ export function membershipRoutes(ctx: ControlContext): ApiRoute[] {
     return { account, membership: await answerInvite(store, byApi(p), p.user, id, status) };
   };
   return [
-    route<unknown, { page?: number; per_page?: number; status?: Membership['status'] }, unknown>({
+    typedRoute({
       method: 'GET',
       url: '/memberships',
       summary: "The calling user's memberships, pending invitations included",
       tag: 'Memberships',
-      query: { ...pagingQuery(50), status: { enum: ['accepted', 'pending', 'rejected'] } },
+      query: { ...pagingQuery(50), status: Enum(['accepted', 'pending', 'rejected'] satisfies Membership['status'][]) },
       handler: async ({ principal: p, query }) => {
         requireUnrestricted(p);
         const page = pageOf(query, 20);
@@ -94,7 +91,7 @@ export function membershipRoutes(ctx: ControlContext): ApiRoute[] {
         return okPage(pageSlice(all, page), page, (x) => membershipView(x.account, x.membership));
       },
     }),
-    route<{ membership_id: string }, unknown, unknown>({
+    typedRoute({
       method: 'GET',
       url: '/memberships/:membership_id',
       summary: 'One of your memberships',
@@ -106,7 +103,7 @@ export function membershipRoutes(ctx: ControlContext): ApiRoute[] {
       },
     }),
     ...(['PUT', 'PATCH'] as const).map((method) =>
-      route<{ membership_id: string }, unknown, { status: 'accepted' | 'rejected' }>({
+      typedRoute({
         method,
         url: '/memberships/:membership_id',
         summary: "Accepts or rejects an invitation (accepting rolls the user's API key)",
@@ -119,7 +116,7 @@ export function membershipRoutes(ctx: ControlContext): ApiRoute[] {
         },
       }),
     ),
-    route<{ membership_id: string }, unknown, unknown>({
+    typedRoute({
       method: 'DELETE',
       url: '/memberships/:membership_id',
       summary: 'Leaves an account (or drops an invitation)',
@@ -131,7 +128,7 @@ export function membershipRoutes(ctx: ControlContext): ApiRoute[] {
         return ok({ id: membership.id });
       },
     }),
-    route<unknown, unknown, unknown>({
+    typedRoute({
       method: 'GET',
       url: '/user/invites',
       summary: 'Invitations to accounts waiting for your answer',
@@ -144,7 +141,7 @@ export function membershipRoutes(ctx: ControlContext): ApiRoute[] {
         );
       },
     }),
-    route<{ invite_id: string }, unknown, unknown>({
+    typedRoute({
       method: 'GET',
       url: '/user/invites/:invite_id',
       summary: 'One invitation',
@@ -155,7 +152,7 @@ export function membershipRoutes(ctx: ControlContext): ApiRoute[] {
         return ok(inviteView(account, membership, p.user.email, store.clock.now()));
       },
     }),
-    route<{ invite_id: string }, unknown, { status: 'accepted' | 'rejected' }>({
+    typedRoute({
       method: 'PATCH',
       url: '/user/invites/:invite_id',
       summary: "Answers an invitation: accepted (rolls the user's API key) or rejected",

@@ -194,6 +194,42 @@ function refuseLastSuperAdmin(all: readonly MemberOf[], m: Membership, next: rea
 }
 
 /**
+ * The member as it is now, inside `tx` (404 when gone), after refusing a change that leaves it
+ * with `next` roles when that would leave the account without an accepted super administrator.
+ */
+async function memberToChange(
+  tx: Repositories,
+  account: AccountRow,
+  target: MemberOf,
+  next: readonly string[],
+): Promise<Membership> {
+  const all = await tx.identity.members(account.id);
+  const m = all.find((x) => x.membership.id === target.membership.id)?.membership;
+  if (m === undefined) throw ApiError.notFound(`member ${target.membership.id}`);
+  refuseLastSuperAdmin(all, m, next);
+  return m;
+}
+
+/** The audit entry of a change to member `m`: its roles before, and after unless it was removed. */
+async function auditMemberChange(
+  tx: Repositories,
+  by: AuditBy,
+  account: AccountRow,
+  target: MemberOf,
+  m: Membership,
+  next: { action: 'member_update'; roles: readonly string[] } | { action: 'member_remove' },
+): Promise<void> {
+  await audit(tx, by, {
+    accountId: account.id,
+    action: next.action,
+    resource: { id: m.id, type: 'member' },
+    metadata: { email: target.user.email, status: m.status },
+    oldValue: { roles: m.roles },
+    ...(next.action === 'member_update' ? { newValue: { roles: [...next.roles] } } : {}),
+  });
+}
+
+/**
  * Sets a member's roles. For an accepted member their API key rolls; a pending invitation only
  * changes what the user would accept (nothing rolls, nothing is granted).
  */
@@ -205,19 +241,9 @@ export async function changeRoles(
   roles: readonly string[],
 ): Promise<Membership> {
   return store.transaction(async (tx) => {
-    const all = await tx.identity.members(account.id);
-    const m = all.find((x) => x.membership.id === target.membership.id)?.membership;
-    if (m === undefined) throw ApiError.notFound(`member ${target.membership.id}`);
-    refuseLastSuperAdmin(all, m, roles);
+    const m = await memberToChange(tx, account, target, roles);
     await tx.identity.setMemberRoles(m.id, roles);
-    await audit(tx, by, {
-      accountId: account.id,
-      action: 'member_update',
-      resource: { id: m.id, type: 'member' },
-      metadata: { email: target.user.email, status: m.status },
-      oldValue: { roles: m.roles },
-      newValue: { roles: [...roles] },
-    });
+    await auditMemberChange(tx, by, account, target, m, { action: 'member_update', roles });
     if (m.status === 'accepted') await rollKey(tx, by, target.user, `roles changed in account ${account.name}`);
     return { ...m, roles: [...roles] };
   });
@@ -229,18 +255,9 @@ export async function changeRoles(
  */
 export async function removeMember(store: Store, by: AuditBy, account: AccountRow, target: MemberOf): Promise<void> {
   await store.transaction(async (tx) => {
-    const all = await tx.identity.members(account.id);
-    const m = all.find((x) => x.membership.id === target.membership.id)?.membership;
-    if (m === undefined) throw ApiError.notFound(`member ${target.membership.id}`);
-    refuseLastSuperAdmin(all, m, []);
+    const m = await memberToChange(tx, account, target, []);
     await tx.identity.removeMember(m.id);
-    await audit(tx, by, {
-      accountId: account.id,
-      action: 'member_remove',
-      resource: { id: m.id, type: 'member' },
-      metadata: { email: target.user.email, status: m.status },
-      oldValue: { roles: m.roles },
-    });
+    await auditMemberChange(tx, by, account, target, m, { action: 'member_remove' });
     await tellOtherAccounts(
       tx,
       by,

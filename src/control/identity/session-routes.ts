@@ -1,8 +1,9 @@
+import { Type } from '@sinclair/typebox';
 import type { SignInThrottle } from '../../access/index.js';
 import type { DashboardSessionRow } from '../../store/index.js';
 import { verifyPasswordOrDummy } from '../../store/index.js';
 import { ApiError } from '../api/api-error.js';
-import { type ApiRoute, ID_PARAM, route } from '../api/api-route.js';
+import { type ApiRoute, ID_PARAM, typedRoute } from '../api/api-route.js';
 import type { ControlContext } from '../api/control-context.js';
 import { ok } from '../api/envelope.js';
 import type { Principal } from '../api/principal.js';
@@ -48,20 +49,16 @@ function sessionOf(p: Principal, what: string): { id: string } {
 export function sessionRoutes(ctx: ControlContext, throttle: SignInThrottle): ApiRoute[] {
   const { store } = ctx;
   return [
-    route<unknown, unknown, { email: string; password: string }>({
+    typedRoute({
       method: 'POST',
       url: '/user/sessions',
       summary: 'Signs in to the dashboard with e-mail and password; sets the warren_session cookie',
       tag: 'Dashboard sessions',
       auth: false,
-      body: {
-        type: 'object',
-        required: ['email', 'password'],
-        properties: {
-          email: { type: 'string', maxLength: MAX_EMAIL },
-          password: { type: 'string', maxLength: MAX_PASSWORD },
-        },
-      },
+      body: Type.Object({
+        email: Type.String({ maxLength: MAX_EMAIL }),
+        password: Type.String({ maxLength: MAX_PASSWORD }),
+      }),
       handler: async ({ body, req, reply }) => {
         // Login CSRF: another site must not sign a visitor in to the attacker's account.
         assertSameOrigin(req);
@@ -102,7 +99,7 @@ export function sessionRoutes(ctx: ControlContext, throttle: SignInThrottle): Ap
         });
       },
     }),
-    route({
+    typedRoute({
       method: 'GET',
       url: '/user/sessions/current',
       summary: "The dashboard session of this request's cookie, with its CSRF token",
@@ -119,7 +116,7 @@ export function sessionRoutes(ctx: ControlContext, throttle: SignInThrottle): Ap
         });
       },
     }),
-    route({
+    typedRoute({
       method: 'GET',
       url: '/user/sessions',
       summary: "The calling user's dashboard sessions (current: the one of this request)",
@@ -133,7 +130,7 @@ export function sessionRoutes(ctx: ControlContext, throttle: SignInThrottle): Ap
         return ok(live.map((r) => sessionView(r, p.session?.id)));
       },
     }),
-    route({
+    typedRoute({
       method: 'DELETE',
       url: '/user/sessions/current',
       summary: 'Signs out: ends the session of this request and clears its cookie',
@@ -145,7 +142,7 @@ export function sessionRoutes(ctx: ControlContext, throttle: SignInThrottle): Ap
         return ok({ id: s.id });
       },
     }),
-    route({
+    typedRoute({
       method: 'DELETE',
       url: '/user/sessions',
       summary: "Revokes every dashboard session of the caller except this request's",
@@ -156,7 +153,7 @@ export function sessionRoutes(ctx: ControlContext, throttle: SignInThrottle): Ap
         return ok({ revoked });
       },
     }),
-    route<{ session_id: string }, unknown, unknown>({
+    typedRoute({
       method: 'DELETE',
       url: '/user/sessions/:session_id',
       summary: 'Revokes one of the caller’s dashboard sessions',

@@ -1,48 +1,49 @@
+import { type TProperties, Type } from '@sinclair/typebox';
 import type { ApiTokenRow, AuditAction, Repositories } from '../../store/index.js';
 import { newId } from '../../store/index.js';
-import { type ApiRoute, ID_PARAM, type JsonSchema, route } from '../api/api-route.js';
+import {
+  AnyObject,
+  type ApiRoute,
+  EmptyObject,
+  Enum,
+  NullableString,
+  type ParamsOf,
+  typedRoute,
+} from '../api/api-route.js';
 import { ok } from '../api/envelope.js';
 import type { Principal } from '../api/principal.js';
 import { assertWithinRights } from './token-bounds.js';
-import { parsePolicies, parseStoredPolicies, type RawPolicy, type TokenPolicy } from './token-policy.js';
+import { parsePolicies, parseStoredPolicies, type TokenPolicy } from './token-policy.js';
 
-const POLICY: JsonSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['effect', 'resources', 'permission_groups'],
-  properties: {
-    id: { type: 'string', maxLength: 64 },
-    effect: { enum: ['allow', 'deny'] },
-    resources: { type: 'object', additionalProperties: { type: 'string' }, maxProperties: 100 },
-    permission_groups: {
-      type: 'array',
-      maxItems: 100,
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['id'],
-        properties: { id: { type: 'string', maxLength: 64 }, name: { type: 'string' }, meta: { type: 'object' } },
-      },
-    },
+const POLICY = Type.Object(
+  {
+    id: Type.Optional(Type.String({ maxLength: 64 })),
+    effect: Enum(['allow', 'deny']),
+    resources: Type.Unsafe<Record<string, string>>({
+      type: 'object',
+      additionalProperties: { type: 'string' },
+      maxProperties: 100,
+    }),
+    permission_groups: Type.Array(
+      Type.Object(
+        { id: Type.String({ maxLength: 64 }), name: Type.Optional(Type.String()), meta: Type.Optional(AnyObject()) },
+        { additionalProperties: false },
+      ),
+      { maxItems: 100 },
+    ),
   },
-};
+  { additionalProperties: false },
+);
 
-export const TOKEN_FIELDS: Record<string, JsonSchema> = {
-  name: { type: 'string', minLength: 1, maxLength: 120 },
-  policies: { type: 'array', items: POLICY, maxItems: 50 },
-  not_before: { type: ['string', 'null'], format: 'date-time' },
-  expires_on: { type: ['string', 'null'], format: 'date-time' },
-  condition: { type: 'object', maxProperties: 0, description: 'IP conditions are not supported: must be {}' },
-  status: { enum: ['active', 'disabled', 'expired'] },
-};
-
-export interface TokenBody {
-  name: string;
-  policies: RawPolicy[];
-  not_before?: string | null;
-  expires_on?: string | null;
-  status?: ApiTokenRow['status'];
-}
+/** The body of a token's create (POST) and update (PUT): the user's and the account's alike. */
+export const TOKEN_BODY = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 120 }),
+  policies: Type.Array(POLICY, { maxItems: 50 }),
+  not_before: Type.Optional(NullableString({ format: 'date-time' })),
+  expires_on: Type.Optional(NullableString({ format: 'date-time' })),
+  condition: Type.Optional(EmptyObject('IP conditions are not supported: must be {}')),
+  status: Type.Optional(Enum(['active', 'disabled', 'expired'] satisfies ApiTokenRow['status'][])),
+});
 
 export function tokenView(t: ApiTokenRow): Record<string, unknown> {
   return {
@@ -59,14 +60,27 @@ export function tokenView(t: ApiTokenRow): Record<string, unknown> {
   };
 }
 
+/** The answer of `…/tokens/verify` (a user's or an account's): the request's token, never its value. */
+export function tokenVerifyView(t: ApiTokenRow): Record<string, unknown> {
+  return {
+    id: t.id,
+    status: t.status,
+    not_before: t.not_before,
+    expires_on: t.expires_on,
+    message: 'This API Token is valid and active',
+  };
+}
+
 export function iso(v: string | null | undefined): string | null | undefined {
   return v === undefined || v === null ? v : new Date(v).toISOString();
 }
 
 /** Where one token lives: `/user/tokens/:token_id` or `/accounts/:account_id/tokens/:token_id`. */
-export interface TokenItemSpec<P extends { token_id: string }> {
+export interface TokenItemSpec<PS extends TProperties, P = ParamsOf<PS>> {
   /** fastify syntax, ending in `/:token_id`. */
   url: string;
+  /** The URL's parameters, in its order. */
+  params: PS;
   tag: string;
   /** "API token" or "account API token": what the summaries call it. */
   noun: string;
@@ -80,14 +94,10 @@ export interface TokenItemSpec<P extends { token_id: string }> {
 }
 
 /** GET, PUT, PUT …/value (roll) and DELETE of one token: the same rules for a user's and an account's. */
-export function tokenItemRoutes<P extends { token_id: string }>(s: TokenItemSpec<P>): ApiRoute[] {
-  const params = Object.fromEntries([...s.url.matchAll(/:([a-z_]+)/g)].map((m) => [m[1] ?? '', ID_PARAM])) as Record<
-    string,
-    JsonSchema
-  >;
-  const spec = { tag: s.tag, params };
+export function tokenItemRoutes<PS extends TProperties>(s: TokenItemSpec<PS>): ApiRoute[] {
+  const spec = { tag: s.tag, params: s.params };
   return [
-    route<P, unknown, unknown>({
+    typedRoute({
       ...spec,
       method: 'GET',
       url: s.url,
@@ -97,12 +107,12 @@ export function tokenItemRoutes<P extends { token_id: string }>(s: TokenItemSpec
         return ok(tokenView(await s.find(p, params)));
       },
     }),
-    route<P, unknown, TokenBody>({
+    typedRoute({
       ...spec,
       method: 'PUT',
       url: s.url,
       summary: `Updates an ${s.noun} (name, policies, status, validity)`,
-      body: { type: 'object', required: ['name', 'policies'], properties: TOKEN_FIELDS },
+      body: TOKEN_BODY,
       handler: async ({ principal: p, params, body }) => {
         await s.allowed(p, params, 'write');
         const token = await s.find(p, params);
@@ -123,7 +133,7 @@ export function tokenItemRoutes<P extends { token_id: string }>(s: TokenItemSpec
         return ok(tokenView(updated));
       },
     }),
-    route<P, unknown, unknown>({
+    typedRoute({
       ...spec,
       method: 'PUT',
       url: `${s.url}/value`,
@@ -138,7 +148,7 @@ export function tokenItemRoutes<P extends { token_id: string }>(s: TokenItemSpec
         return ok(value);
       },
     }),
-    route<P, unknown, unknown>({
+    typedRoute({
       ...spec,
       method: 'DELETE',
       url: s.url,

@@ -1,14 +1,14 @@
 import type { ApiTokenRow, AuditAction } from '../../store/index.js';
 import { newId } from '../../store/index.js';
 import { ApiError } from '../api/api-error.js';
-import { type ApiRoute, route } from '../api/api-route.js';
+import { type ApiRoute, ID_PARAM, typedRoute } from '../api/api-route.js';
 import type { ControlContext } from '../api/control-context.js';
 import { ok, okPage, pageOf, pageSlice, pagingQuery } from '../api/envelope.js';
 import { authorizeTokens, type Principal, parentTokenOf } from '../api/principal.js';
 import { audit, byApi } from '../audit/audit-trail.js';
 import { PERMISSION_GROUPS } from './roles.js';
 import { assertWithinRights, depthOf, MAX_TOKEN_DEPTH } from './token-bounds.js';
-import { iso, TOKEN_FIELDS, type TokenBody, tokenItemRoutes, tokenView } from './token-item-routes.js';
+import { iso, TOKEN_BODY, tokenItemRoutes, tokenVerifyView, tokenView } from './token-item-routes.js';
 import { parsePolicies } from './token-policy.js';
 
 /** Token audit entries go to every account the user belongs to (tokens are the user's, not an account's). */
@@ -33,7 +33,7 @@ export function userRoutes(ctx: ControlContext): ApiRoute[] {
     return t;
   };
   return [
-    route({
+    typedRoute({
       method: 'GET',
       url: '/user',
       summary: 'The calling user',
@@ -60,21 +60,14 @@ export function userRoutes(ctx: ControlContext): ApiRoute[] {
           service_user: p.user.kind === 'service',
         }),
     }),
-    route({
+    typedRoute({
       method: 'GET',
       url: '/user/tokens/verify',
       summary: 'Checks the token used for this request',
       tag: 'API tokens',
-      handler: async ({ principal: p }) =>
-        ok({
-          id: p.token.id,
-          status: p.token.status,
-          not_before: p.token.not_before,
-          expires_on: p.token.expires_on,
-          message: 'This API Token is valid and active',
-        }),
+      handler: async ({ principal: p }) => ok(tokenVerifyView(p.token)),
     }),
-    route({
+    typedRoute({
       method: 'GET',
       url: '/user/tokens/permission_groups',
       summary: 'Permission groups a token policy can grant',
@@ -82,7 +75,7 @@ export function userRoutes(ctx: ControlContext): ApiRoute[] {
       handler: async () =>
         ok(PERMISSION_GROUPS.map((g) => ({ id: g.id, name: g.name, description: g.name, scopes: [g.scope] }))),
     }),
-    route<unknown, { page?: number; per_page?: number }, unknown>({
+    typedRoute({
       method: 'GET',
       url: '/user/tokens',
       summary: "The calling user's API tokens",
@@ -95,12 +88,12 @@ export function userRoutes(ctx: ControlContext): ApiRoute[] {
         return okPage(pageSlice(all, page), page, tokenView);
       },
     }),
-    route<unknown, unknown, TokenBody>({
+    typedRoute({
       method: 'POST',
       url: '/user/tokens',
       summary: 'Creates an API token; its value is in the response and never shown again',
       tag: 'API tokens',
-      body: { type: 'object', required: ['name', 'policies'], properties: TOKEN_FIELDS },
+      body: TOKEN_BODY,
       handler: async ({ principal: p, body }) => {
         authorizeTokens(p, 'write');
         if (body.status !== undefined) throw ApiError.invalid('body.status cannot be set when creating a token');
@@ -127,8 +120,9 @@ export function userRoutes(ctx: ControlContext): ApiRoute[] {
         return ok({ ...tokenView(row), value });
       },
     }),
-    ...tokenItemRoutes<{ token_id: string }>({
+    ...tokenItemRoutes({
       url: '/user/tokens/:token_id',
+      params: { token_id: ID_PARAM },
       tag: 'API tokens',
       noun: 'API token',
       store,

@@ -1,9 +1,10 @@
 import { randomBytes, randomInt } from 'node:crypto';
+import { Type } from '@sinclair/typebox';
 import { tunnelTarget } from '../../protocol/index.js';
 import type { DnsRecordRow, TunnelRow } from '../../store/index.js';
 import { fingerprint, newUuid } from '../../store/index.js';
 import { ApiError } from '../api/api-error.js';
-import { type ApiRoute, ID_PARAM, route } from '../api/api-route.js';
+import { type ApiRoute, ID_PARAM, typedRoute } from '../api/api-route.js';
 import type { ControlContext } from '../api/control-context.js';
 import { ok } from '../api/envelope.js';
 import { authorize } from '../api/principal.js';
@@ -38,18 +39,14 @@ export function classicTunnelName(host: string): string {
 export function classicTunnelRoutes(ctx: ControlContext): ApiRoute[] {
   const { store, domain } = ctx;
   return [
-    route<{ zone_id: string }, unknown, { hostname: string }>({
+    typedRoute({
       method: 'POST',
       url: '/zones/:zone_id/classic_tunnels',
       summary:
         'Registers a classic (hostname) tunnel: creates or reuses its tunnel and the proxied CNAME; returns the run token',
       tag: 'Tunnels',
       params: { zone_id: ID_PARAM },
-      body: {
-        type: 'object',
-        required: ['hostname'],
-        properties: { hostname: { type: 'string', minLength: 1, maxLength: 253 } },
-      },
+      body: Type.Object({ hostname: Type.String({ minLength: 1, maxLength: 253 }) }),
       handler: async ({ principal: p, params, body }) => {
         const pathZone = await zoneFor(ctx, p, params.zone_id, 'dns:write');
         const accountId = pathZone.account_id;

@@ -2,13 +2,14 @@
 // touches a filesystem (the index also exports config.yml's reader). A tenant's configuration
 // is checked by shape here; the files it names are read by the connector on its own host.
 // test/configuration-paths-control.test.ts walks this import graph.
+import { Type } from '@sinclair/typebox';
 import { ConfigErrors } from '../../connector/config/config-errors.js';
 import { parseRemoteConfig } from '../../connector/config/remote-config.js';
 import { WarrenError } from '../../errors/index.js';
 import { MAX_CONFIG_PUSH_BYTES } from '../../protocol/index.js';
 import type { TunnelConfigurationReportRow, TunnelConfigurationRow, TunnelRow } from '../../store/index.js';
 import { ApiError } from '../api/api-error.js';
-import { type ApiRoute, ID_PARAM, route } from '../api/api-route.js';
+import { AnyObject, type ApiRoute, ID_PARAM, typedRoute } from '../api/api-route.js';
 import type { ControlContext } from '../api/control-context.js';
 import { ok } from '../api/envelope.js';
 import { audit, byApi } from '../audit/audit-trail.js';
@@ -80,7 +81,7 @@ function configurationView(
 export function tunnelConfigurationRoutes(ctx: ControlContext): ApiRoute[] {
   const { store } = ctx;
   return [
-    route<{ account_id: string; tunnel_id: string }, unknown, unknown>({
+    typedRoute({
       method: 'GET',
       url: '/accounts/:account_id/cfd_tunnel/:tunnel_id/configurations',
       summary: "A remotely-managed tunnel's configuration (version 0 and config null when never set)",
@@ -95,19 +96,17 @@ export function tunnelConfigurationRoutes(ctx: ControlContext): ApiRoute[] {
         return ok(configurationView(t, row, reports));
       },
     }),
-    route<{ account_id: string; tunnel_id: string }, unknown, { config: Record<string, unknown> }>({
+    typedRoute({
       method: 'PUT',
       url: '/accounts/:account_id/cfd_tunnel/:tunnel_id/configurations',
       summary:
         'Sets the configuration of a remotely-managed tunnel ({config: {ingress: [{hostname?, path?, service, originRequest?}], originRequest?}}); pushed to its connectors',
       tag: 'Tunnels',
       params: { account_id: ID_PARAM, tunnel_id: ID_PARAM },
-      body: {
-        type: 'object',
-        required: ['config'],
+      body: Type.Object({
         // Its keys are checked by parseRemoteConfig, with messages that name the rule and the field.
-        properties: { config: { type: 'object' } },
-      },
+        config: AnyObject(),
+      }),
       handler: async ({ principal: p, params, body }) => {
         const t = await tunnelFor(ctx, p, params.account_id, params.tunnel_id, 'tunnel:write');
         if (t.deleted_at !== null)

@@ -1,7 +1,8 @@
+import { Type } from '@sinclair/typebox';
 import { tunnelTarget } from '../../protocol/index.js';
 import { type DnsRecordRow, longestZone, type Repositories, type ZoneRow } from '../../store/index.js';
 import { ApiError } from '../api/api-error.js';
-import { type ApiRoute, ID_PARAM, route } from '../api/api-route.js';
+import { type ApiRoute, Enum, ID_PARAM, typedRoute } from '../api/api-route.js';
 import type { ControlContext } from '../api/control-context.js';
 import { ok } from '../api/envelope.js';
 import { type AuditBy, audit, byApi } from '../audit/audit-trail.js';
@@ -29,12 +30,6 @@ export function assertNotApexRoute(host: string, zone: Pick<ZoneRow, 'name'>): v
       `${host} is the apex of the zone ${zone.name}; tunnel routes are subdomains only: route e.g. app.${zone.name}`,
     );
   }
-}
-
-interface RouteBody {
-  type: 'dns' | 'lb';
-  user_hostname: string;
-  overwrite_existing?: boolean;
 }
 
 /**
@@ -107,22 +102,18 @@ export async function createTunnelCname(tx: Repositories, c: TunnelCname): Promi
 export function tunnelDnsRoutes(ctx: ControlContext): ApiRoute[] {
   const { store, domain } = ctx;
   return [
-    route<{ zone_id: string; tunnel_id: string }, unknown, RouteBody>({
+    typedRoute({
       method: 'PUT',
       url: '/zones/:zone_id/tunnels/:tunnel_id/routes',
       summary: 'Routes a hostname to a tunnel with a proxied CNAME (type "dns")',
       tag: 'Tunnels',
       params: { zone_id: ID_PARAM, tunnel_id: ID_PARAM },
-      body: {
-        type: 'object',
-        required: ['type', 'user_hostname'],
-        properties: {
-          type: { enum: ['dns', 'lb'] },
-          user_hostname: { type: 'string', minLength: 1, maxLength: 253 },
-          overwrite_existing: { type: 'boolean' },
-          lb_pool: { type: 'string' },
-        },
-      },
+      body: Type.Object({
+        type: Enum(['dns', 'lb']),
+        user_hostname: Type.String({ minLength: 1, maxLength: 253 }),
+        overwrite_existing: Type.Optional(Type.Boolean()),
+        lb_pool: Type.Optional(Type.String()),
+      }),
       handler: async ({ principal: p, params, body }) => {
         if (body.type !== 'dns')
           throw ApiError.invalid('only "dns" routes exist on warren; load-balancer routes are not supported');

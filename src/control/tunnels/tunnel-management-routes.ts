@@ -1,9 +1,10 @@
+import { Type } from '@sinclair/typebox';
 import { ApiError } from '../api/api-error.js';
-import { type ApiRoute, ID_PARAM, route } from '../api/api-route.js';
+import { type ApiRoute, Enum, ID_PARAM, typedRoute } from '../api/api-route.js';
 import type { ControlContext } from '../api/control-context.js';
 import { ok } from '../api/envelope.js';
 import { audit, byApi } from '../audit/audit-trail.js';
-import { MANAGEMENT_RESOURCES, type ManagementResource, ManagementTokens } from './tunnel-management-token.js';
+import { MANAGEMENT_RESOURCES, ManagementTokens } from './tunnel-management-token.js';
 import { tunnelFor } from './tunnel-routes.js';
 
 /** `POST /accounts/{a}/cfd_tunnel/{t}/management`: a short-lived token for the edge's management endpoint. */
@@ -11,26 +12,20 @@ export function tunnelManagementRoutes(ctx: ControlContext): ApiRoute[] {
   const { store } = ctx;
   const tokens = new ManagementTokens(store.secrets, store.clock);
   return [
-    route<{ account_id: string; tunnel_id: string }, unknown, { resources: ManagementResource[] }>({
+    typedRoute({
       method: 'POST',
       url: '/accounts/:account_id/cfd_tunnel/:tunnel_id/management',
       summary:
         "A management token for the tunnel's live logs (`warren tail`); `result` is the token string, as Cloudflare answers. It opens a session within 5 minutes, which then lives while connected",
       tag: 'Tunnels',
       params: { account_id: ID_PARAM, tunnel_id: ID_PARAM },
-      body: {
-        type: 'object',
-        required: ['resources'],
-        properties: {
-          resources: {
-            type: 'array',
-            minItems: 1,
-            maxItems: MANAGEMENT_RESOURCES.length,
-            uniqueItems: true,
-            items: { enum: [...MANAGEMENT_RESOURCES] },
-          },
-        },
-      },
+      body: Type.Object({
+        resources: Type.Array(Enum(MANAGEMENT_RESOURCES), {
+          minItems: 1,
+          maxItems: MANAGEMENT_RESOURCES.length,
+          uniqueItems: true,
+        }),
+      }),
       handler: async ({ principal: p, params, body }) => {
         // Logs show what the tunnel serves: the same right as reading the tunnel.
         const t = await tunnelFor(ctx, p, params.account_id, params.tunnel_id, 'tunnel:read');

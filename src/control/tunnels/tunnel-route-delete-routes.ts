@@ -1,7 +1,8 @@
+import { Type } from '@sinclair/typebox';
 import { tunnelIdOfTarget, tunnelTarget } from '../../protocol/index.js';
 import type { DnsRecordRow, ZoneRow } from '../../store/index.js';
 import { ApiError } from '../api/api-error.js';
-import { type ApiRoute, ID_PARAM, route } from '../api/api-route.js';
+import { type ApiRoute, ID_PARAM, typedRoute } from '../api/api-route.js';
 import type { ControlContext } from '../api/control-context.js';
 import { ok } from '../api/envelope.js';
 import { authorize, type Principal } from '../api/principal.js';
@@ -33,13 +34,13 @@ async function deleteRoutes(
 export function tunnelRouteDeleteRoutes(ctx: ControlContext): ApiRoute[] {
   const { store, domain } = ctx;
   return [
-    route<{ account_id: string }, { hostname: string }, unknown>({
+    typedRoute({
       method: 'DELETE',
       url: '/accounts/:account_id/tunnel_routes',
       summary: 'Deletes the tunnel route (proxied CNAME to <uuid>.tunnel.<domain>) of one hostname',
       tag: 'Tunnels',
       params: { account_id: ID_PARAM },
-      query: { hostname: { type: 'string', minLength: 1, maxLength: 253 } },
+      query: { hostname: Type.String({ minLength: 1, maxLength: 253 }) },
       handler: async ({ principal: p, params, query }) => {
         if (query.hostname === undefined) throw ApiError.invalid('pass ?hostname=app.example.com');
         const host = parseHostname(query.hostname, 'hostname', { wildcard: true });
@@ -76,14 +77,14 @@ export function tunnelRouteDeleteRoutes(ctx: ControlContext): ApiRoute[] {
         return ok({ hostname: host, deleted: routes.map((r) => ({ id: r.id, content: r.content })) });
       },
     }),
-    route<{ account_id: string; tunnel_id: string }, { client_id?: string }, unknown>({
+    typedRoute({
       method: 'DELETE',
       url: '/accounts/:account_id/cfd_tunnel/:tunnel_id/connections',
       summary: "Cleans up the tunnel's connections: they are closed (connectors still running register again)",
       tag: 'Tunnels',
       params: { account_id: ID_PARAM, tunnel_id: ID_PARAM },
       // Cloudflare's client_id: clean up one connector only.
-      query: { client_id: { type: 'string', maxLength: 64 } },
+      query: { client_id: Type.String({ maxLength: 64 }) },
       handler: async ({ principal: p, params, query }) => {
         const t = await tunnelFor(ctx, p, params.account_id, params.tunnel_id, 'tunnel:write');
         const one = query.client_id?.toLowerCase();
@@ -94,7 +95,7 @@ export function tunnelRouteDeleteRoutes(ctx: ControlContext): ApiRoute[] {
         return ok({ tunnel_id: t.id, connections: before, closed });
       },
     }),
-    route<{ account_id: string; tunnel_id: string }, unknown, unknown>({
+    typedRoute({
       method: 'DELETE',
       url: '/accounts/:account_id/cfd_tunnel/:tunnel_id/routes',
       summary: 'Deletes every DNS route (CNAME) that points at the tunnel, in all zones of the account',

@@ -1,6 +1,6 @@
 import { tunnelTarget } from '../../protocol/index.js';
 import { ApiError } from '../api/api-error.js';
-import { type ApiRoute, ID_PARAM, route } from '../api/api-route.js';
+import { type ApiRoute, ID_PARAM, typedRoute } from '../api/api-route.js';
 import type { ControlContext } from '../api/control-context.js';
 import { ok } from '../api/envelope.js';
 import { authorize } from '../api/principal.js';
@@ -24,7 +24,7 @@ function notAllowed(err: unknown): boolean {
 export function tunnelRouteListRoutes(ctx: ControlContext): ApiRoute[] {
   const { store, domain } = ctx;
   return [
-    route<{ account_id: string; tunnel_id: string }, unknown, unknown>({
+    typedRoute({
       method: 'GET',
       url: '/accounts/:account_id/cfd_tunnel/:tunnel_id/routes',
       summary: 'The hostnames routed to the tunnel (its DNS routes), in zones whose DNS the caller may read',

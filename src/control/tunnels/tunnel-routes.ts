@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { Type } from '@sinclair/typebox';
 import type { TunnelRow } from '../../store/index.js';
 import { fingerprint, isUniqueViolation, newUuid } from '../../store/index.js';
 import { ApiError } from '../api/api-error.js';
-import { type ApiRoute, ID_PARAM, route } from '../api/api-route.js';
+import { type ApiRoute, Enum, ID_PARAM, typedRoute } from '../api/api-route.js';
 import type { ControlContext } from '../api/control-context.js';
 import { ok, okPage, pageOf, pagingQuery } from '../api/envelope.js';
 import { authorize, type Principal } from '../api/principal.js';
@@ -10,12 +11,6 @@ import { audit, byApi } from '../audit/audit-trail.js';
 import { connectorsView, tunnelToken, tunnelView } from './tunnel-view.js';
 
 const MIN_SECRET_BYTES = 32;
-
-/** The fields of Cloudflare's `PATCH /accounts/{a}/cfd_tunnel/{t}`. */
-interface TunnelPatch {
-  name?: string;
-  tunnel_secret?: string;
-}
 
 /** A tunnel secret from the API: strict base64 of at least 32 bytes (Cloudflare's rule). */
 function secretOf(base64: string): Buffer {
@@ -31,7 +26,7 @@ function secretOf(base64: string): Buffer {
   }
   return secret;
 }
-const NAME = { type: 'string', minLength: 1, maxLength: 100, pattern: '^[^\\u0000-\\u001f/]+$' };
+const NAME = Type.String({ minLength: 1, maxLength: 100, pattern: '^[^\\u0000-\\u001f/]+$' });
 
 /** The tunnel-name rule the dashboard's hint states (issue 20): one clear error, tied to /name. */
 function checkTunnelName(name: string): void {
@@ -78,25 +73,17 @@ export function tunnelRoutes(ctx: ControlContext): ApiRoute[] {
       caPem: ctx.edgeCaPem,
     });
   return [
-    route<
-      { account_id: string },
-      unknown,
-      { name: string; tunnel_secret?: string; config_src?: 'local' | 'cloudflare' }
-    >({
+    typedRoute({
       method: 'POST',
       url: '/accounts/:account_id/cfd_tunnel',
       summary: 'Creates a named tunnel (tunnel_secret: base64 of at least 32 bytes; generated when absent)',
       tag: 'Tunnels',
       params: { account_id: ID_PARAM },
-      body: {
-        type: 'object',
-        required: ['name'],
-        properties: {
-          name: NAME,
-          tunnel_secret: { type: 'string', maxLength: 1024 },
-          config_src: { enum: ['local', 'cloudflare'] },
-        },
-      },
+      body: Type.Object({
+        name: NAME,
+        tunnel_secret: Type.Optional(Type.String({ maxLength: 1024 })),
+        config_src: Type.Optional(Enum(['local', 'cloudflare'])),
+      }),
       handler: async ({ principal: p, params, body }) => {
         await authorize(store, p, {
           accountId: params.account_id,
@@ -150,20 +137,7 @@ export function tunnelRoutes(ctx: ControlContext): ApiRoute[] {
         }
       },
     }),
-    route<
-      { account_id: string },
-      {
-        page?: number;
-        per_page?: number;
-        name?: string;
-        is_deleted?: boolean;
-        uuid?: string;
-        name_prefix?: string;
-        exclude_prefix?: string;
-        existed_at?: string;
-      },
-      unknown
-    >({
+    typedRoute({
       method: 'GET',
       url: '/accounts/:account_id/cfd_tunnel',
       summary: "The account's tunnels (filters: name, is_deleted, uuid, name_prefix, exclude_prefix, existed_at)",
@@ -171,13 +145,13 @@ export function tunnelRoutes(ctx: ControlContext): ApiRoute[] {
       params: { account_id: ID_PARAM },
       query: {
         ...pagingQuery(1000),
-        name: { type: 'string' },
-        is_deleted: { type: 'boolean' },
-        uuid: { type: 'string' },
-        name_prefix: { type: 'string', maxLength: 255 },
-        exclude_prefix: { type: 'string', maxLength: 255 },
+        name: Type.String(),
+        is_deleted: Type.Boolean(),
+        uuid: Type.String(),
+        name_prefix: Type.String({ maxLength: 255 }),
+        exclude_prefix: Type.String({ maxLength: 255 }),
         // Checked in the handler, after authorization: another account's id must answer 403/404, not 400.
-        existed_at: { type: 'string', maxLength: 64 },
+        existed_at: Type.String({ maxLength: 64 }),
       },
       handler: async ({ principal: p, params, query }) => {
         await authorize(store, p, {
@@ -212,7 +186,7 @@ export function tunnelRoutes(ctx: ControlContext): ApiRoute[] {
         );
       },
     }),
-    route<{ account_id: string; tunnel_id: string }, unknown, unknown>({
+    typedRoute({
       method: 'GET',
       url: '/accounts/:account_id/cfd_tunnel/:tunnel_id',
       summary: 'One tunnel, with its live connections and status',
@@ -223,18 +197,17 @@ export function tunnelRoutes(ctx: ControlContext): ApiRoute[] {
         return ok(tunnelView(t, await store.tunnels.connections(t.id)));
       },
     }),
-    route<{ account_id: string; tunnel_id: string }, unknown, TunnelPatch>({
+    typedRoute({
       method: 'PATCH',
       url: '/accounts/:account_id/cfd_tunnel/:tunnel_id',
       summary:
         "Updates a tunnel as Cloudflare's: name, tunnel_secret (base64 of at least 32 bytes; connectors registering from then on must prove the new one)",
       tag: 'Tunnels',
       params: { account_id: ID_PARAM, tunnel_id: ID_PARAM },
-      body: {
-        type: 'object',
-        additionalProperties: false,
-        properties: { name: NAME, tunnel_secret: { type: 'string', minLength: 1, maxLength: 1024 } },
-      },
+      body: Type.Object(
+        { name: Type.Optional(NAME), tunnel_secret: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })) },
+        { additionalProperties: false },
+      ),
       handler: async ({ principal: p, params, body }) => {
         const t = await tunnelFor(ctx, p, params.account_id, params.tunnel_id, 'tunnel:write');
         if (t.deleted_at !== null)
@@ -280,14 +253,14 @@ export function tunnelRoutes(ctx: ControlContext): ApiRoute[] {
         return ok(tunnelView(updated, await store.tunnels.connections(t.id)));
       },
     }),
-    route<{ account_id: string; tunnel_id: string }, { cascade?: boolean }, unknown>({
+    typedRoute({
       method: 'DELETE',
       url: '/accounts/:account_id/cfd_tunnel/:tunnel_id',
       summary:
         'Deletes a tunnel (soft: deleted_at is set). Refused while connected unless cascade=true, which drops its connections',
       tag: 'Tunnels',
       params: { account_id: ID_PARAM, tunnel_id: ID_PARAM },
-      query: { cascade: { type: 'boolean' } },
+      query: { cascade: Type.Boolean() },
       handler: async ({ principal: p, params, query }) => {
         const t = await tunnelFor(ctx, p, params.account_id, params.tunnel_id, 'tunnel:write');
         if (t.deleted_at !== null)
@@ -314,7 +287,7 @@ export function tunnelRoutes(ctx: ControlContext): ApiRoute[] {
         return ok(tunnelView(deleted, []));
       },
     }),
-    route<{ account_id: string; tunnel_id: string }, unknown, unknown>({
+    typedRoute({
       method: 'GET',
       url: '/accounts/:account_id/cfd_tunnel/:tunnel_id/connections',
       summary: "The tunnel's connectors and their live edge connections",
@@ -325,7 +298,7 @@ export function tunnelRoutes(ctx: ControlContext): ApiRoute[] {
         return ok(connectorsView(await store.tunnels.connections(t.id)));
       },
     }),
-    route<{ account_id: string; tunnel_id: string }, unknown, unknown>({
+    typedRoute({
       method: 'GET',
       url: '/accounts/:account_id/cfd_tunnel/:tunnel_id/token',
       summary:
@@ -336,7 +309,7 @@ export function tunnelRoutes(ctx: ControlContext): ApiRoute[] {
         return ok(tokenOf(await liveTunnelToRun(p, params)));
       },
     }),
-    route<{ account_id: string; tunnel_id: string }, unknown, unknown>({
+    typedRoute({
       method: 'GET',
       url: '/accounts/:account_id/cfd_tunnel/:tunnel_id/run_command',
       summary:

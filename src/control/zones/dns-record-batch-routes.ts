@@ -1,30 +1,28 @@
+import { type TProperties, Type } from '@sinclair/typebox';
 import type { DnsRecordRow, Repositories, ZoneRow } from '../../store/index.js';
 import { ApiError } from '../api/api-error.js';
-import { type ApiRoute, ID_PARAM, type JsonSchema, route } from '../api/api-route.js';
+import { type ApiRoute, ID_PARAM, typedRoute } from '../api/api-route.js';
 import type { ControlContext } from '../api/control-context.js';
 import { ok } from '../api/envelope.js';
 import { byApi } from '../audit/audit-trail.js';
 import { recordView } from './dns-record-routes.js';
-import { deleteRecord, mergePatch, RECORD_FIELDS, type RecordBody, writeRecord } from './dns-record-writes.js';
+import { deleteRecord, mergePatch, RECORD_FIELDS, RECORD_PATCH_FIELDS, writeRecord } from './dns-record-writes.js';
 import { zoneFor } from './zone-routes.js';
 
 /** Most changes one batch may carry, all four lists together (Cloudflare allows 200 to 3500 by plan). */
 export const DNS_BATCH_LIMIT = 1000;
 
-type WithId<T> = T & { id: string };
-
-interface BatchBody {
-  deletes?: { id: string }[];
-  patches?: WithId<Partial<RecordBody>>[];
-  puts?: WithId<RecordBody>[];
-  posts?: RecordBody[];
+/** One list of the batch: at most {@link DNS_BATCH_LIMIT} changes of one shape, no unknown fields. */
+function list<P extends TProperties>(fields: P) {
+  return Type.Optional(Type.Array(Type.Object(fields, { additionalProperties: false }), { maxItems: DNS_BATCH_LIMIT }));
 }
 
-const ID_FIELD: JsonSchema = { id: ID_PARAM };
-
-function list(item: JsonSchema): JsonSchema {
-  return { type: 'array', maxItems: DNS_BATCH_LIMIT, items: { additionalProperties: false, ...item } };
-}
+const BATCH_BODY = Type.Object({
+  deletes: list({ id: ID_PARAM }),
+  patches: list({ id: ID_PARAM, ...RECORD_PATCH_FIELDS }),
+  puts: list({ id: ID_PARAM, ...RECORD_FIELDS }),
+  posts: list(RECORD_FIELDS),
+});
 
 /**
  * Runs one change of the batch; an error it raises names the change (`posts[3]`), points at its
@@ -54,25 +52,13 @@ export function dnsRecordBatchRoutes(ctx: ControlContext): ApiRoute[] {
     return r;
   };
   return [
-    route<{ zone_id: string }, unknown, BatchBody>({
+    typedRoute({
       method: 'POST',
       url: '/zones/:zone_id/dns_records/batch',
       summary: `Many DNS record changes at once, in Cloudflare's order (deletes, patches, puts, posts), in one transaction: all of them or none (at most ${DNS_BATCH_LIMIT} changes)`,
       tag: 'DNS records',
       params: { zone_id: ID_PARAM },
-      body: {
-        type: 'object',
-        properties: {
-          deletes: list({ type: 'object', required: ['id'], properties: ID_FIELD }),
-          patches: list({ type: 'object', required: ['id'], properties: { ...ID_FIELD, ...RECORD_FIELDS } }),
-          puts: list({
-            type: 'object',
-            required: ['id', 'name', 'type'],
-            properties: { ...ID_FIELD, ...RECORD_FIELDS },
-          }),
-          posts: list({ type: 'object', required: ['name', 'type'], properties: RECORD_FIELDS }),
-        },
-      },
+      body: BATCH_BODY,
       handler: async ({ principal: p, params, body }) => {
         const zone = await zoneFor(ctx, p, params.zone_id, 'dns:write');
         const deletes = body.deletes ?? [];

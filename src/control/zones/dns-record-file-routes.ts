@@ -1,6 +1,6 @@
 import type { DnsRecordRow } from '../../store/index.js';
 import { ApiError } from '../api/api-error.js';
-import { type ApiRoute, ID_PARAM, route } from '../api/api-route.js';
+import { type ApiRoute, ID_PARAM, typedRoute } from '../api/api-route.js';
 import type { ControlContext } from '../api/control-context.js';
 import { ok } from '../api/envelope.js';
 import { audit, byApi } from '../audit/audit-trail.js';
@@ -24,7 +24,7 @@ function zoneText(body: unknown): string {
 export function dnsRecordFileRoutes(ctx: ControlContext): ApiRoute[] {
   const { store } = ctx;
   return [
-    route<{ zone_id: string }, unknown, unknown>({
+    typedRoute({
       method: 'GET',
       url: '/zones/:zone_id/dns_records/export',
       summary: "The zone's DNS records as a BIND zone file (text/plain; proxied records tagged cf-proxied:true)",
@@ -41,15 +41,16 @@ export function dnsRecordFileRoutes(ctx: ControlContext): ApiRoute[] {
         return reply.type('text/plain; charset=utf-8').send(formatZoneFile(zone.name, rows, store.clock.now()));
       },
     }),
-    route<{ zone_id: string }, unknown, unknown>({
+    typedRoute({
       method: 'POST',
       url: '/zones/:zone_id/dns_records/import',
       summary: 'Adds the records of a BIND zone file (all or none; SOA and NS are skipped)',
       tag: 'DNS records',
       params: { zone_id: ID_PARAM },
-      handler: async ({ principal: p, params, body }) => {
+      // No body schema: the zone file comes as text/plain or a multipart field, read from the request.
+      handler: async ({ principal: p, params, req }) => {
         const zone = await zoneFor(ctx, p, params.zone_id, 'dns:write');
-        const { records, parsed } = parseZoneFile(zoneText(body), zone.name);
+        const { records, parsed } = parseZoneFile(zoneText(req.body), zone.name);
         await store.transaction(async (tx) => {
           for (const input of records) {
             let valid: ReturnType<typeof validateRecord>;

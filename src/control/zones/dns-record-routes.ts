@@ -1,13 +1,14 @@
+import { Type } from '@sinclair/typebox';
 import { tunnelIdOfTarget } from '../../protocol/index.js';
-import { type DnsRecordRow, RECORD_ORDERS, type RecordOrder, type ZoneRow } from '../../store/index.js';
+import { type DnsRecordRow, RECORD_ORDERS, type ZoneRow } from '../../store/index.js';
 import { ApiError } from '../api/api-error.js';
-import { type ApiRoute, ID_PARAM, route } from '../api/api-route.js';
+import { type ApiRoute, Enum, ID_PARAM, typedRoute } from '../api/api-route.js';
 import type { ControlContext } from '../api/control-context.js';
 import { ok, okPage, pageOf, pagingQuery } from '../api/envelope.js';
 import type { Principal } from '../api/principal.js';
 import { byApi } from '../audit/audit-trail.js';
 import { isProxiable, RECORD_TYPES, type RecordInput } from './dns-record-input.js';
-import { deleteRecord, mergePatch, RECORD_FIELDS, type RecordBody, writeRecord } from './dns-record-writes.js';
+import { deleteRecord, mergePatch, RECORD_FIELDS, RECORD_PATCH_FIELDS, writeRecord } from './dns-record-writes.js';
 import { zoneFor } from './zone-routes.js';
 
 export function recordView(r: DnsRecordRow, zone: ZoneRow, domain: string): Record<string, unknown> {
@@ -41,10 +42,16 @@ export function recordView(r: DnsRecordRow, zone: ZoneRow, domain: string): Reco
 /** `/zones/{zone_id}/dns_records`. */
 export function dnsRecordRoutes(ctx: ControlContext): ApiRoute[] {
   const { store, domain } = ctx;
-  const recordOf = async (zone: ZoneRow, id: string): Promise<DnsRecordRow> => {
-    const r = await store.zones.record(zone.id, id);
-    if (r === undefined) throw ApiError.notFound(`DNS record ${id}`);
-    return r;
+  /** The record of the URL and its zone, which the caller may act on with `scope`; else 404. */
+  const recordOf = async (
+    p: Principal,
+    params: { zone_id: string; record_id: string },
+    scope: 'dns:read' | 'dns:write',
+  ): Promise<{ zone: ZoneRow; record: DnsRecordRow }> => {
+    const zone = await zoneFor(ctx, p, params.zone_id, scope);
+    const record = await store.zones.record(zone.id, params.record_id);
+    if (record === undefined) throw ApiError.notFound(`DNS record ${params.record_id}`);
+    return { zone, record };
   };
   const save = async (
     p: Principal,
@@ -58,23 +65,7 @@ export function dnsRecordRoutes(ctx: ControlContext): ApiRoute[] {
   };
 
   return [
-    route<
-      { zone_id: string },
-      {
-        page?: number;
-        per_page?: number;
-        name?: string;
-        type?: string;
-        content?: string;
-        proxied?: boolean;
-        comment?: string;
-        search?: string;
-        match?: 'all' | 'any';
-        order?: RecordOrder;
-        direction?: 'asc' | 'desc';
-      },
-      unknown
-    >({
+    typedRoute({
       method: 'GET',
       url: '/zones/:zone_id/dns_records',
       summary:
@@ -83,19 +74,15 @@ export function dnsRecordRoutes(ctx: ControlContext): ApiRoute[] {
       params: { zone_id: ID_PARAM },
       query: {
         ...pagingQuery(5000),
-        name: { type: 'string' },
-        type: { enum: [...RECORD_TYPES] },
-        content: { type: 'string' },
-        proxied: { type: 'boolean' },
-        comment: { type: 'string' },
-        search: {
-          type: 'string',
-          maxLength: 255,
-          description: 'Case-insensitive text in the name, content or comment',
-        },
-        match: { enum: ['all', 'any'], description: 'all (default): every filter must match; any: at least one' },
-        order: { enum: [...RECORD_ORDERS] },
-        direction: { enum: ['asc', 'desc'] },
+        name: Type.String(),
+        type: Enum(RECORD_TYPES),
+        content: Type.String(),
+        proxied: Type.Boolean(),
+        comment: Type.String(),
+        search: Type.String({ maxLength: 255, description: 'Case-insensitive text in the name, content or comment' }),
+        match: Enum(['all', 'any'], { description: 'all (default): every filter must match; any: at least one' }),
+        order: Enum(RECORD_ORDERS),
+        direction: Enum(['asc', 'desc']),
       },
       handler: async ({ principal: p, params, query }) => {
         const zone = await zoneFor(ctx, p, params.zone_id, 'dns:read');
@@ -119,68 +106,64 @@ export function dnsRecordRoutes(ctx: ControlContext): ApiRoute[] {
         return okPage(paged, page, (r) => recordView(r, zone, domain));
       },
     }),
-    route<{ zone_id: string }, unknown, RecordBody>({
+    typedRoute({
       method: 'POST',
       url: '/zones/:zone_id/dns_records',
       summary: 'Creates a DNS record (A, AAAA, CNAME, TXT, MX, SRV, CAA)',
       tag: 'DNS records',
       params: { zone_id: ID_PARAM },
-      body: { type: 'object', required: ['name', 'type'], properties: RECORD_FIELDS },
+      body: Type.Object(RECORD_FIELDS),
       handler: async ({ principal: p, params, body }) => {
         const zone = await zoneFor(ctx, p, params.zone_id, 'dns:write');
         return ok(recordView(await save(p, zone, body), zone, domain));
       },
     }),
-    route<{ zone_id: string; record_id: string }, unknown, unknown>({
+    typedRoute({
       method: 'GET',
       url: '/zones/:zone_id/dns_records/:record_id',
       summary: 'One DNS record',
       tag: 'DNS records',
       params: { zone_id: ID_PARAM, record_id: ID_PARAM },
       handler: async ({ principal: p, params }) => {
-        const zone = await zoneFor(ctx, p, params.zone_id, 'dns:read');
-        return ok(recordView(await recordOf(zone, params.record_id), zone, domain));
+        const { zone, record } = await recordOf(p, params, 'dns:read');
+        return ok(recordView(record, zone, domain));
       },
     }),
-    route<{ zone_id: string; record_id: string }, unknown, RecordBody>({
+    typedRoute({
       method: 'PUT',
       url: '/zones/:zone_id/dns_records/:record_id',
       summary: 'Replaces a DNS record',
       tag: 'DNS records',
       params: { zone_id: ID_PARAM, record_id: ID_PARAM },
-      body: { type: 'object', required: ['name', 'type'], properties: RECORD_FIELDS },
+      body: Type.Object(RECORD_FIELDS),
       handler: async ({ principal: p, params, body }) => {
-        const zone = await zoneFor(ctx, p, params.zone_id, 'dns:write');
-        const existing = await recordOf(zone, params.record_id);
-        return ok(recordView(await save(p, zone, body, existing), zone, domain));
+        const { zone, record } = await recordOf(p, params, 'dns:write');
+        return ok(recordView(await save(p, zone, body, record), zone, domain));
       },
     }),
-    route<{ zone_id: string; record_id: string }, unknown, Partial<RecordBody>>({
+    typedRoute({
       method: 'PATCH',
       url: '/zones/:zone_id/dns_records/:record_id',
       summary: 'Changes some fields of a DNS record',
       tag: 'DNS records',
       params: { zone_id: ID_PARAM, record_id: ID_PARAM },
-      body: { type: 'object', properties: RECORD_FIELDS },
+      body: Type.Object(RECORD_PATCH_FIELDS),
       handler: async ({ principal: p, params, body }) => {
-        const zone = await zoneFor(ctx, p, params.zone_id, 'dns:write');
-        const existing = await recordOf(zone, params.record_id);
-        const merged = mergePatch(existing, body);
-        return ok(recordView(await save(p, zone, merged, existing), zone, domain));
+        const { zone, record } = await recordOf(p, params, 'dns:write');
+        return ok(recordView(await save(p, zone, mergePatch(record, body), record), zone, domain));
       },
     }),
-    route<{ zone_id: string; record_id: string }, unknown, unknown>({
+    typedRoute({
       method: 'DELETE',
       url: '/zones/:zone_id/dns_records/:record_id',
       summary: 'Deletes a DNS record',
       tag: 'DNS records',
       params: { zone_id: ID_PARAM, record_id: ID_PARAM },
       handler: async ({ principal: p, params }) => {
-        const zone = await zoneFor(ctx, p, params.zone_id, 'dns:write');
-        const r = await recordOf(zone, params.record_id);
-        await store.transaction((tx) => deleteRecord(tx, byApi(p), zone, r));
+        const { zone, record } = await recordOf(p, params, 'dns:write');
+        await store.transaction((tx) => deleteRecord(tx, byApi(p), zone, record));
         await store.feed.publish('dns');
-        return ok({ id: r.id });
+        return ok({ id: record.id });
       },
     }),
   ];

@@ -1,38 +1,43 @@
+import { type Static, type TObject, Type } from '@sinclair/typebox';
 import { tunnelIdOfTarget } from '../../protocol/index.js';
 import type { DnsRecordRow, Repositories, ZoneRow } from '../../store/index.js';
 import { ApiError } from '../api/api-error.js';
-import type { JsonSchema } from '../api/api-route.js';
+import { EmptyObject, Enum, NullableString } from '../api/api-route.js';
 import { type AuditBy, audit } from '../audit/audit-trail.js';
 import { assertNotApexRoute } from '../tunnels/tunnel-dns-route.js';
 import { checkConflicts, RECORD_TYPES, type RecordInput, validateRecord } from './dns-record-input.js';
 
-/** The body fields of a record, shared by the single-record routes and the batch. */
-export const RECORD_FIELDS: Record<string, JsonSchema> = {
-  name: { type: 'string', minLength: 1, maxLength: 255 },
-  type: { enum: [...RECORD_TYPES] },
-  content: { type: 'string', maxLength: 4096 },
-  data: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      priority: { type: 'integer' },
-      weight: { type: 'integer' },
-      port: { type: 'integer' },
-      target: { type: 'string' },
-      flags: { type: 'integer' },
-      tag: { type: 'string' },
-      value: { type: 'string' },
-    },
-  },
-  proxied: { type: 'boolean' },
-  ttl: { type: 'integer' },
-  priority: { type: 'integer' },
-  comment: { type: ['string', 'null'] },
-  tags: { type: 'array', items: { type: 'string' }, maxItems: 20 },
-  settings: { type: 'object', maxProperties: 0, description: 'Accepted for compatibility; must be {}' },
+/** The body fields of a record, shared by the single-record routes and the batch: name and type required. */
+export const RECORD_FIELDS = {
+  name: Type.String({ minLength: 1, maxLength: 255 }),
+  type: Enum(RECORD_TYPES),
+  content: Type.Optional(Type.String({ maxLength: 4096 })),
+  data: Type.Optional(
+    Type.Object(
+      {
+        priority: Type.Optional(Type.Integer()),
+        weight: Type.Optional(Type.Integer()),
+        port: Type.Optional(Type.Integer()),
+        target: Type.Optional(Type.String()),
+        flags: Type.Optional(Type.Integer()),
+        tag: Type.Optional(Type.String()),
+        value: Type.Optional(Type.String()),
+      },
+      { additionalProperties: false },
+    ),
+  ),
+  proxied: Type.Optional(Type.Boolean()),
+  ttl: Type.Optional(Type.Integer()),
+  priority: Type.Optional(Type.Integer()),
+  comment: Type.Optional(NullableString()),
+  tags: Type.Optional(Type.Array(Type.String(), { maxItems: 20 })),
+  settings: Type.Optional(EmptyObject('Accepted for compatibility; must be {}')),
 };
 
-export type RecordBody = RecordInput & { settings?: Record<string, never> };
+/** {@link RECORD_FIELDS} with every field optional (PATCH, batch patches). */
+export const RECORD_PATCH_FIELDS = Type.Partial(Type.Object(RECORD_FIELDS)).properties;
+
+export type RecordBody = Static<TObject<typeof RECORD_FIELDS>>;
 
 function audited(r: { name: string; type: string; content: string; proxied: number }): Record<string, unknown> {
   return { name: r.name, type: r.type, content: r.content, proxied: r.proxied === 1 };

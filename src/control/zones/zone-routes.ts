@@ -1,7 +1,8 @@
+import { Type } from '@sinclair/typebox';
 import type { ZoneRow } from '../../store/index.js';
 import { isUniqueViolation } from '../../store/index.js';
 import { ApiError } from '../api/api-error.js';
-import { type ApiRoute, ID_PARAM, route } from '../api/api-route.js';
+import { type ApiRoute, Enum, ID_PARAM, typedRoute } from '../api/api-route.js';
 import type { ControlContext } from '../api/control-context.js';
 import { ok, okPage, pageOf, pageSlice, pagingQuery } from '../api/envelope.js';
 import { authorize, type Principal } from '../api/principal.js';
@@ -80,30 +81,18 @@ export function zoneRoutes(ctx: ControlContext): ApiRoute[] {
     }
   };
   return [
-    route<
-      unknown,
-      {
-        page?: number;
-        per_page?: number;
-        name?: string;
-        status?: string;
-        type?: string;
-        'account.id'?: string;
-        'account.name'?: string;
-      },
-      unknown
-    >({
+    typedRoute({
       method: 'GET',
       url: '/zones',
       summary: 'Zones the caller can read, across their accounts',
       tag: 'Zones',
       query: {
         ...pagingQuery(50),
-        name: { type: 'string' },
-        status: { enum: ['pending', 'active'] },
-        type: { enum: ['full', 'partial'] },
-        'account.id': { type: 'string' },
-        'account.name': { type: 'string' },
+        name: Type.String(),
+        status: Enum(['pending', 'active']),
+        type: Enum(['full', 'partial']),
+        'account.id': Type.String(),
+        'account.name': Type.String(),
       },
       handler: async ({ principal: p, query }) => {
         const page = pageOf(query, 20);
@@ -137,68 +126,59 @@ export function zoneRoutes(ctx: ControlContext): ApiRoute[] {
         return okPage(paged, page, (z) => zoneView(z, names.get(z.account_id) ?? '', domain));
       },
     }),
-    route<unknown, unknown, { account: { id: string }; name: string; type?: 'full' | 'partial'; jump_start?: boolean }>(
-      {
-        method: 'POST',
-        url: '/zones',
-        summary: 'Creates a zone (type full: warren is authoritative; partial: CNAME setup, verified by TXT)',
-        tag: 'Zones',
-        body: {
-          type: 'object',
-          required: ['account', 'name'],
-          properties: {
-            account: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['id'],
-              properties: { id: { type: 'string', maxLength: 64 } },
+    typedRoute({
+      method: 'POST',
+      url: '/zones',
+      summary: 'Creates a zone (type full: warren is authoritative; partial: CNAME setup, verified by TXT)',
+      tag: 'Zones',
+      body: Type.Object({
+        account: Type.Object({ id: Type.String({ maxLength: 64 }) }, { additionalProperties: false }),
+        name: Type.String({ minLength: 1, maxLength: 253 }),
+        type: Type.Optional(Enum(['full', 'partial'])),
+        jump_start: Type.Optional(
+          Type.Boolean({ description: 'Accepted for compatibility; warren never scans existing DNS' }),
+        ),
+      }),
+      handler: async ({ principal: p, body }) => {
+        await authorize(store, p, {
+          accountId: body.account.id,
+          scope: 'zone:write',
+          what: `account ${body.account.id}`,
+        });
+        const name = parseHostname(body.name, 'name');
+        if (!name.includes('.'))
+          throw ApiError.invalid(`zone name "${name}" must be a registered domain such as example.com`);
+        if (isWithin(name, domain) || isWithin(domain, name)) {
+          throw ApiError.invalid(
+            `zone name "${name}" overlaps warren's service domain ${domain}; pick a domain of your own`,
+          );
+        }
+        try {
+          const z = await createOwnedZone(
+            store,
+            {
+              accountId: body.account.id,
+              name,
+              type: body.type ?? 'full',
+              activate: ctx.zoneAutoActivate,
+              pendingExpiryMs: ctx.pendingZoneExpiryMs,
             },
-            name: { type: 'string', minLength: 1, maxLength: 253 },
-            type: { enum: ['full', 'partial'] },
-            jump_start: { type: 'boolean', description: 'Accepted for compatibility; warren never scans existing DNS' },
-          },
-        },
-        handler: async ({ principal: p, body }) => {
-          await authorize(store, p, {
-            accountId: body.account.id,
-            scope: 'zone:write',
-            what: `account ${body.account.id}`,
-          });
-          const name = parseHostname(body.name, 'name');
-          if (!name.includes('.'))
-            throw ApiError.invalid(`zone name "${name}" must be a registered domain such as example.com`);
-          if (isWithin(name, domain) || isWithin(domain, name)) {
-            throw ApiError.invalid(
-              `zone name "${name}" overlaps warren's service domain ${domain}; pick a domain of your own`,
+            byApi(p),
+          );
+          return ok(zoneView(z, await accountName(z.account_id), domain));
+        } catch (err) {
+          // Two creations of one name at once: the second meets the unique index.
+          if (isUniqueViolation(err)) {
+            throw new ApiError(
+              'WARREN_API_CONFLICT',
+              `the zone ${name} already exists on this warren; each zone can belong to one account only`,
             );
           }
-          try {
-            const z = await createOwnedZone(
-              store,
-              {
-                accountId: body.account.id,
-                name,
-                type: body.type ?? 'full',
-                activate: ctx.zoneAutoActivate,
-                pendingExpiryMs: ctx.pendingZoneExpiryMs,
-              },
-              byApi(p),
-            );
-            return ok(zoneView(z, await accountName(z.account_id), domain));
-          } catch (err) {
-            // Two creations of one name at once: the second meets the unique index.
-            if (isUniqueViolation(err)) {
-              throw new ApiError(
-                'WARREN_API_CONFLICT',
-                `the zone ${name} already exists on this warren; each zone can belong to one account only`,
-              );
-            }
-            throw err;
-          }
-        },
+          throw err;
+        }
       },
-    ),
-    route<{ zone_id: string }, unknown, unknown>({
+    }),
+    typedRoute({
       method: 'GET',
       url: '/zones/:zone_id',
       summary: 'One zone',
@@ -209,31 +189,19 @@ export function zoneRoutes(ctx: ControlContext): ApiRoute[] {
         return ok(zoneView(z, await accountName(z.account_id), domain));
       },
     }),
-    route<
-      { zone_id: string },
-      unknown,
-      { paused?: boolean; type?: 'full' | 'partial'; plan?: { id: string }; vanity_name_servers?: string[] }
-    >({
+    typedRoute({
       method: 'PATCH',
       url: '/zones/:zone_id',
       summary:
         'Edits a zone: paused (its hostnames stop routing through the edge), type (full ↔ partial; partial starts a new TXT verification), plan (only "free")',
       tag: 'Zones',
       params: { zone_id: ID_PARAM },
-      body: {
-        type: 'object',
-        properties: {
-          paused: { type: 'boolean' },
-          type: { enum: ['full', 'partial'] },
-          plan: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['id'],
-            properties: { id: { type: 'string', maxLength: 64 } },
-          },
-          vanity_name_servers: { type: 'array', maxItems: 0, items: { type: 'string' } },
-        },
-      },
+      body: Type.Object({
+        paused: Type.Optional(Type.Boolean()),
+        type: Type.Optional(Enum(['full', 'partial'])),
+        plan: Type.Optional(Type.Object({ id: Type.String({ maxLength: 64 }) }, { additionalProperties: false })),
+        vanity_name_servers: Type.Optional(Type.Array(Type.String(), { maxItems: 0 })),
+      }),
       handler: async ({ principal: p, params, body }) => {
         const z = await zoneFor(ctx, p, params.zone_id, 'zone:write');
         if (body.plan !== undefined && body.plan.id !== 'free') {
@@ -264,7 +232,7 @@ export function zoneRoutes(ctx: ControlContext): ApiRoute[] {
         return ok(zoneView(updated, await accountName(z.account_id), domain));
       },
     }),
-    route<{ zone_id: string }, unknown, unknown>({
+    typedRoute({
       method: 'PUT',
       url: '/zones/:zone_id/activation_check',
       summary: `Checks a pending zone now: a partial zone's TXT record (${VERIFICATION_LABEL}.<zone>, or the apex), a full zone's NS records (ns1/ns2.<service domain>)`,
@@ -279,7 +247,7 @@ export function zoneRoutes(ctx: ControlContext): ApiRoute[] {
         return ok({ id: z.id, ...zoneSetupAdvice(now, domain) });
       },
     }),
-    route<{ zone_id: string }, unknown, unknown>({
+    typedRoute({
       method: 'DELETE',
       url: '/zones/:zone_id',
       summary:

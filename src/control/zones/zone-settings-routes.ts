@@ -1,3 +1,4 @@
+import { Type } from '@sinclair/typebox';
 import {
   defaultZoneSettings,
   MIN_TLS_VERSIONS,
@@ -9,9 +10,10 @@ import {
 } from '../../edge/index.js';
 import type { ZoneSettingRow } from '../../store/index.js';
 import { ApiError } from '../api/api-error.js';
-import { type ApiRoute, ID_PARAM, route } from '../api/api-route.js';
+import { type ApiRoute, ID_PARAM, typedRoute } from '../api/api-route.js';
 import type { ControlContext } from '../api/control-context.js';
 import { ok } from '../api/envelope.js';
+import type { Principal } from '../api/principal.js';
 import { audit, byApi } from '../audit/audit-trail.js';
 import { zoneFor } from './zone-routes.js';
 
@@ -34,7 +36,7 @@ function current(rows: ZoneSettingRow[]): { values: ZoneEdgeSettings; modified: 
   const modified = new Map<string, string>();
   for (const r of rows) {
     if (!(ZONE_SETTING_NAMES as readonly string[]).includes(r.name)) continue;
-    (values as unknown as Record<string, unknown>)[r.name] = JSON.parse(r.value);
+    Object.assign(values, { [r.name]: JSON.parse(r.value) as unknown });
     modified.set(r.name, r.modified_on);
   }
   return { values, modified };
@@ -87,40 +89,43 @@ function parseValue(name: ZoneSettingName, value: unknown, was: ZoneEdgeSettings
 export function zoneSettingsRoutes(ctx: ControlContext): ApiRoute[] {
   const { store } = ctx;
   const zoneParams = { zone_id: ID_PARAM };
-  const nameParams = { ...zoneParams, setting_id: { type: 'string', pattern: '^[a-z0-9_]{1,64}$' } };
+  const nameParams = { ...zoneParams, setting_id: Type.String({ pattern: '^[a-z0-9_]{1,64}$' }) };
+  /** The settings of a zone the caller may read (404 for another account's). */
+  const settingsOf = async (p: Principal, zoneId: string) => {
+    const zone = await zoneFor(ctx, p, zoneId, 'zone:read');
+    return current(await store.zoneSettings.forZone(zone.id));
+  };
   return [
-    route<{ zone_id: string }, unknown, unknown>({
+    typedRoute({
       method: 'GET',
       url: '/zones/:zone_id/settings',
       summary: 'The zone settings warren enforces at the edge',
       tag: 'Zone Settings',
       params: zoneParams,
       handler: async ({ principal: p, params }) => {
-        const zone = await zoneFor(ctx, p, params.zone_id, 'zone:read');
-        const { values, modified } = current(await store.zoneSettings.forZone(zone.id));
+        const { values, modified } = await settingsOf(p, params.zone_id);
         return ok(ZONE_SETTING_NAMES.map((n) => settingView(n, values[n], modified.get(n) ?? null)));
       },
     }),
-    route<{ zone_id: string; setting_id: string }, unknown, unknown>({
+    typedRoute({
       method: 'GET',
       url: '/zones/:zone_id/settings/:setting_id',
       summary: 'One zone setting',
       tag: 'Zone Settings',
       params: nameParams,
       handler: async ({ principal: p, params }) => {
-        const zone = await zoneFor(ctx, p, params.zone_id, 'zone:read');
+        const { values, modified } = await settingsOf(p, params.zone_id);
         const name = knownName(params.setting_id);
-        const { values, modified } = current(await store.zoneSettings.forZone(zone.id));
         return ok(settingView(name, values[name], modified.get(name) ?? null));
       },
     }),
-    route<{ zone_id: string; setting_id: string }, unknown, { value: unknown }>({
+    typedRoute({
       method: 'PATCH',
       url: '/zones/:zone_id/settings/:setting_id',
       summary: 'Changes one zone setting; every edge applies it within a moment',
       tag: 'Zone Settings',
       params: nameParams,
-      body: { type: 'object', required: ['value'], properties: { value: {} } },
+      body: Type.Object({ value: Type.Unknown() }),
       handler: async ({ principal: p, params, body }) => {
         const zone = await zoneFor(ctx, p, params.zone_id, 'zone:write');
         const name = knownName(params.setting_id);

@@ -1,17 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { ControlPlane, createApiServer, issueSetupLink, ManagementTokens } from '../../control/index.js';
-import {
-  EdgeMetrics,
-  ManagementEndpoint,
-  ManagementHub,
-  sharedEdgeCa,
-  TailRelay,
-  TunnelRegistry,
-} from '../../edge/index.js';
-import { DatabaseMetrics } from '../../store/index.js';
+import { ControlPlane, issueSetupLink } from '../../control/index.js';
+import { sharedEdgeCa } from '../../edge/index.js';
 import { launcherCommand } from '../launcher-command.js';
 import { createLogger, type LoggerOptions } from '../logger.js';
 import { onShutdownSignals } from '../shutdown-signals.js';
+import { linklessApi, mailOf } from './control-wiring.js';
 import { openServerStore } from './open-server-store.js';
 import { bootstrap, isLoopback, type ServeOptions } from './serve-command.js';
 
@@ -42,7 +35,7 @@ export async function runControl(o: ControlCommandOptions): Promise<void> {
   let admin = await bootstrap(store, o.admin);
   const control = await ControlPlane.start({
     launcher: launcherCommand(),
-    ...(o.smtp.url === undefined ? {} : { mail: { smtpUrl: o.smtp.url, from: o.smtp.from ?? `access@${o.domain}` } }),
+    ...mailOf(o.smtp, o.domain),
     store,
     domain: o.domain,
     // It holds no links: a name no edge can have (edge names are DNS labels), so it clears no edge's rows.
@@ -55,31 +48,11 @@ export async function runControl(o: ControlCommandOptions): Promise<void> {
     zoneAutoActivate: o.zoneAutoActivate ?? isLoopback(o.bind),
     pendingZoneExpiryMs: o.pendingZoneExpiryDays * 86_400_000,
   });
-  let ready = false;
-  const metrics = new EdgeMetrics();
-  new DatabaseMetrics(metrics.registry, store.health);
-  const api = createApiServer({
-    logger,
-    ready: () => ready,
-    database: store.health,
-    metrics: metrics.registry,
-    control: control.api(),
-  });
-  // `warren tail` on the API port: this process holds no links, so every event comes from the
-  // edges that do, through the relay (PostgreSQL NOTIFY).
-  const hub = new ManagementHub(new TunnelRegistry(), logger, metrics.registry);
-  const managementTokens = new ManagementTokens(store.secrets, store.clock);
-  const management = new ManagementEndpoint({
-    hub,
-    verify: (token, tunnelId) => managementTokens.verify(token, tunnelId, 'logs'),
-    logger,
-  });
-  api.server.on('upgrade', management.onUpgrade);
-  const tailRelay = new TailRelay(hub, store.feed, logger);
+  const { api, management, tailRelay, setReady } = linklessApi(store, logger, control);
   await api.listen({ port: o.apiPort, host: o.bind });
   const addr = api.server.address();
   const apiPort = typeof addr === 'object' && addr !== null ? addr.port : o.apiPort;
-  ready = true;
+  setReady(true);
   const host = o.bind.includes(':') ? `[${o.bind}]` : o.bind;
   if (admin === undefined) {
     const link = await issueSetupLink(store);
@@ -96,7 +69,8 @@ export async function runControl(o: ControlCommandOptions): Promise<void> {
   );
   logger.info({ apiPort }, 'control ready');
   onShutdownSignals(logger, async () => {
-    ready = false;
+    setReady(false);
+    management.close();
     tailRelay.close();
     await api.close();
     await control.close();

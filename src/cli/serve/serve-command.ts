@@ -2,20 +2,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostname as osHostname } from 'node:os';
 import { resolve } from 'node:path';
 import { checkPassword } from '../../control/identity/user-admin.js';
-import {
-  bootstrapAdmin,
-  ControlPlane,
-  createApiServer,
-  issueSetupLink,
-  ManagementTokens,
-} from '../../control/index.js';
+import { bootstrapAdmin, createApiServer, issueSetupLink, ManagementTokens } from '../../control/index.js';
 import { DnsMetrics, type DnsService, startDnsService } from '../../dns/index.js';
 import { ManagementEndpoint, TailRelay, type TunnelPortLimits } from '../../edge/index.js';
 import { WarrenError } from '../../errors/index.js';
 import { DatabaseMetrics, type Store } from '../../store/index.js';
-import { launcherCommand, shellWord } from '../launcher-command.js';
+import { shellWord } from '../launcher-command.js';
 import { createLogger, type LoggerOptions } from '../logger.js';
 import { onShutdownSignals } from '../shutdown-signals.js';
+import { startServeControl } from './control-wiring.js';
 import { dnsAddresses } from './dns-command.js';
 import { tunnelTlsOf, wireEdge } from './edge-wiring.js';
 import { openServerStore } from './open-server-store.js';
@@ -103,26 +98,9 @@ export async function serve(options: ServeOptions): Promise<void> {
   const { dataDir, store } = await openServerStore(options.dataDir, options.databaseUrl, logger);
   const { tls } = await tunnelTlsOf(store, dataDir, [options.bind, `edge.${options.domain}`], options.tunnelTls, false);
   let admin = await bootstrap(store, options.admin);
-  // Nobody but local users reaches a loopback-only edge, so a full zone may route before its
-  // delegation is proven (the README tour). Anywhere else a zone waits for its activation check.
-  const loopbackOnly = isLoopback(options.bind);
-  const zoneAutoActivate = options.zoneAutoActivate ?? loopbackOnly;
-  const launcher = launcherCommand();
-  const control = await ControlPlane.start({
-    launcher,
-    ...(options.smtp?.url === undefined
-      ? {}
-      : { mail: { smtpUrl: options.smtp.url, from: options.smtp.from ?? `access@${options.domain}` } }),
-    store,
-    domain: options.domain,
+  const { control, launcher, loopbackOnly, zoneAutoActivate } = await startServeControl(options, store, logger, {
     edgeName,
-    maxTunnelsPerAccount: options.maxTunnelsPerAccount,
-    logger,
     edgeCaPem: tls.caPem,
-    classicCleanupAfterMs: options.classicDnsCleanupAfterMs,
-    verifyResolver: options.verifyResolver,
-    zoneAutoActivate,
-    pendingZoneExpiryMs: options.pendingZoneExpiryDays * 86_400_000,
   });
   let apiRequest: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   const wired = await wireEdge({
@@ -203,13 +181,7 @@ export async function serve(options: ServeOptions): Promise<void> {
               .join('; ')})`,
           ]),
       `  tunnel         ${host}:${ports.tunnelPort}`,
-      dns === undefined
-        ? `  dns            off (port ${options.dns.port} is taken; pass --dns-port)`
-        : `  dns            ${host}:${dns.port} (UDP and TCP)`,
-      `  api            http://${host}:${apiPort}/client/v4`,
-      control.servesDashboard
-        ? `  dashboard      http://${host}:${apiPort}/`
-        : '  dashboard      not built (web/dist is missing: npm run build)',
+      ...apiBannerLines(host, apiPort, { dns, dnsPort: options.dns.port, dashboard: control.servesDashboard }),
       tls.caPath !== undefined
         ? `  edge CA        ${tls.caPath}`
         : `  tunnel cert    ${resolve(options.tunnelTls.cert ?? '')}  (connectors trust its issuer: the system's CAs, or --edge-ca)`,
@@ -232,6 +204,23 @@ export async function serve(options: ServeOptions): Promise<void> {
     await control.close();
     await store.close();
   });
+}
+
+/** The banner's DNS, API and dashboard lines of `warren serve` (one process, or the primary of workers). */
+export function apiBannerLines(
+  host: string,
+  apiPort: number,
+  o: { dns: { port: number } | undefined; dnsPort: number; dashboard: boolean },
+): string[] {
+  return [
+    o.dns === undefined
+      ? `  dns            off (port ${o.dnsPort} is taken; pass --dns-port)`
+      : `  dns            ${host}:${o.dns.port} (UDP and TCP)`,
+    `  api            http://${host}:${apiPort}/client/v4`,
+    o.dashboard
+      ? `  dashboard      http://${host}:${apiPort}/`
+      : '  dashboard      not built (web/dist is missing: npm run build)',
+  ];
 }
 
 /**

@@ -1,18 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
-import { ControlPlane, createApiServer, issueSetupLink, ManagementTokens } from '../../control/index.js';
+import { issueSetupLink } from '../../control/index.js';
 import { DnsMetrics } from '../../dns/index.js';
-import { EdgeMetrics, ManagementEndpoint, ManagementHub, TailRelay, TunnelRegistry } from '../../edge/index.js';
-import { DatabaseMetrics, ensureDataDir, Store } from '../../store/index.js';
-import { launcherCommand } from '../launcher-command.js';
+import { ensureDataDir, Store } from '../../store/index.js';
 import { createLogger } from '../logger.js';
 import { onShutdownSignals } from '../shutdown-signals.js';
+import { linklessApi, startServeControl } from './control-wiring.js';
 import { prepareWorkerDataDir, runEdge, workerBanner } from './edge-command.js';
 import { startWorkers, workerSlot } from './edge-workers.js';
 import { acmeSettings, startAcme } from './serve-acme.js';
 import {
+  apiBannerLines,
   bootstrap,
-  isLoopback,
   type ServeOptions,
   serveEdgeName,
   startServeDns,
@@ -50,46 +49,13 @@ export async function serveWithWorkers(options: ServeOptions): Promise<void> {
   const ownTunnelCert = options.tunnelTls.cert !== undefined;
   const ca = await store.edges.authority();
   let admin = await bootstrap(store, options.admin);
-  const loopbackOnly = isLoopback(options.bind);
-  const zoneAutoActivate = options.zoneAutoActivate ?? loopbackOnly;
-  const launcher = launcherCommand();
-  const control = await ControlPlane.start({
-    launcher,
-    ...(options.smtp?.url === undefined
-      ? {}
-      : { mail: { smtpUrl: options.smtp.url, from: options.smtp.from ?? `access@${options.domain}` } }),
-    store,
-    domain: options.domain,
+  const { control, launcher, loopbackOnly, zoneAutoActivate } = await startServeControl(options, store, logger, {
     // It holds no links: a name no edge can have (edge names are DNS labels), so it clears no edge's rows.
     edgeName: `control.${randomUUID().slice(0, 8)}`,
-    maxTunnelsPerAccount: options.maxTunnelsPerAccount,
-    logger,
     edgeCaPem: ownTunnelCert ? undefined : ca?.certificate,
-    classicCleanupAfterMs: options.classicDnsCleanupAfterMs,
-    verifyResolver: options.verifyResolver,
-    zoneAutoActivate,
-    pendingZoneExpiryMs: options.pendingZoneExpiryDays * 86_400_000,
-  });
-  let ready = false;
-  const metrics = new EdgeMetrics();
-  new DatabaseMetrics(metrics.registry, store.health);
-  const api = createApiServer({
-    logger,
-    ready: () => ready,
-    database: store.health,
-    metrics: metrics.registry,
-    control: control.api(),
   });
   // `warren tail` on the API port: the workers hold the links; their events come through the relay.
-  const hub = new ManagementHub(new TunnelRegistry(), logger, metrics.registry);
-  const managementTokens = new ManagementTokens(store.secrets, store.clock);
-  const management = new ManagementEndpoint({
-    hub,
-    verify: (token, tunnelId) => managementTokens.verify(token, tunnelId, 'logs'),
-    logger,
-  });
-  api.server.on('upgrade', management.onUpgrade);
-  const tailRelay = new TailRelay(hub, store.feed, logger);
+  const { api, metrics, management, tailRelay, setReady } = linklessApi(store, logger, control);
   const dns = await startServeDns(store, options, new DnsMetrics(metrics.registry), logger);
   const acmeOn = acmeSettings(options.acme ?? { email: undefined, directory: undefined });
   const acme =
@@ -107,7 +73,7 @@ export async function serveWithWorkers(options: ServeOptions): Promise<void> {
   await api.listen({ port: options.apiPort, host: options.bind });
   const apiAddr = api.server.address();
   const apiPort = typeof apiAddr === 'object' && apiAddr !== null ? apiAddr.port : options.apiPort;
-  ready = true;
+  setReady(true);
   if (admin === undefined) {
     const link = await issueSetupLink(store);
     const browserHost = options.bind === '0.0.0.0' ? '127.0.0.1' : options.bind === '::' ? '[::1]' : host;
@@ -118,13 +84,7 @@ export async function serveWithWorkers(options: ServeOptions): Promise<void> {
     [
       `warren is running (${group.first.length} edge workers on PostgreSQL)`,
       ...banner.filter((l) => !l.startsWith('  edge CA')),
-      dns === undefined
-        ? `  dns            off (port ${options.dns.port} is taken; pass --dns-port)`
-        : `  dns            ${host}:${dns.port} (UDP and TCP)`,
-      `  api            http://${host}:${apiPort}/client/v4`,
-      control.servesDashboard
-        ? `  dashboard      http://${host}:${apiPort}/`
-        : '  dashboard      not built (web/dist is missing: npm run build)',
+      ...apiBannerLines(host, apiPort, { dns, dnsPort: options.dns.port, dashboard: control.servesDashboard }),
       ownTunnelCert
         ? `  tunnel cert    ${resolve(options.tunnelTls.cert ?? '')}  (connectors trust its issuer: the system's CAs, or --edge-ca)`
         : `  edge CA        ${caPath}`,
@@ -139,7 +99,7 @@ export async function serveWithWorkers(options: ServeOptions): Promise<void> {
   );
   logger.info({ edgeName, workers: group.first.length, apiPort }, 'serve ready');
   onShutdownSignals(logger, async () => {
-    ready = false;
+    setReady(false);
     management.close();
     tailRelay.close();
     await group.stop();

@@ -22,6 +22,7 @@ interface NativeParser {
 interface NativeParserClass {
   new (): NativeParser;
   readonly RESPONSE: number;
+  readonly kOnMessageBegin: number;
   readonly kOnHeaders: number;
   readonly kOnHeadersComplete: number;
   readonly kOnBody: number;
@@ -36,7 +37,7 @@ function load(): NativeParserClass | string {
   const P: unknown = common.HTTPParser;
   if (typeof P !== 'function') return `_http_common.HTTPParser is ${typeof P}`;
   const statics = P as unknown as Record<string, unknown>;
-  for (const k of ['RESPONSE', 'kOnHeaders', 'kOnHeadersComplete', 'kOnBody', 'kOnMessageComplete', 'kLenientNone'])
+  for (const k of ['RESPONSE', 'kOnMessageBegin', 'kOnHeaders', 'kOnHeadersComplete', 'kOnBody', 'kOnMessageComplete', 'kLenientNone'])
     if (typeof statics[k] !== 'number') return `HTTPParser.${k} is not a number`;
   const proto = (P as { prototype: Record<string, unknown> }).prototype;
   for (const m of ['initialize', 'execute', 'finish', 'close'])
@@ -53,17 +54,23 @@ const RESOURCE = {};
 
 /**
  * One HTTP/1.x response parser (per origin connection, reused across its responses). Callbacks run
- * synchronously inside `execute`. `onHead` returns 1 to say that no body follows (a HEAD request), else 0.
+ * synchronously inside `execute`: `onBegin` at the first byte of each response. `onHead` returns 1 to say that no body follows (a HEAD request), else 0.
  */
 export class ResponseParser {
   readonly #p: NativeParser;
   /** Headers of a head longer than one read arrive in pieces before the head completes. */
   #partial: string[] | undefined;
 
-  constructor(onHead: OnResponseHead, onBody: (chunk: Buffer) => void, onComplete: () => void) {
+  constructor(
+    onBegin: () => void,
+    onHead: OnResponseHead,
+    onBody: (chunk: Buffer) => void,
+    onComplete: () => void,
+  ) {
     if (typeof native === 'string') throw new Error(`node's HTTP parser is not usable: ${native}`);
     const p = new native();
     p.initialize(native.RESPONSE, RESOURCE, 0, native.kLenientNone);
+    p[native.kOnMessageBegin] = onBegin;
     p[native.kOnHeaders] = (headers: string[]): void => {
       this.#partial = this.#partial === undefined ? headers : this.#partial.concat(headers);
     };

@@ -152,6 +152,8 @@ class OriginConnection {
   /** The request body went out whole (a response before that closes the connection). */
   #bodySent = false;
   #unsolicited = false;
+  /** The response ended inside the current read: the connection returns to the pool after it. */
+  #releasable = false;
   #error: Error | undefined;
   #destroyed = false;
   readonly #resume = (): void => {
@@ -172,6 +174,11 @@ class OriginConnection {
     socket.setTimeout(o.keepAliveTimeoutMs);
     this.#socket = socket;
     this.#parser = new ResponseParser(
+      () => {
+        // A response starting while no request waits (even a partial one, behind the previous
+        // response in the same read): the connection is out of step and never serves again.
+        if (this.#call === undefined) this.#unsolicited = true;
+      },
       (status, headers, keepAlive, upgrade) => this.#onHead(status, headers, keepAlive, upgrade),
       (chunk) => this.#onBody(chunk),
       () => this.#onComplete(),
@@ -255,15 +262,18 @@ class OriginConnection {
     }
     const err = this.#parser.execute(chunk);
     if (err !== undefined) this.#fail(err);
-    else if (this.#unsolicited) this.destroy();
+    else if (this.#unsolicited) this.#fail(new Error('the origin sent a response nobody asked for'));
+    else if (this.#releasable) {
+      // Released only once the whole read is parsed: no stray byte followed the response.
+      this.#releasable = false;
+      this.#socket.resume();
+      this.#pool.release(this);
+    }
   }
 
   #onHead(status: number, headers: string[], keepAlive: boolean, upgrade: boolean): number {
     const call = this.#call;
-    if (call === undefined || this.#answered) {
-      this.#unsolicited = true;
-      return 1;
-    }
+    if (call === undefined || this.#answered) return 1;
     if (upgrade || status === 101) {
       this.#fail(new Error(`the origin answered ${status} (switching protocols) to a request without Upgrade`));
       return 1;
@@ -291,10 +301,8 @@ class OriginConnection {
     const call = this.#call;
     if (call === undefined || !this.#answered) return;
     this.#call = undefined;
-    if (this.#keepAlive && this.#bodySent && !this.#destroyed) {
-      this.#socket.resume();
-      this.#pool.release(this);
-    } else this.destroy();
+    if (this.#keepAlive && this.#bodySent && !this.#destroyed) this.#releasable = true;
+    else this.destroy();
     call.onComplete();
   }
 

@@ -3,11 +3,7 @@ import { once } from 'node:events';
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import { after, test } from 'node:test';
-import {
-  type OriginHttpCall,
-  OriginHttpPool,
-  requestHeadOf,
-} from '../src/connector/origin-http/origin-http-pool.js';
+import { type OriginHttpCall, OriginHttpPool, requestHeadOf } from '../src/connector/origin-http/origin-http-pool.js';
 import type { BodySource, OriginRequest } from '../src/connector/origin-request.js';
 
 // The connector's plain-http client (node's llhttp parser on keep-alive sockets), against raw-socket
@@ -215,5 +211,8 @@ test('origin-http-pool-leaves-requests-it-cannot-frame-to-nodes-client', () => {
     ['a streamed body without a length', { body: { pipeTo: () => {} } }],
   ];
   for (const [what, r] of refused) assert.equal(requestHeadOf({ ...base, ...r }, 'h'), undefined, what);
-  assert.equal(requestHeadOf({ ...base, body: Buffer.from('xy') }, 'h')?.text, 'GET / HTTP/1.1\r\nhost: h\r\nconnection: keep-alive\r\ncontent-length: 2\r\n\r\n');
+  assert.equal(
+    requestHeadOf({ ...base, body: Buffer.from('xy') }, 'h')?.text,
+    'GET / HTTP/1.1\r\nhost: h\r\nconnection: keep-alive\r\ncontent-length: 2\r\n\r\n',
+  );
 });

@@ -90,7 +90,7 @@ export class OriginPool {
               maxIdle: Math.max(1, o.keepAliveConnections),
               tcpKeepAliveMs: o.tcpKeepAliveMs,
             })
-        : undefined;
+          : undefined;
       const agent = new HttpAgent(common);
       const base = agent.createConnection.bind(agent) as ConnectFn;
       agent.createConnection = (options, cb) => armTimeouts(base(options, cb) as Socket, connectMs, tlsMs, false);

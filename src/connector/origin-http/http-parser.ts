@@ -37,7 +37,15 @@ function load(): NativeParserClass | string {
   const P: unknown = common.HTTPParser;
   if (typeof P !== 'function') return `_http_common.HTTPParser is ${typeof P}`;
   const statics = P as unknown as Record<string, unknown>;
-  for (const k of ['RESPONSE', 'kOnMessageBegin', 'kOnHeaders', 'kOnHeadersComplete', 'kOnBody', 'kOnMessageComplete', 'kLenientNone'])
+  for (const k of [
+    'RESPONSE',
+    'kOnMessageBegin',
+    'kOnHeaders',
+    'kOnHeadersComplete',
+    'kOnBody',
+    'kOnMessageComplete',
+    'kLenientNone',
+  ])
     if (typeof statics[k] !== 'number') return `HTTPParser.${k} is not a number`;
   const proto = (P as { prototype: Record<string, unknown> }).prototype;
   for (const m of ['initialize', 'execute', 'finish', 'close'])
@@ -61,12 +69,7 @@ export class ResponseParser {
   /** Headers of a head longer than one read arrive in pieces before the head completes. */
   #partial: string[] | undefined;
 
-  constructor(
-    onBegin: () => void,
-    onHead: OnResponseHead,
-    onBody: (chunk: Buffer) => void,
-    onComplete: () => void,
-  ) {
+  constructor(onBegin: () => void, onHead: OnResponseHead, onBody: (chunk: Buffer) => void, onComplete: () => void) {
     if (typeof native === 'string') throw new Error(`node's HTTP parser is not usable: ${native}`);
     const p = new native();
     p.initialize(native.RESPONSE, RESOURCE, 0, native.kLenientNone);

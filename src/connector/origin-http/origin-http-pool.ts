@@ -53,7 +53,8 @@ export function requestHeadOf(r: OriginRequest, defaultHost: string): OriginHttp
     if (!TOKEN.test(name) || BAD_VALUE.test(value)) return undefined;
     const n = name.length;
     // Only names as long as one this client looks at are lower-cased.
-    const lower = n === 2 || n === 4 || n === 6 || n === 7 || n === 10 || n === 14 || n === 17 ? name.toLowerCase() : '';
+    const lower =
+      n === 2 || n === 4 || n === 6 || n === 7 || n === 10 || n === 14 || n === 17 ? name.toLowerCase() : '';
     if (lower === 'host') {
       if (host !== undefined) return undefined;
       host = value;

@@ -7,26 +7,16 @@ import {
   type RequestOptions,
 } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { createRequire } from 'node:module';
 import { connect as netConnect, type Socket } from 'node:net';
-import { PassThrough } from 'node:stream';
 import { rootCertificates, type ConnectionOptions as TlsConnectionOptions, connect as tlsConnect } from 'node:tls';
-import type { Dispatcher, Pool as UndiciPool } from 'undici';
 import type { IngressRule } from './ingress/index.js';
-import { armTimeouts, type ConnectFn, hostForUrl, type OriginEndpoint, pathOrHost } from './origin-connect.js';
+import { armTimeouts, type ConnectFn, type OriginEndpoint, pathOrHost } from './origin-connect.js';
 import { isIdleConnectionFailure } from './origin-error.js';
+import { parserUnavailable } from './origin-http/http-parser.js';
+import { type OriginHttpCall, OriginHttpPool, requestHeadOf } from './origin-http/origin-http-pool.js';
 import type { OriginRequest, OriginResponseHandler, OriginUpgradeHandler } from './origin-request.js';
 
 export type { OriginEndpoint } from './origin-connect.js';
-
-// undici's Pool from its public entry (its files under lib/ are not an API and move between
-// releases). The entry also loads fetch, WebSocket, caches and mocks (about 8 MiB resident), so
-// it is loaded on the first plain-http origin, not at start: a connector without one pays nothing.
-let undiciPool: typeof UndiciPool | undefined;
-function newUndiciPool(...args: ConstructorParameters<typeof UndiciPool>): UndiciPool {
-  undiciPool ??= (createRequire(import.meta.url)('undici') as { Pool: typeof UndiciPool }).Pool;
-  return new undiciPool(...args);
-}
 
 /**
  * Keep-alive connections to one origin (cloudflared keeps one http.Transport per origin):
@@ -39,11 +29,11 @@ export class OriginPool {
   /** For upgrades, which never return to the pool: a fresh connection with the same timeouts and TLS. */
   readonly #connect: ConnectFn;
   /**
-   * Plain-http origins (TCP or unix socket): undici's pool for ordinary requests. It costs about
-   * half the CPU per request of node's http client (the connector's hot path); upgrades and https
-   * origins still go through `#agent`.
+   * Plain-http origins (TCP or unix socket): ordinary requests go out on keep-alive connections with
+   * node's own parser (origin-http/), the connector's hot path; upgrades, https origins, Expect and
+   * bodies of unknown length still go through node's client (`#agent`).
    */
-  readonly #fast: UndiciPool | undefined;
+  readonly #fast: OriginHttpPool | undefined;
   /** Sends a call (again): made once, so a request allocates no closure for its retry. */
   readonly #send = (call: PoolCall): void => this.#start(call);
 
@@ -89,26 +79,18 @@ export class OriginPool {
           true,
         );
     } else {
-      this.#fast = pooled
-        ? newUndiciPool(
-            endpoint.socketPath !== undefined
-              ? 'http://localhost'
-              : `http://${hostForUrl(endpoint.host)}:${endpoint.port}`,
-            {
-              ...(endpoint.socketPath !== undefined ? { socketPath: endpoint.socketPath } : {}),
-              connections: null,
-              pipelining: 1,
-              keepAliveTimeout: o.keepAliveTimeoutMs,
-              keepAliveMaxTimeout: Math.max(o.keepAliveTimeoutMs, 1_000),
-              headersTimeout: 0, // the edge owns the response timeout (504)
-              bodyTimeout: 0, // bodies may pause for as long as the visitor reads slowly
-              connect: {
-                timeout: connectMs,
-                ...(o.tcpKeepAliveMs > 0 ? { keepAlive: true, keepAliveInitialDelay: o.tcpKeepAliveMs } : {}),
-              },
-            },
-          )
-        : undefined;
+      this.#fast =
+        pooled && parserUnavailable === undefined
+          ? new OriginHttpPool({
+              host: endpoint.host,
+              port: endpoint.port,
+              socketPath: endpoint.socketPath,
+              connectTimeoutMs: connectMs,
+              keepAliveTimeoutMs: o.keepAliveTimeoutMs,
+              maxIdle: Math.max(1, o.keepAliveConnections),
+              tcpKeepAliveMs: o.tcpKeepAliveMs,
+            })
+          : undefined;
       const agent = new HttpAgent(common);
       const base = agent.createConnection.bind(agent) as ConnectFn;
       agent.createConnection = (options, cb) => armTimeouts(base(options, cb) as Socket, connectMs, tlsMs, false);
@@ -143,15 +125,12 @@ export class OriginPool {
   #start(call: PoolCall): void {
     const fast = this.#fast;
     const r = call.request;
-    if (!call.upgrade && fast !== undefined && fastEligible(r.headers, r.body === null || Buffer.isBuffer(r.body))) {
-      let body: Buffer | PassThrough | null = null;
-      if (Buffer.isBuffer(r.body)) body = r.body;
-      else if (r.body !== null) {
-        body = new PassThrough();
-        r.body.pipeTo(body);
+    if (!call.upgrade && fast !== undefined) {
+      const head = requestHeadOf(r, fast.defaultHost);
+      if (head !== undefined) {
+        fast.dispatch(call, head);
+        return;
       }
-      fast.dispatch({ path: r.path, method: r.method, headers: r.headers as string[], body }, call);
-      return;
     }
     const ep = this.endpoint;
     const options: RequestOptions & { servername?: string } = {
@@ -214,28 +193,13 @@ export class OriginPool {
     (this.#agent as unknown as { keepAlive: boolean }).keepAlive = false;
     for (const list of Object.values(this.#agent.freeSockets)) for (const s of list ?? []) s.destroy();
     // close() lets requests in flight finish, then closes the connections.
-    void this.#fast?.close().catch(() => {});
+    this.#fast?.retire();
   }
 
   destroy(): void {
     this.#agent.destroy();
-    void this.#fast?.destroy().catch(() => {});
+    this.#fast?.destroy();
   }
-}
-
-/**
- * undici refuses `Expect`, and frames a streamed body of unknown length by whatever it has
- * buffered (Content-Length when the body is already complete): such requests keep node's
- * client, so the origin sees the visitor's framing (chunked stays chunked).
- */
-function fastEligible(headers: readonly string[], bodyKnown: boolean): boolean {
-  let length = bodyKnown;
-  for (let i = 0; i < headers.length; i += 2) {
-    const name = headers[i] as string;
-    if (name.length === 6 && name.toLowerCase() === 'expect') return false;
-    if (name.length === 14 && name.toLowerCase() === 'content-length') length = true;
-  }
-  return length;
 }
 
 // node's request and response events go to shared module-level functions that find their call
@@ -245,8 +209,8 @@ interface Carrier {
   [kCall]?: PoolCall;
 }
 
-/** One request on its way through the pool: undici's handler, and the state node's events share. */
-class PoolCall implements Dispatcher.DispatchHandler {
+/** One request on its way through the pool: the fast client's handler, and the state node's events share. */
+class PoolCall implements OriginHttpCall {
   readonly request: OriginRequest;
   readonly handler: OriginResponseHandler;
   readonly upgrade: boolean;
@@ -292,19 +256,15 @@ class PoolCall implements Dispatcher.DispatchHandler {
     this.handler.onComplete();
   }
 
-  // ---- undici (plain-http origins) ----
+  // ---- the fast client (plain-http origins) ----
 
   onConnect(abort: (err?: Error) => void): void {
     this.handler.onConnect(abort);
   }
 
-  onHeaders(status: number, raw: Buffer[], resume: () => void): boolean {
-    if (status < 200) return true; // 1xx interim responses are the origin's and undici's business
+  onHeaders(status: number, headers: string[], resume: () => void): void {
     this.answered = true;
-    const h = new Array<string>(raw.length);
-    for (let i = 0; i < raw.length; i++) h[i] = (raw[i] as Buffer).toString('latin1');
-    this.handler.onHeaders(status, h, resume);
-    return true;
+    this.handler.onHeaders(status, headers, resume);
   }
 
   onData(chunk: Buffer): boolean {
@@ -315,13 +275,12 @@ class PoolCall implements Dispatcher.DispatchHandler {
     this.complete();
   }
 
-  onError(err: Error): void {
-    // undici does not say whether the connection was a pooled one: every reset before an answer counts.
-    this.fail(err, true);
+  onError(err: Error, reused: boolean): void {
+    this.fail(err, reused);
   }
 }
 
-// ---- node's client (https origins, upgrades, requests undici cannot frame as the visitor did) ----
+// ---- node's client (https origins, upgrades, requests the fast client leaves to it) ----
 
 function onRequestError(this: ClientRequest, err: Error): void {
   (this as Carrier)[kCall]?.fail(err, this.reusedSocket);

@@ -47,6 +47,11 @@ export class LinkWriter {
     this.#afterFlush = afterFlush;
   }
 
+  /** Frames of this loop turn wait for their flush (a request sent now joins their write). */
+  get flushPending(): boolean {
+    return this.#flushScheduled && !this.#stopped;
+  }
+
   /** Bytes waiting to leave: the socket's queue and this loop turn's batch. */
   get writableLength(): number {
     return this.#socket.writableLength + this.#fill;

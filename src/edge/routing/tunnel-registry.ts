@@ -3,6 +3,8 @@ import type { EdgeLink } from '../registration/edge-link.js';
 interface LiveTunnel {
   links: EdgeLink[];
   next: number;
+  /** The link picked last. */
+  last: EdgeLink | undefined;
 }
 
 /** Links of tunnels this edge holds none of: the other edges' (routing/peer-directory.ts). */
@@ -32,7 +34,7 @@ export class TunnelRegistry {
   add(link: EdgeLink): void {
     let t = this.#tunnels.get(link.tunnelId);
     if (t === undefined) {
-      t = { links: [], next: 0 };
+      t = { links: [], next: 0, last: undefined };
       this.#tunnels.set(link.tunnelId, t);
     }
     t.links.push(link);
@@ -45,6 +47,7 @@ export class TunnelRegistry {
     const i = t.links.indexOf(link);
     if (i < 0) return;
     t.links.splice(i, 1);
+    if (t.last === link) t.last = undefined;
     if (t.links.length === 0) this.#tunnels.delete(link.tunnelId);
     this.#events.unregistered?.(link);
   }
@@ -62,10 +65,16 @@ export class TunnelRegistry {
    * One of this edge's own links of the tunnel, or undefined when none is usable. A stalled
    * link is picked only when every live link is stalled: a wait on one that may wake up serves a
    * visitor better than a refusal (a load balancer's "fail open").
+   *
+   * Within one event-loop turn, requests stay on the link picked last while its frames wait for
+   * their flush: they leave in one TLS write instead of one per link, and the rotation goes on at
+   * the next turn (so links still share the load over time).
    */
   pickLocal(tunnelId: string): EdgeLink | undefined {
     const t = this.#tunnels.get(tunnelId);
     if (t === undefined) return undefined;
+    const last = t.last;
+    if (last !== undefined && !last.draining && last.stalled !== true && last.conn.joinable) return last;
     const links = t.links;
     const n = links.length;
     let stalled: number | undefined;
@@ -78,10 +87,12 @@ export class TunnelRegistry {
         continue;
       }
       t.next = idx + 1;
+      t.last = link;
       return link;
     }
     if (stalled === undefined) return undefined;
     t.next = stalled + 1;
+    t.last = undefined;
     return links[stalled];
   }
 

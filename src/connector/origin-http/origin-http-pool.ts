@@ -1,0 +1,340 @@
+import { connect as netConnect, type Socket } from 'node:net';
+import { Writable } from 'node:stream';
+import { armTimeouts } from '../origin-connect.js';
+import type { OriginRequest } from '../origin-request.js';
+import { ResponseParser } from './http-parser.js';
+
+/** What hears one request's outcome on an `OriginHttpPool` (origin-pool.ts's PoolCall). */
+export interface OriginHttpCall {
+  readonly request: OriginRequest;
+  /** `abort` cancels the request (its connection is closed, not reused). */
+  onConnect(abort: (err?: Error) => void): void;
+  /** The final (non-1xx) response head; `resume` restarts a body paused by `onData` returning false. */
+  onHeaders(status: number, headers: string[], resume: () => void): void;
+  onData(chunk: Buffer): boolean;
+  onComplete(): void;
+  /** `reused`: the request went out on a pooled connection (an idle-connection failure may be retried). */
+  onError(err: Error, reused: boolean): void;
+}
+
+export interface OriginHttpPoolOptions {
+  host: string;
+  port: number;
+  socketPath: string | undefined;
+  connectTimeoutMs: number;
+  /** Idle connections close after this long. */
+  keepAliveTimeoutMs: number;
+  /** Idle connections kept at most (cloudflared's keepAliveConnections). */
+  maxIdle: number;
+  tcpKeepAliveMs: number;
+}
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+const BAD_PATH = /[^\u0021-\u00ff]/;
+const DIGITS = /^\d{1,15}$/;
+/** Headers this client frames itself, or that need node's client (Expect: 100-continue). */
+const SELF_FRAMED = new Set(['transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'expect', 'te']);
+
+/**
+ * The request head this client would send (host first, as undici did), or undefined when the request
+ * needs node's client (Expect, hop-by-hop framing headers, a streamed body without one Content-Length)
+ * or cannot be sent at all (an invalid name, value, method or path: node's client refuses those).
+ */
+export function requestHeadOf(r: OriginRequest, defaultHost: string): OriginHttpHead | undefined {
+  if (!TOKEN.test(r.method) || BAD_PATH.test(r.path)) return undefined;
+  let head = '';
+  let host: string | undefined;
+  let length: string | undefined;
+  const h = r.headers;
+  for (let i = 0; i < h.length; i += 2) {
+    const name = h[i] as string;
+    const value = h[i + 1] as string;
+    if (!TOKEN.test(name) || BAD_VALUE.test(value)) return undefined;
+    const n = name.length;
+    // Only names as long as one this client looks at are lower-cased.
+    const lower =
+      n === 2 || n === 4 || n === 6 || n === 7 || n === 10 || n === 14 || n === 17 ? name.toLowerCase() : '';
+    if (lower === 'host') {
+      if (host !== undefined) return undefined;
+      host = value;
+      continue;
+    }
+    if (lower === 'content-length') {
+      if (length !== undefined || !DIGITS.test(value)) return undefined;
+      length = value;
+      continue;
+    }
+    if (SELF_FRAMED.has(lower)) return undefined;
+    head += `${name}: ${value}\r\n`;
+  }
+  if (Buffer.isBuffer(r.body)) length = String(r.body.length);
+  else if (r.body !== null && length === undefined) return undefined;
+  let out = `${r.method} ${r.path} HTTP/1.1\r\nhost: ${host ?? defaultHost}\r\nconnection: keep-alive\r\n${head}`;
+  if (length !== undefined) out += `content-length: ${length}\r\n`;
+  return { text: `${out}\r\n`, length: length === undefined ? 0 : Number(length) };
+}
+
+/** A request head ready to write, and its body's length. */
+export interface OriginHttpHead {
+  readonly text: string;
+  readonly length: number;
+}
+
+/**
+ * Keep-alive HTTP/1.1 connections to one plain-http origin (TCP or unix socket): the request head is
+ * written as one string, the response parsed by node's own llhttp binding (http-parser.ts), body
+ * bytes handed on as they arrive with backpressure. No pipelining: one request per connection at a time.
+ */
+export class OriginHttpPool {
+  readonly options: OriginHttpPoolOptions;
+  readonly defaultHost: string;
+  readonly #idle: OriginConnection[] = [];
+  readonly #all = new Set<OriginConnection>();
+  #retired = false;
+
+  constructor(options: OriginHttpPoolOptions) {
+    this.options = options;
+    const host = options.host.includes(':') && !options.host.startsWith('[') ? `[${options.host}]` : options.host;
+    this.defaultHost = options.socketPath !== undefined ? 'localhost' : `${host}:${options.port}`;
+  }
+
+  /** Sends `head` (from `requestHeadOf`) and the call's body on an idle connection, or a new one. */
+  dispatch(call: OriginHttpCall, head: OriginHttpHead): void {
+    let c = this.#idle.pop();
+    const reused = c !== undefined;
+    if (c === undefined) {
+      c = new OriginConnection(this);
+      this.#all.add(c);
+    }
+    c.run(call, head, reused);
+  }
+
+  /** @internal a connection finished a response and may serve another. */
+  release(c: OriginConnection): void {
+    if (this.#retired || this.#idle.length >= this.options.maxIdle) c.destroy();
+    else this.#idle.push(c);
+  }
+
+  /** @internal */
+  forget(c: OriginConnection): void {
+    this.#all.delete(c);
+    const i = this.#idle.indexOf(c);
+    if (i >= 0) this.#idle.splice(i, 1);
+  }
+
+  /** Idle connections close now; busy ones close when their response ends. */
+  retire(): void {
+    this.#retired = true;
+    for (const c of this.#idle.splice(0)) c.destroy();
+  }
+
+  destroy(): void {
+    this.#retired = true;
+    for (const c of [...this.#all]) c.destroy();
+  }
+}
+
+function closedError(message: string): Error {
+  return Object.assign(new Error(message), { code: 'ECONNRESET' });
+}
+
+/** One origin connection and its parser, reused across requests. */
+class OriginConnection {
+  readonly #pool: OriginHttpPool;
+  readonly #socket: Socket;
+  readonly #parser: ResponseParser;
+  #call: OriginHttpCall | undefined;
+  #reused = false;
+  #headOnly = false;
+  #answered = false;
+  #interim = false;
+  #keepAlive = false;
+  /** The request body went out whole (a response before that closes the connection). */
+  #bodySent = false;
+  #unsolicited = false;
+  /** The response ended inside the current read: the connection returns to the pool after it. */
+  #releasable = false;
+  #error: Error | undefined;
+  #destroyed = false;
+  readonly #resume = (): void => {
+    this.#socket.resume();
+  };
+
+  constructor(pool: OriginHttpPool) {
+    this.#pool = pool;
+    const o = pool.options;
+    const socket = armTimeouts(
+      netConnect(o.socketPath !== undefined ? { path: o.socketPath } : { host: o.host, port: o.port }),
+      o.connectTimeoutMs,
+      0,
+      false,
+    );
+    socket.setNoDelay(true);
+    if (o.tcpKeepAliveMs > 0) socket.setKeepAlive(true, o.tcpKeepAliveMs);
+    socket.setTimeout(o.keepAliveTimeoutMs);
+    this.#socket = socket;
+    this.#parser = new ResponseParser(
+      () => {
+        // A response starting while no request waits (even a partial one, behind the previous
+        // response in the same read): the connection is out of step and never serves again.
+        if (this.#call === undefined) this.#unsolicited = true;
+      },
+      (status, headers, keepAlive, upgrade) => this.#onHead(status, headers, keepAlive, upgrade),
+      (chunk) => this.#onBody(chunk),
+      () => this.#onComplete(),
+    );
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('timeout', () => {
+      if (this.#call === undefined) this.destroy();
+    });
+    socket.on('error', (err: Error) => {
+      this.#error ??= err;
+    });
+    socket.on('end', () => {
+      const err = this.#parser.finish();
+      if (err !== undefined) this.#error ??= err;
+      socket.destroy();
+    });
+    socket.on('close', () => this.#onClose());
+  }
+
+  run(call: OriginHttpCall, head: OriginHttpHead, reused: boolean): void {
+    this.#call = call;
+    this.#reused = reused;
+    this.#answered = false;
+    this.#interim = false;
+    this.#headOnly = call.request.method === 'HEAD';
+    call.onConnect((err) => {
+      if (this.#call !== call) return;
+      this.#fail(err ?? Object.assign(new Error('the request was aborted'), { code: 'UND_ERR_ABORTED' }));
+    });
+    if (this.#call !== call) return; // aborted at once
+    const socket = this.#socket;
+    const body = call.request.body;
+    if (body === null) {
+      this.#bodySent = true;
+      socket.write(head.text, 'latin1');
+    } else if (Buffer.isBuffer(body)) {
+      this.#bodySent = true;
+      socket.cork();
+      socket.write(head.text, 'latin1');
+      socket.write(body);
+      socket.uncork();
+    } else {
+      this.#bodySent = false;
+      socket.write(head.text, 'latin1');
+      body.pipeTo(this.#bodySink(call, head.length));
+    }
+  }
+
+  /** The streamed request body: exactly `length` bytes reach the origin, or the connection is closed. */
+  #bodySink(call: OriginHttpCall, length: number): Writable {
+    let left = length;
+    const socket = this.#socket;
+    return new Writable({
+      write: (chunk: Buffer, _enc, cb) => {
+        if (this.#call !== call) {
+          cb();
+          return;
+        }
+        if (chunk.length > left) {
+          this.#fail(new Error('the request body is longer than its Content-Length'));
+          cb();
+          return;
+        }
+        left -= chunk.length;
+        if (socket.write(chunk)) cb();
+        else socket.once('drain', () => cb());
+      },
+      final: (cb) => {
+        if (this.#call === call && left > 0) this.#fail(new Error('the request body ended before its Content-Length'));
+        else if (this.#call === call) this.#bodySent = true;
+        cb();
+      },
+    });
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.#call === undefined) {
+      // Bytes nobody asked for: the connection is out of step.
+      this.destroy();
+      return;
+    }
+    const err = this.#parser.execute(chunk);
+    if (err !== undefined) this.#fail(err);
+    else if (this.#unsolicited) this.#fail(new Error('the origin sent a response nobody asked for'));
+    else if (this.#releasable) {
+      // Released only once the whole read is parsed: no stray byte followed the response.
+      this.#releasable = false;
+      this.#socket.resume();
+      this.#pool.release(this);
+    }
+  }
+
+  #onHead(status: number, headers: string[], keepAlive: boolean, upgrade: boolean): number {
+    const call = this.#call;
+    if (call === undefined || this.#answered) return 1;
+    if (upgrade || status === 101) {
+      this.#fail(new Error(`the origin answered ${status} (switching protocols) to a request without Upgrade`));
+      return 1;
+    }
+    if (status < 200) {
+      this.#interim = true; // 1xx: the origin's business; the final response follows
+      return 0;
+    }
+    this.#answered = true;
+    this.#keepAlive = keepAlive;
+    call.onHeaders(status, headers, this.#resume);
+    return this.#headOnly ? 1 : 0;
+  }
+
+  #onBody(chunk: Buffer): void {
+    const call = this.#call;
+    if (call !== undefined && !call.onData(chunk)) this.#socket.pause();
+  }
+
+  #onComplete(): void {
+    if (this.#interim) {
+      this.#interim = false;
+      return;
+    }
+    const call = this.#call;
+    if (call === undefined || !this.#answered) return;
+    this.#call = undefined;
+    if (this.#keepAlive && this.#bodySent && !this.#destroyed) this.#releasable = true;
+    else this.destroy();
+    call.onComplete();
+  }
+
+  #fail(err: Error): void {
+    const call = this.#call;
+    this.#call = undefined;
+    this.destroy();
+    call?.onError(err, this.#reused);
+  }
+
+  #onClose(): void {
+    this.#destroyed = true;
+    this.#pool.forget(this);
+    const call = this.#call;
+    if (call === undefined) return;
+    this.#call = undefined;
+    const err =
+      this.#error !== undefined && (this.#error as NodeJS.ErrnoException).code !== undefined && !this.#answered
+        ? this.#error
+        : closedError(
+            this.#answered
+              ? 'the origin closed the connection mid-response'
+              : 'the origin closed the connection before answering',
+          );
+    call.onError(err, this.#reused);
+  }
+
+  destroy(): void {
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    this.#pool.forget(this);
+    this.#socket.destroy();
+  }
+}

@@ -1,0 +1,218 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
+import type { Writable } from 'node:stream';
+import { after, test } from 'node:test';
+import { type OriginHttpCall, OriginHttpPool, requestHeadOf } from '../src/connector/origin-http/origin-http-pool.js';
+import type { BodySource, OriginRequest } from '../src/connector/origin-request.js';
+
+// The connector's plain-http client (node's llhttp parser on keep-alive sockets), against raw-socket
+// origins that answer exactly the bytes a test gives them.
+
+const servers: Server[] = [];
+after(() => {
+  for (const s of servers) s.close();
+});
+
+/** An origin that hands every request's raw bytes to `answer`, which writes to the socket. */
+async function rawOrigin(
+  answer: (socket: Socket, request: string, n: number, onSocket: number) => void,
+): Promise<{ port: number; connections: Socket[]; received: string[] }> {
+  const connections: Socket[] = [];
+  const received: string[] = [];
+  const server = createServer((socket) => {
+    connections.push(socket);
+    let buf = '';
+    let onSocket = 0;
+    socket.on('data', (d: Buffer) => {
+      buf += d.toString('latin1');
+      for (;;) {
+        const end = buf.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const head = buf.slice(0, end + 4);
+        const length = Number(/content-length: (\d+)/i.exec(head)?.[1] ?? 0);
+        if (buf.length < end + 4 + length) return;
+        const request = buf.slice(0, end + 4 + length);
+        buf = buf.slice(end + 4 + length);
+        received.push(request);
+        answer(socket, request, received.length, ++onSocket);
+      }
+    });
+    socket.on('error', () => {});
+  });
+  servers.push(server);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { port: (server.address() as AddressInfo).port, connections, received };
+}
+
+function pool(port: number, maxIdle = 8): OriginHttpPool {
+  return new OriginHttpPool({
+    host: '127.0.0.1',
+    port,
+    socketPath: undefined,
+    connectTimeoutMs: 5_000,
+    keepAliveTimeoutMs: 30_000,
+    maxIdle,
+    tcpKeepAliveMs: 0,
+  });
+}
+
+interface Outcome {
+  status?: number;
+  headers?: string[];
+  body: string;
+  error?: Error;
+  reused?: boolean;
+}
+
+/** Sends one request and resolves with what its handler heard. */
+function send(p: OriginHttpPool, request: Partial<OriginRequest>): Promise<Outcome> {
+  const r: OriginRequest = {
+    method: 'GET',
+    path: '/',
+    headers: ['Host', 'app.example'],
+    body: null,
+    servername: undefined,
+    ...request,
+  };
+  const head = requestHeadOf(r, p.defaultHost);
+  assert.ok(head !== undefined, 'the request is one the fast client sends');
+  return new Promise((resolve) => {
+    const out: Outcome = { body: '' };
+    const call: OriginHttpCall = {
+      request: r,
+      onConnect: () => {},
+      onHeaders: (status, headers) => {
+        out.status = status;
+        out.headers = headers;
+      },
+      onData: (chunk) => {
+        out.body += chunk.toString();
+        return true;
+      },
+      onComplete: () => resolve(out),
+      onError: (err, reused) => {
+        out.error = err;
+        out.reused = reused;
+        resolve(out);
+      },
+    };
+    p.dispatch(call, head);
+  });
+}
+
+test('origin-http-pool-keeps-one-connection-alive-across-requests', async () => {
+  const o = await rawOrigin((s) => s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'));
+  const p = pool(o.port);
+  for (let i = 0; i < 3; i++) assert.equal((await send(p, {})).body, 'ok');
+  assert.equal(o.connections.length, 1);
+  assert.match(o.received[0] as string, /^GET \/ HTTP\/1\.1\r\nhost: app\.example\r\nconnection: keep-alive\r\n\r\n$/);
+  p.destroy();
+});
+
+test('origin-http-pool-bytes-after-a-response-never-answer-the-next-request', async () => {
+  // A desynchronised origin (or one smuggled into): the start of a second response rides behind the
+  // first, and its rest would arrive as the answer to the next request on the same connection.
+  const o = await rawOrigin((s, _r, _n, onSocket) =>
+    s.write(
+      onSocket === 1
+        ? 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\nContent-Le'
+        : 'ngth: 4\r\n\r\nevil',
+    ),
+  );
+  const p = pool(o.port);
+  assert.equal((await send(p, {})).body, 'ok');
+  const second = await send(p, {});
+  assert.equal(o.connections.length, 2, 'the out-of-step connection was closed, the next request went on a new one');
+  assert.equal(second.body, 'ok', 'the stray response was not taken for the next one');
+  p.destroy();
+});
+
+test('origin-http-pool-a-malformed-response-fails-and-its-connection-is-dropped', async () => {
+  const o = await rawOrigin((s, _r, n) =>
+    s.write(
+      n === 1
+        ? 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok'
+        : 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok',
+    ),
+  );
+  const p = pool(o.port);
+  const bad = await send(p, {});
+  assert.equal(bad.status, undefined);
+  assert.match(String((bad.error as Error & { code?: string }).code), /^HPE_/);
+  assert.equal((await send(p, {})).body, 'ok');
+  assert.equal(o.connections.length, 2);
+  p.destroy();
+});
+
+test('origin-http-pool-a-streamed-body-never-goes-past-its-content-length', async () => {
+  const o = await rawOrigin((s) => s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'));
+  const p = pool(o.port);
+  const body: BodySource = {
+    pipeTo(sink: Writable) {
+      sink.write(Buffer.from('abc'));
+      sink.write(Buffer.from('SMUGGLED'));
+      sink.end();
+    },
+  };
+  const r = await send(p, { method: 'POST', headers: ['Host', 'a', 'Content-Length', '3'], body });
+  assert.ok(r.error !== undefined || r.body === 'ok');
+  const after = await send(p, {});
+  assert.equal(after.body, 'ok');
+  for (const req of o.received) assert.doesNotMatch(req, /SMUGGLED/);
+  assert.ok(!o.received.some((q) => q.startsWith('SMUGGLED')), 'no bytes past the length reached the origin');
+  p.destroy();
+});
+
+test('origin-http-pool-head-interim-and-read-until-close-responses', async () => {
+  const o = await rawOrigin((s, r) => {
+    if (r.startsWith('HEAD')) s.write('HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n');
+    else if (/x-close/i.test(r)) s.end('HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil close');
+    else s.write('HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nlate');
+  });
+  const p = pool(o.port);
+  const head = await send(p, { method: 'HEAD' });
+  assert.equal(head.status, 200);
+  assert.equal(head.body, '');
+  const interim = await send(p, {});
+  assert.equal(interim.status, 200);
+  assert.equal(interim.body, 'late');
+  const close = await send(p, { headers: ['Host', 'a', 'X-Close', '1'] });
+  assert.equal(close.body, 'until close');
+  p.destroy();
+});
+
+test('origin-http-pool-an-idle-connection-the-origin-closed-is-reported-as-reused', async () => {
+  const o = await rawOrigin((s, _r, n) => {
+    if (n === 2) s.destroy();
+    else s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+  });
+  const p = pool(o.port);
+  assert.equal((await send(p, {})).body, 'ok');
+  const failed = await send(p, {});
+  assert.equal(failed.reused, true, 'the pool says the connection was a pooled one (the caller may retry)');
+  assert.equal((failed.error as Error & { code?: string }).code, 'ECONNRESET');
+  p.destroy();
+});
+
+test('origin-http-pool-leaves-requests-it-cannot-frame-to-nodes-client', () => {
+  const base: OriginRequest = { method: 'GET', path: '/', headers: [], body: null, servername: undefined };
+  const refused: [string, Partial<OriginRequest>][] = [
+    ['CR LF in a value', { headers: ['X-A', 'a\r\nX-Injected: 1'] }],
+    ['a space in a name', { headers: ['X A', 'b'] }],
+    ['a space in the path', { path: '/a b' }],
+    ['a bad method', { method: 'GE T' }],
+    ['Expect', { headers: ['Expect', '100-continue'] }],
+    ['Transfer-Encoding', { headers: ['Transfer-Encoding', 'chunked'] }],
+    ['Connection', { headers: ['Connection', 'close'] }],
+    ['two Host headers', { headers: ['Host', 'a', 'host', 'b'] }],
+    ['two Content-Lengths', { headers: ['Content-Length', '1', 'Content-Length', '1'] }],
+    ['a streamed body without a length', { body: { pipeTo: () => {} } }],
+  ];
+  for (const [what, r] of refused) assert.equal(requestHeadOf({ ...base, ...r }, 'h'), undefined, what);
+  assert.equal(
+    requestHeadOf({ ...base, body: Buffer.from('xy') }, 'h')?.text,
+    'GET / HTTP/1.1\r\nhost: h\r\nconnection: keep-alive\r\ncontent-length: 2\r\n\r\n',
+  );
+});

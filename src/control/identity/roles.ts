@@ -1,24 +1,14 @@
-/** What a request needs. Roles grant scopes in one account; token policies can only narrow them. */
-export type Scope =
-  | 'account:read'
-  | 'account:write'
-  | 'members:read'
-  | 'members:write'
-  | 'zone:read'
-  | 'zone:write'
-  | 'dns:read'
-  | 'dns:write'
-  | 'tunnel:read'
-  | 'tunnel:write'
-  | 'audit:read'
-  | 'access:read'
-  | 'access:write'
-  | 'access_tokens:read'
-  | 'access_tokens:write'
-  | 'access_org:read'
-  | 'access_org:write';
+/** Access's scopes: the Access Editor role holds these and no others of its own. */
+const ACCESS_SCOPES = [
+  'access:read',
+  'access:write',
+  'access_tokens:read',
+  'access_tokens:write',
+  'access_org:read',
+  'access_org:write',
+] as const;
 
-const ALL: readonly Scope[] = [
+const ALL = [
   'account:read',
   'account:write',
   'members:read',
@@ -30,13 +20,12 @@ const ALL: readonly Scope[] = [
   'tunnel:read',
   'tunnel:write',
   'audit:read',
-  'access:read',
-  'access:write',
-  'access_tokens:read',
-  'access_tokens:write',
-  'access_org:read',
-  'access_org:write',
-];
+  ...ACCESS_SCOPES,
+] as const;
+
+/** What a request needs. Roles grant scopes in one account; token policies can only narrow them. */
+export type Scope = (typeof ALL)[number];
+
 const READ: readonly Scope[] = ALL.filter((s) => s.endsWith(':read'));
 
 export interface Role {
@@ -93,12 +82,7 @@ export const ROLES: readonly Role[] = [
   role('8b47d2786a534c08a1e94ee8f9f599ef', 'Cloudflare Access Editor', 'Can edit Access applications and policies', [
     'account:read',
     'zone:read',
-    'access:read',
-    'access:write',
-    'access_tokens:read',
-    'access_tokens:write',
-    'access_org:read',
-    'access_org:write',
+    ...ACCESS_SCOPES,
   ]),
 ];
 

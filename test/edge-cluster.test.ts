@@ -22,8 +22,8 @@ import { startTestOrigin, type TestOrigin } from './support/test-origin.js';
 import { type Proc, startCli, tempDir } from './support/warren-processes.js';
 
 const MIB = 1024 * 1024;
-/** The issue asks for 256 MiB; 64 MiB keeps the run short on a shared 2-core machine and still spans many windows. */
-const BIG = 64 * MIB;
+/** The issue's 256 MiB streamed body, each way, through the forwarded hop. */
+const BIG = 256 * MIB;
 
 interface ConnectorView {
   id: string;
@@ -192,7 +192,7 @@ describe('several edges on one PostgreSQL', { skip: PG_SKIP }, () => {
     assert.match(outcome, /^reset /);
   });
 
-  test('a-64-mib-download-and-upload-stream-through-the-forwarded-hop', async () => {
+  test('a-256-mib-download-and-upload-stream-through-the-forwarded-hop', async () => {
     let got = 0;
     const down = await visit(c.httpPort, `/bytes/${BIG}`, { onData: (b) => (got += b.length) });
     assert.equal(down.status, 200);

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { Agent, type IncomingMessage, request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import tls from 'node:tls';
+import pg from 'pg';
 import WebSocket from 'ws';
 import { peerHead } from '../src/edge/registration/peer-relay.js';
 import { DEFAULT_INITIAL_WINDOW, MuxConnection } from '../src/protocol/index.js';
@@ -313,6 +314,40 @@ describe('several edges on one PostgreSQL', { skip: PG_SKIP }, () => {
     } finally {
       await tail.stop();
     }
+  });
+
+  test('a-route-changed-through-warren-control-is-honoured-by-all-three-edges-within-a-second-and-after-a-lost-listen', async () => {
+    const host = 'moved.example.com';
+    const status = async (e: EdgeProc): Promise<number> => (await visit(e.httpPort, '/echo', { host })).status;
+    const route = await cluster.api('PUT', `/zones/${ids.zoneId}/tunnels/${ids.tunnelId}/routes`, {
+      type: 'dns',
+      user_hostname: host,
+    });
+    assert.ok(route.success, JSON.stringify(route));
+    for (const e of [a, b, c]) {
+      await eventually(async () => (await status(e)) === 200, 1_000, `edge ${e.name} routes ${host} within 1 s`);
+    }
+    // Kill every LISTEN backend of this database (control's and the three edges'), then remove the
+    // record at once: its NOTIFY finds nobody listening, so only each edge's resync can bring it.
+    const admin = new pg.Client({ connectionString: cluster.databaseUrl });
+    await admin.connect();
+    try {
+      const killed = await admin.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+          WHERE datname = current_database() AND query LIKE 'LISTEN %' AND pid <> pg_backend_pid()`,
+      );
+      assert.ok(killed.rows.length >= 4, `one LISTEN connection per process (${killed.rows.length})`);
+    } finally {
+      await admin.end();
+    }
+    const records = await cluster.api<{ id: string }[]>('GET', `/zones/${ids.zoneId}/dns_records?name=${host}`);
+    const id = records.result[0]?.id;
+    assert.ok(id !== undefined, JSON.stringify(records));
+    assert.ok((await cluster.api('DELETE', `/zones/${ids.zoneId}/dns_records/${id}`)).success);
+    for (const e of [a, b, c]) {
+      await eventually(async () => (await status(e)) !== 200, 5_000, `edge ${e.name} forgets ${host} after its resync`);
+    }
+    assert.equal((await visit(c.httpPort, '/echo')).status, 200, 'the tunnel itself still answers');
   });
 
   test('sigkill-of-a-holding-edge-fails-no-request-that-arrived-at-b-or-c', async () => {

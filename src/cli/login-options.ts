@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { apiTokenFlag } from './secret-flag.js';
+import { apiTokenFlag, apiTokenOption } from './secret-flag.js';
 
 /** `warren login` flags; the work is in login-command.ts. */
 export function registerLoginCommand(program: Command): void {
@@ -9,12 +9,7 @@ export function registerLoginCommand(program: Command): void {
       'authorize this machine for a zone: writes ~/.warren/cert.pem (origin certificate, its key, and an API token)',
     )
     .addOption(new Option('--api <url>', 'the warren control API').default('http://127.0.0.1:8081').env('WARREN_API'))
-    .addOption(
-      new Option(
-        '--api-token <token>',
-        'headless login with this API token (needs --zone); "-" reads it from stdin (a value here shows in `ps`: prefer - or WARREN_API_TOKEN)',
-      ).env('WARREN_API_TOKEN'),
-    )
+    .addOption(apiTokenOption('headless login with this API token (needs --zone)'))
     .addOption(new Option('--zone <zone>', 'headless login: the zone name (or id) the certificate is for'))
     .addOption(new Option('--force', 'replace an existing cert.pem').default(false))
     .addOption(new Option('--no-browser', 'only print the URL to open'))
@@ -37,14 +32,7 @@ export function registerLoginCommand(program: Command): void {
       ) => {
         const apiToken = await apiTokenFlag(f.apiToken, cmd.getOptionValueSource('apiToken'));
         const { runLogin } = await import('./login-command.js');
-        await runLogin({
-          api: f.api,
-          apiToken,
-          zone: f.zone,
-          force: f.force,
-          path: f.origincert,
-          browser: f.browser,
-        });
+        await runLogin({ ...f, apiToken, zone: f.zone, path: f.origincert });
       },
     );
 }

@@ -1,3 +1,4 @@
+import { Option } from 'commander';
 import { WarrenError } from '../errors/index.js';
 
 /** A token is a few hundred bytes; anything longer on stdin is not one. */
@@ -53,6 +54,17 @@ export function apiTokenFlag(value: string | undefined, source: string | undefin
     stdin: process.stdin,
     warn: (line) => process.stderr.write(`${line}\n`),
   });
+}
+
+/**
+ * The `--api-token` option of a command (also `WARREN_API_TOKEN`): `what` says what the token is for
+ * there; the help adds how to keep it out of `ps`. Read its value with {@link apiTokenFlag}.
+ */
+export function apiTokenOption(what: string): Option {
+  return new Option(
+    '--api-token <token>',
+    `${what}; "-" reads it from stdin (a value here shows in \`ps\`: prefer - or WARREN_API_TOKEN)`,
+  ).env('WARREN_API_TOKEN');
 }
 
 /** The first line of stdin, trimmed; a prompt on stderr when stdin is a terminal. */

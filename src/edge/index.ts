@@ -71,13 +71,4 @@ export {
   type HostRouter,
   VisitorProxy,
 } from './visitor-proxy.js';
-export {
-  defaultZoneSettings,
-  MIN_TLS_VERSIONS,
-  type MinTlsVersion,
-  type SecurityHeader,
-  ZONE_SETTING_NAMES,
-  type ZoneEdgeSettings,
-  type ZoneSettingName,
-  ZoneSettingsTable,
-} from './zone-edge-settings.js';
+export * from './zone-edge-settings.js';

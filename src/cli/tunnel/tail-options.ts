@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { apiTokenFlag } from '../secret-flag.js';
+import { apiTokenFlag, apiTokenOption } from '../secret-flag.js';
 
 const EVENTS = ['http', 'tcp', 'ws'] as const;
 
@@ -48,12 +48,7 @@ export function registerTailCommand(program: Command): void {
       ),
     )
     .addOption(new Option('--api <url>', 'control API base URL instead of the one in cert.pem').env('WARREN_API'))
-    .addOption(
-      new Option(
-        '--api-token <token>',
-        'API token instead of the one in cert.pem; "-" reads it from stdin (prefer - or WARREN_API_TOKEN: a value here shows in `ps`)',
-      ).env('WARREN_API_TOKEN'),
-    )
+    .addOption(apiTokenOption('API token instead of the one in cert.pem'))
     .addOption(new Option('--account <id>', 'account of the tunnel (with --api-token, when it sees several)'))
     .addOption(
       new Option(

@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { apiTokenFlag } from '../secret-flag.js';
+import { apiTokenFlag, apiTokenOption } from '../secret-flag.js';
 import type { ZoneCommandOptions } from './zone-command.js';
 
 interface ZoneFlags {
@@ -18,12 +18,7 @@ function withApiOptions(cmd: Command): Command {
         'WARREN_API',
       ),
     )
-    .addOption(
-      new Option(
-        '--api-token <token>',
-        'an API token that may edit zones; "-" reads it from stdin (a value here shows in `ps`: prefer - or WARREN_API_TOKEN). Default: the token in cert.pem',
-      ).env('WARREN_API_TOKEN'),
-    )
+    .addOption(apiTokenOption('an API token that may edit zones (default: the token in cert.pem)'))
     .addOption(new Option('--account <id>', "the account (default: cert.pem's, or the token's only account)"))
     .addOption(new Option('--origincert <file>', 'cert.pem to use without --api-token').env('WARREN_ORIGIN_CERT'));
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
+import { type AddressInfo, createServer, type Server, Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import { after, test } from 'node:test';
 import { type OriginHttpCall, OriginHttpPool, requestHeadOf } from '../src/connector/origin-http/origin-http-pool.js';
@@ -162,6 +162,62 @@ test('origin-http-pool-a-streamed-body-never-goes-past-its-content-length', asyn
   assert.equal(after.body, 'ok');
   for (const req of o.received) assert.doesNotMatch(req, /SMUGGLED/);
   assert.ok(!o.received.some((q) => q.startsWith('SMUGGLED')), 'no bytes past the length reached the origin');
+  p.destroy();
+});
+
+test('origin-http-pool-a-corked-burst-of-body-pieces-leaves-in-one-socket-write', async () => {
+  // The link hands a streamed upload over in TLS-record-sized pieces within one loop turn, with the
+  // sink corked (mux-stream.ts): they reach the origin in one write, not one write (and one wake-up
+  // of the origin) per piece. The pool's socket writes are counted at net.Socket's own _write/_writev.
+  const o = await rawOrigin((s) => s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'));
+  const p = pool(o.port);
+  assert.equal((await send(p, {})).body, 'ok', 'the connection is open before the writes are counted');
+  const proto = Socket.prototype as unknown as {
+    _write: (this: Socket, ...a: unknown[]) => unknown;
+    _writev: (this: Socket, ...a: unknown[]) => unknown;
+  };
+  const { _write, _writev } = proto;
+  let writes = 0;
+  proto._write = function (this: Socket, ...a: unknown[]) {
+    if (this.remotePort === o.port) writes++;
+    return _write.apply(this, a);
+  };
+  proto._writev = function (this: Socket, ...a: unknown[]) {
+    if (this.remotePort === o.port) writes++;
+    return _writev.apply(this, a);
+  };
+  const pieces = 8;
+  const piece = Buffer.alloc(16 * 1024, 'u');
+  const body: BodySource = {
+    pipeTo(sink: Writable) {
+      sink.cork();
+      for (let i = 0; i < pieces; i++) sink.write(piece);
+      process.nextTick(() => {
+        sink.uncork();
+        sink.end();
+      });
+    },
+  };
+  let r: Outcome;
+  try {
+    r = await send(p, {
+      method: 'POST',
+      headers: ['Host', 'a', 'Content-Length', String(pieces * piece.length)],
+      body,
+    });
+  } finally {
+    proto._write = _write;
+    proto._writev = _writev;
+  }
+  assert.equal(r.body, 'ok');
+  assert.equal(
+    (o.received[1] as string).length - (o.received[1] as string).indexOf('\r\n\r\n') - 4,
+    pieces * piece.length,
+  );
+  assert.ok(
+    writes <= 2,
+    `the head and the ${pieces} pieces left in ${writes} socket writes (at most 2: head, then body)`,
+  );
   p.destroy();
 });
 

@@ -26,7 +26,7 @@ import { runHttps } from './https.js';
 import { type LoadResult, type LoadSpec, mergeLoads, runNodeLoad, runWrk } from './lib/load.js';
 import { LOOPBACK } from './lib/net.js';
 import { PAGE_HEADERS, PAGE_PATH } from './lib/page.js';
-import { run, spawnChild, stopAll, treeCpuSeconds, treeMemory } from './lib/proc.js';
+import { RssSampler, run, spawnChild, stopAll, treeCpuSeconds, treeMemory } from './lib/proc.js';
 import { nowUs, type ProfileSummary, summariseProfile } from './lib/profile.js';
 import { ratiosOf, renderMarkdown } from './lib/report.js';
 import type { BenchResults, Measured, ProfilePhase, RowResult } from './lib/results.js';
@@ -248,6 +248,7 @@ async function benchPeer(
     const withCpu = async (
       connections: number,
       request: Pick<LoadSpec, 'path' | 'headers'> = {},
+      sampler?: RssSampler,
     ): Promise<{ r: LoadResult; direct: LoadResult | undefined; cpu: Record<string, number> }> => {
       const spent: Record<string, number> = {};
       const parts: LoadResult[] = [];
@@ -256,7 +257,10 @@ async function benchPeer(
         if (base !== undefined)
           directParts.push(await load({ target: base, connections, durationS: sliceS, ...request }));
         const before = Object.fromEntries(Object.entries(roles).map(([k, pid]) => [k, treeCpuSeconds([pid])]));
-        parts.push(await load({ target: t, connections, durationS: sliceS, ...request }));
+        sampler?.resume();
+        parts.push(
+          await load({ target: t, connections, durationS: sliceS, ...request }).finally(() => sampler?.pause()),
+        );
         for (const [k, pid] of Object.entries(roles)) {
           spent[k] = (spent[k] ?? 0) + treeCpuSeconds([pid]) - (before[k] ?? 0);
         }
@@ -270,7 +274,14 @@ async function benchPeer(
     row.c1 = c1.value !== undefined ? { value: c1.value.r } : { error: c1.error ?? 'failed' };
     if (c1.value !== undefined) row.cpu.c1 = c1.value.cpu;
     if (c1.value?.direct !== undefined) baseline.c1 = c1.value.direct;
-    const c50 = await measure(`${peer.name} c=50`, () => withCpu(50));
+    // The peer's chosen roles (warren's edge and connector) have their RSS sampled during the c=50 slices.
+    const sampled = (running.sampleRssUnderLoad ?? []).filter((k) => running.roles[k] !== undefined);
+    const sampler =
+      sampled.length === 0
+        ? undefined
+        : new RssSampler(Object.fromEntries(sampled.map((k) => [k, running.roles[k] as number])), 250);
+    const c50 = await measure(`${peer.name} c=50`, () => withCpu(50, {}, sampler));
+    if (sampler !== undefined) row.rssUnderLoad = sampler.stop();
     row.c50 = c50.value !== undefined ? { value: c50.value.r } : { error: c50.error ?? 'failed' };
     if (c50.value !== undefined) row.cpu.c50 = c50.value.cpu;
     if (c50.value?.direct !== undefined) baseline.c50 = c50.value.direct;
@@ -599,6 +610,15 @@ async function main(): Promise<void> {
   results.machine.loadavg.end = loadavg()[0] ?? 0;
   const directRow = results.rows.find((r) => r.name === 'direct' && r.status === 'ok');
   for (const r of results.rows) if (r.status === 'ok') r.ratios = ratiosOf(r, directRow);
+  const warrenRow = results.rows.find((r) => r.name === 'warren' && r.status === 'ok');
+  if (warrenRow !== undefined) {
+    results.warrenMemory = {
+      serveRssAfterRow: warrenRow.rss.value?.byRole.edge,
+      connectorRssPlateauC50: warrenRow.rssUnderLoad?.connector?.plateau,
+      connectorRssMedianC50: warrenRow.rssUnderLoad?.connector?.medianLastHalf,
+      serveRssPlateauC50: warrenRow.rssUnderLoad?.edge?.plateau,
+    };
+  }
   let md =
     tcpLines.length === 0
       ? renderMarkdown(results)

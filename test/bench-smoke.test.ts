@@ -60,6 +60,17 @@ test('bench-smoke-measures-every-figure-for-direct-and-warren', { timeout: 90_00
       assert.ok((row.ws.value ?? 0) > 0, `${name} WebSocket round trips`);
       assert.ok((row.rss.value?.rss ?? 0) > 0, `${name} RSS`);
     }
+    // Issue 24's memory figures: serve after its row, and the connector sampled during the c=50 load.
+    const warrenRow = res.rows.find((r) => r.name === 'warren');
+    const connector = warrenRow?.rssUnderLoad?.connector;
+    assert.ok(connector !== undefined && connector.samples.length >= 3, 'connector RSS sampled during c=50');
+    assert.ok(connector.samples.every((s) => s > 0) && connector.plateau >= connector.medianLastHalf);
+    assert.equal(res.rows.find((r) => r.name === 'direct')?.rssUnderLoad, undefined, 'direct is measured as before');
+    assert.equal(res.warrenMemory?.connectorRssPlateauC50, connector.plateau);
+    assert.equal(res.warrenMemory?.serveRssAfterRow, warrenRow?.rss.value?.byRole.edge);
+    assert.ok((res.warrenMemory?.serveRssAfterRow ?? 0) > 0, 'serve RSS after the row');
+    assert.match(md, /`warren serve` after its row .*: \*\*\d+\.\d MiB\*\* \(must ≤ 200/);
+    assert.match(md, /`warren tunnel` plateau under the c=50 load .*: \*\*\d+\.\d MiB\*\* \(must ≤ 100/);
     const scale = res.scale?.value;
     assert.ok(scale !== undefined, `scale: ${res.scale?.error}`);
     assert.equal(scale.connections, scale.tunnels * 4);

@@ -223,3 +223,86 @@ export function treeCpuSeconds(roots: number[]): number {
   }
   return ticks / USER_HZ;
 }
+
+/** VmRSS of one process (no descendants), bytes; 0 once it has exited. */
+export function processRss(pid: number): number {
+  try {
+    return kb(readFileSync(`/proc/${pid}/status`, 'utf8'), 'VmRSS');
+  } catch {
+    return 0;
+  }
+}
+
+/** What an RSS sampler saw of one process: every sample (bytes) and the plateau read from them. */
+export interface RssSamples {
+  /** Interval between samples, ms. */
+  intervalMs: number;
+  samples: number[];
+  /** The plateau: the largest sample of the last half (the process has grown to its working set by then). */
+  plateau: number;
+  /** Median of the last half, for reference. */
+  medianLastHalf: number;
+}
+
+/** Reads the plateau of a series of RSS samples: max (and median) of its last half. */
+export function rssPlateau(samples: number[], intervalMs: number): RssSamples {
+  const last = samples.slice(Math.floor(samples.length / 2));
+  const sorted = [...last].sort((a, b) => a - b);
+  return {
+    intervalMs,
+    samples,
+    plateau: sorted.length === 0 ? 0 : (sorted[sorted.length - 1] as number),
+    medianLastHalf: sorted.length === 0 ? 0 : (sorted[Math.floor(sorted.length / 2)] as number),
+  };
+}
+
+/**
+ * Samples VmRSS of each process every `intervalMs` while running (call `pause`/`resume` around parts that
+ * should not count, e.g. another row's slice); `stop` returns the samples by role.
+ */
+export class RssSampler {
+  readonly #pids: Record<string, number>;
+  readonly #intervalMs: number;
+  readonly #samples = new Map<string, number[]>();
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(pids: Record<string, number>, intervalMs = 250) {
+    this.#pids = pids;
+    this.#intervalMs = intervalMs;
+    for (const role of Object.keys(pids)) this.#samples.set(role, []);
+  }
+
+  resume(): void {
+    if (this.#timer !== undefined) return;
+    this.#sample();
+    this.#timer = setInterval(() => this.#sample(), this.#intervalMs);
+  }
+
+  pause(): void {
+    if (this.#timer === undefined) return;
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.#sample();
+  }
+
+  /** Samples taken so far (all roles). */
+  count(): number {
+    let n = 0;
+    for (const s of this.#samples.values()) n += s.length;
+    return n;
+  }
+
+  stop(): Record<string, RssSamples> {
+    this.pause();
+    const out: Record<string, RssSamples> = {};
+    for (const [role, s] of this.#samples) out[role] = rssPlateau(s, this.#intervalMs);
+    return out;
+  }
+
+  #sample(): void {
+    for (const [role, pid] of Object.entries(this.#pids)) {
+      const rss = processRss(pid);
+      if (rss > 0) this.#samples.get(role)?.push(rss);
+    }
+  }
+}

@@ -351,6 +351,25 @@ function cpuTable(res: BenchResults): string[] {
   return lines;
 }
 
+/** Issue 24's two memory figures for warren, each against its targets. */
+export function memoryLines(res: BenchResults): string[] {
+  const m = res.warrenMemory;
+  if (m === undefined) return [];
+  const fig = (v: number | undefined, must: number, aim: number): string => {
+    if (v === undefined) return '–';
+    const x = v / MiB;
+    return `**${x.toFixed(1)} MiB** (must ≤ ${must}: ${x <= must ? 'yes' : '**no**'}; aim ≤ ${aim}: ${x <= aim ? 'yes' : 'no'})`;
+  };
+  const samples = res.rows.find((r) => r.name === 'warren')?.rssUnderLoad?.connector?.samples.length ?? 0;
+  return [
+    'warren memory (issue 24), VmRSS from /proc:',
+    '',
+    `- \`warren serve\` after its row (loads, transfers, WebSocket echo): ${fig(m.serveRssAfterRow, 200, 150)}`,
+    `- \`warren tunnel\` plateau under the c=50 load (largest of the last half of ${samples} samples taken every 250 ms during warren's c=50 slices; median of that half ${m.connectorRssMedianC50 === undefined ? '–' : mib(m.connectorRssMedianC50)}): ${fig(m.connectorRssPlateauC50, 100, 70)}`,
+    '',
+  ];
+}
+
 function pageTable(res: BenchResults): string[] {
   const rows = res.rows.filter((r) => r.status === 'ok' && r.page?.value !== undefined);
   if (rows.length === 0) return [];
@@ -405,7 +424,7 @@ export function renderMarkdown(res: BenchResults): string {
   if (errs.length > 0 || loadErrors.length > 0) {
     lines.push('¹ Errors:', '', ...[...errs, ...loadErrors].map((e) => `- ${e.split('\n')[0]}`), '');
   }
-  lines.push(...pageTable(res), ...cpuTable(res));
+  lines.push(...pageTable(res), ...cpuTable(res), ...memoryLines(res));
   if (res.rows.length > 0) {
     lines.push('Peers (² = skipped or failed, with the reason):', '');
     for (const r of res.rows) lines.push(`- **${r.name}** (${r.status}): ${r.note.split('\n')[0]}`);

@@ -5,6 +5,7 @@ import type { HttpsRow } from '../https.js';
 import type { ScaleResult } from '../scale.js';
 import type { TcpRow } from '../tcp.js';
 import type { LoadResult } from './load.js';
+import type { RssSamples } from './proc.js';
 import type { ProfileSummary } from './profile.js';
 
 export interface Measured<T> {
@@ -28,6 +29,11 @@ export interface RowResult {
   ws: Measured<number>;
   /** RSS of the hop's processes after the row's loads, bytes (peak too). */
   rss: Measured<{ rss: number; peak: number; byRole: Record<string, number> }>;
+  /**
+   * VmRSS sampled every 250 ms during the c=50 load (only the row's slices, not direct's), by role, for
+   * the roles a peer asks for (warren: edge and connector); plateau = the largest sample of the last half.
+   */
+  rssUnderLoad?: Record<string, RssSamples>;
   extra: Record<string, number>;
   /**
    * Direct's figures measured interleaved with this row's (slices alternating direct and the row), so
@@ -79,6 +85,16 @@ export interface BenchResults {
     slices: number;
   };
   rows: RowResult[];
+  /**
+   * Issue 24's two memory figures for warren, bytes: `warren serve` RSS after its row's loads, transfers and
+   * WebSocket echo; `warren tunnel` RSS plateau under the c=50 load (largest 250 ms sample of the last half).
+   */
+  warrenMemory?: {
+    serveRssAfterRow?: number;
+    connectorRssPlateauC50?: number;
+    connectorRssMedianC50?: number;
+    serveRssPlateauC50?: number;
+  };
   scale: Measured<ScaleResult> | undefined;
   /** The TCP row (bench/tcp.ts): `warren access tcp` beside `ssh -L` and direct, MB/s each way. */
   tcp?: Measured<TcpRow[]> | undefined;

@@ -21,6 +21,11 @@ export interface RunningPeer {
   extra: Record<string, number>;
   /** Pids by role, for profiles and per-process RSS. */
   roles: Record<string, number>;
+  /**
+   * Roles whose RSS is sampled every 250 ms during the c=50 load (its plateau is reported; warren's
+   * connector). Other peers leave it out and are measured as before.
+   */
+  sampleRssUnderLoad?: string[];
   stop(): Promise<void>;
 }
 

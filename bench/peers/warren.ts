@@ -142,6 +142,7 @@ export const warren: Peer = {
         target,
         pids: () => [edge.child.pid, conn.pid],
         roles: { edge: edge.child.pid, connector: conn.pid },
+        sampleRssUnderLoad: ['edge', 'connector'],
         extra,
         // SIGTERM first: both exit cleanly, which is also when --cpu-prof writes its profile.
         stop: async () => {

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MuxStream } from '../protocol/index.js';
+import type { EdgeLink } from './registration/edge-link.js';
 import type { RequestTarget } from './request-target.js';
 import type { VisitorProxy } from './visitor-proxy.js';
 
@@ -17,6 +18,10 @@ export class Visit {
   readonly accessHeaders: string[] | undefined;
   /** The stream of the current attempt. */
   stream: MuxStream | undefined;
+  /** The link this request counts as a bulk transfer on (EdgeLink.bulk), until the visit ends. */
+  bulkOn: EdgeLink | undefined;
+  /** The request body is large or of unknown length: the request is a bulk transfer from the start. */
+  bulkUpload = false;
   attempt = 0;
   /** performance.now() after which the edge answers 504. */
   deadline = 0;

@@ -19,6 +19,12 @@ export interface EdgeLink {
    */
   stalled?: boolean;
   /**
+   * Requests on it whose body is large or of unknown length, in either direction (visitor-proxy.ts
+   * counts them while they last): new requests of the replica prefer a link without any, so a small
+   * request does not queue behind a bulk transfer on one TCP connection. Absent: 0.
+   */
+  bulk?: number;
+  /**
    * A link held by another edge (routing/peer-directory.ts): `conn` is the edge-to-edge link, and
    * a request is opened with this (it names the tunnel and the connection to the holder).
    */

@@ -81,7 +81,8 @@ export class TunnelRegistry {
    * replaced by the replica's first usable link (registration order) whose queue is under
    * LINK_SPILL_BYTES. Spreading the requests over 4 links costs 4 TLS writes and 4 wake-ups of
    * each side per loop turn where one would do (bench: c=50 hop CPU 76-84 µs with 4 links against
-   * 57-70 µs with 1). A backed-up link (a bulk transfer) lets new requests spill to the next one.
+   * 57-70 µs with 1). A link that is backed up, or carries a large transfer (EdgeLink.bulk), lets
+   * new requests spill to the next one: a small request never waits behind a download's bytes.
    */
   pickLocal(tunnelId: string): EdgeLink | undefined {
     const t = this.#tunnels.get(tunnelId);
@@ -137,8 +138,8 @@ export class TunnelRegistry {
 }
 
 /**
- * The first link of `picked`'s replica (same connector) that is usable and not backed up; `picked`
- * (usable) when each of them is backed up.
+ * The first link of `picked`'s replica (same connector, registration order) that is usable, not
+ * backed up and carries no bulk transfer; `picked` (usable) when there is none.
  */
 function firstOfReplica(links: readonly EdgeLink[], picked: EdgeLink): EdgeLink {
   const connectorId = picked.connector.connectorId;
@@ -147,6 +148,7 @@ function firstOfReplica(links: readonly EdgeLink[], picked: EdgeLink): EdgeLink 
       link.connector.connectorId === connectorId &&
       !link.draining &&
       link.stalled !== true &&
+      (link.bulk ?? 0) === 0 &&
       !link.conn.closed &&
       link.conn.writableLength <= LINK_SPILL_BYTES
     ) {

@@ -48,6 +48,15 @@ test('the command tree loads no server code: no store, no edge, no database or A
   assert.ok(files.length < 100, `the command tree loads ${files.length} modules`);
 });
 
+test('every command (serve too) loads no config.yml parser: yaml and re2js come with the commands that read one', () => {
+  // main.js expands `~` in path flags and program.js builds `warren tunnel`'s flags: both need one small
+  // module of connector/config each, not its index (which loads the YAML reader and the ingress rules).
+  for (const entry of ['cli/main.js', 'cli/program.js']) {
+    const { packages } = importClosure(entry);
+    for (const p of ['yaml', 're2js']) assert.ok(!packages.has(p), `${p} loaded by ${entry}`);
+  }
+});
+
 test('`warren tunnel run` loads the connector and nothing of the edge, control plane or store', () => {
   const { files, packages } = importClosure('cli/tunnel/tunnel-run-command.js');
   assert.ok(

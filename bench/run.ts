@@ -6,10 +6,13 @@
  *                          (direct runs too, except with --only access alone: that runs just the Access pair)
  *                          [--duration 10s] [--warmup 3s] [--transfers 5] [--transfer-mib 64] [--ws 10s]
  *                          [--tunnels 1000] [--scale-workers 4] [--no-profile] [--no-install] [--loads-only]
- *                          [--loadgen wrk|node] [--out DIR]
+ *                          [--loadgen wrk|node] [--warren-node-flags "--flag=v ..."] [--out DIR]
  *
  * --loads-only measures the request loads (c=1, c=50, the 10 KiB page) and their CPU, without the transfers,
  * WebSocket echo and RSS: a quick before/after of a change's hop CPU per request ÷ ssh -R's (`--only warren,ssh`).
+ *
+ * --warren-node-flags passes node/V8 flags to warren's own processes only (serve, tunnel, the scale workers):
+ * an A/B of a memory or GC setting shows its RSS and its CPU per request in the same run.
  *
  * Writes DIR/RESULTS.md and DIR/results.json (DIR = bench/ by default; --smoke writes to a temporary folder
  * unless --out is given). Every child process runs in its own process group and is stopped at the end,
@@ -58,6 +61,7 @@ interface Options {
   install: boolean;
   loadsOnly: boolean;
   loadgen: 'wrk' | 'node' | undefined;
+  warrenNodeFlags: string[];
   out: string | undefined;
 }
 
@@ -91,6 +95,7 @@ function parseArgs(argv: string[]): Options {
     install: !smoke,
     loadsOnly: false,
     loadgen: smoke ? 'node' : undefined,
+    warrenNodeFlags: [],
     out: undefined,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -141,6 +146,11 @@ function parseArgs(argv: string[]): Options {
         o.loadgen = v;
         break;
       }
+      case '--warren-node-flags':
+        o.warrenNodeFlags = (next() ?? '').split(/\s+/).filter((f) => f !== '');
+        if (!o.warrenNodeFlags.every((f) => f.startsWith('--')))
+          throw new Error('--warren-node-flags expects node flags such as "--max-semi-space-size=8"');
+        break;
       case '--out':
         o.out = next();
         break;
@@ -479,7 +489,15 @@ async function main(): Promise<void> {
   try {
     const origin = spawnChild('origin', process.execPath, [join(repo, 'dist', 'bench', 'origin.js')]);
     const m = await origin.waitFor(/origin listening 127\.0\.0\.1:(\d+)/, 15_000);
-    const ctx: PeerContext = { originPort: Number(m[1]), originPid: origin.pid, tmp, repo, log };
+    const ctx: PeerContext = {
+      originPort: Number(m[1]),
+      originPid: origin.pid,
+      tmp,
+      repo,
+      log,
+      warrenNodeFlags: o.warrenNodeFlags,
+    };
+    if (o.warrenNodeFlags.length > 0) notes.push(`warren's processes ran with node ${o.warrenNodeFlags.join(' ')}.`);
     const key = (p: Peer): string => (p.name === 'ssh -R' ? 'ssh' : p === nodeRelay ? 'relay' : p.name);
     const peers = [direct, nodeRelay, nginx, ssh, localtunnel, warren].filter((p) => wanted(key(p)));
     for (const peer of peers) results.rows.push(await benchPeer(peer, ctx, o, load));

@@ -48,6 +48,15 @@ test('the command tree loads no server code: no store, no edge, no database or A
   assert.ok(files.length < 100, `the command tree loads ${files.length} modules`);
 });
 
+test('every command (serve too) loads no config.yml parser: yaml and re2js come with the commands that read one', () => {
+  // main.js expands `~` in path flags and program.js builds `warren tunnel`'s flags: both need one small
+  // module of connector/config each, not its index (which loads the YAML reader and the ingress rules).
+  for (const entry of ['cli/main.js', 'cli/program.js']) {
+    const { packages } = importClosure(entry);
+    for (const p of ['yaml', 're2js']) assert.ok(!packages.has(p), `${p} loaded by ${entry}`);
+  }
+});
+
 test('`warren tunnel run` loads the connector and nothing of the edge, control plane or store', () => {
   const { files, packages } = importClosure('cli/tunnel/tunnel-run-command.js');
   assert.ok(
@@ -62,4 +71,29 @@ test('`warren tunnel run` loads the connector and nothing of the edge, control p
   for (const p of ['better-sqlite3', 'fastify', 'kysely', 'nodemailer', 'openid-client', 'pg', 'acme-client']) {
     assert.ok(!packages.has(p), `${p} loaded by the connector`);
   }
+  // The connector checks a pinned edge certificate with node:crypto; the X.509 toolkit (with asn1js,
+  // tsyringe and reflect-metadata) is the edge's, for issuing certificates.
+  assert.ok(!packages.has('@peculiar/x509'), '@peculiar/x509 loaded by the connector');
+});
+
+test('an idle `warren serve` loads no ACME client, undici, mailer, PostgreSQL driver or parser it does not use yet', () => {
+  // Each of these holds heap for as long as serve runs (acme-client with axios and node-forge about 8 MiB,
+  // undici 5, nodemailer 3, pg 3, tldts, yaml, re2js, openid-client about 1 each), and a larger live heap
+  // also lets V8 grow it further under load. They load with import() when ACME is on, an identity provider
+  // is fetched or logged in with, a mail is sent, the store is PostgreSQL, a zone is created, or a tunnel
+  // configuration is PUT.
+  const { files, packages } = importClosure('cli/serve/serve-command.js');
+  assert.ok(
+    files.some((f) => f.startsWith('edge/')) && files.some((f) => f.startsWith('control/')),
+    'serve loads the edge and the control plane',
+  );
+  assert.ok(packages.has('fastify') && packages.has('kysely'), 'serve loads its API and store packages');
+  for (const p of ['acme-client', 'undici', 'nodemailer', 'pg', 'tldts', 'yaml', 're2js', 'openid-client']) {
+    assert.ok(!packages.has(p), `${p} loaded by an idle serve`);
+  }
+  assert.deepEqual(
+    files.filter((f) => f.startsWith('acme/')),
+    [],
+    'the ACME modules load only with --acme-email',
+  );
 });

@@ -10,6 +10,8 @@ export interface PeerContext {
   repo: string;
   /** When set, node processes of the peer run with --cpu-prof into this folder. */
   cpuProfDir?: string;
+  /** `--warren-node-flags`: node flags for warren's own processes only (an A/B of V8 or GC settings). */
+  warrenNodeFlags?: string[];
   log: (line: string) => void;
 }
 

@@ -16,10 +16,14 @@ export interface WarrenEdge {
   dataDir: string;
 }
 
-/** `node --cpu-prof` flags when the context asks for profiles (written at a clean exit, as `<role>.cpuprofile`). */
+/**
+ * `--warren-node-flags`, then `node --cpu-prof` flags when the context asks for profiles (written at a clean
+ * exit, as `<role>.cpuprofile`).
+ */
 export function nodeArgs(ctx: PeerContext, role: string): string[] {
-  if (ctx.cpuProfDir === undefined) return [];
-  return ['--cpu-prof', '--cpu-prof-dir', ctx.cpuProfDir, '--cpu-prof-name', `${role}.cpuprofile`];
+  const flags = ctx.warrenNodeFlags ?? [];
+  if (ctx.cpuProfDir === undefined) return flags;
+  return [...flags, '--cpu-prof', '--cpu-prof-dir', ctx.cpuProfDir, '--cpu-prof-name', `${role}.cpuprofile`];
 }
 
 /** `warren serve` on ephemeral loopback ports with a fresh data dir; resolves once it printed its addresses. */

@@ -1,6 +1,6 @@
 import { type LookupAddress, type LookupOptions, lookup } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
-import { Agent, fetch as undiciFetch } from 'undici';
+import type { Dispatcher } from 'undici';
 import { WarrenError } from '../errors/index.js';
 
 /**
@@ -96,13 +96,19 @@ function publicOnlyLookup(hostname: string, options: LookupOptions, callback: Lo
  * metadata endpoint through an identity provider's URL. Redirects are never followed.
  */
 export function idpFetch(options: { allowPrivate: boolean }): IdpFetch {
-  const dispatcher = options.allowPrivate ? new Agent() : new Agent({ connect: { lookup: publicOnlyLookup } });
+  // undici (about 5 MiB of heap) loads on the first fetch: most servers never fetch from an identity provider.
+  let client: Promise<{ fetch: typeof import('undici').fetch; dispatcher: Dispatcher }> | undefined;
   return async (url, init) => {
     if (!options.allowPrivate) {
       const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
       // A literal address never goes through lookup: check it here.
       if (isIP(host) !== 0 && !isPublicAddress(host)) throw refused(host, host);
     }
+    client ??= import('undici').then(({ Agent, fetch }) => ({
+      fetch,
+      dispatcher: options.allowPrivate ? new Agent() : new Agent({ connect: { lookup: publicOnlyLookup } }),
+    }));
+    const { fetch: undiciFetch, dispatcher } = await client;
     try {
       const res = await undiciFetch(url, {
         method: init.method,

@@ -1,4 +1,4 @@
-import { createTransport, type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { WarrenError } from '../errors/index.js';
 
 export interface OtpMail {
@@ -11,7 +11,9 @@ export interface OtpMail {
 
 /** Mail for one-time PINs over SMTP (`--smtp-url smtp://host:port`, `--smtp-from`). */
 export class OtpMailer {
-  readonly #transport: Transporter;
+  readonly #smtpUrl: string;
+  /** nodemailer (about 3 MiB of heap) loads at the first mail, not with the server. */
+  #transport: Promise<Transporter> | undefined;
   readonly #from: string;
 
   /** @throws WarrenError WARREN_CONFIG_INVALID when the URL is not smtp:// or smtps://. */
@@ -32,12 +34,18 @@ export class OtpMailer {
         `--smtp-url must start with smtp:// or smtps:// (got ${url.protocol}//); e.g. smtp://mail.example.com:587`,
       );
     }
-    this.#transport = createTransport(smtpUrl);
+    this.#smtpUrl = smtpUrl;
     this.#from = from;
   }
 
+  #transporter(): Promise<Transporter> {
+    this.#transport ??= import('nodemailer').then(({ createTransport }) => createTransport(this.#smtpUrl));
+    return this.#transport;
+  }
+
   async send(m: OtpMail): Promise<void> {
-    await this.#transport.sendMail({
+    const transport = await this.#transporter();
+    await transport.sendMail({
       from: this.#from,
       to: m.to,
       subject: `Your login code for ${m.appName}`,
@@ -53,6 +61,6 @@ export class OtpMailer {
   }
 
   close(): void {
-    this.#transport.close();
+    this.#transport?.then((t) => t.close()).catch(() => {});
   }
 }

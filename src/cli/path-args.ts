@@ -1,4 +1,4 @@
-import { expandHome } from '../connector/config/index.js';
+import { expandHome } from '../connector/config/expand-home.js';
 
 /**
  * Options whose value is a path on this machine. A shell expands `~` only at the start of a word,

@@ -1,6 +1,6 @@
 import { connect, type SecureContext, type TLSSocket } from 'node:tls';
 import { WarrenError } from '../errors/index.js';
-import { pinnedChainProblem } from '../pki/index.js';
+import { pinnedChainProblem } from '../pki/edge-pin.js';
 import {
   type ConfigStatus,
   type ConnectorInfo,

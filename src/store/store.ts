@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, type Dialect as KyselyDialect, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Logger } from 'pino';
 import { WarrenError } from '../errors/index.js';
 import { type Clock, SYSTEM_TIMERS, type Timers } from '../time/index.js';
@@ -213,7 +213,9 @@ export class Store implements Repositories {
           '--database-url must be a postgres://user@host:port/db URL (leave it unset for SQLite in --data-dir)',
         );
       }
-      const pool = new pg.Pool({
+      // The PostgreSQL driver (about 3 MiB of heap) loads only for a PostgreSQL store.
+      const { Pool, Client } = (await import('pg')).default;
+      const pool = new Pool({
         connectionString: url,
         max: PG_POOL_SIZE,
         connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS,
@@ -238,7 +240,7 @@ export class Store implements Repositories {
           ),
       );
       listener = new PgListener(
-        () => new pg.Client({ connectionString: url, connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS }),
+        (): pg.Client => new Client({ connectionString: url, connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS }),
         feed,
         logger,
       );

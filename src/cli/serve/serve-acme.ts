@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { AcmeIssuer, AcmeManager } from '../../acme/index.js';
+import type { AcmeManager } from '../../acme/index.js';
 import { WarrenError } from '../../errors/index.js';
 import type { Store } from '../../store/index.js';
 import { SYSTEM_TIMERS } from '../../time/index.js';
@@ -46,8 +46,11 @@ export function acmeSettings(flags: AcmeFlags): { directoryUrl: string; email: s
   return { directoryUrl: url.href, email };
 }
 
-/** Starts ACME issuance and renewal for the names warren serves. */
-export function startAcme(
+/**
+ * Starts ACME issuance and renewal for the names warren serves. The ACME client (acme-client, with axios
+ * and node-forge: about 8 MiB of heap) loads here, only when ACME is on.
+ */
+export async function startAcme(
   settings: { directoryUrl: string; email: string },
   store: Store,
   registry: Registry,
@@ -56,7 +59,8 @@ export function startAcme(
   dns: { refresh(): Promise<void> } | undefined,
   /** Names warren owns and serves on the HTTPS port (`dash.D`). */
   ownNames: readonly string[],
-): AcmeManager {
+): Promise<AcmeManager> {
+  const { AcmeIssuer, AcmeManager } = await import('../../acme/index.js');
   const manager = new AcmeManager({
     store,
     issuer: new AcmeIssuer({

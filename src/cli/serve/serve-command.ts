@@ -144,7 +144,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   const acme =
     acmeOn === undefined
       ? undefined
-      : startAcme(acmeOn, store, edge.metrics.registry, logger, dns?.cache, [
+      : await startAcme(acmeOn, store, edge.metrics.registry, logger, dns?.cache, [
           // warren's own names: the dashboard, and (DNS-01 through warren's DNS) quick tunnels and team domains
           `dash.${options.domain}`,
           `*.quick.${options.domain}`,

@@ -61,7 +61,7 @@ export async function serveWithWorkers(options: ServeOptions): Promise<void> {
   const acme =
     acmeOn === undefined
       ? undefined
-      : startAcme(acmeOn, store, metrics.registry, logger, dns?.cache, [
+      : await startAcme(acmeOn, store, metrics.registry, logger, dns?.cache, [
           `*.quick.${options.domain}`,
           `*.access.${options.domain}`,
         ]);

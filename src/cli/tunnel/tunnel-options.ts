@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
+import { type ConnectorConfig, emptyConnectorConfig } from '../../connector/config/connector-config.js';
 import { DEFAULT_HA_CONNECTIONS } from '../../connector/config/connector-defaults.js';
-import { type ConnectorConfig, emptyConnectorConfig } from '../../connector/config/index.js';
 import { durationArg, intArg, type LogFlags, logOptionsOf, withLogOptions } from '../cli-options.js';
 import {
   ignoredFlagLines,

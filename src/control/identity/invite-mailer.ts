@@ -1,4 +1,4 @@
-import { createTransport, type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 
 export interface InviteMail {
   to: string;
@@ -11,16 +11,24 @@ export interface InviteMail {
 
 /** Invitation mail over the SMTP server of one-time PINs (`--smtp-url`, `--smtp-from`; serve checked the URL). */
 export class InviteMailer {
-  readonly #transport: Transporter;
+  readonly #smtpUrl: string;
+  /** nodemailer (about 3 MiB of heap) loads at the first mail, not with the server. */
+  #transport: Promise<Transporter> | undefined;
   readonly #from: string;
 
   constructor(smtpUrl: string, from: string) {
-    this.#transport = createTransport(smtpUrl);
+    this.#smtpUrl = smtpUrl;
     this.#from = from;
   }
 
+  #transporter(): Promise<Transporter> {
+    this.#transport ??= import('nodemailer').then(({ createTransport }) => createTransport(this.#smtpUrl));
+    return this.#transport;
+  }
+
   async send(m: InviteMail): Promise<void> {
-    await this.#transport.sendMail({
+    const transport = await this.#transporter();
+    await transport.sendMail({
       from: this.#from,
       to: m.to,
       subject: `${m.invitedBy} invited you to ${m.accountName} on warren`,
@@ -38,6 +46,6 @@ export class InviteMailer {
   }
 
   close(): void {
-    this.#transport.close();
+    this.#transport?.then((t) => t.close()).catch(() => {});
   }
 }

@@ -3,8 +3,6 @@
 // is checked by shape here; the files it names are read by the connector on its own host.
 // test/configuration-paths-control.test.ts walks this import graph.
 import { Type } from '@sinclair/typebox';
-import { ConfigErrors } from '../../connector/config/config-errors.js';
-import { parseRemoteConfig } from '../../connector/config/remote-config.js';
 import { WarrenError } from '../../errors/index.js';
 import { MAX_CONFIG_PUSH_BYTES } from '../../protocol/index.js';
 import type { TunnelConfigurationReportRow, TunnelConfigurationRow, TunnelRow } from '../../store/index.js';
@@ -118,6 +116,11 @@ export function tunnelConfigurationRoutes(ctx: ControlContext): ApiRoute[] {
             `config is ${bytes} bytes of JSON, over the ${MAX_TUNNEL_CONFIGURATION_BYTES}-byte limit; use fewer rules, or wildcard hostnames and path patterns`,
           );
         }
+        // The configuration parser (yaml, re2js for path patterns: about 2 MiB of heap) loads at the first PUT.
+        const [{ parseRemoteConfig }, { ConfigErrors }] = await Promise.all([
+          import('../../connector/config/remote-config.js'),
+          import('../../connector/config/config-errors.js'),
+        ]);
         let rules: number;
         try {
           rules = parseRemoteConfig(body.config).ingress.rules.length;

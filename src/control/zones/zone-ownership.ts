@@ -3,7 +3,6 @@ import { ApiError } from '../api/api-error.js';
 import { type AuditBy, type AuditEvent, audit } from '../audit/audit-trail.js';
 import { isWithin } from './hostname.js';
 import { dropAppsOutsideZones } from './orphan-apps.js';
-import { refusePublicSuffix } from './public-suffix.js';
 
 // The longest-active-zone rule lives in the store (the Access gate's app source uses it too).
 export { type OwnedZone, owningZone } from '../../store/index.js';
@@ -115,6 +114,8 @@ export async function createOwnedZone(
   input: { accountId: string; name: string; type: ZoneRow['type']; activate: boolean; pendingExpiryMs: number },
   by: AuditBy,
 ): Promise<ZoneRow> {
+  // The Public Suffix List (tldts, about 1 MiB of heap) loads at the first zone created, not with serve.
+  const { refusePublicSuffix } = await import('./public-suffix.js');
   refusePublicSuffix(input.name);
   const { z, expired } = await store.transaction(async (tx) => {
     await tx.zones.lockOwnership();

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import * as client from 'openid-client';
+import type * as oidc from 'openid-client';
 import {
   type IdpFetch,
   idpFetch,
@@ -50,11 +50,18 @@ const bindingCookie = (state: string): string => `${BINDING_COOKIE_PREFIX}${stat
  * HttpOnly cookie); the id token is checked for signature (the provider's `certs_url`), issuer,
  * audience (our client id), expiry and nonce before its claims are believed.
  */
+/** openid-client (with oauth4webapi and jose) loads at the first OIDC login, not with the edge. */
+let openidClient: Promise<typeof oidc> | undefined;
+function loadClient(): Promise<typeof oidc> {
+  openidClient ??= import('openid-client');
+  return openidClient;
+}
+
 export class AccessOidc {
   readonly #store: Store;
   readonly #pending: PendingOidcLogins;
   /** Configurations by provider id, rebuilt when the provider changes (keeps its JWKS cache). */
-  readonly #configs = new Map<string, { stamp: string; config: client.Configuration }>();
+  readonly #configs = new Map<string, { stamp: string; config: oidc.Configuration }>();
   /** Every request to a provider (token, keys) goes through it: public addresses only, by default. */
   readonly #fetch: IdpFetch;
 
@@ -69,7 +76,8 @@ export class AccessOidc {
   }
 
   /** The account's oidc provider `id`, typed, or undefined (gone, or not oidc). */
-  async provider(accountId: string, id: string): Promise<{ idp: OidcIdp; config: client.Configuration } | undefined> {
+  async provider(accountId: string, id: string): Promise<{ idp: OidcIdp; config: oidc.Configuration } | undefined> {
+    const client = await loadClient();
     const row = await this.#store.access.identityProvider(accountId, id);
     if (row === undefined || row.type !== 'oidc') return undefined;
     const secrets =
@@ -106,10 +114,11 @@ export class AccessOidc {
 
   /** The redirect to the provider's login, with the browser binding cookie. */
   async start(
-    p: { idp: OidcIdp; config: client.Configuration },
+    p: { idp: OidcIdp; config: oidc.Configuration },
     login: Omit<PendingOidcLogin, 'nonce' | 'codeVerifier' | 'idpId'>,
     secure: boolean,
   ): Promise<AccessAnswer> {
+    const client = await loadClient();
     const nonce = client.randomNonce();
     const codeVerifier = client.randomPKCECodeVerifier();
     const { state, binding } = await this.#pending.start({ ...login, idpId: p.idp.id, nonce, codeVerifier });
@@ -140,6 +149,7 @@ export class AccessOidc {
 
   /** `/cdn-cgi/access/callback?code&state` (or `?error`): the provider's answer, checked. */
   async callback(req: IncomingMessage, accountId: string, query: URLSearchParams): Promise<OidcCallback> {
+    const client = await loadClient();
     const fail = (
       login: PendingOidcLogin | undefined,
       reason: string,

@@ -166,3 +166,27 @@ test('replicas-share-the-load-turn-by-turn-each-on-its-first-link', async () => 
     for (const l of links) l.close();
   }
 });
+
+test('uneven-turns-do-not-tilt-the-share-between-replicas', async () => {
+  // Bursts of 7 and 1 requests turn after turn: a plain rotation would give one replica every
+  // burst of 7 (140 against 20); the next turn goes to the replica that has carried fewer.
+  const links = await Promise.all([link(0, 'a'), link(1, 'b')]);
+  const registry = new TunnelRegistry();
+  for (const l of links) registry.add(l.link);
+  try {
+    const counts = new Map<string, number>();
+    for (let t = 0; t < 40; t++) {
+      for (let i = 0; i < (t % 2 === 0 ? 7 : 1); i++) {
+        const l = request(registry);
+        counts.set(l.connectionId, (counts.get(l.connectionId) ?? 0) + 1);
+      }
+      await turn();
+    }
+    const a = counts.get('c0') ?? 0;
+    const b = counts.get('c1') ?? 0;
+    assert.equal(a + b, 160);
+    assert.ok(Math.abs(a - b) <= 7, `the replicas carried ${a} and ${b}: within one burst of each other`);
+  } finally {
+    for (const l of links) l.close();
+  }
+});

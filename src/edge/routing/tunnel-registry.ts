@@ -5,6 +5,8 @@ interface LiveTunnel {
   next: number;
   /** The link picked last. */
   last: EdgeLink | undefined;
+  /** Requests each replica (connector id) carried since the tunnel's links last changed. */
+  carried: Map<string, number>;
 }
 
 /** Links of tunnels this edge holds none of: the other edges' (routing/peer-directory.ts). */
@@ -41,10 +43,11 @@ export class TunnelRegistry {
   add(link: EdgeLink): void {
     let t = this.#tunnels.get(link.tunnelId);
     if (t === undefined) {
-      t = { links: [], next: 0, last: undefined };
+      t = { links: [], next: 0, last: undefined, carried: new Map() };
       this.#tunnels.set(link.tunnelId, t);
     }
     t.links.push(link);
+    t.carried.clear();
     this.#events.registered?.(link);
   }
 
@@ -55,6 +58,7 @@ export class TunnelRegistry {
     if (i < 0) return;
     t.links.splice(i, 1);
     if (t.last === link) t.last = undefined;
+    t.carried.clear();
     if (t.links.length === 0) this.#tunnels.delete(link.tunnelId);
     this.#events.unregistered?.(link);
   }
@@ -74,8 +78,9 @@ export class TunnelRegistry {
    * visitor better than a refusal (a load balancer's "fail open").
    *
    * Within one event-loop turn, requests stay on the link picked last while its frames wait for
-   * their flush: they leave in one TLS write instead of one per link, and the rotation goes on at
-   * the next turn (so replicas still share the load over time).
+   * their flush: they leave in one TLS write instead of one per link. The next turn goes to the
+   * replica that has carried the fewest requests since the tunnel's links last changed (ties in
+   * rotation order), so a turn's burst never tilts the share between replicas for long.
    *
    * A replica's HA links are for failover, not for spreading its load: the rotation's pick is
    * replaced by the replica's first usable link (registration order) whose queue is under
@@ -88,10 +93,15 @@ export class TunnelRegistry {
     const t = this.#tunnels.get(tunnelId);
     if (t === undefined) return undefined;
     const last = t.last;
-    if (last !== undefined && !last.draining && last.stalled !== true && last.conn.joinable) return last;
+    if (last !== undefined && !last.draining && last.stalled !== true && last.conn.joinable) {
+      carry(t, last);
+      return last;
+    }
     const links = t.links;
     const n = links.length;
     let stalled: number | undefined;
+    let best: number | undefined;
+    let fewest = Number.POSITIVE_INFINITY;
     for (let i = 0; i < n; i++) {
       const idx = (t.next + i) % n;
       const link = links[idx] as EdgeLink;
@@ -100,9 +110,17 @@ export class TunnelRegistry {
         stalled ??= idx;
         continue;
       }
-      t.next = idx + 1;
-      const first = firstOfReplica(links, link);
+      const carried = t.carried.get(link.connector.connectorId) ?? 0;
+      if (carried < fewest) {
+        best = idx;
+        fewest = carried;
+      }
+    }
+    if (best !== undefined) {
+      t.next = best + 1;
+      const first = firstOfReplica(links, links[best] as EdgeLink);
       t.last = first;
+      carry(t, first);
       return first;
     }
     if (stalled === undefined) return undefined;
@@ -135,6 +153,11 @@ export class TunnelRegistry {
   *allLinks(): Iterable<EdgeLink> {
     for (const t of this.#tunnels.values()) yield* t.links;
   }
+}
+
+function carry(t: LiveTunnel, link: EdgeLink): void {
+  const id = link.connector.connectorId;
+  t.carried.set(id, (t.carried.get(id) ?? 0) + 1);
 }
 
 /**

@@ -180,14 +180,6 @@ export class MuxConnection {
     this.#checkCongestion();
   }
 
-  /**
-   * Frames of this loop turn wait for their flush and the socket is not backed up: another stream
-   * opened on this link now leaves in the same TLS write (the edge's pick prefers such a link).
-   */
-  get joinable(): boolean {
-    return !this.#closed && !this.#congested && this.#writer.flushPending;
-  }
-
   /** Bytes waiting to leave: the socket's queue and this loop turn's batch (`warren tail`'s backlog check). */
   get writableLength(): number {
     return this.#writer.writableLength;

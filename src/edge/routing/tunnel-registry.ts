@@ -3,10 +3,6 @@ import type { EdgeLink } from '../registration/edge-link.js';
 interface LiveTunnel {
   links: EdgeLink[];
   next: number;
-  /** The link picked last. */
-  last: EdgeLink | undefined;
-  /** Requests each replica (connector id) carried since the tunnel's links last changed. */
-  carried: Map<string, number>;
 }
 
 /** Links of tunnels this edge holds none of: the other edges' (routing/peer-directory.ts). */
@@ -43,11 +39,10 @@ export class TunnelRegistry {
   add(link: EdgeLink): void {
     let t = this.#tunnels.get(link.tunnelId);
     if (t === undefined) {
-      t = { links: [], next: 0, last: undefined, carried: new Map() };
+      t = { links: [], next: 0 };
       this.#tunnels.set(link.tunnelId, t);
     }
     t.links.push(link);
-    t.carried.clear();
     this.#events.registered?.(link);
   }
 
@@ -57,8 +52,6 @@ export class TunnelRegistry {
     const i = t.links.indexOf(link);
     if (i < 0) return;
     t.links.splice(i, 1);
-    if (t.last === link) t.last = undefined;
-    t.carried.clear();
     if (t.links.length === 0) this.#tunnels.delete(link.tunnelId);
     this.#events.unregistered?.(link);
   }
@@ -77,12 +70,9 @@ export class TunnelRegistry {
    * link is picked only when every live link is stalled: a wait on one that may wake up serves a
    * visitor better than a refusal (a load balancer's "fail open").
    *
-   * Within one event-loop turn, requests stay on the link picked last while its frames wait for
-   * their flush: they leave in one TLS write instead of one per link. The next turn goes to the
-   * replica that has carried the fewest requests since the tunnel's links last changed (ties in
-   * rotation order), so a turn's burst never tilts the share between replicas for long.
-   *
-   * A replica's HA links are for failover, not for spreading its load: the rotation's pick is
+   * Each request takes the next link of the rotation, which decides the replica: replicas share
+   * the load request by request (in proportion to their links), however the requests bunch into
+   * loop turns. A replica's HA links are for failover, not for spreading its load: the rotation's pick is
    * replaced by the replica's first usable link (registration order) whose queue is under
    * LINK_SPILL_BYTES. Spreading the requests over 4 links costs 4 TLS writes and 4 wake-ups of
    * each side per loop turn where one would do (bench: c=50 hop CPU 76-84 µs with 4 links against
@@ -92,16 +82,9 @@ export class TunnelRegistry {
   pickLocal(tunnelId: string): EdgeLink | undefined {
     const t = this.#tunnels.get(tunnelId);
     if (t === undefined) return undefined;
-    const last = t.last;
-    if (last !== undefined && !last.draining && last.stalled !== true && last.conn.joinable) {
-      carry(t, last);
-      return last;
-    }
     const links = t.links;
     const n = links.length;
     let stalled: number | undefined;
-    let best: number | undefined;
-    let fewest = Number.POSITIVE_INFINITY;
     for (let i = 0; i < n; i++) {
       const idx = (t.next + i) % n;
       const link = links[idx] as EdgeLink;
@@ -110,22 +93,11 @@ export class TunnelRegistry {
         stalled ??= idx;
         continue;
       }
-      const carried = t.carried.get(link.connector.connectorId) ?? 0;
-      if (carried < fewest) {
-        best = idx;
-        fewest = carried;
-      }
-    }
-    if (best !== undefined) {
-      t.next = best + 1;
-      const first = firstOfReplica(links, links[best] as EdgeLink);
-      t.last = first;
-      carry(t, first);
-      return first;
+      t.next = idx + 1;
+      return firstOfReplica(links, link);
     }
     if (stalled === undefined) return undefined;
     t.next = stalled + 1;
-    t.last = undefined;
     return links[stalled];
   }
 
@@ -153,11 +125,6 @@ export class TunnelRegistry {
   *allLinks(): Iterable<EdgeLink> {
     for (const t of this.#tunnels.values()) yield* t.links;
   }
-}
-
-function carry(t: LiveTunnel, link: EdgeLink): void {
-  const id = link.connector.connectorId;
-  t.carried.set(id, (t.carried.get(id) ?? 0) + 1);
 }
 
 /**

@@ -48,6 +48,28 @@ export class Visit {
     this.target = target;
     this.host = host;
   }
+
+  /** Counts this request as a bulk transfer on `link` (once; moved when it is sent again on another link). */
+  markBulk(link: EdgeLink): void {
+    if (this.bulkOn === link) return;
+    this.unmarkBulk();
+    this.bulkOn = link;
+    link.bulk = (link.bulk ?? 0) + 1;
+  }
+
+  unmarkBulk(): void {
+    const link = this.bulkOn;
+    if (link === undefined) return;
+    this.bulkOn = undefined;
+    link.bulk = (link.bulk ?? 1) - 1;
+  }
+}
+
+/** A body longer than this (or of unknown length: -1, NaN) makes its request a bulk transfer on its link (EdgeLink.bulk). */
+const BULK_BODY_BYTES = 256 * 1024;
+
+export function isBulkLength(length: number): boolean {
+  return !(length >= 0 && length <= BULK_BODY_BYTES);
 }
 
 const kVisit = Symbol('warren.visit');

@@ -18,7 +18,7 @@ import { normalizeIp } from './registration/tunnel-listener.js';
 import { type RequestTarget, requestTarget } from './request-target.js';
 import { frameResponse, frameSwitchingResponse } from './response-framing.js';
 import type { TunnelRegistry } from './routing/tunnel-registry.js';
-import { attachVisit, Visit } from './visit.js';
+import { attachVisit, isBulkLength, Visit } from './visit.js';
 
 /** Maps a visitor's Host (lower case, no port) to a tunnel id. */
 export interface HostRouter {
@@ -44,24 +44,6 @@ export interface VisitorProxyOptions {
 
 export const DEFAULT_ORIGIN_RESPONSE_TIMEOUT_MS = 100_000; // 100 seconds, as Cloudflare's proxy
 export const DEFAULT_REQUEST_BODY_IDLE_TIMEOUT_MS = 100_000; // 100 seconds without a body byte, as Cloudflare's idle limit
-
-/** A body longer than this (or of unknown length) makes its request a bulk transfer on its link (EdgeLink.bulk). */
-const BULK_BODY_BYTES = 256 * 1024;
-
-/** Counts `visit` as a bulk transfer on `link` (once; moved when the visit is sent again on another link). */
-function markBulk(visit: Visit, link: EdgeLink): void {
-  if (visit.bulkOn === link) return;
-  unmarkBulk(visit);
-  visit.bulkOn = link;
-  link.bulk = (link.bulk ?? 0) + 1;
-}
-
-function unmarkBulk(visit: Visit): void {
-  const link = visit.bulkOn;
-  if (link === undefined) return;
-  visit.bulkOn = undefined;
-  link.bulk = (link.bulk ?? 1) - 1;
-}
 
 /** How often a request is sent on another link: its link was shutting down (no body) or stalled (mayReplay). */
 const MAX_RETRIES = 3;
@@ -138,7 +120,7 @@ export class VisitorProxy {
     const hasBody = cl !== undefined ? cl !== '0' : req.headers['transfer-encoding'] !== undefined;
     const visit = new Visit(this, req, res, ray, hasBody, target, route.host, v);
     // A large upload (or one of unknown length) is a bulk transfer on its link.
-    if (hasBody && (cl === undefined || !(Number(cl) <= BULK_BODY_BYTES))) visit.bulkUpload = true;
+    if (hasBody && isBulkLength(cl === undefined ? -1 : Number(cl))) visit.bulkUpload = true;
     attachVisit(res, visit);
     this.#forward(visit, route.link);
     if (hasBody && visit.stream !== undefined && !req.complete) this.#bodies.add(visit);
@@ -164,7 +146,7 @@ export class VisitorProxy {
       return;
     }
     visit.stream = stream;
-    if (visit.bulkUpload) markBulk(visit, link);
+    if (visit.bulkUpload) visit.markBulk(link);
     stream.replayable = visit.attempt < MAX_RETRIES && mayReplay(head.method, visit.hasBody);
     this.#awaitResponse(visit);
     stream.onResponse = (rh) => {
@@ -193,7 +175,7 @@ export class VisitorProxy {
       // never a byte past the Content-Length (it would start a forged response on a keep-alive connection).
       const bodyless = req.method === 'HEAD' || rh.status === 204 || rh.status === 304;
       stream.onLengthMismatch = this.#onLengthMismatch;
-      if (!bodyless && (framed.length === -1 || framed.length > BULK_BODY_BYTES)) markBulk(visit, link);
+      if (!bodyless && isBulkLength(framed.length)) visit.markBulk(link);
       stream.pipeTo(res, bodyless ? 0 : framed.length);
     };
     stream.onReset = (reset) => {
@@ -270,7 +252,7 @@ export class VisitorProxy {
 
   /** @internal the visitor's response closed (finished, or the visitor went away). */
   visitorClosed(visit: Visit): void {
-    unmarkBulk(visit);
+    visit.unmarkBulk();
     this.#pending.delete(visit);
     this.#bodies.delete(visit);
     const stream = visit.stream;

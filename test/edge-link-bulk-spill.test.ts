@@ -1,9 +1,17 @@
 import assert from 'node:assert/strict';
 import { type IncomingMessage, request } from 'node:http';
-import { after, test } from 'node:test';
-import { type MuxStream, proveSecret, type Registration } from '../src/protocol/index.js';
+import { test } from 'node:test';
+import type { MuxStream, Registration } from '../src/protocol/index.js';
 import { eventually } from './support/eventually.js';
-import { dialTunnel, type EdgeHarness, type RawLink, register, startEdge } from './support/raw-tunnel-client.js';
+import {
+  closedAfterTests,
+  dialTunnel,
+  type EdgeHarness,
+  quickSecretAuth,
+  type RawLink,
+  register,
+  startEdge,
+} from './support/raw-tunnel-client.js';
 
 /**
  * One connector with two HA links (raw links, src/protocol only) against an in-process edge. The
@@ -12,12 +20,7 @@ import { dialTunnel, type EdgeHarness, type RawLink, register, startEdge } from 
  * response or an upload that is large or of unknown length, new requests go on the second.
  */
 
-const opened: RawLink[] = [];
-const harnesses: EdgeHarness[] = [];
-after(async () => {
-  for (const l of opened) l.conn.destroy();
-  for (const h of harnesses) await h.close();
-});
+const { links: opened, edges: harnesses } = closedAfterTests();
 
 /** A raw link answering `x-who: <who>`; `/stream` gets a head without length and is kept open, `/upload` is kept unanswered. */
 async function connectorLink(h: EdgeHarness, who: string, held: Map<string, MuxStream>): Promise<RawLink> {
@@ -76,18 +79,7 @@ test('a-replicas-requests-share-its-first-link-and-avoid-a-link-carrying-a-bulk-
   const host = reg.hostname;
   assert.ok(quick !== undefined && host !== undefined, JSON.stringify(reg));
   const l1 = await connectorLink(h, 'link1', held);
-  const joined = await register(
-    l1,
-    {
-      kind: 'secret',
-      accountTag: 'quick',
-      tunnelId: quick.tunnelId,
-      proof: proveSecret(Buffer.from(quick.secret, 'base64'), l1.hello.nonce),
-    },
-    1,
-    undefined,
-    'replica',
-  );
+  const joined = await register(l1, quickSecretAuth(l1, quick), 1, undefined, 'replica');
   assert.ok('connectionId' in joined, JSON.stringify(joined));
   const port = h.httpPort;
 

@@ -1,17 +1,25 @@
 import assert from 'node:assert/strict';
 import { type IncomingMessage, request } from 'node:http';
 import { Writable } from 'node:stream';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import {
   type EdgeLink,
   LINK_STALL_PONG_TIMEOUT_MS,
   LINK_STALL_PROBE_AFTER_MS,
   LINK_STALL_TICK_MS,
 } from '../src/edge/index.js';
-import { type MuxStream, proveSecret, type Registration } from '../src/protocol/index.js';
+import type { MuxStream, Registration } from '../src/protocol/index.js';
 import { ManualClock } from '../src/time/index.js';
 import { eventually } from './support/eventually.js';
-import { dialTunnel, type EdgeHarness, type RawLink, register, startEdge } from './support/raw-tunnel-client.js';
+import {
+  closedAfterTests,
+  dialTunnel,
+  type EdgeHarness,
+  quickSecretAuth,
+  type RawLink,
+  register,
+  startEdge,
+} from './support/raw-tunnel-client.js';
 
 /**
  * Raw connectors (src/protocol only) against an in-process edge. A "hung" replica is a raw link
@@ -21,12 +29,7 @@ import { dialTunnel, type EdgeHarness, type RawLink, register, startEdge } from 
  * come back over the socket).
  */
 
-const opened: RawLink[] = [];
-const harnesses: EdgeHarness[] = [];
-after(async () => {
-  for (const l of opened) l.conn.destroy();
-  for (const h of harnesses) await h.close();
-});
+const { links: opened, edges: harnesses } = closedAfterTests();
 
 /** Time for one stall from the first tick on: probe after the silence, then the unanswered probe (+ two ticks of slack). */
 const STALL_MS = LINK_STALL_PROBE_AFTER_MS + LINK_STALL_PONG_TIMEOUT_MS + 2 * LINK_STALL_TICK_MS;
@@ -119,18 +122,7 @@ function start(port: number, host: string, method: string, path: string, body?: 
 
 /** Joins a quick tunnel with its secret, as the connector's further links do. */
 async function join(r: Replica, quick: NonNullable<Registration['quick']>, connIndex: number, connectorId: string) {
-  const reg = await register(
-    r.link,
-    {
-      kind: 'secret',
-      accountTag: 'quick',
-      tunnelId: quick.tunnelId,
-      proof: proveSecret(Buffer.from(quick.secret, 'base64'), r.link.hello.nonce),
-    },
-    connIndex,
-    undefined,
-    connectorId,
-  );
+  const reg = await register(r.link, quickSecretAuth(r.link, quick), connIndex, undefined, connectorId);
   assert.ok('connectionId' in reg, JSON.stringify(reg));
 }
 

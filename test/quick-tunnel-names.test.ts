@@ -3,7 +3,14 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { after, test } from 'node:test';
 import { QuickTunnelAuthority, type QuickTunnelCredentials } from '../src/edge/index.js';
 import { proveSecret, type Registration } from '../src/protocol/index.js';
-import { dialTunnel, type EdgeHarness, type RawLink, register, startEdge } from './support/raw-tunnel-client.js';
+import {
+  dialTunnel,
+  type EdgeHarness,
+  quickSecretAuth,
+  type RawLink,
+  register,
+  startEdge,
+} from './support/raw-tunnel-client.js';
 import { visit } from './support/visit.js';
 import { tempDir } from './support/warren-processes.js';
 
@@ -129,15 +136,6 @@ test('a-quick-tunnel-name-is-never-handed-to-another-tunnel', async () => {
   const quick = first.quick;
   assert.ok(quick);
   const a2 = await answering(edge, 'A');
-  const again = await register(
-    a2,
-    {
-      kind: 'secret',
-      accountTag: 'quick',
-      tunnelId: quick.tunnelId,
-      proof: proveSecret(Buffer.from(quick.secret, 'base64'), a2.hello.nonce),
-    },
-    1,
-  );
+  const again = await register(a2, quickSecretAuth(a2, quick), 1);
   assert.equal('hostname' in again ? again.hostname : again, CollidingAuthority.TAKEN);
 });

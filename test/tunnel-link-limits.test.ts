@@ -5,10 +5,17 @@ import { after, describe, test } from 'node:test';
 import pino from 'pino';
 import { Connector, OriginProxy } from '../src/connector/index.js';
 import { Ingress } from '../src/connector/ingress/index.js';
-import { proveSecret, type RegisterFailure, type Registration } from '../src/protocol/index.js';
+import type { RegisterFailure, Registration } from '../src/protocol/index.js';
 import { ManualClock } from '../src/time/index.js';
 import { eventually } from './support/eventually.js';
-import { dialTunnel, type EdgeHarness, type RawLink, register, startEdge } from './support/raw-tunnel-client.js';
+import {
+  dialTunnel,
+  type EdgeHarness,
+  quickSecretAuth,
+  type RawLink,
+  register,
+  startEdge,
+} from './support/raw-tunnel-client.js';
 import { startTestOrigin } from './support/test-origin.js';
 import { visit } from './support/visit.js';
 
@@ -50,8 +57,7 @@ async function rejoin(h: EdgeHarness, reg: Registration, source: string): Promis
   const quick = reg.quick;
   assert.ok(quick !== undefined);
   const link = await dial(h, source);
-  const proof = proveSecret(Buffer.from(quick.secret, 'base64'), link.hello.nonce);
-  return register(link, { kind: 'secret', accountTag: 'quick', tunnelId: quick.tunnelId, proof });
+  return register(link, quickSecretAuth(link, quick));
 }
 
 describe('registered links', () => {

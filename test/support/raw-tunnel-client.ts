@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { after } from 'node:test';
 import tls from 'node:tls';
 import pino from 'pino';
 import { EdgeServer, type LinkStallTimes, QuickTunnelAuthority, type TunnelPortLimits } from '../../src/edge/index.js';
@@ -11,6 +12,7 @@ import {
   parseRegisterFailure,
   parseRegistration,
   parseServerHello,
+  proveSecret,
   type RegisterAuth,
   type RegisterFailure,
   type Registration,
@@ -50,6 +52,27 @@ export async function dialTunnel(port: number, ca: string, localAddress?: string
     void closed.then(() => reject(new Error('closed before Hello')));
   });
   return { socket, conn, hello, closed };
+}
+
+/** Lists for the raw links and edges a test file opens: all are closed after its tests. */
+export function closedAfterTests(): { links: RawLink[]; edges: EdgeHarness[] } {
+  const links: RawLink[] = [];
+  const edges: EdgeHarness[] = [];
+  after(async () => {
+    for (const l of links) l.conn.destroy();
+    for (const h of edges) await h.close();
+  });
+  return { links, edges };
+}
+
+/** The auth of a quick tunnel's further link: the tunnel's secret proven over this link's nonce. */
+export function quickSecretAuth(link: RawLink, quick: NonNullable<Registration['quick']>): RegisterAuth {
+  return {
+    kind: 'secret',
+    accountTag: 'quick',
+    tunnelId: quick.tunnelId,
+    proof: proveSecret(Buffer.from(quick.secret, 'base64'), link.hello.nonce),
+  };
 }
 
 /** Sends Register and resolves with the edge's answer. */

@@ -60,3 +60,4 @@ export {
   SOURCE_LOCKOUT,
 } from './sign-in-throttle.js';
 export { generateSigningKey, importSigningKey, type SigningKey, type SigningKeyMaterial } from './signing-key.js';
+export { LazySmtpTransport } from './smtp-transport.js';

@@ -1,5 +1,5 @@
-import type { Transporter } from 'nodemailer';
 import { WarrenError } from '../errors/index.js';
+import { LazySmtpTransport } from './smtp-transport.js';
 
 export interface OtpMail {
   to: string;
@@ -11,9 +11,7 @@ export interface OtpMail {
 
 /** Mail for one-time PINs over SMTP (`--smtp-url smtp://host:port`, `--smtp-from`). */
 export class OtpMailer {
-  readonly #smtpUrl: string;
-  /** nodemailer (about 3 MiB of heap) loads at the first mail, not with the server. */
-  #transport: Promise<Transporter> | undefined;
+  readonly #transport: LazySmtpTransport;
   readonly #from: string;
 
   /** @throws WarrenError WARREN_CONFIG_INVALID when the URL is not smtp:// or smtps://. */
@@ -34,17 +32,12 @@ export class OtpMailer {
         `--smtp-url must start with smtp:// or smtps:// (got ${url.protocol}//); e.g. smtp://mail.example.com:587`,
       );
     }
-    this.#smtpUrl = smtpUrl;
+    this.#transport = new LazySmtpTransport(smtpUrl);
     this.#from = from;
   }
 
-  #transporter(): Promise<Transporter> {
-    this.#transport ??= import('nodemailer').then(({ createTransport }) => createTransport(this.#smtpUrl));
-    return this.#transport;
-  }
-
   async send(m: OtpMail): Promise<void> {
-    const transport = await this.#transporter();
+    const transport = await this.#transport.get();
     await transport.sendMail({
       from: this.#from,
       to: m.to,
@@ -61,6 +54,6 @@ export class OtpMailer {
   }
 
   close(): void {
-    this.#transport?.then((t) => t.close()).catch(() => {});
+    this.#transport.close();
   }
 }

@@ -233,21 +233,8 @@ class OriginConnection {
     let left = length;
     const socket = this.#socket;
     return new Writable({
-      write: (chunk: Buffer, _enc, cb) => {
-        if (this.#call !== call) {
-          cb();
-          return;
-        }
-        if (chunk.length > left) {
-          this.#fail(new Error('the request body is longer than its Content-Length'));
-          cb();
-          return;
-        }
-        left -= chunk.length;
-        if (socket.write(chunk)) cb();
-        else socket.once('drain', () => cb());
-      },
-      // The link's pieces of one loop turn (16 KiB TLS records) leave in one socket write.
+      // writev alone (a single piece comes here too): the link's pieces of one loop turn (16 KiB TLS
+      // records) leave in one socket write.
       writev: (chunks: { chunk: Buffer }[], cb) => {
         if (this.#call !== call) {
           cb();

@@ -1,4 +1,4 @@
-import type { Transporter } from 'nodemailer';
+import { LazySmtpTransport } from '../../access/index.js';
 
 export interface InviteMail {
   to: string;
@@ -11,23 +11,16 @@ export interface InviteMail {
 
 /** Invitation mail over the SMTP server of one-time PINs (`--smtp-url`, `--smtp-from`; serve checked the URL). */
 export class InviteMailer {
-  readonly #smtpUrl: string;
-  /** nodemailer (about 3 MiB of heap) loads at the first mail, not with the server. */
-  #transport: Promise<Transporter> | undefined;
+  readonly #transport: LazySmtpTransport;
   readonly #from: string;
 
   constructor(smtpUrl: string, from: string) {
-    this.#smtpUrl = smtpUrl;
+    this.#transport = new LazySmtpTransport(smtpUrl);
     this.#from = from;
   }
 
-  #transporter(): Promise<Transporter> {
-    this.#transport ??= import('nodemailer').then(({ createTransport }) => createTransport(this.#smtpUrl));
-    return this.#transport;
-  }
-
   async send(m: InviteMail): Promise<void> {
-    const transport = await this.#transporter();
+    const transport = await this.#transport.get();
     await transport.sendMail({
       from: this.#from,
       to: m.to,
@@ -46,6 +39,6 @@ export class InviteMailer {
   }
 
   close(): void {
-    this.#transport?.then((t) => t.close()).catch(() => {});
+    this.#transport.close();
   }
 }

@@ -44,12 +44,6 @@ export type OidcCallback =
 /** The state's cookie: one per login in flight, so logins in two tabs do not void each other. */
 const bindingCookie = (state: string): string => `${BINDING_COOKIE_PREFIX}${state.slice(0, 16)}`;
 
-/**
- * Login through an OpenID Connect provider with `openid-client`: authorization code flow with
- * PKCE (S256), `state` and `nonce`. The state is single use and bound to the browser (an
- * HttpOnly cookie); the id token is checked for signature (the provider's `certs_url`), issuer,
- * audience (our client id), expiry and nonce before its claims are believed.
- */
 /** openid-client (with oauth4webapi and jose) loads at the first OIDC login, not with the edge. */
 let openidClient: Promise<typeof oidc> | undefined;
 function loadClient(): Promise<typeof oidc> {
@@ -57,6 +51,12 @@ function loadClient(): Promise<typeof oidc> {
   return openidClient;
 }
 
+/**
+ * Login through an OpenID Connect provider with `openid-client`: authorization code flow with
+ * PKCE (S256), `state` and `nonce`. The state is single use and bound to the browser (an
+ * HttpOnly cookie); the id token is checked for signature (the provider's `certs_url`), issuer,
+ * audience (our client id), expiry and nonce before its claims are believed.
+ */
 export class AccessOidc {
   readonly #store: Store;
   readonly #pending: PendingOidcLogins;

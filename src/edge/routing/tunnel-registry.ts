@@ -104,13 +104,13 @@ export class TunnelRegistry {
   /** Whether the tunnel has a link that is neither draining, closed nor stalled. */
   hasResponsiveLink(tunnelId: string): boolean {
     const links = this.#tunnels.get(tunnelId)?.links ?? [];
-    return links.some((l) => !l.draining && !l.conn.closed && l.stalled !== true);
+    return links.some(responsive);
   }
 
   /** This edge's live link with this connection id, if any. */
   linkById(tunnelId: string, connectionId: string): EdgeLink | undefined {
     const link = this.#tunnels.get(tunnelId)?.links.find((l) => l.connectionId === connectionId);
-    return link === undefined || link.draining || link.conn.closed || link.stalled === true ? undefined : link;
+    return link !== undefined && responsive(link) ? link : undefined;
   }
 
   links(tunnelId: string): readonly EdgeLink[] {
@@ -136,14 +136,17 @@ function firstOfReplica(links: readonly EdgeLink[], picked: EdgeLink): EdgeLink 
   for (const link of links) {
     if (
       link.connector.connectorId === connectorId &&
-      !link.draining &&
-      link.stalled !== true &&
+      responsive(link) &&
       (link.bulk ?? 0) === 0 &&
-      !link.conn.closed &&
       link.conn.writableLength <= LINK_SPILL_BYTES
     ) {
       return link;
     }
   }
   return picked;
+}
+
+/** Neither draining, closed nor stalled: a link new requests may take. */
+function responsive(link: EdgeLink): boolean {
+  return !link.draining && !link.conn.closed && link.stalled !== true;
 }

@@ -9,10 +9,10 @@ import {
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { connect as netConnect, type Socket } from 'node:net';
 import { rootCertificates, type ConnectionOptions as TlsConnectionOptions, connect as tlsConnect } from 'node:tls';
+import { parserUnavailable } from '../protocol/index.js';
 import type { IngressRule } from './ingress/index.js';
 import { armTimeouts, type ConnectFn, type OriginEndpoint, pathOrHost } from './origin-connect.js';
 import { isIdleConnectionFailure } from './origin-error.js';
-import { parserUnavailable } from './origin-http/http-parser.js';
 import { type OriginHttpCall, OriginHttpPool, requestHeadOf } from './origin-http/origin-http-pool.js';
 import type { OriginRequest, OriginResponseHandler, OriginUpgradeHandler } from './origin-request.js';
 

@@ -5,6 +5,11 @@ const PREFIX = '/.well-known/acme-challenge/';
 /** RFC 8555 §8.3: a token is base64url, at least 128 bits (22 characters); 128 is plenty. */
 const TOKEN = /^[A-Za-z0-9_-]{16,128}$/;
 
+/** A request that may be an ACME HTTP-01 challenge (acmeChallengeAnswer looks its token up). */
+export function mayBeAcmeChallenge(method: string | undefined, url: string): boolean {
+  return method === 'GET' && url.startsWith(PREFIX);
+}
+
 /**
  * Wraps the visitor HTTP handler: `GET /.well-known/acme-challenge/<token>` for a token warren
  * has in flight answers its key authorization (RFC 8555 §8.3), on any Host, before routing; any
@@ -17,7 +22,7 @@ export function acmeChallengeAnswer(
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const url = req.url ?? '';
-    if (req.method !== 'GET' || !url.startsWith(PREFIX)) {
+    if (!mayBeAcmeChallenge(req.method, url)) {
       next(req, res);
       return;
     }

@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 
-/** What the watch needs of a request: its message, and two fields it keeps on the caller's object. */
+/** What the watch needs of a request: its body (node's message), and two fields it keeps on the caller's object. */
 export interface WatchedBody {
-  readonly req: IncomingMessage;
+  readonly body: IncomingMessage | undefined;
   /** The visitor socket's bytesRead at the last sweep. */
   bodyBytes: number;
   /** performance.now() since which bytesRead stood still. */
@@ -33,10 +33,10 @@ export class BodyIdleWatch<T extends WatchedBody> {
     this.#expire = expire;
   }
 
-  add(body: T): void {
-    body.bodyBytes = body.req.socket.bytesRead;
-    body.bodyIdleSince = performance.now();
-    this.#bodies.add(body);
+  add(w: T): void {
+    w.bodyBytes = w.body?.socket.bytesRead ?? 0;
+    w.bodyIdleSince = performance.now();
+    this.#bodies.add(w);
     if (this.#sweeper !== undefined) return;
     this.#sweeper = setInterval(() => this.#sweep(), sweepIntervalMs(this.#idleMs));
     this.#sweeper.unref();
@@ -50,8 +50,8 @@ export class BodyIdleWatch<T extends WatchedBody> {
     const now = performance.now();
     let expired = 0;
     for (const v of this.#bodies) {
-      const req = v.req;
-      if (req.complete || req.destroyed) {
+      const req = v.body;
+      if (req === undefined || req.complete || req.destroyed) {
         this.#bodies.delete(v);
         continue;
       }

@@ -8,10 +8,12 @@ import type { Logger } from 'pino';
 import { DEFAULT_INITIAL_WINDOW } from '../protocol/index.js';
 import { SYSTEM_TIMERS, type Timers } from '../time/index.js';
 import type { AccessEdge } from './access/access-edge.js';
-import { acmeChallengeAnswer } from './acme-challenge-answer.js';
+import { acmeChallengeAnswer, mayBeAcmeChallenge } from './acme-challenge-answer.js';
 import { type ClientCertificateDemand, sniWithClientCertificates } from './client-certificate-request.js';
 import { type DashboardHost, dashboardOnHttps } from './dashboard-host.js';
 import { EdgeMetrics } from './edge-metrics.js';
+import { hostOf } from './host-of.js';
+import { VisitorLane } from './lane/visitor-lane.js';
 import { type LinkStallTimes, LinkStallWatch } from './link-stall-watch.js';
 import { ManagementHub } from './management-hub.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -32,7 +34,7 @@ import {
 } from './visitor-proxy.js';
 import { createVisitorTlsServer, type VisitorTlsListener } from './visitor-tls-server.js';
 import type { ZoneSettingsTable } from './zone-edge-settings.js';
-import { alwaysUseHttps, enforceMinTls, withSecurityHeaders } from './zone-settings-gate.js';
+import { alwaysUseHttps, enforceMinTls, redirectsToHttps, withSecurityHeaders } from './zone-settings-gate.js';
 
 export interface EdgeServerOptions {
   edgeName: string;
@@ -122,6 +124,8 @@ function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
 export class EdgeServer {
   readonly registry: TunnelRegistry;
   readonly visitor: Server;
+  /** Reads the plain HTTP port's bodiless requests without node's http objects; the rest go to `visitor`. */
+  readonly lane: VisitorLane;
   /** The visitor HTTPS listener (h2 and http/1.1 by ALPN), when a certificate is configured. */
   get visitorTls(): Http2SecureServer | undefined {
     return this.#tls?.server;
@@ -207,6 +211,16 @@ export class EdgeServer {
     );
     this.visitor.on('upgrade', this.proxy.handleUpgrade);
     this.visitor.on('clientError', onClientError);
+    this.lane = new VisitorLane(this.visitor, {
+      handle: (req, res) =>
+        !(acme !== undefined && mayBeAcmeChallenge(req.method, req.url ?? '')) &&
+        !(zoneSettings !== undefined && redirectsToHttps(zoneSettings, this.#httpsPort, hostOf(req.headers.host))) &&
+        this.proxy.handleLane(req, res),
+      clientError: onClientError,
+      maxHeaderSize: VISITOR_HTTP1_LIMITS.maxHeaderSize,
+      headersTimeoutMs: VISITOR_HTTP1_LIMITS.headersTimeout,
+      keepAliveTimeoutMs: VISITOR_HTTP1_LIMITS.keepAliveTimeout,
+    });
     const https = options.https;
     if (https !== undefined && (options.certificates !== undefined || https.cert !== undefined)) {
       const tlsProxy = proxyFor('https');
@@ -285,6 +299,7 @@ export class EdgeServer {
     this.management.closeAll();
     this.visitor.close();
     this.visitor.closeIdleConnections();
+    this.lane.closeIdle();
     this.#tls?.drain();
     this.tunnels.goAway(this.registry.allLinks());
     const timers = this.#o.timers ?? SYSTEM_TIMERS;
@@ -295,6 +310,7 @@ export class EdgeServer {
     }
     this.tunnels.destroyAll(this.registry.allLinks());
     this.visitor.closeAllConnections();
+    this.lane.closeAll();
     this.#tls?.destroyAll();
   }
 }

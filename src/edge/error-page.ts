@@ -1,7 +1,7 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WarrenError, type WarrenErrorCode } from '../errors/index.js';
 import type { StreamReset } from '../protocol/index.js';
 import { reasonPhrase } from './reason-phrase.js';
+import type { VisitorRequest, VisitorResponse } from './visit.js';
 
 /**
  * What a visitor is told: a WarrenError whose status comes from the error table, with a page title.
@@ -101,8 +101,8 @@ h1{font-size:1.6rem;margin:0 0 .5rem}code{background:#f3f3f3;padding:.1rem .3rem
 
 /** Answers with an error page; with `close`, the visitor connection closes after it (e.g. an unread body). */
 export function sendVisitorError(
-  req: IncomingMessage,
-  res: ServerResponse,
+  req: VisitorRequest,
+  res: VisitorResponse,
   err: VisitorError,
   rayId: string,
   close = false,

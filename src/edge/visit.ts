@@ -1,14 +1,39 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { MuxStream } from '../protocol/index.js';
+import type { IncomingMessage } from 'node:http';
+import type { BodySink, MuxStream } from '../protocol/index.js';
 import type { EdgeLink } from './registration/edge-link.js';
 import type { RequestTarget } from './request-target.js';
 import type { VisitorProxy } from './visitor-proxy.js';
 
+/** What the proxy reads of a visitor's request: node's IncomingMessage, or the visitor lane's (visitor-lane.ts). */
+export interface VisitorRequest {
+  readonly method?: string | undefined;
+  readonly url?: string | undefined;
+  readonly rawHeaders: string[];
+  readonly headers: {
+    readonly host?: string | undefined;
+    readonly accept?: string | undefined;
+    readonly 'x-forwarded-for'?: string | string[] | undefined;
+  };
+  /** The whole request (its body too) has arrived. */
+  readonly complete: boolean;
+  readonly socket: { readonly remoteAddress?: string | undefined };
+}
+
+/** What the proxy does with a visitor's response: node's ServerResponse, or the visitor lane's. */
+export interface VisitorResponse extends BodySink {
+  readonly headersSent: boolean;
+  writeHead(status: number, reason: string, headers: string[] | Record<string, string | number>): unknown;
+  end(body?: string): unknown;
+  on(event: 'close', listener: () => void): unknown;
+}
+
 /** One visitor request and its state across the attempts to forward it. */
 export class Visit {
   readonly proxy: VisitorProxy;
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse;
+  readonly req: VisitorRequest;
+  readonly res: VisitorResponse;
+  /** The request body (node's message), when the request has one. */
+  readonly body: IncomingMessage | undefined;
   readonly ray: string;
   readonly hasBody: boolean;
   readonly target: RequestTarget;
@@ -31,10 +56,10 @@ export class Visit {
 
   constructor(
     proxy: VisitorProxy,
-    req: IncomingMessage,
-    res: ServerResponse,
+    req: VisitorRequest,
+    res: VisitorResponse,
+    body: IncomingMessage | undefined,
     ray: string,
-    hasBody: boolean,
     target: RequestTarget,
     host: string,
     accessHeaders: string[] | undefined,
@@ -43,8 +68,9 @@ export class Visit {
     this.proxy = proxy;
     this.req = req;
     this.res = res;
+    this.body = body;
     this.ray = ray;
-    this.hasBody = hasBody;
+    this.hasBody = body !== undefined;
     this.target = target;
     this.host = host;
   }
@@ -78,13 +104,13 @@ interface VisitCarrier {
 }
 
 /** One shared listener for every response (no closure per request): it finds its visit on the response. */
-function onVisitorClose(this: ServerResponse): void {
+function onVisitorClose(this: VisitorResponse): void {
   const visit = (this as VisitCarrier)[kVisit] as Visit;
   visit.proxy.visitorClosed(visit);
 }
 
 /** Ties `visit` to its response: when the visitor's response closes, the proxy hears of it. */
-export function attachVisit(res: ServerResponse, visit: Visit): void {
+export function attachVisit(res: VisitorResponse, visit: Visit): void {
   (res as VisitCarrier)[kVisit] = visit;
   res.on('close', onVisitorClose);
 }

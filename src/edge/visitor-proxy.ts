@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { HeadError, type MuxStream, type RequestHead } from '../protocol/index.js';
-import { type AccessAnswer, writeAccessAnswer, writeRawAccessAnswer } from './access/access-answer.js';
+import { type AccessAnswer, writeAccessAnswer } from './access/access-answer.js';
 import type { AccessEdge, AccessVerdict } from './access/access-edge.js';
 import { BodyIdleWatch, sweepIntervalMs } from './body-idle-watch.js';
 import type { EdgeMetrics } from './edge-metrics.js';
@@ -11,14 +11,15 @@ import { sendVisitorError, VISITOR_ERRORS, type VisitorError, visitorErrorFor, w
 import { originRequestHeaders } from './forwarded-headers.js';
 import { hostOf } from './host-of.js';
 import { mayReplay } from './may-replay.js';
-import { serializeHead, writeRawError } from './raw-response.js';
+import { writeRawError } from './raw-response.js';
 import { reasonPhrase } from './reason-phrase.js';
 import { type EdgeLink, openLinkStream } from './registration/edge-link.js';
 import { normalizeIp } from './registration/tunnel-listener.js';
 import { type RequestTarget, requestTarget } from './request-target.js';
-import { frameResponse, frameSwitchingResponse } from './response-framing.js';
+import { frameResponse } from './response-framing.js';
 import type { TunnelRegistry } from './routing/tunnel-registry.js';
-import { attachVisit, isBulkLength, Visit } from './visit.js';
+import { attachVisit, isBulkLength, Visit, type VisitorRequest, type VisitorResponse } from './visit.js';
+import { forwardUpgrade, type UpgradeContext } from './visitor-upgrade.js';
 
 /** Maps a visitor's Host (lower case, no port) to a tunnel id. */
 export interface HostRouter {
@@ -67,12 +68,24 @@ export class VisitorProxy {
     if (this.#o.metrics !== undefined) this.#o.metrics.badResponses++;
   };
 
+  /** What upgrade requests use of this proxy (visitor-upgrade.ts). */
+  readonly #upgrades: UpgradeContext;
+
   constructor(options: VisitorProxyOptions) {
     this.#o = options;
     this.#visitorScheme = JSON.stringify({ scheme: options.scheme });
     this.#bodyIdleMs = options.requestBodyIdleTimeoutMs ?? DEFAULT_REQUEST_BODY_IDLE_TIMEOUT_MS;
     this.#bodies = new BodyIdleWatch(this.#bodyIdleMs, (v) => this.#bodyTimedOut(v));
     this.#quickSuffix = options.serviceDomain === undefined ? undefined : `.quick.${options.serviceDomain}`;
+    this.#upgrades = {
+      route: (h) => this.#route(h),
+      requestHeaders: (req, ray, link, upgrade, authority, access) =>
+        this.#requestHeaders(req, ray, link, upgrade, authority, access),
+      metrics: options.metrics,
+      logger: options.logger,
+      serviceDomain: options.serviceDomain,
+      onLengthMismatch: this.#onLengthMismatch,
+    };
   }
 
   nextRayId(): string {
@@ -90,11 +103,31 @@ export class VisitorProxy {
     this.#gate(
       req,
       target,
-      (v) => this.#admitted(req, res, ray, target, v),
+      (v) => {
+        if (res.destroyed || res.headersSent) return; // the visitor left while the gate was verifying
+        if (v !== undefined && !Array.isArray(v)) writeAccessAnswer(res, v as AccessAnswer, ray);
+        else {
+          const cl = req.headers['content-length'];
+          const hasBody = cl !== undefined ? cl !== '0' : req.headers['transfer-encoding'] !== undefined;
+          this.#admitted(req, res, hasBody ? req : undefined, ray, target, v);
+        }
+      },
       () => {
         if (!res.headersSent && !res.destroyed) sendVisitorError(req, res, VISITOR_ERRORS.originFailed(), ray, true);
       },
     );
+  };
+
+  /**
+   * A request from the visitor lane (no body, no upgrade; visitor-lane.ts), forwarded, or false
+   * without a word to the visitor: its target is malformed or the Access gate has a say on its
+   * host, and node's server takes it (handleRequest).
+   */
+  readonly handleLane = (req: VisitorRequest, res: VisitorResponse): boolean => {
+    const target = requestTarget(req.url ?? '/', req.method ?? 'GET');
+    if (target === undefined || this.#o.access?.untouched(target.authority ?? req.headers.host) === false) return false;
+    this.#admitted(req, res, undefined, this.nextRayId(), target, undefined);
+    return true;
   };
 
   /** The Access gate's verdict for this request (undefined at once without a gate); `failed`: it could not decide. */
@@ -104,26 +137,27 @@ export class VisitorProxy {
     else access.gate(req, target.authority ?? req.headers.host, target, this.#o.scheme, admitted, failed);
   }
 
-  /** After the Access gate (or without one): answer its page, or route and forward with its headers. */
-  #admitted(req: IncomingMessage, res: ServerResponse, ray: string, target: RequestTarget, v: AccessVerdict): void {
-    if (res.destroyed || res.headersSent) return; // the visitor left while the gate was verifying
-    if (v !== undefined && !Array.isArray(v)) {
-      writeAccessAnswer(res, v as AccessAnswer, ray);
-      return;
-    }
+  /** Past the Access gate (or without one): route and forward, with the gate's headers. */
+  #admitted(
+    req: VisitorRequest,
+    res: VisitorResponse,
+    body: IncomingMessage | undefined,
+    ray: string,
+    target: RequestTarget,
+    v: string[] | undefined,
+  ): void {
     const route = this.#route(target.authority ?? req.headers.host);
     if ('error' in route) {
       sendVisitorError(req, res, route.error, ray);
       return;
     }
-    const cl = req.headers['content-length'];
-    const hasBody = cl !== undefined ? cl !== '0' : req.headers['transfer-encoding'] !== undefined;
-    const visit = new Visit(this, req, res, ray, hasBody, target, route.host, v);
+    const visit = new Visit(this, req, res, body, ray, target, route.host, v);
     // A large upload (or one of unknown length) is a bulk transfer on its link.
-    if (hasBody && isBulkLength(cl === undefined ? -1 : Number(cl))) visit.bulkUpload = true;
+    const cl = body?.headers['content-length'];
+    if (body !== undefined && isBulkLength(cl === undefined ? -1 : Number(cl))) visit.bulkUpload = true;
     attachVisit(res, visit);
     this.#forward(visit, route.link);
-    if (hasBody && visit.stream !== undefined && !req.complete) this.#bodies.add(visit);
+    if (body !== undefined && visit.stream !== undefined && !body.complete) this.#bodies.add(visit);
   }
 
   #forward(visit: Visit, link: EdgeLink): void {
@@ -197,7 +231,7 @@ export class VisitorProxy {
       this.#o.logger.debug({ rayId: visit.ray, tunnelId: link.tunnelId, code: reset.code }, 'stream reset');
       sendVisitorError(req, res, visitorErrorFor(reset), visit.ray, visit.hasBody && !req.complete);
     };
-    if (visit.hasBody) stream.pipeFrom(req);
+    if (visit.body !== undefined) stream.pipeFrom(visit.body);
   }
 
   /** The connector's response cannot be framed safely: 502, and the stream is reset (the origin request cancelled). */
@@ -271,98 +305,10 @@ export class VisitorProxy {
     this.#gate(
       req,
       target,
-      (v) => this.#upgradeAdmitted(req, socket, early, ray, json, target, v),
+      (v) => forwardUpgrade(this.#upgrades, req, socket, early, ray, json, target, v),
       () => writeRawError(socket, VISITOR_ERRORS.originFailed(), ray, json),
     );
   };
-
-  #upgradeAdmitted(
-    req: IncomingMessage,
-    socket: Duplex,
-    early: Buffer,
-    ray: string,
-    json: boolean,
-    target: RequestTarget,
-    v: AccessVerdict,
-  ): void {
-    if (socket.destroyed) return;
-    if (v !== undefined && !Array.isArray(v)) {
-      writeRawAccessAnswer(socket, v as AccessAnswer, ray);
-      return;
-    }
-    const route = this.#route(target.authority ?? req.headers.host);
-    if ('error' in route) {
-      writeRawError(socket, route.error, ray, json);
-      return;
-    }
-    const { link, host } = route;
-    const h = this.#requestHeaders(req, ray, link, true, target.authority, v);
-    if (h === undefined) {
-      writeRawError(socket, VISITOR_ERRORS.badRequest('The request has more than one Host header.'), ray, json);
-      return;
-    }
-    let stream: MuxStream;
-    try {
-      stream = openLinkStream(link, { method: req.method ?? 'GET', path: target.path, headers: h, upgrade: true });
-    } catch (err) {
-      if (!(err instanceof HeadError)) throw err;
-      if (this.#o.metrics !== undefined) this.#o.metrics.headersTooLarge++;
-      writeRawError(socket, VISITOR_ERRORS.headersTooLarge(), ray, json);
-      return;
-    }
-    let switched = false;
-    const refuse = (why: string): void => {
-      if (this.#o.metrics !== undefined) this.#o.metrics.badResponses++;
-      stream.reset('WARREN_ORIGIN_ERROR', `the edge refused the response: ${why}`);
-      this.#o.logger.info({ rayId: ray, tunnelId: link.tunnelId, reason: why }, 'connector response refused');
-      writeRawError(socket, VISITOR_ERRORS.originFailed(), ray, json);
-    };
-    stream.onResponse = (rh) => {
-      let headers: string[];
-      let length = -1;
-      if (rh.status === 101) {
-        headers = frameSwitchingResponse(rh.headers, host, this.#o.serviceDomain);
-      } else if (rh.status < 200) {
-        refuse(`an interim ${rh.status} to an upgrade request`);
-        return;
-      } else {
-        const framed = frameResponse(rh.headers, host, this.#o.serviceDomain);
-        if (typeof framed === 'string') {
-          refuse(framed);
-          return;
-        }
-        headers = framed.headers;
-        length = req.method === 'HEAD' || rh.status === 204 || rh.status === 304 ? 0 : framed.length;
-        headers.push('connection', 'close');
-      }
-      headers.push('cf-ray', ray);
-      let rawHead: string;
-      try {
-        rawHead = serializeHead(rh.status, headers);
-      } catch (err) {
-        refuse(`invalid response header (${(err as Error).message})`);
-        return;
-      }
-      socket.write(rawHead);
-      stream.onLengthMismatch = this.#onLengthMismatch;
-      stream.pipeTo(socket, length);
-      if (rh.status === 101) {
-        switched = true;
-        this.#o.metrics?.switched(socket);
-        if (early.length > 0) stream.write(early);
-        stream.pipeFrom(socket);
-      } else {
-        stream.end();
-      }
-    };
-    stream.onReset = (reset) => {
-      if (!switched) writeRawError(socket, visitorErrorFor(reset), ray, json);
-      else socket.destroy();
-    };
-    socket.once('close', () => {
-      if (!stream.closed) stream.reset('WARREN_STREAM_RESET', 'the visitor went away');
-    });
-  }
 
   /** The link for a Host (or absolute-form authority), or the error page when there is none. */
   #route(hostHeader: string | undefined): { link: EdgeLink; host: string } | { error: VisitorError } {
@@ -380,7 +326,7 @@ export class VisitorProxy {
 
   /** The origin's header list, or undefined for a request with two Host headers. */
   #requestHeaders(
-    req: IncomingMessage,
+    req: VisitorRequest,
     ray: string,
     link: EdgeLink,
     upgrade: boolean,

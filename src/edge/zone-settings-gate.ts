@@ -14,7 +14,7 @@ export function alwaysUseHttps(table: ZoneSettingsTable, httpsPort: () => number
   return (req, res) => {
     const host = hostOf(req.headers.host);
     const port = httpsPort();
-    if (port === undefined || table.for(host)?.always_use_https !== 'on' || host === undefined) {
+    if (port === undefined || host === undefined || !redirectsToHttps(table, port, host)) {
       next(req, res);
       return;
     }
@@ -24,6 +24,15 @@ export function alwaysUseHttps(table: ZoneSettingsTable, httpsPort: () => number
     res.writeHead(status, { location, 'content-length': 0, 'cache-control': 'no-store' });
     res.end();
   };
+}
+
+/** Whether a plain HTTP request for `host` (lower case, no port) is redirected to HTTPS. */
+export function redirectsToHttps(
+  table: ZoneSettingsTable,
+  httpsPort: number | undefined,
+  host: string | undefined,
+): boolean {
+  return httpsPort !== undefined && table.for(host)?.always_use_https === 'on';
 }
 
 /** HTTPS answers for a zone with `security_header` on carry HSTS (and nosniff when asked). */

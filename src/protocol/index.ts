@@ -35,6 +35,13 @@ export {
 export { HOP_BY_HOP, stripHopByHop } from './hop-by-hop.js';
 export { ACCESS_KEYS_TIMEOUT_MS, LinkAccessKeys } from './link-access-keys.js';
 export {
+  type OnRequestHead,
+  type OnResponseHead,
+  parserUnavailable,
+  RequestParser,
+  ResponseParser,
+} from './llhttp.js';
+export {
   EVENT_FIELD_LIMITS,
   encodeManagement,
   type LogEvent,
@@ -76,7 +83,7 @@ export {
   MuxConnection,
   type MuxConnectionOptions,
 } from './mux-connection.js';
-export { MuxStream } from './mux-stream.js';
+export { type BodySink, MuxStream } from './mux-stream.js';
 export {
   type AcceptOutcome,
   acceptRegistration,

@@ -1,4 +1,4 @@
-import type { Readable, Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { WarrenErrorCode } from '../errors/index.js';
 import type { ResponseHead, StreamReset } from './messages.js';
 import type { MuxConnection } from './mux-connection.js';
@@ -8,6 +8,21 @@ const BULK_PIECE = 8 * 1024; // 8 KiB
 
 function uncorkSink(stream: MuxStream): void {
   stream.uncorkSink();
+}
+
+/**
+ * Where `pipeTo` delivers the peer's body: a node Writable (a socket, node's ServerResponse), or
+ * anything with the same few members (the edge's visitor lane answers through one).
+ */
+export interface BodySink {
+  readonly destroyed: boolean;
+  readonly writableFinished: boolean;
+  write(chunk: Buffer): boolean;
+  end(): void;
+  destroy(): void;
+  cork(): void;
+  uncork(): void;
+  once(event: 'drain', listener: () => void): unknown;
 }
 
 /** Largest Data frame we send; bigger chunks are split so one stream cannot hog the link. */
@@ -47,7 +62,7 @@ export class MuxStream {
   /** Bytes received and not yet credited back: a peer that exceeds our window is broken or hostile. */
   #outstanding = 0;
   #owed = 0;
-  #sink: Writable | undefined;
+  #sink: BodySink | undefined;
   /** Bytes the sink may still take (the declared Content-Length), or -1 for no limit. */
   #sinkRoom = -1;
   #early: Buffer[] | null = null;
@@ -149,7 +164,7 @@ export class MuxStream {
    * past it destroys the sink instead of ending it (and resets the stream): a keep-alive visitor
    * connection is closed rather than left out of step with its framing.
    */
-  pipeTo(sink: Writable, length = -1): void {
+  pipeTo(sink: BodySink, length = -1): void {
     this.#sink = sink;
     this.#sinkRoom = length;
     const early = this.#early;
@@ -193,7 +208,7 @@ export class MuxStream {
   }
 
   /** At the peer's end: a body short of its declared length destroys the sink. */
-  #closedByMismatch(sink: Writable): boolean {
+  #closedByMismatch(sink: BodySink): boolean {
     if (this.#sinkRoom <= 0) return false;
     sink.destroy();
     this.onLengthMismatch?.();
@@ -254,7 +269,7 @@ export class MuxStream {
   }
 
   #deliver(payload: Buffer): void {
-    const sink = this.#sink as Writable;
+    const sink = this.#sink as BodySink;
     if (sink.destroyed) return;
     if (this.#sinkRoom >= 0) {
       if (payload.length > this.#sinkRoom) {

@@ -1,8 +1,8 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
+import { ResponseParser } from '../../protocol/index.js';
 import { armTimeouts } from '../origin-connect.js';
 import type { OriginRequest } from '../origin-request.js';
-import { ResponseParser } from './http-parser.js';
 
 /** What hears one request's outcome on an `OriginHttpPool` (origin-pool.ts's PoolCall). */
 export interface OriginHttpCall {
@@ -83,7 +83,7 @@ export interface OriginHttpHead {
 
 /**
  * Keep-alive HTTP/1.1 connections to one plain-http origin (TCP or unix socket): the request head is
- * written as one string, the response parsed by node's own llhttp binding (http-parser.ts), body
+ * written as one string, the response parsed by node's own llhttp binding (protocol/llhttp.ts), body
  * bytes handed on as they arrive with backpressure. No pipelining: one request per connection at a time.
  */
 export class OriginHttpPool {

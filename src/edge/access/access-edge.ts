@@ -119,6 +119,18 @@ export class AccessEdge {
   }
 
   /**
+   * True when the gate has no say on this Host (or absolute-form authority): a valid host name
+   * that is neither a team domain nor covered by an application. The visitor lane forwards such
+   * requests itself; every other one goes through `gate`.
+   */
+  untouched(hostHeader: string | undefined): boolean {
+    const host = hostOf(hostHeader);
+    if (host === undefined) return true; // as in gate: no verdict, and routing answers 400
+    const gate = this.#o.gate;
+    return isHostname(host) && gate.teamAccount(host) === undefined && !gate.protects(host);
+  }
+
+  /**
    * The JWKS of team domain `team` for a connector of account `accountId` (the AccessKeys frame).
    * Another account's team, or a name no team has, is refused: a link learns its own keys only.
    */

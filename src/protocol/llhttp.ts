@@ -2,10 +2,11 @@ import { createRequire } from 'node:module';
 
 /**
  * node's own llhttp binding (`HTTPParser` from `_http_common`: the parser node's http client and
- * server run on), reached in this one module. It is not a public API: `test/origin-http-parser-shape.test.ts`
- * fails loudly when a node version changes its shape, and CI runs it on node 20 and 22. It is strict
- * (no lenient flags): duplicate or invalid Content-Length, CL with chunked, bad chunk sizes and
- * obs-fold are parse errors, as in node's http client.
+ * server run on), reached in this one module: the connector reads origin responses with it, the
+ * edge reads visitor request heads with it (visitor-lane.ts). It is not a public API:
+ * `test/llhttp-shape.test.ts` fails loudly when a node version changes its shape, and CI runs it on
+ * node 20 and 22. It is strict (no lenient flags): duplicate or invalid Content-Length, CL with
+ * chunked, bad chunk sizes, obs-fold and bare LFs are parse errors, as in node's http client and server.
  */
 
 /** A response head: status, reason, raw header list (name, value, …), and whether the connection may be reused. */
@@ -21,6 +22,7 @@ interface NativeParser {
 
 interface NativeParserClass {
   new (): NativeParser;
+  readonly REQUEST: number;
   readonly RESPONSE: number;
   readonly kOnMessageBegin: number;
   readonly kOnHeaders: number;
@@ -30,14 +32,17 @@ interface NativeParserClass {
   readonly kLenientNone: number;
 }
 
-const common = createRequire(import.meta.url)('_http_common') as { HTTPParser?: unknown };
+const common = createRequire(import.meta.url)('_http_common') as { HTTPParser?: unknown; methods?: unknown };
 
 /** The binding, or the reason it is not usable in this node (then origins keep node's http client). */
 function load(): NativeParserClass | string {
   const P: unknown = common.HTTPParser;
   if (typeof P !== 'function') return `_http_common.HTTPParser is ${typeof P}`;
   const statics = P as unknown as Record<string, unknown>;
+  if (!Array.isArray(common.methods) || common.methods[1] !== 'GET')
+    return '_http_common.methods is not the method list';
   for (const k of [
+    'REQUEST',
     'RESPONSE',
     'kOnMessageBegin',
     'kOnHeaders',
@@ -54,6 +59,9 @@ function load(): NativeParserClass | string {
 }
 
 const native = load();
+
+/** Method names by llhttp's method number. */
+const METHODS = (common.methods ?? []) as readonly string[];
 
 /** Why node's parser cannot be used here, or undefined when it can. */
 export const parserUnavailable: string | undefined = typeof native === 'string' ? native : undefined;
@@ -110,6 +118,85 @@ export class ResponseParser {
   finish(): Error | undefined {
     const r = this.#p.finish();
     return r instanceof Error ? r : undefined;
+  }
+
+  close(): void {
+    this.#p.close();
+  }
+}
+
+/**
+ * A request head: method, target, raw header list (name, value, …), HTTP minor version, whether
+ * the connection may be reused after it, and whether it asks for an upgrade (or is a CONNECT).
+ */
+export type OnRequestHead = (
+  method: string,
+  url: string,
+  headers: string[],
+  minor: number,
+  keepAlive: boolean,
+  upgrade: boolean,
+) => void;
+
+/**
+ * Reads one HTTP/1.x request head at a time (per visitor connection). `execute` stops right after
+ * a complete head and returns how many bytes it took, so the caller knows where the head ended
+ * and decides about the body itself (the parser skips it); `reset` readies it for the next head.
+ * A head that does not complete in `data` is kept by the parser: `execute` returns data's length.
+ */
+export class RequestParser {
+  readonly #p: NativeParser;
+  readonly #maxHeaderSize: number;
+  #partial: string[] | undefined;
+  #url = '';
+
+  constructor(maxHeaderSize: number, onHead: OnRequestHead) {
+    if (typeof native === 'string') throw new Error(`node's HTTP parser is not usable: ${native}`);
+    const p = new native();
+    this.#maxHeaderSize = maxHeaderSize;
+    p.initialize(native.REQUEST, RESOURCE, maxHeaderSize, native.kLenientNone);
+    p[native.kOnHeaders] = (headers: string[], url: string): void => {
+      this.#partial = this.#partial === undefined ? headers : this.#partial.concat(headers);
+      this.#url += url;
+    };
+    p[native.kOnHeadersComplete] = (
+      _major: number,
+      minor: number,
+      headers: string[] | undefined,
+      method: number,
+      url: string | undefined,
+      _status: unknown,
+      _reason: unknown,
+      upgrade: boolean,
+      keepAlive: boolean,
+    ): number => {
+      let all = headers ?? [];
+      let target = url ?? '';
+      if (this.#partial !== undefined) {
+        all = this.#partial.concat(all);
+        this.#partial = undefined;
+      }
+      if (this.#url !== '') {
+        target = this.#url + target;
+        this.#url = '';
+      }
+      onHead(METHODS[method] ?? '', target, all, minor, keepAlive, upgrade);
+      return 2; // stop after the head: execute returns the offset of its end
+    };
+    this.#p = p;
+  }
+
+  /** Bytes taken (up to the end of a head, or all of `data`), or the Error for a malformed head. */
+  execute(data: Buffer): number | Error {
+    return this.#p.execute(data);
+  }
+
+  /** Forgets the head just read: the next byte starts a new request. */
+  reset(): void {
+    this.#partial = undefined;
+    this.#url = '';
+    const n = native as NativeParserClass; // the constructor threw otherwise
+    this.#p.initialize(n.REQUEST, RESOURCE, this.#maxHeaderSize, n.kLenientNone);
   }
 
   close(): void {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parserUnavailable, ResponseParser } from '../src/connector/origin-http/http-parser.js';
+import { parserUnavailable, ResponseParser } from '../src/protocol/llhttp.js';
 
 // node's llhttp binding is not a public API: when a node version changes its shape, this file fails
 // first and says what moved (CI runs it on node 20 and node 22).

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parserUnavailable, ResponseParser } from '../src/protocol/llhttp.js';
+import { parserUnavailable, RequestParser, ResponseParser } from '../src/protocol/llhttp.js';
 
 // node's llhttp binding is not a public API: when a node version changes its shape, this file fails
 // first and says what moved (CI runs it on node 20 and node 22).
@@ -94,4 +94,47 @@ test('node-http-parser-is-strict-about-ambiguous-framing', () => {
     assert.ok(err instanceof Error, `${what}: must be refused`);
     assert.match(String((err as Error & { code?: string }).code), /^HPE_/, what);
   }
+});
+
+test('node-http-parser-reads-request-heads-one-at-a-time-and-says-where-each-ends', () => {
+  const heads: [string, string, string[], number, boolean, boolean][] = [];
+  const p = new RequestParser(1024, (method, url, headers, minor, keepAlive, upgrade) => {
+    heads.push([method, url, headers, minor, keepAlive, upgrade]);
+  });
+  const a = 'GET /a?x=1 HTTP/1.1\r\nHost: h\r\nX-A: b\r\n\r\n';
+  const b = 'HEAD /b HTTP/1.0\r\nHost: h\r\n\r\n';
+  const both = Buffer.from(a + b);
+  assert.equal(p.execute(both), a.length, 'execute stops at the end of the first head');
+  p.reset();
+  assert.equal(p.execute(both.subarray(a.length)), b.length);
+  p.reset();
+  assert.deepEqual(heads, [
+    ['GET', '/a?x=1', ['Host', 'h', 'X-A', 'b'], 1, true, false],
+    ['HEAD', '/b', ['Host', 'h'], 0, false, false],
+  ]);
+  // A head over several reads: each read is taken whole until the head completes.
+  const c = `GET /${'c'.repeat(300)} HTTP/1.1\r\nHost: h\r\n${'X-Long: v\r\n'.repeat(40)}Upgrade: websocket\r\nConnection: upgrade\r\n\r\n`;
+  let taken = 0;
+  for (let i = 0; i < c.length; i += 100) {
+    const r = p.execute(Buffer.from(c.slice(i, i + 100)));
+    assert.equal(typeof r, 'number');
+    taken += r as number;
+  }
+  assert.equal(taken, c.length);
+  const last = heads[2];
+  assert.ok(last !== undefined);
+  assert.equal(last[1], `/${'c'.repeat(300)}`);
+  assert.equal(last[2].length, 2 * 43);
+  assert.equal(last[5], true, 'an Upgrade head says so');
+  p.reset();
+  // A body is the caller's: the parser stops after the head.
+  assert.equal(p.execute(Buffer.from('POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc')), 48);
+  p.reset();
+  const bad = p.execute(Buffer.from('GET / HTTP/1.1\r\nHost: h\r\nX: a\r\n folded\r\n\r\n'));
+  assert.ok(bad instanceof Error);
+  assert.equal((bad as NodeJS.ErrnoException).code, 'HPE_INVALID_HEADER_TOKEN');
+  p.reset();
+  const big = p.execute(Buffer.from(`GET / HTTP/1.1\r\nX: ${'a'.repeat(2000)}\r\n\r\n`));
+  assert.equal((big as NodeJS.ErrnoException).code, 'HPE_HEADER_OVERFLOW', 'the size limit holds');
+  p.close();
 });

@@ -1,10 +1,6 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import { type AddressInfo, connect, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { VisitorLane } from '../src/edge/lane/visitor-lane.js';
-import { ResponseParser } from '../src/protocol/llhttp.js';
+import { exchange, field, type Reply } from './support/raw-exchange.js';
 import { startTestOrigin, type TestOrigin } from './support/test-origin.js';
 import { type QuickTunnelHandle, type ServeHandle, startQuickTunnel, startServe } from './support/warren-processes.js';
 
@@ -14,54 +10,6 @@ import { type QuickTunnelHandle, type ServeHandle, startQuickTunnel, startServe 
  * both kinds in these tests, so a hand-over that lost, repeated or reordered a byte shows up as a
  * missing, extra or out-of-order response, or a body the origin did not get whole.
  */
-
-interface Reply {
-  status: number;
-  headers: string[];
-  body: string;
-}
-
-function field(r: Reply, name: string): string | undefined {
-  for (let i = 0; i < r.headers.length; i += 2)
-    if ((r.headers[i] as string).toLowerCase() === name) return r.headers[i + 1] as string;
-  return undefined;
-}
-
-/** Writes `bytes` on one connection and reads responses (node's own parser) until the server closes it. */
-async function exchange(port: number, bytes: string, headRequests: number[] = []): Promise<Reply[]> {
-  const replies: Reply[] = [];
-  let body: Buffer[] = [];
-  let current: Reply | undefined;
-  const parser = new ResponseParser(
-    () => {
-      body = [];
-    },
-    (status, headers) => {
-      current = { status, headers, body: '' };
-      return headRequests.includes(replies.length) ? 1 : 0;
-    },
-    (chunk) => body.push(Buffer.from(chunk)),
-    () => {
-      const r = current as Reply;
-      r.body = Buffer.concat(body).toString('latin1');
-      replies.push(r);
-    },
-  );
-  const socket = connect(port, '127.0.0.1');
-  socket.on('data', (d: Buffer) => {
-    const err = parser.execute(d);
-    if (err !== undefined) socket.destroy(err);
-  });
-  socket.on('error', () => {});
-  await once(socket, 'connect');
-  socket.write(bytes, 'latin1');
-  const deadline = setTimeout(() => socket.destroy(), 10_000);
-  await once(socket, 'close');
-  clearTimeout(deadline);
-  parser.finish();
-  parser.close();
-  return replies;
-}
 
 describe('visitor lane: one connection, the lane and node taking turns', () => {
   let origin: TestOrigin;
@@ -148,99 +96,5 @@ describe('visitor lane: one connection, the lane and node taking turns', () => {
       [404, 202],
     );
     assert.match(field(replies[0] as Reply, 'content-type') ?? '', /^application\/json/);
-  });
-});
-
-describe('visitor lane: timeouts and hand-over on a bare server', () => {
-  let server: Server;
-  let port: number;
-  let lane: VisitorLane;
-  const laneSaw: string[] = [];
-  before(async () => {
-    server = createServer((req, res) => {
-      res.writeHead(200, { 'content-length': 4 });
-      res.end('node');
-      req.resume();
-    });
-    lane = new VisitorLane(server, {
-      handle(req, res) {
-        if (req.url === '/node') return false;
-        laneSaw.push(req.url ?? '');
-        res.writeHead(200, 'OK', ['content-length', '4']);
-        res.write(Buffer.from('lane'));
-        res.end();
-        return true;
-      },
-      clientError(err, socket) {
-        const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-        socket.end(`HTTP/1.1 ${status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
-      },
-      maxHeaderSize: 1024,
-      headersTimeoutMs: 300,
-      keepAliveTimeoutMs: 300,
-    });
-    assert.equal(lane.unavailable, undefined);
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    port = (server.address() as AddressInfo).port;
-  });
-  after(async () => {
-    server.closeAllConnections();
-    lane.closeAll();
-    server.close();
-    await once(server, 'close');
-  });
-
-  test('the lane answers what it takes and node what it declines, in order, on one connection', async () => {
-    const replies = await exchange(
-      port,
-      'GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /node HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
-    );
-    assert.deepEqual(
-      replies.map((r) => r.body),
-      ['lane', 'node', 'node'],
-      'after the hand-over, node reads the rest of the connection',
-    );
-    assert.deepEqual(laneSaw.slice(-1), ['/a']);
-  });
-
-  test('a head that never completes gets 408 and the connection closes', async () => {
-    const replies = await exchange(port, 'GET /slow HTTP/1.1\r\nHo');
-    assert.deepEqual(
-      replies.map((r) => r.status),
-      [408],
-    );
-  });
-
-  test('a head over the size limit gets 400 from the same handler node uses', async () => {
-    const replies = await exchange(port, `GET /big HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(2000)}\r\n\r\n`);
-    assert.deepEqual(
-      replies.map((r) => r.status),
-      [400],
-    );
-  });
-
-  test('an idle keep-alive connection is closed after its timeout, with nothing more sent', async () => {
-    const socket: Socket = connect(port, '127.0.0.1');
-    let text = '';
-    socket.setEncoding('latin1');
-    socket.on('data', (s: string) => {
-      text += s;
-    });
-    await once(socket, 'connect');
-    socket.write('GET /idle HTTP/1.1\r\nHost: x\r\n\r\n');
-    let gaveUp = false;
-    const deadline = setTimeout(() => {
-      gaveUp = true;
-      socket.destroy();
-    }, 10_000);
-    await once(socket, 'close');
-    clearTimeout(deadline);
-    assert.equal(gaveUp, false, 'the server closed the idle connection');
-    assert.equal((text.match(/HTTP\/1\.1 /g) ?? []).length, 1);
-    assert.match(text, /lane$/);
-    const until = Date.now() + 5_000;
-    while (lane.connections > 0 && Date.now() < until) await new Promise((r) => setImmediate(r));
-    assert.equal(lane.connections, 0, 'the lane forgets closed connections');
   });
 });

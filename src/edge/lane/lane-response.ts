@@ -18,6 +18,14 @@ function emitClose(res: LaneResponse): void {
   res.closed();
 }
 
+function flushHead(res: LaneResponse): void {
+  res.flushHead();
+}
+
+/** Body pieces up to this size leave in one buffer with the head (or their chunk framing); larger ones are not copied. */
+const JOIN_BYTES = 16 * 1024;
+const CRLF = Buffer.from('\r\n', 'latin1');
+
 /** A response written straight to the visitor's socket, framed as node's ServerResponse frames it. */
 export class LaneResponse implements VisitorResponse {
   headersSent = false;
@@ -28,7 +36,8 @@ export class LaneResponse implements VisitorResponse {
   readonly #minor: number;
   #chunked = false;
   #bodyless = false;
-  #corked = false;
+  /** The head, until the first body bytes (or the end, or the end of the turn) take it along. */
+  #head: string | undefined;
   #gone = false;
   #onClose: (() => void) | undefined;
 
@@ -79,33 +88,44 @@ export class LaneResponse implements VisitorResponse {
       this.keepAlive = false;
     } else if (!connection) s += this.#c.keepAliveFields;
     this.headersSent = true;
-    const socket = this.#c.socket;
-    // The head leaves with the first body bytes (often the whole body) in one write.
-    socket.cork();
-    this.#corked = true;
-    process.nextTick(uncorkResponse, this);
-    socket.write(`${s}\r\n`, 'latin1');
+    // The head leaves with the first body bytes (often the whole body) in one buffer and one write.
+    this.#head = `${s}\r\n`;
+    process.nextTick(flushHead, this);
     return this;
   }
 
   write(chunk: Buffer): boolean {
-    const socket = this.#c.socket;
     if (this.#bodyless || chunk.length === 0) return true;
-    if (!this.#chunked) return socket.write(chunk);
-    socket.cork();
-    socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
-    socket.write(chunk);
-    const ok = socket.write('\r\n', 'latin1');
-    socket.uncork();
-    return ok;
+    const socket = this.#c.socket;
+    const head = this.#head;
+    const chunked = this.#chunked;
+    if (chunk.length > JOIN_BYTES) {
+      if (head !== undefined || chunked) socket.cork();
+      if (head !== undefined) this.flushHead();
+      if (chunked) socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
+      let ok = socket.write(chunk);
+      if (chunked) ok = socket.write(CRLF);
+      if (head !== undefined || chunked) socket.uncork();
+      return ok;
+    }
+    this.#head = undefined;
+    const prefix = chunked ? `${head ?? ''}${chunk.length.toString(16)}\r\n` : (head ?? '');
+    if (prefix === '') return socket.write(chunk);
+    const out = Buffer.allocUnsafe(prefix.length + chunk.length + (chunked ? 2 : 0));
+    out.write(prefix, 0, 'latin1');
+    chunk.copy(out, prefix.length);
+    if (chunked) CRLF.copy(out, prefix.length + chunk.length);
+    return socket.write(out);
   }
 
   end(body?: string): void {
     if (this.writableFinished || this.#gone) return;
     if (body !== undefined) this.write(Buffer.from(body));
-    if (this.#chunked) this.#c.socket.write('0\r\n\r\n', 'latin1');
+    const head = this.#head;
+    this.#head = undefined;
+    if (head !== undefined || this.#chunked)
+      this.#c.socket.write(this.#chunked ? `${head ?? ''}0\r\n\r\n` : (head as string), 'latin1');
     this.writableFinished = true;
-    this.uncorkNow();
     this.#c.responseEnded(this);
     process.nextTick(emitClose, this);
   }
@@ -132,11 +152,12 @@ export class LaneResponse implements VisitorResponse {
     return this;
   }
 
-  /** @internal the head's cork ends (at the end of the response, or of the turn that wrote the head). */
-  uncorkNow(): void {
-    if (!this.#corked) return;
-    this.#corked = false;
-    this.#c.socket.uncork();
+  /** @internal the head leaves alone: no body bytes came in the turn that wrote it (or a large piece follows). */
+  flushHead(): void {
+    const head = this.#head;
+    if (head === undefined || this.#gone) return;
+    this.#head = undefined;
+    this.#c.socket.write(head, 'latin1');
   }
 
   /** @internal the visitor's connection closed before the response ended. */
@@ -151,8 +172,4 @@ export class LaneResponse implements VisitorResponse {
     this.#onClose = undefined;
     l?.call(this);
   }
-}
-
-function uncorkResponse(res: LaneResponse): void {
-  res.uncorkNow();
 }

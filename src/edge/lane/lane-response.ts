@@ -14,12 +14,15 @@ function httpDate(): string {
   return dateText;
 }
 
-function emitClose(res: LaneResponse): void {
-  res.closed();
-}
+/**
+ * Responses with work left for the end of this turn (a head no body bytes took along, a close to
+ * report once the stream is done): one tick for all of them, not one per response.
+ */
+const turnEnd: LaneResponse[] = [];
 
-function flushHead(res: LaneResponse): void {
-  res.flushHead();
+function runTurnEnd(): void {
+  for (let i = 0; i < turnEnd.length; i++) (turnEnd[i] as LaneResponse).turnEnded();
+  turnEnd.length = 0;
 }
 
 /** Body pieces up to this size leave in one buffer with the head (or their chunk framing); larger ones are not copied. */
@@ -39,6 +42,7 @@ export class LaneResponse implements VisitorResponse {
   /** The head, until the first body bytes (or the end, or the end of the turn) take it along. */
   #head: string | undefined;
   #gone = false;
+  #atTurnEnd = false;
   #onClose: (() => void) | undefined;
 
   constructor(c: LaneConnection, method: string, minor: number, keepAlive: boolean) {
@@ -90,7 +94,7 @@ export class LaneResponse implements VisitorResponse {
     this.headersSent = true;
     // The head leaves with the first body bytes (often the whole body) in one buffer and one write.
     this.#head = `${s}\r\n`;
-    process.nextTick(flushHead, this);
+    this.#atEndOfTurn();
     return this;
   }
 
@@ -127,7 +131,20 @@ export class LaneResponse implements VisitorResponse {
       this.#c.socket.write(this.#chunked ? `${head ?? ''}0\r\n\r\n` : (head as string), 'latin1');
     this.writableFinished = true;
     this.#c.responseEnded(this);
-    process.nextTick(emitClose, this);
+    this.#atEndOfTurn(); // the close is reported after the stream that called end() is done
+  }
+
+  #atEndOfTurn(): void {
+    if (this.#atTurnEnd) return;
+    this.#atTurnEnd = true;
+    if (turnEnd.push(this) === 1) process.nextTick(runTurnEnd);
+  }
+
+  /** @internal the turn is over: a head still waiting leaves alone; an ended response reports its close. */
+  turnEnded(): void {
+    this.#atTurnEnd = false;
+    this.flushHead();
+    if (this.writableFinished) this.closed();
   }
 
   destroy(): void {

@@ -13,6 +13,9 @@ export interface VisitorRequest {
     readonly host?: string | undefined;
     readonly accept?: string | undefined;
     readonly 'x-forwarded-for'?: string | string[] | undefined;
+    /** What the Access gate reads a session from. */
+    readonly cookie?: string | undefined;
+    readonly 'cf-access-token'?: string | string[] | undefined;
   };
   /** The whole request (its body too) has arrived. */
   readonly complete: boolean;
@@ -50,6 +53,10 @@ export class Visit {
   attempt = 0;
   /** performance.now() after which the edge answers 504. */
   deadline = 0;
+  /** Kept by PendingVisits: in its list, and the neighbours there. */
+  pending = false;
+  prevPending: Visit | undefined;
+  nextPending: Visit | undefined;
   /** Kept by BodyIdleWatch: the visitor socket's bytesRead at the last sweep, and since when it stood still. */
   bodyBytes = 0;
   bodyIdleSince = 0;
@@ -98,7 +105,49 @@ export function isBulkLength(length: number): boolean {
   return !(length >= 0 && length <= BULK_BODY_BYTES);
 }
 
-const kVisit = Symbol('warren.visit');
+/**
+ * The visits waiting for a response head, in the order they started waiting (which is deadline
+ * order: every request gets the same timeout). A list through the visits themselves: adding and
+ * removing one costs no hashing and no allocation.
+ */
+export class PendingVisits {
+  #head: Visit | undefined;
+  #tail: Visit | undefined;
+  size = 0;
+
+  get first(): Visit | undefined {
+    return this.#head;
+  }
+
+  /** Appends `v` (moved to the end when it is already waiting). */
+  add(v: Visit): void {
+    if (v.pending) this.delete(v);
+    v.pending = true;
+    v.prevPending = this.#tail;
+    v.nextPending = undefined;
+    if (this.#tail === undefined) this.#head = v;
+    else this.#tail.nextPending = v;
+    this.#tail = v;
+    this.size++;
+  }
+
+  delete(v: Visit): void {
+    if (!v.pending) return;
+    v.pending = false;
+    const prev = v.prevPending;
+    const next = v.nextPending;
+    if (prev === undefined) this.#head = next;
+    else prev.nextPending = next;
+    if (next === undefined) this.#tail = prev;
+    else next.prevPending = prev;
+    v.prevPending = undefined;
+    v.nextPending = undefined;
+    this.size--;
+  }
+}
+
+/** Where attachVisit keeps a response's visit (a response class may declare the slot: no shape change per request). */
+export const kVisit = Symbol('warren.visit');
 interface VisitCarrier {
   [kVisit]?: Visit;
 }

@@ -18,7 +18,7 @@ import { normalizeIp } from './registration/tunnel-listener.js';
 import { type RequestTarget, requestTarget } from './request-target.js';
 import { frameResponse } from './response-framing.js';
 import type { TunnelRegistry } from './routing/tunnel-registry.js';
-import { attachVisit, isBulkLength, Visit, type VisitorRequest, type VisitorResponse } from './visit.js';
+import { attachVisit, isBulkLength, PendingVisits, Visit, type VisitorRequest, type VisitorResponse } from './visit.js';
 import { forwardUpgrade, type UpgradeContext } from './visitor-upgrade.js';
 
 /** Maps a visitor's Host (lower case, no port) to a tunnel id. */
@@ -60,7 +60,7 @@ export class VisitorProxy {
   readonly #bodyIdleMs: number;
   readonly #quickSuffix: string | undefined;
   /** Requests waiting for their response head, oldest first. */
-  readonly #pending = new Set<Visit>();
+  readonly #pending = new PendingVisits();
   #sweeper: NodeJS.Timeout | undefined;
   /** Requests whose body is still arriving. */
   readonly #bodies: BodyIdleWatch<Visit>;
@@ -119,14 +119,16 @@ export class VisitorProxy {
   };
 
   /**
-   * A request from the visitor lane (no body, no upgrade; visitor-lane.ts), forwarded, or false
-   * without a word to the visitor: its target is malformed or the Access gate has a say on its
-   * host, and node's server takes it (handleRequest).
+   * A request from the visitor lane (no body, no upgrade; lane/visitor-lane.ts), forwarded, or
+   * false without a word to the visitor: its target is malformed or the Access gate cannot decide
+   * from memory (AccessEdge.fromMemory), and node's server takes it (handleRequest).
    */
   readonly handleLane = (req: VisitorRequest, res: VisitorResponse): boolean => {
     const target = requestTarget(req.url ?? '/', req.method ?? 'GET');
-    if (target === undefined || this.#o.access?.untouched(target.authority ?? req.headers.host) === false) return false;
-    this.#admitted(req, res, undefined, this.nextRayId(), target, undefined);
+    if (target === undefined) return false;
+    const v = this.#o.access?.fromMemory(req, target.authority ?? req.headers.host, target);
+    if (v === false) return false;
+    this.#admitted(req, res, undefined, this.nextRayId(), target, v);
     return true;
   };
 
@@ -254,8 +256,7 @@ export class VisitorProxy {
     if (this.#sweeper !== undefined) return;
     this.#sweeper = setInterval(() => {
       const now = performance.now();
-      for (const v of this.#pending) {
-        if (v.deadline > now) break;
+      for (let v = this.#pending.first; v !== undefined && v.deadline <= now; v = this.#pending.first) {
         this.#pending.delete(v);
         v.stream?.reset('WARREN_ORIGIN_TIMEOUT', 'the edge stopped waiting for the response');
         sendVisitorError(

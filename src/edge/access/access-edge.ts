@@ -25,7 +25,7 @@ import { certificateDenial, nonIdentityDenial } from './access-denial.js';
 import { type AccessAnswer, loginRedirect, text } from './access-http.js';
 import { AccessLogin } from './access-login.js';
 import { auditLogin } from './access-login-audit.js';
-import { issueTime, revoked, sessionSeconds, tokenOf } from './access-tokens.js';
+import { issueTime, revoked, sessionSeconds, type TokenCarrier, tokenOf } from './access-tokens.js';
 import { gatePath } from './gate-path.js';
 import { peerCertificateChain } from './peer-certificate-chain.js';
 
@@ -119,15 +119,31 @@ export class AccessEdge {
   }
 
   /**
-   * True when the gate has no say on this Host (or absolute-form authority): a valid host name
-   * that is neither a team domain nor covered by an application. The visitor lane forwards such
-   * requests itself; every other one goes through `gate`.
+   * The visitor lane's gate: the verdict when memory decides it and no page is due — undefined
+   * (no app covers the host or the path) or the identity headers of a cached, valid session —
+   * else false, and the request goes through `gate` on node's server (a login, a team domain,
+   * a first sight of a token, a service token, an edge-owned or ambiguous path).
    */
-  untouched(hostHeader: string | undefined): boolean {
+  fromMemory(req: TokenCarrier, hostHeader: string | undefined, target: RequestTarget): string[] | undefined | false {
     const host = hostOf(hostHeader);
-    if (host === undefined) return true; // as in gate: no verdict, and routing answers 400
+    if (host === undefined) return undefined; // as in gate: no verdict, and routing answers 400
     const gate = this.#o.gate;
-    return isHostname(host) && gate.teamAccount(host) === undefined && !gate.protects(host);
+    if (!isHostname(host) || gate.teamAccount(host) !== undefined) return false;
+    if (!gate.protects(host)) return undefined;
+    const p = gatePath(target.path);
+    if ('error' in p || p.views.some(edgeOwned)) return false;
+    const app = gate.lookupViews(host, p.views);
+    if (app === undefined) return false;
+    let headers: string[] | undefined;
+    if (app.app !== undefined) {
+      const token = tokenOf(req);
+      const s =
+        token === undefined ? undefined : this.sessions.cached(token, app.app.aud, Math.floor(Date.now() / 1000));
+      if (token === undefined || s === undefined || s === null || revoked(app.app, s)) return false;
+      headers = identityHeaders(token, s);
+    }
+    target.path = p.forward;
+    return headers;
   }
 
   /**

@@ -3,10 +3,18 @@ import { type AccessSession, firstIssueAfter, type GateApp } from '../../access/
 import { ACCESS_COOKIE, cookieValue } from './access-http.js';
 
 /** `cf-access-token` (as `cloudflared access curl` sends it), else the `CF_Authorization` cookie. */
-export function tokenOf(req: IncomingMessage): string | undefined {
+export function tokenOf(req: Pick<IncomingMessage, 'headers'> | TokenCarrier): string | undefined {
   const h = req.headers['cf-access-token'];
   if (typeof h === 'string' && h !== '') return h;
   return cookieValue(req.headers.cookie, ACCESS_COOKIE);
+}
+
+/** The fields tokenOf reads (node's IncomingMessage has them; so does the visitor lane's request). */
+export interface TokenCarrier {
+  readonly headers: {
+    readonly cookie?: string | undefined;
+    readonly 'cf-access-token'?: string | string[] | undefined;
+  };
 }
 
 /** Sessions issued at or before the app's `revoke_tokens` are over. */

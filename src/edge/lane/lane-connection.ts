@@ -132,6 +132,8 @@ export class LaneConnection {
     let hosts = 0;
     let accept: string | undefined;
     let xff: string | undefined;
+    let cookie: string | undefined;
+    let accessToken: string | undefined;
     const raw = h.headers;
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i] as string;
@@ -144,7 +146,8 @@ export class LaneConnection {
           }
           break;
         case 6:
-          if (name.toLowerCase() === 'accept') accept = accept === undefined ? value : `${accept}, ${value}`;
+          if (name.toLowerCase() === 'cookie') cookie = cookie === undefined ? value : `${cookie}; ${value}`;
+          else if (name.toLowerCase() === 'accept') accept = accept === undefined ? value : `${accept}, ${value}`;
           else if (name.toLowerCase() === 'expect') return false;
           break;
         case 14:
@@ -152,6 +155,8 @@ export class LaneConnection {
           break;
         case 15:
           if (name.toLowerCase() === 'x-forwarded-for') xff = xff === undefined ? value : `${xff}, ${value}`;
+          else if (name.toLowerCase() === 'cf-access-token')
+            accessToken = accessToken === undefined ? value : `${accessToken}, ${value}`;
           break;
         case 17:
           if (name.toLowerCase() === 'transfer-encoding') return false;
@@ -163,7 +168,7 @@ export class LaneConnection {
       method: h.method,
       url: h.url,
       rawHeaders: raw,
-      headers: { host, accept, 'x-forwarded-for': xff },
+      headers: { host, accept, 'x-forwarded-for': xff, cookie, 'cf-access-token': accessToken },
       complete: true,
       socket: this.socket,
     };

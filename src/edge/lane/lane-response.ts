@@ -1,5 +1,5 @@
 import { validateHeaderName, validateHeaderValue } from 'node:http';
-import type { VisitorResponse } from '../visit.js';
+import { kVisit, type Visit, type VisitorResponse } from '../visit.js';
 import type { LaneConnection } from './lane-connection.js';
 
 let dateText = '';
@@ -33,6 +33,8 @@ const CRLF = Buffer.from('\r\n', 'latin1');
 export class LaneResponse implements VisitorResponse {
   headersSent = false;
   writableFinished = false;
+  /** attachVisit's slot, declared so that setting it does not change the object's shape. */
+  [kVisit]: Visit | undefined = undefined;
   keepAlive: boolean;
   readonly #c: LaneConnection;
   readonly #method: string;

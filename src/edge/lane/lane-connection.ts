@@ -32,8 +32,6 @@ export class LaneConnection {
   #headSince: number;
   #idleSince = 0;
   #done = false;
-  /** The visitor sent its FIN: the connection ends after the response it waits for. */
-  #ended = false;
   /** `Connection: keep-alive` and `Keep-Alive: timeout=…`, as node's server writes them. */
   readonly keepAliveFields: string;
 
@@ -66,13 +64,13 @@ export class LaneConnection {
     this.#read(chunk);
   };
 
-  /** The visitor is done sending (the server allows half-open sockets): answer what it asked, then end. */
+  /**
+   * The visitor is done sending: the connection ends now, a response under way with it (node's
+   * server does the same: its httpAllowHalfOpen is off). The stream is reset when the socket
+   * closes, so the origin's request is cancelled.
+   */
   readonly #onEnd = (): void => {
-    this.#ended = true;
-    if (this.#current === undefined && !this.#done) {
-      this.#finish();
-      this.socket.end();
-    }
+    this.socket.end();
   };
 
   readonly #onError = (): void => {
@@ -199,7 +197,7 @@ export class LaneConnection {
   responseEnded(res: LaneResponse): void {
     if (this.#current !== res) return;
     this.#current = undefined;
-    if (!res.keepAlive || (this.#ended && this.#queued === undefined)) {
+    if (!res.keepAlive) {
       this.#finish();
       this.socket.end();
       return;

@@ -54,8 +54,9 @@ export class LaneResponse implements VisitorResponse {
     this.keepAlive = keepAlive;
   }
 
+  /** The visitor left, or its connection is ending: nothing more can be written. */
   get destroyed(): boolean {
-    return this.#gone || this.#c.socket.destroyed;
+    return this.#gone || !this.#c.socket.writable;
   }
 
   /** Throws (writing nothing) on an invalid field, as node's writeHead does. */

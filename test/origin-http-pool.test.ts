@@ -272,3 +272,71 @@ test('origin-http-pool-leaves-requests-it-cannot-frame-to-nodes-client', () => {
     'GET / HTTP/1.1\r\nhost: h\r\nconnection: keep-alive\r\ncontent-length: 2\r\n\r\n',
   );
 });
+
+test('origin-http-pool-closes-each-idle-connection-its-keep-alive-timeout-after-its-release', async () => {
+  // Requests on two connections at once, the second answered 150 ms after the first: each connection
+  // closes keepAliveTimeoutMs after its own release, and a connection reused before then is kept.
+  const release = new Map<number, () => void>();
+  const o = await rawOrigin((s, _r, n) => {
+    if (n === 2) {
+      release.set(n, () => s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'));
+      return;
+    }
+    s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+  });
+  const keepAliveTimeoutMs = 300;
+  const p = new OriginHttpPool({
+    host: '127.0.0.1',
+    port: o.port,
+    socketPath: undefined,
+    connectTimeoutMs: 5_000,
+    keepAliveTimeoutMs,
+    maxIdle: 8,
+    tcpKeepAliveMs: 0,
+  });
+  try {
+    const first = send(p, {});
+    const second = send(p, {});
+    assert.equal((await first).body, 'ok');
+    const firstDone = performance.now();
+    // Reused while idle, well within the timeout: the same connection answers, and its idle time starts over.
+    assert.equal((await send(p, {})).body, 'ok');
+    const firstReleased = performance.now();
+    assert.equal(o.connections.length, 2);
+    for (const deadline = Date.now() + 5_000; !release.has(2); ) {
+      assert.ok(Date.now() < deadline, 'the second request reached the origin');
+      await new Promise<void>((r) => setImmediate(r));
+    }
+    const [a, b] = o.connections as [Socket, Socket];
+    const closedAt = (s: Socket): Promise<number> =>
+      new Promise((resolve) => s.once('close', () => resolve(performance.now())));
+    const aClosed = closedAt(a);
+    const bClosed = closedAt(b);
+    // A gap between the two releases (not a synchronisation: the test waits for events below).
+    await new Promise<void>((r) => setTimeout(r, 150).unref());
+    (release.get(2) as () => void)();
+    assert.equal((await second).body, 'ok');
+    const secondReleased = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    const [aAt, bAt] = await Promise.race([
+      Promise.all([aClosed, bClosed]),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('an idle connection was not closed within 5 s')), 5_000);
+      }),
+    ]);
+    clearTimeout(timer);
+    // Timers may fire a millisecond early on node's clock.
+    assert.ok(
+      aAt - firstReleased >= keepAliveTimeoutMs - 5,
+      `first closed ${aAt - firstReleased} ms after its release`,
+    );
+    assert.ok(aAt - firstDone < keepAliveTimeoutMs + 2_000);
+    assert.ok(
+      bAt - secondReleased >= keepAliveTimeoutMs - 5,
+      `second closed ${bAt - secondReleased} ms after its release`,
+    );
+    assert.ok(bAt > aAt, 'the connection released later closed later');
+  } finally {
+    p.destroy();
+  }
+});

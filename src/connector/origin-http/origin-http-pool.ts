@@ -22,7 +22,7 @@ export interface OriginHttpPoolOptions {
   port: number;
   socketPath: string | undefined;
   connectTimeoutMs: number;
-  /** Idle connections close after this long. */
+  /** Idle connections close after this long (0: never). */
   keepAliveTimeoutMs: number;
   /** Idle connections kept at most (cloudflared's keepAliveConnections). */
   maxIdle: number;
@@ -89,9 +89,25 @@ export interface OriginHttpHead {
 export class OriginHttpPool {
   readonly options: OriginHttpPoolOptions;
   readonly defaultHost: string;
+  /** Oldest first: released at the end, taken from the end. */
   readonly #idle: OriginConnection[] = [];
   readonly #all = new Set<OriginConnection>();
   #retired = false;
+  /**
+   * Closes idle connections `keepAliveTimeoutMs` after their release: one timer for the pool, armed
+   * for the oldest, instead of a socket timeout that every read and write of every request refreshes.
+   */
+  #sweepTimer: NodeJS.Timeout | undefined;
+  readonly #sweep = (): void => {
+    this.#sweepTimer = undefined;
+    const now = performance.now();
+    const idle = this.#idle;
+    for (let c = idle[0]; c !== undefined && now - c.idleSince >= this.options.keepAliveTimeoutMs; c = idle[0]) {
+      idle.shift();
+      c.destroy();
+    }
+    this.#armSweep();
+  };
 
   constructor(options: OriginHttpPoolOptions) {
     this.options = options;
@@ -112,8 +128,21 @@ export class OriginHttpPool {
 
   /** @internal a connection finished a response and may serve another. */
   release(c: OriginConnection): void {
-    if (this.#retired || this.#idle.length >= this.options.maxIdle) c.destroy();
-    else this.#idle.push(c);
+    if (this.#retired || this.#idle.length >= this.options.maxIdle) {
+      c.destroy();
+      return;
+    }
+    c.idleSince = performance.now();
+    this.#idle.push(c);
+    if (this.#sweepTimer === undefined) this.#armSweep();
+  }
+
+  #armSweep(): void {
+    const oldest = this.#idle[0];
+    const ms = this.options.keepAliveTimeoutMs;
+    if (oldest === undefined || ms <= 0 || this.#retired) return;
+    this.#sweepTimer = setTimeout(this.#sweep, Math.max(1, oldest.idleSince + ms - performance.now()));
+    this.#sweepTimer.unref();
   }
 
   /** @internal */
@@ -126,14 +155,27 @@ export class OriginHttpPool {
   /** Idle connections close now; busy ones close when their response ends. */
   retire(): void {
     this.#retired = true;
+    clearTimeout(this.#sweepTimer);
+    this.#sweepTimer = undefined;
     for (const c of this.#idle.splice(0)) c.destroy();
   }
 
   destroy(): void {
     this.#retired = true;
+    clearTimeout(this.#sweepTimer);
+    this.#sweepTimer = undefined;
     for (const c of [...this.#all]) c.destroy();
   }
 }
+
+/**
+ * Every origin connection's reads land in this one buffer (net's `onread`), which spares each read
+ * a 64 KiB allocation, a copy into a Buffer of its own and node's Readable machinery. It is safe
+ * because nothing keeps a view of it: a read is parsed at once, node's parser copies body bytes
+ * into Buffers of their own and saves header bytes it has not turned into strings yet
+ * (test/origin-http-parser-shape.test.ts checks both).
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 function closedError(message: string): Error {
   return Object.assign(new Error(message), { code: 'ECONNRESET' });
@@ -157,6 +199,8 @@ class OriginConnection {
   #releasable = false;
   #error: Error | undefined;
   #destroyed = false;
+  /** @internal performance.now() when the pool took it back as idle. */
+  idleSince = 0;
   readonly #resume = (): void => {
     this.#socket.resume();
   };
@@ -164,30 +208,28 @@ class OriginConnection {
   constructor(pool: OriginHttpPool) {
     this.#pool = pool;
     const o = pool.options;
+    // Reads land in the shared READ_BUFFER and are parsed at once (no 'data' events).
+    const onread = { buffer: READ_BUFFER, callback: (n: number): boolean => this.#onData(n) };
     const socket = armTimeouts(
-      netConnect(o.socketPath !== undefined ? { path: o.socketPath } : { host: o.host, port: o.port }),
+      netConnect(o.socketPath !== undefined ? { path: o.socketPath, onread } : { host: o.host, port: o.port, onread }),
       o.connectTimeoutMs,
       0,
       false,
     );
     socket.setNoDelay(true);
     if (o.tcpKeepAliveMs > 0) socket.setKeepAlive(true, o.tcpKeepAliveMs);
-    socket.setTimeout(o.keepAliveTimeoutMs);
     this.#socket = socket;
     this.#parser = new ResponseParser(
       () => {
         // A response starting while no request waits (even a partial one, behind the previous
         // response in the same read): the connection is out of step and never serves again.
+        // (Called only then: `run` turns the watch off, `#onComplete` back on.)
         if (this.#call === undefined) this.#unsolicited = true;
       },
       (status, headers, keepAlive, upgrade) => this.#onHead(status, headers, keepAlive, upgrade),
       (chunk) => this.#onBody(chunk),
       () => this.#onComplete(),
     );
-    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
-    socket.on('timeout', () => {
-      if (this.#call === undefined) this.destroy();
-    });
     socket.on('error', (err: Error) => {
       this.#error ??= err;
     });
@@ -201,6 +243,7 @@ class OriginConnection {
 
   run(call: OriginHttpCall, head: OriginHttpHead, reused: boolean): void {
     this.#call = call;
+    this.#parser.watchBegin = false;
     this.#reused = reused;
     this.#answered = false;
     this.#interim = false;
@@ -263,13 +306,14 @@ class OriginConnection {
     });
   }
 
-  #onData(chunk: Buffer): void {
+  /** `n` bytes from the origin are in READ_BUFFER; always true (backpressure pauses the socket itself). */
+  #onData(n: number): boolean {
     if (this.#call === undefined) {
       // Bytes nobody asked for: the connection is out of step.
       this.destroy();
-      return;
+      return true;
     }
-    const err = this.#parser.execute(chunk);
+    const err = this.#parser.execute(READ_BUFFER.subarray(0, n));
     if (err !== undefined) this.#fail(err);
     else if (this.#unsolicited) this.#fail(new Error('the origin sent a response nobody asked for'));
     else if (this.#releasable) {
@@ -278,6 +322,7 @@ class OriginConnection {
       this.#socket.resume();
       this.#pool.release(this);
     }
+    return true;
   }
 
   #onHead(status: number, headers: string[], keepAlive: boolean, upgrade: boolean): number {
@@ -310,6 +355,7 @@ class OriginConnection {
     const call = this.#call;
     if (call === undefined || !this.#answered) return;
     this.#call = undefined;
+    this.#parser.watchBegin = true;
     if (this.#keepAlive && this.#bodySent && !this.#destroyed) this.#releasable = true;
     else this.destroy();
     call.onComplete();

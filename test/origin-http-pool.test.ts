@@ -340,3 +340,37 @@ test('origin-http-pool-closes-each-idle-connection-its-keep-alive-timeout-after-
     p.destroy();
   }
 });
+
+test('origin-http-pool-request-heads-are-the-same-when-header-names-come-again', () => {
+  // requestHeadOf remembers what each header name is (a bounded cache): a name seen before, in any
+  // case, past the bound or not, must be judged as the first time, and a value is checked every time.
+  const base: OriginRequest = { method: 'GET', path: '/', headers: [], body: null, servername: undefined };
+  const headers = ['X-A', 'one', 'HOST', 'app.example', 'Accept', '*/*', 'content-LENGTH', '0', 'x-a', 'two'];
+  const expected =
+    'GET / HTTP/1.1\r\nhost: app.example\r\nconnection: keep-alive\r\nX-A: one\r\nAccept: */*\r\nx-a: two\r\ncontent-length: 0\r\n\r\n';
+  const refused: [string, string[]][] = [
+    ['CR LF in the value of a name seen before', ['X-A', 'a\r\nX-Injected: 1']],
+    ['a bare LF in a value', ['Accept', 'a\nb']],
+    ['NUL in a value', ['Accept', 'a\0b']],
+    ['a space in a name', ['X A', 'b']],
+    ['TE in another case', ['tE', 'trailers']],
+    ['Transfer-Encoding in another case', ['TRANSFER-encoding', 'chunked']],
+    ['a second Host in another case', ['Host', 'a', 'hOST', 'b']],
+  ];
+  const check = (round: string): void => {
+    assert.equal(requestHeadOf({ ...base, headers }, 'h')?.text, expected, round);
+    for (const [what, h] of refused)
+      assert.equal(requestHeadOf({ ...base, headers: h }, 'h'), undefined, `${round}: ${what}`);
+  };
+  check('first time');
+  check('names seen before');
+  // Fill the cache past its bound with names never seen again: judged the same as before.
+  for (let i = 0; i < 2_000; i++) requestHeadOf({ ...base, headers: [`X-Filler-${i}`, 'v'] }, 'h');
+  check('after many other names');
+  const late = ['X-Late', 'v', 'Content-Length', '3', 'CONNECTION', 'close'];
+  assert.equal(
+    requestHeadOf({ ...base, headers: late }, 'h'),
+    undefined,
+    'a name first seen past the bound is still checked',
+  );
+});

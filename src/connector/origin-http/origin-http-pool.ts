@@ -36,6 +36,31 @@ const DIGITS = /^\d{1,15}$/;
 /** Headers this client frames itself, or that need node's client (Expect: 100-continue). */
 const SELF_FRAMED = new Set(['transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'expect', 'te']);
 
+// What requestHeadOf makes of a header name (nameKind).
+const PLAIN = 0; // sent as it is
+const HOST = 1;
+const LENGTH = 2; // content-length
+const REFUSED = 3; // not a token, or framing this client leaves to node's (SELF_FRAMED)
+/**
+ * Header names seen so far and what they are: browsers and proxies send the same few dozen names,
+ * so a name is checked and lower-cased once, not on every request. Bounded: names past the bound
+ * are checked every time, as before.
+ */
+const nameKinds = new Map<string, number>();
+const NAME_KINDS_MAX = 1024;
+
+function nameKind(name: string): number {
+  let kind = nameKinds.get(name);
+  if (kind !== undefined) return kind;
+  if (!TOKEN.test(name)) kind = REFUSED;
+  else {
+    const lower = name.toLowerCase();
+    kind = lower === 'host' ? HOST : lower === 'content-length' ? LENGTH : SELF_FRAMED.has(lower) ? REFUSED : PLAIN;
+  }
+  if (nameKinds.size < NAME_KINDS_MAX) nameKinds.set(name, kind);
+  return kind;
+}
+
 /**
  * The request head this client would send (host first, as undici did), or undefined when the request
  * needs node's client (Expect, hop-by-hop framing headers, a streamed body without one Content-Length)
@@ -50,23 +75,17 @@ export function requestHeadOf(r: OriginRequest, defaultHost: string): OriginHttp
   for (let i = 0; i < h.length; i += 2) {
     const name = h[i] as string;
     const value = h[i + 1] as string;
-    if (!TOKEN.test(name) || BAD_VALUE.test(value)) return undefined;
-    const n = name.length;
-    // Only names as long as one this client looks at are lower-cased.
-    const lower =
-      n === 2 || n === 4 || n === 6 || n === 7 || n === 10 || n === 14 || n === 17 ? name.toLowerCase() : '';
-    if (lower === 'host') {
+    const kind = nameKind(name);
+    if (kind === REFUSED || BAD_VALUE.test(value)) return undefined;
+    if (kind === HOST) {
       if (host !== undefined) return undefined;
       host = value;
-      continue;
-    }
-    if (lower === 'content-length') {
+    } else if (kind === LENGTH) {
       if (length !== undefined || !DIGITS.test(value)) return undefined;
       length = value;
-      continue;
+    } else {
+      head += `${name}: ${value}\r\n`;
     }
-    if (SELF_FRAMED.has(lower)) return undefined;
-    head += `${name}: ${value}\r\n`;
   }
   if (Buffer.isBuffer(r.body)) length = String(r.body.length);
   else if (r.body !== null && length === undefined) return undefined;

@@ -62,12 +62,10 @@ const RESOURCE = {};
 
 /**
  * One HTTP/1.x response parser (per origin connection, reused across its responses). Callbacks run
- * synchronously inside `execute`: `onBegin` at the first byte of each response while `watchBegin`
- * is on (the default). `onHead` returns 1 to say that no body follows (a HEAD request), else 0.
+ * synchronously inside `execute`: `onBegin` at the first byte of each response. `onHead` returns 1 to say that no body follows (a HEAD request), else 0.
  */
 export class ResponseParser {
   readonly #p: NativeParser;
-  readonly #onBegin: () => void;
   /** Headers of a head longer than one read arrive in pieces before the head completes. */
   #partial: string[] | undefined;
 
@@ -75,7 +73,6 @@ export class ResponseParser {
     if (typeof native === 'string') throw new Error(`node's HTTP parser is not usable: ${native}`);
     const p = new native();
     p.initialize(native.RESPONSE, RESOURCE, 0, native.kLenientNone);
-    this.#onBegin = onBegin;
     p[native.kOnMessageBegin] = onBegin;
     p[native.kOnHeaders] = (headers: string[]): void => {
       this.#partial = this.#partial === undefined ? headers : this.#partial.concat(headers);
@@ -101,15 +98,6 @@ export class ResponseParser {
     p[native.kOnBody] = onBody;
     p[native.kOnMessageComplete] = onComplete;
     this.#p = p;
-  }
-
-  /**
-   * Whether `onBegin` runs when a response begins. Off, node's parser makes no call into JS there:
-   * the origin client turns it off while a request waits for its answer (one call per response
-   * spared) and on between requests, when a response beginning is one nobody asked for.
-   */
-  set watchBegin(on: boolean) {
-    this.#p[(native as NativeParserClass).kOnMessageBegin] = on ? this.#onBegin : undefined;
   }
 
   /** Parses bytes from the origin: an Error for a malformed response (the connection is then unusable). */

@@ -242,7 +242,6 @@ class OriginConnection {
       () => {
         // A response starting while no request waits (even a partial one, behind the previous
         // response in the same read): the connection is out of step and never serves again.
-        // (Called only then: `run` turns the watch off, `#onComplete` back on.)
         if (this.#call === undefined) this.#unsolicited = true;
       },
       (status, headers, keepAlive, upgrade) => this.#onHead(status, headers, keepAlive, upgrade),
@@ -262,7 +261,6 @@ class OriginConnection {
 
   run(call: OriginHttpCall, head: OriginHttpHead, reused: boolean): void {
     this.#call = call;
-    this.#parser.watchBegin = false;
     this.#reused = reused;
     this.#answered = false;
     this.#interim = false;
@@ -374,7 +372,6 @@ class OriginConnection {
     const call = this.#call;
     if (call === undefined || !this.#answered) return;
     this.#call = undefined;
-    this.#parser.watchBegin = true;
     if (this.#keepAlive && this.#bodySent && !this.#destroyed) this.#releasable = true;
     else this.destroy();
     call.onComplete();

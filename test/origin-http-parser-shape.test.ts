@@ -95,36 +95,3 @@ test('node-http-parser-is-strict-about-ambiguous-framing', () => {
     assert.match(String((err as Error & { code?: string }).code), /^HPE_/, what);
   }
 });
-
-test('node-http-parser-keeps-no-view-of-its-input-so-one-read-buffer-serves-every-connection', () => {
-  // The origin client reads every connection into one shared buffer (origin-http-pool.ts's
-  // READ_BUFFER): each execute's bytes are overwritten by the next read, so nothing the parser
-  // hands on or keeps may point into them.
-  const heads: string[][] = [];
-  const body: Buffer[] = [];
-  const p = new ResponseParser(
-    () => {},
-    (_status, headers) => {
-      heads.push(headers);
-      return 0;
-    },
-    (chunk) => body.push(chunk),
-    () => {},
-  );
-  const shared = Buffer.alloc(64);
-  // Pieces that cut a header name, a header value and the body.
-  for (const piece of [
-    'HTTP/1.1 200 OK\r\nX-Spl',
-    'it-Name: split-',
-    'value\r\nContent-Type: text/plain\r\nCont',
-    'ent-Length: 21\r\n\r\nbody-byt',
-    'es-0123456789',
-  ]) {
-    const n = shared.write(piece, 0, 'latin1');
-    assert.equal(p.execute(shared.subarray(0, n)), undefined);
-    shared.fill(0x5a); // the next read overwrites it
-  }
-  assert.deepEqual(heads, [['X-Split-Name', 'split-value', 'Content-Type', 'text/plain', 'Content-Length', '21']]);
-  assert.equal(Buffer.concat(body).toString(), 'body-bytes-0123456789');
-  for (const chunk of body) assert.notEqual(chunk.buffer, shared.buffer, 'body bytes are a copy');
-});

@@ -374,3 +374,54 @@ test('origin-http-pool-request-heads-are-the-same-when-header-names-come-again',
     'a name first seen past the bound is still checked',
   );
 });
+
+test('origin-http-pool-keeps-no-view-of-the-read-buffer-its-connections-share', async () => {
+  // Every origin connection reads into one shared buffer: a head split over reads and the body
+  // pieces handed on must survive the other connections' reads landing in it.
+  let a: Socket | undefined;
+  const o = await rawOrigin((s, _r, n) => {
+    if (n === 1) {
+      a = s;
+      s.write('HTTP/1.1 200 OK\r\nX-Spl'); // the rest after other reads
+    } else s.write(`HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\n${n === 2 ? 'BBBBBBBB' : 'CCCCCCCC'}`);
+  });
+  const p = pool(o.port);
+  try {
+    const r: OriginRequest = { method: 'GET', path: '/', headers: [], body: null, servername: undefined };
+    const kept: Buffer[] = [];
+    let headers: string[] | undefined;
+    let onPiece: () => void = () => {};
+    const first = new Promise<void>((resolve, reject) => {
+      const call: OriginHttpCall = {
+        request: r,
+        onConnect: () => {},
+        onHeaders: (_status, h) => {
+          headers = h;
+        },
+        onData: (chunk) => {
+          kept.push(chunk); // kept as handed on, not copied
+          onPiece();
+          return true;
+        },
+        onComplete: () => resolve(),
+        onError: (err) => reject(err),
+      };
+      p.dispatch(call, requestHeadOf(r, p.defaultHost) as NonNullable<ReturnType<typeof requestHeadOf>>);
+    });
+    assert.equal((await send(p, {})).body, 'BBBBBBBB', 'a second connection read while the first waits mid-head');
+    const firstPiece = new Promise<void>((resolve) => {
+      onPiece = resolve;
+    });
+    (a as Socket).write('it-Name: split-value\r\nContent-Length: 16\r\n\r\nAAAAAAAA');
+    await firstPiece;
+    onPiece = () => {};
+    assert.equal((await send(p, {})).body, 'CCCCCCCC', 'another read on the second connection');
+    (a as Socket).write('aaaaaaaa');
+    await first;
+    assert.deepEqual(headers, ['X-Split-Name', 'split-value', 'Content-Length', '16']);
+    assert.equal(Buffer.concat(kept).toString(), 'AAAAAAAAaaaaaaaa');
+    assert.equal(o.connections.length, 2);
+  } finally {
+    p.destroy();
+  }
+});

@@ -192,7 +192,7 @@ export class OriginHttpPool {
  * a 64 KiB allocation, a copy into a Buffer of its own and node's Readable machinery. It is safe
  * because nothing keeps a view of it: a read is parsed at once, node's parser copies body bytes
  * into Buffers of their own and saves header bytes it has not turned into strings yet
- * (test/origin-http-parser-shape.test.ts checks both).
+ * (test/origin-http-pool.test.ts checks both across connections).
  */
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 

@@ -272,3 +272,156 @@ test('origin-http-pool-leaves-requests-it-cannot-frame-to-nodes-client', () => {
     'GET / HTTP/1.1\r\nhost: h\r\nconnection: keep-alive\r\ncontent-length: 2\r\n\r\n',
   );
 });
+
+test('origin-http-pool-closes-each-idle-connection-its-keep-alive-timeout-after-its-release', async () => {
+  // Requests on two connections at once, the second answered 150 ms after the first: each connection
+  // closes keepAliveTimeoutMs after its own release, and a connection reused before then is kept.
+  const release = new Map<number, () => void>();
+  const o = await rawOrigin((s, _r, n) => {
+    if (n === 2) {
+      release.set(n, () => s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'));
+      return;
+    }
+    s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+  });
+  const keepAliveTimeoutMs = 300;
+  const p = new OriginHttpPool({
+    host: '127.0.0.1',
+    port: o.port,
+    socketPath: undefined,
+    connectTimeoutMs: 5_000,
+    keepAliveTimeoutMs,
+    maxIdle: 8,
+    tcpKeepAliveMs: 0,
+  });
+  try {
+    const first = send(p, {});
+    const second = send(p, {});
+    assert.equal((await first).body, 'ok');
+    const firstDone = performance.now();
+    // Reused while idle, well within the timeout: the same connection answers, and its idle time starts over.
+    assert.equal((await send(p, {})).body, 'ok');
+    const firstReleased = performance.now();
+    assert.equal(o.connections.length, 2);
+    for (const deadline = Date.now() + 5_000; !release.has(2); ) {
+      assert.ok(Date.now() < deadline, 'the second request reached the origin');
+      await new Promise<void>((r) => setImmediate(r));
+    }
+    const [a, b] = o.connections as [Socket, Socket];
+    const closedAt = (s: Socket): Promise<number> =>
+      new Promise((resolve) => s.once('close', () => resolve(performance.now())));
+    const aClosed = closedAt(a);
+    const bClosed = closedAt(b);
+    // A gap between the two releases (not a synchronisation: the test waits for events below).
+    await new Promise<void>((r) => setTimeout(r, 150).unref());
+    (release.get(2) as () => void)();
+    assert.equal((await second).body, 'ok');
+    const secondReleased = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    const [aAt, bAt] = await Promise.race([
+      Promise.all([aClosed, bClosed]),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('an idle connection was not closed within 5 s')), 5_000);
+      }),
+    ]);
+    clearTimeout(timer);
+    // Timers may fire a millisecond early on node's clock.
+    assert.ok(
+      aAt - firstReleased >= keepAliveTimeoutMs - 5,
+      `first closed ${aAt - firstReleased} ms after its release`,
+    );
+    assert.ok(aAt - firstDone < keepAliveTimeoutMs + 2_000);
+    assert.ok(
+      bAt - secondReleased >= keepAliveTimeoutMs - 5,
+      `second closed ${bAt - secondReleased} ms after its release`,
+    );
+    assert.ok(bAt > aAt, 'the connection released later closed later');
+  } finally {
+    p.destroy();
+  }
+});
+
+test('origin-http-pool-request-heads-are-the-same-when-header-names-come-again', () => {
+  // requestHeadOf remembers what each header name is (a bounded cache): a name seen before, in any
+  // case, past the bound or not, must be judged as the first time, and a value is checked every time.
+  const base: OriginRequest = { method: 'GET', path: '/', headers: [], body: null, servername: undefined };
+  const headers = ['X-A', 'one', 'HOST', 'app.example', 'Accept', '*/*', 'content-LENGTH', '0', 'x-a', 'two'];
+  const expected =
+    'GET / HTTP/1.1\r\nhost: app.example\r\nconnection: keep-alive\r\nX-A: one\r\nAccept: */*\r\nx-a: two\r\ncontent-length: 0\r\n\r\n';
+  const refused: [string, string[]][] = [
+    ['CR LF in the value of a name seen before', ['X-A', 'a\r\nX-Injected: 1']],
+    ['a bare LF in a value', ['Accept', 'a\nb']],
+    ['NUL in a value', ['Accept', 'a\0b']],
+    ['a space in a name', ['X A', 'b']],
+    ['TE in another case', ['tE', 'trailers']],
+    ['Transfer-Encoding in another case', ['TRANSFER-encoding', 'chunked']],
+    ['a second Host in another case', ['Host', 'a', 'hOST', 'b']],
+  ];
+  const check = (round: string): void => {
+    assert.equal(requestHeadOf({ ...base, headers }, 'h')?.text, expected, round);
+    for (const [what, h] of refused)
+      assert.equal(requestHeadOf({ ...base, headers: h }, 'h'), undefined, `${round}: ${what}`);
+  };
+  check('first time');
+  check('names seen before');
+  // Fill the cache past its bound with names never seen again: judged the same as before.
+  for (let i = 0; i < 2_000; i++) requestHeadOf({ ...base, headers: [`X-Filler-${i}`, 'v'] }, 'h');
+  check('after many other names');
+  const late = ['X-Late', 'v', 'Content-Length', '3', 'CONNECTION', 'close'];
+  assert.equal(
+    requestHeadOf({ ...base, headers: late }, 'h'),
+    undefined,
+    'a name first seen past the bound is still checked',
+  );
+});
+
+test('origin-http-pool-keeps-no-view-of-the-read-buffer-its-connections-share', async () => {
+  // Every origin connection reads into one shared buffer: a head split over reads and the body
+  // pieces handed on must survive the other connections' reads landing in it.
+  let a: Socket | undefined;
+  const o = await rawOrigin((s, _r, n) => {
+    if (n === 1) {
+      a = s;
+      s.write('HTTP/1.1 200 OK\r\nX-Spl'); // the rest after other reads
+    } else s.write(`HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\n${n === 2 ? 'BBBBBBBB' : 'CCCCCCCC'}`);
+  });
+  const p = pool(o.port);
+  try {
+    const r: OriginRequest = { method: 'GET', path: '/', headers: [], body: null, servername: undefined };
+    const kept: Buffer[] = [];
+    let headers: string[] | undefined;
+    let onPiece: () => void = () => {};
+    const first = new Promise<void>((resolve, reject) => {
+      const call: OriginHttpCall = {
+        request: r,
+        onConnect: () => {},
+        onHeaders: (_status, h) => {
+          headers = h;
+        },
+        onData: (chunk) => {
+          kept.push(chunk); // kept as handed on, not copied
+          onPiece();
+          return true;
+        },
+        onComplete: () => resolve(),
+        onError: (err) => reject(err),
+      };
+      p.dispatch(call, requestHeadOf(r, p.defaultHost) as NonNullable<ReturnType<typeof requestHeadOf>>);
+    });
+    assert.equal((await send(p, {})).body, 'BBBBBBBB', 'a second connection read while the first waits mid-head');
+    const firstPiece = new Promise<void>((resolve) => {
+      onPiece = resolve;
+    });
+    (a as Socket).write('it-Name: split-value\r\nContent-Length: 16\r\n\r\nAAAAAAAA');
+    await firstPiece;
+    onPiece = () => {};
+    assert.equal((await send(p, {})).body, 'CCCCCCCC', 'another read on the second connection');
+    (a as Socket).write('aaaaaaaa');
+    await first;
+    assert.deepEqual(headers, ['X-Split-Name', 'split-value', 'Content-Length', '16']);
+    assert.equal(Buffer.concat(kept).toString(), 'AAAAAAAAaaaaaaaa');
+    assert.equal(o.connections.length, 2);
+  } finally {
+    p.destroy();
+  }
+});

@@ -22,7 +22,7 @@ export interface OriginHttpPoolOptions {
   port: number;
   socketPath: string | undefined;
   connectTimeoutMs: number;
-  /** Idle connections close after this long. */
+  /** Idle connections close after this long (0: never). */
   keepAliveTimeoutMs: number;
   /** Idle connections kept at most (cloudflared's keepAliveConnections). */
   maxIdle: number;
@@ -35,6 +35,31 @@ const BAD_PATH = /[^\u0021-\u00ff]/;
 const DIGITS = /^\d{1,15}$/;
 /** Headers this client frames itself, or that need node's client (Expect: 100-continue). */
 const SELF_FRAMED = new Set(['transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'expect', 'te']);
+
+// What requestHeadOf makes of a header name (nameKind).
+const PLAIN = 0; // sent as it is
+const HOST = 1;
+const LENGTH = 2; // content-length
+const REFUSED = 3; // not a token, or framing this client leaves to node's (SELF_FRAMED)
+/**
+ * Header names seen so far and what they are: browsers and proxies send the same few dozen names,
+ * so a name is checked and lower-cased once, not on every request. Bounded: names past the bound
+ * are checked every time, as before.
+ */
+const nameKinds = new Map<string, number>();
+const NAME_KINDS_MAX = 1024;
+
+function nameKind(name: string): number {
+  let kind = nameKinds.get(name);
+  if (kind !== undefined) return kind;
+  if (!TOKEN.test(name)) kind = REFUSED;
+  else {
+    const lower = name.toLowerCase();
+    kind = lower === 'host' ? HOST : lower === 'content-length' ? LENGTH : SELF_FRAMED.has(lower) ? REFUSED : PLAIN;
+  }
+  if (nameKinds.size < NAME_KINDS_MAX) nameKinds.set(name, kind);
+  return kind;
+}
 
 /**
  * The request head this client would send (host first, as undici did), or undefined when the request
@@ -50,23 +75,17 @@ export function requestHeadOf(r: OriginRequest, defaultHost: string): OriginHttp
   for (let i = 0; i < h.length; i += 2) {
     const name = h[i] as string;
     const value = h[i + 1] as string;
-    if (!TOKEN.test(name) || BAD_VALUE.test(value)) return undefined;
-    const n = name.length;
-    // Only names as long as one this client looks at are lower-cased.
-    const lower =
-      n === 2 || n === 4 || n === 6 || n === 7 || n === 10 || n === 14 || n === 17 ? name.toLowerCase() : '';
-    if (lower === 'host') {
+    const kind = nameKind(name);
+    if (kind === REFUSED || BAD_VALUE.test(value)) return undefined;
+    if (kind === HOST) {
       if (host !== undefined) return undefined;
       host = value;
-      continue;
-    }
-    if (lower === 'content-length') {
+    } else if (kind === LENGTH) {
       if (length !== undefined || !DIGITS.test(value)) return undefined;
       length = value;
-      continue;
+    } else {
+      head += `${name}: ${value}\r\n`;
     }
-    if (SELF_FRAMED.has(lower)) return undefined;
-    head += `${name}: ${value}\r\n`;
   }
   if (Buffer.isBuffer(r.body)) length = String(r.body.length);
   else if (r.body !== null && length === undefined) return undefined;
@@ -89,9 +108,25 @@ export interface OriginHttpHead {
 export class OriginHttpPool {
   readonly options: OriginHttpPoolOptions;
   readonly defaultHost: string;
+  /** Oldest first: released at the end, taken from the end. */
   readonly #idle: OriginConnection[] = [];
   readonly #all = new Set<OriginConnection>();
   #retired = false;
+  /**
+   * Closes idle connections `keepAliveTimeoutMs` after their release: one timer for the pool, armed
+   * for the oldest, instead of a socket timeout that every read and write of every request refreshes.
+   */
+  #sweepTimer: NodeJS.Timeout | undefined;
+  readonly #sweep = (): void => {
+    this.#sweepTimer = undefined;
+    const now = performance.now();
+    const idle = this.#idle;
+    for (let c = idle[0]; c !== undefined && now - c.idleSince >= this.options.keepAliveTimeoutMs; c = idle[0]) {
+      idle.shift();
+      c.destroy();
+    }
+    this.#armSweep();
+  };
 
   constructor(options: OriginHttpPoolOptions) {
     this.options = options;
@@ -112,8 +147,21 @@ export class OriginHttpPool {
 
   /** @internal a connection finished a response and may serve another. */
   release(c: OriginConnection): void {
-    if (this.#retired || this.#idle.length >= this.options.maxIdle) c.destroy();
-    else this.#idle.push(c);
+    if (this.#retired || this.#idle.length >= this.options.maxIdle) {
+      c.destroy();
+      return;
+    }
+    c.idleSince = performance.now();
+    this.#idle.push(c);
+    if (this.#sweepTimer === undefined) this.#armSweep();
+  }
+
+  #armSweep(): void {
+    const oldest = this.#idle[0];
+    const ms = this.options.keepAliveTimeoutMs;
+    if (oldest === undefined || ms <= 0 || this.#retired) return;
+    this.#sweepTimer = setTimeout(this.#sweep, Math.max(1, oldest.idleSince + ms - performance.now()));
+    this.#sweepTimer.unref();
   }
 
   /** @internal */
@@ -126,14 +174,27 @@ export class OriginHttpPool {
   /** Idle connections close now; busy ones close when their response ends. */
   retire(): void {
     this.#retired = true;
+    clearTimeout(this.#sweepTimer);
+    this.#sweepTimer = undefined;
     for (const c of this.#idle.splice(0)) c.destroy();
   }
 
   destroy(): void {
     this.#retired = true;
+    clearTimeout(this.#sweepTimer);
+    this.#sweepTimer = undefined;
     for (const c of [...this.#all]) c.destroy();
   }
 }
+
+/**
+ * Every origin connection's reads land in this one buffer (net's `onread`), which spares each read
+ * a 64 KiB allocation, a copy into a Buffer of its own and node's Readable machinery. It is safe
+ * because nothing keeps a view of it: a read is parsed at once, node's parser copies body bytes
+ * into Buffers of their own and saves header bytes it has not turned into strings yet
+ * (test/origin-http-pool.test.ts checks both across connections).
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 function closedError(message: string): Error {
   return Object.assign(new Error(message), { code: 'ECONNRESET' });
@@ -157,6 +218,8 @@ class OriginConnection {
   #releasable = false;
   #error: Error | undefined;
   #destroyed = false;
+  /** @internal performance.now() when the pool took it back as idle. */
+  idleSince = 0;
   readonly #resume = (): void => {
     this.#socket.resume();
   };
@@ -164,15 +227,16 @@ class OriginConnection {
   constructor(pool: OriginHttpPool) {
     this.#pool = pool;
     const o = pool.options;
+    // Reads land in the shared READ_BUFFER and are parsed at once (no 'data' events).
+    const onread = { buffer: READ_BUFFER, callback: (n: number): boolean => this.#onData(n) };
     const socket = armTimeouts(
-      netConnect(o.socketPath !== undefined ? { path: o.socketPath } : { host: o.host, port: o.port }),
+      netConnect(o.socketPath !== undefined ? { path: o.socketPath, onread } : { host: o.host, port: o.port, onread }),
       o.connectTimeoutMs,
       0,
       false,
     );
     socket.setNoDelay(true);
     if (o.tcpKeepAliveMs > 0) socket.setKeepAlive(true, o.tcpKeepAliveMs);
-    socket.setTimeout(o.keepAliveTimeoutMs);
     this.#socket = socket;
     this.#parser = new ResponseParser(
       () => {
@@ -184,10 +248,6 @@ class OriginConnection {
       (chunk) => this.#onBody(chunk),
       () => this.#onComplete(),
     );
-    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
-    socket.on('timeout', () => {
-      if (this.#call === undefined) this.destroy();
-    });
     socket.on('error', (err: Error) => {
       this.#error ??= err;
     });
@@ -263,13 +323,14 @@ class OriginConnection {
     });
   }
 
-  #onData(chunk: Buffer): void {
+  /** `n` bytes from the origin are in READ_BUFFER; always true (backpressure pauses the socket itself). */
+  #onData(n: number): boolean {
     if (this.#call === undefined) {
       // Bytes nobody asked for: the connection is out of step.
       this.destroy();
-      return;
+      return true;
     }
-    const err = this.#parser.execute(chunk);
+    const err = this.#parser.execute(READ_BUFFER.subarray(0, n));
     if (err !== undefined) this.#fail(err);
     else if (this.#unsolicited) this.#fail(new Error('the origin sent a response nobody asked for'));
     else if (this.#releasable) {
@@ -278,6 +339,7 @@ class OriginConnection {
       this.#socket.resume();
       this.#pool.release(this);
     }
+    return true;
   }
 
   #onHead(status: number, headers: string[], keepAlive: boolean, upgrade: boolean): number {

@@ -3,7 +3,8 @@ import { once } from 'node:events';
 import { type AddressInfo, createServer, type Server, Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import { after, test } from 'node:test';
-import { type OriginHttpCall, OriginHttpPool, requestHeadOf } from '../src/connector/origin-http/origin-http-pool.js';
+import { type OriginHttpCall, OriginHttpPool } from '../src/connector/origin-http/origin-http-pool.js';
+import { requestHeadOf } from '../src/connector/origin-http/origin-request-head.js';
 import type { BodySource, OriginRequest } from '../src/connector/origin-request.js';
 
 // The connector's plain-http client (node's llhttp parser on keep-alive sockets), against raw-socket

@@ -13,7 +13,8 @@ import { parserUnavailable } from '../protocol/index.js';
 import type { IngressRule } from './ingress/index.js';
 import { armTimeouts, type ConnectFn, type OriginEndpoint, pathOrHost } from './origin-connect.js';
 import { isIdleConnectionFailure } from './origin-error.js';
-import { type OriginHttpCall, OriginHttpPool, requestHeadOf } from './origin-http/origin-http-pool.js';
+import { type OriginHttpCall, OriginHttpPool } from './origin-http/origin-http-pool.js';
+import { requestHeadOf } from './origin-http/origin-request-head.js';
 import type { OriginRequest, OriginResponseHandler, OriginUpgradeHandler } from './origin-request.js';
 
 export type { OriginEndpoint } from './origin-connect.js';

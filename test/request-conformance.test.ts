@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect } from 'node:net';
-import { after, before, describe, test } from 'node:test';
-import { startTestOrigin, type TestOrigin } from './support/test-origin.js';
-import { type QuickTunnelHandle, type ServeHandle, startQuickTunnel, startServe } from './support/warren-processes.js';
+import { describe, test } from 'node:test';
+import { useQuickTunnel } from './support/quick-tunnel-fixture.js';
+import type { TestOrigin } from './support/test-origin.js';
 
 /**
  * The same malformed and ambiguous requests, byte for byte, to a node origin directly and to the
@@ -175,25 +175,13 @@ function refused(o: Outcome): boolean {
 }
 
 describe('request conformance: warren against node on its own', () => {
-  let origin: TestOrigin;
-  let serve: ServeHandle;
-  let tunnel: QuickTunnelHandle;
-  before(async () => {
-    origin = await startTestOrigin();
-    serve = await startServe();
-    tunnel = await startQuickTunnel(serve, origin.url);
-  });
-  after(async () => {
-    await tunnel?.stop();
-    await serve?.stop();
-    await origin?.close();
-  });
+  const f = useQuickTunnel();
 
   for (const c of CASES) {
     test(c.name, async (t) => {
-      const directHost = `127.0.0.1:${origin.port}`;
-      const direct = await exchange(origin.port, c.raw(directHost), directHost, origin);
-      const viaWarren = await exchange(serve.httpPort, c.raw(tunnel.hostname), tunnel.hostname, origin);
+      const directHost = `127.0.0.1:${f.origin.port}`;
+      const direct = await exchange(f.origin.port, c.raw(directHost), directHost, f.origin);
+      const viaWarren = await exchange(f.serve.httpPort, c.raw(f.tunnel.hostname), f.tunnel.hostname, f.origin);
       t.diagnostic(
         `node: ${refused(direct) ? 'refused' : 'accepted'} ${JSON.stringify(direct.statuses)}; ` +
           `warren: ${refused(viaWarren) ? 'refused' : 'accepted'} ${JSON.stringify(viaWarren.statuses)} reached ${JSON.stringify(viaWarren.reached)}`,

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
+import { useQuickTunnel } from './support/quick-tunnel-fixture.js';
 import { exchange, field, type Reply } from './support/raw-exchange.js';
-import { startTestOrigin, type TestOrigin } from './support/test-origin.js';
-import { type QuickTunnelHandle, type ServeHandle, startQuickTunnel, startServe } from './support/warren-processes.js';
 
 /**
  * The edge's visitor lane (src/edge/visitor-lane.ts) reads bodiless requests itself and hands a
@@ -12,24 +11,12 @@ import { type QuickTunnelHandle, type ServeHandle, startQuickTunnel, startServe 
  */
 
 describe('visitor lane: one connection, the lane and node taking turns', () => {
-  let origin: TestOrigin;
-  let serve: ServeHandle;
-  let tunnel: QuickTunnelHandle;
-  before(async () => {
-    origin = await startTestOrigin();
-    serve = await startServe();
-    tunnel = await startQuickTunnel(serve, origin.url);
-  });
-  after(async () => {
-    await tunnel?.stop();
-    await serve?.stop();
-    await origin?.close();
-  });
+  const f = useQuickTunnel();
 
   test('pipelined GETs, a POST node takes over from, and a GET after it: all answered in order on one connection', async () => {
-    const h = tunnel.hostname;
+    const h = f.tunnel.hostname;
     const replies = await exchange(
-      serve.httpPort,
+      f.serve.httpPort,
       `GET /echo?1 HTTP/1.1\r\nHost: ${h}\r\n\r\n` +
         `GET /echo?2 HTTP/1.1\r\nHost: ${h}\r\nX-Forwarded-For: 203.0.113.9\r\n\r\n` +
         `POST /echo?3 HTTP/1.1\r\nHost: ${h}\r\nContent-Length: 5\r\n\r\nhello` +
@@ -53,13 +40,16 @@ describe('visitor lane: one connection, the lane and node taking turns', () => {
     const xff = (JSON.parse(second.body) as { headers: Record<string, string> }).headers['x-forwarded-for'];
     assert.equal(xff, '203.0.113.9, 127.0.0.1', 'a prior X-Forwarded-For is kept and the visitor appended');
     assert.deepEqual(
-      origin.bodies.filter((b) => b.url === '/echo?3').map((b) => b.body),
+      f.origin.bodies.filter((b) => b.url === '/echo?3').map((b) => b.body),
       ['hello'],
     );
   });
 
   test('HTTP/1.0 without keep-alive gets a body that ends with the connection', async () => {
-    const replies = await exchange(serve.httpPort, `GET /bytes/100000 HTTP/1.0\r\nHost: ${tunnel.hostname}\r\n\r\n`);
+    const replies = await exchange(
+      f.serve.httpPort,
+      `GET /bytes/100000 HTTP/1.0\r\nHost: ${f.tunnel.hostname}\r\n\r\n`,
+    );
     assert.equal(replies.length, 1);
     const r = replies[0] as Reply;
     assert.equal(r.status, 200);
@@ -69,9 +59,9 @@ describe('visitor lane: one connection, the lane and node taking turns', () => {
   });
 
   test('a HEAD gets a head without a body, and the connection goes on', async () => {
-    const h = tunnel.hostname;
+    const h = f.tunnel.hostname;
     const replies = await exchange(
-      serve.httpPort,
+      f.serve.httpPort,
       `HEAD /status/200 HTTP/1.1\r\nHost: ${h}\r\n\r\nGET /status/201 HTTP/1.1\r\nHost: ${h}\r\nConnection: close\r\n\r\n`,
       [0],
     );
@@ -87,9 +77,9 @@ describe('visitor lane: one connection, the lane and node taking turns', () => {
 
   test('an unknown host gets its 404 page from the lane, keep-alive, and a next request is served', async () => {
     const replies = await exchange(
-      serve.httpPort,
+      f.serve.httpPort,
       `GET / HTTP/1.1\r\nHost: nobody.example\r\nAccept: application/json\r\n\r\n` +
-        `GET /status/202 HTTP/1.1\r\nHost: ${tunnel.hostname}\r\nConnection: close\r\n\r\n`,
+        `GET /status/202 HTTP/1.1\r\nHost: ${f.tunnel.hostname}\r\nConnection: close\r\n\r\n`,
     );
     assert.deepEqual(
       replies.map((r) => r.status),

@@ -7,7 +7,7 @@ import { type AccessAnswer, writeAccessAnswer } from './access/access-answer.js'
 import type { AccessEdge, AccessVerdict } from './access/access-edge.js';
 import { BodyIdleWatch, sweepIntervalMs } from './body-idle-watch.js';
 import type { EdgeMetrics } from './edge-metrics.js';
-import { sendVisitorError, VISITOR_ERRORS, type VisitorError, visitorErrorFor, wantsJson } from './error-page.js';
+import { sendVisitorError, VISITOR_ERRORS, visitorErrorFor, wantsJson } from './error-page.js';
 import { originRequestHeaders } from './forwarded-headers.js';
 import { hostOf } from './host-of.js';
 import { mayReplay } from './may-replay.js';
@@ -19,7 +19,7 @@ import { type RequestTarget, requestTarget } from './request-target.js';
 import { frameResponse } from './response-framing.js';
 import type { TunnelRegistry } from './routing/tunnel-registry.js';
 import { attachVisit, isBulkLength, PendingVisits, Visit, type VisitorRequest, type VisitorResponse } from './visit.js';
-import { forwardUpgrade, type UpgradeContext } from './visitor-upgrade.js';
+import { forwardUpgrade, type RequestHeadersFn, type RouteFn, type UpgradeContext } from './visitor-upgrade.js';
 
 /** Maps a visitor's Host (lower case, no port) to a tunnel id. */
 export interface HostRouter {
@@ -78,9 +78,8 @@ export class VisitorProxy {
     this.#bodies = new BodyIdleWatch(this.#bodyIdleMs, (v) => this.#bodyTimedOut(v));
     this.#quickSuffix = options.serviceDomain === undefined ? undefined : `.quick.${options.serviceDomain}`;
     this.#upgrades = {
-      route: (h) => this.#route(h),
-      requestHeaders: (req, ray, link, upgrade, authority, access) =>
-        this.#requestHeaders(req, ray, link, upgrade, authority, access),
+      route: this.#route,
+      requestHeaders: this.#requestHeaders,
       metrics: options.metrics,
       logger: options.logger,
       serviceDomain: options.serviceDomain,
@@ -311,8 +310,7 @@ export class VisitorProxy {
     );
   };
 
-  /** The link for a Host (or absolute-form authority), or the error page when there is none. */
-  #route(hostHeader: string | undefined): { link: EdgeLink; host: string } | { error: VisitorError } {
+  readonly #route: RouteFn = (hostHeader) => {
     const host = hostOf(hostHeader);
     if (host === undefined) return { error: VISITOR_ERRORS.badRequest('The request has no Host header.') };
     const tunnelId = this.#o.router.resolve(host);
@@ -323,17 +321,9 @@ export class VisitorProxy {
       return { error: VISITOR_ERRORS.tunnelDown(host, quick) };
     }
     return { link, host };
-  }
+  };
 
-  /** The origin's header list, or undefined for a request with two Host headers. */
-  #requestHeaders(
-    req: VisitorRequest,
-    ray: string,
-    link: EdgeLink,
-    upgrade: boolean,
-    authority: string | undefined,
-    access: string[] | undefined,
-  ): string[] | undefined {
+  readonly #requestHeaders: RequestHeadersFn = (req, ray, link, upgrade, authority, access) => {
     const prior = req.headers['x-forwarded-for'];
     return originRequestHeaders(req.rawHeaders, prior === undefined ? undefined : String(prior), upgrade, authority, {
       ip: normalizeIp(req.socket.remoteAddress),
@@ -343,5 +333,5 @@ export class VisitorProxy {
       connectorId: link.connector.connectorId,
       access,
     });
-  }
+  };
 }

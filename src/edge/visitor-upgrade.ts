@@ -12,17 +12,23 @@ import type { RequestTarget } from './request-target.js';
 import { frameResponse, frameSwitchingResponse } from './response-framing.js';
 import type { VisitorRequest } from './visit.js';
 
+/** The link for a Host (or absolute-form authority), or the error page when there is none. */
+export type RouteFn = (hostHeader: string | undefined) => { link: EdgeLink; host: string } | { error: VisitorError };
+
+/** The origin's header list, or undefined for a request with two Host headers. */
+export type RequestHeadersFn = (
+  req: VisitorRequest,
+  ray: string,
+  link: EdgeLink,
+  upgrade: boolean,
+  authority: string | undefined,
+  access: string[] | undefined,
+) => string[] | undefined;
+
 /** What an upgrade request needs of the visitor proxy (VisitorProxy hands it over). */
 export interface UpgradeContext {
-  route(hostHeader: string | undefined): { link: EdgeLink; host: string } | { error: VisitorError };
-  requestHeaders(
-    req: VisitorRequest,
-    ray: string,
-    link: EdgeLink,
-    upgrade: boolean,
-    authority: string | undefined,
-    access: string[] | undefined,
-  ): string[] | undefined;
+  readonly route: RouteFn;
+  readonly requestHeaders: RequestHeadersFn;
   readonly metrics: EdgeMetrics | undefined;
   readonly logger: Logger;
   readonly serviceDomain: string | undefined;

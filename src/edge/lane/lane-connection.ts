@@ -32,15 +32,12 @@ export class LaneConnection {
   #headSince: number;
   #idleSince = 0;
   #done = false;
-  /** `Connection: keep-alive` and `Keep-Alive: timeout=…`, as node's server writes them. */
-  readonly keepAliveFields: string;
 
   constructor(lane: VisitorLane, socket: Socket, o: VisitorLaneOptions) {
     this.#lane = lane;
     this.socket = socket;
     this.#o = o;
     this.#headSince = performance.now();
-    this.keepAliveFields = `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(o.keepAliveTimeoutMs / 1000)}\r\n`;
     this.#parser = new RequestParser(o.maxHeaderSize, (method, url, headers, minor, keepAlive, upgrade) => {
       this.#head = { method, url, headers, minor, keepAlive, upgrade };
     });
@@ -48,6 +45,11 @@ export class LaneConnection {
     socket.on('error', this.#onError);
     socket.on('close', this.#onClose);
     socket.on('end', this.#onEnd);
+  }
+
+  /** `Connection: keep-alive` and `Keep-Alive: timeout=…`, as node's server writes them (one string per lane). */
+  get keepAliveFields(): string {
+    return this.#lane.keepAliveFields;
   }
 
   get idle(): boolean {

@@ -37,12 +37,16 @@ export class VisitorLane {
   #sweeper: NodeJS.Timeout | undefined;
   readonly #sweepMs: number;
 
+  /** `Connection: keep-alive` and `Keep-Alive: timeout=…` for the responses of every connection. */
+  readonly keepAliveFields: string;
+
   /** Why the lane is not in use (node's server reads every request), or undefined. */
   readonly unavailable: string | undefined;
 
   constructor(server: Server, options: VisitorLaneOptions) {
     this.#o = options;
     this.#server = server;
+    this.keepAliveFields = `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(options.keepAliveTimeoutMs / 1000)}\r\n`;
     this.#sweepMs = Math.max(50, Math.floor(Math.min(options.headersTimeoutMs, options.keepAliveTimeoutMs) / 10));
     const listeners = server.listeners('connection');
     const node = listeners[0];

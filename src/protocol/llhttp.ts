@@ -69,22 +69,52 @@ export const parserUnavailable: string | undefined = typeof native === 'string' 
 const RESOURCE = {};
 
 /**
+ * What node's parser hands over of a head before the head completes (`kOnHeaders`: when a head
+ * has many fields or spans reads): the fields, and for a request the target's pieces.
+ */
+class HeadPieces {
+  #fields: string[] | undefined;
+  #url = '';
+
+  readonly add = (fields: string[], url?: string): void => {
+    this.#fields = this.#fields === undefined ? fields : this.#fields.concat(fields);
+    if (url !== undefined) this.#url += url;
+  };
+
+  /** The whole field list, given the last piece from `kOnHeadersComplete`; the pieces are then forgotten. */
+  fields(last: string[] | undefined): string[] {
+    const earlier = this.#fields;
+    this.#fields = undefined;
+    return earlier === undefined ? (last ?? []) : earlier.concat(last ?? []);
+  }
+
+  /** The whole target, given its last piece. */
+  url(last: string | undefined): string {
+    const earlier = this.#url;
+    this.#url = '';
+    return earlier + (last ?? '');
+  }
+
+  clear(): void {
+    this.#fields = undefined;
+    this.#url = '';
+  }
+}
+
+/**
  * One HTTP/1.x response parser (per origin connection, reused across its responses). Callbacks run
  * synchronously inside `execute`: `onBegin` at the first byte of each response. `onHead` returns 1 to say that no body follows (a HEAD request), else 0.
  */
 export class ResponseParser {
   readonly #p: NativeParser;
-  /** Headers of a head longer than one read arrive in pieces before the head completes. */
-  #partial: string[] | undefined;
+  readonly #pieces = new HeadPieces();
 
   constructor(onBegin: () => void, onHead: OnResponseHead, onBody: (chunk: Buffer) => void, onComplete: () => void) {
     if (typeof native === 'string') throw new Error(`node's HTTP parser is not usable: ${native}`);
     const p = new native();
     p.initialize(native.RESPONSE, RESOURCE, 0, native.kLenientNone);
     p[native.kOnMessageBegin] = onBegin;
-    p[native.kOnHeaders] = (headers: string[]): void => {
-      this.#partial = this.#partial === undefined ? headers : this.#partial.concat(headers);
-    };
+    p[native.kOnHeaders] = this.#pieces.add;
     p[native.kOnHeadersComplete] = (
       _major: number,
       _minor: number,
@@ -95,14 +125,7 @@ export class ResponseParser {
       _reason: string,
       upgrade: boolean,
       keepAlive: boolean,
-    ): number => {
-      let all = headers ?? [];
-      if (this.#partial !== undefined) {
-        all = this.#partial.concat(all);
-        this.#partial = undefined;
-      }
-      return onHead(status, all, keepAlive, upgrade);
-    };
+    ): number => onHead(status, this.#pieces.fields(headers), keepAlive, upgrade);
     p[native.kOnBody] = onBody;
     p[native.kOnMessageComplete] = onComplete;
     this.#p = p;
@@ -147,18 +170,14 @@ export type OnRequestHead = (
 export class RequestParser {
   readonly #p: NativeParser;
   readonly #maxHeaderSize: number;
-  #partial: string[] | undefined;
-  #url = '';
+  readonly #pieces = new HeadPieces();
 
   constructor(maxHeaderSize: number, onHead: OnRequestHead) {
     if (typeof native === 'string') throw new Error(`node's HTTP parser is not usable: ${native}`);
     const p = new native();
     this.#maxHeaderSize = maxHeaderSize;
     p.initialize(native.REQUEST, RESOURCE, maxHeaderSize, native.kLenientNone);
-    p[native.kOnHeaders] = (headers: string[], url: string): void => {
-      this.#partial = this.#partial === undefined ? headers : this.#partial.concat(headers);
-      this.#url += url;
-    };
+    p[native.kOnHeaders] = this.#pieces.add;
     p[native.kOnHeadersComplete] = (
       _major: number,
       minor: number,
@@ -170,17 +189,7 @@ export class RequestParser {
       upgrade: boolean,
       keepAlive: boolean,
     ): number => {
-      let all = headers ?? [];
-      let target = url ?? '';
-      if (this.#partial !== undefined) {
-        all = this.#partial.concat(all);
-        this.#partial = undefined;
-      }
-      if (this.#url !== '') {
-        target = this.#url + target;
-        this.#url = '';
-      }
-      onHead(METHODS[method] ?? '', target, all, minor, keepAlive, upgrade);
+      onHead(METHODS[method] ?? '', this.#pieces.url(url), this.#pieces.fields(headers), minor, keepAlive, upgrade);
       return 2; // stop after the head: execute returns the offset of its end
     };
     this.#p = p;
@@ -193,8 +202,7 @@ export class RequestParser {
 
   /** Forgets the head just read: the next byte starts a new request. */
   reset(): void {
-    this.#partial = undefined;
-    this.#url = '';
+    this.#pieces.clear();
     const n = native as NativeParserClass; // the constructor threw otherwise
     this.#p.initialize(n.REQUEST, RESOURCE, this.#maxHeaderSize, n.kLenientNone);
   }

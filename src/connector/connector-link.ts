@@ -1,4 +1,5 @@
-import { connect, type SecureContext, type TLSSocket } from 'node:tls';
+import type { OnReadOpts } from 'node:net';
+import { type ConnectionOptions, connect, type SecureContext, type TLSSocket } from 'node:tls';
 import { WarrenError } from '../errors/index.js';
 import { pinnedChainProblem } from '../pki/edge-pin.js';
 import {
@@ -10,6 +11,7 @@ import {
   type Frame,
   FrameType,
   LinkAccessKeys,
+  LinkReader,
   MuxConnection,
   type MuxStream,
   PROTOCOL_VERSION,
@@ -134,7 +136,11 @@ export class ConnectorLink {
           }),
         );
       let cancelTimer: Cancel = timers.after(DIAL_TIMEOUT_MS, expire('TLS handshake', DIAL_TIMEOUT_MS));
-      const socket: TLSSocket = connect({
+      // The link's reads land in one reused buffer (link-reader.ts) rather than a Buffer each. node's
+      // tls.connect takes `onread` as net.connect does (since 14.17); @types/node does not list it.
+      const reader = new LinkReader();
+      const options: ConnectionOptions & { onread: OnReadOpts } = {
+        onread: reader.onread,
         host: o.host,
         port: o.port,
         ...(o.family !== undefined ? { family: o.family } : {}),
@@ -144,7 +150,8 @@ export class ConnectorLink {
         // A pinned edge is checked below on every full handshake: no session resumption then.
         ...(o.edgePin === undefined ? { session: o.sessions.get() } : { rejectUnauthorized: false }),
         minVersion: 'TLSv1.2',
-      });
+      };
+      const socket: TLSSocket = connect(options);
       let secured = false;
       if (o.edgePin === undefined) socket.on('session', (session: Buffer) => o.sessions.set(session));
       socket.setNoDelay(true);
@@ -200,6 +207,7 @@ export class ConnectorLink {
           heartbeatMs: o.heartbeatMs,
           heartbeatTimeoutMs: o.heartbeatTimeoutMs,
           timers,
+          reader,
         });
         this.conn = conn;
         conn.onClose = (err) => {

@@ -1,9 +1,9 @@
 import type { Socket } from 'node:net';
-import type { Writable } from 'node:stream';
+import type { BodySink } from '../protocol/index.js';
 
 /** A request body that arrives later and is pushed into a sink (a MuxStream is one). */
 export interface BodySource {
-  pipeTo(sink: Writable): void;
+  pipeTo(sink: BodySink): void;
 }
 
 /** One request for `OriginPool.dispatch` / `upgrade` (undici's dispatch options, cut to what warren sends). */

@@ -154,10 +154,13 @@ export class FrameParser {
   #frameLength = 0;
   #frameType: FrameTypeValue = FrameType.Data;
   #frameStream = 0;
+  /** Called when the parser keeps views of a chunk past `push` (input read into a reused buffer: link-reader.ts). */
+  readonly #hold: (() => void) | undefined;
 
-  constructor(onFrame: (frame: Frame) => void, maxPayload = MAX_FRAME_PAYLOAD) {
+  constructor(onFrame: (frame: Frame) => void, maxPayload = MAX_FRAME_PAYLOAD, hold?: () => void) {
     this.#onFrame = onFrame;
     this.#maxPayload = checkLimit(maxPayload);
+    this.#hold = hold;
   }
 
   get maxPayload(): number {
@@ -184,8 +187,9 @@ export class FrameParser {
       const parts = this.#parts;
       if (parts !== null) {
         const n = Math.min(this.#frameLength - this.#partsFill, len - off);
-        // Socket chunks are never reused by node, so holding views of them is safe.
+        // Socket chunks are never reused by node, so holding views of them is safe (a reused read buffer is held).
         parts.push(chunk.subarray(off, off + n));
+        this.#hold?.();
         this.#partsFill += n;
         off += n;
         if (this.#partsFill === this.#frameLength) {
@@ -228,6 +232,7 @@ export class FrameParser {
         off = len;
       } else {
         this.#parts = avail > 0 ? [chunk.subarray(off)] : [];
+        if (avail > 0) this.#hold?.();
         this.#partsFill = avail;
         this.#frameLength = length;
         this.#frameType = type;

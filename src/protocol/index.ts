@@ -34,6 +34,7 @@ export {
 } from './frame.js';
 export { HOP_BY_HOP, stripHopByHop } from './hop-by-hop.js';
 export { ACCESS_KEYS_TIMEOUT_MS, LinkAccessKeys } from './link-access-keys.js';
+export { LinkReader } from './link-reader.js';
 export {
   type OnRequestHead,
   type OnResponseHead,

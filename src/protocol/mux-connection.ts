@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream';
 import { WarrenError } from '../errors/index.js';
 import { type Cancel, SYSTEM_TIMERS, type Timers } from '../time/index.js';
 import { type Frame, FrameParser, FrameType, type FrameTypeValue, MAX_FRAME_PAYLOAD } from './frame.js';
+import type { LinkReader } from './link-reader.js';
 import { LinkWriter } from './link-writer.js';
 import {
   encodeJson,
@@ -35,6 +36,11 @@ export interface MuxConnectionOptions {
   maxFramePayload?: number;
   /** Drives the heartbeat and stamps pings (default SYSTEM_TIMERS); tests pass a ManualClock. */
   timers?: Timers | undefined;
+  /**
+   * The socket reads into this reader's reused buffer (it was dialled with `onread: reader.onread`)
+   * instead of emitting 'data': payloads are views valid until the read returns (link-reader.ts).
+   */
+  reader?: LinkReader | undefined;
 }
 
 export const DEFAULT_INITIAL_WINDOW = 4 * 1024 * 1024; // 4 MiB per stream
@@ -72,6 +78,7 @@ export class MuxConnection {
   #parser: FrameParser;
   readonly #writer: LinkWriter;
   #congested = false;
+  readonly #reader: LinkReader | undefined;
   #waiting = new Set<MuxStream>();
   #recvCount = 0;
   #stopHeartbeat: Cancel | undefined;
@@ -90,12 +97,20 @@ export class MuxConnection {
         if (this.#congested && !socket.writableNeedDrain) this.#onDrain();
       },
     );
-    this.#parser = new FrameParser((f) => this.#onFrame(f), options.maxFramePayload ?? MAX_FRAME_PAYLOAD);
-    socket.on('data', (chunk: Buffer) => {
+    const reader = options.reader;
+    this.#reader = reader;
+    this.#parser = new FrameParser(
+      (f) => this.#onFrame(f),
+      options.maxFramePayload ?? MAX_FRAME_PAYLOAD,
+      reader === undefined ? undefined : () => reader.hold(),
+    );
+    const onRead = (chunk: Buffer): void => {
       this.#recvCount++;
       const err = this.#parser.push(chunk);
       if (err !== undefined) this.destroy(err);
-    });
+    };
+    if (reader !== undefined) reader.attach(onRead);
+    else socket.on('data', onRead);
     socket.on('drain', () => this.#onDrain());
     socket.on('error', (err: Error) => {
       this.#closeError ??= new WarrenError('WARREN_LINK_CLOSED', `link failed: ${err.message}`, {
@@ -109,6 +124,16 @@ export class MuxConnection {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** Payloads are views of a reused read buffer: whoever keeps one past the frame's handling calls `holdRead`. */
+  get readsReused(): boolean {
+    return this.#reader !== undefined;
+  }
+
+  /** @internal a view of the current read is kept (queued by a sink): the next read goes into a new buffer. */
+  holdRead(): void {
+    this.#reader?.hold();
   }
 
   /** Reads from the peer so far: while it stands still, nothing at all arrived (the edge's stall watch compares it). */
@@ -264,7 +289,8 @@ export class MuxConnection {
         return;
       }
       if (type === FrameType.Pong) return;
-      this.onControl?.(frame);
+      // Control frames are few, and their handlers may keep the payload (a configuration to apply).
+      this.onControl?.(this.#reader === undefined ? frame : { type, streamId, payload: Buffer.from(payload) });
       return;
     }
     try {

@@ -1,3 +1,4 @@
+import { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { WarrenErrorCode } from '../errors/index.js';
 import type { ResponseHead, StreamReset } from './messages.js';
@@ -23,6 +24,15 @@ export interface BodySink {
   cork(): void;
   uncork(): void;
   once(event: 'drain', listener: () => void): unknown;
+  /** Bytes written and not yet handed to the kernel (node Writables have it). */
+  readonly writableLength?: number;
+  /** Writes go straight to a socket: with `writableLength` 0 the sink keeps nothing it was given. */
+  readonly writesThrough?: boolean;
+}
+
+/** Whether the sink kept nothing of what it was given: a socket, or a sink writing straight to one, with nothing queued. */
+function letGo(sink: BodySink): boolean {
+  return sink.writableLength === 0 && (sink.writesThrough === true || sink instanceof Socket);
 }
 
 /** Largest Data frame we send; bigger chunks are split so one stream cannot hog the link. */
@@ -185,8 +195,9 @@ export class MuxStream {
     }
     if (this.#sink === undefined) {
       if (this.#early === null) this.#early = [];
-      // Payloads are views into socket chunks node never reuses, so holding them is safe.
+      // Payloads are views into socket chunks node never reuses, so holding them is safe (a reused read buffer is held).
       this.#early.push(payload);
+      this.conn.holdRead();
       return;
     }
     this.#deliver(payload);
@@ -283,12 +294,16 @@ export class MuxStream {
     }
     if (payload.length >= BULK_PIECE && !this.#sinkCorked) {
       // Bulk bytes come in socket-sized pieces: hold the sink's writes until the end of this
-      // loop turn, so the pieces read from the link in one go leave in one write.
+      // loop turn, so the pieces read from the link in one go leave in one write (measured: better
+      // than writing each piece at once, though a reused read buffer then has to be left to them).
       this.#sinkCorked = true;
       sink.cork();
       setImmediate(uncorkSink, this);
     }
-    if (sink.write(payload)) {
+    const ok = sink.write(payload);
+    // A sink that queued the piece keeps a view of the link's read buffer: the next read needs a new one.
+    if (this.conn.readsReused && !letGo(sink)) this.conn.holdRead();
+    if (ok) {
       this.#consumed(payload.length);
       return;
     }

@@ -1,6 +1,5 @@
 import { connect as netConnect, type Socket } from 'node:net';
-import { Writable } from 'node:stream';
-import { ResponseParser } from '../../protocol/index.js';
+import { type BodySink, ResponseParser } from '../../protocol/index.js';
 import { armTimeouts } from '../origin-connect.js';
 import type { OriginRequest } from '../origin-request.js';
 import type { OriginHttpHead } from './origin-request-head.js';
@@ -218,39 +217,52 @@ class OriginConnection {
     }
   }
 
-  /** The streamed request body: exactly `length` bytes reach the origin, or the connection is closed. */
-  #bodySink(call: OriginHttpCall, length: number): Writable {
+  /**
+   * The streamed request body: exactly `length` bytes reach the origin, or the connection is closed.
+   * Written straight to the socket (no Writable of its own to queue pieces in): the link's reads land
+   * in a reused buffer, and a socket that queued nothing has kept nothing of it (mux-stream.ts).
+   */
+  #bodySink(call: OriginHttpCall, length: number): BodySink {
     let left = length;
+    let ended = false;
     const socket = this.#socket;
-    return new Writable({
-      // writev alone (a single piece comes here too): the link's pieces of one loop turn (16 KiB TLS
-      // records) leave in one socket write.
-      writev: (chunks: { chunk: Buffer }[], cb) => {
-        if (this.#call !== call) {
-          cb();
-          return;
-        }
-        let size = 0;
-        for (const c of chunks) size += c.chunk.length;
-        if (size > left) {
-          this.#fail(new Error('the request body is longer than its Content-Length'));
-          cb();
-          return;
-        }
-        left -= size;
-        socket.cork();
-        let ok = true;
-        for (const c of chunks) ok = socket.write(c.chunk);
-        socket.uncork();
-        if (ok) cb();
-        else socket.once('drain', () => cb());
+    const current = (): boolean => this.#call === call;
+    const fail = (message: string): void => {
+      if (current()) this.#fail(new Error(message));
+    };
+    return {
+      writesThrough: true,
+      get destroyed(): boolean {
+        return !current() || socket.destroyed;
       },
-      final: (cb) => {
-        if (this.#call === call && left > 0) this.#fail(new Error('the request body ended before its Content-Length'));
-        else if (this.#call === call) this.#bodySent = true;
-        cb();
+      get writableFinished(): boolean {
+        return ended;
       },
-    });
+      get writableLength(): number {
+        return socket.writableLength;
+      },
+      write(chunk: Buffer): boolean {
+        if (!current()) return true;
+        if (chunk.length > left) {
+          fail('the request body is longer than its Content-Length');
+          return true;
+        }
+        left -= chunk.length;
+        return socket.write(chunk);
+      },
+      end: (): void => {
+        if (ended) return;
+        ended = true;
+        if (left > 0) fail('the request body ended before its Content-Length');
+        else if (current()) this.#bodySent = true;
+      },
+      destroy: (): void => fail('the request body was abandoned'),
+      cork: (): void => socket.cork(),
+      uncork: (): void => socket.uncork(),
+      once(_event: 'drain', listener: () => void): unknown {
+        return socket.once('drain', listener);
+      },
+    };
   }
 
   /** `n` bytes from the origin are in READ_BUFFER; always true (backpressure pauses the socket itself). */

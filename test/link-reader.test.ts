@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { request } from 'node:http';
-import { connect } from 'node:net';
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { describe, test } from 'node:test';
+import { LinkReader, MuxConnection } from '../src/protocol/index.js';
+import { eventually } from './support/eventually.js';
 import { useQuickTunnel } from './support/quick-tunnel-fixture.js';
 
 /**
@@ -54,7 +56,7 @@ function upload(port: number, host: string, body: Buffer, withLength: boolean): 
   });
 }
 
-describe('link reader: bytes the connector keeps past a read are its own', () => {
+describe('link reader: bytes the connector keeps past a read are its own', { timeout: 60_000 }, () => {
   const f = useQuickTunnel();
 
   test('an 8 MiB upload with Content-Length (written straight to the origin socket) arrives byte for byte', async () => {
@@ -129,6 +131,10 @@ describe('link reader: bytes the connector keeps past a read are its own', () =>
         }
         // Server frames are unmasked binary frames of PIECE bytes (126-length form).
         while (got.length >= 4) {
+          if (got[0] !== 0x82 || got[1] !== 126) {
+            reject(new Error(`the echo is out of step: a frame starts with ${got.subarray(0, 4).toString('hex')}`));
+            return;
+          }
           const len = got.readUInt16BE(2);
           if (got.length < 4 + len) break;
           echoed.push(Buffer.from(got.subarray(4, 4 + len)));
@@ -146,4 +152,67 @@ describe('link reader: bytes the connector keeps past a read are its own', () =>
     sock.destroy();
     assert.equal(sha(Buffer.concat(echoed)), sha(payload));
   });
+});
+
+test('small pieces a paused sink queued are not overwritten by the reads after them', { timeout: 60_000 }, async () => {
+  // An edge-role and a connector-role link over loopback TCP, the connector reading into a LinkReader
+  // (net.connect takes the same onread as tls.connect). The connector pipes the stream into a socket
+  // whose far end does not read: every 1 KiB piece past the kernel's buffers stays queued in node.
+  const WINDOW = 1024 * 1024;
+  const linkServer = createServer();
+  linkServer.listen(0, '127.0.0.1');
+  await once(linkServer, 'listening');
+  const accepted = once(linkServer, 'connection') as Promise<[Socket]>;
+  const reader = new LinkReader();
+  const dialled = connect({
+    port: (linkServer.address() as AddressInfo).port,
+    host: '127.0.0.1',
+    onread: reader.onread,
+  });
+  const [[edgeSide]] = await Promise.all([accepted, once(dialled, 'connect')]);
+  const opts = { initialWindow: WINDOW, heartbeatMs: 1_000, heartbeatTimeoutMs: 3_000 };
+  const edge = new MuxConnection(edgeSide, { role: 'edge', ...opts });
+  const connector = new MuxConnection(dialled, { role: 'connector', ...opts, reader });
+  edge.peerInitialWindow = WINDOW;
+  connector.peerInitialWindow = WINDOW;
+
+  const sinkServer = createServer();
+  sinkServer.listen(0, '127.0.0.1');
+  await once(sinkServer, 'listening');
+  const sinkAccepted = once(sinkServer, 'connection') as Promise<[Socket]>;
+  const sink = connect((sinkServer.address() as AddressInfo).port, '127.0.0.1');
+  const [[far]] = await Promise.all([sinkAccepted, once(sink, 'connect')]);
+  far.pause();
+  connector.onStream = (stream) => stream.pipeTo(sink);
+
+  // More than the kernel's buffers take: the rest waits in the sink, or in the edge for window credit.
+  const body = randomBytes(32 * WINDOW);
+  const stream = edge.openStream({ method: 'POST', path: '/', headers: [] });
+  let at = 0;
+  const pump = (): void => {
+    while (at < body.length) {
+      const piece = body.subarray(at, at + 1024);
+      at += piece.length;
+      if (!stream.write(piece)) return;
+    }
+    stream.end();
+  };
+  stream.whenWritable(pump);
+  pump();
+  // The connector's sink queued a window's worth (no credit left) before the far end reads.
+  await eventually(() => stream.sendCredit === 0 && sink.writableLength > 0, 10_000, 'the sink backed up');
+  const got: Buffer[] = [];
+  let n = 0;
+  far.on('data', (c: Buffer) => {
+    got.push(c);
+    n += c.length;
+  });
+  far.resume();
+  await eventually(() => n >= body.length, 10_000, 'the whole body at the far end');
+  assert.equal(sha(Buffer.concat(got)), sha(body));
+  edge.destroy();
+  connector.destroy();
+  sink.destroy();
+  linkServer.close();
+  sinkServer.close();
 });

@@ -11,13 +11,8 @@ function uncorkSink(stream: MuxStream): void {
   stream.uncorkSink();
 }
 
-/**
- * Bulk pieces read into a reused link buffer are copied here and leave in one write per loop turn
- * (the same batching the cork gives): when the sink takes the write at once, the buffer serves the
- * next turn too, and a transfer allocates nothing per read (allocating per read was what kept the
- * connector's garbage collector marking through an upload).
- */
-const STAGE_SIZE = 256 * 1024; // 256 KiB
+/** A stream's bulk bytes of one loop turn are staged in a buffer this big (MuxConnection.takeStage). */
+export const STAGE_BYTES = 256 * 1024; // 256 KiB
 
 function flushStage(stream: MuxStream): void {
   stream.flushStage();
@@ -320,7 +315,7 @@ export class MuxStream {
     if (
       this.conn.readsReused &&
       (payload.length >= BULK_PIECE || this.#stageFill > 0) &&
-      payload.length <= STAGE_SIZE
+      payload.length <= STAGE_BYTES
     ) {
       this.#stageBulk(payload);
       return;
@@ -346,7 +341,7 @@ export class MuxStream {
       stage = this.#stage;
     }
     if (stage === undefined) {
-      stage = Buffer.allocUnsafe(STAGE_SIZE);
+      stage = this.conn.takeStage();
       this.#stage = stage;
     }
     payload.copy(stage, this.#stageFill);
@@ -357,16 +352,20 @@ export class MuxStream {
     }
   }
 
-  /** Writes the staged bytes; the stage is kept for the next turn only when the sink let go of it. */
+  /** Writes the staged bytes; the stage goes back to the link when the sink let go of it. */
   #writeStage(): void {
     const n = this.#stageFill;
     const stage = this.#stage;
     if (n === 0 || stage === undefined) return;
     this.#stageFill = 0;
+    this.#stage = undefined;
     const sink = this.#sink as BodySink;
-    if (sink.destroyed) return;
+    if (sink.destroyed) {
+      this.conn.returnStage(stage);
+      return;
+    }
     const ok = sink.write(stage.subarray(0, n));
-    if (!letGo(sink)) this.#stage = undefined;
+    if (letGo(sink)) this.conn.returnStage(stage);
     this.#afterWrite(sink, ok, n);
   }
 
@@ -406,6 +405,7 @@ export class MuxStream {
     this.#closed = true;
     this.#pending = null;
     this.#early = null;
+    if (this.#stage !== undefined) this.conn.returnStage(this.#stage);
     this.#stage = undefined;
     this.#stageFill = 0;
     this.conn.forget(this);

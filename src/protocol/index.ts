@@ -5,6 +5,7 @@ export {
   parseAccessKeysAnswer,
   parseAccessKeysRequest,
 } from './access-keys.js';
+export type { BodySink } from './body-sink.js';
 export {
   type ConfigPush,
   type ConfigStatus,
@@ -84,7 +85,7 @@ export {
   MuxConnection,
   type MuxConnectionOptions,
 } from './mux-connection.js';
-export { type BodySink, MuxStream } from './mux-stream.js';
+export { MuxStream } from './mux-stream.js';
 export {
   type AcceptOutcome,
   acceptRegistration,

@@ -18,7 +18,7 @@ import {
   responseHeadText,
   type StreamReset,
 } from './messages.js';
-import { MuxStream, STAGE_BYTES } from './mux-stream.js';
+import { MuxStream } from './mux-stream.js';
 
 export interface MuxConnectionOptions {
   /** The edge opens streams; the connector accepts them. */
@@ -51,8 +51,6 @@ export const DEFAULT_HEARTBEAT_TIMEOUT_MS = HEARTBEAT_MISSES_ALLOWED * DEFAULT_H
 
 /** Socket bytes queued beyond this mark pause every stream's producer until 'drain'. */
 const CONGESTION_MARK = 1024 * 1024; // 1 MiB
-/** Stages (takeStage) a link keeps for reuse. */
-const STAGES_KEPT = 4;
 /** Ping and Pong carry 8 opaque bytes (the sender's clock). */
 const PING_SIZE = 8;
 
@@ -81,7 +79,6 @@ export class MuxConnection {
   readonly #writer: LinkWriter;
   #congested = false;
   readonly #reader: LinkReader | undefined;
-  readonly #stages: Buffer[] = [];
   #waiting = new Set<MuxStream>();
   #recvCount = 0;
   #stopHeartbeat: Cancel | undefined;
@@ -129,30 +126,12 @@ export class MuxConnection {
     return this.#closed;
   }
 
-  /** Payloads are views of a reused read buffer: whoever keeps one past the frame's handling calls `holdRead`. */
-  get readsReused(): boolean {
-    return this.#reader !== undefined;
-  }
-
   /**
-   * @internal a buffer for a stream's bulk pieces of this loop turn (mux-stream.ts): with reads into a
-   * reused buffer, bulk pieces are copied into one and leave in one write per turn. A stage the sink
-   * let go of comes back (returnStage) and serves the next turn, so a transfer allocates nothing per
-   * read (a Buffer per read was what kept the connector's garbage collector marking through an
-   * upload). The link keeps a few: memory follows the streams busy in one turn, not the streams open.
+   * The reused read buffer the socket reads into (connector side), or undefined: what a frame
+   * carries is then a view of it, valid while the frame is handled (link-reader.ts).
    */
-  takeStage(): Buffer {
-    return this.#stages.pop() ?? Buffer.allocUnsafe(STAGE_BYTES);
-  }
-
-  /** @internal a stage nothing refers to any more. */
-  returnStage(stage: Buffer): void {
-    if (this.#stages.length < STAGES_KEPT) this.#stages.push(stage);
-  }
-
-  /** @internal a view of the current read is kept (queued by a sink): the next read goes into a new buffer. */
-  holdRead(): void {
-    this.#reader?.hold();
+  get reader(): LinkReader | undefined {
+    return this.#reader;
   }
 
   /** Reads from the peer so far: while it stands still, nothing at all arrived (the edge's stall watch compares it). */

@@ -1,6 +1,7 @@
-import { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { WarrenErrorCode } from '../errors/index.js';
+import { type BodySink, letGo } from './body-sink.js';
+import { type LinkReader, STAGE_BYTES } from './link-reader.js';
 import type { ResponseHead, StreamReset } from './messages.js';
 import type { MuxConnection } from './mux-connection.js';
 
@@ -11,35 +12,8 @@ function uncorkSink(stream: MuxStream): void {
   stream.uncorkSink();
 }
 
-/** A stream's bulk bytes of one loop turn are staged in a buffer this big (MuxConnection.takeStage). */
-export const STAGE_BYTES = 256 * 1024; // 256 KiB
-
 function flushStage(stream: MuxStream): void {
   stream.flushStage();
-}
-
-/**
- * Where `pipeTo` delivers the peer's body: a node Writable (a socket, node's ServerResponse), or
- * anything with the same few members (the edge's visitor lane answers through one).
- */
-export interface BodySink {
-  readonly destroyed: boolean;
-  readonly writableFinished: boolean;
-  write(chunk: Buffer): boolean;
-  end(): void;
-  destroy(): void;
-  cork(): void;
-  uncork(): void;
-  once(event: 'drain', listener: () => void): unknown;
-  /** Bytes written and not yet handed to the kernel (node Writables have it). */
-  readonly writableLength?: number;
-  /** Writes go straight to a socket: with `writableLength` 0 the sink keeps nothing it was given. */
-  readonly writesThrough?: boolean;
-}
-
-/** Whether the sink kept nothing of what it was given: a socket, or a sink writing straight to one, with nothing queued. */
-function letGo(sink: BodySink): boolean {
-  return sink.writableLength === 0 && (sink.writesThrough === true || sink instanceof Socket);
 }
 
 /** Largest Data frame we send; bigger chunks are split so one stream cannot hog the link. */
@@ -209,7 +183,7 @@ export class MuxStream {
       if (this.#early === null) this.#early = [];
       // Payloads are views into socket chunks node never reuses, so holding them is safe (a reused read buffer is held).
       this.#early.push(payload);
-      this.conn.holdRead();
+      this.conn.reader?.hold();
       return;
     }
     this.#deliver(payload);
@@ -313,7 +287,7 @@ export class MuxStream {
     }
     // Once bytes are staged, what follows joins them (a smaller piece written now would overtake them).
     if (
-      this.conn.readsReused &&
+      this.conn.reader !== undefined &&
       (payload.length >= BULK_PIECE || this.#stageFill > 0) &&
       payload.length <= STAGE_BYTES
     ) {
@@ -330,7 +304,8 @@ export class MuxStream {
     }
     const ok = sink.write(payload);
     // A sink that queued the piece keeps a view of the link's read buffer: the next read needs a new one.
-    if (this.conn.readsReused && !letGo(sink)) this.conn.holdRead();
+    const reader = this.conn.reader;
+    if (reader !== undefined && !letGo(sink)) reader.hold();
     this.#afterWrite(sink, ok, payload.length);
   }
 
@@ -341,7 +316,7 @@ export class MuxStream {
       stage = this.#stage;
     }
     if (stage === undefined) {
-      stage = this.conn.takeStage();
+      stage = (this.conn.reader as LinkReader).takeStage();
       this.#stage = stage;
     }
     payload.copy(stage, this.#stageFill);
@@ -360,12 +335,13 @@ export class MuxStream {
     this.#stageFill = 0;
     this.#stage = undefined;
     const sink = this.#sink as BodySink;
+    const reader = this.conn.reader as LinkReader;
     if (sink.destroyed) {
-      this.conn.returnStage(stage);
+      reader.returnStage(stage);
       return;
     }
     const ok = sink.write(stage.subarray(0, n));
-    if (letGo(sink)) this.conn.returnStage(stage);
+    if (letGo(sink)) reader.returnStage(stage);
     this.#afterWrite(sink, ok, n);
   }
 
@@ -405,7 +381,7 @@ export class MuxStream {
     this.#closed = true;
     this.#pending = null;
     this.#early = null;
-    if (this.#stage !== undefined) this.conn.returnStage(this.#stage);
+    if (this.#stage !== undefined) this.conn.reader?.returnStage(this.#stage);
     this.#stage = undefined;
     this.#stageFill = 0;
     this.conn.forget(this);

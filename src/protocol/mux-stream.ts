@@ -296,8 +296,8 @@ export class MuxStream {
     }
     if (payload.length >= BULK_PIECE && !this.#sinkCorked) {
       // Bulk bytes come in socket-sized pieces: hold the sink's writes until the end of this
-      // loop turn, so the pieces read from the link in one go leave in one write (measured: better
-      // than writing each piece at once, though a reused read buffer then has to be left to them).
+      // loop turn, so the pieces read from the link in one go leave in one write (a link reading into
+      // a reused buffer stages them instead, above).
       this.#sinkCorked = true;
       sink.cork();
       setImmediate(uncorkSink, this);

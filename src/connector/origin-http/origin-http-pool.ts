@@ -125,6 +125,11 @@ export class OriginHttpPool {
  */
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
+/** What a request cancelled from the edge fails with (undici's code, which the handlers know). */
+function abortedError(): Error {
+  return Object.assign(new Error('the request was aborted'), { code: 'UND_ERR_ABORTED' });
+}
+
 function closedError(message: string): Error {
   return Object.assign(new Error(message), { code: 'ECONNRESET' });
 }
@@ -196,7 +201,7 @@ class OriginConnection {
     this.#headOnly = call.request.method === 'HEAD';
     call.onConnect((err) => {
       if (this.#call !== call) return;
-      this.#fail(err ?? Object.assign(new Error('the request was aborted'), { code: 'UND_ERR_ABORTED' }));
+      this.#fail(err ?? abortedError());
     });
     if (this.#call !== call) return; // aborted at once
     const socket = this.#socket;
@@ -256,7 +261,10 @@ class OriginConnection {
         if (left > 0) fail('the request body ended before its Content-Length');
         else if (current()) this.#bodySent = true;
       },
-      destroy: (): void => fail('the request body was abandoned'),
+      // The stream was reset (the visitor went away): the same outcome as the call's own abort.
+      destroy: (): void => {
+        if (current()) this.#fail(abortedError());
+      },
       cork: (): void => socket.cork(),
       uncork: (): void => socket.uncork(),
       once(_event: 'drain', listener: () => void): unknown {

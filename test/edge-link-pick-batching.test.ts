@@ -1,21 +1,15 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { type AddressInfo, connect, createServer } from 'node:net';
 import { test } from 'node:test';
 import type { EdgeLink } from '../src/edge/registration/edge-link.js';
 import { LINK_SPILL_BYTES, TunnelRegistry } from '../src/edge/routing/tunnel-registry.js';
 import { MuxConnection } from '../src/protocol/index.js';
+import { loopbackPair } from './support/loopback-pair.js';
 
 const WINDOW = 1024 * 1024;
 
 /** An edge-role MuxConnection over a real loopback TCP connection, as one registered link of tunnel `t`. */
 async function link(i: number, connectorId = `k${i}`): Promise<{ link: EdgeLink; close(): void }> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const accepted = once(server, 'connection');
-  const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
-  await Promise.all([accepted, once(client, 'connect')]);
+  const { dialled: client, server } = await loopbackPair();
   const conn = new MuxConnection(client, {
     role: 'edge',
     initialWindow: WINDOW,

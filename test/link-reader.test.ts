@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { request } from 'node:http';
-import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import { describe, test } from 'node:test';
 import { LinkReader, MuxConnection } from '../src/protocol/index.js';
 import { eventually } from './support/eventually.js';
+import { loopbackPair } from './support/loopback-pair.js';
 import { useQuickTunnel } from './support/quick-tunnel-fixture.js';
 
 /**
@@ -159,29 +160,15 @@ test('small pieces a paused sink queued are not overwritten by the reads after t
   // (net.connect takes the same onread as tls.connect). The connector pipes the stream into a socket
   // whose far end does not read: every 1 KiB piece past the kernel's buffers stays queued in node.
   const WINDOW = 1024 * 1024;
-  const linkServer = createServer();
-  linkServer.listen(0, '127.0.0.1');
-  await once(linkServer, 'listening');
-  const accepted = once(linkServer, 'connection') as Promise<[Socket]>;
   const reader = new LinkReader();
-  const dialled = connect({
-    port: (linkServer.address() as AddressInfo).port,
-    host: '127.0.0.1',
-    onread: reader.onread,
-  });
-  const [[edgeSide]] = await Promise.all([accepted, once(dialled, 'connect')]);
+  const link = await loopbackPair(reader.onread);
   const opts = { initialWindow: WINDOW, heartbeatMs: 1_000, heartbeatTimeoutMs: 3_000 };
-  const edge = new MuxConnection(edgeSide, { role: 'edge', ...opts });
-  const connector = new MuxConnection(dialled, { role: 'connector', ...opts, reader });
+  const edge = new MuxConnection(link.accepted, { role: 'edge', ...opts });
+  const connector = new MuxConnection(link.dialled, { role: 'connector', ...opts, reader });
   edge.peerInitialWindow = WINDOW;
   connector.peerInitialWindow = WINDOW;
 
-  const sinkServer = createServer();
-  sinkServer.listen(0, '127.0.0.1');
-  await once(sinkServer, 'listening');
-  const sinkAccepted = once(sinkServer, 'connection') as Promise<[Socket]>;
-  const sink = connect((sinkServer.address() as AddressInfo).port, '127.0.0.1');
-  const [[far]] = await Promise.all([sinkAccepted, once(sink, 'connect')]);
+  const { dialled: sink, accepted: far, server: sinkServer } = await loopbackPair();
   far.pause();
   connector.onStream = (stream) => stream.pipeTo(sink);
 
@@ -213,6 +200,6 @@ test('small pieces a paused sink queued are not overwritten by the reads after t
   edge.destroy();
   connector.destroy();
   sink.destroy();
-  linkServer.close();
+  link.server.close();
   sinkServer.close();
 });

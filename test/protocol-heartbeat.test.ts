@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { test } from 'node:test';
 import type { WarrenError } from '../src/errors/index.js';
 import { HEARTBEAT_MISSES_ALLOWED, MuxConnection } from '../src/protocol/index.js';
 import { ManualClock } from '../src/time/index.js';
+import { loopbackPair } from './support/loopback-pair.js';
 import { dialTunnel, register, startEdge } from './support/raw-tunnel-client.js';
 
 const HEARTBEAT_MS = 1_000;
@@ -15,12 +15,7 @@ const TIMEOUT_MS = HEARTBEAT_MISSES_ALLOWED * HEARTBEAT_MS;
  * system timers (it only answers pings), over a real loopback TCP connection.
  */
 async function linkPair(clock: ManualClock) {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const accepted = once(server, 'connection') as Promise<[Socket]>;
-  const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
-  const [[serverSide]] = await Promise.all([accepted, once(client, 'connect')]);
+  const { dialled: client, accepted: serverSide, server } = await loopbackPair();
   const opts = { initialWindow: 256 * 1024, heartbeatMs: HEARTBEAT_MS, heartbeatTimeoutMs: TIMEOUT_MS };
   const edge = new MuxConnection(client, { role: 'edge', ...opts, timers: clock });
   const peer = new MuxConnection(serverSide, { role: 'connector', ...opts });

@@ -1,21 +1,16 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { MuxConnection, type MuxStream, type RequestHead } from '../src/protocol/index.js';
 import { eventually } from './support/eventually.js';
+import { loopbackPair } from './support/loopback-pair.js';
 
 const WINDOW = 1024 * 1024;
 
 /** An edge-role and a connector-role MuxConnection over a real loopback TCP connection. */
 async function linkPair(): Promise<{ edge: MuxConnection; connector: MuxConnection; client: Socket; close(): void }> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const accepted = once(server, 'connection') as Promise<[Socket]>;
-  const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
-  const [[serverSide]] = await Promise.all([accepted, once(client, 'connect')]);
+  const { dialled: client, accepted: serverSide, server } = await loopbackPair();
   const opts = { initialWindow: WINDOW, heartbeatMs: 1_000, heartbeatTimeoutMs: 3_000 };
   const edge = new MuxConnection(client, { role: 'edge', ...opts });
   const connector = new MuxConnection(serverSide, { role: 'connector', ...opts });

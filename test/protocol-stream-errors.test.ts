@@ -1,22 +1,16 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { test } from 'node:test';
 import { encodeFrame, type Frame, FrameParser, FrameType, MuxConnection } from '../src/protocol/index.js';
 import { encodeRequestHead } from '../src/protocol/messages.js';
 import { eventually } from './support/eventually.js';
+import { loopbackPair } from './support/loopback-pair.js';
 
 /**
  * A connector-role MuxConnection and, on the edge's side, raw frames: the test writes request
  * heads no edge of ours would send and reads what the connector answers.
  */
 test('a malformed request head fails its own stream, never the link', async () => {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const accepted = once(server, 'connection') as Promise<[Socket]>;
-  const raw = connect((server.address() as AddressInfo).port, '127.0.0.1');
-  const [[serverSide]] = await Promise.all([accepted, once(raw, 'connect')]);
+  const { dialled: raw, accepted: serverSide, server } = await loopbackPair();
   const connector = new MuxConnection(serverSide, {
     role: 'connector',
     initialWindow: 256 * 1024,

@@ -285,13 +285,14 @@ export class MuxStream {
       }
       this.#sinkRoom -= payload.length;
     }
+    const reader = this.conn.reader;
     // Once bytes are staged, what follows joins them (a smaller piece written now would overtake them).
     if (
-      this.conn.reader !== undefined &&
+      reader !== undefined &&
       (payload.length >= BULK_PIECE || this.#stageFill > 0) &&
       payload.length <= STAGE_BYTES
     ) {
-      this.#stageBulk(payload);
+      this.#stageBulk(payload, reader);
       return;
     }
     if (payload.length >= BULK_PIECE && !this.#sinkCorked) {
@@ -304,19 +305,18 @@ export class MuxStream {
     }
     const ok = sink.write(payload);
     // A sink that queued the piece keeps a view of the link's read buffer: the next read needs a new one.
-    const reader = this.conn.reader;
     if (reader !== undefined && !letGo(sink)) reader.hold();
     this.#afterWrite(sink, ok, payload.length);
   }
 
-  #stageBulk(payload: Buffer): void {
+  #stageBulk(payload: Buffer, reader: LinkReader): void {
     let stage = this.#stage;
     if (stage !== undefined && this.#stageFill + payload.length > stage.length) {
       this.#writeStage();
       stage = this.#stage;
     }
     if (stage === undefined) {
-      stage = (this.conn.reader as LinkReader).takeStage();
+      stage = reader.takeStage();
       this.#stage = stage;
     }
     payload.copy(stage, this.#stageFill);

@@ -5,7 +5,6 @@ import type {
   Dialect,
   DialectAdapter,
   Driver,
-  Kysely,
   QueryCompiler,
   QueryResult,
   TransactionSettings,
@@ -51,8 +50,7 @@ export class ObservedDialect implements Dialect {
     return this.#inner.createAdapter();
   }
 
-  // biome-ignore lint/suspicious/noExplicitAny: Kysely's own Dialect signature takes Kysely<any>
-  createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+  createIntrospector(db: Parameters<Dialect['createIntrospector']>[0]): DatabaseIntrospector {
     return this.#inner.createIntrospector(db);
   }
 }
